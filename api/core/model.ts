@@ -1,0 +1,188 @@
+/**
+ * The domain in the words admins use (../shared/DESIGN.md): Project, Endpoint, Item, Pass,
+ * Ledger, Error log. Every stored record carries its tenant and an optimistic-concurrency
+ * `version` that the Store bumps on each write.
+ */
+
+export interface Doc {
+  tenantId: string;
+  id: string;
+  /** Set by the Store: 1 on insert, +1 on every replace. A replace with a stale version fails. */
+  version: number;
+}
+
+export type EndpointKind = 'imap' | 'exchange' | 'm365' | 'm365-group';
+export const ENDPOINT_KINDS: readonly EndpointKind[] = ['imap', 'exchange', 'm365', 'm365-group'];
+
+export type ImapSecurity = 'tls' | 'starttls' | 'none';
+/**
+ * How an admin login reaches a user's mailbox over IMAP:
+ * - `plain-authzid`: AUTHENTICATE PLAIN with the user as authorization identity (Dovecot master users, Zimbra, Cyrus);
+ * - `login-star`: LOGIN `user*admin` (Dovecot's master_user_separator `*`);
+ * - `none`: no admin; each item carries its own login and password.
+ */
+export type ImapAdminMode = 'plain-authzid' | 'login-star' | 'none';
+
+export interface Endpoint extends Doc {
+  name: string;
+  kind: EndpointKind;
+  /** Host name or URL, depending on kind. */
+  host: string;
+  port?: number;
+  security?: ImapSecurity;
+  /** Accept a self-signed certificate: only when the admin says so for this endpoint. */
+  allowSelfSigned?: boolean;
+  adminMode: ImapAdminMode;
+  adminLogin?: string;
+  /** Reference into the SecretVault; the clear password is never stored in a record. */
+  adminSecretRef?: string;
+  /** `xoauth2` sends the stored secret as an OAuth 2.0 access token. */
+  authMechanism?: 'password' | 'xoauth2';
+  domains?: string[];
+  createdAt: string;
+}
+
+export type ItemStatus =
+  | 'Not Started'
+  | 'Submitted'
+  | 'Queued'
+  | 'Running'
+  | 'Waiting For End User'
+  | 'Completed'
+  | 'Completed With Errors'
+  | 'Failed'
+  | 'Stopped';
+
+export const TERMINAL_STATUSES: ReadonlySet<ItemStatus> = new Set<ItemStatus>([
+  'Completed',
+  'Completed With Errors',
+  'Failed',
+  'Stopped',
+]);
+
+export type PassKind = 'verify' | 'trial' | 'prestage' | 'full' | 'retry-errors';
+export const PASS_KINDS: readonly PassKind[] = ['verify', 'trial', 'prestage', 'full', 'retry-errors'];
+
+export type ItemType = 'mail' | 'contacts' | 'calendar' | 'tasks' | 'notes' | 'journal' | 'rules' | 'permissions';
+
+export interface Project extends Doc {
+  name: string;
+  sourceEndpointId: string;
+  destinationEndpointId: string;
+  /** Support options as written by the admin (`Key=Value` lines); secrets among them are masked on read. */
+  options: string[];
+  maxConcurrentMigrations: number;
+  createdAt: string;
+}
+
+export interface Counts {
+  copied: number;
+  skipped: number;
+  failed: number;
+  bytes: number;
+}
+
+export interface ItemProgress extends Counts {
+  passId: string;
+  passKind: PassKind;
+  currentFolder?: string;
+  foldersDone: number;
+  foldersTotal: number;
+  startedAt: string;
+  updatedAt: string;
+  /** Messages per second over the pass so far. */
+  messagesPerSecond: number;
+}
+
+export interface ItemStatistics extends Counts {
+  passes: number;
+  folders: number;
+  durationMs: number;
+}
+
+export interface ItemRunSummary extends Counts {
+  passId: string;
+  kind: PassKind;
+  status: ItemStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Why the item failed or stopped, in words an admin can act on. */
+  reason?: string;
+}
+
+export interface Item extends Doc {
+  projectId: string;
+  sourceAddress: string;
+  destinationAddress: string;
+  sourceLogin?: string;
+  sourceSecretRef?: string;
+  destinationLogin?: string;
+  destinationSecretRef?: string;
+  /** "I don't know the login name and password": the end user confirms them (Waiting For End User). */
+  endUserCredentials?: boolean;
+  options: string[];
+  status: ItemStatus;
+  progress?: ItemProgress;
+  lastRun?: ItemRunSummary;
+  statistics: ItemStatistics;
+  createdAt: string;
+}
+
+export type PassStatus = 'scheduled' | 'running' | 'stopping' | 'completed' | 'stopped';
+
+export interface PassOptions {
+  /** prestage: copy only items received before this instant. */
+  cutoff?: string;
+  /** Optional date range on every copying pass (inclusive from, exclusive to). */
+  dateFrom?: string;
+  dateTo?: string;
+  itemTypes: ItemType[];
+}
+
+export interface Pass extends Doc {
+  projectId: string;
+  kind: PassKind;
+  itemIds: string[];
+  options: PassOptions;
+  startAt?: string;
+  status: PassStatus;
+  createdAt: string;
+  finishedAt?: string;
+}
+
+/** One source item already copied: why a second pass never duplicates. */
+export interface LedgerEntry {
+  tenantId: string;
+  itemId: string;
+  /** Source folder path as the source names it. */
+  folder: string;
+  /** Stable source key, e.g. `${uidValidity}:${uid}` for IMAP. */
+  sourceKey: string;
+  destFolder: string;
+  /** Destination id, e.g. `${uidValidity}:${uid}`; empty while the entry is pending. */
+  destId: string;
+  size: number;
+  /** Epoch ms of the source internal date. */
+  internalDate: number;
+  /**
+   * `pending`: written before the destination write, with the destination's UIDNEXT at that
+   * moment (`destUidFloor`), so a job that died between write and commit finds its own copy.
+   */
+  state: 'pending' | 'done';
+  destUidFloor?: number;
+  destUidValidity?: number;
+}
+
+/** One source item that could not be copied, with the reason. */
+export interface ErrorRow {
+  tenantId: string;
+  itemId: string;
+  passId: string;
+  folder: string;
+  sourceKey: string;
+  subject?: string;
+  size?: number;
+  code: string;
+  reason: string;
+  at: string;
+}

@@ -1,0 +1,156 @@
+/**
+ * Ports: what api/core needs from the world. Embedded adapters (SQLite, files) and Azure adapters
+ * (Cosmos DB, Service Bus, Key Vault) implement them and pass the same conformance suites in test/.
+ */
+import type { Doc, Endpoint, ErrorRow, Item, LedgerEntry, Pass, Project } from './model.js';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  cursor?: string;
+}
+
+export interface ListQuery {
+  /** Equality filters on indexed fields (`projectId`, `status`, `kind`). */
+  where?: Record<string, string>;
+  /** Case-insensitive substring match over the named top-level string fields. */
+  search?: { text: string; fields: string[] };
+  limit?: number;
+  cursor?: string;
+}
+
+/** A tenant-scoped collection of documents. No method ever returns another tenant's record. */
+export interface Collection<T extends Doc> {
+  get(tenantId: string, id: string): Promise<T | undefined>;
+  /** Fails with ConflictError if the id exists. Returns the stored doc (version 1). */
+  insert(doc: Omit<T, 'version'>): Promise<T>;
+  /** Inserts all or none. */
+  insertMany(docs: Omit<T, 'version'>[]): Promise<T[]>;
+  /** Fails with ConflictError unless `doc.version` equals the stored version; NotFoundError if gone. */
+  replace(doc: T): Promise<T>;
+  delete(tenantId: string, id: string): Promise<boolean>;
+  /** Stable order: creation order (then id). */
+  list(tenantId: string, query?: ListQuery): Promise<Page<T>>;
+  count(tenantId: string, where?: Record<string, string>): Promise<number>;
+}
+
+export interface Ledger {
+  /** Every entry (done and pending) for one source folder of one item. */
+  folderEntries(tenantId: string, itemId: string, folder: string): Promise<LedgerEntry[]>;
+  /** Upsert by (tenantId, itemId, folder, sourceKey), in one transaction. */
+  put(entries: LedgerEntry[]): Promise<void>;
+  /** Removes pending entries that were never confirmed (the recovery found no copy). */
+  deletePending(tenantId: string, itemId: string, folder: string, sourceKeys: string[]): Promise<void>;
+  countDone(tenantId: string, itemId: string): Promise<number>;
+  deleteItem(tenantId: string, itemId: string): Promise<void>;
+}
+
+export interface ErrorLog {
+  /** Upsert by (tenantId, itemId, folder, sourceKey): the newest reason wins. */
+  put(rows: ErrorRow[]): Promise<void>;
+  list(tenantId: string, itemId: string, query?: { folder?: string; limit?: number; cursor?: string }): Promise<Page<ErrorRow>>;
+  remove(tenantId: string, itemId: string, folder: string, sourceKeys: string[]): Promise<void>;
+  count(tenantId: string, itemId: string): Promise<number>;
+  deleteItem(tenantId: string, itemId: string): Promise<void>;
+}
+
+export interface Store {
+  projects: Collection<Project>;
+  endpoints: Collection<Endpoint>;
+  items: Collection<Item>;
+  passes: Collection<Pass>;
+  ledger: Ledger;
+  errors: ErrorLog;
+  close(): Promise<void>;
+}
+
+/** One job = one item × one pass. */
+export interface JobPayload {
+  tenantId: string;
+  projectId: string;
+  itemId: string;
+  passId: string;
+}
+
+export interface EnqueueOptions {
+  /** Deduplication: a second enqueue with the same id while the first is not finished is ignored. */
+  jobId?: string;
+  /** Not deliverable before this instant ("start at", back-off). */
+  runAt?: Date;
+  /** Jobs of one group run at most `groupLimit` at a time (the project's maximum concurrent migrations). */
+  group?: string;
+  groupLimit?: number;
+  maxAttempts?: number;
+}
+
+export interface LeasedJob {
+  id: string;
+  payload: JobPayload;
+  /** 1 on first delivery. */
+  attempt: number;
+  maxAttempts: number;
+  leaseToken: string;
+  lockedUntil: Date;
+}
+
+export interface DeadLetter {
+  id: string;
+  payload: JobPayload;
+  attempts: number;
+  reason: string;
+  at: Date;
+}
+
+export interface JobFailure {
+  message: string;
+  retryable: boolean;
+  /** Wait at least this long before the next attempt (server back-off). */
+  retryAfterMs?: number;
+}
+
+export interface JobQueue {
+  enqueue(payload: JobPayload, options?: EnqueueOptions): Promise<string>;
+  /** Takes the oldest deliverable job, honouring group limits, and locks it for `lockMs`. */
+  lease(workerId: string, lockMs: number): Promise<LeasedJob | undefined>;
+  /** Extends the lock; false if the lease was lost (expired and taken by someone else). */
+  renew(job: LeasedJob, lockMs: number): Promise<boolean>;
+  complete(job: LeasedJob): Promise<void>;
+  /** Retries with exponential back-off and jitter (at least `retryAfterMs`), or dead-letters when not retryable or out of attempts. */
+  fail(job: LeasedJob, failure: JobFailure): Promise<'retrying' | 'dead-lettered'>;
+  /** Gives the job back without counting an attempt (shutdown, slice boundary, long throttle). */
+  release(job: LeasedJob, runAt?: Date): Promise<void>;
+  /** Returns jobs whose lock expired to waiting. */
+  reapExpired(): Promise<number>;
+  /** Removes waiting jobs matching the filter; returns their payloads. */
+  cancel(filter: { tenantId: string; passId: string }): Promise<JobPayload[]>;
+  deadLetters(tenantId: string): Promise<DeadLetter[]>;
+  /** Waiting + leased jobs. */
+  depth(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Secrets go in; an opaque reference comes out. Only the vault can turn a reference back. */
+export interface SecretVault {
+  put(tenantId: string, value: string): Promise<string>;
+  get(tenantId: string, ref: string): Promise<string>;
+  delete(tenantId: string, ref: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
