@@ -1,0 +1,98 @@
+/**
+ * One interface for every mail system. The copy engine knows migrations; connectors know protocols.
+ * An IMAP session implements it today; EWS, Groups and Graph connectors implement the same shape.
+ */
+import type { Readable } from 'node:stream';
+import type { Endpoint, ItemType } from './model.js';
+
+export type SpecialUse = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged';
+
+export interface FolderInfo {
+  /** Full path as the server names it (decoded to Unicode), e.g. `INBOX/Projects/2024`. */
+  path: string;
+  /** Path segments, already split on the server's separator: `['INBOX', 'Projects', '2024']`. */
+  segments: string[];
+  separator: string;
+  specialUse?: SpecialUse;
+  /** A container that cannot hold items itself (IMAP \Noselect, \NonExistent). */
+  noSelect: boolean;
+}
+
+/** A cheap description of one source item, enough to plan and to de-duplicate. */
+export interface MessageRef {
+  /** Stable within the folder: `${uidValidity}:${uid}` for IMAP. */
+  key: string;
+  uid: number;
+  size: number;
+  /** Epoch ms. */
+  internalDate: number;
+  flags: string[];
+  itemType: ItemType;
+}
+
+export interface SourceMessage {
+  ref: MessageRef;
+  /** Small messages arrive whole; large ones as a stream read on demand (exactly `ref.size` bytes). */
+  content: Buffer | (() => Promise<Readable>);
+  subject?: string;
+}
+
+export interface AppendResult {
+  ref: MessageRef;
+  /** Destination id, e.g. `${uidValidity}:${uid}`; set on success. */
+  destId?: string;
+  error?: Error;
+}
+
+export interface DestinationFolderState {
+  uidValidity: number;
+  uidNext: number;
+}
+
+/** What a destination holds in a UID range: used to find our own writes after a crash. */
+export interface DestinationEntry {
+  uid: number;
+  size: number;
+  internalDate: number;
+}
+
+export interface ListMessagesFilter {
+  /** Only items with internal date < before (epoch ms). */
+  before?: number;
+  /** Only items with internal date >= since (epoch ms). */
+  since?: number;
+}
+
+export interface MailboxSession {
+  readonly kind: Endpoint['kind'];
+  listFolders(): Promise<FolderInfo[]>;
+  listMessages(folder: FolderInfo, filter?: ListMessagesFilter): Promise<MessageRef[]>;
+  /** Yields the given refs in order; per-item read failures come back as errors in the stream's results, not thrown. */
+  readMessages(folder: FolderInfo, refs: MessageRef[]): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }>;
+  /** Creates the folder (and parents) if needed; returns its state. `segments` are destination path segments. */
+  ensureFolder(segments: string[]): Promise<{ path: string; state: DestinationFolderState }>;
+  folderState(path: string): Promise<DestinationFolderState>;
+  /**
+   * Writes messages, pipelined; yields one result per message in input order. A rejected item
+   * is a result with `error`; a lost connection throws.
+   */
+  appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult>;
+  listRange(path: string, fromUid: number): Promise<DestinationEntry[]>;
+  close(): Promise<void>;
+}
+
+/** Who we log in as for one item's mailbox on one endpoint. */
+export interface MailboxAccess {
+  endpoint: Endpoint;
+  /** The mailbox address (item's source or destination address). */
+  mailbox: string;
+  /** Per-item login; when absent the endpoint's admin login is used. */
+  login?: string;
+  password?: string;
+  adminPassword?: string;
+}
+
+export interface MailConnector {
+  /** Connects and authenticates; throws AuthError with what to fix when credentials are wrong. */
+  open(access: MailboxAccess, signal?: AbortSignal): Promise<MailboxSession>;
+}
