@@ -139,6 +139,15 @@ export interface PassOptions {
   itemTypes: ItemType[];
 }
 
+export interface PassSummary extends Counts {
+  items: number;
+  completed: number;
+  completedWithErrors: number;
+  failedItems: number;
+  stopped: number;
+  durationMs: number;
+}
+
 export interface Pass extends Doc {
   projectId: string;
   kind: PassKind;
@@ -148,6 +157,8 @@ export interface Pass extends Doc {
   status: PassStatus;
   createdAt: string;
   finishedAt?: string;
+  /** Set when the pass ends: what the Adaptive Card and statistics report. */
+  summary?: PassSummary;
 }
 
 /** One source item already copied: why a second pass never duplicates. */

@@ -1,0 +1,147 @@
+import type { FolderInfo, ListMessagesFilter, MailboxSession, MessageRef, SourceMessage } from '../connector.js';
+import { ItemTooLargeError, ensureError } from '../errors.js';
+import type { Counts, ErrorRow, LedgerEntry, PassKind } from '../model.js';
+import type { ErrorLog, Ledger } from '../ports.js';
+import { recoverPending } from './recover-pending.js';
+
+/** A trial pass copies at most this many items per folder (DESIGN: "trial ≤10 items per folder"). */
+export const TRIAL_ITEMS_PER_FOLDER = 10;
+/** Pending ledger rows are written this many messages ahead of the destination writes. */
+const PENDING_CHUNK = 500;
+/** Results are committed to the ledger in batches of this many, or sooner at a checkpoint. */
+const COMMIT_BATCH = 200;
+
+export interface FolderTarget {
+  source: FolderInfo;
+  destSegments: string[];
+  createOnly: boolean;
+}
+
+export interface CopyFolderInput {
+  tenantId: string;
+  itemId: string;
+  passId: string;
+  passKind: PassKind;
+  target: FolderTarget;
+  filter: ListMessagesFilter;
+  maxItemSizeBytes?: number;
+  /** Source keys of this folder that have rows in the error log: a success removes its row. */
+  errorKeys: Set<string>;
+  /** retry-errors: copy only the keys in `errorKeys`. */
+  retryOnly: boolean;
+  source: MailboxSession;
+  dest: MailboxSession;
+  ledger: Ledger;
+  errors: ErrorLog;
+  /** Shared by every folder of the job; updated as results arrive. */
+  tally: Counts;
+  /** Returns false when the job must stop feeding new items (stop requested, MaxErrors, shutdown). */
+  keepGoing(): boolean;
+  /** Called after each commit: progress write and stop check, rate-limited by the caller. */
+  checkpoint(): Promise<void>;
+  now(): Date;
+}
+
+export interface CopyFolderResult {
+  listed: number;
+  copied: number;
+  skipped: number;
+  failed: number;
+  recovered: number;
+}
+
+/**
+ * Copies one folder: plan what is missing from the ledger, write pending rows ahead of the
+ * destination writes, stream reads into the pipelined writer, and commit results in batches.
+ * Re-running it after any failure is safe: the ledger (and pending recovery) makes it resume.
+ */
+export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResult> {
+  const { source, dest, ledger, tenantId, itemId, target } = input;
+  const folder = target.source.path;
+  const { path: destPath, state: destState } = await dest.ensureFolder(target.destSegments);
+  const result: CopyFolderResult = { listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
+  if (target.createOnly) return result;
+
+  const entries = await ledger.folderEntries(tenantId, itemId, folder);
+  const done = new Map(entries.filter((e) => e.state === 'done').map((e) => [e.sourceKey, e]));
+  const pending = entries.filter((e) => e.state === 'pending');
+  if (pending.length) {
+    const { recovered } = await recoverPending(ledger, dest, done, pending);
+    for (const entry of recovered) done.set(entry.sourceKey, entry);
+    result.recovered = recovered.length;
+  }
+
+  const refs = await source.listMessages(target.source, input.filter);
+  result.listed = refs.length;
+  let todo = refs.filter((ref) => !done.has(ref.key));
+  if (input.retryOnly) todo = todo.filter((ref) => input.errorKeys.has(ref.key));
+  result.skipped = refs.length - todo.length;
+  if (input.passKind === 'trial') todo = todo.slice(0, TRIAL_ITEMS_PER_FOLDER);
+  input.tally.skipped += result.skipped;
+
+  const failures: ErrorRow[] = [];
+  const fail = (ref: MessageRef, raw: unknown, subject?: string) => {
+    const error = ensureError(raw);
+    failures.push({
+      tenantId, itemId, passId: input.passId, folder, sourceKey: ref.key, subject, size: ref.size,
+      code: error.code, reason: error.message, at: input.now().toISOString(),
+    });
+    result.failed++;
+    input.tally.failed++;
+  };
+
+  const limit = input.maxItemSizeBytes;
+  const writable = limit === undefined ? todo : todo.filter((ref) => {
+    if (ref.size <= limit) return true;
+    fail(ref, new ItemTooLargeError(`The message is ${ref.size} bytes, over MaxItemSizeBytes=${limit}.`));
+    return false;
+  });
+
+  const pendingEntry = (ref: MessageRef): LedgerEntry => ({
+    tenantId, itemId, folder, sourceKey: ref.key, destFolder: destPath, destId: '', size: ref.size,
+    internalDate: ref.internalDate, state: 'pending', destUidFloor: destState.uidNext, destUidValidity: destState.uidValidity,
+  });
+
+  async function* feed(): AsyncGenerator<SourceMessage> {
+    for (let start = 0; start < writable.length && input.keepGoing(); start += PENDING_CHUNK) {
+      const chunk = writable.slice(start, start + PENDING_CHUNK);
+      await ledger.put(chunk.map(pendingEntry));
+      for await (const read of source.readMessages(target.source, chunk)) {
+        if ('error' in read) {
+          fail(read.ref, read.error);
+          await ledger.deletePending(tenantId, itemId, folder, [read.ref.key]);
+          continue;
+        }
+        yield read;
+        if (!input.keepGoing()) break;
+      }
+    }
+  }
+
+  let batch: LedgerEntry[] = [];
+  const unconfirmed: string[] = [];
+  const commit = async () => {
+    if (batch.length) await ledger.put(batch);
+    if (unconfirmed.length) await ledger.deletePending(tenantId, itemId, folder, unconfirmed.splice(0));
+    if (failures.length) await input.errors.put(failures.splice(0));
+    const fixed = batch.map((e) => e.sourceKey).filter((key) => input.errorKeys.has(key));
+    batch = [];
+    if (fixed.length) await input.errors.remove(tenantId, itemId, folder, fixed);
+    await input.checkpoint();
+  };
+
+  for await (const written of dest.appendMessages(destPath, feed())) {
+    if (written.error || !written.destId) {
+      fail(written.ref, written.error ?? new Error('The destination returned no id for the message.'));
+      unconfirmed.push(written.ref.key);
+    } else {
+      batch.push({ ...pendingEntry(written.ref), state: 'done', destId: written.destId });
+      result.copied++;
+      input.tally.copied++;
+      input.tally.bytes += written.ref.size;
+    }
+    if (batch.length + unconfirmed.length >= COMMIT_BATCH) await commit();
+  }
+  await commit();
+  return result;
+}

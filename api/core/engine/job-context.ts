@@ -1,0 +1,90 @@
+import type { MailConnector, MailboxAccess, MailboxSession } from '../connector.js';
+import { AuthError, MailferryError, NotFoundError, ensureError } from '../errors.js';
+import type { Endpoint, Item, Pass, Project } from '../model.js';
+import type { Clock, JobPayload, SecretVault, Store } from '../ports.js';
+import type { PassEndedListener } from '../services/settle-passes.js';
+import type { RetryPolicy } from './retry.js';
+
+export interface EngineLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Side effects the engine needs, injected once by the composition root (Temporal's createActivities). */
+export interface EngineDeps {
+  store: Store;
+  vault: SecretVault;
+  connectorFor(kind: Endpoint['kind']): MailConnector;
+  clock: Clock;
+  retry: RetryPolicy;
+  log: EngineLog;
+  /** Progress writes and stop checks at most this often. */
+  checkpointMs: number;
+  /** Told when a pass ends (all its items done): Adaptive Cards, e-mail reports. */
+  onPassEnded?: PassEndedListener;
+}
+
+export interface JobRecords {
+  item: Item;
+  pass: Pass;
+  project: Project;
+  source: Endpoint;
+  destination: Endpoint;
+}
+
+export async function loadJobRecords(store: Store, job: JobPayload): Promise<JobRecords | undefined> {
+  const [item, pass, project] = await Promise.all([
+    store.items.get(job.tenantId, job.itemId),
+    store.passes.get(job.tenantId, job.passId),
+    store.projects.get(job.tenantId, job.projectId),
+  ]);
+  if (!item || !pass || !project) return undefined;
+  const [source, destination] = await Promise.all([
+    store.endpoints.get(job.tenantId, project.sourceEndpointId),
+    store.endpoints.get(job.tenantId, project.destinationEndpointId),
+  ]);
+  if (!source || !destination) {
+    throw new NotFoundError(`Project "${project.name}" lost its ${source ? 'destination' : 'source'} endpoint; edit the project and choose one.`);
+  }
+  return { item, pass, project, source, destination };
+}
+
+export type Side = 'source' | 'destination';
+
+async function accessFor(deps: EngineDeps, records: JobRecords, side: Side): Promise<MailboxAccess> {
+  const { item } = records;
+  const endpoint = side === 'source' ? records.source : records.destination;
+  const login = side === 'source' ? item.sourceLogin : item.destinationLogin;
+  const secretRef = side === 'source' ? item.sourceSecretRef : item.destinationSecretRef;
+  const tenantId = item.tenantId;
+  return {
+    endpoint,
+    mailbox: side === 'source' ? item.sourceAddress : item.destinationAddress,
+    login,
+    password: secretRef ? await deps.vault.get(tenantId, secretRef) : undefined,
+    adminPassword: endpoint.adminSecretRef ? await deps.vault.get(tenantId, endpoint.adminSecretRef) : undefined,
+  };
+}
+
+/** Opens one side; the error says which side failed, so the admin knows which credentials to fix. */
+export async function openSide(deps: EngineDeps, records: JobRecords, side: Side, signal?: AbortSignal): Promise<MailboxSession> {
+  const access = await accessFor(deps, records, side);
+  try {
+    return await deps.connectorFor(access.endpoint.kind).open(access, signal);
+  } catch (raw) {
+    const error = ensureError(raw);
+    const label = side === 'source' ? 'Source' : 'Destination';
+    const message = `${label} (${access.mailbox}): ${error.message}`;
+    if (error instanceof AuthError) throw new AuthError(message, { cause: error, field: side === 'source' ? 'sourceLogin' : 'destinationLogin' });
+    throw new MailferryError(error.code, message, { retryable: error.retryable, retryAfterMs: error.retryAfterMs, cause: error });
+  }
+}
+
+export async function closeQuietly(session: MailboxSession | undefined): Promise<void> {
+  try {
+    await session?.close();
+  } catch {
+    // The session is being discarded; a failing LOGOUT changes nothing.
+  }
+}

@@ -1,0 +1,65 @@
+import type { DestinationEntry, MailboxSession } from '../connector.js';
+import type { LedgerEntry } from '../model.js';
+import type { Ledger } from '../ports.js';
+
+/**
+ * A job that died between a destination write and its ledger commit leaves `pending` ledger
+ * entries carrying the destination's UIDNEXT from before the write. Every message that job
+ * appended has a UID at or above that floor, so we list that range and pair each pending entry
+ * with an unclaimed destination message of the same size and internal date. Paired entries become
+ * `done` (no second copy); unpaired ones are dropped and copied again. Message bytes are never
+ * altered to carry a marker, so fidelity holds (README: "Crash safety").
+ */
+export async function recoverPending(
+  ledger: Ledger,
+  dest: MailboxSession,
+  done: Map<string, LedgerEntry>,
+  pending: LedgerEntry[],
+): Promise<{ recovered: LedgerEntry[]; dropped: LedgerEntry[] }> {
+  const recovered: LedgerEntry[] = [];
+  const dropped: LedgerEntry[] = [];
+  for (const [destFolder, group] of groupBy(pending, (e) => e.destFolder)) {
+    const floor = Math.min(...group.map((e) => e.destUidFloor ?? Number.MAX_SAFE_INTEGER));
+    const state = await dest.folderState(destFolder);
+    const claimed = new Set(
+      [...done.values()].filter((e) => e.destFolder === destFolder).map((e) => e.destId),
+    );
+    const candidates: DestinationEntry[] = Number.isFinite(floor) && floor < Number.MAX_SAFE_INTEGER
+      ? (await dest.listRange(destFolder, floor)).filter((d) => !claimed.has(`${state.uidValidity}:${d.uid}`))
+      : [];
+    const used = new Set<number>();
+    for (const entry of group.sort((a, b) => sourceUid(a) - sourceUid(b))) {
+      const match = entry.destUidValidity === state.uidValidity
+        ? candidates.find((d) => !used.has(d.uid) && d.size === entry.size && d.internalDate === entry.internalDate)
+        : undefined;
+      if (match) {
+        used.add(match.uid);
+        recovered.push({ ...entry, state: 'done', destId: `${state.uidValidity}:${match.uid}` });
+      } else {
+        dropped.push(entry);
+      }
+    }
+  }
+  if (recovered.length) await ledger.put(recovered);
+  const first = pending[0];
+  if (dropped.length && first) {
+    await ledger.deletePending(first.tenantId, first.itemId, first.folder, dropped.map((e) => e.sourceKey));
+  }
+  return { recovered, dropped };
+}
+
+
+function sourceUid(entry: LedgerEntry): number {
+  return Number(entry.sourceKey.split(':').pop());
+}
+
+function groupBy<T>(values: T[], key: (value: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const k = key(value);
+    const group = groups.get(k);
+    if (group) group.push(value);
+    else groups.set(k, [value]);
+  }
+  return groups;
+}

@@ -1,0 +1,251 @@
+import type { ListMessagesFilter, MailboxSession } from '../connector.js';
+import { MailferryError, StoppedError, ensureError } from '../errors.js';
+import { planFolders } from '../folder-plan.js';
+import type { Counts, Item, ItemProgress, ItemStatus, Pass } from '../model.js';
+import { TERMINAL_STATUSES } from '../model.js';
+import type { JobPayload } from '../ports.js';
+import { listAll } from '../services/list-all.js';
+import { settleProjectPasses } from '../services/settle-passes.js';
+import { updateDoc } from '../services/update-doc.js';
+import { resolveSupportOptions, type SupportOptions } from '../support-options.js';
+import { copyFolder } from './copy-folder.js';
+import { closeQuietly, loadJobRecords, openSide, type EngineDeps, type JobRecords } from './job-context.js';
+import { withRetries } from './retry.js';
+
+export type JobOutcome =
+  | { kind: 'finished'; status: ItemStatus }
+  /** The server asked for a long pause, or a fault outlasted inline retries: give the job back. */
+  | { kind: 'retry'; error: MailferryError }
+  /** Shutdown: release without counting an attempt; the item resumes on next start. */
+  | { kind: 'released' };
+
+/** Runs one job (one item × one pass) to an outcome. Never throws for mailbox-level failures. */
+export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal: AbortSignal): Promise<JobOutcome> {
+  const records = await loadJobRecords(deps.store, job);
+  if (!records) return { kind: 'finished', status: 'Stopped' }; // deleted while queued
+  const { item, pass } = records;
+  if (item.lastRun?.passId === pass.id && TERMINAL_STATUSES.has(item.lastRun.status)) {
+    return { kind: 'finished', status: item.lastRun.status }; // a redelivery of a job that already finished
+  }
+  if (pass.status === 'stopping' || pass.status === 'stopped') return finish(deps, records, 'Stopped', zeroCounts(), 'Stopped before it started.');
+
+  let options: SupportOptions;
+  try {
+    options = resolveSupportOptions(records.project.options, item.options);
+  } catch (error) {
+    return finish(deps, records, 'Failed', zeroCounts(), ensureError(error).message);
+  }
+  const run = new JobRun(deps, records, options, signal);
+  try {
+    await run.markRunning();
+    await run.execute();
+    if (signal.aborted) {
+      await run.writeProgress('Queued');
+      return { kind: 'released' };
+    }
+    return finish(deps, records, run.finalStatus(), run.tally, run.reason);
+  } catch (raw) {
+    const error = ensureError(raw);
+    if (error instanceof StoppedError) return finish(deps, records, 'Stopped', run.tally, error.message);
+    if (error.retryable) {
+      await run.writeProgress('Queued', `Will retry: ${error.message}`);
+      return { kind: 'retry', error };
+    }
+    return finish(deps, records, 'Failed', run.tally, error.message);
+  } finally {
+    await run.close();
+  }
+}
+
+class JobRun {
+  readonly tally: Counts = zeroCounts();
+  reason?: string;
+  private source?: MailboxSession;
+  private dest?: MailboxSession;
+  private foldersDone = 0;
+  private foldersTotal = 0;
+  private currentFolder?: string;
+  private lastCheckpoint = 0;
+  private stopRequested = false;
+  private maxErrorsExceeded = false;
+  private readonly startedAt: Date;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly records: JobRecords,
+    private readonly options: SupportOptions,
+    private readonly signal: AbortSignal,
+  ) {
+    this.startedAt = deps.clock.now();
+  }
+
+  private get item(): Item {
+    return this.records.item;
+  }
+
+  private get pass(): Pass {
+    return this.records.pass;
+  }
+
+  async markRunning(): Promise<void> {
+    await this.writeProgress('Running');
+  }
+
+  async execute(): Promise<void> {
+    const { deps } = this;
+    await this.reopen();
+    if (this.pass.kind === 'verify') return;
+    if (!this.pass.options.itemTypes.includes('mail')) {
+      this.reason = 'Nothing to copy: IMAP mailboxes hold only mail and the pass did not select mail.';
+      return;
+    }
+    const plan = planFolders(await this.source!.listFolders(), await this.destinationLayout(), this.options);
+    for (const warning of plan.warnings) deps.log.warn(warning, { itemId: this.item.id });
+    this.foldersTotal = plan.entries.length;
+    const errorKeys = await this.loadErrorKeys();
+    const filter = this.listFilter();
+    for (const target of plan.entries) {
+      if (!this.keepGoing()) break;
+      this.currentFolder = target.source.path;
+      let copiedBefore = this.tally.copied;
+      await withRetries(
+        deps.retry,
+        deps.clock,
+        async (round) => {
+          if (round > 0) await this.reopen();
+          await copyFolder({
+            tenantId: this.item.tenantId, itemId: this.item.id, passId: this.pass.id, passKind: this.pass.kind,
+            target, filter, maxItemSizeBytes: this.options.maxItemSizeBytes,
+            errorKeys: errorKeys.get(target.source.path) ?? new Set(), retryOnly: this.pass.kind === 'retry-errors',
+            source: this.source!, dest: this.dest!, ledger: deps.store.ledger, errors: deps.store.errors,
+            tally: this.tally, keepGoing: () => this.keepGoing(), checkpoint: () => this.checkpoint(), now: () => deps.clock.now(),
+          });
+        },
+        {
+          signal: this.signal,
+          madeProgress: () => {
+            const progressed = this.tally.copied > copiedBefore;
+            copiedBefore = this.tally.copied;
+            return progressed;
+          },
+          onRetry: (error, waitMs) => deps.log.warn(`Retrying folder after: ${error.message}`, { itemId: this.item.id, folder: target.source.path, waitMs }),
+        },
+      );
+      this.foldersDone++;
+      await this.checkpoint(true);
+    }
+    if (this.stopRequested) throw new StoppedError();
+  }
+
+  finalStatus(): ItemStatus {
+    if (this.maxErrorsExceeded) {
+      this.reason = `More than MaxErrors=${this.options.maxErrors} items failed; the pass stopped for this mailbox. Review the error log.`;
+      return 'Failed';
+    }
+    return this.tally.failed > 0 ? 'Completed With Errors' : 'Completed';
+  }
+
+  private keepGoing(): boolean {
+    if (this.tally.failed > this.options.maxErrors) this.maxErrorsExceeded = true;
+    return !this.signal.aborted && !this.stopRequested && !this.maxErrorsExceeded;
+  }
+
+  /** Progress write and stop check, at most every `checkpointMs` unless forced. */
+  private async checkpoint(force = false): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    if (!force && now - this.lastCheckpoint < this.deps.checkpointMs) return;
+    this.lastCheckpoint = now;
+    const pass = await this.deps.store.passes.get(this.item.tenantId, this.pass.id);
+    if (!pass || pass.status === 'stopping' || pass.status === 'stopped') this.stopRequested = true;
+    await this.writeProgress('Running');
+  }
+
+  async writeProgress(status: ItemStatus, reason?: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const seconds = Math.max((now.getTime() - this.startedAt.getTime()) / 1000, 0.001);
+    const progress: ItemProgress = {
+      passId: this.pass.id, passKind: this.pass.kind, currentFolder: this.currentFolder,
+      foldersDone: this.foldersDone, foldersTotal: this.foldersTotal, ...this.tally,
+      startedAt: this.startedAt.toISOString(), updatedAt: now.toISOString(),
+      messagesPerSecond: Math.round((this.tally.copied / seconds) * 10) / 10,
+    };
+    this.records.item = await updateDoc(this.deps.store.items, this.item.tenantId, this.item.id, (item) => ({
+      ...item,
+      status,
+      progress,
+      lastRun: { ...zeroCounts(), ...item.lastRun, passId: this.pass.id, kind: this.pass.kind, status, startedAt: item.lastRun?.passId === this.pass.id ? item.lastRun.startedAt : this.startedAt.toISOString(), reason },
+    }));
+  }
+
+  private async reopen(): Promise<void> {
+    await this.close();
+    this.source = await openSide(this.deps, this.records, 'source', this.signal);
+    this.dest = await openSide(this.deps, this.records, 'destination', this.signal);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([closeQuietly(this.source), closeQuietly(this.dest)]);
+    this.source = this.dest = undefined;
+  }
+
+  private async destinationLayout() {
+    const folders = await this.dest!.listFolders();
+    return { folders, separator: folders.find((f) => f.separator)?.separator ?? '/' };
+  }
+
+  private listFilter(): ListMessagesFilter {
+    const { cutoff, dateFrom, dateTo } = this.pass.options;
+    const before = [cutoff, dateTo].filter((d): d is string => !!d).map((d) => Date.parse(d));
+    return {
+      before: before.length ? Math.min(...before) : undefined,
+      since: dateFrom ? Date.parse(dateFrom) : undefined,
+    };
+  }
+
+  private async loadErrorKeys(): Promise<Map<string, Set<string>>> {
+    const { tenantId, id } = this.item;
+    const rows = await listAll((cursor) => this.deps.store.errors.list(tenantId, id, { cursor, limit: 1000 }));
+    const byFolder = new Map<string, Set<string>>();
+    for (const row of rows) {
+      const keys = byFolder.get(row.folder) ?? new Set<string>();
+      keys.add(row.sourceKey);
+      byFolder.set(row.folder, keys);
+    }
+    return byFolder;
+  }
+}
+
+/** The queue gave up on a job (dead letter): the item fails with the last reason. */
+export async function failJob(deps: EngineDeps, job: JobPayload, reason: string): Promise<void> {
+  const records = await loadJobRecords(deps.store, job);
+  if (records) await finish(deps, records, 'Failed', records.item.progress ?? zeroCounts(), reason);
+}
+
+async function finish(deps: EngineDeps, records: JobRecords, status: ItemStatus, tally: Counts, reason?: string): Promise<JobOutcome> {
+  const { item, pass } = records;
+  const now = deps.clock.now();
+  const startedAt = item.lastRun?.passId === pass.id && item.lastRun.startedAt ? item.lastRun.startedAt : now.toISOString();
+  const durationMs = now.getTime() - Date.parse(startedAt);
+  await updateDoc(deps.store.items, item.tenantId, item.id, (current) => ({
+    ...current,
+    status,
+    progress: current.progress ? { ...current.progress, ...tally, updatedAt: now.toISOString() } : undefined,
+    lastRun: { ...tally, passId: pass.id, kind: pass.kind, status, startedAt, finishedAt: now.toISOString(), reason },
+    statistics: {
+      passes: current.statistics.passes + 1,
+      folders: Math.max(current.statistics.folders, current.progress?.foldersTotal ?? 0),
+      copied: current.statistics.copied + tally.copied,
+      skipped: current.statistics.skipped + tally.skipped,
+      failed: current.statistics.failed + tally.failed,
+      bytes: current.statistics.bytes + tally.bytes,
+      durationMs: current.statistics.durationMs + durationMs,
+    },
+  }));
+  await settleProjectPasses(deps.store, item.tenantId, item.projectId, now, deps.onPassEnded);
+  deps.log.info(`Item finished: ${status}`, { itemId: item.id, passId: pass.id, ...tally });
+  return { kind: 'finished', status };
+}
+
+export function zeroCounts(): Counts {
+  return { copied: 0, skipped: 0, failed: 0, bytes: 0 };
+}

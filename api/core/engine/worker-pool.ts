@@ -1,0 +1,110 @@
+import { ensureError } from '../errors.js';
+import type { JobQueue, LeasedJob } from '../ports.js';
+import type { EngineDeps } from './job-context.js';
+import { failJob, runMigrationJob, type JobOutcome } from './run-migration-job.js';
+
+export interface WorkerPoolOptions {
+  workerId: string;
+  /** Jobs (mailboxes) this process runs at once; the queue's group limits apply on top. */
+  concurrency: number;
+  /** Lease length; renewed every third of it while the job runs. */
+  lockMs: number;
+  /** Idle poll interval when the queue is empty. */
+  pollMs: number;
+}
+
+export const DEFAULT_WORKER_POOL_OPTIONS: Omit<WorkerPoolOptions, 'workerId'> = { concurrency: 4, lockMs: 60_000, pollMs: 500 };
+const RENEWALS_PER_LOCK = 3;
+
+/**
+ * Leases jobs, runs them, renews their leases and settles each with the queue. Stopping aborts
+ * running jobs at their next checkpoint and releases them, so they resume on the next start.
+ */
+export class WorkerPool {
+  private readonly running = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly queue: JobQueue,
+    private readonly options: WorkerPoolOptions,
+  ) {}
+
+  start(): void {
+    this.loop ??= this.pump();
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  async stop(): Promise<void> {
+    this.shutdown.abort();
+    await this.loop;
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async pump(): Promise<void> {
+    const { clock } = this.deps;
+    while (!this.shutdown.signal.aborted) {
+      if (this.running.size >= this.options.concurrency) {
+        await Promise.race(this.running);
+        continue;
+      }
+      let job: LeasedJob | undefined;
+      try {
+        job = await this.queue.lease(this.options.workerId, this.options.lockMs);
+      } catch (error) {
+        this.deps.log.error(`Could not lease a job: ${ensureError(error).message}`);
+      }
+      if (!job) {
+        await clock.sleep(this.options.pollMs, this.shutdown.signal);
+        continue;
+      }
+      const task = this.runOne(job).finally(() => this.running.delete(task));
+      this.running.add(task);
+    }
+  }
+
+  private async runOne(job: LeasedJob): Promise<void> {
+    const jobAbort = new AbortController();
+    const onShutdown = () => jobAbort.abort();
+    this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    const renewEveryMs = Math.floor(this.options.lockMs / RENEWALS_PER_LOCK);
+    const renewer = setInterval(() => {
+      this.queue.renew(job, this.options.lockMs).then(
+        (held) => {
+          if (!held) jobAbort.abort(); // another worker owns it now: stop writing
+        },
+        () => undefined,
+      );
+    }, renewEveryMs);
+    try {
+      const outcome = await runMigrationJob(this.deps, job.payload, jobAbort.signal).catch(
+        (error): JobOutcome => ({ kind: 'retry', error: ensureError(error) }),
+      );
+      await this.settle(job, outcome);
+    } catch (error) {
+      this.deps.log.error(`Could not settle job ${job.id}: ${ensureError(error).message}`, { jobId: job.id });
+    } finally {
+      clearInterval(renewer);
+      this.shutdown.signal.removeEventListener('abort', onShutdown);
+    }
+  }
+
+  private async settle(job: LeasedJob, outcome: JobOutcome): Promise<void> {
+    if (outcome.kind === 'finished') return this.queue.complete(job);
+    if (outcome.kind === 'released') return this.queue.release(job);
+    const { error } = outcome;
+    const { retry, clock } = this.deps;
+    if (error.retryAfterMs !== undefined && error.retryAfterMs > retry.maxInlineWaitMs) {
+      // A long server back-off is not the job's fault: come back later without spending an attempt.
+      return this.queue.release(job, new Date(clock.now().getTime() + error.retryAfterMs));
+    }
+    const verdict = await this.queue.fail(job, { message: error.message, retryable: error.retryable, retryAfterMs: error.retryAfterMs });
+    if (verdict === 'dead-lettered') {
+      await failJob(this.deps, job.payload, `${error.message} (gave up after ${job.attempt} attempts)`);
+    }
+  }
+}

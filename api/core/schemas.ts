@@ -1,0 +1,97 @@
+/**
+ * Input shapes for every admin action, shared by the HTTP API and the CLI (and, later, the
+ * OpenAPI document). Services receive values that already passed these.
+ */
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+import { ENDPOINT_KINDS, PASS_KINDS } from './model.js';
+
+const MAX_NAME_LENGTH = 200;
+const MAX_OPTION_LINES = 200;
+const MAX_ITEMS_PER_REQUEST = 50_000;
+const MAX_CONCURRENT_MIGRATIONS = 100;
+const IMAP_PORT_MAX = 65_535;
+
+export const address = z.string().trim().toLowerCase().pipe(z.email({ message: 'must be an e-mail address such as user@contoso.com' }));
+const optionLines = z.array(z.string().max(4_000)).max(MAX_OPTION_LINES).default([]);
+
+export const endpointInput = z.object({
+  name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
+  kind: z.enum(ENDPOINT_KINDS as [string, ...string[]]).transform((k) => k as (typeof ENDPOINT_KINDS)[number]),
+  host: z.string().trim().min(1, 'give the server host name, e.g. imap.contoso.com'),
+  port: z.number().int().min(1).max(IMAP_PORT_MAX).optional(),
+  security: z.enum(['tls', 'starttls', 'none']).default('tls'),
+  allowSelfSigned: z.boolean().default(false),
+  adminMode: z.enum(['plain-authzid', 'login-star', 'none']).default('none'),
+  adminLogin: z.string().trim().min(1).optional(),
+  adminPassword: z.string().min(1).optional(),
+  authMechanism: z.enum(['password', 'xoauth2']).default('password'),
+  domains: z.array(z.string().trim().toLowerCase()).default([]),
+}).superRefine((value, ctx) => {
+  if (value.adminMode !== 'none' && (!value.adminLogin || !value.adminPassword)) {
+    ctx.addIssue({ code: 'custom', path: ['adminLogin'], message: `admin mode "${value.adminMode}" needs adminLogin and adminPassword` });
+  }
+});
+export type EndpointInput = z.infer<typeof endpointInput>;
+
+export const projectInput = z.object({
+  name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
+  sourceEndpointId: z.string().min(1),
+  destinationEndpointId: z.string().min(1),
+  options: optionLines,
+  maxConcurrentMigrations: z.number().int().min(1).max(MAX_CONCURRENT_MIGRATIONS).default(5),
+});
+export type ProjectInput = z.infer<typeof projectInput>;
+export const projectPatch = projectInput.partial();
+export type ProjectPatch = z.infer<typeof projectPatch>;
+
+export const itemInput = z.object({
+  sourceAddress: address,
+  destinationAddress: address,
+  sourceLogin: z.string().trim().min(1).optional(),
+  sourcePassword: z.string().min(1).optional(),
+  destinationLogin: z.string().trim().min(1).optional(),
+  destinationPassword: z.string().min(1).optional(),
+  endUserCredentials: z.boolean().default(false),
+  options: optionLines,
+});
+export type ItemInput = z.infer<typeof itemInput>;
+
+export const itemPatch = z.object({
+  destinationAddress: address.optional(),
+  sourceLogin: z.string().trim().min(1).optional(),
+  sourcePassword: z.string().min(1).optional(),
+  destinationLogin: z.string().trim().min(1).optional(),
+  destinationPassword: z.string().min(1).optional(),
+  options: optionLines.optional(),
+});
+export type ItemPatch = z.infer<typeof itemPatch>;
+
+export const changeDomainInput = z.object({
+  side: z.enum(['source', 'destination']),
+  fromDomain: z.string().trim().toLowerCase().min(1),
+  toDomain: z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain such as contoso.com'),
+  itemIds: z.array(z.string()).max(MAX_ITEMS_PER_REQUEST).optional(),
+});
+export type ChangeDomainInput = z.infer<typeof changeDomainInput>;
+
+export const passInput = z.object({
+  kind: z.enum(PASS_KINDS as [string, ...string[]]).transform((k) => k as (typeof PASS_KINDS)[number]),
+  itemIds: z.array(z.string()).max(MAX_ITEMS_PER_REQUEST).optional(),
+  /** prestage: "90 days ago", "90d" or a date. */
+  cutoff: z.string().optional(),
+  dateFrom: z.string().optional(),
+  dateTo: z.string().optional(),
+  itemTypes: z.array(z.enum(['mail', 'contacts', 'calendar', 'tasks', 'notes', 'journal', 'rules', 'permissions'])).min(1).default(['mail']),
+  startAt: z.string().optional(),
+});
+export type PassInput = z.infer<typeof passInput>;
+
+/** Parses or throws one ValidationError naming every field at fault. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const describe = (issue: (typeof issues)[number]) => `${issue.path.join('.') || 'body'}: ${issue.message}`;
+  throw new ValidationError(issues.map(describe).join('; '), { field: issues[0]?.path.join('.') || undefined });
+}

@@ -1,0 +1,157 @@
+import { changeDomain, parseItemsCsv, type CsvItemRow, type CsvProblem } from '../csv-import.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { ErrorRow, Item, ItemStatus } from '../model.js';
+import type { Page } from '../ports.js';
+import type { ChangeDomainInput, ItemInput, ItemPatch } from '../schemas.js';
+import { mergeMaskedUpdate } from '../support-options.js';
+import type { ServiceDeps } from './context.js';
+import { listAll } from './list-all.js';
+import { checkOptions } from './project-service.js';
+import { publicItem, type PublicItem } from './public-views.js';
+import { ACTIVE_STATUSES } from './settle-passes.js';
+import { updateDoc } from './update-doc.js';
+
+export interface BulkAddReport {
+  added: number;
+  problems: CsvProblem[];
+}
+
+export interface ItemListQuery {
+  status?: ItemStatus;
+  search?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export class ItemService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async addItem(tenantId: string, projectId: string, input: ItemInput): Promise<PublicItem> {
+    await this.requireProject(tenantId, projectId);
+    checkOptions(input.options);
+    const existing = await this.sourceAddresses(tenantId, projectId);
+    if (existing.has(input.sourceAddress)) {
+      throw new ConflictError(`${input.sourceAddress} is already an item of this project.`, { retryable: false, field: 'sourceAddress' });
+    }
+    const [item] = await this.deps.store.items.insertMany([await this.newItem(tenantId, projectId, input)]);
+    return publicItem(item!);
+  }
+
+  /**
+   * Bulk Add from CSV: every good row is saved in one all-or-nothing write; every bad row is
+   * reported with its line and column. A row is never half-written.
+   */
+  async bulkAdd(tenantId: string, projectId: string, csv: string): Promise<BulkAddReport> {
+    await this.requireProject(tenantId, projectId);
+    const { rows, problems } = parseItemsCsv(csv);
+    const existing = await this.sourceAddresses(tenantId, projectId);
+    const fresh: CsvItemRow[] = [];
+    for (const row of rows) {
+      if (existing.has(row.sourceAddress)) {
+        problems.push({ line: row.line, column: 'Source Email', message: `${row.sourceAddress} is already an item of this project.` });
+      } else {
+        fresh.push(row);
+      }
+    }
+    const docs = [];
+    for (const row of fresh) docs.push(await this.newItem(tenantId, projectId, { ...row, endUserCredentials: false, options: [] }));
+    if (docs.length) await this.deps.store.items.insertMany(docs);
+    problems.sort((a, b) => a.line - b.line);
+    return { added: docs.length, problems };
+  }
+
+  async getItem(tenantId: string, id: string): Promise<Item> {
+    const item = await this.deps.store.items.get(tenantId, id);
+    if (!item) throw new NotFoundError(`No item with id ${id}.`, { field: 'itemId' });
+    return item;
+  }
+
+  async listItems(tenantId: string, projectId: string, query: ItemListQuery = {}): Promise<Page<PublicItem>> {
+    const where: Record<string, string> = { projectId };
+    if (query.status) where.status = query.status;
+    const page = await this.deps.store.items.list(tenantId, {
+      where, cursor: query.cursor, limit: query.limit,
+      search: query.search ? { text: query.search, fields: ['sourceAddress', 'destinationAddress'] } : undefined,
+    });
+    return { ...page, items: page.items.map(publicItem) };
+  }
+
+  async updateItem(tenantId: string, id: string, patch: ItemPatch): Promise<PublicItem> {
+    const current = await this.getItem(tenantId, id);
+    const options = patch.options ? mergeMaskedUpdate(current.options, patch.options) : current.options;
+    checkOptions(options);
+    const { sourcePassword, destinationPassword, ...fields } = patch;
+    const sourceSecretRef = sourcePassword ? await this.deps.vault.put(tenantId, sourcePassword) : undefined;
+    const destinationSecretRef = destinationPassword ? await this.deps.vault.put(tenantId, destinationPassword) : undefined;
+    const updated = await updateDoc(this.deps.store.items, tenantId, id, (item) => ({
+      ...item, ...fields, options,
+      sourceSecretRef: sourceSecretRef ?? item.sourceSecretRef,
+      destinationSecretRef: destinationSecretRef ?? item.destinationSecretRef,
+    }));
+    return publicItem(updated);
+  }
+
+  /** Change Domain: rewrites the source or destination domain of the selected (or all) items. */
+  async changeDomain(tenantId: string, projectId: string, input: ChangeDomainInput): Promise<{ changed: number }> {
+    const items = await this.selectItems(tenantId, projectId, input.itemIds);
+    const key = input.side === 'source' ? 'sourceAddress' : 'destinationAddress';
+    let changed = 0;
+    for (const item of items) {
+      const next = changeDomain(item[key], input.fromDomain, input.toDomain);
+      if (next === item[key]) continue;
+      await updateDoc(this.deps.store.items, tenantId, item.id, (current) => ({ ...current, [key]: changeDomain(current[key], input.fromDomain, input.toDomain) }));
+      changed++;
+    }
+    return { changed };
+  }
+
+  async deleteItem(tenantId: string, id: string): Promise<void> {
+    const item = await this.getItem(tenantId, id);
+    if (ACTIVE_STATUSES.includes(item.status)) {
+      throw new ConflictError(`${item.sourceAddress} is "${item.status}": stop its pass before deleting it.`, { retryable: false });
+    }
+    await this.deps.store.ledger.deleteItem(tenantId, id);
+    await this.deps.store.errors.deleteItem(tenantId, id);
+    await this.deps.store.items.delete(tenantId, id);
+  }
+
+  async errorLog(tenantId: string, id: string, cursor?: string, limit?: number): Promise<Page<ErrorRow>> {
+    await this.getItem(tenantId, id);
+    return this.deps.store.errors.list(tenantId, id, { cursor, limit });
+  }
+
+  async selectItems(tenantId: string, projectId: string, itemIds?: string[]): Promise<Item[]> {
+    if (!itemIds) return listAll((cursor) => this.deps.store.items.list(tenantId, { where: { projectId }, cursor }));
+    const items: Item[] = [];
+    for (const id of itemIds) {
+      const item = await this.deps.store.items.get(tenantId, id);
+      if (!item || item.projectId !== projectId) throw new NotFoundError(`No item with id ${id} in this project.`, { field: 'itemIds' });
+      items.push(item);
+    }
+    return items;
+  }
+
+  private async requireProject(tenantId: string, projectId: string): Promise<void> {
+    if (!(await this.deps.store.projects.get(tenantId, projectId))) throw new NotFoundError(`No project with id ${projectId}.`, { field: 'projectId' });
+  }
+
+  private async sourceAddresses(tenantId: string, projectId: string): Promise<Set<string>> {
+    const items = await listAll((cursor) => this.deps.store.items.list(tenantId, { where: { projectId }, cursor }));
+    return new Set(items.map((i) => i.sourceAddress));
+  }
+
+  private async newItem(tenantId: string, projectId: string, input: ItemInput): Promise<Omit<Item, 'version'>> {
+    const { vault } = this.deps;
+    return {
+      tenantId, projectId, id: this.deps.newId(),
+      sourceAddress: input.sourceAddress, destinationAddress: input.destinationAddress,
+      sourceLogin: input.sourceLogin, destinationLogin: input.destinationLogin,
+      sourceSecretRef: input.sourcePassword ? await vault.put(tenantId, input.sourcePassword) : undefined,
+      destinationSecretRef: input.destinationPassword ? await vault.put(tenantId, input.destinationPassword) : undefined,
+      endUserCredentials: input.endUserCredentials || undefined,
+      options: input.options, status: 'Not Started',
+      statistics: { passes: 0, folders: 0, copied: 0, skipped: 0, failed: 0, bytes: 0, durationMs: 0 },
+      createdAt: this.deps.clock.now().toISOString(),
+    };
+  }
+}

@@ -1,0 +1,102 @@
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { Endpoint, Project } from '../model.js';
+import type { Page } from '../ports.js';
+import type { EndpointInput, ProjectInput, ProjectPatch } from '../schemas.js';
+import { mergeMaskedUpdate, parseSupportOptions } from '../support-options.js';
+import type { ServiceDeps } from './context.js';
+import { listAll } from './list-all.js';
+import { publicEndpoint, publicProject, type PublicEndpoint } from './public-views.js';
+import { ACTIVE_STATUSES } from './settle-passes.js';
+import { updateDoc } from './update-doc.js';
+
+export class ProjectService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async createEndpoint(tenantId: string, input: EndpointInput): Promise<PublicEndpoint> {
+    const { adminPassword, ...fields } = input;
+    const adminSecretRef = adminPassword ? await this.deps.vault.put(tenantId, adminPassword) : undefined;
+    const endpoint = await this.deps.store.endpoints.insert({
+      ...fields, tenantId, id: this.deps.newId(), adminSecretRef, createdAt: this.deps.clock.now().toISOString(),
+    });
+    return publicEndpoint(endpoint);
+  }
+
+  async getEndpoint(tenantId: string, id: string): Promise<Endpoint> {
+    const endpoint = await this.deps.store.endpoints.get(tenantId, id);
+    if (!endpoint) throw new NotFoundError(`No endpoint with id ${id}.`, { field: 'endpointId' });
+    return endpoint;
+  }
+
+  async listEndpoints(tenantId: string, search?: string, cursor?: string, limit?: number): Promise<Page<PublicEndpoint>> {
+    const page = await this.deps.store.endpoints.list(tenantId, { search: search ? { text: search, fields: ['name', 'host'] } : undefined, cursor, limit });
+    return { ...page, items: page.items.map(publicEndpoint) };
+  }
+
+  async deleteEndpoint(tenantId: string, id: string): Promise<void> {
+    const projects = await listAll((cursor) => this.deps.store.projects.list(tenantId, { cursor }));
+    const user = projects.find((p) => p.sourceEndpointId === id || p.destinationEndpointId === id);
+    if (user) throw new ConflictError(`Endpoint ${id} is used by project "${user.name}"; change or delete that project first.`, { retryable: false });
+    if (!(await this.deps.store.endpoints.delete(tenantId, id))) throw new NotFoundError(`No endpoint with id ${id}.`);
+  }
+
+  async createProject(tenantId: string, input: ProjectInput): Promise<Project> {
+    await this.checkEndpoints(tenantId, input.sourceEndpointId, input.destinationEndpointId);
+    checkOptions(input.options);
+    const project = await this.deps.store.projects.insert({ ...input, tenantId, id: this.deps.newId(), createdAt: this.deps.clock.now().toISOString() });
+    return publicProject(project);
+  }
+
+  async getProject(tenantId: string, id: string): Promise<Project> {
+    const project = await this.deps.store.projects.get(tenantId, id);
+    if (!project) throw new NotFoundError(`No project with id ${id}.`, { field: 'projectId' });
+    return project;
+  }
+
+  async listProjects(tenantId: string, search?: string, cursor?: string, limit?: number): Promise<Page<Project>> {
+    const page = await this.deps.store.projects.list(tenantId, { search: search ? { text: search, fields: ['name'] } : undefined, cursor, limit });
+    return { ...page, items: page.items.map(publicProject) };
+  }
+
+  async updateProject(tenantId: string, id: string, patch: ProjectPatch): Promise<Project> {
+    const current = await this.getProject(tenantId, id);
+    await this.checkEndpoints(tenantId, patch.sourceEndpointId ?? current.sourceEndpointId, patch.destinationEndpointId ?? current.destinationEndpointId);
+    const options = patch.options ? mergeMaskedUpdate(current.options, patch.options) : undefined;
+    if (options) checkOptions(options);
+    const updated = await updateDoc(this.deps.store.projects, tenantId, id, (project) => ({ ...project, ...patch, options: options ?? project.options }));
+    return publicProject(updated);
+  }
+
+  /** Deletes the project with its items, passes, ledger and error log. Refused while items are active. */
+  async deleteProject(tenantId: string, id: string): Promise<void> {
+    const { store } = this.deps;
+    await this.getProject(tenantId, id);
+    for (const status of ACTIVE_STATUSES) {
+      if (await store.items.count(tenantId, { projectId: id, status })) {
+        throw new ConflictError(`The project has items in "${status}": stop its passes first.`, { retryable: false });
+      }
+    }
+    const items = await listAll((cursor) => store.items.list(tenantId, { where: { projectId: id }, cursor }));
+    for (const item of items) {
+      await store.ledger.deleteItem(tenantId, item.id);
+      await store.errors.deleteItem(tenantId, item.id);
+      await store.items.delete(tenantId, item.id);
+    }
+    const passes = await listAll((cursor) => store.passes.list(tenantId, { where: { projectId: id }, cursor }));
+    for (const pass of passes) await store.passes.delete(tenantId, pass.id);
+    await store.projects.delete(tenantId, id);
+  }
+
+  private async checkEndpoints(tenantId: string, sourceId: string, destinationId: string): Promise<void> {
+    const [source, destination] = await Promise.all([
+      this.deps.store.endpoints.get(tenantId, sourceId),
+      this.deps.store.endpoints.get(tenantId, destinationId),
+    ]);
+    if (!source) throw new ValidationError(`No source endpoint with id ${sourceId}: create it first or pick an existing one.`, { field: 'sourceEndpointId' });
+    if (!destination) throw new ValidationError(`No destination endpoint with id ${destinationId}: create it first or pick an existing one.`, { field: 'destinationEndpointId' });
+  }
+}
+
+export function checkOptions(lines: string[]): void {
+  const { problems } = parseSupportOptions(lines, 'options');
+  if (problems.length) throw new ValidationError(problems.map((p) => p.message).join('; '), { field: problems[0]!.field });
+}

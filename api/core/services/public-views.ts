@@ -1,0 +1,26 @@
+import type { Endpoint, Item, Project } from '../model.js';
+import { maskSupportOptions } from '../support-options.js';
+
+/**
+ * What leaves the core for an API response or a CLI table: never a secret, never a vault
+ * reference, support options masked. Every read path goes through one of these.
+ */
+export type PublicEndpoint = Omit<Endpoint, 'adminSecretRef'> & { hasAdminPassword: boolean };
+export type PublicItem = Omit<Item, 'sourceSecretRef' | 'destinationSecretRef'> & {
+  hasSourcePassword: boolean;
+  hasDestinationPassword: boolean;
+};
+
+export function publicEndpoint(endpoint: Endpoint): PublicEndpoint {
+  const { adminSecretRef, ...rest } = endpoint;
+  return { ...rest, hasAdminPassword: !!adminSecretRef };
+}
+
+export function publicItem(item: Item): PublicItem {
+  const { sourceSecretRef, destinationSecretRef, ...rest } = item;
+  return { ...rest, options: maskSupportOptions(item.options), hasSourcePassword: !!sourceSecretRef, hasDestinationPassword: !!destinationSecretRef };
+}
+
+export function publicProject(project: Project): Project {
+  return { ...project, options: maskSupportOptions(project.options) };
+}

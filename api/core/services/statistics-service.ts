@@ -1,0 +1,68 @@
+import type { Item, ItemStatus } from '../model.js';
+import type { ServiceDeps } from './context.js';
+import { listAll } from './list-all.js';
+
+export interface ProjectStatistics {
+  items: number;
+  byStatus: Partial<Record<ItemStatus, number>>;
+  copied: number;
+  skipped: number;
+  failed: number;
+  bytes: number;
+  durationMs: number;
+  /** Messages per second over the time items spent migrating. */
+  messagesPerSecond: number;
+  errorsByReason: { code: string; reason: string; count: number }[];
+}
+
+const TOP_REASONS = 10;
+const CSV_COLUMNS = ['Source Email', 'Destination Email', 'Status', 'Passes', 'Folders', 'Items Copied', 'Items Skipped', 'Items Failed', 'Bytes', 'Duration Seconds', 'Last Pass', 'Reason'] as const;
+
+export class StatisticsService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async project(tenantId: string, projectId: string): Promise<ProjectStatistics> {
+    const items = await this.items(tenantId, projectId);
+    const stats: ProjectStatistics = { items: items.length, byStatus: {}, copied: 0, skipped: 0, failed: 0, bytes: 0, durationMs: 0, messagesPerSecond: 0, errorsByReason: [] };
+    const reasons = new Map<string, { code: string; reason: string; count: number }>();
+    for (const item of items) {
+      stats.byStatus[item.status] = (stats.byStatus[item.status] ?? 0) + 1;
+      stats.copied += item.statistics.copied;
+      stats.skipped += item.statistics.skipped;
+      stats.failed += item.statistics.failed;
+      stats.bytes += item.statistics.bytes;
+      stats.durationMs += item.statistics.durationMs;
+      if (!item.statistics.failed) continue;
+      for (const row of await listAll((cursor) => this.deps.store.errors.list(tenantId, item.id, { cursor, limit: 1000 }))) {
+        const key = `${row.code}\u0000${row.reason}`;
+        const entry = reasons.get(key) ?? { code: row.code, reason: row.reason, count: 0 };
+        entry.count++;
+        reasons.set(key, entry);
+      }
+    }
+    stats.messagesPerSecond = stats.durationMs ? Math.round((stats.copied / (stats.durationMs / 1000)) * 10) / 10 : 0;
+    stats.errorsByReason = [...reasons.values()].sort((a, b) => b.count - a.count).slice(0, TOP_REASONS);
+    return stats;
+  }
+
+  /** One row per item, in the columns admins paste into a spreadsheet. */
+  async projectCsv(tenantId: string, projectId: string): Promise<string> {
+    const rows = (await this.items(tenantId, projectId)).map((item) => [
+      item.sourceAddress, item.destinationAddress, item.status, item.statistics.passes, item.statistics.folders,
+      item.statistics.copied, item.statistics.skipped, item.statistics.failed, item.statistics.bytes,
+      Math.round(item.statistics.durationMs / 1000), item.lastRun?.kind ?? '', item.lastRun?.reason ?? '',
+    ]);
+    return [CSV_COLUMNS, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+  }
+
+  private items(tenantId: string, projectId: string): Promise<Item[]> {
+    return listAll((cursor) => this.deps.store.items.list(tenantId, { where: { projectId }, cursor }));
+  }
+}
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  // A leading =, +, - or @ would run as a formula in a spreadsheet (CSV injection).
+  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
