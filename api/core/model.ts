@@ -82,6 +82,13 @@ export interface Counts {
   bytes: number;
 }
 
+export interface FolderCounts {
+  path: string;
+  copied: number;
+  skipped: number;
+  failed: number;
+}
+
 export interface ItemProgress extends Counts {
   passId: string;
   passKind: PassKind;
@@ -92,6 +99,8 @@ export interface ItemProgress extends Counts {
   updatedAt: string;
   /** Messages per second over the pass so far. */
   messagesPerSecond: number;
+  /** Per source folder, in plan order, for the folders finished so far. */
+  folders?: FolderCounts[];
 }
 
 export interface ItemStatistics extends Counts {

@@ -33,7 +33,7 @@ export interface CopyFolderInput {
   dest: MailboxSession;
   ledger: Ledger;
   errors: ErrorLog;
-  /** Shared by every folder of the job; updated as results arrive. */
+  /** Shared by every folder of the job; copied, failed and bytes are updated as results arrive. */
   tally: Counts;
   /** Returns false when the job must stop feeding new items (stop requested, MaxErrors, shutdown). */
   keepGoing(): boolean;
@@ -47,6 +47,7 @@ export interface CopyFolderResult {
   copied: number;
   skipped: number;
   failed: number;
+  /** Pending entries of an earlier attempt found at the destination and counted as copied. */
   recovered: number;
 }
 
@@ -67,7 +68,12 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   const pending = entries.filter((e) => e.state === 'pending');
   if (pending.length) {
     const { recovered } = await recoverPending(ledger, dest, done, pending);
-    for (const entry of recovered) done.set(entry.sourceKey, entry);
+    for (const entry of recovered) {
+      done.set(entry.sourceKey, entry);
+      // Copied by an earlier attempt of this job that died before committing: count it now.
+      input.tally.copied++;
+      input.tally.bytes += entry.size;
+    }
     result.recovered = recovered.length;
   }
 
@@ -77,7 +83,6 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   if (input.retryOnly) todo = todo.filter((ref) => input.errorKeys.has(ref.key));
   result.skipped = refs.length - todo.length;
   if (input.passKind === 'trial') todo = todo.slice(0, TRIAL_ITEMS_PER_FOLDER);
-  input.tally.skipped += result.skipped;
 
   const failures: ErrorRow[] = [];
   const fail = (ref: MessageRef, raw: unknown, subject?: string) => {

@@ -1,7 +1,7 @@
 import type { ListMessagesFilter, MailboxSession } from '../connector.js';
 import { MailferryError, StoppedError, ensureError } from '../errors.js';
 import { planFolders } from '../folder-plan.js';
-import type { Counts, Item, ItemProgress, ItemStatus, Pass } from '../model.js';
+import type { Counts, FolderCounts, Item, ItemProgress, ItemStatus, Pass } from '../model.js';
 import { TERMINAL_STATUSES } from '../model.js';
 import type { JobPayload } from '../ports.js';
 import { listAll } from '../services/list-all.js';
@@ -63,6 +63,7 @@ class JobRun {
   private source?: MailboxSession;
   private dest?: MailboxSession;
   private foldersDone = 0;
+  private readonly folders: FolderCounts[] = [];
   private foldersTotal = 0;
   private currentFolder?: string;
   private lastCheckpoint = 0;
@@ -108,12 +109,14 @@ class JobRun {
       if (!this.keepGoing()) break;
       this.currentFolder = target.source.path;
       let copiedBefore = this.tally.copied;
-      await withRetries(
+      const copiedAtStart = this.tally.copied;
+      const failedAtStart = this.tally.failed;
+      const last = await withRetries(
         deps.retry,
         deps.clock,
         async (round) => {
           if (round > 0) await this.reopen();
-          await copyFolder({
+          return copyFolder({
             tenantId: this.item.tenantId, itemId: this.item.id, passId: this.pass.id, passKind: this.pass.kind,
             target, filter, maxItemSizeBytes: this.options.maxItemSizeBytes,
             errorKeys: errorKeys.get(target.source.path) ?? new Set(), retryOnly: this.pass.kind === 'retry-errors',
@@ -131,6 +134,11 @@ class JobRun {
           onRetry: (error, waitMs) => deps.log.warn(`Retrying folder after: ${error.message}`, { itemId: this.item.id, folder: target.source.path, waitMs }),
         },
       );
+      // Items an earlier attempt of this job copied show up as "already copied" in the last attempt.
+      const copied = this.tally.copied - copiedAtStart;
+      const skipped = last.skipped - (copied - last.copied);
+      this.tally.skipped += skipped;
+      this.folders.push({ path: target.source.path, copied, skipped, failed: this.tally.failed - failedAtStart });
       this.foldersDone++;
       await this.checkpoint(true);
     }
@@ -168,6 +176,7 @@ class JobRun {
       foldersDone: this.foldersDone, foldersTotal: this.foldersTotal, ...this.tally,
       startedAt: this.startedAt.toISOString(), updatedAt: now.toISOString(),
       messagesPerSecond: Math.round((this.tally.copied / seconds) * 10) / 10,
+      folders: this.folders,
     };
     this.records.item = await updateDoc(this.deps.store.items, this.item.tenantId, this.item.id, (item) => ({
       ...item,

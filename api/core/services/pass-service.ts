@@ -80,7 +80,7 @@ export class PassService {
     const { store, queue } = this.deps;
     const pass = await this.getPass(tenantId, passId);
     if (pass.status === 'completed' || pass.status === 'stopped') return pass;
-    const stopping = await updateDoc(store.passes, tenantId, passId, (p) => (p.status === 'running' || p.status === 'scheduled' ? { ...p, status: 'stopping' } : undefined));
+    const stopping = await updateDoc(store.passes, tenantId, passId, (p) => (p.status === 'running' || p.status === 'scheduled' ? { ...p, status: 'stopping' as const } : undefined));
     const cancelled = await queue.cancel({ tenantId, passId });
     const notRunning = new Set(cancelled.map((job) => job.itemId));
     for (const itemId of pass.itemIds) {
@@ -89,7 +89,7 @@ export class PassService {
       if (notRunning.has(itemId) || item.status === 'Waiting For End User' || item.status === 'Submitted') {
         await updateDoc(store.items, tenantId, itemId, (current) =>
           current.lastRun?.passId === passId && current.status !== 'Running'
-            ? { ...current, status: 'Stopped', lastRun: { ...current.lastRun, status: 'Stopped', reason: 'Stopped by an administrator before it ran.' } }
+            ? { ...current, status: 'Stopped' as const, lastRun: { ...current.lastRun, status: 'Stopped' as const, reason: 'Stopped by an administrator before it ran.' } }
             : undefined,
         );
       }

@@ -14,7 +14,7 @@ export async function updateDoc<T extends Doc>(
   collection: Collection<T>,
   tenantId: string,
   id: string,
-  mutate: (current: T) => T | undefined,
+  mutate: (current: T) => NoInfer<T> | undefined,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const current = await collection.get(tenantId, id);

@@ -1,0 +1,27 @@
+/**
+ * The HTTP API independent of any host: the embedded Node server and the Azure Functions v4
+ * HTTP triggers both turn their request into an ApiRequest and write back the ApiResponse.
+ */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  params: Record<string, string>;
+  /** Parsed JSON for application/json, the raw text for text/csv, undefined when empty. */
+  body: unknown;
+  /** Established by the host's sign-in step; every service call is scoped to it. */
+  tenantId: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  /** Sent verbatim (CSV exports) instead of JSON when set. */
+  text?: string;
+  headers?: Record<string, string>;
+}
+
+/** Largest JSON body accepted; larger requests get 413 naming the limit. */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+/** Largest CSV upload (Bulk Add): about 50,000 rows of typical addresses. */
+export const MAX_CSV_BODY_BYTES = 10 * 1024 * 1024;

@@ -1,0 +1,46 @@
+import type { ItemProgress, ItemStatus } from '../core/model.js';
+import type { ServiceDeps } from '../core/services/context.js';
+import { ItemService } from '../core/services/item-service.js';
+import { listAll } from '../core/services/list-all.js';
+import { PassService } from '../core/services/pass-service.js';
+import { ProjectService } from '../core/services/project-service.js';
+import { StatisticsService } from '../core/services/statistics-service.js';
+
+export interface ItemProgressRow {
+  id: string;
+  sourceAddress: string;
+  status: ItemStatus;
+  progress?: Pick<ItemProgress, 'copied' | 'skipped' | 'failed' | 'bytes' | 'foldersDone' | 'foldersTotal' | 'currentFolder' | 'messagesPerSecond'>;
+  reason?: string;
+}
+
+/** The core services one host needs, built once from the ports. */
+export class Services {
+  readonly projects: ProjectService;
+  readonly items: ItemService;
+  readonly passes: PassService;
+  readonly statistics: StatisticsService;
+
+  constructor(readonly deps: ServiceDeps) {
+    this.projects = new ProjectService(deps);
+    this.items = new ItemService(deps);
+    this.passes = new PassService(deps);
+    this.statistics = new StatisticsService(deps);
+  }
+
+  /** Compact per-item progress: one read of the project's items, cheap enough to poll every 2 s. */
+  async progress(tenantId: string, projectId: string): Promise<{ items: ItemProgressRow[]; totals: Record<string, number> }> {
+    await this.projects.getProject(tenantId, projectId);
+    const items = await listAll((cursor) => this.deps.store.items.list(tenantId, { where: { projectId }, cursor, limit: 1000 }));
+    const totals: Record<string, number> = {};
+    const rows = items.map((item): ItemProgressRow => {
+      totals[item.status] = (totals[item.status] ?? 0) + 1;
+      const p = item.progress;
+      return {
+        id: item.id, sourceAddress: item.sourceAddress, status: item.status, reason: item.lastRun?.reason,
+        progress: p && { copied: p.copied, skipped: p.skipped, failed: p.failed, bytes: p.bytes, foldersDone: p.foldersDone, foldersTotal: p.foldersTotal, currentFolder: p.currentFolder, messagesPerSecond: p.messagesPerSecond },
+      };
+    });
+    return { items: rows, totals };
+  }
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { FileSecretVault } from '../adapters/file-secret-vault.js';
+import { openSqliteDatabase } from '../adapters/sqlite/sqlite-database.js';
+import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
+import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { createConnectorRegistry } from '../connectors/registry.js';
+import type { MailConnector } from '../core/connector.js';
+import type { EndpointKind } from '../core/model.js';
+import { systemClock, type Clock } from '../core/ports.js';
+import type { EngineDeps, EngineLog } from '../core/engine/job-context.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/engine/retry.js';
+import { schedulerTick } from '../core/engine/scheduler.js';
+import { DEFAULT_WORKER_POOL_OPTIONS, WorkerPool } from '../core/engine/worker-pool.js';
+import { Services } from '../http/services.js';
+import { ensureError } from '../core/errors.js';
+
+/** The one tenant of the embedded host: a single local admin, loopback only. */
+export const LOCAL_TENANT = 'local';
+export const DB_FILE = 'mailferry.db';
+const SCHEDULER_INTERVAL_MS = 5_000;
+const CHECKPOINT_MS = 1_000;
+
+export interface EmbeddedConfig {
+  dataDir: string;
+  /** Mailboxes migrated at once by this process. */
+  concurrency?: number;
+  lockMs?: number;
+  pollMs?: number;
+  retry?: RetryPolicy;
+  clock?: Clock;
+  log?: EngineLog;
+  connectors?: Partial<Record<EndpointKind, MailConnector>>;
+}
+
+/**
+ * The composition root of the embedded host: SQLite store and queue in one file, a file-key
+ * vault, the connectors, the services, the worker pool and the scheduler. Adapters are chosen
+ * here and nowhere else.
+ */
+export class EmbeddedRuntime {
+  readonly services: Services;
+  readonly engine: EngineDeps;
+  readonly store: SqliteStore;
+  readonly queue: SqliteJobQueue;
+  readonly dbPath: string;
+  private readonly pool: WorkerPool;
+  private schedulerTimer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+
+  private constructor(config: EmbeddedConfig, vault: FileSecretVault) {
+    const clock = config.clock ?? systemClock;
+    const log = config.log ?? consoleLog;
+    this.dbPath = join(config.dataDir, DB_FILE);
+    const db = openSqliteDatabase(this.dbPath);
+    this.store = new SqliteStore(db, true);
+    this.queue = new SqliteJobQueue(db, { clock });
+    this.engine = {
+      store: this.store, vault, clock, log, connectorFor: createConnectorRegistry(config.connectors),
+      retry: config.retry ?? DEFAULT_RETRY_POLICY, checkpointMs: CHECKPOINT_MS,
+      onPassEnded: (pass) => log.info(`Pass ${pass.kind} ${pass.status}`, { passId: pass.id, ...pass.summary }),
+    };
+    this.services = new Services({ store: this.store, queue: this.queue, vault, clock, newId: randomUUID });
+    this.pool = new WorkerPool(this.engine, this.queue, {
+      ...DEFAULT_WORKER_POOL_OPTIONS,
+      workerId: `${hostname()}:${process.pid}`,
+      concurrency: config.concurrency ?? DEFAULT_WORKER_POOL_OPTIONS.concurrency,
+      lockMs: config.lockMs ?? DEFAULT_WORKER_POOL_OPTIONS.lockMs,
+      pollMs: config.pollMs ?? DEFAULT_WORKER_POOL_OPTIONS.pollMs,
+    });
+  }
+
+  static async open(config: EmbeddedConfig): Promise<EmbeddedRuntime> {
+    return new EmbeddedRuntime(config, await FileSecretVault.open(config.dataDir));
+  }
+
+  /** Starts the workers and the scheduler. Without it the runtime only serves the API. */
+  startWorkers(): void {
+    this.pool.start();
+    const tick = () => {
+      this.ticking ??= schedulerTick(this.engine, this.queue, [LOCAL_TENANT])
+        .catch((error) => this.engine.log.error(`Scheduler tick failed: ${ensureError(error).message}`))
+        .finally(() => (this.ticking = undefined));
+    };
+    tick();
+    this.schedulerTimer = setInterval(tick, SCHEDULER_INTERVAL_MS);
+  }
+
+  /** Runs the scheduler once now (tests, one-shot CLI). */
+  tick(): Promise<void> {
+    return schedulerTick(this.engine, this.queue, [LOCAL_TENANT]);
+  }
+
+  get activeJobs(): number {
+    return this.pool.active;
+  }
+
+  /** Stops cleanly: running jobs stop at their next checkpoint and release their leases. */
+  async close(): Promise<void> {
+    clearInterval(this.schedulerTimer);
+    await this.pool.stop();
+    await this.ticking;
+    await this.store.close();
+  }
+}
+
+/** Structured one-line logs. Fields never carry secrets: the engine only logs ids and counts. */
+export const consoleLog: EngineLog = {
+  info: (message, fields) => console.log(formatLog('info', message, fields)),
+  warn: (message, fields) => console.warn(formatLog('warn', message, fields)),
+  error: (message, fields) => console.error(formatLog('error', message, fields)),
+};
+
+function formatLog(level: string, message: string, fields?: Record<string, unknown>): string {
+  return JSON.stringify({ at: new Date().toISOString(), level, message, ...fields });
+}

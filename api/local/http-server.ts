@@ -1,0 +1,76 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MailferryError, ValidationError } from '../core/errors.js';
+import { MAX_CSV_BODY_BYTES, MAX_JSON_BODY_BYTES, type ApiResponse } from '../http/api-types.js';
+import { problem } from '../http/problem.js';
+import { dispatch } from '../http/router.js';
+import type { Services } from '../http/services.js';
+
+/**
+ * The embedded host's HTTP front: loopback only, one local admin (the `local` tenant). Sign-in
+ * with Entra ID tokens belongs to the Azure build; this server refuses to listen elsewhere.
+ */
+export async function startHttpServer(services: Services, options: { port: number; host?: string; tenantId: string }): Promise<{ server: Server; url: string }> {
+  const host = options.host ?? '127.0.0.1';
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    throw new ValidationError(`The embedded host serves one local admin without sign-in, so it listens on loopback only (got ${host}). Deploy to Azure for shared use.`, { field: 'host' });
+  }
+  const server = createServer((req, res) => {
+    handle(req, res, services, options.tenantId).catch((error) => send(res, problem(error)));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://${host}:${port}` };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, services: Services, tenantId: string): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const isCsv = contentType === 'text/csv' || contentType === 'text/plain';
+  const text = await readBody(req, isCsv ? MAX_CSV_BODY_BYTES : MAX_JSON_BODY_BYTES);
+  let body: unknown;
+  if (text.length) {
+    if (isCsv) body = text;
+    else {
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        throw new ValidationError(`The request body is not valid JSON: ${(error as Error).message}`, { field: 'body' });
+      }
+    }
+  }
+  send(res, await dispatch({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, tenantId }, services));
+}
+
+async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limitBytes) throw tooLarge(limitBytes);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limitBytes) throw tooLarge(limitBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(limitBytes: number): MailferryError {
+  return new MailferryError('too-large', `The request body is over the ${limitBytes}-byte limit; split the upload into smaller files.`, { field: 'body' });
+}
+
+function send(res: ServerResponse, response: ApiResponse): void {
+  if (res.headersSent) return;
+  const headers: Record<string, string> = { 'cache-control': 'no-store', ...response.headers };
+  if (response.text !== undefined) {
+    res.writeHead(response.status, headers).end(response.text);
+  } else if (response.body === undefined) {
+    res.writeHead(response.status, headers).end();
+  } else {
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+    res.writeHead(response.status, headers).end(JSON.stringify(response.body));
+  }
+}

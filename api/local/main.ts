@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: one process with the HTTP API on loopback, the worker pool and the scheduler.
+ * PORT and MAILFERRY_DATA override where it listens and where its data lives.
+ */
+import { resolve } from 'node:path';
+import { EmbeddedRuntime, LOCAL_TENANT } from './embedded-runtime.js';
+import { startHttpServer } from './http-server.js';
+
+const DEFAULT_PORT = 7420;
+
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.MAILFERRY_DATA ?? '.mailferry');
+  const port = Number(process.env.PORT ?? DEFAULT_PORT);
+  const runtime = await EmbeddedRuntime.open({ dataDir, concurrency: Number(process.env.MAILFERRY_CONCURRENCY ?? 4) });
+  const { server, url } = await startHttpServer(runtime.services, { port, tenantId: LOCAL_TENANT });
+  runtime.startWorkers();
+  console.log(`Mailferry is running (embedded host, single local admin, loopback only).`);
+  console.log(`  API:   ${url}/api/v1/  (health: ${url}/api/v1/health)`);
+  console.log(`  Data:  ${runtime.dbPath} and its vault key in ${dataDir}`);
+  console.log(`  Stop:  Ctrl-C (running mailboxes pause and resume on next start)`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping; ${runtime.activeJobs} running mailbox job(s) will release their leases…`);
+    server.close();
+    await runtime.close();
+    console.log('Stopped cleanly.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(`Mailferry could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
