@@ -1,0 +1,45 @@
+/**
+ * The embedded Store: four document collections, the ledger and the error log in one SQLite
+ * file. Methods return promises although better-sqlite3 is synchronous, because the Cosmos
+ * store implements the same port.
+ */
+import type { Endpoint, Item, Pass, Project } from '../../core/model.js';
+import type { Store } from '../../core/ports.js';
+import { SqliteCollection } from './sqlite-collection.js';
+import { openSqliteDatabase, type SqliteDb } from './sqlite-database.js';
+import { SqliteErrorLog } from './sqlite-error-log.js';
+import { SqliteLedger } from './sqlite-ledger.js';
+
+export class SqliteStore implements Store {
+  readonly projects: SqliteCollection<Project>;
+  readonly endpoints: SqliteCollection<Endpoint>;
+  readonly items: SqliteCollection<Item>;
+  readonly passes: SqliteCollection<Pass>;
+  readonly ledger: SqliteLedger;
+  readonly errors: SqliteErrorLog;
+
+  /**
+   * `ownsDb`: close the connection on `close()`. False when the embedded host shares one
+   * connection between the store and the queue and closes it itself.
+   */
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly ownsDb = false,
+  ) {
+    this.projects = new SqliteCollection<Project>(db, 'projects');
+    this.endpoints = new SqliteCollection<Endpoint>(db, 'endpoints');
+    this.items = new SqliteCollection<Item>(db, 'items');
+    this.passes = new SqliteCollection<Pass>(db, 'passes');
+    this.ledger = new SqliteLedger(db);
+    this.errors = new SqliteErrorLog(db);
+  }
+
+  /** Opens (creating or upgrading) a file used by this store alone. */
+  static open(path: string): SqliteStore {
+    return new SqliteStore(openSqliteDatabase(path), true);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDb && this.db.open) this.db.close();
+  }
+}
