@@ -1,0 +1,34 @@
+/**
+ * The IMAP MailConnector: resolves how to log in from the Endpoint and the item's access, and
+ * opens an ImapSession. Everything protocol-specific lives in the files next to this one.
+ */
+import type { MailboxAccess, MailConnector, MailboxSession } from '../../core/connector.js';
+import { ValidationError } from '../../core/errors.js';
+import { imapAddress, imapLogin, openImapClient } from './connect.js';
+import { DEFAULT_PIPELINE_OPTIONS, type PipelineOptions } from './append-pipeline.js';
+import { ImapSession } from './imap-session.js';
+import { DEFAULT_READ_OPTIONS, type ReadOptions } from './read-messages.js';
+
+export interface ImapConnectorOptions {
+  read?: Partial<ReadOptions>;
+  pipeline?: Partial<PipelineOptions>;
+}
+
+export class ImapConnector implements MailConnector {
+  constructor(private readonly options: ImapConnectorOptions = {}) {}
+
+  async open(access: MailboxAccess, signal?: AbortSignal): Promise<ImapSession> {
+    if (access.endpoint.kind !== 'imap') {
+      throw new ValidationError(`Endpoint "${access.endpoint.name}" is ${access.endpoint.kind}, not IMAP.`, { field: 'kind' });
+    }
+    const address = imapAddress(access);
+    const login = imapLogin(access);
+    const client = await openImapClient(address, login, signal);
+    return new ImapSession(client, address, login, {
+      read: { ...DEFAULT_READ_OPTIONS, ...this.options.read },
+      pipeline: { ...DEFAULT_PIPELINE_OPTIONS, ...this.options.pipeline },
+    });
+  }
+}
+
+export type { MailboxSession };
