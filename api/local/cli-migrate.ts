@@ -1,0 +1,107 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ValidationError } from '../core/errors.js';
+import type { Endpoint, Project } from '../core/model.js';
+import { listAll } from '../core/services/list-all.js';
+import { optional, type Flags } from './cli-args.js';
+import { exitCodeFor, runUntilPassEnds } from './cli-watch.js';
+import { EmbeddedRuntime, LOCAL_TENANT } from './embedded-runtime.js';
+
+interface ImapUrl {
+  host: string;
+  port: number;
+  security: 'tls' | 'none';
+  user: string;
+  password: string;
+}
+
+const IMAPS_PORT = 993;
+const IMAP_PORT = 143;
+
+/**
+ * `mailferry migrate --from imap://USER:PASS@HOST:PORT --to imaps://...`: no project to set up.
+ * It keeps an embedded store under ~/.mailferry/migrate (or --data), keyed by the two URLs, so a
+ * second run is a delta. Passwords may come from MAILFERRY_FROM_PASSWORD / MAILFERRY_TO_PASSWORD
+ * to stay out of shell history.
+ */
+export async function migrateCommand(flags: Flags): Promise<number> {
+  const from = parseImapUrl(optional(flags, 'from'), 'from', process.env.MAILFERRY_FROM_PASSWORD);
+  const to = parseImapUrl(optional(flags, 'to'), 'to', process.env.MAILFERRY_TO_PASSWORD);
+  const kind = (optional(flags, 'pass') ?? 'full') as 'full' | 'prestage' | 'trial' | 'verify';
+  if (!['full', 'prestage', 'trial', 'verify'].includes(kind)) throw new ValidationError(`--pass must be full, prestage, trial or verify (got "${kind}").`, { field: 'pass' });
+  const before = optional(flags, 'before');
+  if (kind === 'prestage' && !before) throw new ValidationError('A prestage pass needs --before, e.g. --before 90d.', { field: 'before' });
+
+  const dataDir = optional(flags, 'data') ?? join(homedir(), '.mailferry', 'migrate');
+  const runtime = await EmbeddedRuntime.open({ dataDir, log: quietLog });
+  const started = Date.now();
+  try {
+    const { services } = runtime;
+    const source = await findOrCreateEndpoint(runtime, from, flags['allow-self-signed-source'] === true);
+    const destination = await findOrCreateEndpoint(runtime, to, flags['allow-self-signed-destination'] === true);
+    const projectName = `migrate ${from.user}@${from.host}:${from.port} -> ${to.user}@${to.host}:${to.port}`;
+    const project = (await listAll((c) => services.projects.listProjects(LOCAL_TENANT, undefined, c))).find((p) => p.name === projectName)
+      ?? (await services.projects.createProject(LOCAL_TENANT, { name: projectName, sourceEndpointId: source.id, destinationEndpointId: destination.id, options: [], maxConcurrentMigrations: 1 }));
+    const item = await findOrCreateItem(runtime, project, from, to);
+    const { pass } = await services.passes.startPass(LOCAL_TENANT, project.id, { kind, itemIds: [item.id], cutoff: kind === 'prestage' ? before : undefined, itemTypes: ['mail'] });
+    const ended = await runUntilPassEnds(runtime, pass.id, { quiet: flags.json === true });
+    const finished = await services.items.getItem(LOCAL_TENANT, item.id);
+    const summary = {
+      pass: kind, status: finished.status, reason: finished.lastRun?.reason,
+      copied: finished.lastRun?.copied ?? 0, skipped: finished.lastRun?.skipped ?? 0, failed: finished.lastRun?.failed ?? 0,
+      bytes: finished.lastRun?.bytes ?? 0, seconds: Math.round((Date.now() - started) / 100) / 10,
+      folders: finished.progress?.folders ?? [],
+    };
+    if (flags.json === true) console.log(JSON.stringify(summary));
+    else console.log(`${summary.status}: ${summary.copied} copied, ${summary.skipped} already there, ${summary.failed} failed, ${(summary.bytes / 1048576).toFixed(1)} MB in ${summary.seconds} s${summary.reason ? ` — ${summary.reason}` : ''}`);
+    return exitCodeFor(ended);
+  } finally {
+    await runtime.close();
+  }
+}
+
+export function parseImapUrl(text: string | undefined, field: string, envPassword?: string): ImapUrl {
+  if (!text) throw new ValidationError(`--${field} is required, e.g. --${field} imaps://user@imap.contoso.com:993`, { field });
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ValidationError(`--${field} "${redact(text)}" is not a URL; write imap://USER:PASS@HOST:PORT or imaps://...`, { field });
+  }
+  if (url.protocol !== 'imap:' && url.protocol !== 'imaps:') throw new ValidationError(`--${field} must start with imap:// or imaps:// (got ${url.protocol}//).`, { field });
+  const security = url.protocol === 'imaps:' ? 'tls' : 'none';
+  const user = decodeURIComponent(url.username);
+  const password = url.password ? decodeURIComponent(url.password) : envPassword;
+  if (!user) throw new ValidationError(`--${field} needs a user name: imap://USER@HOST.`, { field });
+  if (!password) throw new ValidationError(`--${field} has no password: put it in the URL or in MAILFERRY_${field.toUpperCase()}_PASSWORD.`, { field });
+  return { host: url.hostname, port: url.port ? Number(url.port) : security === 'tls' ? IMAPS_PORT : IMAP_PORT, security, user, password };
+}
+
+function redact(text: string): string {
+  return text.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+async function findOrCreateEndpoint(runtime: EmbeddedRuntime, url: ImapUrl, allowSelfSigned: boolean): Promise<Pick<Endpoint, 'id'>> {
+  const name = `${url.security === 'tls' ? 'imaps' : 'imap'}://${url.host}:${url.port}`;
+  const endpoints = await listAll((c) => runtime.services.projects.listEndpoints(LOCAL_TENANT, undefined, c));
+  return endpoints.find((e) => e.name === name)
+    ?? runtime.services.projects.createEndpoint(LOCAL_TENANT, { name, kind: 'imap', host: url.host, port: url.port, security: url.security, allowSelfSigned, adminMode: 'none', authMechanism: 'password', domains: [] });
+}
+
+async function findOrCreateItem(runtime: EmbeddedRuntime, project: Project, from: ImapUrl, to: ImapUrl) {
+  const { items } = runtime.services;
+  const existing = (await listAll((c) => items.listItems(LOCAL_TENANT, project.id, { cursor: c }))).find((i) => i.sourceLogin === from.user);
+  const credentials = { sourceLogin: from.user, sourcePassword: from.password, destinationLogin: to.user, destinationPassword: to.password };
+  if (existing) return items.updateItem(LOCAL_TENANT, existing.id, credentials);
+  return items.addItem(LOCAL_TENANT, project.id, {
+    sourceAddress: mailboxAddress(from), destinationAddress: mailboxAddress(to), ...credentials, endUserCredentials: false, options: [],
+  });
+}
+
+/** Logins are not always addresses; the item still needs one to show. */
+function mailboxAddress(url: ImapUrl): string {
+  if (url.user.includes('@')) return url.user.toLowerCase();
+  return `${url.user.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}@imap.invalid`;
+}
+
+const quietLog = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/**
+ * `mailferry`: the same core as the API, for scripts and quick jobs. Works on the data directory
+ * of `npm start` (MAILFERRY_DATA or .mailferry); passes started here run in the running host, or
+ * in this process with --wait.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ensureError, MailferryError } from '../core/errors.js';
+import type { ItemStatus } from '../core/model.js';
+import { changeDomainInput, endpointInput, itemInput, parseInput, passInput, projectInput, projectPatch } from '../core/schemas.js';
+import { listAll } from '../core/services/list-all.js';
+import { integer, optional, parseCli, required, secretFromEnv, type Flags } from './cli-args.js';
+import { migrateCommand } from './cli-migrate.js';
+import { EXIT, exitCodeFor, runUntilPassEnds } from './cli-watch.js';
+import { EmbeddedRuntime, LOCAL_TENANT as T } from './embedded-runtime.js';
+
+const HELP = `mailferry — mailbox migration from the command line
+
+  mailferry migrate --from imap://USER:PASS@HOST:PORT --to imaps://USER@HOST [--pass full|prestage|trial|verify] [--before 90d] [--json]
+        one-shot job with its own store: a second run copies only what is new
+        (passwords may come from MAILFERRY_FROM_PASSWORD / MAILFERRY_TO_PASSWORD)
+
+  mailferry endpoint add --name N --kind imap --host H [--port P] [--security tls|starttls|none] [--allow-self-signed]
+                         [--admin-mode plain-authzid|login-star --admin-login L --admin-password-env VAR]
+  mailferry endpoint list [--search TEXT]
+  mailferry project create --name N --source ENDPOINT_ID --destination ENDPOINT_ID [--option Key=Value ...] [--max-concurrent 5]
+  mailferry project list [--search TEXT]
+  mailferry project options --project ID --option Key=Value [--option ...]
+  mailferry item add --project ID --source a@src.com --destination a@dst.com [--source-login L --source-password-env VAR]
+                     [--destination-login L --destination-password-env VAR] [--option Key=Value]
+  mailferry item import --project ID --csv FILE        (columns: Source Email, Destination Email, logins, passwords)
+  mailferry item list --project ID [--status "Completed With Errors"] [--search TEXT]
+  mailferry item change-domain --project ID --side source|destination --from old.com --to new.com [--items ID,ID]
+  mailferry pass start --project ID --kind verify|trial|prestage|full|retry-errors [--cutoff 90d] [--items ID,ID]
+                       [--item-types mail] [--date-from D --date-to D] [--start-at ISO] [--wait]
+  mailferry pass stop --pass ID
+  mailferry progress --project ID [--watch]
+  mailferry errors --item ID
+  mailferry stats --project ID [--format table|csv|json]
+
+Exit codes: 0 success, 2 completed with errors, 1 failure, 64 usage error.
+Data: MAILFERRY_DATA (default ./.mailferry), shared with "npm start".`;
+
+type Command = (runtime: EmbeddedRuntime, flags: Flags) => Promise<number>;
+const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+const list = (flags: Flags) => optional(flags, 'items')?.split(',').map((s) => s.trim()).filter(Boolean);
+
+const commands: Record<string, Command> = {
+  'endpoint add': async (rt, f) => {
+    print(await rt.services.projects.createEndpoint(T, parseInput(endpointInput, {
+      name: optional(f, 'name'), kind: optional(f, 'kind') ?? 'imap', host: optional(f, 'host'), port: integer(f, 'port'),
+      security: optional(f, 'security'), allowSelfSigned: f['allow-self-signed'] === true, adminMode: optional(f, 'admin-mode'),
+      adminLogin: optional(f, 'admin-login'), adminPassword: secretFromEnv(f, 'admin-password-env'), authMechanism: optional(f, 'auth-mechanism'),
+    })));
+    return EXIT.ok;
+  },
+  'endpoint list': async (rt, f) => table((await listAll((c) => rt.services.projects.listEndpoints(T, optional(f, 'search'), c))).map((e) => ({ id: e.id, name: e.name, kind: e.kind, host: e.host, port: e.port ?? '', admin: e.adminMode }))),
+  'project create': async (rt, f) => {
+    print(await rt.services.projects.createProject(T, parseInput(projectInput, {
+      name: optional(f, 'name'), sourceEndpointId: optional(f, 'source'), destinationEndpointId: optional(f, 'destination'),
+      options: f.option ?? [], maxConcurrentMigrations: integer(f, 'max-concurrent'),
+    })));
+    return EXIT.ok;
+  },
+  'project list': async (rt, f) => table((await listAll((c) => rt.services.projects.listProjects(T, optional(f, 'search'), c))).map((p) => ({ id: p.id, name: p.name, options: p.options.join(' ') }))),
+  'project options': async (rt, f) => (print(await rt.services.projects.updateProject(T, required(f, 'project'), parseInput(projectPatch, { options: f.option ?? [] }))), EXIT.ok),
+  'item add': async (rt, f) => {
+    print(await rt.services.items.addItem(T, required(f, 'project'), parseInput(itemInput, {
+      sourceAddress: optional(f, 'source'), destinationAddress: optional(f, 'destination'),
+      sourceLogin: optional(f, 'source-login'), sourcePassword: secretFromEnv(f, 'source-password-env'),
+      destinationLogin: optional(f, 'destination-login'), destinationPassword: secretFromEnv(f, 'destination-password-env'), options: f.option ?? [],
+    })));
+    return EXIT.ok;
+  },
+  'item import': async (rt, f) => {
+    const report = await rt.services.items.bulkAdd(T, required(f, 'project'), await readFile(resolve(required(f, 'csv')), 'utf8'));
+    console.log(`${report.added} item(s) added.`);
+    for (const p of report.problems) console.log(`  line ${p.line}, ${p.column}: ${p.message}`);
+    return report.problems.length ? EXIT.partial : EXIT.ok;
+  },
+  'item list': async (rt, f) => table((await listAll((c) => rt.services.items.listItems(T, required(f, 'project'), { status: optional(f, 'status') as ItemStatus | undefined, search: optional(f, 'search'), cursor: c })))
+    .map((i) => ({ id: i.id, source: i.sourceAddress, destination: i.destinationAddress, status: i.status, copied: i.statistics.copied, failed: i.statistics.failed, reason: i.lastRun?.reason ?? '' }))),
+  'item change-domain': async (rt, f) => {
+    const result = await rt.services.items.changeDomain(T, required(f, 'project'), parseInput(changeDomainInput, { side: optional(f, 'side'), fromDomain: optional(f, 'from'), toDomain: optional(f, 'to'), itemIds: list(f) }));
+    console.log(`${result.changed} item(s) changed.`);
+    return EXIT.ok;
+  },
+  'pass start': async (rt, f) => {
+    const result = await rt.services.passes.startPass(T, required(f, 'project'), parseInput(passInput, {
+      kind: optional(f, 'kind'), itemIds: list(f), cutoff: optional(f, 'cutoff'), dateFrom: optional(f, 'date-from'), dateTo: optional(f, 'date-to'),
+      itemTypes: optional(f, 'item-types')?.split(','), startAt: optional(f, 'start-at'),
+    }));
+    console.log(`Pass ${result.pass.id} (${result.pass.kind}) submitted for ${result.accepted.length} item(s).`);
+    for (const r of result.refused) console.log(`  not submitted: ${r.sourceAddress}: ${r.reason}`);
+    if (f.wait !== true) return EXIT.ok;
+    const ended = await runUntilPassEnds(rt, result.pass.id);
+    print(ended.summary);
+    return exitCodeFor(ended);
+  },
+  'pass stop': async (rt, f) => (print(await rt.services.passes.stopPass(T, required(f, 'pass'))), EXIT.ok),
+  progress: async (rt, f) => {
+    do {
+      const { items, totals } = await rt.services.progress(T, required(f, 'project'));
+      table(items.map((i) => ({ source: i.sourceAddress, status: i.status, folders: i.progress ? `${i.progress.foldersDone}/${i.progress.foldersTotal}` : '', copied: i.progress?.copied ?? '', failed: i.progress?.failed ?? '', folder: i.progress?.currentFolder ?? '' })));
+      console.log(Object.entries(totals).map(([k, v]) => `${k}: ${v}`).join(', '));
+      if (f.watch === true) await new Promise((r) => setTimeout(r, 2000));
+    } while (f.watch === true);
+    return EXIT.ok;
+  },
+  errors: async (rt, f) => table((await listAll((c) => rt.services.items.errorLog(T, required(f, 'item'), c))).map((e) => ({ folder: e.folder, key: e.sourceKey, code: e.code, reason: e.reason, at: e.at }))),
+  stats: async (rt, f) => {
+    const format = optional(f, 'format') ?? 'table';
+    if (format === 'csv') process.stdout.write(await rt.services.statistics.projectCsv(T, required(f, 'project')));
+    else if (format === 'json') print(await rt.services.statistics.project(T, required(f, 'project')));
+    else {
+      const s = await rt.services.statistics.project(T, required(f, 'project'));
+      console.log(`items ${s.items} · copied ${s.copied} · skipped ${s.skipped} · failed ${s.failed} · ${(s.bytes / 1048576).toFixed(1)} MB · ${s.messagesPerSecond} msg/s`);
+      console.log(Object.entries(s.byStatus).map(([k, v]) => `${k}: ${v}`).join(', '));
+      for (const r of s.errorsByReason) console.log(`  ${r.count} × ${r.code}: ${r.reason}`);
+    }
+    return EXIT.ok;
+  },
+};
+
+function table(rows: Record<string, unknown>[]): number {
+  if (!rows.length) return (console.log('(none)'), EXIT.ok);
+  const keys = Object.keys(rows[0]!);
+  const width = (k: string) => Math.min(60, Math.max(k.length, ...rows.map((r) => String(r[k] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.slice(0, 60).padEnd(width(keys[i]!))).join('  ').trimEnd();
+  console.log(line(keys));
+  for (const r of rows) console.log(line(keys.map((k) => String(r[k] ?? ''))));
+  return EXIT.ok;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { command, flags } = parseCli(argv);
+  if (flags.help || !command.length || command[0] === 'help') return (console.log(HELP), EXIT.ok);
+  if (command[0] === 'migrate') return migrateCommand(flags);
+  const name = command.slice(0, 2).join(' ');
+  const run = commands[name] ?? commands[command[0]!];
+  if (!run) {
+    console.error(`Unknown command "${command.join(' ')}". Run "mailferry help".`);
+    return EXIT.usage;
+  }
+  const runtime = await EmbeddedRuntime.open({ dataDir: resolve(optional(flags, 'data') ?? process.env.MAILFERRY_DATA ?? '.mailferry') });
+  try {
+    return await run(runtime, flags);
+  } finally {
+    await runtime.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    const e = ensureError(error);
+    console.error(`mailferry: ${e.message}`);
+    process.exit(e instanceof MailferryError && e.code === 'validation' ? EXIT.usage : EXIT.failed);
+  },
+);
