@@ -5,7 +5,7 @@ import { SqliteJobQueue } from '../../../api/adapters/sqlite/sqlite-job-queue.js
 import { SqliteStore } from '../../../api/adapters/sqlite/sqlite-store.js';
 import { describeStoreConformance } from '../../conformance/store-conformance.js';
 import { endpointSpec, itemSpec, ledgerEntry, projectSpec, TENANT_A } from '../../conformance/store-fixtures.js';
-import { makeTempDir, type TempDir } from '../../support/temp-dir.js';
+import { makeTempDir, type TempDir } from '../temp-dir.js';
 
 describeStoreConformance('SqliteStore', async () => {
   const dir = makeTempDir();
