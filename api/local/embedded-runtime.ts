@@ -77,6 +77,7 @@ export class EmbeddedRuntime {
 
   /** Starts the workers and the scheduler. Without it the runtime only serves the API. */
   startWorkers(): void {
+    if (this.schedulerTimer) return;
     this.pool.start();
     const tick = () => {
       this.ticking ??= schedulerTick(this.engine, this.queue, [LOCAL_TENANT])
