@@ -15,6 +15,8 @@ const DOVECOT_BIN = '/usr/sbin/dovecot';
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 const MASTER_USER = 'admin';
+/** Dovecot's passwd-file driver stats the file at most once per second (passwd-file.c). */
+const PASSWD_RESYNC_MS = 1_100;
 const MASTER_PASSWORD = 'admin-secret';
 
 export interface DovecotOptions {
@@ -44,7 +46,8 @@ export interface DovecotServer {
   separator: '/' | '.';
   /** The log Dovecot writes; handy when a test fails. */
   readLog(): string;
-  addUser(name: string, password: string): void;
+  /** Rewrites the passwd-file; resolves once Dovecot will see it (it re-checks at most once a second). */
+  addUser(name: string, password: string): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -109,9 +112,10 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     dir,
     separator,
     readLog: () => readLogSafe(dir),
-    addUser(name, password) {
+    async addUser(name, password) {
       users[name] = password;
       writeUsers();
+      await new Promise((r) => setTimeout(r, PASSWD_RESYNC_MS));
     },
     async stop() {
       await stop();
@@ -167,6 +171,8 @@ first_valid_gid = 1
 mail_location = maildir:${join(dir, 'mail')}/%u${layout}
 mail_max_userip_connections = 200
 auth_master_user_separator = *
+# Tests try wrong passwords on purpose; Dovecot's 2 s failure delay would only slow them down.
+auth_failure_delay = 0
 shutdown_clients = yes
 
 passdb {
