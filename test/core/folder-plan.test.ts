@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FolderInfo, SpecialUse } from '../../api/core/connector.js';
 import { planFolders, type FolderPlan } from '../../api/core/folder-plan.js';
-import { parseSupportOptions, type SupportOptions } from '../../api/core/support-options.js';
+import { DEFAULT_SUPPORT_OPTIONS, parseSupportOptions, type SupportOptions } from '../../api/core/support-options.js';
 
 function folder(path: string, separator = '/', extra: { specialUse?: SpecialUse; noSelect?: boolean } = {}): FolderInfo {
   return { path, segments: path.split(separator), separator, noSelect: extra.noSelect ?? false, ...(extra.specialUse ? { specialUse: extra.specialUse } : {}) };
@@ -179,6 +179,12 @@ describe('planFolders', () => {
   it('maps a localized inbox flagged \\Inbox to the destination INBOX', () => {
     const plan = planFolders([folder('Boîte de réception', '/', { specialUse: 'inbox' }), folder('Boîte de réception/Clients')], IMAP_DEST, options());
     expect(destinations(plan)).toEqual({ 'Boîte de réception': 'INBOX', 'Boîte de réception/Clients': 'INBOX/Clients' });
+  });
+
+  it('plans with DEFAULT_SUPPORT_OPTIONS as given, copying every folder', () => {
+    const plan = planFolders([folder('INBOX'), folder('Notes')], IMAP_DEST, DEFAULT_SUPPORT_OPTIONS);
+    expect(plan.entries.map((e) => e.destSegments.join('/'))).toEqual(['INBOX', 'Notes']);
+    expect(plan.excluded).toEqual([]);
   });
 
   it('plans a folder listed twice once', () => {
