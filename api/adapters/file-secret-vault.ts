@@ -6,7 +6,7 @@
  * tenant's record does not decrypt there.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { access, link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailferryError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { SecretVault } from '../core/ports.js';
@@ -88,21 +88,37 @@ export class FileSecretVault implements SecretVault {
 
   private async loadOrCreateKey(): Promise<Buffer> {
     await mkdir(this.dataDir, { recursive: true });
+    const exists = await access(this.keyPath).then(
+      () => true,
+      () => false,
+    );
+    return (!exists && (await this.createKey())) || this.readExistingKey();
+  }
+
+  /**
+   * Writes the key to a private temporary file, then links it into place: link() fails if the
+   * name exists, so of two processes starting together exactly one key wins, and nobody ever
+   * reads a half-written key file. Returns undefined when another process won.
+   */
+  private async createKey(): Promise<Buffer | undefined> {
+    const key = randomBytes(KEY_BYTES);
+    const temporary = `${this.keyPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    const handle = await open(temporary, 'wx', KEY_FILE_MODE);
     try {
-      // 'wx': create only if absent, so two processes starting together keep one key.
-      const handle = await open(this.keyPath, 'wx', KEY_FILE_MODE);
-      try {
-        const key = randomBytes(KEY_BYTES);
-        await handle.writeFile(key);
-        await handle.sync();
-        return key;
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      await handle.writeFile(key);
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
-    return this.readExistingKey();
+    try {
+      await link(temporary, this.keyPath);
+      return key;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+      throw error;
+    } finally {
+      await unlink(temporary);
+    }
   }
 
   private async readExistingKey(): Promise<Buffer> {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError } from '../../api/core/errors.js';
 import { FileSecretVault, VAULT_KEY_FILE } from '../../api/adapters/file-secret-vault.js';
@@ -89,5 +89,20 @@ describe('FileSecretVault', () => {
       .join('');
     expect(bytes).toContain(ref);
     expect(bytes).not.toContain(SECRET);
+  });
+});
+
+describe('FileSecretVault started by several callers at once', () => {
+  it('ends with one key file that every caller uses and no temporary files', async () => {
+    const dir = makeTempDir();
+    try {
+      const vaults = Array.from({ length: 8 }, () => new FileSecretVault(dir.path));
+      const refs = await Promise.all(vaults.map((vault, index) => vault.put(TENANT_A, `secret-${index}`)));
+      const readBack = await Promise.all(refs.map((ref) => new FileSecretVault(dir.path).get(TENANT_A, ref)));
+      expect(readBack).toEqual(refs.map((_, index) => `secret-${index}`));
+      expect(readdirSync(dir.path)).toEqual([VAULT_KEY_FILE]);
+    } finally {
+      dir.remove();
+    }
   });
 });
