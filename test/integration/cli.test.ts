@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fillMailbox, sampleMessage, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { countsOf, snapshotMailbox } from '../support/mailbox-snapshot.js';
+
+function mailferry(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'api/local/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the mailferry command line', () => {
+  let source: DovecotServer;
+  let destination: DovecotServer;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    [source, destination] = await Promise.all([
+      startDovecot({ separator: '/', users: { 'cli@src.test': 'source-pw' } }),
+      startDovecot({ separator: '.', users: { 'cli@dst.test': 'dest-pw' } }),
+    ]);
+    dataDir = mkdtempSync(join(tmpdir(), 'mailferry-cli-'));
+    await fillMailbox(source, 'cli@src.test', 'INBOX', [1, 2, 3, 4].map((n) => ({ raw: sampleMessage(n, 3_000) })));
+    await fillMailbox(source, 'cli@src.test', 'Clients/Acme', [5, 6].map((n) => ({ raw: sampleMessage(n, 3_000) })));
+  });
+  afterAll(async () => {
+    await Promise.all([source?.stop(), destination?.stop()]);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('migrates a mailbox in one command, and a second run copies only what is new', () => {
+    const from = `imap://cli%40src.test@${source.host}:${source.port}`;
+    const to = `imap://cli%40dst.test@${destination.host}:${destination.port}`;
+    const env = { MAILFERRY_FROM_PASSWORD: 'source-pw', MAILFERRY_TO_PASSWORD: 'dest-pw' };
+    const first = mailferry(['migrate', '--from', from, '--to', to, '--json', '--data', dataDir], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout.trim().split('\n').pop()!);
+    expect(summary).toMatchObject({ status: 'Completed', copied: 6, skipped: 0, failed: 0 });
+    expect(summary.folders).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'Clients/Acme', copied: 2 })]));
+
+    const second = mailferry(['migrate', '--from', from, '--to', to, '--json', '--data', dataDir], env);
+    expect(JSON.parse(second.stdout.trim().split('\n').pop()!)).toMatchObject({ copied: 0, skipped: 6 });
+  });
+
+  it('leaves the destination with the same folders and counts', async () => {
+    expect(countsOf(await snapshotMailbox(destination, 'cli@dst.test'))).toMatchObject({ INBOX: 4, 'Clients.Acme': 2 });
+  });
+
+  it('exits 1 and names the side when a password is wrong', () => {
+    const result = mailferry(['migrate', '--from', `imap://cli%40src.test:wrong@${source.host}:${source.port}`, '--to', `imap://cli%40dst.test:dest-pw@${destination.host}:${destination.port}`, '--json', '--data', dataDir]);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout.trim().split('\n').pop()!)).toMatchObject({ status: 'Failed', reason: expect.stringMatching(/^Source/) });
+  });
+
+  it('exits 64 with a message that says what to fix for a malformed URL', () => {
+    const result = mailferry(['migrate', '--from', 'http://nope', '--to', 'imap://a@b', '--data', dataDir]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/--from must start with imap:\/\/ or imaps:\/\//);
+  });
+
+  it('imports a CSV through the project commands and reports the bad row', () => {
+    const data = ['--data', join(dataDir, 'projects')];
+    const env = { ADMIN_PW: source.masterPassword };
+    const endpoint = JSON.parse(mailferry(['endpoint', 'add', '--name', 'Src', '--kind', 'imap', '--host', source.host, '--port', String(source.port), '--security', 'none', '--admin-mode', 'plain-authzid', '--admin-login', source.masterUser, '--admin-password-env', 'ADMIN_PW', ...data], env).stdout);
+    expect(endpoint.hasAdminPassword).toBe(true);
+    const project = JSON.parse(mailferry(['project', 'create', '--name', 'CLI project', '--source', endpoint.id, '--destination', endpoint.id, ...data]).stdout);
+    const csvPath = join(dataDir, 'items.csv');
+    writeFileSync(csvPath, 'Source Email,Destination Email\na@src.test,a@dst.test\nb@src.test,\n');
+    const imported = mailferry(['item', 'import', '--project', project.id, '--csv', csvPath, ...data]);
+    expect(imported.code).toBe(2);
+    expect(imported.stdout).toMatch(/1 item\(s\) added/);
+    expect(imported.stdout).toMatch(/line 3, Destination Email/);
+  });
+});
