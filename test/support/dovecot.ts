@@ -81,7 +81,9 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
 
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    child = spawn(DOVECOT_BIN, ['-F', '-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: on stop we can end every process this Dovecot forked (imap, auth,
+    // log...), which otherwise outlive the master and keep client connections open.
+    child = spawn(DOVECOT_BIN, ['-F', '-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<never>((_, reject) =>
@@ -99,6 +101,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await gone;
     clearTimeout(timer);
+    killGroup(proc.pid);
   };
 
   await start();
@@ -174,6 +177,8 @@ auth_master_user_separator = *
 # Tests try wrong passwords on purpose; Dovecot's 2 s failure delay would only slow them down.
 auth_failure_delay = 0
 shutdown_clients = yes
+# Throwaway mail: fsync per message would make every APPEND test measure the disk.
+mail_fsync = never
 
 passdb {
   driver = passwd-file
@@ -230,6 +235,16 @@ service imap-login {
 ${quota}
 ${options.extraConfig ?? ''}
 `;
+}
+
+/** SIGKILL to the process group we created (negative pid): only this Dovecot's processes. */
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already empty.
+  }
 }
 
 function mailOwnerIds(): { uid: number; gid: number } {
