@@ -2,7 +2,7 @@
  * The IMAP MailConnector: resolves how to log in from the Endpoint and the item's access, and
  * opens an ImapSession. Everything protocol-specific lives in the files next to this one.
  */
-import type { MailboxAccess, MailConnector, MailboxSession } from '../../core/connector.js';
+import type { MailboxAccess, MailConnector } from '../../core/connector.js';
 import { ValidationError } from '../../core/errors.js';
 import { imapAddress, imapLogin, openImapClient } from './connect.js';
 import { DEFAULT_PIPELINE_OPTIONS, type PipelineOptions } from './append-pipeline.js';
@@ -31,4 +31,3 @@ export class ImapConnector implements MailConnector {
   }
 }
 
-export type { MailboxSession };

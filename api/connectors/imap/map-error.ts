@@ -6,6 +6,7 @@ import {
   AuthError,
   ConnectionError,
   MailferryError,
+  NotFoundError,
   ThrottledError,
   ValidationError,
   ensureError,
@@ -76,6 +77,10 @@ export function toImapError(value: unknown, ctx: ImapErrorContext): MailferryErr
     // imapflow already slept `throttleWaited` ms before rejecting; ask only for the rest.
     const rest = Math.max(err.throttleReset - (err.throttleWaited ?? 0), 1000);
     return new ThrottledError(`${where}: the server is throttling requests.`, Math.min(rest, MAX_THROTTLE_WAIT_MS), { cause: err });
+  }
+  if (err.serverResponseCode === 'NONEXISTENT' || err.code === 'NotFound') {
+    // RFC 5530 §3: the mailbox is gone (renamed or deleted since it was listed).
+    return new NotFoundError(`${where}: the folder does not exist (${text ?? err.message}).`, { cause: err });
   }
   const throttled = throttledFromText(text ?? err.message, where);
   if (throttled) return throttled;

@@ -97,6 +97,10 @@ describe('reading from one mailbox and appending to another keeps every byte', (
     expect('content' in read[2]!).toBe(true);
   });
 
+  it('reports a folder that does not exist as not-found', async () => {
+    await expect(dest.folderState('No such folder')).rejects.toMatchObject({ code: 'not-found' });
+  });
+
   it('lists what the destination holds from a UID on, for crash recovery', async () => {
     const range = await dest.listRange('Copied', 3);
     expect(range.map((e) => e.uid)).toEqual([3, 4]);
