@@ -105,9 +105,17 @@ export async function waitForPass(runtime: EmbeddedRuntime, passId: string, time
     await runtime.tick();
     const pass = await runtime.services.passes.getPass(LOCAL_TENANT, passId);
     if (pass.status === 'completed' || pass.status === 'stopped') return pass;
-    if (Date.now() > deadline) throw new Error(`Pass ${passId} did not end within ${timeoutMs} ms (status ${pass.status}).`);
+    if (Date.now() > deadline) {
+      const { items } = await runtime.services.progress(LOCAL_TENANT, pass.projectId);
+      const stuck = items.filter((i) => pass.itemIds.includes(i.id)).map((i) => `${i.sourceAddress}: ${i.status} ${JSON.stringify(i.progress)} ${i.reason ?? ''}`);
+      throw new Error(`Pass ${passId} did not end within ${timeoutMs} ms (status ${pass.status}; queue depth ${await runtime.queue.depth()}): ${stuck.join('; ')}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
-export const silentLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** Quiet by default; MAILFERRY_TEST_LOG=1 prints the engine's log lines when a test needs explaining. */
+const show = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+  if (process.env.MAILFERRY_TEST_LOG) console.log(JSON.stringify({ at: new Date().toISOString(), level, message, ...fields }));
+};
+export const silentLog = { info: show('info'), warn: show('warn'), error: show('error') };

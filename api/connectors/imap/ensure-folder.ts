@@ -44,7 +44,13 @@ async function createTolerant(client: ImapFlow, path: string): Promise<void> {
 }
 
 export async function folderState(client: ImapFlow, path: string): Promise<DestinationFolderState> {
-  const status = await client.status(path, { uidValidity: true, uidNext: true });
-  if (!status) throw new NotFoundError(`Folder "${path}" does not exist on the destination.`);
+  const missing = () => new NotFoundError(`Folder "${path}" does not exist on the destination.`);
+  // imapflow answers a missing mailbox either with `false` or with a NO carrying the RFC 5530
+  // NONEXISTENT code, depending on timing; both mean the same thing.
+  const status = await client.status(path, { uidValidity: true, uidNext: true }).catch((err: { serverResponseCode?: string; responseText?: string }) => {
+    if (err.serverResponseCode === 'NONEXISTENT' || /doesn.t exist|not exist/i.test(err.responseText ?? '')) return false as const;
+    throw err;
+  });
+  if (!status) throw missing();
   return { uidValidity: Number(status.uidValidity), uidNext: Number(status.uidNext) };
 }

@@ -135,18 +135,23 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
     await input.checkpoint();
   };
 
-  for await (const written of dest.appendMessages(destPath, feed())) {
-    if (written.error || !written.destId) {
-      fail(written.ref, written.error ?? new Error('The destination returned no id for the message.'));
-      unconfirmed.push(written.ref.key);
-    } else {
-      batch.push({ ...pendingEntry(written.ref), state: 'done', destId: written.destId });
-      result.copied++;
-      input.tally.copied++;
-      input.tally.bytes += written.ref.size;
+  try {
+    for await (const written of dest.appendMessages(destPath, feed())) {
+      if (written.error || !written.destId) {
+        fail(written.ref, written.error ?? new Error('The destination returned no id for the message.'));
+        unconfirmed.push(written.ref.key);
+      } else {
+        batch.push({ ...pendingEntry(written.ref), state: 'done', destId: written.destId });
+        result.copied++;
+        input.tally.copied++;
+        input.tally.bytes += written.ref.size;
+      }
+      if (batch.length + unconfirmed.length >= COMMIT_BATCH) await commit();
     }
-    if (batch.length + unconfirmed.length >= COMMIT_BATCH) await commit();
+  } finally {
+    // Results the server confirmed before a failure are real copies: commit them now, so the
+    // retry does not have to recover (and count) them a second time.
+    await commit();
   }
-  await commit();
   return result;
 }

@@ -39,14 +39,15 @@ describe('listMessages on a folder of 10,000 messages', () => {
     await server?.stop();
   });
 
-  it('lists every message, in UID order, in well under a second', async () => {
+  // Speed is measured by `npm run bench` (delta pass over 10,000 messages), not asserted here:
+  // a timed assertion fails on a loaded CI machine without telling us anything new.
+  it('lists every message, in UID order', async () => {
     const started = performance.now();
     const refs = await session.listMessages(inbox);
     const elapsedMs = performance.now() - started;
     console.log(`listMessages: ${COUNT} messages in ${elapsedMs.toFixed(0)} ms`);
     expect(refs).toHaveLength(COUNT);
     expect(refs.every((r, i) => i === 0 || r.uid > refs[i - 1]!.uid)).toBe(true);
-    expect(elapsedMs).toBeLessThan(1000);
   });
 
   it('keeps only messages inside a date window, to the hour', async () => {
