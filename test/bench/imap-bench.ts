@@ -1,0 +1,156 @@
+/**
+ * `npm run bench`: IMAP→IMAP throughput of Mailferry against the raw APPEND limit and mbsync,
+ * on real Dovecots (each helper file says why it is built the way it is). The order of work:
+ *   1. build a seeded corpus and fill the source (our pipelined APPEND writer);
+ *   (a) raw limit: the same writer writes the in-memory corpus into an empty mailbox;
+ *   (b) Mailferry `full` pass source → empty mailbox, in a child process (peak RSS is its own);
+ *   (c) a second `full` with nothing new: the delta;
+ *   (d) mbsync full copy into a third empty mailbox, then its delta;
+ *   5. check (b) left the destination identical to the source; print a table and one JSON line.
+ * Env: BENCH_MESSAGES (10000), BENCH_SEED, BENCH_DEST_SEPARATOR ('.' or '/'), BENCH_CONNECTOR
+ * (JSON ImapConnectorOptions for (b)), BENCH_TRACE=1 (time read vs write side in (b)),
+ * BENCH_CPU_PROF=DIR (V8 CPU profile of the Mailferry child).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ImapConnectorOptions } from '../../api/connectors/imap/imap-connector.js';
+import { buildCorpus, MB, type Corpus } from './corpus.js';
+import { runMailferryChild } from './mailferry-run.js';
+import { runMbsync, writeMbsyncConfig } from './mbsync-run.js';
+import { formatTable, rate, round, type Row, type Summary } from './report.js';
+import { appendCorpus, startBenchServers, USERS } from './servers.js';
+import { compareMailboxes, countMessages } from './verify.js';
+
+const DEFAULT_MESSAGES = 10_000;
+const DEFAULT_SEED = 20_240_601;
+/**
+ * Connector options for (b). Empty: Mailferry's defaults, as a user gets them. Tuning found
+ * while profiling goes here (and into the report) rather than into api/.
+ */
+const MAILFERRY_CONNECTOR: ImapConnectorOptions = {};
+const RATE_DIGITS = 1;
+const SECONDS_DIGITS = 3;
+
+async function main(): Promise<number> {
+  const messages = positiveInt(process.env.BENCH_MESSAGES, DEFAULT_MESSAGES, 'BENCH_MESSAGES');
+  const seed = positiveInt(process.env.BENCH_SEED, DEFAULT_SEED, 'BENCH_SEED');
+  const destSeparator = process.env.BENCH_DEST_SEPARATOR === '/' ? '/' : '.';
+  const connector: ImapConnectorOptions = process.env.BENCH_CONNECTOR ? (JSON.parse(process.env.BENCH_CONNECTOR) as ImapConnectorOptions) : MAILFERRY_CONNECTOR;
+  const benchStarted = performance.now();
+  const loadAtStart = loadAverage();
+  const work = mkdtempSync(join(tmpdir(), 'mailferry-bench-'));
+
+  const step = (what: string) => console.error(`[${((performance.now() - benchStarted) / 1000).toFixed(1)} s] ${what}`);
+  step(`building ${messages} messages (seed ${seed})`);
+  let corpus: Corpus | undefined = buildCorpus(messages, seed);
+  const bytes = corpus.bytes;
+  step(`corpus: ${(bytes / MB).toFixed(1)} MB in ${corpus.byFolder.size} folders; starting Dovecots (destination separator '${destSeparator}')`);
+  const servers = await startBenchServers(destSeparator);
+  const { source, destination } = servers;
+  try {
+    const fill = await appendCorpus(source, USERS.source, corpus);
+    step(`source filled in ${fill.seconds.toFixed(1)} s; (a) raw pipelined APPEND`);
+    const raw = await appendCorpus(destination, USERS.raw, corpus);
+
+    // (b) runs in a child process, so the corpus is not in its RSS; free it anyway so the
+    // bench process does not compete for memory and cache while Mailferry runs.
+    corpus = undefined;
+    (globalThis as { gc?: () => void }).gc?.();
+
+    step('(b) Mailferry full pass, then (c) its delta');
+    const account = (server: typeof source, user: string) => ({ host: server.host, port: server.port, user, password: server.users[user]! });
+    const mailferry = await runMailferryChild(
+      {
+        dataDir: join(work, 'mailferry-data'), source: account(source, USERS.source), destination: account(destination, USERS.mailferry),
+        connector, trace: process.env.BENCH_TRACE === '1',
+      },
+      { cpuProfileDir: process.env.BENCH_CPU_PROF },
+    );
+
+    step('(d) mbsync full copy, then its delta');
+    const mbsyncConfig = writeMbsyncConfig(join(work, 'mbsync'), {
+      far: { server: source, user: USERS.source }, near: { server: destination, user: USERS.mbsync },
+    });
+    const mbsyncFull = await runMbsync(mbsyncConfig);
+    const mbsyncDelta = await runMbsync(mbsyncConfig);
+
+    step('checking (b): source and destination, message by message');
+    const comparison = await compareMailboxes({ server: source, user: USERS.source }, { server: destination, user: USERS.mailferry });
+    const [rawCount, mbsyncCount] = await Promise.all([countMessages(destination, USERS.raw), countMessages(destination, USERS.mbsync)]);
+
+    const { full, delta } = mailferry;
+    const rows: Row[] = [
+      { name: '(a) raw pipelined APPEND', messages: raw.messages, bytes: raw.bytes, seconds: raw.seconds, note: `${rawCount} at destination` },
+      { name: '(b) Mailferry full', messages: full.copied, bytes: full.bytes, seconds: full.seconds, note: `${full.status}, ${full.failed} failed` },
+      { name: '(c) Mailferry delta', messages: 0, bytes: 0, seconds: delta.seconds, note: `${delta.status}, ${delta.skipped} skipped, ${delta.copied} copied` },
+      { name: '(d) mbsync full', messages: mbsyncCount, bytes, seconds: mbsyncFull.seconds, note: `exit ${mbsyncFull.exitCode}, ${mbsyncCount} at destination` },
+      { name: '(d) mbsync delta', messages: 0, bytes: 0, seconds: mbsyncDelta.seconds, note: `exit ${mbsyncDelta.exitCode}` },
+      { name: '    source fill (setup)', messages: fill.messages, bytes: fill.bytes, seconds: fill.seconds },
+    ];
+    const rawRate = rate(raw.messages, raw.seconds);
+    const fullRate = rate(full.copied, full.seconds);
+    const mbsyncRate = rate(mbsyncCount, mbsyncFull.seconds);
+    const peakRssMB = Math.max(mailferry.vmHwmMB, mailferry.sampledPeakRssMB);
+    const identical = comparison.identical && full.copied === messages && full.failed === 0 && delta.copied === 0;
+
+    console.log('');
+    console.log(`Mailferry IMAP bench: ${messages} messages, ${(bytes / MB).toFixed(1)} MB, seed ${seed}, destination separator '${destSeparator}'`);
+    console.log(formatTable(rows));
+    console.log('');
+    console.log(`full / raw: ${(fullRate / rawRate).toFixed(2)}   full / mbsync: ${(fullRate / mbsyncRate).toFixed(2)}   ` +
+      `delta: ${delta.seconds.toFixed(SECONDS_DIGITS)} s (mbsync ${mbsyncDelta.seconds.toFixed(SECONDS_DIGITS)} s)`);
+    console.log(`peak RSS of the Mailferry process during (b): ${peakRssMB.toFixed(1)} MB ` +
+      `(VmHWM ${mailferry.vmHwmMB.toFixed(1)} MB, max of 50 ms samples ${mailferry.sampledPeakRssMB.toFixed(1)} MB)`);
+    console.log(`check (b): ${comparison.identical ? 'identical' : 'DIFFERENT'}: ${comparison.folders} folders, ${comparison.messages} messages ` +
+      `(bytes, flags, internal dates) in ${comparison.seconds.toFixed(1)} s`);
+    for (const difference of comparison.differences) console.log(`  ${difference}`);
+    if (full.reason) console.log(`(b) reason: ${full.reason}`);
+    if (full.times) console.log(`(b) side times (ms): ${JSON.stringify(roundAll(full.times))}`);
+    if (delta.times) console.log(`(c) side times (ms): ${JSON.stringify(roundAll(delta.times))}`);
+    if (mbsyncFull.exitCode !== 0) console.log(`mbsync full stderr: ${mbsyncFull.stderr}`);
+    // Timings are only comparable on a quiet machine: say how busy it was.
+    console.log(`load average (1 min) at start ${loadAtStart}, at end ${loadAverage()} on ${cpus().length} CPUs`);
+    console.log(`whole bench: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
+
+    const summary: Summary = {
+      messages, bytes,
+      rawAppendMsgsPerS: round(rawRate, RATE_DIGITS),
+      fullMsgsPerS: round(fullRate, RATE_DIGITS),
+      fullRatio: round(fullRate / rawRate, SECONDS_DIGITS),
+      deltaSeconds: round(delta.seconds, SECONDS_DIGITS),
+      peakRssMB: round(peakRssMB, RATE_DIGITS),
+      mbsyncFullMsgsPerS: round(mbsyncRate, RATE_DIGITS),
+      mbsyncDeltaSeconds: round(mbsyncDelta.seconds, SECONDS_DIGITS),
+      identical,
+    };
+    console.log(JSON.stringify(summary));
+    return identical ? 0 : 1;
+  } finally {
+    await servers.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function positiveInt(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (got "${text}").`);
+  return value;
+}
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?';
+}
+
+function roundAll(times: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(times).map(([key, value]) => [key, Math.round(value as number)]));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

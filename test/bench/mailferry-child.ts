@@ -1,0 +1,151 @@
+/**
+ * Child process for measurements (b) and (c): Mailferry exactly as `mailferry migrate` runs it
+ * (EmbeddedRuntime, endpoints with per-item credentials, services.passes.startPass, the worker
+ * pool), in a process of its own. Why a child: the bench process held the whole corpus (about
+ * 500 MB) for measurement (a); even after dropping it, V8 and malloc keep pages, so an in-process
+ * RSS would mostly measure the bench. Here VmHWM (the kernel's own peak RSS) and the 50 ms
+ * samples are Mailferry's alone: Node itself, the runtime, SQLite and the copy.
+ */
+import { readFileSync } from 'node:fs';
+import type { MailConnector } from '../../api/core/connector.js';
+import type { EngineLog } from '../../api/core/engine/job-context.js';
+import { parseInput, passInput } from '../../api/core/schemas.js';
+import { ImapConnector, type ImapConnectorOptions } from '../../api/connectors/imap/imap-connector.js';
+import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
+import { TimingConnector, type SideTimes } from './timing-connector.js';
+
+export interface ImapAccount {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+export interface ChildConfig {
+  dataDir: string;
+  source: ImapAccount;
+  destination: ImapAccount;
+  connector: ImapConnectorOptions;
+  /** Wrap the connector to time the read side and the write side (adds a clock read per message). */
+  trace: boolean;
+}
+
+export interface PassMeasure {
+  seconds: number;
+  status: string;
+  copied: number;
+  skipped: number;
+  failed: number;
+  bytes: number;
+  reason?: string;
+  times?: SideTimes;
+}
+
+export interface ChildResult {
+  full: PassMeasure;
+  delta: PassMeasure;
+  /** Max of process.memoryUsage().rss sampled every RSS_SAMPLE_MS during (b). */
+  sampledPeakRssMB: number;
+  /** /proc/self/status VmHWM after (b): the true peak, between samples too. */
+  vmHwmMB: number;
+}
+
+const RSS_SAMPLE_MS = 50;
+const MB = 1024 * 1024;
+const KB = 1024;
+/** Fallback poll in case a pass ends without the onPassEnded log line. */
+const PASS_POLL_MS = 1_000;
+/** Idle poll of the worker pool; the pass is started before the workers, so it never waits on it. */
+const WORKER_POLL_MS = 50;
+
+type PassWaiter = (passId: string) => void;
+
+async function main(): Promise<void> {
+  const config = JSON.parse(readFileSync(0, 'utf8')) as ChildConfig;
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), RSS_SAMPLE_MS);
+
+  const timing = config.trace ? new TimingConnector(new ImapConnector(config.connector)) : undefined;
+  const connector: MailConnector = timing ?? new ImapConnector(config.connector);
+  const full = await runPass(config, connector, timing);
+  clearInterval(sampler);
+  const result: Omit<ChildResult, 'delta'> = { full, sampledPeakRssMB: peak / MB, vmHwmMB: vmHwmBytes() / MB };
+
+  // A second `full` in a fresh runtime on the same data dir: what a user's second
+  // `mailferry migrate` does; everything is in the ledger, so nothing is copied.
+  timing?.reset();
+  const delta = await runPass(config, connector, timing);
+  process.stdout.write(JSON.stringify({ ...result, delta } satisfies ChildResult) + '\n');
+}
+
+async function runPass(config: ChildConfig, connector: MailConnector, timing?: TimingConnector): Promise<PassMeasure> {
+  let notify: PassWaiter = () => undefined;
+  const log: EngineLog = {
+    info: (_message, fields) => typeof fields?.passId === 'string' && _message.startsWith('Pass ') && notify(fields.passId),
+    warn: (message, fields) => console.error(`warn: ${message}`, fields ?? ''),
+    error: (message, fields) => console.error(`error: ${message}`, fields ?? ''),
+  };
+  const runtime = await EmbeddedRuntime.open({ dataDir: config.dataDir, log, pollMs: WORKER_POLL_MS, connectors: { imap: connector } });
+  try {
+    const itemId = await findOrCreateItem(runtime, config);
+    const project = (await runtime.services.items.getItem(LOCAL_TENANT, itemId)).projectId;
+    const started = performance.now();
+    const { pass } = await runtime.services.passes.startPass(LOCAL_TENANT, project, parseInput(passInput, { kind: 'full', itemIds: [itemId] }));
+    const ended = new Promise<void>((resolve) => (notify = (id) => id === pass.id && resolve()));
+    runtime.startWorkers();
+    await Promise.race([ended, pollUntilEnded(runtime, pass.id)]);
+    const seconds = (performance.now() - started) / 1000;
+    const item = await runtime.services.items.getItem(LOCAL_TENANT, itemId);
+    const run = item.lastRun;
+    return {
+      seconds, status: item.status, copied: run?.copied ?? 0, skipped: run?.skipped ?? 0, failed: run?.failed ?? 0,
+      bytes: run?.bytes ?? 0, reason: run?.reason, times: timing?.snapshot(),
+    };
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function pollUntilEnded(runtime: EmbeddedRuntime, passId: string): Promise<void> {
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, PASS_POLL_MS).unref());
+    const pass = await runtime.services.passes.getPass(LOCAL_TENANT, passId);
+    if (pass.status === 'completed' || pass.status === 'stopped') return;
+  }
+}
+
+/** As `mailferry migrate` sets up: endpoints without admin login, the item carries each side's login. */
+async function findOrCreateItem(runtime: EmbeddedRuntime, config: ChildConfig): Promise<string> {
+  const { projects, items } = runtime.services;
+  const existing = (await projects.listProjects(LOCAL_TENANT)).items.find((p) => p.name === 'bench');
+  if (existing) return (await items.listItems(LOCAL_TENANT, existing.id, {})).items[0]!.id;
+  const endpoint = (account: ImapAccount, name: string) => projects.createEndpoint(LOCAL_TENANT, {
+    name, kind: 'imap', host: account.host, port: account.port, security: 'none', allowSelfSigned: false,
+    adminMode: 'none', authMechanism: 'password', domains: [],
+  });
+  const source = await endpoint(config.source, 'bench source');
+  const destination = await endpoint(config.destination, 'bench destination');
+  const project = await projects.createProject(LOCAL_TENANT, {
+    name: 'bench', sourceEndpointId: source.id, destinationEndpointId: destination.id, options: [], maxConcurrentMigrations: 1,
+  });
+  const item = await items.addItem(LOCAL_TENANT, project.id, {
+    sourceAddress: `${config.source.user}@src.bench`, destinationAddress: `${config.destination.user}@dst.bench`,
+    sourceLogin: config.source.user, sourcePassword: config.source.password,
+    destinationLogin: config.destination.user, destinationPassword: config.destination.password,
+    endUserCredentials: false, options: [],
+  });
+  return item.id;
+}
+
+function vmHwmBytes(): number {
+  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  return Number(line?.match(/(\d+)/)?.[1] ?? 0) * KB;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

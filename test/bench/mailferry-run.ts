@@ -1,0 +1,31 @@
+/**
+ * Runs measurements (b) and (c) in a child process (mailferry-child.ts) and reads its result.
+ * The child gets its config on stdin and prints one JSON line on stdout; its warnings and
+ * errors pass through on stderr.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildConfig, ChildResult } from './mailferry-child.js';
+
+const CHILD_PATH = fileURLToPath(new URL('./mailferry-child.js', import.meta.url));
+
+export interface ChildRunOptions {
+  /** Directory for a V8 CPU profile of the child (`--cpu-prof`), or none. */
+  cpuProfileDir?: string;
+}
+
+export async function runMailferryChild(config: ChildConfig, options: ChildRunOptions = {}): Promise<ChildResult> {
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  // The same loader flags as this process (e.g. tsx when run with `node --import tsx`).
+  const child = spawn(process.execPath, [...process.execArgv, ...profile, CHILD_PATH], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stdin.end(JSON.stringify(config));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  const last = stdout.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`The Mailferry child exited with ${code}: ${stdout.slice(-2_000)}`);
+  return JSON.parse(last) as ChildResult;
+}

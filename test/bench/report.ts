@@ -1,0 +1,61 @@
+/**
+ * The bench's output: a readable table for people, then exactly one JSON line for scripts.
+ */
+import { MB } from './corpus.js';
+
+export interface Row {
+  name: string;
+  messages: number;
+  bytes: number;
+  seconds: number;
+  note?: string;
+}
+
+/** Decimal places per column; throughput is shown whole. */
+const SECONDS_DIGITS = 2;
+const MB_DIGITS = 1;
+const RATIO_DIGITS = 2;
+
+export function rate(count: number, seconds: number): number {
+  return seconds > 0 ? count / seconds : 0;
+}
+
+export function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+/** Rows plus a ratio column against the first row (the raw APPEND limit). */
+export function formatTable(rows: Row[]): string {
+  const base = rows[0] ? rate(rows[0].messages, rows[0].seconds) : 0;
+  const header = ['run', 'messages', 'MB', 'seconds', 'msg/s', 'MB/s', 'vs raw', 'note'];
+  const body = rows.map((row) => {
+    const msgs = rate(row.messages, row.seconds);
+    return [
+      row.name,
+      String(row.messages),
+      (row.bytes / MB).toFixed(MB_DIGITS),
+      row.seconds.toFixed(SECONDS_DIGITS),
+      msgs.toFixed(0),
+      rate(row.bytes / MB, row.seconds).toFixed(MB_DIGITS),
+      base > 0 && row.messages > 0 ? `${(msgs / base).toFixed(RATIO_DIGITS)}x` : '-',
+      row.note ?? '',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+export interface Summary {
+  messages: number;
+  bytes: number;
+  rawAppendMsgsPerS: number;
+  fullMsgsPerS: number;
+  fullRatio: number;
+  deltaSeconds: number;
+  peakRssMB: number;
+  mbsyncFullMsgsPerS: number;
+  mbsyncDeltaSeconds: number;
+  identical: boolean;
+}
