@@ -137,11 +137,12 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
 
   try {
     for await (const written of dest.appendMessages(destPath, feed())) {
-      if (written.error || !written.destId) {
-        fail(written.ref, written.error ?? new Error('The destination returned no id for the message.'));
+      if (written.error) {
+        fail(written.ref, written.error);
         unconfirmed.push(written.ref.key);
       } else {
-        batch.push({ ...pendingEntry(written.ref), state: 'done', destId: written.destId });
+        // A server without UIDPLUS (RFC 4315) confirms the write but names no UID: still a copy.
+        batch.push({ ...pendingEntry(written.ref), state: 'done', destId: written.destId ?? '' });
         result.copied++;
         input.tally.copied++;
         input.tally.bytes += written.ref.size;
