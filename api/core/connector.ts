@@ -90,6 +90,8 @@ export interface MailboxAccess {
   login?: string;
   password?: string;
   adminPassword?: string;
+  /** Support-option tuning for this mailbox (`PipelineDepth`): commands a connector may keep in flight. */
+  tuning?: { pipelineDepth?: number };
 }
 
 export interface MailConnector {

@@ -32,7 +32,7 @@ describe('IMAP to IMAP passes against real Dovecot servers', () => {
   let fx: MigrationFixture;
 
   beforeAll(async () => {
-    fx = await createMigrationFixture({ mailboxes: ['verify', 'full', 'prestage', 'trial', 'dupes', 'options'] });
+    fx = await createMigrationFixture({ mailboxes: ['verify', 'full', 'prestage', 'trial', 'dupes', 'options', 'lanes'] });
   });
   afterAll(async () => {
     await fx?.close();
@@ -130,5 +130,18 @@ describe('IMAP to IMAP passes against real Dovecot servers', () => {
     const counts = countsOf(await snapshotMailbox(fx.destination, destUser));
     expect(counts['Legacy.Stuff']).toBe(3);
     expect(counts.Junk ?? 0).toBe(0);
+  });
+
+  it('copies several folders at once with ConnectionsPerMailbox=3 and a pipeline depth of 1, with the same result', async () => {
+    const { itemId, sourceUser, destUser } = await fx.addMailbox('lanes');
+    await seed(sourceUser, 6);
+    await fx.runtime.services.items.updateItem(LOCAL_TENANT, itemId, { options: ['ConnectionsPerMailbox=3', 'PipelineDepth=1'] });
+    const pass = await fx.runPass('full', [itemId]);
+    expect(pass.summary).toMatchObject({ completed: 1, copied: Object.keys(FOLDERS).length * 6, failed: 0 });
+    const item = await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId);
+    expect(item.progress?.folders?.map((f) => f.copied)).toEqual(expect.arrayContaining([6, 6, 6]));
+    const source = await snapshotMailbox(fx.source, sourceUser);
+    const dest = await snapshotMailbox(fx.destination, destUser);
+    for (const [sourcePath, destPath] of Object.entries(FOLDERS)) expect(dest.get(destPath)).toEqual(source.get(sourcePath));
   });
 });

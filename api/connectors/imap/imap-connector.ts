@@ -26,7 +26,11 @@ export class ImapConnector implements MailConnector {
     const client = await openImapClient(address, login, signal);
     return new ImapSession(client, address, login, {
       read: { ...DEFAULT_READ_OPTIONS, ...this.options.read },
-      pipeline: { ...DEFAULT_PIPELINE_OPTIONS, ...this.options.pipeline },
+      pipeline: {
+        ...DEFAULT_PIPELINE_OPTIONS,
+        ...this.options.pipeline,
+        ...(access.tuning?.pipelineDepth ? { maxCommandsInFlight: access.tuning.pipelineDepth } : {}),
+      },
     });
   }
 }

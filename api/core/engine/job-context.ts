@@ -52,7 +52,7 @@ export async function loadJobRecords(store: Store, job: JobPayload): Promise<Job
 
 export type Side = 'source' | 'destination';
 
-async function accessFor(deps: EngineDeps, records: JobRecords, side: Side): Promise<MailboxAccess> {
+async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, tuning: MailboxAccess['tuning']): Promise<MailboxAccess> {
   const { item } = records;
   const endpoint = side === 'source' ? records.source : records.destination;
   const login = side === 'source' ? item.sourceLogin : item.destinationLogin;
@@ -64,12 +64,13 @@ async function accessFor(deps: EngineDeps, records: JobRecords, side: Side): Pro
     login,
     password: secretRef ? await deps.vault.get(tenantId, secretRef) : undefined,
     adminPassword: endpoint.adminSecretRef ? await deps.vault.get(tenantId, endpoint.adminSecretRef) : undefined,
+    tuning,
   };
 }
 
 /** Opens one side; the error says which side failed, so the admin knows which credentials to fix. */
-export async function openSide(deps: EngineDeps, records: JobRecords, side: Side, signal?: AbortSignal): Promise<MailboxSession> {
-  const access = await accessFor(deps, records, side);
+export async function openSide(deps: EngineDeps, records: JobRecords, side: Side, signal?: AbortSignal, tuning?: MailboxAccess['tuning']): Promise<MailboxSession> {
+  const access = await accessFor(deps, records, side, tuning);
   try {
     return await deps.connectorFor(access.endpoint.kind).open(access, signal);
   } catch (raw) {

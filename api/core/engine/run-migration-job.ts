@@ -8,7 +8,7 @@ import { listAll } from '../services/list-all.js';
 import { settleProjectPasses } from '../services/settle-passes.js';
 import { updateDoc } from '../services/update-doc.js';
 import { resolveSupportOptions, type SupportOptions } from '../support-options.js';
-import { copyFolder } from './copy-folder.js';
+import { copyFolder, type FolderTarget } from './copy-folder.js';
 import { closeQuietly, loadJobRecords, openSide, type EngineDeps, type JobRecords } from './job-context.js';
 import { withRetries } from './retry.js';
 
@@ -58,10 +58,10 @@ export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal:
 }
 
 class JobRun {
-  readonly tally: Counts = zeroCounts();
   reason?: string;
-  private source?: MailboxSession;
-  private dest?: MailboxSession;
+  private readonly lanes: Lane[] = [];
+  private readonly folderCounts: Counts[] = [];
+  private laneFailed = false;
   private foldersDone = 0;
   private readonly folders: FolderCounts[] = [];
   private foldersTotal = 0;
@@ -94,55 +94,73 @@ class JobRun {
 
   async execute(): Promise<void> {
     const { deps } = this;
-    await this.reopen();
+    const first = new Lane(this.deps, this.records, this.options, this.signal);
+    this.lanes.push(first);
+    await first.reopen();
     if (this.pass.kind === 'verify') return;
     if (!this.pass.options.itemTypes.includes('mail')) {
       this.reason = 'Nothing to copy: IMAP mailboxes hold only mail and the pass did not select mail.';
       return;
     }
-    const plan = planFolders(await this.source!.listFolders(), await this.destinationLayout(), this.options);
+    const plan = planFolders(await first.source!.listFolders(), await first.destinationLayout(), this.options);
     for (const warning of plan.warnings) deps.log.warn(warning, { itemId: this.item.id });
     this.foldersTotal = plan.entries.length;
-    const errorKeys = await this.loadErrorKeys();
-    const filter = this.listFilter();
-    for (const target of plan.entries) {
-      if (!this.keepGoing()) break;
-      this.currentFolder = target.source.path;
-      let copiedBefore = this.tally.copied;
-      const copiedAtStart = this.tally.copied;
-      const failedAtStart = this.tally.failed;
-      const last = await withRetries(
-        deps.retry,
-        deps.clock,
-        async (round) => {
-          if (round > 0) await this.reopen();
-          return copyFolder({
-            tenantId: this.item.tenantId, itemId: this.item.id, passId: this.pass.id, passKind: this.pass.kind,
-            target, filter, maxItemSizeBytes: this.options.maxItemSizeBytes,
-            errorKeys: errorKeys.get(target.source.path) ?? new Set(), retryOnly: this.pass.kind === 'retry-errors',
-            source: this.source!, dest: this.dest!, ledger: deps.store.ledger, errors: deps.store.errors,
-            tally: this.tally, keepGoing: () => this.keepGoing(), checkpoint: () => this.checkpoint(), now: () => deps.clock.now(),
-          });
-        },
-        {
-          signal: this.signal,
-          madeProgress: () => {
-            const progressed = this.tally.copied > copiedBefore;
-            copiedBefore = this.tally.copied;
-            return progressed;
-          },
-          onRetry: (error, waitMs) => deps.log.warn(`Retrying folder after: ${error.message}`, { itemId: this.item.id, folder: target.source.path, waitMs }),
-        },
-      );
-      // Items an earlier attempt of this job copied show up as "already copied" in the last attempt.
-      const copied = this.tally.copied - copiedAtStart;
-      const skipped = last.skipped - (copied - last.copied);
-      this.tally.skipped += skipped;
-      this.folders.push({ path: target.source.path, copied, skipped, failed: this.tally.failed - failedAtStart });
-      this.foldersDone++;
-      await this.checkpoint(true);
-    }
+    const context = { errorKeys: await this.loadErrorKeys(), filter: this.listFilter(), todo: [...plan.entries] };
+    // ConnectionsPerMailbox > 1: several folders at once, each lane with its own pair of sessions.
+    const laneCount = Math.max(1, Math.min(this.options.connectionsPerMailbox, plan.entries.length));
+    for (let i = 1; i < laneCount; i++) this.lanes.push(new Lane(this.deps, this.records, this.options, this.signal));
+    const outcomes = await Promise.allSettled(this.lanes.map((lane) => this.drain(lane, context)));
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) throw failure.reason;
     if (this.stopRequested) throw new StoppedError();
+  }
+
+  /** One lane takes folders from the shared list until it is empty or the job must stop. */
+  private async drain(lane: Lane, context: { errorKeys: Map<string, Set<string>>; filter: ListMessagesFilter; todo: FolderTarget[] }): Promise<void> {
+    if (!lane.source) await lane.reopen();
+    for (let target = context.todo.shift(); target && this.keepGoing(); target = context.todo.shift()) {
+      try {
+        await this.copyOneFolder(lane, target, context.errorKeys.get(target.source.path) ?? new Set(), context.filter);
+      } catch (error) {
+        this.laneFailed = true; // the other lanes finish what they have in flight and stop
+        throw error;
+      }
+    }
+  }
+
+  private async copyOneFolder(lane: Lane, target: FolderTarget, errorKeys: Set<string>, filter: ListMessagesFilter): Promise<void> {
+    const { deps } = this;
+    this.currentFolder = target.source.path;
+    const counts = zeroCounts();
+    this.folderCounts.push(counts);
+    let copiedBefore = 0;
+    const last = await withRetries(
+      deps.retry,
+      deps.clock,
+      async (round) => {
+        if (round > 0) await lane.reopen();
+        return copyFolder({
+          tenantId: this.item.tenantId, itemId: this.item.id, passId: this.pass.id, passKind: this.pass.kind,
+          target, filter, maxItemSizeBytes: this.options.maxItemSizeBytes, errorKeys, retryOnly: this.pass.kind === 'retry-errors',
+          source: lane.source!, dest: lane.dest!, ledger: deps.store.ledger, errors: deps.store.errors,
+          tally: counts, keepGoing: () => this.keepGoing(), checkpoint: () => this.checkpoint(), now: () => deps.clock.now(),
+        });
+      },
+      {
+        signal: this.signal,
+        madeProgress: () => {
+          const progressed = counts.copied > copiedBefore;
+          copiedBefore = counts.copied;
+          return progressed;
+        },
+        onRetry: (error, waitMs) => deps.log.warn(`Retrying folder after: ${error.message}`, { itemId: this.item.id, folder: target.source.path, waitMs }),
+      },
+    );
+    // Items an earlier attempt of this job copied show up as "already copied" in the last attempt.
+    counts.skipped = last.skipped - (counts.copied - last.copied);
+    this.folders.push({ path: target.source.path, copied: counts.copied, skipped: counts.skipped, failed: counts.failed });
+    this.foldersDone++;
+    await this.checkpoint(true);
   }
 
   finalStatus(): ItemStatus {
@@ -155,7 +173,19 @@ class JobRun {
 
   private keepGoing(): boolean {
     if (this.tally.failed > this.options.maxErrors) this.maxErrorsExceeded = true;
-    return !this.signal.aborted && !this.stopRequested && !this.maxErrorsExceeded;
+    return !this.signal.aborted && !this.stopRequested && !this.maxErrorsExceeded && !this.laneFailed;
+  }
+
+  /** The job's counts: the sum over the folders started so far. */
+  get tally(): Counts {
+    const sum = zeroCounts();
+    for (const c of this.folderCounts) {
+      sum.copied += c.copied;
+      sum.skipped += c.skipped;
+      sum.failed += c.failed;
+      sum.bytes += c.bytes;
+    }
+    return sum;
   }
 
   /** Progress write and stop check, at most every `checkpointMs` unless forced. */
@@ -186,20 +216,8 @@ class JobRun {
     }));
   }
 
-  private async reopen(): Promise<void> {
-    await this.close();
-    this.source = await openSide(this.deps, this.records, 'source', this.signal);
-    this.dest = await openSide(this.deps, this.records, 'destination', this.signal);
-  }
-
   async close(): Promise<void> {
-    await Promise.all([closeQuietly(this.source), closeQuietly(this.dest)]);
-    this.source = this.dest = undefined;
-  }
-
-  private async destinationLayout() {
-    const folders = await this.dest!.listFolders();
-    return { folders, separator: folders.find((f) => f.separator)?.separator ?? '/' };
+    await Promise.all(this.lanes.map((lane) => lane.close()));
   }
 
   private listFilter(): ListMessagesFilter {
@@ -257,4 +275,34 @@ async function finish(deps: EngineDeps, records: JobRecords, status: ItemStatus,
 
 export function zeroCounts(): Counts {
   return { copied: 0, skipped: 0, failed: 0, bytes: 0 };
+}
+
+/** One pair of sessions (source and destination) working through folders. */
+class Lane {
+  source?: MailboxSession;
+  dest?: MailboxSession;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly records: JobRecords,
+    private readonly options: SupportOptions,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async reopen(): Promise<void> {
+    await this.close();
+    const tuning = { pipelineDepth: this.options.pipelineDepth };
+    this.source = await openSide(this.deps, this.records, 'source', this.signal, tuning);
+    this.dest = await openSide(this.deps, this.records, 'destination', this.signal, tuning);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([closeQuietly(this.source), closeQuietly(this.dest)]);
+    this.source = this.dest = undefined;
+  }
+
+  async destinationLayout() {
+    const folders = await this.dest!.listFolders();
+    return { folders, separator: folders.find((f) => f.separator)?.separator ?? '/' };
+  }
 }
