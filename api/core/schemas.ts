@@ -92,6 +92,9 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.in
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues;
-  const describe = (issue: (typeof issues)[number]) => `${issue.path.join('.') || 'body'}: ${issue.message}`;
+  const describe = (issue: (typeof issues)[number]) => {
+    const message = issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'is required' : issue.message;
+    return `${issue.path.join('.') || 'body'}: ${message}`;
+  };
   throw new ValidationError(issues.map(describe).join('; '), { field: issues[0]?.path.join('.') || undefined });
 }
