@@ -60,8 +60,10 @@ describe('SqliteStore', () => {
     );
     expect(read).toHaveLength(10_000);
     expect(done).toBe(20_000);
-    expect(putMs).toBeLessThan(1000);
-    expect(readMs).toBeLessThan(250);
+    // Generous bounds (typical: ~100 ms and ~35 ms) that still catch a per-row transaction or a
+    // missing index on a loaded CI machine; `npm run bench` measures the real delta-pass cost.
+    expect(putMs).toBeLessThan(5000);
+    expect(readMs).toBeLessThan(1000);
   });
 
   it('matches search text case-insensitively beyond ASCII', async () => {
