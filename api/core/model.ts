@@ -65,8 +65,39 @@ export const PASS_KINDS: readonly PassKind[] = ['verify', 'trial', 'prestage', '
 
 export type ItemType = 'mail' | 'contacts' | 'calendar' | 'tasks' | 'notes' | 'journal' | 'rules' | 'permissions';
 
+/**
+ * Who may do what. Owner: everything, including members and deleting projects. Manager: create,
+ * edit and run projects and endpoints. Agent: see and run passes. Inactive: nothing.
+ */
+export type WorkgroupRole = 'Owner' | 'Manager' | 'Agent' | 'Inactive';
+export const WORKGROUP_ROLES: readonly WorkgroupRole[] = ['Owner', 'Manager', 'Agent', 'Inactive'];
+
+export interface WorkgroupMember {
+  /** Entra ID object id (`oid`) of the user. */
+  userId: string;
+  name?: string;
+  role: WorkgroupRole;
+}
+
+export interface Workgroup extends Doc {
+  name: string;
+  members: WorkgroupMember[];
+  createdAt: string;
+}
+
+/** What a project grants to one user outside (or above the role in) its workgroup. */
+export type ProjectAccess = 'view' | 'run' | 'edit' | 'delete';
+
+export interface ProjectShare {
+  userId: string;
+  access: Exclude<ProjectAccess, 'delete'>;
+}
+
 export interface Project extends Doc {
   name: string;
+  /** The workgroup whose members see the project according to their role. */
+  workgroupId?: string;
+  sharedWith?: ProjectShare[];
   sourceEndpointId: string;
   destinationEndpointId: string;
   /** Support options as written by the admin (`Key=Value` lines); secrets among them are masked on read. */

@@ -2,7 +2,7 @@
  * Ports: what api/core needs from the world. Embedded adapters (SQLite, files) and Azure adapters
  * (Cosmos DB, Service Bus, Key Vault) implement them and pass the same conformance suites in test/.
  */
-import type { Doc, Endpoint, ErrorRow, Item, LedgerEntry, Pass, Project } from './model.js';
+import type { Doc, Endpoint, ErrorRow, Item, LedgerEntry, Pass, Project, Workgroup } from './model.js';
 
 export interface Page<T> {
   items: T[];
@@ -59,6 +59,7 @@ export interface Store {
   endpoints: Collection<Endpoint>;
   items: Collection<Item>;
   passes: Collection<Pass>;
+  workgroups: Collection<Workgroup>;
   ledger: Ledger;
   errors: ErrorLog;
   close(): Promise<void>;

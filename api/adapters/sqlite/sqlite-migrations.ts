@@ -119,6 +119,11 @@ export const MIGRATIONS: readonly SqliteMigration[] = [
     name: 'ledger: count done entries per item without scanning pending ones',
     sql: `CREATE INDEX ledger_done_by_item ON ledger (tenant_id, item_id) WHERE state = 'done';`,
   },
+  {
+    version: 4,
+    name: 'workgroups: members and their roles',
+    sql: collectionTable('workgroups'),
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,7 +3,7 @@
  * file. Methods return promises although better-sqlite3 is synchronous, because the Cosmos
  * store implements the same port.
  */
-import type { Endpoint, Item, Pass, Project } from '../../core/model.js';
+import type { Endpoint, Item, Pass, Project, Workgroup } from '../../core/model.js';
 import type { Store } from '../../core/ports.js';
 import { SqliteCollection } from './sqlite-collection.js';
 import { openSqliteDatabase, type SqliteDb } from './sqlite-database.js';
@@ -15,6 +15,7 @@ export class SqliteStore implements Store {
   readonly endpoints: SqliteCollection<Endpoint>;
   readonly items: SqliteCollection<Item>;
   readonly passes: SqliteCollection<Pass>;
+  readonly workgroups: SqliteCollection<Workgroup>;
   readonly ledger: SqliteLedger;
   readonly errors: SqliteErrorLog;
 
@@ -30,6 +31,7 @@ export class SqliteStore implements Store {
     this.endpoints = new SqliteCollection<Endpoint>(db, 'endpoints');
     this.items = new SqliteCollection<Item>(db, 'items');
     this.passes = new SqliteCollection<Pass>(db, 'passes');
+    this.workgroups = new SqliteCollection<Workgroup>(db, 'workgroups');
     this.ledger = new SqliteLedger(db);
     this.errors = new SqliteErrorLog(db);
   }
