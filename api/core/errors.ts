@@ -4,6 +4,7 @@
  */
 export type ErrorCode =
   | 'auth'
+  | 'forbidden'
   | 'throttled'
   | 'connection'
   | 'validation'
@@ -64,6 +65,13 @@ export class ConnectionError extends MailferryError {
 export class ValidationError extends MailferryError {
   constructor(message: string, options: Omit<ErrorOptions, 'retryable'> = {}) {
     super('validation', message, { ...options, retryable: false });
+  }
+}
+
+/** Signed in, but the role or project sharing does not allow this action; the message names the role needed. */
+export class ForbiddenError extends MailferryError {
+  constructor(message: string, options: Omit<ErrorOptions, 'retryable'> = {}) {
+    super('forbidden', message, { ...options, retryable: false });
   }
 }
 

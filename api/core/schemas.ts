@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
-import { ENDPOINT_KINDS, PASS_KINDS } from './model.js';
+import { ENDPOINT_KINDS, PASS_KINDS, WORKGROUP_ROLES } from './model.js';
 
 const MAX_NAME_LENGTH = 200;
 const MAX_OPTION_LINES = 200;
@@ -36,6 +36,7 @@ export type EndpointInput = z.infer<typeof endpointInput>;
 
 export const projectInput = z.object({
   name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
+  workgroupId: z.string().min(1).optional(),
   sourceEndpointId: z.string().min(1),
   destinationEndpointId: z.string().min(1),
   options: optionLines,
@@ -86,6 +87,21 @@ export const passInput = z.object({
   startAt: z.string().optional(),
 });
 export type PassInput = z.infer<typeof passInput>;
+
+export const workgroupInput = z.object({ name: z.string().trim().min(1).max(MAX_NAME_LENGTH) });
+
+const MAX_MEMBERS = 1_000;
+export const membersInput = z.object({
+  members: z.array(z.object({
+    userId: z.string().trim().min(1),
+    name: z.string().trim().max(MAX_NAME_LENGTH).optional(),
+    role: z.enum(WORKGROUP_ROLES as [string, ...string[]]).transform((r) => r as (typeof WORKGROUP_ROLES)[number]),
+  })).min(1).max(MAX_MEMBERS),
+});
+
+export const shareInput = z.object({
+  sharedWith: z.array(z.object({ userId: z.string().trim().min(1), access: z.enum(['view', 'run', 'edit']) })).max(MAX_MEMBERS),
+});
 
 /** Parses or throws one ValidationError naming every field at fault. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {

@@ -2,14 +2,24 @@
  * The HTTP API independent of any host: the embedded Node server and the Azure Functions v4
  * HTTP triggers both turn their request into an ApiRequest and write back the ApiResponse.
  */
-export interface ApiRequest {
+import type { Principal } from '../core/services/access-service.js';
+
+/** What a host hands to `dispatch`: the parsed request before sign-in. */
+export interface IncomingApiRequest {
   method: string;
   path: string;
   query: URLSearchParams;
-  params: Record<string, string>;
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
   /** Parsed JSON for application/json, the raw text for text/csv, undefined when empty. */
   body: unknown;
-  /** Established by the host's sign-in step; every service call is scoped to it. */
+}
+
+export interface ApiRequest extends IncomingApiRequest {
+  params: Record<string, string>;
+  /** Established by the host's sign-in step (absent on public routes). */
+  principal: Principal;
+  /** `principal.tenantId`: every service call is scoped to it. */
   tenantId: string;
 }
 

@@ -4,6 +4,7 @@ import type { ApiResponse } from './api-types.js';
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   validation: 400,
   auth: 401,
+  forbidden: 403,
   'not-found': 404,
   conflict: 409,
   'too-large': 413,

@@ -1,7 +1,9 @@
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import type { ApiRequest, ApiResponse } from './api-types.js';
+import type { ApiResponse, IncomingApiRequest } from './api-types.js';
+import type { Authenticator } from './auth/authenticator.js';
+import { authorize } from './authorize.js';
 import { problem } from './problem.js';
-import { routes, type Route } from './routes.js';
+import { routes as adminRoutes, type Route } from './routes.js';
 import type { Services } from './services.js';
 
 interface CompiledRoute {
@@ -10,17 +12,33 @@ interface CompiledRoute {
   names: string[];
 }
 
-const compiled: CompiledRoute[] = routes.map((route) => {
-  const names: string[] = [];
-  const source = route.path.replace(/:([a-zA-Z]+)/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
+export function compileRoutes(routes: Route[]): CompiledRoute[] {
+  return routes.map((route) => {
+    const names: string[] = [];
+    const source = route.path.replace(/:([a-zA-Z]+)/g, (_, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    return { route, pattern: new RegExp(`^${source}/?$`), names };
   });
-  return { route, pattern: new RegExp(`^${source}/?$`), names };
-});
+}
 
-/** Finds the route for a method and path; 404/405 as problem details otherwise. */
-export async function dispatch(req: Omit<ApiRequest, 'params'>, services: Services): Promise<ApiResponse> {
+let compiled = compileRoutes(adminRoutes);
+
+/** Adds routes defined elsewhere (end-user pages, OpenAPI) to the one table every host dispatches on. */
+export function registerRoutes(extra: Route[]): void {
+  compiled = compileRoutes([...compiled.map((c) => c.route), ...extra]);
+}
+
+export function allRoutes(): Route[] {
+  return compiled.map((c) => c.route);
+}
+
+/**
+ * One entry point for every host: match the route, sign the caller in (unless the route is
+ * public), check the route's access rule, run the handler; every failure is problem details.
+ */
+export async function dispatch(req: IncomingApiRequest, services: Services, authenticator: Authenticator): Promise<ApiResponse> {
   try {
     let pathMatched = false;
     for (const { route, pattern, names } of compiled) {
@@ -29,7 +47,10 @@ export async function dispatch(req: Omit<ApiRequest, 'params'>, services: Servic
       pathMatched = true;
       if (route.method !== req.method) continue;
       const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
-      return await route.handler({ ...req, params }, services);
+      const isPublic = 'public' in route.access;
+      const principal = isPublic ? ANONYMOUS : await authenticator.authenticate(req.headers);
+      await authorize(route.access, principal, params, services.access);
+      return await route.handler({ ...req, params, principal, tenantId: principal.tenantId }, services);
     }
     if (pathMatched) return { ...problem(new ValidationError(`${req.method} is not supported on ${req.path}.`)), status: 405 };
     return problem(new NotFoundError(`No API route ${req.method} ${req.path}. The API lives under /api/v1/.`));
@@ -37,3 +58,6 @@ export async function dispatch(req: Omit<ApiRequest, 'params'>, services: Servic
     return problem(error);
   }
 }
+
+/** Public routes run without a caller; handlers of public routes must not use the tenant. */
+const ANONYMOUS = { tenantId: '', userId: '', kind: 'user' as const };

@@ -1,21 +1,30 @@
 import { ValidationError } from '../core/errors.js';
-import { changeDomainInput, endpointInput, itemInput, itemPatch, parseInput, passInput, projectInput, projectPatch } from '../core/schemas.js';
 import type { ItemStatus } from '../core/model.js';
-import type { Services } from './services.js';
-import type { ApiRequest, ApiResponse } from './api-types.js';
+import {
+  changeDomainInput, endpointInput, itemInput, itemPatch, membersInput, parseInput, passInput, projectInput, projectPatch, shareInput, workgroupInput,
+} from '../core/schemas.js';
 import { publicItem, publicProject } from '../core/services/public-views.js';
+import type { ApiRequest, ApiResponse } from './api-types.js';
+import type { AccessRule } from './authorize.js';
+import type { Services } from './services.js';
 
 export type Handler = (req: ApiRequest, services: Services) => Promise<ApiResponse>;
 export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** `/api/v1/projects/:projectId` style; `:name` segments land in `req.params`. */
   path: string;
+  /** Who may call it; checked by the router before the handler runs. */
+  access: AccessRule;
   handler: Handler;
+  /** For the OpenAPI document. */
+  summary: string;
+  body?: import('zod').ZodType;
 }
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 const noContent: ApiResponse = { status: 204 };
 const page = (req: ApiRequest) => ({ cursor: req.query.get('cursor') ?? undefined, limit: numberParam(req, 'limit') });
+const search = (req: ApiRequest) => req.query.get('search') ?? undefined;
 
 function numberParam(req: ApiRequest, name: string): number | undefined {
   const raw = req.query.get(name);
@@ -32,43 +41,82 @@ function csvBody(req: ApiRequest): string {
   throw new ValidationError('Send the CSV as a text/csv body, or as JSON {"csv": "..."}.', { field: 'csv' });
 }
 
+const project = (action: 'view' | 'run' | 'edit' | 'delete'): AccessRule => ({ project: action, from: 'projectId' });
+const viaItem = (action: 'view' | 'run' | 'edit'): AccessRule => ({ project: action, from: 'itemId' });
+const viaPass = (action: 'view' | 'run'): AccessRule => ({ project: action, from: 'passId' });
+
 export const routes: Route[] = [
-  { method: 'GET', path: '/api/v1/health', handler: async () => ok({ status: 'ok' }) },
+  { method: 'GET', path: '/api/v1/health', access: { public: true }, summary: 'Liveness', handler: async () => ok({ status: 'ok' }) },
 
-  { method: 'POST', path: '/api/v1/endpoints', handler: async (req, s) => ok(await s.projects.createEndpoint(req.tenantId, parseInput(endpointInput, req.body)), 201) },
-  { method: 'GET', path: '/api/v1/endpoints', handler: async (req, s) => ok(await s.projects.listEndpoints(req.tenantId, req.query.get('search') ?? undefined, page(req).cursor, page(req).limit)) },
-  { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', handler: async (req, s) => (await s.projects.deleteEndpoint(req.tenantId, req.params.endpointId!), noContent) },
+  { method: 'GET', path: '/api/v1/workgroups', access: { tenant: 'view' }, summary: 'Workgroups you belong to', handler: async (req, s) => ok({ items: await s.workgroups.list(req.principal) }) },
+  { method: 'POST', path: '/api/v1/workgroups', access: { tenant: 'manage' }, summary: 'Create a workgroup (you become its Owner)', body: workgroupInput,
+    handler: async (req, s) => ok(await s.workgroups.create(req.principal, parseInput(workgroupInput, req.body).name), 201) },
+  { method: 'PUT', path: '/api/v1/workgroups/:workgroupId/members', access: { tenant: 'view' }, summary: 'Replace members and roles (Owner only)', body: membersInput,
+    handler: async (req, s) => ok(await s.workgroups.setMembers(req.principal, req.params.workgroupId!, parseInput(membersInput, req.body).members)) },
 
-  { method: 'POST', path: '/api/v1/projects', handler: async (req, s) => ok(await s.projects.createProject(req.tenantId, parseInput(projectInput, req.body)), 201) },
-  { method: 'GET', path: '/api/v1/projects', handler: async (req, s) => ok(await s.projects.listProjects(req.tenantId, req.query.get('search') ?? undefined, page(req).cursor, page(req).limit)) },
-  { method: 'GET', path: '/api/v1/projects/:projectId', handler: async (req, s) => ok(publicProject(await s.projects.getProject(req.tenantId, req.params.projectId!))) },
-  { method: 'PATCH', path: '/api/v1/projects/:projectId', handler: async (req, s) => ok(await s.projects.updateProject(req.tenantId, req.params.projectId!, parseInput(projectPatch, req.body))) },
-  { method: 'DELETE', path: '/api/v1/projects/:projectId', handler: async (req, s) => (await s.projects.deleteProject(req.tenantId, req.params.projectId!), noContent) },
+  { method: 'POST', path: '/api/v1/endpoints', access: { tenant: 'manage' }, summary: 'Create an endpoint', body: endpointInput,
+    handler: async (req, s) => ok(await s.projects.createEndpoint(req.tenantId, parseInput(endpointInput, req.body)), 201) },
+  { method: 'GET', path: '/api/v1/endpoints', access: { tenant: 'view' }, summary: 'List endpoints (search is case-insensitive)',
+    handler: async (req, s) => ok(await s.projects.listEndpoints(req.tenantId, search(req), page(req).cursor, page(req).limit)) },
+  { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'manage' }, summary: 'Delete an unused endpoint',
+    handler: async (req, s) => (await s.projects.deleteEndpoint(req.tenantId, req.params.endpointId!), noContent) },
 
-  { method: 'POST', path: '/api/v1/projects/:projectId/items', handler: async (req, s) => ok(await s.items.addItem(req.tenantId, req.params.projectId!, parseInput(itemInput, req.body)), 201) },
-  { method: 'POST', path: '/api/v1/projects/:projectId/items/bulk', handler: async (req, s) => {
-    const report = await s.items.bulkAdd(req.tenantId, req.params.projectId!, csvBody(req));
-    return ok(report, report.problems.length ? 207 : 201);
-  } },
-  { method: 'GET', path: '/api/v1/projects/:projectId/items', handler: async (req, s) => ok(await s.items.listItems(req.tenantId, req.params.projectId!, {
-    status: (req.query.get('status') ?? undefined) as ItemStatus | undefined, search: req.query.get('search') ?? undefined, ...page(req),
-  })) },
-  { method: 'POST', path: '/api/v1/projects/:projectId/items/change-domain', handler: async (req, s) => ok(await s.items.changeDomain(req.tenantId, req.params.projectId!, parseInput(changeDomainInput, req.body))) },
-  { method: 'GET', path: '/api/v1/items/:itemId', handler: async (req, s) => ok(publicItem(await s.items.getItem(req.tenantId, req.params.itemId!))) },
-  { method: 'PATCH', path: '/api/v1/items/:itemId', handler: async (req, s) => ok(await s.items.updateItem(req.tenantId, req.params.itemId!, parseInput(itemPatch, req.body))) },
-  { method: 'DELETE', path: '/api/v1/items/:itemId', handler: async (req, s) => (await s.items.deleteItem(req.tenantId, req.params.itemId!), noContent) },
-  { method: 'GET', path: '/api/v1/items/:itemId/errors', handler: async (req, s) => ok(await s.items.errorLog(req.tenantId, req.params.itemId!, page(req).cursor, page(req).limit)) },
+  { method: 'POST', path: '/api/v1/projects', access: { tenant: 'manage' }, summary: 'Create a project', body: projectInput,
+    handler: async (req, s) => {
+      const input = parseInput(projectInput, req.body);
+      const workgroupId = await s.access.workgroupForNewProject(req.principal, input.workgroupId);
+      return ok(await s.projects.createProject(req.tenantId, { ...input, workgroupId }), 201);
+    } },
+  { method: 'GET', path: '/api/v1/projects', access: { tenant: 'view' }, summary: 'List the projects you can see',
+    handler: async (req, s) => {
+      const result = await s.projects.listProjects(req.tenantId, search(req), page(req).cursor, page(req).limit);
+      return ok({ ...result, items: await s.access.visibleProjects(req.principal, result.items) });
+    } },
+  { method: 'GET', path: '/api/v1/projects/:projectId', access: project('view'), summary: 'A project (secrets masked)',
+    handler: async (req, s) => ok(publicProject(await s.projects.getProject(req.tenantId, req.params.projectId!))) },
+  { method: 'PATCH', path: '/api/v1/projects/:projectId', access: project('edit'), summary: 'Edit a project or its support options', body: projectPatch,
+    handler: async (req, s) => ok(await s.projects.updateProject(req.tenantId, req.params.projectId!, parseInput(projectPatch, req.body))) },
+  { method: 'DELETE', path: '/api/v1/projects/:projectId', access: project('delete'), summary: 'Delete a project with its items, ledger and error logs',
+    handler: async (req, s) => (await s.projects.deleteProject(req.tenantId, req.params.projectId!), noContent) },
+  { method: 'PUT', path: '/api/v1/projects/:projectId/sharing', access: project('edit'), summary: 'Share a project with users (view, run or edit)', body: shareInput,
+    handler: async (req, s) => ok(publicProject(await s.workgroups.share(req.principal, req.params.projectId!, parseInput(shareInput, req.body).sharedWith))) },
 
-  { method: 'POST', path: '/api/v1/projects/:projectId/passes', handler: async (req, s) => ok(await s.passes.startPass(req.tenantId, req.params.projectId!, parseInput(passInput, req.body)), 202) },
-  { method: 'GET', path: '/api/v1/projects/:projectId/passes', handler: async (req, s) => ok(await s.passes.listPasses(req.tenantId, req.params.projectId!, page(req).cursor, page(req).limit)) },
-  { method: 'GET', path: '/api/v1/passes/:passId', handler: async (req, s) => ok(await s.passes.getPass(req.tenantId, req.params.passId!)) },
-  { method: 'POST', path: '/api/v1/passes/:passId/stop', handler: async (req, s) => ok(await s.passes.stopPass(req.tenantId, req.params.passId!), 202) },
+  { method: 'POST', path: '/api/v1/projects/:projectId/items', access: project('edit'), summary: 'Quick Add one item', body: itemInput,
+    handler: async (req, s) => ok(await s.items.addItem(req.tenantId, req.params.projectId!, parseInput(itemInput, req.body)), 201) },
+  { method: 'POST', path: '/api/v1/projects/:projectId/items/bulk', access: project('edit'), summary: 'Bulk Add from CSV (text/csv); 207 with a row-by-row report when rows are bad',
+    handler: async (req, s) => {
+      const report = await s.items.bulkAdd(req.tenantId, req.params.projectId!, csvBody(req));
+      return ok(report, report.problems.length ? 207 : 201);
+    } },
+  { method: 'GET', path: '/api/v1/projects/:projectId/items', access: project('view'), summary: 'List items (filter by status, search)',
+    handler: async (req, s) => ok(await s.items.listItems(req.tenantId, req.params.projectId!, { status: (req.query.get('status') ?? undefined) as ItemStatus | undefined, search: search(req), ...page(req) })) },
+  { method: 'POST', path: '/api/v1/projects/:projectId/items/change-domain', access: project('edit'), summary: 'Change Domain of selected or all items', body: changeDomainInput,
+    handler: async (req, s) => ok(await s.items.changeDomain(req.tenantId, req.params.projectId!, parseInput(changeDomainInput, req.body))) },
+  { method: 'GET', path: '/api/v1/items/:itemId', access: viaItem('view'), summary: 'An item (secrets never returned)',
+    handler: async (req, s) => ok(publicItem(await s.items.getItem(req.tenantId, req.params.itemId!))) },
+  { method: 'PATCH', path: '/api/v1/items/:itemId', access: viaItem('edit'), summary: 'Edit an item, its credentials or support options', body: itemPatch,
+    handler: async (req, s) => ok(await s.items.updateItem(req.tenantId, req.params.itemId!, parseInput(itemPatch, req.body))) },
+  { method: 'DELETE', path: '/api/v1/items/:itemId', access: viaItem('edit'), summary: 'Delete an item with its ledger and error log',
+    handler: async (req, s) => (await s.items.deleteItem(req.tenantId, req.params.itemId!), noContent) },
+  { method: 'GET', path: '/api/v1/items/:itemId/errors', access: viaItem('view'), summary: 'The error log of an item',
+    handler: async (req, s) => ok(await s.items.errorLog(req.tenantId, req.params.itemId!, page(req).cursor, page(req).limit)) },
 
-  { method: 'GET', path: '/api/v1/projects/:projectId/progress', handler: async (req, s) => ok(await s.progress(req.tenantId, req.params.projectId!)) },
-  { method: 'GET', path: '/api/v1/projects/:projectId/statistics', handler: async (req, s) => {
-    if (req.query.get('format') === 'csv') {
-      return { status: 200, text: await s.statistics.projectCsv(req.tenantId, req.params.projectId!), headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="statistics.csv"' } };
-    }
-    return ok(await s.statistics.project(req.tenantId, req.params.projectId!));
-  } },
+  { method: 'POST', path: '/api/v1/projects/:projectId/passes', access: project('run'), summary: 'Start a pass (verify, trial, prestage, full, retry-errors)', body: passInput,
+    handler: async (req, s) => ok(await s.passes.startPass(req.tenantId, req.params.projectId!, parseInput(passInput, req.body)), 202) },
+  { method: 'GET', path: '/api/v1/projects/:projectId/passes', access: project('view'), summary: 'List passes',
+    handler: async (req, s) => ok(await s.passes.listPasses(req.tenantId, req.params.projectId!, page(req).cursor, page(req).limit)) },
+  { method: 'GET', path: '/api/v1/passes/:passId', access: viaPass('view'), summary: 'A pass with its summary when ended',
+    handler: async (req, s) => ok(await s.passes.getPass(req.tenantId, req.params.passId!)) },
+  { method: 'POST', path: '/api/v1/passes/:passId/stop', access: viaPass('run'), summary: 'Stop a pass',
+    handler: async (req, s) => ok(await s.passes.stopPass(req.tenantId, req.params.passId!), 202) },
+
+  { method: 'GET', path: '/api/v1/projects/:projectId/progress', access: project('view'), summary: 'Per-item status and progress in one read',
+    handler: async (req, s) => ok(await s.progress(req.tenantId, req.params.projectId!)) },
+  { method: 'GET', path: '/api/v1/projects/:projectId/statistics', access: project('view'), summary: 'Statistics as JSON, or CSV with ?format=csv',
+    handler: async (req, s) => {
+      if (req.query.get('format') === 'csv') {
+        return { status: 200, text: await s.statistics.projectCsv(req.tenantId, req.params.projectId!), headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="statistics.csv"' } };
+      }
+      return ok(await s.statistics.project(req.tenantId, req.params.projectId!));
+    } },
 ];

@@ -1,5 +1,7 @@
 import type { ItemProgress, ItemStatus } from '../core/model.js';
+import { AccessService } from '../core/services/access-service.js';
 import type { ServiceDeps } from '../core/services/context.js';
+import { WorkgroupService } from '../core/services/workgroup-service.js';
 import { ItemService } from '../core/services/item-service.js';
 import { listAll } from '../core/services/list-all.js';
 import { PassService } from '../core/services/pass-service.js';
@@ -20,12 +22,16 @@ export class Services {
   readonly items: ItemService;
   readonly passes: PassService;
   readonly statistics: StatisticsService;
+  readonly access: AccessService;
+  readonly workgroups: WorkgroupService;
 
   constructor(readonly deps: ServiceDeps) {
     this.projects = new ProjectService(deps);
     this.items = new ItemService(deps);
     this.passes = new PassService(deps);
     this.statistics = new StatisticsService(deps);
+    this.access = new AccessService(deps);
+    this.workgroups = new WorkgroupService(deps, this.access);
   }
 
   /** Compact per-item progress: one read of the project's items, cheap enough to poll every 2 s. */

@@ -13,11 +13,12 @@ import type { EngineDeps, EngineLog } from '../core/engine/job-context.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/engine/retry.js';
 import { schedulerTick } from '../core/engine/scheduler.js';
 import { DEFAULT_WORKER_POOL_OPTIONS, WorkerPool } from '../core/engine/worker-pool.js';
+import { LOCAL_ADMIN } from '../http/auth/local-admin-authenticator.js';
 import { Services } from '../http/services.js';
 import { ensureError } from '../core/errors.js';
 
 /** The one tenant of the embedded host: a single local admin, loopback only. */
-export const LOCAL_TENANT = 'local';
+export const LOCAL_TENANT = LOCAL_ADMIN.tenantId;
 export const DB_FILE = 'mailferry.db';
 const SCHEDULER_INTERVAL_MS = 5_000;
 const CHECKPOINT_MS = 1_000;

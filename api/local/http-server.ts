@@ -3,20 +3,22 @@ import type { AddressInfo } from 'node:net';
 import { MailferryError, ValidationError } from '../core/errors.js';
 import { MAX_CSV_BODY_BYTES, MAX_JSON_BODY_BYTES, type ApiResponse } from '../http/api-types.js';
 import { problem } from '../http/problem.js';
+import type { Authenticator } from '../http/auth/authenticator.js';
+import { LocalAdminAuthenticator } from '../http/auth/local-admin-authenticator.js';
 import { dispatch } from '../http/router.js';
 import type { Services } from '../http/services.js';
 
 /**
- * The embedded host's HTTP front: loopback only, one local admin (the `local` tenant). Sign-in
- * with Entra ID tokens belongs to the Azure build; this server refuses to listen elsewhere.
+ * The embedded host's HTTP front: loopback only. Without an authenticator it serves the single
+ * local admin (the `local` tenant), which is why it refuses to listen on any other address.
  */
-export async function startHttpServer(services: Services, options: { port: number; host?: string; tenantId: string }): Promise<{ server: Server; url: string }> {
+export async function startHttpServer(services: Services, options: { port: number; host?: string; authenticator?: Authenticator }): Promise<{ server: Server; url: string }> {
   const host = options.host ?? '127.0.0.1';
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
     throw new ValidationError(`The embedded host serves one local admin without sign-in, so it listens on loopback only (got ${host}). Deploy to Azure for shared use.`, { field: 'host' });
   }
   const server = createServer((req, res) => {
-    handle(req, res, services, options.tenantId).catch((error) => send(res, problem(error)));
+    handle(req, res, services, options.authenticator ?? new LocalAdminAuthenticator()).catch((error) => send(res, problem(error)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -26,7 +28,7 @@ export async function startHttpServer(services: Services, options: { port: numbe
   return { server, url: `http://${host}:${port}` };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, services: Services, tenantId: string): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, services: Services, authenticator: Authenticator): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const isCsv = contentType === 'text/csv' || contentType === 'text/plain';
@@ -42,7 +44,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, services: Servi
       }
     }
   }
-  send(res, await dispatch({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, tenantId }, services));
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+  send(res, await dispatch({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body }, services, authenticator));
 }
 
 async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {

@@ -4,7 +4,7 @@
  * PORT and MAILFERRY_DATA override where it listens and where its data lives.
  */
 import { resolve } from 'node:path';
-import { EmbeddedRuntime, LOCAL_TENANT } from './embedded-runtime.js';
+import { EmbeddedRuntime } from './embedded-runtime.js';
 import { startHttpServer } from './http-server.js';
 
 const DEFAULT_PORT = 7420;
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.MAILFERRY_DATA ?? '.mailferry');
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   const runtime = await EmbeddedRuntime.open({ dataDir, concurrency: Number(process.env.MAILFERRY_CONCURRENCY ?? 4) });
-  const { server, url } = await startHttpServer(runtime.services, { port, tenantId: LOCAL_TENANT });
+  const { server, url } = await startHttpServer(runtime.services, { port });
   runtime.startWorkers();
   console.log(`Mailferry is running (embedded host, single local admin, loopback only).`);
   console.log(`  API:   ${url}/api/v1/  (health: ${url}/api/v1/health)`);

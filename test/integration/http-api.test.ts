@@ -28,7 +28,7 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
 
   beforeAll(async () => {
     fx = await createMigrationFixture({ mailboxes: ['ann', 'ben'] });
-    ({ server, url: base } = await startHttpServer(fx.runtime.services, { port: 0, tenantId: LOCAL_TENANT }));
+    ({ server, url: base } = await startHttpServer(fx.runtime.services, { port: 0 }));
   });
   afterAll(async () => {
     server?.close();

@@ -1,0 +1,16 @@
+import type { ProjectAccess } from '../core/model.js';
+import type { AccessService, Principal, TenantAction } from '../core/services/access-service.js';
+
+/** Declared on every route: who may call it. The router checks it before the handler runs. */
+export type AccessRule =
+  | { public: true }
+  | { tenant: TenantAction }
+  | { project: ProjectAccess; from: 'projectId' | 'itemId' | 'passId' };
+
+export async function authorize(rule: AccessRule, principal: Principal, params: Record<string, string>, access: AccessService): Promise<void> {
+  if ('public' in rule) return;
+  if ('tenant' in rule) return access.requireTenant(principal, rule.tenant);
+  const id = params[rule.from]!;
+  const projectId = rule.from === 'projectId' ? id : rule.from === 'itemId' ? await access.projectOfItem(principal, id) : await access.projectOfPass(principal, id);
+  await access.requireProject(principal, projectId, rule.project);
+}
