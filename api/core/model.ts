@@ -160,6 +160,12 @@ export interface Item extends Doc {
   destinationSecretRef?: string;
   /** "I don't know the login name and password": the end user confirms them (Waiting For End User). */
   endUserCredentials?: boolean;
+  /**
+   * The item's live end-user credential link (api/core/end-user/credential-link.ts). Only the
+   * token's id is kept, never the token: a newer request replaces this record, which retires
+   * older links. `attempts` bounds password guessing per link; `usedAt` makes the link single-use.
+   */
+  endUserRequest?: { tokenId: string; passId: string; requestedAt: string; expiresAt: string; attempts: number; usedAt?: string };
   options: string[];
   status: ItemStatus;
   progress?: ItemProgress;

@@ -1,0 +1,88 @@
+/**
+ * Mailer over SMTP with nodemailer: the embedded host's way to e-mail end users. One transport
+ * is built from config at start; nodemailer's errors become Mailferry's typed errors so callers
+ * branch on `code`, never on SMTP text.
+ */
+import { createTransport } from 'nodemailer';
+import type { NodemailerError } from 'nodemailer/lib/errors';
+import { AuthError, ConnectionError, MailferryError, ValidationError, ensureError } from '../core/errors.js';
+import type { MailMessage, Mailer } from '../core/mail/mailer.js';
+
+export interface SmtpMailerConfig {
+  host: string;
+  port: number;
+  /** Implicit TLS (port 465). When false, STARTTLS is used if the server offers it. */
+  secure: boolean;
+  /** Refuse to send unless the connection is upgraded with STARTTLS (port 587 relays). */
+  requireTls?: boolean;
+  /** Only when the admin says so: accept a self-signed certificate on the relay. */
+  allowSelfSigned?: boolean;
+  /** Absent for an open relay on a trusted network (or a test server). */
+  auth?: { user: string; pass: string };
+  /** The From address, e.g. `"Contoso IT" <migration@contoso.com>`. */
+  from: string;
+}
+
+/** Bounded waits so a dead relay fails a request in seconds instead of nodemailer's minutes. */
+const CONNECTION_TIMEOUT_MS = 15_000;
+const GREETING_TIMEOUT_MS = 15_000;
+const SOCKET_TIMEOUT_MS = 60_000;
+
+/** RFC 4954 §6: 535 = authentication credentials invalid; 534/538 = mechanism/encryption required. */
+const SMTP_AUTH_REPLY_CODES = new Set([530, 534, 535, 538]);
+/** nodemailer codes that mean the connection (not the message) failed: reconnecting may help. */
+const CONNECTION_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPROXY', 'EPROTOCOL']);
+/** RFC 5321 §4.2.1: 5yz is permanent, 4yz transient. */
+const FIRST_PERMANENT_REPLY = 500;
+const FIRST_TRANSIENT_REPLY = 400;
+
+export class SmtpMailer implements Mailer {
+  private readonly transport;
+  private readonly where: string;
+
+  constructor(private readonly config: SmtpMailerConfig) {
+    this.where = `SMTP relay ${config.host}:${config.port}`;
+    this.transport = createTransport({
+      host: config.host,
+      port: config.port,
+      secure: config.secure,
+      requireTLS: config.requireTls ?? false,
+      tls: { rejectUnauthorized: !config.allowSelfSigned },
+      auth: config.auth ? { user: config.auth.user, pass: config.auth.pass } : undefined,
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      greetingTimeout: GREETING_TIMEOUT_MS,
+      socketTimeout: SOCKET_TIMEOUT_MS,
+    });
+  }
+
+  async send(message: MailMessage): Promise<void> {
+    try {
+      await this.transport.sendMail({ from: this.config.from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+    } catch (error) {
+      throw this.toMailferryError(error, message.to);
+    }
+  }
+
+  /** Closes pooled sockets; the transport is unusable afterwards. */
+  close(): void {
+    this.transport.close();
+  }
+
+  private toMailferryError(value: unknown, recipient: string): MailferryError {
+    if (value instanceof MailferryError) return value;
+    const error = value as NodemailerError;
+    const reply = error.responseCode;
+    const said = error.response ? ` The server said: "${error.response.trim()}".` : '';
+    if (error.code === 'EAUTH' || error.code === 'ENOAUTH' || (reply !== undefined && SMTP_AUTH_REPLY_CODES.has(reply))) {
+      // The relay's own login, never an end user's: name the setting to fix, not the secret.
+      return new AuthError(`${this.where} refused the mail sender's login${this.config.auth ? ` as "${this.config.auth.user}"` : ' (no login is configured)'}.${said} Check the SMTP user name and password in the mail settings.`, { cause: error });
+    }
+    if (error.code === 'EENVELOPE' || (error.code === 'EMESSAGE' && reply !== undefined && reply >= FIRST_PERMANENT_REPLY)) {
+      return new ValidationError(`${this.where} refused the message to ${recipient}.${said} Check the recipient address.`, { field: 'to', cause: error });
+    }
+    if ((error.code !== undefined && CONNECTION_CODES.has(error.code)) || (reply !== undefined && reply >= FIRST_TRANSIENT_REPLY && reply < FIRST_PERMANENT_REPLY)) {
+      return new ConnectionError(`${this.where} could not take the message (${error.code ?? reply}).${said}`, { cause: error });
+    }
+    return ensureError(error);
+  }
+}
