@@ -5,11 +5,14 @@ import type { AccessService, Principal, TenantAction } from '../core/services/ac
 export type AccessRule =
   | { public: true }
   | { tenant: TenantAction }
+  /** Workgroup routes: the workgroup must exist in the caller's tenant and the caller be a member (or its Owner). */
+  | { workgroup: 'member' | 'owner' }
   | { project: ProjectAccess; from: 'projectId' | 'itemId' | 'passId' };
 
 export async function authorize(rule: AccessRule, principal: Principal, params: Record<string, string>, access: AccessService): Promise<void> {
   if ('public' in rule) return;
   if ('tenant' in rule) return access.requireTenant(principal, rule.tenant);
+  if ('workgroup' in rule) return access.requireWorkgroup(principal, params.workgroupId!, rule.workgroup);
   const id = params[rule.from]!;
   const projectId = rule.from === 'projectId' ? id : rule.from === 'itemId' ? await access.projectOfItem(principal, id) : await access.projectOfPass(principal, id);
   await access.requireProject(principal, projectId, rule.project);

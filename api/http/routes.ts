@@ -51,7 +51,7 @@ export const routes: Route[] = [
   { method: 'GET', path: '/api/v1/workgroups', access: { tenant: 'view' }, summary: 'Workgroups you belong to', handler: async (req, s) => ok({ items: await s.workgroups.list(req.principal) }) },
   { method: 'POST', path: '/api/v1/workgroups', access: { tenant: 'manage' }, summary: 'Create a workgroup (you become its Owner)', body: workgroupInput,
     handler: async (req, s) => ok(await s.workgroups.create(req.principal, parseInput(workgroupInput, req.body).name), 201) },
-  { method: 'PUT', path: '/api/v1/workgroups/:workgroupId/members', access: { tenant: 'view' }, summary: 'Replace members and roles (Owner only)', body: membersInput,
+  { method: 'PUT', path: '/api/v1/workgroups/:workgroupId/members', access: { workgroup: 'owner' }, summary: 'Replace members and roles (Owner only)', body: membersInput,
     handler: async (req, s) => ok(await s.workgroups.setMembers(req.principal, req.params.workgroupId!, parseInput(membersInput, req.body).members)) },
 
   { method: 'POST', path: '/api/v1/endpoints', access: { tenant: 'manage' }, summary: 'Create an endpoint', body: endpointInput,

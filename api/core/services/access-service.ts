@@ -50,6 +50,14 @@ export class AccessService {
     return workgroup?.members.find((m) => m.userId === principal.userId)?.role;
   }
 
+  /** 404 unless the workgroup is in the caller's tenant and the caller belongs to it; 403 when Owner is needed. */
+  async requireWorkgroup(principal: Principal, workgroupId: string, needed: 'member' | 'owner'): Promise<void> {
+    const role = await this.roleIn(principal, workgroupId);
+    const exists = await this.deps.store.workgroups.get(principal.tenantId, workgroupId);
+    if (!exists || !role) throw new NotFoundError(`No workgroup with id ${workgroupId}.`, { field: 'workgroupId' });
+    if (needed === 'owner' && role !== 'Owner') throw new ForbiddenError('Only an Owner of the workgroup can change its members.');
+  }
+
   async projectAccess(principal: Principal, project: Project): Promise<ProjectAccess | undefined> {
     if (principal.kind === 'local-admin') return 'delete';
     const role = await this.roleIn(principal, project.workgroupId);
