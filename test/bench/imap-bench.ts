@@ -58,7 +58,8 @@ async function main(): Promise<number> {
   try {
     const fill = await appendCorpus(source, USERS.source, corpus);
     step(`source filled in ${fill.seconds.toFixed(1)} s; (a) raw pipelined APPEND`);
-    const raw = await appendCorpus(destination, USERS.raw, corpus);
+    // The same writer settings as (b), so the ratio compares the copy with its own write limit.
+    const raw = await appendCorpus(destination, USERS.raw, corpus, { pipeline: connector.pipeline });
 
     // (b) runs in a child process, so the corpus is not in its RSS; free it anyway so the
     // bench process does not compete for memory and cache while Mailferry runs.
