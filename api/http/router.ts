@@ -2,9 +2,12 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { ApiResponse, IncomingApiRequest } from './api-types.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { authorize } from './authorize.js';
+import { openApiDocument } from './openapi.js';
 import { problem } from './problem.js';
 import { routes as adminRoutes, type Route } from './routes.js';
 import type { Services } from './services.js';
+
+const API_VERSION = '1.0.0';
 
 interface CompiledRoute {
   route: Route;
@@ -23,7 +26,13 @@ export function compileRoutes(routes: Route[]): CompiledRoute[] {
   });
 }
 
-let compiled = compileRoutes(adminRoutes);
+let compiled = compileRoutes([
+  ...adminRoutes,
+  {
+    method: 'GET', path: '/api/v1/openapi.json', access: { public: true }, summary: 'This API as an OpenAPI 3.1 document',
+    handler: async () => ({ status: 200, body: openApiDocument(allRoutes(), API_VERSION) }),
+  },
+]);
 
 /** Adds routes defined elsewhere (end-user pages, OpenAPI) to the one table every host dispatches on. */
 export function registerRoutes(extra: Route[]): void {

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MailferryError, ValidationError } from '../core/errors.js';
-import { MAX_CSV_BODY_BYTES, MAX_JSON_BODY_BYTES, type ApiResponse } from '../http/api-types.js';
+import { ValidationError } from '../core/errors.js';
+import type { ApiResponse } from '../http/api-types.js';
+import { bodyLimitFor, parseBody, tooLarge } from '../http/request-body.js';
 import { problem } from '../http/problem.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
 import { LocalAdminAuthenticator } from '../http/auth/local-admin-authenticator.js';
@@ -30,20 +31,8 @@ export async function startHttpServer(services: Services, options: { port: numbe
 
 async function handle(req: IncomingMessage, res: ServerResponse, services: Services, authenticator: Authenticator): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const isCsv = contentType === 'text/csv' || contentType === 'text/plain';
-  const text = await readBody(req, isCsv ? MAX_CSV_BODY_BYTES : MAX_JSON_BODY_BYTES);
-  let body: unknown;
-  if (text.length) {
-    if (isCsv) body = text;
-    else {
-      try {
-        body = JSON.parse(text);
-      } catch (error) {
-        throw new ValidationError(`The request body is not valid JSON: ${(error as Error).message}`, { field: 'body' });
-      }
-    }
-  }
+  const { isCsv, limitBytes } = bodyLimitFor(req.headers['content-type']);
+  const body = parseBody(await readBody(req, limitBytes), isCsv);
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
   send(res, await dispatch({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body }, services, authenticator));
 }
@@ -59,10 +48,6 @@ async function readBody(req: IncomingMessage, limitBytes: number): Promise<strin
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function tooLarge(limitBytes: number): MailferryError {
-  return new MailferryError('too-large', `The request body is over the ${limitBytes}-byte limit; split the upload into smaller files.`, { field: 'body' });
 }
 
 function send(res: ServerResponse, response: ApiResponse): void {
