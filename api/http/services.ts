@@ -1,3 +1,5 @@
+import { EndUserService, type EndUserConfig } from '../core/end-user/end-user-service.js';
+import { MailferryError } from '../core/errors.js';
 import type { ItemProgress, ItemStatus } from '../core/model.js';
 import { AccessService } from '../core/services/access-service.js';
 import type { ServiceDeps } from '../core/services/context.js';
@@ -24,14 +26,23 @@ export class Services {
   readonly statistics: StatisticsService;
   readonly access: AccessService;
   readonly workgroups: WorkgroupService;
+  private readonly endUserService?: EndUserService;
 
-  constructor(readonly deps: ServiceDeps) {
+  /** `endUser`: mailer, link keyring, connectors and public URL; without it the end-user routes answer 501. */
+  constructor(readonly deps: ServiceDeps, endUser?: EndUserConfig) {
     this.projects = new ProjectService(deps);
     this.items = new ItemService(deps);
     this.passes = new PassService(deps);
     this.statistics = new StatisticsService(deps);
     this.access = new AccessService(deps);
     this.workgroups = new WorkgroupService(deps, this.access);
+    this.endUserService = endUser && new EndUserService(deps, endUser);
+  }
+
+  /** Credential requests ("Waiting For End User") and "Notify users". */
+  get endUser(): EndUserService {
+    if (!this.endUserService) throw new MailferryError('unsupported', 'E-mail to end users is not configured on this host: set up a mailer (SMTP or Microsoft Graph) and a link key.');
+    return this.endUserService;
   }
 
   /** Compact per-item progress: one read of the project's items, cheap enough to poll every 2 s. */

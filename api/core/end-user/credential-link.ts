@@ -132,7 +132,6 @@ export class CredentialLinks {
   async claimAttempt(items: Collection<Item>, claims: LinkClaims): Promise<{ item: Item; attemptsLeft: number }> {
     const item = await updateDoc(items, claims.tenantId, claims.itemId, (current) => {
       const request = this.check(current, claims);
-      if (request.attempts >= MAX_LINK_ATTEMPTS) throw exhausted();
       return { ...current, endUserRequest: { ...request, attempts: request.attempts + 1 } };
     }).catch(notFoundAsMismatch);
     return { item, attemptsLeft: MAX_LINK_ATTEMPTS - item.endUserRequest!.attempts };
@@ -145,13 +144,20 @@ export class CredentialLinks {
   async consume(items: Collection<Item>, claims: LinkClaims, change: (item: Item) => Item): Promise<Item> {
     const now = this.clock.now().toISOString();
     return updateDoc(items, claims.tenantId, claims.itemId, (current) => {
-      const request = this.check(current, claims);
+      // Not `check`: the attempt being accepted may be the last one allowed.
+      const request = this.live(current, claims);
       return { ...change(current), endUserRequest: { ...request, usedAt: now } };
     }).catch(notFoundAsMismatch);
   }
 
-  /** The item's link record, when `claims` still names the item's current, unused link. */
+  /** The item's link record, when `claims` names the item's current, unused link with tries left. */
   check(item: Item, claims: LinkClaims): EndUserRequest {
+    const request = this.live(item, claims);
+    if (request.attempts >= MAX_LINK_ATTEMPTS) throw exhausted();
+    return request;
+  }
+
+  private live(item: Item, claims: LinkClaims): EndUserRequest {
     const request = item.endUserRequest;
     if (item.sourceAddress.toLowerCase() !== claims.address.toLowerCase() || !request) {
       throw new CredentialLinkError('mismatch', `This link no longer matches a mailbox waiting to be moved (the mailbox was changed or removed). ${ASK_ADMIN}`);
