@@ -25,16 +25,11 @@ import { compareMailboxes, countMessages } from './verify.js';
 const DEFAULT_MESSAGES = 10_000;
 const DEFAULT_SEED = 20_240_601;
 /**
- * Connector options for (b). Mailferry's defaults (read batches up to 8 MB, messages over 1 MB
- * streamed in 1 MB chunks, 16 MB of APPENDs in flight) peaked at 175-190 MB RSS here; these
- * smaller buffers kept it near 150 MB without costing throughput, because the copy is bound by
- * the destination's per-APPEND work, not by bytes in flight (BENCH_TRACE=1 shows the split).
- * BENCH_CONNECTOR='{}' measures the defaults.
+ * Connector options for (b): Mailferry's defaults, which this bench sized (2 MB read batches,
+ * messages over 256 KB streamed, 4 MB of APPENDs in flight; the earlier 8 MB / 1 MB / 16 MB
+ * peaked at 175-190 MB RSS for the same rate). BENCH_CONNECTOR='{"read":{...}}' tries others.
  */
-const MAILFERRY_CONNECTOR: ImapConnectorOptions = {
-  read: { batchMaxBytes: 2 * MB, largeMessageBytes: 256 * KB, streamChunkBytes: 256 * KB },
-  pipeline: { maxBytesInFlight: 4 * MB, maxCommandsInFlight: 128 },
-};
+const MAILFERRY_CONNECTOR: ImapConnectorOptions = {};
 const RATE_DIGITS = 1;
 const SECONDS_DIGITS = 3;
 const RATIO_DIGITS = 3;
