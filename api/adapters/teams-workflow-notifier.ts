@@ -56,9 +56,12 @@ export class TeamsWorkflowNotifier implements Notifier {
   private readonly limiter: SendRateLimiter;
   private readonly clock: Clock;
 
-  /** `webhookUrlFor` returns the project's Workflows URL, or undefined when it posts nowhere. */
+  /**
+   * `webhookUrlFor` returns the project's Workflows URL, or undefined when it posts nowhere. It may
+   * be async: the URL carries a signature (`sig=`), so hosts keep it in the SecretVault.
+   */
   constructor(
-    private readonly webhookUrlFor: (project: Project) => string | undefined,
+    private readonly webhookUrlFor: (project: Project) => string | undefined | Promise<string | undefined>,
     private readonly options: TeamsWorkflowNotifierOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
@@ -70,7 +73,7 @@ export class TeamsWorkflowNotifier implements Notifier {
   }
 
   async notifyPassEnded(notice: PassEndedNotice): Promise<void> {
-    const configured = this.webhookUrlFor(notice.project);
+    const configured = await this.webhookUrlFor(notice.project);
     if (!configured) return;
     const url = parseWebhookUrl(configured);
     const message = buildPassEndedMessage(notice, { tabLink: this.options.tabLink });

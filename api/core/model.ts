@@ -103,6 +103,11 @@ export interface Project extends Doc {
   /** Support options as written by the admin (`Key=Value` lines); secrets among them are masked on read. */
   options: string[];
   maxConcurrentMigrations: number;
+  /**
+   * Vault reference of the Teams Workflows webhook URL that gets an Adaptive Card when a pass
+   * ends. The URL carries a signature, so it is a secret: stored encrypted, never returned.
+   */
+  teamsWebhookRef?: string;
   createdAt: string;
 }
 

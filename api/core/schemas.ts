@@ -41,6 +41,8 @@ export const projectInput = z.object({
   destinationEndpointId: z.string().min(1),
   options: optionLines,
   maxConcurrentMigrations: z.number().int().min(1).max(MAX_CONCURRENT_MIGRATIONS).default(5),
+  /** A Teams Workflows webhook URL for pass-completion cards; "" removes it. */
+  teamsWebhookUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/, message: 'must be the https URL of a Teams Workflows webhook' })]).optional(),
 });
 export type ProjectInput = z.infer<typeof projectInput>;
 export const projectPatch = projectInput.partial();

@@ -2,6 +2,7 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { ApiResponse, IncomingApiRequest } from './api-types.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { authorize } from './authorize.js';
+import { endUserRoutes } from './end-user-routes.js';
 import { openApiDocument } from './openapi.js';
 import { problem } from './problem.js';
 import { routes as adminRoutes, type Route } from './routes.js';
@@ -26,18 +27,14 @@ export function compileRoutes(routes: Route[]): CompiledRoute[] {
   });
 }
 
-let compiled = compileRoutes([
+const compiled = compileRoutes([
   ...adminRoutes,
+  ...endUserRoutes,
   {
     method: 'GET', path: '/api/v1/openapi.json', access: { public: true }, summary: 'This API as an OpenAPI 3.1 document',
     handler: async () => ({ status: 200, body: openApiDocument(allRoutes(), API_VERSION) }),
   },
 ]);
-
-/** Adds routes defined elsewhere (end-user pages, OpenAPI) to the one table every host dispatches on. */
-export function registerRoutes(extra: Route[]): void {
-  compiled = compileRoutes([...compiled.map((c) => c.route), ...extra]);
-}
 
 export function allRoutes(): Route[] {
   return compiled.map((c) => c.route);

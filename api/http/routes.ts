@@ -102,7 +102,7 @@ export const routes: Route[] = [
     handler: async (req, s) => ok(await s.items.errorLog(req.tenantId, req.params.itemId!, page(req).cursor, page(req).limit)) },
 
   { method: 'POST', path: '/api/v1/projects/:projectId/passes', access: project('run'), summary: 'Start a pass (verify, trial, prestage, full, retry-errors)', body: passInput,
-    handler: async (req, s) => ok(await s.passes.startPass(req.tenantId, req.params.projectId!, parseInput(passInput, req.body)), 202) },
+    handler: async (req, s) => ok(await s.startPass(req.tenantId, req.params.projectId!, parseInput(passInput, req.body)), 202) },
   { method: 'GET', path: '/api/v1/projects/:projectId/passes', access: project('view'), summary: 'List passes',
     handler: async (req, s) => ok(await s.passes.listPasses(req.tenantId, req.params.projectId!, page(req).cursor, page(req).limit)) },
   { method: 'GET', path: '/api/v1/passes/:passId', access: viaPass('view'), summary: 'A pass with its summary when ended',

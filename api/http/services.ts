@@ -1,4 +1,4 @@
-import { EndUserService, type EndUserConfig } from '../core/end-user/end-user-service.js';
+import { EndUserService, type DeliveryReport, type EndUserConfig } from '../core/end-user/end-user-service.js';
 import { MailferryError } from '../core/errors.js';
 import type { ItemProgress, ItemStatus } from '../core/model.js';
 import { AccessService } from '../core/services/access-service.js';
@@ -6,7 +6,8 @@ import type { ServiceDeps } from '../core/services/context.js';
 import { WorkgroupService } from '../core/services/workgroup-service.js';
 import { ItemService } from '../core/services/item-service.js';
 import { listAll } from '../core/services/list-all.js';
-import { PassService } from '../core/services/pass-service.js';
+import { PassService, type StartPassResult } from '../core/services/pass-service.js';
+import type { PassInput } from '../core/schemas.js';
 import { ProjectService } from '../core/services/project-service.js';
 import { StatisticsService } from '../core/services/statistics-service.js';
 
@@ -43,6 +44,18 @@ export class Services {
   get endUser(): EndUserService {
     if (!this.endUserService) throw new MailferryError('unsupported', 'E-mail to end users is not configured on this host: set up a mailer (SMTP or Microsoft Graph) and a link key.');
     return this.endUserService;
+  }
+
+  /**
+   * Starts a pass, then e-mails a credential link to each item that waits for its end user.
+   * Without a mailer the items still wait, and the result says why no mail went out.
+   */
+  async startPass(tenantId: string, projectId: string, input: PassInput): Promise<StartPassResult & { credentialRequests?: DeliveryReport | { error: string } }> {
+    const result = await this.passes.startPass(tenantId, projectId, input);
+    const waiting = await this.deps.store.items.count(tenantId, { projectId, status: 'Waiting For End User' });
+    if (!waiting) return result;
+    if (!this.endUserService) return { ...result, credentialRequests: { error: 'Items wait for their end users, but this host has no mailer configured to send them links.' } };
+    return { ...result, credentialRequests: await this.endUserService.requestForPass(tenantId, result.pass.id) };
   }
 
   /** Compact per-item progress: one read of the project's items, cheap enough to poll every 2 s. */

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { FileOutboxMailer } from '../adapters/file-outbox-mailer.js';
 import { FileSecretVault } from '../adapters/file-secret-vault.js';
+import { loadOrCreateLinkKey } from '../adapters/link-key-file.js';
+import { SmtpMailer, type SmtpMailerConfig } from '../adapters/smtp-mailer.js';
+import { TeamsWorkflowNotifier } from '../adapters/teams-workflow-notifier.js';
+import { LinkKeyring } from '../core/end-user/credential-link.js';
+import type { Notifier } from '../core/notifications/notifier.js';
 import { openSqliteDatabase } from '../adapters/sqlite/sqlite-database.js';
 import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { createConnectorRegistry } from '../connectors/registry.js';
 import type { MailConnector } from '../core/connector.js';
-import type { EndpointKind } from '../core/model.js';
+import type { EndpointKind, Pass } from '../core/model.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import type { EngineDeps, EngineLog } from '../core/engine/job-context.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/engine/retry.js';
@@ -33,7 +39,17 @@ export interface EmbeddedConfig {
   clock?: Clock;
   log?: EngineLog;
   connectors?: Partial<Record<EndpointKind, MailConnector>>;
+  /** Where end users open their credential links, e.g. the host's own URL. */
+  publicBaseUrl?: string;
+  /** SMTP for end-user mail; without it messages go to `<data>/outbox/` as .eml files. */
+  smtp?: SmtpMailerConfig;
+  organizationName?: string;
+  /** Pass-completion cards; defaults to posting to each project's Teams Workflows webhook. */
+  notifier?: Notifier;
 }
+
+const DEFAULT_PUBLIC_BASE_URL = 'http://127.0.0.1:7420';
+const OUTBOX_FROM = 'Mailferry <mailferry@localhost>';
 
 /**
  * The composition root of the embedded host: SQLite store and queue in one file, a file-key
@@ -47,10 +63,11 @@ export class EmbeddedRuntime {
   readonly queue: SqliteJobQueue;
   readonly dbPath: string;
   private readonly pool: WorkerPool;
+  private readonly notifier: Notifier;
   private schedulerTimer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
 
-  private constructor(config: EmbeddedConfig, vault: FileSecretVault) {
+  private constructor(config: EmbeddedConfig, vault: FileSecretVault, linkKey: Buffer) {
     const clock = config.clock ?? systemClock;
     const log = config.log ?? consoleLog;
     this.dbPath = join(config.dataDir, DB_FILE);
@@ -60,9 +77,14 @@ export class EmbeddedRuntime {
     this.engine = {
       store: this.store, vault, clock, log, connectorFor: createConnectorRegistry(config.connectors),
       retry: config.retry ?? DEFAULT_RETRY_POLICY, checkpointMs: CHECKPOINT_MS,
-      onPassEnded: (pass) => log.info(`Pass ${pass.kind} ${pass.status}`, { passId: pass.id, ...pass.summary }),
+      onPassEnded: (pass) => this.passEnded(pass),
     };
-    this.services = new Services({ store: this.store, queue: this.queue, vault, clock, newId: randomUUID });
+    const mailer = config.smtp ? new SmtpMailer(config.smtp) : new FileOutboxMailer(join(config.dataDir, 'outbox'), OUTBOX_FROM);
+    this.services = new Services({ store: this.store, queue: this.queue, vault, clock, newId: randomUUID }, {
+      mailer, keyring: new LinkKeyring(linkKey), connectorFor: this.engine.connectorFor,
+      publicBaseUrl: config.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL, organizationName: config.organizationName,
+    });
+    this.notifier = config.notifier ?? new TeamsWorkflowNotifier((project) => this.services.projects.teamsWebhookUrl(project));
     this.pool = new WorkerPool(this.engine, this.queue, {
       ...DEFAULT_WORKER_POOL_OPTIONS,
       workerId: `${hostname()}:${process.pid}`,
@@ -73,7 +95,21 @@ export class EmbeddedRuntime {
   }
 
   static async open(config: EmbeddedConfig): Promise<EmbeddedRuntime> {
-    return new EmbeddedRuntime(config, await FileSecretVault.open(config.dataDir));
+    return new EmbeddedRuntime(config, await FileSecretVault.open(config.dataDir), await loadOrCreateLinkKey(config.dataDir));
+  }
+
+  /** Logs the pass and posts its Adaptive Card; a failed post is logged, never fatal to settling. */
+  private async passEnded(pass: Pass): Promise<void> {
+    const { log } = this.engine;
+    log.info(`Pass ${pass.kind} ${pass.status}`, { passId: pass.id, ...pass.summary });
+    try {
+      const project = await this.store.projects.get(pass.tenantId, pass.projectId);
+      if (!project) return;
+      const { errorsByReason } = await this.services.statistics.project(pass.tenantId, pass.projectId);
+      await this.notifier.notifyPassEnded({ project, pass, topErrors: errorsByReason });
+    } catch (error) {
+      log.warn(`Could not post the pass card: ${ensureError(error).message}`, { passId: pass.id });
+    }
   }
 
   /** Starts the workers and the scheduler. Without it the runtime only serves the API. */

@@ -2,6 +2,7 @@ import type { FolderInfo, ListMessagesFilter, MailboxSession, MessageRef, Source
 import { ItemTooLargeError, ensureError } from '../errors.js';
 import type { Counts, ErrorRow, LedgerEntry, PassKind } from '../model.js';
 import type { ErrorLog, Ledger } from '../ports.js';
+import { readAhead, type ReadAheadLimits } from './read-ahead.js';
 import { recoverPending } from './recover-pending.js';
 
 /** A trial pass copies at most this many items per folder (DESIGN: "trial ≤10 items per folder"). */
@@ -10,6 +11,9 @@ export const TRIAL_ITEMS_PER_FOLDER = 10;
 const PENDING_CHUNK = 500;
 /** Results are committed to the ledger in batches of this many, or sooner at a checkpoint. */
 const COMMIT_BATCH = 200;
+/** How far reads may run ahead of writes: enough to hide a read batch, small enough for RSS. */
+const READ_AHEAD: ReadAheadLimits = { maxItems: 400, maxBytes: 4 * 1024 * 1024 };
+const bufferedBytes = (message: SourceMessage) => (Buffer.isBuffer(message.content) ? message.content.length : 0);
 
 export interface FolderTarget {
   source: FolderInfo;
@@ -136,7 +140,7 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   };
 
   try {
-    for await (const written of dest.appendMessages(destPath, feed())) {
+    for await (const written of dest.appendMessages(destPath, readAhead(feed(), bufferedBytes, READ_AHEAD))) {
       if (written.error) {
         fail(written.ref, written.error);
         unconfirmed.push(written.ref.key);

@@ -5,7 +5,7 @@ import type { EndpointInput, ProjectInput, ProjectPatch } from '../schemas.js';
 import { mergeMaskedUpdate, parseSupportOptions } from '../support-options.js';
 import type { ServiceDeps } from './context.js';
 import { listAll } from './list-all.js';
-import { publicEndpoint, publicProject, type PublicEndpoint } from './public-views.js';
+import { publicEndpoint, publicProject, type PublicEndpoint, type PublicProject } from './public-views.js';
 import { ACTIVE_STATUSES } from './settle-passes.js';
 import { updateDoc } from './update-doc.js';
 
@@ -39,11 +39,18 @@ export class ProjectService {
     if (!(await this.deps.store.endpoints.delete(tenantId, id))) throw new NotFoundError(`No endpoint with id ${id}.`);
   }
 
-  async createProject(tenantId: string, input: ProjectInput): Promise<Project> {
+  async createProject(tenantId: string, input: ProjectInput): Promise<PublicProject> {
     await this.checkEndpoints(tenantId, input.sourceEndpointId, input.destinationEndpointId);
     checkOptions(input.options);
-    const project = await this.deps.store.projects.insert({ ...input, tenantId, id: this.deps.newId(), createdAt: this.deps.clock.now().toISOString() });
+    const { teamsWebhookUrl, ...fields } = input;
+    const teamsWebhookRef = teamsWebhookUrl ? await this.deps.vault.put(tenantId, teamsWebhookUrl) : undefined;
+    const project = await this.deps.store.projects.insert({ ...fields, teamsWebhookRef, tenantId, id: this.deps.newId(), createdAt: this.deps.clock.now().toISOString() });
     return publicProject(project);
+  }
+
+  /** The project's Teams Workflows webhook URL, decrypted for posting; never sent to a client. */
+  async teamsWebhookUrl(project: Project): Promise<string | undefined> {
+    return project.teamsWebhookRef ? this.deps.vault.get(project.tenantId, project.teamsWebhookRef) : undefined;
   }
 
   async getProject(tenantId: string, id: string): Promise<Project> {
@@ -52,17 +59,20 @@ export class ProjectService {
     return project;
   }
 
-  async listProjects(tenantId: string, search?: string, cursor?: string, limit?: number): Promise<Page<Project>> {
+  async listProjects(tenantId: string, search?: string, cursor?: string, limit?: number): Promise<Page<PublicProject>> {
     const page = await this.deps.store.projects.list(tenantId, { search: search ? { text: search, fields: ['name'] } : undefined, cursor, limit });
     return { ...page, items: page.items.map(publicProject) };
   }
 
-  async updateProject(tenantId: string, id: string, patch: ProjectPatch): Promise<Project> {
+  async updateProject(tenantId: string, id: string, patch: ProjectPatch): Promise<PublicProject> {
     const current = await this.getProject(tenantId, id);
     await this.checkEndpoints(tenantId, patch.sourceEndpointId ?? current.sourceEndpointId, patch.destinationEndpointId ?? current.destinationEndpointId);
     const options = patch.options ? mergeMaskedUpdate(current.options, patch.options) : undefined;
     if (options) checkOptions(options);
-    const updated = await updateDoc(this.deps.store.projects, tenantId, id, (project) => ({ ...project, ...patch, options: options ?? project.options }));
+    const { teamsWebhookUrl, ...fields } = patch;
+    // undefined keeps the stored URL, "" removes it, a URL replaces it.
+    const webhookRef = teamsWebhookUrl === undefined ? current.teamsWebhookRef : teamsWebhookUrl ? await this.deps.vault.put(tenantId, teamsWebhookUrl) : undefined;
+    const updated = await updateDoc(this.deps.store.projects, tenantId, id, (project) => ({ ...project, ...fields, options: options ?? project.options, teamsWebhookRef: webhookRef }));
     return publicProject(updated);
   }
 

@@ -21,6 +21,9 @@ export function publicItem(item: Item): PublicItem {
   return { ...rest, options: maskSupportOptions(item.options), hasSourcePassword: !!sourceSecretRef, hasDestinationPassword: !!destinationSecretRef };
 }
 
-export function publicProject(project: Project): Project {
-  return { ...project, options: maskSupportOptions(project.options) };
+export type PublicProject = Omit<Project, 'teamsWebhookRef'> & { hasTeamsWebhook: boolean };
+
+export function publicProject(project: Project): PublicProject {
+  const { teamsWebhookRef, ...rest } = project;
+  return { ...rest, options: maskSupportOptions(project.options), hasTeamsWebhook: !!teamsWebhookRef };
 }
