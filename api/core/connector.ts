@@ -94,7 +94,28 @@ export interface MailboxAccess {
   tuning?: { pipelineDepth?: number };
 }
 
+/** One line of "Save and Go to Summary": what was checked and, when it failed, what to fix. */
+export interface EndpointCheck {
+  check: string;
+  status: 'ok' | 'failed' | 'warning' | 'skipped';
+  detail: string;
+}
+
+export interface EndpointProbe {
+  endpoint: Endpoint;
+  adminPassword?: string;
+  /** A mailbox to try the admin login against (admin modes reach mailboxes, not themselves). */
+  testMailbox?: string;
+  /** Or a user's own login for endpoints without admin access. */
+  testLogin?: string;
+  testPassword?: string;
+}
+
 export interface MailConnector {
   /** Connects and authenticates; throws AuthError with what to fix when credentials are wrong. */
   open(access: MailboxAccess, signal?: AbortSignal): Promise<MailboxSession>;
+  /** Checks an endpoint's settings without migrating anything. Never throws for a failed check. */
+  probe?(probe: EndpointProbe): Promise<EndpointCheck[]>;
+  /** Lists the mailboxes an admin can reach ("Autodiscover items"); absent where the protocol has no such list. */
+  discoverMailboxes?(probe: EndpointProbe): Promise<string[]>;
 }

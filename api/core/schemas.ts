@@ -105,6 +105,20 @@ export const shareInput = z.object({
   sharedWith: z.array(z.object({ userId: z.string().trim().min(1), access: z.enum(['view', 'run', 'edit']) })).max(MAX_MEMBERS),
 });
 
+export const endpointTestInput = z.object({
+  testMailbox: address.optional(),
+  testLogin: z.string().trim().min(1).optional(),
+  testPassword: z.string().min(1).optional(),
+});
+
+export const discoverInput = z.object({
+  /** false: only list what the source endpoint's admin can reach. */
+  import: z.boolean().default(false),
+  destinationDomain: z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain such as contoso.com').optional(),
+}).refine((v) => !v.import || v.destinationDomain, { message: 'give destinationDomain to import discovered mailboxes', path: ['destinationDomain'] });
+
+export const statisticsEmailInput = z.object({ to: address });
+
 /** Parses or throws one ValidationError naming every field at fault. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);

@@ -8,6 +8,7 @@ import { FileSecretVault } from '../adapters/file-secret-vault.js';
 import { openSqliteDatabase } from '../adapters/sqlite/sqlite-database.js';
 import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { createConnectorRegistry } from '../connectors/registry.js';
 import { MailferryError, ValidationError } from '../core/errors.js';
 import { systemClock } from '../core/ports.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
@@ -43,7 +44,7 @@ async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
   const dataDir = env.MAILFERRY_DATA ?? join(env.HOME ?? '/tmp', 'mailferry');
   const db = openSqliteDatabase(join(dataDir, 'mailferry.db'));
   const vault = await FileSecretVault.open(dataDir);
-  const services = new Services({ store: new SqliteStore(db, true), queue: new SqliteJobQueue(db), vault, clock: systemClock, newId: randomUUID });
+  const services = new Services({ store: new SqliteStore(db, true), queue: new SqliteJobQueue(db), vault, clock: systemClock, newId: randomUUID, connectorFor: createConnectorRegistry() });
   return { services, authenticator };
 }
 

@@ -1,7 +1,8 @@
 import { ValidationError } from '../core/errors.js';
 import type { ItemStatus } from '../core/model.js';
 import {
-  changeDomainInput, endpointInput, itemInput, itemPatch, membersInput, parseInput, passInput, projectInput, projectPatch, shareInput, workgroupInput,
+  changeDomainInput, discoverInput, endpointInput, endpointTestInput, itemInput, itemPatch, membersInput, parseInput, passInput, projectInput, projectPatch,
+  shareInput, statisticsEmailInput, workgroupInput,
 } from '../core/schemas.js';
 import { publicItem, publicProject } from '../core/services/public-views.js';
 import type { ApiRequest, ApiResponse } from './api-types.js';
@@ -58,6 +59,8 @@ export const routes: Route[] = [
     handler: async (req, s) => ok(await s.projects.createEndpoint(req.tenantId, parseInput(endpointInput, req.body)), 201) },
   { method: 'GET', path: '/api/v1/endpoints', access: { tenant: 'view' }, summary: 'List endpoints (search is case-insensitive)',
     handler: async (req, s) => ok(await s.projects.listEndpoints(req.tenantId, search(req), page(req).cursor, page(req).limit)) },
+  { method: 'POST', path: '/api/v1/endpoints/:endpointId/validate', access: { tenant: 'manage' }, summary: '"Save and Go to Summary": check connection, encryption, login method and the admin login', body: endpointTestInput,
+    handler: async (req, s) => ok(await s.endpointChecks.validate(req.tenantId, req.params.endpointId!, parseInput(endpointTestInput, req.body ?? {}))) },
   { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'manage' }, summary: 'Delete an unused endpoint',
     handler: async (req, s) => (await s.projects.deleteEndpoint(req.tenantId, req.params.endpointId!), noContent) },
 
@@ -92,6 +95,8 @@ export const routes: Route[] = [
     handler: async (req, s) => ok(await s.items.listItems(req.tenantId, req.params.projectId!, { status: (req.query.get('status') ?? undefined) as ItemStatus | undefined, search: search(req), ...page(req) })) },
   { method: 'POST', path: '/api/v1/projects/:projectId/items/change-domain', access: project('edit'), summary: 'Change Domain of selected or all items', body: changeDomainInput,
     handler: async (req, s) => ok(await s.items.changeDomain(req.tenantId, req.params.projectId!, parseInput(changeDomainInput, req.body))) },
+  { method: 'POST', path: '/api/v1/projects/:projectId/items/discover', access: project('edit'), summary: 'Autodiscover items from the source endpoint (list, or import with a destination domain)', body: discoverInput,
+    handler: async (req, s) => ok(await s.discoverItems(req.tenantId, req.params.projectId!, parseInput(discoverInput, req.body ?? {}))) },
   { method: 'GET', path: '/api/v1/items/:itemId', access: viaItem('view'), summary: 'An item (secrets never returned)',
     handler: async (req, s) => ok(publicItem(await s.items.getItem(req.tenantId, req.params.itemId!))) },
   { method: 'PATCH', path: '/api/v1/items/:itemId', access: viaItem('edit'), summary: 'Edit an item, its credentials or support options', body: itemPatch,
@@ -101,6 +106,8 @@ export const routes: Route[] = [
   { method: 'GET', path: '/api/v1/items/:itemId/errors', access: viaItem('view'), summary: 'The error log of an item',
     handler: async (req, s) => ok(await s.items.errorLog(req.tenantId, req.params.itemId!, page(req).cursor, page(req).limit)) },
 
+  { method: 'GET', path: '/api/v1/items/:itemId/statistics', access: viaItem('view'), summary: 'Statistics of one item: totals, last run, folders, errors by reason',
+    handler: async (req, s) => ok(await s.itemStatistics(req.tenantId, req.params.itemId!)) },
   { method: 'POST', path: '/api/v1/projects/:projectId/passes', access: project('run'), summary: 'Start a pass (verify, trial, prestage, full, retry-errors)', body: passInput,
     handler: async (req, s) => ok(await s.startPass(req.tenantId, req.params.projectId!, parseInput(passInput, req.body)), 202) },
   { method: 'GET', path: '/api/v1/projects/:projectId/passes', access: project('view'), summary: 'List passes',
@@ -119,4 +126,6 @@ export const routes: Route[] = [
       }
       return ok(await s.statistics.project(req.tenantId, req.params.projectId!));
     } },
+  { method: 'POST', path: '/api/v1/projects/:projectId/statistics/email', access: project('view'), summary: 'E-mail the statistics report', body: statisticsEmailInput,
+    handler: async (req, s) => ok(await s.emailStatistics(req.tenantId, req.params.projectId!, parseInput(statisticsEmailInput, req.body).to), 202) },
 ];

@@ -1,5 +1,7 @@
 import { EndUserService, type DeliveryReport, type EndUserConfig } from '../core/end-user/end-user-service.js';
 import { MailferryError } from '../core/errors.js';
+import type { Mailer } from '../core/mail/mailer.js';
+import { EndpointChecks } from '../core/services/endpoint-checks.js';
 import type { ItemProgress, ItemStatus } from '../core/model.js';
 import { AccessService } from '../core/services/access-service.js';
 import type { ServiceDeps } from '../core/services/context.js';
@@ -10,6 +12,9 @@ import { PassService, type StartPassResult } from '../core/services/pass-service
 import type { PassInput } from '../core/schemas.js';
 import { ProjectService } from '../core/services/project-service.js';
 import { StatisticsService } from '../core/services/statistics-service.js';
+
+const BYTES_PER_MB = 1024 * 1024;
+const MS_PER_SECOND = 1000;
 
 export interface ItemProgressRow {
   id: string;
@@ -27,7 +32,9 @@ export class Services {
   readonly statistics: StatisticsService;
   readonly access: AccessService;
   readonly workgroups: WorkgroupService;
+  readonly endpointChecks: EndpointChecks;
   private readonly endUserService?: EndUserService;
+  private readonly mailer?: Mailer;
 
   /** `endUser`: mailer, link keyring, connectors and public URL; without it the end-user routes answer 501. */
   constructor(readonly deps: ServiceDeps, endUser?: EndUserConfig) {
@@ -37,7 +44,54 @@ export class Services {
     this.statistics = new StatisticsService(deps);
     this.access = new AccessService(deps);
     this.workgroups = new WorkgroupService(deps, this.access);
+    this.endpointChecks = new EndpointChecks(deps);
     this.endUserService = endUser && new EndUserService(deps, endUser);
+    this.mailer = endUser?.mailer;
+  }
+
+  /** Autodiscover: lists the source endpoint's mailboxes and, when asked, imports the new ones as items. */
+  async discoverItems(tenantId: string, projectId: string, input: { import: boolean; destinationDomain?: string }) {
+    const project = await this.projects.getProject(tenantId, projectId);
+    const found = await this.endpointChecks.discover(tenantId, project.sourceEndpointId);
+    if (!input.import) return { found };
+    return { found, ...(await this.items.importDiscovered(tenantId, projectId, found, input.destinationDomain!)) };
+  }
+
+  /** E-mails the project's statistics (summary in the text, per-item CSV attached as text). */
+  async emailStatistics(tenantId: string, projectId: string, to: string): Promise<{ sent: true }> {
+    if (!this.mailer) throw new MailferryError('unsupported', 'E-mail is not configured on this host: set up a mailer (SMTP or Microsoft Graph).');
+    const project = await this.projects.getProject(tenantId, projectId);
+    const stats = await this.statistics.project(tenantId, projectId);
+    const csv = await this.statistics.projectCsv(tenantId, projectId);
+    const lines = [
+      `Migration statistics for "${project.name}"`, '',
+      `Items: ${stats.items} (${Object.entries(stats.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')})`,
+      `Messages copied: ${stats.copied}, already there: ${stats.skipped}, failed: ${stats.failed}`,
+      `Data copied: ${(stats.bytes / BYTES_PER_MB).toFixed(1)} MB at ${stats.messagesPerSecond} messages/s`,
+      ...(stats.errorsByReason.length ? ['', 'Top error reasons:', ...stats.errorsByReason.map((r) => `  ${r.count} × ${r.reason}`)] : []),
+      '', 'Per item (CSV):', '', csv,
+    ];
+    await this.mailer.send({ to, subject: `Mailferry statistics: ${project.name}`, text: lines.join('\n') });
+    return { sent: true };
+  }
+
+  /** One item's statistics: totals, the last run, per-folder counts and its errors by reason. */
+  async itemStatistics(tenantId: string, itemId: string) {
+    const item = await this.items.getItem(tenantId, itemId);
+    const errors = await listAll((cursor) => this.deps.store.errors.list(tenantId, itemId, { cursor, limit: 1000 }));
+    const byReason = new Map<string, { code: string; reason: string; count: number }>();
+    for (const row of errors) {
+      const entry = byReason.get(`${row.code}\u0000${row.reason}`) ?? { code: row.code, reason: row.reason, count: 0 };
+      entry.count++;
+      byReason.set(`${row.code}\u0000${row.reason}`, entry);
+    }
+    const seconds = item.statistics.durationMs / MS_PER_SECOND;
+    return {
+      ...item.statistics,
+      messagesPerSecond: seconds ? Math.round((item.statistics.copied / seconds) * 10) / 10 : 0,
+      lastRun: item.lastRun, folders: item.progress?.folders ?? [],
+      errorsByReason: [...byReason.values()].sort((a, b) => b.count - a.count),
+    };
   }
 
   /** Credential requests ("Waiting For End User") and "Notify users". */

@@ -80,7 +80,7 @@ export class EmbeddedRuntime {
       onPassEnded: (pass) => this.passEnded(pass),
     };
     const mailer = config.smtp ? new SmtpMailer(config.smtp) : new FileOutboxMailer(join(config.dataDir, 'outbox'), OUTBOX_FROM);
-    this.services = new Services({ store: this.store, queue: this.queue, vault, clock, newId: randomUUID }, {
+    this.services = new Services({ store: this.store, queue: this.queue, vault, clock, newId: randomUUID, connectorFor: this.engine.connectorFor }, {
       mailer, keyring: new LinkKeyring(linkKey), connectorFor: this.engine.connectorFor,
       publicBaseUrl: config.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL, organizationName: config.organizationName,
     });

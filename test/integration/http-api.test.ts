@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../api/local/http-server.js';
@@ -110,6 +112,49 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
     const retry = await call('POST', `/api/v1/projects/${fx.projectId}/passes`, { kind: 'retry-errors' });
     expect(retry.status).toBe(400);
     expect(retry.json.detail).toMatch(/Retry Errors needs/);
+  });
+
+  it('checks an endpoint on "Save and Go to Summary" and says what is wrong', async () => {
+    const good = await call('POST', '/api/v1/endpoints', { name: 'Checked', kind: 'imap', host: fx.source.host, port: fx.source.port, security: 'none', adminMode: 'plain-authzid', adminLogin: fx.source.masterUser, adminPassword: fx.source.masterPassword });
+    const checked = await call('POST', `/api/v1/endpoints/${good.json.id}/validate`, { testMailbox: 'ann@src.test' });
+    expect(checked.json.ok).toBe(true);
+    expect(checked.json.checks).toEqual([
+      expect.objectContaining({ check: 'Connection', status: 'ok' }),
+      expect.objectContaining({ check: 'Encryption', status: 'warning' }),
+      expect.objectContaining({ check: 'Login method', status: 'ok' }),
+      expect.objectContaining({ check: `Admin login (${fx.source.masterUser})`, status: 'ok' }),
+    ]);
+    const untested = await call('POST', `/api/v1/endpoints/${good.json.id}/validate`, {});
+    expect(untested.json.checks.at(-1)).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/test mailbox/) });
+
+    const wrong = await call('POST', '/api/v1/endpoints', { name: 'Wrong admin', kind: 'imap', host: fx.source.host, port: fx.source.port, security: 'none', adminMode: 'plain-authzid', adminLogin: fx.source.masterUser, adminPassword: 'not-it' });
+    const refused = await call('POST', `/api/v1/endpoints/${wrong.json.id}/validate`, { testMailbox: 'ann@src.test' });
+    expect(refused.json.ok).toBe(false);
+    expect(refused.json.checks.at(-1)).toMatchObject({ status: 'failed', detail: expect.stringContaining(fx.source.masterUser) });
+    expect(refused.text).not.toContain('not-it');
+
+    const closed = await call('POST', '/api/v1/endpoints', { name: 'Nobody home', kind: 'imap', host: '127.0.0.1', port: 1, security: 'tls' });
+    const unreachable = await call('POST', `/api/v1/endpoints/${closed.json.id}/validate`, {});
+    expect(unreachable.json).toMatchObject({ ok: false, checks: [{ check: 'Connection', status: 'failed', detail: expect.stringMatching(/host name, the port/) }] });
+  });
+
+  it('explains that IMAP cannot autodiscover mailboxes', async () => {
+    const res = await call('POST', `/api/v1/projects/${fx.projectId}/items/discover`, {});
+    expect(res.status).toBe(501);
+    expect(res.json.detail).toMatch(/Use Bulk Add/);
+  });
+
+  it('reports one item\'s statistics and e-mails the project report (to the outbox without SMTP)', async () => {
+    const items = await call('GET', `/api/v1/projects/${fx.projectId}/items?search=ann`);
+    const stats = await call('GET', `/api/v1/items/${items.json.items[0].id}/statistics`);
+    expect(stats.json).toMatchObject({ copied: 3, failed: 0, passes: 2, errorsByReason: [], folders: [{ path: 'INBOX', copied: 3 }] });
+    const sent = await call('POST', `/api/v1/projects/${fx.projectId}/statistics/email`, { to: 'admin@contoso.test' });
+    expect(sent.status).toBe(202);
+    const outbox = join(fx.dataDir, 'outbox');
+    const [file] = readdirSync(outbox);
+    const eml = readFileSync(join(outbox, file!), 'utf8');
+    expect(eml).toContain('To: admin@contoso.test');
+    expect(eml).toContain('Messages copied: 5');
   });
 
   it('never let a secret out in any response it sent', () => {

@@ -2,11 +2,12 @@
  * The IMAP MailConnector: resolves how to log in from the Endpoint and the item's access, and
  * opens an ImapSession. Everything protocol-specific lives in the files next to this one.
  */
-import type { MailboxAccess, MailConnector } from '../../core/connector.js';
+import type { EndpointCheck, EndpointProbe, MailboxAccess, MailConnector } from '../../core/connector.js';
 import { ValidationError } from '../../core/errors.js';
 import { imapAddress, imapLogin, openImapClient } from './connect.js';
 import { DEFAULT_PIPELINE_OPTIONS, type PipelineOptions } from './append-pipeline.js';
 import { ImapSession } from './imap-session.js';
+import { probeImapEndpoint } from './probe-endpoint.js';
 import { DEFAULT_READ_OPTIONS, type ReadOptions } from './read-messages.js';
 
 export interface ImapConnectorOptions {
@@ -16,6 +17,10 @@ export interface ImapConnectorOptions {
 
 export class ImapConnector implements MailConnector {
   constructor(private readonly options: ImapConnectorOptions = {}) {}
+
+  probe(probe: EndpointProbe): Promise<EndpointCheck[]> {
+    return probeImapEndpoint(probe);
+  }
 
   async open(access: MailboxAccess, signal?: AbortSignal): Promise<ImapSession> {
     if (access.endpoint.kind !== 'imap') {

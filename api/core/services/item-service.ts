@@ -60,6 +60,20 @@ export class ItemService {
     return { added: docs.length, problems };
   }
 
+  /** "Autodiscover items": adds the discovered mailboxes not yet in the project, same local part at the destination domain. */
+  async importDiscovered(tenantId: string, projectId: string, addresses: string[], destinationDomain: string): Promise<{ added: number; alreadyThere: number }> {
+    await this.requireProject(tenantId, projectId);
+    const existing = await this.sourceAddresses(tenantId, projectId);
+    const fresh = addresses.filter((a) => !existing.has(a));
+    const docs = [];
+    for (const address of fresh) {
+      const local = address.split('@')[0]!;
+      docs.push(await this.newItem(tenantId, projectId, { sourceAddress: address, destinationAddress: `${local}@${destinationDomain}`, endUserCredentials: false, options: [] }));
+    }
+    if (docs.length) await this.deps.store.items.insertMany(docs);
+    return { added: docs.length, alreadyThere: addresses.length - fresh.length };
+  }
+
   async getItem(tenantId: string, id: string): Promise<Item> {
     const item = await this.deps.store.items.get(tenantId, id);
     if (!item) throw new NotFoundError(`No item with id ${id}.`, { field: 'itemId' });

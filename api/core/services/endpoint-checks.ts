@@ -1,0 +1,49 @@
+import type { EndpointCheck } from '../connector.js';
+import { MailferryError, NotFoundError } from '../errors.js';
+import type { Endpoint } from '../model.js';
+import type { ServiceDeps } from './context.js';
+
+export interface EndpointTest {
+  testMailbox?: string;
+  testLogin?: string;
+  testPassword?: string;
+}
+
+/**
+ * Talks to the mail system behind an endpoint without migrating anything: "Save and Go to
+ * Summary" checks, and "Autodiscover items" where the protocol can list mailboxes.
+ */
+export class EndpointChecks {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async validate(tenantId: string, endpointId: string, test: EndpointTest): Promise<{ ok: boolean; checks: EndpointCheck[] }> {
+    const endpoint = await this.endpoint(tenantId, endpointId);
+    const connector = this.deps.connectorFor(endpoint.kind);
+    if (!connector.probe) {
+      return { ok: false, checks: [{ check: 'Endpoint kind', status: 'failed', detail: `Endpoints of kind "${endpoint.kind}" cannot be checked by this build.` }] };
+    }
+    const checks = await connector.probe({ endpoint, adminPassword: await this.adminPassword(endpoint), ...test });
+    return { ok: checks.every((c) => c.status !== 'failed'), checks };
+  }
+
+  /** The mailboxes the source endpoint's admin can reach; the caller imports the ones it wants. */
+  async discover(tenantId: string, endpointId: string): Promise<string[]> {
+    const endpoint = await this.endpoint(tenantId, endpointId);
+    const connector = this.deps.connectorFor(endpoint.kind);
+    if (!connector.discoverMailboxes) {
+      throw new MailferryError('unsupported', `Autodiscover is not possible for ${endpoint.kind} endpoints: IMAP has no command that lists other users' mailboxes. Use Bulk Add with a CSV instead.`, { field: 'sourceEndpointId' });
+    }
+    const found = await connector.discoverMailboxes({ endpoint, adminPassword: await this.adminPassword(endpoint) });
+    return [...new Set(found.map((a) => a.trim().toLowerCase()))].sort();
+  }
+
+  private async endpoint(tenantId: string, endpointId: string): Promise<Endpoint> {
+    const endpoint = await this.deps.store.endpoints.get(tenantId, endpointId);
+    if (!endpoint) throw new NotFoundError(`No endpoint with id ${endpointId}.`, { field: 'endpointId' });
+    return endpoint;
+  }
+
+  private async adminPassword(endpoint: Endpoint): Promise<string | undefined> {
+    return endpoint.adminSecretRef ? this.deps.vault.get(endpoint.tenantId, endpoint.adminSecretRef) : undefined;
+  }
+}
