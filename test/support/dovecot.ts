@@ -14,6 +14,8 @@ import { ImapFlow } from 'imapflow';
 const DOVECOT_BIN = '/usr/sbin/dovecot';
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
+const CHILD_GRACE_MS = 5_000;
+const GROUP_POLL_MS = 20;
 const MASTER_USER = 'admin';
 /** Dovecot's passwd-file driver stats the file at most once per second (passwd-file.c). */
 const PASSWD_RESYNC_MS = 1_100;
@@ -101,6 +103,10 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await gone;
     clearTimeout(timer);
+    // The master exits before its imap processes finish: give them the grace a service manager
+    // gives (systemd waits for the whole unit), so none dies mid-APPEND holding a dotlock that
+    // would stall the next Dovecot for minutes. Only stragglers get SIGKILL.
+    await waitForGroupExit(proc.pid, CHILD_GRACE_MS);
     killGroup(proc.pid);
   };
 
@@ -235,6 +241,19 @@ service imap-login {
 ${quota}
 ${options.extraConfig ?? ''}
 `;
+}
+
+async function waitForGroupExit(pid: number | undefined, graceMs: number): Promise<void> {
+  if (!pid) return;
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return; // ESRCH: every process of the group has exited
+    }
+    await new Promise((resolve) => setTimeout(resolve, GROUP_POLL_MS));
+  }
 }
 
 /** SIGKILL to the process group we created (negative pid): only this Dovecot's processes. */
