@@ -12,7 +12,7 @@ const PENDING_CHUNK = 500;
 /** Results are committed to the ledger in batches of this many, or sooner at a checkpoint. */
 const COMMIT_BATCH = 200;
 /** How far reads may run ahead of writes: enough to hide a read batch, small enough for RSS. */
-const READ_AHEAD: ReadAheadLimits = { maxItems: 400, maxBytes: 4 * 1024 * 1024 };
+const READ_AHEAD: ReadAheadLimits = { maxItems: 400, maxBytes: 1024 * 1024 };
 const bufferedBytes = (message: SourceMessage) => (Buffer.isBuffer(message.content) ? message.content.length : 0);
 
 export interface FolderTarget {
