@@ -62,6 +62,8 @@ export interface Store {
   workgroups: Collection<Workgroup>;
   ledger: Ledger;
   errors: ErrorLog;
+  /** System-wide: the tenants that have projects. For timer work only, never for a request. */
+  tenantIds(): Promise<string[]>;
   close(): Promise<void>;
 }
 

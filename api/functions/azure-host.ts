@@ -10,7 +10,10 @@ import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { createConnectorRegistry } from '../connectors/registry.js';
 import { MailferryError, ValidationError } from '../core/errors.js';
-import { systemClock } from '../core/ports.js';
+import type { EngineDeps } from '../core/engine/job-context.js';
+import { jsonLineLog } from '../adapters/json-line-log.js';
+import { DEFAULT_RETRY_POLICY } from '../core/engine/retry.js';
+import { systemClock, type JobQueue } from '../core/ports.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
 import { EntraAuthenticator } from '../http/auth/entra-authenticator.js';
 import { Services } from '../http/services.js';
@@ -18,7 +21,12 @@ import { Services } from '../http/services.js';
 export interface AzureHost {
   services: Services;
   authenticator: Authenticator;
+  /** What timer and (next) queue triggers run the engine with. */
+  engine: EngineDeps;
+  queue: JobQueue;
 }
+
+const CHECKPOINT_MS = 1_000;
 
 let host: Promise<AzureHost> | undefined;
 
@@ -44,8 +52,16 @@ async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
   const dataDir = env.MAILFERRY_DATA ?? join(env.HOME ?? '/tmp', 'mailferry');
   const db = openSqliteDatabase(join(dataDir, 'mailferry.db'));
   const vault = await FileSecretVault.open(dataDir);
-  const services = new Services({ store: new SqliteStore(db, true), queue: new SqliteJobQueue(db), vault, clock: systemClock, newId: randomUUID, connectorFor: createConnectorRegistry() });
-  return { services, authenticator };
+  const store = new SqliteStore(db, true);
+  const queue = new SqliteJobQueue(db);
+  const connectorFor = createConnectorRegistry();
+  const log = jsonLineLog;
+  const engine: EngineDeps = {
+    store, vault, clock: systemClock, connectorFor, retry: DEFAULT_RETRY_POLICY, log, checkpointMs: CHECKPOINT_MS,
+    onPassEnded: (pass) => log.info(`Pass ${pass.kind} ${pass.status}`, { passId: pass.id, ...pass.summary }),
+  };
+  const services = new Services({ store, queue, vault, clock: systemClock, newId: randomUUID, connectorFor });
+  return { services, authenticator, engine, queue };
 }
 
 function list(value: string | undefined): string[] {

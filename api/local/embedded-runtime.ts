@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FileOutboxMailer } from '../adapters/file-outbox-mailer.js';
+import { jsonLineLog } from '../adapters/json-line-log.js';
 import { FileSecretVault } from '../adapters/file-secret-vault.js';
 import { loadOrCreateLinkKey } from '../adapters/link-key-file.js';
 import { SmtpMailer, type SmtpMailerConfig } from '../adapters/smtp-mailer.js';
@@ -69,7 +70,7 @@ export class EmbeddedRuntime {
 
   private constructor(config: EmbeddedConfig, vault: FileSecretVault, linkKey: Buffer) {
     const clock = config.clock ?? systemClock;
-    const log = config.log ?? consoleLog;
+    const log = config.log ?? jsonLineLog;
     this.dbPath = join(config.dataDir, DB_FILE);
     const db = openSqliteDatabase(this.dbPath);
     this.store = new SqliteStore(db, true);
@@ -141,15 +142,4 @@ export class EmbeddedRuntime {
     await this.ticking;
     await this.store.close();
   }
-}
-
-/** Structured one-line logs. Fields never carry secrets: the engine only logs ids and counts. */
-export const consoleLog: EngineLog = {
-  info: (message, fields) => console.log(formatLog('info', message, fields)),
-  warn: (message, fields) => console.warn(formatLog('warn', message, fields)),
-  error: (message, fields) => console.error(formatLog('error', message, fields)),
-};
-
-function formatLog(level: string, message: string, fields?: Record<string, unknown>): string {
-  return JSON.stringify({ at: new Date().toISOString(), level, message, ...fields });
 }

@@ -1,10 +1,11 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { azureHost } from '../../api/functions/azure-host.js';
 import { createHttpHandler } from '../../api/functions/http-handler.js';
+import { createSchedulerHandler } from '../../api/functions/timer.js';
 import { startTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../support/test-issuer.js';
 
 const TENANT = '44444444-4444-4444-4444-444444444444';
@@ -13,6 +14,7 @@ describe('the API as an Azure Functions v4 HTTP trigger', () => {
   let issuer: TestIssuer;
   let dataDir: string;
   let handler: ReturnType<typeof createHttpHandler>;
+  let env: Record<string, string>;
   let token: string;
 
   const invoke = (method: string, path: string, body?: unknown, auth = true) => handler(new HttpRequest({
@@ -24,7 +26,7 @@ describe('the API as an Azure Functions v4 HTTP trigger', () => {
   beforeAll(async () => {
     issuer = await startTestIssuer();
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-functions-'));
-    const env = { MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE, MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri, MAILFERRY_DATA: dataDir, MAILFERRY_STORE: 'sqlite' };
+    env = { MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE, MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri, MAILFERRY_DATA: dataDir, MAILFERRY_STORE: 'sqlite' };
     handler = createHttpHandler(() => azureHost(env));
     token = await issuer.mint({ tid: TENANT, oid: 'carol-oid', name: 'Carol' });
   });
@@ -57,6 +59,18 @@ describe('the API as an Azure Functions v4 HTTP trigger', () => {
     expect(doc.paths['/api/v1/projects'].get.security).toEqual([{ entra: [] }]);
   });
 
+  it('releases a "start at" pass from its timer trigger once the time has come', async () => {
+    const endpoint = JSON.parse(String((await invoke('GET', '/api/v1/endpoints')).body)).items[0];
+    const project = JSON.parse(String((await invoke('POST', '/api/v1/projects', { name: 'Timed', sourceEndpointId: endpoint.id, destinationEndpointId: endpoint.id })).body));
+    const item = JSON.parse(String((await invoke('POST', `/api/v1/projects/${project.id}/items`, { sourceAddress: 'tim@contoso.test', destinationAddress: 'tim@fabrikam.test', sourceLogin: 'tim', sourcePassword: 'pw' })).body));
+    await invoke('POST', `/api/v1/projects/${project.id}/passes`, { kind: 'verify', startAt: new Date(Date.now() + 300).toISOString() });
+    const status = async () => JSON.parse(String((await invoke('GET', `/api/v1/items/${item.id}`)).body)).status;
+    expect(await status()).toBe('Submitted');
+    await new Promise((r) => setTimeout(r, 400));
+    await createSchedulerHandler(() => azureHost(env))({} as Timer, new InvocationContext({ functionName: 'scheduler' }));
+    expect(await status()).toBe('Queued');
+  });
+
   it('cannot reach the local-admin sign-in from any Functions entry point', () => {
     const seen = new Set<string>();
     const visit = (file: string) => {
@@ -64,7 +78,7 @@ describe('the API as an Azure Functions v4 HTTP trigger', () => {
       seen.add(file);
       for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) visit(resolve(dirname(file), spec!.replace(/\.js$/, '.ts')));
     };
-    for (const entry of ['http.ts', 'azure-host.ts', 'http-handler.ts']) visit(resolve('api/functions', entry));
+    for (const entry of ['http.ts', 'azure-host.ts', 'http-handler.ts', 'timer.ts']) visit(resolve('api/functions', entry));
     expect(seen.size).toBeGreaterThan(10);
     expect([...seen].filter((f) => /local-admin|api\/local\//.test(f))).toEqual([]);
   });

@@ -41,6 +41,11 @@ export class SqliteStore implements Store {
     return new SqliteStore(openSqliteDatabase(path), true);
   }
 
+  async tenantIds(): Promise<string[]> {
+    const rows = this.db.prepare('SELECT DISTINCT tenant_id AS tenantId FROM projects ORDER BY tenant_id').all() as { tenantId: string }[];
+    return rows.map((r) => r.tenantId);
+  }
+
   async close(): Promise<void> {
     if (this.ownsDb && this.db.open) this.db.close();
   }
