@@ -1,16 +1,16 @@
 /**
  * "Waiting For End User" end to end: two real Dovecots, a real SMTP server receiving the
- * credential e-mails, the routes called through the router, the real worker copying the mailbox
+ * credential e-mails, the routes called over real HTTP, the real worker copying the mailbox
  * once the end user confirmed the source password.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpMailer } from '../../api/adapters/smtp-mailer.js';
 import { DEFAULT_LINK_TTL_MS, LinkKeyring } from '../../api/core/end-user/credential-link.js';
 import type { Item } from '../../api/core/model.js';
-import { LocalAdminAuthenticator } from '../../api/http/auth/local-admin-authenticator.js';
-import { dispatch } from '../../api/http/router.js';
 import { Services } from '../../api/http/services.js';
+import type { Server } from 'node:http';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
+import { startHttpServer } from '../../api/local/http-server.js';
 import { fillMailbox, sampleMessage } from '../support/dovecot.js';
 import { countsOf, snapshotMailbox } from '../support/mailbox-snapshot.js';
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
@@ -34,8 +34,16 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
   const tokens: Record<string, string> = {};
   let passId = '';
 
-  const call = (method: string, path: string, body?: unknown) =>
-    dispatch({ method, path, query: new URLSearchParams(), headers: {}, body }, services, new LocalAdminAuthenticator());
+  let server: Server;
+  let base = '';
+  /** Over real HTTP through the embedded host's server, as a browser and the admin console would. */
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) as unknown : undefined, headers: Object.fromEntries(res.headers) as Record<string, string> };
+  };
   const item = (id: string): Promise<Item> => services.deps.store.items.get(LOCAL_TENANT, id) as Promise<Item>;
   const mailsTo = (address: string) => sink.messages.filter((m) => m.envelopeTo.includes(address));
   const tokenOf = (mail: ReceivedMail) => LINK.exec(mail.text ?? '')![1]!;
@@ -58,12 +66,14 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
       mailer, keyring: new LinkKeyring(LinkKeyring.generateKey()), connectorFor: fx.runtime.engine.connectorFor,
       publicBaseUrl: PUBLIC_URL, organizationName: 'Contoso IT',
     });
+    ({ server, url: base } = await startHttpServer(services, { port: 0 }));
     for (const user of [ALICE, BOB]) {
       const added = await services.items.addItem(LOCAL_TENANT, fx.projectId, { sourceAddress: user.source, destinationAddress: user.dest, endUserCredentials: true, options: [] });
       ids[user.source] = added.id;
     }
   });
   afterAll(async () => {
+    server?.close();
     mailer?.close();
     await sink?.close();
     await fx?.close();
