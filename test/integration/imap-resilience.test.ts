@@ -102,6 +102,8 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
   });
 
   it('stops a running pass on request, and the next full pass copies the rest without duplicates', async () => {
+    // Writes slowed to ~3 ms each so the pass is surely still running when the stop arrives.
+    await fx.reopen({ imap: new FlakyConnector(new ImapConnector(), () => false, 'reject', 0, 3) });
     const { itemId, sourceUser, destUser } = await fx.addMailbox('stop');
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('stop', 3000));
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
@@ -114,6 +116,7 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     expect(item.status).toBe('Stopped');
     expect(item.lastRun!.copied).toBeLessThan(3000);
 
+    await fx.reopen();
     const rest = await fx.runPass('full', [itemId]);
     expect(rest.summary!.copied + item.lastRun!.copied).toBeGreaterThanOrEqual(3000);
     await expectIdentical(fx, sourceUser, destUser, { INBOX: 'INBOX' });
