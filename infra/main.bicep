@@ -1,0 +1,245 @@
+// Mailferry on Azure: Function App (Flex Consumption, managed identity), Service Bus queue with
+// dead-lettering and duplicate detection, Cosmos DB (serverless) with its containers, Key Vault
+// (RBAC), Storage, Application Insights, static hosting for the Teams tab, and the role
+// assignments the app's identity needs. Outputs use the app settings' own UPPER_SNAKE names.
+targetScope = 'resourceGroup'
+
+@description('Short name used in every resource name, e.g. "mailferry".')
+@minLength(3)
+@maxLength(16)
+param appName string = 'mailferry'
+
+param location string = resourceGroup().location
+
+@description('Accepted token audiences: the API app registration client id and/or its api:// URI, comma-separated.')
+param entraAudiences string
+
+@description('Tenants allowed to sign in, comma-separated; empty allows any tenant (multi-tenant SaaS).')
+param allowedTenants string = ''
+
+@description('Mailbox used as the sender of end-user and report e-mail through Microsoft Graph.')
+param mailSender string
+
+@description('Lock duration of a job message: a worker renews it while a mailbox slice runs.')
+param jobLockDuration string = 'PT5M'
+
+@description('Deliveries of one job before Service Bus dead-letters it.')
+param jobMaxDeliveryCount int = 10
+
+var suffix = uniqueString(resourceGroup().id, appName)
+var jobsQueueName = 'mailferry-jobs'
+var cosmosDatabaseName = 'mailferry'
+var deploymentContainerName = 'app-package'
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: '${appName}-logs-${suffix}'
+  location: location
+  properties: { sku: { name: 'PerGB2018' }, retentionInDays: 30 }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${appName}-ai-${suffix}'
+  location: location
+  kind: 'web'
+  properties: { Application_Type: 'web', WorkspaceResourceId: logs.id, DisableLocalAuth: true }
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: take('${replace(appName, '-', '')}${suffix}', 24)
+  location: location
+  sku: { name: 'Standard_LRS' }
+  kind: 'StorageV2'
+  properties: { allowBlobPublicAccess: false, allowSharedKeyAccess: false, minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true }
+
+  resource blobs 'blobServices' = {
+    name: 'default'
+    resource deployment 'containers' = { name: deploymentContainerName }
+  }
+}
+
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+  name: '${appName}-sb-${suffix}'
+  location: location
+  sku: { name: 'Standard', tier: 'Standard' } // Standard: scheduled messages, duplicate detection, dead-lettering
+  properties: { disableLocalAuth: true, minimumTlsVersion: '1.2' }
+
+  resource jobs 'queues' = {
+    name: jobsQueueName
+    properties: {
+      lockDuration: jobLockDuration
+      maxDeliveryCount: jobMaxDeliveryCount
+      deadLetteringOnMessageExpiration: true
+      requiresDuplicateDetection: true // one message per item × pass: messageId = jobId
+      duplicateDetectionHistoryTimeWindow: 'P1D'
+      defaultMessageTimeToLive: 'P14D'
+    }
+  }
+}
+
+resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
+  name: '${appName}-cosmos-${suffix}'
+  location: location
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    capabilities: [ { name: 'EnableServerless' } ]
+    consistencyPolicy: { defaultConsistencyLevel: 'Session' }
+    locations: [ { locationName: location, failoverPriority: 0 } ]
+    disableLocalAuth: true
+  }
+
+  resource database 'sqlDatabases' = {
+    name: cosmosDatabaseName
+    properties: { resource: { id: cosmosDatabaseName } }
+  }
+}
+
+// Containers and partition keys: kept in step with api/adapters/cosmos (a test cross-checks names).
+var cosmosContainers = [
+  { name: 'records', partitionKey: '/tenantId' }
+  { name: 'ledger', partitionKey: '/pk' }
+  { name: 'errors', partitionKey: '/pk' }
+]
+
+resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in cosmosContainers: {
+  parent: cosmos::database
+  name: c.name
+  properties: {
+    resource: {
+      id: c.name
+      partitionKey: { paths: [ c.partitionKey ], kind: 'Hash' }
+      defaultTtl: -1 // TTL on, per document: leases and other ephemeral records expire on their own
+    }
+  }
+}]
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: take('${appName}-kv-${suffix}', 24)
+  location: location
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    enablePurgeProtection: true
+  }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
+  name: '${appName}-plan-${suffix}'
+  location: location
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
+  name: '${appName}-${suffix}'
+  location: location
+  kind: 'functionapp,linux'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: { type: 'SystemAssignedIdentity' }
+        }
+      }
+      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
+      runtime: { name: 'node', version: '20' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      appSettings: [
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+        { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: '${serviceBus.name}.servicebus.windows.net' }
+        { name: 'MAILFERRY_ENTRA_AUDIENCES', value: entraAudiences }
+        { name: 'MAILFERRY_ALLOWED_TENANTS', value: allowedTenants }
+        { name: 'MAILFERRY_STORE', value: 'cosmos' }
+        { name: 'MAILFERRY_COSMOS_ENDPOINT', value: cosmos.properties.documentEndpoint }
+        { name: 'MAILFERRY_COSMOS_DATABASE', value: cosmosDatabaseName }
+        { name: 'MAILFERRY_QUEUE', value: 'servicebus' }
+        { name: 'MAILFERRY_SERVICEBUS_NAMESPACE', value: '${serviceBus.name}.servicebus.windows.net' }
+        { name: 'MAILFERRY_SERVICEBUS_QUEUE', value: jobsQueueName }
+        { name: 'MAILFERRY_KEYVAULT_URL', value: vault.properties.vaultUri }
+        { name: 'MAILFERRY_MAIL_SENDER', value: mailSender }
+        { name: 'MAILFERRY_PUBLIC_URL', value: 'https://${web.properties.primaryEndpoints.web}' }
+      ]
+    }
+  }
+}
+
+// Static hosting for the Teams tab and the end-user page (built to dist/tab).
+resource web 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: take('${replace(appName, '-', '')}web${suffix}', 24)
+  location: location
+  sku: { name: 'Standard_LRS' }
+  kind: 'StorageV2'
+  properties: { allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true }
+}
+
+// Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+resource storageRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, functionApp.id, roles.storageBlobDataOwner)
+  scope: storage
+  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner) }
+}
+
+resource storageQueueRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, functionApp.id, roles.storageQueueDataContributor)
+  scope: storage
+  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor) }
+}
+
+resource serviceBusRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(serviceBus.id, functionApp.id, roles.serviceBusDataOwner)
+  scope: serviceBus
+  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner) }
+}
+
+resource vaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, functionApp.id, roles.keyVaultSecretsOfficer)
+  scope: vault
+  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer) }
+}
+
+resource insightsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(insights.id, functionApp.id, roles.monitoringMetricsPublisher)
+  scope: insights
+  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher) }
+}
+
+// Cosmos DB data-plane RBAC: "Cosmos DB Built-in Data Contributor".
+resource cosmosRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
+  parent: cosmos
+  name: guid(cosmos.id, functionApp.id, 'data-contributor')
+  properties: {
+    principalId: functionApp.identity.principalId
+    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002'
+    scope: cosmos.id
+  }
+}
+
+output MAILFERRY_FUNCTION_APP string = functionApp.name
+output MAILFERRY_API_URL string = 'https://${functionApp.properties.defaultHostName}/api/v1/'
+output MAILFERRY_COSMOS_ENDPOINT string = cosmos.properties.documentEndpoint
+output MAILFERRY_COSMOS_DATABASE string = cosmosDatabaseName
+output MAILFERRY_SERVICEBUS_NAMESPACE string = '${serviceBus.name}.servicebus.windows.net'
+output MAILFERRY_SERVICEBUS_QUEUE string = jobsQueueName
+output MAILFERRY_KEYVAULT_URL string = vault.properties.vaultUri
+output MAILFERRY_TAB_STORAGE string = web.name
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = insights.properties.ConnectionString
