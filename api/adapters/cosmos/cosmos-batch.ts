@@ -7,6 +7,7 @@
  * either make a repeated write harmless (upserts with deterministic ids) or compensate.
  */
 import { BulkOperationType, type Container, type DeleteOperationInput, type JSONObject, type OperationInput, type SqlParameter } from '@azure/cosmos';
+import { MailferryError } from '../../core/errors.js';
 import { chunked } from './cosmos-documents.js';
 import { cosmosStatus, HTTP_NOT_FOUND, HTTP_PRECONDITION_FAILED, isSuccessStatus, toStoreError } from './cosmos-errors.js';
 
@@ -28,7 +29,16 @@ export async function runBatch(container: Container, partitionKey: string, opera
   try {
     results = (await container.items.batch(operations, partitionKey)).result ?? [];
   } catch (error) {
-    throw toStoreError(error, `batch of ${operations.length} writes`);
+    // The SDK rethrows a failed batch request as a plain Error without its status code, so a
+    // 429 that outlived the SDK's own retries cannot be told apart here. Every batch this
+    // adapter sends is safe to repeat (upserts, deletes, or creates it compensates), so the
+    // error is marked retryable rather than failing the mailbox on a busy minute.
+    if (cosmosStatus(error) !== undefined) throw toStoreError(error, `batch of ${operations.length} writes`);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new MailferryError('internal', `Cosmos DB did not take a batch of ${operations.length} writes: ${message}`, {
+      retryable: true,
+      cause: error,
+    });
   }
   const statuses = results.map((result) => result.statusCode);
   const failedIndex = statuses.findIndex((status) => !isSuccessStatus(status));

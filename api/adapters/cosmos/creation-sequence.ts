@@ -6,7 +6,7 @@
  * The value never changes after insert, which is what keeps paging stable across replaces.
  * Date.now() × 1,000 stays below Number.MAX_SAFE_INTEGER until the year 2255.
  */
-const SEQUENCE_SLOTS_PER_MS = 1_000;
+export const SEQUENCE_SLOTS_PER_MS = 1_000;
 
 let lastSequence = 0;
 

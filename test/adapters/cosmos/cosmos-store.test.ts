@@ -3,7 +3,7 @@ import { ConflictError, ValidationError } from '../../../api/core/errors.js';
 import { CosmosStore } from '../../../api/adapters/cosmos/cosmos-store.js';
 import { MAX_BATCH_OPERATIONS } from '../../../api/adapters/cosmos/cosmos-batch.js';
 import { describeStoreConformance } from '../../conformance/store-conformance.js';
-import { endpointSpec, itemSpec, ledgerEntry, projectSpec, TENANT_A, TENANT_B } from '../../conformance/store-fixtures.js';
+import { endpointSpec, errorRow, itemSpec, ledgerEntry, projectSpec, TENANT_A, TENANT_B, workgroupSpec } from '../../conformance/store-fixtures.js';
 import {
   EMULATOR_KEY,
   emulatorClientOptions,
@@ -132,9 +132,9 @@ describe('CosmosStore', () => {
     }
   });
 
-  it('keeps a creation order that ties between processes cannot scramble: then by id', async () => {
+  it('lists 30 records in creation order across pages of 7, whatever their ids', async () => {
     const ids = Array.from({ length: 30 }, (_, index) => `r${String(index).padStart(2, '0')}`).reverse();
-    for (const id of ids) await store.workgroups.insert({ ...projectSpec.make(TENANT_A, id), members: [] } as never);
+    for (const id of ids) await store.workgroups.insert(workgroupSpec.make(TENANT_A, id));
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
@@ -173,5 +173,22 @@ describe('CosmosStore', () => {
     await store.ledger.put([ledgerEntry({ sourceKey: longKey, folder: 'A/B' }), ledgerEntry({ sourceKey: longKey, folder: 'A' })]);
     expect(await store.ledger.folderEntries(TENANT_A, 'item-1', 'A/B')).toHaveLength(1);
     expect(await store.ledger.countDone(TENANT_A, 'item-1')).toBe(2);
+    await store.errors.put([errorRow({ sourceKey: longKey, folder: 'A/B' }), errorRow({ sourceKey: longKey, folder: 'A' })]);
+    expect((await store.errors.list(TENANT_A, 'item-1', { folder: 'A/B' })).items).toHaveLength(1);
+    await store.errors.remove(TENANT_A, 'item-1', 'A/B', [longKey]);
+    expect((await store.errors.list(TENANT_A, 'item-1')).items.map((row) => row.folder)).toEqual(['A']);
+  });
+
+  it('keeps a pending ledger entry that was confirmed between the query and the delete', async () => {
+    await store.ledger.put([ledgerEntry({ sourceKey: 'p1', state: 'pending' }), ledgerEntry({ sourceKey: 'p2', state: 'pending' })]);
+    beforeRequest = async (request) => {
+      if (request.operationType !== 'batch') return;
+      beforeRequest = undefined;
+      await store.ledger.put([ledgerEntry({ sourceKey: 'p1', state: 'done', destId: '7:99' })]);
+    };
+    await store.ledger.deletePending(TENANT_A, 'item-1', 'INBOX', ['p1', 'p2']);
+    expect(await store.ledger.folderEntries(TENANT_A, 'item-1', 'INBOX')).toEqual([
+      ledgerEntry({ sourceKey: 'p1', state: 'done', destId: '7:99' }),
+    ]);
   });
 });
