@@ -2,11 +2,13 @@
  * The JobQueue conformance suite: the SQLite queue runs it today, Service Bus next. Time is a
  * TestClock the adapter must read for every decision (lease expiry, schedules, back-off), so
  * the suite runs in milliseconds. `makeQueue` returns a fresh, empty queue per test.
+ * `capabilities` names what a backend cannot do at all; those cases are skipped with the reason.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { JobQueue } from '../../api/core/ports.js';
 import { TestClock } from '../support/test-clock.js';
 import { deliveryCases } from './job-queue-delivery-cases.js';
+import { ALL_CAPABILITIES, type JobQueueCapabilities } from './job-queue-fixtures.js';
 import { retryCases } from './job-queue-retry-cases.js';
 
 export interface JobQueueUnderTest {
@@ -14,7 +16,11 @@ export interface JobQueueUnderTest {
   cleanup(): Promise<void>;
 }
 
-export function describeJobQueueConformance(name: string, makeQueue: (clock: TestClock) => Promise<JobQueueUnderTest>): void {
+export function describeJobQueueConformance(
+  name: string,
+  makeQueue: (clock: TestClock) => Promise<JobQueueUnderTest>,
+  capabilities: JobQueueCapabilities = ALL_CAPABILITIES,
+): void {
   describe(`${name} conforms to the JobQueue port`, () => {
     let clock: TestClock;
     let current: JobQueueUnderTest | undefined;
@@ -32,7 +38,7 @@ export function describeJobQueueConformance(name: string, makeQueue: (clock: Tes
       current = undefined;
     });
 
-    describe('delivery', () => deliveryCases(queue, () => clock));
+    describe('delivery', () => deliveryCases(queue, () => clock, capabilities));
     describe('failures and retries', () => retryCases(queue, () => clock));
   });
 }

@@ -6,9 +6,12 @@ import { expect, it } from 'vitest';
 import { ConflictError } from '../../api/core/errors.js';
 import type { JobQueue } from '../../api/core/ports.js';
 import type { TestClock } from '../support/test-clock.js';
-import { LOCK_MS, payload, TENANT_B } from './job-queue-fixtures.js';
+import { itWhen, LOCK_MS, payload, TENANT_B, type JobQueueCapabilities } from './job-queue-fixtures.js';
 
-export function deliveryCases(queue: () => JobQueue, clock: () => TestClock): void {
+export function deliveryCases(queue: () => JobQueue, clock: () => TestClock, capabilities: JobQueueCapabilities): void {
+  const itReenqueues = itWhen(capabilities.reenqueueFinishedJobId, 'duplicate detection keeps a finished id for its window');
+  const itCancelsEnqueued = itWhen(capabilities.cancelEnqueued, 'only scheduled jobs can be cancelled');
+
   it('delivers an enqueued job with attempt 1, a lease token and a lock until now + lockMs', async () => {
     const id = await queue().enqueue(payload('item-1'));
     const job = await queue().lease('worker-1', LOCK_MS);
@@ -123,14 +126,14 @@ export function deliveryCases(queue: () => JobQueue, clock: () => TestClock): vo
     expect(await queue().depth()).toBe(1);
   });
 
-  it('accepts the id of a finished job again', async () => {
+  itReenqueues('accepts the id of a finished job again', async () => {
     await queue().enqueue(payload('item-1'), { jobId: 'pass-1:item-1' });
     await queue().complete((await queue().lease('worker-1', LOCK_MS))!);
     await queue().enqueue(payload('item-1'), { jobId: 'pass-1:item-1' });
     expect((await queue().lease('worker-1', LOCK_MS))?.id).toBe('pass-1:item-1');
   });
 
-  it("cancels the waiting jobs of one tenant's pass and returns them, leaving running ones", async () => {
+  itCancelsEnqueued("cancels the waiting jobs of one tenant's pass and returns them, leaving running ones", async () => {
     await queue().enqueue(payload('running'));
     const running = (await queue().lease('worker-1', LOCK_MS))!;
     await queue().enqueue(payload('item-1'));
@@ -142,6 +145,26 @@ export function deliveryCases(queue: () => JobQueue, clock: () => TestClock): vo
     expect(cancelled[0]).toEqual(payload(cancelled[0]!.itemId));
     expect(await queue().depth()).toBe(3);
     expect(await queue().renew(running, LOCK_MS)).toBe(true);
+  });
+
+  it("cancels the scheduled jobs of one tenant's pass and returns them, leaving running ones", async () => {
+    await queue().enqueue(payload('running'));
+    const running = (await queue().lease('worker-1', LOCK_MS))!;
+    const later = new Date(clock().now().getTime() + 60_000);
+    await queue().enqueue(payload('item-1'), { runAt: later });
+    await queue().enqueue(payload('item-2'), { runAt: later });
+    await queue().enqueue(payload('item-3', { passId: 'pass-2' }), { runAt: later });
+    await queue().enqueue(payload('item-4', { tenantId: TENANT_B }), { runAt: later });
+    const cancelled = await queue().cancel({ tenantId: payload('x').tenantId, passId: 'pass-1' });
+    expect(cancelled.map((job) => job.itemId).sort()).toEqual(['item-1', 'item-2']);
+    expect(cancelled[0]).toEqual(payload(cancelled[0]!.itemId));
+    expect(await queue().depth()).toBe(3);
+    expect(await queue().renew(running, LOCK_MS)).toBe(true);
+    await queue().complete(running);
+    clock().advance(60_000);
+    const next = [await queue().lease('worker-2', LOCK_MS), await queue().lease('worker-3', LOCK_MS)];
+    expect(next.map((job) => job?.payload.itemId).sort()).toEqual(['item-3', 'item-4']);
+    expect(await queue().lease('worker-4', LOCK_MS)).toBeUndefined();
   });
 
   it('takes a released job back without counting the attempt', async () => {

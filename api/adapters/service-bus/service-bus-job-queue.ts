@@ -1,0 +1,394 @@
+/**
+ * The Azure JobQueue: one Service Bus queue message per job (item × pass), received in
+ * peek-lock. Service Bus gives at-least-once delivery, locks, lock expiry and redelivery,
+ * schedules and a dead-letter sub-queue; the adapter adds what the port needs on top:
+ *
+ * - Attempts and back-off: abandon would bring a failed job straight back and count towards the
+ *   entity's MaxDeliveryCount, so a retry (and a release) completes the message and sends a copy
+ *   carrying the attempts already spent, scheduled for the back-off (or the release's runAt).
+ *   The lock is renewed first, so a lost lease fails before anything is sent; the SDK 7.x has
+ *   no transactions, so a crash between send and complete can duplicate a job — harmless, as
+ *   the engine's ledger makes a second run a no-op.
+ * - maxAttempts per job: Service Bus only knows the entity's MaxDeliveryCount (set it above
+ *   every job's maxAttempts). A job redelivered after its last attempt's lock expired is
+ *   dead-lettered here, with the reason, before anyone runs it.
+ * - Group limits: a GroupLimiter grants slots. A message of a full group stays locked by this
+ *   instance ("parked", its lock renewed while it waits) and is handed out first when a slot
+ *   frees, so the order within a group holds.
+ * - cancel: scheduled messages of the pass are found by peeking (their sequence numbers come
+ *   from the broker, so retries scheduled by other instances are found too) and cancelled.
+ *   Messages already active cannot be removed selectively; they stay, and the engine finishes
+ *   a cancelled pass's job as Stopped when it finds the pass stopping.
+ * - reapExpired: Service Bus expires locks itself; there is nothing to reap.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ServiceBusClient,
+  isServiceBusError,
+  type ServiceBusReceivedMessage,
+  type ServiceBusReceiver,
+  type ServiceBusSender,
+} from '@azure/service-bus';
+import { ConflictError, ConnectionError, ValidationError } from '../../core/errors.js';
+import {
+  systemClock,
+  type Clock,
+  type DeadLetter,
+  type EnqueueOptions,
+  type JobFailure,
+  type JobPayload,
+  type JobQueue,
+  type LeasedJob,
+} from '../../core/ports.js';
+import { retryDelayMs } from '../job-retry-backoff.js';
+import { InMemoryGroupLimiter, type GroupLimiter } from './group-limiter.js';
+import { JOB_PROPERTY, attemptOf, fromJobMessage, toDeadLetter, toJobMessage, validatePayload, type JobEnvelope } from './job-message.js';
+import { peekAll } from './peek-all.js';
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+/** host.json `maxConcurrentCalls` default for one Functions instance. */
+export const DEFAULT_MAX_CONCURRENT_CALLS = 16;
+/** How long a lease() waits for a message before reporting an empty queue. */
+export const DEFAULT_RECEIVE_MAX_WAIT_MS = 1_000;
+/** Messages of full groups one instance holds at most; beyond that lease() stops pulling. */
+export const MAX_PARKED_MESSAGES = 100;
+/** A parked message's lock is renewed once less than this share of the lock duration is left. */
+const PARKED_RENEW_FRACTION = 0.5;
+/** Service Bus caps application property values by header size; keep reasons well inside. */
+const MAX_DEAD_LETTER_DESCRIPTION_CHARS = 4_096;
+const DEAD_LETTER_REASON = {
+  failed: 'JobFailed',
+  attemptsExhausted: 'JobAttemptsExhausted',
+  leaseExpired: 'JobLeaseExpired',
+  malformed: 'MalformedJob',
+} as const;
+
+export interface ServiceBusJobQueueOptions {
+  /** Carries the shared access key: never logged, never put in an error message. */
+  connectionString: string;
+  queueName: string;
+  /** The queue's LockDuration (infra/): Service Bus locks for that long whatever lockMs a caller asks. */
+  lockDurationMs: number;
+  maxConcurrentCalls?: number;
+  receiveMaxWaitMs?: number;
+  defaultMaxAttempts?: number;
+  groupLimiter?: GroupLimiter;
+  clock?: Clock;
+  /** Jitter source for back-off; tests pin it. */
+  random?: () => number;
+}
+
+interface Held {
+  message: ServiceBusReceivedMessage;
+  envelope: JobEnvelope;
+  attempt: number;
+  lockedUntil: number;
+}
+
+function positiveInteger(value: number | undefined, field: string): number | undefined {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+    throw new ValidationError(`${field} must be a positive whole number (got ${value}).`, { field });
+  }
+  return value;
+}
+
+function leaseLost(job: LeasedJob, cause?: unknown): ConflictError {
+  return new ConflictError(`The lease on job ${job.id} was lost (its lock expired and the job went back to the queue).`, {
+    retryable: false,
+    cause,
+  });
+}
+
+function isLockLost(error: unknown): boolean {
+  if (isServiceBusError(error)) return error.code === 'MessageLockLost' || error.code === 'MessageNotFound';
+  // The SDK refuses client-side to settle a delivery the broker already settled.
+  return error instanceof Error && /already settled/i.test(error.message);
+}
+
+/** Service Bus failures the caller may retry become ConnectionError; the rest pass through. */
+function serviceBusFailure(error: unknown): unknown {
+  if (isServiceBusError(error) && error.retryable) {
+    return new ConnectionError(`Service Bus is unavailable (${error.code}); try again shortly.`, { cause: error });
+  }
+  return error;
+}
+
+export class ServiceBusJobQueue implements JobQueue {
+  private readonly client: ServiceBusClient;
+  private readonly sender: ServiceBusSender;
+  private readonly receiver: ServiceBusReceiver;
+  private readonly deadLetterReceiver: ServiceBusReceiver;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly limiter: GroupLimiter;
+  private readonly maxConcurrentCalls: number;
+  private readonly receiveMaxWaitMs: number;
+  private readonly defaultMaxAttempts: number;
+  /** Leases handed out by this instance, by lock token. */
+  private readonly held = new Map<string, Held>();
+  /** Messages of full groups, oldest first, locked by this instance until a slot frees. */
+  private parked: Held[] = [];
+
+  constructor(private readonly options: ServiceBusJobQueueOptions) {
+    positiveInteger(options.lockDurationMs, 'lockDurationMs');
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.limiter = options.groupLimiter ?? new InMemoryGroupLimiter(this.clock);
+    this.maxConcurrentCalls = positiveInteger(options.maxConcurrentCalls, 'maxConcurrentCalls') ?? DEFAULT_MAX_CONCURRENT_CALLS;
+    this.receiveMaxWaitMs = positiveInteger(options.receiveMaxWaitMs, 'receiveMaxWaitMs') ?? DEFAULT_RECEIVE_MAX_WAIT_MS;
+    this.defaultMaxAttempts = positiveInteger(options.defaultMaxAttempts, 'defaultMaxAttempts') ?? DEFAULT_MAX_ATTEMPTS;
+    this.client = new ServiceBusClient(options.connectionString);
+    this.sender = this.client.createSender(options.queueName);
+    // The engine renews leases itself; the SDK's auto-renewal would keep a stuck job's lock alive.
+    const receiverOptions = { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs: 0 } as const;
+    this.receiver = this.client.createReceiver(options.queueName, receiverOptions);
+    this.deadLetterReceiver = this.client.createReceiver(options.queueName, { ...receiverOptions, subQueueType: 'deadLetter' });
+  }
+
+  private now(): number {
+    return this.clock.now().getTime();
+  }
+
+  async enqueue(payload: JobPayload, options: EnqueueOptions = {}): Promise<string> {
+    validatePayload(payload);
+    const id = options.jobId ?? randomUUID();
+    const envelope: JobEnvelope = {
+      id,
+      payload,
+      group: options.group,
+      groupLimit: positiveInteger(options.groupLimit, 'groupLimit'),
+      maxAttempts: positiveInteger(options.maxAttempts, 'maxAttempts') ?? this.defaultMaxAttempts,
+      priorAttempts: 0,
+    };
+    // messageId = job id: duplicate detection drops a second enqueue while the first is known.
+    await this.send(toJobMessage(envelope, id), options.runAt);
+    return id;
+  }
+
+  async lease(_workerId: string, lockMs: number): Promise<LeasedJob | undefined> {
+    positiveInteger(lockMs, 'lockMs');
+    this.forgetLapsedLeases();
+    if (this.liveLeaseCount() >= this.maxConcurrentCalls) return undefined;
+    const fromParked = await this.leaseParked();
+    if (fromParked) return fromParked;
+    while (this.parked.length < MAX_PARKED_MESSAGES) {
+      const [message] = await this.receiver.receiveMessages(1, { maxWaitTimeInMs: this.receiveMaxWaitMs });
+      if (!message) return undefined;
+      const held = await this.admit(message);
+      if (held && (await this.takeGroupSlot(held))) return this.hold(held);
+      if (held) this.parked.push(held);
+    }
+    return undefined;
+  }
+
+  async renew(job: LeasedJob, _lockMs: number): Promise<boolean> {
+    const held = this.held.get(job.leaseToken);
+    if (!held) return false;
+    try {
+      await this.renewLock(held);
+    } catch (error) {
+      if (!isLockLost(error)) throw serviceBusFailure(error);
+      await this.forget(held);
+      return false;
+    }
+    job.lockedUntil = new Date(held.lockedUntil);
+    return true;
+  }
+
+  async complete(job: LeasedJob): Promise<void> {
+    const held = this.heldFor(job);
+    await this.settle(job, held, () => this.receiver.completeMessage(held.message));
+  }
+
+  async fail(job: LeasedJob, failure: JobFailure): Promise<'retrying' | 'dead-lettered'> {
+    const held = this.heldFor(job);
+    if (failure.retryable && held.attempt < held.envelope.maxAttempts) {
+      const runAt = this.now() + retryDelayMs(held.attempt, failure.retryAfterMs, this.random);
+      await this.requeue(job, held, held.attempt, new Date(runAt));
+      return 'retrying';
+    }
+    const reason = failure.retryable ? DEAD_LETTER_REASON.attemptsExhausted : DEAD_LETTER_REASON.failed;
+    await this.settle(job, held, () => this.deadLetter(held.message, reason, failure.message, held.attempt));
+    return 'dead-lettered';
+  }
+
+  async release(job: LeasedJob, runAt?: Date): Promise<void> {
+    const held = this.heldFor(job);
+    // The copy carries the attempts before this one: a released job did not fail.
+    await this.requeue(job, held, held.attempt - 1, runAt);
+  }
+
+  /** Service Bus returns expired locks to the queue by itself. */
+  async reapExpired(): Promise<number> {
+    return 0;
+  }
+
+  async cancel(filter: { tenantId: string; passId: string }): Promise<JobPayload[]> {
+    const scheduled = (await peekAll(this.receiver)).filter(
+      (message) =>
+        message.state === 'scheduled' &&
+        message.applicationProperties?.[JOB_PROPERTY.tenantId] === filter.tenantId &&
+        message.applicationProperties?.[JOB_PROPERTY.passId] === filter.passId,
+    );
+    if (scheduled.length === 0) return [];
+    await this.sender.cancelScheduledMessages(scheduled.map((message) => message.sequenceNumber!));
+    return scheduled.flatMap((message) => fromJobMessage(message, this.defaultMaxAttempts)?.payload ?? []);
+  }
+
+  async deadLetters(tenantId: string): Promise<DeadLetter[]> {
+    return (await peekAll(this.deadLetterReceiver)).flatMap((message) => {
+      const envelope = fromJobMessage(message, this.defaultMaxAttempts);
+      return envelope?.payload.tenantId === tenantId ? [toDeadLetter(message, envelope)] : [];
+    });
+  }
+
+  /** Active, scheduled and locked messages (parked ones included); production could read runtime counts instead. */
+  async depth(): Promise<number> {
+    return (await peekAll(this.receiver)).length;
+  }
+
+  async close(): Promise<void> {
+    await this.receiver.close();
+    await this.deadLetterReceiver.close();
+    await this.sender.close();
+    await this.client.close();
+  }
+
+  private async send(message: ReturnType<typeof toJobMessage>, runAt?: Date): Promise<void> {
+    try {
+      if (runAt && runAt.getTime() > this.now()) await this.sender.scheduleMessages(message, runAt);
+      else await this.sender.sendMessages(message);
+    } catch (error) {
+      throw serviceBusFailure(error);
+    }
+  }
+
+  /** Checks a received message; dead-letters what must not run. Undefined when nothing to hand out. */
+  private async admit(message: ServiceBusReceivedMessage): Promise<Held | undefined> {
+    const envelope = fromJobMessage(message, this.defaultMaxAttempts);
+    if (!envelope) {
+      await this.deadLetter(message, DEAD_LETTER_REASON.malformed, 'The message is not a Mailferry job (no JSON payload).', 0);
+      return undefined;
+    }
+    const attempt = attemptOf(message, envelope);
+    if (attempt > envelope.maxAttempts) {
+      // Its last attempt's lock expired (the worker vanished): the broker redelivered it.
+      const description = `lease expired on attempt ${envelope.maxAttempts} of ${envelope.maxAttempts} (the worker stopped renewing)`;
+      await this.deadLetter(message, DEAD_LETTER_REASON.leaseExpired, description, envelope.maxAttempts);
+      return undefined;
+    }
+    return { message, envelope, attempt, lockedUntil: message.lockedUntilUtc?.getTime() ?? this.now() };
+  }
+
+  /** Hands out the oldest parked message whose group has a free slot; renews the others' locks. */
+  private async leaseParked(): Promise<LeasedJob | undefined> {
+    for (const held of [...this.parked]) {
+      const remainingMs = held.lockedUntil - this.now();
+      const renewDue = remainingMs < this.options.lockDurationMs * PARKED_RENEW_FRACTION;
+      if (remainingMs <= 0 || (renewDue && !(await this.tryRenew(held)))) {
+        // The lock is gone: the broker redelivers the message to whoever receives next.
+        this.parked = this.parked.filter((other) => other !== held);
+        continue;
+      }
+      if (!(await this.takeGroupSlot(held))) continue;
+      this.parked = this.parked.filter((other) => other !== held);
+      // A worker gets a whole lock duration, as from a fresh receive, not what parking left.
+      if (await this.tryRenew(held)) return this.hold(held);
+      await this.forget(held);
+    }
+    return undefined;
+  }
+
+  private async takeGroupSlot(held: Held): Promise<boolean> {
+    const { group, groupLimit } = held.envelope;
+    if (group === undefined || groupLimit === undefined) return true;
+    const holder = held.message.lockToken!;
+    return this.limiter.tryAcquire({ group, limit: groupLimit, holder, until: new Date(held.lockedUntil) });
+  }
+
+  private hold(held: Held): LeasedJob {
+    const leaseToken = held.message.lockToken!;
+    this.held.set(leaseToken, held);
+    const { envelope } = held;
+    return {
+      id: envelope.id,
+      payload: envelope.payload,
+      attempt: held.attempt,
+      maxAttempts: envelope.maxAttempts,
+      leaseToken,
+      lockedUntil: new Date(held.lockedUntil),
+    };
+  }
+
+  private heldFor(job: LeasedJob): Held {
+    const held = this.held.get(job.leaseToken);
+    if (!held) throw leaseLost(job);
+    return held;
+  }
+
+  private async renewLock(held: Held): Promise<void> {
+    held.lockedUntil = (await this.receiver.renewMessageLock(held.message)).getTime();
+    const { group } = held.envelope;
+    if (group !== undefined) await this.limiter.extend(group, held.message.lockToken!, new Date(held.lockedUntil));
+  }
+
+  private async tryRenew(held: Held): Promise<boolean> {
+    try {
+      await this.renewLock(held);
+      return true;
+    } catch (error) {
+      if (isLockLost(error)) return false;
+      throw serviceBusFailure(error);
+    }
+  }
+
+  /** Completes the message after sending a copy with `priorAttempts`, due at `runAt`. */
+  private async requeue(job: LeasedJob, held: Held, priorAttempts: number, runAt?: Date): Promise<void> {
+    // Renewing proves the lease is still ours before a copy exists that could not be taken back.
+    if (!(await this.tryRenew(held))) {
+      await this.forget(held);
+      throw leaseLost(job);
+    }
+    await this.send(toJobMessage({ ...held.envelope, priorAttempts }, randomUUID()), runAt);
+    await this.settle(job, held, () => this.receiver.completeMessage(held.message));
+  }
+
+  /** Runs a settlement; a lost lock becomes ConflictError. The lease is forgotten either way. */
+  private async settle(job: LeasedJob, held: Held, action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      if (isLockLost(error)) throw leaseLost(job, error);
+      throw serviceBusFailure(error);
+    } finally {
+      await this.forget(held);
+    }
+  }
+
+  private deadLetter(message: ServiceBusReceivedMessage, reason: string, description: string, attempts: number): Promise<void> {
+    return this.receiver.deadLetterMessage(message, {
+      deadLetterReason: reason,
+      deadLetterErrorDescription: description.slice(0, MAX_DEAD_LETTER_DESCRIPTION_CHARS),
+      [JOB_PROPERTY.attempts]: attempts,
+      [JOB_PROPERTY.deadLetteredAt]: this.now(),
+    });
+  }
+
+  private async forget(held: Held): Promise<void> {
+    const lockToken = held.message.lockToken!;
+    this.held.delete(lockToken);
+    const { group } = held.envelope;
+    if (group !== undefined) await this.limiter.release(group, lockToken);
+  }
+
+  private liveLeaseCount(): number {
+    const now = this.now();
+    return [...this.held.values()].filter((held) => held.lockedUntil > now).length;
+  }
+
+  /** Leases whose lock lapsed long ago will never be settled through this instance: drop them. */
+  private forgetLapsedLeases(): void {
+    const forgetBefore = this.now() - this.options.lockDurationMs;
+    for (const [lockToken, held] of this.held) if (held.lockedUntil < forgetBefore) this.held.delete(lockToken);
+  }
+}
