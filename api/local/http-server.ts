@@ -8,18 +8,20 @@ import type { Authenticator } from '../http/auth/authenticator.js';
 import { LocalAdminAuthenticator } from '../http/auth/local-admin-authenticator.js';
 import { dispatch } from '../http/router.js';
 import type { Services } from '../http/services.js';
+import { defaultTabDir, serveStatic } from './static-files.js';
 
 /**
  * The embedded host's HTTP front: loopback only. Without an authenticator it serves the single
  * local admin (the `local` tenant), which is why it refuses to listen on any other address.
  */
-export async function startHttpServer(services: Services, options: { port: number; host?: string; authenticator?: Authenticator }): Promise<{ server: Server; url: string }> {
+export async function startHttpServer(services: Services, options: { port: number; host?: string; authenticator?: Authenticator; staticDir?: string }): Promise<{ server: Server; url: string }> {
   const host = options.host ?? '127.0.0.1';
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
     throw new ValidationError(`The embedded host serves one local admin without sign-in, so it listens on loopback only (got ${host}). Deploy to Azure for shared use.`, { field: 'host' });
   }
+  const staticDir = options.staticDir ?? defaultTabDir();
   const server = createServer((req, res) => {
-    handle(req, res, services, options.authenticator ?? new LocalAdminAuthenticator()).catch((error) => send(res, problem(error)));
+    handle(req, res, services, options.authenticator ?? new LocalAdminAuthenticator(), staticDir).catch((error) => send(res, problem(error)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -29,8 +31,11 @@ export async function startHttpServer(services: Services, options: { port: numbe
   return { server, url: `http://${host}:${port}` };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, services: Services, authenticator: Authenticator): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, services: Services, authenticator: Authenticator, staticDir: string): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+  // Everything outside /api is the admin console (dist/tab); the API keeps its own 404s.
+  if (!isApi && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(req, res, url.pathname, staticDir);
   const { isCsv, limitBytes } = bodyLimitFor(req.headers['content-type']);
   const body = parseBody(await readBody(req, limitBytes), isCsv);
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));

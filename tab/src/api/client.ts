@@ -1,0 +1,73 @@
+/**
+ * The one way the tab talks to /api/v1. Errors arrive as RFC 9457 problem details; they become
+ * `ApiProblem`s so every screen can show the detail and name the field at fault.
+ */
+export class ApiProblem extends Error {
+  constructor(readonly status: number, readonly code: string, readonly detail: string, readonly field?: string, readonly body?: unknown) {
+    super(detail);
+  }
+}
+
+/** Inside Teams the API wants an Entra ID token; the embedded host needs none. */
+type TokenSource = () => Promise<string | undefined>;
+let tokenSource: TokenSource = async () => undefined;
+export function setTokenSource(source: TokenSource): void {
+  tokenSource = source;
+}
+
+export const API_BASE = '/api/v1';
+
+interface CallOptions { body?: unknown; csv?: string; signal?: AbortSignal }
+
+export async function api<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = await tokenSource();
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (options.csv !== undefined) {
+    headers['content-type'] = 'text/csv';
+    body = options.csv;
+  } else if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  const res = await fetch(`${API_BASE}${path}`, { method, headers, body, signal: options.signal });
+  const text = await res.text();
+  const parsed: unknown = text ? safeJson(text) : undefined;
+  if (!res.ok) throw toProblem(res.status, parsed);
+  return parsed as T;
+}
+
+/** Follows `cursor` until the last page: the grid needs every item of a project. */
+export async function listAll<T>(path: string): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  const joiner = path.includes('?') ? '&' : '?';
+  do {
+    const page = await api<{ items: T[]; cursor?: string }>('GET', `${path}${joiner}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    all.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return all;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function toProblem(status: number, body: unknown): ApiProblem {
+  if (body && typeof body === 'object') {
+    const p = body as { code?: string; detail?: string; field?: string; title?: string };
+    return new ApiProblem(status, p.code ?? p.title ?? 'error', p.detail ?? `The server answered ${status}.`, p.field, body);
+  }
+  return new ApiProblem(status, 'error', typeof body === 'string' && body ? body : `The server answered ${status}.`);
+}
+
+export function asProblem(error: unknown): ApiProblem {
+  if (error instanceof ApiProblem) return error;
+  return new ApiProblem(0, 'network', error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,64 @@
+/**
+ * Shapes the console reads from /api/v1. The domain types come from the API's own model (type
+ * imports only, so nothing of the server is bundled); the response views are restated here
+ * because their server definitions pull in server-only modules.
+ */
+import type { Counts, Endpoint, FolderCounts, Item, ItemStatus, PassKind, Pass, Project } from '../../../api/core/model';
+
+export type { Counts, ItemStatus, PassKind, Pass };
+
+export const ITEM_STATUSES: readonly ItemStatus[] = [
+  'Not Started', 'Submitted', 'Queued', 'Running', 'Waiting For End User', 'Completed', 'Completed With Errors', 'Failed', 'Stopped',
+];
+
+export type PublicEndpoint = Omit<Endpoint, 'adminSecretRef'> & { hasAdminPassword: boolean };
+export type PublicProject = Omit<Project, 'teamsWebhookRef'> & { hasTeamsWebhook: boolean };
+export type PublicItem = Omit<Item, 'sourceSecretRef' | 'destinationSecretRef'> & { hasSourcePassword: boolean; hasDestinationPassword: boolean };
+
+export interface Page<T> { items: T[]; cursor?: string }
+
+export interface EndpointCheck { check: string; status: 'ok' | 'failed' | 'warning' | 'skipped'; detail: string }
+export interface ValidationResult { ok: boolean; checks: EndpointCheck[] }
+
+export interface ProgressRow {
+  id: string;
+  sourceAddress: string;
+  status: ItemStatus;
+  reason?: string;
+  progress?: Counts & { foldersDone: number; foldersTotal: number; currentFolder?: string; messagesPerSecond: number };
+}
+export interface ProjectProgress { items: ProgressRow[]; totals: Record<string, number> }
+
+export interface CsvProblem { line: number; column: string; message: string }
+export interface BulkAddReport { added: number; problems: CsvProblem[] }
+
+export interface StartPassResult { pass: Pass; accepted: string[]; refused: { itemId: string; sourceAddress: string; reason: string }[] }
+
+export interface ReasonCount { code: string; reason: string; count: number }
+export interface ProjectStatistics extends Counts {
+  items: number;
+  byStatus: Partial<Record<ItemStatus, number>>;
+  durationMs: number;
+  messagesPerSecond: number;
+  errorsByReason: ReasonCount[];
+}
+export interface ItemStatisticsView extends Counts {
+  passes: number;
+  durationMs: number;
+  messagesPerSecond: number;
+  lastRun?: Item['lastRun'];
+  folders: FolderCounts[];
+  errorsByReason: ReasonCount[];
+}
+export interface ErrorRow { passId: string; folder: string; sourceKey: string; subject?: string; size?: number; code: string; reason: string; at: string }
+
+export interface CredentialRequestView {
+  sourceAddress: string;
+  destinationAddress: string;
+  projectName: string;
+  requestedBy: string;
+  loginHint: string;
+  expiresAt: string;
+  attemptsLeft: number;
+}
+export type SubmitResult = { accepted: true; message: string } | { accepted: false; reason: string; attemptsLeft: number };

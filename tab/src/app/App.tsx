@@ -1,0 +1,37 @@
+import { FluentProvider, makeStyles, tokens } from '@fluentui/react-components';
+import { EndUserPage } from '../end-user/EndUserPage';
+import { ProjectPage } from '../project/ProjectPage';
+import { fluentTheme } from '../theme/host-theme';
+import { useHost } from '../theme/use-host';
+import { CreateProjectWizard } from '../wizard/CreateProjectWizard';
+import { AppHeader } from './AppHeader';
+import { ProjectsList } from './ProjectsList';
+import { useRoute } from './router';
+
+const useStyles = makeStyles({
+  root: { minHeight: '100vh', backgroundColor: tokens.colorNeutralBackground2, color: tokens.colorNeutralForeground1 },
+  main: { padding: '16px 24px', maxWidth: '1400px', margin: '0 auto', boxSizing: 'border-box' },
+});
+
+/** One bundle, routed by path: the admin console, or the end-user page a credential e-mail links to. */
+export function App() {
+  const host = useHost();
+  const route = useRoute();
+  const styles = useStyles();
+  return (
+    <FluentProvider theme={fluentTheme(host.theme, host.inTeams)} className={styles.root} data-theme={host.theme}>
+      {route.page === 'end-user' ? (
+        <main className={styles.main}><EndUserPage /></main>
+      ) : (
+        <>
+          <AppHeader userLabel={host.userLabel} />
+          <main className={styles.main}>
+            {route.page === 'projects' && <ProjectsList />}
+            {route.page === 'new-project' && <CreateProjectWizard />}
+            {route.page === 'project' && <ProjectPage projectId={route.projectId} />}
+          </main>
+        </>
+      )}
+    </FluentProvider>
+  );
+}

@@ -1,0 +1,26 @@
+import { Link, makeStyles, Text, tokens } from '@fluentui/react-components';
+import { PersonRegular } from '@fluentui/react-icons';
+import { navigate } from './router';
+
+const useStyles = makeStyles({
+  header: {
+    display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: '16px', padding: '10px 24px',
+    backgroundColor: tokens.colorNeutralBackground1, borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
+  },
+  who: { display: 'flex', alignItems: 'center', gap: '6px' },
+});
+
+export function AppHeader({ userLabel }: { userLabel: string }) {
+  const styles = useStyles();
+  return (
+    <header className={styles.header}>
+      <Link href="/" onClick={(e) => { e.preventDefault(); navigate('/'); }}>
+        <Text weight="semibold" size={500}>Mailferry</Text>
+      </Link>
+      <span className={styles.who} aria-label={`Signed in as ${userLabel}`}>
+        <PersonRegular aria-hidden />
+        <Text>{userLabel}</Text>
+      </span>
+    </header>
+  );
+}

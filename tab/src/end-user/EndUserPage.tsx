@@ -1,0 +1,82 @@
+import { Button, Field, Input, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, Title2, tokens } from '@fluentui/react-components';
+import { useState } from 'react';
+import { api, asProblem, type ApiProblem } from '../api/client';
+import type { CredentialRequestView, SubmitResult } from '../api/types';
+import { ProblemBar } from '../common/ProblemBar';
+import { formatDate } from '../common/format';
+import { useApi } from '../common/use-api';
+import { tokenFromHash } from './token';
+
+const useStyles = makeStyles({
+  card: { maxWidth: '560px', margin: '32px auto', padding: '24px', display: 'grid', gap: '16px', backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusLarge },
+});
+
+/**
+ * The page a credential e-mail links to. The token is in the fragment (never sent to a server
+ * log or in a Referer); the page passes it to the API in the path of its own calls.
+ */
+export function EndUserPage() {
+  const styles = useStyles();
+  const [token] = useState(() => tokenFromHash(window.location.hash));
+  const request = useApi(() => (token ? api<CredentialRequestView>('GET', `/end-user/requests/${encodeURIComponent(token)}`) : Promise.reject(noToken)), token ?? '');
+  const [login, setLogin] = useState<string>();
+  const [password, setPassword] = useState('');
+  const [result, setResult] = useState<SubmitResult>();
+  const [problem, setProblem] = useState<ApiProblem>();
+  const [busy, setBusy] = useState(false);
+  const view = request.data;
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      setResult(await api<SubmitResult>('POST', `/end-user/requests/${encodeURIComponent(token!)}/credentials`, { body: { login: (login ?? view!.loginHint).trim(), password } }));
+    } catch (error) {
+      const p = asProblem(error);
+      // A refused password is a 422 whose body is the answer itself (reason and attempts left).
+      const answer = p.body as SubmitResult | undefined;
+      if (p.status === 422 && answer && answer.accepted === false) setResult(answer);
+      else setProblem(p);
+    } finally {
+      setBusy(false);
+      setPassword('');
+    }
+  };
+
+  return (
+    <section className={styles.card} aria-labelledby="end-user-title">
+      <Title2 as="h1" id="end-user-title">Confirm your mailbox password</Title2>
+      {request.loading && <Spinner label="Checking your link" />}
+      <ProblemBar problem={request.problem} />
+      {view && (result?.accepted ? (
+        <MessageBar intent="success" role="status"><MessageBarBody><MessageBarTitle>Confirmed</MessageBarTitle>{result.message}</MessageBarBody></MessageBar>
+      ) : (
+        <form onSubmit={submit} style={{ display: 'grid', gap: '12px' }}>
+          <Text>
+            <strong>{view.requestedBy}</strong> is moving your mailbox <strong>{view.sourceAddress}</strong> to <strong>{view.destinationAddress}</strong> (project “{view.projectName}”).
+            Enter the password of your current mailbox so the move can start. This link works until {formatDate(view.expiresAt)}.
+          </Text>
+          <Field label="Login name" required>
+            <Input value={login ?? view.loginHint} autoComplete="username" onChange={(_, d) => setLogin(d.value)} />
+          </Field>
+          <Field label="Password of your current mailbox" required>
+            <Input type="password" value={password} autoComplete="current-password" onChange={(_, d) => setPassword(d.value)} />
+          </Field>
+          {result && !result.accepted && (
+            <MessageBar intent="error" role="alert">
+              <MessageBarBody>
+                <MessageBarTitle>Not confirmed</MessageBarTitle>
+                {result.reason} Attempts left: {result.attemptsLeft}.
+              </MessageBarBody>
+            </MessageBar>
+          )}
+          <ProblemBar problem={problem} />
+          <div><Button type="submit" appearance="primary" disabled={busy || !password}>Confirm password</Button></div>
+        </form>
+      ))}
+    </section>
+  );
+}
+
+const noToken = new Error('This page needs the link from your e-mail: the part after #token= is missing. Open the link exactly as it arrived.');

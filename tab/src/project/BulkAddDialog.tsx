@@ -1,0 +1,85 @@
+import {
+  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, makeStyles, MessageBar, MessageBarBody,
+  Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens,
+} from '@fluentui/react-components';
+import { useState } from 'react';
+import { api, asProblem, type ApiProblem } from '../api/client';
+import type { BulkAddReport } from '../api/types';
+import { ProblemBar } from '../common/ProblemBar';
+import { previewCsv, type CsvPreview } from './csv-preview';
+
+const useStyles = makeStyles({ scroll: { maxHeight: '260px', overflowY: 'auto' }, bad: { color: tokens.colorPaletteRedForeground1 } });
+
+export function BulkAddDialog({ projectId, onClose, onAdded }: { projectId: string; onClose: () => void; onAdded: () => void }) {
+  const styles = useStyles();
+  const [csv, setCsv] = useState<string>();
+  const [preview, setPreview] = useState<CsvPreview>();
+  const [report, setReport] = useState<BulkAddReport>();
+  const [problem, setProblem] = useState<ApiProblem>();
+  const pick = async (file: File | undefined) => {
+    setReport(undefined);
+    setProblem(undefined);
+    if (!file) return;
+    const text = await file.text();
+    setCsv(text);
+    setPreview(previewCsv(text));
+  };
+  const save = async () => {
+    try {
+      setReport(await api<BulkAddReport>('POST', `/projects/${projectId}/items/bulk`, { csv }));
+      onAdded();
+    } catch (error) {
+      setProblem(asProblem(error));
+    }
+  };
+  return (
+    <Dialog open modalType="modal" onOpenChange={(_, d) => !d.open && onClose()}>
+      <DialogSurface style={{ maxWidth: '860px' }}>
+        <DialogBody>
+          <DialogTitle>Bulk Add</DialogTitle>
+          <DialogContent>
+            <Field label="CSV file" hint="Columns: Source Email, Destination Email, and optionally Source Login Name, Source Password, Destination Login Name, Destination Password">
+              <input type="file" accept=".csv,text/csv" onChange={(e) => void pick(e.target.files?.[0])} />
+            </Field>
+            {preview && !report && (
+              <section aria-label="Preview">
+                <Text>{preview.total} row(s){preview.withProblems ? `, ${preview.withProblems} that look wrong` : ''}. Preview of the first {preview.rows.length}:</Text>
+                <div className={styles.scroll}>
+                  <Table size="small" aria-label="CSV preview">
+                    <TableHeader><TableRow><TableHeaderCell>Line</TableHeaderCell><TableHeaderCell>Source email</TableHeaderCell><TableHeaderCell>Destination email</TableHeaderCell><TableHeaderCell>Problem</TableHeaderCell></TableRow></TableHeader>
+                    <TableBody>
+                      {preview.rows.map((r) => (
+                        <TableRow key={r.line}><TableCell>{r.line}</TableCell><TableCell>{r.sourceAddress}</TableCell><TableCell>{r.destinationAddress}</TableCell>
+                          <TableCell className={r.problem ? styles.bad : undefined}>{r.problem ?? 'OK'}</TableCell></TableRow>
+                      ))}
+                    </TableBody>
+                  </Table>
+                </div>
+              </section>
+            )}
+            {report && (
+              <section aria-label="Bulk Add result">
+                <MessageBar intent={report.problems.length ? 'warning' : 'success'}>
+                  <MessageBarBody>Added {report.added} item(s).{report.problems.length ? ` ${report.problems.length} row(s) were not added:` : ''}</MessageBarBody>
+                </MessageBar>
+                {report.problems.length > 0 && (
+                  <Table size="small" aria-label="Rows not added">
+                    <TableHeader><TableRow><TableHeaderCell>Line</TableHeaderCell><TableHeaderCell>Column</TableHeaderCell><TableHeaderCell>What is wrong</TableHeaderCell></TableRow></TableHeader>
+                    <TableBody>
+                      {report.problems.map((p, i) => <TableRow key={i}><TableCell>{p.line}</TableCell><TableCell>{p.column}</TableCell><TableCell>{p.message}</TableCell></TableRow>)}
+                    </TableBody>
+                  </Table>
+                )}
+              </section>
+            )}
+            <ProblemBar problem={problem} />
+          </DialogContent>
+          <DialogActions>
+            <Button onClick={onClose}>{report ? 'Close' : 'Cancel'}</Button>
+            {!report && <Button appearance="primary" disabled={!csv} onClick={save}>Add items</Button>}
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}

@@ -1,0 +1,70 @@
+import {
+  Button, DrawerBody, DrawerHeader, DrawerHeaderTitle, makeStyles, OverlayDrawer, Spinner,
+  Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Title3,
+} from '@fluentui/react-components';
+import { DismissRegular } from '@fluentui/react-icons';
+import { api } from '../api/client';
+import type { ErrorRow, ItemStatisticsView, Page, PublicItem } from '../api/types';
+import { ProblemBar } from '../common/ProblemBar';
+import { StatusBadge } from '../common/StatusBadge';
+import { formatBytes, formatDate } from '../common/format';
+import { useApi } from '../common/use-api';
+
+const useStyles = makeStyles({ section: { marginTop: '16px' }, facts: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '4px 12px' } });
+/** One page of the error log is what an admin reads; the CLI and API page further. */
+const ERROR_PAGE = 200;
+
+/** `refreshKey` changes when the item's status does, so an open panel follows the pass. */
+export function ItemDetailPanel({ itemId, refreshKey, onClose }: { itemId: string; refreshKey: string; onClose: () => void }) {
+  const styles = useStyles();
+  const { data, problem } = useApi(async () => Promise.all([
+    api<PublicItem>('GET', `/items/${itemId}`),
+    api<ItemStatisticsView>('GET', `/items/${itemId}/statistics`),
+    api<Page<ErrorRow>>('GET', `/items/${itemId}/errors?limit=${ERROR_PAGE}`),
+  ]), `${itemId}:${refreshKey}`);
+  const [item, stats, errors] = data ?? [];
+  return (
+    <OverlayDrawer position="end" size="large" open onOpenChange={(_, d) => !d.open && onClose()}>
+      <DrawerHeader>
+        <DrawerHeaderTitle action={<Button appearance="subtle" aria-label="Close" icon={<DismissRegular />} onClick={onClose} />}>
+          {item?.sourceAddress ?? 'Item'}
+        </DrawerHeaderTitle>
+      </DrawerHeader>
+      <DrawerBody>
+        <ProblemBar problem={problem} />
+        {!item || !stats || !errors ? <Spinner label="Loading the item" /> : (
+          <>
+            <div className={styles.facts}>
+              <Text weight="semibold">Status</Text><span><StatusBadge status={item.status} /></span>
+              <Text weight="semibold">Destination</Text><Text>{item.destinationAddress}</Text>
+              <Text weight="semibold">Last pass</Text><Text>{item.lastRun ? `${item.lastRun.kind}, ${item.lastRun.status}, ended ${formatDate(item.lastRun.finishedAt)}` : 'None yet'}</Text>
+              <Text weight="semibold">Last run reason</Text><Text>{item.lastRun?.reason ?? '—'}</Text>
+              <Text weight="semibold">Totals</Text><Text>{stats.copied} copied, {stats.skipped} already there, {stats.failed} failed, {formatBytes(stats.bytes)} in {stats.passes} pass(es)</Text>
+            </div>
+            <section className={styles.section} aria-labelledby="folders-title">
+              <Title3 as="h2" id="folders-title">Folders</Title3>
+              {stats.folders.length === 0 ? <Text>No folder finished yet.</Text> : (
+                <Table size="small" aria-label="Folders">
+                  <TableHeader><TableRow><TableHeaderCell>Folder</TableHeaderCell><TableHeaderCell>Copied</TableHeaderCell><TableHeaderCell>Already there</TableHeaderCell><TableHeaderCell>Failed</TableHeaderCell></TableRow></TableHeader>
+                  <TableBody>{stats.folders.map((f) => <TableRow key={f.path}><TableCell>{f.path}</TableCell><TableCell>{f.copied}</TableCell><TableCell>{f.skipped}</TableCell><TableCell>{f.failed}</TableCell></TableRow>)}</TableBody>
+                </Table>
+              )}
+            </section>
+            <section className={styles.section} aria-labelledby="errors-title">
+              <Title3 as="h2" id="errors-title">Error log</Title3>
+              {errors.items.length === 0 ? <Text>No errors: every message of the last passes was copied.</Text> : (
+                <Table size="small" aria-label="Error log">
+                  <TableHeader><TableRow><TableHeaderCell>Folder</TableHeaderCell><TableHeaderCell>Subject</TableHeaderCell><TableHeaderCell>Size</TableHeaderCell><TableHeaderCell>Reason</TableHeaderCell></TableRow></TableHeader>
+                  <TableBody>{errors.items.map((e) => (
+                    <TableRow key={`${e.folder}:${e.sourceKey}`}><TableCell>{e.folder}</TableCell><TableCell>{e.subject ?? '—'}</TableCell>
+                      <TableCell>{e.size === undefined ? '—' : formatBytes(e.size)}</TableCell><TableCell>{e.reason}</TableCell></TableRow>
+                  ))}</TableBody>
+                </Table>
+              )}
+            </section>
+          </>
+        )}
+      </DrawerBody>
+    </OverlayDrawer>
+  );
+}

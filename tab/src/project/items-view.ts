@@ -1,0 +1,72 @@
+/**
+ * The grid's rows: items as listed, overlaid with the live progress poll, then filtered and
+ * sorted. Pure so the rules are tested without a browser.
+ */
+import type { ItemStatus, ProgressRow, PublicItem } from '../api/types';
+
+export interface GridRow {
+  id: string;
+  sourceAddress: string;
+  destinationAddress: string;
+  status: ItemStatus;
+  reason?: string;
+  copied: number;
+  failed: number;
+  bytes: number;
+  /** 0..1 while the item runs; undefined otherwise. */
+  progress?: number;
+  currentFolder?: string;
+}
+
+export type SortColumn = 'sourceAddress' | 'destinationAddress' | 'status' | 'copied' | 'failed' | 'bytes';
+export interface SortSpec { column: SortColumn; direction: 'ascending' | 'descending' }
+export interface RowFilter { status?: ItemStatus; search?: string }
+
+export const ACTIVE_STATUSES: ReadonlySet<ItemStatus> = new Set<ItemStatus>(['Submitted', 'Queued', 'Running']);
+
+export function toGridRows(items: PublicItem[], progress: ProgressRow[] | undefined): GridRow[] {
+  const live = new Map((progress ?? []).map((p) => [p.id, p]));
+  return items.map((item) => {
+    const p = live.get(item.id);
+    const status = p?.status ?? item.status;
+    // While a pass runs, its own counts are the news; otherwise the item's totals over all passes.
+    const running = status === 'Running' && p?.progress;
+    const counts = running ? p.progress! : item.statistics;
+    return {
+      id: item.id, sourceAddress: item.sourceAddress, destinationAddress: item.destinationAddress, status,
+      reason: p ? p.reason : item.lastRun?.reason,
+      copied: counts.copied, failed: counts.failed, bytes: counts.bytes,
+      progress: running ? fraction(p.progress!.foldersDone, p.progress!.foldersTotal) : undefined,
+      currentFolder: running ? p.progress!.currentFolder : undefined,
+    };
+  });
+}
+
+function fraction(done: number, total: number): number {
+  return total > 0 ? Math.min(1, done / total) : 0;
+}
+
+export function filterRows(rows: GridRow[], filter: RowFilter): GridRow[] {
+  const needle = filter.search?.trim().toLowerCase();
+  return rows.filter((r) => (!filter.status || r.status === filter.status)
+    && (!needle || r.sourceAddress.includes(needle) || r.destinationAddress.includes(needle)));
+}
+
+export function sortRows(rows: GridRow[], sort: SortSpec | undefined): GridRow[] {
+  if (!sort) return rows;
+  const sign = sort.direction === 'ascending' ? 1 : -1;
+  const key = sort.column;
+  return [...rows].sort((a, b) => {
+    const x = a[key];
+    const y = b[key];
+    const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+    return order * sign || a.sourceAddress.localeCompare(b.sourceAddress);
+  });
+}
+
+/** Ids whose status changed between two polls: the moment to re-read item totals. */
+export function statusChanged(before: ProgressRow[] | undefined, after: ProgressRow[]): boolean {
+  if (!before) return false;
+  const old = new Map(before.map((p) => [p.id, p.status]));
+  return after.some((p) => old.get(p.id) !== p.status) || before.length !== after.length;
+}

@@ -1,0 +1,27 @@
+import { Badge, type BadgeProps, makeStyles, MessageBar, MessageBarBody, Text } from '@fluentui/react-components';
+import type { EndpointCheck, ValidationResult } from '../api/types';
+
+const COLOR: Record<EndpointCheck['status'], BadgeProps['color']> = { ok: 'success', failed: 'danger', warning: 'warning', skipped: 'subtle' };
+const WORD: Record<EndpointCheck['status'], string> = { ok: 'Passed', failed: 'Failed', warning: 'Warning', skipped: 'Skipped' };
+const useStyles = makeStyles({ list: { listStyle: 'none', padding: 0, display: 'grid', gap: '8px' }, row: { display: 'flex', gap: '8px', alignItems: 'baseline' } });
+
+/** The "Summary" of an endpoint: each check, its status in words, and what to fix. */
+export function CheckList({ result }: { result: ValidationResult }) {
+  const styles = useStyles();
+  return (
+    <section aria-label="Endpoint summary">
+      <MessageBar intent={result.ok ? 'success' : 'warning'}>
+        <MessageBarBody>{result.ok ? 'All checks passed.' : 'Some checks failed: fix the endpoint, or continue if you know why.'}</MessageBarBody>
+      </MessageBar>
+      <ul className={styles.list}>
+        {result.checks.map((c) => (
+          <li key={c.check} className={styles.row} data-check={c.check}>
+            <Badge color={COLOR[c.status]} appearance="filled">{WORD[c.status]}</Badge>
+            <Text weight="semibold">{c.check}</Text>
+            <Text>{c.detail}</Text>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

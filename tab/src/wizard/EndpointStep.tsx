@@ -1,0 +1,73 @@
+import { Button, Dropdown, Field, Input, makeStyles, Option, Radio, RadioGroup, Spinner } from '@fluentui/react-components';
+import { useState } from 'react';
+import { api, asProblem, type ApiProblem } from '../api/client';
+import type { PublicEndpoint, ValidationResult } from '../api/types';
+import { ProblemBar } from '../common/ProblemBar';
+import { CheckList } from './CheckList';
+import { EndpointForm } from './EndpointForm';
+import { draftProblems, draftToInput, validateBody, type EndpointChoice } from './wizard-steps';
+
+const useStyles = makeStyles({ stack: { display: 'grid', gap: '16px', maxWidth: '900px' }, row: { display: 'flex', gap: '12px', alignItems: 'end' } });
+
+export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCreated }: {
+  side: 'source' | 'destination'; choice: EndpointChoice; endpoints: PublicEndpoint[];
+  onChange: (choice: EndpointChoice) => void; onEndpointCreated: () => void;
+}) {
+  const styles = useStyles();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<ApiProblem>();
+  const [showProblems, setShowProblems] = useState(false);
+  const fieldProblems = showProblems ? draftProblems(choice.draft) : {};
+  const selected = endpoints.find((e) => e.id === choice.endpointId);
+
+  const saveAndSummarize = async () => {
+    setProblem(undefined);
+    if (choice.mode === 'new' && Object.keys(draftProblems(choice.draft)).length) return setShowProblems(true);
+    setBusy(true);
+    try {
+      let endpointId = choice.endpointId;
+      if (choice.mode === 'new') {
+        endpointId = (await api<PublicEndpoint>('POST', '/endpoints', { body: draftToInput(choice.draft) })).id;
+        onEndpointCreated();
+      }
+      const summary = await api<ValidationResult>('POST', `/endpoints/${endpointId}/validate`, { body: validateBody(choice) });
+      onChange({ ...choice, mode: 'existing', endpointId, summary });
+    } catch (error) {
+      setProblem(asProblem(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className={styles.stack}>
+      <RadioGroup aria-label={`How to choose the ${side} endpoint`} value={choice.mode} layout="horizontal"
+        onChange={(_, d) => onChange({ ...choice, mode: d.value as EndpointChoice['mode'], summary: undefined })}>
+        <Radio value="existing" label="Use an existing endpoint" />
+        <Radio value="new" label="Create a new endpoint" />
+      </RadioGroup>
+      {choice.mode === 'existing' ? (
+        <Field label={`${side === 'source' ? 'Source' : 'Destination'} endpoint`} required
+          hint={endpoints.length ? undefined : 'No endpoints yet: choose "Create a new endpoint".'}>
+          <Dropdown placeholder="Choose an endpoint" value={selected ? `${selected.name} (${selected.host})` : ''} selectedOptions={choice.endpointId ? [choice.endpointId] : []}
+            onOptionSelect={(_, d) => onChange({ ...choice, endpointId: d.optionValue ?? '', summary: undefined })}>
+            {endpoints.map((e) => <Option key={e.id} value={e.id} text={`${e.name} (${e.host})`}>{`${e.name} (${e.host}${e.port ? `:${e.port}` : ''})`}</Option>)}
+          </Dropdown>
+        </Field>
+      ) : (
+        <EndpointForm idPrefix={side} draft={choice.draft} problems={fieldProblems} onChange={(draft) => onChange({ ...choice, draft })} />
+      )}
+      <div className={styles.row}>
+        <Field label="Test mailbox (optional)" hint="Checks the admin can open this mailbox">
+          <Input type="email" value={choice.testMailbox} placeholder="user@contoso.com" onChange={(_, d) => onChange({ ...choice, testMailbox: d.value, summary: undefined })} />
+        </Field>
+        <Button appearance="primary" onClick={saveAndSummarize} disabled={busy || (choice.mode === 'existing' && !choice.endpointId)}>
+          Save and Go to Summary
+        </Button>
+        {busy && <Spinner size="tiny" label="Checking the endpoint" />}
+      </div>
+      <ProblemBar problem={problem} />
+      {choice.summary && <CheckList result={choice.summary} />}
+    </div>
+  );
+}
