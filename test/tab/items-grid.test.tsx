@@ -1,0 +1,66 @@
+// @vitest-environment jsdom
+import { FluentProvider, webLightTheme } from '@fluentui/react-components';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ItemsGrid, ROW_PX } from '../../tab/src/project/ItemsGrid';
+import { filterRows, sortRows, toGridRows, type GridRow } from '../../tab/src/project/items-view';
+import type { PublicItem } from '../../tab/src/api/types';
+
+const ROWS = 5_000;
+const rows: GridRow[] = Array.from({ length: ROWS }, (_, i) => ({
+  id: `i${i}`, sourceAddress: `user${String(i).padStart(4, '0')}@src.test`, destinationAddress: `user${i}@dst.test`,
+  status: i % 7 === 0 ? 'Failed' : 'Not Started', copied: i, failed: i % 3, bytes: i * 1_000,
+}));
+
+function renderGrid(selected = new Set<string>()) {
+  return render(
+    <FluentProvider theme={webLightTheme}>
+      <ItemsGrid rows={rows} sort={{ column: 'sourceAddress', direction: 'ascending' }} onSort={() => {}} selected={selected} onSelect={() => {}} onOpen={() => {}} />
+    </FluentProvider>,
+  );
+}
+
+afterEach(cleanup);
+
+describe('the items grid with 5,000 items', () => {
+  it('puts only a screenful of rows in the DOM and keeps the full height as padding', () => {
+    renderGrid();
+    const rendered = document.querySelectorAll('[data-item-id]');
+    expect(rendered.length).toBeGreaterThan(5);
+    expect(rendered.length).toBeLessThan(40);
+    expect(screen.getByText('user0000@src.test')).toBeTruthy();
+    const body = rendered[0]!.parentElement as HTMLElement;
+    expect(parseInt(body.style.paddingBottom, 10)).toBe((ROWS - rendered.length) * ROW_PX);
+  });
+
+  it('renders the rows in view after a scroll, with their position for screen readers', async () => {
+    renderGrid();
+    const body = document.querySelector('[data-item-id]')!.parentElement as HTMLElement;
+    body.scrollTop = ROW_PX * 3_000;
+    fireEvent.scroll(body);
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    expect(screen.getByText('user3000@src.test')).toBeTruthy();
+    expect(screen.queryByText('user0000@src.test')).toBeNull();
+    expect(document.querySelector('[data-item-id="i3000"]')!.getAttribute('aria-rowindex')).toBe('3002');
+  });
+});
+
+describe('the grid rows', () => {
+  it('filter by status and search, and sort by a number column with the address as tie-break', () => {
+    expect(filterRows(rows, { status: 'Failed' })).toHaveLength(Math.ceil(ROWS / 7));
+    expect(filterRows(rows, { search: 'USER0042' }).map((r) => r.id)).toEqual(['i42']);
+    const sorted = sortRows(rows.slice(0, 6), { column: 'failed', direction: 'descending' });
+    expect(sorted.map((r) => r.failed)).toEqual([2, 2, 1, 1, 0, 0]);
+  });
+
+  it('show the pass progress while an item runs, and the item totals otherwise', () => {
+    const item = (id: string) => ({ id, sourceAddress: `${id}@s`, destinationAddress: `${id}@d`, status: 'Running', statistics: { copied: 5, skipped: 0, failed: 1, bytes: 50, passes: 1, folders: 1, durationMs: 1 } }) as unknown as PublicItem;
+    const live = { copied: 7, skipped: 0, failed: 0, bytes: 70, foldersDone: 1, foldersTotal: 4, currentFolder: 'INBOX', messagesPerSecond: 1 };
+    const [running, done] = toGridRows([item('a'), item('b')], [
+      { id: 'a', sourceAddress: 'a@s', status: 'Running', progress: live },
+      { id: 'b', sourceAddress: 'b@s', status: 'Completed', progress: live },
+    ]);
+    expect(running).toMatchObject({ status: 'Running', copied: 7, progress: 0.25, currentFolder: 'INBOX' });
+    expect(done).toMatchObject({ status: 'Completed', copied: 5, failed: 1, progress: undefined });
+  });
+});
