@@ -22,6 +22,16 @@ export const JOB_PROPERTY = {
   deadLetteredAt: 'mailferryDeadLetteredAt',
 } as const;
 
+/** DeadLetterReason values the adapter writes; the description carries the failure's own words. */
+export const DEAD_LETTER_REASON = {
+  failed: 'JobFailed',
+  attemptsExhausted: 'JobAttemptsExhausted',
+  leaseExpired: 'JobLeaseExpired',
+  malformed: 'MalformedJob',
+} as const;
+/** Service Bus caps application properties by header size; keep descriptions well inside. */
+export const MAX_DEAD_LETTER_DESCRIPTION_CHARS = 4_096;
+
 /** The dead-letter reason Service Bus itself writes after MaxDeliveryCount lock expiries or abandons. */
 export const BROKER_MAX_DELIVERY_REASON = 'MaxDeliveryCountExceeded';
 

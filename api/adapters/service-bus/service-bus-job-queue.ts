@@ -13,8 +13,10 @@
  *   every job's maxAttempts). A job redelivered after its last attempt's lock expired is
  *   dead-lettered here, with the reason, before anyone runs it.
  * - Group limits: a GroupLimiter grants slots. A message of a full group stays locked by this
- *   instance ("parked", its lock renewed while it waits) and is handed out first when a slot
- *   frees, so the order within a group holds.
+ *   instance ("parked") and is handed out first when a slot frees, so the order within a group
+ *   holds. Parked locks are renewed whenever the engine calls lease() (idle workers poll) or
+ *   renew() (busy workers renew their own leases), and close() gives parked messages back as
+ *   copies that keep their attempt count.
  * - cancel: scheduled messages of the pass are found by peeking (their sequence numbers come
  *   from the broker, so retries scheduled by other instances are found too) and cancelled.
  *   Messages already active cannot be removed selectively; they stay, and the engine finishes
@@ -24,12 +26,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   ServiceBusClient,
-  isServiceBusError,
   type ServiceBusReceivedMessage,
   type ServiceBusReceiver,
   type ServiceBusSender,
 } from '@azure/service-bus';
-import { ConflictError, ConnectionError, ValidationError } from '../../core/errors.js';
 import {
   systemClock,
   type Clock,
@@ -42,8 +42,19 @@ import {
 } from '../../core/ports.js';
 import { retryDelayMs } from '../job-retry-backoff.js';
 import { InMemoryGroupLimiter, type GroupLimiter } from './group-limiter.js';
-import { JOB_PROPERTY, attemptOf, fromJobMessage, toDeadLetter, toJobMessage, validatePayload, type JobEnvelope } from './job-message.js';
+import {
+  DEAD_LETTER_REASON,
+  JOB_PROPERTY,
+  MAX_DEAD_LETTER_DESCRIPTION_CHARS,
+  attemptOf,
+  fromJobMessage,
+  toDeadLetter,
+  toJobMessage,
+  validatePayload,
+  type JobEnvelope,
+} from './job-message.js';
 import { peekAll } from './peek-all.js';
+import { isLockLost, leaseLost, positiveInteger, serviceBusFailure } from './service-bus-errors.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 /** host.json `maxConcurrentCalls` default for one Functions instance. */
@@ -54,14 +65,6 @@ export const DEFAULT_RECEIVE_MAX_WAIT_MS = 1_000;
 export const MAX_PARKED_MESSAGES = 100;
 /** A parked message's lock is renewed once less than this share of the lock duration is left. */
 const PARKED_RENEW_FRACTION = 0.5;
-/** Service Bus caps application property values by header size; keep reasons well inside. */
-const MAX_DEAD_LETTER_DESCRIPTION_CHARS = 4_096;
-const DEAD_LETTER_REASON = {
-  failed: 'JobFailed',
-  attemptsExhausted: 'JobAttemptsExhausted',
-  leaseExpired: 'JobLeaseExpired',
-  malformed: 'MalformedJob',
-} as const;
 
 export interface ServiceBusJobQueueOptions {
   /** Carries the shared access key: never logged, never put in an error message. */
@@ -85,34 +88,6 @@ interface Held {
   lockedUntil: number;
 }
 
-function positiveInteger(value: number | undefined, field: string): number | undefined {
-  if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-    throw new ValidationError(`${field} must be a positive whole number (got ${value}).`, { field });
-  }
-  return value;
-}
-
-function leaseLost(job: LeasedJob, cause?: unknown): ConflictError {
-  return new ConflictError(`The lease on job ${job.id} was lost (its lock expired and the job went back to the queue).`, {
-    retryable: false,
-    cause,
-  });
-}
-
-function isLockLost(error: unknown): boolean {
-  if (isServiceBusError(error)) return error.code === 'MessageLockLost' || error.code === 'MessageNotFound';
-  // The SDK refuses client-side to settle a delivery the broker already settled.
-  return error instanceof Error && /already settled/i.test(error.message);
-}
-
-/** Service Bus failures the caller may retry become ConnectionError; the rest pass through. */
-function serviceBusFailure(error: unknown): unknown {
-  if (isServiceBusError(error) && error.retryable) {
-    return new ConnectionError(`Service Bus is unavailable (${error.code}); try again shortly.`, { cause: error });
-  }
-  return error;
-}
-
 export class ServiceBusJobQueue implements JobQueue {
   private readonly client: ServiceBusClient;
   private readonly sender: ServiceBusSender;
@@ -128,6 +103,7 @@ export class ServiceBusJobQueue implements JobQueue {
   private readonly held = new Map<string, Held>();
   /** Messages of full groups, oldest first, locked by this instance until a slot frees. */
   private parked: Held[] = [];
+  private renewingParked = false;
 
   constructor(private readonly options: ServiceBusJobQueueOptions) {
     positiveInteger(options.lockDurationMs, 'lockDurationMs');
@@ -168,11 +144,12 @@ export class ServiceBusJobQueue implements JobQueue {
   async lease(_workerId: string, lockMs: number): Promise<LeasedJob | undefined> {
     positiveInteger(lockMs, 'lockMs');
     this.forgetLapsedLeases();
+    await this.keepParkedAlive();
     if (this.liveLeaseCount() >= this.maxConcurrentCalls) return undefined;
     const fromParked = await this.leaseParked();
     if (fromParked) return fromParked;
     while (this.parked.length < MAX_PARKED_MESSAGES) {
-      const [message] = await this.receiver.receiveMessages(1, { maxWaitTimeInMs: this.receiveMaxWaitMs });
+      const message = await this.receiveOne();
       if (!message) return undefined;
       const held = await this.admit(message);
       if (held && (await this.takeGroupSlot(held))) return this.hold(held);
@@ -192,6 +169,7 @@ export class ServiceBusJobQueue implements JobQueue {
       return false;
     }
     job.lockedUntil = new Date(held.lockedUntil);
+    await this.keepParkedAlive();
     return true;
   }
 
@@ -248,6 +226,7 @@ export class ServiceBusJobQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
+    await this.unpark();
     await this.receiver.close();
     await this.deadLetterReceiver.close();
     await this.sender.close();
@@ -258,6 +237,14 @@ export class ServiceBusJobQueue implements JobQueue {
     try {
       if (runAt && runAt.getTime() > this.now()) await this.sender.scheduleMessages(message, runAt);
       else await this.sender.sendMessages(message);
+    } catch (error) {
+      throw serviceBusFailure(error);
+    }
+  }
+
+  private async receiveOne(): Promise<ServiceBusReceivedMessage | undefined> {
+    try {
+      return (await this.receiver.receiveMessages(1, { maxWaitTimeInMs: this.receiveMaxWaitMs }))[0];
     } catch (error) {
       throw serviceBusFailure(error);
     }
@@ -280,17 +267,39 @@ export class ServiceBusJobQueue implements JobQueue {
     return { message, envelope, attempt, lockedUntil: message.lockedUntilUtc?.getTime() ?? this.now() };
   }
 
-  /** Hands out the oldest parked message whose group has a free slot; renews the others' locks. */
+  /** Renews parked locks that are running low; drops the ones already lost (the broker redelivers them). */
+  private async keepParkedAlive(): Promise<void> {
+    if (this.renewingParked) return;
+    this.renewingParked = true;
+    try {
+      for (const held of [...this.parked]) {
+        const remainingMs = held.lockedUntil - this.now();
+        if (remainingMs >= this.options.lockDurationMs * PARKED_RENEW_FRACTION) continue;
+        if (remainingMs <= 0 || !(await this.tryRenew(held))) this.parked = this.parked.filter((other) => other !== held);
+      }
+    } finally {
+      this.renewingParked = false;
+    }
+  }
+
+  /** Gives parked messages back as copies with their attempt count; a lapsed lock would count one. */
+  private async unpark(): Promise<void> {
+    const parked = this.parked;
+    this.parked = [];
+    for (const held of parked) {
+      try {
+        await this.send(toJobMessage({ ...held.envelope, priorAttempts: held.attempt - 1 }, randomUUID()));
+        await this.receiver.completeMessage(held.message);
+      } catch {
+        // Best effort on shutdown: the lock expires and the broker redelivers the message anyway.
+      }
+    }
+  }
+
+  /** Hands out the oldest parked message whose group has a free slot. */
   private async leaseParked(): Promise<LeasedJob | undefined> {
     for (const held of [...this.parked]) {
-      const remainingMs = held.lockedUntil - this.now();
-      const renewDue = remainingMs < this.options.lockDurationMs * PARKED_RENEW_FRACTION;
-      if (remainingMs <= 0 || (renewDue && !(await this.tryRenew(held)))) {
-        // The lock is gone: the broker redelivers the message to whoever receives next.
-        this.parked = this.parked.filter((other) => other !== held);
-        continue;
-      }
-      if (!(await this.takeGroupSlot(held))) continue;
+      if (held.lockedUntil <= this.now() || !(await this.takeGroupSlot(held))) continue;
       this.parked = this.parked.filter((other) => other !== held);
       // A worker gets a whole lock duration, as from a fresh receive, not what parking left.
       if (await this.tryRenew(held)) return this.hold(held);

@@ -13,8 +13,8 @@ import type { PeerQueueOptions } from '../../support/amqp-peer/peer-queue.js';
 import { TestClock } from '../../support/test-clock.js';
 
 const QUEUE = 'mailferry-jobs';
-/** Short enough that the suite's empty-queue leases stay fast, long enough for loopback AMQP. */
-const RECEIVE_MAX_WAIT_MS = 150;
+/** Every empty lease waits this long: short enough for a fast suite, long enough for loopback AMQP on a busy machine. */
+const RECEIVE_MAX_WAIT_MS = 250;
 
 async function startQueue(clock: TestClock, queueOptions: PeerQueueOptions = {}, maxConcurrentCalls?: number) {
   const peer = await AmqpPeer.start({ clock, queues: { [QUEUE]: { lockDurationMs: LOCK_MS, ...queueOptions } } });
@@ -101,6 +101,40 @@ describe('ServiceBusJobQueue', () => {
     const parked = await queue.lease('worker-3', LOCK_MS);
     expect(parked).toMatchObject({ attempt: 1, payload: { itemId: 'item-2' } });
     expect(parked!.lockedUntil.getTime()).toBe(clock.now().getTime() + LOCK_MS);
+  });
+
+  it("keeps a parked job's lock alive while busy workers renew their own leases", async () => {
+    current = await startQueue(clock);
+    const { queue } = current;
+    await queue.enqueue(payload('item-1'), { group: 'project-1', groupLimit: 1 });
+    await queue.enqueue(payload('item-2'), { group: 'project-1', groupLimit: 1 });
+    const running = (await queue.lease('worker-1', LOCK_MS))!;
+    expect(await queue.lease('worker-2', LOCK_MS)).toBeUndefined();
+    for (let renewal = 0; renewal < 3; renewal += 1) {
+      clock.advance(LOCK_MS * 0.6);
+      expect(await queue.renew(running, LOCK_MS)).toBe(true);
+    }
+    await queue.complete(running);
+    expect(await queue.lease('worker-2', LOCK_MS)).toMatchObject({ attempt: 1, payload: { itemId: 'item-2' } });
+  });
+
+  it('gives parked jobs back on close without counting an attempt', async () => {
+    current = await startQueue(clock);
+    const { queue, peer } = current;
+    await queue.enqueue(payload('item-1'), { group: 'project-1', groupLimit: 1 });
+    await queue.enqueue(payload('item-2'), { group: 'project-1', groupLimit: 1 });
+    await queue.lease('worker-1', LOCK_MS);
+    expect(await queue.lease('worker-2', LOCK_MS)).toBeUndefined();
+    await queue.close();
+    const successor = new ServiceBusJobQueue({
+      connectionString: peer.connectionString,
+      queueName: QUEUE,
+      lockDurationMs: LOCK_MS,
+      receiveMaxWaitMs: RECEIVE_MAX_WAIT_MS,
+      clock,
+    });
+    current = { ...current, queue: successor, cleanup: async () => (await successor.close(), await peer.close()) };
+    expect(await successor.lease('worker-3', LOCK_MS)).toMatchObject({ attempt: 1, payload: { itemId: 'item-2' } });
   });
 
   it('never puts the shared access key in an error', async () => {

@@ -35,8 +35,10 @@
  * - Sessions and session state, partitioned entities, premium messaging units, geo-DR and
  *   geo-replication, transactions (send-via), auto-forwarding, message TTL and expiry to the
  *   dead-letter queue, deferral (receive-deferred), receive-and-delete, topics/subscriptions.
- * - Exact lock timing and clock skew between broker and client; lock renewal limits; the
- *   delivery-count semantics of the real header (we send prior deliveries, the SDK adds nothing);
+ * - Exact lock timing and clock skew between broker and client; lock renewal limits. The header
+ *   delivery-count follows the AMQP spec (prior deliveries, 0 on the first), which is what the
+ *   broker is reported to send (Azure/azure-sdk-for-java#11845: "service bus puts (delivery
+ *   count - 1) on the AMQP frame"); JS SDK 7.9.5 passes it through unchanged as deliveryCount;
  *   exact ordering under load and across partitions; duplicate detection for scheduled messages.
  * - Quotas, throttling (ServerBusy), message size limits, link and connection idle timeouts,
  *   redirects, detach/reconnect behaviour, and the HTTP administration API (runtime counts).
