@@ -197,15 +197,13 @@ export class AmqpPeer {
     const lockToken = this.lockTokens.get(delivery);
     if (!lockToken) return;
     const queue = this.queue((delivery.link as Sender).source?.address ?? '');
-    const settled = queue.settle(lockToken, toSettlement(delivery.remote_state));
-    delivery.update(
-      true,
-      settled
-        ? outcomes.accepted().described()
-        : outcomes
-            .rejected({ error: { condition: LOCK_LOST_CONDITION, description: `The lock on message ${lockToken} was lost.` } })
-            .described(),
-    );
+    const settlement = toSettlement(delivery.remote_state);
+    const error =
+      settlement.kind === 'defer'
+        ? { condition: 'amqp:not-implemented', description: 'The test peer does not implement deferral.' }
+        : { condition: LOCK_LOST_CONDITION, description: `The lock on message ${lockToken} was lost.` };
+    const settled = settlement.kind !== 'defer' && queue.settle(lockToken, settlement);
+    delivery.update(true, settled ? outcomes.accepted().described() : outcomes.rejected({ error }).described());
     this.lockTokens.delete(delivery);
     this.offerAll();
   }
