@@ -94,11 +94,33 @@ resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
   }
 }
 
-// Containers and partition keys: kept in step with api/adapters/cosmos (a test cross-checks names).
+// Containers, partition keys and indexing: the same as api/adapters/cosmos/cosmos-layout.ts (a test
+// cross-checks them). The app cannot create them itself: with local auth off, data-plane RBAC has no
+// right to create containers.
+var seqOrder = [ [ { path: '/_seq', order: 'ascending' }, { path: '/id', order: 'ascending' } ] ]
 var cosmosContainers = [
-  { name: 'records', partitionKey: '/tenantId' }
-  { name: 'ledger', partitionKey: '/pk' }
-  { name: 'errors', partitionKey: '/pk' }
+  { name: 'projects', partitionKey: '/tenantId', indexingPolicy: { compositeIndexes: seqOrder } }
+  { name: 'endpoints', partitionKey: '/tenantId', indexingPolicy: { compositeIndexes: seqOrder } }
+  { name: 'items', partitionKey: '/tenantId', indexingPolicy: { compositeIndexes: seqOrder } }
+  { name: 'passes', partitionKey: '/tenantId', indexingPolicy: { compositeIndexes: seqOrder } }
+  { name: 'workgroups', partitionKey: '/tenantId', indexingPolicy: { compositeIndexes: seqOrder } }
+  {
+    name: 'ledger'
+    partitionKey: '/pk'
+    indexingPolicy: {
+      includedPaths: [ { path: '/pk/?' }, { path: '/folder/?' }, { path: '/state/?' }, { path: '/sourceKey/?' } ]
+      excludedPaths: [ { path: '/*' } ]
+    }
+  }
+  {
+    name: 'errors'
+    partitionKey: '/pk'
+    indexingPolicy: {
+      includedPaths: [ { path: '/pk/?' }, { path: '/folder/?' }, { path: '/sourceKey/?' } ]
+      excludedPaths: [ { path: '/*' } ]
+      compositeIndexes: [ [ { path: '/folder', order: 'ascending' }, { path: '/sourceKey', order: 'ascending' } ] ]
+    }
+  }
 ]
 
 resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in cosmosContainers: {
@@ -108,6 +130,7 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
     resource: {
       id: c.name
       partitionKey: { paths: [ c.partitionKey ], kind: 'Hash' }
+      indexingPolicy: c.indexingPolicy
       defaultTtl: -1 // TTL on, per document: leases and other ephemeral records expire on their own
     }
   }

@@ -1,19 +1,29 @@
 /**
- * The composition root of the Azure build: reads app settings once per worker process and builds
- * the services and the Entra ID authenticator. It never imports the embedded host's local admin.
+ * The composition root of the Azure build: reads app settings once per worker process and picks
+ * the adapters (Cosmos DB or SQLite, Service Bus or SQLite queue, Key Vault or file vault, Graph
+ * mail). It never imports the embedded host's local admin. Settings are declared in infra/main.bicep.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { CosmosStore } from '../adapters/cosmos/cosmos-store.js';
 import { FileSecretVault } from '../adapters/file-secret-vault.js';
-import { openSqliteDatabase } from '../adapters/sqlite/sqlite-database.js';
+import { GraphMailer } from '../adapters/graph-mailer.js';
+import { jsonLineLog } from '../adapters/json-line-log.js';
+import { KeyVaultSecretVault } from '../adapters/key-vault/key-vault-secret-vault.js';
+import { loadOrCreateLinkKeySecret } from '../adapters/key-vault/link-key-secret.js';
+import { loadOrCreateLinkKey } from '../adapters/link-key-file.js';
+import { ServiceBusJobQueue } from '../adapters/service-bus/service-bus-job-queue.js';
+import { openSqliteDatabase, type SqliteDb } from '../adapters/sqlite/sqlite-database.js';
 import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { createConnectorRegistry } from '../connectors/registry.js';
-import { MailferryError, ValidationError } from '../core/errors.js';
+import { LinkKeyring } from '../core/end-user/credential-link.js';
 import type { EngineDeps } from '../core/engine/job-context.js';
-import { jsonLineLog } from '../adapters/json-line-log.js';
 import { DEFAULT_RETRY_POLICY } from '../core/engine/retry.js';
-import { systemClock, type JobQueue } from '../core/ports.js';
+import { ValidationError } from '../core/errors.js';
+import { systemClock, type JobQueue, type SecretVault, type Store } from '../core/ports.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
 import { EntraAuthenticator } from '../http/auth/entra-authenticator.js';
 import { Services } from '../http/services.js';
@@ -27,6 +37,10 @@ export interface AzureHost {
 }
 
 const CHECKPOINT_MS = 1_000;
+/** Must equal the queue's LockDuration in infra/main.bicep (jobLockDuration, PT5M). */
+const JOB_LOCK_MS = 5 * 60 * 1000;
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+const DEFAULT_COSMOS_DATABASE = 'mailferry';
 
 let host: Promise<AzureHost> | undefined;
 
@@ -45,23 +59,48 @@ async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
     throw new ValidationError('Set MAILFERRY_ENTRA_AUDIENCES to the API app registration (client id and/or api:// URI): every request must carry an Entra ID token for it.', { field: 'MAILFERRY_ENTRA_AUDIENCES' });
   }
   const authenticator = new EntraAuthenticator({ audiences, allowedTenants: list(env.MAILFERRY_ALLOWED_TENANTS), jwksUri: env.MAILFERRY_ENTRA_JWKS_URI });
-  const storeKind = env.MAILFERRY_STORE ?? 'sqlite';
-  if (storeKind !== 'sqlite') {
-    throw new MailferryError('unsupported', `MAILFERRY_STORE=${storeKind} is not available in this build; the Cosmos DB store and Service Bus queue adapters are not written yet. Use MAILFERRY_STORE=sqlite.`, { field: 'MAILFERRY_STORE' });
-  }
+  // Managed identity in Azure; made only when a setting needs it, so a local trial needs no login.
+  let credential: TokenCredential | undefined;
+  const identity = () => (credential ??= new DefaultAzureCredential());
+  let sqlite: SqliteDb | undefined;
   const dataDir = env.MAILFERRY_DATA ?? join(env.HOME ?? '/tmp', 'mailferry');
-  const db = openSqliteDatabase(join(dataDir, 'mailferry.db'));
-  const vault = await FileSecretVault.open(dataDir);
-  const store = new SqliteStore(db, true);
-  const queue = new SqliteJobQueue(db);
+  const sqliteDb = () => (sqlite ??= openSqliteDatabase(join(dataDir, 'mailferry.db')));
+
+  const store: Store = env.MAILFERRY_STORE === 'cosmos'
+    ? await CosmosStore.open({ endpoint: required(env, 'MAILFERRY_COSMOS_ENDPOINT'), databaseId: env.MAILFERRY_COSMOS_DATABASE ?? DEFAULT_COSMOS_DATABASE, clientOptions: { aadCredentials: identity() } })
+    : new SqliteStore(sqliteDb(), true);
+  const queue: JobQueue = env.MAILFERRY_QUEUE === 'servicebus'
+    ? new ServiceBusJobQueue({ fullyQualifiedNamespace: required(env, 'MAILFERRY_SERVICEBUS_NAMESPACE'), credential: identity(), queueName: required(env, 'MAILFERRY_SERVICEBUS_QUEUE'), lockDurationMs: JOB_LOCK_MS })
+    : new SqliteJobQueue(sqliteDb());
+  const secrets = env.MAILFERRY_KEYVAULT_URL ? new SecretClient(env.MAILFERRY_KEYVAULT_URL, identity()) : undefined;
+  const vault: SecretVault = secrets ? new KeyVaultSecretVault(secrets) : await FileSecretVault.open(dataDir);
+  const linkKey = secrets ? await loadOrCreateLinkKeySecret(secrets) : await loadOrCreateLinkKey(dataDir);
+  const sender = env.MAILFERRY_MAIL_SENDER;
+  const mailer = sender ? new GraphMailer({ sender, getToken: () => graphToken(identity()) }) : undefined;
+
   const connectorFor = createConnectorRegistry();
   const log = jsonLineLog;
   const engine: EngineDeps = {
     store, vault, clock: systemClock, connectorFor, retry: DEFAULT_RETRY_POLICY, log, checkpointMs: CHECKPOINT_MS,
     onPassEnded: (pass) => log.info(`Pass ${pass.kind} ${pass.status}`, { passId: pass.id, ...pass.summary }),
   };
-  const services = new Services({ store, queue, vault, clock: systemClock, newId: randomUUID, connectorFor });
+  const endUser = mailer && env.MAILFERRY_PUBLIC_URL
+    ? { mailer, keyring: new LinkKeyring(linkKey), connectorFor, publicBaseUrl: env.MAILFERRY_PUBLIC_URL }
+    : undefined;
+  const services = new Services({ store, queue, vault, clock: systemClock, newId: randomUUID, connectorFor }, endUser);
   return { services, authenticator, engine, queue };
+}
+
+async function graphToken(credential: TokenCredential): Promise<string> {
+  const token = await credential.getToken(GRAPH_SCOPE);
+  if (!token) throw new ValidationError('The managed identity got no token for Microsoft Graph: grant it Mail.Send.', { field: 'MAILFERRY_MAIL_SENDER' });
+  return token.token;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ValidationError(`Set the app setting ${name} (infra/main.bicep declares it).`, { field: name });
+  return value;
 }
 
 function list(value: string | undefined): string[] {

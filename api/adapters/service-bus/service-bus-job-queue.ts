@@ -23,6 +23,7 @@
  *   a cancelled pass's job as Stopped when it finds the pass stopping.
  * - reapExpired: Service Bus expires locks itself; there is nothing to reap.
  */
+import type { TokenCredential } from '@azure/identity';
 import { randomUUID } from 'node:crypto';
 import {
   ServiceBusClient,
@@ -40,6 +41,7 @@ import {
   type JobQueue,
   type LeasedJob,
 } from '../../core/ports.js';
+import { ValidationError } from '../../core/errors.js';
 import { retryDelayMs } from '../job-retry-backoff.js';
 import { InMemoryGroupLimiter, type GroupLimiter } from './group-limiter.js';
 import {
@@ -68,7 +70,10 @@ const PARKED_RENEW_FRACTION = 0.5;
 
 export interface ServiceBusJobQueueOptions {
   /** Carries the shared access key: never logged, never put in an error message. */
-  connectionString: string;
+  connectionString?: string;
+  /** Or, in Azure (local auth off): the namespace host name and a managed-identity credential. */
+  fullyQualifiedNamespace?: string;
+  credential?: TokenCredential;
   queueName: string;
   /** The queue's LockDuration (infra/): Service Bus locks for that long whatever lockMs a caller asks. */
   lockDurationMs: number;
@@ -113,7 +118,9 @@ export class ServiceBusJobQueue implements JobQueue {
     this.maxConcurrentCalls = positiveInteger(options.maxConcurrentCalls, 'maxConcurrentCalls') ?? DEFAULT_MAX_CONCURRENT_CALLS;
     this.receiveMaxWaitMs = positiveInteger(options.receiveMaxWaitMs, 'receiveMaxWaitMs') ?? DEFAULT_RECEIVE_MAX_WAIT_MS;
     this.defaultMaxAttempts = positiveInteger(options.defaultMaxAttempts, 'defaultMaxAttempts') ?? DEFAULT_MAX_ATTEMPTS;
-    this.client = new ServiceBusClient(options.connectionString);
+    if (options.connectionString) this.client = new ServiceBusClient(options.connectionString);
+    else if (options.fullyQualifiedNamespace && options.credential) this.client = new ServiceBusClient(options.fullyQualifiedNamespace, options.credential);
+    else throw new ValidationError('Give the Service Bus queue a connection string, or a namespace and a credential.', { field: 'connectionString' });
     this.sender = this.client.createSender(options.queueName);
     // The engine renews leases itself; the SDK's auto-renewal would keep a stuck job's lock alive.
     const receiverOptions = { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs: 0 } as const;
