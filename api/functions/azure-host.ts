@@ -38,7 +38,7 @@ export interface AzureHost {
 
 const CHECKPOINT_MS = 1_000;
 /** Must equal the queue's LockDuration in infra/main.bicep (jobLockDuration, PT5M). */
-const JOB_LOCK_MS = 5 * 60 * 1000;
+export const JOB_LOCK_MS = 5 * 60 * 1000;
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const DEFAULT_COSMOS_DATABASE = 'mailferry';
 

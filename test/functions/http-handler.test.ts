@@ -78,7 +78,7 @@ describe('the API as an Azure Functions v4 HTTP trigger', () => {
       seen.add(file);
       for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) visit(resolve(dirname(file), spec!.replace(/\.js$/, '.ts')));
     };
-    for (const entry of ['http.ts', 'azure-host.ts', 'http-handler.ts', 'timer.ts']) visit(resolve('api/functions', entry));
+    for (const entry of ['http.ts', 'azure-host.ts', 'http-handler.ts', 'timer.ts', 'worker.ts']) visit(resolve('api/functions', entry));
     expect(seen.size).toBeGreaterThan(10);
     expect([...seen].filter((f) => /local-admin|api\/local\//.test(f))).toEqual([]);
   });

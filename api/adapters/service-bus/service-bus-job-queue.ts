@@ -86,12 +86,22 @@ export interface ServiceBusJobQueueOptions {
   random?: () => number;
 }
 
+/**
+ * Who settles a message: this queue's own receiver, or the Functions host's message actions when
+ * a Service Bus trigger delivered it (`adopt`). Same operations, same semantics.
+ */
+export type MessageSettler = Pick<ServiceBusReceiver, 'completeMessage' | 'deadLetterMessage' | 'renewMessageLock'>;
+
 interface Held {
   message: ServiceBusReceivedMessage;
   envelope: JobEnvelope;
   attempt: number;
   lockedUntil: number;
+  settler: MessageSettler;
 }
+
+/** A triggered job whose project is at its concurrency limit comes back after this long. */
+const GROUP_FULL_RETRY_MS = 30_000;
 
 export class ServiceBusJobQueue implements JobQueue {
   private readonly client: ServiceBusClient;
@@ -165,6 +175,21 @@ export class ServiceBusJobQueue implements JobQueue {
     return undefined;
   }
 
+  /**
+   * Takes over a message a Service Bus trigger delivered (the Functions host holds its lock) and
+   * returns it as a leased job, so complete/fail/release/renew apply the same rules as `lease()`.
+   * Undefined when the message was dead-lettered (malformed, expired) or put back because its
+   * project is at its maximum concurrent migrations.
+   */
+  async adopt(message: ServiceBusReceivedMessage, settler: MessageSettler): Promise<LeasedJob | undefined> {
+    const held = await this.admit(message, settler);
+    if (!held) return undefined;
+    if (await this.takeGroupSlot(held)) return this.hold(held);
+    await this.send(toJobMessage({ ...held.envelope, priorAttempts: held.attempt - 1 }, randomUUID()), new Date(this.now() + GROUP_FULL_RETRY_MS));
+    await settler.completeMessage(message);
+    return undefined;
+  }
+
   async renew(job: LeasedJob, _lockMs: number): Promise<boolean> {
     const held = this.held.get(job.leaseToken);
     if (!held) return false;
@@ -182,7 +207,7 @@ export class ServiceBusJobQueue implements JobQueue {
 
   async complete(job: LeasedJob): Promise<void> {
     const held = this.heldFor(job);
-    await this.settle(job, held, () => this.receiver.completeMessage(held.message));
+    await this.settle(job, held, () => held.settler.completeMessage(held.message));
   }
 
   async fail(job: LeasedJob, failure: JobFailure): Promise<'retrying' | 'dead-lettered'> {
@@ -193,7 +218,7 @@ export class ServiceBusJobQueue implements JobQueue {
       return 'retrying';
     }
     const reason = failure.retryable ? DEAD_LETTER_REASON.attemptsExhausted : DEAD_LETTER_REASON.failed;
-    await this.settle(job, held, () => this.deadLetter(held.message, reason, failure.message, held.attempt));
+    await this.settle(job, held, () => this.deadLetter(held.settler, held.message, reason, failure.message, held.attempt));
     return 'dead-lettered';
   }
 
@@ -258,20 +283,20 @@ export class ServiceBusJobQueue implements JobQueue {
   }
 
   /** Checks a received message; dead-letters what must not run. Undefined when nothing to hand out. */
-  private async admit(message: ServiceBusReceivedMessage): Promise<Held | undefined> {
+  private async admit(message: ServiceBusReceivedMessage, settler: MessageSettler = this.receiver): Promise<Held | undefined> {
     const envelope = fromJobMessage(message, this.defaultMaxAttempts);
     if (!envelope) {
-      await this.deadLetter(message, DEAD_LETTER_REASON.malformed, 'The message is not a Mailferry job (no JSON payload).', 0);
+      await this.deadLetter(settler, message, DEAD_LETTER_REASON.malformed, 'The message is not a Mailferry job (no JSON payload).', 0);
       return undefined;
     }
     const attempt = attemptOf(message, envelope);
     if (attempt > envelope.maxAttempts) {
       // Its last attempt's lock expired (the worker vanished): the broker redelivered it.
       const description = `lease expired on attempt ${envelope.maxAttempts} of ${envelope.maxAttempts} (the worker stopped renewing)`;
-      await this.deadLetter(message, DEAD_LETTER_REASON.leaseExpired, description, envelope.maxAttempts);
+      await this.deadLetter(settler, message, DEAD_LETTER_REASON.leaseExpired, description, envelope.maxAttempts);
       return undefined;
     }
-    return { message, envelope, attempt, lockedUntil: message.lockedUntilUtc?.getTime() ?? this.now() };
+    return { message, envelope, attempt, lockedUntil: message.lockedUntilUtc?.getTime() ?? this.now(), settler };
   }
 
   /** Renews parked locks that are running low; drops the ones already lost (the broker redelivers them). */
@@ -296,7 +321,7 @@ export class ServiceBusJobQueue implements JobQueue {
     for (const held of parked) {
       try {
         await this.send(toJobMessage({ ...held.envelope, priorAttempts: held.attempt - 1 }, randomUUID()));
-        await this.receiver.completeMessage(held.message);
+        await held.settler.completeMessage(held.message);
       } catch {
         // Best effort on shutdown: the lock expires and the broker redelivers the message anyway.
       }
@@ -343,7 +368,7 @@ export class ServiceBusJobQueue implements JobQueue {
   }
 
   private async renewLock(held: Held): Promise<void> {
-    held.lockedUntil = (await this.receiver.renewMessageLock(held.message)).getTime();
+    held.lockedUntil = (await held.settler.renewMessageLock(held.message)).getTime();
     const { group } = held.envelope;
     if (group !== undefined) await this.limiter.extend(group, held.message.lockToken!, new Date(held.lockedUntil));
   }
@@ -366,7 +391,7 @@ export class ServiceBusJobQueue implements JobQueue {
       throw leaseLost(job);
     }
     await this.send(toJobMessage({ ...held.envelope, priorAttempts }, randomUUID()), runAt);
-    await this.settle(job, held, () => this.receiver.completeMessage(held.message));
+    await this.settle(job, held, () => held.settler.completeMessage(held.message));
   }
 
   /** Runs a settlement; a lost lock becomes ConflictError. The lease is forgotten either way. */
@@ -381,8 +406,8 @@ export class ServiceBusJobQueue implements JobQueue {
     }
   }
 
-  private deadLetter(message: ServiceBusReceivedMessage, reason: string, description: string, attempts: number): Promise<void> {
-    return this.receiver.deadLetterMessage(message, {
+  private deadLetter(settler: MessageSettler, message: ServiceBusReceivedMessage, reason: string, description: string, attempts: number): Promise<void> {
+    return settler.deadLetterMessage(message, {
       deadLetterReason: reason,
       deadLetterErrorDescription: description.slice(0, MAX_DEAD_LETTER_DESCRIPTION_CHARS),
       [JOB_PROPERTY.attempts]: attempts,

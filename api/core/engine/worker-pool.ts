@@ -1,7 +1,7 @@
 import { ensureError } from '../errors.js';
 import type { JobQueue, LeasedJob } from '../ports.js';
 import type { EngineDeps } from './job-context.js';
-import { failJob, runMigrationJob, type JobOutcome } from './run-migration-job.js';
+import { runLeasedJob } from './run-leased-job.js';
 
 export interface WorkerPoolOptions {
   workerId: string;
@@ -14,7 +14,6 @@ export interface WorkerPoolOptions {
 }
 
 export const DEFAULT_WORKER_POOL_OPTIONS: Omit<WorkerPoolOptions, 'workerId'> = { concurrency: 4, lockMs: 60_000, pollMs: 500 };
-const RENEWALS_PER_LOCK = 3;
 
 /**
  * Leases jobs, runs them, renews their leases and settles each with the queue. Stopping aborts
@@ -68,43 +67,10 @@ export class WorkerPool {
   }
 
   private async runOne(job: LeasedJob): Promise<void> {
-    const jobAbort = new AbortController();
-    const onShutdown = () => jobAbort.abort();
-    this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
-    const renewEveryMs = Math.floor(this.options.lockMs / RENEWALS_PER_LOCK);
-    const renewer = setInterval(() => {
-      this.queue.renew(job, this.options.lockMs).then(
-        (held) => {
-          if (!held) jobAbort.abort(); // another worker owns it now: stop writing
-        },
-        () => undefined,
-      );
-    }, renewEveryMs);
     try {
-      const outcome = await runMigrationJob(this.deps, job.payload, jobAbort.signal).catch(
-        (error): JobOutcome => ({ kind: 'retry', error: ensureError(error) }),
-      );
-      await this.settle(job, outcome);
+      await runLeasedJob(this.deps, this.queue, job, this.options.lockMs, this.shutdown.signal);
     } catch (error) {
       this.deps.log.error(`Could not settle job ${job.id}: ${ensureError(error).message}`, { jobId: job.id });
-    } finally {
-      clearInterval(renewer);
-      this.shutdown.signal.removeEventListener('abort', onShutdown);
-    }
-  }
-
-  private async settle(job: LeasedJob, outcome: JobOutcome): Promise<void> {
-    if (outcome.kind === 'finished') return this.queue.complete(job);
-    if (outcome.kind === 'released') return this.queue.release(job);
-    const { error } = outcome;
-    const { retry, clock } = this.deps;
-    if (error.retryAfterMs !== undefined && error.retryAfterMs > retry.maxInlineWaitMs) {
-      // A long server back-off is not the job's fault: come back later without spending an attempt.
-      return this.queue.release(job, new Date(clock.now().getTime() + error.retryAfterMs));
-    }
-    const verdict = await this.queue.fail(job, { message: error.message, retryable: error.retryable, retryAfterMs: error.retryAfterMs });
-    if (verdict === 'dead-lettered') {
-      await failJob(this.deps, job.payload, `${error.message} (gave up after ${job.attempt} attempts)`);
     }
   }
 }
