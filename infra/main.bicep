@@ -104,6 +104,7 @@ var cosmosContainers = [
   { name: 'items', partitionKey: '/tenantId', indexingPolicy: { compositeIndexes: seqOrder } }
   { name: 'passes', partitionKey: '/tenantId', indexingPolicy: { compositeIndexes: seqOrder } }
   { name: 'workgroups', partitionKey: '/tenantId', indexingPolicy: { compositeIndexes: seqOrder } }
+  { name: 'groupSlots', partitionKey: '/tenantId', indexingPolicy: { compositeIndexes: seqOrder } }
   {
     name: 'ledger'
     partitionKey: '/pk'

@@ -212,6 +212,15 @@ export interface Pass extends Doc {
   summary?: PassSummary;
 }
 
+/**
+ * Who runs jobs of one group (a project) right now, for queues that cannot count that themselves
+ * (Service Bus): holder (lock token) → lock expiry in epoch ms. One document per group.
+ */
+export interface GroupSlots extends Doc {
+  group: string;
+  holders: Record<string, number>;
+}
+
 /** One source item already copied: why a second pass never duplicates. */
 export interface LedgerEntry {
   tenantId: string;

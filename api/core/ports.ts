@@ -2,7 +2,7 @@
  * Ports: what api/core needs from the world. Embedded adapters (SQLite, files) and Azure adapters
  * (Cosmos DB, Service Bus, Key Vault) implement them and pass the same conformance suites in test/.
  */
-import type { Doc, Endpoint, ErrorRow, Item, LedgerEntry, Pass, Project, Workgroup } from './model.js';
+import type { Doc, Endpoint, ErrorRow, GroupSlots, Item, LedgerEntry, Pass, Project, Workgroup } from './model.js';
 
 export interface Page<T> {
   items: T[];
@@ -60,6 +60,8 @@ export interface Store {
   items: Collection<Item>;
   passes: Collection<Pass>;
   workgroups: Collection<Workgroup>;
+  /** Concurrency slots per project for distributed queues; records of the system tenant. */
+  groupSlots: Collection<GroupSlots>;
   ledger: Ledger;
   errors: ErrorLog;
   /** System-wide: the tenants that have projects. For timer work only, never for a request. */

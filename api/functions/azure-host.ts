@@ -18,6 +18,7 @@ import { ServiceBusJobQueue } from '../adapters/service-bus/service-bus-job-queu
 import { openSqliteDatabase, type SqliteDb } from '../adapters/sqlite/sqlite-database.js';
 import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { StoreGroupLimiter } from '../adapters/store-group-limiter.js';
 import { createConnectorRegistry } from '../connectors/registry.js';
 import { LinkKeyring } from '../core/end-user/credential-link.js';
 import type { EngineDeps } from '../core/engine/job-context.js';
@@ -70,7 +71,10 @@ async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
     ? await CosmosStore.open({ endpoint: required(env, 'MAILFERRY_COSMOS_ENDPOINT'), databaseId: env.MAILFERRY_COSMOS_DATABASE ?? DEFAULT_COSMOS_DATABASE, clientOptions: { aadCredentials: identity() } })
     : new SqliteStore(sqliteDb(), true);
   const queue: JobQueue = env.MAILFERRY_QUEUE === 'servicebus'
-    ? new ServiceBusJobQueue({ fullyQualifiedNamespace: required(env, 'MAILFERRY_SERVICEBUS_NAMESPACE'), credential: identity(), queueName: required(env, 'MAILFERRY_SERVICEBUS_QUEUE'), lockDurationMs: JOB_LOCK_MS })
+    ? new ServiceBusJobQueue({
+      fullyQualifiedNamespace: required(env, 'MAILFERRY_SERVICEBUS_NAMESPACE'), credential: identity(), queueName: required(env, 'MAILFERRY_SERVICEBUS_QUEUE'),
+      lockDurationMs: JOB_LOCK_MS, groupLimiter: new StoreGroupLimiter(store.groupSlots), // limits hold across instances
+    })
     : new SqliteJobQueue(sqliteDb());
   const secrets = env.MAILFERRY_KEYVAULT_URL ? new SecretClient(env.MAILFERRY_KEYVAULT_URL, identity()) : undefined;
   const vault: SecretVault = secrets ? new KeyVaultSecretVault(secrets) : await FileSecretVault.open(dataDir);

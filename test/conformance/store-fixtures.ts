@@ -2,7 +2,7 @@
  * Sample records for the Store conformance suite: one builder per collection, so the same
  * collection cases run over projects, endpoints, items and passes.
  */
-import type { Doc, Endpoint, ErrorRow, Item, LedgerEntry, Pass, Project, Workgroup } from '../../api/core/model.js';
+import type { Doc, Endpoint, ErrorRow, GroupSlots, Item, LedgerEntry, Pass, Project, Workgroup } from '../../api/core/model.js';
 import type { Collection, Store } from '../../api/core/ports.js';
 
 export const TENANT_A = 'tenant-a';
@@ -11,7 +11,7 @@ export const TENANT_B = 'tenant-b';
 const CREATED_AT = '2026-03-02T09:00:00.000Z';
 
 export interface CollectionSpec<T extends Doc> {
-  name: 'projects' | 'endpoints' | 'items' | 'passes' | 'workgroups';
+  name: 'projects' | 'endpoints' | 'items' | 'passes' | 'workgroups' | 'groupSlots';
   of(store: Store): Collection<T>;
   make(tenantId: string, id: string, text?: string): Omit<T, 'version'>;
   /** A top-level string field that search looks in and that replace may change. */
@@ -99,7 +99,14 @@ export const workgroupSpec: CollectionSpec<Workgroup> = {
   textField: 'name',
 };
 
-export const COLLECTION_SPECS = [projectSpec, endpointSpec, itemSpec, passSpec, workgroupSpec] as unknown as CollectionSpec<Doc>[];
+export const groupSlotsSpec: CollectionSpec<GroupSlots> = {
+  name: 'groupSlots',
+  of: (store) => store.groupSlots,
+  make: (tenantId, id, text = `group-${id}`) => ({ tenantId, id, group: text, holders: { 'lock-1': Date.UTC(2026, 2, 2) } }),
+  textField: 'group',
+};
+
+export const COLLECTION_SPECS = [projectSpec, endpointSpec, itemSpec, passSpec, workgroupSpec, groupSlotsSpec] as unknown as CollectionSpec<Doc>[];
 
 export function ledgerEntry(overrides: Partial<LedgerEntry> & { sourceKey: string }): LedgerEntry {
   return {

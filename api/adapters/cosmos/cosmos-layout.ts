@@ -1,7 +1,7 @@
 /**
  * Containers and partition keys of the Cosmos DB Store.
  *
- * - One container per collection (`projects`, `endpoints`, `items`, `passes`, `workgroups`),
+ * - One container per collection (`projects`, `endpoints`, `items`, `passes`, `workgroups`, `groupSlots`),
  *   partitioned by `/tenantId`, item id = record id. `Collection.get(tenantId, id)` knows only
  *   those two values, so `/tenantId` is the partition key that keeps every get, replace and
  *   delete a 1-RU point read/write with no lookup, and every list/count a single-partition
@@ -26,10 +26,10 @@
  */
 import type { CompositePath, ContainerDefinition, Database, IndexingPolicy } from '@azure/cosmos';
 
-export type CollectionName = 'projects' | 'endpoints' | 'items' | 'passes' | 'workgroups';
+export type CollectionName = 'projects' | 'endpoints' | 'items' | 'passes' | 'workgroups' | 'groupSlots';
 export type ContainerName = CollectionName | 'ledger' | 'errors';
 
-export const COLLECTION_NAMES: readonly CollectionName[] = ['projects', 'endpoints', 'items', 'passes', 'workgroups'];
+export const COLLECTION_NAMES: readonly CollectionName[] = ['projects', 'endpoints', 'items', 'passes', 'workgroups', 'groupSlots'];
 
 /** TTL enabled, nothing expires unless an item sets its own `ttl`. */
 const TTL_ON_WITHOUT_DEFAULT = -1;

@@ -4,7 +4,7 @@
  */
 import { CosmosClient, type CosmosClientOptions, type Database } from '@azure/cosmos';
 import { ValidationError } from '../../core/errors.js';
-import type { Endpoint, Item, Pass, Project, Workgroup } from '../../core/model.js';
+import type { Endpoint, GroupSlots, Item, Pass, Project, Workgroup } from '../../core/model.js';
 import type { Store } from '../../core/ports.js';
 import { queryAll } from './cosmos-batch.js';
 import { CosmosCollection } from './cosmos-collection.js';
@@ -30,6 +30,7 @@ export class CosmosStore implements Store {
   readonly items: CosmosCollection<Item>;
   readonly passes: CosmosCollection<Pass>;
   readonly workgroups: CosmosCollection<Workgroup>;
+  readonly groupSlots: CosmosCollection<GroupSlots>;
   readonly ledger: CosmosLedger;
   readonly errors: CosmosErrorLog;
 
@@ -38,13 +39,14 @@ export class CosmosStore implements Store {
     private readonly client: CosmosClient,
     readonly database: Database,
   ) {
-    const collection = <T extends Project | Endpoint | Item | Pass | Workgroup>(name: CollectionName) =>
+    const collection = <T extends Project | Endpoint | Item | Pass | Workgroup | GroupSlots>(name: CollectionName) =>
       new CosmosCollection<T>(database.container(name), name);
     this.projects = collection<Project>('projects');
     this.endpoints = collection<Endpoint>('endpoints');
     this.items = collection<Item>('items');
     this.passes = collection<Pass>('passes');
     this.workgroups = collection<Workgroup>('workgroups');
+    this.groupSlots = collection<GroupSlots>('groupSlots');
     this.ledger = new CosmosLedger(database.container('ledger'));
     this.errors = new CosmosErrorLog(database.container('errors'));
   }

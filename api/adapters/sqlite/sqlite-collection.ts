@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../core/errors
 import type { SqliteDb } from './sqlite-database.js';
 import { decodeCursor, encodeCursor, pageLimit } from './page-cursor.js';
 
-export type CollectionTable = 'projects' | 'endpoints' | 'items' | 'passes' | 'workgroups';
+export type CollectionTable = 'projects' | 'endpoints' | 'items' | 'passes' | 'workgroups' | 'group_slots';
 
 /** The document fields `where` may filter on, and the indexed column that mirrors each. */
 const WHERE_COLUMNS: Readonly<Record<string, string>> = { projectId: 'project_id', status: 'status', kind: 'kind' };

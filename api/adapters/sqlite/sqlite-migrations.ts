@@ -124,6 +124,11 @@ export const MIGRATIONS: readonly SqliteMigration[] = [
     name: 'workgroups: members and their roles',
     sql: collectionTable('workgroups'),
   },
+  {
+    version: 5,
+    name: 'group slots: running jobs per project for distributed queues',
+    sql: collectionTable('group_slots'),
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,7 +3,7 @@
  * file. Methods return promises although better-sqlite3 is synchronous, because the Cosmos
  * store implements the same port.
  */
-import type { Endpoint, Item, Pass, Project, Workgroup } from '../../core/model.js';
+import type { Endpoint, GroupSlots, Item, Pass, Project, Workgroup } from '../../core/model.js';
 import type { Store } from '../../core/ports.js';
 import { SqliteCollection } from './sqlite-collection.js';
 import { openSqliteDatabase, type SqliteDb } from './sqlite-database.js';
@@ -16,6 +16,7 @@ export class SqliteStore implements Store {
   readonly items: SqliteCollection<Item>;
   readonly passes: SqliteCollection<Pass>;
   readonly workgroups: SqliteCollection<Workgroup>;
+  readonly groupSlots: SqliteCollection<GroupSlots>;
   readonly ledger: SqliteLedger;
   readonly errors: SqliteErrorLog;
 
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
     this.items = new SqliteCollection<Item>(db, 'items');
     this.passes = new SqliteCollection<Pass>(db, 'passes');
     this.workgroups = new SqliteCollection<Workgroup>(db, 'workgroups');
+    this.groupSlots = new SqliteCollection<GroupSlots>(db, 'group_slots');
     this.ledger = new SqliteLedger(db);
     this.errors = new SqliteErrorLog(db);
   }
