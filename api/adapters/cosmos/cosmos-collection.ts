@@ -7,7 +7,7 @@ import { BulkOperationType, type Container, type JSONObject, type OperationInput
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Doc } from '../../core/model.js';
 import type { Collection, ListQuery, Page } from '../../core/ports.js';
-import { decodeCursor, encodeCursor, pageLimit } from '../sqlite/page-cursor.js';
+import { decodeCursor, encodeCursor, pageLimit } from '../page-cursor.js';
 import { deleteAll, MAX_BATCH_OPERATIONS, countOf, queryAll, runBatch } from './cosmos-batch.js';
 import { chunked, isValidItemId, withoutFields } from './cosmos-documents.js';
 import { cosmosStatus, HTTP_NOT_FOUND, HTTP_PRECONDITION_FAILED, isSuccessStatus, toStoreError } from './cosmos-errors.js';

@@ -7,19 +7,12 @@
 import type { Container, SqlParameter } from '@azure/cosmos';
 import type { ErrorRow } from '../../core/model.js';
 import type { ErrorLog, Page } from '../../core/ports.js';
-import { decodeCursor, encodeCursor, pageLimit } from '../sqlite/page-cursor.js';
+import { decodeCursor, encodeCursor, isErrorLogCursor, pageLimit, type ErrorLogCursor } from '../page-cursor.js';
 import { countOf, deleteAll, queryAll, upsertAll } from './cosmos-batch.js';
 import { mailboxPartitionKey, messageItemId } from './cosmos-documents.js';
 import { byPartition, deleteWholePartition } from './cosmos-mailbox-partition.js';
 
 type ErrorItem = ErrorRow & { id: string; pk: string };
-
-/** The last row of the previous page: [folder, sourceKey]. */
-type ErrorLogCursor = [string, string];
-
-function isErrorLogCursor(value: unknown): value is ErrorLogCursor {
-  return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string');
-}
 
 function toErrorRow(item: ErrorItem): ErrorRow {
   const row: ErrorRow = {

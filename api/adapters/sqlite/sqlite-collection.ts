@@ -8,7 +8,7 @@ import type { Doc } from '../../core/model.js';
 import type { Collection, ListQuery, Page } from '../../core/ports.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { SqliteDb } from './sqlite-database.js';
-import { decodeCursor, encodeCursor, pageLimit } from './page-cursor.js';
+import { decodeCursor, encodeCursor, pageLimit } from '../page-cursor.js';
 
 export type CollectionTable = 'projects' | 'endpoints' | 'items' | 'passes' | 'workgroups' | 'group_slots';
 

@@ -6,7 +6,7 @@
 import type { ErrorRow } from '../../core/model.js';
 import type { ErrorLog, Page } from '../../core/ports.js';
 import type { SqliteDb } from './sqlite-database.js';
-import { decodeCursor, encodeCursor, pageLimit } from './page-cursor.js';
+import { decodeCursor, encodeCursor, isErrorLogCursor, pageLimit, type ErrorLogCursor } from '../page-cursor.js';
 
 interface ErrorLogRow {
   tenant_id: string;
@@ -19,13 +19,6 @@ interface ErrorLogRow {
   code: string;
   reason: string;
   at: string;
-}
-
-/** The last row of the previous page: [folder, sourceKey]. */
-type ErrorLogCursor = [string, string];
-
-function isErrorLogCursor(value: unknown): value is ErrorLogCursor {
-  return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string');
 }
 
 function toErrorRow(row: ErrorLogRow): ErrorRow {

@@ -2,7 +2,7 @@
  * Opaque keyset-pagination cursors: base64url of a small JSON value. Opaque so callers cannot
  * depend on the layout (Cosmos returns its own continuation tokens for the same port).
  */
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../core/errors.js';
 
 export function encodeCursor(position: unknown): string {
   return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
@@ -32,4 +32,11 @@ export function pageLimit(limit: number | undefined): number {
     throw new ValidationError(`The page limit must be a positive whole number (got ${limit}).`, { field: 'limit' });
   }
   return Math.min(limit, MAX_PAGE_LIMIT);
+}
+
+/** Error-log pages walk (folder, source key): the last row of the previous page. */
+export type ErrorLogCursor = [string, string];
+
+export function isErrorLogCursor(value: unknown): value is ErrorLogCursor {
+  return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string');
 }
