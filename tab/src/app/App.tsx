@@ -19,7 +19,10 @@ export function App() {
   const route = useRoute();
   const styles = useStyles();
   return (
-    <FluentProvider theme={fluentTheme(host.theme, host.inTeams)} className={styles.root} data-theme={host.theme}>
+    // Layout lives on an inner div: Fluent copies the provider's classes onto its portal nodes, so a
+    // full-height provider would lay an invisible sheet over the page whenever a menu opens.
+    <FluentProvider theme={fluentTheme(host.theme, host.inTeams)} data-theme={host.theme}>
+      <div className={styles.root}>
       {route.page === 'end-user' ? (
         <main className={styles.main}><EndUserPage /></main>
       ) : (
@@ -32,6 +35,7 @@ export function App() {
           </main>
         </>
       )}
+      </div>
     </FluentProvider>
   );
 }

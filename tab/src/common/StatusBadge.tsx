@@ -15,5 +15,5 @@ const COLOR: Record<ItemStatus, BadgeProps['color']> = {
 
 /** Words, not only colour: high-contrast themes and screen readers get the status text. */
 export function StatusBadge({ status }: { status: ItemStatus }) {
-  return <Badge appearance="tint" color={COLOR[status]}>{status}</Badge>;
+  return <Badge appearance="filled" color={COLOR[status]}>{status}</Badge>;
 }

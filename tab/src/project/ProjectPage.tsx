@@ -7,7 +7,7 @@ import { useApi, usePolling } from '../common/use-api';
 import { ItemDetailPanel } from './ItemDetailPanel';
 import { ItemsGrid } from './ItemsGrid';
 import { ItemsToolbar } from './ItemsToolbar';
-import { filterRows, sortRows, statusChanged, toGridRows, type RowFilter, type SortSpec } from './items-view';
+import { filterRows, sortRows, progressChanged, toGridRows, type RowFilter, type SortSpec } from './items-view';
 import { AdvancedOptions, NotificationsSetting } from './ProjectSettings';
 import { PASS_LABELS, stoppablePasses } from './start-rules';
 import { StatisticsView } from './StatisticsView';
@@ -37,8 +37,8 @@ export function ProjectPage({ projectId }: { projectId: string }) {
 
   usePolling(async () => {
     const next = await api<ProjectProgress>('GET', `/projects/${projectId}/progress`);
-    // Totals (copied, bytes) live on the items; re-read them only when some status moved.
-    if (statusChanged(lastProgress.current?.items, next.items)) setItemsVersion((v) => v + 1);
+    // Totals (copied, bytes) live on the items; re-read them only when some item moved.
+    if (progressChanged(lastProgress.current?.items, next.items)) setItemsVersion((v) => v + 1);
     lastProgress.current = next;
     setProgress(next);
   }, PROGRESS_POLL_MS);

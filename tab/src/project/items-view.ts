@@ -64,9 +64,13 @@ export function sortRows(rows: GridRow[], sort: SortSpec | undefined): GridRow[]
   });
 }
 
-/** Ids whose status changed between two polls: the moment to re-read item totals. */
-export function statusChanged(before: ProgressRow[] | undefined, after: ProgressRow[]): boolean {
+/**
+ * Whether any item moved between two polls (status or counts): the moment to re-read item
+ * totals. Counts matter too, because a short pass can start and end between two polls.
+ */
+export function progressChanged(before: ProgressRow[] | undefined, after: ProgressRow[]): boolean {
   if (!before) return false;
-  const old = new Map(before.map((p) => [p.id, p.status]));
-  return after.some((p) => old.get(p.id) !== p.status) || before.length !== after.length;
+  const signature = (p: ProgressRow) => `${p.status}|${p.progress?.copied}|${p.progress?.failed}|${p.progress?.foldersDone}|${p.reason}`;
+  const old = new Map(before.map((p) => [p.id, signature(p)]));
+  return before.length !== after.length || after.some((p) => old.get(p.id) !== signature(p));
 }

@@ -1,0 +1,73 @@
+/**
+ * What the admin-console browser test stands on: Debian's Chromium (required, never skipped),
+ * the tab built by Vite into a temp dir, a real embedded host (SQLite, workers, outbox mailer)
+ * on a free port, and screenshot + axe-core helpers.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { EmbeddedRuntime } from '../../../api/local/embedded-runtime.js';
+import { startHttpServer } from '../../../api/local/http-server.js';
+import { freePort } from '../../support/dovecot.js';
+import { silentLog } from '../../support/migration-fixture.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const SCREENSHOT_DIR = 'test-results/screenshots';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`The admin console browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` and run the tests again.`);
+  }
+  // launch() (not launchPersistentContext) gives every run a fresh temporary profile of its own.
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** Builds the tab exactly as `npm run build:tab` does, into a temp dir so dist/ is left alone. */
+export async function buildTab(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'mailferry-tab-'));
+  await build({ configFile: 'tab/vite.config.ts', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  return outDir;
+}
+
+export interface ConsoleHost { url: string; dataDir: string; runtime: EmbeddedRuntime; server: Server; close(): Promise<void> }
+
+export async function startConsoleHost(staticDir: string): Promise<ConsoleHost> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-console-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const runtime = await EmbeddedRuntime.open({ dataDir, concurrency: 3, lockMs: 5_000, pollMs: 50, log: silentLog, publicBaseUrl: url });
+  const { server } = await startHttpServer(runtime.services, { port, staticDir });
+  runtime.startWorkers();
+  return {
+    url, dataDir, runtime, server,
+    async close() {
+      server.close();
+      await runtime.close();
+    },
+  };
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core on the page as it stands; returns the serious and critical violations, described. */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  // Tabster (Fluent's focus manager) puts aria-hidden <i tabindex=0 data-tabster-dummy> sentinels at
+  // the edges of focus zones on purpose; they redirect focus and are never read, so axe skips them.
+  const result = await page.evaluate('axe.run({ exclude: [["[data-tabster-dummy]"]] }, { resultTypes: ["violations"] })') as {
+    violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+  };
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
