@@ -30,7 +30,8 @@ const RIBBON_SIZES_PX = [16, 32, 80];
 export const ICONS = [
   { file: 'color.png', sizePx: COLOR_SIZE_PX, background: ACCENT, ink: WHITE, margin: 0.25, stroke: 0.045 },
   { file: 'outline.png', sizePx: OUTLINE_SIZE_PX, background: undefined, ink: WHITE, margin: 0.06, stroke: 0.09 },
-  ...RIBBON_SIZES_PX.map((sizePx) => ({ file: `ribbon-icons/mailferry-${sizePx}.png`, sizePx, background: undefined, ink: ACCENT, margin: 0.06, stroke: Math.max(0.08, 1 / sizePx) })),
+  // Outlook loads ribbon icons by URL: they live with the tab's static files (tab/public → dist/tab).
+  ...RIBBON_SIZES_PX.map((sizePx) => ({ file: `../tab/public/ribbon-icons/mailferry-${sizePx}.png`, sizePx, background: undefined, ink: ACCENT, margin: 0.06, stroke: Math.max(0.08, 1 / sizePx) })),
 ];
 
 /** Envelope proportions: a 4:3 letter, the flap's point reaching 55 % down the body. */

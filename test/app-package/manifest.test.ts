@@ -141,11 +141,11 @@ describe('the Teams app package', () => {
     expect(drawn.every(([r, g, b]) => r === 255 && g === 255 && b === 255)).toBe(true);
   });
 
-  it('has a file of the declared size for every ribbon icon URL, for the tab host to serve', () => {
+  it('has a file of the declared size for every ribbon icon URL among the tab\'s static files', () => {
     const urls = [...JSON.stringify(filledManifest().extensions).matchAll(/\{"size":(\d+),"url":"https:\/\/mailferry\.contoso\.com\/([^"]+)"\}/g)];
     expect(urls.length).toBeGreaterThan(0);
     for (const [, size, path] of urls) {
-      const file = join(APP_PACKAGE_DIR, path!);
+      const file = join(APP_PACKAGE_DIR, '..', 'tab', 'public', path!);
       expect(existsSync(file), path).toBe(true);
       expect(pngSize(readFileSync(file))).toEqual({ width: Number(size), height: Number(size) });
     }
