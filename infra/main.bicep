@@ -178,6 +178,8 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
+      // The tab is a static website on another origin: it calls the API with bearer tokens, no cookies.
+      cors: { allowedOrigins: [ replace(web.properties.primaryEndpoints.web, '.net/', '.net') ], supportCredentials: false }
       appSettings: [
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }

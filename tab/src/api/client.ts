@@ -15,7 +15,12 @@ export function setTokenSource(source: TokenSource): void {
   tokenSource = source;
 }
 
-export const API_BASE = '/api/v1';
+/**
+ * Same origin on the embedded host. In Azure the tab is a static website and the API a Function
+ * App, so the build is given the API's address (VITE_MAILFERRY_API_URL, e.g. the Bicep output
+ * MAILFERRY_API_URL without its trailing slash) and the Function App allows the site by CORS.
+ */
+export const API_BASE = (import.meta.env.VITE_MAILFERRY_API_URL as string | undefined)?.replace(/\/$/, '') || '/api/v1';
 
 interface CallOptions { body?: unknown; csv?: string; signal?: AbortSignal }
 
