@@ -40,3 +40,15 @@ export type ErrorLogCursor = [string, string];
 export function isErrorLogCursor(value: unknown): value is ErrorLogCursor {
   return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string');
 }
+
+/**
+ * Turns `limit + 1` fetched rows into a page: the extra row only says another page exists, and
+ * the cursor is the position of the page's last row.
+ */
+export function pageFrom<R, T>(rows: R[], limit: number, toItem: (row: R) => T, positionOf: (row: R) => unknown): { items: T[]; cursor?: string } {
+  const pageRows = rows.slice(0, limit);
+  const last = pageRows[pageRows.length - 1];
+  const page: { items: T[]; cursor?: string } = { items: pageRows.map(toItem) };
+  if (rows.length > limit && last !== undefined) page.cursor = encodeCursor(positionOf(last));
+  return page;
+}

@@ -7,7 +7,7 @@ import { BulkOperationType, type Container, type JSONObject, type OperationInput
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Doc } from '../../core/model.js';
 import type { Collection, ListQuery, Page } from '../../core/ports.js';
-import { decodeCursor, encodeCursor, pageLimit } from '../page-cursor.js';
+import { decodeCursor, pageLimit, pageFrom } from '../page-cursor.js';
 import { deleteAll, MAX_BATCH_OPERATIONS, countOf, queryAll, runBatch } from './cosmos-batch.js';
 import { chunked, isValidItemId, withoutFields } from './cosmos-documents.js';
 import { cosmosStatus, HTTP_NOT_FOUND, HTTP_PRECONDITION_FAILED, isSuccessStatus, toStoreError } from './cosmos-errors.js';
@@ -138,11 +138,7 @@ export class CosmosCollection<T extends Doc> implements Collection<T> {
       filter.parameters,
       tenantId,
     );
-    const pageRows = rows.slice(0, limit);
-    const page: Page<T> = { items: pageRows.map((row) => this.toDoc(row)) };
-    const last = pageRows[pageRows.length - 1];
-    if (rows.length > limit && last) page.cursor = encodeCursor({ seq: last[SEQUENCE_FIELD], id: last.id });
-    return page;
+    return pageFrom(rows, limit, (row) => this.toDoc(row), (row) => ({ seq: row[SEQUENCE_FIELD], id: row.id }));
   }
 
   async count(tenantId: string, where?: Record<string, string>): Promise<number> {

@@ -7,7 +7,7 @@
 import type { Container, SqlParameter } from '@azure/cosmos';
 import type { ErrorRow } from '../../core/model.js';
 import type { ErrorLog, Page } from '../../core/ports.js';
-import { decodeCursor, encodeCursor, isErrorLogCursor, pageLimit, type ErrorLogCursor } from '../page-cursor.js';
+import { decodeCursor, isErrorLogCursor, pageLimit, type ErrorLogCursor, pageFrom } from '../page-cursor.js';
 import { countOf, deleteAll, queryAll, upsertAll } from './cosmos-batch.js';
 import { mailboxPartitionKey, messageItemId } from './cosmos-documents.js';
 import { byPartition, deleteWholePartition } from './cosmos-mailbox-partition.js';
@@ -67,11 +67,7 @@ export class CosmosErrorLog implements ErrorLog {
       parameters,
       pk,
     );
-    const pageItems = items.slice(0, limit);
-    const page: Page<ErrorRow> = { items: pageItems.map(toErrorRow) };
-    const last = pageItems[pageItems.length - 1];
-    if (items.length > limit && last) page.cursor = encodeCursor([last.folder, last.sourceKey]);
-    return page;
+    return pageFrom(items, limit, toErrorRow, (row) => [row.folder, row.sourceKey]);
   }
 
   /** Ids follow from (folder, source key), so no query is needed; rows already gone are fine. */

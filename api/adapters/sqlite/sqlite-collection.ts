@@ -8,7 +8,7 @@ import type { Doc } from '../../core/model.js';
 import type { Collection, ListQuery, Page } from '../../core/ports.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { SqliteDb } from './sqlite-database.js';
-import { decodeCursor, encodeCursor, pageLimit } from '../page-cursor.js';
+import { decodeCursor, pageLimit, pageFrom } from '../page-cursor.js';
 
 export type CollectionTable = 'projects' | 'endpoints' | 'items' | 'passes' | 'workgroups' | 'group_slots';
 
@@ -111,10 +111,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     const rows = this.statement(
       `SELECT seq, version, doc FROM ${this.table} WHERE ${filter.sql.join(' AND ')} ORDER BY seq LIMIT ?`,
     ).all(...filter.params, limit + 1) as Row[];
-    const pageRows = rows.slice(0, limit);
-    const page: Page<T> = { items: pageRows.map((row) => this.toDoc(row)) };
-    if (rows.length > limit) page.cursor = encodeCursor({ seq: pageRows[pageRows.length - 1]!.seq });
-    return page;
+    return pageFrom(rows, limit, (row) => this.toDoc(row), (row) => ({ seq: row.seq }));
   }
 
   async count(tenantId: string, where?: Record<string, string>): Promise<number> {

@@ -6,7 +6,7 @@
 import type { ErrorRow } from '../../core/model.js';
 import type { ErrorLog, Page } from '../../core/ports.js';
 import type { SqliteDb } from './sqlite-database.js';
-import { decodeCursor, encodeCursor, isErrorLogCursor, pageLimit, type ErrorLogCursor } from '../page-cursor.js';
+import { decodeCursor, isErrorLogCursor, pageLimit, type ErrorLogCursor, pageFrom } from '../page-cursor.js';
 
 interface ErrorLogRow {
   tenant_id: string;
@@ -84,11 +84,7 @@ export class SqliteErrorLog implements ErrorLog {
     const rows = this.db
       .prepare(`SELECT * FROM error_log WHERE ${sql.join(' AND ')} ORDER BY folder, source_key LIMIT ?`)
       .all(...params, limit + 1) as ErrorLogRow[];
-    const pageRows = rows.slice(0, limit);
-    const page: Page<ErrorRow> = { items: pageRows.map(toErrorRow) };
-    const last = pageRows[pageRows.length - 1];
-    if (rows.length > limit && last) page.cursor = encodeCursor([last.folder, last.source_key]);
-    return page;
+    return pageFrom(rows, limit, toErrorRow, (row) => [row.folder, row.source_key]);
   }
 
   async remove(tenantId: string, itemId: string, folder: string, sourceKeys: string[]): Promise<void> {
