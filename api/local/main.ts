@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const { server, url } = await startHttpServer(runtime.services, { port });
   runtime.startWorkers();
   console.log(`Mailferry is running (embedded host, single local admin, loopback only).`);
-  console.log(`  API:   ${url}/api/v1/  (health: ${url}/api/v1/health)`);
+  console.log(`  Open:  ${url}/  (the admin console)`);
+  console.log(`  API:   ${url}/api/v1/  (health: ${url}/api/v1/health, contract: ${url}/api/v1/openapi.json)`);
   console.log(`  Data:  ${runtime.dbPath} and its keys in ${dataDir}`);
   console.log(`  Mail:  ${process.env.MAILFERRY_SMTP_HOST ? `SMTP ${process.env.MAILFERRY_SMTP_HOST}` : `no SMTP configured; end-user mail is written to ${dataDir}/outbox/`}`);
   console.log(`  Stop:  Ctrl-C (running mailboxes pause and resume on next start)`);
