@@ -32,6 +32,13 @@ export interface ProjectProgress { items: ProgressRow[]; totals: Record<string, 
 export interface CsvProblem { line: number; column: string; message: string }
 export interface BulkAddReport { added: number; problems: CsvProblem[] }
 
+/** Change Domain's answer: how many addresses it rewrote (items already on the new domain are left alone). */
+export interface ChangeDomainResult { changed: number }
+
+/** "Notify users" and credential-link resends: one row per item; 207 when some failed. */
+export interface DeliveryResult { itemId: string; address?: string; status: 'sent' | 'failed'; reason?: string }
+export interface DeliveryReport { sent: number; failed: number; results: DeliveryResult[] }
+
 export interface StartPassResult { pass: Pass; accepted: string[]; refused: { itemId: string; sourceAddress: string; reason: string }[] }
 
 export interface ReasonCount { code: string; reason: string; count: number }

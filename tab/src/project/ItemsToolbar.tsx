@@ -2,6 +2,7 @@ import { Button, Dropdown, makeStyles, Menu, MenuItem, MenuList, MenuPopover, Me
 import { AddRegular, StopRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { ITEM_STATUSES, type ItemStatus, type StartPassResult } from '../api/types';
+import { AdminActions } from './AdminActions';
 import { BulkAddDialog } from './BulkAddDialog';
 import type { GridRow, RowFilter } from './items-view';
 import { QuickAddDialog } from './QuickAddDialog';
@@ -29,6 +30,7 @@ export function ItemsToolbar({ projectId, rows, selectedRows, filter, onFilter, 
       </Menu>
       <StartMenu projectId={projectId} targets={selectedRows.length ? selectedRows : rows} selectedIds={selectedRows.map((r) => r.id)} onStarted={onStarted} />
       <Button icon={<StopRegular />} onClick={onStop}>Stop</Button>
+      <AdminActions projectId={projectId} rows={rows} selectedRows={selectedRows} onItemsChanged={onItemsChanged} />
       <SearchBox aria-label="Search items" placeholder="Search addresses" value={filter.search ?? ''} onChange={(_, d) => onFilter({ ...filter, search: d.value })} />
       <Dropdown aria-label="Filter by status" value={filter.status ?? ALL} selectedOptions={[filter.status ?? ALL]}
         onOptionSelect={(_, d) => onFilter({ ...filter, status: d.optionValue === ALL ? undefined : (d.optionValue as ItemStatus) })}>

@@ -16,6 +16,8 @@ export interface GridRow {
   /** 0..1 while the item runs; undefined otherwise. */
   progress?: number;
   currentFolder?: string;
+  /** The item's last pass: credential links are resent per pass. */
+  passId?: string;
 }
 
 export type SortColumn = 'sourceAddress' | 'destinationAddress' | 'status' | 'copied' | 'failed' | 'bytes';
@@ -38,6 +40,7 @@ export function toGridRows(items: PublicItem[], progress: ProgressRow[] | undefi
       copied: counts.copied, failed: counts.failed, bytes: counts.bytes,
       progress: running ? fraction(p.progress!.foldersDone, p.progress!.foldersTotal) : undefined,
       currentFolder: running ? p.progress!.currentFolder : undefined,
+      passId: item.lastRun?.passId,
     };
   });
 }
