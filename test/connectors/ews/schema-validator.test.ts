@@ -3,7 +3,7 @@
  * "validated" count in the EWS server tests meaningless.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { EwsSchemaValidator, describeFailure } from './schema-validator.js';
+import { EwsSchemaValidator, describeFailure } from '../../support/ews/schema-validator.js';
 
 const M = 'http://schemas.microsoft.com/exchange/services/2006/messages';
 const T = 'http://schemas.microsoft.com/exchange/services/2006/types';
