@@ -14,7 +14,6 @@ import { ProjectService } from '../core/services/project-service.js';
 import { StatisticsService } from '../core/services/statistics-service.js';
 
 const BYTES_PER_MB = 1024 * 1024;
-const MS_PER_SECOND = 1000;
 
 export interface ItemProgressRow {
   id: string;
@@ -75,23 +74,9 @@ export class Services {
     return { sent: true };
   }
 
-  /** One item's statistics: totals, the last run, per-folder counts and its errors by reason. */
+  /** One item's statistics, for the item's own route. */
   async itemStatistics(tenantId: string, itemId: string) {
-    const item = await this.items.getItem(tenantId, itemId);
-    const errors = await listAll((cursor) => this.deps.store.errors.list(tenantId, itemId, { cursor, limit: 1000 }));
-    const byReason = new Map<string, { code: string; reason: string; count: number }>();
-    for (const row of errors) {
-      const entry = byReason.get(`${row.code}\u0000${row.reason}`) ?? { code: row.code, reason: row.reason, count: 0 };
-      entry.count++;
-      byReason.set(`${row.code}\u0000${row.reason}`, entry);
-    }
-    const seconds = item.statistics.durationMs / MS_PER_SECOND;
-    return {
-      ...item.statistics,
-      messagesPerSecond: seconds ? Math.round((item.statistics.copied / seconds) * 10) / 10 : 0,
-      lastRun: item.lastRun, folders: item.progress?.folders ?? [],
-      errorsByReason: [...byReason.values()].sort((a, b) => b.count - a.count),
-    };
+    return this.statistics.item(await this.items.getItem(tenantId, itemId));
   }
 
   /** Credential requests ("Waiting For End User") and "Notify users". */

@@ -1,4 +1,5 @@
 import type { ListMessagesFilter, MailboxSession } from '../connector.js';
+import { addCounts, countsOf, messagesPerSecond, sumCounts, zeroCounts } from '../counts.js';
 import { MailferryError, StoppedError, ensureError } from '../errors.js';
 import { planFolders } from '../folder-plan.js';
 import type { Counts, FolderCounts, Item, ItemProgress, ItemStatus, Pass } from '../model.js';
@@ -60,12 +61,10 @@ export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal:
 class JobRun {
   reason?: string;
   private readonly lanes: Lane[] = [];
-  private readonly folderCounts: Counts[] = [];
+  /** Every folder started so far, in start order; progress and counts are derived from it. */
+  private readonly folderRuns: { path: string; counts: Counts; done: boolean }[] = [];
   private laneFailed = false;
-  private foldersDone = 0;
-  private readonly folders: FolderCounts[] = [];
   private foldersTotal = 0;
-  private currentFolder?: string;
   private lastCheckpoint = 0;
   private stopRequested = false;
   private maxErrorsExceeded = false;
@@ -130,9 +129,9 @@ class JobRun {
 
   private async copyOneFolder(lane: Lane, target: FolderTarget, errorKeys: Set<string>, filter: ListMessagesFilter): Promise<void> {
     const { deps } = this;
-    this.currentFolder = target.source.path;
-    const counts = zeroCounts();
-    this.folderCounts.push(counts);
+    const run = { path: target.source.path, counts: zeroCounts(), done: false };
+    const { counts } = run;
+    this.folderRuns.push(run);
     let copiedBefore = 0;
     const last = await withRetries(
       deps.retry,
@@ -158,8 +157,7 @@ class JobRun {
     );
     // Items an earlier attempt of this job copied show up as "already copied" in the last attempt.
     counts.skipped = last.skipped - (counts.copied - last.copied);
-    this.folders.push({ path: target.source.path, copied: counts.copied, skipped: counts.skipped, failed: counts.failed });
-    this.foldersDone++;
+    run.done = true;
     await this.checkpoint(true);
   }
 
@@ -178,14 +176,7 @@ class JobRun {
 
   /** The job's counts: the sum over the folders started so far. */
   get tally(): Counts {
-    const sum = zeroCounts();
-    for (const c of this.folderCounts) {
-      sum.copied += c.copied;
-      sum.skipped += c.skipped;
-      sum.failed += c.failed;
-      sum.bytes += c.bytes;
-    }
-    return sum;
+    return sumCounts(this.folderRuns.map((run) => run.counts));
   }
 
   /** Progress write and stop check, at most every `checkpointMs` unless forced. */
@@ -200,13 +191,14 @@ class JobRun {
 
   async writeProgress(status: ItemStatus, reason?: string): Promise<void> {
     const now = this.deps.clock.now();
-    const seconds = Math.max((now.getTime() - this.startedAt.getTime()) / 1000, 0.001);
+    const tally = this.tally;
+    const finished = this.folderRuns.filter((run) => run.done);
     const progress: ItemProgress = {
-      passId: this.pass.id, passKind: this.pass.kind, currentFolder: this.currentFolder,
-      foldersDone: this.foldersDone, foldersTotal: this.foldersTotal, ...this.tally,
+      passId: this.pass.id, passKind: this.pass.kind, currentFolder: this.folderRuns.at(-1)?.path,
+      foldersDone: finished.length, foldersTotal: this.foldersTotal, ...tally,
       startedAt: this.startedAt.toISOString(), updatedAt: now.toISOString(),
-      messagesPerSecond: Math.round((this.tally.copied / seconds) * 10) / 10,
-      folders: this.folders,
+      messagesPerSecond: messagesPerSecond(tally.copied, now.getTime() - this.startedAt.getTime()),
+      folders: finished.map((run): FolderCounts => ({ path: run.path, copied: run.counts.copied, skipped: run.counts.skipped, failed: run.counts.failed })),
     };
     this.records.item = await updateDoc(this.deps.store.items, this.item.tenantId, this.item.id, (item) => ({
       ...item,
@@ -245,7 +237,7 @@ class JobRun {
 /** The queue gave up on a job (dead letter): the item fails with the last reason. */
 export async function failJob(deps: EngineDeps, job: JobPayload, reason: string): Promise<void> {
   const records = await loadJobRecords(deps.store, job);
-  if (records) await finish(deps, records, 'Failed', records.item.progress ?? zeroCounts(), reason);
+  if (records) await finish(deps, records, 'Failed', records.item.progress ? countsOf(records.item.progress) : zeroCounts(), reason);
 }
 
 async function finish(deps: EngineDeps, records: JobRecords, status: ItemStatus, tally: Counts, reason?: string): Promise<JobOutcome> {
@@ -258,23 +250,16 @@ async function finish(deps: EngineDeps, records: JobRecords, status: ItemStatus,
     status,
     progress: current.progress ? { ...current.progress, ...tally, updatedAt: now.toISOString() } : undefined,
     lastRun: { ...tally, passId: pass.id, kind: pass.kind, status, startedAt, finishedAt: now.toISOString(), reason },
-    statistics: {
+    statistics: addCounts({
+      ...current.statistics,
       passes: current.statistics.passes + 1,
       folders: Math.max(current.statistics.folders, current.progress?.foldersTotal ?? 0),
-      copied: current.statistics.copied + tally.copied,
-      skipped: current.statistics.skipped + tally.skipped,
-      failed: current.statistics.failed + tally.failed,
-      bytes: current.statistics.bytes + tally.bytes,
       durationMs: current.statistics.durationMs + durationMs,
-    },
+    }, tally),
   }));
   await settleProjectPasses(deps.store, item.tenantId, item.projectId, now, deps.onPassEnded);
   deps.log.info(`Item finished: ${status}`, { itemId: item.id, passId: pass.id, ...tally });
   return { kind: 'finished', status };
-}
-
-export function zeroCounts(): Counts {
-  return { copied: 0, skipped: 0, failed: 0, bytes: 0 };
 }
 
 /** One pair of sessions (source and destination) working through folders. */

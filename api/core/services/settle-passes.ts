@@ -1,4 +1,5 @@
-import type { Item, ItemStatus, Pass, PassSummary } from '../model.js';
+import { sumCounts } from '../counts.js';
+import type { Item, ItemRunSummary, ItemStatus, Pass, PassSummary } from '../model.js';
 import type { Store } from '../ports.js';
 import { listAll } from './list-all.js';
 import { updateDoc } from './update-doc.js';
@@ -44,18 +45,15 @@ export async function settleProjectPasses(
 }
 
 function summarise(pass: Pass, items: Item[], now: Date): PassSummary {
-  const runs = items.map((i) => i.lastRun).filter((r) => r?.passId === pass.id);
-  const count = (status: ItemStatus) => runs.filter((r) => r?.status === status).length;
+  const runs = items.map((i) => i.lastRun).filter((r): r is ItemRunSummary => r?.passId === pass.id);
+  const count = (status: ItemStatus) => runs.filter((r) => r.status === status).length;
   return {
     items: pass.itemIds.length,
     completed: count('Completed'),
     completedWithErrors: count('Completed With Errors'),
     failedItems: count('Failed'),
     stopped: count('Stopped'),
-    copied: runs.reduce((n, r) => n + (r?.copied ?? 0), 0),
-    skipped: runs.reduce((n, r) => n + (r?.skipped ?? 0), 0),
-    failed: runs.reduce((n, r) => n + (r?.failed ?? 0), 0),
-    bytes: runs.reduce((n, r) => n + (r?.bytes ?? 0), 0),
+    ...sumCounts(runs),
     durationMs: now.getTime() - Date.parse(pass.createdAt),
   };
 }

@@ -1,4 +1,5 @@
-import type { Item, ItemStatus } from '../model.js';
+import { addCounts, messagesPerSecond } from '../counts.js';
+import type { ErrorRow, Item, ItemStatus } from '../model.js';
 import type { ServiceDeps } from './context.js';
 import { listAll } from './list-all.js';
 
@@ -12,10 +13,17 @@ export interface ProjectStatistics {
   durationMs: number;
   /** Messages per second over the time items spent migrating. */
   messagesPerSecond: number;
-  errorsByReason: { code: string; reason: string; count: number }[];
+  errorsByReason: ReasonCount[];
+}
+
+export interface ReasonCount {
+  code: string;
+  reason: string;
+  count: number;
 }
 
 const TOP_REASONS = 10;
+const ERROR_PAGE_SIZE = 1000;
 const CSV_COLUMNS = ['Source Email', 'Destination Email', 'Status', 'Passes', 'Folders', 'Items Copied', 'Items Skipped', 'Items Failed', 'Bytes', 'Duration Seconds', 'Last Pass', 'Reason'] as const;
 
 export class StatisticsService {
@@ -24,25 +32,27 @@ export class StatisticsService {
   async project(tenantId: string, projectId: string): Promise<ProjectStatistics> {
     const items = await this.items(tenantId, projectId);
     const stats: ProjectStatistics = { items: items.length, byStatus: {}, copied: 0, skipped: 0, failed: 0, bytes: 0, durationMs: 0, messagesPerSecond: 0, errorsByReason: [] };
-    const reasons = new Map<string, { code: string; reason: string; count: number }>();
+    const errorRows: ErrorRow[] = [];
     for (const item of items) {
       stats.byStatus[item.status] = (stats.byStatus[item.status] ?? 0) + 1;
-      stats.copied += item.statistics.copied;
-      stats.skipped += item.statistics.skipped;
-      stats.failed += item.statistics.failed;
-      stats.bytes += item.statistics.bytes;
+      addCounts(stats, item.statistics);
       stats.durationMs += item.statistics.durationMs;
-      if (!item.statistics.failed) continue;
-      for (const row of await listAll((cursor) => this.deps.store.errors.list(tenantId, item.id, { cursor, limit: 1000 }))) {
-        const key = `${row.code}\u0000${row.reason}`;
-        const entry = reasons.get(key) ?? { code: row.code, reason: row.reason, count: 0 };
-        entry.count++;
-        reasons.set(key, entry);
-      }
+      if (item.statistics.failed) errorRows.push(...(await this.errorRows(tenantId, item.id)));
     }
-    stats.messagesPerSecond = stats.durationMs ? Math.round((stats.copied / (stats.durationMs / 1000)) * 10) / 10 : 0;
-    stats.errorsByReason = [...reasons.values()].sort((a, b) => b.count - a.count).slice(0, TOP_REASONS);
+    stats.messagesPerSecond = messagesPerSecond(stats.copied, stats.durationMs);
+    stats.errorsByReason = errorsByReason(errorRows).slice(0, TOP_REASONS);
     return stats;
+  }
+
+  /** One item's statistics: totals and rate, the last run, per-folder counts, its errors by reason. */
+  async item(item: Item) {
+    return {
+      ...item.statistics,
+      messagesPerSecond: messagesPerSecond(item.statistics.copied, item.statistics.durationMs),
+      lastRun: item.lastRun,
+      folders: item.progress?.folders ?? [],
+      errorsByReason: errorsByReason(await this.errorRows(item.tenantId, item.id)),
+    };
   }
 
   /** One row per item, in the columns admins paste into a spreadsheet. */
@@ -55,9 +65,25 @@ export class StatisticsService {
     return [CSV_COLUMNS, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
   }
 
+  private errorRows(tenantId: string, itemId: string): Promise<ErrorRow[]> {
+    return listAll((cursor) => this.deps.store.errors.list(tenantId, itemId, { cursor, limit: ERROR_PAGE_SIZE }));
+  }
+
   private items(tenantId: string, projectId: string): Promise<Item[]> {
     return listAll((cursor) => this.deps.store.items.list(tenantId, { where: { projectId }, cursor }));
   }
+}
+
+/** Error rows grouped by (code, reason), most frequent first. */
+function errorsByReason(rows: ErrorRow[]): ReasonCount[] {
+  const reasons = new Map<string, ReasonCount>();
+  for (const row of rows) {
+    const key = `${row.code}\u0000${row.reason}`;
+    const entry = reasons.get(key) ?? { code: row.code, reason: row.reason, count: 0 };
+    entry.count++;
+    reasons.set(key, entry);
+  }
+  return [...reasons.values()].sort((a, b) => b.count - a.count);
 }
 
 function csvField(value: string | number): string {

@@ -1,0 +1,34 @@
+import type { Counts } from './model.js';
+
+const MS_PER_SECOND = 1000;
+/** Rates are shown with one decimal. */
+const RATE_PRECISION = 10;
+
+export function zeroCounts(): Counts {
+  return { copied: 0, skipped: 0, failed: 0, bytes: 0 };
+}
+
+/** Only the four counters of a record that carries more (progress, statistics, a run). */
+export function countsOf(from: Counts): Counts {
+  return { copied: from.copied, skipped: from.skipped, failed: from.failed, bytes: from.bytes };
+}
+
+/** Adds `from`'s counters into `into` (its other fields untouched) and returns `into`. */
+export function addCounts<T extends Counts>(into: T, from: Counts): T {
+  into.copied += from.copied;
+  into.skipped += from.skipped;
+  into.failed += from.failed;
+  into.bytes += from.bytes;
+  return into;
+}
+
+export function sumCounts(all: Iterable<Counts>): Counts {
+  const sum = zeroCounts();
+  for (const counts of all) addCounts(sum, counts);
+  return sum;
+}
+
+/** Messages per second over a duration, one decimal; 0 for no time at all. */
+export function messagesPerSecond(copied: number, durationMs: number): number {
+  return durationMs > 0 ? Math.round((copied / (durationMs / MS_PER_SECOND)) * RATE_PRECISION) / RATE_PRECISION : 0;
+}
