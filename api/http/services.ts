@@ -7,7 +7,7 @@ import { AccessService } from '../core/services/access-service.js';
 import type { ServiceDeps } from '../core/services/context.js';
 import { WorkgroupService } from '../core/services/workgroup-service.js';
 import { ItemService } from '../core/services/item-service.js';
-import { listAll } from '../core/services/list-all.js';
+import { projectItems } from '../core/services/list-all.js';
 import { PassService, type StartPassResult } from '../core/services/pass-service.js';
 import type { PassInput } from '../core/schemas.js';
 import { ProjectService } from '../core/services/project-service.js';
@@ -100,7 +100,7 @@ export class Services {
   /** Compact per-item progress: one read of the project's items, cheap enough to poll every 2 s. */
   async progress(tenantId: string, projectId: string): Promise<{ items: ItemProgressRow[]; totals: Record<string, number> }> {
     await this.projects.getProject(tenantId, projectId);
-    const items = await listAll((cursor) => this.deps.store.items.list(tenantId, { where: { projectId }, cursor, limit: 1000 }));
+    const items = await projectItems(this.deps.store, tenantId, projectId);
     const totals: Record<string, number> = {};
     const rows = items.map((item): ItemProgressRow => {
       totals[item.status] = (totals[item.status] ?? 0) + 1;

@@ -5,7 +5,7 @@ import type { Page } from '../ports.js';
 import type { ChangeDomainInput, ItemInput, ItemPatch } from '../schemas.js';
 import { mergeMaskedUpdate } from '../support-options.js';
 import type { ServiceDeps } from './context.js';
-import { listAll } from './list-all.js';
+import { projectItems } from './list-all.js';
 import { checkOptions } from './project-service.js';
 import { publicItem, type PublicItem } from './public-views.js';
 import { ACTIVE_STATUSES } from './settle-passes.js';
@@ -135,7 +135,7 @@ export class ItemService {
   }
 
   async selectItems(tenantId: string, projectId: string, itemIds?: string[]): Promise<Item[]> {
-    if (!itemIds) return listAll((cursor) => this.deps.store.items.list(tenantId, { where: { projectId }, cursor }));
+    if (!itemIds) return projectItems(this.deps.store, tenantId, projectId);
     const items: Item[] = [];
     for (const id of itemIds) {
       const item = await this.deps.store.items.get(tenantId, id);
@@ -150,7 +150,7 @@ export class ItemService {
   }
 
   private async sourceAddresses(tenantId: string, projectId: string): Promise<Set<string>> {
-    const items = await listAll((cursor) => this.deps.store.items.list(tenantId, { where: { projectId }, cursor }));
+    const items = await projectItems(this.deps.store, tenantId, projectId);
     return new Set(items.map((i) => i.sourceAddress));
   }
 

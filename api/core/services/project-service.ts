@@ -4,7 +4,7 @@ import type { Page } from '../ports.js';
 import type { EndpointInput, ProjectInput, ProjectPatch } from '../schemas.js';
 import { mergeMaskedUpdate, parseSupportOptions } from '../support-options.js';
 import type { ServiceDeps } from './context.js';
-import { listAll } from './list-all.js';
+import { listAll, projectItems } from './list-all.js';
 import { publicEndpoint, publicProject, type PublicEndpoint, type PublicProject } from './public-views.js';
 import { ACTIVE_STATUSES } from './settle-passes.js';
 import { updateDoc } from './update-doc.js';
@@ -85,7 +85,7 @@ export class ProjectService {
         throw new ConflictError(`The project has items in "${status}": stop its passes first.`, { retryable: false });
       }
     }
-    const items = await listAll((cursor) => store.items.list(tenantId, { where: { projectId: id }, cursor }));
+    const items = await projectItems(store, tenantId, id);
     for (const item of items) {
       await store.ledger.deleteItem(tenantId, item.id);
       await store.errors.deleteItem(tenantId, item.id);

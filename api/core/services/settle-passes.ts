@@ -1,7 +1,7 @@
 import { sumCounts } from '../counts.js';
 import type { Item, ItemRunSummary, ItemStatus, Pass, PassSummary } from '../model.js';
 import type { Store } from '../ports.js';
-import { listAll } from './list-all.js';
+import { listAll, projectItems } from './list-all.js';
 import { updateDoc } from './update-doc.js';
 
 /** Item statuses that mean a pass still has work for the item. */
@@ -27,7 +27,7 @@ export async function settleProjectPasses(
   for (const status of ACTIVE_STATUSES) {
     if ((await store.items.count(tenantId, { projectId, status })) > 0) return [];
   }
-  const items = await listAll((cursor) => store.items.list(tenantId, { where: { projectId }, cursor }));
+  const items = await projectItems(store, tenantId, projectId);
   const ended: Pass[] = [];
   for (const pass of open) {
     const summary = summarise(pass, items, now);

@@ -1,7 +1,7 @@
 import { addCounts, messagesPerSecond } from '../counts.js';
 import type { ErrorRow, Item, ItemStatus } from '../model.js';
 import type { ServiceDeps } from './context.js';
-import { listAll } from './list-all.js';
+import { listAll, projectItems } from './list-all.js';
 
 export interface ProjectStatistics {
   items: number;
@@ -70,7 +70,7 @@ export class StatisticsService {
   }
 
   private items(tenantId: string, projectId: string): Promise<Item[]> {
-    return listAll((cursor) => this.deps.store.items.list(tenantId, { where: { projectId }, cursor }));
+    return projectItems(this.deps.store, tenantId, projectId);
   }
 }
 
