@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { ensureError } from '../core/errors.js';
-import type { ApiResponse } from '../http/api-types.js';
+import { serialize, type ApiResponse } from '../http/api-types.js';
 import { problem } from '../http/problem.js';
 import { bodyLimitFor, parseBody, tooLarge } from '../http/request-body.js';
 import { dispatch } from '../http/router.js';
@@ -30,9 +30,6 @@ export function createHttpHandler(host: () => Promise<AzureHost>) {
 }
 
 function toInit(response: ApiResponse): HttpResponseInit {
-  const headers: Record<string, string> = { 'cache-control': 'no-store', ...response.headers };
-  if (response.text !== undefined) return { status: response.status, headers, body: response.text };
-  if (response.body === undefined) return { status: response.status, headers };
-  headers['content-type'] ??= 'application/json; charset=utf-8';
-  return { status: response.status, headers, body: JSON.stringify(response.body) };
+  const { status, headers, body } = serialize(response);
+  return body === undefined ? { status, headers } : { status, headers, body };
 }

@@ -35,3 +35,12 @@ export interface ApiResponse {
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 /** Largest CSV upload (Bulk Add): about 50,000 rows of typical addresses. */
 export const MAX_CSV_BODY_BYTES = 10 * 1024 * 1024;
+
+/** What any host writes to the wire for an ApiResponse: status, headers and the body as text. */
+export function serialize(response: ApiResponse): { status: number; headers: Record<string, string>; body?: string } {
+  const headers: Record<string, string> = { 'cache-control': 'no-store', ...response.headers };
+  if (response.text !== undefined) return { status: response.status, headers, body: response.text };
+  if (response.body === undefined) return { status: response.status, headers };
+  headers['content-type'] ??= 'application/json; charset=utf-8';
+  return { status: response.status, headers, body: JSON.stringify(response.body) };
+}

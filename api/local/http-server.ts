@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ValidationError } from '../core/errors.js';
-import type { ApiResponse } from '../http/api-types.js';
+import { serialize, type ApiResponse } from '../http/api-types.js';
 import { bodyLimitFor, parseBody, tooLarge } from '../http/request-body.js';
 import { problem } from '../http/problem.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
@@ -57,13 +57,6 @@ async function readBody(req: IncomingMessage, limitBytes: number): Promise<strin
 
 function send(res: ServerResponse, response: ApiResponse): void {
   if (res.headersSent) return;
-  const headers: Record<string, string> = { 'cache-control': 'no-store', ...response.headers };
-  if (response.text !== undefined) {
-    res.writeHead(response.status, headers).end(response.text);
-  } else if (response.body === undefined) {
-    res.writeHead(response.status, headers).end();
-  } else {
-    headers['content-type'] ??= 'application/json; charset=utf-8';
-    res.writeHead(response.status, headers).end(JSON.stringify(response.body));
-  }
+  const { status, headers, body } = serialize(response);
+  res.writeHead(status, headers).end(body);
 }
