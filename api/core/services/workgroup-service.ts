@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { ProjectShare, Workgroup, WorkgroupMember } from '../model.js';
 import type { AccessService, Principal } from './access-service.js';
 import type { ServiceDeps } from './context.js';
@@ -24,10 +24,7 @@ export class WorkgroupService {
 
   /** Replaces the member list. Only an Owner may, and a workgroup always keeps at least one Owner. */
   async setMembers(principal: Principal, workgroupId: string, members: WorkgroupMember[]): Promise<Workgroup> {
-    const role = await this.access.roleIn(principal, workgroupId);
-    const workgroup = await this.deps.store.workgroups.get(principal.tenantId, workgroupId);
-    if (!workgroup || !role) throw new NotFoundError(`No workgroup with id ${workgroupId}.`, { field: 'workgroupId' });
-    if (role !== 'Owner') throw new ForbiddenError('Only an Owner of the workgroup can change its members.');
+    await this.access.requireWorkgroup(principal, workgroupId, 'owner');
     if (!members.some((m) => m.role === 'Owner')) throw new ValidationError('A workgroup needs at least one Owner.', { field: 'members' });
     const ids = new Set<string>();
     for (const m of members) {
