@@ -33,21 +33,9 @@ const DEFAULT_ORGANIZATION = 'Your IT administrator';
 /** A throttled mailer is waited for inline up to this long, once; longer waits fail the item. */
 const MAX_INLINE_THROTTLE_MS = 30_000;
 
-/** What the end-user page shows: no secrets, no ids. */
-export interface CredentialRequestView {
-  sourceAddress: string;
-  destinationAddress: string;
-  projectName: string;
-  requestedBy: string;
-  /** Suggested login name (the source address). */
-  loginHint: string;
-  expiresAt: string;
-  attemptsLeft: number;
-}
+import type { CredentialRequestView, SubmitResult } from './end-user-views.js';
 
-export type SubmitResult =
-  | { accepted: true; message: string }
-  | { accepted: false; reason: string; attemptsLeft: number };
+export type { CredentialRequestView, SubmitResult };
 
 export interface DeliveryReport {
   sent: number;

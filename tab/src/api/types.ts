@@ -1,8 +1,9 @@
 /**
  * Shapes the console reads from /api/v1. The domain types come from the API's own model (type
- * imports only, so nothing of the server is bundled); the response views are restated here
- * because their server definitions pull in server-only modules.
+ * imports only, so nothing of the server is bundled); the few response views whose server
+ * definitions pull in server-only modules are restated here.
  */
+import type { EndpointCheck } from '../../../api/core/connector';
 import type { Counts, Endpoint, FolderCounts, Item, ItemStatus, PassKind, Pass, Project } from '../../../api/core/model';
 
 export type { Counts, ItemStatus, PassKind, Pass };
@@ -17,7 +18,7 @@ export type PublicItem = Omit<Item, 'sourceSecretRef' | 'destinationSecretRef'> 
 
 export interface Page<T> { items: T[]; cursor?: string }
 
-export interface EndpointCheck { check: string; status: 'ok' | 'failed' | 'warning' | 'skipped'; detail: string }
+export type { EndpointCheck };
 export interface ValidationResult { ok: boolean; checks: EndpointCheck[] }
 
 export interface ProgressRow {
@@ -59,13 +60,4 @@ export interface ItemStatisticsView extends Counts {
 }
 export interface ErrorRow { passId: string; folder: string; sourceKey: string; subject?: string; size?: number; code: string; reason: string; at: string }
 
-export interface CredentialRequestView {
-  sourceAddress: string;
-  destinationAddress: string;
-  projectName: string;
-  requestedBy: string;
-  loginHint: string;
-  expiresAt: string;
-  attemptsLeft: number;
-}
-export type SubmitResult = { accepted: true; message: string } | { accepted: false; reason: string; attemptsLeft: number };
+export type { CredentialRequestView, SubmitResult } from '../../../api/core/end-user/end-user-views';
