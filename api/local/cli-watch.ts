@@ -1,3 +1,4 @@
+import { messagesPerSecond, sumCounts } from '../core/counts.js';
 import type { Pass } from '../core/model.js';
 import type { EmbeddedRuntime } from './embedded-runtime.js';
 import { LOCAL_TENANT } from './embedded-runtime.js';
@@ -19,12 +20,9 @@ export async function runUntilPassEnds(runtime: EmbeddedRuntime, passId: string,
     if (tty) {
       const { items } = await runtime.services.progress(LOCAL_TENANT, pass.projectId);
       const mine = items.filter((i) => pass.itemIds.includes(i.id));
-      const copied = mine.reduce((n, i) => n + (i.progress?.copied ?? 0), 0);
-      const bytes = mine.reduce((n, i) => n + (i.progress?.bytes ?? 0), 0);
-      const failed = mine.reduce((n, i) => n + (i.progress?.failed ?? 0), 0);
-      const seconds = (Date.now() - started) / 1000;
+      const { copied, failed, bytes } = sumCounts(mine.flatMap((i) => (i.progress ? [i.progress] : [])));
       const folder = mine.find((i) => i.status === 'Running')?.progress?.currentFolder ?? '';
-      process.stderr.write(`\r\x1b[K${pass.kind}: ${copied} copied, ${failed} failed, ${(bytes / MB).toFixed(1)} MB, ${(copied / Math.max(seconds, 0.1)).toFixed(0)} msg/s ${folder}`);
+      process.stderr.write(`\r\x1b[K${pass.kind}: ${copied} copied, ${failed} failed, ${(bytes / MB).toFixed(1)} MB, ${messagesPerSecond(copied, Date.now() - started).toFixed(0)} msg/s ${folder}`);
     }
     if (pass.status === 'completed' || pass.status === 'stopped') {
       if (tty) process.stderr.write('\n');
