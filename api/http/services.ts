@@ -1,3 +1,4 @@
+import { formatBytes } from '../core/human-units.js';
 import { EndUserService, type DeliveryReport, type EndUserConfig } from '../core/end-user/end-user-service.js';
 import { MailferryError } from '../core/errors.js';
 import type { Mailer } from '../core/mail/mailer.js';
@@ -13,7 +14,6 @@ import type { PassInput } from '../core/schemas.js';
 import { ProjectService } from '../core/services/project-service.js';
 import { StatisticsService } from '../core/services/statistics-service.js';
 
-const BYTES_PER_MB = 1024 * 1024;
 
 export interface ItemProgressRow {
   id: string;
@@ -66,7 +66,7 @@ export class Services {
       `Migration statistics for "${project.name}"`, '',
       `Items: ${stats.items} (${Object.entries(stats.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')})`,
       `Messages copied: ${stats.copied}, already there: ${stats.skipped}, failed: ${stats.failed}`,
-      `Data copied: ${(stats.bytes / BYTES_PER_MB).toFixed(1)} MB at ${stats.messagesPerSecond} messages/s`,
+      `Data copied: ${formatBytes(stats.bytes)} at ${stats.messagesPerSecond} messages/s`,
       ...(stats.errorsByReason.length ? ['', 'Top error reasons:', ...stats.errorsByReason.map((r) => `  ${r.count} × ${r.reason}`)] : []),
       '', 'Per item (CSV):', '', csv,
     ];

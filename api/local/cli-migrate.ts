@@ -1,3 +1,4 @@
+import { formatBytes } from '../core/human-units.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError } from '../core/errors.js';
@@ -53,7 +54,7 @@ export async function migrateCommand(flags: Flags): Promise<number> {
       folders: finished.progress?.folders ?? [],
     };
     if (flags.json === true) console.log(JSON.stringify(summary));
-    else console.log(`${summary.status}: ${summary.copied} copied, ${summary.skipped} already there, ${summary.failed} failed, ${(summary.bytes / 1048576).toFixed(1)} MB in ${summary.seconds} s${summary.reason ? ` — ${summary.reason}` : ''}`);
+    else console.log(`${summary.status}: ${summary.copied} copied, ${summary.skipped} already there, ${summary.failed} failed, ${formatBytes(summary.bytes)} in ${summary.seconds} s${summary.reason ? ` — ${summary.reason}` : ''}`);
     return exitCodeFor(ended);
   } finally {
     await runtime.close();

@@ -1,10 +1,10 @@
+import { formatBytes } from '../core/human-units.js';
 import { messagesPerSecond, sumCounts } from '../core/counts.js';
 import type { Pass } from '../core/model.js';
 import type { EmbeddedRuntime } from './embedded-runtime.js';
 import { LOCAL_TENANT } from './embedded-runtime.js';
 
 const POLL_MS = 500;
-const MB = 1024 * 1024;
 
 /** Exit codes: scripts tell success, partial success and failure apart. */
 export const EXIT = { ok: 0, failed: 1, partial: 2, usage: 64 } as const;
@@ -22,7 +22,7 @@ export async function runUntilPassEnds(runtime: EmbeddedRuntime, passId: string,
       const mine = items.filter((i) => pass.itemIds.includes(i.id));
       const { copied, failed, bytes } = sumCounts(mine.flatMap((i) => (i.progress ? [i.progress] : [])));
       const folder = mine.find((i) => i.status === 'Running')?.progress?.currentFolder ?? '';
-      process.stderr.write(`\r\x1b[K${pass.kind}: ${copied} copied, ${failed} failed, ${(bytes / MB).toFixed(1)} MB, ${messagesPerSecond(copied, Date.now() - started).toFixed(0)} msg/s ${folder}`);
+      process.stderr.write(`\r\x1b[K${pass.kind}: ${copied} copied, ${failed} failed, ${formatBytes(bytes)}, ${messagesPerSecond(copied, Date.now() - started).toFixed(0)} msg/s ${folder}`);
     }
     if (pass.status === 'completed' || pass.status === 'stopped') {
       if (tty) process.stderr.write('\n');

@@ -4,6 +4,7 @@
  * of `npm start` (MAILFERRY_DATA or .mailferry); passes started here run in the running host, or
  * in this process with --wait.
  */
+import { formatBytes } from '../core/human-units.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ensureError, MailferryError } from '../core/errors.js';
@@ -115,7 +116,7 @@ const commands: Record<string, Command> = {
     else if (format === 'json') print(await rt.services.statistics.project(T, required(f, 'project')));
     else {
       const s = await rt.services.statistics.project(T, required(f, 'project'));
-      console.log(`items ${s.items} · copied ${s.copied} · skipped ${s.skipped} · failed ${s.failed} · ${(s.bytes / 1048576).toFixed(1)} MB · ${s.messagesPerSecond} msg/s`);
+      console.log(`items ${s.items} · copied ${s.copied} · skipped ${s.skipped} · failed ${s.failed} · ${formatBytes(s.bytes)} · ${s.messagesPerSecond} msg/s`);
       console.log(Object.entries(s.byStatus).map(([k, v]) => `${k}: ${v}`).join(', '));
       for (const r of s.errorsByReason) console.log(`  ${r.count} × ${r.code}: ${r.reason}`);
     }

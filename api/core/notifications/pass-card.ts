@@ -8,7 +8,7 @@ import { MailferryError, ValidationError } from '../errors.js';
 import type { PassSummary } from '../model.js';
 // Imported rather than read from disk so tsc copies it next to the compiled file (dist/api/…).
 import passEndedTemplate from './pass-ended-card.json' with { type: 'json' };
-import { formatBytes, formatCount, formatDuration } from './human-units.js';
+import { formatBytes, formatCount, formatDuration } from '../human-units.js';
 import type { ErrorReasonCount, PassEndedNotice } from './notifier.js';
 import { passEndedTitle } from './pass-kind-labels.js';
 import { plainCardText } from './card-text.js';
