@@ -1,4 +1,5 @@
 import { ensureError } from '../errors.js';
+import type { Pass } from '../model.js';
 import type { JobQueue } from '../ports.js';
 import { listAll } from '../services/list-all.js';
 import { settleProjectPasses } from '../services/settle-passes.js';
@@ -20,8 +21,11 @@ export async function schedulerTick(deps: EngineDeps, queue: JobQueue, tenantIds
     for (const project of projects) {
       try {
         const submitted = await listAll((cursor) => store.items.list(tenantId, { where: { projectId: project.id, status: 'Submitted' }, cursor }));
+        // A scheduled pass typically holds many items: read each pass once per tick.
+        const passes = new Map<string, Promise<Pass | undefined>>();
+        const passOf = (passId: string) => passes.get(passId) ?? passes.set(passId, store.passes.get(tenantId, passId)).get(passId)!;
         for (const item of submitted) {
-          const pass = item.lastRun && (await store.passes.get(tenantId, item.lastRun.passId));
+          const pass = item.lastRun && (await passOf(item.lastRun.passId));
           if (pass && (!pass.startAt || Date.parse(pass.startAt) <= now.getTime())) {
             await updateDoc(store.items, tenantId, item.id, (i) => (i.status === 'Submitted' ? { ...i, status: 'Queued' as const } : undefined));
           }
