@@ -4,6 +4,15 @@
  */
 import type { Readable } from 'node:stream';
 import type { Endpoint, ItemType } from './model.js';
+import type { RecipientMappingRule } from './support-options.js';
+
+/**
+ * How an item's bytes are carried from source to destination:
+ * - `rfc822`: an Internet message (MIME). Every connector reads and writes it; mail only.
+ * - `ews-export`: Exchange's opaque full-fidelity item stream (EWS ExportItems → UploadItems,
+ *   Exchange 2010 SP1+). Any item type, every property; only an EWS destination takes it.
+ */
+export type ContentFormat = 'rfc822' | 'ews-export';
 
 export type SpecialUse = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged';
 
@@ -16,6 +25,8 @@ export interface FolderInfo {
   specialUse?: SpecialUse;
   /** A container that cannot hold items itself (IMAP \Noselect, \NonExistent). */
   noSelect: boolean;
+  /** What the folder holds; absent means mail (every IMAP folder). EWS: from the FolderClass. */
+  itemType?: ItemType;
 }
 
 /** A cheap description of one source item, enough to plan and to de-duplicate. */
@@ -32,6 +43,8 @@ export interface MessageRef {
 
 export interface SourceMessage {
   ref: MessageRef;
+  /** Absent means `rfc822`. */
+  format?: ContentFormat;
   /** Small messages arrive whole; large ones as a stream read on demand (exactly `ref.size` bytes). */
   content: Buffer | (() => Promise<Readable>);
   subject?: string;
@@ -54,6 +67,38 @@ export interface DestinationEntry {
   uid: number;
   size: number;
   internalDate: number;
+  /**
+   * The source key a destination wrote on the item itself (EWS: a named extended property).
+   * When present, crash recovery pairs on it exactly instead of on size and date.
+   */
+  sourceKey?: string;
+  /** The destination id to record; defaults to `${uidValidity}:${uid}`. */
+  destId?: string;
+}
+
+/** What the engine asks of a source read. */
+export interface ReadOptions {
+  /** Formats the destination accepts, best first; the source picks the first it can produce. */
+  formats: readonly ContentFormat[];
+}
+
+/**
+ * Mailbox-level settings that are not items in a folder: server-side inbox rules, automatic
+ * replies (OOF), folder permissions. Opaque between two sessions of the same connector kind.
+ */
+export interface MailboxSetting {
+  type: 'rules' | 'oof' | 'permissions';
+  /** What an admin reads in the error log, e.g. `Inbox rule "Invoices"`, `Permissions of Calendar`. */
+  label: string;
+  /** Source folder path the setting belongs to (permissions), for mapping to the destination. */
+  folder?: string;
+  data: unknown;
+}
+
+export interface SettingResult {
+  setting: MailboxSetting;
+  /** Set when the destination could not take it: the reason goes to the error log. */
+  error?: Error;
 }
 
 export interface ListMessagesFilter {
@@ -68,7 +113,9 @@ export interface MailboxSession {
   listFolders(): Promise<FolderInfo[]>;
   listMessages(folder: FolderInfo, filter?: ListMessagesFilter): Promise<MessageRef[]>;
   /** Yields the given refs in order; per-item read failures come back as errors in the stream's results, not thrown. */
-  readMessages(folder: FolderInfo, refs: MessageRef[]): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }>;
+  readMessages(folder: FolderInfo, refs: MessageRef[], options?: ReadOptions): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }>;
+  /** Formats `appendMessages` takes, best first; absent means `['rfc822']`. */
+  readonly accepts?: readonly ContentFormat[];
   /** Creates the folder (and parents) if needed; returns its state. `segments` are destination path segments. */
   ensureFolder(segments: string[]): Promise<{ path: string; state: DestinationFolderState }>;
   folderState(path: string): Promise<DestinationFolderState>;
@@ -78,6 +125,13 @@ export interface MailboxSession {
    */
   appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult>;
   listRange(path: string, fromUid: number): Promise<DestinationEntry[]>;
+  /** Settings of the given kinds this mailbox has (source side); absent when the protocol has none. */
+  exportSettings?(types: readonly MailboxSetting['type'][]): Promise<MailboxSetting[]>;
+  /**
+   * Applies settings read from a session of the same kind (destination side). `folderPath` maps a
+   * source folder path to the destination path it was copied to (undefined: not copied).
+   */
+  importSettings?(settings: MailboxSetting[], folderPath: (sourcePath: string) => string | undefined): Promise<SettingResult[]>;
   close(): Promise<void>;
 }
 
@@ -92,6 +146,13 @@ export interface MailboxAccess {
   adminPassword?: string;
   /** Support-option tuning for this mailbox (`PipelineDepth`): commands a connector may keep in flight. */
   tuning?: { pipelineDepth?: number };
+  /**
+   * OAuth 2.0 client credentials (Modern Auth) for this side, from the endpoint or the project's
+   * `ModernAuth…Export` (source) / `…Import` (destination) options. EWS on Exchange Online.
+   */
+  modernAuth?: { clientId: string; tenantId: string; clientSecret: string };
+  /** `RecipientMapping` rules, for connectors that rewrite typed items (organizers, attendees). */
+  recipientMappings?: readonly RecipientMappingRule[];
 }
 
 /** One line of "Save and Go to Summary": what was checked and, when it failed, what to fix. */

@@ -22,22 +22,45 @@ export type ImapSecurity = 'tls' | 'starttls' | 'none';
  * - `none`: no admin; each item carries its own login and password.
  */
 export type ImapAdminMode = 'plain-authzid' | 'login-star' | 'none';
+/**
+ * How an admin login reaches a user's mailbox over EWS:
+ * - `delegation`: the admin holds FullAccess on the mailbox (the default; works for Groups too);
+ * - `impersonation`: the ExchangeImpersonation header (ApplicationImpersonation on premises,
+ *   RBAC for Applications / `full_access_as_app` on Exchange Online); never for Groups mailboxes;
+ * - `none`: each item carries its own login and password.
+ */
+export type EwsAdminMode = 'delegation' | 'impersonation' | 'none';
+export type AdminMode = ImapAdminMode | EwsAdminMode;
+/** Microsoft 365 national clouds: each has its own EWS host and sign-in authority. */
+export type M365Cloud = 'commercial' | 'china' | 'germany' | 'usgov-gcchigh' | 'usgov-dod';
+export const M365_CLOUDS: readonly M365Cloud[] = ['commercial', 'china', 'germany', 'usgov-gcchigh', 'usgov-dod'];
 
 export interface Endpoint extends Doc {
   name: string;
   kind: EndpointKind;
-  /** Host name or URL, depending on kind. */
+  /**
+   * IMAP: host name. `exchange`: the EWS URL, the OWA URL (turned into the EWS URL) or the server
+   * name. `m365`/`m365-group`: empty for the cloud's own EWS host, or an EWS URL.
+   */
   host: string;
   port?: number;
   security?: ImapSecurity;
   /** Accept a self-signed certificate: only when the admin says so for this endpoint. */
   allowSelfSigned?: boolean;
-  adminMode: ImapAdminMode;
+  adminMode: AdminMode;
   adminLogin?: string;
   /** Reference into the SecretVault; the clear password is never stored in a record. */
   adminSecretRef?: string;
-  /** `xoauth2` sends the stored secret as an OAuth 2.0 access token. */
-  authMechanism?: 'password' | 'xoauth2';
+  /**
+   * `xoauth2` sends the stored secret as an OAuth 2.0 access token (IMAP). `oauth-app`: Modern Auth
+   * client credentials (EWS on Exchange Online) with `appClientId`, `appTenantId` and the secret
+   * behind `appSecretRef`; project options `ModernAuth…Export/Import` override them per side.
+   */
+  authMechanism?: 'password' | 'xoauth2' | 'oauth-app';
+  cloud?: M365Cloud;
+  appClientId?: string;
+  appTenantId?: string;
+  appSecretRef?: string;
   domains?: string[];
   createdAt: string;
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
-import { ENDPOINT_KINDS, PASS_KINDS, WORKGROUP_ROLES } from './model.js';
+import { ENDPOINT_KINDS, M365_CLOUDS, PASS_KINDS, WORKGROUP_ROLES } from './model.js';
 
 const MAX_NAME_LENGTH = 200;
 const MAX_OPTION_LINES = 200;
@@ -12,24 +12,51 @@ const MAX_ITEMS_PER_REQUEST = 50_000;
 const MAX_CONCURRENT_MIGRATIONS = 100;
 const IMAP_PORT_MAX = 65_535;
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const address = z.string().trim().toLowerCase().pipe(z.email({ message: 'must be an e-mail address such as user@contoso.com' }));
 const optionLines = z.array(z.string().max(4_000)).max(MAX_OPTION_LINES).default([]);
 
 export const endpointInput = z.object({
   name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
   kind: z.enum(ENDPOINT_KINDS as [string, ...string[]]).transform((k) => k as (typeof ENDPOINT_KINDS)[number]),
-  host: z.string().trim().min(1, 'give the server host name, e.g. imap.contoso.com'),
+  /** Required for imap and exchange; Microsoft 365 kinds default to their cloud's EWS host. */
+  host: z.string().trim().default(''),
   port: z.number().int().min(1).max(IMAP_PORT_MAX).optional(),
   security: z.enum(['tls', 'starttls', 'none']).default('tls'),
   allowSelfSigned: z.boolean().default(false),
-  adminMode: z.enum(['plain-authzid', 'login-star', 'none']).default('none'),
+  adminMode: z.enum(['plain-authzid', 'login-star', 'delegation', 'impersonation', 'none']).default('none'),
   adminLogin: z.string().trim().min(1).optional(),
   adminPassword: z.string().min(1).optional(),
-  authMechanism: z.enum(['password', 'xoauth2']).default('password'),
+  authMechanism: z.enum(['password', 'xoauth2', 'oauth-app']).default('password'),
+  cloud: z.enum(M365_CLOUDS as [string, ...string[]]).transform((c) => c as (typeof M365_CLOUDS)[number]).optional(),
+  appClientId: z.string().trim().regex(GUID, 'must be the application (client) ID, a GUID from the app registration').optional(),
+  appTenantId: z.string().trim().min(1, 'must be the directory (tenant) ID or a domain such as contoso.onmicrosoft.com').optional(),
+  appClientSecret: z.string().min(1).optional(),
   domains: z.array(z.string().trim().toLowerCase()).default([]),
 }).superRefine((value, ctx) => {
-  if (value.adminMode !== 'none' && (!value.adminLogin || !value.adminPassword)) {
-    ctx.addIssue({ code: 'custom', path: ['adminLogin'], message: `admin mode "${value.adminMode}" needs adminLogin and adminPassword` });
+  const ews = value.kind !== 'imap';
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (value.host === '' && (value.kind === 'imap' || value.kind === 'exchange')) {
+    issue('host', value.kind === 'imap' ? 'give the server host name, e.g. imap.contoso.com' : 'give the EWS or OWA URL, e.g. https://mail.contoso.com/EWS/Exchange.asmx');
+  }
+  const imapModes = ['plain-authzid', 'login-star', 'none'];
+  const ewsModes = ['delegation', 'impersonation', 'none'];
+  if (!(ews ? ewsModes : imapModes).includes(value.adminMode)) {
+    issue('adminMode', `admin mode "${value.adminMode}" is for ${ews ? 'IMAP' : 'EWS'} endpoints; use one of ${(ews ? ewsModes : imapModes).join(', ')}`);
+  }
+  if (value.kind === 'm365-group' && value.adminMode === 'impersonation') {
+    issue('adminMode', 'Microsoft 365 Groups mailboxes cannot be impersonated; use delegation (make the admin an owner or member of each group)');
+  }
+  const appAuth = value.authMechanism === 'oauth-app';
+  if (appAuth && value.kind === 'imap') issue('authMechanism', 'oauth-app (Modern Auth client credentials) is for EWS endpoints; use xoauth2 for IMAP');
+  if (appAuth && (!value.appClientId || !value.appTenantId || !value.appClientSecret)) {
+    issue('appClientId', 'Modern Auth needs appClientId, appTenantId and appClientSecret from the app registration');
+  }
+  if (appAuth && value.adminMode !== 'impersonation') {
+    issue('adminMode', 'an application (client credentials) reaches mailboxes only by impersonation: set adminMode to impersonation');
+  }
+  if (value.adminMode !== 'none' && !appAuth && (!value.adminLogin || !value.adminPassword)) {
+    issue('adminLogin', `admin mode "${value.adminMode}" needs adminLogin and adminPassword`);
   }
 });
 export type EndpointInput = z.infer<typeof endpointInput>;

@@ -47,6 +47,8 @@ export interface CopyFolderInput {
 }
 
 export interface CopyFolderResult {
+  /** The destination folder's path as the destination names it. */
+  destPath: string;
   listed: number;
   copied: number;
   skipped: number;
@@ -64,7 +66,7 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   const { source, dest, ledger, tenantId, itemId, target } = input;
   const folder = target.source.path;
   const { path: destPath, state: destState } = await dest.ensureFolder(target.destSegments);
-  const result: CopyFolderResult = { listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
+  const result: CopyFolderResult = { destPath, listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
   if (target.createOnly) return result;
 
   const entries = await ledger.folderEntries(tenantId, itemId, folder);
@@ -115,7 +117,7 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
     for (let start = 0; start < writable.length && input.keepGoing(); start += PENDING_CHUNK) {
       const chunk = writable.slice(start, start + PENDING_CHUNK);
       await ledger.put(chunk.map(pendingEntry));
-      for await (const read of source.readMessages(target.source, chunk)) {
+      for await (const read of source.readMessages(target.source, chunk, { formats: dest.accepts ?? ['rfc822'] })) {
         if ('error' in read) {
           fail(read.ref, read.error);
           await ledger.deletePending(tenantId, itemId, folder, [read.ref.key]);

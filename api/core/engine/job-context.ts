@@ -1,7 +1,8 @@
 import type { MailConnector, MailboxAccess, MailboxSession } from '../connector.js';
-import { AuthError, MailferryError, NotFoundError, ensureError } from '../errors.js';
+import { AuthError, MailferryError, NotFoundError, ValidationError, ensureError } from '../errors.js';
 import type { Endpoint, Item, Pass, Project } from '../model.js';
 import type { Clock, JobPayload, SecretVault, Store } from '../ports.js';
+import type { ModernAuthOptions } from '../support-options.js';
 import type { PassEndedListener } from '../services/settle-passes.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -52,7 +53,14 @@ export async function loadJobRecords(store: Store, job: JobPayload): Promise<Job
 
 export type Side = 'source' | 'destination';
 
-async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, tuning: MailboxAccess['tuning']): Promise<MailboxAccess> {
+/** Per-job extras from the resolved support options, the same for every lane. */
+export interface SideOptions {
+  tuning?: MailboxAccess['tuning'];
+  modernAuth?: ModernAuthOptions;
+  recipientMappings?: MailboxAccess['recipientMappings'];
+}
+
+async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, options: SideOptions): Promise<MailboxAccess> {
   const { item } = records;
   const endpoint = side === 'source' ? records.source : records.destination;
   const login = side === 'source' ? item.sourceLogin : item.destinationLogin;
@@ -64,13 +72,34 @@ async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, tuni
     login,
     password: secretRef ? await deps.vault.get(tenantId, secretRef) : undefined,
     adminPassword: endpoint.adminSecretRef ? await deps.vault.get(tenantId, endpoint.adminSecretRef) : undefined,
-    tuning,
+    tuning: options.tuning,
+    modernAuth: await modernAuthFor(deps, endpoint, side, options.modernAuth),
+    recipientMappings: options.recipientMappings,
   };
 }
 
+/**
+ * Modern Auth for one side: the project's `ModernAuth…Export` (source) or `…Import` (destination)
+ * options win over the endpoint's app registration, field by field.
+ */
+async function modernAuthFor(deps: EngineDeps, endpoint: Endpoint, side: Side, options: ModernAuthOptions = {}): Promise<MailboxAccess['modernAuth']> {
+  const fromOptions = side === 'source'
+    ? { clientId: options.clientIdExport, tenantId: options.tenantIdExport, clientSecret: options.clientSecretExport }
+    : { clientId: options.clientIdImport, tenantId: options.tenantIdImport, clientSecret: options.clientSecretImport };
+  const clientId = fromOptions.clientId ?? endpoint.appClientId;
+  const tenantId = fromOptions.tenantId ?? endpoint.appTenantId;
+  const clientSecret = fromOptions.clientSecret ?? (endpoint.appSecretRef ? await deps.vault.get(endpoint.tenantId, endpoint.appSecretRef) : undefined);
+  if (!clientId && !tenantId && !clientSecret) return undefined;
+  if (!clientId || !tenantId || !clientSecret) {
+    const suffix = side === 'source' ? 'Export' : 'Import';
+    throw new ValidationError(`Modern Auth for the ${side} needs a client id, a tenant id and a client secret: set them on the endpoint or as ModernAuthClientId${suffix}, ModernAuthTenantId${suffix} and ModernAuthClientSecret${suffix}.`);
+  }
+  return { clientId, tenantId, clientSecret };
+}
+
 /** Opens one side; the error says which side failed, so the admin knows which credentials to fix. */
-export async function openSide(deps: EngineDeps, records: JobRecords, side: Side, signal?: AbortSignal, tuning?: MailboxAccess['tuning']): Promise<MailboxSession> {
-  const access = await accessFor(deps, records, side, tuning);
+export async function openSide(deps: EngineDeps, records: JobRecords, side: Side, signal?: AbortSignal, options: SideOptions = {}): Promise<MailboxSession> {
+  const access = await accessFor(deps, records, side, options);
   try {
     return await deps.connectorFor(access.endpoint.kind).open(access, signal);
   } catch (raw) {

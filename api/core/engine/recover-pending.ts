@@ -8,7 +8,9 @@ import type { Ledger } from '../ports.js';
  * appended has a UID at or above that floor, so we list that range and pair each pending entry
  * with an unclaimed destination message of the same size and internal date. Paired entries become
  * `done` (no second copy); unpaired ones are dropped and copied again. Message bytes are never
- * altered to carry a marker, so fidelity holds (README: "Crash safety").
+ * altered to carry a marker, so fidelity holds (README: "Crash safety"). A destination that can
+ * store the source key beside the item without touching its content (EWS: a named extended
+ * property) returns it from listRange, and those entries are paired by key, exactly.
  */
 export async function recoverPending(
   ledger: Ledger,
@@ -21,20 +23,24 @@ export async function recoverPending(
   for (const [destFolder, group] of groupBy(pending, (e) => e.destFolder)) {
     const floor = Math.min(...group.map((e) => e.destUidFloor ?? Number.MAX_SAFE_INTEGER));
     const state = await dest.folderState(destFolder);
+    const idOf = (d: DestinationEntry) => d.destId ?? `${state.uidValidity}:${d.uid}`;
     const claimed = new Set(
       [...done.values()].filter((e) => e.destFolder === destFolder).map((e) => e.destId),
     );
     const candidates: DestinationEntry[] = Number.isFinite(floor) && floor < Number.MAX_SAFE_INTEGER
-      ? (await dest.listRange(destFolder, floor)).filter((d) => !claimed.has(`${state.uidValidity}:${d.uid}`))
+      ? (await dest.listRange(destFolder, floor)).filter((d) => !claimed.has(idOf(d)))
       : [];
-    const used = new Set<number>();
-    for (const entry of group.sort((a, b) => sourceUid(a) - sourceUid(b))) {
-      const match = entry.destUidValidity === state.uidValidity
-        ? candidates.find((d) => !used.has(d.uid) && d.size === entry.size && d.internalDate === entry.internalDate)
-        : undefined;
-      if (match) {
-        used.add(match.uid);
-        recovered.push({ ...entry, state: 'done', destId: `${state.uidValidity}:${match.uid}` });
+    // A destination that marks its writes with the source key (EWS) is paired exactly.
+    const byKey = new Map(candidates.filter((d) => d.sourceKey !== undefined).map((d) => [d.sourceKey!, d]));
+    const used = new Set<DestinationEntry>();
+    for (const entry of group.sort((a, b) => sourceOrder(a) - sourceOrder(b))) {
+      const marked = byKey.get(entry.sourceKey);
+      const match = marked ?? (entry.destUidValidity === state.uidValidity
+        ? candidates.find((d) => !used.has(d) && d.sourceKey === undefined && d.size === entry.size && d.internalDate === entry.internalDate)
+        : undefined);
+      if (match && !used.has(match)) {
+        used.add(match);
+        recovered.push({ ...entry, state: 'done', destId: idOf(match) });
       } else {
         dropped.push(entry);
       }
@@ -49,8 +55,10 @@ export async function recoverPending(
 }
 
 
-function sourceUid(entry: LedgerEntry): number {
-  return Number(entry.sourceKey.split(':').pop());
+/** IMAP keys end in the UID (pair oldest first); other keys have no order and keep theirs. */
+function sourceOrder(entry: LedgerEntry): number {
+  const uid = Number(entry.sourceKey.split(':').pop());
+  return Number.isFinite(uid) ? uid : 0;
 }
 
 function groupBy<T>(values: T[], key: (value: T) => string): Map<string, T[]> {

@@ -1,8 +1,8 @@
-import type { ListMessagesFilter, MailboxSession } from '../connector.js';
+import type { ListMessagesFilter, MailboxSession, MailboxSetting, SettingResult } from '../connector.js';
 import { addCounts, countsOf, messagesPerSecond, sumCounts, zeroCounts } from '../counts.js';
-import { MailferryError, StoppedError, ensureError } from '../errors.js';
+import { ItemRejectedError, MailferryError, StoppedError, ensureError } from '../errors.js';
 import { planFolders } from '../folder-plan.js';
-import type { Counts, FolderCounts, Item, ItemProgress, ItemStatus, Pass } from '../model.js';
+import type { Counts, ErrorRow, FolderCounts, Item, ItemProgress, ItemStatus, ItemType, Pass } from '../model.js';
 import { TERMINAL_STATUSES } from '../model.js';
 import type { JobPayload } from '../ports.js';
 import { listAll } from '../services/list-all.js';
@@ -58,11 +58,23 @@ export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal:
   }
 }
 
+/** The error log's folder for mailbox settings (rules, automatic replies, permissions). */
+export const SETTINGS_FOLDER = '(mailbox settings)';
+
+function settingTypesOf(itemTypes: Set<ItemType>): MailboxSetting['type'][] {
+  const types: MailboxSetting['type'][] = [];
+  if (itemTypes.has('rules')) types.push('rules', 'oof');
+  if (itemTypes.has('permissions')) types.push('permissions');
+  return types;
+}
+
 class JobRun {
   reason?: string;
   private readonly lanes: Lane[] = [];
   /** Every folder started so far, in start order; progress and counts are derived from it. */
   private readonly folderRuns: { path: string; counts: Counts; done: boolean }[] = [];
+  /** Source folder path → destination path, for settings that name folders. */
+  private readonly destPaths = new Map<string, string>();
   private laneFailed = false;
   private foldersTotal = 0;
   private lastCheckpoint = 0;
@@ -97,13 +109,19 @@ class JobRun {
     this.lanes.push(first);
     await first.reopen();
     if (this.pass.kind === 'verify') return;
-    if (!this.pass.options.itemTypes.includes('mail')) {
-      this.reason = 'Nothing to copy: IMAP mailboxes hold only mail and the pass did not select mail.';
-      return;
-    }
-    const plan = planFolders(await first.source!.listFolders(), await first.destinationLayout(), this.options);
+    const itemTypes = new Set(this.pass.options.itemTypes);
+    const sourceFolders = await first.source!.listFolders();
+    // A folder of a type the pass did not select is neither created nor copied.
+    const selected = sourceFolders.filter((f) => itemTypes.has(f.itemType ?? 'mail'));
+    const plan = planFolders(selected, await first.destinationLayout(), this.options);
     for (const warning of plan.warnings) deps.log.warn(warning, { itemId: this.item.id });
     this.foldersTotal = plan.entries.length;
+    const settingTypes = settingTypesOf(itemTypes);
+    if (plan.entries.length === 0 && settingTypes.length === 0) {
+      const held = [...new Set(sourceFolders.map((f) => f.itemType ?? 'mail'))].join(', ');
+      this.reason = `Nothing to copy: the source mailbox holds ${held || 'no folders'} and the pass selected ${[...itemTypes].join(', ')}.`;
+      return;
+    }
     const context = { errorKeys: await this.loadErrorKeys(), filter: this.listFilter(), todo: [...plan.entries] };
     // ConnectionsPerMailbox > 1: several folders at once, each lane with its own pair of sessions.
     const laneCount = Math.max(1, Math.min(this.options.connectionsPerMailbox, plan.entries.length));
@@ -112,6 +130,35 @@ class JobRun {
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw failure.reason;
     if (this.stopRequested) throw new StoppedError();
+    if (settingTypes.length && this.keepGoing()) await this.copySettings(first, settingTypes);
+  }
+
+  /**
+   * Rules, automatic replies and folder permissions, after the folders exist at the destination
+   * (a rule that moves mail to a folder, or a folder's permissions, must name the copied folder).
+   * Each setting the destination cannot take is a row in the error log, never a silent drop.
+   */
+  private async copySettings(lane: Lane, types: MailboxSetting['type'][]): Promise<void> {
+    const source = lane.source!;
+    const dest = lane.dest!;
+    if (!source.exportSettings) return; // IMAP has no server-side settings to read
+    const settings = await source.exportSettings(types);
+    if (settings.length === 0) return;
+    const results: SettingResult[] = dest.importSettings
+      ? await dest.importSettings(settings, (path) => this.destPaths.get(path))
+      : settings.map((setting) => ({ setting, error: new ItemRejectedError(`The destination (${dest.kind}) has no place for ${setting.type === 'oof' ? 'automatic replies' : setting.type}.`) }));
+    const counts = zeroCounts();
+    const failures = results.filter((r) => r.error);
+    counts.copied = results.length - failures.length;
+    counts.failed = failures.length;
+    this.folderRuns.push({ path: SETTINGS_FOLDER, counts, done: true });
+    const { tenantId, id: itemId } = this.item;
+    const at = this.deps.clock.now().toISOString();
+    await this.deps.store.errors.put(failures.map(({ setting, error }): ErrorRow => {
+      const e = ensureError(error);
+      return { tenantId, itemId, passId: this.pass.id, folder: SETTINGS_FOLDER, sourceKey: `${setting.type}:${setting.label}`, subject: setting.label, size: 0, code: e.code, reason: e.message, at };
+    }));
+    await this.checkpoint(true);
   }
 
   /** One lane takes folders from the shared list until it is empty or the job must stop. */
@@ -157,6 +204,7 @@ class JobRun {
     );
     // Items an earlier attempt of this job copied show up as "already copied" in the last attempt.
     counts.skipped = last.skipped - (counts.copied - last.copied);
+    this.destPaths.set(target.source.path, last.destPath);
     run.done = true;
     await this.checkpoint(true);
   }
@@ -276,9 +324,10 @@ class Lane {
 
   async reopen(): Promise<void> {
     await this.close();
-    const tuning = { pipelineDepth: this.options.pipelineDepth };
-    this.source = await openSide(this.deps, this.records, 'source', this.signal, tuning);
-    this.dest = await openSide(this.deps, this.records, 'destination', this.signal, tuning);
+    const { pipelineDepth, modernAuth, recipientMappings } = this.options;
+    const sideOptions = { tuning: { pipelineDepth }, modernAuth, recipientMappings };
+    this.source = await openSide(this.deps, this.records, 'source', this.signal, sideOptions);
+    this.dest = await openSide(this.deps, this.records, 'destination', this.signal, sideOptions);
   }
 
   async close(): Promise<void> {

@@ -13,10 +13,11 @@ export class ProjectService {
   constructor(private readonly deps: ServiceDeps) {}
 
   async createEndpoint(tenantId: string, input: EndpointInput): Promise<PublicEndpoint> {
-    const { adminPassword, ...fields } = input;
+    const { adminPassword, appClientSecret, ...fields } = input;
     const adminSecretRef = adminPassword ? await this.deps.vault.put(tenantId, adminPassword) : undefined;
+    const appSecretRef = appClientSecret ? await this.deps.vault.put(tenantId, appClientSecret) : undefined;
     const endpoint = await this.deps.store.endpoints.insert({
-      ...fields, tenantId, id: this.deps.newId(), adminSecretRef, createdAt: this.deps.clock.now().toISOString(),
+      ...fields, tenantId, id: this.deps.newId(), adminSecretRef, appSecretRef, createdAt: this.deps.clock.now().toISOString(),
     });
     return publicEndpoint(endpoint);
   }

@@ -5,15 +5,15 @@ import { maskSupportOptions } from '../support-options.js';
  * What leaves the core for an API response or a CLI table: never a secret, never a vault
  * reference, support options masked. Every read path goes through one of these.
  */
-export type PublicEndpoint = Omit<Endpoint, 'adminSecretRef'> & { hasAdminPassword: boolean };
+export type PublicEndpoint = Omit<Endpoint, 'adminSecretRef' | 'appSecretRef'> & { hasAdminPassword: boolean; hasAppSecret: boolean };
 export type PublicItem = Omit<Item, 'sourceSecretRef' | 'destinationSecretRef'> & {
   hasSourcePassword: boolean;
   hasDestinationPassword: boolean;
 };
 
 export function publicEndpoint(endpoint: Endpoint): PublicEndpoint {
-  const { adminSecretRef, ...rest } = endpoint;
-  return { ...rest, hasAdminPassword: !!adminSecretRef };
+  const { adminSecretRef, appSecretRef, ...rest } = endpoint;
+  return { ...rest, hasAdminPassword: !!adminSecretRef, hasAppSecret: !!appSecretRef };
 }
 
 export function publicItem(item: Item): PublicItem {
