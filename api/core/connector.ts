@@ -116,8 +116,11 @@ export interface MailboxSession {
   readMessages(folder: FolderInfo, refs: MessageRef[], options?: ReadOptions): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }>;
   /** Formats `appendMessages` takes, best first; absent means `['rfc822']`. */
   readonly accepts?: readonly ContentFormat[];
-  /** Creates the folder (and parents) if needed; returns its state. `segments` are destination path segments. */
-  ensureFolder(segments: string[]): Promise<{ path: string; state: DestinationFolderState }>;
+  /**
+   * Creates the folder (and parents) if needed; returns its state. `segments` are destination path
+   * segments; `itemType` is what the folder will hold (EWS creates a CalendarFolder, ContactsFolder…).
+   */
+  ensureFolder(segments: string[], itemType?: ItemType): Promise<{ path: string; state: DestinationFolderState }>;
   folderState(path: string): Promise<DestinationFolderState>;
   /**
    * Writes messages, pipelined; yields one result per message in input order. A rejected item

@@ -65,7 +65,7 @@ export interface CopyFolderResult {
 export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResult> {
   const { source, dest, ledger, tenantId, itemId, target } = input;
   const folder = target.source.path;
-  const { path: destPath, state: destState } = await dest.ensureFolder(target.destSegments);
+  const { path: destPath, state: destState } = await dest.ensureFolder(target.destSegments, target.source.itemType);
   const result: CopyFolderResult = { destPath, listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
   if (target.createOnly) return result;
 
