@@ -64,9 +64,23 @@ describe('EwsSchemaValidator', () => {
     expect((await validator.validateSoap(envelope(''))).valid).toBe(false);
   });
 
+  it('checks with libxml2 and gives the same verdicts as xmllint, including on a body with a misplaced element', async () => {
+    // CI installs gcc and libxml2-dev (.ci/run): the fast checker must be the one running there.
+    if (process.env.CI) expect(await validator.engine()).toBe('libxml2-daemon');
+    const body =
+      '<m:GetFolder xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">' +
+      '<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape></m:GetFolder>';
+    const daemonVerdict = await validator.validateSoap(envelope(body));
+    const xmllintVerdict = await (validator as unknown as { validateWithXmllint(d: { part: string; xml: string }[]): Promise<{ valid: boolean }[]> })
+      .validateWithXmllint([{ part: 'Body', xml: body }]);
+    expect(daemonVerdict.valid).toBe(false);
+    expect(xmllintVerdict[0]!.valid).toBe(false);
+    expect(daemonVerdict.parts[0]!.errors.join(' ')).toMatch(/FolderIds|FolderShape/);
+  });
+
   it('counts messages and failures and reports the time per validation', () => {
-    expect(validator.stats.messages).toBe(12);
-    expect(validator.stats.failures).toBe(10);
+    expect(validator.stats.messages).toBe(13);
+    expect(validator.stats.failures).toBe(11);
     expect(validator.msPerMessage).toBeGreaterThan(0);
     console.info(`EWS schema validation: ${validator.msPerMessage.toFixed(1)} ms per message`);
   });
