@@ -19,12 +19,59 @@ export interface StoredFolder {
   distinguished?: string;
   totalCount: number;
   unreadCount: number;
+  /** Folder permissions (types.xsd PermissionType/CalendarPermissionType); absent = the defaults. */
+  permissions?: StoredPermission[];
 }
 
 export interface Mailbox {
   smtp: string;
   folders: Map<string, StoredFolder>;
   byDistinguished: Map<string, string>;
+  /** 'group' for a Microsoft 365 Groups mailbox (absent = a user mailbox). */
+  kind?: 'user' | 'group';
+  /** Groups: owners and members, who reach the mailbox by delegation (lower-case SMTP). */
+  owners?: Set<string>;
+  members?: Set<string>;
+  displayName?: string;
+  /** Inbox rules (GetInboxRules/UpdateInboxRules), in priority order. */
+  rules?: StoredRule[];
+  /** Automatic replies (Get/SetUserOofSettings). */
+  oof?: StoredOof;
+}
+
+/** One user's rights on a folder, every field filled in (as Exchange reports them). */
+export interface StoredPermission {
+  user: { smtp?: string; displayName?: string; distinguished?: 'Default' | 'Anonymous' };
+  canCreateItems: boolean;
+  canCreateSubFolders: boolean;
+  isFolderOwner: boolean;
+  isFolderVisible: boolean;
+  isFolderContact: boolean;
+  editItems: 'None' | 'Owned' | 'All';
+  deleteItems: 'None' | 'Owned' | 'All';
+  /** PermissionReadAccessType, or CalendarPermissionReadAccessType on calendar folders. */
+  readItems: string;
+  /** PermissionLevelType, or CalendarPermissionLevelType on calendar folders. */
+  level: string;
+}
+
+/** An inbox rule; conditions, exceptions and actions kept as canonical `t:` XML. */
+export interface StoredRule {
+  id: string;
+  displayName: string;
+  priority: number;
+  isEnabled: boolean;
+  conditionsXml?: string;
+  exceptionsXml?: string;
+  actionsXml?: string;
+}
+
+export interface StoredOof {
+  state: 'Disabled' | 'Enabled' | 'Scheduled';
+  externalAudience: 'None' | 'Known' | 'All';
+  duration?: { start: string; end: string };
+  internalReply: { message: string; lang?: string };
+  externalReply: { message: string; lang?: string };
 }
 
 export interface Principal {
@@ -34,6 +81,8 @@ export interface Principal {
   fullAccess: boolean;
   /** The ApplicationImpersonation role (honours the ExchangeImpersonation header). */
   impersonation: boolean;
+  /** How the caller authenticated with a Bearer token: app-only (roles) or delegated (scp). */
+  bearer?: 'app' | 'user';
 }
 
 const CHANGE_KEY_BYTES = 8;
@@ -84,6 +133,27 @@ export class MailboxStore {
     const root = this.insert(mbx, null, 'Root', 'Folder', '', 'root');
     const top = this.insert(mbx, root.id, 'Top of Information Store', 'Folder', 'IPF.Note', 'msgfolderroot');
     for (const w of WELL_KNOWN) this.insert(mbx, top.id, w.name, w.element, w.folderClass, w.id);
+    return mbx;
+  }
+
+  /**
+   * A Microsoft 365 Groups mailbox: only the non-IPM root, msgfolderroot, Inbox and Calendar;
+   * owners and members reach it by delegation (no password, no principal of its own).
+   */
+  addGroupMailbox(smtp: string, access: { owners?: string[]; members?: string[]; displayName?: string } = {}): Mailbox {
+    const mbx: Mailbox = {
+      smtp: smtp.toLowerCase(),
+      folders: new Map(),
+      byDistinguished: new Map(),
+      kind: 'group',
+      owners: new Set((access.owners ?? []).map((o) => o.toLowerCase())),
+      members: new Set((access.members ?? []).map((m) => m.toLowerCase())),
+      ...(access.displayName ? { displayName: access.displayName } : {}),
+    };
+    this.mailboxes.set(mbx.smtp, mbx);
+    const root = this.insert(mbx, null, 'Root', 'Folder', '', 'root');
+    const top = this.insert(mbx, root.id, 'Top of Information Store', 'Folder', 'IPF.Note', 'msgfolderroot');
+    for (const w of WELL_KNOWN.filter((k) => k.id === 'inbox' || k.id === 'calendar')) this.insert(mbx, top.id, w.name, w.element, w.folderClass, w.id);
     return mbx;
   }
 

@@ -5,6 +5,7 @@
  */
 import { type MailboxStore, type Mailbox, type Principal, type StoredFolder, decodeFolderId } from './mailbox-store.js';
 import { NS, type XmlElement, child, childrenNamed, escapeXml } from './xml.js';
+import { permissionSetXml } from './permissions.js';
 
 /** types.xsd `ExchangeVersionType`, oldest first: comparisons follow this order. */
 export const EXCHANGE_VERSIONS = [
@@ -78,6 +79,32 @@ export function perMessage(operation: string, fn: () => string): string {
   }
 }
 
+/** `t:MessageXml` with `t:Value Name=…` entries, as Exchange attaches to throttling errors. */
+export function messageXmlValues(values: [string, string][], declareNs = false): string {
+  const xmlns = declareNs ? ` xmlns:t="${NS.types}"` : '';
+  return `<t:MessageXml${xmlns}>${values.map(([n, v]) => `<t:Value Name="${escapeXml(n)}">${escapeXml(v)}</t:Value>`).join('')}</t:MessageXml>`;
+}
+
+/** A SOAP fault whose detail carries MessageXml values (ErrorServerBusy's BackOffMilliseconds, …). */
+export function faultWithValues(code: string, message: string, values: [string, string][]): string {
+  return (
+    `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${NS.soap}"><s:Body><s:Fault>` +
+    `<faultcode xmlns:a="${NS.types}">a:${code}</faultcode><faultstring xml:lang="en-US">${escapeXml(message)}</faultstring>` +
+    `<detail><e:ResponseCode xmlns:e="${NS.errors}">${code}</e:ResponseCode>` +
+    `<e:Message xmlns:e="${NS.errors}">${escapeXml(message)}</e:Message>${messageXmlValues(values, true)}</detail>` +
+    `</s:Fault></s:Body></s:Envelope>`
+  );
+}
+
+/** An error response message whose `m:MessageXml` carries values (per-message ErrorServerBusy). */
+export function errorMessageWithValues(operation: string, err: EwsError, values: [string, string][]): string {
+  return (
+    `<m:${operation}ResponseMessage ResponseClass="Error"><m:MessageText>${escapeXml(err.message)}</m:MessageText>` +
+    `<m:ResponseCode>${err.code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>` +
+    `<m:MessageXml>${values.map(([n, v]) => `<t:Value Name="${escapeXml(n)}">${escapeXml(v)}</t:Value>`).join('')}</m:MessageXml></m:${operation}ResponseMessage>`
+  );
+}
+
 /** A SOAP fault the way Exchange sends one (faultcode in the types namespace, detail in errors). */
 export function faultEnvelope(code: string, message: string, violation?: string): string {
   const messageXml = violation
@@ -92,11 +119,14 @@ export function faultEnvelope(code: string, message: string, violation?: string)
   );
 }
 
-function openMailbox(ctx: EwsContext, smtp: string): Mailbox {
+export function openMailbox(ctx: EwsContext, smtp: string): Mailbox {
   const mbx = ctx.store.mailbox(smtp);
   if (!mbx) throw new EwsError('ErrorNonExistentMailbox', `No mailbox with such guid or SMTP address: ${smtp}`);
-  // Delegate access to another mailbox needs the FullAccess mailbox permission.
-  if (mbx.smtp !== ctx.mailbox && !ctx.principal.fullAccess) {
+  // Delegate access to another mailbox needs the FullAccess mailbox permission; a Groups
+  // mailbox also lets its owners and members in.
+  const caller = ctx.principal.smtp.toLowerCase();
+  const groupAccess = mbx.kind === 'group' && (mbx.owners?.has(caller) === true || mbx.members?.has(caller) === true);
+  if (mbx.smtp !== ctx.mailbox && !ctx.principal.fullAccess && !groupAccess) {
     throw new EwsError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   }
   return mbx;
@@ -161,6 +191,11 @@ export function folderXml(ctx: EwsContext, mbx: Mailbox, f: StoredFolder, shape:
     }
     parts.push(`<t:DistinguishedFolderId>${f.distinguished}</t:DistinguishedFolderId>`);
   }
+  // Folder permissions (before UnreadCount in FolderType, last in CalendarFolderType): asked for
+  // by name; AllProperties includes them only before Exchange 2013 (Microsoft's PermissionSet
+  // reference, "Version differences"). Search folders carry none.
+  const permsInAll = all && versionAtLeast(ctx, 'Exchange2007_SP1') && !versionAtLeast(ctx, 'Exchange2013');
+  if (f.element !== 'SearchFolder' && (shape.additional.has('folder:PermissionSet') || permsInAll)) parts.push(permissionSetXml(f));
   const hasUnread = f.element === 'Folder' || f.element === 'TasksFolder' || f.element === 'SearchFolder';
   if (hasUnread && want('folder:UnreadCount', true)) parts.push(`<t:UnreadCount>${f.unreadCount}</t:UnreadCount>`);
   return `<t:${f.element}>${parts.join('')}</t:${f.element}>`;
