@@ -19,7 +19,8 @@ export function createHttpHandler(host: () => Promise<AzureHost>) {
       if (Number(request.headers.get('content-length') ?? 0) > limitBytes) throw tooLarge(limitBytes);
       const text = await request.text();
       if (Buffer.byteLength(text) > limitBytes) throw tooLarge(limitBytes);
-      const headers = Object.fromEntries([...request.headers.entries()].map(([k, v]) => [k.toLowerCase(), v]));
+      const headers: Record<string, string> = {};
+      request.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
       return toInit(await dispatch({ method: request.method, path: url.pathname, query: url.searchParams, headers, body: parseBody(text, isCsv) }, services, authenticator));
     } catch (error) {
       const e = ensureError(error);

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mapMessageHeaders } from '../../api/core/recipient-mapping.js';
+import { parseSupportOptions } from '../../api/core/support-options.js';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type FillMessage } from '../support/dovecot.js';
 import { countsOf, snapshotMailbox } from '../support/mailbox-snapshot.js';
@@ -32,7 +35,7 @@ describe('IMAP to IMAP passes against real Dovecot servers', () => {
   let fx: MigrationFixture;
 
   beforeAll(async () => {
-    fx = await createMigrationFixture({ mailboxes: ['verify', 'full', 'prestage', 'trial', 'dupes', 'options', 'lanes'] });
+    fx = await createMigrationFixture({ mailboxes: ['verify', 'full', 'prestage', 'trial', 'dupes', 'options', 'lanes', 'mapping'] });
   });
   afterAll(async () => {
     await fx?.close();
@@ -130,6 +133,22 @@ describe('IMAP to IMAP passes against real Dovecot servers', () => {
     const counts = countsOf(await snapshotMailbox(fx.destination, destUser));
     expect(counts['Legacy.Stuff']).toBe(3);
     expect(counts.Junk ?? 0).toBe(0);
+  });
+
+  it('rewrites address headers with RecipientMapping and keeps every other byte, flag and date', async () => {
+    const { itemId, sourceUser, destUser } = await fx.addMailbox('mapping');
+    const messages = messagesFor('INBOX', 3, () => 5);
+    await fillMailbox(fx.source, sourceUser, 'INBOX', messages);
+    await fx.runtime.services.items.updateItem(LOCAL_TENANT, itemId, { options: ['RecipientMapping="@example.com->@contoso.test"', 'RecipientMapping="alice@example.com->alice.smith@contoso.test"'] });
+    const pass = await fx.runPass('full', [itemId]);
+    expect(pass.summary).toMatchObject({ copied: 3, failed: 0 });
+    const rules = parseSupportOptions(['RecipientMapping="@example.com->@contoso.test"', 'RecipientMapping="alice@example.com->alice.smith@contoso.test"']).options.recipientMappings;
+    const expected = messages.map((m) => createHash('sha256').update(mapMessageHeaders(m.raw, rules)!).digest('hex')).sort();
+    const inbox = (await snapshotMailbox(fx.destination, destUser)).get('INBOX')!;
+    expect(inbox.map((m) => m.sha256).sort()).toEqual(expected);
+    expect(mapMessageHeaders(messages[0]!.raw, rules)!.toString()).toContain('From: Sender <sender@contoso.test>\r\nTo: Alice <alice.smith@contoso.test>');
+    const source = (await snapshotMailbox(fx.source, sourceUser)).get('INBOX')!;
+    expect(inbox.map((m) => [m.flags, m.internalDate]).sort()).toEqual(source.map((m) => [m.flags, m.internalDate]).sort());
   });
 
   it('copies several folders at once with ConnectionsPerMailbox=3 and a pipeline depth of 1, with the same result', async () => {

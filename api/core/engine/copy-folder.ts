@@ -2,6 +2,8 @@ import type { FolderInfo, ListMessagesFilter, MailboxSession, MessageRef, Source
 import { ItemTooLargeError, ensureError } from '../errors.js';
 import type { Counts, ErrorRow, LedgerEntry, PassKind } from '../model.js';
 import type { ErrorLog, Ledger } from '../ports.js';
+import { mapSourceMessage } from '../recipient-mapping.js';
+import type { RecipientMappingRule } from '../support-options.js';
 import { readAhead, type ReadAheadLimits } from './read-ahead.js';
 import { recoverPending } from './recover-pending.js';
 
@@ -29,6 +31,8 @@ export interface CopyFolderInput {
   target: FolderTarget;
   filter: ListMessagesFilter;
   maxItemSizeBytes?: number;
+  /** `RecipientMapping`: address headers of Internet messages are rewritten on the way. */
+  recipientMappings?: readonly RecipientMappingRule[];
   /** Source keys of this folder that have rows in the error log: a success removes its row. */
   errorKeys: Set<string>;
   /** retry-errors: copy only the keys in `errorKeys`. */
@@ -113,6 +117,7 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
     internalDate: ref.internalDate, state: 'pending', destUidFloor: destState.uidNext, destUidValidity: destState.uidValidity,
   });
 
+  const mappings = input.recipientMappings ?? [];
   async function* feed(): AsyncGenerator<SourceMessage> {
     for (let start = 0; start < writable.length && input.keepGoing(); start += PENDING_CHUNK) {
       const chunk = writable.slice(start, start + PENDING_CHUNK);
@@ -123,7 +128,15 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
           await ledger.deletePending(tenantId, itemId, folder, [read.ref.key]);
           continue;
         }
-        yield read;
+        if (!mappings.length) yield read;
+        else {
+          try {
+            yield await mapSourceMessage(read, mappings);
+          } catch (error) {
+            fail(read.ref, error, read.subject);
+            await ledger.deletePending(tenantId, itemId, folder, [read.ref.key]);
+          }
+        }
         if (!input.keepGoing()) break;
       }
     }

@@ -187,7 +187,7 @@ class JobRun {
         if (round > 0) await lane.reopen();
         return copyFolder({
           tenantId: this.item.tenantId, itemId: this.item.id, passId: this.pass.id, passKind: this.pass.kind,
-          target, filter, maxItemSizeBytes: this.options.maxItemSizeBytes, errorKeys, retryOnly: this.pass.kind === 'retry-errors',
+          target, filter, maxItemSizeBytes: this.options.maxItemSizeBytes, recipientMappings: this.options.recipientMappings, errorKeys, retryOnly: this.pass.kind === 'retry-errors',
           source: lane.source!, dest: lane.dest!, ledger: deps.store.ledger, errors: deps.store.errors,
           tally: counts, keepGoing: () => this.keepGoing(), checkpoint: () => this.checkpoint(), now: () => deps.clock.now(),
         });
