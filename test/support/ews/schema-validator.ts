@@ -203,12 +203,13 @@ function runXmllint(args: string[]): Promise<{ code: number; stderr: string }> {
   });
 }
 
-const DAEMON_SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'xsd-validate.c');
 let fallbackWarned = false;
 
 /** Builds xsd-validate.c once per source version into node_modules/.cache; undefined if it cannot. */
 function daemonBinary(): string | undefined {
-  const source = readFileSync(DAEMON_SOURCE);
+  // From the repository, not from this file: the bench runs this module compiled under dist/.
+  const sourcePath = join(findRepoRoot(), 'test', 'support', 'ews', 'xsd-validate.c');
+  const source = readFileSync(sourcePath);
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const dir = join(findRepoRoot(), 'node_modules', '.cache', 'mailferry-xsd-validate');
   const binary = join(dir, `xsd-validate-${hash}`);
@@ -218,7 +219,7 @@ function daemonBinary(): string | undefined {
     const flags = execFileSync('xml2-config', ['--cflags', '--libs'], { encoding: 'utf8' }).trim().split(/\s+/);
     // Build under a private name, then rename: parallel test workers may race to build it.
     const temp = `${binary}.${process.pid}.tmp`;
-    execFileSync('cc', ['-O2', '-o', temp, DAEMON_SOURCE, ...flags], { stdio: 'pipe' });
+    execFileSync('cc', ['-O2', '-o', temp, sourcePath, ...flags], { stdio: 'pipe' });
     renameSync(temp, binary);
     return binary;
   } catch (err) {
