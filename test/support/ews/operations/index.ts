@@ -4,6 +4,15 @@ import type { EwsContext } from '../soap.js';
 import { createFolder } from './create-folder.js';
 import { findFolder } from './find-folder.js';
 import { getFolder } from './get-folder.js';
+import { createItem } from './create-item.js';
+import { deleteItem } from './delete-item.js';
+import { exportItems } from './export-items.js';
+import { findItem } from './find-item.js';
+import { getItem } from './get-item.js';
+import { syncFolderHierarchy } from './sync-folder-hierarchy.js';
+import { syncFolderItems } from './sync-folder-items.js';
+import { updateItem } from './update-item.js';
+import { uploadItems } from './upload-items.js';
 
 export type OperationHandler = (req: XmlElement, ctx: EwsContext) => string;
 
@@ -11,4 +20,14 @@ export const OPERATIONS: Record<string, OperationHandler> = {
   GetFolder: getFolder,
   FindFolder: findFolder,
   CreateFolder: createFolder,
+  // Items (items.ts): create/read/find/update/delete, incremental sync, export/upload.
+  CreateItem: createItem,
+  GetItem: getItem,
+  FindItem: findItem,
+  UpdateItem: updateItem,
+  DeleteItem: deleteItem,
+  SyncFolderItems: syncFolderItems,
+  SyncFolderHierarchy: syncFolderHierarchy,
+  ExportItems: exportItems,
+  UploadItems: uploadItems,
 };
