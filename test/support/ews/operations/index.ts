@@ -13,6 +13,10 @@ import { syncFolderHierarchy } from './sync-folder-hierarchy.js';
 import { syncFolderItems } from './sync-folder-items.js';
 import { updateItem } from './update-item.js';
 import { uploadItems } from './upload-items.js';
+import { getInboxRules, updateInboxRules } from './inbox-rules.js';
+import { getUserOofSettings, setUserOofSettings } from './oof.js';
+import { resolveNames } from './resolve-names.js';
+import { updateFolder } from './update-folder.js';
 
 export type OperationHandler = (req: XmlElement, ctx: EwsContext) => string;
 
@@ -30,4 +34,11 @@ export const OPERATIONS: Record<string, OperationHandler> = {
   SyncFolderHierarchy: syncFolderHierarchy,
   ExportItems: exportItems,
   UploadItems: uploadItems,
+  UpdateFolder: updateFolder,
+  GetInboxRules: getInboxRules,
+  UpdateInboxRules: updateInboxRules,
+  // The Availability-style OOF operations' Body elements end in "Request".
+  GetUserOofSettingsRequest: getUserOofSettings,
+  SetUserOofSettingsRequest: setUserOofSettings,
+  ResolveNames: resolveNames,
 };
