@@ -1,8 +1,10 @@
 // Pure logic; .tsx so tab/tsconfig.json type-checks it with the tab's sources.
 import { describe, expect, it } from 'vitest';
 import {
-  blockedReason, draftProblems, draftToInput, emptyDraft, initialWizard, nextStep, previousStep, projectBody, validateBody, type WizardState,
+  adminModesFor, blockedReason, draftProblems, draftToInput, emptyDraft, endpointLabel, initialWizard, nextStep, previousStep, projectBody, validateBody,
+  withKind, withSignIn, type EndpointDraft, type WizardState,
 } from '../../tab/src/wizard/wizard-steps';
+import { endpointInput } from '../../api/core/schemas';
 
 const at = (patch: Partial<WizardState>): WizardState => ({ ...initialWizard(), ...patch });
 
@@ -53,5 +55,98 @@ describe('the Create project wizard', () => {
     expect(validateBody({ ...state.source, testMailbox: ' a@b.test ' })).toEqual({ testMailbox: 'a@b.test' });
     const done = at({ name: ' P ', source: { ...state.source, endpointId: 's' }, destination: { ...state.destination, endpointId: 'd' } });
     expect(projectBody(done)).toEqual({ name: 'P', sourceEndpointId: 's', destinationEndpointId: 'd' });
+  });
+
+  it('resets what a new kind cannot use: an EWS kind starts with Delegation, Groups never offer Impersonation', () => {
+    expect(withKind(emptyDraft(), 'exchange').adminMode).toBe('delegation');
+    expect(withKind({ ...emptyDraft(), adminMode: 'login-star' }, 'm365').adminMode).toBe('delegation');
+    expect(withKind(withKind(emptyDraft(), 'exchange'), 'imap').adminMode).toBe('none');
+    expect(withKind({ ...emptyDraft(), authMechanism: 'xoauth2' }, 'exchange').authMechanism).toBe('password');
+    expect(adminModesFor('m365-group')).toEqual(['delegation', 'none']);
+    const modern = withSignIn(withKind(emptyDraft(), 'm365'), 'oauth-app');
+    expect(modern).toMatchObject({ authMechanism: 'oauth-app', adminMode: 'impersonation' });
+    // Groups cannot impersonate, so an app registration cannot follow the draft there.
+    expect(withKind(modern, 'm365-group')).toMatchObject({ authMechanism: 'password', adminMode: 'delegation' });
+  });
+
+  it('names an endpoint by its host, or by kind and cloud when a Microsoft 365 endpoint has none', () => {
+    expect(endpointLabel({ name: 'Old', kind: 'imap', host: 'imap.old.test', port: 143 })).toBe('Old (imap.old.test:143)');
+    expect(endpointLabel({ name: 'M', kind: 'm365', host: '', cloud: 'usgov-dod' })).toBe('M (Microsoft 365 (Exchange Online), US Government DoD)');
+  });
+});
+
+/** Every draft the form can hold, judged by the form and by the API's own schema: they must agree. */
+describe('the endpoint draft rules mirror the endpoint schema per kind', () => {
+  const base = (kind: EndpointDraft['kind'], patch: Partial<EndpointDraft> = {}): EndpointDraft => ({ ...withKind({ ...emptyDraft(), name: 'E' }, kind), ...patch });
+  const schemaAccepts = (draft: EndpointDraft) => endpointInput.safeParse(draftToInput(draft)).success;
+  const admin = { adminLogin: 'admin@contoso.com', adminPassword: 'pw' };
+  const app = { appClientId: '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c', appTenantId: 'contoso.onmicrosoft.com', appClientSecret: 's3cret' };
+
+  it('Exchange needs the EWS or OWA URL and, for Delegation or Impersonation, the admin login and password', () => {
+    const draft = base('exchange');
+    expect(Object.keys(draftProblems(draft)).sort()).toEqual(['adminLogin', 'adminPassword', 'host']);
+    expect(draftProblems(draft).host).toMatch(/EWS or OWA URL, e\.g\. https:\/\/mail\.contoso\.com\/EWS\/Exchange\.asmx/);
+    expect(draftProblems({ ...draft, host: 'ftp://mail.contoso.com' }).host).toMatch(/https:\/\//);
+    const good = { ...draft, host: ' https://mail.contoso.com/owa ', ...admin, domains: 'Contoso.com' };
+    expect(draftProblems(good)).toEqual({});
+    expect(draftToInput(good)).toEqual({
+      name: 'E', kind: 'exchange', host: 'https://mail.contoso.com/owa', allowSelfSigned: false, adminMode: 'delegation',
+      adminLogin: 'admin@contoso.com', adminPassword: 'pw', authMechanism: 'password', domains: ['contoso.com'],
+    });
+    expect(schemaAccepts(good)).toBe(true);
+    const none = { ...draft, host: 'mail.contoso.com', adminMode: 'none' as const };
+    expect(draftProblems(none)).toEqual({});
+    expect(draftToInput(none)).not.toHaveProperty('adminLogin');
+    expect(schemaAccepts(none)).toBe(true);
+    expect(schemaAccepts({ ...draft, host: '' })).toBe(false);
+  });
+
+  it('Microsoft 365 takes an empty host (the cloud’s EWS address), a cloud, and an admin login', () => {
+    const draft = base('m365', { cloud: 'usgov-gcchigh', adminMode: 'impersonation', ...admin });
+    expect(draftProblems(draft)).toEqual({});
+    expect(draftToInput(draft)).toEqual({
+      name: 'E', kind: 'm365', host: '', cloud: 'usgov-gcchigh', adminMode: 'impersonation', adminLogin: 'admin@contoso.com', adminPassword: 'pw',
+      authMechanism: 'password', domains: [],
+    });
+    expect(schemaAccepts(draft)).toBe(true);
+    expect(draftProblems({ ...draft, host: 'outlook.office365.com' }).host).toMatch(/Leave empty/);
+    expect(draftProblems({ ...draft, host: 'https://outlook.office365.us/EWS/Exchange.asmx' })).toEqual({});
+  });
+
+  it('Microsoft 365 with Modern Auth needs the three app fields, sends no admin login, and always impersonates', () => {
+    const draft = withSignIn(base('m365', admin), 'oauth-app');
+    expect(Object.keys(draftProblems(draft)).sort()).toEqual(['appClientId', 'appClientSecret', 'appTenantId']);
+    expect(draftProblems({ ...draft, ...app, appClientId: 'not-a-guid' }).appClientId).toMatch(/GUID/);
+    const good = { ...draft, ...app };
+    expect(draftProblems(good)).toEqual({});
+    expect(draftToInput(good)).toEqual({
+      name: 'E', kind: 'm365', host: '', cloud: 'commercial', adminMode: 'impersonation', authMechanism: 'oauth-app', domains: [], ...app,
+    });
+    expect(schemaAccepts(good)).toBe(true);
+    // The schema's rule, said before sending: an app cannot use delegation.
+    expect(draftProblems({ ...good, adminMode: 'delegation' }).adminMode).toMatch(/only by impersonation/);
+    expect(endpointInput.safeParse({ ...draftToInput(good), adminMode: 'delegation' }).success).toBe(false);
+    expect(draftToInput({ ...good, adminMode: 'delegation' }).adminMode).toBe('impersonation');
+  });
+
+  it('Microsoft 365 Groups refuse impersonation and app registrations, as the schema does', () => {
+    const draft = base('m365-group', admin);
+    expect(draft.adminMode).toBe('delegation');
+    expect(draftProblems(draft)).toEqual({});
+    expect(schemaAccepts(draft)).toBe(true);
+    const impersonating = { ...draft, adminMode: 'impersonation' as const };
+    expect(draftProblems(impersonating).adminMode).toMatch(/Groups mailboxes cannot be impersonated/);
+    expect(schemaAccepts(impersonating)).toBe(false);
+    const app365 = { ...draft, ...app, authMechanism: 'oauth-app' as const, adminMode: 'impersonation' as const };
+    expect(draftProblems(app365)).toHaveProperty('authMechanism');
+    expect(schemaAccepts(app365)).toBe(false);
+  });
+
+  it('IMAP keeps its fields and its admin modes', () => {
+    const draft = base('imap', { host: 'imap.contoso.com', adminMode: 'plain-authzid', ...admin });
+    expect(draftProblems(draft)).toEqual({});
+    expect(schemaAccepts(draft)).toBe(true);
+    expect(draftProblems({ ...draft, adminMode: 'delegation' })).toHaveProperty('adminMode');
+    expect(schemaAccepts({ ...draft, adminMode: 'delegation' })).toBe(false);
   });
 });

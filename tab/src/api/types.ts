@@ -4,7 +4,8 @@
  * definitions pull in server-only modules are restated here.
  */
 import type { EndpointCheck } from '../../../api/core/connector';
-import type { Counts, Endpoint, FolderCounts, Item, ItemStatus, PassKind, Pass, Project } from '../../../api/core/model';
+import type { Counts, FolderCounts, Item, ItemStatus, PassKind, Pass } from '../../../api/core/model';
+import type { PublicEndpoint, PublicItem, PublicProject } from '../../../api/core/services/public-views';
 
 export type { Counts, ItemStatus, PassKind, Pass };
 
@@ -12,9 +13,7 @@ export const ITEM_STATUSES: readonly ItemStatus[] = [
   'Not Started', 'Submitted', 'Queued', 'Running', 'Waiting For End User', 'Completed', 'Completed With Errors', 'Failed', 'Stopped',
 ];
 
-export type PublicEndpoint = Omit<Endpoint, 'adminSecretRef'> & { hasAdminPassword: boolean };
-export type PublicProject = Omit<Project, 'teamsWebhookRef'> & { hasTeamsWebhook: boolean };
-export type PublicItem = Omit<Item, 'sourceSecretRef' | 'destinationSecretRef'> & { hasSourcePassword: boolean; hasDestinationPassword: boolean };
+export type { PublicEndpoint, PublicItem, PublicProject };
 
 export interface Page<T> { items: T[]; cursor?: string }
 

@@ -1,58 +1,144 @@
-import { Checkbox, Dropdown, Field, Input, makeStyles, Option } from '@fluentui/react-components';
-import type { AdminMode, EndpointDraft, Security } from './wizard-steps';
+import { Checkbox, Dropdown, Field, Input, makeStyles, MessageBar, MessageBarBody, Option, Radio, RadioGroup } from '@fluentui/react-components';
+import {
+  adminModesFor, CLOUD_LABELS, ENDPOINT_KIND_LABELS, isM365, modernAuthAllowed, withKind, withSignIn,
+  type AdminMode, type EndpointDraft, type EndpointKind, type M365Cloud, type Security,
+} from './wizard-steps';
 
-const useStyles = makeStyles({ grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))', gap: '12px' } });
+const useStyles = makeStyles({
+  stack: { display: 'grid', gap: '12px' },
+  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))', gap: '12px' },
+  wide: { gridColumn: '1 / -1' },
+});
 
 const SECURITY: Record<Security, string> = { tls: 'TLS (port 993)', starttls: 'STARTTLS (port 143)', none: 'None (trusted networks only)' };
 const ADMIN_MODES: Record<AdminMode, string> = {
   none: 'None: each item has its own login',
   'plain-authzid': 'Master user (SASL PLAIN authzid)',
   'login-star': 'Master user (user*admin login)',
+  delegation: 'Delegation (FullAccess on each mailbox)',
+  impersonation: 'Impersonation (ApplicationImpersonation / RBAC for Applications)',
 };
+const ADMIN_MODE_HINTS: Partial<Record<EndpointKind, string>> = {
+  exchange: 'Delegation: grant the admin FullAccess on each mailbox. Impersonation: assign the ApplicationImpersonation role.',
+  m365: 'Delegation: FullAccess on each mailbox (Add-MailboxPermission). Impersonation: ApplicationImpersonation or RBAC for Applications.',
+  'm365-group': 'Delegation: make the admin an owner or member of each group. Groups mailboxes cannot be impersonated.',
+};
+const LOGIN_HINTS: Record<EndpointKind, string | undefined> = {
+  imap: undefined,
+  exchange: 'e.g. migration-admin@contoso.com or CONTOSO\\migration-admin',
+  m365: 'e.g. migration-admin@contoso.onmicrosoft.com',
+  'm365-group': 'e.g. migration-admin@contoso.onmicrosoft.com',
+};
+export const GROUPS_NOTE = 'Groups mailboxes hold Inbox and Calendar only; add FolderFilter=^(?!Inbox$|Calendar$) to the project.';
+const MODERN_AUTH_NOTE = 'Modern Auth uses Impersonation: an app registration has no mailbox of its own, so it opens each mailbox by impersonation '
+  + '(the full_access_as_app permission or RBAC for Applications).';
 
-/** The fields of the endpoint schema (api/core/schemas.ts `endpointInput`), IMAP flavour. */
+/** The fields of the endpoint schema (api/core/schemas.ts `endpointInput`), per kind. */
 export function EndpointForm({ draft, problems, onChange, idPrefix }: {
   draft: EndpointDraft; problems: Record<string, string>; onChange: (draft: EndpointDraft) => void; idPrefix: string;
 }) {
   const styles = useStyles();
   const set = <K extends keyof EndpointDraft>(key: K, value: EndpointDraft[K]) => onChange({ ...draft, [key]: value });
   const msg = (key: string) => (problems[key] ? { validationMessage: problems[key], validationState: 'error' as const } : {});
+  const kind = draft.kind;
+  const appAuth = draft.authMechanism === 'oauth-app';
+  const modes = appAuth ? (['impersonation'] as const) : adminModesFor(kind);
+
   return (
-    <div className={styles.grid}>
-      <Field label="Endpoint name" required {...msg('name')}>
-        <Input id={`${idPrefix}-name`} value={draft.name} onChange={(_, d) => set('name', d.value)} />
+    <div className={styles.stack}>
+      <Field label="Kind" required>
+        <RadioGroup value={kind} layout="horizontal" onChange={(_, d) => onChange(withKind(draft, d.value as EndpointKind))}>
+          {(Object.keys(ENDPOINT_KIND_LABELS) as EndpointKind[]).map((k) => <Radio key={k} value={k} label={ENDPOINT_KIND_LABELS[k]} />)}
+        </RadioGroup>
       </Field>
-      <Field label="Server host name" required hint="e.g. imap.contoso.com" {...msg('host')}>
-        <Input value={draft.host} onChange={(_, d) => set('host', d.value)} />
-      </Field>
-      <Field label="Port" hint="Empty: 993 for TLS, 143 otherwise" {...msg('port')}>
-        <Input inputMode="numeric" value={draft.port} onChange={(_, d) => set('port', d.value)} />
-      </Field>
-      <Field label="Encryption">
-        <Dropdown value={SECURITY[draft.security]} selectedOptions={[draft.security]} onOptionSelect={(_, d) => set('security', d.optionValue as Security)}>
-          {Object.entries(SECURITY).map(([value, text]) => <Option key={value} value={value}>{text}</Option>)}
-        </Dropdown>
-      </Field>
-      <Field label="Admin access">
-        <Dropdown value={ADMIN_MODES[draft.adminMode]} selectedOptions={[draft.adminMode]} onOptionSelect={(_, d) => set('adminMode', d.optionValue as AdminMode)}>
-          {Object.entries(ADMIN_MODES).map(([value, text]) => <Option key={value} value={value}>{text}</Option>)}
-        </Dropdown>
-      </Field>
-      {draft.adminMode !== 'none' && (
-        <>
-          <Field label="Admin login" required {...msg('adminLogin')}>
-            <Input value={draft.adminLogin} autoComplete="off" onChange={(_, d) => set('adminLogin', d.value)} />
+      <div className={styles.grid}>
+        <Field label="Endpoint name" required {...msg('name')}>
+          <Input id={`${idPrefix}-name`} value={draft.name} onChange={(_, d) => set('name', d.value)} />
+        </Field>
+        {kind === 'imap' && (
+          <>
+            <Field label="Server host name" required hint="e.g. imap.contoso.com" {...msg('host')}>
+              <Input value={draft.host} onChange={(_, d) => set('host', d.value)} />
+            </Field>
+            <Field label="Port" hint="Empty: 993 for TLS, 143 otherwise" {...msg('port')}>
+              <Input inputMode="numeric" value={draft.port} onChange={(_, d) => set('port', d.value)} />
+            </Field>
+            <Field label="Encryption">
+              <Dropdown value={SECURITY[draft.security]} selectedOptions={[draft.security]} onOptionSelect={(_, d) => set('security', d.optionValue as Security)}>
+                {Object.entries(SECURITY).map(([value, label]) => <Option key={value} value={value}>{label}</Option>)}
+              </Dropdown>
+            </Field>
+          </>
+        )}
+        {kind === 'exchange' && (
+          <Field label="EWS or OWA URL" required className={styles.wide} {...msg('host')}
+            hint="e.g. https://mail.contoso.com/EWS/Exchange.asmx or https://mail.contoso.com/owa (the address you see after signing in to Outlook on the web)">
+            <Input type="url" value={draft.host} placeholder="https://mail.contoso.com/EWS/Exchange.asmx" onChange={(_, d) => set('host', d.value)} />
           </Field>
-          <Field label="Admin password" required hint="Stored encrypted; never shown again" {...msg('adminPassword')}>
-            <Input type="password" value={draft.adminPassword} autoComplete="new-password" onChange={(_, d) => set('adminPassword', d.value)} />
-          </Field>
-        </>
+        )}
+        {isM365(kind) && (
+          <>
+            <Field label="Cloud" hint="The Microsoft 365 environment the tenant lives in">
+              <Dropdown value={CLOUD_LABELS[draft.cloud]} selectedOptions={[draft.cloud]} onOptionSelect={(_, d) => set('cloud', d.optionValue as M365Cloud)}>
+                {Object.entries(CLOUD_LABELS).map(([value, label]) => <Option key={value} value={value}>{label}</Option>)}
+              </Dropdown>
+            </Field>
+            <Field label="EWS URL (optional)" hint="Empty: the cloud's own EWS address. Give one only to reach a specific server." {...msg('host')}>
+              <Input type="url" value={draft.host} placeholder="https://outlook.office365.com/EWS/Exchange.asmx" onChange={(_, d) => set('host', d.value)} />
+            </Field>
+            <Field label="Sign-in" className={styles.wide} {...msg('authMechanism')}
+              hint={modernAuthAllowed(kind)
+                ? 'Exchange Online has turned Basic authentication off for most tenants; use an app registration unless yours still allows it.'
+                : 'Groups mailboxes are opened by delegation, which needs an admin login: an app registration could only impersonate.'}>
+              <RadioGroup value={appAuth ? 'oauth-app' : 'password'} layout="horizontal" onChange={(_, d) => onChange(withSignIn(draft, d.value as 'password' | 'oauth-app'))}>
+                <Radio value="password" label="Admin login (Basic)" />
+                <Radio value="oauth-app" label="Modern Auth app registration" disabled={!modernAuthAllowed(kind)} />
+              </RadioGroup>
+            </Field>
+          </>
+        )}
+        {appAuth && (
+          <>
+            <Field label="Application (client) ID" required hint="From the app registration's Overview page" {...msg('appClientId')}>
+              <Input value={draft.appClientId} autoComplete="off" placeholder="00000000-0000-0000-0000-000000000000" onChange={(_, d) => set('appClientId', d.value)} />
+            </Field>
+            <Field label="Directory (tenant) ID" required hint="A GUID, or a domain such as contoso.onmicrosoft.com" {...msg('appTenantId')}>
+              <Input value={draft.appTenantId} autoComplete="off" onChange={(_, d) => set('appTenantId', d.value)} />
+            </Field>
+            <Field label="Client secret" required hint="Stored encrypted; never shown again" {...msg('appClientSecret')}>
+              <Input type="password" value={draft.appClientSecret} autoComplete="new-password" onChange={(_, d) => set('appClientSecret', d.value)} />
+            </Field>
+          </>
+        )}
+        <Field label="Admin access" hint={appAuth ? MODERN_AUTH_NOTE : ADMIN_MODE_HINTS[kind]} {...msg('adminMode')}>
+          <Dropdown value={ADMIN_MODES[appAuth ? 'impersonation' : draft.adminMode]} selectedOptions={[appAuth ? 'impersonation' : draft.adminMode]}
+            disabled={appAuth} onOptionSelect={(_, d) => set('adminMode', d.optionValue as AdminMode)}>
+            {modes.map((mode) => <Option key={mode} value={mode}>{ADMIN_MODES[mode]}</Option>)}
+          </Dropdown>
+        </Field>
+        {!appAuth && draft.adminMode !== 'none' && (
+          <>
+            <Field label="Admin login" required hint={LOGIN_HINTS[kind]} {...msg('adminLogin')}>
+              <Input value={draft.adminLogin} autoComplete="off" onChange={(_, d) => set('adminLogin', d.value)} />
+            </Field>
+            <Field label="Admin password" required hint="Stored encrypted; never shown again" {...msg('adminPassword')}>
+              <Input type="password" value={draft.adminPassword} autoComplete="new-password" onChange={(_, d) => set('adminPassword', d.value)} />
+            </Field>
+          </>
+        )}
+        <Field label="Domains" hint="Optional, separated by commas">
+          <Input value={draft.domains} onChange={(_, d) => set('domains', d.value)} />
+        </Field>
+        {(kind === 'imap' || kind === 'exchange') && (
+          <Checkbox label="Accept a self-signed certificate (this endpoint only)" checked={draft.allowSelfSigned} onChange={(_, d) => set('allowSelfSigned', d.checked === true)} />
+        )}
+        {kind === 'imap' && (
+          <Checkbox label="Send the password as an OAuth 2.0 access token (XOAUTH2)" checked={draft.authMechanism === 'xoauth2'} onChange={(_, d) => set('authMechanism', d.checked === true ? 'xoauth2' : 'password')} />
+        )}
+      </div>
+      {kind === 'm365-group' && (
+        <MessageBar intent="info"><MessageBarBody>{GROUPS_NOTE}</MessageBarBody></MessageBar>
       )}
-      <Field label="Domains" hint="Optional, separated by commas">
-        <Input value={draft.domains} onChange={(_, d) => set('domains', d.value)} />
-      </Field>
-      <Checkbox label="Accept a self-signed certificate (this endpoint only)" checked={draft.allowSelfSigned} onChange={(_, d) => set('allowSelfSigned', d.checked === true)} />
-      <Checkbox label="Send the password as an OAuth 2.0 access token (XOAUTH2)" checked={draft.authMechanism === 'xoauth2'} onChange={(_, d) => set('authMechanism', d.checked === true ? 'xoauth2' : 'password')} />
     </div>
   );
 }

@@ -5,7 +5,7 @@ import type { PublicEndpoint, ValidationResult } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
 import { CheckList } from './CheckList';
 import { EndpointForm } from './EndpointForm';
-import { draftProblems, draftToInput, validateBody, type EndpointChoice } from './wizard-steps';
+import { draftProblems, draftToInput, endpointLabel, validateBody, type EndpointChoice } from './wizard-steps';
 
 const useStyles = makeStyles({ stack: { display: 'grid', gap: '16px', maxWidth: '900px' }, row: { display: 'flex', gap: '12px', alignItems: 'end' } });
 
@@ -49,9 +49,9 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
       {choice.mode === 'existing' ? (
         <Field label={`${side === 'source' ? 'Source' : 'Destination'} endpoint`} required
           hint={endpoints.length ? undefined : 'No endpoints yet: choose "Create a new endpoint".'}>
-          <Dropdown placeholder="Choose an endpoint" value={selected ? `${selected.name} (${selected.host})` : ''} selectedOptions={choice.endpointId ? [choice.endpointId] : []}
+          <Dropdown placeholder="Choose an endpoint" value={selected ? endpointLabel(selected) : ''} selectedOptions={choice.endpointId ? [choice.endpointId] : []}
             onOptionSelect={(_, d) => onChange({ ...choice, endpointId: d.optionValue ?? '', summary: undefined })}>
-            {endpoints.map((e) => <Option key={e.id} value={e.id} text={`${e.name} (${e.host})`}>{`${e.name} (${e.host}${e.port ? `:${e.port}` : ''})`}</Option>)}
+            {endpoints.map((e) => <Option key={e.id} value={e.id} text={endpointLabel(e)}>{endpointLabel(e)}</Option>)}
           </Dropdown>
         </Field>
       ) : (

@@ -2,7 +2,7 @@
  * The Create project wizard as data: which step comes next, what blocks it, and the request
  * bodies it sends. Kept free of React so the rules are tested without a browser.
  */
-import type { ValidationResult } from '../api/types';
+import type { PublicEndpoint, ValidationResult } from '../api/types';
 
 export type WizardStep = 'name' | 'source' | 'destination' | 'review';
 export const WIZARD_STEPS: readonly { id: WizardStep; title: string }[] = [
@@ -13,11 +13,34 @@ export const WIZARD_STEPS: readonly { id: WizardStep; title: string }[] = [
 ];
 
 export type Security = 'tls' | 'starttls' | 'none';
-export type AdminMode = 'plain-authzid' | 'login-star' | 'none';
+export type EndpointKind = 'imap' | 'exchange' | 'm365' | 'm365-group';
+export type ImapAdminMode = 'plain-authzid' | 'login-star' | 'none';
+export type EwsAdminMode = 'delegation' | 'impersonation' | 'none';
+export type AdminMode = ImapAdminMode | EwsAdminMode;
+export type M365Cloud = 'commercial' | 'china' | 'germany' | 'usgov-gcchigh' | 'usgov-dod';
+export type AuthMechanism = 'password' | 'xoauth2' | 'oauth-app';
+
+export const ENDPOINT_KIND_LABELS: Record<EndpointKind, string> = {
+  imap: 'IMAP',
+  exchange: 'Exchange Server 2007+ / hosted Exchange (EWS)',
+  m365: 'Microsoft 365 (Exchange Online)',
+  'm365-group': 'Microsoft 365 Groups',
+};
+export const CLOUD_LABELS: Record<M365Cloud, string> = {
+  commercial: 'Commercial (worldwide)',
+  china: '21Vianet (China)',
+  germany: 'Germany',
+  'usgov-gcchigh': 'US Government GCC High',
+  'usgov-dod': 'US Government DoD',
+};
+export const IMAP_ADMIN_MODES: readonly ImapAdminMode[] = ['none', 'plain-authzid', 'login-star'];
+export const EWS_ADMIN_MODES: readonly EwsAdminMode[] = ['delegation', 'impersonation', 'none'];
 
 /** The endpoint schema's fields as the form holds them (strings until sent). */
 export interface EndpointDraft {
   name: string;
+  kind: EndpointKind;
+  /** IMAP: host name. Exchange: EWS or OWA URL (or server name). Microsoft 365 kinds: optional EWS URL override. */
   host: string;
   port: string;
   security: Security;
@@ -25,7 +48,11 @@ export interface EndpointDraft {
   adminMode: AdminMode;
   adminLogin: string;
   adminPassword: string;
-  authMechanism: 'password' | 'xoauth2';
+  authMechanism: AuthMechanism;
+  cloud: M365Cloud;
+  appClientId: string;
+  appTenantId: string;
+  appClientSecret: string;
   domains: string;
 }
 
@@ -47,39 +74,125 @@ export interface WizardState {
 }
 
 export const emptyDraft = (): EndpointDraft => ({
-  name: '', host: '', port: '', security: 'tls', allowSelfSigned: false, adminMode: 'none', adminLogin: '', adminPassword: '', authMechanism: 'password', domains: '',
+  name: '', kind: 'imap', host: '', port: '', security: 'tls', allowSelfSigned: false, adminMode: 'none', adminLogin: '', adminPassword: '',
+  authMechanism: 'password', cloud: 'commercial', appClientId: '', appTenantId: '', appClientSecret: '', domains: '',
 });
 const emptyChoice = (): EndpointChoice => ({ mode: 'existing', endpointId: '', draft: emptyDraft(), testMailbox: '' });
 export const initialWizard = (): WizardState => ({ step: 'name', name: '', source: emptyChoice(), destination: emptyChoice() });
 
 const MAX_PORT = 65_535;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Field → what to fix, for the new-endpoint form; empty when it can be saved. */
+export const isEws = (kind: EndpointKind): boolean => kind !== 'imap';
+export const isM365 = (kind: EndpointKind): boolean => kind === 'm365' || kind === 'm365-group';
+
+/** Admin modes the kind accepts, in the order the form offers them. Groups mailboxes cannot be impersonated. */
+export function adminModesFor(kind: EndpointKind): readonly AdminMode[] {
+  if (kind === 'imap') return IMAP_ADMIN_MODES;
+  return kind === 'm365-group' ? EWS_ADMIN_MODES.filter((m) => m !== 'impersonation') : EWS_ADMIN_MODES;
+}
+
+/** Modern Auth (client credentials) reaches mailboxes only by impersonation, which Groups mailboxes refuse. */
+export const modernAuthAllowed = (kind: EndpointKind): boolean => kind === 'm365';
+
+/** A new kind keeps what still fits and resets the rest to the kind's defaults (EWS: delegation). */
+export function withKind(draft: EndpointDraft, kind: EndpointKind): EndpointDraft {
+  const next = { ...draft, kind };
+  if (isEws(draft.kind) !== isEws(kind) || !adminModesFor(kind).includes(next.adminMode)) next.adminMode = kind === 'imap' ? 'none' : 'delegation';
+  if (next.authMechanism === 'xoauth2' && isEws(kind)) next.authMechanism = 'password';
+  if (next.authMechanism === 'oauth-app' && !modernAuthAllowed(kind)) {
+    next.authMechanism = 'password';
+    next.adminMode = adminModesFor(kind)[0]!;
+  }
+  return next;
+}
+
+/** Modern Auth forces impersonation; back to a login keeps impersonation (the admin may still want it). */
+export function withSignIn(draft: EndpointDraft, signIn: 'password' | 'oauth-app'): EndpointDraft {
+  return signIn === 'oauth-app' ? { ...draft, authMechanism: 'oauth-app', adminMode: 'impersonation' } : { ...draft, authMechanism: 'password' };
+}
+
+/** An http(s) URL, for the fields that must be one. */
+function isHttpUrl(text: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Field → what to fix, for the new-endpoint form; empty when it can be saved. The rules are the
+ * endpoint schema's (api/core/schemas.ts `endpointInput`), per kind, in the admin's words.
+ */
 export function draftProblems(draft: EndpointDraft): Record<string, string> {
   const problems: Record<string, string> = {};
-  if (!draft.name.trim()) problems.name = 'Give the endpoint a name, e.g. "Old IMAP server".';
-  if (!draft.host.trim()) problems.host = 'Give the server host name, e.g. imap.contoso.com.';
-  if (draft.port.trim()) {
-    const port = Number(draft.port);
-    if (!Number.isInteger(port) || port < 1 || port > MAX_PORT) problems.port = `Port must be a whole number from 1 to ${MAX_PORT}.`;
+  const host = draft.host.trim();
+  const appAuth = draft.authMechanism === 'oauth-app';
+  if (!draft.name.trim()) problems.name = `Give the endpoint a name, e.g. "${draft.kind === 'imap' ? 'Old IMAP server' : 'Contoso Exchange'}".`;
+  if (draft.kind === 'imap') {
+    if (!host) problems.host = 'Give the server host name, e.g. imap.contoso.com.';
+    if (draft.port.trim()) {
+      const port = Number(draft.port);
+      if (!Number.isInteger(port) || port < 1 || port > MAX_PORT) problems.port = `Port must be a whole number from 1 to ${MAX_PORT}.`;
+    }
+  } else if (draft.kind === 'exchange') {
+    if (!host) problems.host = 'Give the EWS or OWA URL, e.g. https://mail.contoso.com/EWS/Exchange.asmx or https://mail.contoso.com/owa.';
+    else if (host.includes('://') && !isHttpUrl(host)) problems.host = 'Give an https:// address, e.g. https://mail.contoso.com/EWS/Exchange.asmx.';
+    else if (!host.includes('://') && !/^[a-z0-9.-]+(:\d+)?(\/.*)?$/i.test(host)) problems.host = 'Give the EWS or OWA URL or the server name, e.g. mail.contoso.com.';
+  } else if (host && !isHttpUrl(host)) {
+    problems.host = "Leave empty for the cloud's own EWS address, or give a full https:// EWS URL.";
   }
-  if (draft.adminMode !== 'none') {
-    if (!draft.adminLogin.trim()) problems.adminLogin = 'This admin mode needs the admin login.';
-    if (!draft.adminPassword) problems.adminPassword = 'This admin mode needs the admin password.';
+  if (!adminModesFor(draft.kind).includes(draft.adminMode)) {
+    problems.adminMode = draft.kind === 'm365-group' && draft.adminMode === 'impersonation'
+      ? 'Groups mailboxes cannot be impersonated: use Delegation (make the admin an owner or member of each group).'
+      : 'Choose one of the admin access modes offered for this kind.';
+  }
+  if (appAuth) {
+    if (!modernAuthAllowed(draft.kind)) problems.authMechanism = 'Modern Auth app registrations are for Microsoft 365 (Exchange Online) endpoints.';
+    if (!GUID.test(draft.appClientId.trim())) problems.appClientId = 'Give the Application (client) ID from the app registration: a GUID such as 00000000-0000-0000-0000-000000000000.';
+    if (!draft.appTenantId.trim()) problems.appTenantId = 'Give the Directory (tenant) ID or a domain such as contoso.onmicrosoft.com.';
+    if (!draft.appClientSecret) problems.appClientSecret = 'Give a client secret of the app registration.';
+    if (draft.adminMode !== 'impersonation') problems.adminMode = 'An app registration reaches mailboxes only by impersonation.';
+  } else if (draft.adminMode !== 'none') {
+    if (!draft.adminLogin.trim()) problems.adminLogin = 'This admin access needs the admin login.';
+    if (!draft.adminPassword) problems.adminPassword = 'This admin access needs the admin password.';
   }
   return problems;
 }
 
-/** The POST /endpoints body (IMAP is the kind this build can check and migrate). */
+const domainList = (text: string) => text.split(/[\s,;]+/).map((d) => d.trim().toLowerCase()).filter(Boolean);
+
+/** The POST /endpoints body for the draft's kind: only the fields that kind uses. */
 export function draftToInput(draft: EndpointDraft) {
+  const appAuth = draft.authMechanism === 'oauth-app';
+  const admin = !appAuth && draft.adminMode !== 'none' ? { adminLogin: draft.adminLogin.trim(), adminPassword: draft.adminPassword } : {};
+  const common = { name: draft.name.trim(), kind: draft.kind, host: draft.host.trim() };
+  if (draft.kind === 'imap') {
+    return {
+      ...common,
+      ...(draft.port.trim() ? { port: Number(draft.port) } : {}),
+      security: draft.security, allowSelfSigned: draft.allowSelfSigned, adminMode: draft.adminMode, ...admin,
+      authMechanism: draft.authMechanism, domains: domainList(draft.domains),
+    };
+  }
+  if (draft.kind === 'exchange') {
+    return { ...common, allowSelfSigned: draft.allowSelfSigned, adminMode: draft.adminMode, ...admin, authMechanism: 'password' as const, domains: domainList(draft.domains) };
+  }
   return {
-    name: draft.name.trim(), kind: 'imap' as const, host: draft.host.trim(),
-    ...(draft.port.trim() ? { port: Number(draft.port) } : {}),
-    security: draft.security, allowSelfSigned: draft.allowSelfSigned, adminMode: draft.adminMode,
-    ...(draft.adminMode !== 'none' ? { adminLogin: draft.adminLogin.trim(), adminPassword: draft.adminPassword } : {}),
-    authMechanism: draft.authMechanism,
-    domains: draft.domains.split(/[\s,;]+/).map((d) => d.trim().toLowerCase()).filter(Boolean),
+    ...common, cloud: draft.cloud, adminMode: appAuth ? 'impersonation' as const : draft.adminMode, ...admin,
+    authMechanism: appAuth ? 'oauth-app' as const : 'password' as const,
+    ...(appAuth ? { appClientId: draft.appClientId.trim(), appTenantId: draft.appTenantId.trim(), appClientSecret: draft.appClientSecret } : {}),
+    domains: domainList(draft.domains),
   };
+}
+
+/** How an endpoint is named in lists: its name, then where it points (a Microsoft 365 endpoint may have no host). */
+export function endpointLabel(endpoint: Pick<PublicEndpoint, 'name' | 'kind' | 'host' | 'port' | 'cloud'>): string {
+  const where = endpoint.host
+    ? `${endpoint.host}${endpoint.port ? `:${endpoint.port}` : ''}`
+    : `${ENDPOINT_KIND_LABELS[endpoint.kind]}${endpoint.cloud && endpoint.cloud !== 'commercial' ? `, ${CLOUD_LABELS[endpoint.cloud]}` : ''}`;
+  return `${endpoint.name} (${where})`;
 }
 
 /** The POST /endpoints/{id}/validate body: the test mailbox is optional. */
