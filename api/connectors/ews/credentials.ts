@@ -1,0 +1,126 @@
+/**
+ * How a session authenticates each HTTP request: Basic (WebCredentials semantics) for an admin
+ * or a per-item login, or a Modern Auth app token (OAuth 2.0 client credentials through
+ * @azure/msal-node) sent as `Authorization: Bearer`. Tokens are cached per app registration
+ * and refreshed before they expire, and once more when the server answers 401.
+ */
+import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
+import { createHash } from 'node:crypto';
+import { AuthError, ConnectionError, ValidationError } from '../../core/errors.js';
+import type { MailboxAccess } from '../../core/connector.js';
+import { cloudOf, isMicrosoft365, tokenResource } from './endpoint-url.js';
+
+export interface EwsModernAuthOptions {
+  /**
+   * The Entra ID host to ask for tokens, e.g. `https://127.0.0.1:PORT` for a test endpoint;
+   * default: the endpoint cloud's authority (login.microsoftonline.com, …). The authority is
+   * `${authorityHost}/${tenantId}`.
+   */
+  authorityHost?: string;
+  /** msal-node `knownAuthorities` (skips instance discovery); defaults to the authorityHost's host when one is given. */
+  knownAuthorities?: string[];
+  /** msal-node `authorityMetadata` (the openid-configuration document as JSON text). */
+  authorityMetadata?: string;
+  /** msal-node `system.networkClient` (e.g. one that trusts a test CA). */
+  networkClient?: INetworkModule;
+  /** Token resource override; default: the cloud's EWS host (Exchange Online) or the server's origin. */
+  resource?: string;
+}
+
+export interface EwsCredentials {
+  readonly kind: 'basic' | 'oauth';
+  /** Who we authenticate as, for messages (a login or `app <clientId>`); never a secret. */
+  readonly who: string;
+  header(): Promise<string>;
+  /** The server refused the current credentials: drop any cached token. Returns false when nothing can change. */
+  invalidate(): boolean;
+}
+
+/** Refresh a cached token this long before it expires. */
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+export function basicCredentials(login: string, password: string): EwsCredentials {
+  const header = `Basic ${Buffer.from(`${login}:${password}`, 'utf8').toString('base64')}`;
+  return { kind: 'basic', who: login, header: async () => header, invalidate: () => false };
+}
+
+interface CachedApp {
+  app: ConfidentialClientApplication;
+  token?: { value: string; expiresAt: number };
+  pending?: Promise<string>;
+}
+
+/** One msal app (and token) per registration and authority, shared by every session of a connector. */
+export class TokenCache {
+  private readonly apps = new Map<string, CachedApp>();
+
+  constructor(private readonly options: EwsModernAuthOptions = {}) {}
+
+  credentials(access: MailboxAccess): EwsCredentials {
+    const { modernAuth, endpoint } = access;
+    if (!modernAuth) throw new ValidationError('Modern Auth needs a client id, a tenant id and a client secret.');
+    const authorityHost = (this.options.authorityHost ?? (isMicrosoft365(endpoint) ? cloudOf(endpoint).authorityHost : cloudOf({ cloud: 'commercial' }).authorityHost)).replace(/\/+$/, '');
+    const authority = `${authorityHost}/${modernAuth.tenantId}`;
+    const resource = (this.options.resource ?? tokenResource(endpoint)).replace(/\/+$/, '');
+    const scope = `${resource}/.default`;
+    const key = createHash('sha256').update([authority, modernAuth.clientId, modernAuth.clientSecret, scope].join('\n')).digest('hex');
+    let cached = this.apps.get(key);
+    if (!cached) {
+      const knownAuthorities = this.options.knownAuthorities ?? (this.options.authorityHost ? [new URL(authorityHost).host] : undefined);
+      cached = {
+        app: new ConfidentialClientApplication({
+          auth: {
+            clientId: modernAuth.clientId,
+            clientSecret: modernAuth.clientSecret,
+            authority,
+            ...(knownAuthorities ? { knownAuthorities } : {}),
+            ...(this.options.authorityMetadata ? { authorityMetadata: this.options.authorityMetadata } : {}),
+          },
+          ...(this.options.networkClient ? { system: { networkClient: this.options.networkClient } } : {}),
+        }),
+      };
+      this.apps.set(key, cached);
+    }
+    const entry = cached;
+    const acquire = async (): Promise<string> => {
+      try {
+        const result = await entry.app.acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
+        if (!result?.accessToken) throw new AuthError(`Entra ID returned no access token for ${scope}.`);
+        entry.token = { value: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 3600_000 };
+        return result.accessToken;
+      } catch (err) {
+        throw tokenError(err, modernAuth.clientId, modernAuth.tenantId, scope, authority);
+      }
+    };
+    return {
+      kind: 'oauth',
+      who: `app ${modernAuth.clientId}`,
+      header: async () => {
+        const token = entry.token;
+        if (token && token.expiresAt - Date.now() > REFRESH_MARGIN_MS) return `Bearer ${token.value}`;
+        entry.pending ??= acquire().finally(() => (entry.pending = undefined));
+        return `Bearer ${await entry.pending}`;
+      },
+      invalidate: () => {
+        entry.token = undefined;
+        return true;
+      },
+    };
+  }
+}
+
+function tokenError(err: unknown, clientId: string, tenantId: string, scope: string, authority: string): Error {
+  if (err instanceof AuthError) return err;
+  const e = err as { errorCode?: string; errorMessage?: string; message?: string };
+  const said = (e.errorMessage || e.message || String(err)).split('\n')[0];
+  const code = e.errorCode ?? '';
+  if (/network|fetch|ECONN|ENOTFOUND|timed? ?out/i.test(`${code} ${said}`) && !/AADSTS/.test(said ?? '')) {
+    return new ConnectionError(`Could not reach the sign-in service ${authority} for a Modern Auth token: ${said}`, { cause: err });
+  }
+  return new AuthError(
+    `Modern Auth: no token for app ${clientId} in tenant ${tenantId} (scope ${scope}). Entra ID said: "${said}". ` +
+      'Check the client id, the tenant id and the client secret (the secret value, not its id), and that the app has the ' +
+      'Exchange Online application permission full_access_as_app (or RBAC for Applications) with admin consent.',
+    { cause: err },
+  );
+}

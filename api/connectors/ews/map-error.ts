@@ -1,0 +1,85 @@
+/**
+ * EWS response codes (messages.xsd ResponseCodeType) → Mailferry's typed errors, with what the
+ * admin should do. Per-item codes become results with an error; mailbox-level ones are thrown.
+ */
+import {
+  AuthError, ConnectionError, ForbiddenError, ItemRejectedError, ItemTooLargeError, MailferryError, NotFoundError, ThrottledError,
+} from '../../core/errors.js';
+import type { ResponseMessage } from './transport.js';
+
+const CONCURRENCY_CODES = new Set(['ErrorExceededConnectionCount', 'ErrorTooManyObjectsOpened', 'ErrorExceededSubscriptionCount']);
+
+export function isConcurrencyCode(code: string): boolean {
+  return CONCURRENCY_CODES.has(code);
+}
+
+/** What to grant so that impersonation works, on premises and in Exchange Online. */
+export const IMPERSONATION_FIX =
+  'Grant the admin account the ApplicationImpersonation role (Exchange on premises: New-ManagementRoleAssignment -Role ApplicationImpersonation -User <admin>) ' +
+  'or, on Exchange Online where ApplicationImpersonation is retired, give the app RBAC for Applications (New-ManagementRoleAssignment -App <app> -Role "Application EWS.AccessAsApp") ' +
+  'or the full_access_as_app permission with admin consent; or switch the endpoint to delegation with FullAccess on each mailbox.';
+
+export const FULL_ACCESS_FIX =
+  'Give the admin account FullAccess on the mailbox (Add-MailboxPermission -Identity <mailbox> -User <admin> -AccessRights FullAccess), ' +
+  'or switch the endpoint to impersonation.';
+
+/** A fault (the whole request was refused). */
+export function fromFault(fault: ResponseMessage, where: string): MailferryError {
+  return fromCode(fault, `EWS at ${where}`);
+}
+
+/** A mailbox-level error from one response message. */
+export function fromCode(message: ResponseMessage, context: string): MailferryError {
+  const said = `${message.code}: ${message.text.trim()}`;
+  switch (message.code) {
+    case 'ErrorImpersonateUserDenied':
+    case 'ErrorImpersonationDenied':
+    case 'ErrorImpersonationFailed':
+      return new ForbiddenError(`${context} refused impersonation (${said}). ${IMPERSONATION_FIX}`);
+    case 'ErrorAccessDenied':
+    case 'ErrorMailboxStoreUnavailable':
+      if (message.code === 'ErrorAccessDenied') return new ForbiddenError(`${context}: access denied (${said}). ${FULL_ACCESS_FIX}`);
+      return new ConnectionError(`${context}: the mailbox database is unavailable (${said}).`);
+    case 'ErrorNonExistentMailbox':
+    case 'ErrorInvalidSmtpAddress':
+    case 'ErrorMailboxMoveInProgress':
+      return message.code === 'ErrorMailboxMoveInProgress'
+        ? new ConnectionError(`${context}: the mailbox is being moved (${said}); try again later.`)
+        : new NotFoundError(`${context}: there is no such mailbox (${said}). Check the address, and that the mailbox exists on this server.`);
+    case 'ErrorInvalidServerVersion':
+      return new MailferryError('unsupported', `${context} does not accept the requested Exchange version (${said}).`);
+    case 'ErrorServerBusy':
+      return new ThrottledError(`${context} is busy (${said}).`, Math.max(message.backOffMs ?? 5000, 1000));
+    case 'ErrorConnectionFailed':
+    case 'ErrorInternalServerTransientError':
+    case 'ErrorTimeoutExpired':
+      return new ConnectionError(`${context}: ${said}`);
+    case 'ErrorFolderNotFound':
+    case 'ErrorItemNotFound':
+      return new NotFoundError(`${context}: ${said}`);
+    case 'ErrorInvalidLicense':
+    case 'ErrorAccountDisabled':
+    case 'ErrorPasswordExpired':
+      return new AuthError(`${context}: ${said}`);
+    case 'ErrorSchemaValidation':
+      return new MailferryError('internal', `${context} rejected a request as invalid (${said}${message.values['Violation'] ? `; ${message.values['Violation']}` : ''}).`);
+    default:
+      if (isConcurrencyCode(message.code)) return new ThrottledError(`${context}: too many concurrent requests (${said}).`, 5000);
+      return new MailferryError('internal', `${context}: ${said}`);
+  }
+}
+
+/** A per-item error (CreateItem, UploadItems, GetItem, ExportItems): a result row, never a throw. */
+export function itemError(message: ResponseMessage, action: string, size?: number): MailferryError {
+  const said = `${message.code}: ${message.text.trim()}`;
+  if (message.code === 'ErrorMessageSizeExceeded') {
+    const limit = message.values['MaxMessageSizeInKb'] ?? message.values['MaxMessageSize'] ?? /(\d+)\s*(KB|MB|bytes)/i.exec(message.text)?.[0];
+    return new ItemTooLargeError(`The destination refused the item${size ? ` (${size} bytes)` : ''} as too large${limit ? ` (limit ${limit}${/^\d+$/.test(limit) ? ' KB' : ''})` : ''}: ${said}`);
+  }
+  if (message.code === 'ErrorQuotaExceeded') return new ItemRejectedError(`The destination mailbox is full (${said}).`);
+  if (message.code.startsWith('ErrorInvalid') || message.code === 'ErrorCorruptData' || message.code === 'ErrorItemCorrupt' || message.code === 'ErrorMimeContentConversionFailed' || message.code === 'ErrorCannotSetPermissionUnknownEntries') {
+    return new ItemRejectedError(`${action}: the server refused the item (${said}).`);
+  }
+  if (message.code === 'ErrorItemNotFound') return new NotFoundError(`${action}: the item is gone (${said}); it was moved or deleted since it was listed.`);
+  return new ItemRejectedError(`${action}: ${said}`);
+}

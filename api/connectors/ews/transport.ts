@@ -1,0 +1,433 @@
+/**
+ * The raw SOAP transport every EWS operation goes through: one keep-alive HTTP(S) agent per
+ * session, the session's auth header, a window of requests in flight (≤10 per mailbox by
+ * default, shrunk for good when Exchange says the account has too many concurrent requests),
+ * and Exchange's throttling signals turned into short inline waits or a ThrottledError:
+ *  - SOAP fault or response message ErrorServerBusy with `BackOffMilliseconds` in MessageXml;
+ *  - HTTP 429 / 503 with Retry-After;
+ *  - ErrorExceededConnectionCount / ErrorTooManyObjectsOpened (EWSMaxConcurrency): fewer in flight.
+ * A request is only retried when the server did not process it (a fault, an HTTP refusal, or
+ * per item: a response message saying "busy"), so nothing is written twice.
+ */
+import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import type { Readable } from 'node:stream';
+import { AuthError, ConnectionError, MailferryError, ThrottledError, ensureError } from '../../core/errors.js';
+import type { EwsCredentials } from './credentials.js';
+import { fromFault, isConcurrencyCode } from './map-error.js';
+import { NS, type EnvelopeOptions, ENVELOPE_TAIL, attr, child, children, elementChildren, envelopeHead, parseXml, path, text } from './xml.js';
+
+export interface TransportOptions {
+  url: URL;
+  credentials: EwsCredentials;
+  allowSelfSigned?: boolean;
+  /** `X-AnchorMailbox`: routes Exchange Online requests to the target mailbox's server. */
+  anchorMailbox?: string;
+  /** Requests in flight at most (EWSMaxConcurrency is 27 per account, 10 on Exchange 2010). */
+  inFlight: number;
+  /** Server-suggested waits up to this long are slept inline; longer ones throw ThrottledError. */
+  maxInlineWaitMs: number;
+  /** Per request, from first byte sent to last byte read. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ResponseMessage {
+  element: Element;
+  responseClass: 'Success' | 'Warning' | 'Error';
+  code: string;
+  text: string;
+  /** ErrorServerBusy's BackOffMilliseconds. */
+  backOffMs?: number;
+  /** MessageXml `t:Value` entries by name. */
+  values: Record<string, string>;
+}
+
+export interface ServerVersion {
+  major: number;
+  minor: number;
+  build: number;
+  version?: string;
+}
+
+export interface EwsResponse {
+  doc: Document;
+  /** `m:…Response` (the Body's first element). */
+  root: Element;
+  messages: ResponseMessage[];
+}
+
+/** What one POST carries: a string, or (large items) a factory for a fresh streamed body. */
+export type RequestBody = string | (() => AsyncIterable<Buffer | string>);
+
+const MAX_ATTEMPTS = 8;
+const CONCURRENCY_PAUSE_MS = 250;
+const DEFAULT_RETRY_AFTER_MS = 5_000;
+
+/** A semaphore whose size can only shrink (EWSMaxConcurrency found the hard way). */
+class Window {
+  private active = 0;
+  private readonly waiters: (() => void)[] = [];
+  constructor(public size: number) {}
+  async acquire(): Promise<void> {
+    if (this.active < this.size) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    this.active--;
+    while (this.active < this.size && this.waiters.length > 0) {
+      this.active++;
+      this.waiters.shift()!();
+    }
+  }
+  shrink(): void {
+    this.size = Math.max(1, Math.min(this.size, this.active) - 1);
+  }
+}
+
+interface RawResponse {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+export class EwsTransport {
+  readonly window: Window;
+  serverVersion?: ServerVersion;
+  /** Requests sent (each retry counts), for tests and diagnostics. */
+  requests = 0;
+  throttledWaits = 0;
+  private readonly agent: HttpAgent | HttpsAgent;
+
+  constructor(readonly options: TransportOptions, public envelope: EnvelopeOptions) {
+    this.window = new Window(Math.max(1, options.inFlight));
+    const agentOptions = { keepAlive: true, maxSockets: Math.max(1, options.inFlight) };
+    this.agent = options.url.protocol === 'https:'
+      ? new HttpsAgent({ ...agentOptions, rejectUnauthorized: !options.allowSelfSigned })
+      : new HttpAgent(agentOptions);
+  }
+
+  get where(): string {
+    return this.options.url.host;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** The SOAP request for `body` (the Body's inner XML) with this session's headers. */
+  wrap(body: string, envelope: EnvelopeOptions = this.envelope): string {
+    return envelopeHead(envelope) + body + ENVELOPE_TAIL;
+  }
+
+  /**
+   * Sends one operation and returns its parsed response. Faults and HTTP refusals become typed
+   * errors; throttling is waited out inline when short. Per-message errors are left to the caller.
+   */
+  async call(body: string, envelope?: EnvelopeOptions): Promise<EwsResponse> {
+    return this.send(this.wrap(body, envelope));
+  }
+
+  /** Like `call` for a complete request (a string or a streamed body factory, envelope included). */
+  async send(request: RequestBody): Promise<EwsResponse> {
+    const raw = await this.exchange(request);
+    return this.parse(raw.body);
+  }
+
+  /**
+   * Sends `items` in one request and retries, alone, the items whose response message says the
+   * server was busy (they were not processed). Returns one message per item, in item order.
+   */
+  async callEach<T>(items: T[], build: (items: T[]) => string, envelope?: EnvelopeOptions): Promise<ResponseMessage[]> {
+    const out: ResponseMessage[] = new Array(items.length);
+    let todo = items.map((item, index) => ({ item, index }));
+    for (let attempt = 0; todo.length > 0; attempt++) {
+      const response = await this.call(build(todo.map((t) => t.item)), envelope);
+      const again: typeof todo = [];
+      let wait = 0;
+      todo.forEach((t, i) => {
+        const message = response.messages[i];
+        if (!message) {
+          out[t.index] = { element: response.root, responseClass: 'Error', code: 'ErrorInternalServerError', text: 'The server sent fewer response messages than items.', values: {} };
+        } else if (message.code === 'ErrorServerBusy' || isConcurrencyCode(message.code)) {
+          if (isConcurrencyCode(message.code)) this.window.shrink();
+          wait = Math.max(wait, message.backOffMs ?? CONCURRENCY_PAUSE_MS);
+          again.push(t);
+        } else {
+          out[t.index] = message;
+        }
+      });
+      if (again.length && attempt + 1 >= MAX_ATTEMPTS) throw this.throttled(wait, 'the server stayed busy');
+      if (again.length) await this.waitOrThrow(wait, 'ErrorServerBusy');
+      todo = again;
+    }
+    return out;
+  }
+
+  /**
+   * One request whose response may be huge: resolves with the HTTP response stream once the
+   * status is 200 (faults and refusals are handled like `call`). The caller reads it.
+   */
+  async open(body: RequestBody): Promise<IncomingMessage> {
+    for (let attempt = 0; ; attempt++) {
+      await this.window.acquire();
+      let res: IncomingMessage;
+      try {
+        res = await this.post(body, true);
+      } catch (err) {
+        this.window.release();
+        throw err;
+      }
+      if (res.statusCode === 200) {
+        const release = once(() => this.window.release());
+        res.once('close', release);
+        res.once('end', release);
+        res.once('error', release);
+        return res;
+      }
+      const raw: RawResponse = { status: res.statusCode ?? 0, headers: res.headers, body: await readAll(res) };
+      this.window.release();
+      await this.handleRefusal(raw, attempt);
+    }
+  }
+
+  private async exchange(xml: RequestBody): Promise<RawResponse> {
+    for (let attempt = 0; ; attempt++) {
+      await this.window.acquire();
+      let raw: RawResponse;
+      try {
+        const res = await this.post(xml, false);
+        raw = { status: res.statusCode ?? 0, headers: res.headers, body: await readAll(res) };
+      } finally {
+        this.window.release();
+      }
+      if (raw.status === 200) {
+        this.noteVersion(raw.body);
+        return raw;
+      }
+      await this.handleRefusal(raw, attempt);
+    }
+  }
+
+  /** Waits before the next attempt, or throws what the refusal means. */
+  private async handleRefusal(raw: RawResponse, attempt: number): Promise<void> {
+    const last = attempt + 1 >= MAX_ATTEMPTS;
+    if (raw.status === 401 || raw.status === 403) {
+      if (attempt === 0 && this.options.credentials.invalidate()) return;
+      throw this.unauthorized(raw);
+    }
+    if (raw.status === 429 || raw.status === 503) {
+      const wait = retryAfterMs(raw.headers['retry-after']) ?? DEFAULT_RETRY_AFTER_MS;
+      if (last) throw this.throttled(wait, `HTTP ${raw.status}`);
+      return this.waitOrThrow(wait, `HTTP ${raw.status}`);
+    }
+    if (raw.status === 500 && /Fault/.test(raw.body)) {
+      let fault: ResponseMessage | undefined;
+      try {
+        fault = this.faultOf(parseXml(raw.body));
+      } catch {
+        fault = undefined;
+      }
+      if (fault) {
+        if (fault.code === 'ErrorServerBusy') {
+          if (last) throw this.throttled(fault.backOffMs ?? DEFAULT_RETRY_AFTER_MS, 'ErrorServerBusy');
+          return this.waitOrThrow(fault.backOffMs ?? DEFAULT_RETRY_AFTER_MS, 'ErrorServerBusy');
+        }
+        if (isConcurrencyCode(fault.code)) {
+          this.window.shrink();
+          if (last) throw this.throttled(CONCURRENCY_PAUSE_MS * 4, fault.code);
+          return this.sleep(CONCURRENCY_PAUSE_MS);
+        }
+        throw fromFault(fault, this.where);
+      }
+    }
+    if (raw.status >= 500 && !last) return this.sleep(Math.min(500 * 2 ** attempt, 8_000));
+    throw new MailferryError(raw.status >= 500 ? 'connection' : 'internal', `EWS at ${this.where} answered HTTP ${raw.status}: ${raw.body.slice(0, 300)}`, { retryable: raw.status >= 500 });
+  }
+
+  private unauthorized(raw: RawResponse): AuthError {
+    const { credentials } = this.options;
+    const challenge = String(raw.headers['www-authenticate'] ?? '');
+    const detail = /error="?([^",]+)/.exec(challenge)?.[1];
+    return new AuthError(
+      credentials.kind === 'oauth'
+        ? `EWS at ${this.where} refused the Modern Auth token of ${credentials.who} (HTTP ${raw.status}${detail ? `, ${detail}` : ''}). ` +
+            'Check that the app has the Exchange Online permission full_access_as_app (or an RBAC for Applications assignment) with admin consent, and the tenant id.'
+        : `EWS at ${this.where} refused the login "${credentials.who}" (HTTP ${raw.status}). Check the login name (often the full e-mail address or DOMAIN\\user) and the password, ` +
+            'and that Basic authentication is enabled for EWS on this server (Exchange Online needs Modern Auth).',
+    );
+  }
+
+  private throttled(waitMs: number, why: string): ThrottledError {
+    return new ThrottledError(`EWS at ${this.where} is throttling requests (${why}); suggested wait ${Math.round(waitMs / 1000)} s.`, Math.max(waitMs, 1000));
+  }
+
+  private async waitOrThrow(waitMs: number, why: string): Promise<void> {
+    if (waitMs > this.options.maxInlineWaitMs) throw this.throttled(waitMs, why);
+    this.throttledWaits++;
+    await this.sleep(waitMs);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.options.sleep) return this.options.sleep(ms);
+    return new Promise((resolve, reject) => {
+      const signal = this.options.signal;
+      if (signal?.aborted) return reject(new ConnectionError('The job was cancelled.'));
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new ConnectionError('The job was cancelled.'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private async post(body: RequestBody, streamingResponse: boolean): Promise<IncomingMessage> {
+    const { url, credentials, anchorMailbox, timeoutMs, signal } = this.options;
+    const authorization = await credentials.header();
+    this.requests++;
+    const headers: Record<string, string> = {
+      'Content-Type': 'text/xml; charset=utf-8',
+      Accept: 'text/xml',
+      Authorization: authorization,
+      'User-Agent': 'Mailferry-EWS',
+    };
+    if (anchorMailbox) headers['X-AnchorMailbox'] = anchorMailbox;
+    const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : undefined;
+    if (payload) headers['Content-Length'] = String(payload.length);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const req = send(url, { method: 'POST', headers, agent: this.agent, signal, timeout: timeoutMs }, (res) => {
+        if (!streamingResponse) res.setTimeout(timeoutMs, () => res.destroy(new Error('response timed out')));
+        resolve(res);
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      req.on('error', (err) => reject(this.connectionError(err)));
+      if (payload) {
+        req.end(payload);
+      } else if (typeof body === 'function') {
+        void (async () => {
+          try {
+            for await (const chunk of body()) {
+              if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
+            }
+            req.end();
+          } catch (err) {
+            req.destroy(err as Error);
+          }
+        })();
+      }
+    });
+  }
+
+  private connectionError(err: Error): MailferryError {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+      return new MailferryError('validation', `EWS at ${this.where}: the TLS certificate is not trusted (${code}). Install a trusted certificate, or allow self-signed certificates for this endpoint.`, { field: 'allowSelfSigned', cause: err });
+    }
+    if (err.name === 'AbortError') return new ConnectionError('The job was cancelled.', { cause: err });
+    const mapped = ensureError(err);
+    if (mapped.code === 'connection') return new ConnectionError(`EWS at ${this.where}: ${mapped.message}`, { cause: err });
+    return new ConnectionError(`EWS at ${this.where}: the connection failed (${err.message}).`, { cause: err });
+  }
+
+  /** Parses a 200 answer into its response messages (faults were handled before). */
+  parse(xml: string): EwsResponse {
+    const doc = parseXml(xml);
+    const body = child(doc.documentElement, 'Body', NS.soap);
+    const fault = this.faultOf(doc);
+    if (fault) throw fromFault(fault, this.where);
+    const root = elementChildren(body)[0];
+    if (!root) throw new MailferryError('internal', `EWS at ${this.where} sent an empty SOAP body.`);
+    const messages = elementChildren(child(root, 'ResponseMessages')).map(readMessage);
+    return { doc, root, messages };
+  }
+
+  faultOf(doc: Document): ResponseMessage | undefined {
+    const fault = child(child(doc.documentElement, 'Body', NS.soap), 'Fault', NS.soap);
+    if (!fault) return undefined;
+    const detail = child(fault, 'detail');
+    const code = text(child(detail, 'ResponseCode'))?.trim() || (text(child(fault, 'faultcode')) ?? '').replace(/^.*:/, '').trim();
+    const message: ResponseMessage = {
+      element: fault,
+      responseClass: 'Error',
+      code,
+      text: text(child(detail, 'Message')) ?? text(child(fault, 'faultstring')) ?? '',
+      values: readValues(child(detail, 'MessageXml')),
+    };
+    const backOff = Number(message.values['BackOffMilliseconds']);
+    if (Number.isFinite(backOff) && backOff >= 0) message.backOffMs = backOff;
+    return message;
+  }
+
+  private noteVersion(xml: string): void {
+    if (this.serverVersion) return;
+    const m = /ServerVersionInfo\b([^>]*)/.exec(xml.slice(0, 2000));
+    if (!m) return;
+    const a = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(m[1]!)?.[1];
+    const major = Number(a('MajorVersion'));
+    if (!Number.isFinite(major)) return;
+    this.serverVersion = { major, minor: Number(a('MinorVersion') ?? 0), build: Number(a('MajorBuildNumber') ?? 0), version: a('Version') };
+  }
+}
+
+function readValues(messageXml: Element | undefined): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const v of children(messageXml, 'Value')) {
+    const name = attr(v, 'Name');
+    if (name) values[name] = text(v) ?? '';
+  }
+  return values;
+}
+
+function readMessage(element: Element): ResponseMessage {
+  const values = readValues(child(element, 'MessageXml'));
+  const message: ResponseMessage = {
+    element,
+    responseClass: (attr(element, 'ResponseClass') ?? 'Success') as ResponseMessage['responseClass'],
+    code: text(child(element, 'ResponseCode'))?.trim() ?? 'NoError',
+    text: text(child(element, 'MessageText')) ?? '',
+    values,
+  };
+  const backOff = Number(values['BackOffMilliseconds']);
+  if (Number.isFinite(backOff) && values['BackOffMilliseconds'] !== undefined) message.backOffMs = backOff;
+  return message;
+}
+
+export function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+async function readAll(res: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const c of res) chunks.push(c as Buffer);
+  } catch (err) {
+    throw new ConnectionError(`The EWS response was cut off (${(err as Error).message}).`, { cause: err });
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      fn();
+    }
+  };
+}
+
+export { path };
