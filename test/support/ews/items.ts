@@ -228,6 +228,8 @@ export interface StoredItem {
   isDraft: boolean;
   flag?: ItemFlag;
   isAssociated: boolean;
+  /** Changed since it was created (IsUnmodified is its negation). */
+  modified: boolean;
   size: number;
   /** Calendar masters: exception items (stored in the mailbox too) and deleted occurrences (original starts). */
   exceptionIds: string[];
@@ -285,7 +287,7 @@ const READ_ONLY = new Set([
 export function blankItem(itemClass: string, now: string): StoredItem {
   return {
     id: '', changeKey: newChangeKey(), folderId: '', itemClass, fields: new Map(), extended: [], received: now, created: now,
-    lastModified: now, isRead: true, isDraft: false, isAssociated: false, size: 0, exceptionIds: [], deletedOccurrences: [],
+    lastModified: now, isRead: true, isDraft: false, isAssociated: false, modified: false, size: 0, exceptionIds: [], deletedOccurrences: [],
     seqCreated: 0, seqContent: 0, seqRead: 0, order: 0,
   };
 }
@@ -566,6 +568,17 @@ function applyTypeDefaults(item: StoredItem, mailboxSmtp: string): void {
   const element = itemElement(item);
   if (element === 'CalendarItem') {
     if (!item.fields.has('Organizer')) item.fields.set('Organizer', { n: 'Organizer', c: [mailboxNode({ name: mailboxSmtp, email: mailboxSmtp })] });
+    // Stored with the item (PidLidResponseStatus), so an exported meeting keeps it in another mailbox.
+    const meeting = ['RequiredAttendees', 'OptionalAttendees', 'Resources'].some((f) => item.fields.has(f));
+    // What Exchange stores for a new calendar item when the client leaves these out.
+    const defaults: [string, string][] = [
+      ['IsAllDayEvent', 'false'], ['LegacyFreeBusyStatus', 'Busy'], ['IsCancelled', 'false'], ['MeetingRequestWasSent', 'false'],
+      ['IsResponseRequested', 'true'], ['AppointmentSequenceNumber', '0'], ['AppointmentState', meeting ? '1' : '0'],
+      ['ConferenceType', '0'], ['AllowNewTimeProposal', 'true'], ['IsOnlineMeeting', 'false'],
+    ];
+    for (const [name, value] of defaults) if (!item.fields.has(name)) item.fields.set(name, leaf(name, value));
+    const organizer = nodeChild(nodeChild(item.fields.get('Organizer'), 'Mailbox'), 'EmailAddress')?.t?.toLowerCase();
+    item.fields.set('MyResponseType', leaf('MyResponseType', organizer === mailboxSmtp.toLowerCase() ? 'Organizer' : 'NoResponseReceived'));
     // Attendees the client listed without a response have not responded yet.
     for (const list of ['RequiredAttendees', 'OptionalAttendees', 'Resources']) {
       for (const att of item.fields.get(list)?.c ?? []) {
@@ -652,7 +665,10 @@ export function touchItem(store: MailboxStore, mbx: Mailbox, item: StoredItem, r
   item.size = computeSize(item);
   const seq = nextSeq(mbx);
   if (readOnly) item.seqRead = seq;
-  else item.seqContent = seq;
+  else {
+    item.seqContent = seq;
+    item.modified = true;
+  }
   recount(store, mbx, item.folderId);
 }
 
@@ -879,7 +895,7 @@ function computed(rc: RenderContext, item: StoredItem, name: string, shape: Item
     case 'IsResend':
       return `<t:${name}>false</t:${name}>`;
     case 'IsUnmodified':
-      return `<t:IsUnmodified>${item.seqContent === item.seqCreated}</t:IsUnmodified>`;
+      return `<t:IsUnmodified>${!item.modified}</t:IsUnmodified>`;
     case 'DateTimeSent': {
       // A sent or received message has one (the delivery time when nothing better is known); a draft has none.
       const sent = item.sent ?? (element === 'Message' && !item.isDraft ? item.received : undefined);
@@ -926,10 +942,6 @@ function computed(rc: RenderContext, item: StoredItem, name: string, shape: Item
       return element === 'Task' ? `<t:IsRecurring>${item.fields.has('Recurrence')}</t:IsRecurring>` : `<t:IsRecurring>${calendarType(item) !== 'Single'}</t:IsRecurring>`;
     case 'CalendarItemType':
       return `<t:CalendarItemType>${calendarType(item)}</t:CalendarItemType>`;
-    case 'MyResponseType': {
-      const organizer = nodeChild(nodeChild(item.fields.get('Organizer'), 'Mailbox'), 'EmailAddress')?.t?.toLowerCase();
-      return `<t:MyResponseType>${organizer === rc.mbx.smtp ? 'Organizer' : 'Unknown'}</t:MyResponseType>`;
-    }
     case 'ModifiedOccurrences': {
       const exceptions = item.exceptionIds.map((id) => itemStorage(rc.mbx).byId.get(id)).filter((e): e is StoredItem => e !== undefined);
       if (!exceptions.length) return undefined;
@@ -954,7 +966,7 @@ const COMPUTED = new Set([
   'MimeContent', 'ItemId', 'ParentFolderId', 'ItemClass', 'Body', 'DateTimeReceived', 'Size', 'Importance', 'Sensitivity', 'IsSubmitted',
   'IsDraft', 'IsFromMe', 'IsResend', 'IsUnmodified', 'DateTimeSent', 'DateTimeCreated', 'ReminderIsSet', 'DisplayTo', 'DisplayCc',
   'DisplayBcc', 'HasAttachments', 'ExtendedProperty', 'LastModifiedTime', 'IsAssociated', 'Flag', 'IsRead', 'PostedTime', 'OriginalStart',
-  'IsMeeting', 'IsRecurring', 'CalendarItemType', 'MyResponseType', 'ModifiedOccurrences', 'DeletedOccurrences', 'IsComplete',
+  'IsMeeting', 'IsRecurring', 'CalendarItemType', 'ModifiedOccurrences', 'DeletedOccurrences', 'IsComplete',
 ]);
 /** Computed properties that only belong to some item types' answers. */
 const COMPUTED_FOR: Record<string, ItemElement[]> = {
@@ -964,7 +976,6 @@ const COMPUTED_FOR: Record<string, ItemElement[]> = {
   IsMeeting: ['CalendarItem'],
   IsRecurring: ['CalendarItem', 'Task'],
   CalendarItemType: ['CalendarItem'],
-  MyResponseType: ['CalendarItem'],
   ModifiedOccurrences: ['CalendarItem'],
   DeletedOccurrences: ['CalendarItem'],
   IsComplete: ['Task'],
@@ -1024,6 +1035,7 @@ interface ExportedItem {
   isDraft: boolean;
   flag?: ItemFlag;
   isAssociated: boolean;
+  modified: boolean;
   deletedOccurrences: string[];
   originalStart?: string;
   exceptions: ExportedItem[];
@@ -1044,6 +1056,7 @@ function exportOne(mbx: Mailbox, item: StoredItem): ExportedItem {
     isDraft: item.isDraft,
     ...(item.flag ? { flag: item.flag } : {}),
     isAssociated: item.isAssociated,
+    modified: item.modified,
     deletedOccurrences: item.deletedOccurrences,
     ...(item.originalStart ? { originalStart: item.originalStart } : {}),
     exceptions: exceptions.map((e) => exportOne(mbx, e)),
@@ -1066,6 +1079,7 @@ function importOne(e: ExportedItem): StoredItem {
   item.isDraft = e.isDraft;
   if (e.flag) item.flag = e.flag;
   item.isAssociated = e.isAssociated;
+  item.modified = e.modified;
   item.deletedOccurrences = [...e.deletedOccurrences];
   if (e.originalStart) item.originalStart = e.originalStart;
   return item;

@@ -7,9 +7,9 @@
  * stores the sent copy; both answer with empty `m:Items`, like Exchange.
  */
 import { CREATABLE_ELEMENTS, ewsDateTime, insertItem, itemFromRequest, computeSize } from '../items.js';
-import { EwsError, type EwsContext, folderIdElements, perMessage, resolveFolder, responseEnvelope } from '../soap.js';
+import { EwsError, type EwsContext, folderIdElements, resolveFolder, responseEnvelope } from '../soap.js';
 import { NS, type XmlElement, child } from '../xml.js';
-import { checkSize, distinguishedFolder, idOnlyXml } from './item-common.js';
+import { checkSize, distinguishedFolder, idOnlyXml, perItemInfoMessage } from './item-common.js';
 
 const DEFAULT_FOLDER: Record<string, string> = {
   Message: 'drafts',
@@ -27,7 +27,7 @@ export function createItem(req: XmlElement, ctx: EwsContext): string {
   const savedEl = folderIdElements(child(req, NS.messages, 'SavedItemFolderId'))[0];
   const sending = disposition === 'SendOnly' || disposition === 'SendAndSaveCopy';
   const messages = (child(req, NS.messages, 'Items')?.children ?? []).map((el) =>
-    perMessage('CreateItem', () => {
+    perItemInfoMessage('CreateItem', () => {
       if (!CREATABLE_ELEMENTS.has(el.local)) {
         throw new EwsError('ErrorInvalidRequest', `The EWS test server does not create ${el.local} items.`);
       }

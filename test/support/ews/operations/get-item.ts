@@ -4,14 +4,14 @@
  * ItemClass's element with the properties the `m:ItemShape` asks for, in schema order.
  */
 import { itemXml, readItemShape } from '../items.js';
-import { type EwsContext, perMessage, responseEnvelope } from '../soap.js';
+import { type EwsContext, responseEnvelope } from '../soap.js';
 import { NS, type XmlElement, child } from '../xml.js';
-import { itemIdElements, renderContext, resolveItem } from './item-common.js';
+import { itemIdElements, renderContext, resolveItem, perItemInfoMessage } from './item-common.js';
 
 export function getItem(req: XmlElement, ctx: EwsContext): string {
   const shape = readItemShape(child(req, NS.messages, 'ItemShape'));
   const messages = itemIdElements(child(req, NS.messages, 'ItemIds')).map((idEl) =>
-    perMessage('GetItem', () => {
+    perItemInfoMessage('GetItem', () => {
       const { mbx, item } = resolveItem(ctx, idEl);
       return `<m:Items>${itemXml(renderContext(ctx, mbx, false), item, shape)}</m:Items>`;
     }),

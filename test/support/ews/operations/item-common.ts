@@ -3,7 +3,7 @@ import type { Mailbox, StoredFolder } from '../mailbox-store.js';
 import {
   type RenderContext, type StoredItem, decodeItemId, itemElement, itemStorage, maxMessageBytes,
 } from '../items.js';
-import { EwsError, type EwsContext, openMailbox, resolveFolder, versionAtLeast } from '../soap.js';
+import { EwsError, type EwsContext, errorMessage, openMailbox, resolveFolder, successMessage, versionAtLeast } from '../soap.js';
 import { NS, type XmlElement, escapeXml } from '../xml.js';
 
 export const NOT_FOUND = 'The specified object was not found in the store.';
@@ -56,4 +56,20 @@ export function checkSize(ctx: EwsContext, size: number): void {
 export function distinguishedFolder(ctx: EwsContext, name: string): { mbx: Mailbox; folder: StoredFolder } {
   const el: XmlElement = { qname: 't:DistinguishedFolderId', local: 'DistinguishedFolderId', ns: NS.types, attrs: { Id: name }, nsDecls: {}, scope: {}, children: [], text: '', start: 0, end: 0 };
   return resolveFolder(ctx, el);
+}
+
+/**
+ * perMessage for responses of messages.xsd `ItemInfoResponseMessageType` (GetItem, CreateItem,
+ * UpdateItem): their `m:Items` is required, so an error message carries an empty one, as
+ * Exchange's do.
+ */
+export function perItemInfoMessage(operation: string, fn: () => string): string {
+  try {
+    return successMessage(operation, fn());
+  } catch (err) {
+    if (!(err instanceof EwsError)) throw err;
+    const msg = errorMessage(operation, err);
+    const close = `</m:${operation}ResponseMessage>`;
+    return `${msg.slice(0, msg.length - close.length)}<m:Items/>${close}`;
+  }
 }

@@ -9,9 +9,9 @@
 import {
   type StoredItem, applyElement, deleteExtended, fieldUriToElement, itemElement, readExtendedUri, touchItem,
 } from '../items.js';
-import { EwsError, type EwsContext, perMessage, responseEnvelope } from '../soap.js';
+import { EwsError, type EwsContext, responseEnvelope } from '../soap.js';
 import { NS, type XmlElement, child } from '../xml.js';
-import { checkSize, idOnlyXml, resolveItem } from './item-common.js';
+import { checkSize, idOnlyXml, resolveItem, perItemInfoMessage } from './item-common.js';
 import { computeSize } from '../items.js';
 
 const INDEXED_ELEMENT: Record<string, string> = {
@@ -76,7 +76,7 @@ export function updateItem(req: XmlElement, ctx: EwsContext): string {
   const invitations = req.attrs['SendMeetingInvitationsOrCancellations'];
   const changes = child(req, NS.messages, 'ItemChanges')?.children ?? [];
   const messages = changes.map((change) =>
-    perMessage('UpdateItem', () => {
+    perItemInfoMessage('UpdateItem', () => {
       const idEl = change.children[0]!;
       const { mbx, item } = resolveItem(ctx, idEl);
       const element = itemElement(item);
