@@ -146,7 +146,7 @@ async function readLarge(ctx: EwsContext, ref: MessageRef, format: ContentFormat
   return [{
     ref: { ...ref, size: extracted.bytes },
     format,
-    content: async () => spooledStream(file),
+    content: () => spooledStream(file),
     ...(subject !== undefined ? { subject } : {}),
   }];
 }

@@ -102,8 +102,13 @@ function closeStream(out: ReturnType<typeof createWriteStream>): Promise<void> {
   return new Promise((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
-/** A read stream of a spooled file that deletes the file once read or abandoned. */
-export function spooledStream(file: string): Readable {
+/** A read stream of a spooled file that deletes the file once read or abandoned; it can be opened once. */
+export async function spooledStream(file: string): Promise<Readable> {
+  try {
+    await fs.access(file);
+  } catch {
+    throw new Error('This large item was already read once (its spooled copy is gone); read it again from the source.');
+  }
   const stream = createReadStream(file);
   const remove = () => void fs.rm(file, { force: true }).catch(() => undefined);
   stream.once('close', remove);
