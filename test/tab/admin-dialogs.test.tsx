@@ -18,6 +18,12 @@ function answer(status: number, body: unknown) {
 }
 const show = (ui: ReactElement) => render(<FluentProvider theme={webLightTheme}>{ui}</FluentProvider>);
 const sentBody = (fetch: ReturnType<typeof answer>) => JSON.parse(fetch.mock.calls[0]![1]!.body as string);
+/** The admin actions live in the toolbar's "Manage" menu. */
+const menuEntry = async (name: RegExp) => {
+  fireEvent.click(screen.getByRole('button', { name: 'Manage' }));
+  return screen.findByRole('menuitem', { name });
+};
+const choose = async (name: RegExp) => fireEvent.click(await menuEntry(name));
 
 afterEach(() => {
   cleanup();
@@ -25,13 +31,23 @@ afterEach(() => {
 });
 
 describe('the admin actions', () => {
-  it('keep Resend credential links focusable but disabled, with the reason as its description', () => {
-    show(<AdminActions projectId="p" rows={[row('a')]} selectedRows={[]} onItemsChanged={() => {}} />);
-    const resend = screen.getByRole('button', { name: 'Resend credential links' });
+  it('keep Resend credential links and Edit item focusable but disabled, each saying why', async () => {
+    const onEditItem = vi.fn();
+    show(<AdminActions projectId="p" rows={[row('a'), row('b')]} selectedRows={[]} onItemsChanged={() => {}} onEditItem={onEditItem} />);
+    const resend = await menuEntry(/^Resend credential links/);
     expect(resend.getAttribute('aria-disabled')).toBe('true');
-    const described = resend.getAttribute('aria-describedby');
-    expect(described && document.getElementById(described)?.textContent).toMatch(/No item is "Waiting For End User"/);
-    expect(screen.getByRole('button', { name: 'Change Domain' }).getAttribute('aria-disabled')).toBeNull();
+    expect(resend.textContent).toMatch(/No item is "Waiting For End User"/);
+    const edit = screen.getByRole('menuitem', { name: /^Edit item/ });
+    expect(edit.getAttribute('aria-disabled')).toBe('true');
+    expect(edit.textContent).toMatch(/Select the item to edit/);
+    expect(screen.getByRole('menuitem', { name: 'Change Domain' }).getAttribute('aria-disabled')).toBeNull();
+  });
+
+  it('Edit item opens the one selected item', async () => {
+    const onEditItem = vi.fn();
+    show(<AdminActions projectId="p" rows={[row('a'), row('b')]} selectedRows={[row('b')]} onItemsChanged={() => {}} onEditItem={onEditItem} />);
+    await choose(/^Edit item$/);
+    expect(onEditItem).toHaveBeenCalledWith('b');
   });
 
   it('Change Domain sends the selection and shows the API problem under the field at fault, then the count', async () => {
@@ -39,7 +55,7 @@ describe('the admin actions', () => {
     vi.stubGlobal('fetch', refused);
     const onItemsChanged = vi.fn();
     show(<AdminActions projectId="p1" rows={[row('a'), row('b')]} selectedRows={[row('b')]} onItemsChanged={onItemsChanged} />);
-    fireEvent.click(screen.getByRole('button', { name: 'Change Domain' }));
+    await choose(/^Change Domain$/);
     const dialog = await screen.findByRole('dialog');
     within(dialog).getByText(/the 1 selected item\(s\)/);
     fireEvent.change(within(dialog).getByLabelText(/From domain/), { target: { value: 'old.test' } });
@@ -65,7 +81,7 @@ describe('the admin actions', () => {
     ] });
     vi.stubGlobal('fetch', fetch);
     show(<AdminActions projectId="p1" rows={[row('a'), row('b')]} selectedRows={[]} onItemsChanged={() => {}} />);
-    fireEvent.click(screen.getByRole('button', { name: 'Notify users' }));
+    await choose(/^Notify users$/);
     const dialog = await screen.findByRole('dialog');
     within(dialog).getByText(/all 2 item\(s\) of the project \(none is selected\)/);
     fireEvent.change(within(dialog).getByLabelText(/Subject/), { target: { value: 'Moving {{sourceAdress}}' } });
@@ -85,7 +101,7 @@ describe('the admin actions', () => {
     vi.stubGlobal('fetch', fetch);
     const rows = [row('a'), row('b', 'Waiting For End User', 'pass-7')];
     show(<AdminActions projectId="p1" rows={rows} selectedRows={rows} onItemsChanged={() => {}} />);
-    fireEvent.click(screen.getByRole('button', { name: 'Resend credential links' }));
+    await choose(/^Resend credential links$/);
     const dialog = await screen.findByRole('dialog');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Send new links' }));
     await within(dialog).findByText('Sent 1, failed 0.');

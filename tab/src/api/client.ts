@@ -24,10 +24,16 @@ export const API_BASE = (import.meta.env.VITE_MAILFERRY_API_URL as string | unde
 
 interface CallOptions { body?: unknown; csv?: string; signal?: AbortSignal }
 
-export async function api<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+/** Every request carries the sign-in token when the host has one (Teams), whatever it asks for. */
+async function requestHeaders(accept: string): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { accept };
   const token = await tokenSource();
   if (token) headers.authorization = `Bearer ${token}`;
+  return headers;
+}
+
+export async function api<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
+  const headers = await requestHeaders('application/json');
   let body: string | undefined;
   if (options.csv !== undefined) {
     headers['content-type'] = 'text/csv';
@@ -42,6 +48,29 @@ export async function api<T>(method: string, path: string, options: CallOptions 
   if (!res.ok) throw toProblem(res.status, parsed);
   return parsed as T;
 }
+
+/**
+ * Saves a file the API serves (e.g. the statistics CSV). A plain link cannot carry the Teams
+ * token, so the file is fetched with it and handed to the browser as a Blob download.
+ */
+export async function downloadFile(path: string, filename: string, accept = 'text/csv'): Promise<void> {
+  const res = await fetch(`${API_BASE}${path}`, { headers: await requestHeaders(accept) });
+  if (!res.ok) {
+    const text = await res.text();
+    throw toProblem(res.status, text ? safeJson(text) : undefined);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.style.display = 'none';
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  // Revoked later, not at once: some browsers start reading the Blob after click() returns.
+  setTimeout(() => URL.revokeObjectURL(url), BLOB_URL_LIFETIME_MS);
+}
+const BLOB_URL_LIFETIME_MS = 60_000;
 
 /** Follows `cursor` until the last page: the grid needs every item of a project. */
 export async function listAll<T>(path: string): Promise<T[]> {

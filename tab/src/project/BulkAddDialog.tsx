@@ -1,11 +1,12 @@
 import {
-  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, makeStyles, MessageBar, MessageBarBody,
+  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, makeStyles,
   Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens,
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
 import type { BulkAddReport } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
+import { BulkAddReportView } from './BulkAddReportView';
 import { previewCsv, type CsvPreview } from './csv-preview';
 
 const useStyles = makeStyles({ scroll: { maxHeight: '260px', overflowY: 'auto' }, bad: { color: tokens.colorPaletteRedForeground1 } });
@@ -57,21 +58,7 @@ export function BulkAddDialog({ projectId, onClose, onAdded }: { projectId: stri
                 </div>
               </section>
             )}
-            {report && (
-              <section aria-label="Bulk Add result">
-                <MessageBar intent={report.problems.length ? 'warning' : 'success'}>
-                  <MessageBarBody>Added {report.added} item(s).{report.problems.length ? ` ${report.problems.length} row(s) were not added:` : ''}</MessageBarBody>
-                </MessageBar>
-                {report.problems.length > 0 && (
-                  <Table size="small" aria-label="Rows not added">
-                    <TableHeader><TableRow><TableHeaderCell>Line</TableHeaderCell><TableHeaderCell>Column</TableHeaderCell><TableHeaderCell>What is wrong</TableHeaderCell></TableRow></TableHeader>
-                    <TableBody>
-                      {report.problems.map((p, i) => <TableRow key={i}><TableCell>{p.line}</TableCell><TableCell>{p.column}</TableCell><TableCell>{p.message}</TableCell></TableRow>)}
-                    </TableBody>
-                  </Table>
-                )}
-              </section>
-            )}
+            {report && <BulkAddReportView report={report} />}
             <ProblemBar problem={problem} />
           </DialogContent>
           <DialogActions>

@@ -4,6 +4,7 @@ import {
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
 import type { ChangeDomainResult } from '../api/types';
+import { fieldProblem } from '../common/field-problem';
 import { ProblemBar } from '../common/ProblemBar';
 import { changedText, changeDomainRequest, scopeText, type ActionScope, type Side } from './admin-actions';
 
@@ -31,8 +32,8 @@ export function ChangeDomainDialog({ projectId, scope, onClose, onChanged }: {
     }
     setBusy(false);
   };
-  // The API names the field at fault (side, fromDomain, toDomain); its detail goes under that field.
-  const invalid = (key: string) => (problem?.field === key ? { validationState: 'error' as const, validationMessage: problem.detail } : {});
+  // The API names the field at fault; its detail goes under that field.
+  const invalid = (key: string) => fieldProblem(problem, key);
   return (
     <Dialog open modalType="modal" onOpenChange={(_, d) => !d.open && onClose()}>
       <DialogSurface>

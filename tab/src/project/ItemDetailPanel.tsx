@@ -2,41 +2,60 @@ import {
   Button, DrawerBody, DrawerHeader, DrawerHeaderTitle, makeStyles, OverlayDrawer, Spinner,
   Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Title3,
 } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { DismissRegular, EditRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
 import { api } from '../api/client';
 import type { ErrorRow, ItemStatisticsView, Page, PublicItem } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
 import { StatusBadge } from '../common/StatusBadge';
 import { formatBytes, formatDate } from '../common/format';
 import { useApi } from '../common/use-api';
+import { ItemEditForm } from './ItemEditForm';
 
 const useStyles = makeStyles({ section: { marginTop: '16px' }, facts: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '4px 12px' } });
 /** One page of the error log is what an admin reads; the CLI and API page further. */
 const ERROR_PAGE = 200;
 
-/** `refreshKey` changes when the item's status does, so an open panel follows the pass. */
-export function ItemDetailPanel({ itemId, refreshKey, onClose }: { itemId: string; refreshKey: string; onClose: () => void }) {
+/**
+ * `refreshKey` changes when the item's status does, so an open panel follows the pass.
+ * `onItemChanged`: after "Edit item" saved, so the grid shows the new addresses.
+ */
+export function ItemDetailPanel({ itemId, refreshKey, onClose, onItemChanged, startEditing = false }: {
+  itemId: string; refreshKey: string; onClose: () => void; onItemChanged?: () => void; startEditing?: boolean;
+}) {
   const styles = useStyles();
+  const [editing, setEditing] = useState(startEditing);
+  const [saved, setSaved] = useState(0);
   const { data, problem } = useApi(async () => Promise.all([
     api<PublicItem>('GET', `/items/${itemId}`),
     api<ItemStatisticsView>('GET', `/items/${itemId}/statistics`),
     api<Page<ErrorRow>>('GET', `/items/${itemId}/errors?limit=${ERROR_PAGE}`),
-  ]), `${itemId}:${refreshKey}`);
+  ]), `${itemId}:${refreshKey}:${saved}`);
   const [item, stats, errors] = data ?? [];
   return (
     <OverlayDrawer position="end" size="large" open onOpenChange={(_, d) => !d.open && onClose()}>
       <DrawerHeader>
-        <DrawerHeaderTitle action={<Button appearance="subtle" aria-label="Close" icon={<DismissRegular />} onClick={onClose} />}>
+        <DrawerHeaderTitle action={(
+          <>
+            {item && !editing && <Button appearance="subtle" icon={<EditRegular />} onClick={() => setEditing(true)}>Edit item</Button>}
+            <Button appearance="subtle" aria-label="Close" icon={<DismissRegular />} onClick={onClose} />
+          </>
+        )}>
           {item?.sourceAddress ?? 'Item'}
         </DrawerHeaderTitle>
       </DrawerHeader>
       <DrawerBody>
         <ProblemBar problem={problem} />
-        {!item || !stats || !errors ? <Spinner label="Loading the item" /> : (
+        {!item || !stats || !errors ? <Spinner label="Loading the item" /> : editing ? (
+          <ItemEditForm item={item} onCancel={() => setEditing(false)}
+            onSaved={() => { setEditing(false); setSaved((n) => n + 1); onItemChanged?.(); }} />
+        ) : (
           <>
             <div className={styles.facts}>
               <Text weight="semibold">Status</Text><span><StatusBadge status={item.status} /></span>
               <Text weight="semibold">Destination</Text><Text>{item.destinationAddress}</Text>
+              <Text weight="semibold">Credentials</Text><Text>{credentialsText(item)}</Text>
+              <Text weight="semibold">Support options</Text><Text>{item.options.length ? item.options.join(' · ') : 'None (the project\'s apply)'}</Text>
               <Text weight="semibold">Last pass</Text><Text>{item.lastRun ? `${item.lastRun.kind}, ${item.lastRun.status}, ended ${formatDate(item.lastRun.finishedAt)}` : 'None yet'}</Text>
               <Text weight="semibold">Last run reason</Text><Text>{item.lastRun?.reason ?? '—'}</Text>
               <Text weight="semibold">Totals</Text><Text>{stats.copied} copied, {stats.skipped} already there, {stats.failed} failed, {formatBytes(stats.bytes)} in {stats.passes} pass(es)</Text>
@@ -67,4 +86,13 @@ export function ItemDetailPanel({ itemId, refreshKey, onClose }: { itemId: strin
       </DrawerBody>
     </OverlayDrawer>
   );
+}
+
+function credentialsText(item: PublicItem): string {
+  const side = (login: string | undefined, hasPassword: boolean) => {
+    if (!login && !hasPassword) return 'admin login';
+    return `${login ?? 'the address as login'}${hasPassword ? ' with a stored password' : ''}`;
+  };
+  if (item.endUserCredentials && !item.hasSourcePassword) return `Source: the user confirms from an e-mailed link; destination: ${side(item.destinationLogin, item.hasDestinationPassword)}`;
+  return `Source: ${side(item.sourceLogin, item.hasSourcePassword)}; destination: ${side(item.destinationLogin, item.hasDestinationPassword)}`;
 }

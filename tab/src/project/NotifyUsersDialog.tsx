@@ -4,6 +4,7 @@ import {
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
 import type { DeliveryReport } from '../api/types';
+import { fieldProblem } from '../common/field-problem';
 import { ProblemBar } from '../common/ProblemBar';
 import {
   mergeReports, NOTIFY_PLACEHOLDERS, notifyUsersRequests, placeholderProblem, scopeText, type ActionScope, type Side,
@@ -39,7 +40,9 @@ export function NotifyUsersDialog({ projectId, scope, onClose }: { projectId: st
     setBusy(false);
   };
   const invalid = (key: 'subject' | 'message' | 'recipient') => {
-    const text = problem?.field === key ? problem.detail : key === 'recipient' ? undefined : local[key];
+    const fromApi = fieldProblem(problem, key);
+    if (fromApi.validationMessage) return fromApi;
+    const text = key === 'recipient' ? undefined : local[key];
     return text ? { validationState: 'error' as const, validationMessage: text } : {};
   };
   const done = !!report;

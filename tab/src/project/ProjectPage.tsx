@@ -31,7 +31,7 @@ export function ProjectPage({ projectId }: { projectId: string }) {
   const [sort, setSort] = useState<SortSpec>({ column: 'sourceAddress', direction: 'ascending' });
   const [filter, setFilter] = useState<RowFilter>({});
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [openItem, setOpenItem] = useState<string>();
+  const [openItem, setOpenItem] = useState<{ id: string; edit: boolean }>();
   const [notice, setNotice] = useState<{ intent: 'success' | 'warning'; text: string }>();
   const [problem, setProblem] = useState<ApiProblem>();
 
@@ -79,20 +79,23 @@ export function ProjectPage({ projectId }: { projectId: string }) {
       {view === 'items' && (
         <>
           <ItemsToolbar projectId={projectId} rows={allRows} selectedRows={selectedRows} filter={filter} onFilter={setFilter}
-            onItemsChanged={() => setItemsVersion((v) => v + 1)} onStarted={onStarted} onStop={stop} />
+            onItemsChanged={() => setItemsVersion((v) => v + 1)} onStarted={onStarted} onStop={stop}
+            onEditItem={(id) => setOpenItem({ id, edit: true })} />
           <Text role="status" aria-live="polite">
             {rows.length} of {allRows.length} item(s){selected.size ? `, ${selected.size} selected` : ''}
             {progress ? ` · ${Object.entries(progress.totals).map(([s, n]) => `${s}: ${n}`).join(', ')}` : ''}
           </Text>
           {items.loading && !items.data ? <Spinner label="Loading items" /> : (
-            <ItemsGrid rows={rows} sort={sort} onSort={setSort} selected={selected} onSelect={setSelected} onOpen={setOpenItem} />
+            <ItemsGrid rows={rows} sort={sort} onSort={setSort} selected={selected} onSelect={setSelected} onOpen={(id) => setOpenItem({ id, edit: false })} />
           )}
         </>
       )}
       {view === 'statistics' && <StatisticsView projectId={projectId} refreshKey={statusKey} />}
       {view === 'options' && <AdvancedOptions project={project} onSaved={setSavedProject} />}
       {view === 'notifications' && <NotificationsSetting project={project} onSaved={setSavedProject} />}
-      {openItem && <ItemDetailPanel itemId={openItem} refreshKey={allRows.find((r) => r.id === openItem)?.status ?? ''} onClose={() => setOpenItem(undefined)} />}
+      {openItem && <ItemDetailPanel key={`${openItem.id}:${openItem.edit}`} itemId={openItem.id} startEditing={openItem.edit}
+        refreshKey={allRows.find((r) => r.id === openItem.id)?.status ?? ''} onClose={() => setOpenItem(undefined)}
+        onItemChanged={() => setItemsVersion((v) => v + 1)} />}
     </section>
   );
 }

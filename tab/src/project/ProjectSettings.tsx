@@ -1,8 +1,9 @@
-import { Button, Field, Input, makeStyles, MessageBar, MessageBarBody, Textarea, Title3 } from '@fluentui/react-components';
+import { Button, Field, Input, makeStyles, MessageBar, MessageBarBody, Title3 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
 import type { PublicProject } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
+import { optionLines, SupportOptionsField } from '../common/SupportOptionsField';
 
 const useStyles = makeStyles({ stack: { display: 'grid', gap: '12px', maxWidth: '760px', marginBottom: '28px' } });
 
@@ -29,15 +30,11 @@ export function AdvancedOptions({ project, onSaved }: { project: PublicProject; 
   const styles = useStyles();
   const [text, setText] = useState(project.options.join('\n'));
   const { problem, saved, save } = useSave(project.id, onSaved);
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
   return (
     <section aria-labelledby="options-title" className={styles.stack}>
       <Title3 as="h2" id="options-title">Advanced options</Title3>
-      <Field label="Support options" hint='One per line, e.g. FolderFilter=^(?!Inbox$) or RecipientMapping="@src.com->@dst.com". Secrets are shown as ********.'
-        validationState={problem ? 'error' : 'none'} validationMessage={problem?.detail}>
-        <Textarea resize="vertical" rows={6} value={text} onChange={(_, d) => setText(d.value)} textarea={{ spellCheck: false, style: { fontFamily: 'monospace' } }} />
-      </Field>
-      <div><Button appearance="primary" onClick={() => void save({ options: lines })}>Save options</Button></div>
+      <SupportOptionsField value={text} onChange={setText} problem={problem} showAnyProblem />
+      <div><Button appearance="primary" onClick={() => void save({ options: optionLines(text) })}>Save options</Button></div>
       {saved && <MessageBar intent="success"><MessageBarBody>Options saved.</MessageBarBody></MessageBar>}
       <ProblemBar problem={problem} />
     </section>

@@ -3,6 +3,7 @@ import {
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
+import { fieldProblem } from '../common/field-problem';
 import { ProblemBar } from '../common/ProblemBar';
 
 const useStyles = makeStyles({ grid: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '12px' } });
@@ -32,7 +33,8 @@ export function QuickAddDialog({ projectId, onClose, onAdded }: { projectId: str
       setProblem(asProblem(error));
     }
   };
-  const invalid = (key: keyof Fields) => (problem?.field === key ? { validationState: 'error' as const, validationMessage: problem.detail } : {});
+  // The API names the field at fault; its detail goes under that field.
+  const invalid = (key: string) => fieldProblem(problem, key);
   return (
     <Dialog open modalType="modal" onOpenChange={(_, d) => !d.open && onClose()}>
       <DialogSurface>

@@ -37,6 +37,12 @@ export function emptyScopeReason(scope: ActionScope): string | undefined {
   return scope.targets.length ? undefined : 'Add items to the project first.';
 }
 
+/** "Edit item" works on one item: the selected one. */
+export function editItemReason(selectedRows: readonly GridRow[]): string | undefined {
+  if (selectedRows.length === 1) return undefined;
+  return selectedRows.length ? 'Select only one item to edit it.' : 'Select the item to edit, or open it from its address.';
+}
+
 export interface ChangeDomainRequest { side: Side; fromDomain: string; toDomain: string; itemIds?: string[] }
 
 /** The change-domain body; no itemIds means all items, which also covers items added since the grid loaded. */
