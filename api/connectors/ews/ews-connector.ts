@@ -72,9 +72,16 @@ export class EwsConnector implements MailConnector {
     }
     const useApp = access.modernAuth !== undefined && (endpoint.authMechanism === 'oauth-app' || !endpoint.adminLogin);
     if (useApp) {
-      // App-only tokens reach user mailboxes only with the ExchangeImpersonation header; a Groups
-      // mailbox is addressed by delegation (its distinguished folders name it).
-      return { credentials: this.tokens.credentials(access), addressing: group ? 'delegation' : 'impersonation' };
+      // App-only tokens act only through the ExchangeImpersonation header, and Exchange Online's
+      // impersonation scope does not cover Groups mailboxes.
+      if (group) {
+        throw new ValidationError(
+          `Endpoint "${endpoint.name}": an app-only Modern Auth token cannot open a Microsoft 365 Groups mailbox over EWS (it would need impersonation). ` +
+            'Give the endpoint an admin login that owns the group or holds FullAccess on it, with admin mode delegation.',
+          { field: 'authMechanism' },
+        );
+      }
+      return { credentials: this.tokens.credentials(access), addressing: 'impersonation' };
     }
     if (!endpoint.adminLogin || access.adminPassword === undefined) {
       throw new ValidationError(
