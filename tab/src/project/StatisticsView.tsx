@@ -1,42 +1,106 @@
-import { Link, makeStyles, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Title3, tokens } from '@fluentui/react-components';
+import { Button, makeStyles, Spinner, Text, Title3, tokens } from '@fluentui/react-components';
 import { ArrowDownloadRegular } from '@fluentui/react-icons';
-import { api, API_BASE } from '../api/client';
-import type { ProjectStatistics } from '../api/types';
+import { useState } from 'react';
+import { api, asProblem, downloadFile, listAll, type ApiProblem } from '../api/client';
+import type { Pass, ProjectStatistics, ReasonCount } from '../api/types';
+import { BarChart, ChartFrame, LineChart, type ChartColumn } from '../common/Charts';
 import { ProblemBar } from '../common/ProblemBar';
-import { formatBytes } from '../common/format';
+import { formatBytes, formatDate } from '../common/format';
 import { useApi } from '../common/use-api';
+import { PASS_LABELS } from './start-rules';
+import { niceBytesMax, niceMax, passSeries, ticks, timePositions, type PassPoint } from './statistics-charts';
 
 const useStyles = makeStyles({
   cards: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(160px, 1fr))', gap: '12px', margin: '12px 0' },
   card: { padding: '12px', backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, display: 'grid' },
+  charts: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))', gap: '12px', margin: '12px 0' },
+  export: { display: 'flex', gap: '8px', alignItems: 'center', margin: '12px 0' },
 });
+
+const shortDate = (iso: string) => new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const passColumns: ChartColumn<PassPoint>[] = [
+  { header: 'Ended', cell: (p) => formatDate(p.at) },
+  { header: 'Pass', cell: (p) => PASS_LABELS[p.kind] },
+  { header: 'Messages copied', cell: (p) => p.copied.toLocaleString() },
+  { header: 'Data copied', cell: (p) => formatBytes(p.bytes) },
+  { header: 'Failed', cell: (p) => p.failed.toLocaleString() },
+  { header: 'Messages so far', cell: (p) => p.totalCopied.toLocaleString() },
+  { header: 'Data so far', cell: (p) => formatBytes(p.totalBytes) },
+];
+const reasonColumns: ChartColumn<ReasonCount>[] = [
+  { header: 'Reason', cell: (r) => r.reason },
+  { header: 'Code', cell: (r) => r.code },
+  { header: 'Messages', cell: (r) => r.count.toLocaleString() },
+];
 
 export function StatisticsView({ projectId, refreshKey }: { projectId: string; refreshKey: string }) {
   const styles = useStyles();
-  const { data, problem } = useApi(() => api<ProjectStatistics>('GET', `/projects/${projectId}/statistics`), `${projectId}:${refreshKey}`);
+  const { data, problem } = useApi(() => Promise.all([
+    api<ProjectStatistics>('GET', `/projects/${projectId}/statistics`),
+    listAll<Pass>(`/projects/${projectId}/passes`),
+  ]), `${projectId}:${refreshKey}`);
+  const [exportProblem, setExportProblem] = useState<ApiProblem>();
+  const [exporting, setExporting] = useState(false);
   if (!data) return problem ? <ProblemBar problem={problem} /> : <Spinner label="Loading statistics" />;
+  const [stats, passes] = data;
   const totals: [string, string][] = [
-    ['Items', String(data.items)], ['Messages copied', data.copied.toLocaleString()], ['Already there', data.skipped.toLocaleString()],
-    ['Failed', data.failed.toLocaleString()], ['Data copied', formatBytes(data.bytes)], ['Messages per second', String(data.messagesPerSecond)],
+    ['Items', String(stats.items)], ['Messages copied', stats.copied.toLocaleString()], ['Already there', stats.skipped.toLocaleString()],
+    ['Failed', stats.failed.toLocaleString()], ['Data copied', formatBytes(stats.bytes)], ['Messages per second', String(stats.messagesPerSecond)],
   ];
+  const series = passSeries(passes);
+  const xs = timePositions(series.map((p) => p.at));
+  const messagesMax = niceMax(series[series.length - 1]?.totalCopied ?? 0);
+  const bytesMax = niceBytesMax(series[series.length - 1]?.totalBytes ?? 0);
+  const span = series.length ? `${series.length} ended pass(es), ${formatDate(series[0]!.at)} to ${formatDate(series[series.length - 1]!.at)}` : '';
+  const last = series[series.length - 1];
+
+  const exportCsv = async () => {
+    setExportProblem(undefined);
+    setExporting(true);
+    try {
+      await downloadFile(`/projects/${projectId}/statistics?format=csv`, 'statistics.csv');
+    } catch (error) {
+      setExportProblem(asProblem(error));
+    }
+    setExporting(false);
+  };
+
   return (
     <section aria-label="Statistics">
       <div className={styles.cards}>
         {totals.map(([label, value]) => <div key={label} className={styles.card}><Text size={200}>{label}</Text><Text size={600} weight="semibold">{value}</Text></div>)}
       </div>
-      <Text>By status: {Object.entries(data.byStatus).map(([s, n]) => `${s} ${n}`).join(', ') || 'no items'}</Text>
-      <Title3 as="h2">Errors by reason</Title3>
-      {data.errorsByReason.length === 0 ? <Text>No errors.</Text> : (
-        <Table size="small" aria-label="Errors by reason">
-          <TableHeader><TableRow><TableHeaderCell>Count</TableHeaderCell><TableHeaderCell>Reason</TableHeaderCell></TableRow></TableHeader>
-          <TableBody>{data.errorsByReason.map((r) => <TableRow key={`${r.code}:${r.reason}`}><TableCell>{r.count}</TableCell><TableCell>{r.reason}</TableCell></TableRow>)}</TableBody>
-        </Table>
+      <Text>By status: {Object.entries(stats.byStatus).map(([s, n]) => `${s} ${n}`).join(', ') || 'no items'}</Text>
+      <Title3 as="h2">Over time</Title3>
+      {!last ? <Text as="p">No pass has ended yet: the charts fill in as passes end.</Text> : (
+        <div className={styles.charts}>
+          <ChartFrame title="Messages copied over time" rows={series} columns={passColumns}>
+            <LineChart title="Messages copied over time" yMax={messagesMax} yTicks={ticks(messagesMax)} format={(n) => n.toLocaleString()}
+              desc={`Running total of messages copied after each of ${span}: ${last.totalCopied.toLocaleString()} in all.`}
+              points={series.map((p, i) => ({ x: xs[i]!, y: p.totalCopied, label: shortDate(p.at) }))} />
+          </ChartFrame>
+          <ChartFrame title="Data copied over time" rows={series} columns={passColumns}>
+            <LineChart title="Data copied over time" yMax={bytesMax} yTicks={ticks(bytesMax)} format={formatBytes}
+              desc={`Running total of data copied after each of ${span}: ${formatBytes(last.totalBytes)} in all.`}
+              points={series.map((p, i) => ({ x: xs[i]!, y: p.totalBytes, label: shortDate(p.at) }))} />
+          </ChartFrame>
+        </div>
       )}
-      <p>
-        <Link href={`${API_BASE}/projects/${projectId}/statistics?format=csv`} download="statistics.csv">
-          <ArrowDownloadRegular aria-hidden /> Export statistics (CSV)
-        </Link>
-      </p>
+      <Title3 as="h2">Errors by reason</Title3>
+      {stats.errorsByReason.length === 0 ? <Text as="p">No errors.</Text> : (
+        <div className={styles.charts}>
+          <ChartFrame title="Messages not copied, by reason" rows={stats.errorsByReason} columns={reasonColumns}>
+            <BarChart title="Messages not copied, by reason"
+              desc={`${stats.errorsByReason.length} reason(s); the most frequent: ${stats.errorsByReason[0]!.reason} (${stats.errorsByReason[0]!.count}).`}
+              bars={stats.errorsByReason.map((r) => ({ label: r.reason, value: r.count }))} />
+          </ChartFrame>
+        </div>
+      )}
+      <div className={styles.export}>
+        <Button icon={<ArrowDownloadRegular />} onClick={exportCsv} disabled={exporting}>Export statistics (CSV)</Button>
+        {exporting && <Spinner size="tiny" label="Preparing the CSV" />}
+      </div>
+      <ProblemBar problem={exportProblem} />
     </section>
   );
 }
