@@ -1,0 +1,124 @@
+/**
+ * `npm run ews-server` as a separate process: it prints its addresses, answers ews-javascript-api
+ * with Basic auth (admin with impersonation), hands out tokens a separate msal-node process can
+ * fetch with NODE_EXTRA_CA_CERTS and nothing else, and stops cleanly on SIGINT / SIGTERM.
+ */
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ConnectingIdType, ExchangeService, ExchangeVersion, FolderView, ImpersonatedUserId, OAuthCredentials, Uri, WebCredentials, WellKnownFolderName,
+} from 'ews-javascript-api';
+import { findRepoRoot } from '../../support/ews/schema-validator.js';
+
+const execFileP = promisify(execFile);
+const READY_TIMEOUT_MS = 60_000;
+const APP = { clientId: '0c9e3a1d-2222-4333-8444-955566667777', clientSecret: 'cli-secret' };
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  values: Record<string, string>;
+  output: () => string;
+}
+
+/**
+ * The `ews-server` script's command, run without npm in between: npm 11 does not pass SIGINT on
+ * to the script's process tree (it left the server running), while tsx relays signals to the
+ * node process it starts and exits with its code.
+ */
+function scriptCommand(): string[] {
+  const root = findRepoRoot();
+  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['ews-server']!;
+  const [bin, ...rest] = script.split(' ');
+  return [join(root, 'node_modules', '.bin', bin!), ...rest];
+}
+
+function startCli(args: string[]): Promise<Running> {
+  const [bin, ...scriptArgs] = scriptCommand();
+  // Its own process group, so a failed test can stop exactly this tree.
+  const child = spawn(bin!, [...scriptArgs, ...args], { cwd: findRepoRoot(), stdio: 'pipe', detached: true });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ews-server not ready: ${out}${err}`)), READY_TIMEOUT_MS);
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (/^READY$/m.test(out)) {
+        clearTimeout(timer);
+        const values = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+        resolveStart({ child, values, output: () => out + err });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ews-server exited (${code}) before READY: ${out}${err}`));
+    });
+  });
+}
+
+function stopped(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.on('exit', (code) => r(code))));
+}
+
+describe('npm run ews-server (tsx test/support/ews/cli.ts)', () => {
+  it('is the package script', () => {
+    expect(scriptCommand().slice(1)).toEqual(['test/support/ews/cli.ts']);
+  });
+
+  let running: Running | undefined;
+  afterEach(async () => {
+    if (running && running.child.exitCode === null) {
+      process.kill(-running.child.pid!, 'SIGKILL');
+      await stopped(running.child);
+    }
+    running = undefined;
+  });
+
+  it('serves EWS with Basic auth and the admin\'s impersonation, then stops on SIGINT', async () => {
+    running = await startCli(['--users', 'alice@contoso.test:pw1,bob@contoso.test:pw2', '--admin', 'admin@contoso.test:apw', '--groups', 'team@contoso.test']);
+    const url = running.values['EWS_URL']!;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/EWS\/Exchange\.asmx$/);
+    const svc = new ExchangeService(ExchangeVersion.Exchange2013);
+    svc.Credentials = new WebCredentials('admin@contoso.test', 'apw');
+    svc.Url = new Uri(url);
+    svc.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, 'bob@contoso.test');
+    const found = await svc.FindFolders(WellKnownFolderName.MsgFolderRoot, new FolderView(100));
+    expect(found.Folders.map((f) => f.DisplayName)).toContain('Inbox');
+
+    running.child.kill('SIGINT');
+    expect(await stopped(running.child)).toBe(0);
+    expect(running.output()).toMatch(/stopped on SIGINT: \d+ requests/);
+  });
+
+  it('with --oauth-app: a separate msal-node process trusting TOKEN_CA_FILE via NODE_EXTRA_CA_CERTS gets a token EWS accepts; stops on SIGTERM', async () => {
+    running = await startCli(['--users', 'alice@contoso.test:pw1', '--oauth-app', `${APP.clientId}:${APP.clientSecret}`]);
+    const { EWS_URL: url, TOKEN_AUTHORITY: authority, TOKEN_CA_FILE: caFile } = running.values as Record<string, string>;
+    expect(authority).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+$/);
+    const host = new URL(authority!).host;
+    // msal-node's own HttpClient (global fetch): only the CA file and knownAuthorities are needed.
+    const script =
+      `import { ConfidentialClientApplication } from '@azure/msal-node';` +
+      `const cca = new ConfidentialClientApplication({ auth: { clientId: '${APP.clientId}', clientSecret: '${APP.clientSecret}', authority: '${authority}', knownAuthorities: ['${host}'] } });` +
+      `const r = await cca.acquireTokenByClientCredential({ scopes: ['https://outlook.office365.com/.default'] });` +
+      `process.stdout.write(r.accessToken);`;
+    const { stdout: token } = await execFileP(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: findRepoRoot(),
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+    });
+    expect(token.split('.')).toHaveLength(3);
+
+    const svc = new ExchangeService(ExchangeVersion.Exchange2013);
+    svc.Credentials = new OAuthCredentials(token);
+    svc.Url = new Uri(url!);
+    svc.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, 'alice@contoso.test');
+    const found = await svc.FindFolders(WellKnownFolderName.MsgFolderRoot, new FolderView(100));
+    expect(found.TotalCount).toBeGreaterThan(0);
+
+    running.child.kill('SIGTERM');
+    expect(await stopped(running.child)).toBe(0);
+    expect(running.output()).toMatch(/stopped on SIGTERM/);
+  });
+});
