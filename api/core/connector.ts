@@ -148,7 +148,7 @@ export interface MailboxAccess {
   password?: string;
   adminPassword?: string;
   /** Support-option tuning for this mailbox (`PipelineDepth`): commands a connector may keep in flight. */
-  tuning?: { pipelineDepth?: number };
+  tuning?: { pipelineDepth?: number; requestsInFlight?: number };
   /**
    * OAuth 2.0 client credentials (Modern Auth) for this side, from the endpoint or the project's
    * `ModernAuth…Export` (source) / `…Import` (destination) options. EWS on Exchange Online.
@@ -173,6 +173,8 @@ export interface EndpointProbe {
   /** Or a user's own login for endpoints without admin access. */
   testLogin?: string;
   testPassword?: string;
+  /** The endpoint's Modern Auth client secret (from the vault), for `oauth-app` endpoints. */
+  appSecret?: string;
 }
 
 export interface MailConnector {

@@ -40,6 +40,8 @@ export interface SupportOptions {
   maxErrors: number;
   connectionsPerMailbox: number;
   pipelineDepth: number;
+  /** EWS requests in flight per mailbox; the connector's default (10) when absent. */
+  ewsRequestsInFlight?: number;
   modernAuth: ModernAuthOptions;
 }
 
@@ -62,6 +64,8 @@ export const MAX_CONNECTIONS_PER_MAILBOX = 10;
 export const DEFAULT_PIPELINE_DEPTH = 32;
 /** Commands in flight per connection; beyond this servers buffer rather than go faster. */
 export const MAX_PIPELINE_DEPTH = 256;
+/** Exchange 2013+ and Exchange Online refuse more concurrent EWS requests per account (EWSMaxConcurrency). */
+export const MAX_EWS_REQUESTS_IN_FLIGHT = 27;
 
 export const DEFAULT_SUPPORT_OPTIONS: Readonly<SupportOptions> = Object.freeze({
   folderFilters: Object.freeze([]) as unknown as RegExp[],
@@ -100,6 +104,7 @@ export type SupportOptionKey =
   | 'MaxErrors'
   | 'ConnectionsPerMailbox'
   | 'PipelineDepth'
+  | 'EwsRequestsInFlight'
   | 'ModernAuthClientIdExport'
   | 'ModernAuthTenantIdExport'
   | 'ModernAuthClientSecretExport'
@@ -132,6 +137,12 @@ const KEY_SPECS: Record<SupportOptionKey, KeySpec> = {
     repeatable: false,
     secret: false,
     apply: integerOption('PipelineDepth', 1, MAX_PIPELINE_DEPTH, (n, into) => (into.pipelineDepth = n), 'a whole number'),
+  },
+  EwsRequestsInFlight: {
+    repeatable: false,
+    secret: false,
+    apply: integerOption('EwsRequestsInFlight', 1, MAX_EWS_REQUESTS_IN_FLIGHT, (n, into) => (into.ewsRequestsInFlight = n),
+      `a whole number up to ${MAX_EWS_REQUESTS_IN_FLIGHT} (Exchange's EWSMaxConcurrency per account)`),
   },
   ModernAuthClientIdExport: { repeatable: false, secret: false, apply: modernAuthId('ModernAuthClientIdExport', 'clientIdExport') },
   ModernAuthTenantIdExport: { repeatable: false, secret: false, apply: modernAuthTenant('ModernAuthTenantIdExport', 'tenantIdExport') },
@@ -180,6 +191,7 @@ export function resolveSupportOptions(projectLines: string[], itemLines: string[
     maxErrors: i.maxErrors ?? p.maxErrors,
     connectionsPerMailbox: i.connectionsPerMailbox ?? p.connectionsPerMailbox,
     pipelineDepth: i.pipelineDepth ?? p.pipelineDepth,
+    ewsRequestsInFlight: i.ewsRequestsInFlight ?? p.ewsRequestsInFlight,
     modernAuth: { ...p.modernAuth, ...i.modernAuth },
   });
 }
@@ -270,6 +282,7 @@ function withDefaults(patch: OptionsPatch): SupportOptions {
     modernAuth: { ...patch.modernAuth },
   };
   if (patch.maxItemSizeBytes !== undefined) options.maxItemSizeBytes = patch.maxItemSizeBytes;
+  if (patch.ewsRequestsInFlight !== undefined) options.ewsRequestsInFlight = patch.ewsRequestsInFlight;
   return options;
 }
 

@@ -42,7 +42,7 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
       method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) as unknown : undefined, headers: Object.fromEntries(res.headers) as Record<string, string> };
+    return { status: res.status, body: text ? JSON.parse(text) as unknown : undefined, headers: headersOf(res.headers) };
   };
   const item = (id: string): Promise<Item> => services.deps.store.items.get(LOCAL_TENANT, id) as Promise<Item>;
   const mailsTo = (address: string) => sink.messages.filter((m) => m.envelopeTo.includes(address));
@@ -185,3 +185,9 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
     expect(notice.text).toBe(`Hello,\n\nyour mail from ${ALICE.source} now lives at ${ALICE.dest}.\n`);
   });
 });
+
+function headersOf(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => (out[name] = value));
+  return out;
+}

@@ -143,10 +143,10 @@ describe('IMAP to IMAP passes against real Dovecot servers', () => {
     const pass = await fx.runPass('full', [itemId]);
     expect(pass.summary).toMatchObject({ copied: 3, failed: 0 });
     const rules = parseSupportOptions(['RecipientMapping="@example.com->@contoso.test"', 'RecipientMapping="alice@example.com->alice.smith@contoso.test"']).options.recipientMappings;
-    const expected = messages.map((m) => createHash('sha256').update(mapMessageHeaders(m.raw, rules)!).digest('hex')).sort();
+    const expected = messages.map((m) => createHash('sha256').update(mapMessageHeaders(Buffer.from(m.raw), rules)!).digest('hex')).sort();
     const inbox = (await snapshotMailbox(fx.destination, destUser)).get('INBOX')!;
     expect(inbox.map((m) => m.sha256).sort()).toEqual(expected);
-    expect(mapMessageHeaders(messages[0]!.raw, rules)!.toString()).toContain('From: Sender <sender@contoso.test>\r\nTo: Alice <alice.smith@contoso.test>');
+    expect(mapMessageHeaders(Buffer.from(messages[0]!.raw), rules)!.toString()).toContain('From: Sender <sender@contoso.test>\r\nTo: Alice <alice.smith@contoso.test>');
     const source = (await snapshotMailbox(fx.source, sourceUser)).get('INBOX')!;
     expect(inbox.map((m) => [m.flags, m.internalDate]).sort()).toEqual(source.map((m) => [m.flags, m.internalDate]).sort());
   });

@@ -7,6 +7,7 @@
  */
 import type { EndpointCheck, EndpointProbe, MailboxAccess, MailConnector } from '../../core/connector.js';
 import { ValidationError } from '../../core/errors.js';
+import { MAX_EWS_REQUESTS_IN_FLIGHT } from '../../core/support-options.js';
 import { type Addressing, DEFAULT_LIMITS, type EwsContext, type EwsLimits, PROBING_VERSION, requestVersionFor } from './context.js';
 import { TokenCache, basicCredentials, type EwsCredentials, type EwsModernAuthOptions } from './credentials.js';
 import { ewsUrl } from './endpoint-url.js';
@@ -30,7 +31,6 @@ export interface EwsConnectorOptions {
 }
 
 export const DEFAULT_REQUESTS_IN_FLIGHT = 10;
-export const MAX_REQUESTS_IN_FLIGHT = 27;
 const DEFAULT_MAX_INLINE_WAIT_MS = 30_000;
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
@@ -97,7 +97,8 @@ export class EwsConnector implements MailConnector {
 
   /** A context with its transport, not yet used. */
   context(access: MailboxAccess, resolved: ResolvedAccess, signal?: AbortSignal): EwsContext {
-    const inFlight = Math.min(MAX_REQUESTS_IN_FLIGHT, Math.max(1, this.options.requestsInFlight ?? DEFAULT_REQUESTS_IN_FLIGHT));
+    const wanted = access.tuning?.requestsInFlight ?? this.options.requestsInFlight ?? DEFAULT_REQUESTS_IN_FLIGHT;
+    const inFlight = Math.min(MAX_EWS_REQUESTS_IN_FLIGHT, Math.max(1, wanted));
     const transport = new EwsTransport(
       {
         url: ewsUrl(access.endpoint),

@@ -1,4 +1,4 @@
-export { EwsConnector, type EwsConnectorOptions, DEFAULT_REQUESTS_IN_FLIGHT, MAX_REQUESTS_IN_FLIGHT } from './ews-connector.js';
+export { EwsConnector, type EwsConnectorOptions, DEFAULT_REQUESTS_IN_FLIGHT } from './ews-connector.js';
 export { EwsSession } from './ews-session.js';
 export type { EwsModernAuthOptions } from './credentials.js';
 export { M365_CLOUD_INFO, ewsUrl, tokenResource } from './endpoint-url.js';

@@ -23,9 +23,9 @@ function accessOf(probe: EndpointProbe): MailboxAccess {
     : { endpoint: probe.endpoint, mailbox: probe.testMailbox ?? '', adminPassword: probe.adminPassword, modernAuth: modernAuthOf(probe) };
 }
 
-function modernAuthOf(probe: EndpointProbe & { appSecret?: string }): MailboxAccess['modernAuth'] {
+function modernAuthOf(probe: EndpointProbe): MailboxAccess['modernAuth'] {
   const { endpoint } = probe;
-  const secret = (probe as { appSecret?: string }).appSecret;
+  const secret = probe.appSecret;
   if (endpoint.authMechanism !== 'oauth-app' || !endpoint.appClientId || !endpoint.appTenantId || !secret) return undefined;
   return { clientId: endpoint.appClientId, tenantId: endpoint.appTenantId, clientSecret: secret };
 }

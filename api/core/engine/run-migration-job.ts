@@ -324,8 +324,8 @@ class Lane {
 
   async reopen(): Promise<void> {
     await this.close();
-    const { pipelineDepth, modernAuth, recipientMappings } = this.options;
-    const sideOptions = { tuning: { pipelineDepth }, modernAuth, recipientMappings };
+    const { pipelineDepth, ewsRequestsInFlight, modernAuth, recipientMappings } = this.options;
+    const sideOptions = { tuning: { pipelineDepth, requestsInFlight: ewsRequestsInFlight }, modernAuth, recipientMappings };
     this.source = await openSide(this.deps, this.records, 'source', this.signal, sideOptions);
     this.dest = await openSide(this.deps, this.records, 'destination', this.signal, sideOptions);
   }

@@ -22,7 +22,7 @@ export class EndpointChecks {
     if (!connector.probe) {
       return { ok: false, checks: [{ check: 'Endpoint kind', status: 'failed', detail: `Endpoints of kind "${endpoint.kind}" cannot be checked by this build.` }] };
     }
-    const checks = await connector.probe({ endpoint, adminPassword: await this.adminPassword(endpoint), ...test });
+    const checks = await connector.probe({ endpoint, adminPassword: await this.adminPassword(endpoint), appSecret: await this.appSecret(endpoint), ...test });
     return { ok: checks.every((c) => c.status !== 'failed'), checks };
   }
 
@@ -33,7 +33,7 @@ export class EndpointChecks {
     if (!connector.discoverMailboxes) {
       throw new MailferryError('unsupported', `Autodiscover is not possible for ${endpoint.kind} endpoints: IMAP has no command that lists other users' mailboxes. Use Bulk Add with a CSV instead.`, { field: 'sourceEndpointId' });
     }
-    const found = await connector.discoverMailboxes({ endpoint, adminPassword: await this.adminPassword(endpoint) });
+    const found = await connector.discoverMailboxes({ endpoint, adminPassword: await this.adminPassword(endpoint), appSecret: await this.appSecret(endpoint) });
     return [...new Set(found.map((a) => a.trim().toLowerCase()))].sort();
   }
 
@@ -41,6 +41,10 @@ export class EndpointChecks {
     const endpoint = await this.deps.store.endpoints.get(tenantId, endpointId);
     if (!endpoint) throw new NotFoundError(`No endpoint with id ${endpointId}.`, { field: 'endpointId' });
     return endpoint;
+  }
+
+  private async appSecret(endpoint: Endpoint): Promise<string | undefined> {
+    return endpoint.appSecretRef ? this.deps.vault.get(endpoint.tenantId, endpoint.appSecretRef) : undefined;
   }
 
   private async adminPassword(endpoint: Endpoint): Promise<string | undefined> {
