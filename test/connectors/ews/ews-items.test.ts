@@ -21,7 +21,9 @@ import {
   StringList, SyncFolderItemsScope, Task, TaskStatus, Uri, WebCredentials, WellKnownFolderName,
 } from 'ews-javascript-api';
 import { startEwsServer, type EwsTestServer } from '../../support/ews/ews-server.js';
-import { addException, deleteOccurrence, encodeItemId, itemStorage, setMaxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES } from '../../support/ews/items.js';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES, addException, deleteOccurrence, encodeItemId, itemStorage, seedItem, seedMessage, setMaxMessageBytes, storedItem,
+} from '../../support/ews/items.js';
 import { NS, type XmlElement, child, childrenNamed, parseXml } from '../../support/ews/xml.js';
 
 const ALICE = { smtp: 'alice@contoso.test', password: 'alice-pw' };
@@ -856,6 +858,29 @@ describe('EWS test server items with ews-javascript-api', () => {
       expect(responseMessages(bad).map(code)).toEqual(['ErrorInvalidRequest']);
       void childrenNamed;
     });
+  });
+
+  it('seeds items through the store API (no SOAP), visible to the client like created ones', async () => {
+    const dave = { smtp: 'dave@contoso.test', password: 'dave-pw' };
+    server.store.addPrincipal({ ...dave, fullAccess: false, impersonation: false });
+    const received = Date.UTC(2024, 5, 1, 12);
+    const seeded = seedMessage(server.store, dave.smtp, 'inbox', `From: a@b.test\r\nTo: ${dave.smtp}\r\nSubject: seeded\r\n\r\nhello\r\n`, {
+      received, isRead: false, flag: 'Flagged', categories: ['Seed'],
+      extended: [{ uri: { setId: MARKER_SET, name: 'MailferrySourceKey', type: 'String' }, value: 'seed-1' }],
+    });
+    seedItem(server.store, dave.smtp, 'calendar',
+      '<t:CalendarItem><t:Subject>Seeded meeting</t:Subject><t:Start>2026-06-01T08:00:00Z</t:Start><t:End>2026-06-01T09:00:00Z</t:End></t:CalendarItem>');
+    const svc = client(dave, server.url);
+    const found = await svc.FindItems(WellKnownFolderName.Inbox, new SearchFilter.IsEqualTo(MARKER, 'seed-1'), new ItemView(10));
+    expect(found.Items.map((i) => i.Id.UniqueId)).toEqual([seeded.id]);
+    const m = await EmailMessage.Bind(svc, new ItemId(seeded.id));
+    expect([m.Subject, m.IsRead, m.Flag.FlagStatus, iso(m.DateTimeReceived), m.From.Address]).toEqual(['seeded', false, ItemFlagStatus.Flagged, new Date(received).toISOString(), 'a@b.test']);
+    expect(m.Categories.GetEnumerator()).toEqual(['Seed']);
+    const inbox = await Folder.Bind(svc, WellKnownFolderName.Inbox);
+    expect([inbox.TotalCount, inbox.UnreadCount]).toEqual([1, 1]);
+    const cal = await svc.FindItems(WellKnownFolderName.Calendar, new ItemView(10));
+    expect(cal.Items.map((i) => i.Subject)).toEqual(['Seeded meeting']);
+    expect(storedItem(server.store, seeded.id)?.size).toBe(seeded.size);
   });
 
   it('schema-checked every request and response of this suite', () => {

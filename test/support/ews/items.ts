@@ -613,6 +613,8 @@ export interface ItemTombstone {
 /** A mailbox's item storage (kept beside the mailbox, so mailbox-store.ts needs no item knowledge). */
 export interface ItemStorage {
   byId: Map<string, StoredItem>;
+  /** Folder id → ids of the items listed in it (exceptions are not: they live in their master). */
+  byFolder: Map<string, Set<string>>;
   tombstones: ItemTombstone[];
   nextKey: number;
   /** Mailbox-wide change counter: SyncFolderItems states are watermarks on it. */
@@ -623,7 +625,7 @@ const storages = new WeakMap<Mailbox, ItemStorage>();
 
 export function itemStorage(mbx: Mailbox): ItemStorage {
   let s = storages.get(mbx);
-  if (!s) storages.set(mbx, (s = { byId: new Map(), tombstones: [], nextKey: 0, changeSeq: 0 }));
+  if (!s) storages.set(mbx, (s = { byId: new Map(), byFolder: new Map(), tombstones: [], nextKey: 0, changeSeq: 0 }));
   return s;
 }
 
@@ -654,6 +656,9 @@ export function insertItem(store: MailboxStore, mbx: Mailbox, folder: StoredFold
   const seq = nextSeq(mbx);
   item.seqCreated = item.seqContent = item.seqRead = seq;
   s.byId.set(item.id, item);
+  let inFolder = s.byFolder.get(folder.id);
+  if (!inFolder) s.byFolder.set(folder.id, (inFolder = new Set()));
+  inFolder.add(item.id);
   recount(store, mbx, folder.id);
   return item;
 }
@@ -676,6 +681,7 @@ export function removeItem(store: MailboxStore, mbx: Mailbox, item: StoredItem):
   const s = itemStorage(mbx);
   for (const ex of item.exceptionIds) s.byId.delete(ex);
   s.byId.delete(item.id);
+  s.byFolder.get(item.folderId)?.delete(item.id);
   if (!item.masterId) {
     s.tombstones.push({ itemId: item.id, folderId: item.folderId, seq: nextSeq(mbx), seqCreated: item.seqCreated, isAssociated: item.isAssociated });
   }
@@ -693,9 +699,11 @@ export function moveItem(store: MailboxStore, mbx: Mailbox, item: StoredItem, ta
 
 /** Items listed in a folder (exceptions live inside their master, never in a folder listing). */
 export function itemsIn(mbx: Mailbox, folderId: string, associated = false): StoredItem[] {
+  const s = itemStorage(mbx);
   const out: StoredItem[] = [];
-  for (const it of itemStorage(mbx).byId.values()) {
-    if (it.folderId === folderId && !it.masterId && it.isAssociated === associated) out.push(it);
+  for (const id of s.byFolder.get(folderId) ?? []) {
+    const it = s.byId.get(id)!;
+    if (it.isAssociated === associated) out.push(it);
   }
   return out;
 }
@@ -749,6 +757,65 @@ export function addException(
 export function deleteOccurrence(store: MailboxStore, mbx: Mailbox, master: StoredItem, originalStart: string): void {
   master.deletedOccurrences.push(ewsDateTime(originalStart));
   touchItem(store, mbx, master, false);
+}
+
+// ───────────────────────────── seeding (tests) ─────────────────────────────
+
+function seedFolder(mbx: Mailbox, folder: string): StoredFolder {
+  const f = mbx.folders.get(mbx.byDistinguished.get(folder) ?? folder);
+  if (!f) throw new Error(`no folder ${folder} in ${mbx.smtp}`);
+  return f;
+}
+
+function seedMailbox(store: MailboxStore, smtp: string): Mailbox {
+  const mbx = store.mailbox(smtp);
+  if (!mbx) throw new Error(`no mailbox ${smtp}`);
+  return mbx;
+}
+
+/**
+ * Seeds an item without a SOAP round trip, exactly as CreateItem (SaveOnly) would store it:
+ * `itemXml` is one `t:Message` / `t:CalendarItem` / `t:Contact` / `t:Task` / `t:PostItem` /
+ * `t:Item` element in the types namespace (the `t:` prefix is declared for you). `folder` is a
+ * distinguished name (`inbox`, `calendar`, …) or a folder id.
+ */
+export function seedItem(store: MailboxStore, smtp: string, folder: string, itemXml: string): StoredItem {
+  const mbx = seedMailbox(store, smtp);
+  const el = parseXml(`<seed xmlns:t="${NS.types}">${itemXml}</seed>`).children[0]!;
+  return insertItem(store, mbx, seedFolder(mbx, folder), itemFromRequest(el, mbx.smtp, { draft: true }));
+}
+
+/**
+ * Seeds a received message from its MIME (what a migration source mailbox mostly holds):
+ * headers derive Subject/From/To/…, `received` sets DateTimeReceived (default: now), `isRead`
+ * and `flag` the read and follow-up state, `extended` adds named/tagged properties.
+ */
+export function seedMessage(
+  store: MailboxStore, smtp: string, folder: string, mime: Buffer | string,
+  opts: { received?: string | number | Date; isRead?: boolean; flag?: ItemFlag['status']; categories?: string[]; extended?: ExtendedProp[] } = {},
+): StoredItem {
+  const mbx = seedMailbox(store, smtp);
+  const item = blankItem('IPM.Note', ewsDateTime(Date.now()));
+  item.mime = { bytes: Buffer.isBuffer(mime) ? mime : Buffer.from(mime, 'utf8'), charset: 'UTF-8' };
+  if (opts.received !== undefined) item.received = ewsDateTime(opts.received);
+  item.isRead = opts.isRead ?? true;
+  if (opts.flag && opts.flag !== 'NotFlagged') item.flag = { status: opts.flag };
+  if (opts.categories?.length) item.fields.set('Categories', { n: 'Categories', c: opts.categories.map((c) => leaf('String', c)) });
+  for (const p of opts.extended ?? []) setExtended(item, p);
+  deriveFromMime(item);
+  return insertItem(store, mbx, seedFolder(mbx, folder), item);
+}
+
+/** The stored item with this id (for assertions and for addException/deleteOccurrence). */
+export function storedItem(store: MailboxStore, id: string): StoredItem | undefined {
+  const decoded = decodeItemId(id);
+  const mbx = decoded && store.mailbox(decoded.smtp);
+  return mbx ? itemStorage(mbx).byId.get(id) : undefined;
+}
+
+/** Mailbox of a stored item (for addException/deleteOccurrence). */
+export function mailboxOf(store: MailboxStore, item: StoredItem): Mailbox {
+  return seedMailbox(store, decodeItemId(item.id)!.smtp);
 }
 
 // ───────────────────────────── output ─────────────────────────────

@@ -54,8 +54,9 @@ export function syncFolderItems(req: XmlElement, ctx: EwsContext): string {
     const storage = itemStorage(mbx);
     const withAssociated = scope === 'NormalAndAssociatedItems';
     const changes: Change[] = [];
-    for (const item of storage.byId.values()) {
-      if (item.folderId !== folder.id || item.masterId || (item.isAssociated && !withAssociated)) continue;
+    for (const id of storage.byFolder.get(folder.id) ?? []) {
+      const item = storage.byId.get(id)!;
+      if (item.isAssociated && !withAssociated) continue;
       const last = Math.max(item.seqContent, item.seqRead);
       if (last <= w) continue;
       const kind = item.seqCreated > w ? 'Create' : item.seqContent > w ? 'Update' : 'ReadFlagChange';
