@@ -869,7 +869,9 @@ describe('EWS test server items with ews-javascript-api', () => {
       extended: [{ uri: { setId: MARKER_SET, name: 'MailferrySourceKey', type: 'String' }, value: 'seed-1' }],
     });
     seedItem(server.store, dave.smtp, 'calendar',
-      '<t:CalendarItem><t:Subject>Seeded meeting</t:Subject><t:Start>2026-06-01T08:00:00Z</t:Start><t:End>2026-06-01T09:00:00Z</t:End></t:CalendarItem>');
+            // Start/End given with an offset come back in UTC; a string that looks like a date stays as it is.
+      '<t:CalendarItem><t:Subject>Seeded meeting</t:Subject><t:Start>2026-06-01T10:00:00+02:00</t:Start><t:End>2026-06-01T09:00:00Z</t:End>' +
+        '<t:Location>2026-06-01T10:00:00+02:00</t:Location></t:CalendarItem>');
     const svc = client(dave, server.url);
     const found = await svc.FindItems(WellKnownFolderName.Inbox, new SearchFilter.IsEqualTo(MARKER, 'seed-1'), new ItemView(10));
     expect(found.Items.map((i) => i.Id.UniqueId)).toEqual([seeded.id]);
@@ -880,6 +882,8 @@ describe('EWS test server items with ews-javascript-api', () => {
     expect([inbox.TotalCount, inbox.UnreadCount]).toEqual([1, 1]);
     const cal = await svc.FindItems(WellKnownFolderName.Calendar, new ItemView(10));
     expect(cal.Items.map((i) => i.Subject)).toEqual(['Seeded meeting']);
+    const appt = await Appointment.Bind(svc, cal.Items[0]!.Id);
+    expect([iso(appt.Start), appt.Location]).toEqual(['2026-06-01T08:00:00.000Z', '2026-06-01T10:00:00+02:00']);
     expect(storedItem(server.store, seeded.id)?.size).toBe(seeded.size);
   });
 

@@ -111,12 +111,22 @@ export function ewsDateTime(value: string | number | Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** types.xsd elements of type xs:dateTime that items carry (Exchange answers them in UTC). */
+const DATE_TIME_ELEMENTS = new Set([
+  'Start', 'End', 'OriginalStart', 'DueDate', 'StartDate', 'CompleteDate', 'AssignedTime', 'ReminderDueBy', 'ReminderNextTime', 'Birthday',
+  'WeddingAnniversary', 'LastResponseTime', 'ProposedStart', 'ProposedEnd', 'AppointmentReplyTime', 'RecurrenceId', 'DateTimeStamp',
+  'StartWallClock', 'EndWallClock',
+]);
+
 export function toNode(el: XmlElement): XNode {
   const node: XNode = { n: el.local };
   const attrs = Object.entries(el.attrs).filter(([k]) => !k.includes(':'));
   if (attrs.length) node.a = Object.fromEntries(attrs);
   if (el.children.length) node.c = el.children.map(toNode);
-  else if (el.text !== '') node.t = ISO_DATE_TIME.test(el.text.trim()) ? ewsDateTime(el.text.trim()) : el.text;
+  else if (el.text !== '') {
+    const v = el.text.trim();
+    node.t = DATE_TIME_ELEMENTS.has(el.local) && ISO_DATE_TIME.test(v) ? ewsDateTime(v) : el.text;
+  }
   return node;
 }
 
