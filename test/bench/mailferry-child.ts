@@ -9,7 +9,9 @@
 import { readFileSync } from 'node:fs';
 import type { MailConnector } from '../../api/core/connector.js';
 import type { EngineLog } from '../../api/core/engine/job-context.js';
-import { parseInput, passInput } from '../../api/core/schemas.js';
+import type { ItemType } from '../../api/core/model.js';
+import { endpointInput, itemInput, parseInput, passInput } from '../../api/core/schemas.js';
+import { EwsConnector, type EwsConnectorOptions } from '../../api/connectors/ews/index.js';
 import { ImapConnector, type ImapConnectorOptions } from '../../api/connectors/imap/imap-connector.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { TimingConnector, type SideTimes } from './timing-connector.js';
@@ -23,11 +25,18 @@ export interface ImapAccount {
 
 export interface ChildConfig {
   dataDir: string;
-  source: ImapAccount;
-  destination: ImapAccount;
+  /** The two IMAP accounts of the IMAP bench; unused when `project` is given. */
+  source?: ImapAccount;
+  destination?: ImapAccount;
   connector: ImapConnectorOptions;
   /** Wrap the connector to time the read side and the write side (adds a clock read per message). */
   trace: boolean;
+  /**
+   * Any pair of endpoints instead of the two IMAP accounts (the EWS bench): endpoint and item
+   * bodies as the API takes them, and the item types the pass selects.
+   */
+  project?: { source: Record<string, unknown>; destination: Record<string, unknown>; item: Record<string, unknown>; itemTypes?: ItemType[] };
+  ews?: EwsConnectorOptions;
 }
 
 export interface PassMeasure {
@@ -66,31 +75,34 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), RSS_SAMPLE_MS);
 
   const timing = config.trace ? new TimingConnector(new ImapConnector(config.connector)) : undefined;
-  const connector: MailConnector = timing ?? new ImapConnector(config.connector);
-  const full = await runPass(config, connector, timing);
+  const imap: MailConnector = timing ?? new ImapConnector(config.connector);
+  const ews = new EwsConnector(config.ews);
+  const connectors = { imap, exchange: ews, m365: ews, 'm365-group': ews };
+  const full = await runPass(config, connectors, timing);
   clearInterval(sampler);
   const result: Omit<ChildResult, 'delta'> = { full, sampledPeakRssMB: peak / MB, vmHwmMB: vmHwmBytes() / MB };
 
   // A second `full` in a fresh runtime on the same data dir: what a user's second
   // `mailferry migrate` does; everything is in the ledger, so nothing is copied.
   timing?.reset();
-  const delta = await runPass(config, connector, timing);
+  const delta = await runPass(config, connectors, timing);
   process.stdout.write(JSON.stringify({ ...result, delta } satisfies ChildResult) + '\n');
 }
 
-async function runPass(config: ChildConfig, connector: MailConnector, timing?: TimingConnector): Promise<PassMeasure> {
+async function runPass(config: ChildConfig, connectors: Record<string, MailConnector>, timing?: TimingConnector): Promise<PassMeasure> {
   let notify: PassWaiter = () => undefined;
   const log: EngineLog = {
     info: (_message, fields) => typeof fields?.passId === 'string' && _message.startsWith('Pass ') && notify(fields.passId),
     warn: (message, fields) => console.error(`warn: ${message}`, fields ?? ''),
     error: (message, fields) => console.error(`error: ${message}`, fields ?? ''),
   };
-  const runtime = await EmbeddedRuntime.open({ dataDir: config.dataDir, log, pollMs: WORKER_POLL_MS, connectors: { imap: connector } });
+  const runtime = await EmbeddedRuntime.open({ dataDir: config.dataDir, log, pollMs: WORKER_POLL_MS, connectors });
   try {
     const itemId = await findOrCreateItem(runtime, config);
     const project = (await runtime.services.items.getItem(LOCAL_TENANT, itemId)).projectId;
     const started = performance.now();
-    const { pass } = await runtime.services.passes.startPass(LOCAL_TENANT, project, parseInput(passInput, { kind: 'full', itemIds: [itemId] }));
+    const itemTypes = config.project?.itemTypes ?? ['mail'];
+    const { pass } = await runtime.services.passes.startPass(LOCAL_TENANT, project, parseInput(passInput, { kind: 'full', itemIds: [itemId], itemTypes }));
     const ended = new Promise<void>((resolve) => (notify = (id) => id === pass.id && resolve()));
     runtime.startWorkers();
     await Promise.race([ended, pollUntilEnded(runtime, pass.id)]);
@@ -119,12 +131,23 @@ async function findOrCreateItem(runtime: EmbeddedRuntime, config: ChildConfig): 
   const { projects, items } = runtime.services;
   const existing = (await projects.listProjects(LOCAL_TENANT)).items.find((p) => p.name === 'bench');
   if (existing) return (await items.listItems(LOCAL_TENANT, existing.id, {})).items[0]!.id;
+  if (config.project) {
+    const source = await projects.createEndpoint(LOCAL_TENANT, parseInput(endpointInput, config.project.source));
+    const destination = await projects.createEndpoint(LOCAL_TENANT, parseInput(endpointInput, config.project.destination));
+    const project = await projects.createProject(LOCAL_TENANT, {
+      name: 'bench', sourceEndpointId: source.id, destinationEndpointId: destination.id, options: [], maxConcurrentMigrations: 1,
+    });
+    return (await items.addItem(LOCAL_TENANT, project.id, parseInput(itemInput, config.project.item))).id;
+  }
   const endpoint = (account: ImapAccount, name: string) => projects.createEndpoint(LOCAL_TENANT, {
     name, kind: 'imap', host: account.host, port: account.port, security: 'none', allowSelfSigned: false,
     adminMode: 'none', authMechanism: 'password', domains: [],
   });
-  const source = await endpoint(config.source, 'bench source');
-  const destination = await endpoint(config.destination, 'bench destination');
+  if (!config.source || !config.destination) throw new Error('The bench child needs either two IMAP accounts or a project.');
+  const sourceAccount = config.source;
+  const destinationAccount = config.destination;
+  const source = await endpoint(sourceAccount, 'bench source');
+  const destination = await endpoint(destinationAccount, 'bench destination');
   const project = await projects.createProject(LOCAL_TENANT, {
     name: 'bench', sourceEndpointId: source.id, destinationEndpointId: destination.id, options: [], maxConcurrentMigrations: 1,
   });
