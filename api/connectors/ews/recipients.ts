@@ -5,21 +5,10 @@
  * item exists, so it keeps the source address (documented in the README section of this
  * connector); mail items in the export keep their original From/To as sent.
  */
+import { mapAddress } from '../../core/recipient-mapping.js';
 import type { RecipientMappingRule } from '../../core/support-options.js';
 import { type EwsContext, itemIdXml } from './context.js';
 import { child, children, elementChildren, escapeXml, text } from './xml.js';
-
-/** The address after the first rule that matches (an exact address beats a domain), or undefined. */
-export function mapAddress(address: string, rules: readonly RecipientMappingRule[]): string | undefined {
-  const lower = address.trim().toLowerCase();
-  const exact = rules.find((r) => !r.from.startsWith('@') && r.from === lower);
-  if (exact) return exact.to;
-  const at = lower.lastIndexOf('@');
-  if (at < 0) return undefined;
-  const domain = lower.slice(at);
-  const byDomain = rules.find((r) => r.from.startsWith('@') && r.from === domain);
-  return byDomain ? address.trim().slice(0, at) + byDomain.to : undefined;
-}
 
 const ATTENDEE_FIELDS = ['RequiredAttendees', 'OptionalAttendees', 'Resources'] as const;
 
@@ -41,9 +30,9 @@ export async function remapCalendarAttendees(ctx: EwsContext, ids: string[], rul
         const mailbox = child(a, 'Mailbox');
         const email = text(child(mailbox, 'EmailAddress')) ?? '';
         const name = text(child(mailbox, 'Name'));
-        const mapped = mapAddress(email, rules);
-        if (mapped) changed = true;
-        return `<t:Attendee><t:Mailbox>${name !== undefined ? `<t:Name>${escapeXml(name)}</t:Name>` : ''}<t:EmailAddress>${escapeXml(mapped ?? email)}</t:EmailAddress></t:Mailbox></t:Attendee>`;
+        const mapped = mapAddress(email.trim(), rules);
+        if (mapped !== email.trim()) changed = true;
+        return `<t:Attendee><t:Mailbox>${name !== undefined ? `<t:Name>${escapeXml(name)}</t:Name>` : ''}<t:EmailAddress>${escapeXml(mapped)}</t:EmailAddress></t:Mailbox></t:Attendee>`;
       });
       if (changed) {
         updates.push(`<t:SetItemField><t:FieldURI FieldURI="calendar:${field}"/><t:CalendarItem><t:${field}>${rewritten.join('')}</t:${field}></t:CalendarItem></t:SetItemField>`);
@@ -53,6 +42,6 @@ export async function remapCalendarAttendees(ctx: EwsContext, ids: string[], rul
   });
   if (changes.length === 0) return 0;
   await ctx.transport.callEach(changes, (part) =>
-    `<m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges>${part.join('')}</m:ItemChanges></m:UpdateItem>`);
+    `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly" SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges>${part.join('')}</m:ItemChanges></m:UpdateItem>`);
   return changes.length;
 }

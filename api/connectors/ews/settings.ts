@@ -12,7 +12,7 @@ import type { RecipientMappingRule } from '../../core/support-options.js';
 import { type EwsContext, folderIdXml } from './context.js';
 import type { FolderIndex } from './ensure-folder.js';
 import { fromCode } from './map-error.js';
-import { mapAddress } from './recipients.js';
+import { mapAddress } from '../../core/recipient-mapping.js';
 import { NS, attr, child, children, descendants, elementChildren, escapeXml, text } from './xml.js';
 
 /** Serialises a DOM element back to XML with `t:` / `m:` prefixes, escaping everything. */
@@ -110,8 +110,9 @@ async function importRule(ctx: EwsContext, index: FolderIndex, setting: MailboxS
   });
   if (missing !== undefined) throw new NotFoundError(`${setting.label} moves or copies to "${missing}", which was not copied to the destination.`);
   xml = xml.replace(/(<t:EmailAddress>)([^<]*)(<\/t:EmailAddress>)/g, (whole, a: string, address: string, b: string) => {
-    const mapped = mapAddress(unescape(address), rules);
-    return mapped ? `${a}${escapeXml(mapped)}${b}` : whole;
+    const original = unescape(address);
+    const mapped = mapAddress(original, rules);
+    return mapped !== original ? `${a}${escapeXml(mapped)}${b}` : whole;
   });
   const response = await ctx.transport.call(
     `<m:UpdateInboxRules><m:MailboxSmtpAddress>${escapeXml(ctx.mailbox)}</m:MailboxSmtpAddress><m:RemoveOutlookRuleBlob>true</m:RemoveOutlookRuleBlob>` +
@@ -200,7 +201,7 @@ async function importPermissions(
     }
     let xml = data.xml;
     if (!data.distinguished) {
-      const mapped = mapAddress(data.user, rules) ?? data.user;
+      const mapped = mapAddress(data.user, rules);
       const resolved = await resolves(ctx, mapped);
       if (!resolved) {
         results.push({ setting, error: new ItemRejectedError(`${setting.label}: the destination cannot resolve the user ${mapped}${mapped !== data.user ? ` (mapped from ${data.user})` : ''}; add a RecipientMapping or create that user first.`) });
