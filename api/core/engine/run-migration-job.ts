@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { ListMessagesFilter, MailboxSession, MailboxSetting, SettingResult } from '../connector.js';
 import { addCounts, countsOf, messagesPerSecond, sumCounts, zeroCounts } from '../counts.js';
 import { ItemRejectedError, MailferryError, StoppedError, ensureError } from '../errors.js';
 import { planFolders } from '../folder-plan.js';
-import type { Counts, ErrorRow, FolderCounts, Item, ItemProgress, ItemStatus, ItemType, Pass } from '../model.js';
+import type { Counts, ErrorRow, FolderCounts, Item, ItemProgress, ItemStatus, ItemType, LedgerEntry, Pass } from '../model.js';
 import { TERMINAL_STATUSES } from '../model.js';
 import type { JobPayload } from '../ports.js';
 import { listAll } from '../services/list-all.js';
@@ -130,33 +131,63 @@ class JobRun {
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw failure.reason;
     if (this.stopRequested) throw new StoppedError();
-    if (settingTypes.length && this.keepGoing()) await this.copySettings(first, settingTypes);
+    if (settingTypes.length && this.keepGoing()) await this.copySettings(first, settingTypes, context.errorKeys.get(SETTINGS_FOLDER) ?? new Set());
   }
 
   /**
    * Rules, automatic replies and folder permissions, after the folders exist at the destination
    * (a rule that moves mail to a folder, or a folder's permissions, must name the copied folder).
    * Each setting the destination cannot take is a row in the error log, never a silent drop.
+   *
+   * Settings have ledger rows too (folder SETTINGS_FOLDER, key `type:label`, destId = a
+   * fingerprint of the setting), so a delta pass re-applies only what is new or changed since it
+   * was copied: the rest count as skipped, like items. A destination writes a folder's
+   * permissions as one set, so when any permission of a folder must be written, all of that
+   * folder's permissions are sent again (those unchanged still count as skipped).
    */
-  private async copySettings(lane: Lane, types: MailboxSetting['type'][]): Promise<void> {
+  private async copySettings(lane: Lane, types: MailboxSetting['type'][], errorKeys: Set<string>): Promise<void> {
     const source = lane.source!;
     const dest = lane.dest!;
     if (!source.exportSettings) return; // IMAP has no server-side settings to read
     const settings = await source.exportSettings(types);
     if (settings.length === 0) return;
-    const results: SettingResult[] = dest.importSettings
-      ? await dest.importSettings(settings, (path) => this.destPaths.get(path))
-      : settings.map((setting) => ({ setting, error: new ItemRejectedError(`The destination (${dest.kind}) has no place for ${setting.type === 'oof' ? 'automatic replies' : setting.type}.`) }));
-    const counts = zeroCounts();
-    const failures = results.filter((r) => r.error);
-    counts.copied = results.length - failures.length;
-    counts.failed = failures.length;
-    this.folderRuns.push({ path: SETTINGS_FOLDER, counts, done: true });
     const { tenantId, id: itemId } = this.item;
+    const keyOf = (setting: MailboxSetting) => `${setting.type}:${setting.label}`;
+    const fingerprint = (setting: MailboxSetting) => createHash('sha256').update(JSON.stringify([setting.folder ?? '', setting.data])).digest('hex');
+    const done = new Map((await this.deps.store.ledger.folderEntries(tenantId, itemId, SETTINGS_FOLDER))
+      .filter((e) => e.state === 'done').map((e) => [e.sourceKey, e.destId]));
+    const unchanged = (setting: MailboxSetting) => done.get(keyOf(setting)) === fingerprint(setting);
+    let wanted = settings.filter((setting) => !unchanged(setting));
+    if (this.pass.kind === 'retry-errors') wanted = wanted.filter((setting) => errorKeys.has(keyOf(setting)));
+    const permissionFolders = new Set(wanted.filter((s) => s.type === 'permissions').map((s) => s.folder));
+    const todo = settings.filter((s) => wanted.includes(s) || (s.type === 'permissions' && permissionFolders.has(s.folder)));
+    const counts = zeroCounts();
+    counts.skipped = settings.length - todo.length;
+    this.folderRuns.push({ path: SETTINGS_FOLDER, counts, done: true });
+    if (todo.length === 0) {
+      await this.checkpoint(true);
+      return;
+    }
+    const results: SettingResult[] = dest.importSettings
+      ? await dest.importSettings(todo, (path) => this.destPaths.get(path))
+      : todo.map((setting) => ({ setting, error: new ItemRejectedError(`The destination (${dest.kind}) has no place for ${setting.type === 'oof' ? 'automatic replies' : setting.type}.`) }));
+    const failures = results.filter((r) => r.error);
+    const successes = results.filter((r) => !r.error);
+    counts.failed = failures.length;
+    for (const { setting } of successes) {
+      if (unchanged(setting)) counts.skipped++;
+      else counts.copied++;
+    }
     const at = this.deps.clock.now().toISOString();
+    await this.deps.store.ledger.put(successes.map(({ setting }): LedgerEntry => ({
+      tenantId, itemId, folder: SETTINGS_FOLDER, sourceKey: keyOf(setting), destFolder: SETTINGS_FOLDER, destId: fingerprint(setting),
+      size: 0, internalDate: 0, state: 'done',
+    })));
+    const fixed = successes.map(({ setting }) => keyOf(setting)).filter((key) => errorKeys.has(key));
+    if (fixed.length) await this.deps.store.errors.remove(tenantId, itemId, SETTINGS_FOLDER, fixed);
     await this.deps.store.errors.put(failures.map(({ setting, error }): ErrorRow => {
       const e = ensureError(error);
-      return { tenantId, itemId, passId: this.pass.id, folder: SETTINGS_FOLDER, sourceKey: `${setting.type}:${setting.label}`, subject: setting.label, size: 0, code: e.code, reason: e.message, at };
+      return { tenantId, itemId, passId: this.pass.id, folder: SETTINGS_FOLDER, sourceKey: keyOf(setting), subject: setting.label, size: 0, code: e.code, reason: e.message, at };
     }));
     await this.checkpoint(true);
   }
