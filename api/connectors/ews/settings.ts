@@ -52,9 +52,13 @@ export async function importSettings(
 ): Promise<SettingResult[]> {
   const results: SettingResult[] = [];
   const permissions: MailboxSetting[] = [];
+  let existing: Map<string, string> | undefined;
   for (const setting of settings) {
     try {
-      if (setting.type === 'rules') await importRule(ctx, index, setting, folderPath, rules);
+      if (setting.type === 'rules') {
+        existing ??= await destinationRuleIds(ctx);
+        await importRule(ctx, index, setting, folderPath, rules, existing);
+      }
       else if (setting.type === 'oof') await importOof(ctx, setting);
       else {
         permissions.push(setting);
@@ -92,7 +96,22 @@ async function exportRules(ctx: EwsContext, index: FolderIndex): Promise<Mailbox
   });
 }
 
-async function importRule(ctx: EwsContext, index: FolderIndex, setting: MailboxSetting, folderPath: (p: string) => string | undefined, rules: readonly RecipientMappingRule[]): Promise<void> {
+/** The destination's rules by display name → RuleId: a rule copied again replaces its earlier copy instead of adding a second one. */
+async function destinationRuleIds(ctx: EwsContext): Promise<Map<string, string>> {
+  const response = await ctx.transport.call(`<m:GetInboxRules><m:MailboxSmtpAddress>${escapeXml(ctx.mailbox)}</m:MailboxSmtpAddress></m:GetInboxRules>`);
+  const root = single(ctx, response, 'Reading inbox rules');
+  const ids = new Map<string, string>();
+  for (const rule of children(child(root, 'InboxRules'), 'Rule')) {
+    const id = text(child(rule, 'RuleId'));
+    if (id) ids.set(text(child(rule, 'DisplayName')) ?? '', id);
+  }
+  return ids;
+}
+
+async function importRule(
+  ctx: EwsContext, index: FolderIndex, setting: MailboxSetting, folderPath: (p: string) => string | undefined, rules: readonly RecipientMappingRule[],
+  existing: Map<string, string>,
+): Promise<void> {
   const data = setting.data as RuleData;
   let xml = data.xml.replace(/<t:RuleId>[^<]*<\/t:RuleId>/, '');
   // Re-point move/copy targets at the destination's copy of each folder, in order.
@@ -114,9 +133,14 @@ async function importRule(ctx: EwsContext, index: FolderIndex, setting: MailboxS
     const mapped = mapAddress(original, rules);
     return mapped !== original ? `${a}${escapeXml(mapped)}${b}` : whole;
   });
+  const name = /<t:DisplayName>([^<]*)<\/t:DisplayName>/.exec(xml)?.[1];
+  const id = name !== undefined ? existing.get(unescape(name)) : undefined;
+  const operation = id
+    ? `<t:SetRuleOperation>${xml.replace(/^<t:Rule>/, `<t:Rule><t:RuleId>${escapeXml(id)}</t:RuleId>`)}</t:SetRuleOperation>`
+    : `<t:CreateRuleOperation>${xml}</t:CreateRuleOperation>`;
   const response = await ctx.transport.call(
     `<m:UpdateInboxRules><m:MailboxSmtpAddress>${escapeXml(ctx.mailbox)}</m:MailboxSmtpAddress><m:RemoveOutlookRuleBlob>true</m:RemoveOutlookRuleBlob>` +
-      `<m:Operations><t:CreateRuleOperation>${xml}</t:CreateRuleOperation></m:Operations></m:UpdateInboxRules>`,
+      `<m:Operations>${operation}</m:Operations></m:UpdateInboxRules>`,
   );
   const root = response.root;
   if (attr(root, 'ResponseClass') === 'Error') {
