@@ -1,7 +1,9 @@
 /**
  * A newcomer migrates mailboxes with the admin console in a real Chromium, against the real
  * embedded host and two real Dovecots: wizard, Bulk Add with a bad row, Verify, Pre-Stage then
- * Full, the error log, statistics export, options, and the end-user page from an e-mailed link.
+ * Full, the error log, statistics export, options, and the end-user page from an e-mailed link;
+ * then the Exchange endpoint form's messages, Edit item, Autodiscover's answer for an IMAP source,
+ * a Trial pass, Retry Errors, Change Domain, Notify users and Resend credential links.
  * Each main screen is checked with axe-core and photographed in light and dark.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,6 +19,9 @@ const CAROL_PASSWORD = 'Carol-Source-Pw1';
 const DEST_MAX_MAIL_BYTES = 60_000;
 const PASS_TIMEOUT_MS = 40_000;
 const DAY_MS = 86_400_000;
+/** Dave's Inbox holds more than a Trial pass copies (10 per folder). */
+const DAVE_MESSAGES = 12;
+const TRIAL_LIMIT = 10;
 
 describe('the admin console in Chromium', () => {
   let browser: Browser;
@@ -57,14 +62,23 @@ describe('the admin console in Chromium', () => {
     }
   };
   const select = (address: string) => page.getByRole('checkbox', { name: `Select ${address}` }).click();
+  const manage = async (action: string) => {
+    await page.getByRole('button', { name: 'Manage' }).click();
+    await page.getByRole('menuitem', { name: action }).click();
+  };
+  const outboxMails = () => {
+    const outbox = join(host.dataDir, 'outbox');
+    // File names start with an ISO timestamp: sorted, the newest comes last.
+    return readdirSync(outbox).sort().map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, ''));
+  };
 
   beforeAll(async () => {
     const users = (domain: string, extra: Record<string, string> = {}) => ({ [`alice@${domain}`]: PW, [`bob@${domain}`]: PW, ...extra });
     let staticDir = '';
     [browser, staticDir, source, destination] = await Promise.all([
       launchChromium(), buildTab(),
-      startDovecot({ separator: '/', users: users('src.test', { 'carol@src.test': CAROL_PASSWORD }) }),
-      startDovecot({ separator: '.', users: users('dst.test', { 'carol@dst.test': PW }), maxMailSizeBytes: DEST_MAX_MAIL_BYTES }),
+      startDovecot({ separator: '/', users: users('src.test', { 'carol@src.test': CAROL_PASSWORD, 'dave@src.test': PW }) }),
+      startDovecot({ separator: '.', users: users('dst.test', { 'carol@dst.test': PW, 'dave@dst.test': PW }), maxMailSizeBytes: DEST_MAX_MAIL_BYTES }),
     ]);
     const old = new Date(Date.now() - 200 * DAY_MS);
     await fillMailbox(source, 'alice@src.test', 'INBOX', [
@@ -74,6 +88,7 @@ describe('the admin console in Chromium', () => {
     ]);
     await fillMailbox(source, 'bob@src.test', 'Archive', [{ raw: sampleMessage(4, 1_000, 'Bob old'), internalDate: old }]);
     await fillMailbox(source, 'carol@src.test', 'INBOX', [{ raw: sampleMessage(5, 1_000, 'Carol') }]);
+    await fillMailbox(source, 'dave@src.test', 'INBOX', Array.from({ length: DAVE_MESSAGES }, (_, i) => ({ raw: sampleMessage(100 + i, 500, `Dave ${i}`) })));
     host = await startConsoleHost(staticDir);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
@@ -109,6 +124,23 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByLabel('Project name').fill('Contoso move');
     await page.getByRole('button', { name: 'Next' }).click();
+
+    // An Exchange endpoint first: its fields, and the messages before anything is sent.
+    await page.getByRole('radio', { name: 'Create a new endpoint' }).check();
+    await page.getByRole('radio', { name: 'Exchange Server 2007+ / hosted Exchange (EWS)' }).check();
+    expect(await page.getByLabel('Server host name').count()).toBe(0);
+    await page.getByLabel('Endpoint name').fill('Contoso Exchange');
+    await page.getByRole('combobox', { name: 'Admin access' }).click();
+    await page.getByRole('option', { name: /^Impersonation/ }).click();
+    await page.getByLabel('Admin login').fill('CONTOSO\\migration-admin');
+    await page.getByRole('button', { name: 'Save and Go to Summary' }).click();
+    await page.getByText(/^Give the EWS or OWA URL, e\.g\. https:\/\/mail\.contoso\.com\/EWS\/Exchange\.asmx/).waitFor();
+    await page.getByText('This admin access needs the admin password.').waitFor();
+    await page.getByLabel('EWS or OWA URL').fill('https://mail.contoso.com/owa');
+    await page.getByText(/^Give the EWS or OWA URL/).waitFor({ state: 'detached' });
+    await checkScreen('wizard-ews');
+    await page.getByRole('radio', { name: 'IMAP' }).check();
+
     for (const [side, server, domain] of [['source', source, 'src.test'], ['destination', destination, 'dst.test']] as const) {
       await page.getByRole('radio', { name: 'Create a new endpoint' }).check();
       await page.getByLabel('Endpoint name').fill(`${side} Dovecot`);
@@ -162,6 +194,11 @@ describe('the admin console in Chromium', () => {
     await waitForPassesToEnd();
     await waitForStatus('alice@src.test', 'Completed With Errors');
     await waitForStatus('bob@src.test', 'Completed');
+    // At 1280 px the toolbar's actions and filters share one line.
+    const actions = (await page.getByRole('toolbar', { name: 'Item actions' }).boundingBox())!;
+    const filters = (await page.getByRole('search', { name: 'Filter items' }).boundingBox())!;
+    expect(Math.abs(actions.y + actions.height / 2 - (filters.y + filters.height / 2))).toBeLessThan(4);
+    expect(actions.height).toBeLessThan(48);
     await checkScreen('project-items');
   });
 
@@ -181,7 +218,13 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('tab', { name: 'Statistics' }).click();
     await page.getByText('Errors by reason').waitFor();
     await checkScreen('statistics');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Export statistics/ }).click()]);
+    await page.getByRole('img', { name: /^Messages copied over time/ }).waitFor();
+    await page.getByRole('img', { name: /^Messages not copied, by reason/ }).waitFor();
+    await page.getByRole('button', { name: 'Data table: Messages copied over time' }).click();
+    await page.getByRole('table', { name: 'Messages copied over time' }).getByText('Full Migration').waitFor();
+    // Fetched with the API's headers and saved from a Blob: what works inside Teams too.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Export statistics/ }).click()]);
+    expect(download.suggestedFilename()).toBe('statistics.csv');
     const csv = readFileSync((await download.path())!, 'utf8');
     expect(csv).toContain('alice@src.test');
     expect(csv).toContain('bob@src.test');
@@ -211,11 +254,21 @@ describe('the admin console in Chromium', () => {
     await row('carol@src.test').waitFor();
     await select('carol@src.test');
     await startPass('Full Migration');
+    // Opening alice's details earlier selected nothing: the pass is Carol's alone.
+    await page.getByText('Full Migration started for 1 item(s).').waitFor();
     await waitForStatus('carol@src.test', 'Waiting For End User');
+    const linkIn = (mail: string) => /(http:\/\/127\.0\.0\.1:\d+\/end-user\/credentials#token=[A-Za-z0-9._-]+)/.exec(mail)![1]!;
+    const firstLink = linkIn(outboxMails().find((m) => m.includes('carol@src.test'))!);
 
-    const outbox = join(host.dataDir, 'outbox');
-    const eml = readdirSync(outbox).map((f) => readFileSync(join(outbox, f), 'utf8')).find((m) => m.includes('carol@src.test'))!;
-    endUserLink = /(http:\/\/127\.0\.0\.1:\d+\/end-user\/credentials#token=[A-Za-z0-9._-]+)/.exec(eml.replace(/=\r?\n/g, ''))![1]!;
+    // Resend credential links: a new link goes out and the first one stops working.
+    await manage('Resend credential links');
+    const resend = page.getByRole('dialog');
+    await resend.getByText(/1 item\(s\) are "Waiting For End User"/).waitFor();
+    await resend.getByRole('button', { name: 'Send new links' }).click();
+    await resend.getByText('Sent 1, failed 0.').waitFor();
+    await resend.getByRole('button', { name: 'Close' }).click();
+    endUserLink = linkIn(outboxMails().filter((m) => m.includes('carol@src.test')).pop()!);
+    expect(endUserLink).not.toBe(firstLink);
     const user = await context.newPage();
     await user.goto(endUserLink);
     await user.getByText('carol@dst.test').first().waitFor();
@@ -231,6 +284,88 @@ describe('the admin console in Chromium', () => {
     await user.close();
     await waitForPassesToEnd();
     await waitForStatus('carol@src.test', 'Completed');
+    await select('carol@src.test');
+  });
+
+  it('edits an item: the API refuses a bad support option on the field, then saves; secrets stay masked', async () => {
+    await page.getByRole('button', { name: 'Open details of bob@src.test' }).click();
+    await page.getByRole('button', { name: 'Edit item' }).click();
+    const form = page.getByRole('form', { name: 'Edit item' });
+    expect(await form.getByLabel('Destination password').getAttribute('type')).toBe('password');
+    await form.getByLabel('Item support options').fill('AllowQuoteInFolder=1\nFolderFilter=(unclosed');
+    await form.getByRole('button', { name: 'Save item' }).click();
+    await form.getByText(/^Check "options/).waitFor();
+    expect(await form.getByLabel('Item support options').getAttribute('aria-invalid')).toBe('true');
+    await checkScreen('item-edit');
+    await form.getByLabel('Item support options').fill('AllowQuoteInFolder=1');
+    await form.getByLabel('Destination password').fill('Bob-Dst-Pw1');
+    await form.getByRole('button', { name: 'Save item' }).click();
+    await page.getByText('AllowQuoteInFolder=1', { exact: true }).waitFor();
+    await page.getByText(/destination: the address as login with a stored password/).waitFor();
+    expect(await page.content()).not.toContain('Bob-Dst-Pw1');
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('says why Autodiscover cannot list an IMAP source', async () => {
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('menuitem', { name: 'Autodiscover Items' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Autodiscover is not available for this project').waitFor();
+    await dialog.getByText(/IMAP has no command that lists other users' mailboxes/).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('runs a Trial pass (10 per folder), offers Retry Errors only after a pass left errors, and runs it', async () => {
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('menuitem', { name: 'Quick Add' }).click();
+    await page.getByLabel('Source email').fill('dave@src.test');
+    await page.getByLabel('Destination email').fill('dave@dst.test');
+    await page.getByRole('button', { name: 'Add item' }).click();
+    await select('dave@src.test');
+    await page.getByText(/item\(s\), 1 selected/).waitFor();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    const retry = page.getByRole('menuitem', { name: /Retry Errors/ });
+    expect(await retry.getAttribute('aria-disabled')).toBe('true');
+    await retry.getByText(/needs at least one selected item that is "Completed With Errors"/).waitFor();
+    await page.keyboard.press('Escape');
+    await startPass('Trial Migration');
+    await waitForPassesToEnd();
+    await waitForStatus('dave@src.test', 'Completed');
+    await row('dave@src.test').getByRole('gridcell', { name: String(TRIAL_LIMIT), exact: true }).waitFor();
+
+    // Alice's Full pass left her too-large message in the error log: Retry Errors is offered for her.
+    await select('dave@src.test');
+    await select('alice@src.test');
+    await startPass('Retry Errors');
+    await waitForPassesToEnd();
+    // The destination still refuses the message: it stays in her error log.
+    await waitForStatus('alice@src.test', 'Completed With Errors');
+    await select('alice@src.test');
+  });
+
+  it('changes the domain of a selected item and notifies its user', async () => {
+    await select('dave@src.test');
+    await manage('Change Domain');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(/the 1 selected item\(s\)/).waitFor();
+    await dialog.getByLabel('From domain').fill('dst.test');
+    await dialog.getByLabel('To domain').fill('moved.test');
+    await dialog.getByRole('button', { name: 'Change domain' }).click();
+    await dialog.getByText('1 item(s) changed.').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await row('dave@moved.test').waitFor();
+
+    await manage('Notify users');
+    const notify = page.getByRole('dialog');
+    await notify.getByLabel('Subject').fill('Your mailbox {{sourceAddress}} moves');
+    await notify.getByLabel('Message').fill('From Monday, read your mail at {{destinationAddress}}.');
+    await notify.getByRole('button', { name: 'Send' }).click();
+    await notify.getByText('Sent 1, failed 0.').waitFor();
+    await notify.getByRole('button', { name: 'Close' }).click();
+    const mail = outboxMails().pop()!;
+    expect(mail).toContain('To: dave@moved.test');
+    expect(mail).toContain('From Monday, read your mail at dave@moved.test.');
+    await select('dave@src.test');
   });
 
   it('renders the main screens in the dark theme', async () => {
@@ -246,6 +381,29 @@ describe('the admin console in Chromium', () => {
     await p.getByRole('tab', { name: 'Statistics' }).click();
     await p.getByText('Errors by reason').waitFor();
     await p.screenshot({ path: 'test-results/screenshots/statistics-dark.png', fullPage: true });
+    const checkDark = async (name: string) => {
+      await p.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+      expect(await seriousA11yViolations(p), `${name} (dark): serious or critical axe violations`).toEqual([]);
+      await p.screenshot({ path: `test-results/screenshots/${name}-dark.png`, fullPage: true });
+    };
+    await p.getByRole('tab', { name: 'Advanced options' }).click();
+    await p.getByLabel('Support options').waitFor();
+    await checkDark('advanced-options');
+    await p.getByRole('tab', { name: 'Items' }).click();
+    await p.getByRole('button', { name: 'Open details of alice@src.test' }).click();
+    await p.getByRole('table', { name: 'Error log' }).waitFor();
+    await checkDark('item-detail');
+    await p.getByRole('button', { name: 'Edit item' }).click();
+    await p.getByRole('form', { name: 'Edit item' }).waitFor();
+    await checkDark('item-edit');
+    await p.goto(`${host.url}/projects/new`);
+    await p.getByLabel('Project name').fill('Dark');
+    await p.getByRole('button', { name: 'Next' }).click();
+    await p.getByRole('radio', { name: 'Create a new endpoint' }).check();
+    await p.getByRole('radio', { name: 'Exchange Server 2007+ / hosted Exchange (EWS)' }).check();
+    await p.getByRole('button', { name: 'Save and Go to Summary' }).click();
+    await p.getByText(/^Give the EWS or OWA URL/).waitFor();
+    await checkDark('wizard-ews');
     await dark.close();
   });
 });

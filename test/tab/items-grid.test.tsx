@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { FluentProvider, webLightTheme } from '@fluentui/react-components';
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ItemsGrid, ROW_PX } from '../../tab/src/project/ItemsGrid';
 import { filterRows, sortRows, toGridRows, type GridRow } from '../../tab/src/project/items-view';
 import type { PublicItem } from '../../tab/src/api/types';
@@ -21,6 +21,23 @@ function renderGrid(selected = new Set<string>()) {
 }
 
 afterEach(cleanup);
+
+describe('opening an item from the grid', () => {
+  it('opens its details without selecting the row (the row toggles selection on click)', () => {
+    const onSelect = vi.fn();
+    const onOpen = vi.fn();
+    render(
+      <FluentProvider theme={webLightTheme}>
+        <ItemsGrid rows={rows.slice(0, 3)} sort={{ column: 'sourceAddress', direction: 'ascending' }} onSort={() => {}} selected={new Set()} onSelect={onSelect} onOpen={onOpen} />
+      </FluentProvider>,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Open details of user0001@src.test' }));
+    expect(onOpen).toHaveBeenCalledWith('i1');
+    expect(onSelect).not.toHaveBeenCalled();
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Select user0001@src.test' }));
+    expect(onSelect).toHaveBeenCalledWith(new Set(['i1']));
+  });
+});
 
 describe('the items grid with 5,000 items', () => {
   it('puts only a screenful of rows in the DOM and keeps the full height as padding', () => {

@@ -54,7 +54,7 @@ describe('statistics charts', () => {
     const errors = screen.getByRole('img', { name: /^Messages not copied, by reason .*Message larger than the destination accepts \(2\)/ });
     expect(errors.querySelectorAll('rect')).toHaveLength(2);
 
-    fireEvent.click(screen.getByRole('button', { name: 'Show Messages copied over time as a table' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Data table: Messages copied over time' }));
     const table = screen.getByRole('table', { name: 'Messages copied over time' });
     const rows = within(table).getAllByRole('row').map((r) => r.textContent);
     expect(rows[1]).toMatch(/Pre-Stage Migration707\.0 MB0707\.0 MB$/);

@@ -38,7 +38,7 @@ export function ChartFrame<T>({ title, rows, columns, children }: {
       <div className={styles.head}>
         <Text as="h3" weight="semibold" id={headingId}>{title}</Text>
         <ToggleButton size="small" appearance="subtle" icon={<TableRegular />} checked={asTable} onClick={() => setAsTable((v) => !v)}
-          aria-label={`Show ${title} as a table`}>Data table</ToggleButton>
+          aria-label={`Data table: ${title}`}>Data table</ToggleButton>
       </div>
       {asTable ? (
         <Table size="small" aria-label={title}>

@@ -46,7 +46,14 @@ export function ItemsGrid({ rows, sort, onSort, selected, onSelect, onOpen }: {
   const cell = (row: GridRow, columnId: string) => {
     switch (columnId) {
       case 'sourceAddress':
-        return <Link as="button" onClick={() => onOpen(row.id)} aria-label={`Open details of ${row.sourceAddress}`}>{row.sourceAddress}</Link>;
+        // The row toggles its selection on click; opening an item must not select it as a side effect.
+        return (
+          <Link as="button" aria-label={`Open details of ${row.sourceAddress}`}
+            onClick={(e) => { e.stopPropagation(); onOpen(row.id); }}
+            onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') e.stopPropagation(); }}>
+            {row.sourceAddress}
+          </Link>
+        );
       case 'destinationAddress':
         return row.destinationAddress;
       case 'status':
