@@ -8,6 +8,7 @@
 import { mapAddress } from '../../core/recipient-mapping.js';
 import type { RecipientMappingRule } from '../../core/support-options.js';
 import { type EwsContext, itemIdXml } from './context.js';
+import { serialize } from './settings.js';
 import { child, children, elementChildren, escapeXml, text } from './xml.js';
 
 const ATTENDEE_FIELDS = ['RequiredAttendees', 'OptionalAttendees', 'Resources'] as const;
@@ -29,10 +30,15 @@ export async function remapCalendarAttendees(ctx: EwsContext, ids: string[], rul
       const rewritten = attendees.map((a) => {
         const mailbox = child(a, 'Mailbox');
         const email = text(child(mailbox, 'EmailAddress')) ?? '';
-        const name = text(child(mailbox, 'Name'));
         const mapped = mapAddress(email.trim(), rules);
         if (mapped !== email.trim()) changed = true;
-        return `<t:Attendee><t:Mailbox>${name !== undefined ? `<t:Name>${escapeXml(name)}</t:Name>` : ''}<t:EmailAddress>${escapeXml(mapped)}</t:EmailAddress></t:Mailbox></t:Attendee>`;
+        // Only the address changes: the mailbox's other fields and the attendee's response
+        // (ResponseType, LastResponseTime, proposed times) are written back as they were.
+        const mailboxXml = elementChildren(mailbox)
+          .map((e) => (e.localName === 'EmailAddress' ? `<t:EmailAddress>${escapeXml(mapped)}</t:EmailAddress>` : serialize(e)))
+          .join('');
+        const rest = elementChildren(a).filter((e) => e.localName !== 'Mailbox').map(serialize).join('');
+        return `<t:Attendee><t:Mailbox>${mailboxXml}</t:Mailbox>${rest}</t:Attendee>`;
       });
       if (changed) {
         updates.push(`<t:SetItemField><t:FieldURI FieldURI="calendar:${field}"/><t:CalendarItem><t:${field}>${rewritten.join('')}</t:${field}></t:CalendarItem></t:SetItemField>`);
