@@ -214,3 +214,57 @@ describe('Exchange to Exchange through the engine', () => {
     expect(folderCounts(dst, destUser)).toEqual(countsAfterFirst);
   });
 });
+
+describe('RecipientMapping on calendar items between Exchange mailboxes', () => {
+  let fx: EwsMigrationFixture;
+  beforeAll(async () => {
+    fx = await createEwsMigrationFixture({ source: { ews: {} }, destination: { ews: {} }, projectOptions: ['RecipientMapping="@src.test->@dst.test"'] });
+  });
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it('rewrites attendees at the destination and keeps their responses', async () => {
+    const { itemId, sourceUser, destUser } = await fx.addMailbox('mapped');
+    seedItem(fx.source.ews!.store, sourceUser, 'calendar',
+      '<t:CalendarItem><t:Subject>Planning</t:Subject><t:Start>2024-05-06T13:00:00Z</t:Start><t:End>2024-05-06T14:00:00Z</t:End>' +
+        '<t:RequiredAttendees><t:Attendee><t:Mailbox><t:Name>Bob</t:Name><t:EmailAddress>bob@src.test</t:EmailAddress></t:Mailbox><t:ResponseType>Accept</t:ResponseType></t:Attendee>' +
+        '<t:Attendee><t:Mailbox><t:Name>Partner</t:Name><t:EmailAddress>partner@fabrikam.test</t:EmailAddress></t:Mailbox><t:ResponseType>Decline</t:ResponseType></t:Attendee></t:RequiredAttendees>' +
+        '<t:OptionalAttendees><t:Attendee><t:Mailbox><t:Name>Carol</t:Name><t:EmailAddress>Carol@SRC.test</t:EmailAddress></t:Mailbox><t:ResponseType>Tentative</t:ResponseType></t:Attendee></t:OptionalAttendees>' +
+        '</t:CalendarItem>');
+    const pass = await fx.runPass('full', [itemId], { itemTypes: ['calendar'] });
+    expect(pass.summary).toMatchObject({ completed: 1, copied: 1, failed: 0 });
+    const [copy] = itemsAt(fx.destination.ews!, destUser, 'Calendar');
+    const attendees = (field: string) => (copy!.fields.get(field)?.c ?? []).map((a) => {
+      const mailbox = a.c?.find((c) => c.n === 'Mailbox');
+      return [mailbox?.c?.find((c) => c.n === 'EmailAddress')?.t, a.c?.find((c) => c.n === 'ResponseType')?.t];
+    });
+    expect(attendees('RequiredAttendees')).toEqual([['bob@dst.test', 'Accept'], ['partner@fabrikam.test', 'Decline']]);
+    expect(attendees('OptionalAttendees')).toEqual([['Carol@dst.test', 'Tentative']]);
+  });
+});
+
+describe('impersonation without the right', () => {
+  const NO_RIGHT = { smtp: 'helpdesk@dst.test', password: 'helpdesk-pw' };
+  let fx: EwsMigrationFixture;
+  beforeAll(async () => {
+    fx = await createEwsMigrationFixture({
+      source: { ews: {} },
+      destination: { ews: { users: [NO_RIGHT] }, endpoint: { adminMode: 'impersonation', adminLogin: NO_RIGHT } },
+    });
+  });
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it('fails a verify pass with a reason that says which right to grant', async () => {
+    const { itemId } = await fx.addMailbox('denied');
+    const pass = await fx.runPass('verify', [itemId]);
+    expect(pass.summary?.failedItems).toBe(1);
+    const item = await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId);
+    expect(item.status).toBe('Failed');
+    expect(item.lastRun?.reason).toMatch(/ApplicationImpersonation/);
+    expect(item.lastRun?.reason).toMatch(/RBAC for Applications/);
+    expect(item.lastRun?.reason).toMatch(/denied@dst\.test|helpdesk@dst\.test/);
+  });
+});
