@@ -12,14 +12,15 @@
  *   (c) Mailferry `full` EWS → EWS (ExportItems → UploadItems), then its delta;
  *   5. check both destinations hold every message (counts per folder; MIME bytes equal for (b)).
  * Ratios: (b) against (a), (c) against (a'). Env: BENCH_EWS_MESSAGES (2000), BENCH_SEED,
- * BENCH_EWS_IN_FLIGHT (requests in flight, as EwsRequestsInFlight; default the connector's 10).
+ * BENCH_EWS_IN_FLIGHT (requests in flight, as EwsRequestsInFlight; default the connector's 10),
+ * BENCH_EWS_CONNECTOR (JSON EwsConnectorOptions), BENCH_TRACE=1 (read vs write time in (b), (c)).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FolderInfo, MessageRef, SourceMessage } from '../../api/core/connector.js';
-import { EwsConnector } from '../../api/connectors/ews/index.js';
+import { EwsConnector, type EwsConnectorOptions } from '../../api/connectors/ews/index.js';
 import type { EwsSession } from '../../api/connectors/ews/ews-session.js';
 import type { Endpoint } from '../../api/core/model.js';
 import { startDovecot } from '../support/dovecot.js';
@@ -61,7 +62,9 @@ async function main(): Promise<number> {
     startEwsServer({ users, admin: ADMIN }),
     startDovecot({ separator: SOURCE_SEPARATOR, users: { [IMAP_SOURCE]: IMAP_PASSWORD } }),
   ]);
-  const connector = new EwsConnector({ requestsInFlight: inFlight });
+  // BENCH_EWS_CONNECTOR='{"limits":{"batchBytes":2097152}}' tries other connector settings in (a), (b) and (c).
+  const connectorOptions = process.env.BENCH_EWS_CONNECTOR ? (JSON.parse(process.env.BENCH_EWS_CONNECTOR) as EwsConnectorOptions) : {};
+  const connector = new EwsConnector({ ...connectorOptions, requestsInFlight: inFlight });
   const endpoint: Endpoint = {
     tenantId: 'bench', id: 'ews', version: 1, name: 'EWS test server', kind: 'exchange', host: server.url,
     adminMode: 'delegation', adminLogin: ADMIN.smtp, createdAt: new Date(0).toISOString(),
@@ -83,7 +86,8 @@ async function main(): Promise<number> {
     const options = inFlight ? [`EwsRequestsInFlight=${inFlight}`] : [];
     step('(b) Mailferry full IMAP → EWS, then its delta');
     const fromImap = await runMailferryChild({
-      dataDir: join(work, 'imap-to-ews'), trace: false, connector: {},
+      ews: connectorOptions,
+      dataDir: join(work, 'imap-to-ews'), trace: process.env.BENCH_TRACE === '1', connector: {},
       project: {
         source: { name: 'Dovecot', kind: 'imap', host: dovecot.host, port: dovecot.port, security: 'none', adminMode: 'none' },
         destination: ewsEndpoint,
@@ -93,7 +97,8 @@ async function main(): Promise<number> {
 
     step('(c) Mailferry full EWS → EWS, then its delta');
     const fromEws = await runMailferryChild({
-      dataDir: join(work, 'ews-to-ews'), trace: false, connector: {},
+      ews: connectorOptions,
+      dataDir: join(work, 'ews-to-ews'), trace: process.env.BENCH_TRACE === '1', connector: {},
       project: {
         source: { ...ewsEndpoint, name: 'EWS source' }, destination: { ...ewsEndpoint, name: 'EWS destination' },
         item: { sourceAddress: `${EWS_USERS.source}@${DOMAIN}`, destinationAddress: `${EWS_USERS.fromEws}@${DOMAIN}`, options },
@@ -128,6 +133,7 @@ async function main(): Promise<number> {
     console.log(`peak RSS: IMAP→EWS ${peak(fromImap).toFixed(1)} MB, EWS→EWS ${peak(fromEws).toFixed(1)} MB`);
     console.log(`check (b): ${checkImap.ok ? 'complete, MIME byte-exact' : 'DIFFERENT'}; check (c): ${checkEws.ok ? 'complete' : 'DIFFERENT'}`);
     for (const d of [...checkImap.differences, ...checkEws.differences].slice(0, 20)) console.log(`  ${d}`);
+    for (const [name, r] of [['(b)', fromImap], ['(c)', fromEws]] as const) if (r.full.times) console.log(`${name} side times (ms): ${JSON.stringify(r.full.times)}`);
     console.log(`EWS test server: ${v.requestsValidated} requests and ${v.responsesValidated} responses schema-checked, ${server.validator.msPerMessage.toFixed(1)} ms per check`);
     console.log(`load average (1 min) at start ${loadAtStart}, at end ${loadAverage()} on ${cpus().length} CPUs`);
     console.log(`whole bench: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);

@@ -74,9 +74,14 @@ async function main(): Promise<void> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), RSS_SAMPLE_MS);
 
-  const timing = config.trace ? new TimingConnector(new ImapConnector(config.connector)) : undefined;
-  const imap: MailConnector = timing ?? new ImapConnector(config.connector);
-  const ews = new EwsConnector(config.ews);
+  const imapConnector = new ImapConnector(config.connector);
+  const ewsConnector = new EwsConnector(config.ews);
+  // One timing wrapper over both protocols, so a mixed pass (IMAP → EWS) is timed on both sides.
+  const timing = config.trace
+    ? new TimingConnector({ open: (access, signal) => (access.endpoint.kind === 'imap' ? imapConnector : ewsConnector).open(access, signal) })
+    : undefined;
+  const imap: MailConnector = timing ?? imapConnector;
+  const ews: MailConnector = timing ?? ewsConnector;
   const connectors = { imap, exchange: ews, m365: ews, 'm365-group': ews };
   const full = await runPass(config, connectors, timing);
   clearInterval(sampler);

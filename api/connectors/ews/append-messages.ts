@@ -51,8 +51,14 @@ export async function* appendMessages(ctx: EwsContext, folderId: string, message
       for (const w of await queue.shift()!) yield toResult(w);
     }
   };
-  for await (const message of messages) {
-    const format = message.format ?? 'rfc822';
+  for await (const incoming of messages) {
+    const format = incoming.format ?? 'rfc822';
+    // A source streams what it considers large (IMAP: over 256 KB); below our own streaming
+    // threshold it is read at once and batched, so a few medium messages do not break every
+    // batch into single-item requests (and the source's connection is not held behind them).
+    const message = !Buffer.isBuffer(incoming.content) && incoming.ref.size < ctx.limits.largeItemBytes
+      ? { ...incoming, content: await readAll(await incoming.content()) }
+      : incoming;
     if (!Buffer.isBuffer(message.content)) {
       flush();
       start([message]);
@@ -68,6 +74,12 @@ export async function* appendMessages(ctx: EwsContext, folderId: string, message
   }
   flush();
   yield* drain(0);
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
 }
 
 function toResult(w: Written): AppendResult {
