@@ -236,7 +236,7 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Save options' }).click();
     // Shown twice on purpose: under the field, and in the MessageBar that names the field at fault.
     await page.getByRole('alert').getByText(/FolderFilter/).first().waitFor();
-    await page.getByText(/^Check "options/).waitFor();
+    await page.getByText(/^Check support options, line 1$/).waitFor();
     await checkScreen('advanced-options');
     await page.getByLabel('Support options').fill('MaxErrors=50');
     await page.getByRole('button', { name: 'Save options' }).click();
@@ -294,7 +294,7 @@ describe('the admin console in Chromium', () => {
     expect(await form.getByLabel('Destination password').getAttribute('type')).toBe('password');
     await form.getByLabel('Item support options').fill('AllowQuoteInFolder=1\nFolderFilter=(unclosed');
     await form.getByRole('button', { name: 'Save item' }).click();
-    await form.getByText(/^Check "options/).waitFor();
+    await form.getByText('Check support options, line 2').waitFor();
     expect(await form.getByLabel('Item support options').getAttribute('aria-invalid')).toBe('true');
     await checkScreen('item-edit');
     await form.getByLabel('Item support options').fill('AllowQuoteInFolder=1');

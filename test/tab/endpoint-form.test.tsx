@@ -128,7 +128,7 @@ describe('the endpoint step', () => {
     expect(screen.getByRole('radio', { name: 'Modern Auth app registration' }).hasAttribute('disabled')).toBe(true);
     fireEvent.click(screen.getByRole('combobox', { name: 'Admin access' }));
     const offered = (await screen.findAllByRole('option')).map((o) => o.textContent);
-    expect(offered).toEqual(['Delegation (FullAccess on each mailbox)', 'None: each item has its own login']);
+    expect(offered).toEqual(['Delegation (FullAccess)', 'None: each item has its own login']);
     fireEvent.click(screen.getByRole('option', { name: /^Delegation/ }));
     type(/Endpoint name/, 'Groups');
     type(/^Admin login\s*\*?$/, 'owner@contoso.com');

@@ -130,7 +130,7 @@ describe('Edit item', () => {
     fireEvent.change(options, { target: { value: `${options.value}\nFolderFilter=(unclosed` } });
     fireEvent.change(within(form).getByLabelText('Source password'), { target: { value: 'Src-Pw1' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Save item' }));
-    await within(form).findByText('Check "options[2]"');
+    await within(form).findByText('Check support options, line 3');
     expect(within(form).getAllByText(/is not a valid regular expression/)).toHaveLength(2);
     expect(options.getAttribute('aria-invalid')).toBe('true');
     expect(JSON.parse(callsTo(fetch, 'PATCH', '/api/v1/items/i1')[0]![1]!.body as string)).toEqual({

@@ -13,7 +13,9 @@ import { niceBytesMax, niceMax, passSeries, ticks, timePositions, type PassPoint
 const useStyles = makeStyles({
   cards: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(160px, 1fr))', gap: '12px', margin: '12px 0' },
   card: { padding: '12px', backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, display: 'grid' },
-  charts: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))', gap: '12px', margin: '12px 0' },
+  // auto-fill: a lone chart keeps half the width, so its text is not blown up by the SVG's scaling.
+  charts: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(420px, 1fr))', gap: '12px', margin: '8px 0 16px' },
+  heading: { display: 'block', margin: '16px 0 4px' },
   export: { display: 'flex', gap: '8px', alignItems: 'center', margin: '12px 0' },
 });
 
@@ -70,8 +72,8 @@ export function StatisticsView({ projectId, refreshKey }: { projectId: string; r
       <div className={styles.cards}>
         {totals.map(([label, value]) => <div key={label} className={styles.card}><Text size={200}>{label}</Text><Text size={600} weight="semibold">{value}</Text></div>)}
       </div>
-      <Text>By status: {Object.entries(stats.byStatus).map(([s, n]) => `${s} ${n}`).join(', ') || 'no items'}</Text>
-      <Title3 as="h2">Over time</Title3>
+      <Text as="p">By status: {Object.entries(stats.byStatus).map(([s, n]) => `${s} ${n}`).join(', ') || 'no items'}</Text>
+      <Title3 as="h2" className={styles.heading}>Over time</Title3>
       {!last ? <Text as="p">No pass has ended yet: the charts fill in as passes end.</Text> : (
         <div className={styles.charts}>
           <ChartFrame title="Messages copied over time" rows={series} columns={passColumns}>
@@ -86,7 +88,7 @@ export function StatisticsView({ projectId, refreshKey }: { projectId: string; r
           </ChartFrame>
         </div>
       )}
-      <Title3 as="h2">Errors by reason</Title3>
+      <Title3 as="h2" className={styles.heading}>Errors by reason</Title3>
       {stats.errorsByReason.length === 0 ? <Text as="p">No errors.</Text> : (
         <div className={styles.charts}>
           <ChartFrame title="Messages not copied, by reason" rows={stats.errorsByReason} columns={reasonColumns}>

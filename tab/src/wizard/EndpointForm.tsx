@@ -15,8 +15,8 @@ const ADMIN_MODES: Record<AdminMode, string> = {
   none: 'None: each item has its own login',
   'plain-authzid': 'Master user (SASL PLAIN authzid)',
   'login-star': 'Master user (user*admin login)',
-  delegation: 'Delegation (FullAccess on each mailbox)',
-  impersonation: 'Impersonation (ApplicationImpersonation / RBAC for Applications)',
+  delegation: 'Delegation (FullAccess)',
+  impersonation: 'Impersonation',
 };
 const ADMIN_MODE_HINTS: Partial<Record<EndpointKind, string>> = {
   exchange: 'Delegation: grant the admin FullAccess on each mailbox. Impersonation: assign the ApplicationImpersonation role.',
