@@ -61,6 +61,37 @@ export interface CopyFolderResult {
   recovered: number;
 }
 
+/** Errors with which a destination refuses one folder (not the mailbox): the other folders go on. */
+const FOLDER_REFUSALS = new Set(['validation', 'rejected', 'forbidden', 'not-found', 'unsupported']);
+/** The error-log key of a folder that could not be created and held no item to report. */
+export const FOLDER_ROW_KEY = '(folder)';
+
+/**
+ * The destination refused to create the folder (a Groups mailbox holds only Inbox and Calendar,
+ * a name it cannot take, …): each of the folder's items that this pass would copy becomes an error
+ * row with the destination's reason (an empty folder: one row for the folder itself), and the job
+ * goes on with the other folders. Never a silent drop, never the whole mailbox failed for one folder.
+ */
+async function refuseFolder(input: CopyFolderInput, error: Error): Promise<CopyFolderResult> {
+  const { tenantId, itemId, target } = input;
+  const folder = target.source.path;
+  const done = new Set((await input.ledger.folderEntries(tenantId, itemId, folder)).filter((e) => e.state === 'done').map((e) => e.sourceKey));
+  let refs = target.createOnly ? [] : (await input.source.listMessages(target.source, input.filter)).filter((ref) => !done.has(ref.key));
+  if (input.retryOnly) refs = refs.filter((ref) => input.errorKeys.has(ref.key));
+  if (input.passKind === 'trial') refs = refs.slice(0, TRIAL_ITEMS_PER_FOLDER);
+  const code = ensureError(error).code;
+  const at = input.now().toISOString();
+  const rows: ErrorRow[] = refs.length
+    ? refs.map((ref) => ({ tenantId, itemId, passId: input.passId, folder, sourceKey: ref.key, size: ref.size, code, reason: error.message, at }))
+    : input.retryOnly && !input.errorKeys.has(FOLDER_ROW_KEY)
+      ? []
+      : [{ tenantId, itemId, passId: input.passId, folder, sourceKey: FOLDER_ROW_KEY, subject: `Folder "${folder}"`, size: 0, code, reason: error.message, at }];
+  await input.errors.put(rows);
+  input.tally.failed += rows.length;
+  await input.checkpoint();
+  return { destPath: '', listed: refs.length, copied: 0, skipped: done.size, failed: rows.length, recovered: 0 };
+}
+
 /**
  * Copies one folder: plan what is missing from the ledger, write pending rows ahead of the
  * destination writes, stream reads into the pipelined writer, and commit results in batches.
@@ -69,7 +100,15 @@ export interface CopyFolderResult {
 export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResult> {
   const { source, dest, ledger, tenantId, itemId, target } = input;
   const folder = target.source.path;
-  const { path: destPath, state: destState } = await dest.ensureFolder(target.destSegments, target.source.itemType);
+  let ensured: Awaited<ReturnType<MailboxSession['ensureFolder']>>;
+  try {
+    ensured = await dest.ensureFolder(target.destSegments, target.source.itemType);
+  } catch (raw) {
+    const error = ensureError(raw);
+    if (error.retryable || !FOLDER_REFUSALS.has(error.code)) throw error;
+    return refuseFolder(input, error);
+  }
+  const { path: destPath, state: destState } = ensured;
   const result: CopyFolderResult = { destPath, listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
   if (target.createOnly) return result;
 

@@ -235,7 +235,7 @@ class JobRun {
     );
     // Items an earlier attempt of this job copied show up as "already copied" in the last attempt.
     counts.skipped = last.skipped - (counts.copied - last.copied);
-    this.destPaths.set(target.source.path, last.destPath);
+    if (last.destPath) this.destPaths.set(target.source.path, last.destPath); // '' : the destination refused the folder
     run.done = true;
     await this.checkpoint(true);
   }
