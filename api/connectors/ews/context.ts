@@ -56,10 +56,13 @@ export type RequestVersion = (typeof REQUEST_VERSIONS)[number];
 /** Every Exchange since 2007 SP1 takes this, so it is what we speak before we know the server. */
 export const PROBING_VERSION: RequestVersion = 'Exchange2007_SP1';
 
+const EXCHANGE_2013_SP1_BUILD = 847;
+
 /** The newest request version the server (from ServerVersionInfo) understands, capped at Exchange2016. */
 export function requestVersionFor(server: ServerVersion | undefined): RequestVersion {
   if (!server) return PROBING_VERSION;
-  if (server.major >= 15) return server.minor >= 1 ? 'Exchange2016' : 'Exchange2013_SP1';
+  // Exchange 2013 SP1 is build 15.0.847; RTM and the CUs before it refuse Exchange2013_SP1.
+  if (server.major >= 15) return server.minor >= 1 || server.major > 15 ? 'Exchange2016' : server.build >= EXCHANGE_2013_SP1_BUILD ? 'Exchange2013_SP1' : 'Exchange2013';
   if (server.major === 14) return server.minor >= 2 ? 'Exchange2010_SP2' : server.minor === 1 ? 'Exchange2010_SP1' : 'Exchange2010';
   return server.minor >= 1 ? 'Exchange2007_SP1' : 'Exchange2007';
 }

@@ -35,7 +35,7 @@ function refusal(ref: MessageRef, format: ContentFormat | undefined, formats: re
     if (formats.includes('ews-export')) {
       return new ItemRejectedError(`${ref.itemType} items need ExportItems (Exchange 2010 SP1 or later); this source server (${describeVersion(ctx)}) only gives Internet messages, so they cannot be copied.`);
     }
-    return new ItemRejectedError(`An IMAP destination holds only mail; ${ref.itemType} items cannot be copied.`);
+    return new ItemRejectedError(`An IMAP destination holds only mail; ${ref.itemType} items cannot be copied (an Exchange destination older than 2010 SP1 takes mail only too: it has no UploadItems).`);
   }
   return new ItemRejectedError(`The destination takes none of the formats this EWS source can produce (${formats.join(', ') || 'none'}).`);
 }

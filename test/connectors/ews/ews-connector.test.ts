@@ -238,7 +238,7 @@ describe('EWS connector', () => {
       const refs = await s.listMessages(folder);
       expect(refs[0]!.itemType).toBe('calendar');
       const [mimeRead] = await collect(s.readMessages(folder, refs, { formats: ['rfc822'] }));
-      expect('error' in mimeRead! && mimeRead.error.message).toBe('An IMAP destination holds only mail; calendar items cannot be copied.');
+      expect('error' in mimeRead! && mimeRead.error.message).toMatch(/^An IMAP destination holds only mail; calendar items cannot be copied/);
       const [exported] = await collect(s.readMessages(folder, refs, { formats: ['ews-export', 'rfc822'] }));
       expect('error' in exported!).toBe(false);
     });

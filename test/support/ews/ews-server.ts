@@ -75,7 +75,22 @@ export interface EwsServerOptions {
   groups?: EwsGroup[];
   /** Port for EWS (0 = any free port). */
   port?: number;
+  /**
+   * The Exchange release this server pretends to be (default Exchange2016): it reports that
+   * release in ServerVersionInfo and refuses a RequestServerVersion newer than it, as Exchange does.
+   */
+  serverVersion?: EmulatedRelease;
 }
+
+/** ServerVersionInfo of the releases the test server can pretend to be (Exchange's own builds). */
+export const EMULATED_RELEASES = {
+  Exchange2007_SP1: { major: 8, minor: 1, majorBuild: 240, minorBuild: 6 },
+  Exchange2010: { major: 14, minor: 0, majorBuild: 639, minorBuild: 21, version: 'Exchange2010' },
+  Exchange2010_SP1: { major: 14, minor: 1, majorBuild: 218, minorBuild: 15, version: 'Exchange2010_SP1' },
+  Exchange2013: { major: 15, minor: 0, majorBuild: 516, minorBuild: 32, version: 'Exchange2013' },
+  Exchange2016: undefined,
+} as const;
+export type EmulatedRelease = keyof typeof EMULATED_RELEASES;
 
 export interface ValidationLog {
   requestsValidated: number;
@@ -179,6 +194,10 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
 
     const version = (child(header, NS.types, 'RequestServerVersion')?.attrs['Version'] ?? VERSION_WHEN_ABSENT) as ExchangeVersion;
     if (!EXCHANGE_VERSIONS.includes(version)) return fault(res, 'ErrorInvalidServerVersion', 'The specified server version is invalid.');
+    const release = options.serverVersion ?? 'Exchange2016';
+    if (EXCHANGE_VERSIONS.indexOf(version) > EXCHANGE_VERSIONS.indexOf(release)) {
+      return fault(res, 'ErrorInvalidServerVersion', 'The specified server version is invalid.');
+    }
     let mailbox = principal.smtp.toLowerCase();
     const impersonation = child(child(header, NS.types, 'ExchangeImpersonation'), NS.types, 'ConnectingSID');
     // Exchange Online's OAuth rules (faults seen in OfficeDev/ews-managed-api#245 and #212): an
@@ -223,6 +242,7 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
     } finally {
       throttle.leave(budgetKey);
     }
+    responseXml = reportRelease(responseXml, options.serverVersion);
     const out = await validator.validateSoap(responseXml);
     log.responsesValidated++;
     if (!out.valid) {
@@ -320,4 +340,13 @@ function groupGuard(operation: XmlElement, ctx: EwsContext): string | undefined 
   const specs = child(operation, NS.messages, 'Folders')?.children ?? [];
   const denied = new EwsError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   return responseEnvelope('CreateFolder', specs.map(() => errorMessage('CreateFolder', denied)));
+}
+
+/** Rewrites the ServerVersionInfo header the operations write (Exchange 2016's) for an emulated older release. */
+function reportRelease(xml: string, release: EmulatedRelease | undefined): string {
+  const info = release ? EMULATED_RELEASES[release] : undefined;
+  if (!info) return xml;
+  return xml.replace(/<h:ServerVersionInfo [^>]*\/>/, () =>
+    `<h:ServerVersionInfo MajorVersion="${info.major}" MinorVersion="${info.minor}" MajorBuildNumber="${info.majorBuild}" ` +
+      `MinorBuildNumber="${info.minorBuild}"${'version' in info ? ` Version="${info.version}"` : ''} xmlns:h="${NS.types}"/>`);
 }
