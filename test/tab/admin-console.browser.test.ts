@@ -232,13 +232,13 @@ describe('the admin console in Chromium', () => {
 
   it('shows the server validation message for a bad support option', async () => {
     await page.getByRole('tab', { name: 'Advanced options' }).click();
-    await page.getByLabel('Support options').fill('FolderFilter=(unclosed');
+    await page.getByLabel('Support options', { exact: true }).fill('FolderFilter=(unclosed');
     await page.getByRole('button', { name: 'Save options' }).click();
     // Shown twice on purpose: under the field, and in the MessageBar that names the field at fault.
     await page.getByRole('alert').getByText(/FolderFilter/).first().waitFor();
     await page.getByText(/^Check support options, line 1$/).waitFor();
     await checkScreen('advanced-options');
-    await page.getByLabel('Support options').fill('MaxErrors=50');
+    await page.getByLabel('Support options', { exact: true }).fill('MaxErrors=50');
     await page.getByRole('button', { name: 'Save options' }).click();
     await page.getByText('Options saved.').waitFor();
   });
@@ -292,12 +292,12 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Edit item' }).click();
     const form = page.getByRole('form', { name: 'Edit item' });
     expect(await form.getByLabel('Destination password').getAttribute('type')).toBe('password');
-    await form.getByLabel('Item support options').fill('AllowQuoteInFolder=1\nFolderFilter=(unclosed');
+    await form.getByLabel('Item support options', { exact: true }).fill('AllowQuoteInFolder=1\nFolderFilter=(unclosed');
     await form.getByRole('button', { name: 'Save item' }).click();
     await form.getByText('Check support options, line 2').waitFor();
-    expect(await form.getByLabel('Item support options').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByLabel('Item support options', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     await checkScreen('item-edit');
-    await form.getByLabel('Item support options').fill('AllowQuoteInFolder=1');
+    await form.getByLabel('Item support options', { exact: true }).fill('AllowQuoteInFolder=1');
     await form.getByLabel('Destination password').fill('Bob-Dst-Pw1');
     await form.getByRole('button', { name: 'Save item' }).click();
     await page.getByText('AllowQuoteInFolder=1', { exact: true }).waitFor();
@@ -387,7 +387,7 @@ describe('the admin console in Chromium', () => {
       await p.screenshot({ path: `test-results/screenshots/${name}-dark.png`, fullPage: true });
     };
     await p.getByRole('tab', { name: 'Advanced options' }).click();
-    await p.getByLabel('Support options').waitFor();
+    await p.getByLabel('Support options', { exact: true }).waitFor();
     await checkDark('advanced-options');
     await p.getByRole('tab', { name: 'Items' }).click();
     await p.getByRole('button', { name: 'Open details of alice@src.test' }).click();
