@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setTokenSource } from '../../tab/src/api/client';
 import type { Pass } from '../../tab/src/api/types';
 import { StatisticsView } from '../../tab/src/project/StatisticsView';
-import { niceBytesMax, niceMax, passSeries, ticks, timePositions } from '../../tab/src/project/statistics-charts';
+import { byteUnit, niceBytesMax, niceMax, passSeries, ticks, timePositions } from '../../tab/src/project/statistics-charts';
 
 globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} };
 
@@ -38,7 +38,12 @@ describe('statistics charts', () => {
     expect([niceMax(0), niceMax(7), niceMax(100), niceMax(101), niceMax(4_900)]).toEqual([1, 10, 100, 200, 5_000]);
     expect(niceBytesMax(10 * 1024 * 1024)).toBe(10 * 1024 * 1024);
     expect(niceBytesMax(11 * 1024 * 1024)).toBe(20 * 1024 * 1024);
-    expect(ticks(100)).toEqual([0, 25, 50, 75, 100]);
+    expect([byteUnit(500), byteUnit(3_000), byteUnit(3 * 1024 ** 3)]).toEqual([1, 1024, 1024 ** 3]);
+    expect(ticks(100)).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(ticks(20)).toEqual([0, 5, 10, 15, 20]);
+    expect(ticks(5)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(ticks(2)).toEqual([0, 1, 2]);
+    expect(ticks(5 * 1024, 1024)).toEqual([0, 1024, 2048, 3072, 4096, 5120]);
     expect(timePositions(['2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z', '2026-01-01T04:00:00Z'])).toEqual([0, 0.25, 1]);
     expect(timePositions(['2026-01-01T00:00:00Z'])).toEqual([0.5]);
     expect(timePositions(['2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'])).toEqual([0, 1]);

@@ -8,7 +8,7 @@ import { ProblemBar } from '../common/ProblemBar';
 import { formatBytes, formatDate } from '../common/format';
 import { useApi } from '../common/use-api';
 import { PASS_LABELS } from './start-rules';
-import { niceBytesMax, niceMax, passSeries, ticks, timePositions, type PassPoint } from './statistics-charts';
+import { byteUnit, niceBytesMax, niceMax, passSeries, ticks, timePositions, type PassPoint } from './statistics-charts';
 
 const useStyles = makeStyles({
   cards: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(160px, 1fr))', gap: '12px', margin: '12px 0' },
@@ -82,7 +82,7 @@ export function StatisticsView({ projectId, refreshKey }: { projectId: string; r
               points={series.map((p, i) => ({ x: xs[i]!, y: p.totalCopied, label: shortDate(p.at) }))} />
           </ChartFrame>
           <ChartFrame title="Data copied over time" rows={series} columns={passColumns}>
-            <LineChart title="Data copied over time" yMax={bytesMax} yTicks={ticks(bytesMax)} format={formatBytes}
+            <LineChart title="Data copied over time" yMax={bytesMax} yTicks={ticks(bytesMax, byteUnit(bytesMax))} format={formatBytes}
               desc={`Running total of data copied after each of ${span}: ${formatBytes(last.totalBytes)} in all.`}
               points={series.map((p, i) => ({ x: xs[i]!, y: p.totalBytes, label: shortDate(p.at) }))} />
           </ChartFrame>

@@ -39,13 +39,24 @@ export function niceMax(value: number): number {
 /** For byte axes: the smallest 1, 2 or 5 × 1024ⁿ-unit round top, so labels read 2 MB rather than 2.1 MB. */
 export function niceBytesMax(value: number): number {
   if (!(value > 0)) return 1024;
-  const unit = 1024 ** Math.min(4, Math.floor(Math.log(value) / Math.log(1024)));
+  const unit = byteUnit(value);
   return niceMax(value / unit) * unit;
 }
 
-/** Evenly spaced values from 0 to `max` inclusive. */
-export function ticks(max: number, count = 4): number[] {
+/**
+ * Evenly spaced values from 0 to a round `max` (from niceMax/niceBytesMax) that stay round:
+ * 5 → 0…5 by 1, 20 → by 5, 50 → by 10; `unit` is 1024ⁿ for byte axes.
+ */
+export function ticks(max: number, unit = 1): number[] {
+  const m = max / unit;
+  const mantissa = m / 10 ** Math.floor(Math.log10(m));
+  const count = m <= 5 && Number.isInteger(m) ? m : Math.round(mantissa) === 2 ? 4 : 5;
   return Array.from({ length: count + 1 }, (_, i) => (max * i) / count);
+}
+
+/** The 1024ⁿ unit a byte count is written in (B, KB, MB…). */
+export function byteUnit(value: number): number {
+  return value >= 1024 ? 1024 ** Math.min(4, Math.floor(Math.log(value) / Math.log(1024))) : 1;
 }
 
 /**
