@@ -149,8 +149,11 @@ export class EwsTransport {
       const response = await this.call(build(todo.map((t) => t.item)), envelope);
       const again: typeof todo = [];
       let wait = 0;
+      // A request refused as a whole ("busy" in fewer messages than items) processed nothing: every item goes again.
+      const busy = (m: ResponseMessage) => m.code === 'ErrorServerBusy' || isConcurrencyCode(m.code);
+      const refusedWhole = response.messages.length > 0 && response.messages.length < todo.length && response.messages.every(busy);
       todo.forEach((t, i) => {
-        const message = response.messages[i];
+        const message = refusedWhole ? response.messages[0] : response.messages[i];
         if (!message) {
           out[t.index] = { element: response.root, responseClass: 'Error', code: 'ErrorInternalServerError', text: 'The server sent fewer response messages than items.', values: {} };
         } else if (message.code === 'ErrorServerBusy' || isConcurrencyCode(message.code)) {
