@@ -3,7 +3,7 @@
  * is built from config at start; nodemailer's errors become Mailferry's typed errors so callers
  * branch on `code`, never on SMTP text.
  */
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { NodemailerError } from 'nodemailer/lib/errors';
 import { AuthError, ConnectionError, MailferryError, ValidationError, ensureError } from '../core/errors.js';
 import type { MailMessage, Mailer } from '../core/mail/mailer.js';
@@ -37,12 +37,18 @@ const FIRST_PERMANENT_REPLY = 500;
 const FIRST_TRANSIENT_REPLY = 400;
 
 export class SmtpMailer implements Mailer {
-  private readonly transport;
+  private transportPromise?: Promise<Transporter>;
+  private transport?: Transporter;
   private readonly where: string;
 
   constructor(private readonly config: SmtpMailerConfig) {
     this.where = `SMTP relay ${config.host}:${config.port}`;
-    this.transport = createTransport({
+  }
+
+  /** nodemailer (~15 MB loaded) is imported on the first message, not when the host starts. */
+  private connect(): Promise<Transporter> {
+    const config = this.config;
+    this.transportPromise ??= import('nodemailer').then(({ createTransport }) => (this.transport = createTransport({
       host: config.host,
       port: config.port,
       secure: config.secure,
@@ -52,12 +58,14 @@ export class SmtpMailer implements Mailer {
       connectionTimeout: CONNECTION_TIMEOUT_MS,
       greetingTimeout: GREETING_TIMEOUT_MS,
       socketTimeout: SOCKET_TIMEOUT_MS,
-    });
+    })));
+    return this.transportPromise;
   }
 
   async send(message: MailMessage): Promise<void> {
     try {
-      await this.transport.sendMail({ from: this.config.from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+      const transport = await this.connect();
+      await transport.sendMail({ from: this.config.from, to: message.to, subject: message.subject, text: message.text, html: message.html });
     } catch (error) {
       throw this.toMailferryError(error, message.to);
     }
@@ -65,7 +73,7 @@ export class SmtpMailer implements Mailer {
 
   /** Closes pooled sockets; the transport is unusable afterwards. */
   close(): void {
-    this.transport.close();
+    this.transport?.close();
   }
 
   private toMailferryError(value: unknown, recipient: string): MailferryError {

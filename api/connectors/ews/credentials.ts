@@ -4,7 +4,7 @@
  * @azure/msal-node) sent as `Authorization: Bearer`. Tokens are cached per app registration
  * and refreshed before they expire, and once more when the server answers 401.
  */
-import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
+import type { ConfidentialClientApplication, INetworkModule } from '@azure/msal-node';
 import { createHash } from 'node:crypto';
 import { AuthError, ConnectionError, ValidationError } from '../../core/errors.js';
 import type { MailboxAccess } from '../../core/connector.js';
@@ -45,7 +45,8 @@ export function basicCredentials(login: string, password: string): EwsCredential
 }
 
 interface CachedApp {
-  app: ConfidentialClientApplication;
+  /** msal-node (~18 MB loaded) is imported when the first Modern Auth endpoint needs a token. */
+  app: Promise<ConfidentialClientApplication>;
   token?: { value: string; expiresAt: number };
   pending?: Promise<string>;
 }
@@ -68,7 +69,7 @@ export class TokenCache {
     if (!cached) {
       const knownAuthorities = this.options.knownAuthorities ?? (this.options.authorityHost ? [new URL(authorityHost).host] : undefined);
       cached = {
-        app: new ConfidentialClientApplication({
+        app: import('@azure/msal-node').then(({ ConfidentialClientApplication: App }) => new App({
           auth: {
             clientId: modernAuth.clientId,
             clientSecret: modernAuth.clientSecret,
@@ -77,14 +78,14 @@ export class TokenCache {
             ...(this.options.authorityMetadata ? { authorityMetadata: this.options.authorityMetadata } : {}),
           },
           ...(this.options.networkClient ? { system: { networkClient: this.options.networkClient } } : {}),
-        }),
+        })),
       };
       this.apps.set(key, cached);
     }
     const entry = cached;
     const acquire = async (): Promise<string> => {
       try {
-        const result = await entry.app.acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
+        const result = await (await entry.app).acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
         if (!result?.accessToken) throw new AuthError(`Entra ID returned no access token for ${scope}.`);
         entry.token = { value: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 3600_000 };
         return result.accessToken;

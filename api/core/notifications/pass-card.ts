@@ -3,7 +3,8 @@
  * pass-ended-card.json (edit it in the Adaptive Cards Designer); this file only computes the
  * data it binds and keeps the message inside Teams' size limit.
  */
-import * as ACData from 'adaptivecards-templating';
+import { createRequire } from 'node:module';
+import type * as ACDataModule from 'adaptivecards-templating';
 import { MailferryError, ValidationError } from '../errors.js';
 import type { PassSummary } from '../model.js';
 // Imported rather than read from disk so tsc copies it next to the compiled file (dist/api/…).
@@ -86,7 +87,17 @@ function expandCard(notice: PassEndedNotice, summary: PassSummary, reasons: Erro
     tabUrl: tabUrl ?? '',
   };
   // A fresh Template per expansion: the engine must never see a previous call's state.
-  return new ACData.Template(passEndedTemplate).expand({ $root: data }) as AdaptiveCardJson;
+  return new (templating().Template)(passEndedTemplate).expand({ $root: data }) as AdaptiveCardJson;
+}
+
+let templatingModule: typeof ACDataModule | undefined;
+/**
+ * adaptivecards-templating (with adaptive-expressions) adds ~30 MB to a process that loads it: a
+ * worker that never ends a pass with a card configured never pays for it.
+ */
+function templating(): typeof ACDataModule {
+  templatingModule ??= createRequire(import.meta.url)('adaptivecards-templating') as typeof ACDataModule;
+  return templatingModule;
 }
 
 /** The code tells support which failure family it is when the server's words are vague. */
