@@ -128,6 +128,12 @@ export interface MailboxSession {
    */
   appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult>;
   listRange(path: string, fromUid: number): Promise<DestinationEntry[]>;
+  /**
+   * Crash recovery paired these destination items (listed by listRange without a source key) with
+   * their source keys: a destination that marks its writes marks them now, so a later recovery
+   * pairs them exactly.
+   */
+  markRecovered?(path: string, pairs: { destId: string; sourceKey: string }[]): Promise<void>;
   /** Settings of the given kinds this mailbox has (source side); absent when the protocol has none. */
   exportSettings?(types: readonly MailboxSetting['type'][]): Promise<MailboxSetting[]>;
   /**

@@ -135,17 +135,11 @@ describe('a worker killed mid-pass between two Exchange servers', () => {
     await fx?.close();
   });
 
-  // SKIPPED — product gap, too big for this change. Run it and it fails with "unmarked copies:
-  // expected [...200 undefined] to have a length of 0": UploadItems cannot carry the
-  // MailferrySourceKey marker, so the connector sets it with an UpdateItem after the upload
-  // (append-messages.ts markUploaded). The batches of UploadItems in flight when the worker is
-  // killed (4 × 50 items) are still processed by the server, are never marked, and crash recovery
-  // (listRange: items WITH the marker) cannot pair them, so the resumed job uploads them again:
-  // 200 duplicates. The README lists it under "Limits we know of". A fix needs recovery to pair
-  // unmarked items written after the pending rows (e.g. by size and received date, then mark
-  // them), or a marker that travels inside the upload. The IMAP → EWS crash test above passes
-  // because CreateItem writes the marker in the same request.
-  it.skip('EWS → EWS (ExportItems/UploadItems): resumes after SIGKILL with every source item exactly once', async () => {
+  // UploadItems cannot carry the MailferrySourceKey marker, so it follows in an UpdateItem; the
+  // uploads in flight when the worker is killed are stored unmarked. Recovery lists the folder's
+  // unmarked items too, pairs them with pending rows by size and received date, and marks them,
+  // so every copy ends up marked exactly once.
+  it('EWS → EWS (ExportItems/UploadItems): resumes after SIGKILL with every source item exactly once', async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('crash2');
     const inbox = seedMail(fx, sourceUser, 'inbox', 1500, 'crash inbox');
     const server = fx.destination.ews!;

@@ -177,10 +177,15 @@ async function sendStreamed(ctx: EwsContext, folderId: string, message: SourceMe
 
 /** UploadItems cannot carry properties: the marker follows in one UpdateItem per batch. */
 async function markUploaded(ctx: EwsContext, written: Written[]): Promise<void> {
-  if (written.length === 0) return;
   const element = (w: Written) => ({ mail: 'Message', calendar: 'CalendarItem', contacts: 'Contact', tasks: 'Task' } as Record<string, string>)[w.message.ref.itemType] ?? 'Item';
-  const change = (w: Written) =>
-    `<t:ItemChange>${itemIdXml(w.id!)}<t:Updates><t:SetItemField>${MARKER_URI}<t:${element(w)}>${extendedProperty(MARKER_URI, w.message.ref.key)}</t:${element(w)}></t:SetItemField></t:Updates></t:ItemChange>`;
-  await ctx.transport.callEach(written, (part) =>
+  await setMarkers(ctx, written.map((w) => ({ id: w.id!, sourceKey: w.message.ref.key, element: element(w) })));
+}
+
+/** Sets the marker on items already written (after UploadItems, or when crash recovery paired them). */
+export async function setMarkers(ctx: EwsContext, items: { id: string; sourceKey: string; element: string }[]): Promise<void> {
+  if (items.length === 0) return;
+  const change = (w: { id: string; sourceKey: string; element: string }) =>
+    `<t:ItemChange>${itemIdXml(w.id)}<t:Updates><t:SetItemField>${MARKER_URI}<t:${w.element}>${extendedProperty(MARKER_URI, w.sourceKey)}</t:${w.element}></t:SetItemField></t:Updates></t:ItemChange>`;
+  await ctx.transport.callEach(items, (part) =>
     `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly" SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges>${part.map(change).join('')}</m:ItemChanges></m:UpdateItem>`);
 }

@@ -10,7 +10,8 @@ import type {
 import { MailferryError, NotFoundError, ensureError } from '../../core/errors.js';
 import type { ItemType } from '../../core/model.js';
 import type { RecipientMappingRule } from '../../core/support-options.js';
-import { appendMessages } from './append-messages.js';
+import { appendMessages, setMarkers } from './append-messages.js';
+import { elementOfItemClass } from './item-props.js';
 import { type EwsContext, supportsExport } from './context.js';
 import { FolderIndex, ensureFolder, folderStateOf } from './ensure-folder.js';
 import { listMessages, listRange } from './find-items.js';
@@ -26,6 +27,8 @@ export class EwsSession implements MailboxSession {
   readonly kind: EwsContext['kind'];
   readonly accepts: readonly ContentFormat[];
   private index?: FolderIndex;
+  /** ItemClass of the unmarked items listRange saw, for markRecovered's UpdateItem. */
+  private readonly unmarkedClass = new Map<string, string>();
   private known?: { root: string; byName: Map<string, string> };
 
   constructor(readonly ctx: EwsContext, known: { root: string; byName: Map<string, string> }, private readonly options: EwsSessionOptions) {
@@ -71,7 +74,16 @@ export class EwsSession implements MailboxSession {
   }
 
   listRange(path: string, fromUid: number): Promise<DestinationEntry[]> {
-    return this.guard(`listing "${path}"`, async () => listRange(this.ctx, await this.folderIdByPath(path), fromUid));
+    return this.guard(`listing "${path}"`, async () => {
+      const entries = await listRange(this.ctx, await this.folderIdByPath(path), fromUid);
+      for (const e of entries) if (e.sourceKey === undefined) this.unmarkedClass.set(e.destId, e.itemClass);
+      return entries;
+    });
+  }
+
+  markRecovered(path: string, pairs: { destId: string; sourceKey: string }[]): Promise<void> {
+    return this.guard(`marking recovered items in "${path}"`, () =>
+      setMarkers(this.ctx, pairs.map((p) => ({ id: p.destId, sourceKey: p.sourceKey, element: elementOfItemClass(this.unmarkedClass.get(p.destId) ?? 'IPM.Note') }))));
   }
 
   exportSettings(types: readonly MailboxSetting['type'][]): Promise<MailboxSetting[]> {

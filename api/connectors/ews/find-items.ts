@@ -1,12 +1,11 @@
 /**
  * FindItem over one folder, every page (≤1000 per page: Exchange's EWSFindCountLimit), oldest
  * first. listMessages (source refs, date filter as a Restriction on DateTimeReceived) and
- * listRange (destination items carrying our marker, an Exists restriction) both use it.
+ * listRange (a destination folder's items for crash recovery, marked or not) both use it.
  */
 import type { DestinationEntry, ListMessagesFilter, MessageRef } from '../../core/connector.js';
 import { MailferryError } from '../../core/errors.js';
 import { type EwsContext, folderIdXml } from './context.js';
-import { folderStateOf } from './ensure-folder.js';
 import { FLAG_STATUS_URI, MARKER_URI, MESSAGE_FLAGS_URI, MAILFERRY_PROPERTY_SET, MARKER_NAME, imapFlags, itemTypeOfItemClass } from './item-props.js';
 import { fromCode } from './map-error.js';
 import { attr, child, children, el, elementChildren, text } from './xml.js';
@@ -98,12 +97,17 @@ export async function listMessages(ctx: EwsContext, folderId: string, filter?: L
   }));
 }
 
-/** Destination items Mailferry wrote (they carry the marker), for crash recovery. */
-export async function listRange(ctx: EwsContext, folderId: string, fromUid: number): Promise<DestinationEntry[]> {
-  const found = await findItems(ctx, folderId, `<t:Exists>${MARKER_URI}</t:Exists>`);
-  const state = folderStateOf(folderId);
-  void state;
-  return found
-    .map((f, i) => ({ uid: i + 1, size: f.size, internalDate: f.received, sourceKey: f.marker, destId: f.id }))
-    .filter((d) => d.uid >= fromUid);
+/**
+ * Crash recovery's view of a destination folder. Items carrying our marker name their source key
+ * and are paired exactly. Items without it are listed too, with size and received date: an
+ * UploadItems (ExportItems blob) cannot carry the marker, which follows in an UpdateItem, so
+ * uploads in flight when a worker died are stored unmarked and must be paired like IMAP writes
+ * (size and received date, each item claimed once). EWS has no UIDs, so `fromUid` does not narrow
+ * the listing: the whole folder is read, once, only when a job resumes with pending rows.
+ */
+export async function listRange(ctx: EwsContext, folderId: string, _fromUid: number): Promise<(DestinationEntry & { destId: string; itemClass: string })[]> {
+  const found = await findItems(ctx, folderId);
+  return found.map((f, i) => ({
+    uid: i + 1, size: f.size, internalDate: f.received, destId: f.id, itemClass: f.itemClass, ...(f.marker !== undefined ? { sourceKey: f.marker } : {}),
+  }));
 }

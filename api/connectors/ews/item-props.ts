@@ -41,6 +41,19 @@ export function itemTypeOfItemClass(itemClass: string): ItemType {
   return 'mail';
 }
 
+/** The types.xsd element an item of this ItemClass is (what an UpdateItem's SetItemField must name). */
+export function elementOfItemClass(itemClass: string): string {
+  const c = itemClass.toLowerCase();
+  const is = (p: string) => c === p || c.startsWith(`${p}.`);
+  if (is('ipm.appointment')) return 'CalendarItem';
+  if (is('ipm.contact')) return 'Contact';
+  if (is('ipm.distlist')) return 'DistributionList';
+  if (is('ipm.task')) return 'Task';
+  if (is('ipm.post')) return 'PostItem';
+  if (is('ipm.note') || is('ipm.schedule.meeting')) return 'Message';
+  return 'Item';
+}
+
 /** `\Seen`, `\Flagged` and categories as keywords, from the item's MAPI flags. */
 export function imapFlags(messageFlags: number | undefined, flagStatus: number | undefined, categories: string[]): string[] {
   const flags: string[] = [];

@@ -33,6 +33,7 @@ export async function recoverPending(
     // A destination that marks its writes with the source key (EWS) is paired exactly.
     const byKey = new Map(candidates.filter((d) => d.sourceKey !== undefined).map((d) => [d.sourceKey!, d]));
     const used = new Set<DestinationEntry>();
+    const unmarked: { destId: string; sourceKey: string }[] = [];
     for (const entry of group.sort((a, b) => sourceOrder(a) - sourceOrder(b))) {
       const marked = byKey.get(entry.sourceKey);
       const match = marked ?? (entry.destUidValidity === state.uidValidity
@@ -41,10 +42,12 @@ export async function recoverPending(
       if (match && !used.has(match)) {
         used.add(match);
         recovered.push({ ...entry, state: 'done', destId: idOf(match) });
+        if (match.sourceKey === undefined) unmarked.push({ destId: idOf(match), sourceKey: entry.sourceKey });
       } else {
         dropped.push(entry);
       }
     }
+    if (unmarked.length && dest.markRecovered) await dest.markRecovered(destFolder, unmarked);
   }
   if (recovered.length) await ledger.put(recovered);
   const first = pending[0];
