@@ -16,6 +16,7 @@ import {
 } from './auth.js';
 import { MailboxStore, type Mailbox, type Principal } from './mailbox-store.js';
 import { OPERATIONS } from './operations/index.js';
+import { withRequiredItems } from './operations/item-common.js';
 import { EwsSchemaValidator, describeFailure } from './schema-validator.js';
 import {
   EXCHANGE_VERSIONS, EwsError, type EwsContext, type ExchangeVersion, VERSION_WHEN_ABSENT, errorMessage, errorMessageWithValues, faultEnvelope,
@@ -237,7 +238,7 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
       }
       const ctx: EwsContext = { store, principal, mailbox, version };
       responseXml = busy
-        ? responseEnvelope(operation.local, [errorMessageWithValues(operation.local, new EwsError('ErrorServerBusy', SERVER_BUSY_MESSAGE), backOff!)])
+        ? responseEnvelope(operation.local, [withRequiredItems(operation.local, errorMessageWithValues(operation.local, new EwsError('ErrorServerBusy', SERVER_BUSY_MESSAGE), backOff!))])
         : (groupGuard(operation, ctx) ?? handler(operation, ctx));
     } finally {
       throttle.leave(budgetKey);

@@ -63,13 +63,21 @@ export function distinguishedFolder(ctx: EwsContext, name: string): { mbx: Mailb
  * UpdateItem): their `m:Items` is required, so an error message carries an empty one, as
  * Exchange's do.
  */
+/** Operations whose response messages are `ItemInfoResponseMessageType` (an error carries `<m:Items/>`). */
+export const ITEM_INFO_OPERATIONS: ReadonlySet<string> = new Set(['GetItem', 'CreateItem', 'UpdateItem', 'CopyItem', 'MoveItem', 'SendItem']);
+
+/** An error response message with `<m:Items/>` where the operation's schema requires it. */
+export function withRequiredItems(operation: string, message: string): string {
+  if (!ITEM_INFO_OPERATIONS.has(operation)) return message;
+  const close = `</m:${operation}ResponseMessage>`;
+  return `${message.slice(0, message.length - close.length)}<m:Items/>${close}`;
+}
+
 export function perItemInfoMessage(operation: string, fn: () => string): string {
   try {
     return successMessage(operation, fn());
   } catch (err) {
     if (!(err instanceof EwsError)) throw err;
-    const msg = errorMessage(operation, err);
-    const close = `</m:${operation}ResponseMessage>`;
-    return `${msg.slice(0, msg.length - close.length)}<m:Items/>${close}`;
+    return withRequiredItems(operation, errorMessage(operation, err));
   }
 }
