@@ -56,7 +56,8 @@ describe('the Service Bus worker function', () => {
     expect(first?.messageId).toBe(`${pass.id}:${itemId}`);
     // A slice of 1 ms: the engine stops at its first checkpoint and releases the job.
     await createWorkerHandler(async () => ({ engine, queue }), 1)({ messages: [first!], settler: functionsHost }, context());
-    expect((await services.items.getItem(LOCAL_TENANT, itemId)).status).toBe('Queued');
+    const afterSlice = await services.items.getItem(LOCAL_TENANT, itemId);
+    expect(afterSlice.status, afterSlice.lastRun?.reason).toBe('Queued');
     expect(await queue.depth()).toBe(1);
 
     const [second] = await functionsHost.receiveMessages(1, { maxWaitTimeInMs: RECEIVE_WAIT_MS });

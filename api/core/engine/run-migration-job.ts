@@ -48,6 +48,12 @@ export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal:
     return finish(deps, records, run.finalStatus(), run.tally, run.reason);
   } catch (raw) {
     const error = ensureError(raw);
+    // Shutdown or the end of a slice interrupted whatever was in progress (even a login): the
+    // failure is ours, not the mailbox's. Release the job without spending an attempt.
+    if (signal.aborted && !(error instanceof StoppedError)) {
+      await run.writeProgress('Queued');
+      return { kind: 'released' };
+    }
     if (error instanceof StoppedError) return finish(deps, records, 'Stopped', run.tally, error.message);
     if (error.retryable) {
       await run.writeProgress('Queued', `Will retry: ${error.message}`);
