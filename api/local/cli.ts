@@ -24,6 +24,10 @@ const HELP = `mailferry — mailbox migration from the command line
 
   mailferry endpoint add --name N --kind imap --host H [--port P] [--security tls|starttls|none] [--allow-self-signed]
                          [--admin-mode plain-authzid|login-star --admin-login L --admin-password-env VAR]
+  mailferry endpoint add --name N --kind exchange --host https://mail.contoso.com/owa
+                         [--admin-mode delegation|impersonation --admin-login L --admin-password-env VAR]
+  mailferry endpoint add --name N --kind m365|m365-group [--cloud commercial|china|germany|usgov-gcchigh|usgov-dod]
+                         [--auth-mechanism oauth-app --app-client-id ID --app-tenant-id T --app-secret-env VAR --admin-mode impersonation]
   mailferry endpoint list [--search TEXT]
   mailferry project create --name N --source ENDPOINT_ID --destination ENDPOINT_ID [--option Key=Value ...] [--max-concurrent 5]
   mailferry project list [--search TEXT]
@@ -34,7 +38,8 @@ const HELP = `mailferry — mailbox migration from the command line
   mailferry item list --project ID [--status "Completed With Errors"] [--search TEXT]
   mailferry item change-domain --project ID --side source|destination --from old.com --to new.com [--items ID,ID]
   mailferry pass start --project ID --kind verify|trial|prestage|full|retry-errors [--cutoff 90d] [--items ID,ID]
-                       [--item-types mail] [--date-from D --date-to D] [--start-at ISO] [--wait]
+                       [--item-types mail,contacts,calendar,tasks,notes,journal,rules,permissions] [--date-from D --date-to D]
+                       [--start-at ISO] [--wait]
   mailferry pass stop --pass ID
   mailferry progress --project ID [--watch]
   mailferry errors --item ID
@@ -53,6 +58,7 @@ const commands: Record<string, Command> = {
       name: optional(f, 'name'), kind: optional(f, 'kind') ?? 'imap', host: optional(f, 'host'), port: integer(f, 'port'),
       security: optional(f, 'security'), allowSelfSigned: f['allow-self-signed'] === true, adminMode: optional(f, 'admin-mode'),
       adminLogin: optional(f, 'admin-login'), adminPassword: secretFromEnv(f, 'admin-password-env'), authMechanism: optional(f, 'auth-mechanism'),
+      cloud: optional(f, 'cloud'), appClientId: optional(f, 'app-client-id'), appTenantId: optional(f, 'app-tenant-id'), appClientSecret: secretFromEnv(f, 'app-secret-env'),
     })));
     return EXIT.ok;
   },

@@ -74,4 +74,18 @@ describe('the mailferry command line', () => {
     expect(imported.stdout).toMatch(/1 item\(s\) added/);
     expect(imported.stdout).toMatch(/line 3, Destination Email/);
   });
+
+  it('adds Exchange and Microsoft 365 endpoints, keeps the app secret out of its output, and says what is missing', () => {
+    const data = ['--data', join(dataDir, 'ews')];
+    const env = { ADMIN_PW: 'admin-secret-pw', APP_SECRET: 'app-secret-value' };
+    const exchange = mailferry(['endpoint', 'add', '--name', 'Exchange 2016', '--kind', 'exchange', '--host', 'https://mail.contoso.test/owa', '--admin-mode', 'delegation', '--admin-login', 'migadmin@contoso.test', '--admin-password-env', 'ADMIN_PW', ...data], env);
+    expect(JSON.parse(exchange.stdout)).toMatchObject({ kind: 'exchange', adminMode: 'delegation', hasAdminPassword: true });
+    const m365 = mailferry(['endpoint', 'add', '--name', 'Microsoft 365', '--kind', 'm365', '--cloud', 'commercial', '--auth-mechanism', 'oauth-app', '--admin-mode', 'impersonation',
+      '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', '--app-tenant-id', 'contoso.onmicrosoft.com', '--app-secret-env', 'APP_SECRET', ...data], env);
+    expect(JSON.parse(m365.stdout)).toMatchObject({ kind: 'm365', authMechanism: 'oauth-app', hasAppSecret: true });
+    expect(m365.stdout + m365.stderr + exchange.stdout + exchange.stderr).not.toMatch(/app-secret-value|admin-secret-pw/);
+    const incomplete = mailferry(['endpoint', 'add', '--name', 'No secret', '--kind', 'm365', '--auth-mechanism', 'oauth-app', '--admin-mode', 'impersonation', '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', ...data]);
+    expect(incomplete.code).toBe(64);
+    expect(incomplete.stdout + incomplete.stderr).toMatch(/appTenantId and appClientSecret/);
+  });
 });
