@@ -4,8 +4,8 @@
  * each Mailferry pass runs in a child process, so its peak RSS is its own. The order of work:
  *   1. build the seeded corpus (the IMAP bench's, smaller by default) and fill a Dovecot source;
  *   (a) upload limit: our EWS writer puts the in-memory corpus into an empty mailbox with
- *       CreateItem (MIME) — the fastest an uploader gets from this server — which also fills the
- *       EWS source mailbox;
+ *       CreateItem (MIME) — the fastest an uploader gets from this server; the same upload then
+ *       fills the EWS source, a second test server in its own process;
  *   (a') export/upload limit: the source's items exported (ExportItems, timed apart) and uploaded
  *       with UploadItems into another empty mailbox;
  *   (b) Mailferry `full` IMAP (Dovecot) → EWS, then its delta;
@@ -15,10 +15,12 @@
  * BENCH_EWS_IN_FLIGHT (requests in flight, as EwsRequestsInFlight; default the connector's 10),
  * BENCH_EWS_CONNECTOR (JSON EwsConnectorOptions), BENCH_TRACE=1 (read vs write time in (b), (c)).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FolderInfo, MessageRef, SourceMessage } from '../../api/core/connector.js';
 import { EwsConnector, type EwsConnectorOptions } from '../../api/connectors/ews/index.js';
 import type { EwsSession } from '../../api/connectors/ews/ews-session.js';
@@ -38,6 +40,8 @@ const DOMAIN = 'bench.test';
 const ADMIN = { smtp: `admin@${DOMAIN}`, password: 'admin-bench-pw' };
 /** Mailboxes on the EWS test server, one per writer so they all meet an empty mailbox. */
 const EWS_USERS = { source: 'src', uploadLimit: 'upload', exportLimit: 'import', fromImap: 'fromimap', fromEws: 'fromews' } as const;
+/** The compiled EWS test server command line (test/support/ews/cli.ts), run for the EWS source. */
+const SERVER_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'ews', 'cli.js');
 const IMAP_SOURCE = 'src';
 const IMAP_PASSWORD = 'src-bench-pw';
 /** IMAP folder → the EWS well-known folder it lands in (the folder plan maps them the same way). */
@@ -58,8 +62,11 @@ async function main(): Promise<number> {
   const corpus = buildCorpus(messages, seed);
   const bytes = corpus.bytes;
   const users = Object.values(EWS_USERS).map((u) => ({ smtp: `${u}@${DOMAIN}`, password: `${u}-bench-pw` }));
-  const [server, dovecot] = await Promise.all([
+  // The EWS source is a server of its own in another process: each test server answers on one
+  // thread, and a copy between two mailboxes of one server would have it export and import at once.
+  const [server, sourceServer, dovecot] = await Promise.all([
     startEwsServer({ users, admin: ADMIN }),
+    startSourceServer(users),
     startDovecot({ separator: SOURCE_SEPARATOR, users: { [IMAP_SOURCE]: IMAP_PASSWORD } }),
   ]);
   // BENCH_EWS_CONNECTOR='{"limits":{"batchBytes":2097152}}' tries other connector settings in (a), (b) and (c).
@@ -69,16 +76,19 @@ async function main(): Promise<number> {
     tenantId: 'bench', id: 'ews', version: 1, name: 'EWS test server', kind: 'exchange', host: server.url,
     adminMode: 'delegation', adminLogin: ADMIN.smtp, createdAt: new Date(0).toISOString(),
   };
+  const sourceEndpoint: Endpoint = { ...endpoint, id: 'ews-source', host: sourceServer.url };
   const open = (user: string) => connector.open({ endpoint, mailbox: `${user}@${DOMAIN}`, adminPassword: ADMIN.password });
+  const openSource = () => connector.open({ endpoint: sourceEndpoint, mailbox: `${EWS_USERS.source}@${DOMAIN}`, adminPassword: ADMIN.password });
   try {
     step(`corpus: ${(bytes / MB).toFixed(1)} MB in ${corpus.byFolder.size} folders; filling the Dovecot source`);
     const fill = await appendCorpus(dovecot, IMAP_SOURCE, corpus);
 
-    step('(a) CreateItem upload limit (fills the EWS source)');
-    const upload = await uploadCorpus(await open(EWS_USERS.source), corpus);
+    step('(a) CreateItem upload limit, then the same upload fills the EWS source server');
+    const upload = await uploadCorpus(await open(EWS_USERS.uploadLimit), corpus);
+    await uploadCorpus(await openSource(), corpus);
 
     step("(a') ExportItems from the source, then the UploadItems limit");
-    const exported = await exportAll(await open(EWS_USERS.source));
+    const exported = await exportAll(await openSource());
     const importLimit = await uploadMessages(await open(EWS_USERS.exportLimit), exported.byFolder);
     exported.byFolder.clear();
 
@@ -100,7 +110,7 @@ async function main(): Promise<number> {
       ews: connectorOptions,
       dataDir: join(work, 'ews-to-ews'), trace: process.env.BENCH_TRACE === '1', connector: {},
       project: {
-        source: { ...ewsEndpoint, name: 'EWS source' }, destination: { ...ewsEndpoint, name: 'EWS destination' },
+        source: { ...ewsEndpoint, name: 'EWS source', host: sourceServer.url }, destination: { ...ewsEndpoint, name: 'EWS destination' },
         item: { sourceAddress: `${EWS_USERS.source}@${DOMAIN}`, destinationAddress: `${EWS_USERS.fromEws}@${DOMAIN}`, options },
       },
     });
@@ -108,6 +118,7 @@ async function main(): Promise<number> {
     step('checking (b) and (c): every message at the destination');
     const checkImap = verify(server, EWS_USERS.fromImap, corpus, true);
     const checkEws = verify(server, EWS_USERS.fromEws, corpus, false);
+    const checkUpload = verify(server, EWS_USERS.uploadLimit, corpus, true);
 
     const rows: Row[] = [
       { name: '(a) CreateItem upload limit', messages: upload.messages, bytes: upload.bytes, seconds: upload.seconds },
@@ -122,15 +133,16 @@ async function main(): Promise<number> {
     const imapRate = rate(fromImap.full.copied, fromImap.full.seconds);
     const ewsRate = rate(fromEws.full.copied, fromEws.full.seconds);
     const complete = (r: ChildResult) => r.full.copied === messages && r.full.failed === 0 && r.delta.copied === 0;
-    const identical = checkImap.ok && checkEws.ok && complete(fromImap) && complete(fromEws);
+    const identical = checkImap.ok && checkEws.ok && checkUpload.ok && complete(fromImap) && complete(fromEws);
     const v = server.validation;
 
     console.log('');
     console.log(`Mailferry EWS bench: ${messages} messages, ${(bytes / MB).toFixed(1)} MB, seed ${seed}, requests in flight ${inFlight ?? 'default (10)'}`);
     console.log(formatTable(rows));
     console.log('');
+    console.log(`Mailferry's own CPU: IMAP→EWS ${fromImap.full.cpuSeconds?.toFixed(2)} s in a ${fromImap.full.seconds.toFixed(2)} s pass, EWS→EWS ${fromEws.full.cpuSeconds?.toFixed(2)} s in ${fromEws.full.seconds.toFixed(2)} s (the rest of the 2 cores go to the test servers, their schema checks and Dovecot)`);
     console.log(`IMAP→EWS / CreateItem limit: ${(imapRate / uploadRate).toFixed(2)}   EWS→EWS / UploadItems limit: ${(ewsRate / importRate).toFixed(2)}`);
-    console.log(`peak RSS: IMAP→EWS ${peak(fromImap).toFixed(1)} MB, EWS→EWS ${peak(fromEws).toFixed(1)} MB`);
+    console.log(`peak RSS: IMAP→EWS ${peak(fromImap).toFixed(1)} MB ${JSON.stringify(fromImap.memoryAtPeakMB)}, EWS→EWS ${peak(fromEws).toFixed(1)} MB ${JSON.stringify(fromEws.memoryAtPeakMB)}`);
     console.log(`check (b): ${checkImap.ok ? 'complete, MIME byte-exact' : 'DIFFERENT'}; check (c): ${checkEws.ok ? 'complete' : 'DIFFERENT'}`);
     for (const d of [...checkImap.differences, ...checkEws.differences].slice(0, 20)) console.log(`  ${d}`);
     for (const [name, r] of [['(b)', fromImap], ['(c)', fromEws]] as const) if (r.full.times) console.log(`${name} side times (ms): ${JSON.stringify(r.full.times)}`);
@@ -144,14 +156,38 @@ async function main(): Promise<number> {
       imapToEwsRatio: round(imapRate / uploadRate, RATIO_DIGITS), imapToEwsPeakRssMB: round(peak(fromImap), RATE_DIGITS),
       ewsToEwsMsgsPerS: round(ewsRate, RATE_DIGITS), ewsToEwsMBPerS: round(fromEws.full.bytes / MB / fromEws.full.seconds, RATE_DIGITS),
       ewsToEwsRatio: round(ewsRate / importRate, RATIO_DIGITS), ewsToEwsPeakRssMB: round(peak(fromEws), RATE_DIGITS),
+      cpuSeconds: { imapToEws: round(fromImap.full.cpuSeconds ?? 0, 2), ewsToEws: round(fromEws.full.cpuSeconds ?? 0, 2) },
       deltaSeconds: { imapToEws: round(fromImap.delta.seconds, 3), ewsToEws: round(fromEws.delta.seconds, 3) },
       identical,
     }));
     return identical ? 0 : 1;
   } finally {
-    await Promise.allSettled([server.close(), dovecot.stop()]);
+    await Promise.allSettled([server.close(), dovecot.stop(), sourceServer.stop()]);
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The EWS source server in a child process; resolves once it printed its URL and READY. */
+async function startSourceServer(users: { smtp: string; password: string }[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [SERVER_CLI, '--port', '0', '--users', users.map((u) => `${u.smtp}:${u.password}`).join(','), '--admin', `${ADMIN.smtp}:${ADMIN.password}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const found = /EWS_URL=(\S+)/.exec(out);
+      if (found && out.includes('READY')) resolveUrl(found[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`The EWS source server exited (${code}): ${out}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
 }
 
 function passRow(name: string, measure: ChildResult['full'], delta = false): Row {

@@ -41,6 +41,8 @@ export interface ChildConfig {
 
 export interface PassMeasure {
   seconds: number;
+  /** CPU seconds (user + system) this process spent during the pass: Mailferry's own cost. */
+  cpuSeconds?: number;
   status: string;
   copied: number;
   skipped: number;
@@ -55,6 +57,8 @@ export interface ChildResult {
   delta: PassMeasure;
   /** Max of process.memoryUsage().rss sampled every RSS_SAMPLE_MS during (b). */
   sampledPeakRssMB: number;
+  /** process.memoryUsage() at the sampled peak, in MB: where the memory was (V8 heap, Buffers). */
+  memoryAtPeakMB?: Record<string, number>;
   /** /proc/self/status VmHWM after (b): the true peak, between samples too. */
   vmHwmMB: number;
 }
@@ -72,7 +76,11 @@ type PassWaiter = (passId: string) => void;
 async function main(): Promise<void> {
   const config = JSON.parse(readFileSync(0, 'utf8')) as ChildConfig;
   let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), RSS_SAMPLE_MS);
+  let atPeak = process.memoryUsage();
+  const sampler = setInterval(() => {
+    const usage = process.memoryUsage();
+    if (usage.rss > peak) [peak, atPeak] = [usage.rss, usage];
+  }, RSS_SAMPLE_MS);
 
   const imapConnector = new ImapConnector(config.connector);
   const ewsConnector = new EwsConnector(config.ews);
@@ -85,7 +93,8 @@ async function main(): Promise<void> {
   const connectors = { imap, exchange: ews, m365: ews, 'm365-group': ews };
   const full = await runPass(config, connectors, timing);
   clearInterval(sampler);
-  const result: Omit<ChildResult, 'delta'> = { full, sampledPeakRssMB: peak / MB, vmHwmMB: vmHwmBytes() / MB };
+  const breakdown = Object.fromEntries(Object.entries(atPeak).map(([k, v]) => [k, Math.round(v / MB)])) as Record<string, number>;
+  const result: Omit<ChildResult, 'delta'> = { full, sampledPeakRssMB: peak / MB, vmHwmMB: vmHwmBytes() / MB, memoryAtPeakMB: breakdown };
 
   // A second `full` in a fresh runtime on the same data dir: what a user's second
   // `mailferry migrate` does; everything is in the ledger, so nothing is copied.
@@ -106,16 +115,19 @@ async function runPass(config: ChildConfig, connectors: Record<string, MailConne
     const itemId = await findOrCreateItem(runtime, config);
     const project = (await runtime.services.items.getItem(LOCAL_TENANT, itemId)).projectId;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const itemTypes = config.project?.itemTypes ?? ['mail'];
     const { pass } = await runtime.services.passes.startPass(LOCAL_TENANT, project, parseInput(passInput, { kind: 'full', itemIds: [itemId], itemTypes }));
     const ended = new Promise<void>((resolve) => (notify = (id) => id === pass.id && resolve()));
     runtime.startWorkers();
     await Promise.race([ended, pollUntilEnded(runtime, pass.id)]);
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const item = await runtime.services.items.getItem(LOCAL_TENANT, itemId);
     const run = item.lastRun;
     return {
-      seconds, status: item.status, copied: run?.copied ?? 0, skipped: run?.skipped ?? 0, failed: run?.failed ?? 0,
+      seconds, cpuSeconds, status: item.status, copied: run?.copied ?? 0, skipped: run?.skipped ?? 0, failed: run?.failed ?? 0,
       bytes: run?.bytes ?? 0, reason: run?.reason, times: timing?.snapshot(),
     };
   } finally {
