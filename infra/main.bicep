@@ -196,6 +196,8 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'MAILFERRY_KEYVAULT_URL', value: vault.properties.vaultUri }
         { name: 'MAILFERRY_MAIL_SENDER', value: mailSender }
         { name: 'MAILFERRY_PUBLIC_URL', value: 'https://${web.properties.primaryEndpoints.web}' }
+        // The same Node flags as `npm start` (a 4 MB young generation bounds a copy job's memory).
+        { name: 'languageWorkers__node__arguments', value: '--max-semi-space-size=4' }
       ]
     }
   }

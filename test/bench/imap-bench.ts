@@ -105,7 +105,8 @@ async function main(): Promise<number> {
     console.log(`full / raw: ${(fullRate / rawRate).toFixed(2)}   full / mbsync: ${(fullRate / mbsyncRate).toFixed(2)}   ` +
       `delta: ${delta.seconds.toFixed(SECONDS_DIGITS)} s (mbsync ${mbsyncDelta.seconds.toFixed(SECONDS_DIGITS)} s)`);
     console.log(`peak RSS of the Mailferry process during (b): ${peakRssMB.toFixed(1)} MB ` +
-      `(VmHWM ${mailferry.vmHwmMB.toFixed(1)} MB, max of 50 ms samples ${mailferry.sampledPeakRssMB.toFixed(1)} MB)`);
+      `(VmHWM ${mailferry.vmHwmMB.toFixed(1)} MB, max of 50 ms samples ${mailferry.sampledPeakRssMB.toFixed(1)} MB; at that sample ${JSON.stringify(mailferry.memoryAtPeakMB)})`);
+    if (full.cpuSeconds !== undefined) console.log(`Mailferry's own CPU during (b): ${full.cpuSeconds.toFixed(2)} s in a ${full.seconds.toFixed(2)} s pass`);
     console.log(`check (b): ${comparison.identical ? 'identical' : 'DIFFERENT'}: ${comparison.folders} folders, ${comparison.messages} messages ` +
       `(bytes, flags, internal dates) in ${comparison.seconds.toFixed(1)} s`);
     for (const difference of comparison.differences) console.log(`  ${difference}`);

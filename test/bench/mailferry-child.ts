@@ -93,8 +93,10 @@ async function main(): Promise<void> {
   const connectors = { imap, exchange: ews, m365: ews, 'm365-group': ews };
   const full = await runPass(config, connectors, timing);
   clearInterval(sampler);
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kernel = Object.fromEntries(['RssAnon', 'RssFile', 'RssShmem'].map((k) => [k, Math.round(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / KB)]));
   const breakdown = Object.fromEntries(Object.entries(atPeak).map(([k, v]) => [k, Math.round(v / MB)])) as Record<string, number>;
-  const result: Omit<ChildResult, 'delta'> = { full, sampledPeakRssMB: peak / MB, vmHwmMB: vmHwmBytes() / MB, memoryAtPeakMB: breakdown };
+  const result: Omit<ChildResult, 'delta'> = { full, sampledPeakRssMB: peak / MB, vmHwmMB: vmHwmBytes() / MB, memoryAtPeakMB: { ...breakdown, ...kernel } };
 
   // A second `full` in a fresh runtime on the same data dir: what a user's second
   // `mailferry migrate` does; everything is in the ledger, so nothing is copied.

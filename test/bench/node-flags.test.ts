@@ -1,0 +1,13 @@
+/** The Node flags Mailferry runs with are the same everywhere: `npm start`, the Function App, and the bench's Mailferry child. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { MAILFERRY_NODE_FLAGS } from './mailferry-run.js';
+
+describe('Mailferry Node flags', () => {
+  it('npm start, the Bicep app settings and the bench child agree', () => {
+    const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+    expect(start).toContain(`node ${MAILFERRY_NODE_FLAGS.join(' ')} dist/api/local/main.js`);
+    const bicep = readFileSync('infra/main.bicep', 'utf8');
+    expect(bicep).toContain(`{ name: 'languageWorkers__node__arguments', value: '${MAILFERRY_NODE_FLAGS.join(' ')}' }`);
+  });
+});
