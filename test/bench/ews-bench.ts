@@ -13,7 +13,8 @@
  *   5. check both destinations hold every message (counts per folder; MIME bytes equal for (b)).
  * Ratios: (b) against (a), (c) against (a'). Env: BENCH_EWS_MESSAGES (2000), BENCH_SEED,
  * BENCH_EWS_IN_FLIGHT (requests in flight, as EwsRequestsInFlight; default the connector's 10),
- * BENCH_EWS_CONNECTOR (JSON EwsConnectorOptions), BENCH_TRACE=1 (read vs write time in (b), (c)).
+ * BENCH_EWS_CONNECTOR (JSON EwsConnectorOptions), BENCH_TRACE=1 (read vs write time in (b), (c)),
+ * BENCH_CPU_PROF=DIR (V8 CPU profiles of the Mailferry children), BENCH_CHILD_FLAGS (extra Node flags for them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -103,7 +104,7 @@ async function main(): Promise<number> {
         destination: ewsEndpoint,
         item: { sourceAddress: `${IMAP_SOURCE}@imap.${DOMAIN}`, destinationAddress: `${EWS_USERS.fromImap}@${DOMAIN}`, sourceLogin: IMAP_SOURCE, sourcePassword: IMAP_PASSWORD, options },
       },
-    });
+    }, { cpuProfileDir: process.env.BENCH_CPU_PROF });
 
     step('(c) Mailferry full EWS → EWS, then its delta');
     const fromEws = await runMailferryChild({
@@ -113,7 +114,7 @@ async function main(): Promise<number> {
         source: { ...ewsEndpoint, name: 'EWS source', host: sourceServer.url }, destination: { ...ewsEndpoint, name: 'EWS destination' },
         item: { sourceAddress: `${EWS_USERS.source}@${DOMAIN}`, destinationAddress: `${EWS_USERS.fromEws}@${DOMAIN}`, options },
       },
-    });
+    }, { cpuProfileDir: process.env.BENCH_CPU_PROF });
 
     step('checking (b) and (c): every message at the destination');
     const checkImap = verify(server, EWS_USERS.fromImap, corpus, true);
