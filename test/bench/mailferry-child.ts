@@ -7,6 +7,8 @@
  * samples are Mailferry's alone: Node itself, the runtime, SQLite and the copy.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import type { MailConnector } from '../../api/core/connector.js';
 import type { EngineLog } from '../../api/core/engine/job-context.js';
 import type { ItemType } from '../../api/core/model.js';
@@ -64,6 +66,7 @@ export interface ChildResult {
 }
 
 const RSS_SAMPLE_MS = 50;
+const HEAP_SNAPSHOT_AT = 100 * 1024 * 1024;
 const MB = 1024 * 1024;
 const KB = 1024;
 /** Fallback poll in case a pass ends without the onPassEnded log line. */
@@ -75,11 +78,17 @@ type PassWaiter = (passId: string) => void;
 
 async function main(): Promise<void> {
   const config = JSON.parse(readFileSync(0, 'utf8')) as ChildConfig;
+  let snapshotTaken = false;
   let peak = process.memoryUsage().rss;
   let atPeak = process.memoryUsage();
   const sampler = setInterval(() => {
     const usage = process.memoryUsage();
     if (usage.rss > peak) [peak, atPeak] = [usage.rss, usage];
+    // BENCH_HEAP_SNAPSHOT=DIR: one heap snapshot the first time the live heap passes 100 MB.
+    if (process.env.BENCH_HEAP_SNAPSHOT && !snapshotTaken && usage.heapUsed > HEAP_SNAPSHOT_AT) {
+      snapshotTaken = true;
+      console.error(`heap snapshot: ${writeHeapSnapshot(join(process.env.BENCH_HEAP_SNAPSHOT, `mailferry-${process.pid}.heapsnapshot`))}`);
+    }
   }, RSS_SAMPLE_MS);
 
   const imapConnector = new ImapConnector(config.connector);

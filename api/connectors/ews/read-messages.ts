@@ -113,16 +113,21 @@ async function readBatch(ctx: EwsContext, refs: MessageRef[], format: ContentFor
 function toResult(ref: MessageRef, message: ResponseMessage, format: ContentFormat): ReadResult {
   if (message.responseClass === 'Error') return { ref, error: itemError(message, 'Reading the item') };
   if (format === 'ews-export') {
-    const data = text(child(message.element, 'Data'));
+    const data = message.payload ?? base64Of(child(message.element, 'Data'));
     if (data === undefined) return { ref, error: new MailferryError('internal', 'ExportItems returned no data for the item.') };
-    return { ref, format, content: Buffer.from(data, 'base64') };
+    return { ref, format, content: data };
   }
   const item = elementChildren(child(message.element, 'Items'))[0];
-  const mime = text(child(item, 'MimeContent'));
-  if (mime === undefined) return { ref, error: new ItemRejectedError('The server returned no MIME content for the item.') };
-  const content = Buffer.from(mime, 'base64');
+  const content = message.payload ?? base64Of(child(item, 'MimeContent'));
+  if (content === undefined) return { ref, error: new ItemRejectedError('The server returned no MIME content for the item.') };
   const subject = text(child(item, 'Subject'));
   return { ref: { ...ref, size: content.length }, format, content, ...(subject !== undefined ? { subject } : {}) };
+}
+
+/** A small base64 element left in the document (large ones arrive as the message's payload). */
+function base64Of(el: Element | undefined): Buffer | undefined {
+  const value = text(el);
+  return value === undefined ? undefined : Buffer.from(value, 'base64');
 }
 
 /** One large item: streamed from the response into a temp file, handed on as a stream of exactly its size. */

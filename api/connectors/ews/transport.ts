@@ -42,6 +42,12 @@ export interface ResponseMessage {
   backOffMs?: number;
   /** MessageXml `t:Value` entries by name. */
   values: Record<string, string>;
+  /**
+   * The decoded content of the message's `Data` (ExportItems) or `MimeContent` (GetItem) element,
+   * cut out of the response before it was parsed (see `cutPayloads`); that element's text is then
+   * only a placeholder.
+   */
+  payload?: Buffer;
 }
 
 export interface ServerVersion {
@@ -343,13 +349,15 @@ export class EwsTransport {
 
   /** Parses a 200 answer into its response messages (faults were handled before). */
   parse(xml: string): EwsResponse {
-    const doc = parseXml(xml);
+    const { skeleton, payloads } = cutPayloads(xml);
+    const doc = parseXml(skeleton);
     const body = child(doc.documentElement, 'Body', NS.soap);
     const fault = this.faultOf(doc);
     if (fault) throw fromFault(fault, this.where);
     const root = elementChildren(body)[0];
     if (!root) throw new MailferryError('internal', `EWS at ${this.where} sent an empty SOAP body.`);
     const messages = elementChildren(child(root, 'ResponseMessages')).map(readMessage);
+    if (payloads.length) for (const message of messages) attachPayload(message, payloads);
     return { doc, root, messages };
   }
 
@@ -378,6 +386,49 @@ export class EwsTransport {
     const major = Number(a('MajorVersion'));
     if (!Number.isFinite(major)) return;
     this.serverVersion = { major, minor: Number(a('MinorVersion') ?? 0), build: Number(a('MajorBuildNumber') ?? 0), version: a('Version') };
+  }
+}
+
+/** Elements whose base64 content can be megabytes: item content, never worth a DOM text node. */
+const PAYLOAD_ELEMENT = /<((?:[A-Za-z0-9_.-]+:)?(?:Data|MimeContent))(\s[^>]*)?>/g;
+/** Smaller contents stay in the document: cutting them out costs more than it saves. */
+const PAYLOAD_MIN_CHARS = 4096;
+const PAYLOAD_MARK = 'mailferry-payload-';
+
+/**
+ * Takes the base64 content of every large `Data`/`MimeContent` element out of a response, decoded,
+ * and leaves a placeholder. The document the XML parser then sees is a few KB whatever the items
+ * weigh: parsing a 10 MB ExportItems answer as a whole made several 10 MB string copies (entity and
+ * line-ending passes) for each batch in flight, which dominated a copy job's memory.
+ */
+export function cutPayloads(xml: string): { skeleton: string; payloads: Buffer[] } {
+  const payloads: Buffer[] = [];
+  let skeleton = '';
+  let from = 0;
+  PAYLOAD_ELEMENT.lastIndex = 0;
+  for (let m = PAYLOAD_ELEMENT.exec(xml); m; m = PAYLOAD_ELEMENT.exec(xml)) {
+    const start = m.index + m[0].length;
+    if (m[0].endsWith('/>')) continue;
+    const end = xml.indexOf(`</${m[1]}>`, start);
+    if (end < 0) break;
+    PAYLOAD_ELEMENT.lastIndex = end;
+    if (end - start < PAYLOAD_MIN_CHARS) continue;
+    skeleton += xml.slice(from, start) + PAYLOAD_MARK + payloads.length;
+    // base64 text in XML carries no markup; entities would only appear as line breaks (&#xD;).
+    payloads.push(Buffer.from(xml.slice(start, end).replace(/&#x?[0-9a-fA-F]+;/g, ''), 'base64'));
+    from = end;
+  }
+  return payloads.length ? { skeleton: skeleton + xml.slice(from), payloads } : { skeleton: xml, payloads };
+}
+
+function attachPayload(message: ResponseMessage, payloads: Buffer[]): void {
+  for (const local of ['Data', 'MimeContent']) {
+    const el = message.element.getElementsByTagNameNS('*', local)[0];
+    const value = el?.textContent ?? '';
+    if (value.startsWith(PAYLOAD_MARK)) {
+      message.payload = payloads[Number(value.slice(PAYLOAD_MARK.length))];
+      return;
+    }
   }
 }
 
