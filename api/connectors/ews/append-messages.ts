@@ -139,8 +139,13 @@ function mimeProperties(message: SourceMessage): string {
 const CREATE_OPEN = (folderId: string) => `<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId>${folderIdXml(folderId)}</m:SavedItemFolderId><m:Items>`;
 const CREATE_CLOSE = '</m:Items></m:CreateItem>';
 
-function createBody(folderId: string, items: SourceMessage[]): string {
-  return CREATE_OPEN(folderId) + items.map((m) => `<t:Message><t:MimeContent CharacterSet="UTF-8">${(m.content as Buffer).toString('base64')}</t:MimeContent>${mimeProperties(m)}</t:Message>`).join('') + CREATE_CLOSE;
+/** Produced item by item while the request is sent: a batch's base64 never sits in one string. */
+function createBody(folderId: string, items: SourceMessage[]): () => Iterable<string> {
+  return function* () {
+    yield CREATE_OPEN(folderId);
+    for (const m of items) yield `<t:Message><t:MimeContent CharacterSet="UTF-8">${(m.content as Buffer).toString('base64')}</t:MimeContent>${mimeProperties(m)}</t:Message>`;
+    yield CREATE_CLOSE;
+  };
 }
 
 const UPLOAD_OPEN = '<m:UploadItems><m:Items>';
@@ -148,8 +153,12 @@ const UPLOAD_CLOSE = '</m:Items></m:UploadItems>';
 const uploadItemOpen = (folderId: string) => `<t:Item CreateAction="CreateNew"><t:ParentFolderId Id="${escapeXml(folderId)}"/><t:Data>`;
 const UPLOAD_ITEM_CLOSE = '</t:Data></t:Item>';
 
-function uploadBody(folderId: string, items: SourceMessage[]): string {
-  return UPLOAD_OPEN + items.map((m) => uploadItemOpen(folderId) + (m.content as Buffer).toString('base64') + UPLOAD_ITEM_CLOSE).join('') + UPLOAD_CLOSE;
+function uploadBody(folderId: string, items: SourceMessage[]): () => Iterable<string> {
+  return function* () {
+    yield UPLOAD_OPEN;
+    for (const m of items) yield uploadItemOpen(folderId) + (m.content as Buffer).toString('base64') + UPLOAD_ITEM_CLOSE;
+    yield UPLOAD_CLOSE;
+  };
 }
 
 /** One large item, its base64 produced while the request is sent. Retried (re-read) while the server says busy. */

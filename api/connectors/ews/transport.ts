@@ -64,8 +64,10 @@ export interface EwsResponse {
   messages: ResponseMessage[];
 }
 
-/** What one POST carries: a string, or (large items) a factory for a fresh streamed body. */
+/** What one POST carries: a string, or a factory for a fresh streamed body (large items, write batches). */
 export type RequestBody = string | (() => AsyncIterable<Buffer | string>);
+/** A Body's inner XML: whole, or produced part by part (each call a fresh sequence, for retries). */
+export type BodyParts = string | (() => Iterable<string>);
 
 const MAX_ATTEMPTS = 8;
 const CONCURRENCY_PAUSE_MS = 250;
@@ -125,6 +127,19 @@ export class EwsTransport {
     this.agent.destroy();
   }
 
+  /**
+   * The SOAP request for a body given in parts (one per item): sent as it is produced, so a batch
+   * of items never exists as one string, nor as one buffer.
+   */
+  wrapParts(parts: () => Iterable<string>, envelope: EnvelopeOptions = this.envelope): () => AsyncIterable<string> {
+    const head = envelopeHead(envelope);
+    return async function* () {
+      yield head;
+      yield* parts();
+      yield ENVELOPE_TAIL;
+    };
+  }
+
   /** The SOAP request for `body` (the Body's inner XML) with this session's headers. */
   wrap(body: string, envelope: EnvelopeOptions = this.envelope): string {
     return envelopeHead(envelope) + body + ENVELOPE_TAIL;
@@ -148,11 +163,12 @@ export class EwsTransport {
    * Sends `items` in one request and retries, alone, the items whose response message says the
    * server was busy (they were not processed). Returns one message per item, in item order.
    */
-  async callEach<T>(items: T[], build: (items: T[]) => string, envelope?: EnvelopeOptions): Promise<ResponseMessage[]> {
+  async callEach<T>(items: T[], build: (items: T[]) => BodyParts, envelope?: EnvelopeOptions): Promise<ResponseMessage[]> {
     const out: ResponseMessage[] = new Array(items.length);
     let todo = items.map((item, index) => ({ item, index }));
     for (let attempt = 0; todo.length > 0; attempt++) {
-      const response = await this.call(build(todo.map((t) => t.item)), envelope);
+      const built = build(todo.map((t) => t.item));
+      const response = typeof built === 'string' ? await this.call(built, envelope) : await this.send(this.wrapParts(built, envelope));
       const again: typeof todo = [];
       let wait = 0;
       // A request refused as a whole ("busy" in fewer messages than items) processed nothing: every item goes again.
