@@ -142,7 +142,10 @@ export const discoverInput = z.object({
   /** false: only list what the source endpoint's admin can reach. */
   import: z.boolean().default(false),
   destinationDomain: z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain such as contoso.com').optional(),
-}).refine((v) => !v.import || v.destinationDomain, { message: 'give destinationDomain to import discovered mailboxes', path: ['destinationDomain'] });
+  /** Import only these of the discovered mailboxes (the admin's picks); all of them when absent. */
+  addresses: z.array(address).max(MAX_ITEMS_PER_REQUEST).optional(),
+}).refine((v) => !v.import || v.destinationDomain, { message: 'give destinationDomain to import discovered mailboxes', path: ['destinationDomain'] })
+  .refine((v) => v.import || !v.addresses, { message: 'addresses picks mailboxes to import: set import to true', path: ['addresses'] });
 
 export const statisticsEmailInput = z.object({ to: address });
 

@@ -1,6 +1,6 @@
 import { formatBytes } from '../core/human-units.js';
 import { EndUserService, type DeliveryReport, type EndUserConfig } from '../core/end-user/end-user-service.js';
-import { MailferryError } from '../core/errors.js';
+import { MailferryError, ValidationError } from '../core/errors.js';
 import type { Mailer } from '../core/mail/mailer.js';
 import { EndpointChecks } from '../core/services/endpoint-checks.js';
 import type { ItemProgress, ItemStatus } from '../core/model.js';
@@ -49,11 +49,20 @@ export class Services {
   }
 
   /** Autodiscover: lists the source endpoint's mailboxes and, when asked, imports the new ones as items. */
-  async discoverItems(tenantId: string, projectId: string, input: { import: boolean; destinationDomain?: string }) {
+  async discoverItems(tenantId: string, projectId: string, input: { import: boolean; destinationDomain?: string; addresses?: string[] }) {
     const project = await this.projects.getProject(tenantId, projectId);
     const found = await this.endpointChecks.discover(tenantId, project.sourceEndpointId);
     if (!input.import) return { found };
-    return { found, ...(await this.items.importDiscovered(tenantId, projectId, found, input.destinationDomain!)) };
+    let picked = found;
+    if (input.addresses) {
+      const reachable = new Set(found);
+      const unknown = input.addresses.filter((a) => !reachable.has(a));
+      if (unknown.length) {
+        throw new ValidationError(`The source admin cannot reach ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}: pick addresses from the discovered list.`, { field: 'addresses' });
+      }
+      picked = [...new Set(input.addresses)];
+    }
+    return { found, ...(await this.items.importDiscovered(tenantId, projectId, picked, input.destinationDomain!)) };
   }
 
   /** E-mails the project's statistics (summary in the text, per-item CSV attached as text). */
