@@ -18,7 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,7 @@ import { itemsIn } from '../support/ews/items.js';
 import { buildCorpus, MB, type Corpus } from './corpus.js';
 import { runMailferryChild } from './mailferry-run.js';
 import type { ChildResult } from './mailferry-child.js';
-import { formatTable, rate, round, type Row } from './report.js';
+import { formatTable, loadAverage, positiveInt, rate, round, type Row } from './report.js';
 import { appendCorpus, SOURCE_SEPARATOR } from './servers.js';
 
 const DEFAULT_MESSAGES = 2_000;
@@ -300,16 +300,6 @@ function verify(server: EwsTestServer, user: string, corpus: Corpus, mimeExact: 
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-function positiveInt(text: string | undefined, fallback: number, name: string): number {
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (got "${text}").`);
-  return value;
-}
-
-function loadAverage(): string {
-  return readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?';
-}
 
 main().then(
   (code) => process.exit(code),

@@ -11,14 +11,14 @@
  * (JSON ImapConnectorOptions for (b)), BENCH_TRACE=1 (time read vs write side in (b)),
  * BENCH_CPU_PROF=DIR (V8 CPU profile of the Mailferry child).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImapConnectorOptions } from '../../api/connectors/imap/imap-connector.js';
 import { buildCorpus, KB, MB, type Corpus } from './corpus.js';
 import { runMailferryChild } from './mailferry-run.js';
 import { runMbsync, writeMbsyncConfig } from './mbsync-run.js';
-import { formatTable, rate, round, type Row, type Summary } from './report.js';
+import { formatTable, loadAverage, positiveInt, rate, round, type Row, type Summary } from './report.js';
 import { appendCorpus, startBenchServers, USERS } from './servers.js';
 import { compareMailboxes, countMessages } from './verify.js';
 
@@ -137,16 +137,6 @@ async function main(): Promise<number> {
   }
 }
 
-function positiveInt(text: string | undefined, fallback: number, name: string): number {
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (got "${text}").`);
-  return value;
-}
-
-function loadAverage(): string {
-  return readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?';
-}
 
 function roundAll(times: object): Record<string, number> {
   return Object.fromEntries(Object.entries(times).map(([key, value]) => [key, Math.round(value as number)]));

@@ -1,6 +1,7 @@
 /**
  * The bench's output: a readable table for people, then exactly one JSON line for scripts.
  */
+import { readFileSync } from 'node:fs';
 import { MB } from './corpus.js';
 
 export interface Row {
@@ -58,4 +59,17 @@ export interface Summary {
   mbsyncFullMsgsPerS: number;
   mbsyncDeltaSeconds: number;
   identical: boolean;
+}
+
+/** A positive whole number from an environment variable, or the fallback; says which variable is wrong. */
+export function positiveInt(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (got "${text}").`);
+  return value;
+}
+
+/** The 1-minute load average: timings are only comparable on a quiet machine. */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?';
 }
