@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImapConnectorOptions } from '../../api/connectors/imap/imap-connector.js';
-import { buildCorpus, KB, MB, type Corpus } from './corpus.js';
+import { buildCorpus, MB, type Corpus } from './corpus.js';
 import { runMailferryChild } from './mailferry-run.js';
 import { runMbsync, writeMbsyncConfig } from './mbsync-run.js';
 import { formatTable, loadAverage, positiveInt, rate, round, type Row, type Summary } from './report.js';

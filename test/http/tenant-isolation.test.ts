@@ -8,7 +8,6 @@ import { allRoutes } from '../../api/http/router.js';
 import { EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../api/local/http-server.js';
 import { startTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../support/test-issuer.js';
-import { silentLog } from '../support/migration-fixture.js';
 
 const TENANT_A = '11111111-1111-1111-1111-111111111111';
 const TENANT_B = '22222222-2222-2222-2222-222222222222';

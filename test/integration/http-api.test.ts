@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../api/local/http-server.js';
 import { fillMailbox, sampleMessage } from '../support/dovecot.js';
 import { countsOf, snapshotMailbox } from '../support/mailbox-snapshot.js';

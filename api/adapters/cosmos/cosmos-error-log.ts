@@ -7,7 +7,7 @@
 import type { Container, SqlParameter } from '@azure/cosmos';
 import type { ErrorRow } from '../../core/model.js';
 import type { ErrorLog, Page } from '../../core/ports.js';
-import { decodeCursor, isErrorLogCursor, pageLimit, type ErrorLogCursor, pageFrom } from '../page-cursor.js';
+import { decodeCursor, isErrorLogCursor, pageLimit, pageFrom } from '../page-cursor.js';
 import { countOf, deleteAll, queryAll, upsertAll } from './cosmos-batch.js';
 import { mailboxPartitionKey, messageItemId } from './cosmos-documents.js';
 import { byPartition, deleteWholePartition } from './cosmos-mailbox-partition.js';

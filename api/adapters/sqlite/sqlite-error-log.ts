@@ -6,7 +6,7 @@
 import type { ErrorRow } from '../../core/model.js';
 import type { ErrorLog, Page } from '../../core/ports.js';
 import type { SqliteDb } from './sqlite-database.js';
-import { decodeCursor, isErrorLogCursor, pageLimit, type ErrorLogCursor, pageFrom } from '../page-cursor.js';
+import { decodeCursor, isErrorLogCursor, pageLimit, pageFrom } from '../page-cursor.js';
 
 interface ErrorLogRow {
   tenant_id: string;
