@@ -6,7 +6,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import type { ReactElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicItem } from '../../tab/src/api/types';
-import { bareDomain, discoverCsv, discoveredRows, domainProblem, likelyDomain } from '../../tab/src/project/autodiscover';
+import { bareDomain, discoveredRows, discoverImportBody, domainProblem, likelyDomain } from '../../tab/src/project/autodiscover';
 import { AutodiscoverDialog } from '../../tab/src/project/AutodiscoverDialog';
 import { itemForm, itemFormProblems, itemPatchBody } from '../../tab/src/project/item-edit';
 import { ItemDetailPanel } from '../../tab/src/project/ItemDetailPanel';
@@ -33,14 +33,14 @@ afterEach(() => {
 });
 
 describe('Autodiscover Items', () => {
-  it('rules: already-added mailboxes are not offered, the destination keeps the local part, the CSV is Bulk Add’s', () => {
+  it('rules: already-added mailboxes are not offered, the destination keeps the local part, the import names the picks', () => {
     expect(discoveredRows(['a@src.test', 'B@src.test'], ['b@src.test'])).toEqual([{ address: 'a@src.test', already: false }, { address: 'B@src.test', already: true }]);
     expect(bareDomain(' @Dst.Test ')).toBe('dst.test');
     expect(domainProblem('')).toMatch(/Give the destination domain/);
     expect(domainProblem('dst')).toMatch(/domain such as contoso\.com/);
     expect(domainProblem('@dst.test')).toBeUndefined();
     expect(likelyDomain(['a@x.test', 'b@y.test', 'c@y.test'])).toBe('y.test');
-    expect(discoverCsv(['a@src.test', 'o"neil@src.test'], 'dst.test')).toBe('Source Email,Destination Email\na@src.test,a@dst.test\n"o""neil@src.test","o""neil@dst.test"\n');
+    expect(discoverImportBody(['a@src.test', 'o"neil@src.test'], ' @Dst.Test')).toEqual({ import: true, destinationDomain: 'dst.test', addresses: ['a@src.test', 'o"neil@src.test'] });
   });
 
   it('shows the API’s reason when the source cannot be discovered (IMAP answers 501)', async () => {
@@ -54,9 +54,9 @@ describe('Autodiscover Items', () => {
     expect(callsTo(fetch, 'POST', '/api/v1/projects/p1/items/discover')).toHaveLength(1);
   });
 
-  it('lists the mailboxes with checkboxes, and adds the selected ones through Bulk Add at the destination domain', async () => {
-    const fetch = stubApi((method, url) => (url.endsWith('/discover') ? { status: 200, body: { found: ['alice@src.test', 'bob@src.test', 'carol@src.test'] } }
-      : { status: 201, body: { added: 1, problems: [] } }));
+  it('lists the mailboxes with checkboxes, and imports only the picked ones at the destination domain', async () => {
+    const found = ['alice@src.test', 'bob@src.test', 'carol@src.test'];
+    const fetch = stubApi((method, url, body) => ((body as { import?: boolean } | undefined)?.import ? { status: 200, body: { found, added: 1, alreadyThere: 0 } } : { status: 200, body: { found } }));
     const onAdded = vi.fn();
     show(<AutodiscoverDialog projectId="p1" existingSources={['carol@src.test']} suggestedDomain="dst.test" onClose={() => {}} onAdded={onAdded} />);
     const dialog = await screen.findByRole('dialog');
@@ -72,9 +72,9 @@ describe('Autodiscover Items', () => {
     within(dialog).getByText('alice@new.test');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add 1 item(s)' }));
     await within(dialog).findByText('Added 1 item(s).');
-    const [bulk] = callsTo(fetch, 'POST', '/api/v1/projects/p1/items/bulk');
-    expect(bulk![1]!.body).toBe('Source Email,Destination Email\nalice@src.test,alice@new.test\n');
-    expect((bulk![1]!.headers as Record<string, string>)['content-type']).toBe('text/csv');
+    const [list, imported] = callsTo(fetch, 'POST', '/api/v1/projects/p1/items/discover');
+    expect(JSON.parse(list![1]!.body as string)).toEqual({});
+    expect(JSON.parse(imported![1]!.body as string)).toEqual({ import: true, destinationDomain: 'new.test', addresses: ['alice@src.test'] });
     expect(onAdded).toHaveBeenCalledOnce();
   });
 });

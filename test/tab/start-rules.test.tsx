@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemStatus, Pass } from '../../tab/src/api/types';
 import type { GridRow } from '../../tab/src/project/items-view';
-import { cutoffValue, passRequest, startEntries, stoppablePasses } from '../../tab/src/project/start-rules';
+import { cutoffValue, defaultItemTypes, itemTypesFor, passRequest, startEntries, stoppablePasses } from '../../tab/src/project/start-rules';
 
 const row = (id: string, status: ItemStatus): GridRow => ({ id, sourceAddress: `${id}@s.test`, destinationAddress: `${id}@d.test`, status, copied: 0, failed: 0, bytes: 0 });
 const reasonOf = (rows: GridRow[], kind: string) => startEntries(rows).find((e) => e.kind === kind)!.disabledReason;
@@ -32,6 +32,17 @@ describe('the Start menu', () => {
     expect(passRequest('full', [], '30 days ago', '')).toEqual({ kind: 'full' });
     const scheduled = passRequest('verify', [], undefined, '2030-05-01T08:30');
     expect(new Date(scheduled.startAt!).getTime()).toBe(new Date('2030-05-01T08:30').getTime());
+  });
+
+  it('offers item types by source: mail only for IMAP, every type for Exchange, content ticked and settings asked for', () => {
+    expect(itemTypesFor('imap')).toEqual(['mail']);
+    expect(itemTypesFor(undefined)).toEqual(['mail']);
+    expect(itemTypesFor('exchange')).toEqual(['mail', 'contacts', 'calendar', 'tasks', 'notes', 'journal', 'rules', 'permissions']);
+    expect(defaultItemTypes(itemTypesFor('m365'))).toEqual(['mail', 'contacts', 'calendar', 'tasks', 'notes', 'journal']);
+    // Sent in the API's order whatever the order they were ticked in; Verify copies nothing, so it has none.
+    expect(passRequest('full', [], undefined, '', ['calendar', 'mail', 'contacts'])).toEqual({ kind: 'full', itemTypes: ['mail', 'contacts', 'calendar'] });
+    expect(passRequest('verify', [], undefined, '', ['mail', 'contacts'])).toEqual({ kind: 'verify' });
+    expect(passRequest('trial', ['a'], undefined, '')).toEqual({ kind: 'trial', itemIds: ['a'] });
   });
 
   it('stops only passes still running or scheduled', () => {

@@ -4,10 +4,10 @@
  * definitions pull in server-only modules are restated here.
  */
 import type { EndpointCheck } from '../../../api/core/connector';
-import type { Counts, FolderCounts, Item, ItemStatus, PassKind, Pass } from '../../../api/core/model';
+import type { Counts, FolderCounts, Item, ItemStatus, ItemType, PassKind, Pass } from '../../../api/core/model';
 import type { PublicEndpoint, PublicItem, PublicProject } from '../../../api/core/services/public-views';
 
-export type { Counts, ItemStatus, PassKind, Pass };
+export type { Counts, ItemStatus, ItemType, PassKind, Pass };
 
 export const ITEM_STATUSES: readonly ItemStatus[] = [
   'Not Started', 'Submitted', 'Queued', 'Running', 'Waiting For End User', 'Completed', 'Completed With Errors', 'Failed', 'Stopped',

@@ -4,11 +4,9 @@ import {
 } from '@fluentui/react-components';
 import { useEffect, useMemo, useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
-import type { BulkAddReport } from '../api/types';
 import { fieldProblem } from '../common/field-problem';
 import { ProblemBar } from '../common/ProblemBar';
-import { bareDomain, destinationFor, discoverCsv, discoveredRows, domainProblem } from './autodiscover';
-import { BulkAddReportView } from './BulkAddReportView';
+import { bareDomain, destinationFor, discoveredRows, discoverImportBody, domainProblem, type DiscoverImportResult } from './autodiscover';
 
 const useStyles = makeStyles({ stack: { display: 'grid', gap: '12px' }, scroll: { maxHeight: '320px', overflowY: 'auto' } });
 
@@ -17,7 +15,8 @@ const isUnsupported = (p: ApiProblem) => p.status === 501 || p.code === 'unsuppo
 
 /**
  * "Add ▸ Autodiscover Items": lists the mailboxes the source endpoint's admin can reach, lets the
- * admin pick them and a destination domain, and adds the picked ones through Bulk Add.
+ * admin pick them and a destination domain, and imports the picked ones (the API checks each
+ * one is still among what the source admin reaches).
  */
 export function AutodiscoverDialog({ projectId, existingSources, suggestedDomain, onClose, onAdded }: {
   projectId: string; existingSources: readonly string[]; suggestedDomain: string; onClose: () => void; onAdded: () => void;
@@ -28,7 +27,7 @@ export function AutodiscoverDialog({ projectId, existingSources, suggestedDomain
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [domain, setDomain] = useState(suggestedDomain);
   const [domainTouched, setDomainTouched] = useState(false);
-  const [report, setReport] = useState<BulkAddReport>();
+  const [report, setReport] = useState<DiscoverImportResult>();
   const [problem, setProblem] = useState<ApiProblem>();
   const [busy, setBusy] = useState(false);
 
@@ -59,7 +58,7 @@ export function AutodiscoverDialog({ projectId, existingSources, suggestedDomain
     setProblem(undefined);
     try {
       const chosen = offered.filter((r) => picked.has(r.address)).map((r) => r.address);
-      setReport(await api<BulkAddReport>('POST', `/projects/${projectId}/items/bulk`, { csv: discoverCsv(chosen, domain) }));
+      setReport(await api<DiscoverImportResult>('POST', `/projects/${projectId}/items/discover`, { body: discoverImportBody(chosen, domain) }));
       onAdded();
     } catch (error) {
       setProblem(asProblem(error));
@@ -123,7 +122,15 @@ export function AutodiscoverDialog({ projectId, existingSources, suggestedDomain
                 )}
               </>
             )}
-            {report && <BulkAddReportView report={report} label="Autodiscover result" />}
+            {report && (
+              <section aria-label="Autodiscover result">
+                <MessageBar intent="success" role="status">
+                  <MessageBarBody>
+                    Added {report.added} item(s).{report.alreadyThere ? ` ${report.alreadyThere} were already items of this project.` : ''}
+                  </MessageBarBody>
+                </MessageBar>
+              </section>
+            )}
             <ProblemBar problem={problem} />
           </DialogContent>
           <DialogActions>

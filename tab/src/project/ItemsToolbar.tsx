@@ -1,7 +1,7 @@
 import { Button, Dropdown, makeStyles, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger, Option, SearchBox, Toolbar } from '@fluentui/react-components';
 import { AddRegular, ChevronDownRegular, StopRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
-import { ITEM_STATUSES, type ItemStatus, type StartPassResult } from '../api/types';
+import { ITEM_STATUSES, type ItemStatus, type PublicEndpoint, type StartPassResult } from '../api/types';
 import { AdminActions } from './AdminActions';
 import { AutodiscoverDialog } from './AutodiscoverDialog';
 import { likelyDomain } from './autodiscover';
@@ -19,8 +19,8 @@ const useStyles = makeStyles({
 });
 const ALL = 'All statuses';
 
-export function ItemsToolbar({ projectId, rows, selectedRows, filter, onFilter, onItemsChanged, onStarted, onStop, onEditItem }: {
-  projectId: string; rows: GridRow[]; selectedRows: GridRow[]; filter: RowFilter; onFilter: (f: RowFilter) => void;
+export function ItemsToolbar({ projectId, sourceKind, rows, selectedRows, filter, onFilter, onItemsChanged, onStarted, onStop, onEditItem }: {
+  projectId: string; sourceKind?: PublicEndpoint['kind']; rows: GridRow[]; selectedRows: GridRow[]; filter: RowFilter; onFilter: (f: RowFilter) => void;
   onItemsChanged: () => void; onStarted: (r: StartPassResult) => void; onStop: () => void; onEditItem?: (itemId: string) => void;
 }) {
   const styles = useStyles();
@@ -39,7 +39,7 @@ export function ItemsToolbar({ projectId, rows, selectedRows, filter, onFilter, 
             </MenuList>
           </MenuPopover>
         </Menu>
-        <StartMenu projectId={projectId} targets={selectedRows.length ? selectedRows : rows} selectedIds={selectedRows.map((r) => r.id)} onStarted={onStarted} />
+        <StartMenu projectId={projectId} targets={selectedRows.length ? selectedRows : rows} selectedIds={selectedRows.map((r) => r.id)} sourceKind={sourceKind} onStarted={onStarted} />
         <Button icon={<StopRegular />} onClick={onStop}>Stop</Button>
         <AdminActions projectId={projectId} rows={rows} selectedRows={selectedRows} onItemsChanged={onItemsChanged} onEditItem={onEditItem} />
       </Toolbar>

@@ -1,7 +1,7 @@
 import { makeStyles, MessageBar, MessageBarBody, Spinner, Tab, TabList, Text, Title2 } from '@fluentui/react-components';
 import { useMemo, useRef, useState } from 'react';
 import { api, asProblem, listAll, type ApiProblem } from '../api/client';
-import type { Pass, ProjectProgress, PublicItem, PublicProject, StartPassResult } from '../api/types';
+import type { Pass, ProjectProgress, PublicEndpoint, PublicItem, PublicProject, StartPassResult } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
 import { useApi, usePolling } from '../common/use-api';
 import { ItemDetailPanel } from './ItemDetailPanel';
@@ -25,6 +25,9 @@ export function ProjectPage({ projectId }: { projectId: string }) {
   const projectLoad = useApi(() => api<PublicProject>('GET', `/projects/${projectId}`), projectId);
   const [savedProject, setSavedProject] = useState<PublicProject>();
   const project = savedProject ?? projectLoad.data;
+  // The API has no GET /endpoints/{id}: the source is found in the list. Its kind decides the item types a pass offers.
+  const endpoints = useApi(() => listAll<PublicEndpoint>('/endpoints'), 'endpoints');
+  const sourceKind = endpoints.data?.find((e) => e.id === project?.sourceEndpointId)?.kind;
   const items = useApi(() => listAll<PublicItem>(`/projects/${projectId}/items`), `${projectId}:${itemsVersion}`);
   const [progress, setProgress] = useState<ProjectProgress>();
   const lastProgress = useRef<ProjectProgress>();
@@ -78,7 +81,7 @@ export function ProjectPage({ projectId }: { projectId: string }) {
       <ProblemBar problem={problem ?? items.problem} />
       {view === 'items' && (
         <>
-          <ItemsToolbar projectId={projectId} rows={allRows} selectedRows={selectedRows} filter={filter} onFilter={setFilter}
+          <ItemsToolbar projectId={projectId} sourceKind={sourceKind} rows={allRows} selectedRows={selectedRows} filter={filter} onFilter={setFilter}
             onItemsChanged={() => setItemsVersion((v) => v + 1)} onStarted={onStarted} onStop={stop}
             onEditItem={(id) => setOpenItem({ id, edit: true })} />
           <Text role="status" aria-live="polite">

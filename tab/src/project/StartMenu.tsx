@@ -1,17 +1,26 @@
 import {
-  Button, Caption1, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input,
-  Menu, MenuItem, MenuList, MenuPopover, MenuTrigger, Radio, RadioGroup,
+  Button, Caption1, Checkbox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input,
+  makeStyles, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger, Radio, RadioGroup, tokens,
 } from '@fluentui/react-components';
 import { PlayRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
-import type { PassKind, StartPassResult } from '../api/types';
+import type { ItemType, PassKind, PublicEndpoint, StartPassResult } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
 import type { GridRow } from './items-view';
-import { CUTOFF_DAYS, cutoffValue, PASS_LABELS, passRequest, startEntries, type CutoffChoice } from './start-rules';
+import {
+  copiesItems, CUTOFF_DAYS, cutoffValue, defaultItemTypes, ITEM_TYPE_LABELS, itemTypesFor, PASS_LABELS, passRequest, startEntries, type CutoffChoice,
+} from './start-rules';
 
-export function StartMenu({ projectId, targets, selectedIds, onStarted }: {
-  projectId: string; targets: GridRow[]; selectedIds: string[]; onStarted: (result: StartPassResult) => void;
+const useStyles = makeStyles({
+  types: { border: 'none', margin: '12px 0', padding: 0, display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(200px, 1fr))' },
+  legend: { padding: 0, marginBottom: '4px', fontWeight: tokens.fontWeightSemibold },
+  problem: { color: tokens.colorPaletteRedForeground1, gridColumn: '1 / -1' },
+});
+
+/** `sourceKind`: the project's source endpoint kind, which decides the item types offered (undefined while loading). */
+export function StartMenu({ projectId, targets, selectedIds, sourceKind, onStarted }: {
+  projectId: string; targets: GridRow[]; selectedIds: string[]; sourceKind?: PublicEndpoint['kind']; onStarted: (result: StartPassResult) => void;
 }) {
   const [kind, setKind] = useState<PassKind>();
   const scope = selectedIds.length ? `${selectedIds.length} selected item(s)` : `all ${targets.length} item(s)`;
@@ -32,14 +41,21 @@ export function StartMenu({ projectId, targets, selectedIds, onStarted }: {
           </MenuList>
         </MenuPopover>
       </Menu>
-      {kind && <StartPassDialog projectId={projectId} kind={kind} scope={scope} selectedIds={selectedIds} onClose={() => setKind(undefined)} onStarted={onStarted} />}
+      {kind && <StartPassDialog projectId={projectId} kind={kind} scope={scope} selectedIds={selectedIds} offeredTypes={itemTypesFor(sourceKind)}
+        onClose={() => setKind(undefined)} onStarted={onStarted} />}
     </>
   );
 }
 
-function StartPassDialog({ projectId, kind, scope, selectedIds, onClose, onStarted }: {
-  projectId: string; kind: PassKind; scope: string; selectedIds: string[]; onClose: () => void; onStarted: (result: StartPassResult) => void;
+function StartPassDialog({ projectId, kind, scope, selectedIds, offeredTypes, onClose, onStarted }: {
+  projectId: string; kind: PassKind; scope: string; selectedIds: string[]; offeredTypes: ItemType[]; onClose: () => void; onStarted: (result: StartPassResult) => void;
 }) {
+  const styles = useStyles();
+  const [itemTypes, setItemTypes] = useState<ItemType[]>(() => defaultItemTypes(offeredTypes));
+  // A source that holds mail only (IMAP) has nothing to choose: the API's default (mail) applies.
+  const chooseTypes = copiesItems(kind) && offeredTypes.length > 1;
+  const noType = chooseTypes && itemTypes.length === 0;
+  const toggleType = (type: ItemType, on: boolean) => setItemTypes((now) => (on ? [...now.filter((t) => t !== type), type] : now.filter((t) => t !== type)));
   const [cutoff, setCutoff] = useState<CutoffChoice>('90');
   const [cutoffDate, setCutoffDate] = useState('');
   const [startAt, setStartAt] = useState('');
@@ -49,7 +65,7 @@ function StartPassDialog({ projectId, kind, scope, selectedIds, onClose, onStart
     setBusy(true);
     setProblem(undefined);
     try {
-      const body = passRequest(kind, selectedIds, cutoffValue(cutoff, cutoffDate), startAt);
+      const body = passRequest(kind, selectedIds, cutoffValue(cutoff, cutoffDate), startAt, chooseTypes ? itemTypes : []);
       onStarted(await api<StartPassResult>('POST', `/projects/${projectId}/passes`, { body }));
       onClose();
     } catch (error) {
@@ -75,6 +91,15 @@ function StartPassDialog({ projectId, kind, scope, selectedIds, onClose, onStart
             {kind === 'prestage' && cutoff === 'date' && (
               <Field label="Cutoff date" required><Input type="date" value={cutoffDate} onChange={(_, d) => setCutoffDate(d.value)} /></Field>
             )}
+            {chooseTypes && (
+              <fieldset className={styles.types} aria-describedby={noType ? 'item-types-problem' : undefined}>
+                <legend className={styles.legend}>Item types</legend>
+                {offeredTypes.map((type) => (
+                  <Checkbox key={type} label={ITEM_TYPE_LABELS[type]} checked={itemTypes.includes(type)} onChange={(_, d) => toggleType(type, d.checked === true)} />
+                ))}
+                {noType && <Caption1 id="item-types-problem" role="alert" className={styles.problem}>Choose at least one item type.</Caption1>}
+              </fieldset>
+            )}
             <Field label="Start at (optional)" hint="Empty: start now">
               <Input type="datetime-local" value={startAt} onChange={(_, d) => setStartAt(d.value)} />
             </Field>
@@ -82,7 +107,7 @@ function StartPassDialog({ projectId, kind, scope, selectedIds, onClose, onStart
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose}>Cancel</Button>
-            <Button appearance="primary" onClick={start} disabled={busy}>Start {PASS_LABELS[kind]}</Button>
+            <Button appearance="primary" onClick={start} disabled={busy || noType}>Start {PASS_LABELS[kind]}</Button>
           </DialogActions>
         </DialogBody>
       </DialogSurface>

@@ -1,7 +1,7 @@
 /**
  * "Add ▸ Autodiscover Items" as data: which discovered mailboxes can be added, their destination
  * addresses (same local part at the destination domain, as the API's own import does), and the
- * Bulk Add CSV that adds the selected ones. Pure so it is tested without a browser.
+ * import request for the picked ones. Pure so it is tested without a browser.
  */
 export interface DiscoveredRow {
   address: string;
@@ -42,10 +42,10 @@ export function likelyDomain(destinations: readonly string[]): string {
   return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 }
 
-const csvField = (value: string) => (/[",;\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-
-/** The Bulk Add CSV (Source Email, Destination Email) for the selected mailboxes. */
-export function discoverCsv(addresses: readonly string[], domain: string): string {
-  const lines = addresses.map((a) => `${csvField(a)},${csvField(destinationFor(a, domain))}`);
-  return ['Source Email,Destination Email', ...lines].join('\n') + '\n';
+/** The POST /projects/{id}/items/discover body that imports the picked mailboxes at the destination domain. */
+export function discoverImportBody(addresses: readonly string[], domain: string) {
+  return { import: true, destinationDomain: bareDomain(domain), addresses: [...addresses] };
 }
+
+/** The API's answer to an import: what it found again, how many items it added, how many were there already. */
+export interface DiscoverImportResult { found: string[]; added: number; alreadyThere: number }

@@ -3,7 +3,7 @@
  * server enforces the same rules (api/core/services/pass-service.ts); saying them up front
  * spares the admin a refused pass.
  */
-import type { Pass, PassKind } from '../api/types';
+import type { ItemType, Pass, PassKind, PublicEndpoint } from '../api/types';
 import { ACTIVE_STATUSES, type GridRow } from './items-view';
 
 export interface StartEntry {
@@ -36,6 +36,35 @@ export function startEntries(targets: readonly GridRow[]): StartEntry[] {
   });
 }
 
+export const ITEM_TYPE_LABELS: Record<ItemType, string> = {
+  mail: 'Mail',
+  contacts: 'Contacts',
+  calendar: 'Calendar',
+  tasks: 'Tasks',
+  notes: 'Notes',
+  journal: 'Journal',
+  rules: 'Rules and automatic replies',
+  permissions: 'Folder permissions',
+};
+
+/**
+ * The item types a pass may copy from this source: an IMAP mailbox holds mail only; an Exchange
+ * or Microsoft 365 one holds them all. Unknown source (still loading): mail only.
+ */
+export function itemTypesFor(sourceKind: PublicEndpoint['kind'] | undefined): ItemType[] {
+  return sourceKind && sourceKind !== 'imap' ? (Object.keys(ITEM_TYPE_LABELS) as ItemType[]) : ['mail'];
+}
+
+/** What a new pass dialog has ticked: every kind of content the source holds; rules and permissions are asked for. */
+export function defaultItemTypes(offered: readonly ItemType[]): ItemType[] {
+  return offered.filter((t) => t !== 'rules' && t !== 'permissions');
+}
+
+/** Verify Credentials opens the mailboxes and copies nothing: it has no item types. */
+export const copiesItems = (kind: PassKind): boolean => kind !== 'verify';
+
+const ITEM_TYPES_ORDER = Object.keys(ITEM_TYPE_LABELS) as ItemType[];
+
 export const CUTOFF_DAYS = [30, 60, 90, 180] as const;
 export type CutoffChoice = `${(typeof CUTOFF_DAYS)[number]}` | 'date';
 
@@ -49,14 +78,21 @@ export interface PassRequest {
   kind: PassKind;
   itemIds?: string[];
   cutoff?: string;
+  itemTypes?: ItemType[];
   startAt?: string;
 }
 
-/** The POST /projects/{id}/passes body. No selection means every item; `startAtLocal` is a datetime-local value. */
-export function passRequest(kind: PassKind, selectedIds: readonly string[], cutoff: string | undefined, startAtLocal: string): PassRequest {
+/**
+ * The POST /projects/{id}/passes body. No selection means every item; `startAtLocal` is a
+ * datetime-local value; no item types means the API's default (mail).
+ */
+export function passRequest(
+  kind: PassKind, selectedIds: readonly string[], cutoff: string | undefined, startAtLocal: string, itemTypes: readonly ItemType[] = [],
+): PassRequest {
   const body: PassRequest = { kind };
   if (selectedIds.length) body.itemIds = [...selectedIds];
   if (kind === 'prestage' && cutoff) body.cutoff = cutoff;
+  if (copiesItems(kind) && itemTypes.length) body.itemTypes = ITEM_TYPES_ORDER.filter((t) => itemTypes.includes(t));
   if (startAtLocal.trim()) body.startAt = new Date(startAtLocal).toISOString();
   return body;
 }
