@@ -138,4 +138,25 @@ describe('Exchange to IMAP (Dovecot)', () => {
     expect(second.summary).toMatchObject({ copied: 0, failed: 2 });
     expect((await snapshotMailbox(fx.destination.dovecot!, destUser)).get('INBOX')).toHaveLength(4);
   });
+
+  it('turns inbox rules and automatic replies selected for an IMAP destination into error rows, and still copies the mail', async () => {
+    const { itemId, sourceUser } = await fx.addMailbox('settingsuser');
+    const store = fx.source.ews!.store;
+    seedMessage(store, sourceUser, 'inbox', message(42, 'With rules'), { received: Date.UTC(2023, 6, 1) });
+    const mbx = store.mailbox(sourceUser)!;
+    mbx.rules = [{
+      id: 'rule-1', displayName: 'Flag invoices', priority: 1, isEnabled: true,
+      conditionsXml: '<t:Conditions><t:ContainsSubjectStrings><t:String>Invoice</t:String></t:ContainsSubjectStrings></t:Conditions>',
+      actionsXml: '<t:Actions><t:MarkImportance>High</t:MarkImportance></t:Actions>',
+    }];
+    mbx.oof = { state: 'Enabled', externalAudience: 'All', internalReply: { message: 'Away' }, externalReply: { message: 'Away' } };
+    const pass = await fx.runPass('full', [itemId], { itemTypes: ['mail', 'rules'] });
+    expect(pass.summary).toMatchObject({ completedWithErrors: 1, copied: 1, failed: 2 });
+    const log = await fx.runtime.services.items.errorLog(LOCAL_TENANT, itemId);
+    expect(log.items.map((r) => [r.folder, r.subject]).sort()).toEqual([
+      ['(mailbox settings)', expect.stringMatching(/automatic replies|OOF/i)],
+      ['(mailbox settings)', expect.stringMatching(/Flag invoices/)],
+    ].sort());
+    for (const row of log.items) expect(row.reason).toMatch(/The destination \(imap\) has no place for (rules|automatic replies)/);
+  });
 });
