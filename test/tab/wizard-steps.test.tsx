@@ -1,7 +1,7 @@
 // Pure logic; .tsx so tab/tsconfig.json type-checks it with the tab's sources.
 import { describe, expect, it } from 'vitest';
 import {
-  adminModesFor, blockedReason, draftProblems, draftToInput, emptyDraft, endpointLabel, initialWizard, nextStep, previousStep, projectBody, validateBody,
+  adminModesFor, blockedReason, draftProblems, draftToInput, emptyDraft, endpointLabel, initialWizard, nextStep, previousStep, projectBody, summaryHeadline, validateBody,
   withKind, withSignIn, type EndpointDraft, type WizardState,
 } from '../../tab/src/wizard/wizard-steps';
 import { endpointInput } from '../../api/core/schemas';
@@ -72,6 +72,13 @@ describe('the Create project wizard', () => {
   it('names an endpoint by its host, or by kind and cloud when a Microsoft 365 endpoint has none', () => {
     expect(endpointLabel({ name: 'Old', kind: 'imap', host: 'imap.old.test', port: 143 })).toBe('Old (imap.old.test:143)');
     expect(endpointLabel({ name: 'M', kind: 'm365', host: '', cloud: 'usgov-dod' })).toBe('M (Microsoft 365 (Exchange Online), US Government DoD)');
+  });
+
+  it('heads the summary with what it holds: a warning is not "All checks passed."', () => {
+    const check = (status: 'ok' | 'warning' | 'failed') => ({ check: status, status, detail: '' });
+    expect(summaryHeadline({ ok: true, checks: [check('ok')] })).toEqual({ intent: 'success', text: 'All checks passed.' });
+    expect(summaryHeadline({ ok: true, checks: [check('ok'), check('warning')] })).toEqual({ intent: 'warning', text: 'No check failed; 1 warning(s) to read before you go on.' });
+    expect(summaryHeadline({ ok: false, checks: [check('failed'), check('warning')] }).text).toMatch(/^Some checks failed/);
   });
 });
 

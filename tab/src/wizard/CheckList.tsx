@@ -1,5 +1,6 @@
 import { Badge, type BadgeProps, makeStyles, MessageBar, MessageBarBody, Text } from '@fluentui/react-components';
 import type { EndpointCheck, ValidationResult } from '../api/types';
+import { summaryHeadline } from './wizard-steps';
 
 const COLOR: Record<EndpointCheck['status'], BadgeProps['color']> = { ok: 'success', failed: 'danger', warning: 'warning', skipped: 'subtle' };
 const WORD: Record<EndpointCheck['status'], string> = { ok: 'Passed', failed: 'Failed', warning: 'Warning', skipped: 'Skipped' };
@@ -8,10 +9,11 @@ const useStyles = makeStyles({ list: { listStyle: 'none', padding: 0, display: '
 /** The "Summary" of an endpoint: each check, its status in words, and what to fix. */
 export function CheckList({ result }: { result: ValidationResult }) {
   const styles = useStyles();
+  const headline = summaryHeadline(result);
   return (
     <section aria-label="Endpoint summary">
-      <MessageBar intent={result.ok ? 'success' : 'warning'}>
-        <MessageBarBody>{result.ok ? 'All checks passed.' : 'Some checks failed: fix the endpoint, or continue if you know why.'}</MessageBarBody>
+      <MessageBar intent={headline.intent}>
+        <MessageBarBody>{headline.text}</MessageBarBody>
       </MessageBar>
       <ul className={styles.list}>
         {result.checks.map((c) => (

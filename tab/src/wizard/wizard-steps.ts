@@ -201,6 +201,17 @@ export function validateBody(choice: EndpointChoice): { testMailbox?: string } {
   return mailbox ? { testMailbox: mailbox } : {};
 }
 
+/**
+ * The headline over an endpoint's checks. A warning is no failure, yet "All checks passed." next
+ * to a Warning badge (an unencrypted connection, say) would tell the admin there is nothing to read.
+ */
+export function summaryHeadline(result: ValidationResult): { intent: 'success' | 'warning'; text: string } {
+  if (!result.ok) return { intent: 'warning', text: 'Some checks failed: fix the endpoint, or continue if you know why.' };
+  const warnings = result.checks.filter((c) => c.status === 'warning').length;
+  if (warnings) return { intent: 'warning', text: `No check failed; ${warnings} warning(s) to read before you go on.` };
+  return { intent: 'success', text: 'All checks passed.' };
+}
+
 /** Why the wizard cannot leave `state.step` yet; undefined when it can. */
 export function blockedReason(state: WizardState): string | undefined {
   switch (state.step) {
