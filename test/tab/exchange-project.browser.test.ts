@@ -158,7 +158,10 @@ describe('an Exchange to Exchange project in the admin console', () => {
       return [path, [copied, skipped, failed].map(Number)];
     }));
     expect(counts).toMatchObject({ Inbox: [2, 0, 0], Contacts: [1, 0, 0], Calendar: [1, 0, 0] });
-    await page.getByText('No errors: every message of the last passes was copied.').waitFor();
+    await page.getByText(/^Full Migration, Completed, ended /).waitFor();
+    const noErrors = page.getByText('No errors: every message of the last passes was copied.');
+    // Below its heading, not beside it.
+    expect((await noErrors.boundingBox())!.y).toBeGreaterThan((await page.getByRole('heading', { name: 'Error log' }).boundingBox())!.y + 10);
     await checkScreen(page, 'exchange-item-detail-light');
     await page.getByRole('button', { name: 'Close' }).click();
   });

@@ -10,6 +10,7 @@ import { bareDomain, discoveredRows, discoverImportBody, domainProblem, likelyDo
 import { AutodiscoverDialog } from '../../tab/src/project/AutodiscoverDialog';
 import { itemForm, itemFormProblems, itemPatchBody } from '../../tab/src/project/item-edit';
 import { ItemDetailPanel } from '../../tab/src/project/ItemDetailPanel';
+import { StartMenu } from '../../tab/src/project/StartMenu';
 
 globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} };
 
@@ -143,5 +144,60 @@ describe('Edit item', () => {
     await waitFor(() => expect(screen.queryByRole('form', { name: 'Edit item' })).toBeNull());
     await screen.findByText(/Source: the address as login with a stored password/);
     expect(onItemChanged).toHaveBeenCalledOnce();
+  });
+});
+
+describe('the item panel', () => {
+  it('names the last pass as the Start menu does, and shows each folder with its counts', async () => {
+    const done = item({ lastRun: { passId: 'p', kind: 'full', status: 'Completed', finishedAt: '2026-01-01T10:00:00Z', copied: 4, skipped: 0, failed: 0, bytes: 1_600 } });
+    stubApi((method, url) => {
+      if (url === '/api/v1/items/i1') return { status: 200, body: done };
+      if (url.startsWith('/api/v1/items/i1/statistics')) {
+        return { status: 200, body: { ...done.statistics, messagesPerSecond: 1, errorsByReason: [], folders: [{ path: 'Inbox', copied: 2, skipped: 0, failed: 0, bytes: 1_000 }, { path: 'Contacts', copied: 1, skipped: 0, failed: 0, bytes: 300 }] } };
+      }
+      return { status: 200, body: { items: [] } };
+    });
+    show(<ItemDetailPanel itemId="i1" refreshKey="" onClose={() => {}} />);
+    await screen.findByText(/^Full Migration, Completed, ended /);
+    const folders = screen.getByRole('table', { name: 'Folders' });
+    expect(within(folders).getAllByRole('row').slice(1).map((r) => r.textContent)).toEqual(['Inbox200', 'Contacts100']);
+    screen.getByText('No errors: every message of the last passes was copied.');
+  });
+});
+
+describe('Start ▸ item types', () => {
+  const rows = [{ id: 'i1', sourceAddress: 'ann@src.test', destinationAddress: 'ann@dst.test', status: 'Not Started' as const, copied: 0, failed: 0, bytes: 0 }];
+  const open = async (label: string) => {
+    fireEvent.click(screen.getByRole('button', { name: 'Start' }));
+    fireEvent.click(await screen.findByRole('menuitem', { name: label }));
+    return screen.findByRole('dialog');
+  };
+
+  it('offers an Exchange source its item types, refuses none, and sends the ticked ones', async () => {
+    const fetch = stubApi(() => ({ status: 202, body: { pass: { kind: 'full' }, accepted: ['i1'], refused: [] } }));
+    show(<StartMenu projectId="p1" targets={rows} selectedIds={[]} sourceKind="exchange" onStarted={() => {}} />);
+    const dialog = await open('Full Migration');
+    const types = within(dialog).getByRole('group', { name: 'Item types' });
+    const box = (name: string) => within(types).getByRole('checkbox', { name }) as HTMLInputElement;
+    const all = ['Mail', 'Contacts', 'Calendar', 'Tasks', 'Notes', 'Journal', 'Rules and automatic replies', 'Folder permissions'];
+    expect(within(types).getAllByRole('checkbox')).toHaveLength(all.length);
+    expect(all.filter((name) => box(name).checked)).toEqual(['Mail', 'Contacts', 'Calendar', 'Tasks', 'Notes', 'Journal']);
+    for (const name of ['Mail', 'Contacts', 'Calendar', 'Tasks', 'Notes', 'Journal']) fireEvent.click(box(name));
+    within(dialog).getByText('Choose at least one item type.');
+    expect(within(dialog).getByRole('button', { name: 'Start Full Migration' }).hasAttribute('disabled')).toBe(true);
+    fireEvent.click(box('Calendar'));
+    fireEvent.click(box('Mail'));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Start Full Migration' }));
+    await waitFor(() => expect(callsTo(fetch, 'POST', '/api/v1/projects/p1/passes')).toHaveLength(1));
+    expect(JSON.parse(callsTo(fetch, 'POST', '/api/v1/projects/p1/passes')[0]![1]!.body as string)).toEqual({ kind: 'full', itemTypes: ['mail', 'calendar'] });
+  });
+
+  it('asks nothing for an IMAP source (mail only) nor for Verify Credentials', async () => {
+    stubApi(() => ({ status: 202, body: {} }));
+    show(<StartMenu projectId="p1" targets={rows} selectedIds={[]} sourceKind="imap" onStarted={() => {}} />);
+    expect(within(await open('Full Migration')).queryByRole('group', { name: 'Item types' })).toBeNull();
+    cleanup();
+    show(<StartMenu projectId="p1" targets={rows} selectedIds={[]} sourceKind="exchange" onStarted={() => {}} />);
+    expect(within(await open('Verify Credentials')).queryByRole('group', { name: 'Item types' })).toBeNull();
   });
 });

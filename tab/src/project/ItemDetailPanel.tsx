@@ -11,8 +11,10 @@ import { StatusBadge } from '../common/StatusBadge';
 import { formatBytes, formatDate } from '../common/format';
 import { useApi } from '../common/use-api';
 import { ItemEditForm } from './ItemEditForm';
+import { PASS_LABELS } from './start-rules';
 
-const useStyles = makeStyles({ section: { marginTop: '16px' }, facts: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '4px 12px' } });
+// A grid, so a heading and the Text after it (Fluent's Text is inline) never share a line.
+const useStyles = makeStyles({ section: { marginTop: '16px', display: 'grid', gap: '8px' }, facts: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '4px 12px' } });
 /** One page of the error log is what an admin reads; the CLI and API page further. */
 const ERROR_PAGE = 200;
 
@@ -56,7 +58,7 @@ export function ItemDetailPanel({ itemId, refreshKey, onClose, onItemChanged, st
               <Text weight="semibold">Destination</Text><Text>{item.destinationAddress}</Text>
               <Text weight="semibold">Credentials</Text><Text>{credentialsText(item)}</Text>
               <Text weight="semibold">Support options</Text><Text>{item.options.length ? item.options.join(' · ') : 'None (the project\'s apply)'}</Text>
-              <Text weight="semibold">Last pass</Text><Text>{item.lastRun ? `${item.lastRun.kind}, ${item.lastRun.status}, ended ${formatDate(item.lastRun.finishedAt)}` : 'None yet'}</Text>
+              <Text weight="semibold">Last pass</Text><Text>{item.lastRun ? `${PASS_LABELS[item.lastRun.kind]}, ${item.lastRun.status}${item.lastRun.finishedAt ? `, ended ${formatDate(item.lastRun.finishedAt)}` : ''}` : 'None yet'}</Text>
               <Text weight="semibold">Last run reason</Text><Text>{item.lastRun?.reason ?? '—'}</Text>
               <Text weight="semibold">Totals</Text><Text>{stats.copied} copied, {stats.skipped} already there, {stats.failed} failed, {formatBytes(stats.bytes)} in {stats.passes} pass(es)</Text>
             </div>
