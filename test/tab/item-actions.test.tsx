@@ -199,5 +199,13 @@ describe('Start ▸ item types', () => {
     cleanup();
     show(<StartMenu projectId="p1" targets={rows} selectedIds={[]} sourceKind="exchange" onStarted={() => {}} />);
     expect(within(await open('Verify Credentials')).queryByRole('group', { name: 'Item types' })).toBeNull();
+    cleanup();
+    // Exchange → IMAP: every type is offered, mail alone is ticked, and the dialog says why.
+    show(<StartMenu projectId="p1" targets={rows} selectedIds={[]} sourceKind="exchange" destinationKind="imap" onStarted={() => {}} />);
+    const dialog = await open('Full Migration');
+    const types = within(dialog).getByRole('group', { name: 'Item types' });
+    expect(within(types).getAllByRole('checkbox').filter((b) => (b as HTMLInputElement).checked)).toHaveLength(1);
+    expect((within(types).getByRole('checkbox', { name: 'Mail' }) as HTMLInputElement).checked).toBe(true);
+    within(types).getByText(/holds mail only/);
   });
 });

@@ -38,7 +38,9 @@ describe('the Start menu', () => {
     expect(itemTypesFor('imap')).toEqual(['mail']);
     expect(itemTypesFor(undefined)).toEqual(['mail']);
     expect(itemTypesFor('exchange')).toEqual(['mail', 'contacts', 'calendar', 'tasks', 'notes', 'journal', 'rules', 'permissions']);
-    expect(defaultItemTypes(itemTypesFor('m365'))).toEqual(['mail', 'contacts', 'calendar', 'tasks', 'notes', 'journal']);
+    expect(defaultItemTypes(itemTypesFor('m365'), 'exchange')).toEqual(['mail', 'contacts', 'calendar', 'tasks', 'notes', 'journal']);
+    // An IMAP destination holds mail only: the rest would only fill the error log.
+    expect(defaultItemTypes(itemTypesFor('exchange'), 'imap')).toEqual(['mail']);
     // Sent in the API's order whatever the order they were ticked in; Verify copies nothing, so it has none.
     expect(passRequest('full', [], undefined, '', ['calendar', 'mail', 'contacts'])).toEqual({ kind: 'full', itemTypes: ['mail', 'contacts', 'calendar'] });
     expect(passRequest('verify', [], undefined, '', ['mail', 'contacts'])).toEqual({ kind: 'verify' });

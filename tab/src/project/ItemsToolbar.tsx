@@ -19,8 +19,8 @@ const useStyles = makeStyles({
 });
 const ALL = 'All statuses';
 
-export function ItemsToolbar({ projectId, sourceKind, rows, selectedRows, filter, onFilter, onItemsChanged, onStarted, onStop, onEditItem }: {
-  projectId: string; sourceKind?: PublicEndpoint['kind']; rows: GridRow[]; selectedRows: GridRow[]; filter: RowFilter; onFilter: (f: RowFilter) => void;
+export function ItemsToolbar({ projectId, sourceKind, destinationKind, rows, selectedRows, filter, onFilter, onItemsChanged, onStarted, onStop, onEditItem }: {
+  projectId: string; sourceKind?: PublicEndpoint['kind']; destinationKind?: PublicEndpoint['kind']; rows: GridRow[]; selectedRows: GridRow[]; filter: RowFilter; onFilter: (f: RowFilter) => void;
   onItemsChanged: () => void; onStarted: (r: StartPassResult) => void; onStop: () => void; onEditItem?: (itemId: string) => void;
 }) {
   const styles = useStyles();
@@ -39,7 +39,7 @@ export function ItemsToolbar({ projectId, sourceKind, rows, selectedRows, filter
             </MenuList>
           </MenuPopover>
         </Menu>
-        <StartMenu projectId={projectId} targets={selectedRows.length ? selectedRows : rows} selectedIds={selectedRows.map((r) => r.id)} sourceKind={sourceKind} onStarted={onStarted} />
+        <StartMenu projectId={projectId} targets={selectedRows.length ? selectedRows : rows} selectedIds={selectedRows.map((r) => r.id)} sourceKind={sourceKind} destinationKind={destinationKind} onStarted={onStarted} />
         <Button icon={<StopRegular />} onClick={onStop}>Stop</Button>
         <AdminActions projectId={projectId} rows={rows} selectedRows={selectedRows} onItemsChanged={onItemsChanged} onEditItem={onEditItem} />
       </Toolbar>

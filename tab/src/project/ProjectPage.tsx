@@ -25,9 +25,9 @@ export function ProjectPage({ projectId }: { projectId: string }) {
   const projectLoad = useApi(() => api<PublicProject>('GET', `/projects/${projectId}`), projectId);
   const [savedProject, setSavedProject] = useState<PublicProject>();
   const project = savedProject ?? projectLoad.data;
-  // The API has no GET /endpoints/{id}: the source is found in the list. Its kind decides the item types a pass offers.
+  // The API has no GET /endpoints/{id}: both ends are found in the list. Their kinds decide the item types a pass offers and ticks.
   const endpoints = useApi(() => listAll<PublicEndpoint>('/endpoints'), 'endpoints');
-  const sourceKind = endpoints.data?.find((e) => e.id === project?.sourceEndpointId)?.kind;
+  const kindOf = (id: string | undefined) => endpoints.data?.find((e) => e.id === id)?.kind;
   const items = useApi(() => listAll<PublicItem>(`/projects/${projectId}/items`), `${projectId}:${itemsVersion}`);
   const [progress, setProgress] = useState<ProjectProgress>();
   const lastProgress = useRef<ProjectProgress>();
@@ -81,7 +81,7 @@ export function ProjectPage({ projectId }: { projectId: string }) {
       <ProblemBar problem={problem ?? items.problem} />
       {view === 'items' && (
         <>
-          <ItemsToolbar projectId={projectId} sourceKind={sourceKind} rows={allRows} selectedRows={selectedRows} filter={filter} onFilter={setFilter}
+          <ItemsToolbar projectId={projectId} sourceKind={kindOf(project.sourceEndpointId)} destinationKind={kindOf(project.destinationEndpointId)} rows={allRows} selectedRows={selectedRows} filter={filter} onFilter={setFilter}
             onItemsChanged={() => setItemsVersion((v) => v + 1)} onStarted={onStarted} onStop={stop}
             onEditItem={(id) => setOpenItem({ id, edit: true })} />
           <Text role="status" aria-live="polite">

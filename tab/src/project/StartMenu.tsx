@@ -9,18 +9,23 @@ import type { ItemType, PassKind, PublicEndpoint, StartPassResult } from '../api
 import { ProblemBar } from '../common/ProblemBar';
 import type { GridRow } from './items-view';
 import {
-  copiesItems, CUTOFF_DAYS, cutoffValue, defaultItemTypes, ITEM_TYPE_LABELS, itemTypesFor, PASS_LABELS, passRequest, startEntries, type CutoffChoice,
+  copiesItems, CUTOFF_DAYS, cutoffValue, defaultItemTypes, IMAP_DESTINATION_NOTE, ITEM_TYPE_LABELS, itemTypesFor, PASS_LABELS, passRequest, startEntries, type CutoffChoice,
 } from './start-rules';
 
 const useStyles = makeStyles({
   types: { border: 'none', margin: '12px 0', padding: 0, display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(200px, 1fr))' },
   legend: { padding: 0, marginBottom: '4px', fontWeight: tokens.fontWeightSemibold },
   problem: { color: tokens.colorPaletteRedForeground1, gridColumn: '1 / -1' },
+  note: { gridColumn: '1 / -1' },
 });
 
-/** `sourceKind`: the project's source endpoint kind, which decides the item types offered (undefined while loading). */
-export function StartMenu({ projectId, targets, selectedIds, sourceKind, onStarted }: {
-  projectId: string; targets: GridRow[]; selectedIds: string[]; sourceKind?: PublicEndpoint['kind']; onStarted: (result: StartPassResult) => void;
+/**
+ * `sourceKind` decides the item types offered, `destinationKind` which are ticked at first (both
+ * undefined while loading).
+ */
+export function StartMenu({ projectId, targets, selectedIds, sourceKind, destinationKind, onStarted }: {
+  projectId: string; targets: GridRow[]; selectedIds: string[]; sourceKind?: PublicEndpoint['kind']; destinationKind?: PublicEndpoint['kind'];
+  onStarted: (result: StartPassResult) => void;
 }) {
   const [kind, setKind] = useState<PassKind>();
   const scope = selectedIds.length ? `${selectedIds.length} selected item(s)` : `all ${targets.length} item(s)`;
@@ -42,16 +47,17 @@ export function StartMenu({ projectId, targets, selectedIds, sourceKind, onStart
         </MenuPopover>
       </Menu>
       {kind && <StartPassDialog projectId={projectId} kind={kind} scope={scope} selectedIds={selectedIds} offeredTypes={itemTypesFor(sourceKind)}
-        onClose={() => setKind(undefined)} onStarted={onStarted} />}
+        destinationKind={destinationKind} onClose={() => setKind(undefined)} onStarted={onStarted} />}
     </>
   );
 }
 
-function StartPassDialog({ projectId, kind, scope, selectedIds, offeredTypes, onClose, onStarted }: {
-  projectId: string; kind: PassKind; scope: string; selectedIds: string[]; offeredTypes: ItemType[]; onClose: () => void; onStarted: (result: StartPassResult) => void;
+function StartPassDialog({ projectId, kind, scope, selectedIds, offeredTypes, destinationKind, onClose, onStarted }: {
+  projectId: string; kind: PassKind; scope: string; selectedIds: string[]; offeredTypes: ItemType[]; destinationKind?: PublicEndpoint['kind'];
+  onClose: () => void; onStarted: (result: StartPassResult) => void;
 }) {
   const styles = useStyles();
-  const [itemTypes, setItemTypes] = useState<ItemType[]>(() => defaultItemTypes(offeredTypes));
+  const [itemTypes, setItemTypes] = useState<ItemType[]>(() => defaultItemTypes(offeredTypes, destinationKind));
   // A source that holds mail only (IMAP) has nothing to choose: the API's default (mail) applies.
   const chooseTypes = copiesItems(kind) && offeredTypes.length > 1;
   const noType = chooseTypes && itemTypes.length === 0;
@@ -97,6 +103,7 @@ function StartPassDialog({ projectId, kind, scope, selectedIds, offeredTypes, on
                 {offeredTypes.map((type) => (
                   <Checkbox key={type} label={ITEM_TYPE_LABELS[type]} checked={itemTypes.includes(type)} onChange={(_, d) => toggleType(type, d.checked === true)} />
                 ))}
+                {destinationKind === 'imap' && <Caption1 className={styles.note}>{IMAP_DESTINATION_NOTE}</Caption1>}
                 {noType && <Caption1 id="item-types-problem" role="alert" className={styles.problem}>Choose at least one item type.</Caption1>}
               </fieldset>
             )}

@@ -55,10 +55,17 @@ export function itemTypesFor(sourceKind: PublicEndpoint['kind'] | undefined): It
   return sourceKind && sourceKind !== 'imap' ? (Object.keys(ITEM_TYPE_LABELS) as ItemType[]) : ['mail'];
 }
 
-/** What a new pass dialog has ticked: every kind of content the source holds; rules and permissions are asked for. */
-export function defaultItemTypes(offered: readonly ItemType[]): ItemType[] {
+/**
+ * What a new pass dialog has ticked: every kind of content the source holds; rules and permissions
+ * are asked for. An IMAP destination holds mail only (anything else becomes an error row), so
+ * then only mail is ticked.
+ */
+export function defaultItemTypes(offered: readonly ItemType[], destinationKind?: PublicEndpoint['kind']): ItemType[] {
+  if (destinationKind === 'imap') return offered.filter((t) => t === 'mail');
   return offered.filter((t) => t !== 'rules' && t !== 'permissions');
 }
+
+export const IMAP_DESTINATION_NOTE = 'The destination is an IMAP server, which holds mail only: any other type ends in the error log.';
 
 /** Verify Credentials opens the mailboxes and copies nothing: it has no item types. */
 export const copiesItems = (kind: PassKind): boolean => kind !== 'verify';
