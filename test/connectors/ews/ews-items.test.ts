@@ -166,6 +166,18 @@ describe('EWS test server items with ews-javascript-api', () => {
     return f;
   }
 
+  /** `count` unread messages "<prefix> 0…" in one CreateItem. */
+  async function createUnread(folderId: FolderId, prefix: string, count: number): Promise<EmailMessage[]> {
+    const made = Array.from({ length: count }, (_, n) => {
+      const m = new EmailMessage(alice);
+      m.Subject = `${prefix} ${n}`;
+      m.SetExtendedProperty(PR_MESSAGE_FLAGS, 0);
+      return m;
+    });
+    await alice.CreateItems(made, folderId, MessageDisposition.SaveOnly, null as unknown as SendInvitationsMode);
+    return made;
+  }
+
   it('creates a message with typed fields and extended properties and reads it back field by field', async () => {
     const subject = 'Q3 "plan" & budget — Zürich <draft>';
     const m = new EmailMessage(alice);
@@ -528,14 +540,7 @@ describe('EWS test server items with ews-javascript-api', () => {
 
   it('syncs a folder in chunks, then incrementally after a create, an update, a read-flag change and a delete', async () => {
     const folder = await folderNamed(alice, 'SyncMe');
-    const seed: EmailMessage[] = [];
-    for (let n = 0; n < 25; n++) {
-      const m = new EmailMessage(alice);
-      m.Subject = `Sync ${n}`;
-      m.SetExtendedProperty(PR_MESSAGE_FLAGS, 0);
-      seed.push(m);
-    }
-    await alice.CreateItems(seed, folder.Id, MessageDisposition.SaveOnly, null as unknown as SendInvitationsMode);
+    const seed = await createUnread(folder.Id, 'Sync', 25);
     const shape = new PropertySet(BasePropertySet.IdOnly, [ItemSchema.Subject]);
 
     let state: string | null = null;
@@ -612,14 +617,7 @@ describe('EWS test server items with ews-javascript-api', () => {
 
   it('updates IsRead, Flag, Categories and an extended property, deletes three ways, and keeps the folder counts', async () => {
     const folder = await folderNamed(alice, 'Counts');
-    const made: EmailMessage[] = [];
-    for (let n = 0; n < 4; n++) {
-      const m = new EmailMessage(alice);
-      m.Subject = `Count ${n}`;
-      m.SetExtendedProperty(PR_MESSAGE_FLAGS, 0);
-      made.push(m);
-    }
-    await alice.CreateItems(made, folder.Id, MessageDisposition.SaveOnly, null as unknown as SendInvitationsMode);
+    const made = await createUnread(folder.Id, 'Count', 4);
     const counts = async (id: FolderId): Promise<[number, number]> => {
       const f = await Folder.Bind(alice, id);
       return [f.TotalCount, f.UnreadCount];

@@ -1099,24 +1099,13 @@ export function itemXml(rc: RenderContext, item: StoredItem, shape: ItemShape): 
 export const EXPORT_FORMAT = 'mailferry-ews-item';
 export const EXPORT_VERSION = 1;
 
-interface ExportedItem {
-  itemClass: string;
+/** A stored item as JSON: its own fields, without ids, sequence numbers or sizes the server recomputes. */
+type ExportedItem = Pick<StoredItem, 'itemClass' | 'extended' | 'received' | 'sent' | 'created' | 'lastModified' | 'isRead' | 'isDraft' | 'flag'
+  | 'isAssociated' | 'modified' | 'deletedOccurrences' | 'originalStart'> & {
   fields: [string, XNode][];
-  extended: ExtendedProp[];
   mime?: { base64: string; charset?: string };
-  received: string;
-  sent?: string;
-  created: string;
-  lastModified: string;
-  isRead: boolean;
-  isDraft: boolean;
-  flag?: ItemFlag;
-  isAssociated: boolean;
-  modified: boolean;
-  deletedOccurrences: string[];
-  originalStart?: string;
   exceptions: ExportedItem[];
-}
+};
 
 function exportOne(mbx: Mailbox, item: StoredItem): ExportedItem {
   const exceptions = item.exceptionIds.map((id) => itemStorage(mbx).byId.get(id)).filter((e): e is StoredItem => e !== undefined);
