@@ -4,7 +4,7 @@ import {
   changeDomainInput, discoverInput, endpointInput, endpointTestInput, itemInput, itemPatch, membersInput, parseInput, passInput, projectInput, projectPatch,
   shareInput, statisticsEmailInput, workgroupInput,
 } from '../core/schemas.js';
-import { publicItem, publicProject } from '../core/services/public-views.js';
+import { publicEndpoint, publicItem, publicProject } from '../core/services/public-views.js';
 import type { ApiRequest, ApiResponse } from './api-types.js';
 import type { AccessRule } from './authorize.js';
 import type { Services } from './services.js';
@@ -59,6 +59,8 @@ export const routes: Route[] = [
     handler: async (req, s) => ok(await s.projects.createEndpoint(req.tenantId, parseInput(endpointInput, req.body)), 201) },
   { method: 'GET', path: '/api/v1/endpoints', access: { tenant: 'view' }, summary: 'List endpoints (search is case-insensitive)',
     handler: async (req, s) => ok(await s.projects.listEndpoints(req.tenantId, search(req), page(req).cursor, page(req).limit)) },
+  { method: 'GET', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'view' }, summary: 'One endpoint (secrets never returned: hasAdminPassword, hasAppSecret)',
+    handler: async (req, s) => ok(publicEndpoint(await s.projects.getEndpoint(req.tenantId, req.params.endpointId!))) },
   { method: 'POST', path: '/api/v1/endpoints/:endpointId/validate', access: { tenant: 'manage' }, summary: '"Save and Go to Summary": check connection, encryption, login method and the admin login', body: endpointTestInput,
     handler: async (req, s) => ok(await s.endpointChecks.validate(req.tenantId, req.params.endpointId!, parseInput(endpointTestInput, req.body ?? {}))) },
   { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'manage' }, summary: 'Delete an unused endpoint',

@@ -44,6 +44,26 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
     expect(res.json.adminSecretRef).toBeUndefined();
     const search = await call('GET', '/api/v1/endpoints?search=hosted');
     expect(search.json.items.map((e: { name: string }) => e.name)).toContain('Hosted IMAP');
+    const one = await call('GET', `/api/v1/endpoints/${res.json.id}`);
+    expect(one.json).toMatchObject({ id: res.json.id, kind: 'imap', hasAdminPassword: true, hasAppSecret: false });
+    expect(one.text).not.toContain(ADMIN_SECRET);
+    expect(one.json.adminSecretRef).toBeUndefined();
+    expect((await call('GET', '/api/v1/endpoints/no-such-endpoint')).status).toBe(404);
+  });
+
+  it('keeps a Modern Auth client secret out of every answer', async () => {
+    const APP_SECRET = 'app-client-secret-value';
+    const res = await call('POST', '/api/v1/endpoints', {
+      name: 'Exchange Online', kind: 'm365', cloud: 'commercial', authMechanism: 'oauth-app', adminMode: 'impersonation',
+      appClientId: '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', appTenantId: 'contoso.onmicrosoft.com', appClientSecret: APP_SECRET,
+    });
+    expect(res.status).toBe(201);
+    const one = await call('GET', `/api/v1/endpoints/${res.json.id}`);
+    expect(one.json).toMatchObject({ kind: 'm365', authMechanism: 'oauth-app', hasAppSecret: true });
+    for (const answer of [res, one, await call('GET', '/api/v1/endpoints')]) {
+      expect(answer.text).not.toContain(APP_SECRET);
+      expect(answer.text).not.toContain('appSecretRef');
+    }
   });
 
   it('answers bad input with problem details naming the field to fix', async () => {
