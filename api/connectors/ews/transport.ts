@@ -44,7 +44,7 @@ export interface ResponseMessage {
   values: Record<string, string>;
   /**
    * The decoded content of the message's `Data` (ExportItems) or `MimeContent` (GetItem) element,
-   * cut out of the response before it was parsed (see `cutPayloads`); that element's text is then
+   * taken out of the response while it was read (see `scanPayloads`); that element's text is then
    * only a placeholder.
    */
   payload?: Buffer;
@@ -100,7 +100,10 @@ class Window {
 interface RawResponse {
   status: number;
   headers: IncomingMessage['headers'];
+  /** The response text, with the content of every Data/MimeContent element replaced by a placeholder. */
   body: string;
+  /** Those contents, decoded, in document order (see `scanPayloads`). */
+  payloads: Buffer[];
 }
 
 export class EwsTransport {
@@ -156,7 +159,7 @@ export class EwsTransport {
   /** Like `call` for a complete request (a string or a streamed body factory, envelope included). */
   async send(request: RequestBody): Promise<EwsResponse> {
     const raw = await this.exchange(request);
-    return this.parse(raw.body);
+    return this.parse(raw.body, raw.payloads);
   }
 
   /**
@@ -214,7 +217,7 @@ export class EwsTransport {
         res.once('error', release);
         return res;
       }
-      const raw: RawResponse = { status: res.statusCode ?? 0, headers: res.headers, body: await readAll(res) };
+      const raw: RawResponse = { status: res.statusCode ?? 0, headers: res.headers, ...(await readResponse(res)) };
       this.window.release();
       await this.handleRefusal(raw, attempt);
     }
@@ -226,7 +229,7 @@ export class EwsTransport {
       let raw: RawResponse;
       try {
         const res = await this.post(xml, false);
-        raw = { status: res.statusCode ?? 0, headers: res.headers, body: await readAll(res) };
+        raw = { status: res.statusCode ?? 0, headers: res.headers, ...(await readResponse(res)) };
       } finally {
         this.window.release();
       }
@@ -363,10 +366,9 @@ export class EwsTransport {
     return new ConnectionError(`EWS at ${this.where}: the connection failed (${err.message}).`, { cause: err });
   }
 
-  /** Parses a 200 answer into its response messages (faults were handled before). */
-  parse(xml: string): EwsResponse {
-    const { skeleton, payloads } = cutPayloads(xml);
-    const doc = parseXml(skeleton);
+  /** Parses a 200 answer into its response messages; `payloads` when the text came through scanPayloads. */
+  parse(xml: string, payloads: Buffer[] = []): EwsResponse {
+    const doc = parseXml(xml);
     const body = child(doc.documentElement, 'Body', NS.soap);
     const fault = this.faultOf(doc);
     if (fault) throw fromFault(fault, this.where);
@@ -405,36 +407,75 @@ export class EwsTransport {
   }
 }
 
-/** Elements whose base64 content can be megabytes: item content, never worth a DOM text node. */
-const PAYLOAD_ELEMENT = /<((?:[A-Za-z0-9_.-]+:)?(?:Data|MimeContent))(\s[^>]*)?>/g;
-/** Smaller contents stay in the document: cutting them out costs more than it saves. */
-const PAYLOAD_MIN_CHARS = 4096;
+const PAYLOAD_START = /<((?:[A-Za-z0-9_.-]+:)?(?:Data|MimeContent))(\s[^>]*)?>/;
+/** How much of the text outside payloads is held back in case a start tag is split across chunks. */
+const TAG_TAIL = 256;
 const PAYLOAD_MARK = 'mailferry-payload-';
 
 /**
- * Takes the base64 content of every large `Data`/`MimeContent` element out of a response, decoded,
- * and leaves a placeholder. The document the XML parser then sees is a few KB whatever the items
- * weigh: parsing a 10 MB ExportItems answer as a whole made several 10 MB string copies (entity and
- * line-ending passes) for each batch in flight, which dominated a copy job's memory.
+ * Reads a response, decoding the base64 content of every `Data` (ExportItems) and `MimeContent`
+ * (GetItem) element as it streams and leaving a placeholder in the text. The text the XML parser
+ * then sees is a few KB whatever the items weigh, and no response-sized string is ever built: a
+ * 10 MB ExportItems answer used to become a 10 MB string, then several more in the parser's
+ * entity and line-ending passes, for each batch in flight.
  */
-export function cutPayloads(xml: string): { skeleton: string; payloads: Buffer[] } {
+export async function scanPayloads(source: AsyncIterable<Buffer | string>): Promise<{ body: string; payloads: Buffer[] }> {
   const payloads: Buffer[] = [];
-  let skeleton = '';
-  let from = 0;
-  PAYLOAD_ELEMENT.lastIndex = 0;
-  for (let m = PAYLOAD_ELEMENT.exec(xml); m; m = PAYLOAD_ELEMENT.exec(xml)) {
-    const start = m.index + m[0].length;
-    if (m[0].endsWith('/>')) continue;
-    const end = xml.indexOf(`</${m[1]}>`, start);
-    if (end < 0) break;
-    PAYLOAD_ELEMENT.lastIndex = end;
-    if (end - start < PAYLOAD_MIN_CHARS) continue;
-    skeleton += xml.slice(from, start) + PAYLOAD_MARK + payloads.length;
-    // base64 text in XML carries no markup; entities would only appear as line breaks (&#xD;).
-    payloads.push(Buffer.from(xml.slice(start, end).replace(/&#x?[0-9a-fA-F]+;/g, ''), 'base64'));
-    from = end;
+  let text = ''; // latin1: one char per byte, so the UTF-8 bytes come back intact at the end
+  let window = '';
+  let inPayload: { parts: Buffer[]; carry: string } | undefined;
+  const decode = (p: NonNullable<typeof inPayload>, chunk: string) => {
+    // base64 in XML carries no markup; an entity (a line break as &#xD;) is dropped, even across chunks.
+    let data = p.carry + chunk;
+    const amp = data.lastIndexOf('&');
+    if (amp >= 0 && data.indexOf(';', amp) < 0) [data, p.carry] = [data.slice(0, amp), data.slice(amp)];
+    else p.carry = '';
+    const clean = data.replace(/&#x?[0-9a-fA-F]+;/g, '').replace(/[^A-Za-z0-9+/=]/g, '');
+    const usable = clean.length - (clean.length % 4);
+    p.carry = clean.slice(usable) + p.carry;
+    if (usable) p.parts.push(Buffer.from(clean.slice(0, usable), 'base64'));
+  };
+  for await (const raw of source) {
+    window += typeof raw === 'string' ? Buffer.from(raw).toString('latin1') : raw.toString('latin1');
+    for (;;) {
+      if (inPayload) {
+        const end = window.indexOf('<');
+        if (end < 0) {
+          decode(inPayload, window);
+          window = '';
+          break;
+        }
+        decode(inPayload, window.slice(0, end));
+        if (inPayload.carry) decode(inPayload, '='.repeat((4 - (inPayload.carry.length % 4)) % 4));
+        payloads.push(Buffer.concat(inPayload.parts));
+        inPayload = undefined;
+        window = window.slice(end);
+        continue;
+      }
+      const m = PAYLOAD_START.exec(window);
+      if (!m || m[0].endsWith('/>')) {
+        const keep = m ? m.index + m[0].length : Math.max(0, window.length - TAG_TAIL);
+        text += window.slice(0, keep);
+        window = window.slice(keep);
+        if (!m) break;
+        continue;
+      }
+      text += window.slice(0, m.index + m[0].length) + PAYLOAD_MARK + payloads.length;
+      window = window.slice(m.index + m[0].length);
+      inPayload = { parts: [], carry: '' };
+    }
   }
-  return payloads.length ? { skeleton: skeleton + xml.slice(from), payloads } : { skeleton: xml, payloads };
+  if (inPayload) throw new ConnectionError('The EWS response ended in the middle of an item.');
+  return { body: Buffer.from(text + window, 'latin1').toString('utf8'), payloads };
+}
+
+async function readResponse(res: Readable): Promise<{ body: string; payloads: Buffer[] }> {
+  try {
+    return await scanPayloads(res as AsyncIterable<Buffer>);
+  } catch (err) {
+    if (err instanceof ConnectionError) throw err;
+    throw new ConnectionError(`The EWS response was cut off (${(err as Error).message}).`, { cause: err });
+  }
 }
 
 function attachPayload(message: ResponseMessage, payloads: Buffer[]): void {
@@ -478,16 +519,6 @@ export function retryAfterMs(header: string | string[] | undefined): number | un
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(value);
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
-}
-
-async function readAll(res: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const c of res) chunks.push(c as Buffer);
-  } catch (err) {
-    throw new ConnectionError(`The EWS response was cut off (${(err as Error).message}).`, { cause: err });
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function once(fn: () => void): () => void {
