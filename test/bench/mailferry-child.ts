@@ -13,8 +13,8 @@ import type { MailConnector } from '../../api/core/connector.js';
 import type { EngineLog } from '../../api/core/engine/job-context.js';
 import type { ItemType } from '../../api/core/model.js';
 import { endpointInput, itemInput, parseInput, passInput } from '../../api/core/schemas.js';
-import { EwsConnector, type EwsConnectorOptions } from '../../api/connectors/ews/index.js';
-import { ImapConnector, type ImapConnectorOptions } from '../../api/connectors/imap/imap-connector.js';
+import type { EwsConnectorOptions } from '../../api/connectors/ews/index.js';
+import type { ImapConnectorOptions } from '../../api/connectors/imap/imap-connector.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { TimingConnector, type SideTimes } from './timing-connector.js';
 
@@ -91,15 +91,19 @@ async function main(): Promise<void> {
     }
   }, RSS_SAMPLE_MS);
 
-  const imapConnector = new ImapConnector(config.connector);
-  const ewsConnector = new EwsConnector(config.ews);
+  // Only the protocols this pass speaks are loaded, as the product's connector registry does.
+  const kinds = config.project ? [config.project.source['kind'], config.project.destination['kind']] : ['imap'];
+  const imapConnector = kinds.includes('imap') ? new (await import('../../api/connectors/imap/imap-connector.js')).ImapConnector(config.connector) : undefined;
+  const ewsConnector = kinds.some((k) => k !== 'imap') ? new (await import('../../api/connectors/ews/index.js')).EwsConnector(config.ews) : undefined;
+  const pick = (kind: string): MailConnector => {
+    const connector = kind === 'imap' ? imapConnector : ewsConnector;
+    if (!connector) throw new Error(`The bench child did not load a connector for ${kind}.`);
+    return connector;
+  };
   // One timing wrapper over both protocols, so a mixed pass (IMAP → EWS) is timed on both sides.
-  const timing = config.trace
-    ? new TimingConnector({ open: (access, signal) => (access.endpoint.kind === 'imap' ? imapConnector : ewsConnector).open(access, signal) })
-    : undefined;
-  const imap: MailConnector = timing ?? imapConnector;
-  const ews: MailConnector = timing ?? ewsConnector;
-  const connectors = { imap, exchange: ews, m365: ews, 'm365-group': ews };
+  const timing = config.trace ? new TimingConnector({ open: (access, signal) => pick(access.endpoint.kind).open(access, signal) }) : undefined;
+  const lazy = (kind: string): MailConnector => timing ?? { open: (access, signal) => pick(kind).open(access, signal) };
+  const connectors = { imap: lazy('imap'), exchange: lazy('exchange'), m365: lazy('m365'), 'm365-group': lazy('m365-group') };
   const full = await runPass(config, connectors, timing);
   clearInterval(sampler);
   const status = readFileSync('/proc/self/status', 'utf8');
