@@ -87,12 +87,13 @@ export const itemInput = z.object({
 });
 export type ItemInput = z.infer<typeof itemInput>;
 
+/** null clears the per-item login or password (the item then uses the endpoint's admin login). */
 export const itemPatch = z.object({
   destinationAddress: address.optional(),
-  sourceLogin: z.string().trim().min(1).optional(),
-  sourcePassword: z.string().min(1).optional(),
-  destinationLogin: z.string().trim().min(1).optional(),
-  destinationPassword: z.string().min(1).optional(),
+  sourceLogin: z.string().trim().min(1).nullable().optional(),
+  sourcePassword: z.string().min(1).nullable().optional(),
+  destinationLogin: z.string().trim().min(1).nullable().optional(),
+  destinationPassword: z.string().min(1).nullable().optional(),
   options: optionLines.optional(),
 });
 export type ItemPatch = z.infer<typeof itemPatch>;

@@ -176,6 +176,27 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
     expect(eml).toContain('Messages copied: 5');
   });
 
+  it('replaces and clears an item\'s own login and password (null clears; the old secret is deleted from vaults that store secrets)', async () => {
+    const created = await call('POST', `/api/v1/projects/${fx.projectId}/items`, {
+      sourceAddress: 'own@src.test', destinationAddress: 'own@dst.test', sourceLogin: 'own-login', sourcePassword: ADMIN_SECRET,
+    });
+    expect(created.json).toMatchObject({ sourceLogin: 'own-login', hasSourcePassword: true });
+    const item = await fx.runtime.store.items.get('local', created.json.id);
+    const firstRef = item!.sourceSecretRef!;
+    const replaced = await call('PATCH', `/api/v1/items/${created.json.id}`, { sourcePassword: 'another-password' });
+    expect(replaced.json).toMatchObject({ sourceLogin: 'own-login', hasSourcePassword: true });
+    const secondRef = (await fx.runtime.store.items.get('local', created.json.id))!.sourceSecretRef!;
+    expect(secondRef).not.toBe(firstRef);
+    expect(await fx.runtime.engine.vault.get('local', secondRef)).toBe('another-password');
+    const cleared = await call('PATCH', `/api/v1/items/${created.json.id}`, { sourceLogin: null, sourcePassword: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.json.hasSourcePassword).toBe(false);
+    expect(cleared.json.sourceLogin).toBeUndefined();
+    expect((await fx.runtime.store.items.get('local', created.json.id))!.sourceSecretRef).toBeUndefined();
+    const kept = await call('PATCH', `/api/v1/items/${created.json.id}`, { destinationAddress: 'own2@dst.test' });
+    expect(kept.json).toMatchObject({ destinationAddress: 'own2@dst.test', hasSourcePassword: false });
+  });
+
   it('never let a secret out in any response it sent', () => {
     for (const body of bodies) {
       expect(body).not.toContain(ADMIN_SECRET);

@@ -94,14 +94,23 @@ export class ItemService {
     const current = await this.getItem(tenantId, id);
     const options = patch.options ? mergeMaskedUpdate(current.options, patch.options) : current.options;
     checkOptions(options);
-    const { sourcePassword, destinationPassword, ...fields } = patch;
-    const sourceSecretRef = sourcePassword ? await this.deps.vault.put(tenantId, sourcePassword) : undefined;
-    const destinationSecretRef = destinationPassword ? await this.deps.vault.put(tenantId, destinationPassword) : undefined;
+    const { sourcePassword, destinationPassword, sourceLogin, destinationLogin, ...fields } = patch;
+    // A new password or null replaces the stored secret; undefined keeps it.
+    const secretRef = async (password: string | null | undefined) => (typeof password === 'string' ? this.deps.vault.put(tenantId, password) : password);
+    const sourceSecretRef = await secretRef(sourcePassword);
+    const destinationSecretRef = await secretRef(destinationPassword);
+    const login = (value: string | null | undefined, before: string | undefined) => (value === undefined ? before : value ?? undefined);
     const updated = await updateDoc(this.deps.store.items, tenantId, id, (item) => ({
       ...item, ...fields, options,
-      sourceSecretRef: sourceSecretRef ?? item.sourceSecretRef,
-      destinationSecretRef: destinationSecretRef ?? item.destinationSecretRef,
+      sourceLogin: login(sourceLogin, item.sourceLogin),
+      destinationLogin: login(destinationLogin, item.destinationLogin),
+      sourceSecretRef: sourceSecretRef === undefined ? item.sourceSecretRef : sourceSecretRef ?? undefined,
+      destinationSecretRef: destinationSecretRef === undefined ? item.destinationSecretRef : destinationSecretRef ?? undefined,
     }));
+    // Replaced or cleared secrets leave the vault.
+    for (const [before, after] of [[current.sourceSecretRef, updated.sourceSecretRef], [current.destinationSecretRef, updated.destinationSecretRef]]) {
+      if (before && before !== after) await this.deps.vault.delete(tenantId, before);
+    }
     return publicItem(updated);
   }
 
