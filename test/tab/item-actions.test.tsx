@@ -97,9 +97,9 @@ describe('Edit item', () => {
       destinationAddress: 'alice@new.test', options: ['AllowQuoteInFolder=1', 'ModernAuthClientSecretImport=********', 'FolderFilter=^Junk$'],
     });
     expect(itemPatchBody(current, { ...form, sourceLogin: 'alice', sourcePassword: 'pw' })).toEqual({ sourceLogin: 'alice', sourcePassword: 'pw' });
-    expect(itemFormProblems(current, { ...form, destinationLogin: ' ', destinationAddress: 'x' })).toEqual({
-      destinationAddress: 'Give an e-mail address such as user@contoso.com.', destinationLogin: 'A login name can be changed here, not removed.',
-    });
+    // Emptying a login name clears that side's own login and password (the endpoint's admin login is used).
+    expect(itemPatchBody(current, { ...form, destinationLogin: ' ' })).toEqual({ destinationLogin: null, destinationPassword: null });
+    expect(itemFormProblems(current, { ...form, destinationAddress: 'x' })).toEqual({ destinationAddress: 'Give an e-mail address such as user@contoso.com.' });
   });
 
   it('edits from the item panel: secrets masked, the API’s option problem under the options field, then saved', async () => {

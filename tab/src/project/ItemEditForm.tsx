@@ -60,13 +60,13 @@ export function ItemEditForm({ item, onSaved, onCancel }: { item: PublicItem; on
       </Field>
       <Text weight="semibold">Per-item credentials (optional: the endpoint's admin login is used otherwise)</Text>
       <div className={styles.pair}>
-        <Field label="Source login name" hint="Empty: the endpoint's admin login" {...invalid('sourceLogin')}>
+        <Field label="Source login name" hint="Empty: the endpoint's admin login (emptying it also forgets this side's stored password)" {...invalid('sourceLogin')}>
           <Input value={form.sourceLogin} autoComplete="off" onChange={set('sourceLogin')} />
         </Field>
         <Field label="Source password" hint={secretHint(item.hasSourcePassword)} {...invalid('sourcePassword')}>
           <Input type="password" value={form.sourcePassword} autoComplete="new-password" onChange={set('sourcePassword')} />
         </Field>
-        <Field label="Destination login name" hint="Empty: the endpoint's admin login" {...invalid('destinationLogin')}>
+        <Field label="Destination login name" hint="Empty: the endpoint's admin login (emptying it also forgets this side's stored password)" {...invalid('destinationLogin')}>
           <Input value={form.destinationLogin} autoComplete="off" onChange={set('destinationLogin')} />
         </Field>
         <Field label="Destination password" hint={secretHint(item.hasDestinationPassword)} {...invalid('destinationPassword')}>

@@ -14,7 +14,9 @@ export interface ItemForm {
   options: string;
 }
 
-export type ItemPatchBody = Partial<Omit<ItemForm, 'options'>> & { options?: string[] };
+/** `null` clears a per-item login or password: the item then uses the endpoint's admin login. */
+export type ItemPatchBody = { destinationAddress?: string; options?: string[] }
+  & Partial<Record<'sourceLogin' | 'sourcePassword' | 'destinationLogin' | 'destinationPassword', string | null>>;
 
 export function itemForm(item: PublicItem): ItemForm {
   return {
@@ -27,9 +29,6 @@ export function itemForm(item: PublicItem): ItemForm {
 export function itemFormProblems(item: PublicItem, form: ItemForm): Partial<Record<keyof ItemForm, string>> {
   const problems: Partial<Record<keyof ItemForm, string>> = {};
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.destinationAddress.trim())) problems.destinationAddress = 'Give an e-mail address such as user@contoso.com.';
-  // The API keeps a login once set (it can be changed, not removed): say so rather than silently keep it.
-  if (item.sourceLogin && !form.sourceLogin.trim()) problems.sourceLogin = 'A login name can be changed here, not removed.';
-  if (item.destinationLogin && !form.destinationLogin.trim()) problems.destinationLogin = 'A login name can be changed here, not removed.';
   return problems;
 }
 
@@ -38,12 +37,18 @@ export function itemPatchBody(item: PublicItem, form: ItemForm): ItemPatchBody {
   const body: ItemPatchBody = {};
   const destinationAddress = form.destinationAddress.trim().toLowerCase();
   if (destinationAddress !== item.destinationAddress) body.destinationAddress = destinationAddress;
-  for (const key of ['sourceLogin', 'destinationLogin'] as const) {
-    const value = form[key].trim();
-    if (value && value !== (item[key] ?? '')) body[key] = value;
+  for (const side of ['source', 'destination'] as const) {
+    const loginKey = `${side}Login` as const;
+    const passwordKey = `${side}Password` as const;
+    const login = form[loginKey].trim();
+    if (login && login !== (item[loginKey] ?? '')) body[loginKey] = login;
+    if (form[passwordKey]) body[passwordKey] = form[passwordKey];
+    // An emptied login name clears that side's own credentials: the endpoint's admin login is used.
+    if (!login && item[loginKey]) {
+      body[loginKey] = null;
+      body[passwordKey] = null;
+    }
   }
-  if (form.sourcePassword) body.sourcePassword = form.sourcePassword;
-  if (form.destinationPassword) body.destinationPassword = form.destinationPassword;
   const options = optionLines(form.options);
   if (options.join('\n') !== item.options.join('\n')) body.options = options;
   return body;
