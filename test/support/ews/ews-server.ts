@@ -103,6 +103,8 @@ export interface ValidationLog {
   unauthorized: number;
   /** Requests authenticated with a Bearer token. */
   bearer: number;
+  /** Requests whose client disconnected before the request was read to its end. */
+  clientAborts: number;
 }
 
 export interface EwsTestServer {
@@ -130,7 +132,7 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
   if (options.admin) store.addPrincipal({ ...options.admin, fullAccess: true, impersonation: true }, false);
   const ownValidator = !options.validator;
   const validator = options.validator ?? new EwsSchemaValidator();
-  const log: ValidationLog = { requestsValidated: 0, responsesValidated: 0, requestFailures: [], responseFailures: [], faults: 0, unauthorized: 0, bearer: 0 };
+  const log: ValidationLog = { requestsValidated: 0, responsesValidated: 0, requestFailures: [], responseFailures: [], faults: 0, unauthorized: 0, bearer: 0, clientAborts: 0 };
   for (const g of options.groups ?? []) store.addGroupMailbox(g.smtp, g);
   const throttle = new Throttle();
   const issuer = options.oauth ? (options.oauth.issuer ?? (await createTestIssuer())) : undefined;
@@ -257,6 +259,12 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
+      // The client went away while sending (a worker killed mid-request): nothing to answer, and
+      // not a fault of this server. Exchange drops such a request the same way.
+      if (req.destroyed && ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as Error).message === 'aborted')) {
+        log.clientAborts++;
+        return;
+      }
       const why = `${(err as Error).stack ?? String(err)}`;
       log.responseFailures.push(`server error: ${why}`);
       console.error(`EWS test server crashed on a request — ${why}`);
