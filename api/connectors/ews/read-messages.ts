@@ -17,7 +17,7 @@ import { child, elementChildren, parseXml, text } from './xml.js';
 export type ReadResult = SourceMessage | { ref: MessageRef; error: Error };
 
 /** Read batches fetched ahead of the one being yielded. */
-const BATCHES_AHEAD = 4;
+const BATCHES_AHEAD = 2;
 
 export function chooseFormat(ctx: EwsContext, formats: readonly ContentFormat[]): ContentFormat | undefined {
   for (const f of formats) {
