@@ -18,6 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -252,7 +253,7 @@ async function exportAll(session: EwsSession): Promise<Timed & { byFolder: Map<s
       const out: SourceMessage[] = [];
       for await (const read of session.readMessages(folder as FolderInfo, refs, { formats: ['ews-export'] })) {
         if ('error' in read) throw new Error(`Export of ${read.ref.key} failed: ${read.error.message}`);
-        if (!Buffer.isBuffer(read.content)) read.content = await drain(await read.content());
+        if (!Buffer.isBuffer(read.content)) read.content = await buffer(await read.content());
         out.push(read);
         messages++;
         bytes += read.ref.size;
@@ -263,12 +264,6 @@ async function exportAll(session: EwsSession): Promise<Timed & { byFolder: Map<s
     await session.close();
   }
   return { messages, bytes, seconds: (performance.now() - started) / 1000, byFolder };
-}
-
-async function drain(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** Every corpus message is in the destination mailbox (per folder counts); for (b) also byte-exact MIME. */

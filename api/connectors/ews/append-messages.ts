@@ -6,6 +6,7 @@
  * Batches by count and bytes, several in flight, results in input order; large items go alone
  * with a streamed base64 body. Per-item refusals are results; a lost connection throws.
  */
+import { buffer } from 'node:stream/consumers';
 import type { AppendResult, ContentFormat, SourceMessage } from '../../core/connector.js';
 import { ItemRejectedError, MailferryError } from '../../core/errors.js';
 import type { RecipientMappingRule } from '../../core/support-options.js';
@@ -57,7 +58,7 @@ export async function* appendMessages(ctx: EwsContext, folderId: string, message
     // threshold it is read at once and batched, so a few medium messages do not break every
     // batch into single-item requests (and the source's connection is not held behind them).
     const message = !Buffer.isBuffer(incoming.content) && incoming.ref.size < ctx.limits.largeItemBytes
-      ? { ...incoming, content: await readAll(await incoming.content()) }
+      ? { ...incoming, content: await buffer(await incoming.content()) }
       : incoming;
     if (!Buffer.isBuffer(message.content)) {
       flush();
@@ -74,12 +75,6 @@ export async function* appendMessages(ctx: EwsContext, folderId: string, message
   }
   flush();
   yield* drain(0);
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks);
 }
 
 function toResult(w: Written): AppendResult {
