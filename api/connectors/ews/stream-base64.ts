@@ -24,25 +24,45 @@ export interface Extracted {
   startTag?: string;
 }
 
+/**
+ * The base64 text of an XML element arriving in pieces, decoded as it comes: white space and
+ * character references (a line break sent as `&#xD;`) are dropped, even when a piece ends inside
+ * one. `push` returns the bytes decodable so far; `end` the last ones.
+ */
+export class Base64TextDecoder {
+  private carry = '';
+
+  push(text: string): Buffer | undefined {
+    let data = this.carry + text;
+    let entity = '';
+    const amp = data.lastIndexOf('&');
+    if (amp >= 0 && data.indexOf(';', amp) < 0) [data, entity] = [data.slice(0, amp), data.slice(amp)];
+    const clean = data.replace(/&#x?[0-9a-fA-F]+;/g, '').replace(/[^A-Za-z0-9+/=]/g, '');
+    const usable = clean.length - (clean.length % 4);
+    this.carry = clean.slice(usable) + entity;
+    return usable ? Buffer.from(clean.slice(0, usable), 'base64') : undefined;
+  }
+
+  end(): Buffer | undefined {
+    return this.carry ? this.push('='.repeat((4 - (this.carry.length % 4)) % 4)) : undefined;
+  }
+}
+
 /** Decodes the first `<prefix:local …>` element's base64 text from `source` into a temp file. */
 export async function extractBase64Element(source: Readable, locals: string[]): Promise<Extracted> {
   const startPattern = new RegExp(`<(?:[A-Za-z0-9_.-]+:)?(?:${locals.join('|')})(\\s[^>]*)?>`);
   let phase: 'seek' | 'data' | 'after' = 'seek';
   let seek = '';
   let outside = '';
-  let carry = '';
   let bytes = 0;
   let file: string | undefined;
   let out: ReturnType<typeof createWriteStream> | undefined;
   let startTag: string | undefined;
-  const write = async (b64: string): Promise<void> => {
-    const clean = carry + b64.replace(/[^A-Za-z0-9+/=]/g, '');
-    const usable = clean.length - (clean.length % 4);
-    carry = clean.slice(usable);
-    if (usable === 0) return;
-    const buf = Buffer.from(clean.slice(0, usable), 'base64');
-    bytes += buf.length;
-    if (!out!.write(buf)) await new Promise<void>((r) => out!.once('drain', () => r()));
+  const decoder = new Base64TextDecoder();
+  const write = async (decoded: Buffer | undefined): Promise<void> => {
+    if (!decoded) return;
+    bytes += decoded.length;
+    if (!out!.write(decoded)) await new Promise<void>((r) => out!.once('drain', () => r()));
   };
   try {
     for await (const chunk of source) {
@@ -68,11 +88,11 @@ export async function extractBase64Element(source: Readable, locals: string[]): 
         } else if (phase === 'data') {
           const end = s.indexOf('<');
           if (end < 0) {
-            await write(s);
+            await write(decoder.push(s));
             s = '';
           } else {
-            await write(s.slice(0, end));
-            if (carry) await write('='.repeat((4 - (carry.length % 4)) % 4));
+            await write(decoder.push(s.slice(0, end)));
+            await write(decoder.end());
             phase = 'after';
             outside += s.slice(end);
             s = '';

@@ -16,6 +16,7 @@ import { AuthError, ConnectionError, MailferryError, ThrottledError, ensureError
 import type { EwsCredentials } from './credentials.js';
 import { fromFault, isConcurrencyCode } from './map-error.js';
 import { NS, type EnvelopeOptions, ENVELOPE_TAIL, attr, child, children, elementChildren, envelopeHead, parseXml, path, text } from './xml.js';
+import { Base64TextDecoder } from './stream-base64.js';
 
 export interface TransportOptions {
   url: URL;
@@ -423,17 +424,9 @@ export async function scanPayloads(source: AsyncIterable<Buffer | string>): Prom
   const payloads: Buffer[] = [];
   let text = ''; // latin1: one char per byte, so the UTF-8 bytes come back intact at the end
   let window = '';
-  let inPayload: { parts: Buffer[]; carry: string } | undefined;
-  const decode = (p: NonNullable<typeof inPayload>, chunk: string) => {
-    // base64 in XML carries no markup; an entity (a line break as &#xD;) is dropped, even across chunks.
-    let data = p.carry + chunk;
-    const amp = data.lastIndexOf('&');
-    if (amp >= 0 && data.indexOf(';', amp) < 0) [data, p.carry] = [data.slice(0, amp), data.slice(amp)];
-    else p.carry = '';
-    const clean = data.replace(/&#x?[0-9a-fA-F]+;/g, '').replace(/[^A-Za-z0-9+/=]/g, '');
-    const usable = clean.length - (clean.length % 4);
-    p.carry = clean.slice(usable) + p.carry;
-    if (usable) p.parts.push(Buffer.from(clean.slice(0, usable), 'base64'));
+  let inPayload: { parts: Buffer[]; decoder: Base64TextDecoder } | undefined;
+  const keep = (parts: Buffer[], decoded: Buffer | undefined) => {
+    if (decoded) parts.push(decoded);
   };
   for await (const raw of source) {
     window += typeof raw === 'string' ? Buffer.from(raw).toString('latin1') : raw.toString('latin1');
@@ -441,12 +434,12 @@ export async function scanPayloads(source: AsyncIterable<Buffer | string>): Prom
       if (inPayload) {
         const end = window.indexOf('<');
         if (end < 0) {
-          decode(inPayload, window);
+          keep(inPayload.parts, inPayload.decoder.push(window));
           window = '';
           break;
         }
-        decode(inPayload, window.slice(0, end));
-        if (inPayload.carry) decode(inPayload, '='.repeat((4 - (inPayload.carry.length % 4)) % 4));
+        keep(inPayload.parts, inPayload.decoder.push(window.slice(0, end)));
+        keep(inPayload.parts, inPayload.decoder.end());
         payloads.push(Buffer.concat(inPayload.parts));
         inPayload = undefined;
         window = window.slice(end);
@@ -454,15 +447,15 @@ export async function scanPayloads(source: AsyncIterable<Buffer | string>): Prom
       }
       const m = PAYLOAD_START.exec(window);
       if (!m || m[0].endsWith('/>')) {
-        const keep = m ? m.index + m[0].length : Math.max(0, window.length - TAG_TAIL);
-        text += window.slice(0, keep);
-        window = window.slice(keep);
+        const upTo = m ? m.index + m[0].length : Math.max(0, window.length - TAG_TAIL);
+        text += window.slice(0, upTo);
+        window = window.slice(upTo);
         if (!m) break;
         continue;
       }
       text += window.slice(0, m.index + m[0].length) + PAYLOAD_MARK + payloads.length;
       window = window.slice(m.index + m[0].length);
-      inPayload = { parts: [], carry: '' };
+      inPayload = { parts: [], decoder: new Base64TextDecoder() };
     }
   }
   if (inPayload) throw new ConnectionError('The EWS response ended in the middle of an item.');

@@ -1,5 +1,8 @@
 /** The EWS transport's response reader: item contents decoded as they stream, wherever chunks split. */
 import { describe, expect, it } from 'vitest';
+import { readFileSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { extractBase64Element } from '../../../api/connectors/ews/stream-base64.js';
 import { scanPayloads } from '../../../api/connectors/ews/transport.js';
 
 const blob = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) % 256));
@@ -42,5 +45,18 @@ describe('scanPayloads', () => {
   it('says so when the response ends inside an item', async () => {
     const whole = response([blob(4000)]);
     await expect(scanPayloads(chunks(whole.slice(0, whole.indexOf('</m:Data>') - 10), 100))).rejects.toThrow(/ended in the middle of an item/);
+  });
+
+  it('the large-item path decodes the same folded base64 into its temp file (one decoder for both)', async () => {
+    const folded = (b64: string) => b64.replace(/(.{76})/g, '$1&#xD;\n');
+    for (const size of [5, 11, 77]) {
+      const extracted = await extractBase64Element(Readable.from(chunks(response([blob(9000)], folded), size)), ['Data']);
+      try {
+        expect(readFileSync(extracted.file!).equals(blob(9000))).toBe(true);
+        expect(extracted.bytes).toBe(9000);
+      } finally {
+        rmSync(extracted.file!, { force: true });
+      }
+    }
   });
 });
