@@ -72,13 +72,22 @@ export const FOLDER_ROW_KEY = '(folder)';
  * row with the destination's reason (an empty folder: one row for the folder itself), and the job
  * goes on with the other folders. Never a silent drop, never the whole mailbox failed for one folder.
  */
+/** What a pass copies of a folder's listing: not in the ledger yet; for retry-errors, only what the error log holds. */
+function notYetCopied(input: CopyFolderInput, refs: MessageRef[], done: { has(key: string): boolean }): MessageRef[] {
+  const todo = refs.filter((ref) => !done.has(ref.key));
+  return input.retryOnly ? todo.filter((ref) => input.errorKeys.has(ref.key)) : todo;
+}
+
+/** A trial pass takes the first TRIAL_ITEMS_PER_FOLDER of them. */
+function trialCut(input: CopyFolderInput, refs: MessageRef[]): MessageRef[] {
+  return input.passKind === 'trial' ? refs.slice(0, TRIAL_ITEMS_PER_FOLDER) : refs;
+}
+
 async function refuseFolder(input: CopyFolderInput, error: Error): Promise<CopyFolderResult> {
   const { tenantId, itemId, target } = input;
   const folder = target.source.path;
   const done = new Set((await input.ledger.folderEntries(tenantId, itemId, folder)).filter((e) => e.state === 'done').map((e) => e.sourceKey));
-  let refs = target.createOnly ? [] : (await input.source.listMessages(target.source, input.filter)).filter((ref) => !done.has(ref.key));
-  if (input.retryOnly) refs = refs.filter((ref) => input.errorKeys.has(ref.key));
-  if (input.passKind === 'trial') refs = refs.slice(0, TRIAL_ITEMS_PER_FOLDER);
+  const refs = target.createOnly ? [] : trialCut(input, notYetCopied(input, await input.source.listMessages(target.source, input.filter), done));
   const code = ensureError(error).code;
   const at = input.now().toISOString();
   const rows: ErrorRow[] = refs.length
@@ -128,10 +137,9 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
 
   const refs = await source.listMessages(target.source, input.filter);
   result.listed = refs.length;
-  let todo = refs.filter((ref) => !done.has(ref.key));
-  if (input.retryOnly) todo = todo.filter((ref) => input.errorKeys.has(ref.key));
-  result.skipped = refs.length - todo.length;
-  if (input.passKind === 'trial') todo = todo.slice(0, TRIAL_ITEMS_PER_FOLDER);
+  const wanted = notYetCopied(input, refs, done);
+  result.skipped = refs.length - wanted.length;
+  const todo = trialCut(input, wanted);
 
   const failures: ErrorRow[] = [];
   const fail = (ref: MessageRef, raw: unknown, subject?: string) => {
