@@ -54,8 +54,8 @@ export async function mapSourceMessage(message: SourceMessage, rules: readonly R
     const mapped = mapMessageHeaders(message.content, rules);
     return mapped ? { ...message, content: mapped, ref: { ...message.ref, size: mapped.length } } : message;
   }
-  const stream = await message.content();
-  const { head, rest } = await readHead(stream);
+  const chunks = (await message.content())[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const { head, rest } = await readHead(chunks);
   const mapped = Buffer.from(mapHeaderBlock(head.toString('latin1'), rules), 'latin1');
   const size = message.ref.size - head.length + mapped.length;
   let used = false;
@@ -65,7 +65,7 @@ export async function mapSourceMessage(message: SourceMessage, rules: readonly R
     content: async () => {
       if (used) throw new Error('A mapped message stream can be read once.');
       used = true;
-      return prepend(mapped, rest, stream);
+      return prepend(mapped, rest, chunks);
     },
   };
 }
@@ -103,47 +103,25 @@ function headerEnd(message: Buffer): number {
   return Math.min(crlf + 2, lf + 1);
 }
 
-/** Reads until the header block ends (or MAX_HEADER_BYTES): `head` holds it, `rest` what followed in the same chunks. */
-async function readHead(stream: Readable): Promise<{ head: Buffer; rest: Buffer }> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for (;;) {
-    const chunk = stream.read() as Buffer | null;
-    if (chunk === null) {
-      if (stream.readableEnded) break;
-      await new Promise<void>((resolveRead, reject) => {
-        const done = () => {
-          stream.off('readable', done);
-          stream.off('end', done);
-          stream.off('error', onError);
-          resolveRead();
-        };
-        const onError = (err: Error) => {
-          stream.off('readable', done);
-          stream.off('end', done);
-          reject(err);
-        };
-        stream.once('readable', done);
-        stream.once('end', done);
-        stream.once('error', onError);
-      });
-      continue;
-    }
-    chunks.push(chunk);
-    total += chunk.length;
-    const all = Buffer.concat(chunks);
+/**
+ * Reads from `chunks` until the header block ends (or MAX_HEADER_BYTES): `head` holds it, `rest`
+ * what followed in the same chunks; the iterator goes on with the remainder of the message.
+ */
+async function readHead(chunks: AsyncIterator<Buffer>): Promise<{ head: Buffer; rest: Buffer }> {
+  let all = Buffer.alloc(0);
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    all = Buffer.concat([all, next.value]);
     const end = headerEnd(all);
     if (end >= 0) return { head: all.subarray(0, end), rest: all.subarray(end) };
-    if (total >= MAX_HEADER_BYTES) return { head: Buffer.alloc(0), rest: all };
+    if (all.length >= MAX_HEADER_BYTES) break;
   }
-  const all = Buffer.concat(chunks);
   return { head: Buffer.alloc(0), rest: all };
 }
 
-function prepend(head: Buffer, rest: Buffer, stream: Readable): Readable {
+function prepend(head: Buffer, rest: Buffer, chunks: AsyncIterator<Buffer>): Readable {
   return Readable.from((async function* () {
     yield head;
     if (rest.length) yield rest;
-    for await (const chunk of stream) yield chunk as Buffer;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
   })());
 }
