@@ -106,10 +106,10 @@ async function main(): Promise<void> {
   const connectors = { imap: lazy('imap'), exchange: lazy('exchange'), m365: lazy('m365'), 'm365-group': lazy('m365-group') };
   const full = await runPass(config, connectors, timing);
   clearInterval(sampler);
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const kernel = Object.fromEntries(['RssAnon', 'RssFile', 'RssShmem'].map((k) => [k, Math.round(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / KB)]));
+  const status = procStatusKB();
+  const kernel = Object.fromEntries(['RssAnon', 'RssFile', 'RssShmem'].map((k) => [k, Math.round((status[k] ?? 0) / KB)]));
   const breakdown = Object.fromEntries(Object.entries(atPeak).map(([k, v]) => [k, Math.round(v / MB)])) as Record<string, number>;
-  const result: Omit<ChildResult, 'delta'> = { full, sampledPeakRssMB: peak / MB, vmHwmMB: vmHwmBytes() / MB, memoryAtPeakMB: { ...breakdown, ...kernel } };
+  const result: Omit<ChildResult, 'delta'> = { full, sampledPeakRssMB: peak / MB, vmHwmMB: ((status['VmHWM'] ?? 0) * KB) / MB, memoryAtPeakMB: { ...breakdown, ...kernel } };
 
   // A second `full` in a fresh runtime on the same data dir: what a user's second
   // `mailferry migrate` does; everything is in the ledger, so nothing is copied.
@@ -192,9 +192,11 @@ async function findOrCreateItem(runtime: EmbeddedRuntime, config: ChildConfig): 
   return item.id;
 }
 
-function vmHwmBytes(): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
-  return Number(line?.match(/(\d+)/)?.[1] ?? 0) * KB;
+/** /proc/self/status's memory lines (VmHWM, RssAnon, …), in kB as the kernel writes them. */
+function procStatusKB(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of readFileSync('/proc/self/status', 'utf8').matchAll(/^(\w+):\s+(\d+) kB$/gm)) out[m[1]!] = Number(m[2]);
+  return out;
 }
 
 main().then(
