@@ -14,7 +14,8 @@ const IMAP_PORT_MAX = 65_535;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const address = z.string().trim().toLowerCase().pipe(z.email({ message: 'must be an e-mail address such as user@contoso.com' }));
-const optionLines = z.array(z.string().max(4_000)).max(MAX_OPTION_LINES).default([]);
+/** Support option lines as sent; creation defaults them to none, a patch leaves them alone when absent. */
+const optionLines = z.array(z.string().max(4_000)).max(MAX_OPTION_LINES);
 
 export const endpointInput = z.object({
   name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
@@ -61,18 +62,37 @@ export const endpointInput = z.object({
 });
 export type EndpointInput = z.infer<typeof endpointInput>;
 
-export const projectInput = z.object({
+const DEFAULT_CONCURRENT_MIGRATIONS = 5;
+/**
+ * The fields of a project as an admin edits them, with no defaults: defaults belong to creation.
+ * A patch built from shapes that carry `.default()` fills every absent field in (zod applies the
+ * default inside `.partial()`), so saving a webhook would reset FolderFilter and concurrency.
+ */
+const projectFields = {
   name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
-  workgroupId: z.string().min(1).optional(),
   sourceEndpointId: z.string().min(1),
   destinationEndpointId: z.string().min(1),
   options: optionLines,
-  maxConcurrentMigrations: z.number().int().min(1).max(MAX_CONCURRENT_MIGRATIONS).default(5),
+  maxConcurrentMigrations: z.number().int().min(1).max(MAX_CONCURRENT_MIGRATIONS),
   /** A Teams Workflows webhook URL for pass-completion cards; "" removes it. */
   teamsWebhookUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/, message: 'must be the https URL of a Teams Workflows webhook' })]).optional(),
+};
+
+export const projectInput = z.object({
+  ...projectFields,
+  workgroupId: z.string().min(1).optional(),
+  options: optionLines.default([]),
+  maxConcurrentMigrations: projectFields.maxConcurrentMigrations.default(DEFAULT_CONCURRENT_MIGRATIONS),
 });
 export type ProjectInput = z.infer<typeof projectInput>;
-export const projectPatch = projectInput.partial();
+/**
+ * Changes exactly the fields it names. Moving a project to another workgroup is not a patch:
+ * it would let a Manager of one workgroup take a project into a workgroup of their own.
+ */
+export const projectPatch = z.object({
+  ...projectFields,
+  workgroupId: z.unknown().refine((value) => value === undefined, 'a project cannot be moved to another workgroup by editing it; create the project in the workgroup it belongs to'),
+}).partial().transform(({ workgroupId: _refused, ...patch }) => patch);
 export type ProjectPatch = z.infer<typeof projectPatch>;
 
 export const itemInput = z.object({
@@ -83,7 +103,7 @@ export const itemInput = z.object({
   destinationLogin: z.string().trim().min(1).optional(),
   destinationPassword: z.string().min(1).optional(),
   endUserCredentials: z.boolean().default(false),
-  options: optionLines,
+  options: optionLines.default([]),
 });
 export type ItemInput = z.infer<typeof itemInput>;
 
