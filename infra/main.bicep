@@ -26,10 +26,14 @@ param jobLockDuration string = 'PT5M'
 @description('Deliveries of one job before Service Bus dead-letters it.')
 param jobMaxDeliveryCount int = 10
 
+@description('Public IP addresses or CIDR ranges (e.g. "203.0.113.7" or "203.0.113.0/24") from which operators may reach Key Vault and Cosmos DB data directly (portal Data Explorer, secret views). Empty: only the Function App reaches them.')
+param operatorIpRanges array = []
+
 var suffix = uniqueString(resourceGroup().id, appName)
 var jobsQueueName = 'mailferry-jobs'
 var cosmosDatabaseName = 'mailferry'
 var deploymentContainerName = 'app-package'
+var appSubnetName = 'functions'
 
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: '${appName}-logs-${suffix}'
@@ -86,6 +90,11 @@ resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
     consistencyPolicy: { defaultConsistencyLevel: 'Session' }
     locations: [ { locationName: location, failoverPriority: 0 } ]
     disableLocalAuth: true
+    publicNetworkAccess: 'Enabled' // filtered below: the app's subnet and the operators' addresses only
+    isVirtualNetworkFilterEnabled: true
+    virtualNetworkRules: [ { id: appSubnetId, ignoreMissingVNetServiceEndpoint: false } ]
+    ipRules: [for range in operatorIpRanges: { ipAddressOrRange: range }]
+    networkAclBypass: 'None'
   }
 
   resource database 'sqlDatabases' = {
@@ -137,6 +146,29 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
   }
 }]
 
+// The Function App's outbound traffic leaves through this subnet (Flex Consumption's virtual network
+// integration). Its service endpoints let Key Vault and Cosmos DB admit the subnet by name and refuse
+// every other caller on the internet (README: "Network and least privilege").
+resource network 'Microsoft.Network/virtualNetworks@2023-11-01' = {
+  name: '${appName}-vnet-${suffix}'
+  location: location
+  properties: {
+    addressSpace: { addressPrefixes: [ '10.40.0.0/24' ] }
+    subnets: [
+      {
+        name: appSubnetName
+        properties: {
+          addressPrefix: '10.40.0.0/26'
+          delegations: [ { name: 'flex-consumption', properties: { serviceName: 'Microsoft.App/environments' } } ]
+          serviceEndpoints: [ { service: 'Microsoft.KeyVault' }, { service: 'Microsoft.AzureCosmosDB' } ]
+        }
+      }
+    ]
+  }
+}
+
+var appSubnetId = resourceId('Microsoft.Network/virtualNetworks/subnets', network.name, appSubnetName)
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: take('${appName}-kv-${suffix}', 24)
   location: location
@@ -144,8 +176,18 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true
+    // Soft delete keeps a deleted secret recoverable for a week; the app purges the secrets of
+    // deleted items, projects and endpoints at once. Purge protection would forbid that purge, so it
+    // stays off (it cannot be turned off later on a vault where it was turned on: README).
     enableSoftDelete: true
-    enablePurgeProtection: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled' // filtered by networkAcls: the app's subnet and the operators' addresses only
+    networkAcls: {
+      defaultAction: 'Deny'
+      bypass: 'None' // no "trusted Microsoft service" needs the secrets
+      virtualNetworkRules: [ { id: appSubnetId, ignoreMissingVnetServiceEndpoint: false } ]
+      ipRules: [for range in operatorIpRanges: { value: range }]
+    }
   }
 }
 
@@ -165,6 +207,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: appSubnetId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -195,7 +238,8 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'MAILFERRY_SERVICEBUS_QUEUE', value: jobsQueueName }
         { name: 'MAILFERRY_KEYVAULT_URL', value: vault.properties.vaultUri }
         { name: 'MAILFERRY_MAIL_SENDER', value: mailSender }
-        { name: 'MAILFERRY_PUBLIC_URL', value: 'https://${web.properties.primaryEndpoints.web}' }
+        // primaryEndpoints.web is already a full URL (https://<account>.<zone>.web.core.windows.net/).
+        { name: 'MAILFERRY_PUBLIC_URL', value: web.properties.primaryEndpoints.web }
         // The same Node flags as `npm start` (a 4 MB young generation bounds a copy job's memory).
         { name: 'languageWorkers__node__arguments', value: '--max-semi-space-size=4' }
       ]
@@ -209,14 +253,17 @@ resource web 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   location: location
   sku: { name: 'Standard_LRS' }
   kind: 'StorageV2'
-  properties: { allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true }
+  // Static websites are served anonymously by design; uploads go through Entra ID (--auth-mode login),
+  // so nothing needs the account keys.
+  properties: { allowBlobPublicAccess: false, allowSharedKeyAccess: false, defaultToOAuthAuthentication: true, minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true }
 }
 
 // Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
+  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
@@ -233,11 +280,13 @@ resource storageQueueRole 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor) }
 }
 
-resource serviceBusRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(serviceBus.id, functionApp.id, roles.serviceBusDataOwner)
-  scope: serviceBus
-  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner) }
-}
+// Send (enqueue, schedule, cancel scheduled) and receive (peek-lock, renew, settle, peek): the queue
+// itself is created here, so the app never needs Manage rights (Data Owner).
+resource serviceBusRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [ roles.serviceBusDataSender, roles.serviceBusDataReceiver ]: {
+  name: guid(serviceBus::jobs.id, functionApp.id, role)
+  scope: serviceBus::jobs
+  properties: { principalId: functionApp.identity.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role) }
+}]
 
 resource vaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, functionApp.id, roles.keyVaultSecretsOfficer)
