@@ -14,8 +14,15 @@ param location string = resourceGroup().location
 @description('Accepted token audiences: the API app registration client id and/or its api:// URI, comma-separated.')
 param entraAudiences string
 
-@description('Tenants allowed to sign in, comma-separated; empty allows any tenant (multi-tenant SaaS).')
-param allowedTenants string = ''
+@description('Directory (tenant) ids this deployment serves, comma-separated. Required: tokens of any other tenant are refused.')
+@minLength(36)
+param allowedTenants string
+
+@description('First Owners of each served tenant, comma-separated "tenant-id:user-object-id" pairs; they found its Default workgroup. A tenant without one cannot be set up by whoever signs in first.')
+param tenantOwners string
+
+@description('App roles of the API that app-only (daemon) tokens may carry, comma-separated; empty refuses every app-only token.')
+param entraAppRoles string = ''
 
 @description('Mailbox used as the sender of end-user and report e-mail through Microsoft Graph.')
 param mailSender string
@@ -230,6 +237,8 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: '${serviceBus.name}.servicebus.windows.net' }
         { name: 'MAILFERRY_ENTRA_AUDIENCES', value: entraAudiences }
         { name: 'MAILFERRY_ALLOWED_TENANTS', value: allowedTenants }
+        { name: 'MAILFERRY_TENANT_OWNERS', value: tenantOwners }
+        { name: 'MAILFERRY_ENTRA_APP_ROLES', value: entraAppRoles }
         { name: 'MAILFERRY_STORE', value: 'cosmos' }
         { name: 'MAILFERRY_COSMOS_ENDPOINT', value: cosmos.properties.documentEndpoint }
         { name: 'MAILFERRY_COSMOS_DATABASE', value: cosmosDatabaseName }

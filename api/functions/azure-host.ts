@@ -23,7 +23,8 @@ import { createConnectorRegistry } from '../connectors/registry.js';
 import { LinkKeyring } from '../core/end-user/credential-link.js';
 import type { EngineDeps } from '../core/engine/job-context.js';
 import { DEFAULT_RETRY_POLICY } from '../core/engine/retry.js';
-import { ValidationError } from '../core/errors.js';
+import { MailferryError, ValidationError } from '../core/errors.js';
+import { parseTenantOwners } from '../core/services/tenant-owners.js';
 import { systemClock, type JobQueue, type SecretVault, type Store } from '../core/ports.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
 import { EntraAuthenticator } from '../http/auth/entra-authenticator.js';
@@ -59,7 +60,14 @@ async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
   if (!audiences.length) {
     throw new ValidationError('Set MAILFERRY_ENTRA_AUDIENCES to the API app registration (client id and/or api:// URI): every request must carry an Entra ID token for it.', { field: 'MAILFERRY_ENTRA_AUDIENCES' });
   }
-  const authenticator = new EntraAuthenticator({ audiences, allowedTenants: list(env.MAILFERRY_ALLOWED_TENANTS), jwksUri: env.MAILFERRY_ENTRA_JWKS_URI });
+  const allowedTenants = list(env.MAILFERRY_ALLOWED_TENANTS);
+  if (!allowedTenants.length) {
+    throw new MailferryError('unsupported', 'This Mailferry deployment serves no tenant yet: set MAILFERRY_ALLOWED_TENANTS to the directory (tenant) ids it serves, comma-separated (infra/main.bicep parameter allowedTenants).', { field: 'MAILFERRY_ALLOWED_TENANTS' });
+  }
+  const authenticator = new EntraAuthenticator({ audiences, allowedTenants, appRoles: list(env.MAILFERRY_ENTRA_APP_ROLES), jwksUri: env.MAILFERRY_ENTRA_JWKS_URI });
+  const tenantOwners = parseTenantOwners(env.MAILFERRY_TENANT_OWNERS);
+  const stray = [...tenantOwners.keys()].filter((t) => !allowedTenants.includes(t));
+  if (stray.length) throw new MailferryError('unsupported', `MAILFERRY_TENANT_OWNERS names tenant ${stray.join(', ')}, which MAILFERRY_ALLOWED_TENANTS does not list: add it there or remove its owners.`, { field: 'MAILFERRY_TENANT_OWNERS' });
   // Managed identity in Azure; made only when a setting needs it, so a local trial needs no login.
   let credential: TokenCredential | undefined;
   const identity = () => (credential ??= new DefaultAzureCredential());
@@ -91,7 +99,7 @@ async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
   const endUser = mailer && env.MAILFERRY_PUBLIC_URL
     ? { mailer, keyring: new LinkKeyring(linkKey), connectorFor, publicBaseUrl: env.MAILFERRY_PUBLIC_URL }
     : undefined;
-  const services = new Services({ store, queue, vault, clock: systemClock, newId: randomUUID, connectorFor }, endUser);
+  const services = new Services({ store, queue, vault, clock: systemClock, newId: randomUUID, connectorFor, tenantOwners }, endUser);
   return { services, authenticator, engine, queue };
 }
 

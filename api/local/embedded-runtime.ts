@@ -16,6 +16,7 @@ import { createConnectorRegistry } from '../connectors/registry.js';
 import type { MailConnector } from '../core/connector.js';
 import type { EndpointKind, Pass } from '../core/model.js';
 import { systemClock, type Clock } from '../core/ports.js';
+import type { TenantOwners } from '../core/services/context.js';
 import type { EngineDeps, EngineLog } from '../core/engine/job-context.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/engine/retry.js';
 import { schedulerTick } from '../core/engine/scheduler.js';
@@ -47,6 +48,8 @@ export interface EmbeddedConfig {
   organizationName?: string;
   /** Pass-completion cards; defaults to posting to each project's Teams Workflows webhook. */
   notifier?: Notifier;
+  /** Only for a runtime served behind Entra sign-in (tests): who founds each tenant. The local admin needs none. */
+  tenantOwners?: TenantOwners;
 }
 
 const DEFAULT_PUBLIC_BASE_URL = 'http://127.0.0.1:7420';
@@ -81,7 +84,7 @@ export class EmbeddedRuntime {
       onPassEnded: (pass) => this.passEnded(pass),
     };
     const mailer = config.smtp ? new SmtpMailer(config.smtp) : new FileOutboxMailer(join(config.dataDir, 'outbox'), OUTBOX_FROM);
-    this.services = new Services({ store: this.store, queue: this.queue, vault, clock, newId: randomUUID, connectorFor: this.engine.connectorFor }, {
+    this.services = new Services({ store: this.store, queue: this.queue, vault, clock, newId: randomUUID, connectorFor: this.engine.connectorFor, tenantOwners: config.tenantOwners }, {
       mailer, keyring: new LinkKeyring(linkKey), connectorFor: this.engine.connectorFor,
       publicBaseUrl: config.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL, organizationName: config.organizationName,
     });

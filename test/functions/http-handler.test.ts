@@ -9,6 +9,7 @@ import { createSchedulerHandler } from '../../api/functions/timer.js';
 import { startTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../support/test-issuer.js';
 
 const TENANT = '44444444-4444-4444-4444-444444444444';
+const CAROL = 'c0c0c0c0-0000-4000-8000-00000000ca01';
 
 describe('the API as an Azure Functions v4 HTTP trigger', () => {
   let issuer: TestIssuer;
@@ -26,9 +27,12 @@ describe('the API as an Azure Functions v4 HTTP trigger', () => {
   beforeAll(async () => {
     issuer = await startTestIssuer();
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-functions-'));
-    env = { MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE, MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri, MAILFERRY_DATA: dataDir, MAILFERRY_STORE: 'sqlite' };
+    env = {
+      MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE, MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri, MAILFERRY_DATA: dataDir, MAILFERRY_STORE: 'sqlite',
+      MAILFERRY_ALLOWED_TENANTS: TENANT, MAILFERRY_TENANT_OWNERS: `${TENANT}:${CAROL}`,
+    };
     handler = createHttpHandler(() => azureHost(env));
-    token = await issuer.mint({ tid: TENANT, oid: 'carol-oid', name: 'Carol' });
+    token = await issuer.mint({ tid: TENANT, oid: CAROL, name: 'Carol' });
   });
   afterAll(async () => {
     await issuer?.close();

@@ -40,7 +40,7 @@ describe('sign-in and tenant isolation over real HTTP with Entra-shaped tokens',
     }
     issuer = await startTestIssuer();
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-tenancy-'));
-    runtime = await EmbeddedRuntime.open({ dataDir, log: { info: (m, f) => console.log(m, JSON.stringify(f)), warn: (m, f) => console.warn(m, JSON.stringify(f)), error: (m, f) => console.error(m, JSON.stringify(f)) } });
+    runtime = await EmbeddedRuntime.open({ dataDir, tenantOwners: new Map([[TENANT_A, ['alice-oid']], [TENANT_B, ['bob-oid']]]), log: { info: (m, f) => console.log(m, JSON.stringify(f)), warn: (m, f) => console.warn(m, JSON.stringify(f)), error: (m, f) => console.error(m, JSON.stringify(f)) } });
     const authenticator = new EntraAuthenticator({ audiences: [TEST_AUDIENCE], jwksUri: issuer.jwksUri, allowedTenants: [TENANT_A, TENANT_B] });
     ({ server, url: base } = await startHttpServer(runtime.services, { port: 0, authenticator }));
     tokens.a = await issuer.mint({ tid: TENANT_A, oid: 'alice-oid', name: 'Alice (A)' });
@@ -67,7 +67,7 @@ describe('sign-in and tenant isolation over real HTTP with Entra-shaped tokens',
     vi.restoreAllMocks();
   });
 
-  it('set up tenant A through the API as its first user, who founded the Default workgroup as Owner', async () => {
+  it('set up tenant A through the API as its configured first Owner, who founded the Default workgroup', async () => {
     expect(ids.projectId && ids.itemId && ids.passId && ids.workgroupId).toBeTruthy();
     const workgroups = await call('a', 'GET', '/api/v1/workgroups');
     expect(workgroups.json.items[0]).toMatchObject({ name: 'Default', members: [{ userId: 'alice-oid', role: 'Owner' }] });

@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 
 export const TEST_AUDIENCE = 'api://mailferry-test';
+/** The delegated scope the API exposes (EntraAuthenticator's default). */
+export const TEST_SCOPE = 'access_as_user';
 
 export interface TestIssuer {
   jwksUri: string;
@@ -27,7 +29,10 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     async mint(claims, options = {}) {
       // A forged token reuses the trusted key id, as an attacker would, but not the private key.
       const key = options.key === 'forged' ? forged.privateKey : trusted.privateKey;
-      return new SignJWT(claims)
+      // A user signed in through the Mailferry app (Teams/Office SSO) unless the test says otherwise:
+      // name `scp` for another scope, or `roles` without `scp` for an app-only (daemon) token.
+      const payload = 'scp' in claims || 'roles' in claims ? claims : { ...claims, scp: TEST_SCOPE };
+      return new SignJWT(payload)
         .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
         .setIssuer(options.issuer ?? `https://login.microsoftonline.com/${claims.tid}/v2.0`)
         .setAudience(options.audience ?? TEST_AUDIENCE)

@@ -30,14 +30,20 @@ const allows = (granted: ProjectAccess | undefined, wanted: ProjectAccess) =>
 export class AccessService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** The caller's workgroups; the first user of a tenant founds its "Default" workgroup as Owner. */
+  /**
+   * The caller's workgroups. A tenant without any is founded by one of the Owners the deployment
+   * names for it (MAILFERRY_TENANT_OWNERS): its "Default" workgroup gets all of them as Owners.
+   * Anyone else who comes first finds nothing, so a stranger cannot make themselves Owner.
+   */
   async workgroupsOf(principal: Principal): Promise<Workgroup[]> {
     const all = await listAll((cursor) => this.deps.store.workgroups.list(principal.tenantId, { cursor }));
     if (principal.kind === 'local-admin') return all;
     if (!all.length) {
+      const owners = this.deps.tenantOwners?.get(principal.tenantId) ?? [];
+      if (!owners.includes(principal.userId)) return [];
       const founded = await this.deps.store.workgroups.insert({
         tenantId: principal.tenantId, id: this.deps.newId(), name: DEFAULT_WORKGROUP, createdAt: this.deps.clock.now().toISOString(),
-        members: [{ userId: principal.userId, name: principal.name, role: 'Owner' }],
+        members: owners.map((userId) => ({ userId, ...(userId === principal.userId && principal.name ? { name: principal.name } : {}), role: 'Owner' as const })),
       });
       return [founded];
     }
@@ -95,6 +101,9 @@ export class AccessService {
     if (principal.kind === 'local-admin') return;
     const roles = (await this.workgroupsOf(principal)).map((w) => w.members.find((m) => m.userId === principal.userId)!.role);
     const ok = action === 'view' ? roles.some((r) => r !== 'Inactive') : roles.some((r) => r === 'Owner' || r === 'Manager');
+    if (!ok && !roles.length && !(await this.deps.store.workgroups.list(principal.tenantId, { limit: 1 })).items.length) {
+      throw new ForbiddenError('Mailferry is not set up for this tenant yet: its first Owners are named by the deployment (MAILFERRY_TENANT_OWNERS, "tenant-id:user-object-id"). Ask the operator to add yours, then sign in again.');
+    }
     if (!ok) {
       throw new ForbiddenError(action === 'view'
         ? 'You are not an active member of any Mailferry workgroup in this tenant; ask an Owner to add you.'
