@@ -24,6 +24,9 @@ param tenantOwners string
 @description('App roles of the API that app-only (daemon) tokens may carry, comma-separated; empty refuses every app-only token.')
 param entraAppRoles string = ''
 
+@description('The Teams app id (manifest id, TEAMS_APP_ID) so the pass card\'s "Open in Mailferry" opens the tab on the project; empty: the card has no button.')
+param teamsAppId string = ''
+
 @description('Mailbox used as the sender of end-user and report e-mail through Microsoft Graph.')
 param mailSender string
 
@@ -247,6 +250,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'MAILFERRY_SERVICEBUS_QUEUE', value: jobsQueueName }
         { name: 'MAILFERRY_KEYVAULT_URL', value: vault.properties.vaultUri }
         { name: 'MAILFERRY_MAIL_SENDER', value: mailSender }
+        { name: 'MAILFERRY_TEAMS_APP_ID', value: teamsAppId }
         // primaryEndpoints.web is already a full URL (https://<account>.<zone>.web.core.windows.net/).
         { name: 'MAILFERRY_PUBLIC_URL', value: web.properties.primaryEndpoints.web }
         // The same Node flags as `npm start` (a 4 MB young generation bounds a copy job's memory).

@@ -83,6 +83,12 @@ export const TERMINAL_STATUSES: ReadonlySet<ItemStatus> = new Set<ItemStatus>([
   'Stopped',
 ]);
 
+/**
+ * An item in one of these is part of a pass that has not ended: it cannot join another pass, be
+ * edited or deleted, and its project's pass does not settle. The console reads the same list.
+ */
+export const ACTIVE_STATUSES: ReadonlySet<ItemStatus> = new Set<ItemStatus>(['Submitted', 'Queued', 'Running', 'Waiting For End User']);
+
 export type PassKind = 'verify' | 'trial' | 'prestage' | 'full' | 'retry-errors';
 export const PASS_KINDS: readonly PassKind[] = ['verify', 'trial', 'prestage', 'full', 'retry-errors'];
 

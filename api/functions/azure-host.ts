@@ -19,12 +19,16 @@ import { openSqliteDatabase, type SqliteDb } from '../adapters/sqlite/sqlite-dat
 import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { StoreGroupLimiter } from '../adapters/store-group-limiter.js';
+import { TeamsWorkflowNotifier } from '../adapters/teams-workflow-notifier.js';
 import { createConnectorRegistry } from '../connectors/registry.js';
 import { LinkKeyring } from '../core/end-user/credential-link.js';
 import type { EngineDeps } from '../core/engine/job-context.js';
 import { DEFAULT_RETRY_POLICY } from '../core/engine/retry.js';
 import { MailferryError, ValidationError } from '../core/errors.js';
 import { parseTenantOwners } from '../core/services/tenant-owners.js';
+import type { Pass } from '../core/model.js';
+import { passEndedListener } from '../core/notifications/pass-ended-listener.js';
+import type { TeamsTabLink } from '../core/notifications/tab-deep-link.js';
 import { systemClock, type JobQueue, type SecretVault, type Store } from '../core/ports.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
 import { EntraAuthenticator } from '../http/auth/entra-authenticator.js';
@@ -43,6 +47,8 @@ const CHECKPOINT_MS = 1_000;
 export const JOB_LOCK_MS = 5 * 60 * 1000;
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const DEFAULT_COSMOS_DATABASE = 'mailferry';
+/** appPackage/manifest.json staticTabs[].entityId of the admin console. */
+const ADMIN_CONSOLE_TAB = 'admin-console';
 
 let host: Promise<AzureHost> | undefined;
 
@@ -92,15 +98,24 @@ async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
 
   const connectorFor = createConnectorRegistry();
   const log = jsonLineLog;
+  let onPassEnded: (pass: Pass) => Promise<void> = async () => {};
   const engine: EngineDeps = {
     store, vault, clock: systemClock, connectorFor, retry: DEFAULT_RETRY_POLICY, log, checkpointMs: CHECKPOINT_MS,
-    onPassEnded: (pass) => log.info(`Pass ${pass.kind} ${pass.status}`, { passId: pass.id, ...pass.summary }),
+    onPassEnded: (pass) => onPassEnded(pass),
   };
   const endUser = mailer && env.MAILFERRY_PUBLIC_URL
     ? { mailer, keyring: new LinkKeyring(linkKey), connectorFor, publicBaseUrl: env.MAILFERRY_PUBLIC_URL }
     : undefined;
   const services = new Services({ store, queue, vault, clock: systemClock, newId: randomUUID, connectorFor, tenantOwners }, endUser);
+  const notifier = new TeamsWorkflowNotifier((project) => services.projects.teamsWebhookUrl(project), { tabLink: tabLinkFrom(env) });
+  onPassEnded = passEndedListener({ store, statistics: services.statistics, notifier, log });
   return { services, authenticator, engine, queue };
+}
+
+/** The card's "Open in Mailferry" button deep-links into the admin console tab (manifest staticTabs entityId). */
+function tabLinkFrom(env: NodeJS.ProcessEnv): TeamsTabLink | undefined {
+  const teamsAppId = env.MAILFERRY_TEAMS_APP_ID;
+  return teamsAppId ? { teamsAppId, tabEntityId: ADMIN_CONSOLE_TAB } : undefined;
 }
 
 async function graphToken(credential: TokenCredential): Promise<string> {

@@ -16,7 +16,7 @@ const FLAG_SPEC = {
   pass: { type: 'string' }, cutoff: { type: 'string' }, before: { type: 'string' }, 'date-from': { type: 'string' },
   'date-to': { type: 'string' }, 'item-types': { type: 'string' }, 'start-at': { type: 'string' }, item: { type: 'string' },
   search: { type: 'string' }, status: { type: 'string' }, wait: { type: 'boolean' }, watch: { type: 'boolean' },
-  json: { type: 'boolean' }, format: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' }, 'end-user': { type: 'boolean' }, format: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   'allow-self-signed-source': { type: 'boolean' }, 'allow-self-signed-destination': { type: 'boolean' },
 } as const;
 

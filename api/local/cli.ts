@@ -15,6 +15,8 @@ import { integer, optional, parseCli, required, secretFromEnv, type Flags } from
 import { migrateCommand } from './cli-migrate.js';
 import { EXIT, exitCodeFor, runUntilPassEnds } from './cli-watch.js';
 import { EmbeddedRuntime, LOCAL_TENANT as T } from './embedded-runtime.js';
+import { embeddedConfigFromEnv } from './local-settings.js';
+import type { DeliveryReport } from '../core/end-user/end-user-service.js';
 
 const HELP = `mailferry — mailbox migration from the command line
 
@@ -34,6 +36,7 @@ const HELP = `mailferry — mailbox migration from the command line
   mailferry project options --project ID --option Key=Value [--option ...]
   mailferry item add --project ID --source a@src.com --destination a@dst.com [--source-login L --source-password-env VAR]
                      [--destination-login L --destination-password-env VAR] [--option Key=Value]
+                     [--end-user]   (the end user confirms the source password from an e-mailed link)
   mailferry item import --project ID --csv FILE        (columns: Source Email, Destination Email, logins, passwords)
   mailferry item list --project ID [--status "Completed With Errors"] [--search TEXT]
   mailferry item change-domain --project ID --side source|destination --from old.com --to new.com [--items ID,ID]
@@ -77,6 +80,7 @@ const commands: Record<string, Command> = {
       sourceAddress: optional(f, 'source'), destinationAddress: optional(f, 'destination'),
       sourceLogin: optional(f, 'source-login'), sourcePassword: secretFromEnv(f, 'source-password-env'),
       destinationLogin: optional(f, 'destination-login'), destinationPassword: secretFromEnv(f, 'destination-password-env'), options: f.option ?? [],
+      endUserCredentials: f['end-user'] === true,
     })));
     return EXIT.ok;
   },
@@ -94,12 +98,14 @@ const commands: Record<string, Command> = {
     return EXIT.ok;
   },
   'pass start': async (rt, f) => {
-    const result = await rt.services.passes.startPass(T, required(f, 'project'), parseInput(passInput, {
+    // Through the same service as the HTTP route, so items waiting for their end users get their links.
+    const result = await rt.services.startPass(T, required(f, 'project'), parseInput(passInput, {
       kind: optional(f, 'kind'), itemIds: list(f), cutoff: optional(f, 'cutoff'), dateFrom: optional(f, 'date-from'), dateTo: optional(f, 'date-to'),
       itemTypes: optional(f, 'item-types')?.split(','), startAt: optional(f, 'start-at'),
     }));
     console.log(`Pass ${result.pass.id} (${result.pass.kind}) submitted for ${result.accepted.length} item(s).`);
     for (const r of result.refused) console.log(`  not submitted: ${r.sourceAddress}: ${r.reason}`);
+    printCredentialRequests(result.credentialRequests);
     if (f.wait !== true) return EXIT.ok;
     const ended = await runUntilPassEnds(rt, result.pass.id);
     print(ended.summary);
@@ -130,6 +136,14 @@ const commands: Record<string, Command> = {
   },
 };
 
+/** What became of the credential links a pass sent to items waiting for their end users. */
+function printCredentialRequests(report: DeliveryReport | { error: string } | undefined): void {
+  if (!report) return;
+  if ('error' in report) return void console.log(`Credential links not sent: ${report.error}`);
+  console.log(`Credential links: ${report.sent} sent, ${report.failed} failed.`);
+  for (const r of report.results.filter((x) => x.status === 'failed')) console.log(`  not sent to ${r.address ?? r.itemId}: ${r.reason}`);
+}
+
 function table(rows: Record<string, unknown>[]): number {
   if (!rows.length) return (console.log('(none)'), EXIT.ok);
   const keys = Object.keys(rows[0]!);
@@ -150,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${command.join(' ')}". Run "mailferry help".`);
     return EXIT.usage;
   }
-  const runtime = await EmbeddedRuntime.open({ dataDir: resolve(optional(flags, 'data') ?? process.env.MAILFERRY_DATA ?? '.mailferry') });
+  const runtime = await EmbeddedRuntime.open(embeddedConfigFromEnv(process.env, resolve(optional(flags, 'data') ?? process.env.MAILFERRY_DATA ?? '.mailferry')));
   try {
     return await run(runtime, flags);
   } finally {

@@ -24,6 +24,7 @@ import { DEFAULT_WORKER_POOL_OPTIONS, WorkerPool } from '../core/engine/worker-p
 import { LOCAL_ADMIN } from '../http/auth/local-admin-authenticator.js';
 import { Services } from '../http/services.js';
 import { ensureError } from '../core/errors.js';
+import { passEndedListener } from '../core/notifications/pass-ended-listener.js';
 
 /** The one tenant of the embedded host: a single local admin, loopback only. */
 export const LOCAL_TENANT = LOCAL_ADMIN.tenantId;
@@ -67,7 +68,7 @@ export class EmbeddedRuntime {
   readonly queue: SqliteJobQueue;
   readonly dbPath: string;
   private readonly pool: WorkerPool;
-  private readonly notifier: Notifier;
+  private readonly passEnded: (pass: Pass) => Promise<void>;
   private schedulerTimer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
 
@@ -88,7 +89,8 @@ export class EmbeddedRuntime {
       mailer, keyring: new LinkKeyring(linkKey), connectorFor: this.engine.connectorFor,
       publicBaseUrl: config.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL, organizationName: config.organizationName,
     });
-    this.notifier = config.notifier ?? new TeamsWorkflowNotifier((project) => this.services.projects.teamsWebhookUrl(project));
+    const notifier = config.notifier ?? new TeamsWorkflowNotifier((project) => this.services.projects.teamsWebhookUrl(project));
+    this.passEnded = passEndedListener({ store: this.store, statistics: this.services.statistics, notifier, log });
     this.pool = new WorkerPool(this.engine, this.queue, {
       ...DEFAULT_WORKER_POOL_OPTIONS,
       workerId: `${hostname()}:${process.pid}`,
@@ -100,20 +102,6 @@ export class EmbeddedRuntime {
 
   static async open(config: EmbeddedConfig): Promise<EmbeddedRuntime> {
     return new EmbeddedRuntime(config, await FileSecretVault.open(config.dataDir), await loadOrCreateLinkKey(config.dataDir));
-  }
-
-  /** Logs the pass and posts its Adaptive Card; a failed post is logged, never fatal to settling. */
-  private async passEnded(pass: Pass): Promise<void> {
-    const { log } = this.engine;
-    log.info(`Pass ${pass.kind} ${pass.status}`, { passId: pass.id, ...pass.summary });
-    try {
-      const project = await this.store.projects.get(pass.tenantId, pass.projectId);
-      if (!project) return;
-      const { errorsByReason } = await this.services.statistics.project(pass.tenantId, pass.projectId);
-      await this.notifier.notifyPassEnded({ project, pass, topErrors: errorsByReason });
-    } catch (error) {
-      log.warn(`Could not post the pass card: ${ensureError(error).message}`, { passId: pass.id });
-    }
   }
 
   /** Starts the workers and the scheduler. Without it the runtime only serves the API. */

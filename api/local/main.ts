@@ -4,24 +4,14 @@
  * PORT and MAILFERRY_DATA override where it listens and where its data lives.
  */
 import { resolve } from 'node:path';
-import type { SmtpMailerConfig } from '../adapters/smtp-mailer.js';
 import { EmbeddedRuntime } from './embedded-runtime.js';
 import { startHttpServer } from './http-server.js';
-
-const DEFAULT_PORT = 7420;
-const SMTPS_PORT = 465;
-const SUBMISSION_PORT = 587;
+import { DEFAULT_PORT, embeddedConfigFromEnv } from './local-settings.js';
 
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.MAILFERRY_DATA ?? '.mailferry');
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
-  const runtime = await EmbeddedRuntime.open({
-    dataDir,
-    concurrency: Number(process.env.MAILFERRY_CONCURRENCY ?? 4),
-    publicBaseUrl: process.env.MAILFERRY_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
-    smtp: smtpFromEnv(process.env),
-    organizationName: process.env.MAILFERRY_ORGANIZATION,
-  });
+  const runtime = await EmbeddedRuntime.open(embeddedConfigFromEnv(process.env, dataDir));
   const { server, url } = await startHttpServer(runtime.services, { port });
   runtime.startWorkers();
   console.log(`Mailferry is running (embedded host, single local admin, loopback only).`);
@@ -45,18 +35,6 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-/** MAILFERRY_SMTP_HOST (and _PORT, _SECURE, _USER, _PASSWORD, MAILFERRY_MAIL_FROM) turn on SMTP for end-user mail. */
-function smtpFromEnv(env: NodeJS.ProcessEnv): SmtpMailerConfig | undefined {
-  if (!env.MAILFERRY_SMTP_HOST) return undefined;
-  const secure = env.MAILFERRY_SMTP_SECURE === 'true';
-  return {
-    host: env.MAILFERRY_SMTP_HOST,
-    port: Number(env.MAILFERRY_SMTP_PORT ?? (secure ? SMTPS_PORT : SUBMISSION_PORT)),
-    secure,
-    auth: env.MAILFERRY_SMTP_USER ? { user: env.MAILFERRY_SMTP_USER, pass: env.MAILFERRY_SMTP_PASSWORD ?? '' } : undefined,
-    from: env.MAILFERRY_MAIL_FROM ?? `Mailferry <${env.MAILFERRY_SMTP_USER ?? 'mailferry@localhost'}>`,
-  };
-}
 
 main().catch((error) => {
   console.error(`Mailferry could not start: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,5 +87,23 @@ describe('the mailferry command line', () => {
     const incomplete = mailferry(['endpoint', 'add', '--name', 'No secret', '--kind', 'm365', '--auth-mechanism', 'oauth-app', '--admin-mode', 'impersonation', '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', ...data]);
     expect(incomplete.code).toBe(64);
     expect(incomplete.stdout + incomplete.stderr).toMatch(/appTenantId and appClientSecret/);
+  });
+
+  it('sends credential links when a pass starts from the command line, as the console does', () => {
+    const dir = join(dataDir, 'end-user');
+    const data = ['--data', dir];
+    const env = { MAILFERRY_PUBLIC_URL: 'https://migrate.contoso.test' };
+    const endpoint = JSON.parse(mailferry(['endpoint', 'add', '--name', 'Src', '--kind', 'imap', '--host', source.host, '--port', String(source.port), '--security', 'none', ...data]).stdout);
+    const project = JSON.parse(mailferry(['project', 'create', '--name', 'End users', '--source', endpoint.id, '--destination', endpoint.id, ...data]).stdout);
+    const item = JSON.parse(mailferry(['item', 'add', '--project', project.id, '--source', 'cli@src.test', '--destination', 'cli@dst.test', '--end-user', ...data]).stdout);
+    expect(item.endUserCredentials).toBe(true);
+    const started = mailferry(['pass', 'start', '--project', project.id, '--kind', 'verify', ...data], env);
+    expect(started.stderr).toBe('');
+    expect(started.stdout).toMatch(/Credential links: 1 sent, 0 failed/);
+    const outbox = readdirSync(join(dir, 'outbox'));
+    expect(outbox).toHaveLength(1);
+    const mail = readFileSync(join(dir, 'outbox', outbox[0]!), 'utf8');
+    expect(mail).toMatch(/^To: .*cli@src\.test/m);
+    expect(mail).toContain('https://migrate.contoso.test');
   });
 });

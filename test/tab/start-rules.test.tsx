@@ -24,6 +24,10 @@ describe('the Start menu', () => {
     expect(reasonOf([row('a', 'Running'), row('b', 'Queued')], 'verify')).toMatch(/already in a pass/);
   });
 
+  it('counts an item waiting for its end user as in a pass, as the server does', () => {
+    expect(reasonOf([row('a', 'Waiting For End User')], 'full')).toMatch(/already in a pass/);
+  });
+
   it('builds the pass body: cutoff only for pre-stage, startAt as an instant, no itemIds meaning all items', () => {
     expect(cutoffValue('90', '')).toBe('90 days ago');
     expect(cutoffValue('date', '2024-01-31')).toBe('2024-01-31');

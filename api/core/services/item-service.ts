@@ -8,7 +8,7 @@ import type { ServiceDeps } from './context.js';
 import { projectItems } from './list-all.js';
 import { checkOptions } from './project-service.js';
 import { publicItem, type PublicItem } from './public-views.js';
-import { ACTIVE_STATUSES } from './settle-passes.js';
+import { ACTIVE_STATUSES } from '../model.js';
 import { updateDoc } from './update-doc.js';
 
 export interface BulkAddReport {
@@ -130,7 +130,7 @@ export class ItemService {
 
   async deleteItem(tenantId: string, id: string): Promise<void> {
     const item = await this.getItem(tenantId, id);
-    if (ACTIVE_STATUSES.includes(item.status)) {
+    if (ACTIVE_STATUSES.has(item.status)) {
       throw new ConflictError(`${item.sourceAddress} is "${item.status}": stop its pass before deleting it.`, { retryable: false });
     }
     await this.deps.store.ledger.deleteItem(tenantId, id);

@@ -5,7 +5,7 @@ import type { Page } from '../ports.js';
 import type { PassInput } from '../schemas.js';
 import type { ServiceDeps } from './context.js';
 import { ItemService } from './item-service.js';
-import { ACTIVE_STATUSES } from './settle-passes.js';
+import { ACTIVE_STATUSES } from '../model.js';
 import { updateDoc } from './update-doc.js';
 
 export interface StartPassResult {
@@ -108,7 +108,7 @@ export class PassService {
   }
 
   private async refusal(item: Item, kind: Pass['kind']): Promise<string | undefined> {
-    if (ACTIVE_STATUSES.includes(item.status)) return `already "${item.status}" in another pass; wait for it or stop it`;
+    if (ACTIVE_STATUSES.has(item.status)) return `already "${item.status}" in another pass; wait for it or stop it`;
     if (kind !== 'retry-errors') return undefined;
     const errors = await this.deps.store.errors.count(item.tenantId, item.id);
     if (item.status !== 'Completed With Errors' || errors === 0) {

@@ -6,7 +6,7 @@ import { mergeMaskedUpdate, parseSupportOptions } from '../support-options.js';
 import type { ServiceDeps } from './context.js';
 import { listAll, projectItems } from './list-all.js';
 import { publicEndpoint, publicProject, type PublicEndpoint, type PublicProject } from './public-views.js';
-import { ACTIVE_STATUSES } from './settle-passes.js';
+import { ACTIVE_STATUSES } from '../model.js';
 import { updateDoc } from './update-doc.js';
 
 export class ProjectService {

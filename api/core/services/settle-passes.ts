@@ -1,11 +1,8 @@
 import { sumCounts } from '../counts.js';
-import type { Item, ItemRunSummary, ItemStatus, Pass, PassSummary } from '../model.js';
+import { ACTIVE_STATUSES, type Item, type ItemRunSummary, type ItemStatus, type Pass, type PassSummary } from '../model.js';
 import type { Store } from '../ports.js';
 import { listAll, projectItems } from './list-all.js';
 import { updateDoc } from './update-doc.js';
-
-/** Item statuses that mean a pass still has work for the item. */
-export const ACTIVE_STATUSES: readonly ItemStatus[] = ['Submitted', 'Queued', 'Running', 'Waiting For End User'];
 
 export type PassEndedListener = (pass: Pass) => Promise<void> | void;
 

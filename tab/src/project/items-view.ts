@@ -24,7 +24,8 @@ export type SortColumn = 'sourceAddress' | 'destinationAddress' | 'status' | 'co
 export interface SortSpec { column: SortColumn; direction: 'ascending' | 'descending' }
 export interface RowFilter { status?: ItemStatus; search?: string }
 
-export const ACTIVE_STATUSES: ReadonlySet<ItemStatus> = new Set<ItemStatus>(['Submitted', 'Queued', 'Running']);
+/** The server's own list: an item waiting for its end user is in a pass too. */
+export { ACTIVE_STATUSES } from '../../../api/core/model';
 
 export function toGridRows(items: PublicItem[], progress: ProgressRow[] | undefined): GridRow[] {
   const live = new Map((progress ?? []).map((p) => [p.id, p]));
