@@ -10,7 +10,7 @@
  * MigrationWiz shows them, whatever the source server's own separator.
  */
 import type { FolderInfo } from './connector.js';
-import { patternText, type SupportOptions } from './support-options.js';
+import type { SupportOptions } from './support-options.js';
 import { findSpecialUse, specialFoldersOf, type SpecialFolders } from './special-folders.js';
 
 export interface FolderPlanEntry {
@@ -69,18 +69,18 @@ export function planFolders(source: FolderInfo[], destination: DestinationFolder
     if (seenPaths.has(folder.path)) continue;
     seenPaths.add(folder.path);
     const path = logicalPath(folder.segments);
-    const filter = options.folderFilters.find((pattern) => path.search(pattern) >= 0);
+    const filter = options.folderFilters.find((pattern) => pattern.test(path));
     if (filter) {
-      plan.excluded.push({ path: folder.path, reason: `FolderFilter "${patternText(filter)}" matches "${path}".` });
+      plan.excluded.push({ path: folder.path, reason: `FolderFilter "${filter.source}" matches "${path}".` });
       continue;
     }
-    const rule = options.folderMappings.find((mapping) => path.search(mapping.pattern) >= 0);
+    const rule = options.folderMappings.find((mapping) => mapping.pattern.test(path));
     const rawSegments = rule
-      ? path.replace(rule.pattern, rule.replacement).split(LOGICAL_SEPARATOR)
+      ? rule.pattern.replaceFirst(path, rule.replacement).split(LOGICAL_SEPARATOR)
       : followSpecialFolder(folder, sourceByKey, special);
     const destSegments = safeSegments(rawSegments, folder, destination.separator, options.allowQuoteInFolder, plan.warnings);
     if (destSegments.length === 0) {
-      plan.excluded.push({ path: folder.path, reason: `FolderMapping "${rule ? patternText(rule.pattern) : ''}->${rule?.replacement ?? ''}" leaves "${path}" with no folder name.` });
+      plan.excluded.push({ path: folder.path, reason: `FolderMapping "${rule?.pattern.source ?? ''}->${rule?.replacement ?? ''}" leaves "${path}" with no folder name.` });
       continue;
     }
     if (destSegments[0]!.toLowerCase() === special.inbox.toLowerCase()) destSegments[0] = special.inbox;

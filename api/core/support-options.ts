@@ -5,12 +5,13 @@
  * point at the field. `resolveSupportOptions` is the strict entry point the engine uses.
  */
 import { ValidationError } from './errors.js';
+import { compileFolderPattern, type FolderPattern } from './folder-pattern.js';
 import { parseOptionLine, splitMapping } from './support-option-line.js';
 import { describeAddressProblem, describeDomainProblem, normalizeAddress } from './email-address.js';
 import { nearestName } from './nearest-name.js';
 
 export interface FolderMappingRule {
-  pattern: RegExp;
+  pattern: FolderPattern;
   replacement: string;
 }
 
@@ -31,7 +32,7 @@ export interface ModernAuthOptions {
 
 export interface SupportOptions {
   /** A source folder whose '/'-joined path matches any of these is excluded. */
-  folderFilters: RegExp[];
+  folderFilters: FolderPattern[];
   /** Applied in order to the '/'-joined source path; the first rule whose pattern matches wins. */
   folderMappings: FolderMappingRule[];
   recipientMappings: RecipientMappingRule[];
@@ -68,7 +69,7 @@ export const MAX_PIPELINE_DEPTH = 256;
 export const MAX_EWS_REQUESTS_IN_FLIGHT = 27;
 
 export const DEFAULT_SUPPORT_OPTIONS: Readonly<SupportOptions> = Object.freeze({
-  folderFilters: Object.freeze([]) as unknown as RegExp[],
+  folderFilters: Object.freeze([]) as unknown as FolderPattern[],
   folderMappings: Object.freeze([]) as unknown as FolderMappingRule[],
   recipientMappings: Object.freeze([]) as unknown as RecipientMappingRule[],
   allowQuoteInFolder: false,
@@ -226,14 +227,6 @@ export function mergeMaskedUpdate(previous: string[], incoming: string[]): strin
   });
 }
 
-/**
- * A pattern as the admin wrote it: `RegExp.source` escapes '/' (`^INBOX\/Archive`), which
- * would make a message quote a pattern nobody typed.
- */
-export function patternText(pattern: RegExp): string {
-  return pattern.source.replaceAll('\\/', '/');
-}
-
 function isSecretKey(key: string): boolean {
   const known = canonicalOptionKey(key);
   return known ? KEY_SPECS[known].secret : SECRET_NAME_PATTERN.test(key);
@@ -292,19 +285,6 @@ function unknownKeyMessage(key: string): string {
   return `"${key}" is not a support option Mailferry knows.${hint} Known options: ${SUPPORT_OPTION_KEYS.join(', ')}.`;
 }
 
-/**
- * Folder names on Exchange and the IMAP INBOX are case-insensitive, so patterns are too ('i').
- * Returns the engine's own words when the pattern does not compile.
- */
-function compileFolderPattern(key: SupportOptionKey, source: string): RegExp | string {
-  if (source === '') return `${key} needs a regular expression, e.g. ${key}=^(?!Inbox$)`;
-  try {
-    return new RegExp(source, 'i');
-  } catch (error) {
-    return `${key} "${source}" is not a valid regular expression: ${(error as Error).message}`;
-  }
-}
-
 function applyFolderFilter(value: string, into: OptionsPatch): string | undefined {
   const pattern = compileFolderPattern('FolderFilter', value);
   if (typeof pattern === 'string') return pattern;
@@ -317,7 +297,7 @@ function applyFolderMapping(value: string, into: OptionsPatch): string | undefin
   if (!sides) return `FolderMapping needs the form "<regex>-><replacement>", e.g. FolderMapping="^INBOX/Archive->Archive"; "->" is missing.`;
   const pattern = compileFolderPattern('FolderMapping', sides.from);
   if (typeof pattern === 'string') return pattern;
-  const groups = countCaptureGroups(pattern);
+  const groups = pattern.groupCount;
   for (const match of sides.to.matchAll(/\$(\d+)/g)) {
     const group = Number(match[1]);
     if (group > groups) {
@@ -326,12 +306,6 @@ function applyFolderMapping(value: string, into: OptionsPatch): string | undefin
   }
   into.folderMappings.push({ pattern, replacement: sides.to });
   return undefined;
-}
-
-/** An alternative that matches the empty string makes exec() report every group of the pattern. */
-function countCaptureGroups(pattern: RegExp): number {
-  const match = new RegExp(`${pattern.source}|`, pattern.flags).exec('');
-  return match ? match.length - 1 : 0;
 }
 
 function applyRecipientMapping(value: string, into: OptionsPatch): string | undefined {

@@ -25,6 +25,15 @@ function destinations(plan: FolderPlan): Record<string, string> {
 }
 
 describe('planFolders', () => {
+  it('plans past a catastrophic FolderFilter and FolderMapping without stalling (linear-time patterns)', () => {
+    // 26 a's and one more character take a backtracking engine about a second per folder and pattern.
+    const hostile = ['!', '?', '#'].map((end) => folder(`${'a'.repeat(26)}${end}`));
+    const started = performance.now();
+    const plan = planFolders([folder('INBOX'), ...hostile], IMAP_DEST, options('FolderFilter=^(a+)+$', 'FolderMapping="^(a|aa)+$->x"'));
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(destinations(plan)).toEqual({ INBOX: 'INBOX', ...Object.fromEntries(hostile.map((f) => [f.path, f.path])) });
+  });
+
   it('maps INBOX in any case to the destination INBOX and puts it first', () => {
     const plan = planFolders([folder('Projects'), folder('inbox/Sub'), folder('inbox')], IMAP_DEST, options());
     expect(plan.entries.map((e) => e.destSegments)).toEqual([['INBOX'], ['INBOX', 'Sub'], ['Projects']]);
