@@ -111,17 +111,25 @@ export class AccessService {
     }
   }
 
-  /** The workgroup a new project goes to: the one asked for (if the caller manages it) or their first managed one. */
+  /**
+   * The workgroup a new project (or endpoint) goes to: the one asked for, which must exist and be
+   * one the caller manages (404 when they are not in it, 403 when their role is too weak), or the
+   * first one they manage.
+   */
   async workgroupForNewProject(principal: Principal, requested?: string): Promise<string | undefined> {
-    const managed = (await this.workgroupsOf(principal)).filter((w) => {
-      const role = principal.kind === 'local-admin' ? 'Owner' : w.members.find((m) => m.userId === principal.userId)?.role;
-      return role === 'Owner' || role === 'Manager';
-    });
+    const mine = await this.workgroupsOf(principal);
+    const managed = mine.filter((w) => this.manages(principal, w));
     if (requested) {
-      if (!managed.some((w) => w.id === requested)) throw new ForbiddenError(`You cannot create projects in workgroup ${requested}: you need the Manager or Owner role there.`, { field: 'workgroupId' });
+      if (!mine.some((w) => w.id === requested)) throw new NotFoundError(`No workgroup with id ${requested} that you belong to.`, { field: 'workgroupId' });
+      if (!managed.some((w) => w.id === requested)) throw new ForbiddenError(`You cannot create projects or endpoints in workgroup ${requested}: you need the Manager or Owner role there.`, { field: 'workgroupId' });
       return requested;
     }
     return managed[0]?.id;
+  }
+
+  private manages(principal: Principal, workgroup: Workgroup): boolean {
+    const role = principal.kind === 'local-admin' ? 'Owner' : workgroup.members.find((m) => m.userId === principal.userId)?.role;
+    return role === 'Owner' || role === 'Manager';
   }
 
   async visibleProjects(principal: Principal, projects: Project[]): Promise<Project[]> {
