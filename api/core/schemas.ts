@@ -179,5 +179,6 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.in
     const message = issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'is required' : issue.message;
     return `${issue.path.join('.') || 'body'}: ${message}`;
   };
-  throw new ValidationError(issues.map(describe).join('; '), { field: issues[0]?.path.join('.') || undefined });
+  // A problem with the body as a whole (not an object, not JSON) is the body's: the UI points at the form.
+  throw new ValidationError(issues.map(describe).join('; '), { field: issues[0]?.path.join('.') || 'body' });
 }

@@ -6,7 +6,7 @@
 import { credentialRequestsInput, credentialsInput, notifyUsersInput } from '../core/end-user/end-user-inputs.js';
 import { parseInput } from '../core/schemas.js';
 import type { ApiResponse } from './api-types.js';
-import type { Route } from './routes.js';
+import { bodyOrEmpty, type Route } from './routes.js';
 
 /** A refused password is an answer for the page, not a server fault: 422 with the reason. */
 const HTTP_UNPROCESSABLE = 422;
@@ -35,7 +35,7 @@ export const endUserRoutes: Route[] = [
     method: 'POST', path: '/api/v1/passes/:passId/credential-requests', access: { project: 'run', from: 'passId' }, body: credentialRequestsInput,
     summary: 'E-mail a new credential link to items Waiting For End User in a pass (all, or the given itemIds); retires earlier links',
     handler: async (req, s) => {
-      const { itemIds } = parseInput(credentialRequestsInput, req.body ?? {});
+      const { itemIds } = parseInput(credentialRequestsInput, bodyOrEmpty(req));
       const report = await s.endUser.requestForPass(req.tenantId, req.params.passId!, itemIds);
       return ok(report, report.failed ? HTTP_MULTI_STATUS : 200);
     },

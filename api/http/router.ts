@@ -46,11 +46,11 @@ export function allRoutes(): Route[] {
  */
 export async function dispatch(req: IncomingApiRequest, services: Services, authenticator: Authenticator): Promise<ApiResponse> {
   try {
-    let pathMatched = false;
+    const allowed: string[] = [];
     for (const { route, pattern, names } of compiled) {
       const match = pattern.exec(req.path);
       if (!match) continue;
-      pathMatched = true;
+      allowed.push(route.method);
       if (route.method !== req.method) continue;
       const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
       const isPublic = 'public' in route.access;
@@ -58,11 +58,22 @@ export async function dispatch(req: IncomingApiRequest, services: Services, auth
       await authorize(route.access, principal, params, services.access);
       return await route.handler({ ...req, params, principal, tenantId: principal.tenantId }, services);
     }
-    if (pathMatched) return { ...problem(new ValidationError(`${req.method} is not supported on ${req.path}.`)), status: 405 };
+    if (allowed.length) return methodNotAllowed(req.method, allowed);
     return problem(new NotFoundError(`No API route ${req.method} ${req.path}. The API lives under /api/v1/.`));
   } catch (error) {
     return problem(error);
   }
+}
+
+const HTTP_METHOD_NOT_ALLOWED = 405;
+
+/**
+ * 405 with the methods the path takes (RFC 9110 §15.5.6 asks for Allow). The path is not echoed:
+ * it can carry an end-user link token, and answers end up in proxies' and browsers' logs.
+ */
+function methodNotAllowed(method: string, allowed: string[]): ApiResponse {
+  const refused = problem(new ValidationError(`${method} is not supported on this path; it takes ${allowed.join(', ')}.`, { field: 'method' }));
+  return { status: HTTP_METHOD_NOT_ALLOWED, headers: { ...refused.headers, allow: allowed.join(', ') }, body: { ...(refused.body as object), status: HTTP_METHOD_NOT_ALLOWED } };
 }
 
 /** Public routes run without a caller; handlers of public routes must not use the tenant. */

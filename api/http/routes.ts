@@ -35,6 +35,14 @@ function numberParam(req: ApiRequest, name: string): number | undefined {
   return value;
 }
 
+/**
+ * For routes whose fields are all optional: no body means "no options". A JSON `null` (or any
+ * other non-object) is still refused by the schema rather than taken for an empty object.
+ */
+export function bodyOrEmpty(req: ApiRequest): unknown {
+  return req.body === undefined ? {} : req.body;
+}
+
 function csvBody(req: ApiRequest): string {
   if (typeof req.body === 'string') return req.body;
   const csv = (req.body as { csv?: unknown } | undefined)?.csv;
@@ -62,7 +70,7 @@ export const routes: Route[] = [
   { method: 'GET', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'view' }, summary: 'One endpoint (secrets never returned: hasAdminPassword, hasAppSecret)',
     handler: async (req, s) => ok(publicEndpoint(await s.projects.getEndpoint(req.tenantId, req.params.endpointId!))) },
   { method: 'POST', path: '/api/v1/endpoints/:endpointId/validate', access: { tenant: 'manage' }, summary: '"Save and Go to Summary": check connection, encryption, login method and the admin login', body: endpointTestInput,
-    handler: async (req, s) => ok(await s.endpointChecks.validate(req.tenantId, req.params.endpointId!, parseInput(endpointTestInput, req.body ?? {}))) },
+    handler: async (req, s) => ok(await s.endpointChecks.validate(req.tenantId, req.params.endpointId!, parseInput(endpointTestInput, bodyOrEmpty(req)))) },
   { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'manage' }, summary: 'Delete an unused endpoint',
     handler: async (req, s) => (await s.projects.deleteEndpoint(req.tenantId, req.params.endpointId!), noContent) },
 
@@ -98,7 +106,7 @@ export const routes: Route[] = [
   { method: 'POST', path: '/api/v1/projects/:projectId/items/change-domain', access: project('edit'), summary: 'Change Domain of selected or all items', body: changeDomainInput,
     handler: async (req, s) => ok(await s.items.changeDomain(req.tenantId, req.params.projectId!, parseInput(changeDomainInput, req.body))) },
   { method: 'POST', path: '/api/v1/projects/:projectId/items/discover', access: project('edit'), summary: 'Autodiscover items from the source endpoint (list, or import with a destination domain)', body: discoverInput,
-    handler: async (req, s) => ok(await s.discoverItems(req.tenantId, req.params.projectId!, parseInput(discoverInput, req.body ?? {}))) },
+    handler: async (req, s) => ok(await s.discoverItems(req.tenantId, req.params.projectId!, parseInput(discoverInput, bodyOrEmpty(req)))) },
   { method: 'GET', path: '/api/v1/items/:itemId', access: viaItem('view'), summary: 'An item (secrets never returned)',
     handler: async (req, s) => ok(publicItem(await s.items.getItem(req.tenantId, req.params.itemId!))) },
   { method: 'PATCH', path: '/api/v1/items/:itemId', access: viaItem('edit'), summary: 'Edit an item, its credentials or support options', body: itemPatch,

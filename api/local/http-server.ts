@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ValidationError } from '../core/errors.js';
 import { serialize, type ApiResponse } from '../http/api-types.js';
 import { bodyLimitFor, parseBody, tooLarge } from '../http/request-body.js';
@@ -23,6 +24,7 @@ export async function startHttpServer(services: Services, options: { port: numbe
   const server = createServer((req, res) => {
     handle(req, res, services, options.authenticator ?? new LocalAdminAuthenticator(), staticDir).catch((error) => send(res, problem(error)));
   });
+  server.on('clientError', answerUnparsable);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => resolve());
@@ -53,6 +55,24 @@ async function readBody(req: IncomingMessage, limitBytes: number): Promise<strin
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Node's parser refuses a request line or headers over its limit (16 KiB) before any route sees it. */
+const HTTP_HEADERS_TOO_LARGE = 431;
+
+/**
+ * A request Node could not parse still gets a problem, not a bare status line: which limit, and
+ * what to change. The socket is closed after it, as Node's own answer does.
+ */
+function answerUnparsable(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) return socket.destroy();
+  const overflow = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = overflow ? HTTP_HEADERS_TOO_LARGE : 400;
+  const detail = overflow
+    ? 'The URL or the headers are over the server\'s 16 KiB limit; ids in a path are short, so check the link, and send long values in a JSON body.'
+    : 'The request is not well-formed HTTP/1.1; send it with a standard HTTP client.';
+  const body = JSON.stringify({ type: `https://mailferry.dev/problems/validation`, title: 'validation', status, code: 'validation', detail, field: overflow ? 'url' : 'request' });
+  socket.end(`HTTP/1.1 ${status} ${overflow ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 function send(res: ServerResponse, response: ApiResponse): void {
