@@ -65,7 +65,10 @@ const HTTP_HEADERS_TOO_LARGE = 431;
  * what to change. The socket is closed after it, as Node's own answer does.
  */
 function answerUnparsable(error: Error & { code?: string }, socket: Duplex): void {
-  if (!socket.writable) return socket.destroy();
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
   const overflow = error.code === 'HPE_HEADER_OVERFLOW';
   const status = overflow ? HTTP_HEADERS_TOO_LARGE : 400;
   const detail = overflow

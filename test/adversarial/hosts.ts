@@ -61,7 +61,11 @@ export const AZURE_BASE_URL = 'https://mailferry.azurewebsites.net';
 /** Sends as the holder of `token()` unless the request sets its own authorization header. */
 export async function startAzureHost(scanner: SecretScanner, issuer: TestIssuer, token: () => string): Promise<HostUnderAttack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-adversarial-azure-'));
-  const env = { MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE, MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri, MAILFERRY_DATA: dataDir, MAILFERRY_STORE: 'sqlite' };
+  const env = {
+    MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE, MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri, MAILFERRY_DATA: dataDir, MAILFERRY_STORE: 'sqlite',
+    // End-user links on: the Graph mailer asks the managed identity for a token only when it sends.
+    MAILFERRY_MAIL_SENDER: 'mailferry@contoso.test', MAILFERRY_PUBLIC_URL: 'https://mailferry.contoso.test',
+  };
   const handler = createHttpHandler(() => azureHost(env));
   const context = () => new InvocationContext({
     functionName: 'api', logHandler: (level, ...args) => scanner.capture(`azure context ${level}`, args.map(String).join(' ')),
