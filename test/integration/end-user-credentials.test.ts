@@ -118,6 +118,18 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
     expect(waiting.sourceSecretRef).toBeUndefined();
   });
 
+  it('refuses another account\'s login on a link, so its holder cannot bring that mailbox into this destination', async () => {
+    const before = await item(ids[BOB.source]!);
+    const other = await call('POST', `/api/v1/end-user/requests/${tokens[BOB.source]}/credentials`, { login: ALICE.source, password: ALICE.password });
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ accepted: false, attemptsLeft: 5 });
+    expect((other.body as { reason: string }).reason).toMatch(/This link is for the mailbox bob@src\.test: sign in with its login name, bob@src\.test\./);
+    const after = await item(ids[BOB.source]!);
+    expect(after).toMatchObject({ status: 'Waiting For End User', endUserRequest: { attempts: before.endUserRequest!.attempts } });
+    expect(after.sourceSecretRef).toBeUndefined();
+    expect(after.sourceLogin).toBeUndefined();
+  });
+
   it('accepts the right password, queues the item at once and the worker copies the mailbox', async () => {
     const right = await call('POST', `/api/v1/end-user/requests/${tokens[ALICE.source]}/credentials`, { password: ALICE.password });
     expect(right).toMatchObject({ status: 200, body: { accepted: true } });

@@ -110,12 +110,15 @@ export class EndUserService {
    */
   async submitCredentials(token: string, input: CredentialsInput): Promise<SubmitResult> {
     const claims = this.links.read(token);
-    await this.waitingItem(claims);
+    const waiting = await this.waitingItem(claims);
+    const login = input.login ?? waiting.sourceLogin ?? waiting.sourceAddress;
+    // Checked before an attempt is spent and before the server is asked: no guess was made.
+    const wrongLogin = loginNotOfMailbox(waiting, login);
+    if (wrongLogin) return { accepted: false, reason: wrongLogin, attemptsLeft: Math.max(0, MAX_LINK_ATTEMPTS - (waiting.endUserRequest?.attempts ?? 0)) };
     const { item, attemptsLeft } = await this.links.claimAttempt(this.deps.store.items, claims);
     const project = await this.project(claims.tenantId, item.projectId);
     const source = await this.deps.store.endpoints.get(claims.tenantId, project.sourceEndpointId);
     if (!source) throw new MailferryError('internal', `Project "${project.name}" has no source endpoint.`);
-    const login = input.login ?? item.sourceAddress;
 
     const check = await verifySourceLogin(this.config.connectorFor, source, item.sourceAddress, login, input.password);
     if (!check.ok) {
@@ -224,6 +227,20 @@ export class EndUserService {
       report.results.push({ itemId, address, status: 'failed', reason: ensureError(error).message });
     }
   }
+}
+
+/**
+ * The link moves one mailbox: its source address. A login names the account whose mail would be
+ * copied (IMAP opens the login's own mailbox, EWS with a user's login too), so a link holder who
+ * typed another account's login and password would bring that account's mail into this item's
+ * destination. Only the source address itself, or the login an admin set on the item, is taken.
+ */
+function loginNotOfMailbox(item: Item, login: string): string | undefined {
+  const allowed = [item.sourceAddress, item.sourceLogin].filter((l): l is string => !!l);
+  if (allowed.some((l) => l.trim().toLowerCase() === login.trim().toLowerCase())) return undefined;
+  const configured = item.sourceLogin && item.sourceLogin.toLowerCase() !== item.sourceAddress ? ` or "${item.sourceLogin}", the login name your administrator set for it` : '';
+  return `This link is for the mailbox ${item.sourceAddress}: sign in with its login name, ${item.sourceAddress}${configured}. ` +
+    'If your mail server needs a different login name for this mailbox, ask your administrator to set it on your mailbox first. This try was not counted.';
 }
 
 function isWaiting(item: Item, passId: string): boolean {

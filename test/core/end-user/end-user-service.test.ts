@@ -76,7 +76,8 @@ describe('EndUserService', () => {
     expect(result.accepted === false && result.reason).toMatch(/not counted/);
   });
 
-  it('uses the login the user gives, and a newer request retires the older link', async () => {
+  it('uses the login the admin set on the item, and a newer request retires the older link', async () => {
+    await runtime.services.items.updateItem(LOCAL_TENANT, itemId, { sourceLogin: 'carol' });
     await service.requestCredentials(LOCAL_TENANT, itemId, passId);
     const older = tokenFromMail();
     await service.requestCredentials(LOCAL_TENANT, itemId, passId);
