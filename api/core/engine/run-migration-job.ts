@@ -289,7 +289,8 @@ class JobRun {
       ...item,
       status,
       progress,
-      lastRun: { ...zeroCounts(), ...item.lastRun, passId: this.pass.id, kind: this.pass.kind, status, startedAt: item.lastRun?.passId === this.pass.id ? item.lastRun.startedAt : this.startedAt.toISOString(), reason },
+      // The pass's submission writes lastRun without a start; the first run of this pass sets it and later slices keep it.
+      lastRun: { ...zeroCounts(), ...item.lastRun, passId: this.pass.id, kind: this.pass.kind, status, startedAt: (item.lastRun?.passId === this.pass.id && item.lastRun.startedAt) || this.startedAt.toISOString(), reason },
     }));
   }
 
