@@ -151,4 +151,32 @@ describe('the endpoint step', () => {
     save();
     await waitFor(() => expect(posted(fetch, '/endpoints')).toMatchObject({ kind: 'imap', host: 'imap.old.test', port: 143, security: 'tls', adminMode: 'none' }));
   });
+
+  it('saves a new endpoint once: a failed check is retried on the same endpoint, a changed draft replaces it (issue 14 #3)', async () => {
+    const calls: string[] = [];
+    let created = 0;
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
+      calls.push(`${init?.method ?? 'GET'} ${url}`);
+      if (url.endsWith('/validate')) {
+        return new Response(JSON.stringify({ status: 400, code: 'validation', detail: 'The server did not answer.' }), { status: 400, headers: { 'content-type': 'application/problem+json' } });
+      }
+      if (init?.method === 'DELETE') return new Response(null, { status: 204 });
+      return new Response(JSON.stringify({ id: `ep-${++created}` }), { status: 201, headers: { 'content-type': 'application/json' } });
+    }));
+    show();
+    type(/Endpoint name/, 'Old IMAP');
+    type(/Server host name/, 'imap.old.test');
+    save();
+    await screen.findByText(/The server did not answer/);
+    save();
+    await waitFor(() => expect(calls.filter((c) => c.endsWith('/validate'))).toHaveLength(2));
+    expect(calls.filter((c) => c === 'POST /api/v1/endpoints')).toHaveLength(1);
+    expect(calls).toContain('POST /api/v1/endpoints/ep-1/validate');
+
+    type(/Server host name/, 'imap.fixed.test');
+    save();
+    await waitFor(() => expect(calls).toContain('POST /api/v1/endpoints/ep-2/validate'));
+    expect(calls).toContain('DELETE /api/v1/endpoints/ep-1');
+    expect(calls.filter((c) => c === 'POST /api/v1/endpoints')).toHaveLength(2);
+  });
 });

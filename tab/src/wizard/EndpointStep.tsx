@@ -5,7 +5,12 @@ import type { PublicEndpoint, ValidationResult } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
 import { CheckList } from './CheckList';
 import { EndpointForm } from './EndpointForm';
-import { draftProblems, draftToInput, endpointLabel, validateBody, type EndpointChoice } from './wizard-steps';
+import { draftProblems, draftToInput, endpointLabel, newEndpointPlan, validateBody, type EndpointChoice } from './wizard-steps';
+
+/** The endpoint a changed draft replaces may already be gone (deleted elsewhere): nothing to undo then. */
+function ignoreGone(error: unknown): void {
+  if (asProblem(error).status !== 404) throw error;
+}
 
 const useStyles = makeStyles({ stack: { display: 'grid', gap: '16px', maxWidth: '900px' }, row: { display: 'flex', gap: '12px', alignItems: 'end' } });
 
@@ -26,12 +31,19 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
     setBusy(true);
     try {
       let endpointId = choice.endpointId;
+      let saved = choice;
       if (choice.mode === 'new') {
-        endpointId = (await api<PublicEndpoint>('POST', '/endpoints', { body: draftToInput(choice.draft) })).id;
-        onEndpointCreated();
+        const { reuseId, replaceId } = newEndpointPlan(choice);
+        if (replaceId) await api('DELETE', `/endpoints/${replaceId}`).catch(ignoreGone);
+        endpointId = reuseId ?? (await api<PublicEndpoint>('POST', '/endpoints', { body: draftToInput(choice.draft) })).id;
+        saved = { ...choice, endpointId, created: { id: endpointId, draft: choice.draft } };
+        // Recorded before the check, so a check that fails outright still knows the endpoint exists.
+        onChange(saved);
+        if (!reuseId) onEndpointCreated();
       }
       const summary = await api<ValidationResult>('POST', `/endpoints/${endpointId}/validate`, { body: validateBody(choice) });
-      onChange({ ...choice, mode: 'existing', endpointId, summary });
+      // A failed check keeps the form open so the admin can fix the draft and check again.
+      onChange({ ...saved, mode: summary.ok ? 'existing' : choice.mode, endpointId, summary });
     } catch (error) {
       setProblem(asProblem(error));
     } finally {

@@ -64,6 +64,19 @@ export interface EndpointChoice {
   testMailbox: string;
   /** The last "Save and Go to Summary" answer for `endpointId`. */
   summary?: ValidationResult;
+  /** The endpoint this step saved from `draft`: checked again, not saved again, while the draft is unchanged. */
+  created?: { id: string; draft: EndpointDraft };
+}
+
+/**
+ * What "Save and Go to Summary" does with a new endpoint: save it once, then re-check the same
+ * one while the draft is unchanged (a failed check used to save a copy on every retry); a changed
+ * draft replaces the endpoint this step saved before, which no project uses yet.
+ */
+export function newEndpointPlan(choice: EndpointChoice): { reuseId?: string; replaceId?: string } {
+  if (!choice.created) return {};
+  const unchanged = JSON.stringify(choice.created.draft) === JSON.stringify(choice.draft);
+  return unchanged ? { reuseId: choice.created.id } : { replaceId: choice.created.id };
 }
 
 export interface WizardState {
