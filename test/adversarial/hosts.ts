@@ -59,10 +59,14 @@ export async function startEmbeddedHost(scanner: SecretScanner): Promise<HostUnd
 export const AZURE_BASE_URL = 'https://mailferry.azurewebsites.net';
 
 /** Sends as the holder of `token()` unless the request sets its own authorization header. */
-export async function startAzureHost(scanner: SecretScanner, issuer: TestIssuer, token: () => string): Promise<HostUnderAttack> {
+export async function startAzureHost(
+  scanner: SecretScanner, issuer: TestIssuer, token: () => string,
+  tenants: { served: string[]; owners: [tenantId: string, objectId: string][] },
+): Promise<HostUnderAttack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-adversarial-azure-'));
   const env = {
     MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE, MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri, MAILFERRY_DATA: dataDir, MAILFERRY_STORE: 'sqlite',
+    MAILFERRY_ALLOWED_TENANTS: tenants.served.join(','), MAILFERRY_TENANT_OWNERS: tenants.owners.map((pair) => pair.join(':')).join(','),
     // End-user links on: the Graph mailer asks the managed identity for a token only when it sends.
     MAILFERRY_MAIL_SENDER: 'mailferry@contoso.test', MAILFERRY_PUBLIC_URL: 'https://mailferry.contoso.test',
   };

@@ -30,8 +30,8 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       // A forged token reuses the trusted key id, as an attacker would, but not the private key.
       const key = options.key === 'forged' ? forged.privateKey : trusted.privateKey;
       // A user signed in through the Mailferry app (Teams/Office SSO) unless the test says otherwise:
-      // name `scp` for another scope, or `roles` without `scp` for an app-only (daemon) token.
-      const payload = 'scp' in claims || 'roles' in claims ? claims : { ...claims, scp: TEST_SCOPE };
+      // name `scp` for another scope, or `roles` (or `idtyp: 'app'`) without `scp` for an app-only (daemon) token.
+      const payload = 'scp' in claims || 'roles' in claims || claims.idtyp === 'app' ? claims : { ...claims, scp: TEST_SCOPE };
       return new SignJWT(payload)
         .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
         .setIssuer(options.issuer ?? `https://login.microsoftonline.com/${claims.tid}/v2.0`)
