@@ -68,6 +68,7 @@ describe('the Azure Functions handler under generated bad input and hostile toke
       'issued by another tenant': `Bearer ${await issuer.mint(claims, { issuer: `https://login.microsoftonline.com/${TENANT_B}/v2.0` })}`,
       'alg none': `Bearer ${unsigned({ ...claims, aud: 'api://mailferry-test', iss: `https://login.microsoftonline.com/${TENANT_A}/v2.0`, exp: now + HOUR_S })}`,
       'no user (oid)': `Bearer ${await issuer.mint({ tid: TENANT_A } as never)}`,
+      'with another API\'s scope only': `Bearer ${await issuer.mint({ ...claims, scp: 'User.Read Mail.Read' })}`,
       'signature cut off': `Bearer ${tokenA.slice(0, tokenA.lastIndexOf('.') + 5)}`,
     };
     for (const value of Object.values(attacks)) if (value?.startsWith('Bearer ')) scanner.plant('attack token', value.slice('Bearer '.length));
