@@ -93,6 +93,15 @@ describe('npm run ews-server (tsx test/support/ews/cli.ts)', () => {
     expect(running.output()).toMatch(/stopped on SIGINT: \d+ requests/);
   });
 
+  it('with --ews-disabled every call answers 403 with X-EWS-Policy-Reason', async () => {
+    running = await startCli(['--users', 'alice@contoso.test:pw1', '--ews-disabled']);
+    const res = await fetch(running.values['EWS_URL']!, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from('alice@contoso.test:pw1').toString('base64')}` }, body: '' });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('x-ews-policy-reason')).toBe('EWS is disabled for this user or tenant');
+    running.child.kill('SIGTERM');
+    expect(await stopped(running.child)).toBe(0);
+  });
+
   it('with --oauth-app: a separate msal-node process trusting TOKEN_CA_FILE via NODE_EXTRA_CA_CERTS gets a token EWS accepts; stops on SIGTERM', async () => {
     running = await startCli(['--users', 'alice@contoso.test:pw1', '--oauth-app', `${APP.clientId}:${APP.clientSecret}`]);
     const { EWS_URL: url, TOKEN_AUTHORITY: authority, TOKEN_CA_FILE: caFile } = running.values as Record<string, string>;

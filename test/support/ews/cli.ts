@@ -1,11 +1,12 @@
 /**
  * Runs the EWS test server on its own:
  *   npm run ews-server -- --port 8080 --users alice@contoso.test:pw,bob@contoso.test:pw \
- *     --admin admin@contoso.test:pw [--groups team@contoso.test] [--oauth-app CLIENT_ID:SECRET] [--token-port P]
+ *     --admin admin@contoso.test:pw [--groups team@contoso.test] [--oauth-app CLIENT_ID:SECRET] [--token-port P] [--ews-disabled]
  * Serves http://127.0.0.1:PORT/EWS/Exchange.asmx with Basic auth (the admin holds FullAccess and
  * the impersonation right; group owners are the users). With --oauth-app it also serves the
  * HTTPS Entra token endpoint and accepts its Bearer tokens. Prints one `KEY=value` line per
- * address, then `READY`; stops on SIGINT/SIGTERM.
+ * address, then `READY`; stops on SIGINT/SIGTERM. With --ews-disabled every call answers 403 with
+ * `X-EWS-Policy-Reason: EWS is disabled for this user or tenant`, as a tenant with EWS switched off does.
  */
 import { parseArgs } from 'node:util';
 import { startEwsServer, type EwsAccount } from './ews-server.js';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       groups: { type: 'string', default: '' },
       'oauth-app': { type: 'string' },
       'token-port': { type: 'string', default: '0' },
+      'ews-disabled': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     ...(values.admin ? { admin: account(values.admin) } : {}),
     groups: values.groups.split(',').filter(Boolean).map((smtp) => ({ smtp, owners: users.map((u) => u.smtp) })),
     port: Number(values.port),
+    ewsDisabled: values['ews-disabled'],
     ...(oauthApp ? { oauth: { apps: [{ clientId: oauthApp.smtp, clientSecret: oauthApp.password }], tokenPort: Number(values['token-port']) } } : {}),
   });
   const out = [`EWS_URL=${server.url}`];

@@ -28,6 +28,7 @@ import { NS, type XmlElement, child, parseXml } from './xml.js';
 export const EWS_PATH = '/EWS/Exchange.asmx';
 const HTTP_OK = 200;
 const HTTP_UNAUTHORIZED = 401;
+const HTTP_FORBIDDEN = 403;
 const HTTP_NOT_FOUND = 404;
 const HTTP_METHOD_NOT_ALLOWED = 405;
 const HTTP_SERVER_ERROR = 500;
@@ -81,7 +82,16 @@ export interface EwsServerOptions {
    * release in ServerVersionInfo and refuses a RequestServerVersion newer than it, as Exchange does.
    */
   serverVersion?: EmulatedRelease;
+  /**
+   * Exchange Online with EWS switched off for the tenant (Microsoft's 2026-10 roll-out): every
+   * call answers HTTP 403 with `X-EWS-Policy-Reason` before authentication. Also switchable at runtime.
+   */
+  ewsDisabled?: boolean;
 }
+
+/** The header and reason Exchange Online sends when a tenant has EWS switched off (../shared/GRAPH.md). */
+export const EWS_POLICY_REASON_HEADER = 'X-EWS-Policy-Reason';
+export const EWS_DISABLED_REASON = 'EWS is disabled for this user or tenant';
 
 /** ServerVersionInfo of the releases the test server can pretend to be (Exchange's own builds). */
 export const EMULATED_RELEASES = {
@@ -122,6 +132,8 @@ export interface EwsTestServer {
   addGroupMailbox(smtp: string, access?: Omit<EwsGroup, 'smtp'>): Mailbox;
   /** Mints a Bearer token signed by this server's issuer (needs `oauth`). */
   mintToken(claims: TokenClaims): Promise<string>;
+  /** While true every call answers 403 with X-EWS-Policy-Reason (the tenant switched EWS off). */
+  ewsDisabled: boolean;
   /** Resolves after the server stopped; rejects if any response failed the schema check. */
   close(): Promise<void>;
 }
@@ -164,7 +176,12 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
     res.end();
   };
 
+  let ewsDisabled = options.ewsDisabled ?? false;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (ewsDisabled) {
+      res.writeHead(HTTP_FORBIDDEN, { [EWS_POLICY_REASON_HEADER]: EWS_DISABLED_REASON, 'Content-Length': 0 });
+      return void res.end();
+    }
     if ((req.url ?? '').split('?')[0]!.toLowerCase() !== EWS_PATH.toLowerCase()) return void send(res, HTTP_NOT_FOUND, '');
     // The front door refuses before anything else when a 503/429 storm is switched on.
     const refusal = throttle.httpRefusal();
@@ -283,6 +300,12 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
     ...(issuer ? { issuer } : {}),
     ...(tokenEndpoint ? { tokenEndpoint } : {}),
     addGroupMailbox: (smtp, access = {}) => store.addGroupMailbox(smtp, access),
+    get ewsDisabled() {
+      return ewsDisabled;
+    },
+    set ewsDisabled(on: boolean) {
+      ewsDisabled = on;
+    },
     async mintToken(claims) {
       if (!issuer) throw new Error('startEwsServer({ oauth: {} }) is needed to mint tokens');
       return mintToken(issuer, claims);
