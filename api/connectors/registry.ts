@@ -1,16 +1,41 @@
 import type { EndpointCheck, EndpointProbe, MailboxAccess, MailboxSession, MailConnector } from '../core/connector.js';
-import type { EndpointKind } from '../core/model.js';
+import { MailferryError } from '../core/errors.js';
+import { endpointProtocol, type EndpointKind } from '../core/model.js';
+
+/** Connectors by endpoint kind; `m365` (EWS) and `graph` are the two ways to Exchange Online. */
+export type ConnectorOverrides = Partial<Record<EndpointKind | 'graph', MailConnector>>;
 
 /**
  * Connectors this build can talk to, by endpoint kind. Chosen once by the composition root.
  * Each protocol's code (imapflow alone adds ~30 MB to a process) is loaded the first time an
  * endpoint of that kind is used, so a worker that only moves Exchange mailboxes never loads IMAP.
+ * An `m365` endpoint speaks Graph or EWS by its `protocol`, so its connector chooses per call.
  */
-export function createConnectorRegistry(overrides: Partial<Record<EndpointKind, MailConnector>> = {}): (kind: EndpointKind) => MailConnector {
+export function createConnectorRegistry(overrides: ConnectorOverrides = {}): (kind: EndpointKind) => MailConnector {
   const imap = lazyConnector(async () => new (await import('./imap/imap-connector.js')).ImapConnector(), { discovers: false });
   const ews = lazyConnector(async () => new (await import('./ews/ews-connector.js')).EwsConnector(), { discovers: true });
-  const connectors: Record<EndpointKind, MailConnector> = { imap, exchange: ews, m365: ews, 'm365-group': ews, ...overrides };
+  const graph = overrides.graph ?? lazyConnector(async () => new (await import('./graph/graph-connector.js')).GraphConnector(), { discovers: false });
+  const { graph: _graph, m365, ...byKind } = overrides;
+  const connectors: Record<EndpointKind, MailConnector> = {
+    imap, exchange: ews, 'm365-group': ews, ...byKind, m365: byProtocol(graph, m365 ?? ews),
+  };
   return (kind) => connectors[kind];
+}
+
+/** Exchange Online: Graph or EWS, by the endpoint's protocol (records older than the choice: EWS). */
+function byProtocol(graph: MailConnector, ews: MailConnector): MailConnector {
+  const pick = (endpoint: Parameters<typeof endpointProtocol>[0]) => (endpointProtocol(endpoint) === 'graph' ? graph : ews);
+  return {
+    open: (access, signal) => pick(access.endpoint).open(access, signal),
+    probe: async (probe) => pick(probe.endpoint).probe?.(probe) ?? [],
+    discoverMailboxes: async (probe) => {
+      const chosen = pick(probe.endpoint);
+      if (!chosen.discoverMailboxes) {
+        throw new MailferryError('unsupported', 'Autodiscover Items lists mailboxes over EWS; this Microsoft 365 endpoint speaks Microsoft Graph, which Mailferry does not list mailboxes with yet. Use Bulk Add with a CSV.', { field: 'sourceEndpointId' });
+      }
+      return chosen.discoverMailboxes(probe);
+    },
+  };
 }
 
 /**

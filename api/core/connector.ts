@@ -11,8 +11,10 @@ import type { RecipientMappingRule } from './support-options.js';
  * - `rfc822`: an Internet message (MIME). Every connector reads and writes it; mail only.
  * - `ews-export`: Exchange's opaque full-fidelity item stream (EWS ExportItems → UploadItems,
  *   Exchange 2010 SP1+). Any item type, every property; only an EWS destination takes it.
+ * - `graph-export`: Exchange Online's opaque full-fidelity item stream through Microsoft Graph
+ *   (exportItems → importItem). Any item type; only a Graph destination takes it.
  */
-export type ContentFormat = 'rfc822' | 'ews-export';
+export type ContentFormat = 'rfc822' | 'ews-export' | 'graph-export';
 
 export type SpecialUse = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged';
 

@@ -34,6 +34,24 @@ export type AdminMode = ImapAdminMode | EwsAdminMode;
 /** Microsoft 365 national clouds: each has its own EWS host and sign-in authority. */
 export type M365Cloud = 'commercial' | 'china' | 'germany' | 'usgov-gcchigh' | 'usgov-dod';
 export const M365_CLOUDS: readonly M365Cloud[] = ['commercial', 'china', 'germany', 'usgov-gcchigh', 'usgov-dod'];
+/**
+ * How an `m365` endpoint reaches Exchange Online: `graph` (the Microsoft Graph mailbox
+ * import/export API, the default for new endpoints) or `ews` (Exchange Web Services, which
+ * Microsoft switches off tenant by tenant from 2026-10-01 and for good on 2027-04-01).
+ */
+export type M365Protocol = 'graph' | 'ews';
+export const M365_PROTOCOLS: readonly M365Protocol[] = ['graph', 'ews'];
+
+/**
+ * The protocol an endpoint speaks. Only `m365` has a choice; an `m365` endpoint stored before the
+ * choice existed has no `protocol` and keeps EWS until the admin switches it (SQLite migration 6
+ * writes `ews` into such records; Cosmos documents are read this way).
+ */
+export function endpointProtocol(endpoint: Pick<Endpoint, 'kind' | 'protocol'>): 'imap' | M365Protocol {
+  if (endpoint.kind === 'imap') return 'imap';
+  if (endpoint.kind === 'm365') return endpoint.protocol ?? 'ews';
+  return 'ews';
+}
 
 export interface Endpoint extends Doc {
   name: string;
@@ -58,6 +76,8 @@ export interface Endpoint extends Doc {
    */
   authMechanism?: 'password' | 'xoauth2' | 'oauth-app';
   cloud?: M365Cloud;
+  /** `m365` only: Graph or EWS (see M365Protocol); absent on records older than the choice, read as `ews`. */
+  protocol?: M365Protocol;
   appClientId?: string;
   appTenantId?: string;
   appSecretRef?: string;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
-import { ENDPOINT_KINDS, M365_CLOUDS, PASS_KINDS, WORKGROUP_ROLES } from './model.js';
+import { ENDPOINT_KINDS, M365_CLOUDS, M365_PROTOCOLS, PASS_KINDS, WORKGROUP_ROLES } from './model.js';
 
 const MAX_NAME_LENGTH = 200;
 const MAX_OPTION_LINES = 200;
@@ -30,6 +30,8 @@ export const endpointInput = z.object({
   adminPassword: z.string().min(1).optional(),
   authMechanism: z.enum(['password', 'xoauth2', 'oauth-app']).default('password'),
   cloud: z.enum(M365_CLOUDS as [string, ...string[]]).transform((c) => c as (typeof M365_CLOUDS)[number]).optional(),
+  /** `m365` only: `graph` (the default for a new endpoint) or `ews`. */
+  protocol: z.enum(M365_PROTOCOLS as [string, ...string[]]).transform((p) => p as (typeof M365_PROTOCOLS)[number]).optional(),
   appClientId: z.string().trim().regex(GUID, 'must be the application (client) ID, a GUID from the app registration').optional(),
   appTenantId: z.string().trim().min(1, 'must be the directory (tenant) ID or a domain such as contoso.onmicrosoft.com').optional(),
   appClientSecret: z.string().min(1).optional(),
@@ -53,6 +55,20 @@ export const endpointInput = z.object({
   if (appAuth && (!value.appClientId || !value.appTenantId || !value.appClientSecret)) {
     issue('appClientId', 'Modern Auth needs appClientId, appTenantId and appClientSecret from the app registration');
   }
+  if (value.protocol !== undefined && value.kind !== 'm365') {
+    issue('protocol', value.kind === 'm365-group'
+      ? 'Microsoft Graph has no import for Groups mailboxes: a Microsoft 365 Groups endpoint speaks EWS; leave protocol out'
+      : `only Microsoft 365 (m365) endpoints choose a protocol; ${value.kind} endpoints speak ${value.kind === 'imap' ? 'IMAP' : 'EWS'}`);
+  }
+  if (value.kind === 'm365' && (value.protocol ?? 'graph') === 'graph') {
+    if (!appAuth) {
+      issue('authMechanism', 'Microsoft Graph signs in as an app registration: set authMechanism oauth-app with appClientId, appTenantId and appClientSecret, or choose protocol ews');
+    }
+    if ((value.cloud ?? 'commercial') !== 'commercial') {
+      issue('cloud', `the Graph mailbox import/export API exists in the global cloud only, not in ${value.cloud}: choose protocol ews for this endpoint`);
+    }
+    return;
+  }
   if (appAuth && value.adminMode !== 'impersonation') {
     issue('adminMode', 'an application (client credentials) reaches mailboxes only by impersonation: set adminMode to impersonation');
   }
@@ -61,6 +77,12 @@ export const endpointInput = z.object({
   }
 });
 export type EndpointInput = z.infer<typeof endpointInput>;
+
+/** What an admin may change on a saved endpoint: today its protocol (Exchange Online: EWS → Graph and back). */
+export const endpointPatch = z.object({
+  protocol: z.enum(M365_PROTOCOLS as [string, ...string[]]).transform((p) => p as (typeof M365_PROTOCOLS)[number]),
+}).strict();
+export type EndpointPatch = z.infer<typeof endpointPatch>;
 
 const DEFAULT_CONCURRENT_MIGRATIONS = 5;
 /**

@@ -1,7 +1,7 @@
 import { ValidationError } from '../core/errors.js';
 import type { ItemStatus } from '../core/model.js';
 import {
-  changeDomainInput, discoverInput, endpointInput, endpointTestInput, itemInput, itemPatch, membersInput, parseInput, passInput, projectInput, projectPatch,
+  changeDomainInput, discoverInput, endpointInput, endpointPatch, endpointTestInput, itemInput, itemPatch, membersInput, parseInput, passInput, projectInput, projectPatch,
   shareInput, statisticsEmailInput, workgroupInput,
 } from '../core/schemas.js';
 import { publicEndpoint, publicItem, publicProject } from '../core/services/public-views.js';
@@ -69,6 +69,8 @@ export const routes: Route[] = [
     handler: async (req, s) => ok(await s.projects.listEndpoints(req.tenantId, search(req), page(req).cursor, page(req).limit)) },
   { method: 'GET', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'view' }, summary: 'One endpoint (secrets never returned: hasAdminPassword, hasAppSecret)',
     handler: async (req, s) => ok(publicEndpoint(await s.projects.getEndpoint(req.tenantId, req.params.endpointId!))) },
+  { method: 'PATCH', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'manage' }, summary: 'Switch a Microsoft 365 endpoint between Graph and EWS (protocol)', body: endpointPatch,
+    handler: async (req, s) => ok(await s.projects.updateEndpoint(req.tenantId, req.params.endpointId!, parseInput(endpointPatch, req.body))) },
   { method: 'POST', path: '/api/v1/endpoints/:endpointId/validate', access: { tenant: 'manage' }, summary: '"Save and Go to Summary": check connection, encryption, login method and the admin login', body: endpointTestInput,
     handler: async (req, s) => ok(await s.endpointChecks.validate(req.tenantId, req.params.endpointId!, parseInput(endpointTestInput, bodyOrEmpty(req)))) },
   { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'manage' }, summary: 'Delete an unused endpoint',

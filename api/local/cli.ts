@@ -8,8 +8,8 @@ import { formatBytes } from '../core/human-units.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ensureError, MailferryError } from '../core/errors.js';
-import type { ItemStatus } from '../core/model.js';
-import { changeDomainInput, endpointInput, itemInput, parseInput, passInput, projectInput, projectPatch } from '../core/schemas.js';
+import { endpointProtocol, type ItemStatus } from '../core/model.js';
+import { changeDomainInput, endpointInput, endpointPatch, itemInput, parseInput, passInput, projectInput, projectPatch } from '../core/schemas.js';
 import { listAll } from '../core/services/list-all.js';
 import { integer, optional, parseCli, required, secretFromEnv, type Flags } from './cli-args.js';
 import { migrateCommand } from './cli-migrate.js';
@@ -28,8 +28,11 @@ const HELP = `mailferry — mailbox migration from the command line
                          [--admin-mode plain-authzid|login-star --admin-login L --admin-password-env VAR]
   mailferry endpoint add --name N --kind exchange --host https://mail.contoso.com/owa
                          [--admin-mode delegation|impersonation --admin-login L --admin-password-env VAR]
-  mailferry endpoint add --name N --kind m365|m365-group [--cloud commercial|china|germany|usgov-gcchigh|usgov-dod]
+  mailferry endpoint add --name N --kind m365 [--protocol graph] --auth-mechanism oauth-app --app-client-id ID --app-tenant-id T --app-secret-env VAR
+                         (Exchange Online over Microsoft Graph, the default for a new m365 endpoint)
+  mailferry endpoint add --name N --kind m365 --protocol ews|--kind m365-group [--cloud commercial|china|germany|usgov-gcchigh|usgov-dod]
                          [--auth-mechanism oauth-app --app-client-id ID --app-tenant-id T --app-secret-env VAR --admin-mode impersonation]
+  mailferry endpoint set-protocol --endpoint ID --protocol graph|ews
   mailferry endpoint list [--search TEXT]
   mailferry project create --name N --source ENDPOINT_ID --destination ENDPOINT_ID [--option Key=Value ...] [--max-concurrent 5]
   mailferry project list [--search TEXT]
@@ -61,11 +64,13 @@ const commands: Record<string, Command> = {
       name: optional(f, 'name'), kind: optional(f, 'kind') ?? 'imap', host: optional(f, 'host'), port: integer(f, 'port'),
       security: optional(f, 'security'), allowSelfSigned: f['allow-self-signed'] === true, adminMode: optional(f, 'admin-mode'),
       adminLogin: optional(f, 'admin-login'), adminPassword: secretFromEnv(f, 'admin-password-env'), authMechanism: optional(f, 'auth-mechanism'),
-      cloud: optional(f, 'cloud'), appClientId: optional(f, 'app-client-id'), appTenantId: optional(f, 'app-tenant-id'), appClientSecret: secretFromEnv(f, 'app-secret-env'),
+      cloud: optional(f, 'cloud'), protocol: optional(f, 'protocol'), appClientId: optional(f, 'app-client-id'), appTenantId: optional(f, 'app-tenant-id'), appClientSecret: secretFromEnv(f, 'app-secret-env'),
     })));
     return EXIT.ok;
   },
-  'endpoint list': async (rt, f) => table((await listAll((c) => rt.services.projects.listEndpoints(T, optional(f, 'search'), c))).map((e) => ({ id: e.id, name: e.name, kind: e.kind, host: e.host, port: e.port ?? '', admin: e.adminMode }))),
+  'endpoint set-protocol': async (rt, f) => (print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, { protocol: optional(f, 'protocol') }))), EXIT.ok),
+  'endpoint list': async (rt, f) => table((await listAll((c) => rt.services.projects.listEndpoints(T, optional(f, 'search'), c)))
+    .map((e) => ({ id: e.id, name: e.name, kind: e.kind, protocol: endpointProtocol(e), host: e.host, port: e.port ?? '', admin: e.adminMode }))),
   'project create': async (rt, f) => {
     print(await rt.services.projects.createProject(T, parseInput(projectInput, {
       name: optional(f, 'name'), sourceEndpointId: optional(f, 'source'), destinationEndpointId: optional(f, 'destination'),

@@ -12,9 +12,8 @@ import type { Notifier } from '../core/notifications/notifier.js';
 import { openSqliteDatabase } from '../adapters/sqlite/sqlite-database.js';
 import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
-import { createConnectorRegistry } from '../connectors/registry.js';
-import type { MailConnector } from '../core/connector.js';
-import type { EndpointKind, Pass } from '../core/model.js';
+import { createConnectorRegistry, type ConnectorOverrides } from '../connectors/registry.js';
+import type { Pass } from '../core/model.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import type { TenantOwners } from '../core/services/context.js';
 import type { EngineDeps, EngineLog } from '../core/engine/job-context.js';
@@ -41,7 +40,7 @@ export interface EmbeddedConfig {
   retry?: RetryPolicy;
   clock?: Clock;
   log?: EngineLog;
-  connectors?: Partial<Record<EndpointKind, MailConnector>>;
+  connectors?: ConnectorOverrides;
   /** Where end users open their credential links, e.g. the host's own URL. */
   publicBaseUrl?: string;
   /** SMTP for end-user mail; without it messages go to `<data>/outbox/` as .eml files. */

@@ -191,6 +191,8 @@ async function startSide(options: SideOptions, domain: string, validator: EwsSch
     },
     endpointInput: (name) => ({
       name: `${name} ${kind}`, kind, host: server.url, adminMode: choice.adminMode ?? 'delegation', domains: [],
+      // These tests are about EWS: an Exchange Online endpoint made today would speak Graph.
+      ...(kind === 'm365' ? { protocol: 'ews' } : {}),
       ...(app
         ? { authMechanism: 'oauth-app', cloud: 'commercial', appClientId: TEST_APP.clientId, appTenantId: server.issuer!.tenantId, appClientSecret: TEST_APP.clientSecret }
         : { authMechanism: 'password', adminLogin: login.smtp, adminPassword: login.password }),

@@ -129,6 +129,15 @@ export const MIGRATIONS: readonly SqliteMigration[] = [
     name: 'group slots: running jobs per project for distributed queues',
     sql: collectionTable('group_slots'),
   },
+  {
+    version: 6,
+    name: 'endpoints: Exchange Online endpoints saved before the Graph/EWS choice keep EWS',
+    // New m365 endpoints default to Graph; one saved earlier was made for EWS and stays on it until
+    // the admin switches (PATCH /endpoints/{id} {protocol}). The version is bumped like a replace.
+    sql: `
+      UPDATE endpoints SET doc = json_set(doc, '$.protocol', 'ews'), version = version + 1
+       WHERE kind = 'm365' AND json_extract(doc, '$.protocol') IS NULL;`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -25,7 +25,11 @@ export interface EwsModernAuthOptions {
   networkClient?: INetworkModule;
   /** Token resource override; default: the cloud's EWS host (Exchange Online) or the server's origin. */
   resource?: string;
+  /** What an admin grants when Entra ID refuses a token (default: EWS's full_access_as_app). */
+  permissionHint?: string;
 }
+
+const EWS_PERMISSION_HINT = 'the Exchange Online application permission full_access_as_app (or RBAC for Applications) with admin consent';
 
 export interface EwsCredentials {
   readonly kind: 'basic' | 'oauth';
@@ -90,7 +94,7 @@ export class TokenCache {
         entry.token = { value: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 3600_000 };
         return result.accessToken;
       } catch (err) {
-        throw tokenError(err, modernAuth.clientId, modernAuth.tenantId, scope, authority);
+        throw tokenError(err, { clientId: modernAuth.clientId, tenantId: modernAuth.tenantId, scope, authority, hint: this.options.permissionHint ?? EWS_PERMISSION_HINT });
       }
     };
     return {
@@ -110,7 +114,15 @@ export class TokenCache {
   }
 }
 
-function tokenError(err: unknown, clientId: string, tenantId: string, scope: string, authority: string): Error {
+interface TokenRequest {
+  clientId: string;
+  tenantId: string;
+  scope: string;
+  authority: string;
+  hint: string;
+}
+
+function tokenError(err: unknown, { clientId, tenantId, scope, authority, hint }: TokenRequest): Error {
   if (err instanceof AuthError) return err;
   const e = err as { errorCode?: string; errorMessage?: string; message?: string };
   const said = (e.errorMessage || e.message || String(err)).split('\n')[0];
@@ -120,8 +132,7 @@ function tokenError(err: unknown, clientId: string, tenantId: string, scope: str
   }
   return new AuthError(
     `Modern Auth: no token for app ${clientId} in tenant ${tenantId} (scope ${scope}). Entra ID said: "${said}". ` +
-      'Check the client id, the tenant id and the client secret (the secret value, not its id), and that the app has the ' +
-      'Exchange Online application permission full_access_as_app (or RBAC for Applications) with admin consent.',
+      `Check the client id, the tenant id and the client secret (the secret value, not its id), and that the app has ${hint}.`,
     { cause: err },
   );
 }

@@ -4,7 +4,6 @@
  * "UIDVALIDITY" is a stable 31-bit hash of its id; EWS has no UIDNEXT, so it is 0 and crash
  * recovery pairs on the marker property instead (list-range.ts).
  */
-import { createHash } from 'node:crypto';
 import type { DestinationFolderState } from '../../core/connector.js';
 import { MailferryError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { ItemType } from '../../core/model.js';
@@ -12,45 +11,17 @@ import { type EwsContext, folderIdXml } from './context.js';
 import { type EwsFolder, SEPARATOR, findFolders, folderElementFor, itemTypeOfClass, pathOf } from './folders.js';
 import { fromCode } from './map-error.js';
 import { attr, child, el, elementChildren, escapeXml } from './xml.js';
+import { FolderIndex as GenericFolderIndex, hash31 } from '../folder-index.js';
+
+
+/** The session's folder index over EWS folders. */
+export class FolderIndex extends GenericFolderIndex<EwsFolder> {}
 
 /** The FolderFilter an admin adds so a Groups destination gets only what it can hold. */
 export const GROUPS_FOLDER_FILTER = '^(?!Inbox$|Calendar$)';
 
 export function folderStateOf(id: string): DestinationFolderState {
   return { uidValidity: hash31(id), uidNext: 0 };
-}
-
-export function hash31(id: string): number {
-  return createHash('sha256').update(id).digest().readUInt32BE(0) & 0x7fffffff || 1;
-}
-
-/** The session's folder index: destination paths (compared case-insensitively, like Exchange) → folders. */
-export class FolderIndex {
-  private readonly byPath = new Map<string, EwsFolder>();
-  constructor(readonly rootId: string, folders: EwsFolder[]) {
-    for (const f of folders) this.add(f);
-  }
-  add(f: EwsFolder): void {
-    this.byPath.set(key(f.segments), f);
-  }
-  get(segments: string[]): EwsFolder | undefined {
-    return this.byPath.get(key(segments));
-  }
-  byPathString(path: string): EwsFolder | undefined {
-    for (const f of this.byPath.values()) if (f.path === path) return f;
-    return this.byPath.get(key(path.split(SEPARATOR)));
-  }
-  all(): EwsFolder[] {
-    return [...this.byPath.values()];
-  }
-  byId(id: string): EwsFolder | undefined {
-    for (const f of this.byPath.values()) if (f.id === id) return f;
-    return undefined;
-  }
-}
-
-function key(segments: string[]): string {
-  return segments.map((s) => s.toLowerCase()).join('\u0000');
 }
 
 export async function ensureFolder(ctx: EwsContext, index: FolderIndex, segments: string[], itemType?: ItemType): Promise<EwsFolder> {

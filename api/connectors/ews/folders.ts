@@ -9,6 +9,9 @@ import type { ItemType } from '../../core/model.js';
 import { distinguishedFolderXml, type EwsContext } from './context.js';
 import { fromCode } from './map-error.js';
 import { attr, child, elementChildren, text } from './xml.js';
+import { itemTypeOfClass } from '../exchange-classes.js';
+
+export { itemTypeOfClass };
 
 export const SEPARATOR = '/';
 
@@ -30,24 +33,6 @@ const SPECIAL_USE: Readonly<Record<string, SpecialUse>> = {
   deleteditems: 'trash',
   junkemail: 'junk',
 };
-
-/** FolderClass prefixes → item types; anything else under IPM (IPF.Configuration, IPF.Files…) is not migrated. */
-const CLASS_TYPES: [string, ItemType][] = [
-  ['IPF.Note', 'mail'],
-  ['IPF.Appointment', 'calendar'],
-  ['IPF.Contact', 'contacts'],
-  ['IPF.Task', 'tasks'],
-  ['IPF.StickyNote', 'notes'],
-  ['IPF.Journal', 'journal'],
-];
-
-export function itemTypeOfClass(folderClass: string): ItemType | undefined {
-  if (folderClass === '' || folderClass === 'IPF') return 'mail'; // created by IMAP clients, no class: mail
-  for (const [prefix, type] of CLASS_TYPES) {
-    if (folderClass === prefix || folderClass.startsWith(`${prefix}.`)) return type;
-  }
-  return undefined;
-}
 
 /** The element and FolderClass CreateFolder needs for a folder holding `type`. */
 export function folderElementFor(type: ItemType | undefined): { element: string; folderClass?: string } {

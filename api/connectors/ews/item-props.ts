@@ -6,6 +6,8 @@
 import type { ItemType } from '../../core/model.js';
 import { el } from './xml.js';
 
+export { itemTypeOfItemClass } from '../exchange-classes.js';
+
 /** Mailferry's property set (a fixed GUID of our own) and the marker's name in it. */
 export const MAILFERRY_PROPERTY_SET = '0b1c5e6f-3a52-4d4e-9f0d-6d61696c6672';
 export const MARKER_NAME = 'MailferrySourceKey';
@@ -27,18 +29,6 @@ export function extendedProperty(uri: string, value: string): string {
 
 function escapeText(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** ItemClass → the item type a pass selects by. */
-export function itemTypeOfItemClass(itemClass: string): ItemType {
-  const c = itemClass.toLowerCase();
-  const is = (p: string) => c === p || c.startsWith(`${p}.`);
-  if (is('ipm.appointment') || is('ipm.schedule.meeting')) return is('ipm.schedule.meeting') ? 'mail' : 'calendar';
-  if (is('ipm.contact') || is('ipm.distlist')) return 'contacts';
-  if (is('ipm.task')) return 'tasks';
-  if (is('ipm.stickynote')) return 'notes';
-  if (is('ipm.activity')) return 'journal';
-  return 'mail';
 }
 
 /** The types.xsd element an item of this ItemClass is (what an UpdateItem's SetItemField must name). */

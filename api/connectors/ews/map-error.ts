@@ -23,6 +23,25 @@ export const FULL_ACCESS_FIX =
   'Give the admin account FullAccess on the mailbox (Add-MailboxPermission -Identity <mailbox> -User <admin> -AccessRights FullAccess), ' +
   'or switch the endpoint to impersonation.';
 
+/** The day EWS in Exchange Online is gone for good, allow-list or not (GRAPH.md). */
+export const EWS_RETIREMENT_DATE = '2027-04-01';
+
+/**
+ * Exchange Online refused EWS by policy: HTTP 403 with `X-EWS-Policy-Reason` ("EWS is disabled
+ * for this user or tenant" / "EWS is blocked by policy …"). Retrying or another token cannot help;
+ * the admin has two ways out, and the error names both.
+ */
+export function ewsPolicyRefusal(where: string, reason: string, who: string): AuthError {
+  const app = /^app (.+)$/.exec(who)?.[1];
+  return new AuthError(
+    `Exchange Online at ${where} refused EWS for ${who} (HTTP 403, X-EWS-Policy-Reason: "${reason}"). Microsoft is switching EWS off in Exchange Online ` +
+      `tenant by tenant and removes it for good on ${EWS_RETIREMENT_DATE}. Two ways out: switch this endpoint to Microsoft Graph ` +
+      '(PATCH /endpoints/{id} {"protocol": "graph"}, or "mailferry endpoint set-protocol --protocol graph"; the app then needs the Graph permissions listed in the README), ' +
+      `or, until ${EWS_RETIREMENT_DATE}, allow this application in Exchange Online PowerShell: ` +
+      `Set-OrganizationConfig -EwsAllowedAppIDs "${app ?? '<application (client) id>'}" (add it to the ids already listed by Get-OrganizationConfig -RetrieveEwsOperationAccessPolicy; it takes up to 24 hours).`,
+  );
+}
+
 /** A fault (the whole request was refused). */
 export function fromFault(fault: ResponseMessage, where: string): MailferryError {
   return fromCode(fault, `EWS at ${where}`);

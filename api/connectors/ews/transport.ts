@@ -14,9 +14,12 @@ import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { AuthError, ConnectionError, MailferryError, ThrottledError, ensureError } from '../../core/errors.js';
 import type { EwsCredentials } from './credentials.js';
-import { fromFault, isConcurrencyCode } from './map-error.js';
+import { ewsPolicyRefusal, fromFault, isConcurrencyCode } from './map-error.js';
 import { NS, type EnvelopeOptions, ENVELOPE_TAIL, attr, child, children, elementChildren, envelopeHead, parseXml, path, text } from './xml.js';
 import { Base64TextDecoder } from './stream-base64.js';
+import { Window, retryAfterMs, sleepUnlessAborted } from '../request-pacing.js';
+
+export { retryAfterMs };
 
 export interface TransportOptions {
   url: URL;
@@ -73,30 +76,6 @@ export type BodyParts = string | (() => Iterable<string>);
 const MAX_ATTEMPTS = 8;
 const CONCURRENCY_PAUSE_MS = 250;
 const DEFAULT_RETRY_AFTER_MS = 5_000;
-
-/** A semaphore whose size can only shrink (EWSMaxConcurrency found the hard way). */
-class Window {
-  private active = 0;
-  private readonly waiters: (() => void)[] = [];
-  constructor(public size: number) {}
-  async acquire(): Promise<void> {
-    if (this.active < this.size) {
-      this.active++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-  release(): void {
-    this.active--;
-    while (this.active < this.size && this.waiters.length > 0) {
-      this.active++;
-      this.waiters.shift()!();
-    }
-  }
-  shrink(): void {
-    this.size = Math.max(1, Math.min(this.size, this.active) - 1);
-  }
-}
 
 interface RawResponse {
   status: number;
@@ -245,6 +224,8 @@ export class EwsTransport {
   /** Waits before the next attempt, or throws what the refusal means. */
   private async handleRefusal(raw: RawResponse, attempt: number): Promise<void> {
     const last = attempt + 1 >= MAX_ATTEMPTS;
+    const policy = raw.status === 403 ? headerValue(raw.headers['x-ews-policy-reason']) : undefined;
+    if (policy) throw ewsPolicyRefusal(this.where, policy, this.options.credentials.who);
     if (raw.status === 401 || raw.status === 403) {
       if (attempt === 0 && this.options.credentials.invalidate()) return;
       throw this.unauthorized(raw);
@@ -302,20 +283,7 @@ export class EwsTransport {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.options.sleep) return this.options.sleep(ms);
-    return new Promise((resolve, reject) => {
-      const signal = this.options.signal;
-      if (signal?.aborted) return reject(new ConnectionError('The job was cancelled.'));
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new ConnectionError('The job was cancelled.'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.options.sleep ? this.options.sleep(ms) : sleepUnlessAborted(ms, this.options.signal);
   }
 
   private async post(body: RequestBody, streamingResponse: boolean): Promise<IncomingMessage> {
@@ -505,13 +473,9 @@ function readMessage(element: Element): ResponseMessage {
   return message;
 }
 
-export function retryAfterMs(header: string | string[] | undefined): number | undefined {
+function headerValue(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+  return value?.trim() || undefined;
 }
 
 function once(fn: () => void): () => void {

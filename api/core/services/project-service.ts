@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Endpoint, Project } from '../model.js';
 import type { Page } from '../ports.js';
-import type { EndpointInput, ProjectInput, ProjectPatch } from '../schemas.js';
+import type { EndpointInput, EndpointPatch, ProjectInput, ProjectPatch } from '../schemas.js';
 import { mergeMaskedUpdate, parseSupportOptions } from '../support-options.js';
 import type { ServiceDeps } from './context.js';
 import { listAll, projectItems } from './list-all.js';
@@ -16,10 +16,30 @@ export class ProjectService {
     const { adminPassword, appClientSecret, ...fields } = input;
     const adminSecretRef = adminPassword ? await this.deps.vault.put(tenantId, adminPassword) : undefined;
     const appSecretRef = appClientSecret ? await this.deps.vault.put(tenantId, appClientSecret) : undefined;
+    // A new Exchange Online endpoint speaks Graph unless the admin chose EWS (model.ts: M365Protocol).
+    const protocol = fields.kind === 'm365' ? fields.protocol ?? 'graph' : undefined;
     const endpoint = await this.deps.store.endpoints.insert({
-      ...fields, tenantId, id: this.deps.newId(), adminSecretRef, appSecretRef, createdAt: this.deps.clock.now().toISOString(),
+      ...fields, ...(protocol ? { protocol } : {}), tenantId, id: this.deps.newId(), adminSecretRef, appSecretRef, createdAt: this.deps.clock.now().toISOString(),
     });
     return publicEndpoint(endpoint);
+  }
+
+  /** Switches an Exchange Online endpoint between Graph and EWS; the next job of every project using it speaks the new one. */
+  async updateEndpoint(tenantId: string, id: string, patch: EndpointPatch): Promise<PublicEndpoint> {
+    const current = await this.getEndpoint(tenantId, id);
+    if (current.kind !== 'm365') {
+      throw new ValidationError(`Endpoint "${current.name}" is ${current.kind}: only Microsoft 365 (m365) endpoints choose between Graph and EWS.`, { field: 'protocol' });
+    }
+    if (patch.protocol === 'graph') {
+      if (current.authMechanism !== 'oauth-app' || !current.appClientId || !current.appTenantId || !current.appSecretRef) {
+        throw new ValidationError(`Endpoint "${current.name}" has no app registration (client id, tenant id and secret): Microsoft Graph signs in as an app. Create a new Microsoft 365 endpoint with the app's details.`, { field: 'protocol' });
+      }
+      if ((current.cloud ?? 'commercial') !== 'commercial') {
+        throw new ValidationError(`Endpoint "${current.name}" is in the ${current.cloud} cloud: the Graph mailbox import/export API exists in the global cloud only.`, { field: 'protocol' });
+      }
+    }
+    const updated = await updateDoc(this.deps.store.endpoints, tenantId, id, (doc) => (doc.protocol === patch.protocol ? undefined : { ...doc, protocol: patch.protocol }));
+    return publicEndpoint(updated);
   }
 
   async getEndpoint(tenantId: string, id: string): Promise<Endpoint> {

@@ -4,7 +4,7 @@ import { migrate, openSqliteDatabase, schemaVersion } from '../../../api/adapter
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../api/adapters/sqlite/sqlite-migrations.js';
 import { SqliteJobQueue } from '../../../api/adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../../../api/adapters/sqlite/sqlite-store.js';
-import { projectSpec, TENANT_A } from '../../conformance/store-fixtures.js';
+import { endpointSpec, projectSpec, TENANT_A } from '../../conformance/store-fixtures.js';
 import { makeTempDir, type TempDir } from '../temp-dir.js';
 
 function tables(db: ReturnType<typeof openSqliteDatabase>): string[] {
@@ -80,5 +80,24 @@ describe('openSqliteDatabase', () => {
     migrate(db);
     expect(db.prepare('SELECT COUNT(*) AS n FROM schema_version').get()).toEqual(before);
     db.close();
+  });
+
+  it('keeps Exchange Online endpoints saved before the Graph/EWS choice on EWS, and leaves other kinds alone', async () => {
+    const path = dir.file('mailferry.db');
+    const before = openSqliteDatabase(path, { migrations: MIGRATIONS.filter((m) => m.version <= 5) });
+    const old = new SqliteStore(before);
+    await old.endpoints.insert({ ...endpointSpec.make(TENANT_A, 'm365-old', 'Exchange Online'), kind: 'm365' });
+    await old.endpoints.insert({ ...endpointSpec.make(TENANT_A, 'ex-old', 'Exchange 2016'), kind: 'exchange' });
+    await old.endpoints.insert({ ...endpointSpec.make(TENANT_A, 'm365-graph', 'Already chosen'), kind: 'm365', protocol: 'graph' });
+    before.close();
+
+    const store = SqliteStore.open(path);
+    const m365 = await store.endpoints.get(TENANT_A, 'm365-old');
+    expect(m365).toMatchObject({ protocol: 'ews', version: 2 });
+    expect((await store.endpoints.get(TENANT_A, 'ex-old'))?.protocol).toBeUndefined();
+    expect(await store.endpoints.get(TENANT_A, 'm365-graph')).toMatchObject({ protocol: 'graph', version: 1 });
+    // The bumped version is the one a later replace must name.
+    await store.endpoints.replace({ ...m365!, name: 'Renamed' });
+    await store.close();
   });
 });

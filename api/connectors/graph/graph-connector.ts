@@ -1,0 +1,96 @@
+/**
+ * The Microsoft Graph MailConnector for `m365` endpoints whose protocol is `graph`: app-only
+ * sign-in (msal-node client credentials, the token cached until shortly before it expires), the
+ * mailbox id looked up through `users/{upn}/settings/exchange`, then a GraphSession over the
+ * mailbox import/export API.
+ */
+import type { EndpointCheck, EndpointProbe, MailboxAccess, MailConnector } from '../../core/connector.js';
+import { ValidationError } from '../../core/errors.js';
+import type { Endpoint } from '../../core/model.js';
+import { TokenCache, type EwsModernAuthOptions } from '../ews/credentials.js';
+import { DEFAULT_GRAPH_LIMITS, type GraphContext, type GraphLimits } from './context.js';
+import { GraphSession } from './graph-session.js';
+import { lookUpMailboxId } from './mailbox-id.js';
+import { ALL_GRAPH_PERMISSIONS } from './permissions.js';
+import { probeGraphEndpoint } from './probe-endpoint.js';
+import { GRAPH_MAX_IN_FLIGHT, GraphTransport } from './transport.js';
+
+export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+
+export interface GraphConnectorOptions {
+  /** Where tokens come from (tests: the Graph test server's token endpoint); the resource is always Graph's. */
+  modernAuth?: Omit<EwsModernAuthOptions, 'resource' | 'permissionHint'>;
+  /** Requests in flight per mailbox (at most 4, Exchange Online's limit per app and mailbox). */
+  requestsInFlight?: number;
+  /** Server-suggested waits up to this long are slept inside the job (default 30 s); longer ones reschedule it. */
+  maxInlineWaitMs?: number;
+  /** Per HTTP request (default 5 minutes). */
+  requestTimeoutMs?: number;
+  /** Whether the destination's importItem takes the EWS export stream (UNCONFIRMED by Microsoft; default no: mail goes as MIME). */
+  acceptEwsExport?: boolean;
+  limits?: Partial<GraphLimits>;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+const DEFAULT_MAX_INLINE_WAIT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+
+/** Graph's root for an endpoint: empty (or an EWS URL kept from before the switch) means Microsoft's. */
+export function graphBaseUrl(endpoint: Pick<Endpoint, 'host' | 'name'>): URL {
+  const host = (endpoint.host ?? '').trim();
+  if (host === '' || /\.asmx$|\/ews\b/i.test(host) || /outlook\.office365\.com/i.test(host)) return new URL(GRAPH_RESOURCE);
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `https://${host}`);
+  } catch {
+    throw new ValidationError(`Endpoint "${endpoint.name}": "${host}" is not a URL; leave the host empty for Microsoft Graph.`, { field: 'host' });
+  }
+}
+
+export class GraphConnector implements MailConnector {
+  private readonly tokens: TokenCache;
+
+  constructor(private readonly options: GraphConnectorOptions = {}) {
+    this.tokens = new TokenCache({
+      ...options.modernAuth,
+      resource: GRAPH_RESOURCE,
+      permissionHint: `the Microsoft Graph application permissions ${ALL_GRAPH_PERMISSIONS.join(', ')} with admin consent`,
+    });
+  }
+
+  /** A context for `access` whose mailbox id is not looked up yet (the probe's steps need the parts). */
+  transportFor(access: MailboxAccess, signal?: AbortSignal): GraphTransport {
+    const { endpoint, modernAuth } = access;
+    if (!modernAuth) {
+      throw new ValidationError(
+        `Endpoint "${endpoint.name}" speaks Microsoft Graph, which signs in as an app registration: give it the application (client) id, the directory (tenant) id and a client secret, ` +
+          'or set ModernAuthClientId/TenantId/ClientSecret (Export for a source, Import for a destination).',
+        { field: 'appClientId' },
+      );
+    }
+    return new GraphTransport({
+      baseUrl: graphBaseUrl(endpoint),
+      credentials: this.tokens.credentials({ ...access, endpoint: { ...endpoint, cloud: 'commercial' } }),
+      clientId: modernAuth.clientId,
+      inFlight: Math.min(GRAPH_MAX_IN_FLIGHT, access.tuning?.requestsInFlight ?? this.options.requestsInFlight ?? GRAPH_MAX_IN_FLIGHT),
+      maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_MAX_INLINE_WAIT_MS,
+      timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      signal,
+      sleep: this.options.sleep,
+    });
+  }
+
+  context(access: MailboxAccess, transport: GraphTransport, mailboxId: string): GraphContext {
+    return { transport, mailbox: access.mailbox, mailboxId, limits: { ...DEFAULT_GRAPH_LIMITS, ...this.options.limits }, now: this.options.now ?? Date.now };
+  }
+
+  async open(access: MailboxAccess, signal?: AbortSignal): Promise<GraphSession> {
+    const transport = this.transportFor(access, signal);
+    const mailboxId = await lookUpMailboxId(transport, access.mailbox);
+    return new GraphSession(this.context(access, transport, mailboxId), { acceptEwsExport: this.options.acceptEwsExport });
+  }
+
+  probe(probe: EndpointProbe): Promise<EndpointCheck[]> {
+    return probeGraphEndpoint(this, probe);
+  }
+}

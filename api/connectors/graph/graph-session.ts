@@ -1,0 +1,109 @@
+/**
+ * One Exchange Online mailbox over Microsoft Graph: a thin facade over one file per operation
+ * (folders, list-items, export-items, import-items, import-session). Folder paths are display
+ * names joined by '/'; the session keeps path → folder id and, per folder, the delta link of its
+ * last listing.
+ */
+import type {
+  AppendResult, ContentFormat, DestinationEntry, DestinationFolderState, FolderInfo, ListMessagesFilter, MailboxSession, MessageRef,
+  ReadOptions, SourceMessage,
+} from '../../core/connector.js';
+import type { ItemType } from '../../core/model.js';
+import { hash31 } from '../folder-index.js';
+import type { GraphContext } from './context.js';
+import { readMessages, type ReadResult } from './export-items.js';
+import { type GraphFolder, type GraphFolderIndex, ensureFolder, folderIdByPath, listFolders } from './folders.js';
+import { appendMessages } from './import-items.js';
+import { ImportSessions } from './import-session.js';
+import { type FolderSync, entriesOf, refsOf, syncFolder } from './list-items.js';
+
+/** Items created up to this long before the floor still count as after it (Date headers have whole seconds). */
+const FLOOR_SLACK_S = 2;
+
+export interface GraphSessionOptions {
+  /** Whether importItem here takes the EWS export stream of Exchange on premises (UNCONFIRMED by Microsoft: off by default). */
+  acceptEwsExport?: boolean;
+}
+
+export class GraphSession implements MailboxSession {
+  readonly kind = 'm365' as const;
+  readonly accepts: readonly ContentFormat[];
+  readonly sessions: ImportSessions;
+  private index?: GraphFolderIndex;
+  private readonly syncs = new Map<string, FolderSync>();
+
+  constructor(readonly ctx: GraphContext, options: GraphSessionOptions = {}) {
+    this.sessions = new ImportSessions(ctx);
+    this.accepts = options.acceptEwsExport ? ['graph-export', 'ews-export', 'rfc822'] : ['graph-export', 'rfc822'];
+  }
+
+  /** Requests sent so far (retries included), for tests and diagnostics. */
+  get requests(): number {
+    return this.ctx.transport.requests;
+  }
+
+  async listFolders(): Promise<FolderInfo[]> {
+    return (await this.refresh()).all();
+  }
+
+  async listMessages(folder: FolderInfo, filter?: ListMessagesFilter): Promise<MessageRef[]> {
+    const id = await this.folderId(folder);
+    const sync = await syncFolder(this.ctx, id, this.syncs.get(id));
+    this.syncs.set(id, sync);
+    return refsOf(sync, filter);
+  }
+
+  readMessages(folder: FolderInfo, refs: MessageRef[], options?: ReadOptions): AsyncIterable<ReadResult> {
+    return readMessages(this.ctx, refs, options);
+  }
+
+  async ensureFolder(segments: string[], itemType?: ItemType): Promise<{ path: string; state: DestinationFolderState }> {
+    const index = this.index ?? (await this.refresh());
+    const folder = await ensureFolder(this.ctx, index, segments, itemType);
+    return { path: folder.path, state: this.stateOf(folder.id) };
+  }
+
+  async folderState(path: string): Promise<DestinationFolderState> {
+    return this.stateOf(await this.folderIdByPath(path));
+  }
+
+  appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult> {
+    const streams = this.accepts.filter((f) => f !== 'rfc822');
+    const self = this;
+    return (async function* () {
+      const folderId = await self.folderIdByPath(path);
+      yield* appendMessages(self.ctx, { folderId, sessions: self.sessions, streams }, messages);
+    })();
+  }
+
+  async listRange(path: string, fromUid: number): Promise<DestinationEntry[]> {
+    // A fresh listing: recovery must see what the destination holds now, not a cached delta.
+    return entriesOf(await syncFolder(this.ctx, await this.folderIdByPath(path), undefined), fromUid);
+  }
+
+  async close(): Promise<void> {
+    // fetch keeps its own pool of connections; nothing of ours to release.
+  }
+
+  /**
+   * Graph has no UIDs. `uidNext` is the server's clock in seconds when asked: everything imported
+   * after that was created at or after it, so crash recovery lists only what appeared since.
+   */
+  private stateOf(folderId: string): DestinationFolderState {
+    return { uidValidity: hash31(folderId), uidNext: Math.floor(this.ctx.transport.serverNow() / 1000) - FLOOR_SLACK_S };
+  }
+
+  private async refresh(): Promise<GraphFolderIndex> {
+    this.index = await listFolders(this.ctx);
+    return this.index;
+  }
+
+  private async folderId(folder: FolderInfo): Promise<string> {
+    return (folder as Partial<GraphFolder>).id ?? this.folderIdByPath(folder.path);
+  }
+
+  private async folderIdByPath(path: string): Promise<string> {
+    if (!this.index?.byPathString(path)) await this.refresh();
+    return folderIdByPath(this.index!, path, this.ctx.mailbox);
+  }
+}

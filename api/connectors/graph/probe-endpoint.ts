@@ -1,0 +1,122 @@
+/**
+ * "Save and Go to Summary" for a Graph endpoint: the app's token, then against a test mailbox
+ * each permission on its own (mailbox id, folders read and write, items read, export, import,
+ * MIME import), so that each failure names the one permission to grant and where. Requests that
+ * would change the mailbox are sent with a body Graph refuses as invalid: a 400 proves the
+ * permission was granted (Graph checks the token's roles first), a 403 proves it was not.
+ */
+import type { EndpointCheck, EndpointProbe, MailboxAccess } from '../../core/connector.js';
+import { ForbiddenError, ensureError } from '../../core/errors.js';
+import { type GraphContext, mailboxPath } from './context.js';
+import type { GraphConnector } from './graph-connector.js';
+import { lookUpMailboxId } from './mailbox-id.js';
+import { GRAPH_PERMISSIONS, grantAdvice } from './permissions.js';
+import type { GraphTransport } from './transport.js';
+
+function accessOf(probe: EndpointProbe): MailboxAccess {
+  const { endpoint, appSecret } = probe;
+  const modernAuth = endpoint.appClientId && endpoint.appTenantId && appSecret
+    ? { clientId: endpoint.appClientId, tenantId: endpoint.appTenantId, clientSecret: appSecret }
+    : undefined;
+  return { endpoint, mailbox: probe.testMailbox ?? '', modernAuth };
+}
+
+export async function probeGraphEndpoint(connector: GraphConnector, probe: EndpointProbe): Promise<EndpointCheck[]> {
+  const checks: EndpointCheck[] = [];
+  const access = accessOf(probe);
+  let transport: GraphTransport;
+  try {
+    transport = connector.transportFor(access, AbortSignal.timeout(60_000));
+    checks.push({ check: 'Microsoft Graph', status: 'ok', detail: `${transport.options.baseUrl.href}, app ${access.modernAuth!.clientId}` });
+    await transport.options.credentials.header();
+    checks.push({ check: 'App token', status: 'ok', detail: `Entra ID issued a token for Microsoft Graph to app ${access.modernAuth!.clientId}.` });
+  } catch (error) {
+    checks.push({ check: checks.length ? 'App token' : 'Microsoft Graph', status: 'failed', detail: ensureError(error).message });
+    return checks;
+  }
+  if (!access.mailbox) {
+    checks.push({ check: 'Permissions', status: 'skipped', detail: 'Give a test mailbox to check each permission against it: an app reaches mailboxes, not a mailbox of its own.' });
+    return checks;
+  }
+  let mailboxId: string;
+  try {
+    mailboxId = await lookUpMailboxId(transport, access.mailbox);
+    checks.push({ check: `Mailbox id (${GRAPH_PERMISSIONS.mailboxId})`, status: 'ok', detail: `${access.mailbox} is an Exchange Online mailbox.` });
+  } catch (error) {
+    checks.push({ check: `Mailbox id (${GRAPH_PERMISSIONS.mailboxId})`, status: 'failed', detail: ensureError(error).message });
+    return checks;
+  }
+  const ctx = connector.context(access, transport, mailboxId);
+  checks.push(...(await permissionChecks(ctx)));
+  return checks;
+}
+
+interface PermissionProbe {
+  permission: string;
+  what: string;
+  /** Only some projects need it (MIME import: sources other than Exchange Online): a warning, not a failure. */
+  optional?: boolean;
+  run(ctx: GraphContext, state: { folderId?: string; itemId?: string }): Promise<unknown>;
+}
+
+const PROBES: PermissionProbe[] = [
+  {
+    permission: GRAPH_PERMISSIONS.folderRead, what: 'read its folders',
+    run: async (ctx, state) => {
+      const { body } = await ctx.transport.send<{ value?: { id: string }[] }>({ method: 'GET', url: mailboxPath(ctx, '/folders'), action: `Listing the folders of ${ctx.mailbox}` });
+      state.folderId = body?.value?.[0]?.id;
+    },
+  },
+  {
+    permission: GRAPH_PERMISSIONS.itemRead, what: 'list its items',
+    run: async (ctx, state) => {
+      if (!state.folderId) return;
+      const { body } = await ctx.transport.send<{ value?: { id: string }[] }>({
+        method: 'GET', url: mailboxPath(ctx, `/folders/${encodeURIComponent(state.folderId)}/items?$top=1`), action: `Listing items of ${ctx.mailbox}`,
+      });
+      state.itemId = body?.value?.[0]?.id;
+    },
+  },
+  {
+    permission: GRAPH_PERMISSIONS.export, what: 'export items (as a source)',
+    run: (ctx, state) => ctx.transport.send({ method: 'POST', url: mailboxPath(ctx, '/exportItems'), json: { ItemIds: state.itemId ? [state.itemId] : [] }, action: `Exporting from ${ctx.mailbox}` }),
+  },
+  {
+    permission: GRAPH_PERMISSIONS.import, what: 'import items (as a destination)',
+    run: (ctx) => ctx.transport.send({ method: 'POST', url: mailboxPath(ctx, '/createImportSession'), action: `Opening an import session for ${ctx.mailbox}` }),
+  },
+  {
+    permission: GRAPH_PERMISSIONS.folderWrite, what: 'create folders (as a destination)',
+    // No displayName: refused as invalid once the permission check passed; nothing is created.
+    run: (ctx) => ctx.transport.send({ method: 'POST', url: mailboxPath(ctx, '/folders'), json: {}, action: `Creating a folder in ${ctx.mailbox}` }),
+  },
+  {
+    permission: GRAPH_PERMISSIONS.mime, what: 'import mail from IMAP or Exchange on premises as MIME (as a destination)', optional: true,
+    run: (ctx) => ctx.transport.send({ method: 'POST', url: `/beta/users/${encodeURIComponent(ctx.mailbox)}/mailFolders/inbox/importMime`, text: '', action: `Importing MIME into ${ctx.mailbox}` }),
+  },
+];
+
+async function permissionChecks(ctx: GraphContext): Promise<EndpointCheck[]> {
+  const state: { folderId?: string; itemId?: string } = {};
+  const checks: EndpointCheck[] = [];
+  for (const probe of PROBES) {
+    const check = `${probe.permission}`;
+    try {
+      await probe.run(ctx, state);
+      checks.push({ check, status: 'ok', detail: `The app may ${probe.what} in ${ctx.mailbox}.` });
+    } catch (raw) {
+      const error = ensureError(raw);
+      if (error instanceof ForbiddenError || error.code === 'auth') {
+        checks.push({
+          check, status: probe.optional ? 'warning' : 'failed',
+          detail: `The app may not ${probe.what} in ${ctx.mailbox}. ${grantAdvice(probe.permission, ctx.transport.options.clientId)}`,
+        });
+      } else if (error.code === 'rejected' || error.code === 'not-found') {
+        checks.push({ check, status: 'ok', detail: `The app may ${probe.what} in ${ctx.mailbox}.` });
+      } else {
+        checks.push({ check, status: 'failed', detail: error.message });
+      }
+    }
+  }
+  return checks;
+}

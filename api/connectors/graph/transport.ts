@@ -1,0 +1,171 @@
+/**
+ * Every Graph request goes through here: the app's token (cached by the TokenCache until near
+ * expiry, dropped and fetched again once on a 401), at most 4 requests in flight per mailbox
+ * (Exchange Online's per-app-and-mailbox concurrency limit, GRAPH.md), and Graph's throttling:
+ * 429/503 with `Retry-After` are slept when short and become a ThrottledError (the job is
+ * rescheduled) when long. A request the server did not process (429, 503) is repeated; a
+ * non-idempotent one (an import) that failed after it was sent is not, so nothing is written
+ * twice. URLs never appear in errors: an import session's URL carries its own token.
+ */
+import { ConnectionError, MailferryError, ThrottledError, ensureError } from '../../core/errors.js';
+import type { EwsCredentials } from '../ews/credentials.js';
+import { Window, retryAfterMs, sleepUnlessAborted } from '../request-pacing.js';
+import { failureOf, graphError, type GraphAction } from './map-error.js';
+
+export interface GraphTransportOptions {
+  /** `https://graph.microsoft.com` (tests: the Graph test server). */
+  baseUrl: URL;
+  credentials: EwsCredentials;
+  /** The app's client id, for the advice in errors. */
+  clientId: string;
+  inFlight: number;
+  /** Server-suggested waits up to this long are slept inline; longer ones throw ThrottledError. */
+  maxInlineWaitMs: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface GraphRequest extends GraphAction {
+  method: 'GET' | 'POST' | 'PATCH';
+  /** A path under the Graph root (`/v1.0/…`, `/beta/…`) or an absolute URL (a nextLink, an importUrl). */
+  url: string;
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent as `text/plain` (importMime: the message as base64). */
+  text?: string;
+  headers?: Record<string, string>;
+  /** The URL carries its own token (importUrl): no Authorization header. */
+  anonymous?: boolean;
+  /** Safe to send again after a failure that may have reached the server (GET, exportItems). Default: GET only. */
+  idempotent?: boolean;
+}
+
+export interface GraphResponse<T> {
+  status: number;
+  body: T;
+}
+
+/** Exchange Online allows 4 concurrent requests per application and mailbox. */
+export const GRAPH_MAX_IN_FLIGHT = 4;
+const MAX_ATTEMPTS = 8;
+const DEFAULT_RETRY_AFTER_MS = 5_000;
+const SERVER_ERROR_BASE_MS = 500;
+const SERVER_ERROR_MAX_MS = 8_000;
+
+export class GraphTransport {
+  readonly window: Window;
+  /** Requests sent (each retry counts), for tests and diagnostics. */
+  requests = 0;
+  throttledWaits = 0;
+  /** The server's clock minus ours, from the Date header of its last answer (whole seconds). */
+  private clockOffsetMs = 0;
+
+  constructor(readonly options: GraphTransportOptions) {
+    this.window = new Window(Math.max(1, Math.min(GRAPH_MAX_IN_FLIGHT, options.inFlight)));
+  }
+
+  /** The server's time now, as well as its Date headers tell (for floors compared with its createdDateTime). */
+  serverNow(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  get where(): string {
+    return this.options.baseUrl.host;
+  }
+
+  async send<T>(request: GraphRequest): Promise<GraphResponse<T>> {
+    const idempotent = request.idempotent ?? request.method === 'GET';
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt + 1 >= MAX_ATTEMPTS;
+      let res: Response;
+      let text: string;
+      try {
+        ({ res, text } = await this.window.run(() => this.fetchOnce(request)));
+      } catch (raw) {
+        const error = ensureError(raw);
+        if (error.code === 'connection' && idempotent && !last && !this.options.signal?.aborted) {
+          await this.sleep(backoff(attempt));
+          continue;
+        }
+        throw error;
+      }
+      const body = parseBody(text);
+      if (res.status < 300) {
+        if (body === NOT_JSON) throw new MailferryError('internal', `${request.action}: Microsoft Graph sent an answer that is not JSON (${text.slice(0, 80)}).`);
+        return { status: res.status, body: body as T };
+      }
+      if (res.status === 401 && !request.anonymous && attempt === 0 && this.options.credentials.invalidate()) continue;
+      // 429 and 503 mean the request was not processed: waiting and sending it again is safe.
+      if (res.status === 429 || res.status === 503 || (res.status === 504 && idempotent)) {
+        const wait = retryAfterMs(res.headers.get('retry-after')) ?? DEFAULT_RETRY_AFTER_MS;
+        if (last || wait > this.options.maxInlineWaitMs) throw this.throttled(wait, res.status, request.action);
+        this.throttledWaits++;
+        await this.sleep(wait);
+        continue;
+      }
+      if (res.status >= 500 && idempotent && !last) {
+        await this.sleep(backoff(attempt));
+        continue;
+      }
+      throw graphError(failureOf(res.status, body), request, this.options.clientId);
+    }
+  }
+
+  private async fetchOnce(request: GraphRequest): Promise<{ res: Response; text: string }> {
+    const { signal, timeoutMs } = this.options;
+    const url = /^https?:\/\//i.test(request.url) ? request.url : new URL(request.url.replace(/^\/+/, ''), withSlash(this.options.baseUrl)).href;
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'Mailferry-Graph', ...request.headers };
+    if (!request.anonymous) headers.Authorization = await this.options.credentials.header();
+    let body: string | undefined;
+    if (request.json !== undefined) {
+      body = JSON.stringify(request.json);
+      headers['Content-Type'] = 'application/json';
+    } else if (request.text !== undefined) {
+      body = request.text;
+      headers['Content-Type'] = 'text/plain';
+    }
+    this.requests++;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      const res = await fetch(url, { method: request.method, headers, body, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      const date = Date.parse(res.headers.get('date') ?? '');
+      if (Number.isFinite(date)) this.clockOffsetMs = date - Date.now();
+      return { res, text: await res.text() };
+    } catch (err) {
+      if (signal?.aborted) throw new ConnectionError('The job was cancelled.', { cause: err });
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = timeout.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : cause?.code ?? cause?.message ?? (err as Error).message;
+      // Never the URL: an import session's URL is a credential.
+      throw new ConnectionError(`${request.action}: Microsoft Graph at ${this.where} could not be reached (${why}).`, { cause: err });
+    }
+  }
+
+  private throttled(waitMs: number, status: number, action: string): ThrottledError {
+    return new ThrottledError(`${action}: Microsoft Graph at ${this.where} is throttling requests (HTTP ${status}); suggested wait ${Math.round(waitMs / 1000)} s.`, Math.max(waitMs, 1000));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return this.options.sleep ? this.options.sleep(ms) : sleepUnlessAborted(ms, this.options.signal);
+  }
+}
+
+function backoff(attempt: number): number {
+  return Math.min(SERVER_ERROR_BASE_MS * 2 ** attempt, SERVER_ERROR_MAX_MS);
+}
+
+function withSlash(url: URL): URL {
+  return url.pathname.endsWith('/') ? url : new URL(`${url.href}/`);
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/** The parsed answer; a gateway's HTML error page is NOT_JSON, and its status still speaks. */
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
