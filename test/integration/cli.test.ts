@@ -82,7 +82,15 @@ describe('the mailferry command line', () => {
     expect(JSON.parse(exchange.stdout)).toMatchObject({ kind: 'exchange', adminMode: 'delegation', hasAdminPassword: true });
     const m365 = mailferry(['endpoint', 'add', '--name', 'Microsoft 365', '--kind', 'm365', '--cloud', 'commercial', '--auth-mechanism', 'oauth-app', '--admin-mode', 'impersonation',
       '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', '--app-tenant-id', 'contoso.onmicrosoft.com', '--app-secret-env', 'APP_SECRET', ...data], env);
-    expect(JSON.parse(m365.stdout)).toMatchObject({ kind: 'm365', authMechanism: 'oauth-app', hasAppSecret: true });
+    const created = JSON.parse(m365.stdout);
+    expect(created).toMatchObject({ kind: 'm365', protocol: 'graph', authMechanism: 'oauth-app', hasAppSecret: true });
+    // An admin whose tenant still allows EWS may switch back, and forth; an endpoint without an app cannot go to Graph.
+    expect(JSON.parse(mailferry(['endpoint', 'set-protocol', '--endpoint', created.id, '--protocol', 'ews', ...data]).stdout)).toMatchObject({ protocol: 'ews' });
+    expect(mailferry(['endpoint', 'list', ...data]).stdout).toMatch(/Microsoft 365\s+m365\s+ews/);
+    const basic = mailferry(['endpoint', 'add', '--name', 'Basic 365', '--kind', 'm365', '--protocol', 'ews', '--admin-mode', 'delegation', '--admin-login', 'a@contoso.test', '--admin-password-env', 'ADMIN_PW', ...data], env);
+    const toGraph = mailferry(['endpoint', 'set-protocol', '--endpoint', JSON.parse(basic.stdout).id, '--protocol', 'graph', ...data]);
+    expect(toGraph.code).toBe(64);
+    expect(toGraph.stdout + toGraph.stderr).toMatch(/no app registration.*Microsoft Graph signs in as an app/);
     expect(m365.stdout + m365.stderr + exchange.stdout + exchange.stderr).not.toMatch(/app-secret-value|admin-secret-pw/);
     const incomplete = mailferry(['endpoint', 'add', '--name', 'No secret', '--kind', 'm365', '--auth-mechanism', 'oauth-app', '--admin-mode', 'impersonation', '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', ...data]);
     expect(incomplete.code).toBe(64);

@@ -73,10 +73,44 @@ describe('the endpoint step', () => {
     screen.getByText('Some checks failed: fix the endpoint, or continue if you know why.');
   });
 
-  it('Microsoft 365: a cloud, no host needed, and Modern Auth forcing Impersonation with its reason', async () => {
+  it('Microsoft 365 starts on Microsoft Graph: an app registration only, the permission list to copy, no cloud, URL or admin login', async () => {
+    const fetch = stubApi({ ok: true, checks: [{ check: 'App token', status: 'ok', detail: 'Token issued.' }] });
+    const writeText = vi.fn(async () => undefined);
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    show();
+    kind('Microsoft 365 (Exchange Online)');
+    expect((screen.getByRole('radio', { name: 'Microsoft Graph (recommended)' }) as HTMLInputElement).checked).toBe(true);
+    expect(screen.queryByRole('combobox', { name: 'Cloud' })).toBeNull();
+    expect(screen.queryByLabelText(/EWS URL/)).toBeNull();
+    expect(screen.queryByRole('combobox', { name: 'Admin access' })).toBeNull();
+    expect(screen.queryByLabelText(/^Admin login\s*\*?$/)).toBeNull();
+    const list = screen.getByLabelText('Microsoft Graph application permissions').textContent!.split('\n');
+    expect(list).toEqual(['User.Read.All', 'MailboxFolder.ReadWrite.All', 'MailboxItem.Read.All', 'MailboxItem.Export.All', 'MailboxItem.ImportExport.All', 'Mail-Advanced.ReadWrite.All']);
+    fireEvent.click(screen.getByRole('button', { name: 'Copy the list' }));
+    await screen.findByRole('button', { name: 'Copied' });
+    expect(writeText).toHaveBeenCalledWith(list.join('\n'));
+    save();
+    await screen.findByText(/Give the Application \(client\) ID/);
+    expect(fetch).not.toHaveBeenCalled();
+
+    type(/Endpoint name/, 'Contoso 365');
+    type(/Application \(client\) ID/, '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c');
+    type(/Directory \(tenant\) ID/, 'contoso.onmicrosoft.com');
+    type(/Client secret/, 'app-secret');
+    save();
+    await screen.findByText('All checks passed.');
+    expect(posted(fetch, '/endpoints')).toEqual({
+      name: 'Contoso 365', kind: 'm365', host: '', cloud: 'commercial', protocol: 'graph', adminMode: 'impersonation', authMechanism: 'oauth-app',
+      appClientId: '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c', appTenantId: 'contoso.onmicrosoft.com', appClientSecret: 'app-secret', domains: [],
+    });
+  });
+
+  it('Microsoft 365 over EWS: a cloud, no host needed, and Modern Auth forcing Impersonation with its reason', async () => {
     const fetch = stubApi({ ok: true, checks: [{ check: 'Sign-in', status: 'ok', detail: 'Token issued.' }] });
     show();
     kind('Microsoft 365 (Exchange Online)');
+    kind('EWS (until Microsoft turns it off)');
+    screen.getByText(/removes it on 2027-04-01/);
     type(/Endpoint name/, 'Fabrikam 365');
     await pick('Cloud', '21Vianet (China)');
     fireEvent.click(screen.getByRole('radio', { name: 'Modern Auth app registration' }));
@@ -97,7 +131,7 @@ describe('the endpoint step', () => {
     save();
     await screen.findByText('All checks passed.');
     expect(posted(fetch, '/endpoints')).toEqual({
-      name: 'Fabrikam 365', kind: 'm365', host: '', cloud: 'china', adminMode: 'impersonation', authMechanism: 'oauth-app',
+      name: 'Fabrikam 365', kind: 'm365', host: '', cloud: 'china', protocol: 'ews', adminMode: 'impersonation', authMechanism: 'oauth-app',
       appClientId: '3F2A1B4C-0D9E-4F8A-9B7C-6D5E4F3A2B1C', appTenantId: 'fabrikam.partner.onmschina.cn', appClientSecret: 'app-secret', domains: [],
     });
   });
@@ -106,6 +140,7 @@ describe('the endpoint step', () => {
     const fetch = stubApi();
     show();
     kind('Microsoft 365 (Exchange Online)');
+    kind('EWS (until Microsoft turns it off)');
     type(/Endpoint name/, 'Tenant A');
     type(/EWS URL/, 'outlook.office365.com');
     type(/^Admin login\s*\*?$/, 'admin@a.onmicrosoft.com');
@@ -115,7 +150,7 @@ describe('the endpoint step', () => {
     type(/EWS URL/, '');
     save();
     await waitFor(() => expect(posted(fetch, '/endpoints')).toEqual({
-      name: 'Tenant A', kind: 'm365', host: '', cloud: 'commercial', adminMode: 'delegation', adminLogin: 'admin@a.onmicrosoft.com', adminPassword: 'pw',
+      name: 'Tenant A', kind: 'm365', host: '', cloud: 'commercial', protocol: 'ews', adminMode: 'delegation', adminLogin: 'admin@a.onmicrosoft.com', adminPassword: 'pw',
       authMechanism: 'password', domains: [],
     }));
   });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   adminModesFor, blockedReason, draftProblems, draftToInput, emptyDraft, endpointLabel, initialWizard, nextStep, previousStep, projectBody, summaryHeadline, validateBody,
-  withKind, withSignIn, type EndpointDraft, type WizardState,
+  withKind, withProtocol, withSignIn, type EndpointDraft, type WizardState,
 } from '../../tab/src/wizard/wizard-steps';
 import { endpointInput } from '../../api/core/schemas';
 
@@ -59,7 +59,10 @@ describe('the Create project wizard', () => {
 
   it('resets what a new kind cannot use: an EWS kind starts with Delegation, Groups never offer Impersonation', () => {
     expect(withKind(emptyDraft(), 'exchange').adminMode).toBe('delegation');
-    expect(withKind({ ...emptyDraft(), adminMode: 'login-star' }, 'm365').adminMode).toBe('delegation');
+    expect(withKind({ ...emptyDraft(), adminMode: 'login-star', protocol: 'ews' }, 'm365').adminMode).toBe('delegation');
+    // A new Microsoft 365 endpoint speaks Graph: an app registration, the worldwide cloud, Microsoft's own address.
+    expect(withKind({ ...emptyDraft(), host: 'imap.x', cloud: 'china' }, 'm365')).toMatchObject({ protocol: 'graph', authMechanism: 'oauth-app', cloud: 'commercial', host: '' });
+    expect(withProtocol(withKind(emptyDraft(), 'm365'), 'ews')).toMatchObject({ protocol: 'ews', authMechanism: 'password', adminMode: 'delegation' });
     expect(withKind(withKind(emptyDraft(), 'exchange'), 'imap').adminMode).toBe('none');
     expect(withKind({ ...emptyDraft(), authMechanism: 'xoauth2' }, 'exchange').authMechanism).toBe('password');
     expect(adminModesFor('m365-group')).toEqual(['delegation', 'none']);
@@ -109,10 +112,10 @@ describe('the endpoint draft rules mirror the endpoint schema per kind', () => {
   });
 
   it('Microsoft 365 takes an empty host (the cloud’s EWS address), a cloud, and an admin login', () => {
-    const draft = base('m365', { cloud: 'usgov-gcchigh', adminMode: 'impersonation', ...admin });
+    const draft = base('m365', { protocol: 'ews', authMechanism: 'password', cloud: 'usgov-gcchigh', adminMode: 'impersonation', ...admin });
     expect(draftProblems(draft)).toEqual({});
     expect(draftToInput(draft)).toEqual({
-      name: 'E', kind: 'm365', host: '', cloud: 'usgov-gcchigh', adminMode: 'impersonation', adminLogin: 'admin@contoso.com', adminPassword: 'pw',
+      name: 'E', kind: 'm365', host: '', cloud: 'usgov-gcchigh', protocol: 'ews', adminMode: 'impersonation', adminLogin: 'admin@contoso.com', adminPassword: 'pw',
       authMechanism: 'password', domains: [],
     });
     expect(schemaAccepts(draft)).toBe(true);
@@ -121,19 +124,34 @@ describe('the endpoint draft rules mirror the endpoint schema per kind', () => {
   });
 
   it('Microsoft 365 with Modern Auth needs the three app fields, sends no admin login, and always impersonates', () => {
-    const draft = withSignIn(base('m365', admin), 'oauth-app');
+    const draft = withSignIn(base('m365', { ...admin, protocol: 'ews' }), 'oauth-app');
     expect(Object.keys(draftProblems(draft)).sort()).toEqual(['appClientId', 'appClientSecret', 'appTenantId']);
     expect(draftProblems({ ...draft, ...app, appClientId: 'not-a-guid' }).appClientId).toMatch(/GUID/);
     const good = { ...draft, ...app };
     expect(draftProblems(good)).toEqual({});
     expect(draftToInput(good)).toEqual({
-      name: 'E', kind: 'm365', host: '', cloud: 'commercial', adminMode: 'impersonation', authMechanism: 'oauth-app', domains: [], ...app,
+      name: 'E', kind: 'm365', host: '', cloud: 'commercial', protocol: 'ews', adminMode: 'impersonation', authMechanism: 'oauth-app', domains: [], ...app,
     });
     expect(schemaAccepts(good)).toBe(true);
     // The schema's rule, said before sending: an app cannot use delegation.
     expect(draftProblems({ ...good, adminMode: 'delegation' }).adminMode).toMatch(/only by impersonation/);
     expect(endpointInput.safeParse({ ...draftToInput(good), adminMode: 'delegation' }).success).toBe(false);
     expect(draftToInput({ ...good, adminMode: 'delegation' }).adminMode).toBe('impersonation');
+  });
+
+  it('Microsoft 365 over Graph needs the app, the worldwide cloud and no URL, as the schema does', () => {
+    const draft = base('m365');
+    expect(Object.keys(draftProblems(draft)).sort()).toEqual(['appClientId', 'appClientSecret', 'appTenantId']);
+    const good = { ...draft, ...app };
+    expect(draftProblems(good)).toEqual({});
+    expect(draftToInput(good)).toEqual({
+      name: 'E', kind: 'm365', host: '', cloud: 'commercial', protocol: 'graph', adminMode: 'impersonation', authMechanism: 'oauth-app', domains: [], ...app,
+    });
+    expect(schemaAccepts(good)).toBe(true);
+    expect(draftProblems({ ...good, authMechanism: 'password' }).authMechanism).toMatch(/or choose EWS/);
+    expect(schemaAccepts({ ...good, authMechanism: 'password' })).toBe(false);
+    expect(draftProblems({ ...good, cloud: 'china' }).cloud).toMatch(/worldwide cloud only/);
+    expect(schemaAccepts({ ...good, cloud: 'china' })).toBe(false);
   });
 
   it('Microsoft 365 Groups refuse impersonation and app registrations, as the schema does', () => {

@@ -1,13 +1,16 @@
-import { Checkbox, Dropdown, Field, Input, makeStyles, MessageBar, MessageBarBody, Option, Radio, RadioGroup } from '@fluentui/react-components';
+import { Button, Checkbox, Dropdown, Field, Input, makeStyles, MessageBar, MessageBarBody, Option, Radio, RadioGroup } from '@fluentui/react-components';
+import { useState } from 'react';
+import { ALL_GRAPH_PERMISSIONS } from '../../../api/connectors/graph/permissions';
 import {
-  adminModesFor, CLOUD_LABELS, ENDPOINT_KIND_LABELS, isM365, modernAuthAllowed, withKind, withSignIn,
-  type AdminMode, type EndpointDraft, type EndpointKind, type M365Cloud, type Security,
+  adminModesFor, CLOUD_LABELS, ENDPOINT_KIND_LABELS, isM365, modernAuthAllowed, speaksGraph, withKind, withProtocol, withSignIn,
+  type AdminMode, type EndpointDraft, type EndpointKind, type M365Cloud, type M365Protocol, type Security,
 } from './wizard-steps';
 
 const useStyles = makeStyles({
   stack: { display: 'grid', gap: '12px' },
   grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))', gap: '12px' },
   wide: { gridColumn: '1 / -1' },
+  permissions: { fontFamily: 'monospace', margin: 0, whiteSpace: 'pre-wrap' },
 });
 
 const SECURITY: Record<Security, string> = { tls: 'TLS (port 993)', starttls: 'STARTTLS (port 143)', none: 'None (trusted networks only)' };
@@ -30,6 +33,29 @@ const LOGIN_HINTS: Record<EndpointKind, string | undefined> = {
   'm365-group': 'e.g. migration-admin@contoso.onmicrosoft.com',
 };
 export const GROUPS_NOTE = 'Groups mailboxes hold Inbox and Calendar only; add FolderFilter=^(?!Inbox$|Calendar$) to the project.';
+export const GRAPH_NOTE = 'Microsoft Graph copies every item type between Exchange Online mailboxes (export/import) and mail from IMAP or Exchange on premises as MIME. '
+  + 'It reaches primary and shared mailboxes only: Groups mailboxes stay on EWS.';
+export const EWS_RETIRING_NOTE = 'Microsoft is switching EWS off in Exchange Online tenant by tenant and removes it on 2027-04-01; '
+  + 'a tenant that blocks it must allow-list the app (Set-OrganizationConfig -EwsAllowedAppIDs) until then.';
+/** What to paste into the app registration: Microsoft Graph → Application permissions, then admin consent. */
+export const GRAPH_PERMISSION_LIST = ALL_GRAPH_PERMISSIONS.join('\n');
+
+function GraphPermissions() {
+  const styles = useStyles();
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    await navigator.clipboard?.writeText(GRAPH_PERMISSION_LIST);
+    setCopied(true);
+  };
+  return (
+    <Field label="Permissions the app registration needs" className={styles.wide}
+      hint="Entra admin center → App registrations → your app → API permissions → Add a permission → Microsoft Graph → Application permissions; then Grant admin consent.">
+      <pre className={styles.permissions} aria-label="Microsoft Graph application permissions">{GRAPH_PERMISSION_LIST}</pre>
+      <Button size="small" onClick={() => void copy()}>{copied ? 'Copied' : 'Copy the list'}</Button>
+    </Field>
+  );
+}
+
 const MODERN_AUTH_NOTE = 'Modern Auth uses Impersonation: an app registration has no mailbox of its own, so it opens each mailbox by impersonation '
   + '(the full_access_as_app permission or RBAC for Applications).';
 
@@ -42,6 +68,7 @@ export function EndpointForm({ draft, problems, onChange, idPrefix }: {
   const msg = (key: string) => (problems[key] ? { validationMessage: problems[key], validationState: 'error' as const } : {});
   const kind = draft.kind;
   const appAuth = draft.authMechanism === 'oauth-app';
+  const graph = speaksGraph(draft);
   const modes = appAuth ? (['impersonation'] as const) : adminModesFor(kind);
 
   return (
@@ -76,7 +103,16 @@ export function EndpointForm({ draft, problems, onChange, idPrefix }: {
             <Input type="url" value={draft.host} placeholder="https://mail.contoso.com/EWS/Exchange.asmx" onChange={(_, d) => set('host', d.value)} />
           </Field>
         )}
-        {isM365(kind) && (
+        {kind === 'm365' && (
+          <Field label="Protocol" className={styles.wide} hint={graph ? GRAPH_NOTE : EWS_RETIRING_NOTE}>
+            <RadioGroup value={draft.protocol} layout="horizontal" onChange={(_, d) => onChange(withProtocol(draft, d.value as M365Protocol))}>
+              <Radio value="graph" label="Microsoft Graph (recommended)" />
+              <Radio value="ews" label="EWS (until Microsoft turns it off)" />
+            </RadioGroup>
+          </Field>
+        )}
+        {graph && <GraphPermissions />}
+        {isM365(kind) && !graph && (
           <>
             <Field label="Cloud" hint="The Microsoft 365 environment the tenant lives in">
               <Dropdown value={CLOUD_LABELS[draft.cloud]} selectedOptions={[draft.cloud]} onOptionSelect={(_, d) => set('cloud', d.optionValue as M365Cloud)}>
@@ -110,12 +146,12 @@ export function EndpointForm({ draft, problems, onChange, idPrefix }: {
             </Field>
           </>
         )}
-        <Field label="Admin access" hint={appAuth ? MODERN_AUTH_NOTE : ADMIN_MODE_HINTS[kind]} {...msg('adminMode')}>
+        {!graph && <Field label="Admin access" hint={appAuth ? MODERN_AUTH_NOTE : ADMIN_MODE_HINTS[kind]} {...msg('adminMode')}>
           <Dropdown value={ADMIN_MODES[appAuth ? 'impersonation' : draft.adminMode]} selectedOptions={[appAuth ? 'impersonation' : draft.adminMode]}
             disabled={appAuth} onOptionSelect={(_, d) => set('adminMode', d.optionValue as AdminMode)}>
             {modes.map((mode) => <Option key={mode} value={mode}>{ADMIN_MODES[mode]}</Option>)}
           </Dropdown>
-        </Field>
+        </Field>}
         {!appAuth && draft.adminMode !== 'none' && (
           <>
             <Field label="Admin login" required hint={LOGIN_HINTS[kind]} {...msg('adminLogin')}>

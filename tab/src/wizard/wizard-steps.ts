@@ -19,6 +19,8 @@ export type EwsAdminMode = 'delegation' | 'impersonation' | 'none';
 export type AdminMode = ImapAdminMode | EwsAdminMode;
 export type M365Cloud = 'commercial' | 'china' | 'germany' | 'usgov-gcchigh' | 'usgov-dod';
 export type AuthMechanism = 'password' | 'xoauth2' | 'oauth-app';
+/** How a Microsoft 365 (Exchange Online) endpoint is reached; Graph for a new one (api/core/model.ts M365Protocol). */
+export type M365Protocol = 'graph' | 'ews';
 
 export const ENDPOINT_KIND_LABELS: Record<EndpointKind, string> = {
   imap: 'IMAP',
@@ -53,6 +55,8 @@ export interface EndpointDraft {
   appClientId: string;
   appTenantId: string;
   appClientSecret: string;
+  /** Microsoft 365 (Exchange Online) only. */
+  protocol: M365Protocol;
   domains: string;
 }
 
@@ -88,7 +92,7 @@ export interface WizardState {
 
 export const emptyDraft = (): EndpointDraft => ({
   name: '', kind: 'imap', host: '', port: '', security: 'tls', allowSelfSigned: false, adminMode: 'none', adminLogin: '', adminPassword: '',
-  authMechanism: 'password', cloud: 'commercial', appClientId: '', appTenantId: '', appClientSecret: '', domains: '',
+  authMechanism: 'password', cloud: 'commercial', appClientId: '', appTenantId: '', appClientSecret: '', protocol: 'graph', domains: '',
 });
 const emptyChoice = (): EndpointChoice => ({ mode: 'existing', endpointId: '', draft: emptyDraft(), testMailbox: '' });
 export const initialWizard = (): WizardState => ({ step: 'name', name: '', source: emptyChoice(), destination: emptyChoice() });
@@ -108,8 +112,22 @@ export function adminModesFor(kind: EndpointKind): readonly AdminMode[] {
 /** Modern Auth (client credentials) reaches mailboxes only by impersonation, which Groups mailboxes refuse. */
 export const modernAuthAllowed = (kind: EndpointKind): boolean => kind === 'm365';
 
-/** A new kind keeps what still fits and resets the rest to the kind's defaults (EWS: delegation). */
+/** Exchange Online over Microsoft Graph: what the form asks for and what it leaves out. */
+export const speaksGraph = (draft: Pick<EndpointDraft, 'kind' | 'protocol'>): boolean => draft.kind === 'm365' && draft.protocol === 'graph';
+
+/**
+ * Graph signs in only as an app registration, in the global cloud, at Microsoft's own address;
+ * EWS starts with an admin login and Delegation, as before the choice existed.
+ */
+export function withProtocol(draft: EndpointDraft, protocol: M365Protocol): EndpointDraft {
+  return protocol === 'graph'
+    ? { ...draft, protocol, authMechanism: 'oauth-app', adminMode: 'impersonation', cloud: 'commercial', host: '' }
+    : { ...draft, protocol, authMechanism: 'password', adminMode: 'delegation' };
+}
+
+/** A new kind keeps what still fits and resets the rest to the kind's defaults (EWS: delegation; Microsoft 365: Graph). */
 export function withKind(draft: EndpointDraft, kind: EndpointKind): EndpointDraft {
+  if (kind === 'm365' && draft.kind !== 'm365') return withProtocol({ ...draft, kind }, draft.protocol);
   const next = { ...draft, kind };
   if (isEws(draft.kind) !== isEws(kind) || !adminModesFor(kind).includes(next.adminMode)) next.adminMode = kind === 'imap' ? 'none' : 'delegation';
   if (next.authMechanism === 'xoauth2' && isEws(kind)) next.authMechanism = 'password';
@@ -154,8 +172,10 @@ export function draftProblems(draft: EndpointDraft): Record<string, string> {
     else if (host.includes('://') && !isHttpUrl(host)) problems.host = 'Give an https:// address, e.g. https://mail.contoso.com/EWS/Exchange.asmx.';
     else if (!host.includes('://') && !/^[a-z0-9.-]+(:\d+)?(\/.*)?$/i.test(host)) problems.host = 'Give the EWS or OWA URL or the server name, e.g. mail.contoso.com.';
   } else if (host && !isHttpUrl(host)) {
-    problems.host = "Leave empty for the cloud's own EWS address, or give a full https:// EWS URL.";
+    problems.host = speaksGraph(draft) ? 'Leave empty for Microsoft Graph.' : "Leave empty for the cloud's own EWS address, or give a full https:// EWS URL.";
   }
+  if (speaksGraph(draft) && !appAuth) problems.authMechanism = 'Microsoft Graph signs in as an app registration: give its application id, tenant id and a client secret, or choose EWS.';
+  if (speaksGraph(draft) && draft.cloud !== 'commercial') problems.cloud = 'The Graph mailbox import/export API exists in the worldwide cloud only: choose EWS for this cloud.';
   if (!adminModesFor(draft.kind).includes(draft.adminMode)) {
     problems.adminMode = draft.kind === 'm365-group' && draft.adminMode === 'impersonation'
       ? 'Groups mailboxes cannot be impersonated: use Delegation (make the admin an owner or member of each group).'
@@ -193,7 +213,7 @@ export function draftToInput(draft: EndpointDraft) {
     return { ...common, allowSelfSigned: draft.allowSelfSigned, adminMode: draft.adminMode, ...admin, authMechanism: 'password' as const, domains: domainList(draft.domains) };
   }
   return {
-    ...common, cloud: draft.cloud, adminMode: appAuth ? 'impersonation' as const : draft.adminMode, ...admin,
+    ...common, cloud: draft.cloud, ...(draft.kind === 'm365' ? { protocol: draft.protocol } : {}), adminMode: appAuth ? 'impersonation' as const : draft.adminMode, ...admin,
     authMechanism: appAuth ? 'oauth-app' as const : 'password' as const,
     ...(appAuth ? { appClientId: draft.appClientId.trim(), appTenantId: draft.appTenantId.trim(), appClientSecret: draft.appClientSecret } : {}),
     domains: domainList(draft.domains),
