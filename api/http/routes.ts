@@ -70,7 +70,11 @@ export const routes: Route[] = [
   { method: 'GET', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'view' }, summary: 'One endpoint (secrets never returned: hasAdminPassword, hasAppSecret)',
     handler: async (req, s) => ok(publicEndpoint(await s.projects.getEndpoint(req.tenantId, req.params.endpointId!))) },
   { method: 'PATCH', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'manage' }, summary: 'Switch a Microsoft 365 endpoint between Graph and EWS (protocol)', body: endpointPatch,
-    handler: async (req, s) => ok(await s.projects.updateEndpoint(req.tenantId, req.params.endpointId!, parseInput(endpointPatch, req.body))) },
+    handler: async (req, s) => {
+      // Another tenant's endpoint is a 404 before its body is judged.
+      await s.projects.getEndpoint(req.tenantId, req.params.endpointId!);
+      return ok(await s.projects.updateEndpoint(req.tenantId, req.params.endpointId!, parseInput(endpointPatch, req.body)));
+    } },
   { method: 'POST', path: '/api/v1/endpoints/:endpointId/validate', access: { tenant: 'manage' }, summary: '"Save and Go to Summary": check connection, encryption, login method and the admin login', body: endpointTestInput,
     handler: async (req, s) => ok(await s.endpointChecks.validate(req.tenantId, req.params.endpointId!, parseInput(endpointTestInput, bodyOrEmpty(req)))) },
   { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'manage' }, summary: 'Delete an unused endpoint',
