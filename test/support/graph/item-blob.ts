@@ -69,9 +69,11 @@ export function fromEwsExport(bytes: Buffer): ItemContent | undefined {
     const parsed = JSON.parse(bytes.toString('utf8')) as { format?: string; version?: number; item?: EwsExported };
     if (parsed.format !== EWS_EXPORT_FORMAT || parsed.version !== EWS_EXPORT_VERSION || !parsed.item) return undefined;
     const item = parsed.item;
+    const subject = item.mime ? mimeHeader(Buffer.from(item.mime.base64, 'base64'), 'Subject') : undefined;
     return {
       type: item.itemClass,
       ...(item.mime ? { mime: item.mime.base64 } : {}),
+      ...(subject !== undefined ? { subject } : {}),
       isRead: item.isRead ?? false,
       isDraft: item.isDraft ?? false,
       flagged: item.flag?.status === 'Flagged',
