@@ -210,8 +210,15 @@ export interface Item extends Doc {
   destinationAddress: string;
   sourceLogin?: string;
   sourceSecretRef?: string;
+  /**
+   * The endpoint each per-item password was entered for. A password is only ever sent to that
+   * endpoint: re-pointing the project elsewhere must not carry users' passwords to another server.
+   * Absent on items stored before the binding existed (they follow the refusal in updateProject).
+   */
+  sourceSecretEndpointId?: string;
   destinationLogin?: string;
   destinationSecretRef?: string;
+  destinationSecretEndpointId?: string;
   /** "I don't know the login name and password": the end user confirms them (Waiting For End User). */
   endUserCredentials?: boolean;
   /**

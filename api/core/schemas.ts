@@ -113,6 +113,11 @@ export type ProjectInput = z.infer<typeof projectInput>;
  */
 export const projectPatch = z.object({
   ...projectFields,
+  /**
+   * Changing an endpoint while items hold per-item passwords for the current one is refused:
+   * true clears those passwords (they were entered for the old server and never go to the new one).
+   */
+  clearItemPasswords: z.boolean(),
   workgroupId: z.unknown().refine((value) => value === undefined, 'a project cannot be moved to another workgroup by editing it; create the project in the workgroup it belongs to'),
 }).partial().transform(({ workgroupId: _refused, ...patch }) => patch);
 export type ProjectPatch = z.infer<typeof projectPatch>;

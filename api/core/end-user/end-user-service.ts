@@ -167,7 +167,7 @@ export class EndUserService {
       await this.links.consume(store.items, claims, (current) => {
         if (!isWaiting(current, claims.passId)) throw stoppedLink();
         replacedRef = current.sourceSecretRef;
-        return { ...current, sourceLogin: login, sourceSecretRef: secretRef, status, lastRun: current.lastRun && { ...current.lastRun, status } };
+        return { ...current, sourceLogin: login, sourceSecretRef: secretRef, sourceSecretEndpointId: project.sourceEndpointId, status, lastRun: current.lastRun && { ...current.lastRun, status } };
       });
     } catch (error) {
       await vault.delete(claims.tenantId, secretRef); // lost the race (or the pass stopped): keep no orphan secret

@@ -65,6 +65,11 @@ async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, opti
   const endpoint = side === 'source' ? records.source : records.destination;
   const login = side === 'source' ? item.sourceLogin : item.destinationLogin;
   const secretRef = side === 'source' ? item.sourceSecretRef : item.destinationSecretRef;
+  const boundTo = side === 'source' ? item.sourceSecretEndpointId : item.destinationSecretEndpointId;
+  if (secretRef && boundTo && boundTo !== endpoint.id) {
+    // The password was typed for another server: never send it to this one.
+    throw new AuthError(`The ${side} password stored for ${side === 'source' ? item.sourceAddress : item.destinationAddress} was entered for another ${side} endpoint than "${endpoint.name}", so it is not used there. Enter the password again for this endpoint (Edit item), or clear it.`, { field: `${side}Password` });
+  }
   const tenantId = item.tenantId;
   return {
     endpoint,

@@ -1,6 +1,6 @@
 import { changeDomain, parseItemsCsv, type CsvItemRow, type CsvProblem } from '../csv-import.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { ErrorRow, Item, ItemStatus } from '../model.js';
+import type { ErrorRow, Item, ItemStatus, Project } from '../model.js';
 import type { Page } from '../ports.js';
 import type { ChangeDomainInput, ItemInput, ItemPatch } from '../schemas.js';
 import { mergeMaskedUpdate } from '../support-options.js';
@@ -27,13 +27,13 @@ export class ItemService {
   constructor(private readonly deps: ServiceDeps) {}
 
   async addItem(tenantId: string, projectId: string, input: ItemInput): Promise<PublicItem> {
-    await this.requireProject(tenantId, projectId);
+    const project = await this.requireProject(tenantId, projectId);
     checkOptions(input.options);
     const existing = await this.sourceAddresses(tenantId, projectId);
     if (existing.has(input.sourceAddress)) {
       throw new ConflictError(`${input.sourceAddress} is already an item of this project.`, { retryable: false, field: 'sourceAddress' });
     }
-    const [item] = await this.deps.store.items.insertMany([await this.newItem(tenantId, projectId, input)]);
+    const [item] = await this.deps.store.items.insertMany([await this.newItem(project, input)]);
     return publicItem(item!);
   }
 
@@ -42,7 +42,7 @@ export class ItemService {
    * reported with its line and column. A row is never half-written.
    */
   async bulkAdd(tenantId: string, projectId: string, csv: string): Promise<BulkAddReport> {
-    await this.requireProject(tenantId, projectId);
+    const project = await this.requireProject(tenantId, projectId);
     const { rows, problems } = parseItemsCsv(csv);
     const existing = await this.sourceAddresses(tenantId, projectId);
     const fresh: CsvItemRow[] = [];
@@ -54,7 +54,7 @@ export class ItemService {
       }
     }
     const docs = [];
-    for (const row of fresh) docs.push(await this.newItem(tenantId, projectId, { ...row, endUserCredentials: false, options: [] }));
+    for (const row of fresh) docs.push(await this.newItem(project, { ...row, endUserCredentials: false, options: [] }));
     if (docs.length) await this.deps.store.items.insertMany(docs);
     problems.sort((a, b) => a.line - b.line);
     return { added: docs.length, problems };
@@ -62,13 +62,13 @@ export class ItemService {
 
   /** "Autodiscover items": adds the discovered mailboxes not yet in the project, same local part at the destination domain. */
   async importDiscovered(tenantId: string, projectId: string, addresses: string[], destinationDomain: string): Promise<{ added: number; alreadyThere: number }> {
-    await this.requireProject(tenantId, projectId);
+    const project = await this.requireProject(tenantId, projectId);
     const existing = await this.sourceAddresses(tenantId, projectId);
     const fresh = addresses.filter((a) => !existing.has(a));
     const docs = [];
     for (const address of fresh) {
       const local = address.split('@')[0]!;
-      docs.push(await this.newItem(tenantId, projectId, { sourceAddress: address, destinationAddress: `${local}@${destinationDomain}`, endUserCredentials: false, options: [] }));
+      docs.push(await this.newItem(project, { sourceAddress: address, destinationAddress: `${local}@${destinationDomain}`, endUserCredentials: false, options: [] }));
     }
     if (docs.length) await this.deps.store.items.insertMany(docs);
     return { added: docs.length, alreadyThere: addresses.length - fresh.length };
@@ -92,6 +92,7 @@ export class ItemService {
 
   async updateItem(tenantId: string, id: string, patch: ItemPatch): Promise<PublicItem> {
     const current = await this.getItem(tenantId, id);
+    const project = await this.requireProject(tenantId, current.projectId);
     const options = patch.options ? mergeMaskedUpdate(current.options, patch.options) : current.options;
     checkOptions(options);
     const { sourcePassword, destinationPassword, sourceLogin, destinationLogin, ...fields } = patch;
@@ -104,8 +105,8 @@ export class ItemService {
       ...item, ...fields, options,
       sourceLogin: login(sourceLogin, item.sourceLogin),
       destinationLogin: login(destinationLogin, item.destinationLogin),
-      sourceSecretRef: sourceSecretRef === undefined ? item.sourceSecretRef : sourceSecretRef ?? undefined,
-      destinationSecretRef: destinationSecretRef === undefined ? item.destinationSecretRef : destinationSecretRef ?? undefined,
+      ...(sourceSecretRef === undefined ? {} : { sourceSecretRef: sourceSecretRef ?? undefined, sourceSecretEndpointId: sourceSecretRef ? project.sourceEndpointId : undefined }),
+      ...(destinationSecretRef === undefined ? {} : { destinationSecretRef: destinationSecretRef ?? undefined, destinationSecretEndpointId: destinationSecretRef ? project.destinationEndpointId : undefined }),
     }));
     // Replaced or cleared secrets leave the vault.
     for (const [before, after] of [[current.sourceSecretRef, updated.sourceSecretRef], [current.destinationSecretRef, updated.destinationSecretRef]]) {
@@ -154,8 +155,10 @@ export class ItemService {
     return items;
   }
 
-  private async requireProject(tenantId: string, projectId: string): Promise<void> {
-    if (!(await this.deps.store.projects.get(tenantId, projectId))) throw new NotFoundError(`No project with id ${projectId}.`, { field: 'projectId' });
+  private async requireProject(tenantId: string, projectId: string): Promise<Project> {
+    const project = await this.deps.store.projects.get(tenantId, projectId);
+    if (!project) throw new NotFoundError(`No project with id ${projectId}.`, { field: 'projectId' });
+    return project;
   }
 
   private async sourceAddresses(tenantId: string, projectId: string): Promise<Set<string>> {
@@ -163,14 +166,17 @@ export class ItemService {
     return new Set(items.map((i) => i.sourceAddress));
   }
 
-  private async newItem(tenantId: string, projectId: string, input: ItemInput): Promise<Omit<Item, 'version'>> {
+  private async newItem(project: Project, input: ItemInput): Promise<Omit<Item, 'version'>> {
     const { vault } = this.deps;
+    const { tenantId, id: projectId } = project;
     return {
       tenantId, projectId, id: this.deps.newId(),
       sourceAddress: input.sourceAddress, destinationAddress: input.destinationAddress,
       sourceLogin: input.sourceLogin, destinationLogin: input.destinationLogin,
       sourceSecretRef: input.sourcePassword ? await vault.put(tenantId, input.sourcePassword) : undefined,
+      sourceSecretEndpointId: input.sourcePassword ? project.sourceEndpointId : undefined,
       destinationSecretRef: input.destinationPassword ? await vault.put(tenantId, input.destinationPassword) : undefined,
+      destinationSecretEndpointId: input.destinationPassword ? project.destinationEndpointId : undefined,
       endUserCredentials: input.endUserCredentials || undefined,
       options: input.options, status: 'Not Started',
       statistics: { passes: 0, folders: 0, copied: 0, skipped: 0, failed: 0, bytes: 0, durationMs: 0 },

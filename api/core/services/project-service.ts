@@ -9,6 +9,11 @@ import { publicEndpoint, publicProject, type PublicEndpoint, type PublicProject 
 import { ACTIVE_STATUSES } from '../model.js';
 import { updateDoc } from './update-doc.js';
 
+const SIDES = [
+  { name: 'source', endpoint: 'sourceEndpointId', secret: 'sourceSecretRef', bound: 'sourceSecretEndpointId' },
+  { name: 'destination', endpoint: 'destinationEndpointId', secret: 'destinationSecretRef', bound: 'destinationSecretEndpointId' },
+] as const;
+
 export class ProjectService {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -90,11 +95,39 @@ export class ProjectService {
     await this.checkEndpoints(tenantId, patch.sourceEndpointId ?? current.sourceEndpointId, patch.destinationEndpointId ?? current.destinationEndpointId);
     const options = patch.options ? mergeMaskedUpdate(current.options, patch.options) : undefined;
     if (options) checkOptions(options);
-    const { teamsWebhookUrl, ...fields } = patch;
+    const { teamsWebhookUrl, clearItemPasswords, ...fields } = patch;
+    await this.releaseItemPasswords(current, patch, clearItemPasswords === true);
     // undefined keeps the stored URL, "" removes it, a URL replaces it.
     const webhookRef = teamsWebhookUrl === undefined ? current.teamsWebhookRef : teamsWebhookUrl ? await this.deps.vault.put(tenantId, teamsWebhookUrl) : undefined;
     const updated = await updateDoc(this.deps.store.projects, tenantId, id, (project) => ({ ...project, ...fields, options: options ?? project.options, teamsWebhookRef: webhookRef }));
     return publicProject(updated);
+  }
+
+  /**
+   * Per-item passwords belong to the endpoint they were typed for. Moving a side of the project to
+   * another endpoint while items hold such passwords would send every one of them to the new
+   * server (an editor's own, say, on the next verify): refused, unless the caller asks to clear them.
+   */
+  private async releaseItemPasswords(current: Project, patch: ProjectPatch, clear: boolean): Promise<void> {
+    const sides = SIDES.filter((side) => patch[side.endpoint] !== undefined && patch[side.endpoint] !== current[side.endpoint]);
+    if (!sides.length) return;
+    const items = await projectItems(this.deps.store, current.tenantId, current.id);
+    const holding = sides.map((side) => ({ side, items: items.filter((item) => item[side.secret]) })).filter((s) => s.items.length);
+    if (!holding.length) return;
+    if (!clear) {
+      const counts = holding.map((h) => `${h.items.length} item${h.items.length === 1 ? '' : 's'} hold${h.items.length === 1 ? 's' : ''} a ${h.side.name} password`).join(' and ');
+      throw new ConflictError(
+        `${counts} entered for the current ${holding.map((h) => h.side.name).join(' and ')} endpoint; Mailferry never sends them to another server. ` +
+          'Send the change again with "clearItemPasswords": true to clear those passwords (items whose users confirm their own get a new link on the next pass), or keep the endpoint.',
+        { retryable: false, field: holding[0]!.side.endpoint },
+      );
+    }
+    for (const { side, items: holders } of holding) {
+      for (const item of holders) {
+        await updateDoc(this.deps.store.items, current.tenantId, item.id, (doc) => ({ ...doc, [side.secret]: undefined, [side.bound]: undefined }));
+        await this.deps.vault.delete(current.tenantId, item[side.secret]!);
+      }
+    }
   }
 
   /** Deletes the project with its items, passes, ledger and error log. Refused while items are active. */
