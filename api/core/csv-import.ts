@@ -202,6 +202,15 @@ function readRow(record: CsvRecord, layout: Layout, problems: CsvProblem[]): Csv
     const value = PASSWORD_FIELDS.has(field) ? raw : raw.trim();
     if (value !== '') values[field] = value;
   });
+  const merged = mergedCells(values);
+  if (merged) {
+    problems.push({
+      line: record.line,
+      column: titleIn(layout, merged.field),
+      message: `${titleIn(layout, merged.field)} holds several values separated by ${merged.separator}: the row's separator differs from the file's, so this row was not added. Use commas or semicolons throughout (one per file), and quote values that contain one.`,
+    });
+    return undefined;
+  }
   let usable = true;
   for (const field of ADDRESS_FIELDS) {
     const value = values[field] ?? '';
@@ -221,6 +230,23 @@ function readRow(record: CsvRecord, layout: Layout, problems: CsvProblem[]): Csv
     if (values[field] !== undefined) row[field] = values[field];
   }
   return row;
+}
+
+/** Characters no address or login contains, but a row split by another separator (a tab-separated line, a ';' line in a ',' file) leaves inside one cell. */
+const SEPARATOR_IN_CELL = /[,;\t|]/;
+
+/**
+ * The first address or login cell that holds a whole row's worth of values. Such a cell can hold
+ * the row's password, so the problem names the column and the separator and never the cell.
+ */
+function mergedCells(values: Partial<Record<ColumnField, string>>): { field: ColumnField; separator: string } | undefined {
+  for (const spec of COLUMNS) {
+    const value = values[spec.field];
+    if (PASSWORD_FIELDS.has(spec.field) || value === undefined) continue;
+    const found = SEPARATOR_IN_CELL.exec(value)?.[0];
+    if (found) return { field: spec.field, separator: found === '\t' ? 'tabs' : `"${found}"` };
+  }
+  return undefined;
 }
 
 function titleOf(field: ColumnField): string {

@@ -35,6 +35,16 @@ describe('parseItemsCsv', () => {
     expect(rows[0]).toMatchObject({ sourceAddress: 'ann@src.com', sourcePassword: 'p,w' });
   });
 
+  it('refuses a row whose separator differs from the file\'s without repeating the password it swallowed', () => {
+    const text = csv(HEADER, 'ann@src.com\tann@dst.com\tann\tTab-Secret-1', 'bob@src.com,bob@dst.com,bob;Semi-Secret-2', 'carl@src.com|carl@dst.com|carl|Pipe-Secret-3', 'dora@src.com,dora@dst.com,dora,"pw;with,separators"');
+    const { rows, problems } = parseItemsCsv(text);
+    expect(rows.map((r) => r.sourceAddress)).toEqual(['dora@src.com']);
+    expect(rows[0]!.sourcePassword).toBe('pw;with,separators');
+    expect(problems.map((p) => [p.line, p.column])).toEqual([[2, 'Source Email'], [3, 'Source Login Name'], [4, 'Source Email']]);
+    expect(problems[0]!.message).toMatch(/separated by tabs/);
+    expect(JSON.stringify(problems)).not.toMatch(/Secret/);
+  });
+
   it('handles quoted fields with commas, "" escapes and line breaks, and counts lines through them', () => {
     const text = csv(HEADER, 'ann@src.com,ann@dst.com,ann,"a,""b""', 'c",,', '"bob@src.com","bob@dst.com"', 'carl@src.com,bad-destination');
     const { rows, problems } = parseItemsCsv(text);
