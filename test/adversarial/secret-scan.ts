@@ -30,13 +30,15 @@ export class SecretScanner {
     return { secrets: this.secrets.size, captured: this.captured.length, capturedBytes: this.capturedBytes };
   }
 
-  /** Every place a planted secret was seen (also URL-encoded or JSON-escaped), as `label in where`. */
+  /** Every place a planted secret was seen (also URL-encoded or JSON-escaped), as `label in where: …what came before it`. */
   leaks(): string[] {
     const found: string[] = [];
     for (const [secret, label] of this.secrets) {
       const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
       for (const { where, text } of this.captured) {
-        if ([...forms].some((form) => text.includes(form))) found.push(`${label} in ${where}`);
+        const at = Math.max(...[...forms].map((form) => text.indexOf(form)));
+        // A few characters around the secret say which field carried it, without repeating it.
+        if (at >= 0) found.push(`${label} in ${where}: …${text.slice(Math.max(0, at - 60), at)}<secret>…`);
       }
     }
     return [...new Set(found)];
