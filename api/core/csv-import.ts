@@ -18,6 +18,8 @@ export interface CsvItemRow {
   sourcePassword?: string;
   destinationLogin?: string;
   destinationPassword?: string;
+  /** The end user confirms the source password from an e-mailed link ("Waiting For End User"). */
+  endUserCredentials?: boolean;
 }
 
 export interface CsvProblem {
@@ -47,7 +49,11 @@ const COLUMNS: readonly ColumnSpec[] = [
   { field: 'sourcePassword', title: 'Source Password', aliases: ['sourcepassword'] },
   { field: 'destinationLogin', title: 'Destination Login Name', aliases: ['destinationloginname', 'destinationlogin', 'destinationusername', 'destinationuser'] },
   { field: 'destinationPassword', title: 'Destination Password', aliases: ['destinationpassword'] },
+  { field: 'endUserCredentials', title: 'End User Confirms Password', aliases: ['enduserconfirmspassword', 'endusercredentials', 'enduser', 'waitforenduser', 'askenduser'] },
 ];
+/** How spreadsheets write a tick: Yes/No, TRUE/FALSE, 1/0, X; an empty cell is No. */
+const YES = new Set(['yes', 'y', 'true', '1', 'x']);
+const NO = new Set(['no', 'n', 'false', '0', '']);
 
 const COLUMN_TITLES = COLUMNS.map((spec) => spec.title);
 const COLUMNS_BY_ALIAS = new Map<string, ColumnSpec>(COLUMNS.flatMap((spec) => spec.aliases.map((alias) => [alias, spec] as const)));
@@ -228,6 +234,15 @@ function readRow(record: CsvRecord, layout: Layout, problems: CsvProblem[]): Csv
   };
   for (const field of ['sourceLogin', 'sourcePassword', 'destinationLogin', 'destinationPassword'] as const) {
     if (values[field] !== undefined) row[field] = values[field];
+  }
+  const endUser = (values.endUserCredentials ?? '').toLowerCase();
+  if (YES.has(endUser)) row.endUserCredentials = true;
+  else if (!NO.has(endUser)) {
+    problems.push({
+      line: record.line, column: titleIn(layout, 'endUserCredentials'),
+      message: `"${values.endUserCredentials}" is neither Yes nor No; write Yes when the end user confirms the source password from an e-mailed link, or leave it empty. This row was not added.`,
+    });
+    return undefined;
   }
   return row;
 }

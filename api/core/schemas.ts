@@ -141,6 +141,8 @@ export const itemPatch = z.object({
   sourcePassword: z.string().min(1).nullable().optional(),
   destinationLogin: z.string().trim().min(1).nullable().optional(),
   destinationPassword: z.string().min(1).nullable().optional(),
+  /** The end user confirms the source password from an e-mailed link. */
+  endUserCredentials: z.boolean().optional(),
   options: optionLines.optional(),
 });
 export type ItemPatch = z.infer<typeof itemPatch>;

@@ -102,6 +102,14 @@ describe('Edit item', () => {
     expect(itemFormProblems(current, { ...form, destinationAddress: 'x' })).toEqual({ destinationAddress: 'Give an e-mail address such as user@contoso.com.' });
   });
 
+  it('turns end-user credentials on and off (issue 14 #1)', () => {
+    const current = item();
+    expect(itemForm(current).endUserCredentials).toBe(false);
+    expect(itemPatchBody(current, { ...itemForm(current), endUserCredentials: true })).toEqual({ endUserCredentials: true });
+    const waiting = item({ endUserCredentials: true });
+    expect(itemPatchBody(waiting, { ...itemForm(waiting), endUserCredentials: false })).toEqual({ endUserCredentials: false });
+  });
+
   it('edits from the item panel: secrets masked, the API’s option problem under the options field, then saved', async () => {
     let saved = item();
     let refuse = true;

@@ -54,7 +54,7 @@ export class ItemService {
       }
     }
     const docs = [];
-    for (const row of fresh) docs.push(await this.newItem(project, { ...row, endUserCredentials: false, options: [] }));
+    for (const row of fresh) docs.push(await this.newItem(project, { ...row, endUserCredentials: row.endUserCredentials ?? false, options: [] }));
     if (docs.length) await this.deps.store.items.insertMany(docs);
     problems.sort((a, b) => a.line - b.line);
     return { added: docs.length, problems };

@@ -1,6 +1,6 @@
 import { parseCutoff, parseDate } from '../dates.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import type { Item, ItemStatus, Pass, PassOptions, Project } from '../model.js';
+import type { Endpoint, Item, ItemStatus, Pass, PassOptions, Project } from '../model.js';
 import type { Page } from '../ports.js';
 import type { PassInput } from '../schemas.js';
 import type { ServiceDeps } from './context.js';
@@ -52,8 +52,10 @@ export class PassService {
       startAt: startAt?.toISOString(), status: 'running', createdAt: now.toISOString(),
     });
     const delayed = startAt !== undefined && startAt > now;
+    const sourceAdmin = hasAdminAccess(await store.endpoints.get(tenantId, project.sourceEndpointId));
     for (const item of accepted) {
-      const waitsForUser = item.endUserCredentials && !item.sourceSecretRef;
+      // Without the source password and without an admin who can open the mailbox, only the end user can let the copy in.
+      const waitsForUser = !item.sourceSecretRef && (item.endUserCredentials || !sourceAdmin);
       const status: ItemStatus = waitsForUser ? 'Waiting For End User' : delayed ? 'Submitted' : 'Queued';
       await updateDoc(store.items, tenantId, item.id, (current) => ({
         ...current, status, progress: undefined,
@@ -116,6 +118,11 @@ export class PassService {
     }
     return undefined;
   }
+}
+
+/** An admin login (or an app registration) that opens every mailbox of the endpoint. */
+function hasAdminAccess(endpoint: Endpoint | undefined): boolean {
+  return !!endpoint && (endpoint.authMechanism === 'oauth-app' || (endpoint.adminMode !== 'none' && !!endpoint.adminSecretRef));
 }
 
 function passOptions(input: PassInput, now: Date): PassOptions {

@@ -39,7 +39,7 @@ export function BulkAddDialog({ projectId, onClose, onAdded }: { projectId: stri
         <DialogBody>
           <DialogTitle>Bulk Add</DialogTitle>
           <DialogContent>
-            <Field label="CSV file" hint="Columns: Source Email, Destination Email, and optionally Source Login Name, Source Password, Destination Login Name, Destination Password">
+            <Field label="CSV file" hint="Columns: Source Email, Destination Email, and optionally Source Login Name, Source Password, Destination Login Name, Destination Password, End User Confirms Password (Yes: the end user confirms the source password from an e-mailed link)">
               <input type="file" accept=".csv,text/csv" onChange={(e) => void pick(e.target.files?.[0])} />
             </Field>
             {preview && !report && (

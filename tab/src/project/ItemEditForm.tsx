@@ -1,4 +1,4 @@
-import { Button, Field, Input, makeStyles, MessageBar, MessageBarBody, Text, Title3 } from '@fluentui/react-components';
+import { Button, Checkbox, Field, Input, makeStyles, MessageBar, MessageBarBody, Text, Title3 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
 import type { PublicItem } from '../api/types';
@@ -73,6 +73,8 @@ export function ItemEditForm({ item, onSaved, onCancel }: { item: PublicItem; on
           <Input type="password" value={form.destinationPassword} autoComplete="new-password" onChange={set('destinationPassword')} />
         </Field>
       </div>
+      <Checkbox checked={form.endUserCredentials} onChange={(_, d) => setForm((f) => ({ ...f, endUserCredentials: !!d.checked }))}
+        label={'The end user confirms the source password (the item waits as "Waiting For End User" and the user gets an e-mailed link)'} />
       <SupportOptionsField label="Item support options" hint={ITEM_OPTIONS_HINT} rows={4} value={form.options} problem={problem}
         onChange={(options) => setForm((f) => ({ ...f, options }))} />
       <ProblemBar problem={problem} />

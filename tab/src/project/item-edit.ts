@@ -11,17 +11,19 @@ export interface ItemForm {
   destinationPassword: string;
   sourceLogin: string;
   sourcePassword: string;
+  /** The end user confirms the source password from an e-mailed link ("Waiting For End User"). */
+  endUserCredentials: boolean;
   options: string;
 }
 
 /** `null` clears a per-item login or password: the item then uses the endpoint's admin login. */
-export type ItemPatchBody = { destinationAddress?: string; options?: string[] }
+export type ItemPatchBody = { destinationAddress?: string; endUserCredentials?: boolean; options?: string[] }
   & Partial<Record<'sourceLogin' | 'sourcePassword' | 'destinationLogin' | 'destinationPassword', string | null>>;
 
 export function itemForm(item: PublicItem): ItemForm {
   return {
     destinationAddress: item.destinationAddress, destinationLogin: item.destinationLogin ?? '', destinationPassword: '',
-    sourceLogin: item.sourceLogin ?? '', sourcePassword: '', options: item.options.join('\n'),
+    sourceLogin: item.sourceLogin ?? '', sourcePassword: '', endUserCredentials: !!item.endUserCredentials, options: item.options.join('\n'),
   };
 }
 
@@ -49,6 +51,7 @@ export function itemPatchBody(item: PublicItem, form: ItemForm): ItemPatchBody {
       body[passwordKey] = null;
     }
   }
+  if (form.endUserCredentials !== !!item.endUserCredentials) body.endUserCredentials = form.endUserCredentials;
   const options = optionLines(form.options);
   if (options.join('\n') !== item.options.join('\n')) body.options = options;
   return body;

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
+import { startHttpServer } from '../../api/local/http-server.js';
+
+const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** Issue 14 #1: Bulk Add and Edit item can make an item "Waiting For End User". */
+describe('end-user items from Bulk Add and Edit item', () => {
+  let runtime: EmbeddedRuntime;
+  let server: Server;
+  let base: string;
+  let dataDir: string;
+
+  async function call(method: string, path: string, body?: unknown) {
+    const csv = typeof body === 'string';
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method, headers: body === undefined ? {} : { 'content-type': csv ? 'text/csv' : 'application/json' }, body: body === undefined ? undefined : csv ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  }
+  async function project(endpoint: Record<string, unknown>) {
+    const created = await call('POST', '/endpoints', { name: 'Source', kind: 'imap', host: 'imap.contoso.test', ...endpoint });
+    return (await call('POST', '/projects', { name: 'P', sourceEndpointId: created.json.id, destinationEndpointId: created.json.id })).json.id as string;
+  }
+  const items = async (projectId: string) => Object.fromEntries(((await call('GET', `/projects/${projectId}/items`)).json.items as { sourceAddress: string; status: string; endUserCredentials?: boolean }[]).map((i) => [i.sourceAddress, i]));
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'mailferry-end-user-items-'));
+    runtime = await EmbeddedRuntime.open({ dataDir, log: QUIET });
+    ({ server, url: base } = await startHttpServer(runtime.services, { port: 0 }));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await runtime.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reads an "End User Confirms Password" column and names a cell that is neither yes nor no', async () => {
+    const projectId = await project({ adminMode: 'login-star', adminLogin: 'admin', adminPassword: 'Adm1n!' });
+    const csv = 'Source Email,Destination Email,End User Confirms Password\na@src.test,a@dst.test,Yes\nb@src.test,b@dst.test,\nc@src.test,c@dst.test,maybe\n';
+    const report = await call('POST', `/projects/${projectId}/items/bulk`, csv);
+    expect(report.status).toBe(207);
+    expect(report.json.added).toBe(2);
+    expect(report.json.problems).toEqual([expect.objectContaining({ line: 4, column: 'End User Confirms Password', message: expect.stringMatching(/"maybe" is neither Yes nor No/) })]);
+    const byAddress = await items(projectId);
+    expect(byAddress['a@src.test']).toMatchObject({ endUserCredentials: true });
+    expect(byAddress['b@src.test'].endUserCredentials).toBeFalsy();
+
+    const started = await call('POST', `/projects/${projectId}/passes`, { kind: 'verify' });
+    expect(started.status).toBe(202);
+    const after = await items(projectId);
+    expect(after['a@src.test']).toMatchObject({ status: 'Waiting For End User' });
+    expect(after['b@src.test']).toMatchObject({ status: 'Queued' });
+  });
+
+  it('lets Edit item turn on end-user credentials', async () => {
+    const projectId = await project({ adminMode: 'login-star', adminLogin: 'admin', adminPassword: 'Adm1n!' });
+    const item = (await call('POST', `/projects/${projectId}/items`, { sourceAddress: 'd@src.test', destinationAddress: 'd@dst.test' })).json;
+    const patched = await call('PATCH', `/items/${item.id}`, { endUserCredentials: true });
+    expect(patched.json).toMatchObject({ endUserCredentials: true });
+  });
+
+  it('sends an item without a password to its end user when the source has no admin login, instead of failing it', async () => {
+    const projectId = await project({ adminMode: 'none' });
+    await call('POST', `/projects/${projectId}/items`, { sourceAddress: 'e@src.test', destinationAddress: 'e@dst.test' });
+    await call('POST', `/projects/${projectId}/items`, { sourceAddress: 'f@src.test', destinationAddress: 'f@dst.test', sourceLogin: 'f', sourcePassword: 'F-pa55' });
+    await call('POST', `/projects/${projectId}/passes`, { kind: 'verify' });
+    const after = await items(projectId);
+    expect(after['e@src.test']).toMatchObject({ status: 'Waiting For End User' });
+    expect(after['f@src.test']).toMatchObject({ status: 'Queued' });
+  });
+});
