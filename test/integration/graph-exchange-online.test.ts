@@ -27,7 +27,7 @@ function pathOf(fx: GraphMigrationFixture, smtp: string, id: string): string {
   const byId = new Map(fx.graph.read.folders(smtp).map((f) => [f.id, f]));
   const root = fx.graph.read.folder(smtp, 'root')!.id;
   const names: string[] = [];
-  for (let f = byId.get(id); f && f.id !== root; f = byId.get(f.parentId)) names.unshift(f.displayName);
+  for (let f = byId.get(id); f && f.id !== root; f = f.parentId ? byId.get(f.parentId) : undefined) names.unshift(f.displayName);
   return names.join('/');
 }
 
