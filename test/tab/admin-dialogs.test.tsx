@@ -70,7 +70,9 @@ describe('the admin actions', () => {
 
     vi.stubGlobal('fetch', answer(200, { changed: 1 }));
     fireEvent.change(within(dialog).getByLabelText(/To domain/), { target: { value: 'new.test' } });
-    fireEvent.click(within(dialog).getByRole('button', { name: 'Change domain' }));
+    // Under a loaded machine jsdom lets Tabster's modalizer mark the open dialog aria-hidden for a
+    // moment (seen on the commit before this one too); the button is there and enabled either way.
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Change domain', hidden: true }));
     await within(dialog).findByText('1 item(s) changed.');
     expect(onItemsChanged).toHaveBeenCalledOnce();
   });
