@@ -1,18 +1,17 @@
 /**
  * Exchange Online–style OAuth for the EWS test server: Bearer token checks the way Exchange
- * Online makes them, on top of the shared Entra stand-in (../entra.ts: test issuer, tokens,
- * the local HTTPS token endpoint msal-node talks to).
+ * Online makes them, on top of the shared Entra stand-in (../entra.ts: test issuer and tokens;
+ * ../entra-endpoint.ts: the local HTTPS token endpoint msal-node talks to).
  *
  * Tokens look like Entra v1 access tokens for Exchange Online: `aud` = `https://outlook.office365.com`,
  * `iss` = `https://sts.windows.net/{tid}/`, `tid`, `appid`, and either `roles` (app-only, e.g.
  * `full_access_as_app`) or `scp` (delegated, e.g. `EWS.AccessAsUser.All`) with `upn`.
  */
-import {
-  type TestIssuer, type TokenApp, type TokenClaims as EntraClaims, type TokenEndpoint, mintToken as mintEntraToken,
-  startTokenEndpoint as startEntraEndpoint, verifyToken,
-} from '../entra.js';
+import { type TestIssuer, type TokenClaims as EntraClaims, mintToken as mintEntraToken, verifyToken } from '../entra.js';
+import { type TokenApp, type TokenEndpoint, startTokenEndpoint as startEntraEndpoint } from '../entra-endpoint.js';
 
-export { createTestIssuer, trustingNetworkClient, type NetworkModule, type TestIssuer, type TokenEndpoint } from '../entra.js';
+export { createTestIssuer, trustingNetworkClient, type NetworkModule, type TestIssuer } from '../entra.js';
+export type { TokenEndpoint } from '../entra-endpoint.js';
 
 /** Exchange Online's resource (the `aud` of tokens it accepts, the `/.default` scope's prefix). */
 export const EXO_RESOURCE = 'https://outlook.office365.com';

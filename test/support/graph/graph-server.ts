@@ -12,7 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type TestIssuer, type TokenClaims, type TokenEndpoint, createTestIssuer, mintToken, startTokenEndpoint, verifyToken } from '../entra.js';
+import { type TestIssuer, type TokenClaims, createTestIssuer, mintToken, verifyToken } from '../entra.js';
+import { type TokenEndpoint, startTokenEndpoint } from '../entra-endpoint.js';
 import { runBatch } from './batch.js';
 import { CsdlChecker } from './csdl.js';
 import { type ValidationLog, checked, errorReply, makeDispatcher, newValidationLog, parsePath, refusalReply } from './dispatch.js';
@@ -33,10 +34,18 @@ const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;
 
 export interface GraphApp {
   clientId: string;
-  secret: string;
+  /** The client secret (msal-node `clientSecret`). */
+  secret?: string;
+  /** The public certificate (PEM) registered for the app (msal-node `clientCertificate` with its private key). */
+  certificatePem?: string;
   /** Application permissions granted (admin consent given); every one Mailferry uses when absent. */
   permissions?: string[];
+  /** Delegated permissions consented (device code sign-in); DEFAULT_DELEGATED when absent. */
+  delegated?: string[];
 }
+
+/** Delegated permissions an app has unless it names its own: what the Groups path needs. */
+export const DEFAULT_DELEGATED = ['Group.ReadWrite.All', 'Group.Read.All', 'User.Read'];
 
 export interface GraphServerOptions {
   /** The tenant's domain, e.g. contoso.onmicrosoft.com (the token authority uses a made-up tenant id). */
@@ -118,10 +127,17 @@ function send(res: ServerResponse, reply: Reply, clientRequestId: string | undef
 
 export async function startGraphServer(options: GraphServerOptions): Promise<GraphTestServer> {
   const issuer = await createTestIssuer(randomUUID());
+  const people = new Set([...(options.users ?? []), ...(options.shared ?? [])].map((u) => u.toLowerCase()));
   const tokenEndpoint = await startTokenEndpoint(
     issuer,
-    options.apps.map((a) => ({ clientId: a.clientId, clientSecret: a.secret, roles: a.permissions ?? ALL_APP_PERMISSIONS })),
-    { resource: GRAPH_RESOURCE, defaultRoles: ALL_APP_PERMISSIONS, port: options.tokenPort ?? 0 },
+    options.apps.map((a) => ({
+      clientId: a.clientId,
+      ...(a.secret !== undefined ? { clientSecret: a.secret } : {}),
+      ...(a.certificatePem ? { certificatePem: a.certificatePem } : {}),
+      roles: a.permissions ?? ALL_APP_PERMISSIONS,
+      delegated: a.delegated ?? DEFAULT_DELEGATED,
+    })),
+    { resource: GRAPH_RESOURCE, defaultRoles: ALL_APP_PERMISSIONS, defaultDelegated: DEFAULT_DELEGATED, knownUser: (upn) => people.has(upn.toLowerCase()), port: options.tokenPort ?? 0 },
   );
   let offset = 0;
   const clock = { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
