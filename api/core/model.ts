@@ -55,6 +55,12 @@ export function endpointProtocol(endpoint: Pick<Endpoint, 'kind' | 'protocol'>):
 
 export interface Endpoint extends Doc {
   name: string;
+  /**
+   * The workgroup that owns the endpoint: only its members see it, its Managers and Owners change
+   * it, and only its projects use it (an Exchange admin endpoint is not the whole tenant's).
+   * Absent on endpoints stored before workgroups owned them: those belong to the Default workgroup.
+   */
+  workgroupId?: string;
   kind: EndpointKind;
   /**
    * IMAP: host name. `exchange`: the EWS URL, the OWA URL (turned into the EWS URL) or the server

@@ -19,6 +19,8 @@ const optionLines = z.array(z.string().max(4_000)).max(MAX_OPTION_LINES);
 
 export const endpointInput = z.object({
   name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
+  /** The workgroup that will own it; default: the first one the caller manages. */
+  workgroupId: z.string().min(1).optional(),
   kind: z.enum(ENDPOINT_KINDS as [string, ...string[]]).transform((k) => k as (typeof ENDPOINT_KINDS)[number]),
   /** Required for imap and exchange; Microsoft 365 kinds default to their cloud's EWS host. */
   host: z.string().trim().default(''),

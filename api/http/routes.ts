@@ -63,21 +63,28 @@ export const routes: Route[] = [
   { method: 'PUT', path: '/api/v1/workgroups/:workgroupId/members', access: { workgroup: 'owner' }, summary: 'Replace members and roles (Owner only)', body: membersInput,
     handler: async (req, s) => ok(await s.workgroups.setMembers(req.principal, req.params.workgroupId!, parseInput(membersInput, req.body).members)) },
 
-  { method: 'POST', path: '/api/v1/endpoints', access: { tenant: 'manage' }, summary: 'Create an endpoint', body: endpointInput,
-    handler: async (req, s) => ok(await s.projects.createEndpoint(req.tenantId, parseInput(endpointInput, req.body)), 201) },
-  { method: 'GET', path: '/api/v1/endpoints', access: { tenant: 'view' }, summary: 'List endpoints (search is case-insensitive)',
-    handler: async (req, s) => ok(await s.projects.listEndpoints(req.tenantId, search(req), page(req).cursor, page(req).limit)) },
-  { method: 'GET', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'view' }, summary: 'One endpoint (secrets never returned: hasAdminPassword, hasAppSecret)',
+  { method: 'POST', path: '/api/v1/endpoints', access: { tenant: 'manage' }, summary: 'Create an endpoint in a workgroup you manage (default: your first)', body: endpointInput,
+    handler: async (req, s) => {
+      const input = parseInput(endpointInput, req.body);
+      const workgroupId = await s.access.workgroupForNewProject(req.principal, input.workgroupId);
+      return ok(await s.projects.createEndpoint(req.tenantId, { ...input, workgroupId }), 201);
+    } },
+  { method: 'GET', path: '/api/v1/endpoints', access: { tenant: 'view' }, summary: 'List the endpoints of your workgroups (search is case-insensitive)',
+    handler: async (req, s) => {
+      const result = await s.projects.listEndpoints(req.tenantId, search(req), page(req).cursor, page(req).limit);
+      return ok({ ...result, items: await s.access.visibleEndpoints(req.principal, result.items) });
+    } },
+  { method: 'GET', path: '/api/v1/endpoints/:endpointId', access: { endpoint: 'view' }, summary: 'One endpoint (secrets never returned: hasAdminPassword, hasAppSecret)',
     handler: async (req, s) => ok(publicEndpoint(await s.projects.getEndpoint(req.tenantId, req.params.endpointId!))) },
-  { method: 'PATCH', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'manage' }, summary: 'Switch a Microsoft 365 endpoint between Graph and EWS (protocol)', body: endpointPatch,
+  { method: 'PATCH', path: '/api/v1/endpoints/:endpointId', access: { endpoint: 'manage' }, summary: 'Switch a Microsoft 365 endpoint between Graph and EWS (protocol)', body: endpointPatch,
     handler: async (req, s) => {
       // Another tenant's endpoint is a 404 before its body is judged.
       await s.projects.getEndpoint(req.tenantId, req.params.endpointId!);
       return ok(await s.projects.updateEndpoint(req.tenantId, req.params.endpointId!, parseInput(endpointPatch, req.body)));
     } },
-  { method: 'POST', path: '/api/v1/endpoints/:endpointId/validate', access: { tenant: 'manage' }, summary: '"Save and Go to Summary": check connection, encryption, login method and the admin login', body: endpointTestInput,
+  { method: 'POST', path: '/api/v1/endpoints/:endpointId/validate', access: { endpoint: 'manage' }, summary: '"Save and Go to Summary": check connection, encryption, login method and the admin login', body: endpointTestInput,
     handler: async (req, s) => ok(await s.endpointChecks.validate(req.tenantId, req.params.endpointId!, parseInput(endpointTestInput, bodyOrEmpty(req)))) },
-  { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', access: { tenant: 'manage' }, summary: 'Delete an unused endpoint',
+  { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', access: { endpoint: 'manage' }, summary: 'Delete an unused endpoint',
     handler: async (req, s) => (await s.projects.deleteEndpoint(req.tenantId, req.params.endpointId!), noContent) },
 
   { method: 'POST', path: '/api/v1/projects', access: { tenant: 'manage' }, summary: 'Create a project', body: projectInput,

@@ -61,7 +61,8 @@ describe('a project stays in the workgroup it was created in (over real HTTP)', 
   });
 
   it('creates a project in a workgroup the caller owns', async () => {
-    const own = await as('mallory', 'POST', '/api/v1/projects', { name: 'Mine', workgroupId: ids.mallorys, sourceEndpointId: ids.endpoint, destinationEndpointId: ids.endpoint });
+    const endpoint = (await as('mallory', 'POST', '/api/v1/endpoints', { name: 'Her IMAP', kind: 'imap', host: 'her.test', workgroupId: ids.mallorys })).json.id;
+    const own = await as('mallory', 'POST', '/api/v1/projects', { name: 'Mine', workgroupId: ids.mallorys, sourceEndpointId: endpoint, destinationEndpointId: endpoint });
     expect(own.status).toBe(201);
     expect(own.json.workgroupId).toBe(ids.mallorys);
   });

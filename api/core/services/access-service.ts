@@ -1,6 +1,7 @@
 import { ForbiddenError, NotFoundError } from '../errors.js';
-import type { Project, ProjectAccess, Workgroup, WorkgroupRole } from '../model.js';
+import type { Endpoint, Project, ProjectAccess, Workgroup, WorkgroupRole } from '../model.js';
 import type { ServiceDeps } from './context.js';
+import { DEFAULT_WORKGROUP, defaultWorkgroupId, workgroupOf } from './endpoint-workgroup.js';
 import { listAll } from './list-all.js';
 
 /** Who is calling: established by the host's sign-in step, never by the request body. */
@@ -18,7 +19,6 @@ export type TenantAction = 'view' | 'manage';
 const ACCESS_ORDER: readonly ProjectAccess[] = ['view', 'run', 'edit', 'delete'];
 /** The strongest project action each role grants inside its own workgroup. */
 const ROLE_ACCESS: Record<WorkgroupRole, ProjectAccess | undefined> = { Owner: 'delete', Manager: 'edit', Agent: 'run', Inactive: undefined };
-const DEFAULT_WORKGROUP = 'Default';
 
 const allows = (granted: ProjectAccess | undefined, wanted: ProjectAccess) =>
   granted !== undefined && ACCESS_ORDER.indexOf(granted) >= ACCESS_ORDER.indexOf(wanted);
@@ -62,6 +62,25 @@ export class AccessService {
     const exists = await this.deps.store.workgroups.get(principal.tenantId, workgroupId);
     if (!exists || !role) throw new NotFoundError(`No workgroup with id ${workgroupId}.`, { field: 'workgroupId' });
     if (needed === 'owner' && role !== 'Owner') throw new ForbiddenError('Only an Owner of the workgroup can change its members.');
+  }
+
+  /** The endpoint if the caller's role in its workgroup allows `action`; 404 when they are not in that workgroup. */
+  async requireEndpoint(principal: Principal, endpointId: string, action: 'view' | 'manage'): Promise<Endpoint> {
+    const endpoint = await this.deps.store.endpoints.get(principal.tenantId, endpointId);
+    const role = endpoint && (await this.roleIn(principal, await workgroupOf(this.deps.store, endpoint)));
+    if (!endpoint || !role || role === 'Inactive') throw new NotFoundError(`No endpoint with id ${endpointId}.`, { field: 'endpointId' });
+    if (action === 'manage' && role !== 'Owner' && role !== 'Manager') {
+      throw new ForbiddenError(`Changing or checking endpoint "${endpoint.name}" needs the Manager or Owner role in its workgroup.`);
+    }
+    return endpoint;
+  }
+
+  /** Endpoints of the workgroups where the caller has an active role. */
+  async visibleEndpoints<T extends Endpoint | Omit<Endpoint, 'adminSecretRef' | 'appSecretRef'>>(principal: Principal, endpoints: T[]): Promise<T[]> {
+    if (principal.kind === 'local-admin') return endpoints;
+    const active = new Set((await this.workgroupsOf(principal)).filter((w) => w.members.some((m) => m.userId === principal.userId && m.role !== 'Inactive')).map((w) => w.id));
+    const fallback = await defaultWorkgroupId(this.deps.store, principal.tenantId);
+    return endpoints.filter((e) => active.has(e.workgroupId ?? fallback ?? ''));
   }
 
   async projectAccess(principal: Principal, project: Project): Promise<ProjectAccess | undefined> {

@@ -4,6 +4,7 @@ import type { Page } from '../ports.js';
 import type { EndpointInput, EndpointPatch, ProjectInput, ProjectPatch } from '../schemas.js';
 import { mergeMaskedUpdate, parseSupportOptions } from '../support-options.js';
 import type { ServiceDeps } from './context.js';
+import { workgroupOf } from './endpoint-workgroup.js';
 import { listAll, projectItems } from './list-all.js';
 import { publicEndpoint, publicProject, type PublicEndpoint, type PublicProject } from './public-views.js';
 import { ACTIVE_STATUSES } from '../model.js';
@@ -66,7 +67,7 @@ export class ProjectService {
   }
 
   async createProject(tenantId: string, input: ProjectInput): Promise<PublicProject> {
-    await this.checkEndpoints(tenantId, input.sourceEndpointId, input.destinationEndpointId);
+    await this.checkEndpoints({ tenantId, workgroupId: input.workgroupId }, { sourceEndpointId: input.sourceEndpointId, destinationEndpointId: input.destinationEndpointId });
     checkOptions(input.options);
     const { teamsWebhookUrl, ...fields } = input;
     const teamsWebhookRef = teamsWebhookUrl ? await this.deps.vault.put(tenantId, teamsWebhookUrl) : undefined;
@@ -92,7 +93,10 @@ export class ProjectService {
 
   async updateProject(tenantId: string, id: string, patch: ProjectPatch): Promise<PublicProject> {
     const current = await this.getProject(tenantId, id);
-    await this.checkEndpoints(tenantId, patch.sourceEndpointId ?? current.sourceEndpointId, patch.destinationEndpointId ?? current.destinationEndpointId);
+    await this.checkEndpoints(current, {
+      ...(patch.sourceEndpointId !== undefined && patch.sourceEndpointId !== current.sourceEndpointId ? { sourceEndpointId: patch.sourceEndpointId } : {}),
+      ...(patch.destinationEndpointId !== undefined && patch.destinationEndpointId !== current.destinationEndpointId ? { destinationEndpointId: patch.destinationEndpointId } : {}),
+    });
     const options = patch.options ? mergeMaskedUpdate(current.options, patch.options) : undefined;
     if (options) checkOptions(options);
     const { teamsWebhookUrl, clearItemPasswords, ...fields } = patch;
@@ -150,14 +154,25 @@ export class ProjectService {
     await store.projects.delete(tenantId, id);
   }
 
-  private async checkEndpoints(tenantId: string, sourceId: string, destinationId: string): Promise<void> {
-    const [source, destination] = await Promise.all([
-      this.deps.store.endpoints.get(tenantId, sourceId),
-      this.deps.store.endpoints.get(tenantId, destinationId),
-    ]);
-    if (!source) throw new ValidationError(`No source endpoint with id ${sourceId}: create it first or pick an existing one.`, { field: 'sourceEndpointId' });
-    if (!destination) throw new ValidationError(`No destination endpoint with id ${destinationId}: create it first or pick an existing one.`, { field: 'destinationEndpointId' });
+  /**
+   * The endpoints a project is given must exist and belong to the project's own workgroup: a
+   * Manager of one workgroup cannot borrow another workgroup's Exchange admin endpoint. Only the
+   * sides being set are checked, so a project kept on an older endpoint can still be renamed.
+   */
+  private async checkEndpoints(project: Pick<Project, 'tenantId' | 'workgroupId'>, sides: Partial<Pick<Project, 'sourceEndpointId' | 'destinationEndpointId'>>): Promise<void> {
+    const { store } = this.deps;
+    const projectWorkgroup = await workgroupOf(store, project);
+    for (const side of SIDES) {
+      const id = sides[side.endpoint];
+      if (id === undefined) continue;
+      const endpoint = await store.endpoints.get(project.tenantId, id);
+      if (!endpoint || (await workgroupOf(store, endpoint)) !== projectWorkgroup) {
+        const where = endpoint ? ' in this project\'s workgroup (a project uses only endpoints of its own workgroup)' : '';
+        throw new ValidationError(`No ${side.name} endpoint with id ${id}${where}: create it first or pick an existing one.`, { field: side.endpoint });
+      }
+    }
   }
+
 }
 
 export function checkOptions(lines: string[]): void {
