@@ -66,7 +66,7 @@ export const routes: Route[] = [
   { method: 'POST', path: '/api/v1/endpoints', access: { tenant: 'manage' }, summary: 'Create an endpoint in a workgroup you manage (default: your first)', body: endpointInput,
     handler: async (req, s) => {
       const input = parseInput(endpointInput, req.body);
-      const workgroupId = await s.access.workgroupForNewProject(req.principal, input.workgroupId);
+      const workgroupId = await s.access.workgroupForNew(req.principal, input.workgroupId);
       return ok(await s.projects.createEndpoint(req.tenantId, { ...input, workgroupId }), 201);
     } },
   { method: 'GET', path: '/api/v1/endpoints', access: { tenant: 'view' }, summary: 'List the endpoints of your workgroups (search is case-insensitive)',
@@ -90,7 +90,7 @@ export const routes: Route[] = [
   { method: 'POST', path: '/api/v1/projects', access: { tenant: 'manage' }, summary: 'Create a project', body: projectInput,
     handler: async (req, s) => {
       const input = parseInput(projectInput, req.body);
-      const workgroupId = await s.access.workgroupForNewProject(req.principal, input.workgroupId);
+      const workgroupId = await s.access.workgroupForNew(req.principal, input.workgroupId);
       return ok(await s.projects.createProject(req.tenantId, { ...input, workgroupId }), 201);
     } },
   { method: 'GET', path: '/api/v1/projects', access: { tenant: 'view' }, summary: 'List the projects you can see',

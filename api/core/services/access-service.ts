@@ -135,7 +135,7 @@ export class AccessService {
    * one the caller manages (404 when they are not in it, 403 when their role is too weak), or the
    * first one they manage.
    */
-  async workgroupForNewProject(principal: Principal, requested?: string): Promise<string | undefined> {
+  async workgroupForNew(principal: Principal, requested?: string): Promise<string | undefined> {
     const mine = await this.workgroupsOf(principal);
     const managed = mine.filter((w) => this.manages(principal, w));
     if (requested) {
