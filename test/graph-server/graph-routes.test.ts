@@ -127,6 +127,34 @@ describe('Graph test server routes', () => {
     expect(plain.body['@odata.deltaLink']).toBeUndefined();
   });
 
+  it('items/delta takes $select (CSDL names only), $filter=receivedDateTime ge … and $orderby=receivedDateTime desc, kept across pages and rounds', async () => {
+    const folder = server.seed.folder(ALICE, { displayName: 'Dated', parent: 'inbox' });
+    const day = (d: number) => `2026-05-${String(d).padStart(2, '0')}T08:00:00.000Z`;
+    const ids = [3, 1, 4, 5, 2].map((d) => server.seed.message(ALICE, folder, mime(`day ${d}`), { receivedDateTime: day(d) }));
+    const base = `${mbxPath(aliceMbx)}/folders/${folder}/items/delta?$select=changeKey,type&$filter=receivedDateTime ge ${day(2)}&$orderby=receivedDateTime desc`;
+    const seen: Record<string, unknown>[] = [];
+    let r = await graph.call<Page>(base, { headers: { Prefer: 'odata.maxpagesize=2' } });
+    seen.push(...r.body.value);
+    while (r.body['@odata.nextLink']) {
+      r = await graph.call<Page>(r.body['@odata.nextLink'], { headers: { Prefer: 'odata.maxpagesize=2' } });
+      seen.push(...r.body.value);
+    }
+    // Days 5, 4, 3, 2 (day 1 filtered out), newest first, only the selected properties and id.
+    expect(seen.map((v) => v['id'])).toEqual([ids[3], ids[2], ids[0], ids[4]]);
+    expect(Object.keys(seen[0]!).sort()).toEqual(['changeKey', 'id', 'type']);
+    const later = server.seed.message(ALICE, folder, mime('day 6'), { receivedDateTime: day(6) });
+    server.seed.message(ALICE, folder, mime('old'), { receivedDateTime: '2026-01-01T00:00:00.000Z' });
+    const next = await graph.call<Page>(r.body['@odata.deltaLink']!);
+    expect(next.body.value.map((v) => v['id'])).toEqual([later]);
+
+    const unknown = await graph.call<{ error: { message: string } }>(`${mbxPath(aliceMbx)}/folders/${folder}/items/delta?$select=subject`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toBe("Could not find a property named 'subject' on type 'microsoft.graph.mailboxItem'.");
+    expect((await graph.call(`${mbxPath(aliceMbx)}/folders/${folder}/items?$expand=singleValueExtendedProperties`)).status).toBe(400);
+    expect((await graph.call(`${mbxPath(aliceMbx)}/folders/${folder}/items/delta?$filter=subject eq 'x'`)).status).toBe(400);
+    expect((await graph.call(`${mbxPath(aliceMbx)}/folders/delta?$filter=receivedDateTime ge ${day(1)}`)).status).toBe(400);
+  });
+
   it('exportItems gives per-item data or error values; importItem through importUrl (no Authorization) re-exports byte for byte', async () => {
     const id = server.seed.message(ALICE, 'inbox', mime('round trip'), { isRead: true, flagged: true, categories: ['Blue'] });
     const cal = server.seed.item(ALICE, 'calendar', { type: 'IPM.Appointment', subject: 'Weekly', body: 'RRULE:FREQ=WEEKLY;COUNT=10 with 2 exceptions' });

@@ -176,6 +176,11 @@ export class CsdlChecker {
     return this.model.types.has(qualified(typeName));
   }
 
+  /** Whether a structured type has (or inherits) a property or navigation property of this name. */
+  hasProperty(typeName: string, name: string): boolean {
+    return this.propertyOf(qualified(typeName), name) !== undefined;
+  }
+
   /**
    * Checks `value` as an instance of `typeName` (e.g. `graph.mailboxFolder`,
    * `Collection(graph.mailboxItem)`, `Edm.String`); returns the violations, each naming the

@@ -1,0 +1,132 @@
+/**
+ * Listings and deltas of the Graph test server: `@odata.nextLink` (`$skiptoken`) and
+ * `@odata.deltaLink` (`$deltatoken`), `Prefer: odata.maxpagesize` / `$top`, `$select` (names
+ * checked against the CSDL), and on item listings `$filter=receivedDateTime ge …` and
+ * `$orderby=receivedDateTime desc`. Any other `$` query option is a 400, as Graph answers.
+ *
+ * A round of a delta covers the changes numbered (since, upTo]; a skip token remembers that
+ * window, the query, and the sort key of the last entry sent, so an entry changed while a client
+ * pages through leaves the window without shifting the rest, and comes in the next round.
+ */
+import { type Reply, type RouteContext, badRequest, decodeToken, encodeToken, pageSize } from './routing.js';
+
+export interface Listed {
+  id: string;
+  seq: number;
+}
+
+export interface PageSpec<T extends Listed> {
+  /** Binds tokens to what they list (a folder id, or 'folders'). */
+  scope: string;
+  all: T[];
+  /** Removed entries (reported by a delta after its first round). */
+  removed: Listed[];
+  toJson(v: T): Record<string, unknown>;
+  /** The path (after the version) links point at. */
+  linkPath: string;
+  delta: boolean;
+  /** `graph.mailboxItem` or `graph.mailboxFolder`: what `$select` names are checked against. */
+  entityType: string;
+  /** Received time (ms) of an entry: the listing then takes `$filter`/`$orderby` on receivedDateTime (items). */
+  receivedOf?: (v: T) => number;
+}
+
+interface Query {
+  /** Only entries received at or after (ge) / after (gt) this time. */
+  from?: { ms: number; strict: boolean };
+  order: 'change' | 'desc' | 'asc';
+}
+
+type Key = number[];
+
+function compare(a: Key, b: Key): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
+}
+
+/** Sort key: change number, or received time (removed entries, which carry none, last) then change number. */
+function keyOf(order: Query['order'], seq: number, received: number | undefined): Key {
+  if (order === 'change') return [seq];
+  if (received === undefined) return [Number.MAX_SAFE_INTEGER, seq];
+  return [order === 'desc' ? -received : received, seq];
+}
+
+function checkOptions<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): void {
+  const allowed = new Set(['$select', '$top', '$skiptoken', ...(spec.delta ? ['$deltatoken'] : []), ...(spec.receivedOf ? ['$filter', '$orderby'] : [])]);
+  for (const key of ctx.req.query.keys()) {
+    if (key.startsWith('$') && !allowed.has(key)) throw badRequest(`Query option '${key}' is not supported on this resource (it takes ${[...allowed].join(', ')}).`, 'BadRequest');
+  }
+  const select = ctx.req.query.get('$select');
+  for (const name of select ? select.split(',').map((s) => s.trim()) : []) {
+    if (!ctx.state.csdl.hasProperty(spec.entityType, name)) {
+      throw badRequest(`Could not find a property named '${name}' on type '${spec.entityType.replace(/^graph\./, 'microsoft.graph.')}'.`, 'BadRequest');
+    }
+  }
+}
+
+function parseQuery(ctx: RouteContext): Query {
+  const q: Query = { order: 'change' };
+  const filter = ctx.req.query.get('$filter');
+  if (filter !== null) {
+    const m = /^receivedDateTime\s+(ge|gt)\s+(\S+)$/i.exec(filter.trim());
+    const ms = m ? Date.parse(m[2]!) : Number.NaN;
+    if (!m || Number.isNaN(ms)) throw badRequest(`This listing filters on receivedDateTime only: $filter=receivedDateTime ge 2026-01-01T00:00:00Z (got '${filter}').`, 'BadRequest');
+    q.from = { ms, strict: m[1]!.toLowerCase() === 'gt' };
+  }
+  const orderby = ctx.req.query.get('$orderby');
+  if (orderby !== null) {
+    const m = /^receivedDateTime(\s+(asc|desc))?$/i.exec(orderby.trim());
+    if (!m) throw badRequest(`This listing sorts on receivedDateTime only: $orderby=receivedDateTime desc (got '${orderby}').`, 'BadRequest');
+    q.order = (m[2]?.toLowerCase() as 'asc' | 'desc' | undefined) ?? 'asc';
+  }
+  return q;
+}
+
+/** One page of a listing or delta. */
+export function page<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Reply {
+  const { req, state } = ctx;
+  checkOptions(ctx, spec);
+  const skip = req.query.get('$skiptoken');
+  const delta = req.query.get('$deltatoken');
+  let since = 0;
+  let upTo = spec.delta ? ctx.mailbox!.seq : Number.MAX_SAFE_INTEGER;
+  let after: Key | undefined;
+  let query = parseQuery(ctx);
+  if (skip || delta) {
+    const t = decodeToken((skip ?? delta)!, skip ? '$skiptoken' : '$deltatoken');
+    if (t['s'] !== spec.scope) throw badRequest('The token belongs to another listing. Use each link only for the listing that returned it.', 'InvalidRequest');
+    since = Number(t['since'] ?? 0);
+    query = (t['q'] as Query | undefined) ?? { order: 'change' };
+    if (skip) {
+      upTo = Number(t['upTo']);
+      after = t['after'] as Key;
+    }
+  }
+  const inWindow = (e: Listed): boolean => e.seq > since && e.seq <= upTo;
+  const received = (e: T): number => spec.receivedOf?.(e) ?? 0;
+  const passes = (e: T): boolean => !query.from || (query.from.strict ? received(e) > query.from.ms : received(e) >= query.from.ms);
+  const candidates = [
+    ...spec.all.filter((e) => inWindow(e) && passes(e)).map((e) => ({ key: keyOf(query.order, e.seq, received(e)), entry: e as Listed, removed: false })),
+    ...(since > 0 ? spec.removed.filter(inWindow).map((e) => ({ key: keyOf(query.order, e.seq, undefined), entry: e, removed: true })) : []),
+  ]
+    .filter((c) => !after || compare(c.key, after) > 0)
+    .sort((a, b) => compare(a.key, b.key));
+  const { size, applied } = pageSize(req);
+  const shown = candidates.slice(0, size);
+  const select = req.query.get('$select');
+  const keep = select ? new Set(['id', ...select.split(',').map((s) => s.trim())]) : undefined;
+  const json = (c: (typeof candidates)[number]): Record<string, unknown> => {
+    if (c.removed) return { '@removed': { reason: 'deleted' }, id: c.entry.id };
+    const full = spec.toJson(c.entry as T);
+    return keep ? Object.fromEntries(Object.entries(full).filter(([k]) => keep.has(k))) : full;
+  };
+  const link = (param: string, token: Record<string, unknown>): string => {
+    // Graph writes `$skiptoken=` with the dollar sign as is (URLSearchParams would make it %24).
+    const q = [...(select ? [`$select=${encodeURIComponent(select)}`] : []), `${param}=${encodeToken({ s: spec.scope, q: query, ...token })}`];
+    return `${state.base}/${req.version}/${spec.linkPath}?${q.join('&')}`;
+  };
+  const body: Record<string, unknown> = { '@odata.context': `${state.base}/${req.version}/$metadata#${spec.linkPath}`, value: shown.map(json) };
+  if (candidates.length > size) body['@odata.nextLink'] = link('$skiptoken', { since, upTo, after: shown[shown.length - 1]!.key });
+  else if (spec.delta) body['@odata.deltaLink'] = link('$deltatoken', { since: upTo });
+  return { status: 200, json: body, csdlType: `Collection(${spec.entityType})`, ...(applied ? { headers: { 'Preference-Applied': applied } } : {}) };
+}
