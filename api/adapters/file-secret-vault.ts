@@ -87,7 +87,7 @@ export class FileSecretVault implements SecretVault {
   }
 
   private async loadOrCreateKey(): Promise<Buffer> {
-    await mkdir(this.dataDir, { recursive: true });
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
     const exists = await access(this.keyPath).then(
       () => true,
       () => false,

@@ -227,6 +227,11 @@ export function mergeMaskedUpdate(previous: string[], incoming: string[]): strin
   });
 }
 
+/** Whether a line's key holds a secret: a declared secret option, or an unknown key named like one. */
+export function isSecretOptionKey(key: string): boolean {
+  return isSecretKey(key);
+}
+
 function isSecretKey(key: string): boolean {
   const known = canonicalOptionKey(key);
   return known ? KEY_SPECS[known].secret : SECRET_NAME_PATTERN.test(key);

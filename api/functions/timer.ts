@@ -4,12 +4,20 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { schedulerTick } from '../core/engine/scheduler.js';
+import { sealStoredSecretOptions } from '../core/services/secret-options.js';
 import { azureHost, type AzureHost } from './azure-host.js';
 
 export function createSchedulerHandler(host: () => Promise<AzureHost>) {
+  let secretsSealed = false;
   return async function scheduler(_timer: Timer, context: InvocationContext): Promise<void> {
     const { engine, queue } = await host();
     const tenants = await engine.store.tenantIds();
+    // Client secrets stored in clear by earlier versions move to Key Vault once per instance.
+    if (!secretsSealed) {
+      const moved = await sealStoredSecretOptions(engine.store, engine.vault, tenants);
+      secretsSealed = true;
+      if (moved > 0) context.log(`Moved the client secrets of ${moved} project(s) and item(s) into the vault.`);
+    }
     await schedulerTick(engine, queue, tenants);
     context.log(`Scheduler tick done for ${tenants.length} tenant(s).`);
   };

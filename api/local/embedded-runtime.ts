@@ -24,6 +24,8 @@ import { LOCAL_ADMIN } from '../http/auth/local-admin-authenticator.js';
 import { Services } from '../http/services.js';
 import { ensureError } from '../core/errors.js';
 import { passEndedListener } from '../core/notifications/pass-ended-listener.js';
+import { sealStoredSecretOptions } from '../core/services/secret-options.js';
+import { ensurePrivateDirectory } from '../adapters/private-files.js';
 
 /** The one tenant of the embedded host: a single local admin, loopback only. */
 export const LOCAL_TENANT = LOCAL_ADMIN.tenantId;
@@ -100,7 +102,16 @@ export class EmbeddedRuntime {
   }
 
   static async open(config: EmbeddedConfig): Promise<EmbeddedRuntime> {
-    return new EmbeddedRuntime(config, await FileSecretVault.open(config.dataDir), await loadOrCreateLinkKey(config.dataDir));
+    ensurePrivateDirectory(config.dataDir);
+    const vault = await FileSecretVault.open(config.dataDir);
+    const runtime = new EmbeddedRuntime(config, vault, await loadOrCreateLinkKey(config.dataDir));
+    try {
+      await sealStoredSecretOptions(runtime.store, vault, await runtime.store.tenantIds());
+    } catch (error) {
+      await runtime.close();
+      throw error;
+    }
+    return runtime;
   }
 
   /** Starts the workers and the scheduler. Without it the runtime only serves the API. */

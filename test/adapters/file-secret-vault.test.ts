@@ -13,7 +13,7 @@ const skipOnWindows = process.platform === 'win32';
 describeSecretVaultConformance('FileSecretVault', async () => {
   const dir = makeTempDir();
   return { vault: new FileSecretVault(dir.path), cleanup: async () => dir.remove() };
-});
+}, { deletesByReference: false });
 
 describe('FileSecretVault', () => {
   let dir: TempDir;

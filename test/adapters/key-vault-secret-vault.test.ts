@@ -1,40 +1,19 @@
 /**
  * KeyVaultSecretVault through the SecretVault conformance suite. No Key Vault runs on CI machines,
  * so the SDK's SecretClient is replaced by an in-memory one with Key Vault's observable behaviour
- * (404 for unknown names, tags kept, soft delete): this proves the adapter's tenant binding and
- * references, not the SDK or the service (README: what only real Azure can prove).
+ * (test/support/in-memory-key-vault.ts): this proves the adapter's tenant binding, references and
+ * delete-then-purge, not the SDK or the service (README: what only real Azure can prove).
  */
 import { describe, expect, it } from 'vitest';
-import { KeyVaultSecretVault, type KeyVaultSecrets } from '../../api/adapters/key-vault/key-vault-secret-vault.js';
+import { KeyVaultSecretVault } from '../../api/adapters/key-vault/key-vault-secret-vault.js';
 import { describeSecretVaultConformance } from '../conformance/secret-vault-conformance.js';
+import { InMemoryKeyVault } from '../support/in-memory-key-vault.js';
 
-class InMemorySecrets implements KeyVaultSecrets {
-  readonly stored = new Map<string, { value: string; tags?: Record<string, string>; deleted: boolean }>();
-
-  async setSecret(name: string, value: string, options?: { tags?: Record<string, string> }) {
-    this.stored.set(name, { value, tags: options?.tags, deleted: false });
-    return {};
-  }
-
-  async getSecret(name: string) {
-    const secret = this.stored.get(name);
-    if (!secret || secret.deleted) throw Object.assign(new Error(`Secret not found: ${name}`), { statusCode: 404 });
-    return { value: secret.value, properties: { tags: secret.tags } };
-  }
-
-  async beginDeleteSecret(name: string) {
-    const secret = this.stored.get(name);
-    if (!secret) throw Object.assign(new Error(`Secret not found: ${name}`), { statusCode: 404 });
-    secret.deleted = true;
-    return {};
-  }
-}
-
-describeSecretVaultConformance('KeyVaultSecretVault', async () => ({ vault: new KeyVaultSecretVault(new InMemorySecrets()), cleanup: async () => undefined }));
+describeSecretVaultConformance('KeyVaultSecretVault', async () => ({ vault: new KeyVaultSecretVault(new InMemoryKeyVault()), cleanup: async () => undefined }), { deletesByReference: true });
 
 describe('KeyVaultSecretVault', () => {
   it('names secrets so Key Vault accepts them and tags them with their tenant', async () => {
-    const secrets = new InMemorySecrets();
+    const secrets = new InMemoryKeyVault();
     const ref = await new KeyVaultSecretVault(secrets).put('contoso.onmicrosoft.com', 'pw');
     const [[name, stored]] = [...secrets.stored];
     expect(ref).toBe(`kv:${name}`);
@@ -43,10 +22,37 @@ describe('KeyVaultSecretVault', () => {
   });
 
   it('does not resolve a secret whose tag names another tenant, even under a matching name', async () => {
-    const secrets = new InMemorySecrets();
+    const secrets = new InMemoryKeyVault();
     const vault = new KeyVaultSecretVault(secrets);
     const ref = await vault.put('tenant-a', 'pw');
     secrets.stored.get(ref.slice(3))!.tags = { 'mailferry-tenant': 'tenant-b' };
     await expect(vault.get('tenant-a', ref)).rejects.toThrow(/not available for this tenant/);
+  });
+
+  it('purges what it deletes, so nothing is left to recover', async () => {
+    const secrets = new InMemoryKeyVault();
+    const vault = new KeyVaultSecretVault(secrets);
+    const ref = await vault.put('tenant-a', 'pw');
+    await vault.delete('tenant-a', ref);
+    expect(secrets.held).toBe(0);
+  });
+
+  it('leaves the secret soft-deleted when the vault forbids purging, and a retried delete still succeeds', async () => {
+    const secrets = new InMemoryKeyVault({ purgeProtection: true });
+    const vault = new KeyVaultSecretVault(secrets);
+    const ref = await vault.put('tenant-a', 'pw');
+    await vault.delete('tenant-a', ref);
+    await vault.delete('tenant-a', ref);
+    expect([...secrets.stored.values()].map((s) => s.deleted)).toEqual([true]);
+    await expect(vault.get('tenant-a', ref)).rejects.toThrow(/not available/);
+  });
+
+  it('finishes the purge of a secret whose earlier delete stopped after the soft delete', async () => {
+    const secrets = new InMemoryKeyVault();
+    const vault = new KeyVaultSecretVault(secrets);
+    const ref = await vault.put('tenant-a', 'pw');
+    await secrets.beginDeleteSecret(ref.slice('kv:'.length));
+    await vault.delete('tenant-a', ref);
+    expect(secrets.held).toBe(0);
   });
 });

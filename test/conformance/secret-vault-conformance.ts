@@ -1,5 +1,5 @@
 /**
- * The SecretVault conformance suite: the file vault runs it today, Key Vault next.
+ * The SecretVault conformance suite, run by the file vault and the Key Vault vault.
  * `makeVault` returns a fresh vault per test.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,16 @@ const TENANT_A = 'tenant-a';
 const TENANT_B = 'tenant-b';
 const SECRET = 'Sommer2026!-pässwörd';
 
-export function describeSecretVaultConformance(name: string, makeVault: () => Promise<SecretVaultUnderTest>): void {
+export interface SecretVaultTraits {
+  /**
+   * The vault keeps secrets apart from their references, so `delete` must make a reference dead.
+   * False for a vault whose reference is the ciphertext itself (the file vault): there the
+   * secret goes with the record that holds the reference, and delete has nothing to remove.
+   */
+  deletesByReference: boolean;
+}
+
+export function describeSecretVaultConformance(name: string, makeVault: () => Promise<SecretVaultUnderTest>, traits: SecretVaultTraits): void {
   describe(`${name} conforms to the SecretVault port`, () => {
     let current: SecretVaultUnderTest | undefined;
     const vault = (): SecretVault => {
@@ -63,9 +72,23 @@ export function describeSecretVaultConformance(name: string, makeVault: () => Pr
       expect(JSON.stringify(failure)).not.toContain(SECRET);
     });
 
-    it('accepts a delete of a reference it issued', async () => {
+    it('accepts a delete of a reference it issued, and the same delete again', async () => {
       const ref = await vault().put(TENANT_A, SECRET);
       await expect(vault().delete(TENANT_A, ref)).resolves.toBeUndefined();
+      await expect(vault().delete(TENANT_A, ref)).resolves.toBeUndefined();
+    });
+
+    it.runIf(traits.deletesByReference)('no longer resolves a deleted reference, and keeps the others', async () => {
+      const [gone, kept] = [await vault().put(TENANT_A, SECRET), await vault().put(TENANT_A, 'other')];
+      await vault().delete(TENANT_A, gone);
+      await expect(vault().get(TENANT_A, gone)).rejects.toBeInstanceOf(NotFoundError);
+      expect(await vault().get(TENANT_A, kept)).toBe('other');
+    });
+
+    it.runIf(traits.deletesByReference)("does not delete another tenant's secret", async () => {
+      const ref = await vault().put(TENANT_A, SECRET);
+      await vault().delete(TENANT_B, ref);
+      expect(await vault().get(TENANT_A, ref)).toBe(SECRET);
     });
   });
 }

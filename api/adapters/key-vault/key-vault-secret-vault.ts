@@ -9,7 +9,8 @@ import type { SecretVault } from '../../core/ports.js';
 export interface KeyVaultSecrets {
   setSecret(name: string, value: string, options?: { tags?: Record<string, string>; contentType?: string }): Promise<unknown>;
   getSecret(name: string): Promise<{ value?: string; properties: { tags?: Record<string, string> } }>;
-  beginDeleteSecret(name: string): Promise<unknown>;
+  beginDeleteSecret(name: string): Promise<{ pollUntilDone(): Promise<unknown> }>;
+  purgeDeletedSecret(name: string): Promise<unknown>;
 }
 
 const REF_PREFIX = 'kv:';
@@ -41,20 +42,31 @@ export class KeyVaultSecretVault implements SecretVault {
     try {
       secret = await this.secrets.getSecret(name);
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) throw missing;
+      if (statusOf(error) === 404) throw missing;
       throw error;
     }
     if (secret.properties.tags?.[TENANT_TAG] !== tenantId || secret.value === undefined) throw missing;
     return secret.value;
   }
 
+  /**
+   * Soft-deletes the secret, waits until Key Vault has finished, then purges it so it cannot be
+   * recovered. A vault with purge protection, or an identity without the purge right, answers
+   * 403: the secret then stays soft-deleted until the vault's retention period ends. A 404 means
+   * the step was already done (a retried delete), so the next one still runs.
+   */
   async delete(tenantId: string, ref: string): Promise<void> {
     const name = this.nameOf(ref);
     if (!name.startsWith(`mf-${tenantHash(tenantId)}-`)) return;
     try {
-      await this.secrets.beginDeleteSecret(name);
+      await (await this.secrets.beginDeleteSecret(name)).pollUntilDone();
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      if (statusOf(error) !== 404) throw error;
+    }
+    try {
+      await this.secrets.purgeDeletedSecret(name);
+    } catch (error) {
+      if (statusOf(error) !== 404 && statusOf(error) !== 403) throw error;
     }
   }
 
@@ -63,6 +75,10 @@ export class KeyVaultSecretVault implements SecretVault {
     if (!NAME_PATTERN.test(name)) throw new ValidationError('This is not a Key Vault secret reference.', { field: 'secretRef' });
     return name;
   }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
 }
 
 function tenantHash(tenantId: string): string {

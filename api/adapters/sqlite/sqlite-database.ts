@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MailferryError } from '../../core/errors.js';
+import { ensurePrivateDatabaseFiles } from '../private-files.js';
 import { MIGRATIONS, type SqliteMigration } from './sqlite-migrations.js';
 
 export type SqliteDb = Database.Database;
@@ -21,12 +22,16 @@ export interface OpenSqliteOptions {
 
 /** `path` may be `:memory:` for throwaway use. */
 export function openSqliteDatabase(path: string, options: OpenSqliteOptions = {}): SqliteDb {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true });
+    ensurePrivateDatabaseFiles(path);
+  }
   const db = new Database(path);
   try {
     // WAL + synchronous=NORMAL: a committed transaction survives a killed process; only an OS
     // crash or power loss can lose the last few commits (https://sqlite.org/wal.html).
     db.pragma('journal_mode = WAL');
+    if (path !== ':memory:') ensurePrivateDatabaseFiles(path);
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('foreign_keys = ON');

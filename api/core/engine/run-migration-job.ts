@@ -9,6 +9,7 @@ import type { JobPayload } from '../ports.js';
 import { listAll } from '../services/list-all.js';
 import { settleProjectPasses } from '../services/settle-passes.js';
 import { updateDoc } from '../services/update-doc.js';
+import { openSecretOptions } from '../services/secret-options.js';
 import { resolveSupportOptions, type SupportOptions } from '../support-options.js';
 import { copyFolder, type FolderTarget } from './copy-folder.js';
 import { closeQuietly, loadJobRecords, openSide, type EngineDeps, type JobRecords } from './job-context.js';
@@ -33,7 +34,8 @@ export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal:
 
   let options: SupportOptions;
   try {
-    options = resolveSupportOptions(records.project.options, item.options);
+    const open = (lines: string[]) => openSecretOptions(deps.vault, item.tenantId, lines);
+    options = resolveSupportOptions(await open(records.project.options), await open(item.options));
   } catch (error) {
     return finish(deps, records, 'Failed', zeroCounts(), ensureError(error).message);
   }

@@ -8,6 +8,7 @@ import type { ServiceDeps } from './context.js';
 import { projectItems } from './list-all.js';
 import { checkOptions } from './project-service.js';
 import { publicItem, type PublicItem } from './public-views.js';
+import { deleteSecrets, droppedRefs, sealSecretOptions, secretRefsOf } from './secret-options.js';
 import { ACTIVE_STATUSES } from '../model.js';
 import { updateDoc } from './update-doc.js';
 
@@ -33,7 +34,7 @@ export class ItemService {
     if (existing.has(input.sourceAddress)) {
       throw new ConflictError(`${input.sourceAddress} is already an item of this project.`, { retryable: false, field: 'sourceAddress' });
     }
-    const [item] = await this.deps.store.items.insertMany([await this.newItem(project, input)]);
+    const [item] = await this.insertItems(tenantId, [await this.newItem(project, input)]);
     return publicItem(item!);
   }
 
@@ -55,7 +56,7 @@ export class ItemService {
     }
     const docs = [];
     for (const row of fresh) docs.push(await this.newItem(project, { ...row, endUserCredentials: row.endUserCredentials ?? false, options: [] }));
-    if (docs.length) await this.deps.store.items.insertMany(docs);
+    if (docs.length) await this.insertItems(tenantId, docs);
     problems.sort((a, b) => a.line - b.line);
     return { added: docs.length, problems };
   }
@@ -70,7 +71,7 @@ export class ItemService {
       const local = address.split('@')[0]!;
       docs.push(await this.newItem(project, { sourceAddress: address, destinationAddress: `${local}@${destinationDomain}`, endUserCredentials: false, options: [] }));
     }
-    if (docs.length) await this.deps.store.items.insertMany(docs);
+    if (docs.length) await this.insertItems(tenantId, docs);
     return { added: docs.length, alreadyThere: addresses.length - fresh.length };
   }
 
@@ -93,9 +94,10 @@ export class ItemService {
   async updateItem(tenantId: string, id: string, patch: ItemPatch): Promise<PublicItem> {
     const current = await this.getItem(tenantId, id);
     const project = await this.requireProject(tenantId, current.projectId);
-    const options = patch.options ? mergeMaskedUpdate(current.options, patch.options) : current.options;
-    checkOptions(options);
+    const merged = patch.options ? mergeMaskedUpdate(current.options, patch.options) : current.options;
+    checkOptions(merged);
     const { sourcePassword, destinationPassword, sourceLogin, destinationLogin, ...fields } = patch;
+    const { lines: options } = await sealSecretOptions(this.deps.vault, tenantId, merged, current.options);
     // A new password or null replaces the stored secret; undefined keeps it.
     const secretRef = async (password: string | null | undefined) => (typeof password === 'string' ? this.deps.vault.put(tenantId, password) : password);
     const sourceSecretRef = await secretRef(sourcePassword);
@@ -108,10 +110,8 @@ export class ItemService {
       ...(sourceSecretRef === undefined ? {} : { sourceSecretRef: sourceSecretRef ?? undefined, sourceSecretEndpointId: sourceSecretRef ? project.sourceEndpointId : undefined }),
       ...(destinationSecretRef === undefined ? {} : { destinationSecretRef: destinationSecretRef ?? undefined, destinationSecretEndpointId: destinationSecretRef ? project.destinationEndpointId : undefined }),
     }));
-    // Replaced or cleared secrets leave the vault.
-    for (const [before, after] of [[current.sourceSecretRef, updated.sourceSecretRef], [current.destinationSecretRef, updated.destinationSecretRef]]) {
-      if (before && before !== after) await this.deps.vault.delete(tenantId, before);
-    }
+    // Replaced or cleared secrets (passwords, client secrets in options) leave the vault.
+    await deleteSecrets(this.deps.vault, tenantId, droppedRefs(secretRefsOf.item(current), secretRefsOf.item(updated)));
     return publicItem(updated);
   }
 
@@ -137,6 +137,17 @@ export class ItemService {
     await this.deps.store.ledger.deleteItem(tenantId, id);
     await this.deps.store.errors.deleteItem(tenantId, id);
     await this.deps.store.items.delete(tenantId, id);
+    await deleteSecrets(this.deps.vault, tenantId, secretRefsOf.item(item));
+  }
+
+  /** One all-or-nothing write; the secrets of items that were not written leave the vault again. */
+  private async insertItems(tenantId: string, docs: Omit<Item, 'version'>[]): Promise<Item[]> {
+    try {
+      return await this.deps.store.items.insertMany(docs);
+    } catch (error) {
+      await deleteSecrets(this.deps.vault, tenantId, docs.flatMap((doc) => secretRefsOf.item(doc)));
+      throw error;
+    }
   }
 
   async errorLog(tenantId: string, id: string, cursor?: string, limit?: number): Promise<Page<ErrorRow>> {
@@ -178,7 +189,7 @@ export class ItemService {
       destinationSecretRef: input.destinationPassword ? await vault.put(tenantId, input.destinationPassword) : undefined,
       destinationSecretEndpointId: input.destinationPassword ? project.destinationEndpointId : undefined,
       endUserCredentials: input.endUserCredentials || undefined,
-      options: input.options, status: 'Not Started',
+      options: (await sealSecretOptions(vault, tenantId, input.options)).lines, status: 'Not Started',
       statistics: { passes: 0, folders: 0, copied: 0, skipped: 0, failed: 0, bytes: 0, durationMs: 0 },
       createdAt: this.deps.clock.now().toISOString(),
     };

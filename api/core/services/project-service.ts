@@ -7,6 +7,7 @@ import type { ServiceDeps } from './context.js';
 import { workgroupOf } from './endpoint-workgroup.js';
 import { listAll, projectItems } from './list-all.js';
 import { publicEndpoint, publicProject, type PublicEndpoint, type PublicProject } from './public-views.js';
+import { deleteSecrets, droppedRefs, sealSecretOptions, secretRefsOf } from './secret-options.js';
 import { ACTIVE_STATUSES } from '../model.js';
 import { updateDoc } from './update-doc.js';
 
@@ -63,16 +64,24 @@ export class ProjectService {
     const projects = await listAll((cursor) => this.deps.store.projects.list(tenantId, { cursor }));
     const user = projects.find((p) => p.sourceEndpointId === id || p.destinationEndpointId === id);
     if (user) throw new ConflictError(`Endpoint ${id} is used by project "${user.name}"; change or delete that project first.`, { retryable: false });
+    const endpoint = await this.getEndpoint(tenantId, id);
     if (!(await this.deps.store.endpoints.delete(tenantId, id))) throw new NotFoundError(`No endpoint with id ${id}.`);
+    await deleteSecrets(this.deps.vault, tenantId, secretRefsOf.endpoint(endpoint));
   }
 
   async createProject(tenantId: string, input: ProjectInput): Promise<PublicProject> {
     await this.checkEndpoints({ tenantId, workgroupId: input.workgroupId }, { sourceEndpointId: input.sourceEndpointId, destinationEndpointId: input.destinationEndpointId });
     checkOptions(input.options);
     const { teamsWebhookUrl, ...fields } = input;
+    const options = await sealSecretOptions(this.deps.vault, tenantId, input.options);
     const teamsWebhookRef = teamsWebhookUrl ? await this.deps.vault.put(tenantId, teamsWebhookUrl) : undefined;
-    const project = await this.deps.store.projects.insert({ ...fields, teamsWebhookRef, tenantId, id: this.deps.newId(), createdAt: this.deps.clock.now().toISOString() });
-    return publicProject(project);
+    try {
+      const project = await this.deps.store.projects.insert({ ...fields, options: options.lines, teamsWebhookRef, tenantId, id: this.deps.newId(), createdAt: this.deps.clock.now().toISOString() });
+      return publicProject(project);
+    } catch (error) {
+      await deleteSecrets(this.deps.vault, tenantId, [...options.created, teamsWebhookRef]);
+      throw error;
+    }
   }
 
   /** The project's Teams Workflows webhook URL, decrypted for posting; never sent to a client. */
@@ -97,13 +106,22 @@ export class ProjectService {
       ...(patch.sourceEndpointId !== undefined && patch.sourceEndpointId !== current.sourceEndpointId ? { sourceEndpointId: patch.sourceEndpointId } : {}),
       ...(patch.destinationEndpointId !== undefined && patch.destinationEndpointId !== current.destinationEndpointId ? { destinationEndpointId: patch.destinationEndpointId } : {}),
     });
-    const options = patch.options ? mergeMaskedUpdate(current.options, patch.options) : undefined;
-    if (options) checkOptions(options);
+    const merged = patch.options ? mergeMaskedUpdate(current.options, patch.options) : undefined;
+    if (merged) checkOptions(merged);
     const { teamsWebhookUrl, clearItemPasswords, ...fields } = patch;
     await this.releaseItemPasswords(current, patch, clearItemPasswords === true);
+    const options = merged && (await sealSecretOptions(this.deps.vault, tenantId, merged, current.options));
     // undefined keeps the stored URL, "" removes it, a URL replaces it.
     const webhookRef = teamsWebhookUrl === undefined ? current.teamsWebhookRef : teamsWebhookUrl ? await this.deps.vault.put(tenantId, teamsWebhookUrl) : undefined;
-    const updated = await updateDoc(this.deps.store.projects, tenantId, id, (project) => ({ ...project, ...fields, options: options ?? project.options, teamsWebhookRef: webhookRef }));
+    let updated: Project;
+    try {
+      updated = await updateDoc(this.deps.store.projects, tenantId, id, (project) => ({ ...project, ...fields, options: options?.lines ?? project.options, teamsWebhookRef: webhookRef }));
+    } catch (error) {
+      await deleteSecrets(this.deps.vault, tenantId, droppedRefs([...(options?.created ?? []), webhookRef], secretRefsOf.project(current)));
+      throw error;
+    }
+    // A replaced webhook URL or client secret leaves the vault with the line that held it.
+    await deleteSecrets(this.deps.vault, tenantId, droppedRefs(secretRefsOf.project(current), secretRefsOf.project(updated)));
     return publicProject(updated);
   }
 
@@ -137,7 +155,7 @@ export class ProjectService {
   /** Deletes the project with its items, passes, ledger and error log. Refused while items are active. */
   async deleteProject(tenantId: string, id: string): Promise<void> {
     const { store } = this.deps;
-    await this.getProject(tenantId, id);
+    const project = await this.getProject(tenantId, id);
     for (const status of ACTIVE_STATUSES) {
       if (await store.items.count(tenantId, { projectId: id, status })) {
         throw new ConflictError(`The project has items in "${status}": stop its passes first.`, { retryable: false });
@@ -148,10 +166,12 @@ export class ProjectService {
       await store.ledger.deleteItem(tenantId, item.id);
       await store.errors.deleteItem(tenantId, item.id);
       await store.items.delete(tenantId, item.id);
+      await deleteSecrets(this.deps.vault, tenantId, secretRefsOf.item(item));
     }
     const passes = await listAll((cursor) => store.passes.list(tenantId, { where: { projectId: id }, cursor }));
     for (const pass of passes) await store.passes.delete(tenantId, pass.id);
     await store.projects.delete(tenantId, id);
+    await deleteSecrets(this.deps.vault, tenantId, secretRefsOf.project(project));
   }
 
   /**
