@@ -3,39 +3,12 @@
  * live in this process; in the crash test the runtime's worker runs in a child process that is
  * SIGKILLed mid-pass and restarted (like imap-resilience.test.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type FillMessage } from '../support/dovecot.js';
-import { seedMessage, type StoredItem } from '../support/ews/items.js';
-import { createEwsMigrationFixture, folderCounts, itemsAt, markerOf, type EwsMigrationFixture } from '../support/ews-migration-fixture.js';
+import { createEwsMigrationFixture, expectExactlyOnce, folderCounts, itemsAt, markerOf, seedMail, type EwsMigrationFixture } from '../support/ews-migration-fixture.js';
+import { startWorker, waitUntil } from '../support/worker-child.js';
 import { waitForPass } from '../support/migration-fixture.js';
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function startWorker(dataDir: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
-function seedMail(fx: EwsMigrationFixture, smtp: string, folder: string, count: number, prefix: string): StoredItem[] {
-  return Array.from({ length: count }, (_, i) =>
-    seedMessage(fx.source.ews!.store, smtp, folder, sampleMessage(i, 1_200, `${prefix} ${i}`), { received: Date.UTC(2024, 0, 1, 0, i), isRead: i % 2 === 0 }));
-}
-
-/** Every destination item carries a distinct marker, and the markers are exactly the source keys. */
-function expectExactlyOnce(copies: StoredItem[], sourceKeys: string[]): void {
-  const markers = copies.map(markerOf);
-  expect(markers.filter((m) => m === undefined), 'unmarked copies').toHaveLength(0);
-  expect(new Set(markers).size, 'distinct markers').toBe(copies.length);
-  expect(copies).toHaveLength(sourceKeys.length);
-  expect([...markers].sort()).toEqual([...sourceKeys].sort());
-}
 
 describe('Exchange to Exchange in a throttling storm', () => {
   let fx: EwsMigrationFixture;

@@ -1,28 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapConnector } from '../../api/connectors/imap/imap-connector.js';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type FillMessage } from '../support/dovecot.js';
 import { FlakyConnector } from '../support/flaky-connector.js';
-import { countsOf, snapshotMailbox } from '../support/mailbox-snapshot.js';
+import { countsOf, expectIdentical, snapshotMailbox } from '../support/mailbox-snapshot.js';
+import { startWorker, waitUntil } from '../support/worker-child.js';
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
 
 const bulk = (prefix: string, count: number, size = 1_500): FillMessage[] =>
   Array.from({ length: count }, (_, i) => ({ raw: sampleMessage(i, size, `${prefix} ${i}`), flags: i % 2 ? ['\\Seen'] : [], internalDate: new Date(Date.UTC(2024, 0, 1 + (i % 28))) }));
-
-async function expectIdentical(fx: MigrationFixture, sourceUser: string, destUser: string, folders: Record<string, string>) {
-  const source = await snapshotMailbox(fx.source, sourceUser);
-  const dest = await snapshotMailbox(fx.destination, destUser);
-  for (const [from, to] of Object.entries(folders)) expect(dest.get(to), `destination ${to}`).toEqual(source.get(from));
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('a pass survives crashes, restarts and refusals without losing or duplicating a message', () => {
   let fx: MigrationFixture;
@@ -136,7 +122,3 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
   });
 });
 
-function startWorker(dataDir: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return child;
-}

@@ -8,6 +8,7 @@
  * Domains: the source side is `src.test`, the destination `dst.test`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EwsConnector, type EwsConnectorOptions } from '../../api/connectors/ews/index.js';
@@ -18,7 +19,8 @@ import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.
 import { startDovecot, type DovecotOptions, type DovecotServer } from './dovecot.js';
 import { trustingNetworkClient } from './ews/auth.js';
 import { startEwsServer, type EwsServerOptions, type EwsTestServer } from './ews/ews-server.js';
-import { itemStorage, itemsIn, mailboxOf, type StoredItem } from './ews/items.js';
+import { itemStorage, itemsIn, mailboxOf, seedMessage, type StoredItem } from './ews/items.js';
+import { sampleMessage } from './dovecot.js';
 import type { StoredFolder } from './ews/mailbox-store.js';
 import { EwsSchemaValidator } from './ews/schema-validator.js';
 import { silentLog, waitForPass } from './migration-fixture.js';
@@ -270,4 +272,19 @@ export function comparable(server: EwsTestServer, item: StoredItem): Record<stri
     deletedOccurrences: item.deletedOccurrences,
     exceptions: item.exceptionIds.map((id) => comparable(server, storage.byId.get(id)!)),
   };
+}
+
+/** `count` messages seeded straight into a source EWS mailbox folder (distinguished id or path). */
+export function seedMail(fx: EwsMigrationFixture, smtp: string, folder: string, count: number, prefix: string): StoredItem[] {
+  return Array.from({ length: count }, (_, i) =>
+    seedMessage(fx.source.ews!.store, smtp, folder, sampleMessage(i, 1_200, `${prefix} ${i}`), { received: Date.UTC(2024, 0, 1, 0, i), isRead: i % 2 === 0 }));
+}
+
+/** Every destination item carries a distinct marker, and the markers are exactly the source keys. */
+export function expectExactlyOnce(copies: StoredItem[], sourceKeys: string[]): void {
+  const markers = copies.map(markerOf);
+  expect(markers.filter((m) => m === undefined), 'unmarked copies').toHaveLength(0);
+  expect(new Set(markers).size, 'distinct markers').toBe(copies.length);
+  expect(copies).toHaveLength(sourceKeys.length);
+  expect([...markers].sort()).toEqual([...sourceKeys].sort());
 }

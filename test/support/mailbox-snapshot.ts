@@ -4,7 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
+import { expect } from 'vitest';
 import type { DovecotServer } from './dovecot.js';
+import type { MigrationFixture } from './migration-fixture.js';
 
 export interface SnapshotMessage {
   sha256: string;
@@ -54,4 +56,11 @@ export async function snapshotMailbox(server: DovecotServer, user: string): Prom
 /** Folder path → message count, for readable assertions. */
 export function countsOf(snapshot: MailboxSnapshot): Record<string, number> {
   return Object.fromEntries([...snapshot].map(([path, messages]) => [path, messages.length]));
+}
+
+/** Each source folder's messages (content, flags, dates) are exactly those of its destination folder: nothing lost, nothing twice. */
+export async function expectIdentical(fx: Pick<MigrationFixture, 'source' | 'destination'>, sourceUser: string, destUser: string, folders: Record<string, string>): Promise<void> {
+  const source = await snapshotMailbox(fx.source, sourceUser);
+  const dest = await snapshotMailbox(fx.destination, destUser);
+  for (const [from, to] of Object.entries(folders)) expect(dest.get(to), `destination ${to}`).toEqual(source.get(from));
 }

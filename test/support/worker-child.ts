@@ -1,0 +1,43 @@
+/**
+ * The runtime's workers in a child process (test/support/worker-process.ts), for tests that
+ * SIGKILL a worker mid-pass and restart it on the same data directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+const POLL_MS = 20;
+
+export function startWorker(dataDir: string): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** Resolves once the worker has opened the runtime and started polling (it prints "ready"). */
+export function workerReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('ready\n')) {
+        child.stdout?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the worker exited (${code}) before it was ready`)));
+  });
+}
+
+/** Sends `signal` and waits until the process is gone. */
+export async function stopWorker(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
+
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
