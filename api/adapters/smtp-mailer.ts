@@ -13,7 +13,11 @@ export interface SmtpMailerConfig {
   port: number;
   /** Implicit TLS (port 465). When false, STARTTLS is used if the server offers it. */
   secure: boolean;
-  /** Refuse to send unless the connection is upgraded with STARTTLS (port 587 relays). */
+  /**
+   * Without implicit TLS, refuse to send unless the relay upgrades the connection with STARTTLS.
+   * On by default: the messages carry credential links and the relay login. Only an admin turns
+   * it off (MAILFERRY_SMTP_REQUIRE_TLS=false), for a relay on a trusted network.
+   */
   requireTls?: boolean;
   /** Only when the admin says so: accept a self-signed certificate on the relay. */
   allowSelfSigned?: boolean;
@@ -52,7 +56,7 @@ export class SmtpMailer implements Mailer {
       host: config.host,
       port: config.port,
       secure: config.secure,
-      requireTLS: config.requireTls ?? false,
+      requireTLS: config.requireTls ?? true,
       tls: { rejectUnauthorized: !config.allowSelfSigned },
       auth: config.auth ? { user: config.auth.user, pass: config.auth.pass } : undefined,
       connectionTimeout: CONNECTION_TIMEOUT_MS,
@@ -87,6 +91,10 @@ export class SmtpMailer implements Mailer {
     }
     if (error.code === 'EENVELOPE' || (error.code === 'EMESSAGE' && reply !== undefined && reply >= FIRST_PERMANENT_REPLY)) {
       return new ValidationError(`${this.where} refused the message to ${recipient}.${said} Check the recipient address.`, { field: 'to', cause: error });
+    }
+    if (error.code === 'ETLS' && !this.config.secure && (this.config.requireTls ?? true)) {
+      // A configuration problem, not a passing fault: retrying the same relay cannot help.
+      return new MailferryError('connection', `${this.where} did not set up STARTTLS encryption (${error.message}), and Mailferry sends mail only encrypted. Use the relay's TLS port (465 with MAILFERRY_SMTP_SECURE=true) or a port that offers STARTTLS; only for a relay on a trusted network, set MAILFERRY_SMTP_REQUIRE_TLS=false.`, { retryable: false, cause: error });
     }
     if ((error.code !== undefined && CONNECTION_CODES.has(error.code)) || (reply !== undefined && reply >= FIRST_TRANSIENT_REPLY && reply < FIRST_PERMANENT_REPLY)) {
       return new ConnectionError(`${this.where} could not take the message (${error.code ?? reply}).${said}`, { cause: error });

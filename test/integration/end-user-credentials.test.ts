@@ -51,7 +51,7 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
   beforeAll(async () => {
     fx = await createMigrationFixture();
     sink = await startSmtpSink();
-    mailer = new SmtpMailer({ host: sink.host, port: sink.port, secure: false, from: 'Contoso IT <migration@contoso.test>' });
+    mailer = new SmtpMailer({ host: sink.host, port: sink.port, secure: false, requireTls: false, from: 'Contoso IT <migration@contoso.test>' });
     await Promise.all([
       fx.source.addUser(ALICE.source, ALICE.password), fx.source.addUser(BOB.source, BOB.password),
       fx.destination.addUser(ALICE.dest, 'dest-pw'), fx.destination.addUser(BOB.dest, 'dest-pw'),
