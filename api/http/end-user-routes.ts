@@ -1,9 +1,10 @@
 /**
  * Routes of the end-user credential workflow and "Notify users". The two end-user routes are
  * public: the signed link IS the credential, and the service takes tenant, item and pass from
- * it, never from `req.tenantId`. Admin routes use the usual project/pass access rules.
+ * it, never from `req.tenantId`. Both are POSTs with the link's token in the JSON body, so no
+ * URL that a proxy or the host logs ever holds it. Admin routes use the usual project/pass access rules.
  */
-import { credentialRequestsInput, credentialsInput, notifyUsersInput } from '../core/end-user/end-user-inputs.js';
+import { credentialRequestsInput, linkCredentialsInput, linkInput, notifyUsersInput } from '../core/end-user/end-user-inputs.js';
 import { parseInput } from '../core/schemas.js';
 import type { ApiResponse } from './api-types.js';
 import { bodyOrEmpty, type Route } from './routes.js';
@@ -19,15 +20,16 @@ const PRIVATE_HEADERS = { 'cache-control': 'no-store', 'referrer-policy': 'no-re
 
 export const endUserRoutes: Route[] = [
   {
-    method: 'GET', path: '/api/v1/end-user/requests/:token', access: { public: true },
-    summary: 'What the end-user page shows for a credential link (addresses, project, expiry); 401 when the link is expired, used or invalid',
-    handler: async (req, s) => ({ ...ok(await s.endUser.describe(req.params.token!)), headers: PRIVATE_HEADERS }),
+    method: 'POST', path: '/api/v1/end-user/request', access: { public: true }, body: linkInput,
+    summary: 'What the end-user page shows for a credential link (addresses, project, expiry), given {token}; 401 when the link is expired, used or invalid',
+    handler: async (req, s) => ({ ...ok(await s.endUser.describe(parseInput(linkInput, req.body).token)), headers: PRIVATE_HEADERS }),
   },
   {
-    method: 'POST', path: '/api/v1/end-user/requests/:token/credentials', access: { public: true }, body: credentialsInput,
-    summary: 'The end user confirms the source password; checked against the source at once, then the item is queued',
+    method: 'POST', path: '/api/v1/end-user/credentials', access: { public: true }, body: linkCredentialsInput,
+    summary: 'The end user confirms the source password ({token, login?, password}); checked against the source at once, then the item is queued',
     handler: async (req, s) => {
-      const result = await s.endUser.submitCredentials(req.params.token!, parseInput(credentialsInput, req.body));
+      const { token, ...credentials } = parseInput(linkCredentialsInput, req.body);
+      const result = await s.endUser.submitCredentials(token, credentials);
       return { status: result.accepted ? 200 : HTTP_UNPROCESSABLE, body: result, headers: PRIVATE_HEADERS };
     },
   },

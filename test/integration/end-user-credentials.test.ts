@@ -97,7 +97,7 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
   });
 
   it('shows the end user who moves which mailbox, without ids or secrets', async () => {
-    const page = await call('GET', `/api/v1/end-user/requests/${tokens[ALICE.source]}`);
+    const page = await call('POST', '/api/v1/end-user/request', { token: tokens[ALICE.source] });
     expect(page.status).toBe(200);
     expect(page.body).toEqual({
       sourceAddress: ALICE.source, destinationAddress: ALICE.dest, projectName: 'Integration', requestedBy: 'Contoso IT',
@@ -107,7 +107,7 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
   });
 
   it('refuses a wrong password with a reason the user can act on, counts the attempt and keeps waiting', async () => {
-    const wrong = await call('POST', `/api/v1/end-user/requests/${tokens[ALICE.source]}/credentials`, { password: 'not-the-Password' });
+    const wrong = await call('POST', '/api/v1/end-user/credentials', { token: tokens[ALICE.source], password: 'not-the-Password' });
     expect(wrong.status).toBe(422);
     expect(wrong.body).toMatchObject({ accepted: false, attemptsLeft: 4 });
     expect((wrong.body as { reason: string }).reason).toMatch(/did not accept the login name "alice@src\.test".*try again/);
@@ -131,7 +131,7 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
   });
 
   it('accepts the right password, queues the item at once and the worker copies the mailbox', async () => {
-    const right = await call('POST', `/api/v1/end-user/requests/${tokens[ALICE.source]}/credentials`, { password: ALICE.password });
+    const right = await call('POST', '/api/v1/end-user/credentials', { token: tokens[ALICE.source], password: ALICE.password });
     expect(right).toMatchObject({ status: 200, body: { accepted: true } });
     const queued = await item(ids[ALICE.source]!);
     expect(queued.status).toBe('Queued');
@@ -148,8 +148,8 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
 
   it('refuses a link that was already used', async () => {
     for (const reuse of [
-      await call('POST', `/api/v1/end-user/requests/${tokens[ALICE.source]}/credentials`, { password: ALICE.password }),
-      await call('GET', `/api/v1/end-user/requests/${tokens[ALICE.source]}`),
+      await call('POST', '/api/v1/end-user/credentials', { token: tokens[ALICE.source], password: ALICE.password }),
+      await call('POST', '/api/v1/end-user/request', { token: tokens[ALICE.source] }),
     ]) {
       expect(reuse.status).toBe(401);
       expect((reuse.body as { detail: string }).detail).toMatch(/already used/);
@@ -158,14 +158,14 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
 
   it('refuses a link changed in transit', async () => {
     const token = tokens[BOB.source]!;
-    const tampered = await call('GET', `/api/v1/end-user/requests/${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`);
+    const tampered = await call('POST', '/api/v1/end-user/request', { token: `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}` });
     expect(tampered.status).toBe(401);
     expect((tampered.body as { detail: string }).detail).toMatch(/not valid/);
   });
 
   it('refuses an expired link; a new link from the admin then lets the pass complete', async () => {
     clock.advance(DEFAULT_LINK_TTL_MS);
-    const expired = await call('POST', `/api/v1/end-user/requests/${tokens[BOB.source]}/credentials`, { password: BOB.password });
+    const expired = await call('POST', '/api/v1/end-user/credentials', { token: tokens[BOB.source], password: BOB.password });
     expect(expired.status).toBe(401);
     expect((expired.body as { detail: string }).detail).toMatch(/expired on .*new link/);
     expect((await item(ids[BOB.source]!)).status).toBe('Waiting For End User');
@@ -174,7 +174,7 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
     expect(resent).toMatchObject({ status: 200, body: { sent: 1 } });
     await sink.waitFor(() => mailsTo(BOB.source).length === 2);
     const fresh = tokenOf(mailsTo(BOB.source)[1]!);
-    expect((await call('POST', `/api/v1/end-user/requests/${fresh}/credentials`, { password: BOB.password })).status).toBe(200);
+    expect((await call('POST', '/api/v1/end-user/credentials', { token: fresh, password: BOB.password })).status).toBe(200);
 
     const pass = await waitForPass(fx.runtime, passId);
     expect(pass.status).toBe('completed');

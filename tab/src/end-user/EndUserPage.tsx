@@ -13,12 +13,13 @@ const useStyles = makeStyles({
 
 /**
  * The page a credential e-mail links to. The token is in the fragment (never sent to a server
- * log or in a Referer); the page passes it to the API in the path of its own calls.
+ * log or in a Referer), and the page sends it to the API in the JSON body of its POSTs, never in
+ * a URL, so no request log along the way records it.
  */
 export function EndUserPage() {
   const styles = useStyles();
   const [token] = useState(() => tokenFromHash(window.location.hash));
-  const request = useApi(() => (token ? api<CredentialRequestView>('GET', `/end-user/requests/${encodeURIComponent(token)}`) : Promise.reject(noToken)), token ?? '');
+  const request = useApi(() => (token ? api<CredentialRequestView>('POST', '/end-user/request', { body: { token } }) : Promise.reject(noToken)), token ?? '');
   const [login, setLogin] = useState<string>();
   const [password, setPassword] = useState('');
   const [result, setResult] = useState<SubmitResult>();
@@ -31,7 +32,7 @@ export function EndUserPage() {
     setBusy(true);
     setProblem(undefined);
     try {
-      setResult(await api<SubmitResult>('POST', `/end-user/requests/${encodeURIComponent(token!)}/credentials`, { body: { login: (login ?? view!.loginHint).trim(), password } }));
+      setResult(await api<SubmitResult>('POST', '/end-user/credentials', { body: { token, login: (login ?? view!.loginHint).trim(), password } }));
     } catch (error) {
       const p = asProblem(error);
       // A refused password is a 422 whose body is the answer itself (reason and attempts left).
