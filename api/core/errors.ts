@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'not-found'
   | 'conflict'
   | 'too-large'
+  | 'unsupported-media-type'
   | 'rejected'
   | 'stopped'
   | 'unsupported'

@@ -2,6 +2,7 @@
  * The HTTP API independent of any host: the embedded Node server and the Azure Functions v4
  * HTTP triggers both turn their request into an ApiRequest and write back the ApiResponse.
  */
+import type { MailferryError } from '../core/errors.js';
 import type { Principal } from '../core/services/access-service.js';
 
 /** What a host hands to `dispatch`: the parsed request before sign-in. */
@@ -29,6 +30,8 @@ export interface ApiResponse {
   /** Sent verbatim (CSV exports) instead of JSON when set. */
   text?: string;
   headers?: Record<string, string>;
+  /** Server errors only: why, for the host's log; never serialized. */
+  cause?: MailferryError;
 }
 
 /** Largest JSON body accepted; larger requests get 413 naming the limit. */

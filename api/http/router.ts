@@ -5,6 +5,7 @@ import { authorize } from './authorize.js';
 import { endUserRoutes } from './end-user-routes.js';
 import { openApiDocument } from './openapi.js';
 import { problem } from './problem.js';
+import { CSV_MEDIA_TYPE, JSON_MEDIA_TYPE, mediaTypeOf, unsupportedMediaType } from './request-body.js';
 import { routes as adminRoutes, type Route } from './routes.js';
 import type { Services } from './services.js';
 
@@ -52,7 +53,8 @@ export async function dispatch(req: IncomingApiRequest, services: Services, auth
       if (!match) continue;
       allowed.push(route.method);
       if (route.method !== req.method) continue;
-      const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
+      if (req.body !== undefined && mediaTypeOf(req.headers['content-type']) === CSV_MEDIA_TYPE && !route.takesCsv) throw unsupportedMediaType(CSV_MEDIA_TYPE, JSON_MEDIA_TYPE);
+      const params = Object.fromEntries(names.map((name, i) => [name, decodeSegment(name, match[i + 1]!)]));
       const isPublic = 'public' in route.access;
       const principal = isPublic ? ANONYMOUS : await authenticator.authenticate(req.headers);
       await authorize(route.access, principal, params, services.access);
@@ -75,6 +77,16 @@ function methodNotAllowed(method: string, allowed: string[]): ApiResponse {
   const refused = problem(new ValidationError(`${method} is not supported on this path; it takes ${allowed.join(', ')}.`, { field: 'method' }));
   return { status: HTTP_METHOD_NOT_ALLOWED, headers: { ...refused.headers, allow: allowed.join(', ') }, body: { ...(refused.body as object), status: HTTP_METHOD_NOT_ALLOWED } };
 }
+
+/** `%E0%A4%A` is not a path segment anyone meant: 400 naming it, not a 500 from decodeURIComponent. */
+function decodeSegment(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ValidationError(`The ${name} in the path ("${raw.slice(0, MAX_ECHOED_CHARS)}") is not valid %-encoding: encode it with encodeURIComponent.`, { field: name });
+  }
+}
+const MAX_ECHOED_CHARS = 100;
 
 /** Public routes run without a caller; handlers of public routes must not use the tenant. */
 const ANONYMOUS = { tenantId: '', userId: '', kind: 'user' as const };

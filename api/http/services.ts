@@ -3,7 +3,7 @@ import { EndUserService, type DeliveryReport, type EndUserConfig } from '../core
 import { MailferryError, ValidationError } from '../core/errors.js';
 import type { Mailer } from '../core/mail/mailer.js';
 import { EndpointChecks } from '../core/services/endpoint-checks.js';
-import type { ItemProgress, ItemStatus } from '../core/model.js';
+import type { Item, ItemProgress, ItemStatus } from '../core/model.js';
 import { AccessService } from '../core/services/access-service.js';
 import type { ServiceDeps } from '../core/services/context.js';
 import { WorkgroupService } from '../core/services/workgroup-service.js';
@@ -65,10 +65,25 @@ export class Services {
     return { found, ...(await this.items.importDiscovered(tenantId, projectId, picked, input.destinationDomain!)) };
   }
 
-  /** E-mails the project's statistics (summary in the text, per-item CSV attached as text). */
+  /**
+   * E-mails the project's statistics (summary in the text, per-item CSV attached as text), only to
+   * an address in one of the project's own domains (its items' source and destination domains).
+   * The report lists every mailbox of the project with its errors, and it leaves from the
+   * operator's mailbox: sent anywhere, it would let anyone who may run the project mail that list
+   * to an outsider under the operator's name. The caller's own address is not a way out: an Entra
+   * token's preferred_username is neither verified nor stable (Microsoft says not to authorize on
+   * it); an admin who needs the report elsewhere downloads the CSV.
+   */
   async emailStatistics(tenantId: string, projectId: string, to: string): Promise<{ sent: true }> {
     if (!this.mailer) throw new MailferryError('unsupported', 'E-mail is not configured on this host: set up a mailer (SMTP or Microsoft Graph).');
     const project = await this.projects.getProject(tenantId, projectId);
+    const domains = projectDomains(await projectItems(this.deps.store, tenantId, projectId));
+    if (!domains.has(domainOf(to))) {
+      const known = [...domains].sort();
+      throw new ValidationError(known.length
+        ? `The statistics report goes only to an address in one of this project's domains (${known.slice(0, MAX_NAMED_DOMAINS).join(', ')}${known.length > MAX_NAMED_DOMAINS ? ', …' : ''}), because it lists every mailbox of the project. To share it elsewhere, download the CSV.`
+        : 'The statistics report goes only to an address in one of the project\'s domains, and this project has no items yet.', { field: 'to' });
+    }
     const stats = await this.statistics.project(tenantId, projectId);
     const csv = await this.statistics.projectCsv(tenantId, projectId);
     const lines = [
@@ -121,4 +136,11 @@ export class Services {
     });
     return { items: rows, totals };
   }
+}
+
+const MAX_NAMED_DOMAINS = 5;
+const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+/** Every domain the project's mailboxes live in, on either side. */
+function projectDomains(items: Pick<Item, 'sourceAddress' | 'destinationAddress'>[]): Set<string> {
+  return new Set(items.flatMap((item) => [domainOf(item.sourceAddress), domainOf(item.destinationAddress)]));
 }

@@ -1,28 +1,56 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ValidationError } from '../core/errors.js';
+import { jsonLineLog } from '../adapters/json-line-log.js';
+import type { EngineLog } from '../core/engine/job-context.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import { serialize, type ApiResponse } from '../http/api-types.js';
 import { bodyLimitFor, parseBody, tooLarge } from '../http/request-body.js';
-import { problem } from '../http/problem.js';
+import { problem, serverErrorLog } from '../http/problem.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
 import { LocalAdminAuthenticator } from '../http/auth/local-admin-authenticator.js';
 import { dispatch } from '../http/router.js';
 import type { Services } from '../http/services.js';
+import { nobodyAuthenticator, refusal, surfaceServes, type GuardPolicy, type Surface } from './request-guard.js';
 import { defaultTabDir, serveStatic } from './static-files.js';
 
+export interface HttpServerOptions {
+  port: number;
+  host?: string;
+  authenticator?: Authenticator;
+  staticDir?: string;
+  /** `admin` (default): the console and the whole API. `end-user`: what a reverse proxy may publish. */
+  surface?: Surface;
+  /** MAILFERRY_PUBLIC_URL: the end-user listener also answers to this host and origin. */
+  publicUrl?: string;
+  /** Where server errors (5xx) are logged with their cause. */
+  log?: EngineLog;
+}
+
+interface Listener extends GuardPolicy {
+  services: Services;
+  authenticator: Authenticator;
+  staticDir: string;
+  log: EngineLog;
+}
+
 /**
- * The embedded host's HTTP front: loopback only. Without an authenticator it serves the single
- * local admin (the `local` tenant), which is why it refuses to listen on any other address.
+ * The embedded host's HTTP front: loopback only. Without an authenticator the admin surface serves
+ * the single local admin (the `local` tenant), which is why it refuses to listen on any other
+ * address, and why request-guard.ts checks every request's Host and Origin.
  */
-export async function startHttpServer(services: Services, options: { port: number; host?: string; authenticator?: Authenticator; staticDir?: string }): Promise<{ server: Server; url: string }> {
+export async function startHttpServer(services: Services, options: HttpServerOptions): Promise<{ server: Server; url: string }> {
   const host = options.host ?? '127.0.0.1';
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
     throw new ValidationError(`The embedded host serves one local admin without sign-in, so it listens on loopback only (got ${host}). Deploy to Azure for shared use.`, { field: 'host' });
   }
-  const staticDir = options.staticDir ?? defaultTabDir();
+  const surface = options.surface ?? 'admin';
+  const listener: Listener = {
+    surface, publicUrl: publicUrlOf(options.publicUrl), services, staticDir: options.staticDir ?? defaultTabDir(), log: options.log ?? jsonLineLog,
+    authenticator: surface === 'end-user' ? nobodyAuthenticator : options.authenticator ?? new LocalAdminAuthenticator(),
+  };
   const server = createServer((req, res) => {
-    handle(req, res, services, options.authenticator ?? new LocalAdminAuthenticator(), staticDir).catch((error) => send(res, problem(error)));
+    handle(req, res, listener).catch((error) => respond(req, res, listener, problem(error)));
   });
   server.on('clientError', answerUnparsable);
   await new Promise<void>((resolve, reject) => {
@@ -30,18 +58,22 @@ export async function startHttpServer(services: Services, options: { port: numbe
     server.listen(options.port, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  return { server, url: `http://${host}:${port}` };
+  return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, services: Services, authenticator: Authenticator, staticDir: string): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+async function handle(req: IncomingMessage, res: ServerResponse, listener: Listener): Promise<void> {
+  const refused = refusal(req.method ?? 'GET', req.headers, listener);
+  if (refused) return respond(req, res, listener, problem(refused));
+  const url = requestUrl(req);
+  if (!url) throw new ValidationError('The request path is not a valid URL path (e.g. it starts with //); check the link.', { field: 'url' });
+  if (!surfaceServes(listener, url.pathname)) return respond(req, res, listener, problem(new NotFoundError('Not found. This address serves end users their credential page only.')));
   const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
   // Everything outside /api is the admin console (dist/tab); the API keeps its own 404s.
-  if (!isApi && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(req, res, url.pathname, staticDir);
-  const { isCsv, limitBytes } = bodyLimitFor(req.headers['content-type']);
-  const body = parseBody(await readBody(req, limitBytes), isCsv);
+  if (!isApi && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(req, res, url.pathname, listener.staticDir);
+  const contentType = req.headers['content-type'];
+  const body = parseBody(await readBody(req, bodyLimitFor(contentType).limitBytes), contentType);
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
-  send(res, await dispatch({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body }, services, authenticator));
+  respond(req, res, listener, await dispatch({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body }, listener.services, listener.authenticator));
 }
 
 async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
@@ -78,8 +110,28 @@ function answerUnparsable(error: Error & { code?: string }, socket: Duplex): voi
   socket.end(`HTTP/1.1 ${status} ${overflow ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-function send(res: ServerResponse, response: ApiResponse): void {
+function respond(req: IncomingMessage, res: ServerResponse, listener: Listener, response: ApiResponse): void {
+  const logged = serverErrorLog(req.method ?? 'GET', requestUrl(req)?.pathname ?? '(unparsable path)', response);
+  if (logged) listener.log[logged.level](logged.message, logged.fields);
   if (res.headersSent) return;
   const { status, headers, body } = serialize(response);
   res.writeHead(status, headers).end(body);
+}
+
+/** The request's URL, or undefined when its target cannot be one (`//`, `//a b`). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+function publicUrlOf(value: string | undefined): URL | undefined {
+  if (!value) return undefined;
+  try {
+    return new URL(value);
+  } catch {
+    throw new ValidationError(`MAILFERRY_PUBLIC_URL must be a full address such as https://migrate.contoso.com (got "${value}").`, { field: 'MAILFERRY_PUBLIC_URL' });
+  }
 }

@@ -22,7 +22,11 @@ export function embeddedConfigFromEnv(env: NodeJS.ProcessEnv, dataDir: string): 
   };
 }
 
-/** MAILFERRY_SMTP_HOST (and _PORT, _SECURE, _USER, _PASSWORD, MAILFERRY_MAIL_FROM) turn on SMTP for end-user mail. */
+/**
+ * MAILFERRY_SMTP_HOST (and _PORT, _SECURE, _USER, _PASSWORD, MAILFERRY_MAIL_FROM) turn on SMTP for
+ * end-user mail. Without implicit TLS the relay must offer STARTTLS unless
+ * MAILFERRY_SMTP_REQUIRE_TLS=false: the mails carry credential links and the relay login.
+ */
 function smtpFromEnv(env: NodeJS.ProcessEnv): SmtpMailerConfig | undefined {
   if (!env.MAILFERRY_SMTP_HOST) return undefined;
   const secure = env.MAILFERRY_SMTP_SECURE === 'true';
@@ -30,6 +34,7 @@ function smtpFromEnv(env: NodeJS.ProcessEnv): SmtpMailerConfig | undefined {
     host: env.MAILFERRY_SMTP_HOST,
     port: Number(env.MAILFERRY_SMTP_PORT ?? (secure ? SMTPS_PORT : SUBMISSION_PORT)),
     secure,
+    requireTls: env.MAILFERRY_SMTP_REQUIRE_TLS !== 'false',
     auth: env.MAILFERRY_SMTP_USER ? { user: env.MAILFERRY_SMTP_USER, pass: env.MAILFERRY_SMTP_PASSWORD ?? '' } : undefined,
     from: env.MAILFERRY_MAIL_FROM ?? `Mailferry <${env.MAILFERRY_SMTP_USER ?? 'mailferry@localhost'}>`,
   };

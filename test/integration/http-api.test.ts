@@ -167,12 +167,12 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
     const items = await call('GET', `/api/v1/projects/${fx.projectId}/items?search=ann`);
     const stats = await call('GET', `/api/v1/items/${items.json.items[0].id}/statistics`);
     expect(stats.json).toMatchObject({ copied: 3, failed: 0, passes: 2, errorsByReason: [], folders: [{ path: 'INBOX', copied: 3 }] });
-    const sent = await call('POST', `/api/v1/projects/${fx.projectId}/statistics/email`, { to: 'admin@contoso.test' });
+    const sent = await call('POST', `/api/v1/projects/${fx.projectId}/statistics/email`, { to: 'it-team@dst.test' });
     expect(sent.status).toBe(202);
     const outbox = join(fx.dataDir, 'outbox');
     const [file] = readdirSync(outbox);
     const eml = readFileSync(join(outbox, file!), 'utf8');
-    expect(eml).toContain('To: admin@contoso.test');
+    expect(eml).toContain('To: it-team@dst.test');
     expect(eml).toContain('Messages copied: 5');
   });
 

@@ -88,7 +88,9 @@ function errorsByReason(rows: ErrorRow[]): ReasonCount[] {
 
 function csvField(value: string | number): string {
   const text = String(value);
-  // A leading =, +, - or @ would run as a formula in a spreadsheet (CSV injection).
-  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
+  // A leading =, +, - or @ would run as a formula in a spreadsheet (CSV injection); so would one
+  // after a leading TAB or CR, which Excel and LibreOffice skip (OWASP's list). Reasons come
+  // from mail servers' own words, so a hostile server chooses them.
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
