@@ -75,7 +75,7 @@ describe('the embedded host answers only its own pages on loopback, and a proxy 
     expect(fromEvil.status).toBe(403);
     expect(fromEvil.json.detail).toContain('Refused a POST sent by the page at https://evil.example');
     expect(fromEvil.json.detail).toContain(adminUrl);
-    for (const headers of [{ origin: 'null' }, { origin: 'http://localhost:1' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+    for (const headers of [{ origin: 'null' }, { origin: 'http://localhost:1' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }] as Record<string, string>[]) {
       const res = await post('/api/v1/endpoints', { ...json, ...headers }, JSON.stringify(ENDPOINT));
       expect(res.status, JSON.stringify(headers)).toBe(403);
     }
