@@ -65,7 +65,7 @@ describe('the embedded host under generated bad input', { timeout: adversarialRu
 
 const STATE_CHANGE = (name: string) => ({ name, kind: 'imap', host: 'imap.evil.test', adminMode: 'none' });
 
-/** Issue 10 #1 (sec-http is fixing it): a web page can reach the no-sign-in API by DNS rebinding or CSRF. */
+/** Issue 10 #1: a web page must not reach the no-sign-in API by DNS rebinding or CSRF. */
 describe('the embedded host refuses requests a web page could make', { timeout: adversarialRun.testTimeoutMs }, () => {
   const scanner = new SecretScanner();
   let host: Awaited<ReturnType<typeof startEmbeddedHost>>;
@@ -81,7 +81,7 @@ describe('the embedded host refuses requests a web page could make', { timeout: 
   const hostileHost = fc.oneof(fc.domain(), fc.ipV4().filter((ip) => !ip.startsWith('127.')), fc.constant('127.0.0.1.evil.example'), fc.constant('localhost.attacker.example'))
     .chain((name) => fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }).map((port) => (port ? `${name}:${port}` : name)));
 
-  it.fails('issue 10 #1: answers no request whose Host is not a loopback name (DNS rebinding)', async () => {
+  it('issue 10 #1: answers no request whose Host is not a loopback name (DNS rebinding)', async () => {
     const before = await endpointCount();
     await fc.assert(fc.asyncProperty(hostileHost, async (hostHeader) => {
       const read = await host.send({ method: 'GET', path: '/api/v1/endpoints', headers: { host: hostHeader } });
@@ -93,7 +93,7 @@ describe('the embedded host refuses requests a web page could make', { timeout: 
     expect(await endpointCount()).toBe(before);
   });
 
-  it.fails('issue 10 #1: refuses a state-changing request from another origin (CSRF)', async () => {
+  it('issue 10 #1: refuses a state-changing request from another origin (CSRF)', async () => {
     const before = await endpointCount();
     await fc.assert(fc.asyncProperty(fc.webUrl({ withQueryParameters: false, withFragments: false }), async (origin) => {
       const res = await host.send({ method: 'POST', path: '/api/v1/endpoints', headers: { origin: new URL(origin).origin, 'content-type': 'application/json' }, body: JSON.stringify(STATE_CHANGE('csrf')) });
@@ -102,7 +102,7 @@ describe('the embedded host refuses requests a web page could make', { timeout: 
     expect(await endpointCount()).toBe(before);
   });
 
-  it.fails('issue 10 #1: JSON routes take only application/json (a form post cannot create anything)', async () => {
+  it('issue 10 #1: JSON routes take only application/json (a form post cannot create anything)', async () => {
     const before = await endpointCount();
     const types = fc.constantFrom('application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain', 'text/csv', 'application/xml', 'application/json-patch+json', '');
     await fc.assert(fc.asyncProperty(types, async (type) => {

@@ -28,12 +28,13 @@ describe('every refusal is a problem that says what to fix', () => {
   });
 
   it('a method the path does not take is a 405 whose problem says 405, lists the methods, and does not echo the path', async () => {
-    const res = await sendRaw(base, { method: 'POST', path: '/api/v1/end-user/requests/v1.secret-link-token.sig' });
+    // A client that puts the link token in the URL (the end-user routes take it in a POST body).
+    const res = await sendRaw(base, { method: 'GET', path: '/api/v1/end-user/request?token=v1.secret-link-token.sig' });
     expect(res.status).toBe(405);
-    expect(res.headers.allow).toBe('GET');
+    expect(res.headers.allow).toBe('POST');
     const body = JSON.parse(res.text);
     expect(body).toMatchObject({ status: 405, field: 'method' });
-    expect(body.detail).toMatch(/takes GET/);
+    expect(body.detail).toMatch(/takes POST/);
     expect(res.text).not.toContain('secret-link-token');
   });
 

@@ -120,7 +120,7 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
 
   it('refuses another account\'s login on a link, so its holder cannot bring that mailbox into this destination', async () => {
     const before = await item(ids[BOB.source]!);
-    const other = await call('POST', `/api/v1/end-user/requests/${tokens[BOB.source]}/credentials`, { login: ALICE.source, password: ALICE.password });
+    const other = await call('POST', '/api/v1/end-user/credentials', { token: tokens[BOB.source], login: ALICE.source, password: ALICE.password });
     expect(other.status).toBe(422);
     expect(other.body).toMatchObject({ accepted: false, attemptsLeft: 5 });
     expect((other.body as { reason: string }).reason).toMatch(/This link is for the mailbox bob@src\.test: sign in with its login name, bob@src\.test\./);
