@@ -136,6 +136,7 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
     const queued = await item(ids[ALICE.source]!);
     expect(queued.status).toBe('Queued');
     expect(queued.sourceLogin).toBe(ALICE.source);
+    expect(queued.sourceSecretEndpointId).toBe(fx.sourceEndpointId);
     expect(await services.deps.vault.get(LOCAL_TENANT, queued.sourceSecretRef!)).toBe(ALICE.password);
     expect(queued.endUserRequest?.usedAt).toBeDefined();
 

@@ -104,5 +104,8 @@ describe('per-item passwords stay with the endpoint they were entered for', () =
     expect((await call('GET', `/items/${ids.item}`)).json).toMatchObject({ hasSourcePassword: false, sourceLogin: VICTIM.source });
     const cleared = await item();
     expect([cleared.sourceSecretRef, cleared.sourceSecretEndpointId]).toEqual([undefined, undefined]);
+    // A password typed now is for the endpoint the project points at now.
+    expect((await call('PATCH', `/items/${ids.item}`, { sourcePassword: 'Typed-For-The-New-One' })).status).toBe(200);
+    expect((await item()).sourceSecretEndpointId).toBe(ids.trap);
   });
 });
