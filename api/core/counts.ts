@@ -1,4 +1,4 @@
-import type { Counts } from './model.js';
+import type { Counts, ItemStatistics } from './model.js';
 
 const MS_PER_SECOND = 1000;
 /** Rates are shown with one decimal. */
@@ -31,4 +31,12 @@ export function sumCounts(all: Iterable<Counts>): Counts {
 /** Messages per second over a duration, one decimal; 0 for no time at all. */
 export function messagesPerSecond(copied: number, durationMs: number): number {
   return durationMs > 0 ? Math.round((copied / (durationMs / MS_PER_SECOND)) * RATE_PRECISION) / RATE_PRECISION : 0;
+}
+
+/**
+ * What is true now for an item: messages at the destination and rows in its error log, read when
+ * its last run ended. An item whose runs ended before these were recorded falls back to its totals.
+ */
+export function nowOrTotal(statistics: ItemStatistics): { messagesAtDestination: number; currentErrors: number } {
+  return { messagesAtDestination: statistics.messagesAtDestination ?? statistics.copied, currentErrors: statistics.currentErrors ?? statistics.failed };
 }

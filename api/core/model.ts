@@ -194,10 +194,19 @@ export interface ItemProgress extends Counts {
   folders?: FolderCounts[];
 }
 
+/**
+ * Counts added up over every pass (copied, skipped, failed, bytes: what each pass did), and what is
+ * true now, read when the item's last run ended: a skipped message counts again in every pass and
+ * a failure stays in `failed` after Retry Errors copied it, so the grid shows the two "now" figures.
+ */
 export interface ItemStatistics extends Counts {
   passes: number;
   folders: number;
   durationMs: number;
+  /** Messages the ledger knows at the destination. */
+  messagesAtDestination?: number;
+  /** Rows in the item's error log. */
+  currentErrors?: number;
 }
 
 export interface ItemRunSummary extends Counts {

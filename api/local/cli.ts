@@ -133,7 +133,7 @@ const commands: Record<string, Command> = {
     else if (format === 'json') print(await rt.services.statistics.project(T, required(f, 'project')));
     else {
       const s = await rt.services.statistics.project(T, required(f, 'project'));
-      console.log(`items ${s.items} · copied ${s.copied} · skipped ${s.skipped} · failed ${s.failed} · ${formatBytes(s.bytes)} · ${s.messagesPerSecond} msg/s`);
+      console.log(`items ${s.items} · at the destination ${s.messagesAtDestination} · errors now ${s.currentErrors} · over all passes: copied ${s.copied}, skipped ${s.skipped}, failed ${s.failed}, ${formatBytes(s.bytes)} at ${s.messagesPerSecond} msg/s`);
       console.log(Object.entries(s.byStatus).map(([k, v]) => `${k}: ${v}`).join(', '));
       for (const r of s.errorsByReason) console.log(`  ${r.count} × ${r.code}: ${r.reason}`);
     }

@@ -123,10 +123,10 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
     const csv = await call('GET', `/api/v1/projects/${fx.projectId}/statistics?format=csv`);
     expect(csv.type).toContain('text/csv');
     const lines = csv.text.trim().split('\r\n');
-    expect(lines[0]).toMatch(/^Source Email,Destination Email,Status/);
+    expect(lines[0]).toMatch(/^Source Email,Destination Email,Status.*,Messages At Destination,Current Errors$/);
     expect(lines).toHaveLength(3);
     const stats = await call('GET', `/api/v1/projects/${fx.projectId}/statistics`);
-    expect(stats.json).toMatchObject({ items: 2, copied: 5, failed: 0 });
+    expect(stats.json).toMatchObject({ items: 2, copied: 5, failed: 0, messagesAtDestination: 5, currentErrors: 0 });
 
     const retry = await call('POST', `/api/v1/projects/${fx.projectId}/passes`, { kind: 'retry-errors' });
     expect(retry.status).toBe(400);

@@ -63,6 +63,7 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('retry', 20));
     const full = await fx.runPass('full', [itemId]);
     expect(full.summary).toMatchObject({ completedWithErrors: 1, copied: 15, failed: 5 });
+    expect((await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId)).statistics).toMatchObject({ messagesAtDestination: 15, currentErrors: 5 });
     const log = await fx.runtime.services.items.errorLog(LOCAL_TENANT, itemId);
     expect(log.items).toHaveLength(5);
     expect(log.items[0]).toMatchObject({ folder: 'INBOX', code: 'rejected', reason: expect.stringContaining('Injected failure') });
@@ -72,6 +73,9 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     expect(retry.summary).toMatchObject({ completed: 1, copied: 5, failed: 0 });
     expect((await fx.runtime.services.items.errorLog(LOCAL_TENANT, itemId)).items).toHaveLength(0);
     await expectIdentical(fx, sourceUser, destUser, { INBOX: 'INBOX' });
+    // What the grid shows: now, not added up over passes (issue 14 #5).
+    const now = (await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId)).statistics;
+    expect(now).toMatchObject({ failed: 5, messagesAtDestination: 20, currentErrors: 0 });
 
     await expect(fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'retry-errors', itemIds: [itemId], itemTypes: ['mail'] }))
       .rejects.toThrow(/Retry Errors needs the item's last pass to have completed with at least one error/);

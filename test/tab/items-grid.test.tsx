@@ -80,4 +80,11 @@ describe('the grid rows', () => {
     expect(running).toMatchObject({ status: 'Running', copied: 7, progress: 0.25, currentFolder: 'INBOX' });
     expect(done).toMatchObject({ status: 'Completed', copied: 5, failed: 1, progress: undefined });
   });
+
+  it('show what is true now once a pass ended: messages at the destination and errors in the log, not totals over passes (issue 14 #5)', () => {
+    // Two full passes of a 300-message mailbox, then Retry Errors fixed the 3 failures.
+    const retried = { id: 'r', sourceAddress: 'r@s', destinationAddress: 'r@d', status: 'Completed',
+      statistics: { copied: 300, skipped: 297, failed: 3, bytes: 3_000, passes: 3, folders: 1, durationMs: 1, messagesAtDestination: 300, currentErrors: 0 } } as unknown as PublicItem;
+    expect(toGridRows([retried], undefined)[0]).toMatchObject({ copied: 300, failed: 0 });
+  });
 });

@@ -22,7 +22,7 @@ const PASSES = [
   pass('p-run', 'full', undefined),
 ];
 const STATS = {
-  items: 2, byStatus: { Completed: 1, 'Completed With Errors': 1 }, copied: 100, skipped: 0, failed: 2, bytes: 10 * 1024 * 1024, durationMs: 1, messagesPerSecond: 5,
+  items: 2, byStatus: { Completed: 1, 'Completed With Errors': 1 }, copied: 100, skipped: 0, failed: 2, bytes: 10 * 1024 * 1024, durationMs: 1, messagesAtDestination: 100, currentErrors: 2, messagesPerSecond: 5,
   errorsByReason: [{ code: 'too-large', reason: 'Message larger than the destination accepts', count: 2 }],
 };
 

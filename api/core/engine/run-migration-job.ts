@@ -333,6 +333,9 @@ async function finish(deps: EngineDeps, records: JobRecords, status: ItemStatus,
   const now = deps.clock.now();
   const startedAt = item.lastRun?.passId === pass.id && item.lastRun.startedAt ? item.lastRun.startedAt : now.toISOString();
   const durationMs = now.getTime() - Date.parse(startedAt);
+  const [messagesAtDestination, currentErrors] = await Promise.all([
+    deps.store.ledger.countDone(item.tenantId, item.id), deps.store.errors.count(item.tenantId, item.id),
+  ]);
   await updateDoc(deps.store.items, item.tenantId, item.id, (current) => ({
     ...current,
     status,
@@ -343,6 +346,7 @@ async function finish(deps: EngineDeps, records: JobRecords, status: ItemStatus,
       passes: current.statistics.passes + 1,
       folders: Math.max(current.statistics.folders, current.progress?.foldersTotal ?? 0),
       durationMs: current.statistics.durationMs + durationMs,
+      messagesAtDestination, currentErrors,
     }, tally),
   }));
   await settleProjectPasses(deps.store, item.tenantId, item.projectId, now, deps.onPassEnded);

@@ -1,4 +1,4 @@
-import { addCounts, messagesPerSecond } from '../counts.js';
+import { addCounts, messagesPerSecond, nowOrTotal } from '../counts.js';
 import type { ErrorRow, Item, ItemStatus } from '../model.js';
 import type { ServiceDeps } from './context.js';
 import { listAll, projectItems } from './list-all.js';
@@ -11,6 +11,9 @@ export interface ProjectStatistics {
   failed: number;
   bytes: number;
   durationMs: number;
+  /** Now, not added up over passes: messages at the destination and rows in the error logs. */
+  messagesAtDestination: number;
+  currentErrors: number;
   /** Messages per second over the time items spent migrating. */
   messagesPerSecond: number;
   errorsByReason: ReasonCount[];
@@ -24,19 +27,21 @@ export interface ReasonCount {
 
 const TOP_REASONS = 10;
 const ERROR_PAGE_SIZE = 1000;
-const CSV_COLUMNS = ['Source Email', 'Destination Email', 'Status', 'Passes', 'Folders', 'Items Copied', 'Items Skipped', 'Items Failed', 'Bytes', 'Duration Seconds', 'Last Pass', 'Reason'] as const;
+const CSV_COLUMNS = ['Source Email', 'Destination Email', 'Status', 'Passes', 'Folders', 'Items Copied', 'Items Skipped', 'Items Failed', 'Bytes', 'Duration Seconds', 'Last Pass', 'Reason', 'Messages At Destination', 'Current Errors'] as const;
 
 export class StatisticsService {
   constructor(private readonly deps: ServiceDeps) {}
 
   async project(tenantId: string, projectId: string): Promise<ProjectStatistics> {
     const items = await this.items(tenantId, projectId);
-    const stats: ProjectStatistics = { items: items.length, byStatus: {}, copied: 0, skipped: 0, failed: 0, bytes: 0, durationMs: 0, messagesPerSecond: 0, errorsByReason: [] };
+    const stats: ProjectStatistics = { items: items.length, byStatus: {}, copied: 0, skipped: 0, failed: 0, bytes: 0, durationMs: 0, messagesAtDestination: 0, currentErrors: 0, messagesPerSecond: 0, errorsByReason: [] };
     const errorRows: ErrorRow[] = [];
     for (const item of items) {
       stats.byStatus[item.status] = (stats.byStatus[item.status] ?? 0) + 1;
       addCounts(stats, item.statistics);
       stats.durationMs += item.statistics.durationMs;
+      stats.messagesAtDestination += nowOrTotal(item.statistics).messagesAtDestination;
+      stats.currentErrors += nowOrTotal(item.statistics).currentErrors;
       if (item.statistics.failed) errorRows.push(...(await this.errorRows(tenantId, item.id)));
     }
     stats.messagesPerSecond = messagesPerSecond(stats.copied, stats.durationMs);
@@ -61,6 +66,7 @@ export class StatisticsService {
       item.sourceAddress, item.destinationAddress, item.status, item.statistics.passes, item.statistics.folders,
       item.statistics.copied, item.statistics.skipped, item.statistics.failed, item.statistics.bytes,
       Math.round(item.statistics.durationMs / 1000), item.lastRun?.kind ?? '', item.lastRun?.reason ?? '',
+      nowOrTotal(item.statistics).messagesAtDestination, nowOrTotal(item.statistics).currentErrors,
     ]);
     return [CSV_COLUMNS, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
   }

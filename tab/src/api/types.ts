@@ -42,13 +42,8 @@ export interface DeliveryReport { sent: number; failed: number; results: Deliver
 export interface StartPassResult { pass: Pass; accepted: string[]; refused: { itemId: string; sourceAddress: string; reason: string }[] }
 
 export interface ReasonCount { code: string; reason: string; count: number }
-export interface ProjectStatistics extends Counts {
-  items: number;
-  byStatus: Partial<Record<ItemStatus, number>>;
-  durationMs: number;
-  messagesPerSecond: number;
-  errorsByReason: ReasonCount[];
-}
+/** The server's own shape: the console shows what the API sends, with nothing redeclared. */
+export type { ProjectStatistics } from '../../../api/core/services/statistics-service';
 export interface ItemStatisticsView extends Counts {
   passes: number;
   durationMs: number;

@@ -23,8 +23,8 @@ const columns: TableColumnDefinition<GridRow>[] = [
   createTableColumn<GridRow>({ columnId: 'sourceAddress', renderHeaderCell: () => 'Source email' }),
   createTableColumn<GridRow>({ columnId: 'destinationAddress', renderHeaderCell: () => 'Destination email' }),
   createTableColumn<GridRow>({ columnId: 'status', renderHeaderCell: () => 'Status' }),
-  createTableColumn<GridRow>({ columnId: 'copied', renderHeaderCell: () => 'Copied' }),
-  createTableColumn<GridRow>({ columnId: 'failed', renderHeaderCell: () => 'Failed' }),
+  createTableColumn<GridRow>({ columnId: 'copied', renderHeaderCell: () => 'Messages' }),
+  createTableColumn<GridRow>({ columnId: 'failed', renderHeaderCell: () => 'Errors' }),
   createTableColumn<GridRow>({ columnId: 'bytes', renderHeaderCell: () => 'Data' }),
 ];
 

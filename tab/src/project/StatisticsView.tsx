@@ -46,8 +46,10 @@ export function StatisticsView({ projectId, refreshKey }: { projectId: string; r
   if (!data) return problem ? <ProblemBar problem={problem} /> : <Spinner label="Loading statistics" />;
   const [stats, passes] = data;
   const totals: [string, string][] = [
-    ['Items', String(stats.items)], ['Messages copied', stats.copied.toLocaleString()], ['Already there', stats.skipped.toLocaleString()],
-    ['Failed', stats.failed.toLocaleString()], ['Data copied', formatBytes(stats.bytes)], ['Messages per second', String(stats.messagesPerSecond)],
+    // What is true now; each pass's own figures are in the pass table below.
+    ['Items', String(stats.items)], ['Messages at the destination', stats.messagesAtDestination.toLocaleString()],
+    ['Errors now', stats.currentErrors.toLocaleString()], ['Messages copied (all passes)', stats.copied.toLocaleString()],
+    ['Data copied', formatBytes(stats.bytes)], ['Messages per second', String(stats.messagesPerSecond)],
   ];
   const series = passSeries(passes);
   const xs = timePositions(series.map((p) => p.at));

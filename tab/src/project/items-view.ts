@@ -2,6 +2,7 @@
  * The grid's rows: items as listed, overlaid with the live progress poll, then filtered and
  * sorted. Pure so the rules are tested without a browser.
  */
+import { nowOrTotal } from '../../../api/core/counts';
 import type { ItemStatus, ProgressRow, PublicItem } from '../api/types';
 
 export interface GridRow {
@@ -32,13 +33,16 @@ export function toGridRows(items: PublicItem[], progress: ProgressRow[] | undefi
   return items.map((item) => {
     const p = live.get(item.id);
     const status = p?.status ?? item.status;
-    // While a pass runs, its own counts are the news; otherwise the item's totals over all passes.
+    // While a pass runs, its own counts are the news; otherwise what is true now: messages at the
+    // destination and errors in the log (totals over passes would count a retried failure forever).
     const running = status === 'Running' && p?.progress;
-    const counts = running ? p.progress! : item.statistics;
+    const now = nowOrTotal(item.statistics);
     return {
       id: item.id, sourceAddress: item.sourceAddress, destinationAddress: item.destinationAddress, status,
       reason: p ? p.reason : item.lastRun?.reason,
-      copied: counts.copied, failed: counts.failed, bytes: counts.bytes,
+      copied: running ? p.progress!.copied : now.messagesAtDestination,
+      failed: running ? p.progress!.failed : now.currentErrors,
+      bytes: running ? p.progress!.bytes : item.statistics.bytes,
       progress: running ? fraction(p.progress!.foldersDone, p.progress!.foldersTotal) : undefined,
       currentFolder: running ? p.progress!.currentFolder : undefined,
       passId: item.lastRun?.passId,
