@@ -4,55 +4,11 @@
  * server accepts; `--app ID:SECRET:perm,…` limits the app to those permissions; bad flags get a
  * message naming what to fix; SIGTERM stops it cleanly.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trustingNetworkClient } from '../support/entra.js';
-import { findRepoRoot } from '../support/ews/schema-validator.js';
-
-const READY_TIMEOUT_MS = 60_000;
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  values: Record<string, string>;
-  output: () => string;
-}
-
-function scriptCommand(): string[] {
-  const root = findRepoRoot();
-  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['graph-server']!;
-  const [bin, ...rest] = script.split(' ');
-  return [join(root, 'node_modules', '.bin', bin!), ...rest];
-}
-
-function startCli(args: string[]): Promise<Running> {
-  const [bin, ...scriptArgs] = scriptCommand();
-  const child = spawn(bin!, [...scriptArgs, ...args], { cwd: findRepoRoot(), stdio: 'pipe', detached: true });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`graph-server not ready: ${out}${err}`)), READY_TIMEOUT_MS);
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (/^READY$/m.test(out)) {
-        clearTimeout(timer);
-        const values = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-        resolveStart({ child, values, output: () => out + err });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`graph-server exited (${code}) before READY: ${out}${err}`));
-    });
-  });
-}
-
-function stopped(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.on('exit', (code) => r(code))));
-}
+import { type RunningScript, killScript, scriptCommand, startScript, stopped } from '../support/script-process.js';
 
 async function tokenFor(values: Record<string, string>, clientId: string, secret: string): Promise<string> {
   const authority = values['TOKEN_AUTHORITY']!;
@@ -66,20 +22,17 @@ async function tokenFor(values: Record<string, string>, clientId: string, secret
 
 describe('npm run graph-server (tsx test/support/graph/cli.ts)', () => {
   it('is the package script', () => {
-    expect(scriptCommand().slice(1)).toEqual(['test/support/graph/cli.ts']);
+    expect(scriptCommand('graph-server').slice(1)).toEqual(['test/support/graph/cli.ts']);
   });
 
-  let running: Running | undefined;
+  let running: RunningScript | undefined;
   afterEach(async () => {
-    if (running && running.child.exitCode === null) {
-      process.kill(-running.child.pid!, 'SIGKILL');
-      await stopped(running.child);
-    }
+    await killScript(running);
     running = undefined;
   });
 
   it('prints its addresses and READY, serves apps with all or only their listed permissions, stops on SIGTERM', async () => {
-    running = await startCli([
+    running = await startScript('graph-server', [
       '--tenant', 'contoso.onmicrosoft.com', '--users', 'a@contoso.com,b@contoso.com', '--shared', 's@contoso.com', '--groups', 'g@contoso.com',
       '--app', 'full-app:full-secret', '--app', 'read-app:read-secret:User.Read.All,MailboxFolder.Read.All', '--accept-ews-export', 'yes',
     ]);
@@ -104,7 +57,7 @@ describe('npm run graph-server (tsx test/support/graph/cli.ts)', () => {
   });
 
   it('names the flag to fix', async () => {
-    await expect(startCli(['--users', 'a@contoso.com'])).rejects.toThrow(/--app CLIENT_ID:SECRET is required/);
-    await expect(startCli(['--app', 'x:y', '--accept-ews-export', 'maybe'])).rejects.toThrow(/--accept-ews-export expects yes or no/);
+    await expect(startScript('graph-server', ['--users', 'a@contoso.com'])).rejects.toThrow(/--app CLIENT_ID:SECRET is required/);
+    await expect(startScript('graph-server', ['--app', 'x:y', '--accept-ews-export', 'maybe'])).rejects.toThrow(/--accept-ews-export expects yes or no/);
   });
 });

@@ -3,82 +3,31 @@
  * with Basic auth (admin with impersonation), hands out tokens a separate msal-node process can
  * fetch with NODE_EXTRA_CA_CERTS and nothing else, and stops cleanly on SIGINT / SIGTERM.
  */
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ConnectingIdType, ExchangeService, ExchangeVersion, FolderView, ImpersonatedUserId, OAuthCredentials, Uri, WebCredentials, WellKnownFolderName,
 } from 'ews-javascript-api';
 import { findRepoRoot } from '../../support/ews/schema-validator.js';
+import { type RunningScript, killScript, scriptCommand, startScript, stopped } from '../../support/script-process.js';
 
 const execFileP = promisify(execFile);
-const READY_TIMEOUT_MS = 60_000;
 const APP = { clientId: '0c9e3a1d-2222-4333-8444-955566667777', clientSecret: 'cli-secret' };
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  values: Record<string, string>;
-  output: () => string;
-}
-
-/**
- * The `ews-server` script's command, run without npm in between: npm 11 does not pass SIGINT on
- * to the script's process tree (it left the server running), while tsx relays signals to the
- * node process it starts and exits with its code.
- */
-function scriptCommand(): string[] {
-  const root = findRepoRoot();
-  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['ews-server']!;
-  const [bin, ...rest] = script.split(' ');
-  return [join(root, 'node_modules', '.bin', bin!), ...rest];
-}
-
-function startCli(args: string[]): Promise<Running> {
-  const [bin, ...scriptArgs] = scriptCommand();
-  // Its own process group, so a failed test can stop exactly this tree.
-  const child = spawn(bin!, [...scriptArgs, ...args], { cwd: findRepoRoot(), stdio: 'pipe', detached: true });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ews-server not ready: ${out}${err}`)), READY_TIMEOUT_MS);
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (/^READY$/m.test(out)) {
-        clearTimeout(timer);
-        const values = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-        resolveStart({ child, values, output: () => out + err });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`ews-server exited (${code}) before READY: ${out}${err}`));
-    });
-  });
-}
-
-function stopped(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.on('exit', (code) => r(code))));
-}
 
 describe('npm run ews-server (tsx test/support/ews/cli.ts)', () => {
   it('is the package script', () => {
-    expect(scriptCommand().slice(1)).toEqual(['test/support/ews/cli.ts']);
+    expect(scriptCommand('ews-server').slice(1)).toEqual(['test/support/ews/cli.ts']);
   });
 
-  let running: Running | undefined;
+  let running: RunningScript | undefined;
   afterEach(async () => {
-    if (running && running.child.exitCode === null) {
-      process.kill(-running.child.pid!, 'SIGKILL');
-      await stopped(running.child);
-    }
+    await killScript(running);
     running = undefined;
   });
 
   it('serves EWS with Basic auth and the admin\'s impersonation, then stops on SIGINT', async () => {
-    running = await startCli(['--users', 'alice@contoso.test:pw1,bob@contoso.test:pw2', '--admin', 'admin@contoso.test:apw', '--groups', 'team@contoso.test']);
+    running = await startScript('ews-server', ['--users', 'alice@contoso.test:pw1,bob@contoso.test:pw2', '--admin', 'admin@contoso.test:apw', '--groups', 'team@contoso.test']);
     const url = running.values['EWS_URL']!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/EWS\/Exchange\.asmx$/);
     const svc = new ExchangeService(ExchangeVersion.Exchange2013);
@@ -94,7 +43,7 @@ describe('npm run ews-server (tsx test/support/ews/cli.ts)', () => {
   });
 
   it('with --ews-disabled every call answers 403 with X-EWS-Policy-Reason', async () => {
-    running = await startCli(['--users', 'alice@contoso.test:pw1', '--ews-disabled']);
+    running = await startScript('ews-server', ['--users', 'alice@contoso.test:pw1', '--ews-disabled']);
     const res = await fetch(running.values['EWS_URL']!, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from('alice@contoso.test:pw1').toString('base64')}` }, body: '' });
     expect(res.status).toBe(403);
     expect(res.headers.get('x-ews-policy-reason')).toBe('EWS is disabled for this user or tenant');
@@ -103,7 +52,7 @@ describe('npm run ews-server (tsx test/support/ews/cli.ts)', () => {
   });
 
   it('with --oauth-app: a separate msal-node process trusting TOKEN_CA_FILE via NODE_EXTRA_CA_CERTS gets a token EWS accepts; stops on SIGTERM', async () => {
-    running = await startCli(['--users', 'alice@contoso.test:pw1', '--oauth-app', `${APP.clientId}:${APP.clientSecret}`]);
+    running = await startScript('ews-server', ['--users', 'alice@contoso.test:pw1', '--oauth-app', `${APP.clientId}:${APP.clientSecret}`]);
     const { EWS_URL: url, TOKEN_AUTHORITY: authority, TOKEN_CA_FILE: caFile } = running.values as Record<string, string>;
     expect(authority).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+$/);
     const host = new URL(authority!).host;

@@ -9,6 +9,7 @@
  * `X-EWS-Policy-Reason: EWS is disabled for this user or tenant`, as a tenant with EWS switched off does.
  */
 import { parseArgs } from 'node:util';
+import { closeOnSignals } from '../script-process.js';
 import { startEwsServer, type EwsAccount } from './ews-server.js';
 
 function account(spec: string): EwsAccount {
@@ -46,24 +47,8 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${out.join('\n')}\nREADY\n`);
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    const v = server.validation;
-    server
-      .close()
-      .then(() => {
-        process.stdout.write(`stopped on ${signal}: ${v.requestsValidated} requests, ${v.responsesValidated} responses validated\n`);
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        process.stderr.write(`${(err as Error).message}\n`);
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  const v = server.validation;
+  closeOnSignals(() => server.close(), () => `${v.requestsValidated} requests, ${v.responsesValidated} responses validated`);
 }
 
 main().catch((err: unknown) => {

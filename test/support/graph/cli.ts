@@ -8,6 +8,7 @@
  * `READY`; stops on SIGINT/SIGTERM, exiting 1 if any response it sent failed its own check.
  */
 import { parseArgs } from 'node:util';
+import { closeOnSignals } from '../script-process.js';
 import { type GraphApp, startGraphServer } from './graph-server.js';
 
 function app(spec: string): GraphApp {
@@ -67,24 +68,8 @@ async function main(): Promise<void> {
   const t = server.tokenEndpoint;
   process.stdout.write(`GRAPH_URL=${server.graphUrl}\nTOKEN_AUTHORITY=${t.authority}\nTOKEN_URL=${t.tokenUrl}\nTOKEN_CA_FILE=${t.caFile}\nREADY\n`);
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    const v = server.validation;
-    server
-      .close()
-      .then(() => {
-        process.stdout.write(`stopped on ${signal}: ${v.requestsChecked} requests, ${v.responsesChecked} responses checked\n`);
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        process.stderr.write(`${(err as Error).message}\n`);
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  const v = server.validation;
+  closeOnSignals(() => server.close(), () => `${v.requestsChecked} requests, ${v.responsesChecked} responses checked`);
 }
 
 main().catch((err: unknown) => {
