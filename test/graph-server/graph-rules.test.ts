@@ -69,6 +69,22 @@ describe('Graph test server rules', () => {
     expect(items.body.error.message).toContain(PERMISSION.itemRead);
   });
 
+  it('an app fenced with RBAC for Applications reaches only the mailboxes in its scope', async () => {
+    const fenced = await startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [ALICE, 'bob@contoso.com'], apps: [{ ...FULL, mailboxes: ['bob@contoso.com'] }] });
+    try {
+      const client = graphClient(fenced, await appToken(fenced, FULL.clientId, FULL.secret));
+      expect((await client.call(`/v1.0/users/bob@contoso.com/settings/exchange`)).status).toBe(200);
+      const refused = await client.call<ErrorBody>(`${mbxPath}${fenced.mailboxId(ALICE)}/folders`);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toMatch(/alice@contoso\.com is outside its management scope/);
+      // The id lookup is a directory read, outside Exchange's fence; the mailbox itself is not reachable.
+      expect((await client.call(`/v1.0/users/${ALICE}/settings/exchange`)).status).toBe(200);
+      expect((await client.call(`/beta/users/${ALICE}/mailFolders/inbox/importMime`, { body: mime('x').toString('base64'), headers: { 'Content-Type': 'text/plain' } })).status).toBe(403);
+    } finally {
+      await fenced.close();
+    }
+  });
+
   it('refuses Groups mailboxes for import/export; threads take a delegated Group.ReadWrite.All token only', async () => {
     const lookup = await full.call<ErrorBody>(`/v1.0/users/${TEAM}/settings/exchange`);
     expect(lookup.status).toBe(404);

@@ -5,7 +5,7 @@
  * answered 500, and close() rejects).
  */
 import { randomUUID } from 'node:crypto';
-import { missingPermission, type Caller } from './permissions.js';
+import { PERMISSION, missingPermission, type Caller } from './permissions.js';
 import {
   type GraphRequest, type Reply, type Route, type RouteContext, type ServerState, GraphError, badRequest, errorBody,
 } from './routing.js';
@@ -137,6 +137,11 @@ export function makeDispatcher(state: ServerState, routes: Route[], log: Validat
     const missing = missingPermission(caller, route.permissions);
     if (missing) throw new GraphError(403, 'ErrorAccessDenied', `Access is denied. Check credentials and try again. ${missing}`);
     const mailbox = resolveMailbox(state, params);
+    const scope = state.appScopes.get(caller.appId);
+    // RBAC for Applications fences Exchange permissions; the mailbox id lookup (User.Read.All, a directory permission) is not fenced.
+    if (mailbox && scope && !scope.has(mailbox.id) && !route.permissions.app.includes(PERMISSION.userRead)) {
+      throw new GraphError(403, 'ErrorAccessDenied', `Access is denied. Check credentials and try again. The application is limited to some mailboxes (RBAC for Applications) and ${mailbox.smtp} is outside its management scope.`);
+    }
     if (route.requestType !== undefined) {
       log.requestsChecked++;
       const violations = requestViolations(state, route, req.body);

@@ -42,6 +42,8 @@ export interface GraphApp {
   permissions?: string[];
   /** Delegated permissions consented (device code sign-in); DEFAULT_DELEGATED when absent. */
   delegated?: string[];
+  /** RBAC for Applications: the mailboxes (smtp) the app may reach; all when absent. */
+  mailboxes?: string[];
 }
 
 /** Delegated permissions an app has unless it names its own: what the Groups path needs. */
@@ -158,6 +160,7 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     acceptEwsExport: options.acceptEwsExport ?? false,
     sessions: new Map(),
     threadCount: 0,
+    appScopes: new Map(options.apps.filter((a) => a.mailboxes).map((a) => [a.clientId, new Set(a.mailboxes!.map((m) => store.mailbox(m).id))])),
   };
   const dispatch = makeDispatcher(state, [...MAILBOX_ROUTES, ...TRANSFER_ROUTES, ...GROUP_ROUTES], log);
 

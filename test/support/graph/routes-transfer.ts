@@ -67,7 +67,8 @@ function createImportSession(ctx: RouteContext): Reply {
 
 /** The content an importItem `Data` stands for: this server's stream, or (when accepted) the EWS test server's. */
 function importedContent(state: ServerState, data: Buffer): { content: ItemContent; blob: Buffer; origin: GraphItem['origin'] } {
-  if (decodeBlob(data)) return { content: decodeBlob(data)!, blob: data, origin: 'importItem' };
+  const own = decodeBlob(data);
+  if (own) return { content: own, blob: data, origin: 'importItem' };
   const ews = fromEwsExport(data);
   if (ews && state.acceptEwsExport) return { content: ews, blob: encodeBlob(ews), origin: 'ews-export' };
   const why = ews ? 'an Exchange Web Services export, which this mailbox does not accept' : 'not an export stream';
@@ -89,18 +90,18 @@ export function importItem(state: ServerState, session: ImportSession, mbx: Grap
   const mode = String(body['Mode'] ?? '').toLowerCase();
   if (mode !== 'create' && mode !== 'update') throw badRequest("Mode must be 'create' or 'update'.", 'ErrorInvalidRequest');
   if (typeof body['Data'] !== 'string') throw badRequest('Data is required: the base64 stream exportItems returned.', 'ErrorInvalidRequest');
-  const { blob, origin } = importedContent(state, decodeBase64(body['Data'], 'Data'));
+  const { content, blob, origin } = importedContent(state, decodeBase64(body['Data'], 'Data'));
   const { store } = state;
   let item: GraphItem;
   if (mode === 'create') {
     const folder = typeof body['FolderId'] === 'string' ? store.folder(mbx, body['FolderId']) : undefined;
     if (!folder) throw notFound(`FolderId ${String(body['FolderId'] ?? '(missing)')}`);
-    item = store.addItem(mbx, folder.id, blob, origin);
+    item = store.addItem(mbx, folder.id, blob, origin, content);
   } else {
     const target = typeof body['ItemId'] === 'string' ? mbx.items.get(body['ItemId']) : undefined;
     if (!target) throw notFound(`ItemId ${String(body['ItemId'] ?? '(missing)')}`);
     if (body['ChangeKey'] !== target.changeKey) throw new GraphError(409, 'ErrorIrresolvableConflict', 'The ChangeKey is out of date: the item changed since it was read. Read it again and retry.');
-    store.replaceItem(mbx, target, blob);
+    store.replaceItem(mbx, target, blob, content);
     item = target;
   }
   return { status: 200, json: { itemId: item.id, changeKey: item.changeKey }, shapeCheck: checkImportItemResponse };

@@ -50,8 +50,10 @@ export interface ServerState {
   importSessionLifetimeMs: number;
   acceptEwsExport: boolean;
   sessions: Map<string, ImportSession>;
-  /** Items created through POST /groups/{id}/threads, by group mailbox id. */
+  /** Items created through POST /groups/{id}/threads. */
   threadCount: number;
+  /** Apps fenced to some mailboxes (RBAC for Applications): client id → mailbox ids in scope. */
+  appScopes: Map<string, Set<string>>;
 }
 
 export interface RouteContext {

@@ -144,8 +144,9 @@ export class GraphStore {
     return [...mbx.items.values()].filter((i) => i.folderId === folderId);
   }
 
-  addItem(mbx: GraphMailbox, folderId: string, blob: Buffer, origin: GraphItem['origin']): GraphItem {
-    const content = decodeBlob(blob);
+  /** Stores an item; `decoded` spares decoding a blob the caller has just decoded. */
+  addItem(mbx: GraphMailbox, folderId: string, blob: Buffer, origin: GraphItem['origin'], decoded?: ItemContent): GraphItem {
+    const content = decoded ?? decodeBlob(blob);
     if (!content) throw new Error('not an item blob of this server');
     const seq = ++mbx.seq;
     const stamp = this.now().toISOString();
@@ -156,8 +157,8 @@ export class GraphStore {
   }
 
   /** Replaces an item's content keeping its id (importItem Mode=update). */
-  replaceItem(mbx: GraphMailbox, item: GraphItem, blob: Buffer): void {
-    const content = decodeBlob(blob);
+  replaceItem(mbx: GraphMailbox, item: GraphItem, blob: Buffer, decoded?: ItemContent): void {
+    const content = decoded ?? decodeBlob(blob);
     if (!content) throw new Error('not an item blob of this server');
     item.blob = blob;
     item.content = content;
