@@ -36,6 +36,9 @@ param jobLockDuration string = 'PT5M'
 @description('Deliveries of one job before Service Bus dead-letters it.')
 param jobMaxDeliveryCount int = 10
 
+@description('Let endpoints name non-public addresses (private, loopback, link-local): only for a deployment that must reach an Exchange or IMAP server on a private network. Off: public mail servers only.')
+param allowPrivateDestinations bool = false
+
 @description('Public IP addresses or CIDR ranges (e.g. "203.0.113.7" or "203.0.113.0/24") from which operators may reach Key Vault and Cosmos DB data directly (portal Data Explorer, secret views). Empty: only the Function App reaches them.')
 param operatorIpRanges array = []
 
@@ -250,6 +253,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'MAILFERRY_SERVICEBUS_QUEUE', value: jobsQueueName }
         { name: 'MAILFERRY_KEYVAULT_URL', value: vault.properties.vaultUri }
         { name: 'MAILFERRY_MAIL_SENDER', value: mailSender }
+        { name: 'MAILFERRY_ALLOW_PRIVATE_DESTINATIONS', value: allowPrivateDestinations ? '1' : '0' }
         { name: 'MAILFERRY_TEAMS_APP_ID', value: teamsAppId }
         // primaryEndpoints.web is already a full URL (https://<account>.<zone>.web.core.windows.net/).
         { name: 'MAILFERRY_PUBLIC_URL', value: web.properties.primaryEndpoints.web }

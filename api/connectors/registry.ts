@@ -1,6 +1,7 @@
 import type { EndpointCheck, EndpointProbe, MailboxAccess, MailboxSession, MailConnector } from '../core/connector.js';
 import { MailferryError } from '../core/errors.js';
 import { endpointProtocol, type EndpointKind } from '../core/model.js';
+import { OPEN_OUTBOUND, type OutboundPolicy } from './outbound-policy.js';
 
 /** Connectors by endpoint kind; `m365` (EWS) and `graph` are the two ways to Exchange Online. */
 export type ConnectorOverrides = Partial<Record<EndpointKind | 'graph', MailConnector>>;
@@ -11,9 +12,9 @@ export type ConnectorOverrides = Partial<Record<EndpointKind | 'graph', MailConn
  * endpoint of that kind is used, so a worker that only moves Exchange mailboxes never loads IMAP.
  * An `m365` endpoint speaks Graph or EWS by its `protocol`, so its connector chooses per call.
  */
-export function createConnectorRegistry(overrides: ConnectorOverrides = {}): (kind: EndpointKind) => MailConnector {
-  const imap = lazyConnector(async () => new (await import('./imap/imap-connector.js')).ImapConnector(), { discovers: false });
-  const ews = lazyConnector(async () => new (await import('./ews/ews-connector.js')).EwsConnector(), { discovers: true });
+export function createConnectorRegistry(overrides: ConnectorOverrides = {}, outbound: OutboundPolicy = OPEN_OUTBOUND): (kind: EndpointKind) => MailConnector {
+  const imap = lazyConnector(async () => new (await import('./imap/imap-connector.js')).ImapConnector({ outbound }), { discovers: false });
+  const ews = lazyConnector(async () => new (await import('./ews/ews-connector.js')).EwsConnector({ outbound }), { discovers: true });
   const graph = overrides.graph ?? lazyConnector(async () => new (await import('./graph/graph-connector.js')).GraphConnector(), { discovers: false });
   const { graph: _graph, m365, ...byKind } = overrides;
   const connectors: Record<EndpointKind, MailConnector> = {

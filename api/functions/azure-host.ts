@@ -21,6 +21,7 @@ import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { StoreGroupLimiter } from '../adapters/store-group-limiter.js';
 import { TeamsWorkflowNotifier } from '../adapters/teams-workflow-notifier.js';
 import { createConnectorRegistry } from '../connectors/registry.js';
+import { outboundPolicyFromEnv } from '../connectors/outbound-policy.js';
 import { LinkKeyring } from '../core/end-user/credential-link.js';
 import type { EngineDeps } from '../core/engine/job-context.js';
 import { DEFAULT_RETRY_POLICY } from '../core/engine/retry.js';
@@ -96,7 +97,8 @@ async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
   const sender = env.MAILFERRY_MAIL_SENDER;
   const mailer = sender ? new GraphMailer({ sender, getToken: () => graphToken(identity()) }) : undefined;
 
-  const connectorFor = createConnectorRegistry();
+  // A shared deployment reaches public mail servers only, EWS over HTTPS (outbound-policy.ts).
+  const connectorFor = createConnectorRegistry({}, outboundPolicyFromEnv(env));
   const log = jsonLineLog;
   let onPassEnded: (pass: Pass) => Promise<void> = async () => {};
   const engine: EngineDeps = {

@@ -15,6 +15,7 @@ import { EwsSession } from './ews-session.js';
 import { wellKnownFolders } from './folders.js';
 import { discoverMailboxes, probeEwsEndpoint } from './probe-endpoint.js';
 import { EwsTransport } from './transport.js';
+import { OPEN_OUTBOUND, type OutboundPolicy } from '../outbound-policy.js';
 
 export interface EwsConnectorOptions {
   /** Where Modern Auth tokens come from (tests: the local token endpoint; see credentials.ts). */
@@ -26,6 +27,8 @@ export interface EwsConnectorOptions {
   /** Per HTTP request (default 5 minutes: a 150 MB item on a slow link). */
   requestTimeoutMs?: number;
   limits?: Partial<EwsLimits>;
+  /** Which destinations this host may connect to; every destination by default (the embedded host). */
+  outbound?: OutboundPolicy;
   /** Test hook: how waits are slept. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -46,6 +49,10 @@ export class EwsConnector implements MailConnector {
 
   constructor(private readonly options: EwsConnectorOptions = {}) {
     this.tokens = new TokenCache(options.modernAuth);
+  }
+
+  get outbound(): OutboundPolicy {
+    return this.options.outbound ?? OPEN_OUTBOUND;
   }
 
   /** Who we authenticate as and how the mailbox is addressed; throws ValidationError with the fix. */
@@ -110,6 +117,7 @@ export class EwsConnector implements MailConnector {
         timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
         signal,
         sleep: this.options.sleep,
+        outbound: this.outbound,
       },
       { version: PROBING_VERSION, ...(resolved.addressing === 'impersonation' ? { impersonate: access.mailbox } : {}) },
     );

@@ -13,6 +13,7 @@ import type { EwsConnector } from './ews-connector.js';
 import { ewsUrl } from './endpoint-url.js';
 import { IMPERSONATION_FIX, FULL_ACCESS_FIX } from './map-error.js';
 import { escapeXml, descendants, text, attr, child } from './xml.js';
+import { checkServiceUrl, lookupOption, type OutboundPolicy } from '../outbound-policy.js';
 
 const REACH_TIMEOUT_MS = 15_000;
 
@@ -36,12 +37,13 @@ export async function probeEwsEndpoint(connector: EwsConnector, probe: EndpointP
   let url: URL;
   try {
     url = ewsUrl(endpoint);
+    checkServiceUrl(url, connector.outbound, 'The EWS URL');
     checks.push({ check: 'EWS URL', status: 'ok', detail: url.href });
   } catch (error) {
     checks.push({ check: 'EWS URL', status: 'failed', detail: ensureError(error).message });
     return checks;
   }
-  const reach = await reachable(url, endpoint.allowSelfSigned ?? false);
+  const reach = await reachable(url, endpoint.allowSelfSigned ?? false, connector.outbound);
   checks.push(reach);
   if (reach.status === 'failed') return checks;
 
@@ -97,10 +99,10 @@ export async function probeEwsEndpoint(connector: EwsConnector, probe: EndpointP
 }
 
 /** Any HTTP answer (a 401 included) proves the URL is served; TLS and network failures say what to fix. */
-function reachable(url: URL, allowSelfSigned: boolean): Promise<EndpointCheck> {
+function reachable(url: URL, allowSelfSigned: boolean, outbound: OutboundPolicy): Promise<EndpointCheck> {
   return new Promise((resolve) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'GET', timeout: REACH_TIMEOUT_MS, ...(url.protocol === 'https:' ? { rejectUnauthorized: !allowSelfSigned } : {}) }, (res) => {
+    const req = send(url, { method: 'GET', timeout: REACH_TIMEOUT_MS, ...lookupOption(outbound), ...(url.protocol === 'https:' ? { rejectUnauthorized: !allowSelfSigned } : {}) }, (res) => {
       res.resume();
       const ok = res.statusCode !== undefined && res.statusCode !== 404;
       resolve(ok

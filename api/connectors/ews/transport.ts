@@ -18,6 +18,7 @@ import { ewsPolicyRefusal, fromFault, isConcurrencyCode } from './map-error.js';
 import { NS, type EnvelopeOptions, ENVELOPE_TAIL, attr, child, children, elementChildren, envelopeHead, parseXml, path, text } from './xml.js';
 import { Base64TextDecoder } from './stream-base64.js';
 import { Window, retryAfterMs, sleepUnlessAborted } from '../request-pacing.js';
+import { OPEN_OUTBOUND, checkServiceUrl, lookupOption, type OutboundPolicy } from '../outbound-policy.js';
 
 export { retryAfterMs };
 
@@ -35,6 +36,8 @@ export interface TransportOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
+  /** Which destinations this host may connect to; every destination by default (the embedded host). */
+  outbound?: OutboundPolicy;
 }
 
 export interface ResponseMessage {
@@ -79,6 +82,8 @@ const DEFAULT_RETRY_AFTER_MS = 5_000;
 
 interface RawResponse {
   status: number;
+  /** The status line's reason phrase ("Not Found"); the only server text an error repeats. */
+  statusText: string;
   headers: IncomingMessage['headers'];
   /** The response text, with the content of every Data/MimeContent element replaced by a placeholder. */
   body: string;
@@ -96,7 +101,9 @@ export class EwsTransport {
 
   constructor(readonly options: TransportOptions, public envelope: EnvelopeOptions) {
     this.window = new Window(Math.max(1, options.inFlight));
-    const agentOptions = { keepAlive: true, maxSockets: Math.max(1, options.inFlight) };
+    const outbound = options.outbound ?? OPEN_OUTBOUND;
+    checkServiceUrl(options.url, outbound, 'The EWS URL');
+    const agentOptions = { keepAlive: true, maxSockets: Math.max(1, options.inFlight), ...lookupOption(outbound) };
     this.agent = options.url.protocol === 'https:'
       ? new HttpsAgent({ ...agentOptions, rejectUnauthorized: !options.allowSelfSigned })
       : new HttpAgent(agentOptions);
@@ -197,7 +204,7 @@ export class EwsTransport {
         res.once('error', release);
         return res;
       }
-      const raw: RawResponse = { status: res.statusCode ?? 0, headers: res.headers, ...(await readResponse(res)) };
+      const raw: RawResponse = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, ...(await readResponse(res)) };
       this.window.release();
       await this.handleRefusal(raw, attempt);
     }
@@ -209,7 +216,7 @@ export class EwsTransport {
       let raw: RawResponse;
       try {
         const res = await this.post(xml, false);
-        raw = { status: res.statusCode ?? 0, headers: res.headers, ...(await readResponse(res)) };
+        raw = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, ...(await readResponse(res)) };
       } finally {
         this.window.release();
       }
@@ -256,7 +263,9 @@ export class EwsTransport {
       }
     }
     if (raw.status >= 500 && !last) return this.sleep(Math.min(500 * 2 ** attempt, 8_000));
-    throw new MailferryError(raw.status >= 500 ? 'connection' : 'internal', `EWS at ${this.where} answered HTTP ${raw.status}: ${raw.body.slice(0, 300)}`, { retryable: raw.status >= 500 });
+    // Only the status line: a body is whatever the server at that address says, which an endpoint
+    // pointed somewhere it should not be would otherwise carry back to the admin.
+    throw new MailferryError(raw.status >= 500 ? 'connection' : 'internal', `EWS at ${this.where} answered HTTP ${raw.status}${statusPhrase(raw.statusText)}, not an EWS response: check the EWS URL.`, { retryable: raw.status >= 500 });
   }
 
   private unauthorized(raw: RawResponse): AuthError {
@@ -489,3 +498,11 @@ function once(fn: () => void): () => void {
 }
 
 export { path };
+
+/** Reason phrases are short ASCII; anything else is not repeated. */
+const MAX_REASON_PHRASE = 60;
+
+function statusPhrase(text: string): string {
+  const phrase = text.replace(/[^\x20-\x7e]/g, '').trim().slice(0, MAX_REASON_PHRASE);
+  return phrase ? ` ${phrase}` : '';
+}

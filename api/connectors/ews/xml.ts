@@ -70,7 +70,8 @@ export function parseXml(text: string): Document {
     },
   }).parseFromString(text, 'text/xml') as unknown as Document;
   if (problem || !doc?.documentElement) {
-    throw new MailferryError('internal', `The EWS server sent a response that is not XML (${problem ?? 'empty'}): ${text.slice(0, 200)}`);
+    // The parser's words only, never the text: a server that is not EWS may answer with anything.
+    throw new MailferryError('internal', `The EWS server sent a response that is not XML (${(problem ?? 'empty').slice(0, 120)}): check the EWS URL.`);
   }
   return doc;
 }

@@ -6,6 +6,7 @@ import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { MailboxAccess } from '../../core/connector.js';
 import type { ImapSecurity } from '../../core/model.js';
 import { ValidationError } from '../../core/errors.js';
+import { OPEN_OUTBOUND, checkHost, lookupOption, type OutboundPolicy } from '../outbound-policy.js';
 import { authFailure, toImapError, type ImapErrorContext } from './map-error.js';
 
 export const IMAP_PORT = 143;
@@ -21,6 +22,8 @@ export interface ImapAddress {
   security: ImapSecurity;
   /** Only when the admin said so for this endpoint: accept a self-signed certificate. */
   allowSelfSigned: boolean;
+  /** Which destinations this host may connect to (outbound-policy.ts). */
+  outbound: OutboundPolicy;
 }
 
 /** Who we authenticate as, after applying the endpoint's admin mode. */
@@ -33,7 +36,7 @@ export interface ImapLogin {
   authzid?: string;
 }
 
-export function imapAddress(access: MailboxAccess): ImapAddress {
+export function imapAddress(access: MailboxAccess, outbound: OutboundPolicy = OPEN_OUTBOUND): ImapAddress {
   const { endpoint } = access;
   const security = endpoint.security ?? 'tls';
   return {
@@ -41,7 +44,17 @@ export function imapAddress(access: MailboxAccess): ImapAddress {
     port: endpoint.port ?? (security === 'tls' ? IMAPS_PORT : IMAP_PORT),
     security,
     allowSelfSigned: endpoint.allowSelfSigned === true,
+    outbound,
   };
+}
+
+/**
+ * Socket options every IMAP connection uses: the destination checked (an IP literal now, a name
+ * by the lookup hook as the socket connects). Throws a ValidationError for a refused literal.
+ */
+export function socketOptions(address: ImapAddress): { lookup?: ReturnType<typeof lookupOption>['lookup'] } {
+  checkHost(address.host, address.outbound);
+  return lookupOption(address.outbound);
 }
 
 export function imapLogin(access: MailboxAccess): ImapLogin {
@@ -76,7 +89,8 @@ export function imapFlowOptions(address: ImapAddress, login: ImapLogin): ImapFlo
     secure: address.security === 'tls',
     // imapflow upgrades opportunistically by default; make our choice explicit both ways.
     doSTARTTLS: address.security === 'starttls' ? true : address.security === 'none' ? false : undefined,
-    tls: { rejectUnauthorized: !address.allowSelfSigned, servername: isIp(address.host) ? undefined : address.host },
+    // imapflow passes `tls` to net.connect/tls.connect too, so the lookup hook guards both.
+    tls: { rejectUnauthorized: !address.allowSelfSigned, servername: isIp(address.host) ? undefined : address.host, ...socketOptions(address) },
     auth: {
       user: login.user,
       pass: login.password,

@@ -4,6 +4,7 @@
  */
 import type { EndpointCheck, EndpointProbe, MailboxAccess, MailConnector } from '../../core/connector.js';
 import { ValidationError } from '../../core/errors.js';
+import type { OutboundPolicy } from '../outbound-policy.js';
 import { imapAddress, imapLogin, openImapClient } from './connect.js';
 import { DEFAULT_PIPELINE_OPTIONS, type PipelineOptions } from './append-pipeline.js';
 import { ImapSession } from './imap-session.js';
@@ -13,20 +14,22 @@ import { DEFAULT_READ_OPTIONS, type ReadOptions } from './read-messages.js';
 export interface ImapConnectorOptions {
   read?: Partial<ReadOptions>;
   pipeline?: Partial<PipelineOptions>;
+  /** Which destinations this host may connect to; every destination by default (the embedded host). */
+  outbound?: OutboundPolicy;
 }
 
 export class ImapConnector implements MailConnector {
   constructor(private readonly options: ImapConnectorOptions = {}) {}
 
   probe(probe: EndpointProbe): Promise<EndpointCheck[]> {
-    return probeImapEndpoint(probe);
+    return probeImapEndpoint(probe, this.options.outbound);
   }
 
   async open(access: MailboxAccess, signal?: AbortSignal): Promise<ImapSession> {
     if (access.endpoint.kind !== 'imap') {
       throw new ValidationError(`Endpoint "${access.endpoint.name}" is ${access.endpoint.kind}, not IMAP.`, { field: 'kind' });
     }
-    const address = imapAddress(access);
+    const address = imapAddress(access, this.options.outbound);
     const login = imapLogin(access);
     const client = await openImapClient(address, login, signal);
     return new ImapSession(client, address, login, {

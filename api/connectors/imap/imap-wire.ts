@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { ConnectionError, type MailferryError } from '../../core/errors.js';
 import type { ImapAddress } from './connect.js';
-import { SOCKET_TIMEOUT_MS, CONNECT_TIMEOUT_MS } from './connect.js';
+import { SOCKET_TIMEOUT_MS, CONNECT_TIMEOUT_MS, socketOptions } from './connect.js';
 import { throttledFromText } from './throttle.js';
 
 export interface TaggedResponse {
@@ -54,10 +54,11 @@ export class ImapWire {
 
   /** Opens the socket (implicit TLS or plain) and waits for the `* OK` greeting. */
   static async open(address: ImapAddress): Promise<ImapWire> {
+    const guard = socketOptions(address);
     const socket =
       address.security === 'tls'
-        ? tls.connect({ host: address.host, port: address.port, ...tlsOptions(address) })
-        : net.connect({ host: address.host, port: address.port });
+        ? tls.connect({ host: address.host, port: address.port, ...guard, ...tlsOptions(address) })
+        : net.connect({ host: address.host, port: address.port, ...guard });
     const wire = new ImapWire(socket, address);
     const greeting = new Promise<string>((resolve, reject) => (wire.greeting = { resolve, reject }));
     const timer = setTimeout(() => wire.fail(new ConnectionError(`${wire.where()}: no greeting within ${CONNECT_TIMEOUT_MS} ms.`)), CONNECT_TIMEOUT_MS);

@@ -4,13 +4,14 @@
  */
 import type { EndpointCheck, EndpointProbe } from '../../core/connector.js';
 import { ensureError } from '../../core/errors.js';
+import type { OutboundPolicy } from '../outbound-policy.js';
 import { imapAddress, imapLogin } from './connect.js';
 import { ImapWire } from './imap-wire.js';
 import { openLoggedInWire } from './wire-login.js';
 
-export async function probeImapEndpoint(probe: EndpointProbe): Promise<EndpointCheck[]> {
+export async function probeImapEndpoint(probe: EndpointProbe, outbound?: OutboundPolicy): Promise<EndpointCheck[]> {
   const { endpoint } = probe;
-  const address = imapAddress({ endpoint, mailbox: probe.testMailbox ?? '' });
+  const address = imapAddress({ endpoint, mailbox: probe.testMailbox ?? '' }, outbound);
   const where = `${address.host}:${address.port}`;
   const checks: EndpointCheck[] = [];
   let capabilities: Set<string>;
@@ -47,11 +48,11 @@ export async function probeImapEndpoint(probe: EndpointProbe): Promise<EndpointC
       : { check: 'Login method', status: 'failed', detail: `The server does not offer ${needs}, which ${endpoint.authMechanism === 'xoauth2' ? 'OAuth 2.0 (XOAUTH2)' : 'admin access with an authorization identity (plain-authzid)'} needs. Choose another admin mode.` });
   }
 
-  checks.push(await loginCheck(probe));
+  checks.push(await loginCheck(probe, outbound));
   return checks;
 }
 
-async function loginCheck(probe: EndpointProbe): Promise<EndpointCheck> {
+async function loginCheck(probe: EndpointProbe, outbound?: OutboundPolicy): Promise<EndpointCheck> {
   const { endpoint } = probe;
   const usesAdmin = endpoint.adminMode !== 'none' && !probe.testLogin;
   const mailbox = probe.testMailbox ?? probe.testLogin;
@@ -65,7 +66,7 @@ async function loginCheck(probe: EndpointProbe): Promise<EndpointCheck> {
     const access = usesAdmin
       ? { endpoint, mailbox, adminPassword: probe.adminPassword }
       : { endpoint, mailbox, login: probe.testLogin, password: probe.testPassword };
-    const wire = await openLoggedInWire(imapAddress(access), imapLogin(access));
+    const wire = await openLoggedInWire(imapAddress(access, outbound), imapLogin(access));
     wire.close();
     return { check: label, status: 'ok', detail: `Logged in to ${mailbox}.` };
   } catch (error) {
