@@ -91,6 +91,26 @@ describe('Graph test server sign-in', () => {
     await expect(after.acquireTokenByRefreshToken({ refreshToken, scopes: [GROUP_SCOPE] })).rejects.toThrow(/AADSTS50173/);
   });
 
+  it('with a short token lifetime msal-node renews near expiry, and an expired token gets 401', async () => {
+    const shortLived = await startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [ALICE], apps: [{ clientId: CERT_APP, secret: 's' }], tokenLifetimeS: 2 });
+    try {
+      const cca = new ConfidentialClientApplication({
+        auth: { clientId: CERT_APP, clientSecret: 's', authority: shortLived.tokenEndpoint.authority, knownAuthorities: [shortLived.tokenEndpoint.host] },
+        system: { networkClient: trustingNetworkClient(shortLived.tokenEndpoint.caPem) },
+      });
+      const first = await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
+      // msal-node renews tokens within 5 minutes of expiry: a 2-second token is fetched again every time.
+      await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
+      expect(shortLived.tokenEndpoint.issued).toBe(2);
+      await new Promise((r) => setTimeout(r, 2_100));
+      const expired = await graphClient(shortLived, first!.accessToken).call<{ error: { code: string; message: string } }>(`/v1.0/users/${ALICE}/settings/exchange`);
+      expect(expired.status).toBe(401);
+      expect(expired.body.error).toMatchObject({ code: 'InvalidAuthenticationToken', message: expect.stringMatching(/expired/) });
+    } finally {
+      await shortLived.close();
+    }
+  });
+
   it('a declined sign-in and an unconsented permission are refused', async () => {
     const pca = new PublicClientApplication({ auth: auth(PUBLIC_APP), system: system() });
     await expect(pca.acquireTokenByDeviceCode({ scopes: [GROUP_SCOPE], deviceCodeCallback: (r) => server.tokenEndpoint.declineDeviceCode(r.userCode) })).rejects.toThrow(/authorization_declined|declined/);

@@ -33,6 +33,8 @@ export interface TokenEndpointOptions {
   defaultDelegated?: string[];
   /** Which users may sign in with a device code (any when absent). */
   knownUser?: (upn: string) => boolean;
+  /** Access token lifetime in seconds (default one hour; shorter to test renewal). */
+  tokenLifetimeS?: number;
   /** Seconds msal-node waits between device-code polls (Entra says 5; tests want 1). */
   deviceCodeIntervalS?: number;
   port?: number;
@@ -90,6 +92,10 @@ export class GrantState {
     private readonly options: TokenEndpointOptions,
     private readonly authority: () => string,
   ) {}
+
+  private lifetime(): number {
+    return this.options.tokenLifetimeS ?? DEFAULT_TOKEN_LIFETIME_S;
+  }
 
   private app(clientId: string): TokenApp {
     const app = this.apps.find((a) => a.clientId === clientId);
@@ -214,9 +220,10 @@ export class GrantState {
     if (resource.replace(/\/$/, '') !== this.options.resource) {
       throw bad('invalid_resource', `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${this.issuer.tenantId}.`);
     }
-    const accessToken = await mintToken(this.issuer, { appId: app.clientId, roles: app.roles ?? this.options.defaultRoles, aud: this.options.resource });
+    const lifetime = this.lifetime();
+    const accessToken = await mintToken(this.issuer, { appId: app.clientId, roles: app.roles ?? this.options.defaultRoles, aud: this.options.resource, expiresIn: lifetime });
     this.issued++;
-    return { token_type: 'Bearer', expires_in: DEFAULT_TOKEN_LIFETIME_S, ext_expires_in: DEFAULT_TOKEN_LIFETIME_S, access_token: accessToken };
+    return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
   }
 
   private async redeemDeviceCode(app: TokenApp, form: URLSearchParams): Promise<Record<string, unknown>> {
@@ -248,12 +255,13 @@ export class GrantState {
       oid = randomUUID();
       this.userIds.set(upn, oid);
     }
-    const accessToken = await mintToken(this.issuer, { appId: app.clientId, scp: names.join(' '), upn, aud: resource });
+    const lifetime = this.lifetime();
+    const accessToken = await mintToken(this.issuer, { appId: app.clientId, scp: names.join(' '), upn, aud: resource, expiresIn: lifetime });
     const out: Record<string, unknown> = {
       token_type: 'Bearer',
       scope: [...names.map((n) => `${resource}/${n}`), ...scopes.filter((s) => OIDC_SCOPES.has(s))].join(' '),
-      expires_in: DEFAULT_TOKEN_LIFETIME_S,
-      ext_expires_in: DEFAULT_TOKEN_LIFETIME_S,
+      expires_in: lifetime,
+      ext_expires_in: lifetime,
       access_token: accessToken,
       client_info: Buffer.from(JSON.stringify({ uid: oid, utid: tid }), 'utf8').toString('base64url'),
     };
@@ -264,7 +272,7 @@ export class GrantState {
         .setSubject(oid)
         .setAudience(app.clientId)
         .setIssuedAt()
-        .setExpirationTime(`${DEFAULT_TOKEN_LIFETIME_S}s`)
+        .setExpirationTime(`${lifetime}s`)
         .sign(this.issuer.privateKey);
     }
     if (scopes.includes('offline_access')) {

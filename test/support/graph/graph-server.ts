@@ -59,6 +59,8 @@ export interface GraphServerOptions {
   /** Exchange Online's values unless given (smaller ones make tests quick). */
   limits?: Partial<GraphLimits>;
   importSessionLifetimeMs?: number;
+  /** Access token lifetime in seconds (default 3600); a short one makes a client renew its token. */
+  tokenLifetimeS?: number;
   /** Whether importItem also takes the EWS test server's ExportItems streams (default false). */
   acceptEwsExport?: boolean;
   port?: number;
@@ -139,7 +141,8 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
       roles: a.permissions ?? ALL_APP_PERMISSIONS,
       delegated: a.delegated ?? DEFAULT_DELEGATED,
     })),
-    { resource: GRAPH_RESOURCE, defaultRoles: ALL_APP_PERMISSIONS, defaultDelegated: DEFAULT_DELEGATED, knownUser: (upn) => people.has(upn.toLowerCase()), port: options.tokenPort ?? 0 },
+    { resource: GRAPH_RESOURCE, defaultRoles: ALL_APP_PERMISSIONS, defaultDelegated: DEFAULT_DELEGATED, knownUser: (upn) => people.has(upn.toLowerCase()), port: options.tokenPort ?? 0,
+      ...(options.tokenLifetimeS !== undefined ? { tokenLifetimeS: options.tokenLifetimeS } : {}) },
   );
   let offset = 0;
   const clock = { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
