@@ -15,7 +15,7 @@ export type ConnectorOverrides = Partial<Record<EndpointKind | 'graph', MailConn
 export function createConnectorRegistry(overrides: ConnectorOverrides = {}, outbound: OutboundPolicy = OPEN_OUTBOUND): (kind: EndpointKind) => MailConnector {
   const imap = lazyConnector(async () => new (await import('./imap/imap-connector.js')).ImapConnector({ outbound }), { discovers: false });
   const ews = lazyConnector(async () => new (await import('./ews/ews-connector.js')).EwsConnector({ outbound }), { discovers: true });
-  const graph = overrides.graph ?? lazyConnector(async () => new (await import('./graph/graph-connector.js')).GraphConnector(), { discovers: false });
+  const graph = overrides.graph ?? lazyConnector(async () => new (await import('./graph/graph-connector.js')).GraphConnector({ outbound }), { discovers: false });
   const { graph: _graph, m365, ...byKind } = overrides;
   const connectors: Record<EndpointKind, MailConnector> = {
     imap, exchange: ews, 'm365-group': ews, ...byKind, m365: byProtocol(graph, m365 ?? ews),

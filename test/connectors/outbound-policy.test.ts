@@ -9,6 +9,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EwsConnector } from '../../api/connectors/ews/ews-connector.js';
+import { GraphConnector } from '../../api/connectors/graph/graph-connector.js';
 import { ImapConnector } from '../../api/connectors/imap/imap-connector.js';
 import { OPEN_OUTBOUND, PUBLIC_ONLY_OUTBOUND, isPublicAddress, outboundPolicyFromEnv } from '../../api/connectors/outbound-policy.js';
 import { ValidationError } from '../../api/core/errors.js';
@@ -111,6 +112,23 @@ describe('EWS endpoints under the Azure policy', () => {
       expect(web.connections()).toBe(0);
     },
   );
+});
+
+describe('Microsoft Graph endpoints under the Azure policy', () => {
+  const graphEndpoint = (host: string) => ({ ...ewsEndpoint(host), kind: 'm365', protocol: 'graph', authMechanism: 'oauth-app', appClientId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b', appTenantId: 'contoso.onmicrosoft.com' }) as unknown as Endpoint;
+
+  it.each([
+    ['http://127.0.0.1:{port}', /HTTPS only/],
+    ['https://127.0.0.1:{port}', /not a public address/],
+    ['https://graph.contoso.internal:{port}', /is not Microsoft Graph; leave the endpoint's host empty/],
+  ])('refuses %s as a Graph URL without opening a connection', async (template, why) => {
+    const web = await internalWebServer(200);
+    servers.push(web.server);
+    const connector = new GraphConnector({ outbound: PUBLIC_ONLY_OUTBOUND });
+    const checks = await connector.probe({ endpoint: graphEndpoint(template.replace('{port}', String(web.port))), appSecret: 'app-secret', testMailbox: 'a@contoso.com' });
+    expect(checks).toEqual([expect.objectContaining({ check: 'Microsoft Graph', status: 'failed', detail: expect.stringMatching(why) })]);
+    expect(web.connections()).toBe(0);
+  });
 });
 
 describe('endpoint checks repeat no response body', () => {

@@ -14,6 +14,21 @@ import { lookUpMailboxId } from './mailbox-id.js';
 import { ALL_GRAPH_PERMISSIONS } from './permissions.js';
 import { probeGraphEndpoint } from './probe-endpoint.js';
 import { GRAPH_MAX_IN_FLIGHT, GraphTransport } from './transport.js';
+import { OPEN_OUTBOUND, checkServiceUrl, type OutboundPolicy } from '../outbound-policy.js';
+
+/** Microsoft Graph's own hosts (global and national clouds). */
+const MICROSOFT_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+
+/**
+ * On a shared deployment Graph is Microsoft's: fetch() offers no lookup hook to check where a
+ * name resolves, so instead of checking addresses the host must be one of Microsoft's own.
+ */
+function checkGraphUrl(url: URL, outbound: OutboundPolicy): void {
+  checkServiceUrl(url, outbound, 'The Microsoft Graph URL');
+  if (!outbound.allowNonPublic && !MICROSOFT_GRAPH_HOSTS.has(url.hostname.toLowerCase())) {
+    throw new ValidationError(`The Microsoft Graph URL ${url.origin} is not Microsoft Graph; leave the endpoint's host empty to use ${GRAPH_RESOURCE}.`, { field: 'host' });
+  }
+}
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 
@@ -31,6 +46,8 @@ export interface GraphConnectorOptions {
   limits?: Partial<GraphLimits>;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Which destinations this host may connect to; every destination by default (the embedded host). */
+  outbound?: OutboundPolicy;
 }
 
 const DEFAULT_MAX_INLINE_WAIT_MS = 30_000;
@@ -68,8 +85,10 @@ export class GraphConnector implements MailConnector {
         { field: 'appClientId' },
       );
     }
+    const baseUrl = graphBaseUrl(endpoint);
+    checkGraphUrl(baseUrl, this.options.outbound ?? OPEN_OUTBOUND);
     return new GraphTransport({
-      baseUrl: graphBaseUrl(endpoint),
+      baseUrl,
       credentials: this.tokens.credentials({ ...access, endpoint: { ...endpoint, cloud: 'commercial' } }),
       clientId: modernAuth.clientId,
       inFlight: Math.min(GRAPH_MAX_IN_FLIGHT, access.tuning?.requestsInFlight ?? this.options.requestsInFlight ?? GRAPH_MAX_IN_FLIGHT),
