@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The dialogs against a stubbed fetch: request bodies sent, answers and problems shown where the admin looks.
 import { FluentProvider, webLightTheme } from '@fluentui/react-components';
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdminActions } from '../../tab/src/project/AdminActions';
@@ -24,6 +24,12 @@ const menuEntry = async (name: RegExp) => {
   return screen.findByRole('menuitem', { name });
 };
 const choose = async (name: RegExp) => fireEvent.click(await menuEntry(name));
+/**
+ * A button of the open dialog, once assistive technology can reach it: Tabster's modalizers settle
+ * on timers, and on a loaded machine the closing Manage menu's can still hide the new dialog
+ * (aria-hidden) for a moment. Waiting keeps the check that the dialog ends up reachable.
+ */
+const dialogButton = (dialog: HTMLElement, name: string) => waitFor(() => within(dialog).getByRole('button', { name }));
 
 afterEach(() => {
   cleanup();
@@ -60,7 +66,7 @@ describe('the admin actions', () => {
     within(dialog).getByText(/the 1 selected item\(s\)/);
     fireEvent.change(within(dialog).getByLabelText(/From domain/), { target: { value: 'old.test' } });
     fireEvent.change(within(dialog).getByLabelText(/To domain/), { target: { value: 'nope' } });
-    fireEvent.click(within(dialog).getByRole('button', { name: 'Change domain' }));
+    fireEvent.click(await dialogButton(dialog, 'Change domain'));
     await within(dialog).findByText('Check "toDomain"');
     // Under the field (which turns invalid) and in the MessageBar, as the other forms do.
     expect(within(dialog).getAllByText('toDomain: must be a domain such as contoso.com').length).toBe(2);
@@ -70,8 +76,9 @@ describe('the admin actions', () => {
 
     vi.stubGlobal('fetch', answer(200, { changed: 1 }));
     fireEvent.change(within(dialog).getByLabelText(/To domain/), { target: { value: 'new.test' } });
-    // Under a loaded machine jsdom lets Tabster's modalizer mark the open dialog aria-hidden for a
-    // moment (seen on the commit before this one too); the button is there and enabled either way.
+    // jsdom only: after the refused first try Tabster leaves this dialog aria-hidden on a loaded
+    // machine (also on commits before these tests changed); the real-browser test in
+    // admin-console.browser.test.ts drives Change Domain through the accessibility tree.
     fireEvent.click(within(dialog).getByRole('button', { name: 'Change domain', hidden: true }));
     await within(dialog).findByText('1 item(s) changed.');
     expect(onItemsChanged).toHaveBeenCalledOnce();
@@ -91,7 +98,7 @@ describe('the admin actions', () => {
     within(dialog).getByText(/Unknown placeholder \{\{sourceAdress\}\}/);
     expect(within(dialog).getByRole('button', { name: 'Send' }).hasAttribute('disabled')).toBe(true);
     fireEvent.change(within(dialog).getByLabelText(/Subject/), { target: { value: 'Moving {{sourceAddress}}' } });
-    fireEvent.click(within(dialog).getByRole('button', { name: 'Send' }));
+    fireEvent.click(await dialogButton(dialog, 'Send'));
     await within(dialog).findByText('Sent 1, failed 1.');
     within(dialog).getByText('Mailbox unavailable');
     expect(fetch.mock.calls[0]![0]).toBe('/api/v1/projects/p1/notify-users');
@@ -105,7 +112,7 @@ describe('the admin actions', () => {
     show(<AdminActions projectId="p1" rows={rows} selectedRows={rows} onItemsChanged={() => {}} />);
     await choose(/^Resend credential links$/);
     const dialog = await screen.findByRole('dialog');
-    fireEvent.click(within(dialog).getByRole('button', { name: 'Send new links' }));
+    fireEvent.click(await dialogButton(dialog, 'Send new links'));
     await within(dialog).findByText('Sent 1, failed 0.');
     expect(fetch.mock.calls[0]![0]).toBe('/api/v1/passes/pass-7/credential-requests');
     expect(sentBody(fetch)).toEqual({ itemIds: ['b'] });
