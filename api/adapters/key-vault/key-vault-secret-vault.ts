@@ -9,7 +9,7 @@ import type { SecretVault } from '../../core/ports.js';
 export interface KeyVaultSecrets {
   setSecret(name: string, value: string, options?: { tags?: Record<string, string>; contentType?: string }): Promise<unknown>;
   getSecret(name: string): Promise<{ value?: string; properties: { tags?: Record<string, string> } }>;
-  beginDeleteSecret(name: string): Promise<{ pollUntilDone(): Promise<unknown> }>;
+  beginDeleteSecret(name: string, options?: { intervalInMs?: number }): Promise<{ pollUntilDone(): Promise<unknown> }>;
   purgeDeletedSecret(name: string): Promise<unknown>;
 }
 
@@ -18,6 +18,8 @@ const TENANT_TAG = 'mailferry-tenant';
 /** Key Vault names: 1-127 characters of letters, digits and dashes. */
 const NAME_PATTERN = /^[A-Za-z0-9-]{1,127}$/;
 const TENANT_HASH_CHARS = 16;
+/** Soft delete usually completes within a second; the SDK's default poll interval is 2 s. */
+const DELETE_POLL_MS = 250;
 
 /**
  * Secrets in Azure Key Vault, one Key Vault secret per Mailferry secret. The reference kept in
@@ -59,7 +61,7 @@ export class KeyVaultSecretVault implements SecretVault {
     const name = this.nameOf(ref);
     if (!name.startsWith(`mf-${tenantHash(tenantId)}-`)) return;
     try {
-      await (await this.secrets.beginDeleteSecret(name)).pollUntilDone();
+      await (await this.secrets.beginDeleteSecret(name, { intervalInMs: DELETE_POLL_MS })).pollUntilDone();
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }

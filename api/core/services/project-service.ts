@@ -166,12 +166,13 @@ export class ProjectService {
       await store.ledger.deleteItem(tenantId, item.id);
       await store.errors.deleteItem(tenantId, item.id);
       await store.items.delete(tenantId, item.id);
-      await deleteSecrets(this.deps.vault, tenantId, secretRefsOf.item(item));
     }
     const passes = await listAll((cursor) => store.passes.list(tenantId, { where: { projectId: id }, cursor }));
     for (const pass of passes) await store.passes.delete(tenantId, pass.id);
     await store.projects.delete(tenantId, id);
-    await deleteSecrets(this.deps.vault, tenantId, secretRefsOf.project(project));
+    // Records first, then their secrets, several at a time: a failed vault call leaves a secret
+    // nobody references rather than a record pointing at nothing.
+    await deleteSecrets(this.deps.vault, tenantId, [...items.flatMap(secretRefsOf.item), ...secretRefsOf.project(project)]);
   }
 
   /**

@@ -87,9 +87,23 @@ export const secretRefsOf = {
   endpoint: (endpoint: Endpoint): (string | undefined)[] => [endpoint.adminSecretRef, endpoint.appSecretRef],
 };
 
-/** Deletes references; used when their owner goes or a secret is replaced. */
+/** Deletes in flight at once: Key Vault's delete-then-purge takes a few round trips each. */
+const DELETE_CONCURRENCY = 8;
+
+/**
+ * Deletes references; used when their owner goes or a secret is replaced. A project's thousands
+ * of item passwords go a few at a time; every delete is tried before the first failure is thrown.
+ */
 export async function deleteSecrets(vault: SecretVault, tenantId: string, refs: Iterable<string | undefined>): Promise<void> {
-  for (const ref of new Set(refs)) if (ref) await vault.delete(tenantId, ref);
+  const queue = [...new Set(refs)].filter((ref): ref is string => !!ref);
+  const failures: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    for (let ref = queue.shift(); ref !== undefined; ref = queue.shift()) {
+      await vault.delete(tenantId, ref).catch((error: unknown) => failures.push(error));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, queue.length) }, worker));
+  if (failures.length) throw failures[0];
 }
 
 /** References held before and no longer after: what an update must delete. */
