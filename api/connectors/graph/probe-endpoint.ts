@@ -53,6 +53,8 @@ export async function probeGraphEndpoint(connector: GraphConnector, probe: Endpo
 
 interface PermissionProbe {
   permission: string;
+  /** What to grant when it fails, when more than `permission` would do. */
+  grant?: string;
   what: string;
   /** Only some projects need it (MIME import: sources other than Exchange Online): a warning, not a failure. */
   optional?: boolean;
@@ -62,6 +64,7 @@ interface PermissionProbe {
 const PROBES: PermissionProbe[] = [
   {
     permission: GRAPH_PERMISSIONS.folderRead, what: 'read its folders',
+    grant: `${GRAPH_PERMISSIONS.folderWrite} (or ${GRAPH_PERMISSIONS.folderRead} for an endpoint used only as a source)`,
     run: async (ctx, state) => {
       const { body } = await ctx.transport.send<{ value?: { id: string }[] }>({ method: 'GET', url: mailboxPath(ctx, '/folders'), action: `Listing the folders of ${ctx.mailbox}` });
       state.folderId = body?.value?.[0]?.id;
@@ -79,6 +82,7 @@ const PROBES: PermissionProbe[] = [
   },
   {
     permission: GRAPH_PERMISSIONS.export, what: 'export items (as a source)',
+    grant: `${GRAPH_PERMISSIONS.export} (or ${GRAPH_PERMISSIONS.import}, which allows export too)`,
     run: (ctx, state) => ctx.transport.send({ method: 'POST', url: mailboxPath(ctx, '/exportItems'), json: { ItemIds: state.itemId ? [state.itemId] : [] }, action: `Exporting from ${ctx.mailbox}` }),
   },
   {
@@ -109,7 +113,7 @@ async function permissionChecks(ctx: GraphContext): Promise<EndpointCheck[]> {
       if (error instanceof ForbiddenError || error.code === 'auth') {
         checks.push({
           check, status: probe.optional ? 'warning' : 'failed',
-          detail: `The app may not ${probe.what} in ${ctx.mailbox}. ${grantAdvice(probe.permission, ctx.transport.options.clientId)}`,
+          detail: `The app may not ${probe.what} in ${ctx.mailbox}. ${grantAdvice(probe.grant ?? probe.permission, ctx.transport.options.clientId)}`,
         });
       } else if (error.code === 'rejected' || error.code === 'not-found') {
         checks.push({ check, status: 'ok', detail: `The app may ${probe.what} in ${ctx.mailbox}.` });
