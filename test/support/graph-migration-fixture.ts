@@ -29,6 +29,8 @@ export interface GraphFixtureOptions {
   server?: Partial<Omit<GraphServerOptions, 'tenant' | 'users' | 'apps'>> & { permissions?: string[] };
   connector?: GraphConnectorOptions;
   projectOptions?: string[];
+  /** The engine's log (default: silent). */
+  log?: typeof silentLog;
 }
 
 export interface GraphMigrationFixture {
@@ -68,7 +70,7 @@ export async function createGraphMigrationFixture(options: GraphFixtureOptions):
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-graph-data-'));
   const open = (connector: GraphConnector) => EmbeddedRuntime.open({
-    dataDir, concurrency: 2, lockMs: 5_000, pollMs: 50, connectors: { graph: connector }, log: silentLog,
+    dataDir, concurrency: 2, lockMs: 5_000, pollMs: 50, connectors: { graph: connector }, log: options.log ?? silentLog,
     retry: { maxInlineWaitMs: 5_000, maxReconnects: 5, reconnectBaseMs: 200 },
   });
   let runtime = await open(connectorWith());
