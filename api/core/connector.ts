@@ -68,7 +68,11 @@ export interface DestinationFolderState {
 export interface DestinationEntry {
   uid: number;
   size: number;
-  internalDate: number;
+  /**
+   * Epoch ms, comparable with the source's internal date. Absent when the destination cannot know
+   * it (Graph stores its own creation time): crash recovery then pairs on size alone.
+   */
+  internalDate?: number;
   /**
    * The source key a destination wrote on the item itself (EWS: a named extended property).
    * When present, crash recovery pairs on it exactly instead of on size and date.
@@ -118,6 +122,12 @@ export interface MailboxSession {
   readMessages(folder: FolderInfo, refs: MessageRef[], options?: ReadOptions): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }>;
   /** Formats `appendMessages` takes, best first; absent means `['rfc822']`. */
   readonly accepts?: readonly ContentFormat[];
+  /**
+   * The destination cannot mark its writes and pairs them after a crash less surely than IMAP
+   * (Graph): the engine commits each confirmed write to the ledger at once, so that only the
+   * writes in flight when a worker died are left to recovery.
+   */
+  readonly commitEachWrite?: boolean;
   /**
    * Creates the folder (and parents) if needed; returns its state. `segments` are destination path
    * segments; `itemType` is what the folder will hold (EWS creates a CalendarFolder, ContactsFolder…).

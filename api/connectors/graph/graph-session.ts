@@ -28,6 +28,8 @@ export interface GraphSessionOptions {
 export class GraphSession implements MailboxSession {
   readonly kind = 'm365' as const;
   readonly accepts: readonly ContentFormat[];
+  /** No marker rides on a Graph import (README): each write is committed at once, leaving recovery only what was in flight. */
+  readonly commitEachWrite = true;
   readonly sessions: ImportSessions;
   private index?: GraphFolderIndex;
   private readonly syncs = new Map<string, FolderSync>();

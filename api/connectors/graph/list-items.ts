@@ -60,14 +60,15 @@ export function refsOf(sync: FolderSync, filter?: ListMessagesFilter): MessageRe
  * A destination folder's items for crash recovery. Graph import carries no marker of ours (see
  * README: the import stream is opaque and mailboxItem has no extended properties), so every item
  * is listed with its size and the second it was created; `uid` is that second, so the engine's
- * floor (the server's clock when the folder was opened) leaves out what was there before.
+ * floor (the server's clock when the folder was opened) leaves out what was there before. The
+ * creation time is the destination's own, not the source's date: no internalDate, size alone pairs.
  */
 export function entriesOf(sync: FolderSync, fromUid: number): DestinationEntry[] {
   const out: DestinationEntry[] = [];
   for (const item of sync.items.values()) {
     const second = Math.floor(createdAt(item) / 1000);
     if (second < fromUid) continue;
-    out.push({ uid: second, size: item.size ?? 0, internalDate: createdAt(item), destId: item.id });
+    out.push({ uid: second, size: item.size ?? 0, destId: item.id });
   }
   return out;
 }

@@ -213,7 +213,7 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
         input.tally.copied++;
         input.tally.bytes += written.ref.size;
       }
-      if (batch.length + unconfirmed.length >= COMMIT_BATCH) await commit();
+      if (batch.length + unconfirmed.length >= (dest.commitEachWrite ? 1 : COMMIT_BATCH)) await commit();
     }
   } finally {
     // Results the server confirmed before a failure are real copies: commit them now, so the

@@ -34,10 +34,10 @@ export async function recoverPending(
     const byKey = new Map(candidates.filter((d) => d.sourceKey !== undefined).map((d) => [d.sourceKey!, d]));
     const used = new Set<DestinationEntry>();
     const unmarked: { destId: string; sourceKey: string }[] = [];
-    for (const entry of group.sort((a, b) => sourceOrder(a) - sourceOrder(b))) {
+    for (const entry of group.sort(sourceOrder)) {
       const marked = byKey.get(entry.sourceKey);
       const match = marked ?? (entry.destUidValidity === state.uidValidity
-        ? candidates.find((d) => !used.has(d) && d.sourceKey === undefined && d.size === entry.size && d.internalDate === entry.internalDate)
+        ? candidates.find((d) => !used.has(d) && d.sourceKey === undefined && d.size === entry.size && (d.internalDate === undefined || d.internalDate === entry.internalDate))
         : undefined);
       if (match && !used.has(match)) {
         used.add(match);
@@ -58,10 +58,15 @@ export async function recoverPending(
 }
 
 
-/** IMAP keys end in the UID (pair oldest first); other keys have no order and keep theirs. */
-function sourceOrder(entry: LedgerEntry): number {
-  const uid = Number(entry.sourceKey.split(':').pop());
-  return Number.isFinite(uid) ? uid : 0;
+/**
+ * The order the job wrote in, so a pending entry is paired before the ones written after it:
+ * IMAP keys end in the UID; other sources (EWS, Graph item ids) were listed oldest first, ties by key.
+ */
+function sourceOrder(a: LedgerEntry, b: LedgerEntry): number {
+  const uidA = Number(a.sourceKey.split(':').pop());
+  const uidB = Number(b.sourceKey.split(':').pop());
+  if (Number.isFinite(uidA) && Number.isFinite(uidB)) return uidA - uidB;
+  return a.internalDate - b.internalDate || (a.sourceKey < b.sourceKey ? -1 : a.sourceKey > b.sourceKey ? 1 : 0);
 }
 
 function groupBy<T>(values: T[], key: (value: T) => string): Map<string, T[]> {
