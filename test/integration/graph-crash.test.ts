@@ -6,21 +6,13 @@
  * recovery pairs the writes that were in flight by size among the items created since the folder
  * was opened (README: "Crash safety over Graph"). Sizes here are distinct, as mail sizes mostly are.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { createGraphMigrationFixture, type GraphMigrationFixture } from '../support/graph-migration-fixture.js';
 import { waitForPass } from '../support/migration-fixture.js';
+import { startWorker as startWorkerIn, waitUntil } from '../support/worker-child.js';
 
 const ITEMS = 400;
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('Exchange Online → Exchange Online over Graph: SIGKILL and resume', () => {
   let fx: GraphMigrationFixture;
@@ -31,9 +23,8 @@ describe('Exchange Online → Exchange Online over Graph: SIGKILL and resume', (
     await fx?.close();
   });
 
-  const startWorker = (): ChildProcess => spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', fx.dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: fx.graph.tokenEndpoint.caFile, MAILFERRY_TEST_GRAPH_AUTHORITY_HOST: `https://${fx.graph.tokenEndpoint.host}` },
+  const startWorker = () => startWorkerIn(fx.dataDir, {
+    NODE_EXTRA_CA_CERTS: fx.graph.tokenEndpoint.caFile, MAILFERRY_TEST_GRAPH_AUTHORITY_HOST: `https://${fx.graph.tokenEndpoint.host}`,
   });
 
   it('leaves every item exactly once, byte for byte, after a worker is killed mid-pass', async () => {

@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 const POLL_MS = 20;
 
-export function startWorker(dataDir: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** `env` adds to the child's environment (Graph tests: the token endpoint and its CA). */
+export function startWorker(dataDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', dataDir], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
 }
 
 /** Resolves once the worker has opened the runtime and started polling (it prints "ready"). */
