@@ -13,6 +13,8 @@ import type { Pass, PassKind } from '../../api/core/model.js';
 import { endpointInput, parseInput, passInput } from '../../api/core/schemas.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { startDovecot, type DovecotServer } from './dovecot.js';
+import { startEwsServer, type EwsTestServer } from './ews/ews-server.js';
+import { EwsSchemaValidator } from './ews/schema-validator.js';
 import { startGraphServer, trustingNetworkClient, type GraphServerOptions, type GraphTestServer } from './graph/index.js';
 import { silentLog, waitForPass } from './migration-fixture.js';
 
@@ -20,10 +22,11 @@ export const TENANT_DOMAIN = 'contoso.com';
 /** The app registration the fixture's endpoints use (its client id must be a GUID for the API). */
 export const GRAPH_APP = { clientId: '7d3c2b1a-5555-4666-8777-988899990000', secret: 'graph-app-secret~value' };
 export const USER_PASSWORD = 'pw';
+const EWS_ADMIN = { smtp: 'migration-admin@src.test', password: 'admin-secret' };
 
 export interface GraphFixtureOptions {
-  /** `graph`: Exchange Online → Exchange Online on the same server; `dovecot`: IMAP → Exchange Online. */
-  source: 'graph' | 'dovecot';
+  /** `graph`: Exchange Online → Exchange Online on the same server; `dovecot`: IMAP → Exchange Online; `ews`: Exchange on premises (the EWS test server) → Exchange Online. */
+  source: 'graph' | 'dovecot' | 'ews';
   /** Mailbox local parts; each exists as `${name}-src@contoso.com` and `${name}-dst@contoso.com` (or on Dovecot as `${name}@src.test`). */
   mailboxes: string[];
   server?: Partial<Omit<GraphServerOptions, 'tenant' | 'users' | 'apps'>> & { permissions?: string[] };
@@ -36,6 +39,7 @@ export interface GraphFixtureOptions {
 export interface GraphMigrationFixture {
   graph: GraphTestServer;
   dovecot?: DovecotServer;
+  ews?: EwsTestServer;
   runtime: EmbeddedRuntime;
   dataDir: string;
   projectId: string;
@@ -62,7 +66,12 @@ export async function createGraphMigrationFixture(options: GraphFixtureOptions):
     apps: [{ ...GRAPH_APP, ...(permissions ? { permissions } : {}) }],
     ...serverOptions,
   });
-  const dovecot = fromGraph ? undefined : await startDovecot({ separator: '/', users: Object.fromEntries(options.mailboxes.map((n) => [sourceOf(n), USER_PASSWORD])) });
+  const dovecot = options.source === 'dovecot'
+    ? await startDovecot({ separator: '/', users: Object.fromEntries(options.mailboxes.map((n) => [sourceOf(n), USER_PASSWORD])) })
+    : undefined;
+  const validator = options.source === 'ews' ? new EwsSchemaValidator() : undefined;
+  const ews = validator ? await startEwsServer({ users: [], admin: EWS_ADMIN, validator }) : undefined;
+  for (const name of ews ? options.mailboxes : []) ews!.store.addPrincipal({ smtp: sourceOf(name), password: USER_PASSWORD, fullAccess: false, impersonation: false });
   const connectorWith = (extra: GraphConnectorOptions = {}) => new GraphConnector({
     modernAuth: { authorityHost: `https://${graph.tokenEndpoint.host}`, networkClient: trustingNetworkClient(graph.tokenEndpoint.caPem) },
     ...options.connector,
@@ -79,7 +88,9 @@ export async function createGraphMigrationFixture(options: GraphFixtureOptions):
     name, kind: 'm365', protocol: 'graph', host: graph.graphUrl, authMechanism: 'oauth-app',
     appClientId: GRAPH_APP.clientId, appTenantId: graph.tenantId, appClientSecret: GRAPH_APP.secret,
   });
-  const src = dovecot
+  const src = ews
+    ? await create({ name: 'Exchange 2016', kind: 'exchange', host: ews.url, adminMode: 'delegation', adminLogin: EWS_ADMIN.smtp, adminPassword: EWS_ADMIN.password })
+    : dovecot
     ? await create({
       name: 'Source Dovecot', kind: 'imap', host: dovecot.host, port: dovecot.port, security: 'none',
       adminMode: 'plain-authzid', adminLogin: dovecot.masterUser, adminPassword: dovecot.masterPassword,
@@ -90,7 +101,7 @@ export async function createGraphMigrationFixture(options: GraphFixtureOptions):
     name: 'Graph integration', sourceEndpointId: src.id, destinationEndpointId: dst.id, options: options.projectOptions ?? [], maxConcurrentMigrations: 5,
   });
   const fixture: GraphMigrationFixture = {
-    graph, dovecot, runtime, dataDir, projectId: project.id, sourceEndpointId: src.id, destinationEndpointId: dst.id, sourceOf, destinationOf,
+    graph, dovecot, ews, runtime, dataDir, projectId: project.id, sourceEndpointId: src.id, destinationEndpointId: dst.id, sourceOf, destinationOf,
     async addItem(name, itemOptions = []) {
       const item = await fixture.runtime.services.items.addItem(LOCAL_TENANT, project.id, {
         sourceAddress: sourceOf(name), destinationAddress: destinationOf(name), endUserCredentials: false, options: itemOptions,
@@ -109,7 +120,8 @@ export async function createGraphMigrationFixture(options: GraphFixtureOptions):
     },
     async close() {
       await fixture.runtime.close();
-      const results = await Promise.allSettled([graph.close(), dovecot?.stop()]);
+      const results = await Promise.allSettled([graph.close(), dovecot?.stop(), ews?.close()]);
+      validator?.dispose();
       rmSync(dataDir, { recursive: true, force: true });
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;

@@ -35,6 +35,12 @@ function refusal(ref: MessageRef, format: ContentFormat | undefined, formats: re
     if (formats.includes('ews-export')) {
       return new ItemRejectedError(`${ref.itemType} items need ExportItems (Exchange 2010 SP1 or later); this source server (${describeVersion(ctx)}) only gives Internet messages, so they cannot be copied.`);
     }
+    if (formats.includes('graph-export')) {
+      return new ItemRejectedError(
+        `Exchange Online over Microsoft Graph takes mail from Exchange on premises as MIME only (Microsoft has not said whether its import takes EWS export streams); ` +
+          `${ref.itemType} items cannot be copied this way. Copy them with an Exchange Online endpoint on EWS while the tenant still allows it.`,
+      );
+    }
     return new ItemRejectedError(`An IMAP destination holds only mail; ${ref.itemType} items cannot be copied (an Exchange destination older than 2010 SP1 takes mail only too: it has no UploadItems).`);
   }
   return new ItemRejectedError(`The destination takes none of the formats this EWS source can produce (${formats.join(', ') || 'none'}).`);
