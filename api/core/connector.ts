@@ -135,7 +135,8 @@ export interface MailboxSession {
   ensureFolder(segments: string[], itemType?: ItemType): Promise<{ path: string; state: DestinationFolderState }>;
   folderState(path: string): Promise<DestinationFolderState>;
   /**
-   * Writes messages, pipelined; yields one result per message in input order. A rejected item
+   * Writes messages, pipelined; yields one result per message, in input order unless the
+   * destination commits each write (`commitEachWrite`: as they finish). A rejected item
    * is a result with `error`; a lost connection throws.
    */
   appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult>;

@@ -1,6 +1,6 @@
 /**
  * appendMessages for a Graph destination, one item per request (Graph's import takes one item per
- * POST), up to the transport's window (4) in flight, results in input order:
+ * POST), up to the transport's window (4) in flight, results as they finish:
  *  - `graph-export` (and, where the tenant takes it, `ews-export`): `importItem` through the
  *    mailbox's import session, full fidelity for every item type;
  *  - `rfc822`: beta `importMime`, the message as sent (headers, parts, attachments), stored as a
@@ -26,15 +26,27 @@ export interface ImportTarget {
 }
 
 export async function* appendMessages(ctx: GraphContext, target: ImportTarget, messages: AsyncIterable<SourceMessage>): AsyncGenerator<AppendResult> {
-  const inFlight: Promise<AppendResult>[] = [];
+  // Results go out as imports finish, and the engine commits each before it asks for the next
+  // (commitEachWrite): what a crash leaves uncertain is only what is in flight. Two items of the
+  // same size are never in flight together, so crash recovery, which can pair by size alone (no
+  // marker rides on a Graph import), never mistakes one for the other.
+  const inFlight = new Map<number, { size: number; done: Promise<{ id: number; result: AppendResult }> }>();
   const limit = ctx.transport.window.size;
+  let next = 0;
+  const settleOne = async (): Promise<AppendResult> => {
+    const { id, result } = await Promise.race([...inFlight.values()].map((f) => f.done));
+    inFlight.delete(id);
+    return result;
+  };
+  const sizeInFlight = (size: number) => [...inFlight.values()].some((f) => f.size === size);
   for await (const message of messages) {
-    const written = importOne(ctx, target, message);
-    written.catch(() => undefined); // awaited in order below
-    inFlight.push(written);
-    while (inFlight.length >= limit) yield await inFlight.shift()!;
+    while (inFlight.size >= limit || sizeInFlight(message.ref.size)) yield await settleOne();
+    const id = next++;
+    const done = importOne(ctx, target, message).then((result) => ({ id, result }));
+    done.catch(() => undefined); // raced above and below; a rejection surfaces there
+    inFlight.set(id, { size: message.ref.size, done });
   }
-  while (inFlight.length > 0) yield await inFlight.shift()!;
+  while (inFlight.size > 0) yield await settleOne();
 }
 
 async function importOne(ctx: GraphContext, target: ImportTarget, message: SourceMessage): Promise<AppendResult> {

@@ -45,7 +45,7 @@ const createdAt = (item: MailboxItem) => Date.parse(item.createdDateTime ?? '') 
 export function refsOf(sync: FolderSync, filter?: ListMessagesFilter): MessageRef[] {
   const items = [...sync.items.values()]
     .filter((item) => (filter?.before === undefined || createdAt(item) < filter.before) && (filter?.since === undefined || createdAt(item) >= filter.since))
-    .sort((a, b) => createdAt(a) - createdAt(b) || a.id.localeCompare(b.id));
+    .sort((a, b) => createdAt(a) - createdAt(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)); // the order crash recovery pairs in
   return items.map((item, i) => ({
     key: item.id,
     uid: i + 1,
