@@ -119,6 +119,22 @@ export function errorReply(err: GraphError, req?: GraphRequest): Reply {
   return { status: err.status, json: errorBody(err.code, err.message, req?.headers['client-request-id'], randomUUID(), new Date()), headers: err.headers };
 }
 
+/**
+ * Runs `handle` within Exchange Online's limits for `key` (application id | mailbox id): a 429
+ * reply when over one of them; otherwise held `responseDelayMs` (tests build concurrency so)
+ * and counted in flight until it is done.
+ */
+export async function underLimits(state: ServerState, key: string, uploadBytes: number, handle: () => Reply | Promise<Reply>): Promise<Reply> {
+  const admitted = state.throttle.admit(key, uploadBytes);
+  if ('status' in admitted) return refusalReply(admitted.status, admitted.code, admitted.message, admitted.retryAfterSeconds);
+  try {
+    if (state.throttle.responseDelayMs > 0) await new Promise((r) => setTimeout(r, state.throttle.responseDelayMs));
+    return await handle();
+  } finally {
+    admitted.release();
+  }
+}
+
 export interface Dispatcher {
   (req: GraphRequest, caller: Caller): Promise<Reply>;
 }
@@ -150,15 +166,8 @@ export function makeDispatcher(state: ServerState, routes: Route[], log: Validat
         throw badRequest(violations[0]!.replace(/^\$[^:]*: /, ''), 'RequestBodyRead');
       }
     }
-    const admitted = state.throttle.admit(`${caller.appId}|${mailbox?.id ?? 'tenant'}`, req.body.length);
-    if ('status' in admitted) return refusalReply(admitted.status, admitted.code, admitted.message, admitted.retryAfterSeconds);
-    try {
-      if (state.throttle.responseDelayMs > 0) await new Promise((r) => setTimeout(r, state.throttle.responseDelayMs));
-      const ctx: RouteContext = { state, req, caller, params, ...(mailbox ? { mailbox } : {}) };
-      return await route.handle(ctx);
-    } finally {
-      admitted.release();
-    }
+    const ctx: RouteContext = { state, req, caller, params, ...(mailbox ? { mailbox } : {}) };
+    return underLimits(state, `${caller.appId}|${mailbox?.id ?? 'tenant'}`, req.body.length, () => route.handle(ctx));
   };
   return async (req, caller) => {
     let reply: Reply;

@@ -10,27 +10,24 @@
  * The `importUrl` lives on the same host under /api/gv1.0/… and takes only its own `authtoken`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type TestIssuer, type TokenClaims, createTestIssuer, mintToken, verifyToken } from '../entra.js';
+import { type TestIssuer, type TokenClaims, createTestIssuer, mintToken } from '../entra.js';
 import { type TokenEndpoint, startTokenEndpoint } from '../entra-endpoint.js';
-import { runBatch } from './batch.js';
 import { CsdlChecker } from './csdl.js';
-import { type ValidationLog, checked, errorReply, makeDispatcher, newValidationLog, parsePath, refusalReply } from './dispatch.js';
+import { type ValidationLog, makeDispatcher, newValidationLog } from './dispatch.js';
+import { GRAPH_RESOURCE, frontDoor } from './front-door.js';
 import { EXCHANGE_ONLINE_LIMITS, type GraphLimits, GraphThrottle } from './limits.js';
-import { ALL_APP_PERMISSIONS, type Caller } from './permissions.js';
+import { ALL_APP_PERMISSIONS } from './permissions.js';
 import { GROUP_ROUTES } from './routes-groups.js';
 import { MAILBOX_ROUTES } from './routes-mailbox.js';
-import { TRANSFER_ROUTES, importItem } from './routes-transfer.js';
-import { type GraphError as GraphErrorType, type Reply, type ServerState, GraphError } from './routing.js';
+import { TRANSFER_ROUTES } from './routes-transfer.js';
+import type { ServerState } from './routing.js';
 import { type GraphReader, type GraphSeeder, makeReader, makeSeeder } from './seed.js';
 import { GraphStore } from './store.js';
 
-/** Graph's resource: the `aud` of its tokens and the `/.default` scope's prefix. */
-export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
-const IMPORT_PATH = /^\/api\/gv1\.0\/Mailboxes\('([^']+)'\)\/importItem$/i;
+export { GRAPH_RESOURCE } from './front-door.js';
 const DEFAULT_SESSION_LIFETIME_MS = 60 * 60_000;
-const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 export interface GraphApp {
   clientId: string;
@@ -95,40 +92,6 @@ export interface GraphTestServer {
   close(): Promise<void>;
 }
 
-function callerOf(payload: Record<string, unknown>): Caller | string {
-  const appId = String(payload['appid'] ?? payload['azp'] ?? '');
-  const scp = typeof payload['scp'] === 'string' ? payload['scp'].split(' ').filter(Boolean) : [];
-  if (scp.length > 0) {
-    const upn = String(payload['upn'] ?? payload['preferred_username'] ?? '');
-    if (!upn) return 'A delegated token needs the signed-in user (upn).';
-    return { kind: 'user', appId, upn: upn.toLowerCase(), scopes: scp };
-  }
-  const roles = Array.isArray(payload['roles']) ? payload['roles'].map(String) : [];
-  return { kind: 'app', appId, roles };
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function send(res: ServerResponse, reply: Reply, clientRequestId: string | undefined): void {
-  const requestId = randomUUID();
-  const headers: Record<string, string | number> = { 'request-id': requestId, 'client-request-id': clientRequestId ?? requestId, ...(reply.headers ?? {}) };
-  let body: Buffer | undefined;
-  if (reply.raw) {
-    body = reply.raw;
-    headers['Content-Type'] = reply.contentType ?? 'application/octet-stream';
-  } else if (reply.json !== undefined) {
-    body = Buffer.from(JSON.stringify(reply.json), 'utf8');
-    headers['Content-Type'] = JSON_TYPE;
-  }
-  headers['Content-Length'] = body?.length ?? 0;
-  res.writeHead(reply.status, headers);
-  res.end(body);
-}
-
 export async function startGraphServer(options: GraphServerOptions): Promise<GraphTestServer> {
   const issuer = await createTestIssuer(randomUUID());
   const people = new Set([...(options.users ?? []), ...(options.shared ?? [])].map((u) => u.toLowerCase()));
@@ -167,71 +130,7 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
   };
   const dispatch = makeDispatcher(state, [...MAILBOX_ROUTES, ...TRANSFER_ROUTES, ...GROUP_ROUTES], log);
 
-  const authenticate = async (header: string | undefined): Promise<Caller | GraphErrorType> => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-    if (!bearer) return new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
-    const checkedToken = await verifyToken(issuer, bearer[1]!, GRAPH_RESOURCE);
-    if (!checkedToken.ok) return new GraphError(401, 'InvalidAuthenticationToken', checkedToken.reason);
-    const caller = callerOf(checkedToken.payload);
-    return typeof caller === 'string' ? new GraphError(401, 'InvalidAuthenticationToken', caller) : caller;
-  };
-
-  const importUrlRequest = async (req: IncomingMessage, url: URL, mailboxId: string): Promise<Reply> => {
-    const token = url.searchParams.get('authtoken') ?? '';
-    const session = state.sessions.get(token);
-    if (!session || session.mailboxId !== mailboxId) return errorReply(new GraphError(401, 'InvalidAuthenticationToken', 'The authtoken of this import URL is not valid for this mailbox. Use the importUrl createImportSession returned, unchanged.'));
-    if (clock.now() >= session.expiresAt) {
-      return errorReply(new GraphError(401, 'InvalidAuthenticationToken', `The import session expired at ${new Date(session.expiresAt).toISOString()}. Create a new one with createImportSession.`));
-    }
-    if (req.method !== 'POST') return errorReply(new GraphError(405, 'Request_BadRequest', 'importItem takes POST only.'));
-    const body = await readBody(req);
-    const injected = state.throttle.injected();
-    if (injected) return refusalReply(injected.status, injected.code, injected.message, injected.retryAfterSeconds);
-    const admitted = state.throttle.admit(`${session.appId}|${session.mailboxId}`, body.length);
-    if ('status' in admitted) return refusalReply(admitted.status, admitted.code, admitted.message, admitted.retryAfterSeconds);
-    try {
-      if (state.throttle.responseDelayMs > 0) await new Promise((r) => setTimeout(r, state.throttle.responseDelayMs));
-      return checked(state, log, 'POST importItem', importItem(state, session, store.mailbox(session.mailboxId), body));
-    } catch (err) {
-      if (err instanceof GraphError) return errorReply(err);
-      throw err;
-    } finally {
-      admitted.release();
-    }
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const clientRequestId = typeof req.headers['client-request-id'] === 'string' ? req.headers['client-request-id'] : undefined;
-    const importPath = IMPORT_PATH.exec(url.pathname);
-    if (importPath) return send(res, await importUrlRequest(req, url, decodeURIComponent(importPath[1]!)), clientRequestId);
-    const path = parsePath(url.pathname);
-    if (!path) return send(res, errorReply(new GraphError(400, 'BadRequest', `Invalid version: use /v1.0/ or /beta/ (${url.pathname}).`)), clientRequestId);
-    const caller = await authenticate(req.headers.authorization);
-    if (caller instanceof GraphError) return send(res, errorReply(caller), clientRequestId);
-    const body = await readBody(req);
-    if (path.segments.length === 1 && path.segments[0] === '$batch') {
-      if (req.method !== 'POST') return send(res, errorReply(new GraphError(405, 'Request_BadRequest', '$batch takes POST only.')), clientRequestId);
-      try {
-        return send(res, await runBatch(path.version, body, caller, dispatch), clientRequestId);
-      } catch (err) {
-        if (err instanceof GraphError) return send(res, errorReply(err), clientRequestId);
-        throw err;
-      }
-    }
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-    send(res, await dispatch({ method: req.method ?? 'GET', version: path.version, segments: path.segments, query: url.searchParams, headers, body }, caller), clientRequestId);
-  };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (req.destroyed) return; // the client went away mid-request: nothing to answer
-      const why = (err as Error).stack ?? String(err);
-      log.responseFailures.push(`server error: ${why}`);
-      console.error(`Graph test server crashed on a request — ${why}`);
-      if (!res.headersSent) send(res, errorReply(new GraphError(500, 'InternalServerError', 'test server error')), undefined);
-    });
-  });
+  const server = createServer(frontDoor(state, issuer, log, dispatch));
   await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
   state.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
