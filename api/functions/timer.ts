@@ -5,6 +5,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { schedulerTick } from '../core/engine/scheduler.js';
 import { sealStoredSecretOptions } from '../core/services/secret-options.js';
+import { ensureError } from '../core/errors.js';
 import { azureHost, type AzureHost } from './azure-host.js';
 
 export function createSchedulerHandler(host: () => Promise<AzureHost>) {
@@ -13,10 +14,15 @@ export function createSchedulerHandler(host: () => Promise<AzureHost>) {
     const { engine, queue } = await host();
     const tenants = await engine.store.tenantIds();
     // Client secrets stored in clear by earlier versions move to Key Vault once per instance.
+    // A failure must not hold up scheduling; the next tick tries again.
     if (!secretsSealed) {
-      const moved = await sealStoredSecretOptions(engine.store, engine.vault, tenants);
-      secretsSealed = true;
-      if (moved > 0) context.log(`Moved the client secrets of ${moved} project(s) and item(s) into the vault.`);
+      try {
+        const moved = await sealStoredSecretOptions(engine.store, engine.vault, tenants);
+        secretsSealed = true;
+        if (moved > 0) context.log(`Moved the client secrets of ${moved} project(s) and item(s) into the vault.`);
+      } catch (error) {
+        context.error(`Moving client secrets into the vault failed; retrying on the next tick: ${ensureError(error).message}`);
+      }
     }
     await schedulerTick(engine, queue, tenants);
     context.log(`Scheduler tick done for ${tenants.length} tenant(s).`);
