@@ -2,7 +2,7 @@
  * The Azure scheduler moves client secrets an earlier version stored in clear into the vault, once
  * per instance, and a vault failure does not hold up scheduling (issue 10, finding 6).
  */
-import { InvocationContext } from '@azure/functions';
+import { InvocationContext, type Timer } from '@azure/functions';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SecretVault } from '../../api/core/ports.js';
 import type { AzureHost } from '../../api/functions/azure-host.js';
@@ -35,10 +35,11 @@ describe('the Azure scheduler', () => {
   });
 
   const tick = (handler: ReturnType<typeof createSchedulerHandler>, logged: string[] = []) =>
-    handler({ isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, new InvocationContext({ functionName: 'scheduler', logHandler: (_level, ...args) => void logged.push(args.map(String).join(' ')) }));
+    handler({ isPastDue: false } as Timer, new InvocationContext({ functionName: 'scheduler', logHandler: (_level, ...args) => void logged.push(args.map(String).join(' ')) }));
 
   it('moves clear client secrets into the vault', async () => {
-    const host = { engine: runtime.engine, queue: runtime.queue } as AzureHost;
+    // The scheduler uses the engine and the queue only.
+    const host = { engine: runtime.engine, queue: runtime.queue } as unknown as AzureHost;
     await tick(createSchedulerHandler(async () => host));
     expect((await runtime.services.projects.getProject(LOCAL_TENANT, projectId)).options[1]).toMatch(/^ModernAuthClientSecretExport=vault:/);
   });
@@ -51,7 +52,7 @@ describe('the Azure scheduler', () => {
       get: (tenantId, ref) => real.get(tenantId, ref),
       delete: (tenantId, ref) => real.delete(tenantId, ref),
     };
-    const handler = createSchedulerHandler(async () => ({ engine: { ...runtime.engine, vault }, queue: runtime.queue }) as AzureHost);
+    const handler = createSchedulerHandler(async () => ({ engine: { ...runtime.engine, vault }, queue: runtime.queue }) as unknown as AzureHost);
     const logged: string[] = [];
     await tick(handler, logged);
     expect(logged.join('\n')).toMatch(/retrying on the next tick: vault unreachable/);
