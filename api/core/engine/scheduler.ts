@@ -5,6 +5,7 @@ import { listAll } from '../services/list-all.js';
 import { settleProjectPasses } from '../services/settle-passes.js';
 import { updateDoc } from '../services/update-doc.js';
 import type { EngineDeps } from './job-context.js';
+import { failJob } from './run-migration-job.js';
 
 /**
  * Timer work in one place (the embedded host's loop; an Azure Functions timer trigger in Azure):
@@ -17,6 +18,7 @@ export async function schedulerTick(deps: EngineDeps, queue: JobQueue, tenantIds
   if (reaped) deps.log.warn(`Returned ${reaped} job(s) with expired leases to the queue.`);
   const now = clock.now();
   for (const tenantId of tenantIds) {
+    await failItemsOfDeadJobs(deps, queue, tenantId).catch((error) => deps.log.error(`Scheduler could not read the dead letters: ${ensureError(error).message}`));
     const projects = await listAll((cursor) => store.projects.list(tenantId, { cursor }));
     for (const project of projects) {
       try {
@@ -35,5 +37,21 @@ export async function schedulerTick(deps: EngineDeps, queue: JobQueue, tenantIds
         deps.log.error(`Scheduler could not settle project ${project.id}: ${ensureError(error).message}`);
       }
     }
+  }
+}
+
+/** Statuses an item holds only while a job of its pass is in the queue. */
+const WITH_A_JOB = new Set(['Queued', 'Running']);
+
+/**
+ * A job the queue gave up on by itself (its lease expired again and again: the worker died each
+ * time, e.g. killed or out of memory) never reached the worker's own dead-letter path, so its item
+ * stayed Running and its pass never ended. Fail such an item with a reason an admin can act on.
+ */
+async function failItemsOfDeadJobs(deps: EngineDeps, queue: JobQueue, tenantId: string): Promise<void> {
+  for (const dead of await queue.deadLetters(tenantId)) {
+    const item = await deps.store.items.get(tenantId, dead.payload.itemId);
+    if (!item || item.lastRun?.passId !== dead.payload.passId || !WITH_A_JOB.has(item.status)) continue;
+    await failJob(deps, dead.payload, `The worker stopped while copying this mailbox ${dead.attempts} times in a row (${dead.reason}), so Mailferry gave this pass up. Check the host's memory and logs, then start another pass: it continues where this one stopped.`);
   }
 }
