@@ -24,8 +24,8 @@ export const adversarialRun = {
   httpCases: LONG ? 2_000 : 240,
   /** Generated cases per smaller property (CSV files, support option lines, tokens per route). */
   smallCases: LONG ? 300 : 40,
-  /** SIGKILLs of the worker during one pass on one mailbox. */
-  kills: LONG ? 20 : 3,
+  /** SIGKILLs of the worker during one pass on one mailbox (MAILFERRY_ADVERSARIAL_KILLS overrides). */
+  kills: Number(process.env.MAILFERRY_ADVERSARIAL_KILLS) || (LONG ? 20 : 3),
   /** Per-test timeout: the long run kills 20 times and copies more. */
   testTimeoutMs: LONG ? 1_800_000 : 240_000,
 };

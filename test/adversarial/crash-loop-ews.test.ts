@@ -30,20 +30,26 @@ describe('Exchange to Exchange with a worker killed again and again', { timeout:
     const sent = seedMail(fx, sourceUser, 'sentitems', PER_FOLDER, 'crash loop sent');
     const server = fx.destination.ews!;
     server.throttle.responseDelayMs = RESPONSE_DELAY_MS;
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
+    const startFull = async () => (await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] })).pass.id;
+    let passId = await startFull();
     const copied = () => fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId);
-    const ended = async () => (await fx.runtime.services.passes.getPass(LOCAL_TENANT, pass.id)).status === 'completed';
+    const running = async () => (await fx.runtime.services.passes.getPass(LOCAL_TENANT, passId)).status !== 'completed';
+    const startNextPass = async () => void (passId = await startFull());
+    const describe = async () => {
+      const [pass, item, dead] = await Promise.all([fx.runtime.services.passes.getPass(LOCAL_TENANT, passId), fx.runtime.services.items.getItem(LOCAL_TENANT, itemId), fx.runtime.queue.deadLetters(LOCAL_TENANT)]);
+      return `pass ${pass.status}, item ${item.status} ${item.lastRun?.reason ?? ''}, dead letters: ${dead.map((d) => d.reason).join('; ')}`;
+    };
 
-    const loop = await crashLoop({ dataDir: fx.dataDir, kills: adversarialRun.kills, seed: adversarialRun.seed, total: 2 * PER_FOLDER, copied, ended });
+    const loop = await crashLoop({ dataDir: fx.dataDir, kills: adversarialRun.kills, seed: adversarialRun.seed, total: 2 * PER_FOLDER, copied, running, startNextPass, describe });
     server.throttle.responseDelayMs = 0;
     const last = startWorker(fx.dataDir);
     try {
-      const done = await waitForPass(fx.runtime, pass.id, adversarialRun.testTimeoutMs / 2);
+      const done = await waitForPass(fx.runtime, passId, adversarialRun.testTimeoutMs / 2);
       expect(done.summary).toMatchObject({ completed: 1, failed: 0 });
     } finally {
       await stopWorker(last);
     }
-    reportCounts('crash loop EWS to EWS', { kills: loop.kills, items: 2 * PER_FOLDER, moments: loop.moments.join('; ') });
+    reportCounts('crash loop EWS to EWS', { kills: loop.kills, passes: loop.passes, items: 2 * PER_FOLDER, moments: loop.moments.join('; ') });
     expect(loop.kills).toBe(adversarialRun.kills);
     expect(folderCounts(server, destUser)).toMatchObject({ Inbox: PER_FOLDER, 'Sent Items': PER_FOLDER });
     expectExactlyOnce(itemsAt(server, destUser, 'Inbox'), inbox.map((i) => i.id));

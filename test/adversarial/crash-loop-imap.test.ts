@@ -32,19 +32,25 @@ describe('IMAP to IMAP with a worker killed again and again', { timeout: adversa
     const { itemId, sourceUser, destUser } = await fx.addMailbox('crashloop');
     for (const folder of Object.keys(FOLDERS)) await fillMailbox(fx.source, sourceUser, folder, messages(folder, PER_FOLDER));
     const total = Object.keys(FOLDERS).length * PER_FOLDER;
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
+    const startFull = async () => (await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] })).pass.id;
+    let passId = await startFull();
     const copied = () => fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId);
-    const ended = async () => (await fx.runtime.services.passes.getPass(LOCAL_TENANT, pass.id)).status === 'completed';
+    const running = async () => (await fx.runtime.services.passes.getPass(LOCAL_TENANT, passId)).status !== 'completed';
+    const startNextPass = async () => void (passId = await startFull());
+    const describe = async () => {
+      const [pass, item, dead] = await Promise.all([fx.runtime.services.passes.getPass(LOCAL_TENANT, passId), fx.runtime.services.items.getItem(LOCAL_TENANT, itemId), fx.runtime.queue.deadLetters(LOCAL_TENANT)]);
+      return `pass ${pass.status}, item ${item.status} ${item.lastRun?.reason ?? ''}, dead letters: ${dead.map((d) => d.reason).join('; ')}`;
+    };
 
-    const loop = await crashLoop({ dataDir: fx.dataDir, kills: adversarialRun.kills, seed: adversarialRun.seed, total, copied, ended });
+    const loop = await crashLoop({ dataDir: fx.dataDir, kills: adversarialRun.kills, seed: adversarialRun.seed, total, copied, running, startNextPass, describe });
     const last = startWorker(fx.dataDir);
     try {
-      const done = await waitForPass(fx.runtime, pass.id, adversarialRun.testTimeoutMs / 2);
+      const done = await waitForPass(fx.runtime, passId, adversarialRun.testTimeoutMs / 2);
       expect(done.summary).toMatchObject({ completed: 1, failed: 0 });
     } finally {
       await stopWorker(last);
     }
-    reportCounts('crash loop IMAP to IMAP', { kills: loop.kills, messages: total, moments: loop.moments.join('; ') });
+    reportCounts('crash loop IMAP to IMAP', { kills: loop.kills, passes: loop.passes, messages: total, moments: loop.moments.join('; ') });
     expect(loop.kills).toBe(adversarialRun.kills);
     expect(countsOf(await snapshotMailbox(fx.destination, destUser))).toMatchObject(Object.fromEntries(Object.values(FOLDERS).map((f) => [f, PER_FOLDER])));
     await expectIdentical(fx, sourceUser, destUser, FOLDERS);

@@ -17,12 +17,22 @@ export interface CrashLoopOptions {
   total: number;
   /** Items the ledger records as copied so far. */
   copied(): Promise<number>;
-  /** True once the pass has ended (then there is nothing left to kill). */
-  ended(): Promise<boolean>;
+  /** True while the current pass runs. */
+  running(): Promise<boolean>;
+  /**
+   * Starts another full pass (the delta pass an admin would start). The queue gives a job up
+   * after JOB_MAX_ATTEMPTS lease expiries, so a mailbox killed more often than that is finished
+   * by the next pass, which must resume from the ledger as a restarted worker does.
+   */
+  startNextPass(): Promise<void>;
+  /** The pass and item as they stand, for a failure message. */
+  describe(): Promise<string>;
 }
 
 export interface CrashLoopResult {
   kills: number;
+  /** Passes the kills spanned (1 unless the queue gave the job up). */
+  passes: number;
   /** Where each kill landed: ms after the worker took the job, or the ledger count it waited for. */
   moments: string[];
 }
@@ -36,13 +46,22 @@ const PROGRESS_WAIT_MS = 30_000;
 export async function crashLoop(options: CrashLoopOptions): Promise<CrashLoopResult> {
   const prng = new Prng(options.seed);
   const moments: string[] = [];
+  let passes = 1;
+  const ended = async () => !(await options.running());
   for (let kill = 0; kill < options.kills; kill++) {
-    if (await options.ended()) break;
+    if (await ended()) {
+      if ((await options.copied()) >= options.total) break;
+      await options.startNextPass();
+      passes++;
+    }
     const worker = startWorker(options.dataDir);
     try {
       await workerReady(worker);
       // A restarted worker gets the job once the killed one's lease expires; kill only a worker that holds it.
-      await waitUntil(async () => holdsJob(options.dataDir, worker.pid!) || (await options.ended()), PROGRESS_WAIT_MS);
+      await waitUntil(async () => holdsJob(options.dataDir, worker.pid!) || (await ended()), PROGRESS_WAIT_MS)
+        .catch(async () => {
+          throw new Error(`kill ${kill + 1}: the restarted worker never took the job (${await options.describe()})`);
+        });
       if (prng.chance(EARLY_KILL_SHARE)) {
         const ms = prng.int(0, EARLY_KILL_MAX_MS);
         await new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,14 +71,18 @@ export async function crashLoop(options: CrashLoopOptions): Promise<CrashLoopRes
         const before = await options.copied();
         const share = Math.max(1, Math.floor((options.total - before) / (options.kills - kill + 1)));
         const target = before + prng.int(1, share);
-        await waitUntil(async () => (await options.copied()) >= target || (await options.ended()), PROGRESS_WAIT_MS).catch(() => undefined);
+        await waitUntil(async () => (await options.copied()) >= target || (await ended()), PROGRESS_WAIT_MS).catch(() => undefined);
         moments.push(`copied ${await options.copied()} (target ${target})`);
       }
     } finally {
       await stopWorker(worker, 'SIGKILL');
     }
   }
-  return { kills: moments.length, moments };
+  if ((await ended()) && (await options.copied()) < options.total) {
+    await options.startNextPass();
+    passes++;
+  }
+  return { kills: moments.length, passes, moments };
 }
 
 /** Whether the worker process `pid` holds a lease in the embedded queue (worker ids end in `:<pid>`). */
