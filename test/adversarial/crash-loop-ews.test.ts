@@ -6,14 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { createEwsMigrationFixture, expectExactlyOnce, folderCounts, itemsAt, seedMail, type EwsMigrationFixture } from '../support/ews-migration-fixture.js';
-import { waitForPass } from '../support/migration-fixture.js';
-import { startWorker, stopWorker } from '../support/worker-child.js';
 import { adversarialRun, reportCounts } from './adversarial-run.js';
-import { crashLoop } from './crash-loop.js';
+import { runCrashedPass } from './crash-loop.js';
 
-const PER_FOLDER = adversarialRun.long ? 1_500 : 300;
+/** The ledger moves 100 items at a time here: enough batches that every kill lands mid-copy. */
+const PER_FOLDER = adversarialRun.long ? 2_500 : 300;
 /** Slows the destination so kills land mid-copy rather than after it. */
-const RESPONSE_DELAY_MS = 20;
+const RESPONSE_DELAY_MS = 60;
 
 describe('Exchange to Exchange with a worker killed again and again', { timeout: adversarialRun.testTimeoutMs }, () => {
   let fx: EwsMigrationFixture;
@@ -30,30 +29,13 @@ describe('Exchange to Exchange with a worker killed again and again', { timeout:
     const sent = seedMail(fx, sourceUser, 'sentitems', PER_FOLDER, 'crash loop sent');
     const server = fx.destination.ews!;
     server.throttle.responseDelayMs = RESPONSE_DELAY_MS;
-    const startFull = async () => (await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] })).pass.id;
-    let passId = await startFull();
-    const copied = () => fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId);
-    const running = async () => (await fx.runtime.services.passes.getPass(LOCAL_TENANT, passId)).status !== 'completed';
-    const startNextPass = async () => void (passId = await startFull());
-    const describe = async () => {
-      const [pass, item, dead] = await Promise.all([fx.runtime.services.passes.getPass(LOCAL_TENANT, passId), fx.runtime.services.items.getItem(LOCAL_TENANT, itemId), fx.runtime.queue.deadLetters(LOCAL_TENANT)]);
-      return `pass ${pass.status}, item ${item.status} ${item.lastRun?.reason ?? ''}, dead letters: ${dead.map((d) => d.reason).join('; ')}`;
-    };
-
-    const loop = await crashLoop({ dataDir: fx.dataDir, kills: adversarialRun.kills, seed: adversarialRun.seed, total: 2 * PER_FOLDER, copied, running, startNextPass, describe });
-    server.throttle.responseDelayMs = 0;
-    const last = startWorker(fx.dataDir);
-    try {
-      const done = await waitForPass(fx.runtime, passId, adversarialRun.testTimeoutMs / 2);
-      expect(done.summary).toMatchObject({ completed: 1, failed: 0 });
-    } finally {
-      await stopWorker(last);
-    }
+    const loop = await runCrashedPass({ runtime: fx.runtime, dataDir: fx.dataDir, projectId: fx.projectId, itemId, total: 2 * PER_FOLDER, kills: adversarialRun.kills, seed: adversarialRun.seed, timeoutMs: adversarialRun.testTimeoutMs / 2 });
+    expect(loop.last.summary).toMatchObject({ completed: 1, failed: 0 });
     reportCounts('crash loop EWS to EWS', { kills: loop.kills, passes: loop.passes, items: 2 * PER_FOLDER, moments: loop.moments.join('; ') });
     expect(loop.kills).toBe(adversarialRun.kills);
     expect(folderCounts(server, destUser)).toMatchObject({ Inbox: PER_FOLDER, 'Sent Items': PER_FOLDER });
     expectExactlyOnce(itemsAt(server, destUser, 'Inbox'), inbox.map((i) => i.id));
     expectExactlyOnce(itemsAt(server, destUser, 'Sent Items'), sent.map((i) => i.id));
-    expect(await copied()).toBe(2 * PER_FOLDER);
+    expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBe(2 * PER_FOLDER);
   });
 });

@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type FillMessage } from '../support/dovecot.js';
 import { countsOf, expectIdentical, snapshotMailbox } from '../support/mailbox-snapshot.js';
-import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
-import { startWorker, stopWorker } from '../support/worker-child.js';
+import { createMigrationFixture, type MigrationFixture } from '../support/migration-fixture.js';
 import { adversarialRun, reportCounts } from './adversarial-run.js';
-import { crashLoop } from './crash-loop.js';
+import { runCrashedPass } from './crash-loop.js';
 
 const FOLDERS = { INBOX: 'INBOX', 'Work/Reports': 'Work.Reports', 'Archive/2023': 'Archive.2023' };
 /** Enough messages that every kill of the run can land mid-copy. */
@@ -32,28 +31,12 @@ describe('IMAP to IMAP with a worker killed again and again', { timeout: adversa
     const { itemId, sourceUser, destUser } = await fx.addMailbox('crashloop');
     for (const folder of Object.keys(FOLDERS)) await fillMailbox(fx.source, sourceUser, folder, messages(folder, PER_FOLDER));
     const total = Object.keys(FOLDERS).length * PER_FOLDER;
-    const startFull = async () => (await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] })).pass.id;
-    let passId = await startFull();
-    const copied = () => fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId);
-    const running = async () => (await fx.runtime.services.passes.getPass(LOCAL_TENANT, passId)).status !== 'completed';
-    const startNextPass = async () => void (passId = await startFull());
-    const describe = async () => {
-      const [pass, item, dead] = await Promise.all([fx.runtime.services.passes.getPass(LOCAL_TENANT, passId), fx.runtime.services.items.getItem(LOCAL_TENANT, itemId), fx.runtime.queue.deadLetters(LOCAL_TENANT)]);
-      return `pass ${pass.status}, item ${item.status} ${item.lastRun?.reason ?? ''}, dead letters: ${dead.map((d) => d.reason).join('; ')}`;
-    };
-
-    const loop = await crashLoop({ dataDir: fx.dataDir, kills: adversarialRun.kills, seed: adversarialRun.seed, total, copied, running, startNextPass, describe });
-    const last = startWorker(fx.dataDir);
-    try {
-      const done = await waitForPass(fx.runtime, passId, adversarialRun.testTimeoutMs / 2);
-      expect(done.summary).toMatchObject({ completed: 1, failed: 0 });
-    } finally {
-      await stopWorker(last);
-    }
+    const loop = await runCrashedPass({ runtime: fx.runtime, dataDir: fx.dataDir, projectId: fx.projectId, itemId, total: total, kills: adversarialRun.kills, seed: adversarialRun.seed, timeoutMs: adversarialRun.testTimeoutMs / 2 });
+    expect(loop.last.summary).toMatchObject({ completed: 1, failed: 0 });
     reportCounts('crash loop IMAP to IMAP', { kills: loop.kills, passes: loop.passes, messages: total, moments: loop.moments.join('; ') });
     expect(loop.kills).toBe(adversarialRun.kills);
     expect(countsOf(await snapshotMailbox(fx.destination, destUser))).toMatchObject(Object.fromEntries(Object.values(FOLDERS).map((f) => [f, PER_FOLDER])));
     await expectIdentical(fx, sourceUser, destUser, FOLDERS);
-    expect(await copied()).toBe(total);
+    expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBe(total);
   });
 });

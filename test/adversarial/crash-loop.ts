@@ -5,7 +5,9 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { DB_FILE } from '../../api/local/embedded-runtime.js';
+import type { Pass } from '../../api/core/model.js';
+import { DB_FILE, LOCAL_TENANT, type EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
+import { waitForPass } from '../support/migration-fixture.js';
 import { Prng } from '../bench/prng.js';
 import { startWorker, stopWorker, waitUntil, workerReady } from '../support/worker-child.js';
 
@@ -40,6 +42,7 @@ export interface CrashLoopResult {
 /** Share of kills that land just after the worker took the job (connecting, planning folders), before any copy progress is awaited. */
 const EARLY_KILL_SHARE = 0.25;
 const EARLY_KILL_MAX_MS = 400;
+const IN_BATCH_MAX_MS = 300;
 /** A kill waits for at most this long for its ledger target; a worker that made no progress is killed anyway. */
 const PROGRESS_WAIT_MS = 30_000;
 
@@ -72,7 +75,10 @@ export async function crashLoop(options: CrashLoopOptions): Promise<CrashLoopRes
         const share = Math.max(1, Math.floor((options.total - before) / (options.kills - kill + 1)));
         const target = before + prng.int(1, share);
         await waitUntil(async () => (await options.copied()) >= target || (await ended()), PROGRESS_WAIT_MS).catch(() => undefined);
-        moments.push(`copied ${await options.copied()} (target ${target})`);
+        // The ledger moves a batch at a time: a random delay puts the kill inside the next batch.
+        const ms = prng.int(0, IN_BATCH_MAX_MS);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        moments.push(`copied ${target}+ and ${ms} ms`);
       }
     } finally {
       await stopWorker(worker, 'SIGKILL');
@@ -93,5 +99,43 @@ function holdsJob(dataDir: string, pid: number): boolean {
     return row.n > 0;
   } finally {
     db.close();
+  }
+}
+
+export interface CrashedPassOptions {
+  runtime: EmbeddedRuntime;
+  dataDir: string;
+  projectId: string;
+  itemId: string;
+  /** Source items of the mailbox. */
+  total: number;
+  kills: number;
+  seed: number;
+  timeoutMs: number;
+}
+
+/**
+ * Full passes on one item with the worker killed `kills` times, then a last worker that finishes:
+ * returns the loop's record and the pass that completed the copy.
+ */
+export async function runCrashedPass(options: CrashedPassOptions): Promise<CrashLoopResult & { last: Pass }> {
+  const { runtime, itemId } = options;
+  const startFull = async () => (await runtime.services.passes.startPass(LOCAL_TENANT, options.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] })).pass.id;
+  let passId = await startFull();
+  const loop = await crashLoop({
+    dataDir: options.dataDir, kills: options.kills, seed: options.seed, total: options.total,
+    copied: () => runtime.store.ledger.countDone(LOCAL_TENANT, itemId),
+    running: async () => (await runtime.services.passes.getPass(LOCAL_TENANT, passId)).status !== 'completed',
+    startNextPass: async () => void (passId = await startFull()),
+    describe: async () => {
+      const [pass, item, dead] = await Promise.all([runtime.services.passes.getPass(LOCAL_TENANT, passId), runtime.services.items.getItem(LOCAL_TENANT, itemId), runtime.queue.deadLetters(LOCAL_TENANT)]);
+      return `pass ${pass.status}, item ${item.status} ${item.lastRun?.reason ?? ''}, dead letters: ${dead.map((d) => d.reason).join('; ')}`;
+    },
+  });
+  const worker = startWorker(options.dataDir);
+  try {
+    return { ...loop, last: await waitForPass(runtime, passId, options.timeoutMs) };
+  } finally {
+    await stopWorker(worker);
   }
 }
