@@ -12,11 +12,13 @@ describe('IMAP → Exchange Online over Microsoft Graph (MIME)', () => {
   const sent = new Map<string, Buffer[]>();
   beforeAll(async () => {
     fx = await createGraphMigrationFixture({ source: 'dovecot', mailboxes: ['carol'] });
-    const fill = async (folder: string, messages: Buffer[]) => {
+    const fill = async (folder: string, messages: Buffer[], flags: (i: number) => string[] = () => ['\\Seen']) => {
       sent.set(folder, messages);
-      await fillMailbox(fx.dovecot!, fx.sourceOf('carol'), folder, messages.map((raw) => ({ raw, flags: ['\\Seen'] })));
+      await fillMailbox(fx.dovecot!, fx.sourceOf('carol'), folder, messages.map((raw, i) => ({ raw, flags: flags(i) })));
     };
-    await fill('INBOX', Array.from({ length: 12 }, (_, i) => sampleMessage(i + 1, i === 0 ? 300_000 : 0)));
+    // Read state, flags and keywords do not travel in MIME: they are set on the message afterwards.
+    await fill('INBOX', Array.from({ length: 12 }, (_, i) => sampleMessage(i + 1, i === 0 ? 300_000 : 0)),
+      (i) => (i === 1 ? ['\\Seen', '\\Flagged', 'Project'] : i < 6 ? ['\\Seen'] : []));
     await fill('Sent', [sampleMessage(100), sampleMessage(101)]);
     await fill('Archive/2025', [sampleMessage(200, 0, 'Fish & Chips <old>')]);
   }, 60_000);
@@ -37,6 +39,9 @@ describe('IMAP → Exchange Online over Microsoft Graph (MIME)', () => {
     expect(mimeIn('Sent Items')).toEqual(sent.get('Sent')!.map((m) => m.toString('base64')).sort());
     expect(mimeIn('Archive/2025')).toEqual(sent.get('Archive/2025')!.map((m) => m.toString('base64')).sort());
     for (const i of fx.graph.read.items(dest, 'Inbox')) expect(i).toMatchObject({ origin: 'importMime', isDraft: false });
+    const state = fx.graph.read.items(dest, 'Inbox').map((i) => ({ subject: /Subject: (.*)\r\n/.exec(i.mime!.toString())![1], isRead: i.isRead, flagged: i.flagged, categories: i.categories }));
+    expect(state.filter((s) => s.isRead)).toHaveLength(6);
+    expect(state.filter((s) => s.flagged)).toEqual([{ subject: 'Message 2', isRead: true, flagged: true, categories: ['Project'] }]);
 
     const second = await fx.runPass('full', [itemId]);
     expect(second.summary).toMatchObject({ copied: 0, failed: 0 });

@@ -61,7 +61,11 @@ async function importOne(ctx: GraphContext, target: ImportTarget, message: Sourc
       if (!answer.itemId) throw new MailferryError('internal', 'Microsoft Graph imported the item but named no item id.');
       return { ref: message.ref, destId: answer.itemId };
     }
-    if (format === 'rfc822') return { ref: message.ref, destId: await importMime(ctx, target.folderId, content) };
+    if (format === 'rfc822') {
+      const destId = await importMime(ctx, target.folderId, content);
+      await setMessageState(ctx, destId, message.ref.flags);
+      return { ref: message.ref, destId };
+    }
     return { ref: message.ref, error: new ItemRejectedError(`Exchange Online over Microsoft Graph cannot import an item in the ${format} format.`) };
   } catch (raw) {
     const error = ensureError(raw);
@@ -77,4 +81,25 @@ async function importMime(ctx: GraphContext, folderId: string, mime: Buffer): Pr
   });
   if (!body?.id) throw new MailferryError('internal', 'Microsoft Graph imported the message but named no id.');
   return body.id;
+}
+
+/**
+ * What MIME does not carry, set on the imported message: read state, follow-up flag, and IMAP
+ * keywords as categories. The message is already imported, so a refusal here (Mail.ReadWrite not
+ * granted, say) must not fail the item: it would be imported again. The endpoint check warns instead.
+ */
+async function setMessageState(ctx: GraphContext, messageId: string, flags: readonly string[]): Promise<void> {
+  const isRead = flags.includes('\\Seen');
+  const flagged = flags.includes('\\Flagged');
+  const categories = flags.filter((f) => !f.startsWith('\\') && !f.startsWith('$'));
+  if (!isRead && !flagged && categories.length === 0) return; // an imported message is unread and unflagged already
+  try {
+    await ctx.transport.send({
+      method: 'PATCH', url: `/v1.0/users/${encodeURIComponent(ctx.mailbox)}/messages/${encodeURIComponent(messageId)}`,
+      json: { isRead, ...(flagged ? { flag: { flagStatus: 'flagged' } } : {}), ...(categories.length ? { categories } : {}) },
+      idempotent: true, action: `Setting the read state of a message in ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.mailWrite,
+    });
+  } catch {
+    // Kept as imported (unread, unflagged): see the doc comment.
+  }
 }

@@ -15,6 +15,8 @@ export const GRAPH_PERMISSIONS = {
   import: 'MailboxItem.ImportExport.All',
   /** beta importMime: mail from IMAP or Exchange on premises as real (non-draft) messages. */
   mime: 'Mail-Advanced.ReadWrite.All',
+  /** PATCH messages/{id}: read state, flag and categories after a MIME import (MIME does not carry them). */
+  mailWrite: 'Mail.ReadWrite',
 } as const;
 
 export type GraphPermission = (typeof GRAPH_PERMISSIONS)[keyof typeof GRAPH_PERMISSIONS];
@@ -22,7 +24,7 @@ export type GraphPermission = (typeof GRAPH_PERMISSIONS)[keyof typeof GRAPH_PERM
 /** Every permission an app needs to be both a source and a destination, in the order an admin adds them. */
 export const ALL_GRAPH_PERMISSIONS: readonly GraphPermission[] = [
   GRAPH_PERMISSIONS.mailboxId, GRAPH_PERMISSIONS.folderWrite, GRAPH_PERMISSIONS.itemRead, GRAPH_PERMISSIONS.export,
-  GRAPH_PERMISSIONS.import, GRAPH_PERMISSIONS.mime,
+  GRAPH_PERMISSIONS.import, GRAPH_PERMISSIONS.mime, GRAPH_PERMISSIONS.mailWrite,
 ];
 
 /** What an admin does to grant `permission` to the app, in the Entra admin center's words. */

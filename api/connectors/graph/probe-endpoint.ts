@@ -98,6 +98,11 @@ const PROBES: PermissionProbe[] = [
     permission: GRAPH_PERMISSIONS.mime, what: 'import mail from IMAP or Exchange on premises as MIME (as a destination)', optional: true,
     run: (ctx) => ctx.transport.send({ method: 'POST', url: `/beta/users/${encodeURIComponent(ctx.mailbox)}/mailFolders/inbox/importMime`, text: '', action: `Importing MIME into ${ctx.mailbox}` }),
   },
+  {
+    permission: GRAPH_PERMISSIONS.mailWrite, what: 'set read state, flags and categories on messages imported as MIME (as a destination)', optional: true,
+    // A message id that does not exist: 404 once the permission check passed; nothing is changed.
+    run: (ctx) => ctx.transport.send({ method: 'PATCH', url: `/v1.0/users/${encodeURIComponent(ctx.mailbox)}/messages/AAMkMailferryProbe`, json: { isRead: true }, action: `Updating a message in ${ctx.mailbox}` }),
+  },
 ];
 
 async function permissionChecks(ctx: GraphContext): Promise<EndpointCheck[]> {
