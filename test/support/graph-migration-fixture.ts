@@ -27,6 +27,8 @@ const EWS_ADMIN = { smtp: 'migration-admin@src.test', password: 'admin-secret' }
 export interface GraphFixtureOptions {
   /** `graph`: Exchange Online → Exchange Online on the same server; `dovecot`: IMAP → Exchange Online; `ews`: Exchange on premises (the EWS test server) → Exchange Online. */
   source: 'graph' | 'dovecot' | 'ews';
+  /** `dovecot`: Exchange Online → IMAP (destination `${name}@dst.test`); default the Graph server. */
+  destination?: 'graph' | 'dovecot';
   /** Mailbox local parts; each exists as `${name}-src@contoso.com` and `${name}-dst@contoso.com` (or on Dovecot as `${name}@src.test`). */
   mailboxes: string[];
   server?: Partial<Omit<GraphServerOptions, 'tenant' | 'users' | 'apps'>> & { permissions?: string[] };
@@ -58,16 +60,18 @@ export interface GraphMigrationFixture {
 export async function createGraphMigrationFixture(options: GraphFixtureOptions): Promise<GraphMigrationFixture> {
   const fromGraph = options.source === 'graph';
   const sourceOf = (name: string) => (fromGraph ? `${name}-src@${TENANT_DOMAIN}` : `${name}@src.test`);
-  const destinationOf = (name: string) => `${name}-dst@${TENANT_DOMAIN}`;
+  const toImap = options.destination === 'dovecot';
+  const destinationOf = (name: string) => (toImap ? `${name}@dst.test` : `${name}-dst@${TENANT_DOMAIN}`);
   const { permissions, ...serverOptions } = options.server ?? {};
   const graph = await startGraphServer({
     tenant: 'contoso.onmicrosoft.com',
-    users: [...options.mailboxes.map(destinationOf), ...(fromGraph ? options.mailboxes.map(sourceOf) : [])],
+    users: [...(toImap ? [] : options.mailboxes.map(destinationOf)), ...(fromGraph ? options.mailboxes.map(sourceOf) : [])],
     apps: [{ ...GRAPH_APP, ...(permissions ? { permissions } : {}) }],
     ...serverOptions,
   });
-  const dovecot = options.source === 'dovecot'
-    ? await startDovecot({ separator: '/', users: Object.fromEntries(options.mailboxes.map((n) => [sourceOf(n), USER_PASSWORD])) })
+  const imapSide = options.source === 'dovecot' ? sourceOf : toImap ? destinationOf : undefined;
+  const dovecot = imapSide
+    ? await startDovecot({ separator: '/', users: Object.fromEntries(options.mailboxes.map((n) => [imapSide(n), USER_PASSWORD])) })
     : undefined;
   const validator = options.source === 'ews' ? new EwsSchemaValidator() : undefined;
   const ews = validator ? await startEwsServer({ users: [], admin: EWS_ADMIN, validator }) : undefined;
@@ -88,15 +92,14 @@ export async function createGraphMigrationFixture(options: GraphFixtureOptions):
     name, kind: 'm365', protocol: 'graph', host: graph.graphUrl, authMechanism: 'oauth-app',
     appClientId: GRAPH_APP.clientId, appTenantId: graph.tenantId, appClientSecret: GRAPH_APP.secret,
   });
+  const imapEndpoint = (name: string) => create({
+    name, kind: 'imap', host: dovecot!.host, port: dovecot!.port, security: 'none',
+    adminMode: 'plain-authzid', adminLogin: dovecot!.masterUser, adminPassword: dovecot!.masterPassword,
+  });
   const src = ews
     ? await create({ name: 'Exchange 2016', kind: 'exchange', host: ews.url, adminMode: 'delegation', adminLogin: EWS_ADMIN.smtp, adminPassword: EWS_ADMIN.password })
-    : dovecot
-    ? await create({
-      name: 'Source Dovecot', kind: 'imap', host: dovecot.host, port: dovecot.port, security: 'none',
-      adminMode: 'plain-authzid', adminLogin: dovecot.masterUser, adminPassword: dovecot.masterPassword,
-    })
-    : await graphEndpoint('Source Exchange Online');
-  const dst = await graphEndpoint('Destination Exchange Online');
+    : options.source === 'dovecot' ? await imapEndpoint('Source Dovecot') : await graphEndpoint('Source Exchange Online');
+  const dst = toImap ? await imapEndpoint('Destination Dovecot') : await graphEndpoint('Destination Exchange Online');
   const project = await runtime.services.projects.createProject(LOCAL_TENANT, {
     name: 'Graph integration', sourceEndpointId: src.id, destinationEndpointId: dst.id, options: options.projectOptions ?? [], maxConcurrentMigrations: 5,
   });

@@ -39,6 +39,8 @@ export interface GraphRequest extends GraphAction {
   anonymous?: boolean;
   /** Safe to send again after a failure that may have reached the server (GET, exportItems). Default: GET only. */
   idempotent?: boolean;
+  /** The answer is bytes, not JSON (a message's `$value`). */
+  raw?: boolean;
 }
 
 export interface GraphResponse<T> {
@@ -79,9 +81,9 @@ export class GraphTransport {
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= MAX_ATTEMPTS;
       let res: Response;
-      let text: string;
+      let bytes: Buffer;
       try {
-        ({ res, text } = await this.window.run(() => this.fetchOnce(request)));
+        ({ res, bytes } = await this.window.run(() => this.fetchOnce(request)));
       } catch (raw) {
         const error = ensureError(raw);
         if (error.code === 'connection' && idempotent && !last && !this.options.signal?.aborted) {
@@ -90,6 +92,8 @@ export class GraphTransport {
         }
         throw error;
       }
+      if (request.raw && res.status < 300) return { status: res.status, body: bytes as T };
+      const text = bytes.toString('utf8');
       const body = parseBody(text);
       if (res.status < 300) {
         if (body === NOT_JSON) throw new MailferryError('internal', `${request.action}: Microsoft Graph sent an answer that is not JSON (${text.slice(0, 80)}).`);
@@ -112,10 +116,10 @@ export class GraphTransport {
     }
   }
 
-  private async fetchOnce(request: GraphRequest): Promise<{ res: Response; text: string }> {
+  private async fetchOnce(request: GraphRequest): Promise<{ res: Response; bytes: Buffer }> {
     const { signal, timeoutMs } = this.options;
     const url = /^https?:\/\//i.test(request.url) ? request.url : new URL(request.url.replace(/^\/+/, ''), withSlash(this.options.baseUrl)).href;
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'Mailferry-Graph', ...request.headers };
+    const headers: Record<string, string> = { Accept: request.raw ? '*/*' : 'application/json', 'User-Agent': 'Mailferry-Graph', ...request.headers };
     if (!request.anonymous) headers.Authorization = await this.options.credentials.header();
     let body: string | undefined;
     if (request.json !== undefined) {
@@ -131,7 +135,7 @@ export class GraphTransport {
       const res = await fetch(url, { method: request.method, headers, body, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       const date = Date.parse(res.headers.get('date') ?? '');
       if (Number.isFinite(date)) this.clockOffsetMs = date - Date.now();
-      return { res, text: await res.text() };
+      return { res, bytes: Buffer.from(await res.arrayBuffer()) };
     } catch (err) {
       if (signal?.aborted) throw new ConnectionError('The job was cancelled.', { cause: err });
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
