@@ -9,6 +9,7 @@ import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { ADMIN_PASSWORD, createEwsMigrationFixture, expectExactlyOnce, itemsAt, seedMail, SOURCE_DOMAIN, type EwsMigrationFixture } from '../support/ews-migration-fixture.js';
 import { waitForPass } from '../support/migration-fixture.js';
 import { adversarialRun, reportCounts } from './adversarial-run.js';
+import { SecretScanner } from './secret-scan.js';
 import { startHostileEwsProxy, type HostileEwsMode, type HostileEwsProxy } from './hostile-ews-proxy.js';
 
 const HOSTILE: Record<string, HostileEwsMode> = { cut: 'truncated', badxml: 'malformed-xml', junk: 'garbage' };
@@ -56,6 +57,10 @@ describe('a pass over hostile and healthy mailboxes of one EWS source', { timeou
       expect(proxy.spoiled[mode], `${mode} never happened`).toBeGreaterThan(0);
       const item = await services.items.getItem(LOCAL_TENANT, items[name]!.id);
       const errors = (await services.items.errorLog(LOCAL_TENANT, item.id)).items;
+      const scanner = new SecretScanner();
+      scanner.plant('source admin password', ADMIN_PASSWORD);
+      scanner.capture(`${name} reason and error log`, JSON.stringify([item.lastRun, errors]));
+      expect(scanner.leaks()).toEqual([]);
       outcomes.push(`${mode}: ${item.status} (${errors.length} error rows) ${item.lastRun?.reason ?? errors[0]?.reason ?? ''}`.slice(0, 160));
       expect(['Failed', 'Completed With Errors'], `${name}: ${item.status}`).toContain(item.status);
       expect(`${item.lastRun?.reason ?? ''}${errors.map((e) => e.reason).join('')}`.length, `${name} has no reason`).toBeGreaterThan(10);

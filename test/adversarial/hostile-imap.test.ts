@@ -12,6 +12,7 @@ import { fillMailbox, sampleMessage, type DovecotServer, type FillMessage } from
 import { countsOf, expectIdentical, snapshotMailbox } from '../support/mailbox-snapshot.js';
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
 import { adversarialRun, reportCounts } from './adversarial-run.js';
+import { SecretScanner } from './secret-scan.js';
 import { startHostileImapProxy, type HostileImapProxy, type HostileMode } from './hostile-imap-proxy.js';
 
 const HOSTILE: Record<string, HostileMode> = { liar: 'wrong-literal-size', cutoff: 'truncated', noise: 'garbage' };
@@ -97,6 +98,11 @@ describe('a pass over hostile and healthy mailboxes of one IMAP source', { timeo
       expect(['Failed', 'Completed With Errors'], `${name}: ${item.status}`).toContain(item.status);
       expect(`${item.lastRun?.reason ?? ''}${errors.map((e) => e.reason).join('')}`.length, `${name} has no reason`).toBeGreaterThan(10);
     }
+    // What a hostile server makes the item say must not carry the admin's password along.
+    const scanner = new SecretScanner();
+    scanner.plant('source admin password', fx.source.masterPassword);
+    scanner.capture(`${name} reason and error log`, JSON.stringify([item.lastRun, errors]));
+    expect(scanner.leaks()).toEqual([]);
     return `${mode}: ${item.status} (${errors.length} error rows) ${item.lastRun?.reason ?? errors[0]?.reason ?? ''}`.slice(0, 160);
   }
 
