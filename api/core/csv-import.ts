@@ -240,7 +240,8 @@ function readRow(record: CsvRecord, layout: Layout, problems: CsvProblem[]): Csv
   else if (!NO.has(endUser)) {
     problems.push({
       line: record.line, column: titleIn(layout, 'endUserCredentials'),
-      message: `"${values.endUserCredentials}" is neither Yes nor No; write Yes when the end user confirms the source password from an e-mailed link, or leave it empty. This row was not added.`,
+      // The cell is not repeated: in a row shifted by an unquoted delimiter it can hold the password.
+      message: `The value is neither Yes nor No; write Yes when the end user confirms the source password from an e-mailed link, or leave it empty. This row was not added.`,
     });
     return undefined;
   }

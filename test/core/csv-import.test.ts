@@ -45,6 +45,13 @@ describe('parseItemsCsv', () => {
     expect(JSON.stringify(problems)).not.toMatch(/Secret/);
   });
 
+  it('does not repeat a password that an unquoted comma shifted into the End User Confirms Password column', () => {
+    const { rows, problems } = parseItemsCsv(csv('a@src.com,a@dst.com,lo,gin,x,y,Shifted-Secret-9'));
+    expect(rows).toEqual([]);
+    expect(problems).toEqual([expect.objectContaining({ line: 1, column: 'End User Confirms Password', message: expect.stringMatching(/neither Yes nor No/) })]);
+    expect(JSON.stringify(problems)).not.toMatch(/Secret/);
+  });
+
   it('handles quoted fields with commas, "" escapes and line breaks, and counts lines through them', () => {
     const text = csv(HEADER, 'ann@src.com,ann@dst.com,ann,"a,""b""', 'c",,', '"bob@src.com","bob@dst.com"', 'carl@src.com,bad-destination');
     const { rows, problems } = parseItemsCsv(text);
