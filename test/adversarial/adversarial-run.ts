@@ -18,7 +18,7 @@ function seedFromEnv(): number {
 
 export const adversarialRun = {
   long: LONG,
-  /** One seed per test process; every property and PRNG in the suite derives from it. */
+  /** One seed per test file (each file runs in its own process; the long run draws one per file, printed on every line). */
   seed: seedFromEnv(),
   /** Generated bad requests per host (the issue asks for at least 200). */
   httpCases: LONG ? 2_000 : 240,
@@ -34,5 +34,5 @@ export const adversarialRun = {
 export function reportCounts(what: string, counts: Record<string, number | string>): void {
   const parts = Object.entries({ ...counts, seed: adversarialRun.seed, run: adversarialRun.long ? 'long' : 'default' }).map(([k, v]) => `${k}=${v}`);
   // Straight to stdout: some tests capture console.* to scan it for secrets.
-  process.stdout.write(`[adversarial] ${what}: ${parts.join(" ")}\n`);
+  process.stdout.write(`[adversarial] ${what}: ${parts.join(' ')}\n`);
 }
