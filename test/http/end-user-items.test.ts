@@ -1,28 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
-import { startHttpServer } from '../../api/local/http-server.js';
-
-const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
+import { startLocalApi, type LocalApi } from '../support/local-api.js';
 
 /** Issue 14 #1: Bulk Add and Edit item can make an item "Waiting For End User". */
 describe('end-user items from Bulk Add and Edit item', () => {
-  let runtime: EmbeddedRuntime;
-  let server: Server;
-  let base: string;
-  let dataDir: string;
-
-  async function call(method: string, path: string, body?: unknown) {
-    const csv = typeof body === 'string';
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method, headers: body === undefined ? {} : { 'content-type': csv ? 'text/csv' : 'application/json' }, body: body === undefined ? undefined : csv ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  }
+  let api: LocalApi;
+  const call = (method: string, path: string, body?: unknown) => api.call(method, path, body);
   async function project(endpoint: Record<string, unknown>) {
     const created = await call('POST', '/endpoints', { name: 'Source', kind: 'imap', host: 'imap.contoso.test', ...endpoint });
     return (await call('POST', '/projects', { name: 'P', sourceEndpointId: created.json.id, destinationEndpointId: created.json.id })).json.id as string;
@@ -30,15 +12,9 @@ describe('end-user items from Bulk Add and Edit item', () => {
   const items = async (projectId: string) => Object.fromEntries(((await call('GET', `/projects/${projectId}/items`)).json.items as { sourceAddress: string; status: string; endUserCredentials?: boolean }[]).map((i) => [i.sourceAddress, i]));
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mailferry-end-user-items-'));
-    runtime = await EmbeddedRuntime.open({ dataDir, log: QUIET });
-    ({ server, url: base } = await startHttpServer(runtime.services, { port: 0 }));
+    api = await startLocalApi('end-user-items');
   });
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await runtime.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => api.close());
 
   it('reads an "End User Confirms Password" column and names a cell that is neither yes nor no', async () => {
     const projectId = await project({ adminMode: 'login-star', adminLogin: 'admin', adminPassword: 'Adm1n!' });

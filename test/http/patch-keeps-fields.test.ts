@@ -1,34 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
-import { startHttpServer } from '../../api/local/http-server.js';
-
-const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
+import { startLocalApi, type LocalApi } from '../support/local-api.js';
 
 /** Issue 10 #4: a PATCH changes exactly the fields it names; every other field stays as it was. */
 describe('a partial update changes only the fields it names', () => {
-  let runtime: EmbeddedRuntime;
-  let server: Server;
-  let base: string;
-  let dataDir: string;
+  let api: LocalApi;
   let projectId: string;
   let itemId: string;
-
-  async function call(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  }
+  const call = (method: string, path: string, body?: unknown) => api.call(method, path, body);
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mailferry-patch-'));
-    runtime = await EmbeddedRuntime.open({ dataDir, log: QUIET });
-    ({ server, url: base } = await startHttpServer(runtime.services, { port: 0 }));
+    api = await startLocalApi('patch');
     const endpoint = await call('POST', '/endpoints', { name: 'Source', kind: 'imap', host: 'imap.contoso.test', adminMode: 'login-star', adminLogin: 'admin', adminPassword: 'Pa55word!' });
     const project = await call('POST', '/projects', {
       name: 'Legal', sourceEndpointId: endpoint.json.id, destinationEndpointId: endpoint.json.id,
@@ -39,11 +20,7 @@ describe('a partial update changes only the fields it names', () => {
     itemId = item.json.id;
   });
 
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await runtime.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => api.close());
 
   it('saving the Teams webhook keeps the project options and its concurrency', async () => {
     const saved = await call('PATCH', `/projects/${projectId}`, { teamsWebhookUrl: 'https://prod.workflows.test/hook/1' });

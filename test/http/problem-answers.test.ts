@@ -1,31 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
-import { startHttpServer } from '../../api/local/http-server.js';
+import { startLocalApi, type LocalApi } from '../support/local-api.js';
 import { sendRaw } from '../adversarial/http-probe.js';
-
-const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
 
 /** Refusals the adversarial suite found without a clear problem (issue 10, "A standing adversarial suite"). */
 describe('every refusal is a problem that says what to fix', () => {
-  let runtime: EmbeddedRuntime;
-  let server: Server;
+  let api: LocalApi;
   let base: string;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mailferry-problems-'));
-    runtime = await EmbeddedRuntime.open({ dataDir, log: QUIET });
-    ({ server, url: base } = await startHttpServer(runtime.services, { port: 0 }));
+    api = await startLocalApi('problems');
+    base = api.base;
   });
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await runtime.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => api.close());
 
   it('a method the path does not take is a 405 whose problem says 405, lists the methods, and does not echo the path', async () => {
     // A client that puts the link token in the URL (the end-user routes take it in a POST body).
