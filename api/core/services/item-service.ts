@@ -1,6 +1,6 @@
 import { changeDomain, parseItemsCsv, type CsvItemRow, type CsvProblem } from '../csv-import.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import type { ErrorRow, Item, ItemStatus, Project } from '../model.js';
+import { ACTIVE_STATUSES, type ErrorRow, type Item, type ItemStatus, type Project } from '../model.js';
 import type { Page } from '../ports.js';
 import type { ChangeDomainInput, ItemInput, ItemPatch } from '../schemas.js';
 import { mergeMaskedUpdate } from '../support-options.js';
@@ -9,7 +9,6 @@ import { projectItems } from './list-all.js';
 import { checkOptions } from './project-service.js';
 import { publicItem, type PublicItem } from './public-views.js';
 import { deleteSecrets, droppedRefs, sealSecretOptions, secretRefsOf } from './secret-options.js';
-import { ACTIVE_STATUSES } from '../model.js';
 import { updateDoc } from './update-doc.js';
 
 export interface BulkAddReport {

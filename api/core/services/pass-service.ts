@@ -1,11 +1,10 @@
 import { parseCutoff, parseDate } from '../dates.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import type { Endpoint, Item, ItemStatus, Pass, PassOptions, Project } from '../model.js';
+import { ACTIVE_STATUSES, type Endpoint, type Item, type ItemStatus, type Pass, type PassOptions, type Project } from '../model.js';
 import type { Page } from '../ports.js';
 import type { PassInput } from '../schemas.js';
 import type { ServiceDeps } from './context.js';
 import { ItemService } from './item-service.js';
-import { ACTIVE_STATUSES } from '../model.js';
 import { updateDoc } from './update-doc.js';
 
 export interface StartPassResult {

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import type { Endpoint, Project } from '../model.js';
+import { ACTIVE_STATUSES, type Endpoint, type Project } from '../model.js';
 import type { Page } from '../ports.js';
 import type { EndpointInput, EndpointPatch, ProjectInput, ProjectPatch } from '../schemas.js';
 import { mergeMaskedUpdate, parseSupportOptions } from '../support-options.js';
@@ -8,7 +8,6 @@ import { workgroupOf } from './endpoint-workgroup.js';
 import { listAll, projectItems } from './list-all.js';
 import { publicEndpoint, publicProject, type PublicEndpoint, type PublicProject } from './public-views.js';
 import { deleteSecrets, droppedRefs, sealSecretOptions, secretRefsOf } from './secret-options.js';
-import { ACTIVE_STATUSES } from '../model.js';
 import { updateDoc } from './update-doc.js';
 
 const SIDES = [
@@ -144,12 +143,14 @@ export class ProjectService {
         { retryable: false, field: holding[0]!.side.endpoint },
       );
     }
+    const cleared: string[] = [];
     for (const { side, items: holders } of holding) {
       for (const item of holders) {
         await updateDoc(this.deps.store.items, current.tenantId, item.id, (doc) => ({ ...doc, [side.secret]: undefined, [side.bound]: undefined }));
-        await this.deps.vault.delete(current.tenantId, item[side.secret]!);
+        cleared.push(item[side.secret]!);
       }
     }
+    await deleteSecrets(this.deps.vault, current.tenantId, cleared);
   }
 
   /** Deletes the project with its items, passes, ledger and error log. Refused while items are active. */
