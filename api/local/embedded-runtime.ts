@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FileOutboxMailer } from '../adapters/file-outbox-mailer.js';
@@ -26,6 +27,20 @@ import { ensureError } from '../core/errors.js';
 import { passEndedListener } from '../core/notifications/pass-ended-listener.js';
 import { sealStoredSecretOptions } from '../core/services/secret-options.js';
 import { ensurePrivateDirectory } from '../adapters/private-files.js';
+
+/**
+ * Written once every client secret an earlier version stored in clear has moved to the vault.
+ * Every save seals its secrets since, so the sweep over all projects and items runs once per data
+ * directory, not at every start of the host or of each CLI command.
+ */
+export const SECRETS_SEALED_MARKER = 'secret-options-sealed';
+
+async function sealClearSecretsOnce(store: SqliteStore, vault: FileSecretVault, dataDir: string): Promise<void> {
+  const marker = join(dataDir, SECRETS_SEALED_MARKER);
+  if (existsSync(marker)) return;
+  await sealStoredSecretOptions(store, vault, await store.tenantIds());
+  writeFileSync(marker, `${new Date().toISOString()}\n`, { mode: 0o600 });
+}
 
 /** The one tenant of the embedded host: a single local admin, loopback only. */
 export const LOCAL_TENANT = LOCAL_ADMIN.tenantId;
@@ -106,7 +121,7 @@ export class EmbeddedRuntime {
     const vault = await FileSecretVault.open(config.dataDir);
     const runtime = new EmbeddedRuntime(config, vault, await loadOrCreateLinkKey(config.dataDir));
     try {
-      await sealStoredSecretOptions(runtime.store, vault, await runtime.store.tenantIds());
+      await sealClearSecretsOnce(runtime.store, vault, config.dataDir);
     } catch (error) {
       await runtime.close();
       throw error;

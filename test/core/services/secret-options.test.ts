@@ -4,14 +4,14 @@
  * when a job runs, clear values left by an earlier version move into the vault when the host
  * starts, and the embedded host's data directory and database files are its owner's alone.
  */
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MailConnector, MailboxAccess, MailboxSession } from '../../../api/core/connector.js';
 import { parseInput, passInput } from '../../../api/core/schemas.js';
 import { openSecretOptions } from '../../../api/core/services/secret-options.js';
 import { publicItem, publicProject } from '../../../api/core/services/public-views.js';
-import { EmbeddedRuntime, LOCAL_TENANT } from '../../../api/local/embedded-runtime.js';
+import { EmbeddedRuntime, LOCAL_TENANT, SECRETS_SEALED_MARKER } from '../../../api/local/embedded-runtime.js';
 import { makeTempDir, type TempDir } from '../../adapters/temp-dir.js';
 import { silentLog, waitForPass } from '../../support/migration-fixture.js';
 
@@ -88,14 +88,17 @@ describe('client secrets in support options', () => {
 
   it('moves secrets an earlier version stored in clear into the vault when the host starts', async () => {
     const created = await project([]);
-    // What an earlier version wrote: the option line as typed.
+    // What an earlier version wrote: the option line as typed, and no record of a finished sweep.
     await runtime.store.projects.replace({ ...(await runtime.services.projects.getProject(LOCAL_TENANT, created.id)), options: projectOptions });
     await runtime.close();
+    rmSync(join(dir.path, SECRETS_SEALED_MARKER));
     expect(databaseBytes(dir.path)).toContain(EXPORT_SECRET);
     runtime = await open();
     const sealed = (await runtime.services.projects.getProject(LOCAL_TENANT, created.id)).options;
     expect(sealed[2]).toMatch(/^ModernAuthClientSecretExport=vault:/);
     expect(await openSecretOptions(runtime.engine.vault, LOCAL_TENANT, sealed)).toEqual(projectOptions);
+    // The sweep is recorded, so later starts skip it.
+    expect(existsSync(join(dir.path, SECRETS_SEALED_MARKER))).toBe(true);
     await runtime.close();
     expect(databaseBytes(dir.path)).not.toContain(EXPORT_SECRET);
     runtime = await open();
