@@ -106,8 +106,11 @@ function answerUnparsable(error: Error & { code?: string }, socket: Duplex): voi
   const detail = overflow
     ? 'The URL or the headers are over the server\'s 16 KiB limit; ids in a path are short, so check the link, and send long values in a JSON body.'
     : 'The request is not well-formed HTTP/1.1; send it with a standard HTTP client.';
-  const body = JSON.stringify({ type: `https://mailferry.dev/problems/validation`, title: 'validation', status, code: 'validation', detail, field: overflow ? 'url' : 'request' });
-  socket.end(`HTTP/1.1 ${status} ${overflow ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  // The same problem shape as every other answer, with the status Node's limit calls for.
+  const refused = problem(new ValidationError(detail, { field: overflow ? 'url' : 'request' }));
+  const { headers, body = '' } = serialize({ ...refused, status, body: { ...(refused.body as object), status } });
+  const lines = Object.entries({ connection: 'close', ...headers, 'content-length': String(Buffer.byteLength(body)) }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${overflow ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${lines.join('')}\r\n${body}`);
 }
 
 function respond(req: IncomingMessage, res: ServerResponse, listener: Listener, response: ApiResponse): void {
