@@ -144,6 +144,14 @@ var cosmosContainers = [
       compositeIndexes: [ [ { path: '/folder', order: 'ascending' }, { path: '/sourceKey', order: 'ascending' } ] ]
     }
   }
+  {
+    name: 'cursors'
+    partitionKey: '/pk'
+    indexingPolicy: {
+      includedPaths: [ { path: '/pk/?' } ]
+      excludedPaths: [ { path: '/*' } ]
+    }
+  }
 ]
 
 resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in cosmosContainers: {

@@ -54,6 +54,35 @@ export interface ErrorLog {
   deleteItem(tenantId: string, itemId: string): Promise<void>;
 }
 
+/**
+ * Where a source folder's incremental listing left off (Graph: the `items/delta` delta link),
+ * so the next pass asks only for what changed. Keyed (tenant, item, side, folder path).
+ * The engine saves one only after everything the listing reported is in the ledger or the error
+ * log (README: "Delta links between passes"), so following it never skips an item.
+ */
+export interface SyncCursor {
+  tenantId: string;
+  itemId: string;
+  side: 'source' | 'destination';
+  /** The folder path as the ledger names it. */
+  folder: string;
+  /** The server's id of the folder the cursor belongs to: a cursor for another folder id is stale. */
+  folderIdentity: string;
+  /** Opaque to the store (a delta link: a URL without credentials). */
+  cursor: string;
+  /** ISO time of the save. */
+  savedAt: string;
+}
+
+export interface SyncCursors {
+  get(tenantId: string, itemId: string, side: SyncCursor['side'], folder: string): Promise<SyncCursor | undefined>;
+  /** Upsert by (tenantId, itemId, side, folder). */
+  put(cursor: SyncCursor): Promise<void>;
+  delete(tenantId: string, itemId: string, side: SyncCursor['side'], folder: string): Promise<void>;
+  /** Every cursor of one item (the item or its project is deleted). */
+  deleteItem(tenantId: string, itemId: string): Promise<void>;
+}
+
 export interface Store {
   projects: Collection<Project>;
   endpoints: Collection<Endpoint>;
@@ -64,6 +93,7 @@ export interface Store {
   groupSlots: Collection<GroupSlots>;
   ledger: Ledger;
   errors: ErrorLog;
+  cursors: SyncCursors;
   /** System-wide: the tenants that have projects. For timer work only, never for a request. */
   tenantIds(): Promise<string[]>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../api/core/ports.js';
 import { describeCollectionCases, describeWhereCases } from './store-collection-cases.js';
+import { describeSyncCursorCases } from './store-cursor-cases.js';
 import { describeErrorLogCases, describeLedgerCases } from './store-ledger-cases.js';
 import { projectSpec, TENANT_A, TENANT_B } from './store-fixtures.js';
 
@@ -33,6 +34,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     describeWhereCases(store);
     describeLedgerCases(store);
     describeErrorLogCases(store);
+    describeSyncCursorCases(store);
 
     it('names each tenant that has projects once, for timer work', async () => {
       expect(await store().tenantIds()).toEqual([]);

@@ -3,7 +3,7 @@
  * collection cases run over projects, endpoints, items and passes.
  */
 import type { Doc, Endpoint, ErrorRow, GroupSlots, Item, LedgerEntry, Pass, Project, Workgroup } from '../../api/core/model.js';
-import type { Collection, Store } from '../../api/core/ports.js';
+import type { Collection, Store, SyncCursor } from '../../api/core/ports.js';
 
 export const TENANT_A = 'tenant-a';
 export const TENANT_B = 'tenant-b';
@@ -131,6 +131,19 @@ export function errorRow(overrides: Partial<ErrorRow> & { sourceKey: string }): 
     code: 'too-large',
     reason: 'The message is larger than the destination accepts.',
     at: CREATED_AT,
+    ...overrides,
+  };
+}
+
+export function syncCursor(overrides: Partial<SyncCursor> = {}): SyncCursor {
+  return {
+    tenantId: TENANT_A,
+    itemId: 'item-1',
+    side: 'source',
+    folder: 'Inbox/Projects 2026',
+    folderIdentity: 'AAMkAGfolder-1',
+    cursor: 'https://graph.microsoft.com/v1.0/admin/exchange/mailboxes/MBX:1/folders(\'AAMkAGfolder-1\')/items/delta?$deltatoken=abc',
+    savedAt: '2026-12-04T10:00:00.000Z',
     ...overrides,
   };
 }

@@ -21,13 +21,15 @@
  * - TTL: nothing the Store keeps is ephemeral, but every container is created with
  *   `defaultTtl: -1` (TTL on, no default expiry), so per-item `ttl` works for lease-like
  *   records later without recreating the container.
+ * - `cursors` (sync cursors: where a folder's delta listing left off) is partitioned by `/pk`
+ *   like the ledger, item id = SHA-256 of (side, folder): one point read per folder per pass.
  * - The ledger is the write-heaviest container (one item per copied message), so it indexes
  *   only the paths its queries use.
  */
 import type { CompositePath, ContainerDefinition, Database, IndexingPolicy } from '@azure/cosmos';
 
 export type CollectionName = 'projects' | 'endpoints' | 'items' | 'passes' | 'workgroups' | 'groupSlots';
-export type ContainerName = CollectionName | 'ledger' | 'errors';
+export type ContainerName = CollectionName | 'ledger' | 'errors' | 'cursors';
 
 export const COLLECTION_NAMES: readonly CollectionName[] = ['projects', 'endpoints', 'items', 'passes', 'workgroups', 'groupSlots'];
 
@@ -64,6 +66,8 @@ function definitions(): ContainerDefinition[] {
         compositeIndexes: [ascending('folder', 'sourceKey')],
       },
     },
+    // Point reads and writes by id; only deleting a mailbox's cursors queries (by pk).
+    { id: 'cursors', partitionKey: MAILBOX_PARTITION, indexingPolicy: onlyPaths(['pk']) },
   ];
   return [...collections, ...mailboxContainers].map((definition) => ({ ...definition, defaultTtl: TTL_ON_WITHOUT_DEFAULT }));
 }

@@ -1,5 +1,5 @@
 /**
- * Helpers for the two containers with one logical partition per mailbox (ledger, error log).
+ * Helpers for the containers with one logical partition per mailbox (ledger, error log, sync cursors).
  */
 import type { Container } from '@azure/cosmos';
 import { deleteAll, queryAll } from './cosmos-batch.js';

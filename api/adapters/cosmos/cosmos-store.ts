@@ -1,5 +1,5 @@
 /**
- * The Azure Store: the five collections, the ledger and the error log in one Cosmos DB
+ * The Azure Store: the collections, the ledger, the error log and the sync cursors in one Cosmos DB
  * database, through the @azure/cosmos SDK. Containers and partition keys: cosmos-layout.ts.
  */
 import { CosmosClient, type CosmosClientOptions, type Database } from '@azure/cosmos';
@@ -11,6 +11,7 @@ import { CosmosCollection } from './cosmos-collection.js';
 import { CosmosErrorLog } from './cosmos-error-log.js';
 import { ensureContainers, type CollectionName } from './cosmos-layout.js';
 import { CosmosLedger } from './cosmos-ledger.js';
+import { CosmosSyncCursors } from './cosmos-sync-cursors.js';
 
 export interface CosmosStoreOptions {
   /** e.g. `https://<account>.documents.azure.com:443/`. */
@@ -33,6 +34,7 @@ export class CosmosStore implements Store {
   readonly groupSlots: CosmosCollection<GroupSlots>;
   readonly ledger: CosmosLedger;
   readonly errors: CosmosErrorLog;
+  readonly cursors: CosmosSyncCursors;
 
   /** Use `open`: it creates the database and containers the store needs. */
   private constructor(
@@ -49,6 +51,7 @@ export class CosmosStore implements Store {
     this.groupSlots = collection<GroupSlots>('groupSlots');
     this.ledger = new CosmosLedger(database.container('ledger'));
     this.errors = new CosmosErrorLog(database.container('errors'));
+    this.cursors = new CosmosSyncCursors(database.container('cursors'));
   }
 
   /** Creates the database and containers if missing (idempotent: safe on every cold start). */

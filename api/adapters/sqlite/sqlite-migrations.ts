@@ -138,6 +138,21 @@ export const MIGRATIONS: readonly SqliteMigration[] = [
       UPDATE endpoints SET doc = json_set(doc, '$.protocol', 'ews'), version = version + 1
        WHERE kind = 'm365' AND json_extract(doc, '$.protocol') IS NULL;`,
   },
+  {
+    version: 7,
+    name: 'sync cursors: where each source folder\'s incremental listing left off',
+    sql: `
+      CREATE TABLE sync_cursors (
+        tenant_id       TEXT NOT NULL,
+        item_id         TEXT NOT NULL,
+        side            TEXT NOT NULL,
+        folder          TEXT NOT NULL,
+        folder_identity TEXT NOT NULL,
+        cursor          TEXT NOT NULL,
+        saved_at        TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, item_id, side, folder)
+      ) WITHOUT ROWID;`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

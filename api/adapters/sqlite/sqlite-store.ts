@@ -1,5 +1,5 @@
 /**
- * The embedded Store: four document collections, the ledger and the error log in one SQLite
+ * The embedded Store: the document collections, the ledger, the error log and the sync cursors in one SQLite
  * file. Methods return promises although better-sqlite3 is synchronous, because the Cosmos
  * store implements the same port.
  */
@@ -9,6 +9,7 @@ import { SqliteCollection } from './sqlite-collection.js';
 import { openSqliteDatabase, type SqliteDb } from './sqlite-database.js';
 import { SqliteErrorLog } from './sqlite-error-log.js';
 import { SqliteLedger } from './sqlite-ledger.js';
+import { SqliteSyncCursors } from './sqlite-sync-cursors.js';
 
 export class SqliteStore implements Store {
   readonly projects: SqliteCollection<Project>;
@@ -19,6 +20,7 @@ export class SqliteStore implements Store {
   readonly groupSlots: SqliteCollection<GroupSlots>;
   readonly ledger: SqliteLedger;
   readonly errors: SqliteErrorLog;
+  readonly cursors: SqliteSyncCursors;
 
   /**
    * `ownsDb`: close the connection on `close()`. False when the embedded host shares one
@@ -36,6 +38,7 @@ export class SqliteStore implements Store {
     this.groupSlots = new SqliteCollection<GroupSlots>(db, 'group_slots');
     this.ledger = new SqliteLedger(db);
     this.errors = new SqliteErrorLog(db);
+    this.cursors = new SqliteSyncCursors(db);
   }
 
   /** Opens (creating or upgrading) a file used by this store alone. */

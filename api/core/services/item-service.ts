@@ -135,6 +135,7 @@ export class ItemService {
     }
     await this.deps.store.ledger.deleteItem(tenantId, id);
     await this.deps.store.errors.deleteItem(tenantId, id);
+    await this.deps.store.cursors.deleteItem(tenantId, id);
     await this.deps.store.items.delete(tenantId, id);
     await deleteSecrets(this.deps.vault, tenantId, secretRefsOf.item(item));
   }

@@ -153,7 +153,7 @@ export class ProjectService {
     await deleteSecrets(this.deps.vault, current.tenantId, cleared);
   }
 
-  /** Deletes the project with its items, passes, ledger and error log. Refused while items are active. */
+  /** Deletes the project with its items, passes, ledger, error log and sync cursors. Refused while items are active. */
   async deleteProject(tenantId: string, id: string): Promise<void> {
     const { store } = this.deps;
     const project = await this.getProject(tenantId, id);
@@ -166,6 +166,7 @@ export class ProjectService {
     for (const item of items) {
       await store.ledger.deleteItem(tenantId, item.id);
       await store.errors.deleteItem(tenantId, item.id);
+      await store.cursors.deleteItem(tenantId, item.id);
       await store.items.delete(tenantId, item.id);
     }
     const passes = await listAll((cursor) => store.passes.list(tenantId, { where: { projectId: id }, cursor }));
