@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MailMessage, Mailer } from '../core/mail/mailer.js';
+import type { MailMessage, Mailer } from '../core/ports.js';
 
 /**
  * The embedded host's mailer when no SMTP server is configured: each message becomes an .eml

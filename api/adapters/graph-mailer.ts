@@ -5,7 +5,7 @@
  * at a local HTTP server.
  */
 import { AuthError, ConnectionError, MailferryError, ThrottledError, ValidationError, ensureError } from '../core/errors.js';
-import type { MailMessage, Mailer } from '../core/mail/mailer.js';
+import type { MailMessage, Mailer } from '../core/ports.js';
 
 export const GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
 

@@ -6,7 +6,7 @@
 import type { Transporter } from 'nodemailer';
 import type { NodemailerError } from 'nodemailer/lib/errors';
 import { AuthError, ConnectionError, MailferryError, ValidationError, ensureError } from '../core/errors.js';
-import type { MailMessage, Mailer } from '../core/mail/mailer.js';
+import type { MailMessage, Mailer } from '../core/ports.js';
 
 export interface SmtpMailerConfig {
   host: string;

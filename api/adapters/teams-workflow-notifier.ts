@@ -8,7 +8,7 @@ import { AuthError, ConnectionError, MailferryError, ThrottledError, ValidationE
 import type { Project } from '../core/model.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { truncateText } from '../core/notifications/card-text.js';
-import type { Notifier, PassEndedNotice } from '../core/notifications/notifier.js';
+import type { Notifier, PassEndedNotice } from '../core/ports.js';
 import { buildPassEndedMessage } from '../core/notifications/pass-card.js';
 import { SendRateLimiter } from '../core/notifications/send-rate-limiter.js';
 import type { TeamsTabLink } from '../core/notifications/tab-deep-link.js';

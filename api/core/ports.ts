@@ -1,8 +1,14 @@
 /**
- * Ports: what api/core needs from the world. Embedded adapters (SQLite, files) and Azure adapters
- * (Cosmos DB, Service Bus, Key Vault) implement them and pass the same conformance suites in test/.
+ * Ports: everything api/core needs from the world, declared here and nowhere else: Store,
+ * JobQueue, SecretVault, Clock, Mailer, Notifier, and the mail connectors. Embedded adapters
+ * (SQLite, files, SMTP) and Azure adapters (Cosmos DB, Service Bus, Key Vault, Graph mail)
+ * implement them and pass the same conformance suites in test/. The connector contract is long
+ * (sessions, folders, recovery) and lives in connector.ts; it is re-exported here so this file
+ * stays the one list of ports.
  */
 import type { Doc, Endpoint, ErrorRow, GroupSlots, Item, LedgerEntry, Pass, Project, Workgroup } from './model.js';
+
+export type { MailConnector, MailboxSession } from './connector.js';
 
 export interface Page<T> {
   items: T[];
@@ -189,3 +195,52 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', done, { once: true });
     }),
 };
+
+/**
+ * Mailer: how the core sends an e-mail (end-user credential requests, "Notify users").
+ * The embedded host uses SMTP (adapters/smtp-mailer.ts); the Azure build uses Microsoft Graph
+ * sendMail (adapters/graph-mailer.ts). Both throw the typed errors of ../errors.ts.
+ */
+export interface MailMessage {
+  /** One recipient address. */
+  to: string;
+  subject: string;
+  /** Plain-text body: always sent, so every mail client can read the message. */
+  text: string;
+  /** Optional HTML alternative of the same content. */
+  html?: string;
+}
+
+export interface Mailer {
+  /**
+   * Resolves once the transport accepted the message. Throws AuthError (the mailer's own
+   * credentials), ConnectionError / ThrottledError (try later) or ValidationError (the
+   * recipient was refused).
+   */
+  send(message: MailMessage): Promise<void>;
+}
+
+/** One row of the pass's error log grouped by reason, as StatisticsService reports them. */
+export interface ErrorReasonCount {
+  code: string;
+  reason: string;
+  count: number;
+}
+
+export interface PassEndedNotice {
+  project: Project;
+  /** The ended pass; its `summary` is what the notice reports. */
+  pass: Pass;
+  /** Most frequent first is not required: the card sorts and keeps the top few. */
+  topErrors: ErrorReasonCount[];
+  /** Where "Open in Mailferry" leads; overrides a Teams tab deep link built from configuration. */
+  tabUrl?: string;
+}
+
+/**
+ * Tells people outside Mailferry that something happened (a Teams channel today). Rejects with a
+ * MailferryError; callers that must not fail because of a notice (settling a pass) catch it.
+ */
+export interface Notifier {
+  notifyPassEnded(notice: PassEndedNotice): Promise<void>;
+}

@@ -4,7 +4,7 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { schedulerTick } from '../core/engine/scheduler.js';
-import { sealStoredSecretOptions } from '../core/services/secret-options.js';
+import { sealStoredSecretOptions } from '../core/secret-options.js';
 import { ensureError } from '../core/errors.js';
 import { azureHost, type AzureHost } from './azure-host.js';
 

@@ -1,14 +1,14 @@
 import { formatBytes } from '../core/human-units.js';
 import { EndUserService, type DeliveryReport, type EndUserConfig } from '../core/end-user/end-user-service.js';
 import { MailferryError, ValidationError } from '../core/errors.js';
-import type { Mailer } from '../core/mail/mailer.js';
+import type { Mailer } from '../core/ports.js';
 import { EndpointChecks } from '../core/services/endpoint-checks.js';
 import type { Item, ItemProgress, ItemStatus } from '../core/model.js';
 import { AccessService } from '../core/services/access-service.js';
 import type { ServiceDeps } from '../core/services/context.js';
 import { WorkgroupService } from '../core/services/workgroup-service.js';
 import { ItemService } from '../core/services/item-service.js';
-import { projectItems } from '../core/services/list-all.js';
+import { projectItems } from '../core/list-all.js';
 import { PassService, type StartPassResult } from '../core/services/pass-service.js';
 import type { PassInput } from '../core/schemas.js';
 import { ProjectService } from '../core/services/project-service.js';

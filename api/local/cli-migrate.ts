@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError } from '../core/errors.js';
 import type { Endpoint, Project } from '../core/model.js';
-import { listAll } from '../core/services/list-all.js';
+import { listAll } from '../core/list-all.js';
 import { optional, type Flags } from './cli-args.js';
 import { exitCodeFor, runUntilPassEnds } from './cli-watch.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from './embedded-runtime.js';

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { ensureError, MailferryError } from '../core/errors.js';
 import { endpointProtocol, type ItemStatus } from '../core/model.js';
 import { changeDomainInput, endpointInput, endpointPatch, itemInput, parseInput, passInput, projectInput, projectPatch } from '../core/schemas.js';
-import { listAll } from '../core/services/list-all.js';
+import { listAll } from '../core/list-all.js';
 import { integer, optional, parseCli, required, secretFromEnv, type Flags } from './cli-args.js';
 import { migrateCommand } from './cli-migrate.js';
 import { EXIT, exitCodeFor, runUntilPassEnds } from './cli-watch.js';

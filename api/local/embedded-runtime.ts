@@ -9,7 +9,7 @@ import { loadOrCreateLinkKey } from '../adapters/link-key-file.js';
 import { SmtpMailer, type SmtpMailerConfig } from '../adapters/smtp-mailer.js';
 import { TeamsWorkflowNotifier } from '../adapters/teams-workflow-notifier.js';
 import { LinkKeyring } from '../core/end-user/credential-link.js';
-import type { Notifier } from '../core/notifications/notifier.js';
+import type { Notifier } from '../core/ports.js';
 import { openSqliteDatabase } from '../adapters/sqlite/sqlite-database.js';
 import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
@@ -25,7 +25,7 @@ import { LOCAL_ADMIN } from '../http/auth/local-admin-authenticator.js';
 import { Services } from '../http/services.js';
 import { ensureError } from '../core/errors.js';
 import { passEndedListener } from '../core/notifications/pass-ended-listener.js';
-import { sealStoredSecretOptions } from '../core/services/secret-options.js';
+import { sealStoredSecretOptions } from '../core/secret-options.js';
 import { ensurePrivateDirectory } from '../adapters/private-files.js';
 
 /**

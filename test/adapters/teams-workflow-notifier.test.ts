@@ -5,7 +5,7 @@ import { TeamsWorkflowNotifier, parseRetryAfterMs, type TeamsWorkflowNotifierOpt
 import { AuthError, ConnectionError, MailferryError, ThrottledError, ValidationError } from '../../api/core/errors.js';
 import type { Pass, Project } from '../../api/core/model.js';
 import { adaptiveCardProblems } from '../../api/core/notifications/card-problems.js';
-import type { PassEndedNotice } from '../../api/core/notifications/notifier.js';
+import type { PassEndedNotice } from '../../api/core/ports.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, TEAMS_MESSAGE_MAX_BYTES } from '../../api/core/notifications/teams-message.js';
 
 const ONE_SECOND_MS = 1000;

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LinkKeyring } from '../../api/core/end-user/credential-link.js';
 import { EndUserService } from '../../api/core/end-user/end-user-service.js';
-import type { MailMessage } from '../../api/core/mail/mailer.js';
+import type { MailMessage } from '../../api/core/ports.js';
 import { parseInput, passInput } from '../../api/core/schemas.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { makeTempDir, type TempDir } from '../adapters/temp-dir.js';

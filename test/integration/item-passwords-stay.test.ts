@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item } from '../../api/core/model.js';
-import { updateDoc } from '../../api/core/services/update-doc.js';
+import { updateDoc } from '../../api/core/update-doc.js';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../api/local/http-server.js';
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';

@@ -8,7 +8,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuthError, NotFoundError, ValidationError } from '../errors.js';
 import type { Item } from '../model.js';
 import type { Clock, Collection } from '../ports.js';
-import { updateDoc } from '../services/update-doc.js';
+import { updateDoc } from '../update-doc.js';
 
 export type EndUserRequest = NonNullable<Item['endUserRequest']>;
 

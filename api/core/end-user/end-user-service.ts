@@ -5,11 +5,11 @@
  */
 import type { MailConnector } from '../connector.js';
 import { MailferryError, NotFoundError, ThrottledError, ValidationError, ensureError } from '../errors.js';
-import type { MailMessage, Mailer } from '../mail/mailer.js';
+import type { MailMessage, Mailer } from '../ports.js';
 import type { EndpointKind, Item, Project } from '../model.js';
 import type { ServiceDeps } from '../services/context.js';
 import { PassService } from '../services/pass-service.js';
-import { updateDoc } from '../services/update-doc.js';
+import { updateDoc } from '../update-doc.js';
 import { CredentialLinkError, CredentialLinks, MAX_LINK_ATTEMPTS, type LinkClaims, type LinkKeyring } from './credential-link.js';
 import type { CredentialsInput, NotifyUsersInput } from './end-user-inputs.js';
 import { checkNotifyTemplate, credentialRequestEmail, notifyUsersEmail } from './templates.js';

@@ -3,7 +3,7 @@
  * alternative. They never carry a secret: the credential request holds only the signed link.
  */
 import { ValidationError } from '../errors.js';
-import type { MailMessage } from '../mail/mailer.js';
+import type { MailMessage } from '../ports.js';
 import { formatInstant } from './credential-link.js';
 
 export type EmailContent = Omit<MailMessage, 'to'>;

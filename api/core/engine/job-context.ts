@@ -3,7 +3,7 @@ import { AuthError, MailferryError, NotFoundError, ValidationError, ensureError 
 import type { Endpoint, Item, Pass, Project } from '../model.js';
 import type { Clock, JobPayload, SecretVault, Store } from '../ports.js';
 import type { ModernAuthOptions } from '../support-options.js';
-import type { PassEndedListener } from '../services/settle-passes.js';
+import type { PassEndedListener } from './settle-passes.js';
 import type { RetryPolicy } from './retry.js';
 
 export interface EngineLog {

@@ -1,9 +1,9 @@
 import { ensureError } from '../errors.js';
 import type { Pass } from '../model.js';
 import type { JobQueue } from '../ports.js';
-import { listAll } from '../services/list-all.js';
-import { settleProjectPasses } from '../services/settle-passes.js';
-import { updateDoc } from '../services/update-doc.js';
+import { listAll } from '../list-all.js';
+import { settleProjectPasses } from './settle-passes.js';
+import { updateDoc } from '../update-doc.js';
 import type { EngineDeps } from './job-context.js';
 import { failJob } from './run-migration-job.js';
 

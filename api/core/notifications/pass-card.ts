@@ -10,7 +10,7 @@ import type { PassSummary } from '../model.js';
 // Imported rather than read from disk so tsc copies it next to the compiled file (dist/api/…).
 import passEndedTemplate from './pass-ended-card.json' with { type: 'json' };
 import { formatBytes, formatCount, formatDuration } from '../human-units.js';
-import type { ErrorReasonCount, PassEndedNotice } from './notifier.js';
+import type { ErrorReasonCount, PassEndedNotice } from '../ports.js';
 import { passEndedTitle } from './pass-kind-labels.js';
 import { plainCardText } from './card-text.js';
 import { openInMailferryUrl, type TeamsTabLink } from './tab-deep-link.js';

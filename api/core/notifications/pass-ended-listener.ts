@@ -1,9 +1,8 @@
 import type { EngineLog } from '../engine/job-context.js';
 import { ensureError } from '../errors.js';
 import type { Pass } from '../model.js';
-import type { Store } from '../ports.js';
+import type { Notifier, Store } from '../ports.js';
 import type { StatisticsService } from '../services/statistics-service.js';
-import type { Notifier } from './notifier.js';
 
 export interface PassEndedDeps {
   store: Store;

@@ -2,7 +2,7 @@ import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { Endpoint, Project, ProjectAccess, Workgroup, WorkgroupRole } from '../model.js';
 import type { ServiceDeps } from './context.js';
 import { DEFAULT_WORKGROUP, defaultWorkgroupId, workgroupOf } from './endpoint-workgroup.js';
-import { listAll } from './list-all.js';
+import { listAll } from '../list-all.js';
 
 /** Who is calling: established by the host's sign-in step, never by the request body. */
 export interface Principal {

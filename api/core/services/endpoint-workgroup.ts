@@ -1,6 +1,6 @@
 import type { Workgroup } from '../model.js';
 import type { Store } from '../ports.js';
-import { listAll } from './list-all.js';
+import { listAll } from '../list-all.js';
 
 export const DEFAULT_WORKGROUP = 'Default';
 

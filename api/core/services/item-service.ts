@@ -5,11 +5,11 @@ import type { Page } from '../ports.js';
 import type { ChangeDomainInput, ItemInput, ItemPatch } from '../schemas.js';
 import { mergeMaskedUpdate } from '../support-options.js';
 import type { ServiceDeps } from './context.js';
-import { projectItems } from './list-all.js';
+import { projectItems } from '../list-all.js';
 import { checkOptions } from './project-service.js';
 import { publicItem, type PublicItem } from './public-views.js';
-import { deleteSecrets, droppedRefs, sealSecretOptions, secretRefsOf } from './secret-options.js';
-import { updateDoc } from './update-doc.js';
+import { deleteSecrets, droppedRefs, sealSecretOptions, secretRefsOf } from '../secret-options.js';
+import { updateDoc } from '../update-doc.js';
 
 export interface BulkAddReport {
   added: number;

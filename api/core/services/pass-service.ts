@@ -5,7 +5,7 @@ import type { Page } from '../ports.js';
 import type { PassInput } from '../schemas.js';
 import type { ServiceDeps } from './context.js';
 import { ItemService } from './item-service.js';
-import { updateDoc } from './update-doc.js';
+import { updateDoc } from '../update-doc.js';
 
 export interface StartPassResult {
   pass: Pass;

@@ -5,10 +5,10 @@ import type { EndpointInput, EndpointPatch, ProjectInput, ProjectPatch } from '.
 import { mergeMaskedUpdate, parseSupportOptions } from '../support-options.js';
 import type { ServiceDeps } from './context.js';
 import { workgroupOf } from './endpoint-workgroup.js';
-import { listAll, projectItems } from './list-all.js';
+import { listAll, projectItems } from '../list-all.js';
 import { publicEndpoint, publicProject, type PublicEndpoint, type PublicProject } from './public-views.js';
-import { deleteSecrets, droppedRefs, sealSecretOptions, secretRefsOf } from './secret-options.js';
-import { updateDoc } from './update-doc.js';
+import { deleteSecrets, droppedRefs, sealSecretOptions, secretRefsOf } from '../secret-options.js';
+import { updateDoc } from '../update-doc.js';
 
 const SIDES = [
   { name: 'source', endpoint: 'sourceEndpointId', secret: 'sourceSecretRef', bound: 'sourceSecretEndpointId' },

@@ -1,7 +1,7 @@
 import { addCounts, messagesPerSecond, nowOrTotal } from '../counts.js';
 import type { ErrorRow, Item, ItemStatus } from '../model.js';
 import type { ServiceDeps } from './context.js';
-import { listAll, projectItems } from './list-all.js';
+import { listAll, projectItems } from '../list-all.js';
 
 export interface ProjectStatistics {
   items: number;

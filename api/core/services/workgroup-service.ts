@@ -2,7 +2,7 @@ import { ValidationError } from '../errors.js';
 import type { ProjectShare, Workgroup, WorkgroupMember } from '../model.js';
 import type { AccessService, Principal } from './access-service.js';
 import type { ServiceDeps } from './context.js';
-import { updateDoc } from './update-doc.js';
+import { updateDoc } from '../update-doc.js';
 
 export class WorkgroupService {
   constructor(

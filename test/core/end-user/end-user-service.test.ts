@@ -3,7 +3,7 @@ import type { MailConnector, MailboxSession } from '../../../api/core/connector.
 import { CredentialLinkError, LinkKeyring, MAX_LINK_ATTEMPTS } from '../../../api/core/end-user/credential-link.js';
 import { EndUserService } from '../../../api/core/end-user/end-user-service.js';
 import { AuthError, ConnectionError, ValidationError } from '../../../api/core/errors.js';
-import type { MailMessage, Mailer } from '../../../api/core/mail/mailer.js';
+import type { MailMessage, Mailer } from '../../../api/core/ports.js';
 import { parseInput, passInput } from '../../../api/core/schemas.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from '../../../api/local/embedded-runtime.js';
 import { makeTempDir, type TempDir } from '../../adapters/temp-dir.js';

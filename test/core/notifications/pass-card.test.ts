@@ -3,7 +3,7 @@ import { MailferryError, ValidationError } from '../../../api/core/errors.js';
 import type { Pass, PassKind, Project } from '../../../api/core/model.js';
 import { adaptiveCardProblems } from '../../../api/core/notifications/card-problems.js';
 import { formatBytes, formatDuration } from '../../../api/core/human-units.js';
-import type { ErrorReasonCount, PassEndedNotice } from '../../../api/core/notifications/notifier.js';
+import type { ErrorReasonCount, PassEndedNotice } from '../../../api/core/ports.js';
 import { ERROR_REASON_MAX_CHARS, MAX_ERROR_REASONS, buildPassEndedMessage } from '../../../api/core/notifications/pass-card.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, TEAMS_MESSAGE_MAX_BYTES, serializedBytes, type AdaptiveCardJson, type TeamsCardMessage } from '../../../api/core/notifications/teams-message.js';
 

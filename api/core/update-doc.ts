@@ -1,6 +1,6 @@
-import { ConflictError, NotFoundError } from '../errors.js';
-import type { Doc } from '../model.js';
-import type { Collection } from '../ports.js';
+import { ConflictError, NotFoundError } from './errors.js';
+import type { Doc } from './model.js';
+import type { Collection } from './ports.js';
 
 /** Optimistic read-modify-write attempts before giving up; real contention here is a few writers. */
 const MAX_UPDATE_ATTEMPTS = 8;

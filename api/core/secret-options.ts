@@ -4,11 +4,11 @@
  * gets the clear value only when a job runs. A line still holding a clear value (written before
  * this existed) is moved to the vault by `sealStoredSecretOptions`.
  */
-import { NotFoundError } from '../errors.js';
-import type { Collection, SecretVault, Store } from '../ports.js';
-import type { Endpoint, Item, Project } from '../model.js';
-import { canonicalOptionKey, isSecretOptionKey } from '../support-options.js';
-import { parseOptionLine } from '../support-option-line.js';
+import { NotFoundError } from './errors.js';
+import type { Collection, SecretVault, Store } from './ports.js';
+import type { Endpoint, Item, Project } from './model.js';
+import { canonicalOptionKey, isSecretOptionKey } from './support-options.js';
+import { parseOptionLine } from './support-option-line.js';
 import { listAll, projectItems } from './list-all.js';
 import { updateDoc } from './update-doc.js';
 

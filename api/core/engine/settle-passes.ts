@@ -1,8 +1,8 @@
 import { sumCounts } from '../counts.js';
 import { ACTIVE_STATUSES, type Item, type ItemRunSummary, type ItemStatus, type Pass, type PassSummary } from '../model.js';
 import type { Store } from '../ports.js';
-import { listAll, projectItems } from './list-all.js';
-import { updateDoc } from './update-doc.js';
+import { listAll, projectItems } from '../list-all.js';
+import { updateDoc } from '../update-doc.js';
 
 export type PassEndedListener = (pass: Pass) => Promise<void> | void;
 

@@ -7,13 +7,13 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MailConnector, MailboxAccess, MailboxSession } from '../../../api/core/connector.js';
-import { parseInput, passInput } from '../../../api/core/schemas.js';
-import { openSecretOptions } from '../../../api/core/services/secret-options.js';
-import { publicItem, publicProject } from '../../../api/core/services/public-views.js';
-import { EmbeddedRuntime, LOCAL_TENANT, SECRETS_SEALED_MARKER } from '../../../api/local/embedded-runtime.js';
-import { makeTempDir, type TempDir } from '../../adapters/temp-dir.js';
-import { silentLog, waitForPass } from '../../support/migration-fixture.js';
+import type { MailConnector, MailboxAccess, MailboxSession } from '../../api/core/connector.js';
+import { parseInput, passInput } from '../../api/core/schemas.js';
+import { openSecretOptions } from '../../api/core/secret-options.js';
+import { publicItem, publicProject } from '../../api/core/services/public-views.js';
+import { EmbeddedRuntime, LOCAL_TENANT, SECRETS_SEALED_MARKER } from '../../api/local/embedded-runtime.js';
+import { makeTempDir, type TempDir } from '../adapters/temp-dir.js';
+import { silentLog, waitForPass } from '../support/migration-fixture.js';
 
 const APP = '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
 const EXPORT_SECRET = 'Xq8~export.Secret-value_1';

@@ -1,5 +1,5 @@
-import type { Item } from '../model.js';
-import type { Page, Store } from '../ports.js';
+import type { Item } from './model.js';
+import type { Page, Store } from './ports.js';
 
 /** Follows cursors to the end. For bounded sets (a project's items, an item's errors). */
 export async function listAll<T>(fetchPage: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
