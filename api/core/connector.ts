@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Endpoint, ItemType } from './model.js';
-import type { RecipientMappingRule } from './support-options.js';
+import type { EwsStreamToGraph, RecipientMappingRule } from './support-options.js';
 
 /**
  * How an item's bytes are carried from source to destination:
@@ -57,6 +57,12 @@ export interface AppendResult {
   /** Destination id, e.g. `${uidValidity}:${uid}`; set on success. */
   destId?: string;
   error?: Error;
+  /**
+   * Set with `error` when the destination refused the item's format, not the item (Exchange
+   * Online refusing an on-premises EWS export stream): the engine reads the item again in another
+   * format the destination accepts and stops offering this one for the rest of the job.
+   */
+  formatRefused?: ContentFormat;
 }
 
 export interface DestinationFolderState {
@@ -175,6 +181,11 @@ export interface MailboxAccess {
   modernAuth?: { clientId: string; tenantId: string; clientSecret: string };
   /** `RecipientMapping` rules, for connectors that rewrite typed items (organizers, attendees). */
   recipientMappings?: readonly RecipientMappingRule[];
+  /**
+   * `EwsStreamToGraph`: whether a Graph destination offers to import the EWS export stream of
+   * Exchange on premises (`try`, the default) or takes its mail as MIME only (`never`).
+   */
+  ewsStreamToGraph?: EwsStreamToGraph;
 }
 
 /** One line of "Save and Go to Summary": what was checked and, when it failed, what to fix. */

@@ -30,6 +30,10 @@ export interface ModernAuthOptions {
   clientSecretImport?: string;
 }
 
+/** Whether a Graph destination is offered Exchange on premises' EWS export stream (see README). */
+export type EwsStreamToGraph = 'try' | 'never';
+export const EWS_STREAM_TO_GRAPH_VALUES: readonly EwsStreamToGraph[] = ['try', 'never'];
+
 export interface SupportOptions {
   /** A source folder whose '/'-joined path matches any of these is excluded. */
   folderFilters: FolderPattern[];
@@ -43,6 +47,8 @@ export interface SupportOptions {
   pipelineDepth: number;
   /** EWS requests in flight per mailbox; the connector's default (10) when absent. */
   ewsRequestsInFlight?: number;
+  /** Exchange on premises → Exchange Online over Graph: try the EWS export stream first (default), or MIME only. */
+  ewsStreamToGraph: EwsStreamToGraph;
   modernAuth: ModernAuthOptions;
 }
 
@@ -76,12 +82,13 @@ export const DEFAULT_SUPPORT_OPTIONS: Readonly<SupportOptions> = Object.freeze({
   maxErrors: DEFAULT_MAX_ERRORS,
   connectionsPerMailbox: DEFAULT_CONNECTIONS_PER_MAILBOX,
   pipelineDepth: DEFAULT_PIPELINE_DEPTH,
+  ewsStreamToGraph: 'try',
   modernAuth: Object.freeze({}),
 });
 
 /** Options as one list sets them: scalars stay undefined when the list does not mention them. */
-type OptionsPatch = Omit<SupportOptions, 'allowQuoteInFolder' | 'maxErrors' | 'connectionsPerMailbox' | 'pipelineDepth'> &
-  Partial<Pick<SupportOptions, 'allowQuoteInFolder' | 'maxErrors' | 'connectionsPerMailbox' | 'pipelineDepth'>>;
+type Defaulted = 'allowQuoteInFolder' | 'maxErrors' | 'connectionsPerMailbox' | 'pipelineDepth' | 'ewsStreamToGraph';
+type OptionsPatch = Omit<SupportOptions, Defaulted> & Partial<Pick<SupportOptions, Defaulted>>;
 
 /** Reads one value into the patch; returns what is wrong instead when the value is unusable. */
 type ApplyValue = (value: string, into: OptionsPatch) => string | undefined;
@@ -106,6 +113,7 @@ export type SupportOptionKey =
   | 'ConnectionsPerMailbox'
   | 'PipelineDepth'
   | 'EwsRequestsInFlight'
+  | 'EwsStreamToGraph'
   | 'ModernAuthClientIdExport'
   | 'ModernAuthTenantIdExport'
   | 'ModernAuthClientSecretExport'
@@ -145,6 +153,7 @@ const KEY_SPECS: Record<SupportOptionKey, KeySpec> = {
     apply: integerOption('EwsRequestsInFlight', 1, MAX_EWS_REQUESTS_IN_FLIGHT, (n, into) => (into.ewsRequestsInFlight = n),
       `a whole number up to ${MAX_EWS_REQUESTS_IN_FLIGHT} (Exchange's EWSMaxConcurrency per account)`),
   },
+  EwsStreamToGraph: { repeatable: false, secret: false, apply: applyEwsStreamToGraph },
   ModernAuthClientIdExport: { repeatable: false, secret: false, apply: modernAuthId('ModernAuthClientIdExport', 'clientIdExport') },
   ModernAuthTenantIdExport: { repeatable: false, secret: false, apply: modernAuthTenant('ModernAuthTenantIdExport', 'tenantIdExport') },
   ModernAuthClientSecretExport: { repeatable: false, secret: true, apply: modernAuthSecret('ModernAuthClientSecretExport', 'clientSecretExport') },
@@ -193,6 +202,7 @@ export function resolveSupportOptions(projectLines: string[], itemLines: string[
     connectionsPerMailbox: i.connectionsPerMailbox ?? p.connectionsPerMailbox,
     pipelineDepth: i.pipelineDepth ?? p.pipelineDepth,
     ewsRequestsInFlight: i.ewsRequestsInFlight ?? p.ewsRequestsInFlight,
+    ewsStreamToGraph: i.ewsStreamToGraph ?? p.ewsStreamToGraph,
     modernAuth: { ...p.modernAuth, ...i.modernAuth },
   });
 }
@@ -277,6 +287,7 @@ function withDefaults(patch: OptionsPatch): SupportOptions {
     maxErrors: patch.maxErrors ?? DEFAULT_SUPPORT_OPTIONS.maxErrors,
     connectionsPerMailbox: patch.connectionsPerMailbox ?? DEFAULT_SUPPORT_OPTIONS.connectionsPerMailbox,
     pipelineDepth: patch.pipelineDepth ?? DEFAULT_SUPPORT_OPTIONS.pipelineDepth,
+    ewsStreamToGraph: patch.ewsStreamToGraph ?? DEFAULT_SUPPORT_OPTIONS.ewsStreamToGraph,
     modernAuth: { ...patch.modernAuth },
   };
   if (patch.maxItemSizeBytes !== undefined) options.maxItemSizeBytes = patch.maxItemSizeBytes;
@@ -337,6 +348,15 @@ function describeMappingSide(side: string): string | undefined {
   }
   const problem = describeAddressProblem(side);
   return problem && `"${side}" is neither an @domain nor an address: ${problem}`;
+}
+
+function applyEwsStreamToGraph(value: string, into: OptionsPatch): string | undefined {
+  const choice = EWS_STREAM_TO_GRAPH_VALUES.find((v) => v === value.trim().toLowerCase());
+  if (!choice) {
+    return `EwsStreamToGraph takes try (offer Exchange Online the EWS export stream first, MIME after a refusal) or never (mail as MIME only), not "${value}".`;
+  }
+  into.ewsStreamToGraph = choice;
+  return undefined;
 }
 
 function applyAllowQuote(value: string, into: OptionsPatch): string | undefined {

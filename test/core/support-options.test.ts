@@ -138,6 +138,16 @@ describe('parseSupportOptions', () => {
     expect(problemsOf('AllowQuoteInFolder=yes')[0]!.message).toContain('takes 1 (allow) or 0');
   });
 
+  it('reads EwsStreamToGraph as try (the default) or never, and says what each does otherwise', () => {
+    expect(parse().options.ewsStreamToGraph).toBe('try');
+    expect(parse('EwsStreamToGraph=never').options.ewsStreamToGraph).toBe('never');
+    expect(parse('ewsstreamtograph=Try').options.ewsStreamToGraph).toBe('try');
+    expect(problemsOf('EwsStreamToGraph=no')[0]!.message).toBe(
+      'EwsStreamToGraph takes try (offer Exchange Online the EWS export stream first, MIME after a refusal) or never (mail as MIME only), not "no".',
+    );
+    expect(resolveSupportOptions(['EwsStreamToGraph=never'], ['EwsStreamToGraph=try']).ewsStreamToGraph).toBe('try');
+  });
+
   it('accepts MaxItemSizeBytes as plain bytes and explains that suffixes are not accepted', () => {
     expect(parse('MaxItemSizeBytes=157286400').options.maxItemSizeBytes).toBe(157286400);
     const [suffix, zero] = problemsOf('MaxItemSizeBytes=150MB', 'MaxItemSizeBytes=0');

@@ -37,14 +37,21 @@ function refusal(ref: MessageRef, format: ContentFormat | undefined, formats: re
     }
     if (formats.includes('graph-export')) {
       return new ItemRejectedError(
-        `Exchange Online over Microsoft Graph takes mail from Exchange on premises as MIME only (Microsoft has not said whether its import takes EWS export streams); ` +
-          `${ref.itemType} items cannot be copied this way. Copy them with an Exchange Online endpoint on EWS while the tenant still allows it.`,
+        `This ${ITEM_NOUN[ref.itemType]} cannot be copied: Exchange Online over Microsoft Graph takes items from Exchange on premises as MIME here ` +
+          '(its import refused the EWS export stream, or the support option EwsStreamToGraph=never is set), and MIME carries mail only. ' +
+          'Copy it with an Exchange Online endpoint on EWS while the tenant still allows it.',
       );
     }
     return new ItemRejectedError(`An IMAP destination holds only mail; ${ref.itemType} items cannot be copied (an Exchange destination older than 2010 SP1 takes mail only too: it has no UploadItems).`);
   }
   return new ItemRejectedError(`The destination takes none of the formats this EWS source can produce (${formats.join(', ') || 'none'}).`);
 }
+
+/** An item of each type, in an admin's words. */
+const ITEM_NOUN: Readonly<Record<MessageRef['itemType'], string>> = {
+  mail: 'message', contacts: 'contact', calendar: 'calendar item', tasks: 'task', notes: 'note', journal: 'journal entry',
+  rules: 'inbox rule', permissions: 'folder permission',
+};
 
 function describeVersion(ctx: EwsContext): string {
   const v = ctx.transport.serverVersion;

@@ -41,8 +41,6 @@ export interface GraphConnectorOptions {
   maxInlineWaitMs?: number;
   /** Per HTTP request (default 5 minutes). */
   requestTimeoutMs?: number;
-  /** Whether the destination's importItem takes the EWS export stream (UNCONFIRMED by Microsoft; default no: mail goes as MIME). */
-  acceptEwsExport?: boolean;
   limits?: Partial<GraphLimits>;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -106,7 +104,7 @@ export class GraphConnector implements MailConnector {
   async open(access: MailboxAccess, signal?: AbortSignal): Promise<GraphSession> {
     const transport = this.transportFor(access, signal);
     const mailboxId = await lookUpMailboxId(transport, access.mailbox);
-    return new GraphSession(this.context(access, transport, mailboxId), { acceptEwsExport: this.options.acceptEwsExport });
+    return new GraphSession(this.context(access, transport, mailboxId), { offerEwsExport: access.ewsStreamToGraph !== 'never' });
   }
 
   probe(probe: EndpointProbe): Promise<EndpointCheck[]> {

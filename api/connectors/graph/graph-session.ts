@@ -21,13 +21,20 @@ import { type FolderSync, entriesOf, refsOf, syncFolder } from './list-items.js'
 const FLOOR_SLACK_S = 2;
 
 export interface GraphSessionOptions {
-  /** Whether importItem here takes the EWS export stream of Exchange on premises (UNCONFIRMED by Microsoft: off by default). */
-  acceptEwsExport?: boolean;
+  /**
+   * Offer importItem the EWS export stream of Exchange on premises (support option
+   * EwsStreamToGraph, `try` by default). Microsoft has not said whether Exchange Online takes it:
+   * a refusal is reported as `formatRefused` and the engine sends that item, and the rest of the
+   * mailbox, as MIME.
+   */
+  offerEwsExport?: boolean;
 }
 
 export class GraphSession implements MailboxSession {
   readonly kind = 'm365' as const;
-  readonly accepts: readonly ContentFormat[];
+  private readonly offered: readonly ContentFormat[];
+  /** Streams this mailbox's importItem refused (an on-premises EWS stream): no longer offered. */
+  private readonly refused = new Map<ContentFormat, Error>();
   /** No marker rides on a Graph import (README): each write is committed at once, leaving recovery only what was in flight. */
   readonly commitEachWrite = true;
   readonly sessions: ImportSessions;
@@ -36,7 +43,11 @@ export class GraphSession implements MailboxSession {
 
   constructor(readonly ctx: GraphContext, options: GraphSessionOptions = {}) {
     this.sessions = new ImportSessions(ctx);
-    this.accepts = options.acceptEwsExport ? ['graph-export', 'ews-export', 'rfc822'] : ['graph-export', 'rfc822'];
+    this.offered = options.offerEwsExport ? ['graph-export', 'ews-export', 'rfc822'] : ['graph-export', 'rfc822'];
+  }
+
+  get accepts(): readonly ContentFormat[] {
+    return this.offered.filter((f) => !this.refused.has(f));
   }
 
   /** Requests sent so far (retries included), for tests and diagnostics. */
@@ -70,11 +81,11 @@ export class GraphSession implements MailboxSession {
   }
 
   appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult> {
-    const streams = this.accepts.filter((f) => f !== 'rfc822');
+    const streams = this.offered.filter((f) => f !== 'rfc822');
     const self = this;
     return (async function* () {
       const folderId = await self.folderIdByPath(path);
-      yield* appendMessages(self.ctx, { folderId, sessions: self.sessions, streams }, messages);
+      yield* appendMessages(self.ctx, { folderId, sessions: self.sessions, streams, refused: self.refused }, messages);
     })();
   }
 

@@ -5,7 +5,8 @@
  *    mailbox's import session, full fidelity for every item type;
  *  - `rfc822`: beta `importMime`, the message as sent (headers, parts, attachments), stored as a
  *    received message, not a draft (v1.0's `POST messages` with MIME always makes a draft).
- * A refused item is a result with its error; a lost connection, throttling or a missing
+ * A refused item is a result with its error (an EWS export stream Exchange Online refuses: with
+ * `formatRefused`, so the engine sends it again as MIME); a lost connection, throttling or a missing
  * permission throws (the engine retries or reports the job with the advice).
  */
 import { buffer } from 'node:stream/consumers';
@@ -23,6 +24,8 @@ export interface ImportTarget {
   sessions: ImportSessions;
   /** Formats this destination imports through importItem. */
   streams: readonly ContentFormat[];
+  /** Streams this mailbox refused, and why: later items in them are refused without a request. */
+  refused: Map<ContentFormat, Error>;
 }
 
 export async function* appendMessages(ctx: GraphContext, target: ImportTarget, messages: AsyncIterable<SourceMessage>): AsyncGenerator<AppendResult> {
@@ -51,6 +54,8 @@ export async function* appendMessages(ctx: GraphContext, target: ImportTarget, m
 
 async function importOne(ctx: GraphContext, target: ImportTarget, message: SourceMessage): Promise<AppendResult> {
   const format = message.format ?? 'rfc822';
+  const refusal = target.refused.get(format);
+  if (refusal) return { ref: message.ref, error: refusal, formatRefused: format };
   try {
     const content = Buffer.isBuffer(message.content) ? message.content : await buffer(await message.content());
     if (target.streams.includes(format)) {
@@ -69,9 +74,27 @@ async function importOne(ctx: GraphContext, target: ImportTarget, message: Sourc
     return { ref: message.ref, error: new ItemRejectedError(`Exchange Online over Microsoft Graph cannot import an item in the ${format} format.`) };
   } catch (raw) {
     const error = ensureError(raw);
+    if (format === 'ews-export' && error.code === 'rejected') {
+      const refused = target.refused.get(format) ?? ewsStreamRefused(ctx, error);
+      target.refused.set(format, refused);
+      return { ref: message.ref, error: refused, formatRefused: format };
+    }
     if (ITEM_ERRORS.has(error.code)) return { ref: message.ref, error };
     throw error;
   }
+}
+
+/**
+ * Exchange Online refused an on-premises EWS export stream (Microsoft has not said whether its
+ * import takes one): the engine sends the item again as MIME, and the rest of the mailbox too.
+ */
+function ewsStreamRefused(ctx: GraphContext, error: Error): ItemRejectedError {
+  return new ItemRejectedError(
+    `Exchange Online (${ctx.mailbox}) refused the EWS export stream of Exchange on premises (${error.message.replace(/\.$/, '')}); ` +
+      'mail goes as MIME instead, and items MIME cannot carry (calendar, contacts, tasks, notes) become error rows. ' +
+      'The support option EwsStreamToGraph=never skips the attempt.',
+    { cause: error },
+  );
 }
 
 async function importMime(ctx: GraphContext, folderId: string, mime: Buffer): Promise<string> {

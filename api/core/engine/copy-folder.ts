@@ -1,4 +1,4 @@
-import type { FolderInfo, ListMessagesFilter, MailboxSession, MessageRef, SourceMessage } from '../connector.js';
+import type { ContentFormat, FolderInfo, ListMessagesFilter, MailboxSession, MessageRef, SourceMessage } from '../connector.js';
 import { ItemTooLargeError, ensureError } from '../errors.js';
 import type { Counts, ErrorRow, LedgerEntry, PassKind } from '../model.js';
 import type { ErrorLog, Ledger } from '../ports.js';
@@ -45,6 +45,13 @@ export interface CopyFolderInput {
   tally: Counts;
   /** Returns false when the job must stop feeding new items (stop requested, MaxErrors, shutdown). */
   keepGoing(): boolean;
+  /**
+   * Formats the destination refused during this job (shared by its folders and lanes) and why:
+   * they are not asked of the source again, and refused items are read again in another format.
+   */
+  refusedFormats: Map<ContentFormat, Error>;
+  /** Told the first time the destination refuses a format (for the item's report and the log). */
+  onFormatRefused?(format: ContentFormat, error: Error): void;
   /** Called after each commit: progress write and stop check, rate-limited by the caller. */
   checkpoint(): Promise<void>;
   now(): Date;
@@ -165,11 +172,15 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   });
 
   const mappings = input.recipientMappings ?? [];
-  async function* feed(): AsyncGenerator<SourceMessage> {
-    for (let start = 0; start < writable.length && input.keepGoing(); start += PENDING_CHUNK) {
-      const chunk = writable.slice(start, start + PENDING_CHUNK);
+  const refused = input.refusedFormats;
+  const formats = () => (dest.accepts ?? ['rfc822']).filter((f) => !refused.has(f));
+  /** Items whose format the destination refused: read again in another format after this round. */
+  const again: MessageRef[] = [];
+  async function* feed(refs: MessageRef[]): AsyncGenerator<SourceMessage> {
+    for (let start = 0; start < refs.length && input.keepGoing(); start += PENDING_CHUNK) {
+      const chunk = refs.slice(start, start + PENDING_CHUNK);
       await ledger.put(chunk.map(pendingEntry));
-      for await (const read of source.readMessages(target.source, chunk, { formats: dest.accepts ?? ['rfc822'] })) {
+      for await (const read of source.readMessages(target.source, chunk, { formats: formats() })) {
         if ('error' in read) {
           fail(read.ref, read.error);
           await ledger.deletePending(tenantId, itemId, folder, [read.ref.key]);
@@ -188,6 +199,13 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
       }
     }
   }
+  /** Items read ahead in a format refused meanwhile are not offered again: they wait for the next round. */
+  async function* divert(messages: AsyncIterable<SourceMessage>): AsyncGenerator<SourceMessage> {
+    for await (const message of messages) {
+      if (refused.has(message.format ?? 'rfc822')) again.push(message.ref);
+      else yield message;
+    }
+  }
 
   let batch: LedgerEntry[] = [];
   const unconfirmed: string[] = [];
@@ -200,10 +218,13 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
     if (fixed.length) await input.errors.remove(tenantId, itemId, folder, fixed);
     await input.checkpoint();
   };
-
-  try {
-    for await (const written of dest.appendMessages(destPath, readAhead(feed(), bufferedBytes, READ_AHEAD))) {
-      if (written.error) {
+  const write = async (refs: MessageRef[]) => {
+    for await (const written of dest.appendMessages(destPath, divert(readAhead(feed(refs), bufferedBytes, READ_AHEAD)))) {
+      if (written.formatRefused && written.error) {
+        if (!refused.has(written.formatRefused)) input.onFormatRefused?.(written.formatRefused, written.error);
+        refused.set(written.formatRefused, written.error);
+        again.push(written.ref); // its pending row stays until the next round writes it
+      } else if (written.error) {
         fail(written.ref, written.error);
         unconfirmed.push(written.ref.key);
       } else {
@@ -214,6 +235,18 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
         input.tally.bytes += written.ref.size;
       }
       if (batch.length + unconfirmed.length >= (dest.commitEachWrite ? 1 : COMMIT_BATCH)) await commit();
+    }
+  };
+
+  try {
+    await write(writable);
+    // Each round offers fewer formats (a refused one is never offered again), so this ends.
+    while (again.length && input.keepGoing() && formats().length) await write(again.splice(0));
+    // Left over: the job stopped (copied by a later pass), or the destination refused every format.
+    const lastRefusal = [...refused.values()].at(-1);
+    for (const ref of again.splice(0)) {
+      if (input.keepGoing() && lastRefusal) fail(ref, lastRefusal);
+      unconfirmed.push(ref.key);
     }
   } finally {
     // Results the server confirmed before a failure are real copies: commit them now, so the

@@ -58,6 +58,7 @@ export interface SideOptions {
   tuning?: MailboxAccess['tuning'];
   modernAuth?: ModernAuthOptions;
   recipientMappings?: MailboxAccess['recipientMappings'];
+  ewsStreamToGraph?: MailboxAccess['ewsStreamToGraph'];
 }
 
 async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, options: SideOptions): Promise<MailboxAccess> {
@@ -80,6 +81,7 @@ async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, opti
     tuning: options.tuning,
     modernAuth: await modernAuthFor(deps, endpoint, side, options.modernAuth),
     recipientMappings: options.recipientMappings,
+    ...(side === 'destination' && options.ewsStreamToGraph ? { ewsStreamToGraph: options.ewsStreamToGraph } : {}),
   };
 }
 

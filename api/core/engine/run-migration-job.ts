@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ListMessagesFilter, MailboxSession, MailboxSetting, SettingResult } from '../connector.js';
+import type { ContentFormat, ListMessagesFilter, MailboxSession, MailboxSetting, SettingResult } from '../connector.js';
 import { addCounts, countsOf, messagesPerSecond, sumCounts, zeroCounts } from '../counts.js';
 import { ItemRejectedError, MailferryError, StoppedError, ensureError } from '../errors.js';
 import { planFolders } from '../folder-plan.js';
@@ -89,6 +89,8 @@ class JobRun {
   private lastCheckpoint = 0;
   private stopRequested = false;
   private maxErrorsExceeded = false;
+  /** Formats the destination refused in this job (Exchange Online and an on-premises EWS stream): MIME after the first refusal. */
+  private readonly refusedFormats = new Map<ContentFormat, Error>();
   private readonly startedAt: Date;
 
   constructor(
@@ -228,6 +230,7 @@ class JobRun {
           tenantId: this.item.tenantId, itemId: this.item.id, passId: this.pass.id, passKind: this.pass.kind,
           target, filter, maxItemSizeBytes: this.options.maxItemSizeBytes, recipientMappings: this.options.recipientMappings, errorKeys, retryOnly: this.pass.kind === 'retry-errors',
           source: lane.source!, dest: lane.dest!, ledger: deps.store.ledger, errors: deps.store.errors,
+          refusedFormats: this.refusedFormats, onFormatRefused: (format, error) => this.formatRefused(format, error),
           tally: counts, keepGoing: () => this.keepGoing(), checkpoint: () => this.checkpoint(), now: () => deps.clock.now(),
         });
       },
@@ -246,6 +249,12 @@ class JobRun {
     if (last.destPath) this.destPaths.set(target.source.path, last.destPath); // '' : the destination refused the folder
     run.done = true;
     await this.checkpoint(true);
+  }
+
+  /** The first refusal of a format switches the rest of the job to another one; the item's report says so. */
+  private formatRefused(format: ContentFormat, error: Error): void {
+    this.deps.log.warn(`The destination refused the ${format} format; the rest of this mailbox goes in another format.`, { itemId: this.item.id, format });
+    this.reason = error.message;
   }
 
   finalStatus(): ItemStatus {
@@ -368,8 +377,8 @@ class Lane {
 
   async reopen(): Promise<void> {
     await this.close();
-    const { pipelineDepth, ewsRequestsInFlight, modernAuth, recipientMappings } = this.options;
-    const sideOptions = { tuning: { pipelineDepth, requestsInFlight: ewsRequestsInFlight }, modernAuth, recipientMappings };
+    const { pipelineDepth, ewsRequestsInFlight, modernAuth, recipientMappings, ewsStreamToGraph } = this.options;
+    const sideOptions = { tuning: { pipelineDepth, requestsInFlight: ewsRequestsInFlight }, modernAuth, recipientMappings, ewsStreamToGraph };
     this.source = await openSide(this.deps, this.records, 'source', this.signal, sideOptions);
     this.dest = await openSide(this.deps, this.records, 'destination', this.signal, sideOptions);
   }

@@ -78,6 +78,8 @@ export interface GraphTestServer {
   /** The server's clock (import session expiry, budget windows): `advance(ms)` moves it. */
   clock: { now(): number; advance(ms: number): void };
   acceptEwsExport: boolean;
+  /** importItem requests refused because they carried an EWS export stream the server does not accept. */
+  readonly ewsExportRefusals: number;
   seed: GraphSeeder;
   read: GraphReader;
   /** The primaryMailboxId of a user or shared mailbox (tests only: a client must look it up). */
@@ -124,6 +126,7 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     now: clock.now,
     importSessionLifetimeMs: options.importSessionLifetimeMs ?? DEFAULT_SESSION_LIFETIME_MS,
     acceptEwsExport: options.acceptEwsExport ?? false,
+    ewsExportRefusals: 0,
     sessions: new Map(),
     threadCount: 0,
     appScopes: new Map(options.apps.filter((a) => a.mailboxes).map((a) => [a.clientId, new Set(a.mailboxes!.map((m) => store.mailbox(m).id))])),
@@ -155,6 +158,9 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     },
     set acceptEwsExport(on: boolean) {
       state.acceptEwsExport = on;
+    },
+    get ewsExportRefusals() {
+      return state.ewsExportRefusals;
     },
     seed: makeSeeder(store, clock.now),
     read: makeReader(store),

@@ -71,6 +71,7 @@ function importedContent(state: ServerState, data: Buffer): { content: ItemConte
   if (own) return { content: own, blob: data, origin: 'importItem' };
   const ews = fromEwsExport(data);
   if (ews && state.acceptEwsExport) return { content: ews, blob: encodeBlob(ews), origin: 'ews-export' };
+  if (ews) state.ewsExportRefusals++;
   const why = ews ? 'an Exchange Web Services export, which this mailbox does not accept' : 'not an export stream';
   throw badRequest(`The item data could not be imported: it is ${why}. Export the item with exportItems, or import mail as MIME.`, 'ErrorCorruptData');
 }

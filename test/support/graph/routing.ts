@@ -49,6 +49,8 @@ export interface ServerState {
   now(): number;
   importSessionLifetimeMs: number;
   acceptEwsExport: boolean;
+  /** importItem requests refused because they carried an EWS export stream (acceptEwsExport off). */
+  ewsExportRefusals: number;
   sessions: Map<string, ImportSession>;
   /** Items created through POST /groups/{id}/threads. */
   threadCount: number;
