@@ -80,9 +80,23 @@ export const endpointInput = z.object({
 });
 export type EndpointInput = z.infer<typeof endpointInput>;
 
-/** What an admin may change on a saved endpoint: today its protocol (Exchange Online: EWS → Graph and back). */
-export const endpointPatch = z.object({
-  protocol: z.enum(M365_PROTOCOLS as [string, ...string[]]).transform((p) => p as (typeof M365_PROTOCOLS)[number]),
+type OptionalNoDefault<S extends z.ZodRawShape> = { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer T> ? T : S[K]> };
+/**
+ * Every field optional and without its creation default: zod fills a `.default()` in even inside
+ * `.partial()`, and a patch must leave an absent field as it is stored.
+ */
+function optionalWithoutDefaults<S extends z.ZodRawShape>(shape: S): OptionalNoDefault<S> {
+  return Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, z.optional(field instanceof z.ZodDefault ? field.unwrap() : field)])) as OptionalNoDefault<S>;
+}
+
+/**
+ * What an admin may change on a saved endpoint (Edit endpoint, `mailferry endpoint edit`, and
+ * the Graph/EWS switch): any field of the endpoint but its workgroup. An absent field keeps its
+ * stored value, so a secret left out keeps the stored one; `port: null` goes back to the default
+ * port. The endpoint as a whole is checked again once merged (services/endpoint-edit.ts).
+ */
+export const endpointPatch = z.object(optionalWithoutDefaults(endpointInput.shape)).omit({ workgroupId: true }).extend({
+  port: endpointInput.shape.port.nullable(),
 }).strict();
 export type EndpointPatch = z.infer<typeof endpointPatch>;
 

@@ -33,6 +33,9 @@ const HELP = `mailferry — mailbox migration from the command line
   mailferry endpoint add --name N --kind m365 --protocol ews|--kind m365-group [--cloud commercial|china|germany|usgov-gcchigh|usgov-dod]
                          [--auth-mechanism oauth-app --app-client-id ID --app-tenant-id T --app-secret-env VAR --admin-mode impersonation]
   mailferry endpoint set-protocol --endpoint ID --protocol graph|ews
+  mailferry endpoint edit --endpoint ID [any flag of "endpoint add"]   (flags not given keep their value;
+                         a password not given keeps the stored one)
+  mailferry endpoint delete --endpoint ID   (refused while a project uses it)
   mailferry endpoint list [--search TEXT]
   mailferry project create --name N --source ENDPOINT_ID --destination ENDPOINT_ID [--option Key=Value ...] [--max-concurrent 5]
   mailferry project list [--search TEXT]
@@ -41,6 +44,7 @@ const HELP = `mailferry — mailbox migration from the command line
                      [--destination-login L --destination-password-env VAR] [--option Key=Value]
                      [--end-user]   (the end user confirms the source password from an e-mailed link)
   mailferry item import --project ID --csv FILE        (columns: Source Email, Destination Email, logins, passwords)
+  mailferry item delete --item ID | --items ID,ID   (with its ledger and error log; refused while its pass runs)
   mailferry item list --project ID [--status "Completed With Errors"] [--search TEXT]
   mailferry item change-domain --project ID --side source|destination --from old.com --to new.com [--items ID,ID]
   mailferry pass start --project ID --kind verify|trial|prestage|full|retry-errors [--cutoff 90d] [--items ID,ID]
@@ -60,12 +64,16 @@ const list = (flags: Flags) => optional(flags, 'items')?.split(',').map((s) => s
 
 const commands: Record<string, Command> = {
   'endpoint add': async (rt, f) => {
-    print(await rt.services.projects.createEndpoint(T, parseInput(endpointInput, {
-      name: optional(f, 'name'), kind: optional(f, 'kind') ?? 'imap', host: optional(f, 'host'), port: integer(f, 'port'),
-      security: optional(f, 'security'), allowSelfSigned: f['allow-self-signed'] === true, adminMode: optional(f, 'admin-mode'),
-      adminLogin: optional(f, 'admin-login'), adminPassword: secretFromEnv(f, 'admin-password-env'), authMechanism: optional(f, 'auth-mechanism'),
-      cloud: optional(f, 'cloud'), protocol: optional(f, 'protocol'), appClientId: optional(f, 'app-client-id'), appTenantId: optional(f, 'app-tenant-id'), appClientSecret: secretFromEnv(f, 'app-secret-env'),
-    })));
+    print(await rt.services.projects.createEndpoint(T, parseInput(endpointInput, { kind: 'imap', ...endpointFlags(f), allowSelfSigned: f['allow-self-signed'] === true })));
+    return EXIT.ok;
+  },
+  // Only the flags given change; a password not given keeps the stored one.
+  'endpoint edit': async (rt, f) => (print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, endpointFlags(f)))), EXIT.ok),
+  'endpoint delete': async (rt, f) => {
+    const id = required(f, 'endpoint');
+    const { name } = await rt.services.projects.getEndpoint(T, id);
+    await rt.services.projects.deleteEndpoint(T, id);
+    console.log(`Endpoint "${name}" deleted.`);
     return EXIT.ok;
   },
   'endpoint set-protocol': async (rt, f) => (print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, { protocol: optional(f, 'protocol') }))), EXIT.ok),
@@ -94,6 +102,22 @@ const commands: Record<string, Command> = {
     console.log(`${report.added} item(s) added.`);
     for (const p of report.problems) console.log(`  line ${p.line}, ${p.column}: ${p.message}`);
     return report.problems.length ? EXIT.partial : EXIT.ok;
+  },
+  'item delete': async (rt, f) => {
+    const ids = list(f) ?? [required(f, 'item')];
+    let failed = 0;
+    // Each on its own: a running item is refused with its reason, the others still go.
+    for (const id of ids) {
+      try {
+        const { sourceAddress } = await rt.services.items.getItem(T, id);
+        await rt.services.items.deleteItem(T, id);
+        console.log(`Deleted ${sourceAddress}.`);
+      } catch (error) {
+        failed++;
+        console.log(`  not deleted: ${id}: ${ensureError(error).message}`);
+      }
+    }
+    return !failed ? EXIT.ok : failed < ids.length ? EXIT.partial : EXIT.failed;
   },
   'item list': async (rt, f) => table((await listAll((c) => rt.services.items.listItems(T, required(f, 'project'), { status: optional(f, 'status') as ItemStatus | undefined, search: optional(f, 'search'), cursor: c })))
     .map((i) => ({ id: i.id, source: i.sourceAddress, destination: i.destinationAddress, status: i.status, copied: i.statistics.copied, failed: i.statistics.failed, reason: i.lastRun?.reason ?? '' }))),
@@ -140,6 +164,18 @@ const commands: Record<string, Command> = {
     return EXIT.ok;
   },
 };
+
+/** The endpoint fields given as flags; absent flags stay out, so an edit changes only what was given. */
+function endpointFlags(f: Flags): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    name: optional(f, 'name'), kind: optional(f, 'kind'), host: optional(f, 'host'), port: integer(f, 'port'),
+    security: optional(f, 'security'), adminMode: optional(f, 'admin-mode'),
+    adminLogin: optional(f, 'admin-login'), adminPassword: secretFromEnv(f, 'admin-password-env'), authMechanism: optional(f, 'auth-mechanism'),
+    cloud: optional(f, 'cloud'), protocol: optional(f, 'protocol'), appClientId: optional(f, 'app-client-id'), appTenantId: optional(f, 'app-tenant-id'), appClientSecret: secretFromEnv(f, 'app-secret-env'),
+    allowSelfSigned: f['allow-self-signed'] === true ? true : undefined,
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
 
 /** What became of the credential links a pass sent to items waiting for their end users. */
 function printCredentialRequests(report: DeliveryReport | { error: string } | undefined): void {

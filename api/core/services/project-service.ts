@@ -4,6 +4,7 @@ import type { Page } from '../ports.js';
 import type { EndpointInput, EndpointPatch, ProjectInput, ProjectPatch } from '../schemas.js';
 import { mergeMaskedUpdate, parseSupportOptions } from '../support-options.js';
 import type { ServiceDeps } from './context.js';
+import { editEndpoint, projectNames, projectsUsing } from './endpoint-edit.js';
 import { workgroupOf } from './endpoint-workgroup.js';
 import { listAll, projectItems } from '../list-all.js';
 import { publicEndpoint, publicProject, type PublicEndpoint, type PublicProject } from './public-views.js';
@@ -30,22 +31,26 @@ export class ProjectService {
     return publicEndpoint(endpoint);
   }
 
-  /** Switches an Exchange Online endpoint between Graph and EWS; the next job of every project using it speaks the new one. */
+  /**
+   * Edit endpoint: the fields sent change, the rest (and every stored secret not retyped) stays;
+   * the result is checked as a new endpoint would be. Switching an Exchange Online endpoint between
+   * Graph and EWS is one such edit: the next job of every project using it speaks the new one.
+   */
   async updateEndpoint(tenantId: string, id: string, patch: EndpointPatch): Promise<PublicEndpoint> {
     const current = await this.getEndpoint(tenantId, id);
-    if (current.kind !== 'm365') {
+    if (patch.protocol !== undefined && current.kind !== 'm365') {
       throw new ValidationError(`Endpoint "${current.name}" is ${current.kind}: only Microsoft 365 (m365) endpoints choose between Graph and EWS.`, { field: 'protocol' });
     }
     if (patch.protocol === 'graph') {
-      if (current.authMechanism !== 'oauth-app' || !current.appClientId || !current.appTenantId || !current.appSecretRef) {
-        throw new ValidationError(`Endpoint "${current.name}" has no app registration (client id, tenant id and secret): Microsoft Graph signs in as an app. Create a new Microsoft 365 endpoint with the app's details.`, { field: 'protocol' });
+      const next = { ...current, ...patch };
+      if (next.authMechanism !== 'oauth-app' || !next.appClientId || !next.appTenantId || !(patch.appClientSecret || current.appSecretRef)) {
+        throw new ValidationError(`Endpoint "${current.name}" has no app registration (client id, tenant id and secret): Microsoft Graph signs in as an app. Give the app's details, or keep EWS.`, { field: 'protocol' });
       }
-      if ((current.cloud ?? 'commercial') !== 'commercial') {
-        throw new ValidationError(`Endpoint "${current.name}" is in the ${current.cloud} cloud: the Graph mailbox import/export API exists in the global cloud only.`, { field: 'protocol' });
+      if ((next.cloud ?? 'commercial') !== 'commercial') {
+        throw new ValidationError(`Endpoint "${current.name}" is in the ${next.cloud} cloud: the Graph mailbox import/export API exists in the global cloud only.`, { field: 'protocol' });
       }
     }
-    const updated = await updateDoc(this.deps.store.endpoints, tenantId, id, (doc) => (doc.protocol === patch.protocol ? undefined : { ...doc, protocol: patch.protocol }));
-    return publicEndpoint(updated);
+    return publicEndpoint(await editEndpoint(this.deps, current, patch));
   }
 
   async getEndpoint(tenantId: string, id: string): Promise<Endpoint> {
@@ -59,11 +64,16 @@ export class ProjectService {
     return { ...page, items: page.items.map(publicEndpoint) };
   }
 
+  /** Refused, naming them, while projects use the endpoint: a project cannot lose a side. */
   async deleteEndpoint(tenantId: string, id: string): Promise<void> {
-    const projects = await listAll((cursor) => this.deps.store.projects.list(tenantId, { cursor }));
-    const user = projects.find((p) => p.sourceEndpointId === id || p.destinationEndpointId === id);
-    if (user) throw new ConflictError(`Endpoint ${id} is used by project "${user.name}"; change or delete that project first.`, { retryable: false });
     const endpoint = await this.getEndpoint(tenantId, id);
+    const users = await projectsUsing(this.deps, tenantId, id);
+    if (users.length) {
+      throw new ConflictError(
+        `Endpoint "${endpoint.name}" is used by ${users.length === 1 ? 'project' : `${users.length} projects:`} ${projectNames(users)}: point ${users.length === 1 ? 'that project' : 'those projects'} at another endpoint or delete ${users.length === 1 ? 'it' : 'them'} first.`,
+        { retryable: false },
+      );
+    }
     if (!(await this.deps.store.endpoints.delete(tenantId, id))) throw new NotFoundError(`No endpoint with id ${id}.`);
     await deleteSecrets(this.deps.vault, tenantId, secretRefsOf.endpoint(endpoint));
   }
