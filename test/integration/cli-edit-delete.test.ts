@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { updateDoc } from '../../api/core/services/update-doc.js';
+import { updateDoc } from '../../api/core/update-doc.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { silentLog } from '../support/migration-fixture.js';
 
@@ -46,7 +46,7 @@ describe('the CLI deletes items and edits and deletes endpoints', () => {
     const add = (n: number) => json(['item', 'add', '--project', projectId, '--source', `u${n}@old.test`, '--destination', `u${n}@new.test`]).id as string;
     const [idle, running] = [add(1), add(2)];
     const runtime = await EmbeddedRuntime.open({ dataDir, log: silentLog });
-    await updateDoc(runtime.services.deps.store.items, LOCAL_TENANT, running, (item) => ({ ...item, status: 'Running' }));
+    await updateDoc(runtime.services.deps.store.items, LOCAL_TENANT, running, (item) => ({ ...item, status: 'Running' as const }));
     await runtime.close();
     const result = run(['item', 'delete', '--items', `${idle},${running}`]);
     expect(result.code).toBe(2);

@@ -6,9 +6,9 @@ import { ConflictError, ValidationError } from '../errors.js';
 import { endpointProtocol, type Endpoint, type Project } from '../model.js';
 import { endpointInput, parseInput, type EndpointPatch } from '../schemas.js';
 import type { ServiceDeps } from './context.js';
-import { listAll, projectItems } from './list-all.js';
-import { deleteSecrets, droppedRefs, secretRefsOf } from './secret-options.js';
-import { updateDoc } from './update-doc.js';
+import { listAll, projectItems } from '../list-all.js';
+import { deleteSecrets, droppedRefs, secretRefsOf } from '../secret-options.js';
+import { updateDoc } from '../update-doc.js';
 
 /** Stands in for a stored secret while the merged endpoint is checked; never stored, never sent. */
 const STORED_SECRET = 'stored-secret';
