@@ -120,10 +120,28 @@ export interface ListMessagesFilter {
   since?: number;
 }
 
+/** What an incremental listing found (Graph `items/delta`), and where the next one starts. */
+export interface FolderChanges {
+  /** Items new or changed since the cursor (every item when it started from scratch), oldest first; removed items are left out. */
+  refs: MessageRef[];
+  /** The server's id of the folder listed: a cursor saved for another identity is stale. */
+  identity: string;
+  /** Where the next listing starts (opaque). Save it only once every ref is copied or in the error log. */
+  cursor: string;
+  /** The listing started from scratch: no cursor was given, it named another folder, or the server no longer knew it. */
+  restarted: boolean;
+}
+
 export interface MailboxSession {
   readonly kind: Endpoint['kind'];
   listFolders(): Promise<FolderInfo[]>;
   listMessages(folder: FolderInfo, filter?: ListMessagesFilter): Promise<MessageRef[]>;
+  /**
+   * A source that can list only what changed since an earlier listing (Graph's delta links):
+   * `since` is the cursor an earlier FolderChanges returned for this folder, or absent for a full
+   * listing. MessageRef keys stay the item ids whichever way an item was listed.
+   */
+  listChanges?(folder: FolderInfo, since?: { identity: string; cursor: string }): Promise<FolderChanges>;
   /** Yields the given refs in order; per-item read failures come back as errors in the stream's results, not thrown. */
   readMessages(folder: FolderInfo, refs: MessageRef[], options?: ReadOptions): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }>;
   /** Formats `appendMessages` takes, best first; absent means `['rfc822']`. */

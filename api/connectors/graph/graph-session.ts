@@ -5,7 +5,7 @@
  * last listing.
  */
 import type {
-  AppendResult, ContentFormat, DestinationEntry, DestinationFolderState, FolderInfo, ListMessagesFilter, MailboxSession, MessageRef,
+  AppendResult, ContentFormat, DestinationEntry, DestinationFolderState, FolderChanges, FolderInfo, ListMessagesFilter, MailboxSession, MessageRef,
   ReadOptions, SourceMessage,
 } from '../../core/connector.js';
 import type { ItemType } from '../../core/model.js';
@@ -15,7 +15,7 @@ import { readMessages, type ReadResult } from './export-items.js';
 import { type GraphFolder, type GraphFolderIndex, ensureFolder, folderIdByPath, listFolders } from './folders.js';
 import { appendMessages } from './import-items.js';
 import { ImportSessions } from './import-session.js';
-import { type FolderSync, entriesOf, refsOf, syncFolder } from './list-items.js';
+import { type FolderSync, entriesOf, listChanges, refsOf, syncFolder } from './list-items.js';
 
 /** Items created up to this long before the floor still count as after it (Date headers have whole seconds). */
 const FLOOR_SLACK_S = 2;
@@ -66,6 +66,18 @@ export class GraphSession implements MailboxSession {
     return refsOf(sync, filter);
   }
 
+  /**
+   * The folder's changes since `since` (a delta link this connector handed out for this folder
+   * id), or all its items. A cursor for another folder id (the folder was deleted and made again,
+   * or the item now points at another mailbox) or another host is not followed.
+   */
+  async listChanges(folder: FolderInfo, since?: { identity: string; cursor: string }): Promise<FolderChanges> {
+    const id = await this.folderId(folder);
+    const link = since && since.identity === id && this.isOwnLink(since.cursor) ? since.cursor : undefined;
+    const { sync, restarted } = await listChanges(this.ctx, id, link);
+    return { refs: refsOf(sync), identity: id, cursor: sync.deltaLink, restarted };
+  }
+
   readMessages(folder: FolderInfo, refs: MessageRef[], options?: ReadOptions): AsyncIterable<ReadResult> {
     return readMessages(this.ctx, refs, options);
   }
@@ -104,6 +116,15 @@ export class GraphSession implements MailboxSession {
    */
   private stateOf(folderId: string): DestinationFolderState {
     return { uidValidity: hash31(folderId), uidNext: Math.floor(this.ctx.transport.serverNow() / 1000) - FLOOR_SLACK_S };
+  }
+
+  /** A delta link on the Graph host this session signs in to: the token is never sent elsewhere. */
+  private isOwnLink(link: string): boolean {
+    try {
+      return new URL(link).origin === this.ctx.transport.options.baseUrl.origin;
+    } catch {
+      return false;
+    }
   }
 
   private async refresh(): Promise<GraphFolderIndex> {

@@ -1,12 +1,16 @@
 /**
  * Listing a folder's items through `items/delta`: the first listing reads every page and keeps
- * the delta link; a later listing in the same session follows the delta link and merges what
- * changed (new and updated items, `@removed` ones dropped), so a folder with nothing new costs one
- * request. listRange is crash recovery's view of a destination folder.
+ * the delta link; a later listing follows the delta link and gets only what changed (new and
+ * updated items, `@removed` ones), so a folder with nothing new costs one request. Within a
+ * session the changes are merged into the last full listing (syncFolder); across passes the
+ * engine keeps the link as the folder's sync cursor (listChanges). listRange is crash recovery's
+ * view of a destination folder.
  */
 import type { DestinationEntry, ListMessagesFilter, MessageRef } from '../../core/connector.js';
+import { MailferryError } from '../../core/errors.js';
 import { itemTypeOfItemClass } from '../exchange-classes.js';
 import { type GraphContext, mailboxPath } from './context.js';
+import { DeltaExpiredError } from './map-error.js';
 import { readAllPages } from './paging.js';
 import { GRAPH_PERMISSIONS } from './permissions.js';
 
@@ -39,9 +43,33 @@ export async function syncFolder(ctx: GraphContext, folderId: string, sync: Fold
   return { deltaLink: listing.deltaLink, items };
 }
 
+/**
+ * What changed in a folder since `deltaLink` (a link an earlier listing ended with), or every
+ * item when there is none or Graph no longer knows it (then `restarted`). `items` holds only what
+ * this listing reported: a delta does not repeat the items before it.
+ */
+export async function listChanges(ctx: GraphContext, folderId: string, deltaLink: string | undefined): Promise<{ sync: FolderSync & { deltaLink: string }; restarted: boolean }> {
+  const ended = (sync: FolderSync) => {
+    if (!sync.deltaLink) throw new MailferryError('internal', `Listing items in a folder of ${ctx.mailbox}: Microsoft Graph ended the delta listing without a delta link.`);
+    return sync as FolderSync & { deltaLink: string };
+  };
+  if (deltaLink) {
+    try {
+      return { sync: ended(await syncFolder(ctx, folderId, { deltaLink, items: new Map() })), restarted: false };
+    } catch (error) {
+      if (!(error instanceof DeltaExpiredError)) throw error;
+    }
+  }
+  return { sync: ended(await syncFolder(ctx, folderId, undefined)), restarted: true };
+}
+
 const createdAt = (item: MailboxItem) => Date.parse(item.createdDateTime ?? '') || 0;
 
-/** Source refs, oldest first: key = the item id, uid = the position in that order. */
+/**
+ * Source refs, oldest first: key = the item id, uid = the position in that order. Only the key
+ * identifies an item (ledger, error log, crash recovery's pairing order: creation time, then key);
+ * the uid is not stable between listings, and a delta listing numbers only what it reported.
+ */
 export function refsOf(sync: FolderSync, filter?: ListMessagesFilter): MessageRef[] {
   const items = [...sync.items.values()]
     .filter((item) => (filter?.before === undefined || createdAt(item) < filter.before) && (filter?.since === undefined || createdAt(item) >= filter.since))

@@ -32,10 +32,20 @@ export function failureOf(status: number, body: unknown): GraphFailure {
 }
 
 const TOO_LARGE = new Set(['ErrorMessageSizeExceeded', 'RequestEntityTooLarge', 'ErrorRequestEntityTooLarge']);
+/** Graph's answers to a delta link it no longer keeps (410 Gone, or these codes): list again from scratch. */
+const DELTA_EXPIRED = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid']);
+
+/** A delta link Graph no longer knows: the listing starts again from scratch, nothing is lost. */
+export class DeltaExpiredError extends MailferryError {
+  constructor(message: string) {
+    super('not-found', message);
+  }
+}
 
 export function graphError(failure: GraphFailure, { action, permission }: GraphAction, clientId?: string): MailferryError {
   const said = `${failure.code}${failure.message ? `: ${failure.message}` : ''}`;
   const context = `${action}: Microsoft Graph answered HTTP ${failure.status} (${said})`;
+  if (failure.status === 410 || DELTA_EXPIRED.has(failure.code.toLowerCase())) return new DeltaExpiredError(`${context}.`);
   if (failure.status === 401) {
     return new AuthError(`${context}. The app's token was refused: check the tenant id, the client id and secret, and that admin consent was granted.`);
   }

@@ -1,9 +1,10 @@
 import type { ContentFormat, FolderInfo, ListMessagesFilter, MailboxSession, MessageRef, SourceMessage } from '../connector.js';
 import { ItemTooLargeError, ensureError } from '../errors.js';
 import type { Counts, ErrorRow, LedgerEntry, PassKind } from '../model.js';
-import type { ErrorLog, Ledger } from '../ports.js';
+import type { ErrorLog, Ledger, SyncCursors } from '../ports.js';
 import { mapSourceMessage } from '../recipient-mapping.js';
 import type { RecipientMappingRule } from '../support-options.js';
+import { listFolder } from './folder-listing.js';
 import { readAhead, type ReadAheadLimits } from './read-ahead.js';
 import { recoverPending } from './recover-pending.js';
 
@@ -41,6 +42,8 @@ export interface CopyFolderInput {
   dest: MailboxSession;
   ledger: Ledger;
   errors: ErrorLog;
+  /** Where each folder's delta listing left off (sources with delta links); absent: every pass lists in full. */
+  cursors?: SyncCursors;
   /** Shared by every folder of the job; copied, failed and bytes are updated as results arrive. */
   tally: Counts;
   /** Returns false when the job must stop feeding new items (stop requested, MaxErrors, shutdown). */
@@ -142,10 +145,15 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
     result.recovered = recovered.length;
   }
 
-  const refs = await source.listMessages(target.source, input.filter);
+  const listing = await listFolder({
+    tenantId, itemId, passKind: input.passKind, retryOnly: input.retryOnly, folder: target.source, filter: input.filter,
+    errorKeys: input.errorKeys, source, cursors: input.cursors, now: input.now,
+  });
+  const { refs } = listing;
   result.listed = refs.length;
   const wanted = notYetCopied(input, refs, done);
-  result.skipped = refs.length - wanted.length;
+  // A delta lists only what changed: what the ledger already holds counts as skipped, as a full listing would show it.
+  result.skipped = listing.incremental ? done.size : refs.length - wanted.length;
   const todo = trialCut(input, wanted);
 
   const failures: ErrorRow[] = [];
@@ -253,5 +261,8 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
     // retry does not have to recover (and count) them a second time.
     await commit();
   }
+  // Every ref the listing reported is now in the ledger or the error log (none left unfed by a
+  // stop or MaxErrors): only now may the next pass start after this listing.
+  if (listing.save && result.copied + result.failed === todo.length) await listing.save();
   return result;
 }

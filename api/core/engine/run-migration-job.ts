@@ -229,7 +229,7 @@ class JobRun {
         return copyFolder({
           tenantId: this.item.tenantId, itemId: this.item.id, passId: this.pass.id, passKind: this.pass.kind,
           target, filter, maxItemSizeBytes: this.options.maxItemSizeBytes, recipientMappings: this.options.recipientMappings, errorKeys, retryOnly: this.pass.kind === 'retry-errors',
-          source: lane.source!, dest: lane.dest!, ledger: deps.store.ledger, errors: deps.store.errors,
+          source: lane.source!, dest: lane.dest!, ledger: deps.store.ledger, errors: deps.store.errors, cursors: deps.store.cursors,
           refusedFormats: this.refusedFormats, onFormatRefused: (format, error) => this.formatRefused(format, error),
           tally: counts, keepGoing: () => this.keepGoing(), checkpoint: () => this.checkpoint(), now: () => deps.clock.now(),
         });

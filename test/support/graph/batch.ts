@@ -73,7 +73,7 @@ export async function runBatch(version: 'v1.0' | 'beta', body: Buffer, caller: C
     }
     const inner = innerRequest(version, e);
     if (!inner) return { status: 400, json: { error: { code: 'BadRequest', message: `Invalid request URL '${e.url}'.` } } };
-    return dispatch(inner, caller);
+    return dispatch({ ...inner, batched: true }, caller);
   };
   for (const e of list) done.set(e.id, one(e));
   const responses = await Promise.all(list.map(async (e) => asEntry(e.id, await done.get(e.id)!)));

@@ -153,6 +153,7 @@ export function makeDispatcher(state: ServerState, routes: Route[], log: Validat
     const missing = missingPermission(caller, route.permissions);
     if (missing) throw new GraphError(403, 'ErrorAccessDenied', `Access is denied. Check credentials and try again. ${missing}`);
     const mailbox = resolveMailbox(state, params);
+    state.requestLog.push({ method: req.method, route: route.path.join('/'), ...(mailbox ? { mailbox: mailbox.smtp } : {}), ...(params['folder'] !== undefined ? { folder: params['folder'] } : {}), query: [...req.query.keys()], ...(req.batched ? { batched: true } : {}) });
     const scope = state.appScopes.get(caller.appId);
     // RBAC for Applications fences Exchange permissions; the mailbox id lookup (User.Read.All, a directory permission) is not fenced.
     if (mailbox && scope && !scope.has(mailbox.id) && !route.permissions.app.includes(PERMISSION.userRead)) {

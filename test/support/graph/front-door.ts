@@ -71,6 +71,7 @@ export function frontDoor(state: ServerState, issuer: TestIssuer, log: Validatio
       return errorReply(new GraphError(401, 'InvalidAuthenticationToken', `The import session expired at ${new Date(session.expiresAt).toISOString()}. Create a new one with createImportSession.`));
     }
     if (req.method !== 'POST') return errorReply(new GraphError(405, 'Request_BadRequest', 'importItem takes POST only.'));
+    state.requestLog.push({ method: 'POST', route: 'importItem', mailbox: state.store.mailbox(session.mailboxId).smtp, query: [] });
     const body = await readBody(req);
     const injected = state.throttle.injected();
     if (injected) return refusalReply(injected.status, injected.code, injected.message, injected.retryAfterSeconds);

@@ -22,7 +22,7 @@ import { ALL_APP_PERMISSIONS } from './permissions.js';
 import { GROUP_ROUTES } from './routes-groups.js';
 import { MAILBOX_ROUTES } from './routes-mailbox.js';
 import { TRANSFER_ROUTES } from './routes-transfer.js';
-import type { ServerState } from './routing.js';
+import type { LoggedRequest, ServerState } from './routing.js';
 import { type GraphReader, type GraphSeeder, makeReader, makeSeeder } from './seed.js';
 import { GraphStore } from './store.js';
 
@@ -75,6 +75,8 @@ export interface GraphTestServer {
   validation: ValidationLog;
   throttle: GraphThrottle;
   limits: GraphLimits;
+  /** Every routed request so far, oldest first (route patterns and query option names only): what a client asked. */
+  requestLog: LoggedRequest[];
   /** The server's clock (import session expiry, budget windows): `advance(ms)` moves it. */
   clock: { now(): number; advance(ms: number): void };
   acceptEwsExport: boolean;
@@ -130,6 +132,7 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     sessions: new Map(),
     threadCount: 0,
     appScopes: new Map(options.apps.filter((a) => a.mailboxes).map((a) => [a.clientId, new Set(a.mailboxes!.map((m) => store.mailbox(m).id))])),
+    requestLog: [],
   };
   const dispatch = makeDispatcher(state, [...MAILBOX_ROUTES, ...TRANSFER_ROUTES, ...GROUP_ROUTES], log);
 
@@ -150,6 +153,7 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     issuer,
     store,
     validation: log,
+    requestLog: state.requestLog,
     throttle: state.throttle,
     limits,
     clock,

@@ -11,4 +11,5 @@ export { MAX_EXPORT_IDS } from './routes-transfer.js';
 export { MAX_BATCH } from './batch.js';
 export { encodeBlob, decodeBlob, type ItemContent } from './item-blob.js';
 export type { StoredGraphItem, SeedMessageOptions, SeedItemOptions } from './seed.js';
+export type { LoggedRequest } from './routing.js';
 export { trustingNetworkClient } from '../entra.js';

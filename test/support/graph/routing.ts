@@ -15,6 +15,8 @@ export interface GraphRequest {
   query: URLSearchParams;
   headers: Record<string, string>;
   body: Buffer;
+  /** One request of a `$batch`. */
+  batched?: boolean;
 }
 
 export interface Reply {
@@ -56,6 +58,23 @@ export interface ServerState {
   threadCount: number;
   /** Apps fenced to some mailboxes (RBAC for Applications): client id → mailbox ids in scope. */
   appScopes: Map<string, Set<string>>;
+  /** Every routed request, in arrival order (tests assert on what a client asked). */
+  requestLog: LoggedRequest[];
+}
+
+/** One request as the request log keeps it: the route's pattern, never a token or an import URL. */
+export interface LoggedRequest {
+  method: string;
+  /** The matched route, e.g. `admin/exchange/mailboxes/:mbx/folders/:folder/items/delta`; `importItem` for an import URL. */
+  route: string;
+  /** The mailbox's smtp address, when the route acts on one. */
+  mailbox?: string;
+  /** The folder id in the path, when the route names one. */
+  folder?: string;
+  /** The names of the query options sent (`$deltatoken`, `$skiptoken`, …), not their values. */
+  query: string[];
+  /** Inside a `$batch`. */
+  batched?: boolean;
 }
 
 export interface RouteContext {
