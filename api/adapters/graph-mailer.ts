@@ -6,6 +6,7 @@
  */
 import { AuthError, ConnectionError, MailferryError, ThrottledError, ValidationError, ensureError } from '../core/errors.js';
 import type { MailMessage, Mailer } from '../core/ports.js';
+import { classifyHttpStatus, parseRetryAfterMs } from '../core/retry/index.js';
 
 export const GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
 
@@ -28,12 +29,7 @@ const MS_PER_SECOND = 1_000;
 /** When Graph throttles without Retry-After, wait this long (Graph's guidance: back off, then retry). */
 const DEFAULT_RETRY_AFTER_MS = 10_000;
 const HTTP_BAD_REQUEST = 400;
-const HTTP_UNAUTHORIZED = 401;
-const HTTP_FORBIDDEN = 403;
 const HTTP_NOT_FOUND = 404;
-const HTTP_TOO_MANY_REQUESTS = 429;
-const HTTP_SERVER_ERROR = 500;
-const HTTP_SERVICE_UNAVAILABLE = 503;
 /** Error bodies are quoted into messages; keep them readable. */
 const MAX_ERROR_TEXT_CHARS = 300;
 
@@ -69,17 +65,19 @@ export class GraphMailer implements Mailer {
     const { status } = response;
     const detail = await graphErrorText(response);
     const said = detail ? ` Graph said: "${detail}".` : '';
-    if (status === HTTP_TOO_MANY_REQUESTS || status === HTTP_SERVICE_UNAVAILABLE) {
-      const waitMs = retryAfterMs(response.headers.get('retry-after')) ?? DEFAULT_RETRY_AFTER_MS;
+    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'));
+    const kind = classifyHttpStatus(status, retryAfterMs !== undefined);
+    if (kind === 'throttled') {
+      const waitMs = retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
       return new ThrottledError(`Microsoft Graph is throttling sendMail (HTTP ${status}); retry in ${Math.ceil(waitMs / MS_PER_SECOND)} s.`, waitMs);
     }
-    if (status === HTTP_UNAUTHORIZED || status === HTTP_FORBIDDEN) {
+    if (kind === 'auth') {
       return new AuthError(`Microsoft Graph refused to send mail as ${this.config.sender} (HTTP ${status}).${said} Grant the app the Mail.Send application permission (with admin consent) and check that the sender mailbox exists.`);
     }
     if (status === HTTP_BAD_REQUEST || status === HTTP_NOT_FOUND) {
       return new ValidationError(`Microsoft Graph rejected the message to ${recipient} (HTTP ${status}).${said}`, { field: status === HTTP_NOT_FOUND ? 'sender' : 'to' });
     }
-    if (status >= HTTP_SERVER_ERROR) return new ConnectionError(`Microsoft Graph failed to send mail (HTTP ${status}).${said}`);
+    if (kind === 'transient') return new ConnectionError(`Microsoft Graph failed to send mail (HTTP ${status}).${said}`);
     return new MailferryError('internal', `Microsoft Graph answered sendMail with HTTP ${status}.${said}`);
   }
 }
@@ -95,15 +93,6 @@ export function sendMailBody(message: MailMessage, saveToSentItems: boolean): un
     },
     saveToSentItems,
   };
-}
-
-/** RFC 9110 §10.2.3: Retry-After is delay-seconds or an HTTP-date. */
-export function retryAfterMs(header: string | null, now: Date = new Date()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * MS_PER_SECOND;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }
 
 async function graphErrorText(response: Response): Promise<string | undefined> {

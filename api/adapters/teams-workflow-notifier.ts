@@ -4,7 +4,7 @@
  * webhooks are retired. The webhook URL carries its own signature (`sig=`), so it is a secret:
  * errors name only its host.
  */
-import { AuthError, ConnectionError, MailferryError, ThrottledError, ValidationError } from '../core/errors.js';
+import { ConnectionError, MailferryError, ThrottledError, ValidationError } from '../core/errors.js';
 import type { Project } from '../core/model.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { truncateText } from '../core/notifications/card-text.js';
@@ -12,6 +12,7 @@ import type { Notifier, PassEndedNotice } from '../core/ports.js';
 import { buildPassEndedMessage } from '../core/notifications/pass-card.js';
 import { SendRateLimiter } from '../core/notifications/send-rate-limiter.js';
 import type { TeamsTabLink } from '../core/notifications/tab-deep-link.js';
+import { DEFAULT_JITTER_RATIO, MAX_INLINE_WAIT_MS, backoffMs, classifyHttpStatus, httpFailureError, parseRetryAfterMs } from '../core/retry/index.js';
 
 /** Teams: "no more than four requests per second" per webhook. */
 export const TEAMS_POSTS_PER_SECOND = 4;
@@ -20,24 +21,16 @@ const RATE_WINDOW_MS = 1000;
 const RATE_WINDOW_MARGIN_MS = 50;
 /** First try plus three retries: a notice is worth ~15 s of patience, not a stuck settle. */
 export const DEFAULT_MAX_ATTEMPTS = 4;
-/** Back-off without Retry-After: 1, 2, 4 s … with ±20 % jitter so parallel senders spread out. */
+/** Back-off without Retry-After: 1, 2, 4 s … jittered so parallel senders spread out. */
 export const DEFAULT_RETRY_BASE_DELAY_MS = 1000;
-const RETRY_JITTER_RATIO = 0.2;
 /** A server asking us to wait longer than this gets a ThrottledError back for the caller to reschedule. */
-export const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
+export const DEFAULT_MAX_RETRY_WAIT_MS = MAX_INLINE_WAIT_MS;
 /** Workflows answers 202 Accepted at once; anything slower is a stuck connection. */
 export const DEFAULT_TIMEOUT_MS = 15_000;
 /** Enough of an error body to see what Teams objected to, not a whole HTML error page. */
 const RESPONSE_TEXT_MAX_CHARS = 300;
 /** Plain http only to a receiver on this machine (tests, a local relay); anything else must be TLS. */
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-const HTTP_TOO_MANY_REQUESTS = 429;
-const HTTP_REQUEST_TIMEOUT = 408;
-const HTTP_UNAUTHORIZED = 401;
-const HTTP_FORBIDDEN = 403;
-const HTTP_SERVER_ERROR_MIN = 500;
-const MS_PER_SECOND = 1000;
 
 export interface TeamsWorkflowNotifierOptions {
   /** The Teams app and static tab that "Open in Mailferry" deep-links to. */
@@ -116,14 +109,13 @@ export class TeamsWorkflowNotifier implements Notifier {
       return undefined;
     }
     const text = truncateText((await response.text().catch(() => '')).replace(/\s+/g, ' ').trim(), RESPONSE_TEXT_MAX_CHARS);
-    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), this.clock.now());
-    return statusError(url, response.status, text, retryAfterMs, backoffMs);
+    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), this.clock.now().getTime());
+    return statusError(url, response.status, text, retryAfterMs ?? backoffMs, retryAfterMs !== undefined);
   }
 
   private backoffMs(attempt: number): number {
-    const random = this.options.random ?? Math.random;
-    const base = (this.options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS) * 2 ** (attempt - 1);
-    return Math.round(base * (1 + RETRY_JITTER_RATIO * (2 * random() - 1)));
+    const baseMs = this.options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
+    return backoffMs(attempt, { baseMs, maxMs: MAX_INLINE_WAIT_MS, jitterRatio: DEFAULT_JITTER_RATIO }, this.options.random);
   }
 }
 
@@ -139,26 +131,16 @@ export function parseWebhookUrl(value: string): URL {
   throw new ValidationError(`The project's Teams webhook URL must use https:// (got ${url.protocol}//${url.host}).`, { field: 'webhookUrl' });
 }
 
-/** RFC 9110 §10.2.3: delay-seconds or an HTTP-date. Undefined when absent or unreadable. */
-export function parseRetryAfterMs(header: string | null, now: Date): number | undefined {
-  if (header === null) return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value) * MS_PER_SECOND;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
-}
-
-function statusError(url: URL, status: number, text: string, retryAfterMs: number | undefined, backoffMs: number): MailferryError {
+function statusError(url: URL, status: number, text: string, waitMs: number, hasRetryAfter: boolean): MailferryError {
   const said = `${describe(url)} answered ${status}${text ? `: ${text}` : ''}`;
-  // A 503 with Retry-After is the server pacing us (RFC 9110 §15.6.4), same as a 429.
-  if (status === HTTP_TOO_MANY_REQUESTS || (status >= HTTP_SERVER_ERROR_MIN && retryAfterMs !== undefined)) {
-    return new ThrottledError(said, retryAfterMs ?? backoffMs);
-  }
-  if (status >= HTTP_SERVER_ERROR_MIN || status === HTTP_REQUEST_TIMEOUT) return new ConnectionError(said);
-  if (status === HTTP_UNAUTHORIZED || status === HTTP_FORBIDDEN) {
-    return new AuthError(`${said}. The workflow's URL may have been reset or its owner lost access to the channel: copy the URL again from the workflow's trigger.`);
-  }
-  return new MailferryError('rejected', `${said}. Teams did not accept the card; sending it again will not help.`);
+  const kind = classifyHttpStatus(status, hasRetryAfter) ?? 'permanent';
+  const advice = {
+    throttled: '',
+    transient: '',
+    auth: ". The workflow's URL may have been reset or its owner lost access to the channel: copy the URL again from the workflow's trigger.",
+    permanent: '. Teams did not accept the card; sending it again will not help.',
+  }[kind];
+  return httpFailureError(kind, said + advice, waitMs);
 }
 
 function unreachableReason(error: unknown, timeoutMs: number): string {

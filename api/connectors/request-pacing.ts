@@ -1,8 +1,12 @@
 /**
  * Pacing shared by the HTTP connectors (EWS, Graph): a window of requests in flight that can
- * only shrink, the server's `Retry-After`, and a sleep that a cancelled job interrupts.
+ * only shrink, and their retry policy: how often a request is tried, which waits are slept inside
+ * the job (up to the one inline ceiling, MAX_INLINE_WAIT_MS) and which are handed back as a
+ * ThrottledError, and a sleep on the connector's clock that a cancelled job interrupts.
  */
-import { ConnectionError } from '../core/errors.js';
+import { ThrottledError } from '../core/errors.js';
+import { systemClock, type Clock } from '../core/ports.js';
+import { type BackoffSchedule, DEFAULT_JITTER_RATIO, MAX_INLINE_WAIT_MS, backoffMs, parseRetryAfterMs, pauseUnlessAborted } from '../core/retry/index.js';
 
 /** A semaphore whose size can only shrink (EWSMaxConcurrency found the hard way). */
 export class Window {
@@ -37,28 +41,64 @@ export class Window {
   }
 }
 
-/** `Retry-After` in seconds or as an HTTP date, in ms. */
-export function retryAfterMs(header: string | string[] | null | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+/** How one HTTP connector request rides out throttling and server errors (exchangelib's retry policy object). */
+export interface RequestRetryPolicy {
+  /** Tries per request, the first included; then the last refusal is thrown. */
+  maxAttempts: number;
+  /** Server-suggested waits up to this long are slept inline; longer ones throw ThrottledError. */
+  maxInlineWaitMs: number;
+  /** The wait when a server throttles without saying how long (no Retry-After, no BackOffMilliseconds). */
+  defaultThrottleWaitMs: number;
+  /** Before repeating a request that failed on a server error (5xx) or a dropped connection. */
+  serverErrorBackoff: BackoffSchedule;
 }
 
-/** Sleeps `ms`, or rejects with a ConnectionError as soon as the job is cancelled. */
-export function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new ConnectionError('The job was cancelled.'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new ConnectionError('The job was cancelled.'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export const DEFAULT_REQUEST_RETRY_POLICY: RequestRetryPolicy = {
+  maxAttempts: 8,
+  maxInlineWaitMs: MAX_INLINE_WAIT_MS,
+  defaultThrottleWaitMs: 5_000,
+  serverErrorBackoff: { baseMs: 500, maxMs: 8_000, jitterRatio: DEFAULT_JITTER_RATIO },
+};
+
+/** A transport's retry state: its policy, its clock and the job's abort signal. */
+export class RequestRetries {
+  /** Throttling waits slept inline, for tests and diagnostics. */
+  throttledWaits = 0;
+
+  constructor(
+    readonly policy: RequestRetryPolicy,
+    private readonly clock: Clock = systemClock,
+    private readonly signal?: AbortSignal,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** True when `attempt` (0 for the first try) was the last one the policy allows. */
+  isLast(attempt: number): boolean {
+    return attempt + 1 >= this.policy.maxAttempts;
+  }
+
+  /** The server's `Retry-After`, read against this transport's clock. */
+  retryAfterMs(header: string | readonly string[] | null | undefined): number | undefined {
+    return parseRetryAfterMs(header, this.clock.now().getTime());
+  }
+
+  /**
+   * Sleeps a server-suggested wait before attempt `attempt + 1`, or throws `throttled(waitMs)` when
+   * the wait is past the inline ceiling or no attempt is left (the queue reschedules the job).
+   */
+  async waitOutThrottle(waitMs: number, attempt: number, throttled: (waitMs: number) => ThrottledError): Promise<void> {
+    if (this.isLast(attempt) || waitMs > this.policy.maxInlineWaitMs) throw throttled(waitMs);
+    this.throttledWaits++;
+    await this.pause(waitMs);
+  }
+
+  /** Sleeps the jittered back-off after a server error on attempt `attempt` (0 for the first try). */
+  pauseAfterServerError(attempt: number): Promise<void> {
+    return this.pause(backoffMs(attempt + 1, this.policy.serverErrorBackoff, this.random));
+  }
+
+  /** Sleeps on the transport's clock; a cancelled job ends the sleep at once with a ConnectionError. */
+  pause(ms: number): Promise<void> {
+    return pauseUnlessAborted(this.clock, ms, this.signal);
+  }
 }

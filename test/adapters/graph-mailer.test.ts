@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GraphMailer, retryAfterMs } from '../../api/adapters/graph-mailer.js';
+import { GraphMailer } from '../../api/adapters/graph-mailer.js';
 import { AuthError, ConnectionError, ThrottledError, ValidationError } from '../../api/core/errors.js';
 
 const SENDER = 'migration@contoso.test';
@@ -104,13 +104,5 @@ describe('GraphMailer against a local HTTP server', () => {
     const { mailer } = await mailerFor((res) => res.destroy());
     const error = await mailer.send({ to: 'alice@src.test', subject: 's', text: 't' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
-  });
-
-  it('reads Retry-After as seconds or as an HTTP date', () => {
-    const now = new Date('2026-03-02T09:00:00Z');
-    expect(retryAfterMs('120', now)).toBe(120_000);
-    expect(retryAfterMs('Mon, 02 Mar 2026 09:00:30 GMT', now)).toBe(30_000);
-    expect(retryAfterMs('soon', now)).toBeUndefined();
-    expect(retryAfterMs(null, now)).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TeamsWorkflowNotifier, parseRetryAfterMs, type TeamsWorkflowNotifierOptions } from '../../api/adapters/teams-workflow-notifier.js';
+import { TeamsWorkflowNotifier, type TeamsWorkflowNotifierOptions } from '../../api/adapters/teams-workflow-notifier.js';
 import { AuthError, ConnectionError, MailferryError, ThrottledError, ValidationError } from '../../api/core/errors.js';
 import type { Pass, Project } from '../../api/core/model.js';
 import { adaptiveCardProblems } from '../../api/core/notifications/card-problems.js';
@@ -174,12 +174,12 @@ describe('TeamsWorkflowNotifier', () => {
     expect(hook.received).toHaveLength(1);
   });
 
-  it('ends a 503 storm in a retryable ConnectionError after the bounded attempts', async () => {
-    const { receiver: hook, url } = await receiver(() => ({ status: 503, body: 'Service Unavailable' }));
+  it('ends a 502 storm in a retryable ConnectionError after the bounded attempts', async () => {
+    const { receiver: hook, url } = await receiver(() => ({ status: 502, body: 'Bad Gateway' }));
     const error = await rejection(new TeamsWorkflowNotifier(() => url, { ...FAST_RETRY, maxAttempts: 3 }).notifyPassEnded(notice()));
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error.retryable).toBe(true);
-    expect(error.message).toContain('answered 503: Service Unavailable (gave up after 3 attempts)');
+    expect(error.message).toContain('answered 502: Bad Gateway (gave up after 3 attempts)');
     expect(hook.received).toHaveLength(3);
   });
 
@@ -235,17 +235,5 @@ describe('TeamsWorkflowNotifier', () => {
     const error = await rejection(new TeamsWorkflowNotifier(() => url, { ...FAST_RETRY, maxAttempts: 2 }).notifyPassEnded(notice()));
     expect(error.message).not.toContain(SIGNATURE);
     expect(error.message).toContain('127.0.0.1');
-  });
-});
-
-describe('parseRetryAfterMs', () => {
-  const now = new Date('2026-03-01T10:00:00.000Z');
-
-  it('reads delay-seconds and HTTP-dates, and ignores what it cannot read', () => {
-    expect(parseRetryAfterMs('3', now)).toBe(3000);
-    expect(parseRetryAfterMs('Sun, 01 Mar 2026 10:00:05 GMT', now)).toBe(5000);
-    expect(parseRetryAfterMs('Sun, 01 Mar 2026 09:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfterMs('soon', now)).toBeUndefined();
-    expect(parseRetryAfterMs(null, now)).toBeUndefined();
   });
 });

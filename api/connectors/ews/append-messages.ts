@@ -12,14 +12,13 @@ import { ItemRejectedError, MailferryError } from '../../core/errors.js';
 import type { RecipientMappingRule } from '../../core/support-options.js';
 import { type EwsContext, folderIdXml, itemIdXml, supportsExport } from './context.js';
 import { DELIVERY_TIME_URI, FLAG_STATUS_FLAGGED, FLAG_STATUS_URI, MARKER_URI, MESSAGE_FLAGS_URI, MSGFLAG_READ, extendedProperty } from './item-props.js';
-import { itemError, isConcurrencyCode } from './map-error.js';
+import { itemError } from './map-error.js';
 import { remapCalendarAttendees } from './recipients.js';
 import { base64Chunks } from './stream-base64.js';
-import type { ResponseMessage } from './transport.js';
+import { isBusy, type ResponseMessage } from './transport.js';
 import { ENVELOPE_TAIL, attr, child, elementChildren, escapeXml } from './xml.js';
 
 const BATCHES_IN_FLIGHT = 4;
-const MAX_BUSY_RETRIES = 6;
 
 export interface AppendOptions {
   recipientMappings: readonly RecipientMappingRule[];
@@ -156,7 +155,11 @@ function uploadBody(folderId: string, items: SourceMessage[]): () => Iterable<st
   };
 }
 
-/** One large item, its base64 produced while the request is sent. Retried (re-read) while the server says busy. */
+/**
+ * One large item, its base64 produced while the request is sent. Retried (re-read) while the
+ * server says busy, waiting as the transport waits for any request: on its clock, ended by a
+ * cancelled job, a back-off past the inline ceiling or the last attempt thrown as ThrottledError.
+ */
 async function sendStreamed(ctx: EwsContext, folderId: string, message: SourceMessage): Promise<ResponseMessage> {
   const format = message.format ?? 'rfc822';
   const head = ctx.transport.wrap('').slice(0, -ENVELOPE_TAIL.length);
@@ -173,9 +176,8 @@ async function sendStreamed(ctx: EwsContext, folderId: string, message: SourceMe
     const response = await ctx.transport.send(body);
     const m = response.messages[0];
     if (!m) throw new MailferryError('internal', 'The server sent no response message for the item.');
-    const busy = m.code === 'ErrorServerBusy' || isConcurrencyCode(m.code);
-    if (!busy || attempt >= MAX_BUSY_RETRIES) return m;
-    await new Promise((r) => setTimeout(r, Math.min(m.backOffMs ?? 1000, ctx.transport.options.maxInlineWaitMs)));
+    if (!isBusy(m)) return m;
+    await ctx.transport.waitOutBusy(ctx.transport.busyWaitMs(m), attempt);
   }
 }
 

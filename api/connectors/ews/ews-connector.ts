@@ -7,6 +7,7 @@
  */
 import type { EndpointCheck, EndpointProbe, MailboxAccess, MailConnector } from '../../core/connector.js';
 import { ValidationError } from '../../core/errors.js';
+import type { Clock } from '../../core/ports.js';
 import { MAX_EWS_REQUESTS_IN_FLIGHT } from '../../core/support-options.js';
 import { type Addressing, DEFAULT_LIMITS, type EwsContext, type EwsLimits, PROBING_VERSION, requestVersionFor } from './context.js';
 import { TokenCache, basicCredentials, type EwsCredentials, type EwsModernAuthOptions } from './credentials.js';
@@ -16,25 +17,25 @@ import { wellKnownFolders } from './folders.js';
 import { discoverMailboxes, probeEwsEndpoint } from './probe-endpoint.js';
 import { EwsTransport } from './transport.js';
 import { OPEN_OUTBOUND, type OutboundPolicy } from '../outbound-policy.js';
+import { DEFAULT_REQUEST_RETRY_POLICY } from '../request-pacing.js';
 
 export interface EwsConnectorOptions {
   /** Where Modern Auth tokens come from (tests: the local token endpoint; see credentials.ts). */
   modernAuth?: EwsModernAuthOptions;
   /** Requests in flight per mailbox (default 10; Exchange's EWSMaxConcurrency is 27 per account). */
   requestsInFlight?: number;
-  /** Server-suggested waits up to this long are slept inside the job (default 30 s); longer ones reschedule it. */
+  /** Server-suggested waits up to this long are slept inside the job (default MAX_INLINE_WAIT_MS, 30 s); longer ones reschedule it. */
   maxInlineWaitMs?: number;
   /** Per HTTP request (default 5 minutes: a 150 MB item on a slow link). */
   requestTimeoutMs?: number;
   limits?: Partial<EwsLimits>;
   /** Which destinations this host may connect to; every destination by default (the embedded host). */
   outbound?: OutboundPolicy;
-  /** Test hook: how waits are slept. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Drives every wait of the transport (tests: a TestClock); the system clock by default. */
+  clock?: Clock;
 }
 
 export const DEFAULT_REQUESTS_IN_FLIGHT = 10;
-const DEFAULT_MAX_INLINE_WAIT_MS = 30_000;
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
 const EWS_KINDS = new Set(['exchange', 'm365', 'm365-group']);
@@ -113,10 +114,10 @@ export class EwsConnector implements MailConnector {
         allowSelfSigned: access.endpoint.allowSelfSigned,
         anchorMailbox: access.mailbox,
         inFlight,
-        maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_MAX_INLINE_WAIT_MS,
+        retry: { ...DEFAULT_REQUEST_RETRY_POLICY, maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_REQUEST_RETRY_POLICY.maxInlineWaitMs },
         timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
         signal,
-        sleep: this.options.sleep,
+        clock: this.options.clock,
         outbound: this.outbound,
       },
       { version: PROBING_VERSION, ...(resolved.addressing === 'impersonation' ? { impersonate: access.mailbox } : {}) },

@@ -13,14 +13,14 @@ import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { AuthError, ConnectionError, MailferryError, ThrottledError, ensureError } from '../../core/errors.js';
+import type { Clock } from '../../core/ports.js';
+import { classifyHttpStatus } from '../../core/retry/index.js';
 import type { EwsCredentials } from './credentials.js';
 import { ewsPolicyRefusal, fromFault, isConcurrencyCode } from './map-error.js';
 import { NS, type EnvelopeOptions, ENVELOPE_TAIL, attr, child, children, elementChildren, envelopeHead, parseXml, path, text } from './xml.js';
 import { Base64TextDecoder } from './stream-base64.js';
-import { Window, retryAfterMs, sleepUnlessAborted } from '../request-pacing.js';
+import { RequestRetries, Window, type RequestRetryPolicy } from '../request-pacing.js';
 import { OPEN_OUTBOUND, checkServiceUrl, lookupOption, type OutboundPolicy } from '../outbound-policy.js';
-
-export { retryAfterMs };
 
 export interface TransportOptions {
   url: URL;
@@ -30,12 +30,14 @@ export interface TransportOptions {
   anchorMailbox?: string;
   /** Requests in flight at most (EWSMaxConcurrency is 27 per account, 10 on Exchange 2010). */
   inFlight: number;
-  /** Server-suggested waits up to this long are slept inline; longer ones throw ThrottledError. */
-  maxInlineWaitMs: number;
+  /** Attempts, the inline-wait ceiling and the back-off of server errors. */
+  retry: RequestRetryPolicy;
   /** Per request, from first byte sent to last byte read. */
   timeoutMs: number;
+  /** The job's: aborting it ends any wait at once. */
   signal?: AbortSignal;
-  sleep?: (ms: number) => Promise<void>;
+  /** Drives every wait (tests: a TestClock). */
+  clock?: Clock;
   /** Which destinations this host may connect to; every destination by default (the embedded host). */
   outbound?: OutboundPolicy;
 }
@@ -76,9 +78,8 @@ export type RequestBody = string | (() => AsyncIterable<Buffer | string>);
 /** A Body's inner XML: whole, or produced part by part (each call a fresh sequence, for retries). */
 export type BodyParts = string | (() => Iterable<string>);
 
-const MAX_ATTEMPTS = 8;
+/** After EWSMaxConcurrency refused a request: the window has shrunk; a moment for the others to finish. */
 const CONCURRENCY_PAUSE_MS = 250;
-const DEFAULT_RETRY_AFTER_MS = 5_000;
 
 interface RawResponse {
   status: number;
@@ -96,11 +97,12 @@ export class EwsTransport {
   serverVersion?: ServerVersion;
   /** Requests sent (each retry counts), for tests and diagnostics. */
   requests = 0;
-  throttledWaits = 0;
+  readonly retries: RequestRetries;
   private readonly agent: HttpAgent | HttpsAgent;
 
   constructor(readonly options: TransportOptions, public envelope: EnvelopeOptions) {
     this.window = new Window(Math.max(1, options.inFlight));
+    this.retries = new RequestRetries(options.retry, options.clock, options.signal);
     const outbound = options.outbound ?? OPEN_OUTBOUND;
     checkServiceUrl(options.url, outbound, 'The EWS URL');
     const agentOptions = { keepAlive: true, maxSockets: Math.max(1, options.inFlight), ...lookupOption(outbound) };
@@ -162,22 +164,19 @@ export class EwsTransport {
       const again: typeof todo = [];
       let wait = 0;
       // A request refused as a whole ("busy" in fewer messages than items) processed nothing: every item goes again.
-      const busy = (m: ResponseMessage) => m.code === 'ErrorServerBusy' || isConcurrencyCode(m.code);
-      const refusedWhole = response.messages.length > 0 && response.messages.length < todo.length && response.messages.every(busy);
+      const refusedWhole = response.messages.length > 0 && response.messages.length < todo.length && response.messages.every(isBusy);
       todo.forEach((t, i) => {
         const message = refusedWhole ? response.messages[0] : response.messages[i];
         if (!message) {
           out[t.index] = { element: response.root, responseClass: 'Error', code: 'ErrorInternalServerError', text: 'The server sent fewer response messages than items.', values: {} };
-        } else if (message.code === 'ErrorServerBusy' || isConcurrencyCode(message.code)) {
-          if (isConcurrencyCode(message.code)) this.window.shrink();
-          wait = Math.max(wait, message.backOffMs ?? CONCURRENCY_PAUSE_MS);
+        } else if (isBusy(message)) {
+          wait = Math.max(wait, this.busyWaitMs(message));
           again.push(t);
         } else {
           out[t.index] = message;
         }
       });
-      if (again.length && attempt + 1 >= MAX_ATTEMPTS) throw this.throttled(wait, 'the server stayed busy');
-      if (again.length) await this.waitOrThrow(wait, 'ErrorServerBusy');
+      if (again.length) await this.waitOutBusy(wait, attempt);
       todo = again;
     }
     return out;
@@ -228,41 +227,50 @@ export class EwsTransport {
     }
   }
 
+  /**
+   * For response messages saying "busy" (ErrorServerBusy, or EWSMaxConcurrency exceeded): waits
+   * `waitMs` before attempt `attempt + 1`, or throws ThrottledError when the wait is past the
+   * inline ceiling or the attempts are spent. Nothing was processed, so sending again is safe.
+   */
+  async waitOutBusy(waitMs: number, attempt: number): Promise<void> {
+    await this.retries.waitOutThrottle(waitMs, attempt, (ms) => this.throttled(ms, this.retries.isLast(attempt) ? 'the server stayed busy' : 'ErrorServerBusy'));
+  }
+
+  /** The wait a "busy" response message asks for; a concurrency refusal also shrinks the window for good. */
+  busyWaitMs(message: ResponseMessage): number {
+    if (isConcurrencyCode(message.code)) this.window.shrink();
+    return message.backOffMs ?? CONCURRENCY_PAUSE_MS;
+  }
+
   /** Waits before the next attempt, or throws what the refusal means. */
   private async handleRefusal(raw: RawResponse, attempt: number): Promise<void> {
-    const last = attempt + 1 >= MAX_ATTEMPTS;
+    const last = this.retries.isLast(attempt);
     const policy = raw.status === 403 ? headerValue(raw.headers['x-ews-policy-reason']) : undefined;
     if (policy) throw ewsPolicyRefusal(this.where, policy, this.options.credentials.who);
-    if (raw.status === 401 || raw.status === 403) {
+    const retryAfterMs = this.retries.retryAfterMs(raw.headers['retry-after']);
+    const kind = classifyHttpStatus(raw.status, retryAfterMs !== undefined);
+    if (kind === 'auth') {
       if (attempt === 0 && this.options.credentials.invalidate()) return;
       throw this.unauthorized(raw);
     }
-    if (raw.status === 429 || raw.status === 503) {
-      const wait = retryAfterMs(raw.headers['retry-after']) ?? DEFAULT_RETRY_AFTER_MS;
-      if (last) throw this.throttled(wait, `HTTP ${raw.status}`);
-      return this.waitOrThrow(wait, `HTTP ${raw.status}`);
-    }
-    if (raw.status === 500 && /Fault/.test(raw.body)) {
-      let fault: ResponseMessage | undefined;
-      try {
-        fault = this.faultOf(parseXml(raw.body));
-      } catch {
-        fault = undefined;
+    const fault = raw.status === 500 ? this.faultIn(raw.body) : undefined;
+    if (fault) {
+      if (fault.code === 'ErrorServerBusy') {
+        const wait = fault.backOffMs ?? this.options.retry.defaultThrottleWaitMs;
+        return this.retries.waitOutThrottle(wait, attempt, (ms) => this.throttled(ms, 'ErrorServerBusy'));
       }
-      if (fault) {
-        if (fault.code === 'ErrorServerBusy') {
-          if (last) throw this.throttled(fault.backOffMs ?? DEFAULT_RETRY_AFTER_MS, 'ErrorServerBusy');
-          return this.waitOrThrow(fault.backOffMs ?? DEFAULT_RETRY_AFTER_MS, 'ErrorServerBusy');
-        }
-        if (isConcurrencyCode(fault.code)) {
-          this.window.shrink();
-          if (last) throw this.throttled(CONCURRENCY_PAUSE_MS * 4, fault.code);
-          return this.sleep(CONCURRENCY_PAUSE_MS);
-        }
-        throw fromFault(fault, this.where);
+      if (isConcurrencyCode(fault.code)) {
+        this.window.shrink();
+        if (last) throw this.throttled(CONCURRENCY_PAUSE_MS * 4, fault.code);
+        return this.retries.pause(CONCURRENCY_PAUSE_MS);
       }
+      throw fromFault(fault, this.where);
     }
-    if (raw.status >= 500 && !last) return this.sleep(Math.min(500 * 2 ** attempt, 8_000));
+    if (kind === 'throttled') {
+      const wait = retryAfterMs ?? this.options.retry.defaultThrottleWaitMs;
+      return this.retries.waitOutThrottle(wait, attempt, (ms) => this.throttled(ms, `HTTP ${raw.status}`));
+    }
+    if (raw.status >= 500 && !last) return this.retries.pauseAfterServerError(attempt);
     // Only the status line: a body is whatever the server at that address says, which an endpoint
     // pointed somewhere it should not be would otherwise carry back to the admin.
     throw new MailferryError(raw.status >= 500 ? 'connection' : 'internal', `EWS at ${this.where} answered HTTP ${raw.status}${statusPhrase(raw.statusText)}, not an EWS response: check the EWS URL.`, { retryable: raw.status >= 500 });
@@ -285,14 +293,14 @@ export class EwsTransport {
     return new ThrottledError(`EWS at ${this.where} is throttling requests (${why}); suggested wait ${Math.round(waitMs / 1000)} s.`, Math.max(waitMs, 1000));
   }
 
-  private async waitOrThrow(waitMs: number, why: string): Promise<void> {
-    if (waitMs > this.options.maxInlineWaitMs) throw this.throttled(waitMs, why);
-    this.throttledWaits++;
-    await this.sleep(waitMs);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return this.options.sleep ? this.options.sleep(ms) : sleepUnlessAborted(ms, this.options.signal);
+  /** The SOAP fault in a 500 answer, if it is one. */
+  private faultIn(body: string): ResponseMessage | undefined {
+    if (!/Fault/.test(body)) return undefined;
+    try {
+      return this.faultOf(parseXml(body));
+    } catch {
+      return undefined;
+    }
   }
 
   private async post(body: RequestBody, streamingResponse: boolean): Promise<IncomingMessage> {
@@ -480,6 +488,11 @@ function readMessage(element: Element): ResponseMessage {
   const backOff = Number(values['BackOffMilliseconds']);
   if (Number.isFinite(backOff) && values['BackOffMilliseconds'] !== undefined) message.backOffMs = backOff;
   return message;
+}
+
+/** ErrorServerBusy, or EWSMaxConcurrency exceeded: the server did not process the item. */
+export function isBusy(message: ResponseMessage): boolean {
+  return message.code === 'ErrorServerBusy' || isConcurrencyCode(message.code);
 }
 
 function headerValue(header: string | string[] | undefined): string | undefined {

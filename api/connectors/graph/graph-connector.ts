@@ -7,6 +7,7 @@
 import type { EndpointCheck, EndpointProbe, MailboxAccess, MailConnector } from '../../core/connector.js';
 import { ValidationError } from '../../core/errors.js';
 import type { Endpoint } from '../../core/model.js';
+import type { Clock } from '../../core/ports.js';
 import { TokenCache, type EwsModernAuthOptions } from '../ews/credentials.js';
 import { DEFAULT_GRAPH_LIMITS, type GraphContext, type GraphLimits } from './context.js';
 import { GraphSession } from './graph-session.js';
@@ -15,6 +16,7 @@ import { ALL_GRAPH_PERMISSIONS } from './permissions.js';
 import { probeGraphEndpoint } from './probe-endpoint.js';
 import { GRAPH_MAX_IN_FLIGHT, GraphTransport } from './transport.js';
 import { OPEN_OUTBOUND, checkServiceUrl, type OutboundPolicy } from '../outbound-policy.js';
+import { DEFAULT_REQUEST_RETRY_POLICY } from '../request-pacing.js';
 
 /** Microsoft Graph's own hosts (global and national clouds). */
 const MICROSOFT_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
@@ -37,18 +39,18 @@ export interface GraphConnectorOptions {
   modernAuth?: Omit<EwsModernAuthOptions, 'resource' | 'permissionHint'>;
   /** Requests in flight per mailbox (at most 4, Exchange Online's limit per app and mailbox). */
   requestsInFlight?: number;
-  /** Server-suggested waits up to this long are slept inside the job (default 30 s); longer ones reschedule it. */
+  /** Server-suggested waits up to this long are slept inside the job (default MAX_INLINE_WAIT_MS, 30 s); longer ones reschedule it. */
   maxInlineWaitMs?: number;
   /** Per HTTP request (default 5 minutes). */
   requestTimeoutMs?: number;
   limits?: Partial<GraphLimits>;
-  sleep?: (ms: number) => Promise<void>;
+  /** Drives every wait of the transport (tests: a TestClock); the system clock by default. */
+  clock?: Clock;
   now?: () => number;
   /** Which destinations this host may connect to; every destination by default (the embedded host). */
   outbound?: OutboundPolicy;
 }
 
-const DEFAULT_MAX_INLINE_WAIT_MS = 30_000;
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
 /** Graph's root for an endpoint: empty (or an EWS URL kept from before the switch) means Microsoft's. */
@@ -90,10 +92,10 @@ export class GraphConnector implements MailConnector {
       credentials: this.tokens.credentials({ ...access, endpoint: { ...endpoint, cloud: 'commercial' } }),
       clientId: modernAuth.clientId,
       inFlight: Math.min(GRAPH_MAX_IN_FLIGHT, access.tuning?.requestsInFlight ?? this.options.requestsInFlight ?? GRAPH_MAX_IN_FLIGHT),
-      maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_MAX_INLINE_WAIT_MS,
+      retry: { ...DEFAULT_REQUEST_RETRY_POLICY, maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_REQUEST_RETRY_POLICY.maxInlineWaitMs },
       timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       signal,
-      sleep: this.options.sleep,
+      clock: this.options.clock,
     });
   }
 

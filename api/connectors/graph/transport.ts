@@ -8,8 +8,10 @@
  * twice. URLs never appear in errors: an import session's URL carries its own token.
  */
 import { ConnectionError, MailferryError, ThrottledError, ensureError } from '../../core/errors.js';
+import type { Clock } from '../../core/ports.js';
+import { classifyHttpStatus } from '../../core/retry/index.js';
 import type { EwsCredentials } from '../ews/credentials.js';
-import { Window, retryAfterMs, sleepUnlessAborted } from '../request-pacing.js';
+import { RequestRetries, Window, type RequestRetryPolicy } from '../request-pacing.js';
 import { failureOf, graphError, type GraphAction } from './map-error.js';
 
 export interface GraphTransportOptions {
@@ -19,11 +21,13 @@ export interface GraphTransportOptions {
   /** The app's client id, for the advice in errors. */
   clientId: string;
   inFlight: number;
-  /** Server-suggested waits up to this long are slept inline; longer ones throw ThrottledError. */
-  maxInlineWaitMs: number;
+  /** Attempts, the inline-wait ceiling and the back-off of server errors. */
+  retry: RequestRetryPolicy;
   timeoutMs: number;
+  /** The job's: aborting it ends any wait at once. */
   signal?: AbortSignal;
-  sleep?: (ms: number) => Promise<void>;
+  /** Drives every wait (tests: a TestClock). */
+  clock?: Clock;
 }
 
 export interface GraphRequest extends GraphAction {
@@ -50,21 +54,18 @@ export interface GraphResponse<T> {
 
 /** Exchange Online allows 4 concurrent requests per application and mailbox. */
 export const GRAPH_MAX_IN_FLIGHT = 4;
-const MAX_ATTEMPTS = 8;
-const DEFAULT_RETRY_AFTER_MS = 5_000;
-const SERVER_ERROR_BASE_MS = 500;
-const SERVER_ERROR_MAX_MS = 8_000;
 
 export class GraphTransport {
   readonly window: Window;
   /** Requests sent (each retry counts), for tests and diagnostics. */
   requests = 0;
-  throttledWaits = 0;
+  readonly retries: RequestRetries;
   /** The server's clock minus ours, from the Date header of its last answer (whole seconds). */
   private clockOffsetMs = 0;
 
   constructor(readonly options: GraphTransportOptions) {
     this.window = new Window(Math.max(1, Math.min(GRAPH_MAX_IN_FLIGHT, options.inFlight)));
+    this.retries = new RequestRetries(options.retry, options.clock, options.signal);
   }
 
   /** The server's time now, as well as its Date headers tell (for floors compared with its createdDateTime). */
@@ -79,7 +80,7 @@ export class GraphTransport {
   async send<T>(request: GraphRequest): Promise<GraphResponse<T>> {
     const idempotent = request.idempotent ?? request.method === 'GET';
     for (let attempt = 0; ; attempt++) {
-      const last = attempt + 1 >= MAX_ATTEMPTS;
+      const last = this.retries.isLast(attempt);
       let res: Response;
       let bytes: Buffer;
       try {
@@ -87,7 +88,7 @@ export class GraphTransport {
       } catch (raw) {
         const error = ensureError(raw);
         if (error.code === 'connection' && idempotent && !last && !this.options.signal?.aborted) {
-          await this.sleep(backoff(attempt));
+          await this.retries.pauseAfterServerError(attempt);
           continue;
         }
         throw error;
@@ -100,16 +101,17 @@ export class GraphTransport {
         return { status: res.status, body: body as T };
       }
       if (res.status === 401 && !request.anonymous && attempt === 0 && this.options.credentials.invalidate()) continue;
-      // 429 and 503 mean the request was not processed: waiting and sending it again is safe.
-      if (res.status === 429 || res.status === 503 || (res.status === 504 && idempotent)) {
-        const wait = retryAfterMs(res.headers.get('retry-after')) ?? DEFAULT_RETRY_AFTER_MS;
-        if (last || wait > this.options.maxInlineWaitMs) throw this.throttled(wait, res.status, request.action);
-        this.throttledWaits++;
-        await this.sleep(wait);
+      // 429 and 503 mean the request was not processed: sending it again is safe, an import included.
+      // Another 5xx may have been processed, so only a request safe to repeat goes again.
+      const retryAfterMs = this.retries.retryAfterMs(res.headers.get('retry-after'));
+      const safeToRepeat = idempotent || res.status === 429 || res.status === 503;
+      if (safeToRepeat && (classifyHttpStatus(res.status, retryAfterMs !== undefined) === 'throttled' || res.status === 504)) {
+        const wait = retryAfterMs ?? this.options.retry.defaultThrottleWaitMs;
+        await this.retries.waitOutThrottle(wait, attempt, (ms) => this.throttled(ms, res.status, request.action));
         continue;
       }
       if (res.status >= 500 && idempotent && !last) {
-        await this.sleep(backoff(attempt));
+        await this.retries.pauseAfterServerError(attempt);
         continue;
       }
       throw graphError(failureOf(res.status, body), request, this.options.clientId);
@@ -149,13 +151,6 @@ export class GraphTransport {
     return new ThrottledError(`${action}: Microsoft Graph at ${this.where} is throttling requests (HTTP ${status}); suggested wait ${Math.round(waitMs / 1000)} s.`, Math.max(waitMs, 1000));
   }
 
-  private sleep(ms: number): Promise<void> {
-    return this.options.sleep ? this.options.sleep(ms) : sleepUnlessAborted(ms, this.options.signal);
-  }
-}
-
-function backoff(attempt: number): number {
-  return Math.min(SERVER_ERROR_BASE_MS * 2 ** attempt, SERVER_ERROR_MAX_MS);
 }
 
 function withSlash(url: URL): URL {

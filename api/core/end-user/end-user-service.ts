@@ -7,6 +7,7 @@ import type { MailConnector } from '../connector.js';
 import { MailferryError, NotFoundError, ThrottledError, ValidationError, ensureError } from '../errors.js';
 import type { MailMessage, Mailer } from '../ports.js';
 import type { EndpointKind, Item, Project } from '../model.js';
+import { MAX_INLINE_WAIT_MS } from '../retry/index.js';
 import type { ServiceDeps } from '../services/context.js';
 import { PassService } from '../services/pass-service.js';
 import { updateDoc } from '../update-doc.js';
@@ -30,8 +31,8 @@ export interface EndUserConfig {
 /** The end-user page's path; the token travels in the fragment so it never reaches a server log or a Referer. */
 export const END_USER_PAGE_PATH = '/end-user/credentials';
 const DEFAULT_ORGANIZATION = 'Your IT administrator';
-/** A throttled mailer is waited for inline up to this long, once; longer waits fail the item. */
-const MAX_INLINE_THROTTLE_MS = 30_000;
+/** A throttled mailer is waited for inline up to the one ceiling, once; longer waits fail the item. */
+const MAX_INLINE_THROTTLE_MS = MAX_INLINE_WAIT_MS;
 
 import type { CredentialRequestView, SubmitResult } from './end-user-views.js';
 

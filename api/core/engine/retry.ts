@@ -1,5 +1,6 @@
 import { ensureError, type MailferryError } from '../errors.js';
 import type { Clock } from '../ports.js';
+import { DEFAULT_JITTER_RATIO, MAX_INLINE_WAIT_MS, backoffMs } from '../retry/index.js';
 
 /**
  * How a job rides out faults without giving up its worker too early or holding it too long
@@ -11,11 +12,12 @@ export interface RetryPolicy {
   maxInlineWaitMs: number;
   /** Reconnect attempts per job before the queue's back-off takes over. */
   maxReconnects: number;
-  /** First reconnect delay; doubles each time. */
+  /** First reconnect delay; doubles each time (jittered, never past `maxInlineWaitMs`). */
   reconnectBaseMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxInlineWaitMs: 60_000, maxReconnects: 5, reconnectBaseMs: 1_000 };
+/** The inline ceiling is the transports' own: a wait they handed back is never slept again here. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxInlineWaitMs: MAX_INLINE_WAIT_MS, maxReconnects: 5, reconnectBaseMs: 1_000 };
 /** For tests: no waiting. */
 export const FAIL_FAST_RETRY_POLICY: RetryPolicy = { maxInlineWaitMs: 0, maxReconnects: 0, reconnectBaseMs: 0 };
 
@@ -42,7 +44,8 @@ export async function withRetries<T>(
       const error = ensureError(raw);
       failures = madeProgress?.() ? 1 : failures + 1;
       if (!error.retryable || failures > policy.maxReconnects || signal?.aborted) throw error;
-      const waitMs = error.retryAfterMs ?? policy.reconnectBaseMs * 2 ** (failures - 1);
+      const reconnect = { baseMs: policy.reconnectBaseMs, maxMs: policy.maxInlineWaitMs, jitterRatio: DEFAULT_JITTER_RATIO };
+      const waitMs = error.retryAfterMs ?? backoffMs(failures, reconnect);
       if (waitMs > policy.maxInlineWaitMs) throw error;
       onRetry?.(error, waitMs);
       await clock.sleep(waitMs, signal);

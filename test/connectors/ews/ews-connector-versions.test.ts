@@ -10,6 +10,7 @@ import type { Endpoint } from '../../../api/core/model.js';
 import { EwsConnector } from '../../../api/connectors/ews/index.js';
 import type { EwsSession } from '../../../api/connectors/ews/ews-session.js';
 import { startEwsServer, type EmulatedRelease, type EwsTestServer } from '../../support/ews/ews-server.js';
+import { instantClock } from '../../support/test-clock.js';
 import { seedItem, seedMessage } from '../../support/ews/items.js';
 
 const ALICE = { smtp: 'alice@contoso.test', password: 'alice-pw' };
@@ -31,7 +32,7 @@ describe.each<[EmulatedRelease, string, boolean]>([
 ])('EWS connector against %s', (release, requestVersion, exports) => {
   let server: EwsTestServer;
   const sessions: EwsSession[] = [];
-  const connector = new EwsConnector({ sleep: async () => undefined });
+  const connector = new EwsConnector({ clock: instantClock });
   const endpoint: () => Endpoint = () => ({
     tenantId: 'local', id: 'ews', version: 1, name: 'Old Exchange', kind: 'exchange', host: server.url,
     adminMode: 'delegation', adminLogin: ADMIN.smtp, createdAt: new Date(0).toISOString(),

@@ -12,6 +12,7 @@ import { ewsUrl, tokenResource } from '../../../api/connectors/ews/endpoint-url.
 import { startEwsServer, type EwsTestServer } from '../../support/ews/ews-server.js';
 import { blankItem, ewsDateTime, insertItem, itemsIn, setMaxMessageBytes } from '../../support/ews/items.js';
 import { trustingNetworkClient } from '../../support/ews/auth.js';
+import { instantClock } from '../../support/test-clock.js';
 
 const ALICE = { smtp: 'alice@contoso.test', password: 'alice-pw' };
 const BOB = { smtp: 'bob@contoso.test', password: 'bob-pw' };
@@ -74,7 +75,7 @@ describe('EWS connector', () => {
       groups: [{ smtp: GROUP, owners: [ALICE.smtp], displayName: 'Team' }],
       oauth: { apps: [APP] },
     });
-    connector = new EwsConnector({ sleep: async () => undefined });
+    connector = new EwsConnector({ clock: instantClock });
   });
   afterAll(async () => {
     await Promise.all(sessions.map((s) => s.close()));
@@ -273,7 +274,7 @@ describe('EWS connector', () => {
       const item = blankItem('IPM.Note', ewsDateTime(BASE));
       item.mime = { bytes: big };
       insertItem(server.store, mbx, drafts, item);
-      const small = new EwsConnector({ sleep: async () => undefined, limits: { largeItemBytes: 1024 * 1024 } });
+      const small = new EwsConnector({ clock: instantClock, limits: { largeItemBytes: 1024 * 1024 } });
       const src = await open({ mailbox: BOB.smtp }, small);
       const folder = (await src.listFolders()).find((f) => f.path === 'Drafts')!;
       const refs = await src.listMessages(folder);
