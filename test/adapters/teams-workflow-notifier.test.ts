@@ -7,12 +7,14 @@ import type { Pass, Project } from '../../api/core/model.js';
 import { adaptiveCardProblems } from '../../api/core/notifications/card-problems.js';
 import type { PassEndedNotice } from '../../api/core/ports.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, TEAMS_MESSAGE_MAX_BYTES } from '../../api/core/notifications/teams-message.js';
+import { TestClock } from '../support/test-clock.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const ONE_SECOND_MS = 1000;
 const POSTS_PER_SECOND = 4;
 const BURST = 10;
-/** Timers may fire a millisecond early relative to performance.now(). */
-const TIMER_SLACK_MS = 5;
+/** The notifier's window: Teams' second plus the margin it leaves for network jitter. */
+const RATE_WINDOW_MS = 1050;
 const FAST_RETRY = { retryBaseDelayMs: 20 } satisfies TeamsWorkflowNotifierOptions;
 const TAB_LINK = { teamsAppId: 'a1b2c3d4-0000-4000-8000-000000000001', tabEntityId: 'projects' };
 const SIGNATURE = 'sig-S3CRET-do-not-log';
@@ -31,7 +33,7 @@ class WebhookReceiver {
   readonly received: Received[] = [];
   private readonly server: Server;
 
-  constructor(private readonly reply: (requestNumber: number) => Reply) {
+  constructor(private readonly reply: (requestNumber: number) => Reply, private readonly now: () => number) {
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -51,7 +53,7 @@ class WebhookReceiver {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const atMs = performance.now();
+    const atMs = this.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
@@ -100,8 +102,9 @@ function notice(name = 'Contoso to Fabrikam'): PassEndedNotice {
 }
 
 const receivers: WebhookReceiver[] = [];
-async function receiver(reply: (requestNumber: number) => Reply = () => ({ status: 202 })): Promise<{ receiver: WebhookReceiver; url: string }> {
-  const r = new WebhookReceiver(reply);
+/** `now` stamps each arrival: the notifier's test clock where a test drives one. */
+async function receiver(reply: (requestNumber: number) => Reply = () => ({ status: 202 }), now: () => number = () => performance.now()): Promise<{ receiver: WebhookReceiver; url: string }> {
+  const r = new WebhookReceiver(reply, now);
   receivers.push(r);
   return { receiver: r, url: await r.start() };
 }
@@ -129,25 +132,40 @@ describe('TeamsWorkflowNotifier', () => {
   });
 
   it('spaces a burst of 10 posts so that no second holds more than 4', async () => {
-    const { receiver: hook, url } = await receiver();
-    const notifier = new TeamsWorkflowNotifier(() => url);
-    await Promise.all(Array.from({ length: BURST }, (_, i) => notifier.notifyPassEnded(notice(`Project ${i}`))));
+    const clock = new TestClock();
+    const { receiver: hook, url } = await receiver(undefined, () => clock.now().getTime());
+    const notifier = new TeamsWorkflowNotifier(() => url, { clock });
+    const burst = Promise.all(Array.from({ length: BURST }, (_, i) => notifier.notifyPassEnded(notice(`Project ${i}`))));
+    // Each window lets 4 through and holds the rest until the clock moves on.
+    for (let window = 1; window * POSTS_PER_SECOND < BURST; window++) {
+      const sent = window * POSTS_PER_SECOND;
+      await waitUntil(`${sent} posts to arrive and the next to wait for the clock`, () => hook.received.length >= sent && clock.pendingSleeps > 0, {
+        describe: () => `${hook.received.length} received, ${clock.pendingSleeps} waiting`,
+      });
+      expect(hook.received).toHaveLength(sent);
+      clock.advance(RATE_WINDOW_MS);
+    }
+    await burst;
     expect(hook.received).toHaveLength(BURST);
     expect(hook.received.flatMap((r) => r.problems)).toEqual([]);
     const times = hook.received.map((r) => r.atMs).sort((a, b) => a - b);
     for (let i = POSTS_PER_SECOND; i < times.length; i++) {
-      expect(times[i] - times[i - POSTS_PER_SECOND]).toBeGreaterThanOrEqual(ONE_SECOND_MS - TIMER_SLACK_MS);
+      expect(times[i] - times[i - POSTS_PER_SECOND]).toBeGreaterThanOrEqual(ONE_SECOND_MS);
     }
     // Queued, not dropped, and in the order they were asked for.
     expect(hook.received.map((r) => JSON.stringify(r.card).match(/Project (\d+)/)?.[1])).toEqual(Array.from({ length: BURST }, (_, i) => String(i)));
   });
 
-  it('waits out a 429 with Retry-After: 1 and then delivers the card once', async () => {
-    const { receiver: hook, url } = await receiver((n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: 'slow down' } : { status: 202 }));
-    await new TeamsWorkflowNotifier(() => url, FAST_RETRY).notifyPassEnded(notice());
+  it('waits out a 429 with Retry-After: 1 on its clock and then delivers the card once', async () => {
+    const clock = new TestClock();
+    const { receiver: hook, url } = await receiver((n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: 'slow down' } : { status: 202 }), () => clock.now().getTime());
+    const sending = new TeamsWorkflowNotifier(() => url, { ...FAST_RETRY, clock }).notifyPassEnded(notice());
+    await waitUntil('the notifier to sleep on the 429', () => hook.received.length === 1 && clock.pendingSleeps > 0);
+    clock.advance(ONE_SECOND_MS);
+    await sending;
     expect(hook.received).toHaveLength(2);
     expect(hook.accepted).toHaveLength(1);
-    expect(hook.received[1].atMs - hook.received[0].atMs).toBeGreaterThanOrEqual(ONE_SECOND_MS - TIMER_SLACK_MS);
+    expect(hook.received[1].atMs - hook.received[0].atMs).toBe(ONE_SECOND_MS);
     expect(hook.received[1].problems).toEqual([]);
   });
 
