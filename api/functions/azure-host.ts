@@ -1,9 +1,9 @@
 /**
- * The composition root of the Azure build: reads app settings once per worker process and picks
- * the adapters (Cosmos DB or SQLite, Service Bus or SQLite queue, Key Vault or file vault, Graph
- * mail). It never imports the embedded host's local admin. Settings are declared in infra/main.bicep.
+ * The Azure build's host: reads app settings once per worker process, picks the adapters (Cosmos
+ * DB or SQLite, Service Bus or SQLite queue, Key Vault or file vault, Graph mail, the Teams
+ * Workflows notifier) and builds the application with createMailferry. It never imports the
+ * embedded host's local admin. Settings are declared in infra/main.bicep.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
@@ -22,28 +22,25 @@ import { StoreGroupLimiter } from '../adapters/store-group-limiter.js';
 import { TeamsWorkflowNotifier } from '../adapters/teams-workflow-notifier.js';
 import { createConnectorRegistry } from '../connectors/registry.js';
 import { outboundPolicyFromEnv } from '../connectors/outbound-policy.js';
-import { LinkKeyring } from '../core/end-user/credential-link.js';
+import { createMailferry } from '../core/app/create-mailferry.js';
+import type { Mailferry } from '../core/app/mailferry.js';
 import type { EngineDeps } from '../core/engine/job-context.js';
-import { DEFAULT_RETRY_POLICY } from '../core/engine/retry.js';
 import { MailferryError, ValidationError } from '../core/errors.js';
 import { parseTenantOwners } from '../core/services/tenant-owners.js';
-import type { Pass } from '../core/model.js';
-import { passEndedListener } from '../core/notifications/pass-ended-listener.js';
 import type { TeamsTabLink } from '../core/notifications/tab-deep-link.js';
 import { systemClock, type JobQueue, type SecretVault, type Store } from '../core/ports.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
 import { EntraAuthenticator } from '../http/auth/entra-authenticator.js';
-import { Services } from '../http/services.js';
 
 export interface AzureHost {
-  services: Services;
+  /** The application (named `services` since before it moved into core). */
+  services: Mailferry;
   authenticator: Authenticator;
   /** What timer and (next) queue triggers run the engine with. */
   engine: EngineDeps;
   queue: JobQueue;
 }
 
-const CHECKPOINT_MS = 1_000;
 /** Must equal the queue's LockDuration in infra/main.bicep (jobLockDuration, PT5M). */
 export const JOB_LOCK_MS = 5 * 60 * 1000;
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -52,6 +49,15 @@ const DEFAULT_COSMOS_DATABASE = 'mailferry';
 const ADMIN_CONSOLE_TAB = 'admin-console';
 
 let host: Promise<AzureHost> | undefined;
+
+/**
+ * What a test may put in place of Azure's managed identity and Microsoft Graph, so that the same
+ * wiring runs on loopback (the host-parity test). Production passes none.
+ */
+export interface AzureStandIns {
+  credential?: TokenCredential;
+  graphBaseUrl?: string;
+}
 
 /** Built on first use and shared by every invocation of this worker (clients are expensive). */
 export function azureHost(env: NodeJS.ProcessEnv = process.env): Promise<AzureHost> {
@@ -62,7 +68,8 @@ export function azureHost(env: NodeJS.ProcessEnv = process.env): Promise<AzureHo
   return host;
 }
 
-async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
+/** Builds a host without caching it; azureHost() is what the triggers use. */
+export async function buildAzureHost(env: NodeJS.ProcessEnv, standIns: AzureStandIns = {}): Promise<AzureHost> {
   const audiences = list(env.MAILFERRY_ENTRA_AUDIENCES);
   if (!audiences.length) {
     throw new ValidationError('Set MAILFERRY_ENTRA_AUDIENCES to the API app registration (client id and/or api:// URI): every request must carry an Entra ID token for it.', { field: 'MAILFERRY_ENTRA_AUDIENCES' });
@@ -76,7 +83,7 @@ async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
   const stray = [...tenantOwners.keys()].filter((t) => !allowedTenants.includes(t));
   if (stray.length) throw new MailferryError('unsupported', `MAILFERRY_TENANT_OWNERS names tenant ${stray.join(', ')}, which MAILFERRY_ALLOWED_TENANTS does not list: add it there or remove its owners.`, { field: 'MAILFERRY_TENANT_OWNERS' });
   // Managed identity in Azure; made only when a setting needs it, so a local trial needs no login.
-  let credential: TokenCredential | undefined;
+  let credential: TokenCredential | undefined = standIns.credential;
   const identity = () => (credential ??= new DefaultAzureCredential());
   let sqlite: SqliteDb | undefined;
   const dataDir = env.MAILFERRY_DATA ?? join(env.HOME ?? '/tmp', 'mailferry');
@@ -95,22 +102,18 @@ async function buildAzureHost(env: NodeJS.ProcessEnv): Promise<AzureHost> {
   const vault: SecretVault = secrets ? new KeyVaultSecretVault(secrets) : await FileSecretVault.open(dataDir);
   const linkKey = secrets ? await loadOrCreateLinkKeySecret(secrets) : await loadOrCreateLinkKey(dataDir);
   const sender = env.MAILFERRY_MAIL_SENDER;
-  const mailer = sender ? new GraphMailer({ sender, getToken: () => graphToken(identity()) }) : undefined;
+  const mailer = sender ? new GraphMailer({ sender, getToken: () => graphToken(identity()), baseUrl: standIns.graphBaseUrl }) : undefined;
 
   // A shared deployment reaches public mail servers only, EWS over HTTPS (outbound-policy.ts).
   const connectorFor = createConnectorRegistry({}, outboundPolicyFromEnv(env));
-  const log = jsonLineLog;
-  let onPassEnded: (pass: Pass) => Promise<void> = async () => {};
-  const engine: EngineDeps = {
-    store, vault, clock: systemClock, connectorFor, retry: DEFAULT_RETRY_POLICY, log, checkpointMs: CHECKPOINT_MS,
-    onPassEnded: (pass) => onPassEnded(pass),
-  };
-  const endUser = mailer && env.MAILFERRY_PUBLIC_URL
-    ? { mailer, keyring: new LinkKeyring(linkKey), connectorFor, publicBaseUrl: env.MAILFERRY_PUBLIC_URL }
-    : undefined;
-  const services = new Services({ store, queue, vault, clock: systemClock, newId: randomUUID, connectorFor, tenantOwners }, endUser);
-  const notifier = new TeamsWorkflowNotifier((project) => services.projects.teamsWebhookUrl(project), { tabLink: tabLinkFrom(env) });
-  onPassEnded = passEndedListener({ store, statistics: services.statistics, notifier, log });
+  const services = createMailferry({
+    store, queue, vault, clock: systemClock, log: jsonLineLog, connectorFor, mailer,
+    notifier: (webhookUrlFor) => new TeamsWorkflowNotifier(webhookUrlFor, { tabLink: tabLinkFrom(env) }),
+  }, {
+    endUser: env.MAILFERRY_PUBLIC_URL ? { linkKey, publicBaseUrl: env.MAILFERRY_PUBLIC_URL } : undefined,
+    tenantOwners,
+  });
+  const engine = services.engine;
   return { services, authenticator, engine, queue };
 }
 

@@ -7,7 +7,7 @@ import { openApiDocument } from './openapi.js';
 import { problem } from './problem.js';
 import { CSV_MEDIA_TYPE, JSON_MEDIA_TYPE, mediaTypeOf, unsupportedMediaType } from './request-body.js';
 import { routes as adminRoutes, type Route } from './routes.js';
-import type { Services } from './services.js';
+import type { Mailferry } from '../core/app/mailferry.js';
 
 const API_VERSION = '1.0.0';
 
@@ -45,7 +45,7 @@ export function allRoutes(): Route[] {
  * One entry point for every host: match the route, sign the caller in (unless the route is
  * public), check the route's access rule, run the handler; every failure is problem details.
  */
-export async function dispatch(req: IncomingApiRequest, services: Services, authenticator: Authenticator): Promise<ApiResponse> {
+export async function dispatch(req: IncomingApiRequest, services: Mailferry, authenticator: Authenticator): Promise<ApiResponse> {
   try {
     const allowed: string[] = [];
     for (const { route, pattern, names } of compiled) {

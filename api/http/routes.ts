@@ -7,9 +7,9 @@ import {
 import { publicEndpoint, publicItem, publicProject } from '../core/services/public-views.js';
 import type { ApiRequest, ApiResponse } from './api-types.js';
 import type { AccessRule } from './authorize.js';
-import type { Services } from './services.js';
+import type { Mailferry } from '../core/app/mailferry.js';
 
-export type Handler = (req: ApiRequest, services: Services) => Promise<ApiResponse>;
+export type Handler = (req: ApiRequest, services: Mailferry) => Promise<ApiResponse>;
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** `/api/v1/projects/:projectId` style; `:name` segments land in `req.params`. */
@@ -151,7 +151,7 @@ export const routes: Route[] = [
       }
       return ok(await s.statistics.project(req.tenantId, req.params.projectId!));
     } },
-  // 'run', not 'view': the mail leaves from the operator's mailbox (see Services.emailStatistics).
+  // 'run', not 'view': the mail leaves from the operator's mailbox (see Mailferry.emailStatistics).
   { method: 'POST', path: '/api/v1/projects/:projectId/statistics/email', access: project('run'), summary: 'E-mail the statistics report to an address in one of the project\'s domains', body: statisticsEmailInput,
     handler: async (req, s) => ok(await s.emailStatistics(req.tenantId, req.params.projectId!, parseInput(statisticsEmailInput, req.body).to), 202) },
 ];

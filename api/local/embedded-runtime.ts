@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -8,23 +7,21 @@ import { FileSecretVault } from '../adapters/file-secret-vault.js';
 import { loadOrCreateLinkKey } from '../adapters/link-key-file.js';
 import { SmtpMailer, type SmtpMailerConfig } from '../adapters/smtp-mailer.js';
 import { TeamsWorkflowNotifier } from '../adapters/teams-workflow-notifier.js';
-import { LinkKeyring } from '../core/end-user/credential-link.js';
 import type { Notifier } from '../core/ports.js';
 import { openSqliteDatabase } from '../adapters/sqlite/sqlite-database.js';
 import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { createConnectorRegistry, type ConnectorOverrides } from '../connectors/registry.js';
-import type { Pass } from '../core/model.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import type { TenantOwners } from '../core/services/context.js';
 import type { EngineDeps, EngineLog } from '../core/engine/job-context.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/engine/retry.js';
+import type { RetryPolicy } from '../core/engine/retry.js';
+import { createMailferry } from '../core/app/create-mailferry.js';
+import type { Mailferry } from '../core/app/mailferry.js';
 import { schedulerTick } from '../core/engine/scheduler.js';
 import { DEFAULT_WORKER_POOL_OPTIONS, WorkerPool } from '../core/engine/worker-pool.js';
 import { LOCAL_ADMIN } from '../http/auth/local-admin-authenticator.js';
-import { Services } from '../http/services.js';
 import { ensureError } from '../core/errors.js';
-import { passEndedListener } from '../core/notifications/pass-ended-listener.js';
 import { sealStoredSecretOptions } from '../core/secret-options.js';
 import { ensurePrivateDirectory } from '../adapters/private-files.js';
 
@@ -46,7 +43,6 @@ async function sealClearSecretsOnce(store: SqliteStore, vault: FileSecretVault, 
 export const LOCAL_TENANT = LOCAL_ADMIN.tenantId;
 export const DB_FILE = 'mailferry.db';
 const SCHEDULER_INTERVAL_MS = 5_000;
-const CHECKPOINT_MS = 1_000;
 
 export interface EmbeddedConfig {
   dataDir: string;
@@ -73,40 +69,36 @@ const DEFAULT_PUBLIC_BASE_URL = 'http://127.0.0.1:7420';
 const OUTBOX_FROM = 'Mailferry <mailferry@localhost>';
 
 /**
- * The composition root of the embedded host: SQLite store and queue in one file, a file-key
- * vault, the connectors, the services, the worker pool and the scheduler. Adapters are chosen
- * here and nowhere else.
+ * The embedded host (and the CLI): chooses its adapters (SQLite store and queue in one file, a
+ * file-key vault, SMTP or an outbox folder, the Teams Workflows notifier), builds the application
+ * with createMailferry, and runs the worker pool and the scheduler.
  */
 export class EmbeddedRuntime {
-  readonly services: Services;
+  /** The application (named `services` since before it moved into core). */
+  readonly services: Mailferry;
   readonly engine: EngineDeps;
   readonly store: SqliteStore;
   readonly queue: SqliteJobQueue;
   readonly dbPath: string;
   private readonly pool: WorkerPool;
-  private readonly passEnded: (pass: Pass) => Promise<void>;
   private schedulerTimer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
 
   private constructor(config: EmbeddedConfig, vault: FileSecretVault, linkKey: Buffer) {
     const clock = config.clock ?? systemClock;
-    const log = config.log ?? jsonLineLog;
     this.dbPath = join(config.dataDir, DB_FILE);
     const db = openSqliteDatabase(this.dbPath);
     this.store = new SqliteStore(db, true);
     this.queue = new SqliteJobQueue(db, { clock });
-    this.engine = {
-      store: this.store, vault, clock, log, connectorFor: createConnectorRegistry(config.connectors),
-      retry: config.retry ?? DEFAULT_RETRY_POLICY, checkpointMs: CHECKPOINT_MS,
-      onPassEnded: (pass) => this.passEnded(pass),
-    };
-    const mailer = config.smtp ? new SmtpMailer(config.smtp) : new FileOutboxMailer(join(config.dataDir, 'outbox'), OUTBOX_FROM);
-    this.services = new Services({ store: this.store, queue: this.queue, vault, clock, newId: randomUUID, connectorFor: this.engine.connectorFor, tenantOwners: config.tenantOwners }, {
-      mailer, keyring: new LinkKeyring(linkKey), connectorFor: this.engine.connectorFor,
-      publicBaseUrl: config.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL, organizationName: config.organizationName,
+    this.services = createMailferry({
+      store: this.store, queue: this.queue, vault, clock, log: config.log ?? jsonLineLog, connectorFor: createConnectorRegistry(config.connectors),
+      mailer: config.smtp ? new SmtpMailer(config.smtp) : new FileOutboxMailer(join(config.dataDir, 'outbox'), OUTBOX_FROM),
+      notifier: (webhookUrlFor) => config.notifier ?? new TeamsWorkflowNotifier(webhookUrlFor),
+    }, {
+      endUser: { linkKey, publicBaseUrl: config.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL, organizationName: config.organizationName },
+      tenantOwners: config.tenantOwners, retry: config.retry,
     });
-    const notifier = config.notifier ?? new TeamsWorkflowNotifier((project) => this.services.projects.teamsWebhookUrl(project));
-    this.passEnded = passEndedListener({ store: this.store, statistics: this.services.statistics, notifier, log });
+    this.engine = this.services.engine;
     this.pool = new WorkerPool(this.engine, this.queue, {
       ...DEFAULT_WORKER_POOL_OPTIONS,
       workerId: `${hostname()}:${process.pid}`,

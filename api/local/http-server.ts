@@ -10,7 +10,7 @@ import { problem, serverErrorLog } from '../http/problem.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
 import { LocalAdminAuthenticator } from '../http/auth/local-admin-authenticator.js';
 import { dispatch } from '../http/router.js';
-import type { Services } from '../http/services.js';
+import type { Mailferry } from '../core/app/mailferry.js';
 import { nobodyAuthenticator, refusal, surfaceServes, type GuardPolicy, type Surface } from './request-guard.js';
 import { defaultTabDir, serveStatic } from './static-files.js';
 
@@ -28,7 +28,7 @@ export interface HttpServerOptions {
 }
 
 interface Listener extends GuardPolicy {
-  services: Services;
+  services: Mailferry;
   authenticator: Authenticator;
   staticDir: string;
   log: EngineLog;
@@ -39,7 +39,7 @@ interface Listener extends GuardPolicy {
  * the single local admin (the `local` tenant), which is why it refuses to listen on any other
  * address, and why request-guard.ts checks every request's Host and Origin.
  */
-export async function startHttpServer(services: Services, options: HttpServerOptions): Promise<{ server: Server; url: string }> {
+export async function startHttpServer(services: Mailferry, options: HttpServerOptions): Promise<{ server: Server; url: string }> {
   const host = options.host ?? '127.0.0.1';
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
     throw new ValidationError(`The embedded host serves one local admin without sign-in, so it listens on loopback only (got ${host}). Deploy to Azure for shared use.`, { field: 'host' });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineDeps } from '../../api/core/engine/job-context.js';
-import type { Services } from '../../api/http/services.js';
+import type { Mailferry } from '../../api/core/app/mailferry.js';
 import { azureHost } from '../../api/functions/azure-host.js';
 import { EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
 
@@ -51,7 +51,7 @@ describe('a pass that ends posts its card on every host', () => {
   };
 
   /** A project with a webhook and one item, a pass on it, and the pass as the engine reports it ended. */
-  async function endPass(host: { services: Services; engine: EngineDeps }, tenantId: string, hook: string) {
+  async function endPass(host: { services: Mailferry; engine: EngineDeps }, tenantId: string, hook: string) {
     const { services, engine } = host;
     const endpoint = await services.projects.createEndpoint(tenantId, { name: 'Source', kind: 'imap', host: 'imap.contoso.test', security: 'tls', allowSelfSigned: false, adminMode: 'none', authMechanism: 'password', domains: [] });
     const project = await services.projects.createProject(tenantId, {

@@ -9,7 +9,8 @@ import { ServiceBusClient, type ServiceBusReceiver } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceBusJobQueue } from '../../api/adapters/service-bus/service-bus-job-queue.js';
 import { createWorkerHandler } from '../../api/functions/worker.js';
-import { Services } from '../../api/http/services.js';
+import { createMailferry } from '../../api/core/app/create-mailferry.js';
+import type { Mailferry } from '../../api/core/app/mailferry.js';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage } from '../support/dovecot.js';
 import { AmqpPeer } from '../support/amqp-peer/amqp-peer.js';
@@ -26,14 +27,14 @@ describe('the Service Bus worker function', () => {
   let queue: ServiceBusJobQueue;
   let client: ServiceBusClient;
   let functionsHost: ServiceBusReceiver;
-  let services: Services;
+  let services: Mailferry;
   const context = () => new InvocationContext({ functionName: 'worker' });
 
   beforeAll(async () => {
     fx = await createMigrationFixture({ mailboxes: ['sb'] });
     peer = await AmqpPeer.start({ queues: { [QUEUE]: { lockDurationMs: LOCK_MS } } });
     queue = new ServiceBusJobQueue({ connectionString: peer.connectionString, queueName: QUEUE, lockDurationMs: LOCK_MS, receiveMaxWaitMs: 250 });
-    services = new Services({ ...fx.runtime.services.deps, queue });
+    services = createMailferry({ ...fx.runtime.services.ports, queue });
     client = new ServiceBusClient(peer.connectionString);
     functionsHost = client.createReceiver(QUEUE, { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs: 0 });
   });

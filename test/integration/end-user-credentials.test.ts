@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpMailer } from '../../api/adapters/smtp-mailer.js';
 import { DEFAULT_LINK_TTL_MS, LinkKeyring } from '../../api/core/end-user/credential-link.js';
 import type { Item } from '../../api/core/model.js';
-import { Services } from '../../api/http/services.js';
+import { createMailferry } from '../../api/core/app/create-mailferry.js';
+import type { Mailferry } from '../../api/core/app/mailferry.js';
 import type { Server } from 'node:http';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../api/local/http-server.js';
@@ -28,7 +29,7 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
   let fx: MigrationFixture;
   let sink: SmtpSink;
   let mailer: SmtpMailer;
-  let services: Services;
+  let services: Mailferry;
   let clock: TestClock;
   const ids: Record<string, string> = {};
   const tokens: Record<string, string> = {};
@@ -62,9 +63,8 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
 
     // The services the embedded host will build once wired: same store, queue and vault; the end-user part added.
     clock = new TestClock(new Date());
-    services = new Services({ ...fx.runtime.services.deps, clock }, {
-      mailer, keyring: new LinkKeyring(LinkKeyring.generateKey()), connectorFor: fx.runtime.engine.connectorFor,
-      publicBaseUrl: PUBLIC_URL, organizationName: 'Contoso IT',
+    services = createMailferry({ ...fx.runtime.services.ports, clock, mailer }, {
+      endUser: { linkKey: LinkKeyring.generateKey(), publicBaseUrl: PUBLIC_URL, organizationName: 'Contoso IT' },
     });
     ({ server, url: base } = await startHttpServer(services, { port: 0 }));
     for (const user of [ALICE, BOB]) {

@@ -7,7 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyVaultSecretVault } from '../../../api/adapters/key-vault/key-vault-secret-vault.js';
 import { parseInput, projectPatch } from '../../../api/core/schemas.js';
-import { Services } from '../../../api/http/services.js';
+import { createMailferry } from '../../../api/core/app/create-mailferry.js';
+import type { Mailferry } from '../../../api/core/app/mailferry.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from '../../../api/local/embedded-runtime.js';
 import { makeTempDir, type TempDir } from '../../adapters/temp-dir.js';
 import { InMemoryKeyVault } from '../../support/in-memory-key-vault.js';
@@ -20,13 +21,13 @@ describe('vault secrets follow their owner', () => {
   let dir: TempDir;
   let runtime: EmbeddedRuntime;
   let keyVault: InMemoryKeyVault;
-  let s: Services;
+  let s: Mailferry;
 
   beforeEach(async () => {
     dir = makeTempDir();
     runtime = await EmbeddedRuntime.open({ dataDir: dir.path, log: silentLog });
     keyVault = new InMemoryKeyVault();
-    s = new Services({ ...runtime.services.deps, vault: new KeyVaultSecretVault(keyVault) });
+    s = createMailferry({ ...runtime.services.ports, vault: new KeyVaultSecretVault(keyVault) });
   });
   afterEach(async () => {
     await runtime.close();
@@ -38,7 +39,7 @@ describe('vault secrets follow their owner', () => {
       name, kind: 'm365', host: '', cloud: 'commercial', security: 'tls', allowSelfSigned: false, adminMode: 'impersonation', adminLogin: 'admin@contoso.com',
       adminPassword: `${name}-admin-pw`, authMechanism: 'oauth-app', appClientId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b', appTenantId: 'contoso.onmicrosoft.com',
       appClientSecret: `${name}-app-secret`, domains: [],
-    } as Parameters<Services['projects']['createEndpoint']>[1]);
+    } as Parameters<Mailferry['projects']['createEndpoint']>[1]);
     const [src, dst] = [await endpoint('src'), await endpoint('dst')];
     const created = await s.projects.createProject(LOCAL_TENANT, {
       name: 'Secrets', sourceEndpointId: src.id, destinationEndpointId: dst.id, teamsWebhookUrl: WEBHOOK,

@@ -1,19 +1,29 @@
-import { formatBytes } from '../core/human-units.js';
-import { EndUserService, type DeliveryReport, type EndUserConfig } from '../core/end-user/end-user-service.js';
-import { MailferryError, ValidationError } from '../core/errors.js';
-import type { Mailer } from '../core/ports.js';
-import { EndpointChecks } from '../core/services/endpoint-checks.js';
-import type { Item, ItemProgress, ItemStatus } from '../core/model.js';
-import { AccessService } from '../core/services/access-service.js';
-import type { ServiceDeps } from '../core/services/context.js';
-import { WorkgroupService } from '../core/services/workgroup-service.js';
-import { ItemService } from '../core/services/item-service.js';
-import { projectItems } from '../core/list-all.js';
-import { PassService, type StartPassResult } from '../core/services/pass-service.js';
-import type { PassInput } from '../core/schemas.js';
-import { ProjectService } from '../core/services/project-service.js';
-import { StatisticsService } from '../core/services/statistics-service.js';
-
+/**
+ * The application: every use case a host offers, in one object built once by createMailferry
+ * (create-mailferry.ts). HTTP handlers, CLI commands and Functions triggers only translate: they
+ * parse their input, call one member of this object and map its result. The services below are
+ * its building blocks; the use cases that span several of them (start a pass and send the
+ * end-user links, end a pass and post its card, discovery, progress, the statistics e-mail) live
+ * here so no host can wire them differently.
+ */
+import { EndUserService, type DeliveryReport } from '../end-user/end-user-service.js';
+import type { EngineDeps } from '../engine/job-context.js';
+import { MailferryError, ValidationError } from '../errors.js';
+import { projectItems } from '../list-all.js';
+import type { ItemProgress, ItemStatus, Project } from '../model.js';
+import { passEndedListener } from '../notifications/pass-ended-listener.js';
+import type { Mailer, Notifier } from '../ports.js';
+import type { PassInput } from '../schemas.js';
+import { AccessService } from '../services/access-service.js';
+import type { ServiceDeps } from '../services/context.js';
+import { EndpointChecks } from '../services/endpoint-checks.js';
+import { ItemService } from '../services/item-service.js';
+import { PassService, type StartPassResult } from '../services/pass-service.js';
+import { ProjectService } from '../services/project-service.js';
+import { StatisticsService } from '../services/statistics-service.js';
+import { WorkgroupService } from '../services/workgroup-service.js';
+import type { MailferryPorts } from './create-mailferry.js';
+import { checkReportRecipient, statisticsReport } from './statistics-email.js';
 
 export interface ItemProgressRow {
   id: string;
@@ -23,8 +33,28 @@ export interface ItemProgressRow {
   reason?: string;
 }
 
-/** The core services one host needs, built once from the ports. */
-export class Services {
+export type StartPassOutcome = StartPassResult & { credentialRequests?: DeliveryReport | { error: string } };
+
+/** The parts createMailferry hands over; hosts never build a Mailferry themselves. */
+export interface MailferryParts {
+  ports: MailferryPorts;
+  deps: ServiceDeps;
+  /** The engine's side effects, with this application's pass-ended listener already attached. */
+  engine: Omit<EngineDeps, 'onPassEnded'>;
+  endUser?: EndUserService;
+  mailer?: Mailer;
+  notifier: NotifierFor;
+}
+
+/** Builds the pass-ended notifier from the resolver of each project's webhook URL (kept in the vault). */
+export type NotifierFor = (webhookUrlFor: (project: Project) => Promise<string | undefined>) => Notifier;
+
+export class Mailferry {
+  /** The adapters it was built with: a test builds a variant with createMailferry({ ...app.ports, vault }). */
+  readonly ports: MailferryPorts;
+  readonly deps: ServiceDeps;
+  /** What the worker pool, the scheduler and the Functions triggers run the copy engine with. */
+  readonly engine: EngineDeps;
   readonly projects: ProjectService;
   readonly items: ItemService;
   readonly passes: PassService;
@@ -35,8 +65,10 @@ export class Services {
   private readonly endUserService?: EndUserService;
   private readonly mailer?: Mailer;
 
-  /** `endUser`: mailer, link keyring, connectors and public URL; without it the end-user routes answer 501. */
-  constructor(readonly deps: ServiceDeps, endUser?: EndUserConfig) {
+  constructor(parts: MailferryParts) {
+    const { deps } = parts;
+    this.ports = parts.ports;
+    this.deps = deps;
     this.projects = new ProjectService(deps);
     this.items = new ItemService(deps);
     this.passes = new PassService(deps);
@@ -44,8 +76,11 @@ export class Services {
     this.access = new AccessService(deps);
     this.workgroups = new WorkgroupService(deps, this.access);
     this.endpointChecks = new EndpointChecks(deps);
-    this.endUserService = endUser && new EndUserService(deps, endUser);
-    this.mailer = endUser?.mailer;
+    this.endUserService = parts.endUser;
+    this.mailer = parts.mailer;
+    // Ending a pass posts its card here, once, for every host: Azure once only logged it.
+    const notifier = parts.notifier((project) => this.projects.teamsWebhookUrl(project));
+    this.engine = { ...parts.engine, onPassEnded: passEndedListener({ store: deps.store, statistics: this.statistics, notifier, log: parts.engine.log }) };
   }
 
   /** Autodiscover: lists the source endpoint's mailboxes and, when asked, imports the new ones as items. */
@@ -67,34 +102,15 @@ export class Services {
 
   /**
    * E-mails the project's statistics (summary in the text, per-item CSV attached as text), only to
-   * an address in one of the project's own domains (its items' source and destination domains).
-   * The report lists every mailbox of the project with its errors, and it leaves from the
-   * operator's mailbox: sent anywhere, it would let anyone who may run the project mail that list
-   * to an outsider under the operator's name. The caller's own address is not a way out: an Entra
-   * token's preferred_username is neither verified nor stable (Microsoft says not to authorize on
-   * it); an admin who needs the report elsewhere downloads the CSV.
+   * an address in one of the project's own domains: see statistics-email.ts for why.
    */
   async emailStatistics(tenantId: string, projectId: string, to: string): Promise<{ sent: true }> {
     if (!this.mailer) throw new MailferryError('unsupported', 'E-mail is not configured on this host: set up a mailer (SMTP or Microsoft Graph).');
     const project = await this.projects.getProject(tenantId, projectId);
-    const domains = projectDomains(await projectItems(this.deps.store, tenantId, projectId));
-    if (!domains.has(domainOf(to))) {
-      const known = [...domains].sort();
-      throw new ValidationError(known.length
-        ? `The statistics report goes only to an address in one of this project's domains (${known.slice(0, MAX_NAMED_DOMAINS).join(', ')}${known.length > MAX_NAMED_DOMAINS ? ', …' : ''}), because it lists every mailbox of the project. To share it elsewhere, download the CSV.`
-        : 'The statistics report goes only to an address in one of the project\'s domains, and this project has no items yet.', { field: 'to' });
-    }
+    checkReportRecipient(to, await projectItems(this.deps.store, tenantId, projectId));
     const stats = await this.statistics.project(tenantId, projectId);
     const csv = await this.statistics.projectCsv(tenantId, projectId);
-    const lines = [
-      `Migration statistics for "${project.name}"`, '',
-      `Items: ${stats.items} (${Object.entries(stats.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')})`,
-      `Messages copied: ${stats.copied}, already there: ${stats.skipped}, failed: ${stats.failed}`,
-      `Data copied: ${formatBytes(stats.bytes)} at ${stats.messagesPerSecond} messages/s`,
-      ...(stats.errorsByReason.length ? ['', 'Top error reasons:', ...stats.errorsByReason.map((r) => `  ${r.count} × ${r.reason}`)] : []),
-      '', 'Per item (CSV):', '', csv,
-    ];
-    await this.mailer.send({ to, subject: `Mailferry statistics: ${project.name}`, text: lines.join('\n') });
+    await this.mailer.send({ to, ...statisticsReport(project, stats, csv) });
     return { sent: true };
   }
 
@@ -113,7 +129,7 @@ export class Services {
    * Starts a pass, then e-mails a credential link to each item that waits for its end user.
    * Without a mailer the items still wait, and the result says why no mail went out.
    */
-  async startPass(tenantId: string, projectId: string, input: PassInput): Promise<StartPassResult & { credentialRequests?: DeliveryReport | { error: string } }> {
+  async startPass(tenantId: string, projectId: string, input: PassInput): Promise<StartPassOutcome> {
     const result = await this.passes.startPass(tenantId, projectId, input);
     const waiting = await this.deps.store.items.count(tenantId, { projectId, status: 'Waiting For End User' });
     if (!waiting) return result;
@@ -136,11 +152,4 @@ export class Services {
     });
     return { items: rows, totals };
   }
-}
-
-const MAX_NAMED_DOMAINS = 5;
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-/** Every domain the project's mailboxes live in, on either side. */
-function projectDomains(items: Pick<Item, 'sourceAddress' | 'destinationAddress'>[]): Set<string> {
-  return new Set(items.flatMap((item) => [domainOf(item.sourceAddress), domainOf(item.destinationAddress)]));
 }
