@@ -5,7 +5,9 @@
  *    folder of the same special use, and their subfolders follow them;
  * 2. `FolderFilter` excludes folders whose source path matches;
  * 3. `FolderMapping` rewrites the source path; when a rule matches, its result replaces rule 1;
- * 4. names are made safe for the destination (its separator, `"` unless `AllowQuoteInFolder=1`).
+ * 4. names are made safe for the destination: its separator inside a name is replaced; `"` is kept
+ *    unless `AllowQuoteInFolder=0`, and by default replaced only where the destination refuses it
+ *    (the entry's `quoteFallback`, tried by the engine after a refusal).
  * Paths seen by FolderFilter and FolderMapping are the source segments joined by '/', the way
  * MigrationWiz shows them, whatever the source server's own separator.
  */
@@ -16,8 +18,14 @@ import { findSpecialUse, specialFoldersOf, type SpecialFolders } from './special
 export interface FolderPlanEntry {
   source: FolderInfo;
   destSegments: string[];
-  /** A container (\Noselect) created so its subfolders have a parent; no messages are copied from it. */
+  /**
+   * A container (\Noselect) kept because some of its subfolders are copied; it holds no messages,
+   * and the destination makes it when it creates those subfolders (a hierarchy-only name where
+   * the destination has them), so it never becomes an extra empty folder.
+   */
   createOnly: boolean;
+  /** The same segments with `"` replaced by `'`, for a destination that refuses the name (AllowQuoteInFolder unset). */
+  quoteFallback?: string[];
 }
 
 export interface FolderPlan {
@@ -56,6 +64,7 @@ const QUOTE_STAND_IN = "'";
 interface Candidate {
   source: FolderInfo;
   destSegments: string[];
+  quoteFallback?: string[];
 }
 
 export function planFolders(source: FolderInfo[], destination: DestinationFolders, options: SupportOptions): FolderPlan {
@@ -84,7 +93,8 @@ export function planFolders(source: FolderInfo[], destination: DestinationFolder
       continue;
     }
     if (destSegments[0]!.toLowerCase() === special.inbox.toLowerCase()) destSegments[0] = special.inbox;
-    candidates.push({ source: folder, destSegments });
+    const quoted = options.allowQuoteInFolder === undefined && destSegments.some((segment) => segment.includes(QUOTE));
+    candidates.push({ source: folder, destSegments, ...(quoted ? { quoteFallback: destSegments.map(unquote) } : {}) });
   }
   const selectable = candidates.filter((candidate) => !candidate.source.noSelect);
   plan.entries = [
@@ -120,8 +130,10 @@ function followSpecialFolder(folder: FolderInfo, sourceByKey: Map<string, Folder
   return [...folder.segments];
 }
 
-/** Segments the destination accepts: separators and (unless allowed) quotes replaced, empty ones dropped. */
-function safeSegments(raw: string[], folder: FolderInfo, separator: string, allowQuote: boolean, warnings: string[]): string[] {
+const unquote = (segment: string): string => segment.replaceAll(QUOTE, QUOTE_STAND_IN);
+
+/** Segments the destination accepts: separators (and quotes when AllowQuoteInFolder=0) replaced, empty ones dropped. */
+function safeSegments(raw: string[], folder: FolderInfo, separator: string, allowQuote: boolean | undefined, warnings: string[]): string[] {
   return raw
     .filter((segment) => segment !== '')
     .map((segment) => {
@@ -130,9 +142,9 @@ function safeSegments(raw: string[], folder: FolderInfo, separator: string, allo
         safe = safe.replaceAll(separator, SEPARATOR_STAND_INS[separator] ?? FALLBACK_STAND_IN);
         warnings.push(`Folder "${folder.path}": "${segment}" contains "${separator}", the destination's folder separator, so it is created as "${safe}".`);
       }
-      if (!allowQuote && safe.includes(QUOTE)) {
-        const unquoted = safe.replaceAll(QUOTE, QUOTE_STAND_IN);
-        warnings.push(`Folder "${folder.path}": "${safe}" is created as "${unquoted}"; add the support option AllowQuoteInFolder=1 to keep the " if the destination accepts it.`);
+      if (allowQuote === false && safe.includes(QUOTE)) {
+        const unquoted = unquote(safe);
+        warnings.push(`Folder "${folder.path}": "${safe}" is created as "${unquoted}" (AllowQuoteInFolder=0); remove that option to keep the " where the destination accepts it.`);
         safe = unquoted;
       }
       return safe;

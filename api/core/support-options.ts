@@ -40,7 +40,11 @@ export interface SupportOptions {
   /** Applied in order to the '/'-joined source path; the first rule whose pattern matches wins. */
   folderMappings: FolderMappingRule[];
   recipientMappings: RecipientMappingRule[];
-  allowQuoteInFolder: boolean;
+  /**
+   * `"` in destination folder names: `true` keeps it, `false` replaces it with `'`; absent (the
+   * default) keeps it and replaces it only for a folder the destination refuses to create.
+   */
+  allowQuoteInFolder?: boolean;
   maxItemSizeBytes?: number;
   maxErrors: number;
   connectionsPerMailbox: number;
@@ -78,7 +82,6 @@ export const DEFAULT_SUPPORT_OPTIONS: Readonly<SupportOptions> = Object.freeze({
   folderFilters: Object.freeze([]) as unknown as FolderPattern[],
   folderMappings: Object.freeze([]) as unknown as FolderMappingRule[],
   recipientMappings: Object.freeze([]) as unknown as RecipientMappingRule[],
-  allowQuoteInFolder: false,
   maxErrors: DEFAULT_MAX_ERRORS,
   connectionsPerMailbox: DEFAULT_CONNECTIONS_PER_MAILBOX,
   pipelineDepth: DEFAULT_PIPELINE_DEPTH,
@@ -87,7 +90,7 @@ export const DEFAULT_SUPPORT_OPTIONS: Readonly<SupportOptions> = Object.freeze({
 });
 
 /** Options as one list sets them: scalars stay undefined when the list does not mention them. */
-type Defaulted = 'allowQuoteInFolder' | 'maxErrors' | 'connectionsPerMailbox' | 'pipelineDepth' | 'ewsStreamToGraph';
+type Defaulted = 'maxErrors' | 'connectionsPerMailbox' | 'pipelineDepth' | 'ewsStreamToGraph';
 type OptionsPatch = Omit<SupportOptions, Defaulted> & Partial<Pick<SupportOptions, Defaulted>>;
 
 /** Reads one value into the patch; returns what is wrong instead when the value is unusable. */
@@ -283,13 +286,13 @@ function withDefaults(patch: OptionsPatch): SupportOptions {
     folderFilters: [...patch.folderFilters],
     folderMappings: [...patch.folderMappings],
     recipientMappings: [...patch.recipientMappings],
-    allowQuoteInFolder: patch.allowQuoteInFolder ?? DEFAULT_SUPPORT_OPTIONS.allowQuoteInFolder,
     maxErrors: patch.maxErrors ?? DEFAULT_SUPPORT_OPTIONS.maxErrors,
     connectionsPerMailbox: patch.connectionsPerMailbox ?? DEFAULT_SUPPORT_OPTIONS.connectionsPerMailbox,
     pipelineDepth: patch.pipelineDepth ?? DEFAULT_SUPPORT_OPTIONS.pipelineDepth,
     ewsStreamToGraph: patch.ewsStreamToGraph ?? DEFAULT_SUPPORT_OPTIONS.ewsStreamToGraph,
     modernAuth: { ...patch.modernAuth },
   };
+  if (patch.allowQuoteInFolder !== undefined) options.allowQuoteInFolder = patch.allowQuoteInFolder;
   if (patch.maxItemSizeBytes !== undefined) options.maxItemSizeBytes = patch.maxItemSizeBytes;
   if (patch.ewsRequestsInFlight !== undefined) options.ewsRequestsInFlight = patch.ewsRequestsInFlight;
   return options;
@@ -360,7 +363,7 @@ function applyEwsStreamToGraph(value: string, into: OptionsPatch): string | unde
 }
 
 function applyAllowQuote(value: string, into: OptionsPatch): string | undefined {
-  if (value !== '1' && value !== '0') return `AllowQuoteInFolder takes 1 (allow) or 0 (replace " with '), not "${value}".`;
+  if (value !== '1' && value !== '0') return `AllowQuoteInFolder takes 1 (keep ") or 0 (replace " with '), not "${value}".`;
   into.allowQuoteInFolder = value === '1';
   return undefined;
 }

@@ -135,16 +135,25 @@ describe('planFolders', () => {
     expect(plan.warnings).toEqual([]);
   });
 
-  it('replaces " with \' and names AllowQuoteInFolder=1 when the option is off', () => {
-    const plan = planFolders([folder('Say "hi"')], IMAP_DEST, options());
-    expect(plan.entries[0]!.destSegments).toEqual(["Say 'hi'"]);
-    expect(plan.warnings).toHaveLength(1);
-    expect(plan.warnings[0]).toContain('AllowQuoteInFolder=1');
+  it('keeps " in folder names by default, with the \' name ready in case the destination refuses it', () => {
+    const plan = planFolders([folder('Say "hi"/Sub')], IMAP_DEST, options());
+    expect(plan.entries[0]!.destSegments).toEqual(['Say "hi"', 'Sub']);
+    expect(plan.entries[0]!.quoteFallback).toEqual(["Say 'hi'", 'Sub']);
+    expect(plan.warnings).toEqual([]);
   });
 
-  it('keeps " in folder names when AllowQuoteInFolder=1', () => {
+  it('replaces " with \' when AllowQuoteInFolder=0, and says so', () => {
+    const plan = planFolders([folder('Say "hi"')], IMAP_DEST, options('AllowQuoteInFolder=0'));
+    expect(plan.entries[0]!.destSegments).toEqual(["Say 'hi'"]);
+    expect(plan.entries[0]!.quoteFallback).toBeUndefined();
+    expect(plan.warnings).toHaveLength(1);
+    expect(plan.warnings[0]).toContain('AllowQuoteInFolder=0');
+  });
+
+  it('keeps " in folder names when AllowQuoteInFolder=1, with no fallback name', () => {
     const plan = planFolders([folder('Say "hi"')], IMAP_DEST, options('AllowQuoteInFolder=1'));
     expect(plan.entries[0]!.destSegments).toEqual(['Say "hi"']);
+    expect(plan.entries[0]!.quoteFallback).toBeUndefined();
     expect(plan.warnings).toEqual([]);
   });
 

@@ -30,7 +30,7 @@ describe('parseSupportOptions', () => {
     expect(options.maxErrors).toBe(100);
     expect(options.connectionsPerMailbox).toBe(1);
     expect(options.pipelineDepth).toBe(32);
-    expect(options.allowQuoteInFolder).toBe(false);
+    expect(options.allowQuoteInFolder).toBeUndefined(); // keep " unless the destination refuses the name
     expect(options.maxItemSizeBytes).toBeUndefined();
   });
 
@@ -135,7 +135,7 @@ describe('parseSupportOptions', () => {
   it('reads AllowQuoteInFolder as 1 or 0 only', () => {
     expect(parse('AllowQuoteInFolder=1').options.allowQuoteInFolder).toBe(true);
     expect(parse('AllowQuoteInFolder=0').options.allowQuoteInFolder).toBe(false);
-    expect(problemsOf('AllowQuoteInFolder=yes')[0]!.message).toContain('takes 1 (allow) or 0');
+    expect(problemsOf('AllowQuoteInFolder=yes')[0]!.message).toContain('takes 1 (keep ") or 0');
   });
 
   it('reads EwsStreamToGraph as try (the default) or never, and says what each does otherwise', () => {

@@ -21,7 +21,7 @@ function message(n: number, subject: string, headers = 'From: Sender <sender@fab
 const FOLDERS: Record<string, string> = {
   INBOX: 'Inbox',
   'INBOX/Projects': 'Inbox/Projects',
-  'Say "hello"': "Say 'hello'",
+  'Say "hello"': 'Say "hello"',
   'R&D': 'R&D',
   '日本語': '日本語',
 };

@@ -16,7 +16,7 @@ const FOLDERS: Record<string, string> = {
   INBOX: 'INBOX',
   'INBOX/Projects': 'INBOX.Projects',
   Sent: 'Sent',
-  'Say "hello"': "Say 'hello'",
+  'Say "hello"': 'Say "hello"',
   'R&D': 'R&D',
   '日本語': '日本語',
   'Boîte de réception': 'Boîte de réception',

@@ -4,6 +4,7 @@ import type { Counts, ErrorRow, LedgerEntry, PassKind } from '../model.js';
 import type { ErrorLog, Ledger, SyncCursors } from '../ports.js';
 import { mapSourceMessage } from '../recipient-mapping.js';
 import type { RecipientMappingRule } from '../support-options.js';
+import { ensureDestination } from './ensure-destination.js';
 import { listFolder } from './folder-listing.js';
 import { readAhead, type ReadAheadLimits } from './read-ahead.js';
 import { recoverPending } from './recover-pending.js';
@@ -21,7 +22,10 @@ const bufferedBytes = (message: SourceMessage) => (Buffer.isBuffer(message.conte
 export interface FolderTarget {
   source: FolderInfo;
   destSegments: string[];
+  /** A \Noselect container: never created by itself (its subfolders' creation makes it) and never listed. */
   createOnly: boolean;
+  /** The destination path with `'` for `"`, tried when the destination refuses `destSegments`. */
+  quoteFallback?: string[];
 }
 
 export interface CopyFolderInput {
@@ -71,8 +75,6 @@ export interface CopyFolderResult {
   recovered: number;
 }
 
-/** Errors with which a destination refuses one folder (not the mailbox): the other folders go on. */
-const FOLDER_REFUSALS = new Set(['validation', 'rejected', 'forbidden', 'not-found', 'unsupported']);
 /** The error-log key of a folder that could not be created and held no item to report. */
 export const FOLDER_ROW_KEY = '(folder)';
 
@@ -97,7 +99,7 @@ async function refuseFolder(input: CopyFolderInput, error: Error): Promise<CopyF
   const { tenantId, itemId, target } = input;
   const folder = target.source.path;
   const done = new Set((await input.ledger.folderEntries(tenantId, itemId, folder)).filter((e) => e.state === 'done').map((e) => e.sourceKey));
-  const refs = target.createOnly ? [] : trialCut(input, notYetCopied(input, await input.source.listMessages(target.source, input.filter), done));
+  const refs = trialCut(input, notYetCopied(input, await input.source.listMessages(target.source, input.filter), done));
   const code = ensureError(error).code;
   const at = input.now().toISOString();
   const rows: ErrorRow[] = refs.length
@@ -119,17 +121,13 @@ async function refuseFolder(input: CopyFolderInput, error: Error): Promise<CopyF
 export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResult> {
   const { source, dest, ledger, tenantId, itemId, target } = input;
   const folder = target.source.path;
-  let ensured: Awaited<ReturnType<MailboxSession['ensureFolder']>>;
-  try {
-    ensured = await dest.ensureFolder(target.destSegments, target.source.itemType);
-  } catch (raw) {
-    const error = ensureError(raw);
-    if (error.retryable || !FOLDER_REFUSALS.has(error.code)) throw error;
-    return refuseFolder(input, error);
-  }
-  const { path: destPath, state: destState } = ensured;
+  // Creating a container by itself would make it a real (selectable, empty) folder on most
+  // servers; its subfolders' CREATE makes it a hierarchy-only name where the destination has them.
+  if (target.createOnly) return { destPath: '', listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
+  const destination = await ensureDestination(input);
+  if ('refusal' in destination) return refuseFolder(input, destination.refusal);
+  const { path: destPath, state: destState } = destination.ensured;
   const result: CopyFolderResult = { destPath, listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
-  if (target.createOnly) return result;
 
   const entries = await ledger.folderEntries(tenantId, itemId, folder);
   const done = new Map(entries.filter((e) => e.state === 'done').map((e) => [e.sourceKey, e]));
