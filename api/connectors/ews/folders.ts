@@ -8,7 +8,7 @@ import { MailferryError } from '../../core/errors.js';
 import type { ItemType } from '../../core/model.js';
 import { distinguishedFolderXml, type EwsContext } from './context.js';
 import { fromCode } from './map-error.js';
-import { attr, child, elementChildren, text } from './xml.js';
+import { attr, child, elementChildren, escapeXml, text } from './xml.js';
 import { itemTypeOfClass } from '../exchange-classes.js';
 
 export { itemTypeOfClass };
@@ -125,7 +125,7 @@ export async function findFolders(ctx: EwsContext, parentXml: string, traversal:
 
 /** Every migratable folder under msgfolderroot, parents before children. */
 export async function listFolders(ctx: EwsContext, known: { root: string; byName: Map<string, string> }): Promise<EwsFolder[]> {
-  const raw = await findFolders(ctx, `<t:FolderId Id="${escapeAttr(known.root)}"/>`, 'Deep');
+  const raw = await findFolders(ctx, `<t:FolderId Id="${escapeXml(known.root)}"/>`, 'Deep');
   const byId = new Map(raw.map((f) => [f.id, f]));
   const nameById = new Map([...known.byName].map(([name, id]) => [id, name]));
   const segmentsOf = (f: RawFolder): string[] | undefined => {
@@ -169,8 +169,4 @@ export async function listFolders(ctx: EwsContext, known: { root: string; byName
     });
   }
   return out;
-}
-
-function escapeAttr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }

@@ -4,7 +4,7 @@
  * property in Mailferry's own property set holding the source key.
  */
 import type { ItemType } from '../../core/model.js';
-import { el } from './xml.js';
+import { el, escapeXml } from './xml.js';
 
 export { itemTypeOfItemClass } from '../exchange-classes.js';
 
@@ -24,11 +24,7 @@ export const MESSAGE_FLAGS_URI = el('t:ExtendedFieldURI', { PropertyTag: PR_MESS
 export const FLAG_STATUS_URI = el('t:ExtendedFieldURI', { PropertyTag: PR_FLAG_STATUS, PropertyType: 'Integer' });
 
 export function extendedProperty(uri: string, value: string): string {
-  return `<t:ExtendedProperty>${uri}${el('t:Value', {}, escapeText(value))}</t:ExtendedProperty>`;
-}
-
-function escapeText(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<t:ExtendedProperty>${uri}${el('t:Value', {}, escapeXml(value))}</t:ExtendedProperty>`;
 }
 
 /** The types.xsd element an item of this ItemClass is (what an UpdateItem's SetItemField must name). */

@@ -13,7 +13,7 @@ import { type EwsContext, folderIdXml } from './context.js';
 import type { FolderIndex } from './ensure-folder.js';
 import { fromCode } from './map-error.js';
 import { mapAddress } from '../../core/recipient-mapping.js';
-import { NS, attr, child, children, descendants, elementChildren, escapeXml, text } from './xml.js';
+import { NS, attr, child, children, descendants, elementChildren, escapeXml, text, unescapeXml } from './xml.js';
 
 /** Serialises a DOM element back to XML with `t:` / `m:` prefixes, escaping everything. */
 export function serialize(node: Element): string {
@@ -129,12 +129,12 @@ async function importRule(
   });
   if (missing !== undefined) throw new NotFoundError(`${setting.label} moves or copies to "${missing}", which was not copied to the destination.`);
   xml = xml.replace(/(<t:EmailAddress>)([^<]*)(<\/t:EmailAddress>)/g, (whole, a: string, address: string, b: string) => {
-    const original = unescape(address);
+    const original = unescapeXml(address);
     const mapped = mapAddress(original, rules);
     return mapped !== original ? `${a}${escapeXml(mapped)}${b}` : whole;
   });
   const name = /<t:DisplayName>([^<]*)<\/t:DisplayName>/.exec(xml)?.[1];
-  const id = name !== undefined ? existing.get(unescape(name)) : undefined;
+  const id = name !== undefined ? existing.get(unescapeXml(name)) : undefined;
   const operation = id
     ? `<t:SetRuleOperation>${xml.replace(/^<t:Rule>/, `<t:Rule><t:RuleId>${escapeXml(id)}</t:RuleId>`)}</t:SetRuleOperation>`
     : `<t:CreateRuleOperation>${xml}</t:CreateRuleOperation>`;
@@ -147,10 +147,6 @@ async function importRule(
     const errors = descendants(root, 'Error').map((e) => `${text(child(e, 'FieldURI')) ?? ''} ${text(child(e, 'ErrorMessage')) ?? ''}`.trim());
     throw new ItemRejectedError(`${setting.label}: the destination refused the rule (${text(child(root, 'ResponseCode')) ?? ''}: ${text(child(root, 'MessageText')) ?? ''}${errors.length ? `; ${errors.join('; ')}` : ''}).`);
   }
-}
-
-function unescape(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 }
 
 // ───────────── automatic replies ─────────────

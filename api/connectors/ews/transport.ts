@@ -7,7 +7,9 @@
  *  - HTTP 429 / 503 with Retry-After;
  *  - ErrorExceededConnectionCount / ErrorTooManyObjectsOpened (EWSMaxConcurrency): fewer in flight.
  * A request is only retried when the server did not process it (a fault, an HTTP refusal, or
- * per item: a response message saying "busy"), so nothing is written twice.
+ * per item: a response message saying "busy"), so nothing is written twice. Reading an answer is
+ * the payload scanner's (item contents decoded as they stream) and soap-response.ts's (messages,
+ * faults, version); the waits follow the connectors' RequestRetryPolicy (request-pacing.ts).
  */
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
@@ -17,10 +19,13 @@ import type { Clock } from '../../core/ports.js';
 import { classifyHttpStatus } from '../../core/retry/index.js';
 import type { EwsCredentials } from './credentials.js';
 import { ewsPolicyRefusal, fromFault, isConcurrencyCode } from './map-error.js';
-import { NS, type EnvelopeOptions, ENVELOPE_TAIL, attr, child, children, elementChildren, envelopeHead, parseXml, path, text } from './xml.js';
-import { Base64TextDecoder } from './stream-base64.js';
+import { scanPayloads } from './payload-scanner.js';
+import { type EwsResponse, type ResponseMessage, type ServerVersion, faultIn, parseResponse, serverVersionOf } from './soap-response.js';
+import { type EnvelopeOptions, ENVELOPE_TAIL, envelopeHead } from './xml.js';
 import { RequestRetries, Window, type RequestRetryPolicy } from '../request-pacing.js';
 import { OPEN_OUTBOUND, checkServiceUrl, lookupOption, type OutboundPolicy } from '../outbound-policy.js';
+
+export type { EwsResponse, ResponseMessage, ServerVersion };
 
 export interface TransportOptions {
   url: URL;
@@ -40,37 +45,6 @@ export interface TransportOptions {
   clock?: Clock;
   /** Which destinations this host may connect to; every destination by default (the embedded host). */
   outbound?: OutboundPolicy;
-}
-
-export interface ResponseMessage {
-  element: Element;
-  responseClass: 'Success' | 'Warning' | 'Error';
-  code: string;
-  text: string;
-  /** ErrorServerBusy's BackOffMilliseconds. */
-  backOffMs?: number;
-  /** MessageXml `t:Value` entries by name. */
-  values: Record<string, string>;
-  /**
-   * The decoded content of the message's `Data` (ExportItems) or `MimeContent` (GetItem) element,
-   * taken out of the response while it was read (see `scanPayloads`); that element's text is then
-   * only a placeholder.
-   */
-  payload?: Buffer;
-}
-
-export interface ServerVersion {
-  major: number;
-  minor: number;
-  build: number;
-  version?: string;
-}
-
-export interface EwsResponse {
-  doc: Document;
-  /** `m:…Response` (the Body's first element). */
-  root: Element;
-  messages: ResponseMessage[];
 }
 
 /** What one POST carries: a string, or a factory for a fresh streamed body (large items, write batches). */
@@ -253,7 +227,7 @@ export class EwsTransport {
       if (attempt === 0 && this.options.credentials.invalidate()) return;
       throw this.unauthorized(raw);
     }
-    const fault = raw.status === 500 ? this.faultIn(raw.body) : undefined;
+    const fault = raw.status === 500 ? faultIn(raw.body) : undefined;
     if (fault) {
       if (fault.code === 'ErrorServerBusy') {
         const wait = fault.backOffMs ?? this.options.retry.defaultThrottleWaitMs;
@@ -291,16 +265,6 @@ export class EwsTransport {
 
   private throttled(waitMs: number, why: string): ThrottledError {
     return new ThrottledError(`EWS at ${this.where} is throttling requests (${why}); suggested wait ${Math.round(waitMs / 1000)} s.`, Math.max(waitMs, 1000));
-  }
-
-  /** The SOAP fault in a 500 answer, if it is one. */
-  private faultIn(body: string): ResponseMessage | undefined {
-    if (!/Fault/.test(body)) return undefined;
-    try {
-      return this.faultOf(parseXml(body));
-    } catch {
-      return undefined;
-    }
   }
 
   private async post(body: RequestBody, streamingResponse: boolean): Promise<IncomingMessage> {
@@ -354,97 +318,12 @@ export class EwsTransport {
 
   /** Parses a 200 answer into its response messages; `payloads` when the text came through scanPayloads. */
   parse(xml: string, payloads: Buffer[] = []): EwsResponse {
-    const doc = parseXml(xml);
-    const body = child(doc.documentElement, 'Body', NS.soap);
-    const fault = this.faultOf(doc);
-    if (fault) throw fromFault(fault, this.where);
-    const root = elementChildren(body)[0];
-    if (!root) throw new MailferryError('internal', `EWS at ${this.where} sent an empty SOAP body.`);
-    const messages = elementChildren(child(root, 'ResponseMessages')).map(readMessage);
-    if (payloads.length) for (const message of messages) attachPayload(message, payloads);
-    return { doc, root, messages };
-  }
-
-  faultOf(doc: Document): ResponseMessage | undefined {
-    const fault = child(child(doc.documentElement, 'Body', NS.soap), 'Fault', NS.soap);
-    if (!fault) return undefined;
-    const detail = child(fault, 'detail');
-    const code = text(child(detail, 'ResponseCode'))?.trim() || (text(child(fault, 'faultcode')) ?? '').replace(/^.*:/, '').trim();
-    const message: ResponseMessage = {
-      element: fault,
-      responseClass: 'Error',
-      code,
-      text: text(child(detail, 'Message')) ?? text(child(fault, 'faultstring')) ?? '',
-      values: readValues(child(detail, 'MessageXml')),
-    };
-    const backOff = Number(message.values['BackOffMilliseconds']);
-    if (Number.isFinite(backOff) && backOff >= 0) message.backOffMs = backOff;
-    return message;
+    return parseResponse(xml, this.where, payloads);
   }
 
   private noteVersion(xml: string): void {
-    if (this.serverVersion) return;
-    const m = /ServerVersionInfo\b([^>]*)/.exec(xml.slice(0, 2000));
-    if (!m) return;
-    const a = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(m[1]!)?.[1];
-    const major = Number(a('MajorVersion'));
-    if (!Number.isFinite(major)) return;
-    this.serverVersion = { major, minor: Number(a('MinorVersion') ?? 0), build: Number(a('MajorBuildNumber') ?? 0), version: a('Version') };
+    this.serverVersion ??= serverVersionOf(xml);
   }
-}
-
-const PAYLOAD_START = /<((?:[A-Za-z0-9_.-]+:)?(?:Data|MimeContent))(\s[^>]*)?>/;
-/** How much of the text outside payloads is held back in case a start tag is split across chunks. */
-const TAG_TAIL = 256;
-const PAYLOAD_MARK = 'mailferry-payload-';
-
-/**
- * Reads a response, decoding the base64 content of every `Data` (ExportItems) and `MimeContent`
- * (GetItem) element as it streams and leaving a placeholder in the text. The text the XML parser
- * then sees is a few KB whatever the items weigh, and no response-sized string is ever built: a
- * 10 MB ExportItems answer used to become a 10 MB string, then several more in the parser's
- * entity and line-ending passes, for each batch in flight.
- */
-export async function scanPayloads(source: AsyncIterable<Buffer | string>): Promise<{ body: string; payloads: Buffer[] }> {
-  const payloads: Buffer[] = [];
-  let text = ''; // latin1: one char per byte, so the UTF-8 bytes come back intact at the end
-  let window = '';
-  let inPayload: { parts: Buffer[]; decoder: Base64TextDecoder } | undefined;
-  const keep = (parts: Buffer[], decoded: Buffer | undefined) => {
-    if (decoded) parts.push(decoded);
-  };
-  for await (const raw of source) {
-    window += typeof raw === 'string' ? Buffer.from(raw).toString('latin1') : raw.toString('latin1');
-    for (;;) {
-      if (inPayload) {
-        const end = window.indexOf('<');
-        if (end < 0) {
-          keep(inPayload.parts, inPayload.decoder.push(window));
-          window = '';
-          break;
-        }
-        keep(inPayload.parts, inPayload.decoder.push(window.slice(0, end)));
-        keep(inPayload.parts, inPayload.decoder.end());
-        payloads.push(Buffer.concat(inPayload.parts));
-        inPayload = undefined;
-        window = window.slice(end);
-        continue;
-      }
-      const m = PAYLOAD_START.exec(window);
-      if (!m || m[0].endsWith('/>')) {
-        const upTo = m ? m.index + m[0].length : Math.max(0, window.length - TAG_TAIL);
-        text += window.slice(0, upTo);
-        window = window.slice(upTo);
-        if (!m) break;
-        continue;
-      }
-      text += window.slice(0, m.index + m[0].length) + PAYLOAD_MARK + payloads.length;
-      window = window.slice(m.index + m[0].length);
-      inPayload = { parts: [], decoder: new Base64TextDecoder() };
-    }
-  }
-  if (inPayload) throw new ConnectionError('The EWS response ended in the middle of an item.');
-  return { body: Buffer.from(text + window, 'latin1').toString('utf8'), payloads };
 }
 
 async function readResponse(res: Readable): Promise<{ body: string; payloads: Buffer[] }> {
@@ -454,40 +333,6 @@ async function readResponse(res: Readable): Promise<{ body: string; payloads: Bu
     if (err instanceof ConnectionError) throw err;
     throw new ConnectionError(`The EWS response was cut off (${(err as Error).message}).`, { cause: err });
   }
-}
-
-function attachPayload(message: ResponseMessage, payloads: Buffer[]): void {
-  for (const local of ['Data', 'MimeContent']) {
-    const el = message.element.getElementsByTagNameNS('*', local)[0];
-    const value = el?.textContent ?? '';
-    if (value.startsWith(PAYLOAD_MARK)) {
-      message.payload = payloads[Number(value.slice(PAYLOAD_MARK.length))];
-      return;
-    }
-  }
-}
-
-function readValues(messageXml: Element | undefined): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const v of children(messageXml, 'Value')) {
-    const name = attr(v, 'Name');
-    if (name) values[name] = text(v) ?? '';
-  }
-  return values;
-}
-
-function readMessage(element: Element): ResponseMessage {
-  const values = readValues(child(element, 'MessageXml'));
-  const message: ResponseMessage = {
-    element,
-    responseClass: (attr(element, 'ResponseClass') ?? 'Success') as ResponseMessage['responseClass'],
-    code: text(child(element, 'ResponseCode'))?.trim() ?? 'NoError',
-    text: text(child(element, 'MessageText')) ?? '',
-    values,
-  };
-  const backOff = Number(values['BackOffMilliseconds']);
-  if (Number.isFinite(backOff) && values['BackOffMilliseconds'] !== undefined) message.backOffMs = backOff;
-  return message;
 }
 
 /** ErrorServerBusy, or EWSMaxConcurrency exceeded: the server did not process the item. */
@@ -509,8 +354,6 @@ function once(fn: () => void): () => void {
     }
   };
 }
-
-export { path };
 
 /** Reason phrases are short ASCII; anything else is not repeated. */
 const MAX_REASON_PHRASE = 60;

@@ -17,14 +17,33 @@ export const NS = {
 // eslint-disable-next-line no-control-regex
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** Escapes text for an element or a double-quoted attribute; drops characters XML cannot hold. */
+/**
+ * Escapes text for an element or a double-quoted attribute; drops characters XML cannot hold.
+ * Tab, line feed and carriage return go as references: a parser turns them into spaces in an
+ * attribute and a CR (or CR LF) into LF in text (XML 1.0 §2.11, §3.3.3), so sent raw they would
+ * not arrive as written.
+ */
 export function escapeXml(value: string | number | boolean): string {
   return String(value)
     .replace(INVALID_XML_CHARS, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+    .replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;');
+}
+
+const NAMED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+
+/** The text of escaped XML (named and numeric references), for a value read out of serialized XML with a pattern. */
+export function unescapeXml(value: string): string {
+  return value.replace(/&(?:#x([0-9a-fA-F]+)|#(\d+)|(lt|gt|quot|apos|amp));/g, (whole, hex?: string, dec?: string, name?: string) => {
+    if (name) return NAMED_ENTITIES[name]!;
+    const code = hex ? parseInt(hex, 16) : Number(dec);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
 }
 
 /** A `<t:name attr="…">text</t:name>` element with escaped attribute values and text. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { extractBase64Element } from '../../../api/connectors/ews/stream-base64.js';
-import { scanPayloads } from '../../../api/connectors/ews/transport.js';
+import { scanPayloads } from '../../../api/connectors/ews/payload-scanner.js';
 
 const blob = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) % 256));
 
@@ -56,6 +56,23 @@ describe('scanPayloads', () => {
         expect(extracted.bytes).toBe(9000);
       } finally {
         rmSync(extracted.file!, { force: true });
+      }
+    }
+  });
+
+  it('the large-item path passes a self-closing element and decodes the real one after it, wherever chunks split', async () => {
+    const item = blob(5000);
+    const text = '<s:Envelope><s:Body><m:GetItemResponse><t:MimeContent CharacterSet="UTF-8"/><t:Subject>x</t:Subject>' +
+      `<t:MimeContent CharacterSet="UTF-8">${item.toString('base64')}</t:MimeContent></m:GetItemResponse></s:Body></s:Envelope>`;
+    for (const size of [3, 64, 1 << 20]) {
+      const extracted = await extractBase64Element(Readable.from(chunks(text, size)), ['MimeContent']);
+      try {
+        expect(extracted.file).toBeDefined();
+        expect(readFileSync(extracted.file!).equals(item)).toBe(true);
+        expect(extracted.startTag).toBe(' CharacterSet="UTF-8"');
+        expect(extracted.outside).toContain('<t:MimeContent CharacterSet="UTF-8"/><t:Subject>x</t:Subject>');
+      } finally {
+        if (extracted.file) rmSync(extracted.file, { force: true });
       }
     }
   });
