@@ -18,7 +18,7 @@ export function createConnectorRegistry(overrides: ConnectorOverrides = {}, outb
   const graph = overrides.graph ?? lazyConnector(async () => new (await import('./graph/graph-connector.js')).GraphConnector({ outbound }), { discovers: false });
   const { graph: _graph, m365, ...byKind } = overrides;
   const connectors: Record<EndpointKind, MailConnector> = {
-    imap, exchange: ews, 'm365-group': ews, ...byKind, m365: byProtocol(graph, m365 ?? ews),
+    imap, exchange: ews, ...byKind, m365: byProtocol(graph, m365 ?? ews), 'm365-group': byProtocol(graph, overrides['m365-group'] ?? ews),
   };
   return (kind) => connectors[kind];
 }
@@ -29,6 +29,11 @@ function byProtocol(graph: MailConnector, ews: MailConnector): MailConnector {
   return {
     open: (access, signal) => pick(access.endpoint).open(access, signal),
     probe: async (probe) => pick(probe.endpoint).probe?.(probe) ?? [],
+    startSignIn: async (endpoint) => {
+      const chosen = pick(endpoint);
+      if (!chosen.startSignIn) throw new MailferryError('unsupported', `Endpoint "${endpoint.name}" speaks EWS, which needs no administrator sign-in.`, { field: 'protocol' });
+      return chosen.startSignIn(endpoint);
+    },
     discoverMailboxes: async (probe) => {
       const chosen = pick(probe.endpoint);
       if (!chosen.discoverMailboxes) {
@@ -51,6 +56,11 @@ function lazyConnector(load: () => Promise<MailConnector>, capabilities: { disco
     probe: async (probe: EndpointProbe): Promise<EndpointCheck[]> => {
       const real = await connector();
       return real.probe ? real.probe(probe) : [];
+    },
+    startSignIn: async (endpoint) => {
+      const real = await connector();
+      if (!real.startSignIn) throw new MailferryError('unsupported', `Endpoint "${endpoint.name}" needs no administrator sign-in.`, { field: 'protocol' });
+      return real.startSignIn(endpoint);
     },
   };
   if (capabilities.discovers) {

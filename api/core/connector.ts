@@ -63,6 +63,11 @@ export interface AppendResult {
    * format the destination accepts and stops offering this one for the rest of the job.
    */
   formatRefused?: ContentFormat;
+  /**
+   * The item was written, but not all of it (a Groups post cannot carry attachments): each loss
+   * becomes a row in the error log while the item counts as copied, so no pass writes it again.
+   */
+  losses?: Error[];
 }
 
 export interface DestinationFolderState {
@@ -171,6 +176,11 @@ export interface MailboxSession {
    * pairs them exactly.
    */
   markRecovered?(path: string, pairs: { destId: string; sourceKey: string }[]): Promise<void>;
+  /**
+   * The mark a destination writes for a source key, as listRange reports it in `sourceKey` (a
+   * Groups post carries a digest of the key, not the key itself); the key itself when absent.
+   */
+  markOf?(sourceKey: string): string;
   /** Settings of the given kinds this mailbox has (source side); absent when the protocol has none. */
   exportSettings?(types: readonly MailboxSetting['type'][]): Promise<MailboxSetting[]>;
   /**
@@ -204,6 +214,30 @@ export interface MailboxAccess {
    * Exchange on premises (`try`, the default) or takes its mail as MIME only (`never`).
    */
   ewsStreamToGraph?: EwsStreamToGraph;
+  /**
+   * An administrator's delegated sign-in (Groups over Graph): msal's serialized token cache from
+   * the vault, refresh token inside. A secret: never logged, never put in an error.
+   */
+  delegatedSignIn?: { tokenCache: string };
+}
+
+/** What the admin is shown to sign in with a device code (RFC 8628). */
+export interface DeviceCodePrompt {
+  userCode: string;
+  verificationUri: string;
+  /** Entra ID's own sentence ("To sign in, use a web browser to open the page … and enter the code …"). */
+  message: string;
+  /** ISO time after which the code is no longer accepted. */
+  expiresAt: string;
+}
+
+/** A device-code sign-in under way: the prompt now, the outcome when the admin has signed in (or not). */
+export interface DeviceCodeSignIn {
+  prompt: DeviceCodePrompt;
+  /** Who signed in and msal's serialized token cache (a secret: it goes to the vault, nowhere else). */
+  result: Promise<{ signedInAs: string; tokenCache: string }>;
+  /** Stops polling Entra ID; `result` then rejects. */
+  cancel(): void;
 }
 
 /** One line of "Save and Go to Summary": what was checked and, when it failed, what to fix. */
@@ -223,6 +257,8 @@ export interface EndpointProbe {
   testPassword?: string;
   /** The endpoint's Modern Auth client secret (from the vault), for `oauth-app` endpoints. */
   appSecret?: string;
+  /** The administrator's delegated sign-in (Groups over Graph), from the vault. */
+  delegatedSignIn?: { tokenCache: string };
 }
 
 export interface MailConnector {
@@ -232,4 +268,6 @@ export interface MailConnector {
   probe?(probe: EndpointProbe): Promise<EndpointCheck[]>;
   /** Lists the mailboxes an admin can reach ("Autodiscover items"); absent where the protocol has no such list. */
   discoverMailboxes?(probe: EndpointProbe): Promise<string[]>;
+  /** Starts an administrator's device-code sign-in for an endpoint that writes with delegated permissions (Groups over Graph). */
+  startSignIn?(endpoint: Endpoint): Promise<DeviceCodeSignIn>;
 }

@@ -49,7 +49,8 @@ export const M365_PROTOCOLS: readonly M365Protocol[] = ['graph', 'ews'];
  */
 export function endpointProtocol(endpoint: Pick<Endpoint, 'kind' | 'protocol'>): 'imap' | M365Protocol {
   if (endpoint.kind === 'imap') return 'imap';
-  if (endpoint.kind === 'm365') return endpoint.protocol ?? 'ews';
+  // A Groups endpoint stays on EWS (faithful) unless the admin picks Graph's conversation posts (lossy).
+  if (endpoint.kind === 'm365' || endpoint.kind === 'm365-group') return endpoint.protocol ?? 'ews';
   return 'ews';
 }
 
@@ -82,11 +83,22 @@ export interface Endpoint extends Doc {
    */
   authMechanism?: 'password' | 'xoauth2' | 'oauth-app';
   cloud?: M365Cloud;
-  /** `m365` only: Graph or EWS (see M365Protocol); absent on records older than the choice, read as `ews`. */
+  /**
+   * `m365`: Graph or EWS (see M365Protocol); absent on records older than the choice, read as `ews`.
+   * `m365-group`: EWS (the default, faithful) or Graph (conversations posted to the group, lossy).
+   */
   protocol?: M365Protocol;
   appClientId?: string;
   appTenantId?: string;
   appSecretRef?: string;
+  /**
+   * `m365-group` over Graph: the administrator's delegated sign-in (device code), kept as msal's
+   * serialized token cache (its refresh token inside) behind this vault reference. Never returned.
+   */
+  signInRef?: string;
+  /** Who signed in (UPN) and when: shown to admins; not a secret. */
+  signedInAs?: string;
+  signedInAt?: string;
   domains?: string[];
   createdAt: string;
 }

@@ -57,10 +57,12 @@ export const endpointInput = z.object({
   if (appAuth && (!value.appClientId || !value.appTenantId || !value.appClientSecret)) {
     issue('appClientId', 'Modern Auth needs appClientId, appTenantId and appClientSecret from the app registration');
   }
-  if (value.protocol !== undefined && value.kind !== 'm365') {
-    issue('protocol', value.kind === 'm365-group'
-      ? 'Microsoft Graph has no import for Groups mailboxes: a Microsoft 365 Groups endpoint speaks EWS; leave protocol out'
-      : `only Microsoft 365 (m365) endpoints choose a protocol; ${value.kind} endpoints speak ${value.kind === 'imap' ? 'IMAP' : 'EWS'}`);
+  if (value.protocol !== undefined && value.kind !== 'm365' && value.kind !== 'm365-group') {
+    issue('protocol', `only Microsoft 365 endpoints (m365, m365-group) choose a protocol; ${value.kind} endpoints speak ${value.kind === 'imap' ? 'IMAP' : 'EWS'}`);
+  }
+  if (value.kind === 'm365-group' && value.protocol === 'graph') {
+    groupGraphIssues(value, issue);
+    return;
   }
   if (value.kind === 'm365' && (value.protocol ?? 'graph') === 'graph') {
     if (!appAuth) {
@@ -79,6 +81,19 @@ export const endpointInput = z.object({
   }
 });
 export type EndpointInput = z.infer<typeof endpointInput>;
+
+/**
+ * A Groups endpoint over Graph posts conversations as an administrator who signs in once (device
+ * code): it needs the app registration's client and tenant ids, no secret (a public client).
+ */
+function groupGraphIssues(value: { appClientId?: string; appTenantId?: string; cloud?: string }, issue: (path: string, message: string) => void): void {
+  if (!value.appClientId || !value.appTenantId) {
+    issue('appClientId', 'Groups over Microsoft Graph post as an administrator who signs in once: give appClientId and appTenantId of an app registration that allows public client flows and has the delegated permission Group.ReadWrite.All');
+  }
+  if ((value.cloud ?? 'commercial') !== 'commercial') {
+    issue('cloud', `Mailferry posts to Groups over Microsoft Graph in the global cloud only, not in ${value.cloud}: keep protocol ews for this endpoint`);
+  }
+}
 
 type OptionalNoDefault<S extends z.ZodRawShape> = { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer T> ? T : S[K]> };
 /**

@@ -78,7 +78,7 @@ export const routes: Route[] = [
     } },
   { method: 'GET', path: '/api/v1/endpoints/:endpointId', access: { endpoint: 'view' }, summary: 'One endpoint (secrets never returned: hasAdminPassword, hasAppSecret)',
     handler: async (req, s) => ok(publicEndpoint(await s.projects.getEndpoint(req.tenantId, req.params.endpointId!))) },
-  { method: 'PATCH', path: '/api/v1/endpoints/:endpointId', access: { endpoint: 'manage' }, summary: 'Switch a Microsoft 365 endpoint between Graph and EWS (protocol)', body: endpointPatch,
+  { method: 'PATCH', path: '/api/v1/endpoints/:endpointId', access: { endpoint: 'manage' }, summary: 'Switch a Microsoft 365 endpoint between Graph and EWS (protocol; a Groups endpoint switched to Graph also names its app: appClientId, appTenantId)', body: endpointPatch,
     handler: async (req, s) => {
       // Another tenant's endpoint is a 404 before its body is judged.
       await s.projects.getEndpoint(req.tenantId, req.params.endpointId!);
@@ -86,6 +86,10 @@ export const routes: Route[] = [
     } },
   { method: 'POST', path: '/api/v1/endpoints/:endpointId/validate', access: { endpoint: 'manage' }, summary: '"Save and Go to Summary": check connection, encryption, login method and the admin login', body: endpointTestInput,
     handler: async (req, s) => ok(await s.endpointChecks.validate(req.tenantId, req.params.endpointId!, parseInput(endpointTestInput, bodyOrEmpty(req)))) },
+  { method: 'POST', path: '/api/v1/endpoints/:endpointId/sign-in', access: { endpoint: 'manage' }, summary: 'Start an administrator\'s device-code sign-in (Microsoft 365 Groups over Graph): returns the code and the page to enter it',
+    handler: async (req, s) => ok(await s.signIns.start(req.tenantId, req.params.endpointId!), 202) },
+  { method: 'GET', path: '/api/v1/endpoints/:endpointId/sign-in', access: { endpoint: 'manage' }, summary: 'Where the administrator\'s sign-in stands: none, waiting (with the code), signed-in (as whom) or failed (why)',
+    handler: async (req, s) => ok(await s.signIns.status(req.tenantId, req.params.endpointId!)) },
   { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', access: { endpoint: 'manage' }, summary: 'Delete an unused endpoint',
     handler: async (req, s) => (await s.projects.deleteEndpoint(req.tenantId, req.params.endpointId!), noContent) },
 

@@ -32,7 +32,10 @@ const HELP = `mailferry — mailbox migration from the command line
                          (Exchange Online over Microsoft Graph, the default for a new m365 endpoint)
   mailferry endpoint add --name N --kind m365 --protocol ews|--kind m365-group [--cloud commercial|china|germany|usgov-gcchigh|usgov-dod]
                          [--auth-mechanism oauth-app --app-client-id ID --app-tenant-id T --app-secret-env VAR --admin-mode impersonation]
-  mailferry endpoint set-protocol --endpoint ID --protocol graph|ews
+  mailferry endpoint set-protocol --endpoint ID --protocol graph|ews [--app-client-id ID --app-tenant-id T]
+                         (a Groups endpoint switched to graph names the app its administrator signs in with)
+  mailferry endpoint sign-in ENDPOINT   (id or name; Microsoft 365 Groups over Graph: shows a code to enter at
+                         Microsoft's sign-in page, waits, and keeps the administrator's sign-in in the vault)
   mailferry endpoint edit --endpoint ID [any flag of "endpoint add"]   (flags not given keep their value;
                          a password not given keeps the stored one)
   mailferry endpoint delete --endpoint ID   (refused while a project uses it)
@@ -58,7 +61,8 @@ const HELP = `mailferry — mailbox migration from the command line
 Exit codes: 0 success, 2 completed with errors, 1 failure, 64 usage error.
 Data: MAILFERRY_DATA (default ./.mailferry), shared with "npm start".`;
 
-type Command = (runtime: EmbeddedRuntime, flags: Flags) => Promise<number>;
+/** `args`: the words after the command's own (`mailferry endpoint sign-in NAME`). */
+type Command = (runtime: EmbeddedRuntime, flags: Flags, args: string[]) => Promise<number>;
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 const list = (flags: Flags) => optional(flags, 'items')?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -76,9 +80,12 @@ const commands: Record<string, Command> = {
     console.log(`Endpoint "${name}" deleted.`);
     return EXIT.ok;
   },
-  'endpoint set-protocol': async (rt, f) => (print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, { protocol: optional(f, 'protocol') }))), EXIT.ok),
+  'endpoint set-protocol': async (rt, f) => (print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, {
+    protocol: optional(f, 'protocol'), appClientId: optional(f, 'app-client-id'), appTenantId: optional(f, 'app-tenant-id'),
+  }))), EXIT.ok),
+  'endpoint sign-in': async (rt, f, args) => signInCommand(rt, args[0] ?? required(f, 'endpoint')),
   'endpoint list': async (rt, f) => table((await listAll((c) => rt.services.projects.listEndpoints(T, optional(f, 'search'), c)))
-    .map((e) => ({ id: e.id, name: e.name, kind: e.kind, protocol: endpointProtocol(e), host: e.host, port: e.port ?? '', admin: e.adminMode }))),
+    .map((e) => ({ id: e.id, name: e.name, kind: e.kind, protocol: endpointProtocol(e), host: e.host, port: e.port ?? '', admin: e.adminMode, 'signed in as': e.signedInAs ?? '' }))),
   'project create': async (rt, f) => {
     print(await rt.services.projects.createProject(T, parseInput(projectInput, {
       name: optional(f, 'name'), sourceEndpointId: optional(f, 'source'), destinationEndpointId: optional(f, 'destination'),
@@ -177,6 +184,23 @@ function endpointFlags(f: Flags): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
+/** The administrator's device-code sign-in in a terminal: the code, then who signed in (or why not). */
+async function signInCommand(rt: EmbeddedRuntime, which: string): Promise<number> {
+  const endpoints = await listAll((c) => rt.services.projects.listEndpoints(T, undefined, c));
+  const endpoint = endpoints.find((e) => e.id === which) ?? endpoints.find((e) => e.name.toLowerCase() === which.toLowerCase());
+  if (!endpoint) throw new MailferryError('validation', `No endpoint has the id or name "${which}". Run "mailferry endpoint list".`, { field: 'endpoint' });
+  const started = await rt.services.signIns.start(T, endpoint.id);
+  console.log(started.prompt!.message);
+  console.log(`Waiting for the sign-in to "${endpoint.name}" (the code works until ${started.prompt!.expiresAt}; Ctrl+C stops)…`);
+  const ended = await rt.services.signIns.settled(T, endpoint.id);
+  if (ended.state !== 'signed-in') {
+    console.error(`Not signed in: ${ended.error ?? 'the sign-in did not finish.'}`);
+    return EXIT.failed;
+  }
+  console.log(`Signed in as ${ended.signedInAs}. Endpoint "${endpoint.name}" now posts to Microsoft 365 Groups as ${ended.signedInAs}; the sign-in is kept encrypted in the vault.`);
+  return EXIT.ok;
+}
+
 /** What became of the credential links a pass sent to items waiting for their end users. */
 function printCredentialRequests(report: DeliveryReport | { error: string } | undefined): void {
   if (!report) return;
@@ -207,7 +231,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const runtime = await EmbeddedRuntime.open(embeddedConfigFromEnv(process.env, resolve(optional(flags, 'data') ?? process.env.MAILFERRY_DATA ?? '.mailferry')));
   try {
-    return await run(runtime, flags);
+    return await run(runtime, flags, command.slice(commands[name] ? 2 : 1));
   } finally {
     await runtime.close();
   }

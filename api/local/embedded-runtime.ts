@@ -146,6 +146,8 @@ export class EmbeddedRuntime {
   /** Stops cleanly: running jobs stop at their next checkpoint and release their leases. */
   async close(): Promise<void> {
     clearInterval(this.schedulerTimer);
+    // A device-code sign-in polls Entra ID for up to 15 minutes: stop it with the host.
+    this.services.signIns.close();
     await this.pool.stop();
     await this.ticking;
     await this.store.close();

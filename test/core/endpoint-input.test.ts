@@ -37,13 +37,17 @@ describe('endpoint input for every kind', () => {
     expect(problems({ name: 'e', kind: 'exchange', host: 'mail.contoso.com', adminMode: 'delegation' }).adminLogin).toMatch(/needs adminLogin and adminPassword/);
   });
 
-  it('lets only Exchange Online choose Graph or EWS, Graph by default, and Graph only with an app in the global cloud', () => {
+  it('lets only Microsoft 365 endpoints choose Graph or EWS, Graph by default for m365, and Graph only with an app in the global cloud', () => {
     expect(problems({ name: 'o', kind: 'm365', authMechanism: 'oauth-app', ...APP })).toEqual({});
     expect(problems({ name: 'o', kind: 'm365', protocol: 'graph', authMechanism: 'oauth-app', adminMode: 'none', ...APP })).toEqual({});
     expect(problems({ name: 'o', kind: 'm365', adminMode: 'delegation', adminLogin: 'admin@contoso.com', adminPassword: 'pw' }).authMechanism)
       .toMatch(/Graph signs in as an app registration.*or choose protocol ews/);
     expect(problems({ name: 'o', kind: 'm365', cloud: 'china', authMechanism: 'oauth-app', ...APP }).cloud).toMatch(/global cloud only, not in china: choose protocol ews/);
-    expect(problems({ name: 'g', kind: 'm365-group', protocol: 'graph', adminMode: 'delegation', adminLogin: 'a@b.com', adminPassword: 'p' }).protocol).toMatch(/no import for Groups mailboxes/);
+    // A Groups endpoint may choose Graph's conversation posts: an app to sign in with, no secret, global cloud.
+    expect(problems({ name: 'g', kind: 'm365-group', protocol: 'graph', adminMode: 'delegation', adminLogin: 'a@b.com', adminPassword: 'p' }).appClientId)
+      .toMatch(/signs in once: give appClientId and appTenantId .*delegated permission Group\.ReadWrite\.All/);
+    expect(problems({ name: 'g', kind: 'm365-group', protocol: 'graph', appClientId: APP.appClientId, appTenantId: APP.appTenantId })).toEqual({});
+    expect(problems({ name: 'g', kind: 'm365-group', protocol: 'graph', cloud: 'china', appClientId: APP.appClientId, appTenantId: APP.appTenantId }).cloud).toMatch(/global cloud only, not in china: keep protocol ews/);
     expect(problems({ name: 'e', kind: 'exchange', host: 'mail.contoso.com', protocol: 'graph', adminMode: 'none' }).protocol).toMatch(/exchange endpoints speak EWS/);
     expect(problems({ name: 'o', kind: 'm365', protocol: 'imap', authMechanism: 'oauth-app', ...APP }).protocol).toBeDefined();
   });

@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MailConnector } from '../../api/core/connector.js';
-import type { EndpointKind } from '../../api/core/model.js';
+import type { ConnectorOverrides } from '../../api/connectors/registry.js';
 import { EntraAuthenticator, type EntraConfig } from '../../api/http/auth/entra-authenticator.js';
 import { EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../api/local/http-server.js';
@@ -35,7 +34,7 @@ export async function startEntraApi(options: {
   tenantOwners: Map<string, string[]>;
   allowedTenants: string[];
   entra?: Partial<EntraConfig>;
-  connectors?: Partial<Record<EndpointKind, MailConnector>>;
+  connectors?: ConnectorOverrides;
 }): Promise<EntraApi> {
   const issuer = await startTestIssuer();
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-entra-api-'));

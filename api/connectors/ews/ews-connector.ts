@@ -119,6 +119,7 @@ export class EwsConnector implements MailConnector {
         signal,
         clock: this.options.clock,
         outbound: this.outbound,
+        groups: access.endpoint.kind === 'm365-group',
       },
       { version: PROBING_VERSION, ...(resolved.addressing === 'impersonation' ? { impersonate: access.mailbox } : {}) },
     );

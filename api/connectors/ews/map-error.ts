@@ -31,12 +31,17 @@ export const EWS_RETIREMENT_DATE = '2027-04-01';
  * for this user or tenant" / "EWS is blocked by policy …"). Retrying or another token cannot help;
  * the admin has two ways out, and the error names both.
  */
-export function ewsPolicyRefusal(where: string, reason: string, who: string): AuthError {
+export function ewsPolicyRefusal(where: string, reason: string, who: string, groups = false): AuthError {
   const app = /^app (.+)$/.exec(who)?.[1];
+  const toGraph = groups
+    ? 'switch this Groups endpoint to Microsoft Graph, which keeps less: each message becomes a conversation posted to the group by a signed-in administrator, ' +
+      'with the original sender and dates only as text in the post, no attachments, mail only (PATCH /endpoints/{id} {"protocol": "graph", "appClientId": …, "appTenantId": …} ' +
+      'or "mailferry endpoint set-protocol --protocol graph --app-client-id … --app-tenant-id …", then "mailferry endpoint sign-in"; the README\'s "Groups over Microsoft Graph" lists what is lost)'
+    : 'switch this endpoint to Microsoft Graph ' +
+      '(PATCH /endpoints/{id} {"protocol": "graph"}, or "mailferry endpoint set-protocol --protocol graph"; the app then needs the Graph permissions listed in the README)';
   return new AuthError(
     `Exchange Online at ${where} refused EWS for ${who} (HTTP 403, X-EWS-Policy-Reason: "${reason}"). Microsoft is switching EWS off in Exchange Online ` +
-      `tenant by tenant and removes it for good on ${EWS_RETIREMENT_DATE}. Two ways out: switch this endpoint to Microsoft Graph ` +
-      '(PATCH /endpoints/{id} {"protocol": "graph"}, or "mailferry endpoint set-protocol --protocol graph"; the app then needs the Graph permissions listed in the README), ' +
+      `tenant by tenant and removes it for good on ${EWS_RETIREMENT_DATE}. Two ways out: ${toGraph}, ` +
       `or, until ${EWS_RETIREMENT_DATE}, allow this application in Exchange Online PowerShell: ` +
       `Set-OrganizationConfig -EwsAllowedAppIDs "${app ?? '<application (client) id>'}" (add it to the ids already listed by Get-OrganizationConfig -RetrieveEwsOperationAccessPolicy; it takes up to 24 hours).`,
   );

@@ -45,6 +45,8 @@ export interface TransportOptions {
   clock?: Clock;
   /** Which destinations this host may connect to; every destination by default (the embedded host). */
   outbound?: OutboundPolicy;
+  /** A Microsoft 365 Groups mailbox: an EWS refusal names the Groups way out (Graph conversation posts). */
+  groups?: boolean;
 }
 
 /** What one POST carries: a string, or a factory for a fresh streamed body (large items, write batches). */
@@ -220,7 +222,7 @@ export class EwsTransport {
   private async handleRefusal(raw: RawResponse, attempt: number): Promise<void> {
     const last = this.retries.isLast(attempt);
     const policy = raw.status === 403 ? headerValue(raw.headers['x-ews-policy-reason']) : undefined;
-    if (policy) throw ewsPolicyRefusal(this.where, policy, this.options.credentials.who);
+    if (policy) throw ewsPolicyRefusal(this.where, policy, this.options.credentials.who, this.options.groups);
     const retryAfterMs = this.retries.retryAfterMs(raw.headers['retry-after']);
     const kind = classifyHttpStatus(raw.status, retryAfterMs !== undefined);
     if (kind === 'auth') {

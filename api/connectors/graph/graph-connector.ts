@@ -4,17 +4,20 @@
  * mailbox id looked up through `users/{upn}/settings/exchange`, then a GraphSession over the
  * mailbox import/export API.
  */
-import type { EndpointCheck, EndpointProbe, MailboxAccess, MailConnector } from '../../core/connector.js';
+import type { DeviceCodeSignIn, EndpointCheck, EndpointProbe, MailboxAccess, MailConnector } from '../../core/connector.js';
 import { ValidationError } from '../../core/errors.js';
 import type { Endpoint } from '../../core/model.js';
 import type { Clock } from '../../core/ports.js';
+import { DelegatedTokens, startDeviceCodeSignIn } from './delegated-auth.js';
+import { GroupThreadsSession, lookUpGroupId } from './group-threads.js';
+import { probeGroupEndpoint } from './probe-group.js';
 import { TokenCache, type EwsModernAuthOptions } from '../ews/credentials.js';
 import { DEFAULT_GRAPH_LIMITS, type GraphContext, type GraphLimits } from './context.js';
 import { GraphSession } from './graph-session.js';
 import { lookUpMailboxId } from './mailbox-id.js';
 import { ALL_GRAPH_PERMISSIONS } from './permissions.js';
 import { probeGraphEndpoint } from './probe-endpoint.js';
-import { GRAPH_MAX_IN_FLIGHT, GraphTransport } from './transport.js';
+import { GRAPH_MAX_IN_FLIGHT, GraphTransport, type GraphTransportOptions } from './transport.js';
 import { OPEN_OUTBOUND, checkServiceUrl, type OutboundPolicy } from '../outbound-policy.js';
 import { DEFAULT_REQUEST_RETRY_POLICY } from '../request-pacing.js';
 
@@ -66,8 +69,10 @@ export function graphBaseUrl(endpoint: Pick<Endpoint, 'host' | 'name'>): URL {
 
 export class GraphConnector implements MailConnector {
   private readonly tokens: TokenCache;
+  private readonly delegated: DelegatedTokens;
 
   constructor(private readonly options: GraphConnectorOptions = {}) {
+    this.delegated = new DelegatedTokens(options.modernAuth);
     this.tokens = new TokenCache({
       ...options.modernAuth,
       resource: GRAPH_RESOURCE,
@@ -75,9 +80,10 @@ export class GraphConnector implements MailConnector {
     });
   }
 
-  /** A context for `access` whose mailbox id is not looked up yet (the probe's steps need the parts). */
+  /** A transport for `access` whose mailbox id is not looked up yet (the probe's steps need the parts). */
   transportFor(access: MailboxAccess, signal?: AbortSignal): GraphTransport {
     const { endpoint, modernAuth } = access;
+    if (endpoint.kind === 'm365-group') return this.groupTransport(access, signal);
     if (!modernAuth) {
       throw new ValidationError(
         `Endpoint "${endpoint.name}" speaks Microsoft Graph, which signs in as an app registration: give it the application (client) id, the directory (tenant) id and a client secret, ` +
@@ -85,13 +91,17 @@ export class GraphConnector implements MailConnector {
         { field: 'appClientId' },
       );
     }
+    const credentials = this.tokens.credentials({ ...access, endpoint: { ...endpoint, cloud: 'commercial' } });
+    const inFlight = Math.min(GRAPH_MAX_IN_FLIGHT, access.tuning?.requestsInFlight ?? this.options.requestsInFlight ?? GRAPH_MAX_IN_FLIGHT);
+    return this.transport(endpoint, { credentials, clientId: modernAuth.clientId, inFlight }, signal);
+  }
+
+  private transport(endpoint: Endpoint, auth: Pick<GraphTransportOptions, 'credentials' | 'clientId' | 'inFlight'>, signal?: AbortSignal): GraphTransport {
     const baseUrl = graphBaseUrl(endpoint);
     checkGraphUrl(baseUrl, this.options.outbound ?? OPEN_OUTBOUND);
     return new GraphTransport({
       baseUrl,
-      credentials: this.tokens.credentials({ ...access, endpoint: { ...endpoint, cloud: 'commercial' } }),
-      clientId: modernAuth.clientId,
-      inFlight: Math.min(GRAPH_MAX_IN_FLIGHT, access.tuning?.requestsInFlight ?? this.options.requestsInFlight ?? GRAPH_MAX_IN_FLIGHT),
+      ...auth,
       retry: { ...DEFAULT_REQUEST_RETRY_POLICY, maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_REQUEST_RETRY_POLICY.maxInlineWaitMs },
       timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       signal,
@@ -103,13 +113,31 @@ export class GraphConnector implements MailConnector {
     return { transport, mailbox: access.mailbox, mailboxId, limits: { ...DEFAULT_GRAPH_LIMITS, ...this.options.limits }, now: this.options.now ?? Date.now };
   }
 
-  async open(access: MailboxAccess, signal?: AbortSignal): Promise<GraphSession> {
+  /** Groups post with the administrator's delegated sign-in, one request at a time (README: crash safety). */
+  private groupTransport(access: MailboxAccess, signal?: AbortSignal): GraphTransport {
+    const credentials = this.delegated.credentials(access.endpoint, access.delegatedSignIn);
+    return this.transport(access.endpoint, { credentials, clientId: access.endpoint.appClientId ?? '', inFlight: 1 }, signal);
+  }
+
+  async openGroup(access: MailboxAccess, signal?: AbortSignal): Promise<GroupThreadsSession> {
+    const transport = this.groupTransport(access, signal);
+    const groupId = await lookUpGroupId(transport, access.endpoint, access.mailbox);
+    return new GroupThreadsSession({ transport, endpoint: access.endpoint, group: access.mailbox, groupId, limits: { ...DEFAULT_GRAPH_LIMITS, ...this.options.limits } });
+  }
+
+  async open(access: MailboxAccess, signal?: AbortSignal): Promise<GraphSession | GroupThreadsSession> {
+    if (access.endpoint.kind === 'm365-group') return this.openGroup(access, signal);
     const transport = this.transportFor(access, signal);
     const mailboxId = await lookUpMailboxId(transport, access.mailbox);
     return new GraphSession(this.context(access, transport, mailboxId), { offerEwsExport: access.ewsStreamToGraph !== 'never' });
   }
 
   probe(probe: EndpointProbe): Promise<EndpointCheck[]> {
-    return probeGraphEndpoint(this, probe);
+    return probe.endpoint.kind === 'm365-group' ? probeGroupEndpoint(this, probe) : probeGraphEndpoint(this, probe);
+  }
+
+  /** The administrator's one-time device-code sign-in for a Groups endpoint (Entra ID's host from the connector's options). */
+  startSignIn(endpoint: Endpoint): Promise<DeviceCodeSignIn> {
+    return startDeviceCodeSignIn(endpoint, this.options.modernAuth ?? {});
   }
 }

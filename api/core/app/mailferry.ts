@@ -20,6 +20,7 @@ import { EndpointChecks } from '../services/endpoint-checks.js';
 import { ItemService } from '../services/item-service.js';
 import { PassService, type StartPassResult } from '../services/pass-service.js';
 import { ProjectService } from '../services/project-service.js';
+import { SignInService } from '../services/sign-in-service.js';
 import { StatisticsService } from '../services/statistics-service.js';
 import { WorkgroupService } from '../services/workgroup-service.js';
 import type { MailferryPorts } from './create-mailferry.js';
@@ -62,6 +63,8 @@ export class Mailferry {
   readonly access: AccessService;
   readonly workgroups: WorkgroupService;
   readonly endpointChecks: EndpointChecks;
+  /** Administrators' device-code sign-ins (Groups over Graph), under way in this process. */
+  readonly signIns: SignInService;
   private readonly endUserService?: EndUserService;
   private readonly mailer?: Mailer;
 
@@ -76,6 +79,7 @@ export class Mailferry {
     this.access = new AccessService(deps);
     this.workgroups = new WorkgroupService(deps, this.access);
     this.endpointChecks = new EndpointChecks(deps);
+    this.signIns = new SignInService(deps);
     this.endUserService = parts.endUser;
     this.mailer = parts.mailer;
     // Ending a pass posts its card here, once, for every host: Azure once only logged it.

@@ -236,6 +236,8 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
       } else {
         // A server without UIDPLUS (RFC 4315) confirms the write but names no UID: still a copy.
         batch.push({ ...pendingEntry(written.ref), state: 'done', destId: written.destId ?? '' });
+        // Written without some of its parts: the admin reads what was left out; no pass writes it again.
+        for (const loss of written.losses ?? []) fail(written.ref, loss);
         result.copied++;
         input.tally.copied++;
         input.tally.bytes += written.ref.size;

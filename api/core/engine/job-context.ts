@@ -1,6 +1,6 @@
 import type { MailConnector, MailboxAccess, MailboxSession } from '../connector.js';
 import { AuthError, MailferryError, NotFoundError, ValidationError, ensureError } from '../errors.js';
-import type { Endpoint, Item, Pass, Project } from '../model.js';
+import { endpointProtocol, type Endpoint, type Item, type Pass, type Project } from '../model.js';
 import type { Clock, JobPayload, SecretVault, Store } from '../ports.js';
 import type { ModernAuthOptions } from '../support-options.js';
 import type { PassEndedListener } from './settle-passes.js';
@@ -82,6 +82,7 @@ async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, opti
     modernAuth: await modernAuthFor(deps, endpoint, side, options.modernAuth),
     recipientMappings: options.recipientMappings,
     ...(side === 'destination' && options.ewsStreamToGraph ? { ewsStreamToGraph: options.ewsStreamToGraph } : {}),
+    delegatedSignIn: endpoint.signInRef ? { tokenCache: await deps.vault.get(tenantId, endpoint.signInRef) } : undefined,
   };
 }
 
@@ -90,6 +91,8 @@ async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, opti
  * options win over the endpoint's app registration, field by field.
  */
 async function modernAuthFor(deps: EngineDeps, endpoint: Endpoint, side: Side, options: ModernAuthOptions = {}): Promise<MailboxAccess['modernAuth']> {
+  // Groups over Graph post as a signed-in administrator (delegatedSignIn), never as an app.
+  if (endpoint.kind === 'm365-group' && endpointProtocol(endpoint) === 'graph') return undefined;
   const fromOptions = side === 'source'
     ? { clientId: options.clientIdExport, tenantId: options.tenantIdExport, clientSecret: options.clientSecretExport }
     : { clientId: options.clientIdImport, tenantId: options.tenantIdImport, clientSecret: options.clientSecretImport };

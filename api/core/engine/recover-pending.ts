@@ -34,8 +34,9 @@ export async function recoverPending(
     const byKey = new Map(candidates.filter((d) => d.sourceKey !== undefined).map((d) => [d.sourceKey!, d]));
     const used = new Set<DestinationEntry>();
     const unmarked: { destId: string; sourceKey: string }[] = [];
+    const markOf = (key: string) => (dest.markOf ? dest.markOf(key) : key);
     for (const entry of group.sort(sourceOrder)) {
-      const marked = byKey.get(entry.sourceKey);
+      const marked = byKey.get(markOf(entry.sourceKey));
       const match = marked ?? (entry.destUidValidity === state.uidValidity
         ? candidates.find((d) => !used.has(d) && d.sourceKey === undefined && d.size === entry.size && (d.internalDate === undefined || d.internalDate === entry.internalDate))
         : undefined);

@@ -22,7 +22,8 @@ export class EndpointChecks {
     if (!connector.probe) {
       return { ok: false, checks: [{ check: 'Endpoint kind', status: 'failed', detail: `Endpoints of kind "${endpoint.kind}" cannot be checked by this build.` }] };
     }
-    const checks = await connector.probe({ endpoint, adminPassword: await this.adminPassword(endpoint), appSecret: await this.appSecret(endpoint), ...test });
+    const delegatedSignIn = endpoint.signInRef ? { tokenCache: await this.deps.vault.get(tenantId, endpoint.signInRef) } : undefined;
+    const checks = await connector.probe({ endpoint, adminPassword: await this.adminPassword(endpoint), appSecret: await this.appSecret(endpoint), delegatedSignIn, ...test });
     return { ok: checks.every((c) => c.status !== 'failed'), checks };
   }
 

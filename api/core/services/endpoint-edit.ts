@@ -33,12 +33,15 @@ export async function editEndpoint(deps: ServiceDeps, current: Endpoint, patch: 
     throw new ValidationError(`An endpoint keeps its kind (this one is ${current.kind}): create a new endpoint for ${fields.kind} and point the project at it.`, { field: 'kind' });
   }
   const merged = { ...current, ...fields, port: fields.port === null ? undefined : fields.port ?? current.port };
-  if (current.kind === 'm365') merged.protocol = fields.protocol ?? endpointProtocol(current) as Endpoint['protocol'];
+  const choosesProtocol = current.kind === 'm365' || current.kind === 'm365-group';
+  if (choosesProtocol) merged.protocol = fields.protocol ?? endpointProtocol(current) as Endpoint['protocol'];
+  // Groups over Graph post as a signed-in administrator: the EWS admin password is not sent there (kept for a switch back).
+  const groupsOverGraph = current.kind === 'm365-group' && merged.protocol === 'graph';
   // An app registration reaches mailboxes only by impersonation; a Graph endpoint saved without it switches to EWS as one.
   if (merged.authMechanism === 'oauth-app' && fields.adminMode === undefined) merged.adminMode = 'impersonation';
   const moved = TARGET_FIELDS.some((key) => (merged[key] ?? '') !== (current[key] ?? ''));
   if (moved) await refuseMoveWithItemPasswords(deps, current);
-  if (moved && current.adminSecretRef && adminPassword === undefined && usesAdminPassword(merged)) {
+  if (moved && current.adminSecretRef && adminPassword === undefined && usesAdminPassword(merged) && !groupsOverGraph) {
     throw new ValidationError(`You changed where endpoint "${current.name}" connects: type the admin password again. The stored one is never sent to another server.`, { field: 'adminPassword' });
   }
   // The whole endpoint, as a new one is checked: a stored secret counts as given.
@@ -52,10 +55,15 @@ export async function editEndpoint(deps: ServiceDeps, current: Endpoint, patch: 
   const adminSecretRef = !keepsAdmin ? undefined : adminPassword ? await deps.vault.put(current.tenantId, adminPassword) : current.adminSecretRef;
   const appSecretRef = !keepsApp ? undefined : appClientSecret ? await deps.vault.put(current.tenantId, appClientSecret) : current.appSecretRef;
   const { adminPassword: _a, appClientSecret: _s, workgroupId: _w, ...saved } = checked;
+  // A Groups endpoint keeps the app its administrator signs in with (no secret: a public client).
+  const keepsAppIds = keepsApp || current.kind === 'm365-group';
+  // A sign-in made with another app or tenant gets no token for this one.
+  const sameApp = saved.appClientId === current.appClientId && saved.appTenantId === current.appTenantId;
   const updated = await updateDoc(deps.store.endpoints, current.tenantId, current.id, (doc) => ({
-    ...doc, ...saved, port: saved.port, protocol: current.kind === 'm365' ? saved.protocol : undefined,
+    ...doc, ...saved, port: saved.port, protocol: choosesProtocol ? saved.protocol : undefined,
     adminLogin: keepsAdmin ? saved.adminLogin : undefined, adminSecretRef,
-    appClientId: keepsApp ? saved.appClientId : undefined, appTenantId: keepsApp ? saved.appTenantId : undefined, appSecretRef,
+    appClientId: keepsAppIds ? saved.appClientId : undefined, appTenantId: keepsAppIds ? saved.appTenantId : undefined, appSecretRef,
+    ...(sameApp ? {} : { signInRef: undefined, signedInAs: undefined, signedInAt: undefined }),
   }));
   // A replaced or no longer used secret leaves the vault.
   await deleteSecrets(deps.vault, current.tenantId, droppedRefs(secretRefsOf.endpoint(current), secretRefsOf.endpoint(updated)));

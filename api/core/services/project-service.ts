@@ -23,8 +23,9 @@ export class ProjectService {
     const { adminPassword, appClientSecret, ...fields } = input;
     const adminSecretRef = adminPassword ? await this.deps.vault.put(tenantId, adminPassword) : undefined;
     const appSecretRef = appClientSecret ? await this.deps.vault.put(tenantId, appClientSecret) : undefined;
-    // A new Exchange Online endpoint speaks Graph unless the admin chose EWS (model.ts: M365Protocol).
-    const protocol = fields.kind === 'm365' ? fields.protocol ?? 'graph' : undefined;
+    // A new Exchange Online endpoint speaks Graph unless the admin chose EWS (model.ts: M365Protocol);
+    // a Groups endpoint stays on EWS, the faithful path, unless the admin chose Graph's posts.
+    const protocol = fields.kind === 'm365' ? fields.protocol ?? 'graph' : fields.kind === 'm365-group' ? fields.protocol ?? 'ews' : undefined;
     const endpoint = await this.deps.store.endpoints.insert({
       ...fields, ...(protocol ? { protocol } : {}), tenantId, id: this.deps.newId(), adminSecretRef, appSecretRef, createdAt: this.deps.clock.now().toISOString(),
     });
@@ -38,10 +39,11 @@ export class ProjectService {
    */
   async updateEndpoint(tenantId: string, id: string, patch: EndpointPatch): Promise<PublicEndpoint> {
     const current = await this.getEndpoint(tenantId, id);
-    if (patch.protocol !== undefined && current.kind !== 'm365') {
-      throw new ValidationError(`Endpoint "${current.name}" is ${current.kind}: only Microsoft 365 (m365) endpoints choose between Graph and EWS.`, { field: 'protocol' });
+    if (patch.protocol !== undefined && current.kind !== 'm365' && current.kind !== 'm365-group') {
+      throw new ValidationError(`Endpoint "${current.name}" is ${current.kind}: only Microsoft 365 endpoints (m365, m365-group) choose between Graph and EWS.`, { field: 'protocol' });
     }
-    if (patch.protocol === 'graph') {
+    // A Groups endpoint switched to Graph is checked as a new one would be (an app to sign in with).
+    if (patch.protocol === 'graph' && current.kind === 'm365') {
       const next = { ...current, ...patch };
       if (next.authMechanism !== 'oauth-app' || !next.appClientId || !next.appTenantId || !(patch.appClientSecret || current.appSecretRef)) {
         throw new ValidationError(`Endpoint "${current.name}" has no app registration (client id, tenant id and secret): Microsoft Graph signs in as an app. Give the app's details, or keep EWS.`, { field: 'protocol' });

@@ -3,12 +3,13 @@
  * lossy path is a conversation posted to the group, `POST /groups/{id}/threads`, which takes the
  * DELEGATED Group.ReadWrite.All only (an app-only token gets 403). The original sender and dates
  * are not kept: the post is stored as sent now by the signed-in user. Also `GET /groups` with
- * `$filter=mail eq '…'` to find a group's id.
+ * `$filter=mail eq '…'` to find a group's id, and `GET /groups/{id}/threads` (newest first, paged,
+ * each with its `preview`) to list what was posted.
  */
 import { encodeBlob } from './item-blob.js';
 import { PERMISSION } from './permissions.js';
 import { type Reply, type Route, type RouteContext, GraphError, badRequest } from './routing.js';
-import type { GraphMailbox } from './store.js';
+import type { GraphItem, GraphMailbox } from './store.js';
 
 function groupOf(ctx: RouteContext): GraphMailbox {
   const mbx = ctx.state.store.find(ctx.params['group']!);
@@ -39,6 +40,54 @@ interface ThreadBody {
   posts?: { body?: { contentType?: string; content?: string } }[];
 }
 
+/** The thread Graph describes for a post this server stored (one post per thread here). */
+function threadJson(item: GraphItem, upn: string): Record<string, unknown> {
+  const content = item.content.body ?? '';
+  const delivered = item.content.receivedDateTime ?? new Date(0).toISOString();
+  return {
+    id: item.id,
+    topic: item.content.subject ?? '',
+    hasAttachments: false,
+    lastDeliveredDateTime: delivered,
+    uniqueSenders: [upn],
+    // Graph's preview: the start of the newest post's text, markup removed.
+    preview: content.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 255),
+    isLocked: false,
+    toRecipients: [],
+    ccRecipients: [],
+  };
+}
+
+/** GET /groups/{id}/threads: newest first, in pages (`$top`, `@odata.nextLink` with `$skip`). */
+function listThreads(ctx: RouteContext): Reply {
+  const group = groupOf(ctx);
+  const inbox = ctx.state.store.folder(group, 'inbox')!;
+  const threads = ctx.state.store.itemsIn(group, inbox.id).filter((i) => i.origin === 'groupThread')
+    .sort((a, b) => (b.content.receivedDateTime ?? '').localeCompare(a.content.receivedDateTime ?? '') || b.seq - a.seq);
+  for (const name of ctx.req.query.keys()) {
+    if (!['$top', '$skip', '$select'].includes(name)) throw badRequest(`This test server lists threads with $top, $skip and $select only (got ${name}).`);
+  }
+  const top = Math.min(Number(ctx.req.query.get('$top') ?? THREAD_PAGE), THREAD_PAGE);
+  const skip = Number(ctx.req.query.get('$skip') ?? 0);
+  const page = threads.slice(skip, skip + top);
+  const base = `${ctx.state.base}/${ctx.req.version}/groups/${group.objectId}/threads`;
+  const next = skip + top < threads.length ? `${base}?$top=${top}&$skip=${skip + top}` : undefined;
+  const upns = threadAuthors.get(group.objectId) ?? new Map<string, string>();
+  return {
+    status: 200,
+    json: {
+      '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#groups('${group.objectId}')/threads`,
+      value: page.map((i) => threadJson(i, upns.get(i.id) ?? '')),
+      ...(next ? { '@odata.nextLink': next } : {}),
+    },
+    csdlType: 'Collection(graph.conversationThread)',
+  };
+}
+
+const THREAD_PAGE = 10;
+/** Who posted each thread (group object id → thread id → upn): a post is stored as sent by the signed-in user. */
+const threadAuthors = new Map<string, Map<string, string>>();
+
 function postThread(ctx: RouteContext): Reply {
   const group = groupOf(ctx);
   const body = JSON.parse(ctx.req.body.toString('utf8')) as ThreadBody;
@@ -54,20 +103,16 @@ function postThread(ctx: RouteContext): Reply {
     'groupThread',
   );
   ctx.state.threadCount++;
-  const from = { emailAddress: { address: ctx.caller.kind === 'user' ? ctx.caller.upn : '', name: ctx.caller.kind === 'user' ? ctx.caller.upn : '' } };
+  if (ctx.caller.kind === 'user') {
+    const authors = threadAuthors.get(group.objectId) ?? new Map<string, string>();
+    authors.set(item.id, ctx.caller.upn);
+    threadAuthors.set(group.objectId, authors);
+  }
   return {
     status: 201,
     json: {
       '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#groups('${group.objectId}')/threads/$entity`,
-      id: item.id,
-      topic: body.topic,
-      hasAttachments: false,
-      lastDeliveredDateTime: now,
-      uniqueSenders: [from.emailAddress.name],
-      preview: post.content.replace(/<[^>]*>/g, '').slice(0, 255),
-      isLocked: false,
-      toRecipients: [],
-      ccRecipients: [],
+      ...threadJson(item, ctx.caller.kind === 'user' ? ctx.caller.upn : ''),
     },
     csdlType: 'graph.conversationThread',
   };
@@ -75,5 +120,6 @@ function postThread(ctx: RouteContext): Reply {
 
 export const GROUP_ROUTES: Route[] = [
   { method: 'GET', path: ['groups'], permissions: { app: [PERMISSION.groupRead, PERMISSION.groupReadWrite], delegated: [PERMISSION.groupRead, PERMISSION.groupReadWrite] }, handle: listGroups },
+  { method: 'GET', path: ['groups', ':group', 'threads'], permissions: { app: [], delegated: [PERMISSION.groupRead, PERMISSION.groupReadWrite] }, handle: listThreads },
   { method: 'POST', path: ['groups', ':group', 'threads'], permissions: { app: [], delegated: [PERMISSION.groupReadWrite] }, requestType: 'graph.conversationThread', handle: postThread },
 ];
