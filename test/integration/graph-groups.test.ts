@@ -158,6 +158,34 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     expect(threads().map((t) => t.subject).sort()).toEqual(['Budget 1', 'Budget 2', 'Budget 3', 'Report']);
   }, 120_000);
 
+  it('a worker killed between the post and its ledger write: the next pass finds the post by its reference and does not post again', async () => {
+    // What a SIGKILL leaves: the post made, its ledger row still pending (written before the post).
+    await fillMailbox(dovecot, SOURCE, 'INBOX', [{ raw: plain(4) }]);
+    const done = await runtime.store.ledger.folderEntries(T, itemId, 'INBOX');
+    const [uidValidity] = done[0]!.sourceKey.split(':');
+    const uid = Math.max(...done.map((e) => Number(e.sourceKey.split(':')[1]))) + 1;
+    const endpoint = await runtime.services.projects.getEndpoint(T, groupEndpointId);
+    const session = await runtime.engine.connectorFor('m365-group').open({
+      endpoint, mailbox: TEAM, delegatedSignIn: { tokenCache: await runtime.engine.vault.get(T, endpoint.signInRef!) },
+    });
+    const { path, state } = await session.ensureFolder(['Inbox'], 'mail');
+    const ref = { key: `${uidValidity}:${uid}`, uid, size: plain(4).length, internalDate: Date.now(), flags: [], itemType: 'mail' as const };
+    await runtime.store.ledger.put([{
+      tenantId: T, itemId, folder: 'INBOX', sourceKey: ref.key, destFolder: path, destId: '', size: ref.size, internalDate: ref.internalDate,
+      state: 'pending', destUidFloor: state.uidNext, destUidValidity: state.uidValidity,
+    }]);
+    for await (const result of session.appendMessages(path, (async function* () { yield { ref, content: plain(4) }; })())) expect(result.destId).toBeDefined();
+    await session.close();
+    expect(threads().filter((t) => t.subject === 'Budget 4')).toHaveLength(1);
+
+    const resumed = await runPass('full');
+    expect(resumed.summary).toMatchObject({ copied: 1 });
+    expect(threads().filter((t) => t.subject === 'Budget 4')).toHaveLength(1);
+    expect((await runtime.store.ledger.folderEntries(T, itemId, 'INBOX')).find((e) => e.sourceKey === ref.key)).toMatchObject({ state: 'done' });
+    expect((await runPass('full')).summary).toMatchObject({ copied: 0 });
+    expect(threads()).toHaveLength(5);
+  }, 120_000);
+
   it('an app without the delegated Group.ReadWrite.All is refused at sign-in, naming the permission and where to grant it', async () => {
     const endpoint = await runtime.services.projects.createEndpoint(T, parseInput(endpointInput, {
       name: 'No consent', kind: 'm365-group', protocol: 'graph', host: graph.graphUrl, appClientId: APP_WITHOUT_GROUPS, appTenantId: graph.tenantId,
