@@ -5,6 +5,7 @@ import {
   adminModesFor, CLOUD_LABELS, ENDPOINT_KIND_LABELS, isM365, modernAuthAllowed, speaksGraph, withKind, withProtocol, withSignIn,
   type AdminMode, type EndpointDraft, type EndpointKind, type M365Cloud, type M365Protocol, type Security,
 } from './wizard-steps';
+import { GROUPS_GRAPH_LOSSES, GROUPS_GRAPH_SETUP, groupsOverGraph } from './groups-graph';
 
 const useStyles = makeStyles({
   stack: { display: 'grid', gap: '12px' },
@@ -56,6 +57,22 @@ function GraphPermissions() {
   );
 }
 
+/** The app registration's ids: with a secret for an app's own sign-in, alone for Groups over Graph (an administrator signs in). */
+function AppIdFields({ draft, msg, set }: {
+  draft: EndpointDraft; msg: (key: string) => object; set: <K extends keyof EndpointDraft>(key: K, value: EndpointDraft[K]) => void;
+}) {
+  return (
+    <>
+      <Field label="Application (client) ID" required hint="From the app registration's Overview page" {...msg('appClientId')}>
+        <Input value={draft.appClientId} autoComplete="off" placeholder="00000000-0000-0000-0000-000000000000" onChange={(_, d) => set('appClientId', d.value)} />
+      </Field>
+      <Field label="Directory (tenant) ID" required hint="A GUID, or a domain such as contoso.onmicrosoft.com" {...msg('appTenantId')}>
+        <Input value={draft.appTenantId} autoComplete="off" onChange={(_, d) => set('appTenantId', d.value)} />
+      </Field>
+    </>
+  );
+}
+
 const MODERN_AUTH_NOTE = 'Modern Auth uses Impersonation: an app registration has no mailbox of its own, so it opens each mailbox by impersonation '
   + '(the full_access_as_app permission or RBAC for Applications).';
 
@@ -69,6 +86,7 @@ export function EndpointForm({ draft, problems, onChange, idPrefix }: {
   const kind = draft.kind;
   const appAuth = draft.authMechanism === 'oauth-app';
   const graph = speaksGraph(draft);
+  const groupGraph = groupsOverGraph(draft);
   const modes = appAuth ? (['impersonation'] as const) : adminModesFor(kind);
 
   return (
@@ -111,8 +129,17 @@ export function EndpointForm({ draft, problems, onChange, idPrefix }: {
             </RadioGroup>
           </Field>
         )}
+        {kind === 'm365-group' && (
+          <Field label="Protocol" className={styles.wide} hint={groupGraph ? GROUPS_GRAPH_SETUP : EWS_RETIRING_NOTE}>
+            <RadioGroup value={draft.protocol} layout="horizontal" onChange={(_, d) => set('protocol', d.value as M365Protocol)}>
+              <Radio value="ews" label="EWS (keeps everything, while the tenant allows EWS)" />
+              <Radio value="graph" label="Microsoft Graph conversation posts (after EWS; keeps much less)" />
+            </RadioGroup>
+          </Field>
+        )}
+        {groupGraph && <AppIdFields draft={draft} msg={msg} set={set} />}
         {graph && <GraphPermissions />}
-        {isM365(kind) && !graph && (
+        {isM365(kind) && !graph && !groupGraph && (
           <>
             <Field label="Cloud" hint="The Microsoft 365 environment the tenant lives in">
               <Dropdown value={CLOUD_LABELS[draft.cloud]} selectedOptions={[draft.cloud]} onOptionSelect={(_, d) => set('cloud', d.optionValue as M365Cloud)}>
@@ -135,24 +162,19 @@ export function EndpointForm({ draft, problems, onChange, idPrefix }: {
         )}
         {appAuth && (
           <>
-            <Field label="Application (client) ID" required hint="From the app registration's Overview page" {...msg('appClientId')}>
-              <Input value={draft.appClientId} autoComplete="off" placeholder="00000000-0000-0000-0000-000000000000" onChange={(_, d) => set('appClientId', d.value)} />
-            </Field>
-            <Field label="Directory (tenant) ID" required hint="A GUID, or a domain such as contoso.onmicrosoft.com" {...msg('appTenantId')}>
-              <Input value={draft.appTenantId} autoComplete="off" onChange={(_, d) => set('appTenantId', d.value)} />
-            </Field>
+            <AppIdFields draft={draft} msg={msg} set={set} />
             <Field label="Client secret" required hint="Stored encrypted; never shown again" {...msg('appClientSecret')}>
               <Input type="password" value={draft.appClientSecret} autoComplete="new-password" onChange={(_, d) => set('appClientSecret', d.value)} />
             </Field>
           </>
         )}
-        {!graph && <Field label="Admin access" hint={appAuth ? MODERN_AUTH_NOTE : ADMIN_MODE_HINTS[kind]} {...msg('adminMode')}>
+        {!graph && !groupGraph && <Field label="Admin access" hint={appAuth ? MODERN_AUTH_NOTE : ADMIN_MODE_HINTS[kind]} {...msg('adminMode')}>
           <Dropdown value={ADMIN_MODES[appAuth ? 'impersonation' : draft.adminMode]} selectedOptions={[appAuth ? 'impersonation' : draft.adminMode]}
             disabled={appAuth} onOptionSelect={(_, d) => set('adminMode', d.optionValue as AdminMode)}>
             {modes.map((mode) => <Option key={mode} value={mode}>{ADMIN_MODES[mode]}</Option>)}
           </Dropdown>
         </Field>}
-        {!appAuth && draft.adminMode !== 'none' && (
+        {!appAuth && !groupGraph && draft.adminMode !== 'none' && (
           <>
             <Field label="Admin login" required hint={LOGIN_HINTS[kind]} {...msg('adminLogin')}>
               <Input value={draft.adminLogin} autoComplete="off" onChange={(_, d) => set('adminLogin', d.value)} />
@@ -172,8 +194,17 @@ export function EndpointForm({ draft, problems, onChange, idPrefix }: {
           <Checkbox label="Send the password as an OAuth 2.0 access token (XOAUTH2)" checked={draft.authMechanism === 'xoauth2'} onChange={(_, d) => set('authMechanism', d.checked === true ? 'xoauth2' : 'password')} />
         )}
       </div>
-      {kind === 'm365-group' && (
+      {kind === 'm365-group' && !groupGraph && (
         <MessageBar intent="info"><MessageBarBody>{GROUPS_NOTE}</MessageBarBody></MessageBar>
+      )}
+      {groupGraph && (
+        <MessageBar intent="warning" aria-label="What this path loses">
+          <MessageBarBody>
+            <strong>What this path loses.</strong> Microsoft Graph has no import for Groups mailboxes; this is what Microsoft leaves once EWS is off:
+            <ul>{GROUPS_GRAPH_LOSSES.map((loss) => <li key={loss}>{loss}</li>)}</ul>
+            While the tenant still allows EWS, choose EWS: it keeps everything.
+          </MessageBarBody>
+        </MessageBar>
       )}
     </div>
   );

@@ -5,6 +5,8 @@ import type { PublicEndpoint, ValidationResult } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
 import { CheckList } from './CheckList';
 import { EndpointForm } from './EndpointForm';
+import { groupsOverGraph, needsSignIn } from './groups-graph';
+import { SignInPanel } from './SignInPanel';
 import { draftProblems, draftToInput, endpointLabel, newEndpointPlan, validateBody, type EndpointChoice } from './wizard-steps';
 
 /** The endpoint a changed draft replaces may already be gone (deleted elsewhere): nothing to undo then. */
@@ -24,6 +26,8 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
   const [showProblems, setShowProblems] = useState(false);
   const fieldProblems = showProblems ? draftProblems(choice.draft) : {};
   const selected = endpoints.find((e) => e.id === choice.endpointId);
+  // A Groups endpoint over Graph, once saved (or chosen), asks for the administrator's sign-in.
+  const signInFor = choice.mode === 'new' ? (choice.created && groupsOverGraph(choice.created.draft) ? choice.created.id : undefined) : needsSignIn(selected) ? selected!.id : undefined;
 
   const saveAndSummarize = async () => {
     setProblem(undefined);
@@ -79,6 +83,7 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
         {busy && <Spinner size="tiny" label="Checking the endpoint" />}
       </div>
       <ProblemBar problem={problem} />
+      {signInFor && <SignInPanel endpointId={signInFor} />}
       {choice.summary && <CheckList result={choice.summary} />}
     </div>
   );

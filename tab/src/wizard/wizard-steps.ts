@@ -3,6 +3,7 @@
  * bodies it sends. Kept free of React so the rules are tested without a browser.
  */
 import type { PublicEndpoint, ValidationResult } from '../api/types';
+import { groupsGraphInput, groupsGraphProblems, groupsOverGraph } from './groups-graph';
 
 export type WizardStep = 'name' | 'source' | 'destination' | 'review';
 export const WIZARD_STEPS: readonly { id: WizardStep; title: string }[] = [
@@ -55,7 +56,7 @@ export interface EndpointDraft {
   appClientId: string;
   appTenantId: string;
   appClientSecret: string;
-  /** Microsoft 365 (Exchange Online) only. */
+  /** Microsoft 365 kinds: Exchange Online (Graph by default) and Groups (EWS by default; Graph posts conversations). */
   protocol: M365Protocol;
   domains: string;
 }
@@ -128,7 +129,8 @@ export function withProtocol(draft: EndpointDraft, protocol: M365Protocol): Endp
 /** A new kind keeps what still fits and resets the rest to the kind's defaults (EWS: delegation; Microsoft 365: Graph). */
 export function withKind(draft: EndpointDraft, kind: EndpointKind): EndpointDraft {
   if (kind === 'm365' && draft.kind !== 'm365') return withProtocol({ ...draft, kind }, draft.protocol);
-  const next = { ...draft, kind };
+  // A Groups endpoint starts on EWS, the faithful path; Graph's conversation posts are the admin's choice.
+  const next = { ...draft, kind, ...(kind === 'm365-group' && draft.kind !== 'm365-group' ? { protocol: 'ews' as const } : {}) };
   if (isEws(draft.kind) !== isEws(kind) || !adminModesFor(kind).includes(next.adminMode)) next.adminMode = kind === 'imap' ? 'none' : 'delegation';
   if (next.authMechanism === 'xoauth2' && isEws(kind)) next.authMechanism = 'password';
   if (next.authMechanism === 'oauth-app' && !modernAuthAllowed(kind)) {
@@ -157,6 +159,7 @@ function isHttpUrl(text: string): boolean {
  * endpoint schema's (api/core/schemas.ts `endpointInput`), per kind, in the admin's words.
  */
 export function draftProblems(draft: EndpointDraft): Record<string, string> {
+  if (groupsOverGraph(draft)) return groupsGraphProblems(draft);
   const problems: Record<string, string> = {};
   const host = draft.host.trim();
   const appAuth = draft.authMechanism === 'oauth-app';
@@ -198,6 +201,7 @@ const domainList = (text: string) => text.split(/[\s,;]+/).map((d) => d.trim().t
 
 /** The POST /endpoints body for the draft's kind: only the fields that kind uses. */
 export function draftToInput(draft: EndpointDraft) {
+  if (groupsOverGraph(draft)) return groupsGraphInput(draft);
   const appAuth = draft.authMechanism === 'oauth-app';
   const admin = !appAuth && draft.adminMode !== 'none' ? { adminLogin: draft.adminLogin.trim(), adminPassword: draft.adminPassword } : {};
   const common = { name: draft.name.trim(), kind: draft.kind, host: draft.host.trim() };
