@@ -36,7 +36,7 @@ export function ewsPolicyRefusal(where: string, reason: string, who: string, gro
   const toGraph = groups
     ? 'switch this Groups endpoint to Microsoft Graph, which keeps less: each message becomes a conversation posted to the group by a signed-in administrator, ' +
       'with the original sender and dates only as text in the post, no attachments, mail only (PATCH /endpoints/{id} {"protocol": "graph", "appClientId": …, "appTenantId": …} ' +
-      'or "mailferry endpoint set-protocol --protocol graph --app-client-id … --app-tenant-id …", then "mailferry endpoint sign-in"; the README\'s "Groups over Microsoft Graph" lists what is lost)'
+      'or "mailferry endpoint set-protocol --protocol graph --app-client-id … --app-tenant-id …", then "mailferry endpoint sign-in"; the README\'s "Microsoft 365 Groups over Microsoft Graph" lists what is lost)'
     : 'switch this endpoint to Microsoft Graph ' +
       '(PATCH /endpoints/{id} {"protocol": "graph"}, or "mailferry endpoint set-protocol --protocol graph"; the app then needs the Graph permissions listed in the README)';
   return new AuthError(

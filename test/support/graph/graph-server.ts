@@ -131,6 +131,7 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     ewsExportRefusals: 0,
     sessions: new Map(),
     threadCount: 0,
+    threadAuthors: new Map(),
     appScopes: new Map(options.apps.filter((a) => a.mailboxes).map((a) => [a.clientId, new Set(a.mailboxes!.map((m) => store.mailbox(m).id))])),
     requestLog: [],
   };

@@ -72,12 +72,11 @@ function listThreads(ctx: RouteContext): Reply {
   const page = threads.slice(skip, skip + top);
   const base = `${ctx.state.base}/${ctx.req.version}/groups/${group.objectId}/threads`;
   const next = skip + top < threads.length ? `${base}?$top=${top}&$skip=${skip + top}` : undefined;
-  const upns = threadAuthors.get(group.objectId) ?? new Map<string, string>();
   return {
     status: 200,
     json: {
       '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#groups('${group.objectId}')/threads`,
-      value: page.map((i) => threadJson(i, upns.get(i.id) ?? '')),
+      value: page.map((i) => threadJson(i, ctx.state.threadAuthors.get(i.id) ?? '')),
       ...(next ? { '@odata.nextLink': next } : {}),
     },
     csdlType: 'Collection(graph.conversationThread)',
@@ -85,8 +84,6 @@ function listThreads(ctx: RouteContext): Reply {
 }
 
 const THREAD_PAGE = 10;
-/** Who posted each thread (group object id → thread id → upn): a post is stored as sent by the signed-in user. */
-const threadAuthors = new Map<string, Map<string, string>>();
 
 function postThread(ctx: RouteContext): Reply {
   const group = groupOf(ctx);
@@ -103,11 +100,7 @@ function postThread(ctx: RouteContext): Reply {
     'groupThread',
   );
   ctx.state.threadCount++;
-  if (ctx.caller.kind === 'user') {
-    const authors = threadAuthors.get(group.objectId) ?? new Map<string, string>();
-    authors.set(item.id, ctx.caller.upn);
-    threadAuthors.set(group.objectId, authors);
-  }
+  if (ctx.caller.kind === 'user') ctx.state.threadAuthors.set(item.id, ctx.caller.upn);
   return {
     status: 201,
     json: {

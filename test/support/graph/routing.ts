@@ -56,6 +56,8 @@ export interface ServerState {
   sessions: Map<string, ImportSession>;
   /** Items created through POST /groups/{id}/threads. */
   threadCount: number;
+  /** Who posted each group thread (thread id → upn): a post is stored as sent by the signed-in user. */
+  threadAuthors: Map<string, string>;
   /** Apps fenced to some mailboxes (RBAC for Applications): client id → mailbox ids in scope. */
   appScopes: Map<string, Set<string>>;
   /** Every routed request, in arrival order (tests assert on what a client asked). */
