@@ -8,8 +8,7 @@
 import { mapAddress } from '../../core/recipient-mapping.js';
 import type { RecipientMappingRule } from '../../core/support-options.js';
 import { type EwsContext, itemIdXml } from './context.js';
-import { serialize } from './settings.js';
-import { child, children, elementChildren, escapeXml, text } from './xml.js';
+import { child, children, elementChildren, escapeXml, serialize, text } from './xml.js';
 
 const ATTENDEE_FIELDS = ['RequiredAttendees', 'OptionalAttendees', 'Resources'] as const;
 

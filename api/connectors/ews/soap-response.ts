@@ -6,7 +6,7 @@
  * payload scanner are attached to their message here.
  */
 import { MailferryError } from '../../core/errors.js';
-import { fromFault } from './map-error.js';
+import { fromCode, fromFault } from './map-error.js';
 import { PAYLOAD_MARK } from './payload-scanner.js';
 import { NS, attr, child, children, elementChildren, parseXml, text } from './xml.js';
 
@@ -126,4 +126,17 @@ function readMessage(element: Element): ResponseMessage {
   const backOff = Number(values['BackOffMilliseconds']);
   if (Number.isFinite(backOff) && values['BackOffMilliseconds'] !== undefined) message.backOffMs = backOff;
   return message;
+}
+
+/**
+ * The root of a non-batch operation's answer (GetInboxRules, UpdateFolder…), whose one response
+ * message may sit beside the root instead of in ResponseMessages; its error as a typed error.
+ */
+export function singleResponse(response: { root: Element }, mailbox: string, action: string): Element {
+  const root = response.root;
+  const holder = child(root, 'ResponseMessage') ?? root;
+  if (attr(holder, 'ResponseClass') === 'Error') {
+    throw fromCode({ element: holder, responseClass: 'Error', code: text(child(holder, 'ResponseCode')) ?? '', text: text(child(holder, 'MessageText')) ?? '', values: {} }, `${action} (${mailbox})`);
+  }
+  return root;
 }

@@ -142,3 +142,17 @@ export function descendants(node: Node | null | undefined, local: string): Eleme
   if (node) walk(node);
   return out;
 }
+
+/** Serialises a DOM element back to XML with `t:` / `m:` prefixes, escaping everything. */
+export function serialize(node: Element): string {
+  const prefix = node.namespaceURI === NS.messages ? 'm' : 't';
+  const attrs: string[] = [];
+  for (let i = 0; i < node.attributes.length; i++) {
+    const a = node.attributes.item(i)!;
+    if (a.name.startsWith('xmlns')) continue;
+    attrs.push(` ${a.name}="${escapeXml(a.value)}"`);
+  }
+  const kids = elementChildren(node);
+  const inner = kids.length ? kids.map(serialize).join('') : escapeXml(node.textContent ?? '');
+  return `<${prefix}:${node.localName}${attrs.join('')}>${inner}</${prefix}:${node.localName}>`;
+}

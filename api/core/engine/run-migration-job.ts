@@ -1,26 +1,27 @@
-import { createHash } from 'node:crypto';
-import type { ContentFormat, ListMessagesFilter, MailboxSession, MailboxSetting, SettingResult } from '../connector.js';
-import { addCounts, countsOf, messagesPerSecond, sumCounts, zeroCounts } from '../counts.js';
-import { ItemRejectedError, MailferryError, StoppedError, ensureError } from '../errors.js';
+/**
+ * One job (one item × one pass): opens the sessions, plans the folders, copies them in one lane or
+ * several (ConnectionsPerMailbox), then the mailbox settings (copy-settings.ts), writing progress
+ * at checkpoints where an admin's stop is noticed; how the item ends is finish-job.ts's.
+ */
+import type { ContentFormat, ListMessagesFilter } from '../connector.js';
+import { messagesPerSecond, sumCounts, zeroCounts } from '../counts.js';
+import { StoppedError, ensureError } from '../errors.js';
 import { planFolders } from '../folder-plan.js';
-import type { Counts, ErrorRow, FolderCounts, Item, ItemProgress, ItemStatus, ItemType, LedgerEntry, Pass } from '../model.js';
+import type { Counts, FolderCounts, Item, ItemProgress, ItemStatus, Pass } from '../model.js';
 import { TERMINAL_STATUSES } from '../model.js';
 import type { JobPayload } from '../ports.js';
 import { listAll } from '../list-all.js';
-import { settleProjectPasses } from './settle-passes.js';
 import { updateDoc } from '../update-doc.js';
 import { openSecretOptions } from '../secret-options.js';
 import { resolveSupportOptions, type SupportOptions } from '../support-options.js';
 import { copyFolder, type FolderTarget } from './copy-folder.js';
-import { closeQuietly, loadJobRecords, openSide, type EngineDeps, type JobRecords } from './job-context.js';
+import { loadJobRecords, type EngineDeps, type JobRecords } from './job-context.js';
 import { withRetries } from './retry.js';
+import { SETTINGS_FOLDER, copySettings, settingTypesOf } from './copy-settings.js';
+import { failJob, finish, type JobOutcome } from './finish-job.js';
+import { Lane } from './job-lane.js';
 
-export type JobOutcome =
-  | { kind: 'finished'; status: ItemStatus }
-  /** The server asked for a long pause, or a fault outlasted inline retries: give the job back. */
-  | { kind: 'retry'; error: MailferryError }
-  /** Shutdown: release without counting an attempt; the item resumes on next start. */
-  | { kind: 'released' };
+export { SETTINGS_FOLDER, failJob, type JobOutcome };
 
 /** Runs one job (one item × one pass) to an outcome. Never throws for mailbox-level failures. */
 export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal: AbortSignal): Promise<JobOutcome> {
@@ -65,16 +66,6 @@ export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal:
   } finally {
     await run.close();
   }
-}
-
-/** The error log's folder for mailbox settings (rules, automatic replies, permissions). */
-export const SETTINGS_FOLDER = '(mailbox settings)';
-
-function settingTypesOf(itemTypes: Set<ItemType>): MailboxSetting['type'][] {
-  const types: MailboxSetting['type'][] = [];
-  if (itemTypes.has('rules')) types.push('rules', 'oof');
-  if (itemTypes.has('permissions')) types.push('permissions');
-  return types;
 }
 
 class JobRun {
@@ -141,65 +132,14 @@ class JobRun {
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw failure.reason;
     if (this.stopRequested) throw new StoppedError();
-    if (settingTypes.length && this.keepGoing()) await this.copySettings(first, settingTypes, context.errorKeys.get(SETTINGS_FOLDER) ?? new Set());
-  }
-
-  /**
-   * Rules, automatic replies and folder permissions, after the folders exist at the destination
-   * (a rule that moves mail to a folder, or a folder's permissions, must name the copied folder).
-   * Each setting the destination cannot take is a row in the error log, never a silent drop.
-   *
-   * Settings have ledger rows too (folder SETTINGS_FOLDER, key `type:label`, destId = a
-   * fingerprint of the setting), so a delta pass re-applies only what is new or changed since it
-   * was copied: the rest count as skipped, like items. A destination writes a folder's
-   * permissions as one set, so when any permission of a folder must be written, all of that
-   * folder's permissions are sent again (those unchanged still count as skipped).
-   */
-  private async copySettings(lane: Lane, types: MailboxSetting['type'][], errorKeys: Set<string>): Promise<void> {
-    const source = lane.source!;
-    const dest = lane.dest!;
-    if (!source.exportSettings) return; // IMAP has no server-side settings to read
-    const settings = await source.exportSettings(types);
-    if (settings.length === 0) return;
-    const { tenantId, id: itemId } = this.item;
-    const keyOf = (setting: MailboxSetting) => `${setting.type}:${setting.label}`;
-    const fingerprint = (setting: MailboxSetting) => createHash('sha256').update(JSON.stringify([setting.folder ?? '', setting.data])).digest('hex');
-    const done = new Map((await this.deps.store.ledger.folderEntries(tenantId, itemId, SETTINGS_FOLDER))
-      .filter((e) => e.state === 'done').map((e) => [e.sourceKey, e.destId]));
-    const unchanged = (setting: MailboxSetting) => done.get(keyOf(setting)) === fingerprint(setting);
-    let wanted = settings.filter((setting) => !unchanged(setting));
-    if (this.pass.kind === 'retry-errors') wanted = wanted.filter((setting) => errorKeys.has(keyOf(setting)));
-    const permissionFolders = new Set(wanted.filter((s) => s.type === 'permissions').map((s) => s.folder));
-    const todo = settings.filter((s) => wanted.includes(s) || (s.type === 'permissions' && permissionFolders.has(s.folder)));
-    const counts = zeroCounts();
-    counts.skipped = settings.length - todo.length;
-    this.folderRuns.push({ path: SETTINGS_FOLDER, counts, done: true });
-    if (todo.length === 0) {
-      await this.checkpoint(true);
-      return;
+    if (settingTypes.length && this.keepGoing()) {
+      const run = { deps: this.deps, item: this.item, pass: this.pass, source: first.source!, dest: first.dest!, destPath: (path: string) => this.destPaths.get(path) };
+      const counts = await copySettings(run, settingTypes, context.errorKeys.get(SETTINGS_FOLDER) ?? new Set());
+      if (counts) {
+        this.folderRuns.push({ path: SETTINGS_FOLDER, counts, done: true });
+        await this.checkpoint(true);
+      }
     }
-    const results: SettingResult[] = dest.importSettings
-      ? await dest.importSettings(todo, (path) => this.destPaths.get(path))
-      : todo.map((setting) => ({ setting, error: new ItemRejectedError(`The destination (${dest.kind}) has no place for ${setting.type === 'oof' ? 'automatic replies' : setting.type}.`) }));
-    const failures = results.filter((r) => r.error);
-    const successes = results.filter((r) => !r.error);
-    counts.failed = failures.length;
-    for (const { setting } of successes) {
-      if (unchanged(setting)) counts.skipped++;
-      else counts.copied++;
-    }
-    const at = this.deps.clock.now().toISOString();
-    await this.deps.store.ledger.put(successes.map(({ setting }): LedgerEntry => ({
-      tenantId, itemId, folder: SETTINGS_FOLDER, sourceKey: keyOf(setting), destFolder: SETTINGS_FOLDER, destId: fingerprint(setting),
-      size: 0, internalDate: 0, state: 'done',
-    })));
-    const fixed = successes.map(({ setting }) => keyOf(setting)).filter((key) => errorKeys.has(key));
-    if (fixed.length) await this.deps.store.errors.remove(tenantId, itemId, SETTINGS_FOLDER, fixed);
-    await this.deps.store.errors.put(failures.map(({ setting, error }): ErrorRow => {
-      const e = ensureError(error);
-      return { tenantId, itemId, passId: this.pass.id, folder: SETTINGS_FOLDER, sourceKey: keyOf(setting), subject: setting.label, size: 0, code: e.code, reason: e.message, at };
-    }));
-    await this.checkpoint(true);
   }
 
   /** One lane takes folders from the shared list until it is empty or the job must stop. */
@@ -331,65 +271,3 @@ class JobRun {
   }
 }
 
-/** The queue gave up on a job (dead letter): the item fails with the last reason. */
-export async function failJob(deps: EngineDeps, job: JobPayload, reason: string): Promise<void> {
-  const records = await loadJobRecords(deps.store, job);
-  if (records) await finish(deps, records, 'Failed', records.item.progress ? countsOf(records.item.progress) : zeroCounts(), reason);
-}
-
-async function finish(deps: EngineDeps, records: JobRecords, status: ItemStatus, tally: Counts, reason?: string): Promise<JobOutcome> {
-  const { item, pass } = records;
-  const now = deps.clock.now();
-  const startedAt = item.lastRun?.passId === pass.id && item.lastRun.startedAt ? item.lastRun.startedAt : now.toISOString();
-  const durationMs = now.getTime() - Date.parse(startedAt);
-  const [messagesAtDestination, currentErrors] = await Promise.all([
-    deps.store.ledger.countDone(item.tenantId, item.id), deps.store.errors.count(item.tenantId, item.id),
-  ]);
-  await updateDoc(deps.store.items, item.tenantId, item.id, (current) => ({
-    ...current,
-    status,
-    progress: current.progress ? { ...current.progress, ...tally, updatedAt: now.toISOString() } : undefined,
-    lastRun: { ...tally, passId: pass.id, kind: pass.kind, status, startedAt, finishedAt: now.toISOString(), reason },
-    statistics: addCounts({
-      ...current.statistics,
-      passes: current.statistics.passes + 1,
-      folders: Math.max(current.statistics.folders, current.progress?.foldersTotal ?? 0),
-      durationMs: current.statistics.durationMs + durationMs,
-      messagesAtDestination, currentErrors,
-    }, tally),
-  }));
-  await settleProjectPasses(deps.store, item.tenantId, item.projectId, now, deps.onPassEnded);
-  deps.log.info(`Item finished: ${status}`, { itemId: item.id, passId: pass.id, ...tally });
-  return { kind: 'finished', status };
-}
-
-/** One pair of sessions (source and destination) working through folders. */
-class Lane {
-  source?: MailboxSession;
-  dest?: MailboxSession;
-
-  constructor(
-    private readonly deps: EngineDeps,
-    private readonly records: JobRecords,
-    private readonly options: SupportOptions,
-    private readonly signal: AbortSignal,
-  ) {}
-
-  async reopen(): Promise<void> {
-    await this.close();
-    const { pipelineDepth, ewsRequestsInFlight, modernAuth, recipientMappings, ewsStreamToGraph } = this.options;
-    const sideOptions = { tuning: { pipelineDepth, requestsInFlight: ewsRequestsInFlight }, modernAuth, recipientMappings, ewsStreamToGraph };
-    this.source = await openSide(this.deps, this.records, 'source', this.signal, sideOptions);
-    this.dest = await openSide(this.deps, this.records, 'destination', this.signal, sideOptions);
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([closeQuietly(this.source), closeQuietly(this.dest)]);
-    this.source = this.dest = undefined;
-  }
-
-  async destinationLayout() {
-    const folders = await this.dest!.listFolders();
-    return { folders, separator: folders.find((f) => f.separator)?.separator ?? '/' };
-  }
-}
