@@ -2,6 +2,8 @@
  * Every failure Mailferry reasons about is one of these classes. Callers branch on `code` and
  * `retryable`, never on message text. Anything else is wrapped by `ensureError()`.
  */
+import { networkProblem, type NetworkTarget } from './network-problem.js';
+
 export type ErrorCode =
   | 'auth'
   | 'forbidden'
@@ -23,6 +25,15 @@ export interface ErrorOptions {
   /** The input field at fault, e.g. `sourceAddress` or `options.FolderFilter`. */
   field?: string;
   cause?: unknown;
+  /** The technical text behind an admin's message (a socket or OpenSSL error): for the log, not the screen. */
+  details?: string;
+  /** Every field at fault with its own sentence, so a form shows each under its field. */
+  fields?: FieldProblem[];
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
 }
 
 export class MailferryError extends Error {
@@ -30,6 +41,8 @@ export class MailferryError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
   readonly field?: string;
+  readonly details?: string;
+  readonly fields?: FieldProblem[];
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -38,6 +51,8 @@ export class MailferryError extends Error {
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
     this.field = options.field;
+    this.details = options.details;
+    this.fields = options.fields;
   }
 }
 
@@ -110,10 +125,21 @@ export class StoppedError extends MailferryError {
   }
 }
 
-export function ensureError(value: unknown): MailferryError {
+/**
+ * Any thrown value as a MailferryError. A network or TLS failure becomes a ConnectionError in an
+ * admin's words (network-problem.ts), its original text kept as `details`; `target` names the
+ * server when the caller knows it better than the error does.
+ */
+export function ensureError(value: unknown, target?: NetworkTarget): MailferryError {
   if (value instanceof MailferryError) return value;
   if (value instanceof Error) {
     const errno = (value as NodeJS.ErrnoException).code;
+    const plain = networkProblem(value as NodeJS.ErrnoException, target);
+    if (plain && (NETWORK_ERRNOS.has(errno ?? '') || !errno || errno.startsWith('ERR_SSL'))) {
+      // TLS spoken to a plain port fails the same way every time: retrying cannot help.
+      const tlsMismatch = !errno || errno.startsWith('ERR_SSL');
+      return new MailferryError('connection', plain, { cause: value, retryable: !tlsMismatch, details: errno ? `${value.message} (${errno})` : value.message });
+    }
     if (errno && NETWORK_ERRNOS.has(errno)) {
       return new ConnectionError(`${value.message} (${errno})`, { cause: value });
     }

@@ -234,11 +234,20 @@ export const statisticsEmailInput = z.object({ to: address });
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues;
-  const describe = (issue: (typeof issues)[number]) => {
-    const message = issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'is required' : issue.message;
-    return `${issue.path.join('.') || 'body'}: ${message}`;
-  };
-  // A problem with the body as a whole (not an object, not JSON) is the body's: the UI points at the form.
-  throw new ValidationError(issues.map(describe).join('; '), { field: issues[0]?.path.join('.') || 'body' });
+  const issues = result.error.issues.map((issue) => ({
+    // A problem with the body as a whole (not an object, not JSON) is the body's: the UI points at the form.
+    field: issue.path.join('.') || 'body',
+    message: issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'is required' : issue.message,
+  }));
+  throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), {
+    field: issues[0]?.field ?? 'body',
+    // One sentence per field (its first problem), for a form to show under each field.
+    fields: issues.filter((i, n) => issues.findIndex((j) => j.field === i.field) === n).map((i) => ({ field: i.field, message: sentence(i.message) })),
+  });
+}
+
+/** "is required" → "This is required."; "must be an e-mail address…" → "Must be an e-mail address…." */
+function sentence(message: string): string {
+  const text = message === 'is required' ? 'this is required' : message;
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
 }

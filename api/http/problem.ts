@@ -29,7 +29,7 @@ export function problem(error: unknown): ApiResponse {
   return {
     status,
     headers: { 'content-type': 'application/problem+json' },
-    body: { type: `https://mailferry.dev/problems/${e.code}`, title: e.code, status, code: e.code, detail, field: e.field },
+    body: { type: `https://mailferry.dev/problems/${e.code}`, title: e.code, status, code: e.code, detail, field: e.field, ...(e.fields ? { errors: e.fields } : {}) },
     ...(status >= FIRST_SERVER_ERROR ? { cause: e } : {}),
   };
 }
@@ -44,7 +44,8 @@ export function serverErrorLog(method: string, path: string, response: ApiRespon
   const cause: MailferryError | undefined = response.cause;
   if (!cause) return undefined;
   const message = `${method} ${path} answered ${response.status}: ${cause.message}`;
-  if (cause.code !== 'internal') return { level: 'warn', message, fields: { status: response.status, code: cause.code } };
+  const details = cause.details ? { details: cause.details } : {};
+  if (cause.code !== 'internal') return { level: 'warn', message, fields: { status: response.status, code: cause.code, ...details } };
   const origin = cause.cause instanceof Error ? cause.cause : cause;
   return { level: 'error', message, fields: { status: response.status, code: cause.code, stack: origin.stack } };
 }

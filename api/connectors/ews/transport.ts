@@ -313,7 +313,8 @@ export class EwsTransport {
       return new MailferryError('validation', `EWS at ${this.where}: the TLS certificate is not trusted (${code}). Install a trusted certificate, or allow self-signed certificates for this endpoint.`, { field: 'allowSelfSigned', cause: err });
     }
     if (err.name === 'AbortError') return new ConnectionError('The job was cancelled.', { cause: err });
-    const mapped = ensureError(err);
+    const mapped = ensureError(err, { protocol: 'HTTPS' });
+    if (mapped.details) return mapped; // already in the admin's words, naming the server
     if (mapped.code === 'connection') return new ConnectionError(`EWS at ${this.where}: ${mapped.message}`, { cause: err });
     return new ConnectionError(`EWS at ${this.where}: the connection failed (${err.message}).`, { cause: err });
   }

@@ -141,6 +141,8 @@ export class GraphTransport {
     } catch (err) {
       if (signal?.aborted) throw new ConnectionError('The job was cancelled.', { cause: err });
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const plain = cause instanceof Error && !timeout.aborted ? ensureError(cause, { protocol: 'HTTPS' }) : undefined;
+      if (plain?.details) throw plain;
       const why = timeout.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : cause?.code ?? cause?.message ?? (err as Error).message;
       // Never the URL: an import session's URL is a credential.
       throw new ConnectionError(`${request.action}: Microsoft Graph at ${this.where} could not be reached (${why}).`, { cause: err });

@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnectionError, type MailferryError } from '../../core/errors.js';
+import { ConnectionError, ensureError, type MailferryError } from '../../core/errors.js';
 import type { ImapAddress } from './connect.js';
 import { SOCKET_TIMEOUT_MS, CONNECT_TIMEOUT_MS, socketOptions } from './connect.js';
 import { throttledFromText } from './throttle.js';
@@ -172,10 +172,14 @@ export class ImapWire {
       this.fail(new ConnectionError(`${this.where()}: no response for ${SOCKET_TIMEOUT_MS / 1000} s.`)),
     );
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err: NodeJS.ErrnoException) =>
-      this.fail(new ConnectionError(`${this.where()}: ${err.message}${err.code ? ` (${err.code})` : ''}`, { cause: err })),
-    );
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(this.socketError(err)));
     socket.on('close', () => this.fail(this.closeError()));
+  }
+
+  /** In the admin's words when Node's error is a known network or TLS failure (the raw text kept as details). */
+  private socketError(err: NodeJS.ErrnoException): MailferryError {
+    const plain = ensureError(err, { host: this.address.host, port: this.address.port, protocol: 'IMAP' });
+    return plain.details ? plain : new ConnectionError(`${this.where()}: ${err.message}${err.code ? ` (${err.code})` : ''}`, { cause: err });
   }
 
   private closeError(): MailferryError {

@@ -94,7 +94,7 @@ export function toImapError(value: unknown, ctx: ImapErrorContext): MailferryErr
   if (err.code && CONNECTION_CODES.has(err.code)) {
     return new ConnectionError(`${where}: the connection failed or was closed (${err.code}).`, { cause: err });
   }
-  const mapped = ensureError(err);
+  const mapped = ensureError(err, { host: ctx.host, port: ctx.port, protocol: 'IMAP' });
   if (mapped.code !== 'internal') return mapped;
   return new MailferryError('internal', `${where}: ${text ?? err.message}`, { cause: err });
 }

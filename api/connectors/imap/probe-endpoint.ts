@@ -25,7 +25,9 @@ export async function probeImapEndpoint(probe: EndpointProbe, outbound?: Outboun
     }
     checks.push({ check: 'Connection', status: 'ok', detail: `Reached ${where} (${address.security === 'tls' ? 'TLS' : 'plain'}).` });
   } catch (error) {
-    checks.push({ check: 'Connection', status: 'failed', detail: `${where}: ${ensureError(error).message} Check the host name, the port and the firewall.` });
+    const failure = ensureError(error, { host: address.host, port: address.port, protocol: 'IMAP' });
+    // A translated failure already says what to check; only raw text gets the general advice.
+    checks.push({ check: 'Connection', status: 'failed', detail: failure.details ? failure.message : `${where}: ${failure.message} Check the host name, the port and the firewall.` });
     return checks;
   }
 

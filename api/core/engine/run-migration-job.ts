@@ -58,6 +58,8 @@ export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal:
       return { kind: 'released' };
     }
     if (error instanceof StoppedError) return finish(deps, records, 'Stopped', run.tally, error.message);
+    // The item shows the admin's sentence; the log keeps the socket or OpenSSL text behind it.
+    if (error.details) deps.log.warn(error.message, { itemId: item.id, details: error.details });
     if (error.retryable) {
       await run.writeProgress('Queued', `Will retry: ${error.message}`);
       return { kind: 'retry', error };
