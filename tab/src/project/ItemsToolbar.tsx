@@ -1,11 +1,12 @@
 import { Button, Dropdown, makeStyles, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger, Option, SearchBox, Toolbar } from '@fluentui/react-components';
-import { AddRegular, ChevronDownRegular, StopRegular } from '@fluentui/react-icons';
+import { AddRegular, ChevronDownRegular, DeleteRegular, StopRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { ITEM_STATUSES, type ItemStatus, type PublicEndpoint, type StartPassResult } from '../api/types';
 import { AdminActions } from './AdminActions';
 import { AutodiscoverDialog } from './AutodiscoverDialog';
 import { likelyDomain } from './autodiscover';
 import { BulkAddDialog } from './BulkAddDialog';
+import { DeleteItemsDialog } from './DeleteItemsDialog';
 import type { GridRow, RowFilter } from './items-view';
 import { QuickAddDialog } from './QuickAddDialog';
 import { StartMenu } from './StartMenu';
@@ -24,7 +25,7 @@ export function ItemsToolbar({ projectId, sourceKind, destinationKind, rows, sel
   onItemsChanged: () => void; onStarted: (r: StartPassResult) => void; onStop: () => void; onEditItem?: (itemId: string) => void;
 }) {
   const styles = useStyles();
-  const [dialog, setDialog] = useState<'quick' | 'bulk' | 'discover'>();
+  const [dialog, setDialog] = useState<'quick' | 'bulk' | 'discover' | 'delete'>();
   const close = () => setDialog(undefined);
   return (
     <div className={styles.bar}>
@@ -41,6 +42,8 @@ export function ItemsToolbar({ projectId, sourceKind, destinationKind, rows, sel
         </Menu>
         <StartMenu projectId={projectId} targets={selectedRows.length ? selectedRows : rows} selectedIds={selectedRows.map((r) => r.id)} sourceKind={sourceKind} destinationKind={destinationKind} onStarted={onStarted} />
         <Button icon={<StopRegular />} onClick={onStop}>Stop</Button>
+        <Button icon={<DeleteRegular />} disabled={!selectedRows.length} onClick={() => setDialog('delete')}
+          title={selectedRows.length ? undefined : 'Select the items to delete first'}>Delete</Button>
         <AdminActions projectId={projectId} rows={rows} selectedRows={selectedRows} onItemsChanged={onItemsChanged} onEditItem={onEditItem} />
       </Toolbar>
       <div className={styles.filters} role="search" aria-label="Filter items">
@@ -52,6 +55,7 @@ export function ItemsToolbar({ projectId, sourceKind, destinationKind, rows, sel
       </div>
       {dialog === 'quick' && <QuickAddDialog projectId={projectId} onClose={close} onAdded={onItemsChanged} />}
       {dialog === 'bulk' && <BulkAddDialog projectId={projectId} onClose={close} onAdded={onItemsChanged} />}
+      {dialog === 'delete' && <DeleteItemsDialog rows={selectedRows} onClose={close} onDeleted={onItemsChanged} />}
       {dialog === 'discover' && (
         <AutodiscoverDialog projectId={projectId} existingSources={rows.map((r) => r.sourceAddress)} suggestedDomain={likelyDomain(rows.map((r) => r.destinationAddress))}
           onClose={close} onAdded={onItemsChanged} />
