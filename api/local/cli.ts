@@ -80,9 +80,13 @@ const commands: Record<string, Command> = {
     console.log(`Endpoint "${name}" deleted.`);
     return EXIT.ok;
   },
-  'endpoint set-protocol': async (rt, f) => (print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, {
-    protocol: optional(f, 'protocol'), appClientId: optional(f, 'app-client-id'), appTenantId: optional(f, 'app-tenant-id'),
-  }))), EXIT.ok),
+  // An edit of the protocol (and, for a Groups endpoint, the app it signs in with): flags not given stay out.
+  'endpoint set-protocol': async (rt, f) => {
+    const { protocol, appClientId, appTenantId } = endpointFlags(f);
+    const patch = Object.fromEntries(Object.entries({ protocol, appClientId, appTenantId }).filter(([, value]) => value !== undefined));
+    print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, patch)));
+    return EXIT.ok;
+  },
   'endpoint sign-in': async (rt, f, args) => signInCommand(rt, args[0] ?? required(f, 'endpoint')),
   'endpoint list': async (rt, f) => table((await listAll((c) => rt.services.projects.listEndpoints(T, optional(f, 'search'), c)))
     .map((e) => ({ id: e.id, name: e.name, kind: e.kind, protocol: endpointProtocol(e), host: e.host, port: e.port ?? '', admin: e.adminMode, 'signed in as': e.signedInAs ?? '' }))),

@@ -91,6 +91,14 @@ describe('the mailferry command line', () => {
     const toGraph = mailferry(['endpoint', 'set-protocol', '--endpoint', JSON.parse(basic.stdout).id, '--protocol', 'graph', ...data]);
     expect(toGraph.code).toBe(64);
     expect(toGraph.stdout + toGraph.stderr).toMatch(/no app registration.*Microsoft Graph signs in as an app/);
+    // A Groups endpoint stays on EWS until switched; to Graph it needs the app its administrator signs in with.
+    const group = JSON.parse(mailferry(['endpoint', 'add', '--name', 'Team groups', '--kind', 'm365-group', '--admin-mode', 'delegation', '--admin-login', 'a@contoso.test', '--admin-password-env', 'ADMIN_PW', ...data], env).stdout);
+    expect(group).toMatchObject({ kind: 'm365-group', protocol: 'ews' });
+    const noApp = mailferry(['endpoint', 'set-protocol', '--endpoint', group.id, '--protocol', 'graph', ...data]);
+    expect(noApp.code).toBe(64);
+    expect(noApp.stderr).toMatch(/appClientId: Groups over Microsoft Graph post as an administrator who signs in once/);
+    const groupToGraph = mailferry(['endpoint', 'set-protocol', '--endpoint', group.id, '--protocol', 'graph', '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', '--app-tenant-id', 'contoso.onmicrosoft.com', ...data]);
+    expect(JSON.parse(groupToGraph.stdout)).toMatchObject({ protocol: 'graph', appClientId: '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', hasSignIn: false });
     expect(m365.stdout + m365.stderr + exchange.stdout + exchange.stderr).not.toMatch(/app-secret-value|admin-secret-pw/);
     const incomplete = mailferry(['endpoint', 'add', '--name', 'No secret', '--kind', 'm365', '--auth-mechanism', 'oauth-app', '--admin-mode', 'impersonation', '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', ...data]);
     expect(incomplete.code).toBe(64);
