@@ -135,6 +135,18 @@ export interface FolderChanges {
   cursor: string;
   /** The listing started from scratch: no cursor was given, it named another folder, or the server no longer knew it. */
   restarted: boolean;
+  /**
+   * Set when the folder is exactly as the cursor left it (IMAP: same UIDVALIDITY, UIDNEXT, message
+   * count and HIGHESTMODSEQ): nothing was listed, and this many items, all copied, are in it.
+   */
+  unchangedCount?: number;
+}
+
+/** Flags to add to and remove from one destination message (IMAP flags and keywords). */
+export interface FlagChange {
+  destId: string;
+  add: string[];
+  remove: string[];
 }
 
 export interface MailboxSession {
@@ -170,6 +182,14 @@ export interface MailboxSession {
    */
   appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult>;
   listRange(path: string, fromUid: number): Promise<DestinationEntry[]>;
+  /**
+   * Destination side: the flags of the given messages (destination ids) in a folder; a message
+   * that is gone is absent from the map. With `updateFlags`, what lets a delta pass carry flag
+   * and keyword changes made at the source after the copy.
+   */
+  readFlags?(path: string, destIds: string[]): Promise<Map<string, string[]>>;
+  /** Destination side: applies the changes (flags the destination cannot store are left out). */
+  updateFlags?(path: string, changes: FlagChange[]): Promise<void>;
   /**
    * Crash recovery paired these destination items (listed by listRange without a source key) with
    * their source keys: a destination that marks its writes marks them now, so a later recovery

@@ -8,9 +8,11 @@ export function zeroCounts(): Counts {
   return { copied: 0, skipped: 0, failed: 0, bytes: 0 };
 }
 
-/** Only the four counters of a record that carries more (progress, statistics, a run). */
+/** Only the counters of a record that carries more (progress, statistics, a run). */
 export function countsOf(from: Counts): Counts {
-  return { copied: from.copied, skipped: from.skipped, failed: from.failed, bytes: from.bytes };
+  const counts: Counts = { copied: from.copied, skipped: from.skipped, failed: from.failed, bytes: from.bytes };
+  if (from.flagsUpdated) counts.flagsUpdated = from.flagsUpdated;
+  return counts;
 }
 
 /** Adds `from`'s counters into `into` (its other fields untouched) and returns `into`. */
@@ -19,6 +21,8 @@ export function addCounts<T extends Counts>(into: T, from: Counts): T {
   into.skipped += from.skipped;
   into.failed += from.failed;
   into.bytes += from.bytes;
+  // Kept absent while zero, so records written before flag updates were counted read the same.
+  if (from.flagsUpdated) into.flagsUpdated = (into.flagsUpdated ?? 0) + from.flagsUpdated;
   return into;
 }
 

@@ -183,6 +183,8 @@ export interface Counts {
   skipped: number;
   failed: number;
   bytes: number;
+  /** Copies whose flags or keywords were updated to the source's (changed after the copy); absent means none. */
+  flagsUpdated?: number;
 }
 
 export interface FolderCounts {

@@ -50,11 +50,11 @@ export async function migrateCommand(flags: Flags): Promise<number> {
     const summary = {
       pass: kind, status: finished.status, reason: finished.lastRun?.reason,
       copied: finished.lastRun?.copied ?? 0, skipped: finished.lastRun?.skipped ?? 0, failed: finished.lastRun?.failed ?? 0,
-      bytes: finished.lastRun?.bytes ?? 0, seconds: Math.round((Date.now() - started) / 100) / 10,
+      flagsUpdated: finished.lastRun?.flagsUpdated ?? 0, bytes: finished.lastRun?.bytes ?? 0, seconds: Math.round((Date.now() - started) / 100) / 10,
       folders: finished.progress?.folders ?? [],
     };
     if (flags.json === true) console.log(JSON.stringify(summary));
-    else console.log(`${summary.status}: ${summary.copied} copied, ${summary.skipped} already there, ${summary.failed} failed, ${formatBytes(summary.bytes)} in ${summary.seconds} s${summary.reason ? ` — ${summary.reason}` : ''}`);
+    else console.log(`${summary.status}: ${summary.copied} copied, ${summary.skipped} already there, ${summary.failed} failed, ${summary.flagsUpdated ? `${summary.flagsUpdated} with flags updated, ` : ''}${formatBytes(summary.bytes)} in ${summary.seconds} s${summary.reason ? ` — ${summary.reason}` : ''}`);
     return exitCodeFor(ended);
   } finally {
     await runtime.close();

@@ -37,6 +37,7 @@ export interface MigrationFixture {
 export interface FixtureOptions {
   /** Mailbox names created at start on both servers (Dovecot re-reads its passwd-file only when its mtime second changes). */
   mailboxes?: string[];
+  source?: DovecotOptions;
   destination?: DovecotOptions;
   connectors?: Partial<Record<'imap', MailConnector>>;
   projectOptions?: string[];
@@ -46,7 +47,7 @@ export async function createMigrationFixture(options: FixtureOptions = {}): Prom
   const names = options.mailboxes ?? [];
   const usersAt = (domain: string) => Object.fromEntries(names.map((n) => [`${n}@${domain}`, 'pw']));
   const [source, destination] = await Promise.all([
-    startDovecot({ separator: '/', users: usersAt(SOURCE_DOMAIN) }),
+    startDovecot({ separator: '/', users: usersAt(SOURCE_DOMAIN), ...options.source }),
     startDovecot({ separator: '.', users: usersAt(DEST_DOMAIN), ...options.destination }),
   ]);
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-data-'));

@@ -8,6 +8,8 @@ import type {
   AppendResult,
   DestinationEntry,
   DestinationFolderState,
+  FlagChange,
+  FolderChanges,
   FolderInfo,
   ListMessagesFilter,
   MailboxSession,
@@ -19,10 +21,12 @@ import { errorContext, openImapClient, type ImapAddress, type ImapLogin } from '
 import { appendPipeline, type PipelineOptions } from './append-pipeline.js';
 import { ensureFolder, folderState } from './ensure-folder.js';
 import type { ImapWire } from './imap-wire.js';
+import { listChanges } from './list-changes.js';
 import { listFolders } from './list-folders.js';
 import { listMessages } from './list-messages.js';
 import { listRange } from './list-range.js';
 import { toImapError } from './map-error.js';
+import { readFlags, updateFlags } from './message-flags.js';
 import { readMessages, type ReadOptions, type ReadResult } from './read-messages.js';
 import { openLoggedInWire } from './wire-login.js';
 
@@ -56,6 +60,18 @@ export class ImapSession implements MailboxSession {
 
   listMessages(folder: FolderInfo, filter?: ListMessagesFilter): Promise<MessageRef[]> {
     return this.guard(`listing messages in "${folder.path}"`, () => listMessages(this.client, folder, filter));
+  }
+
+  listChanges(folder: FolderInfo, since?: { identity: string; cursor: string }): Promise<FolderChanges> {
+    return this.guard(`listing changes in "${folder.path}"`, () => listChanges(this.client, folder, since));
+  }
+
+  readFlags(path: string, destIds: string[]): Promise<Map<string, string[]>> {
+    return this.guard(`reading flags in "${path}"`, () => readFlags(this.client, path, destIds));
+  }
+
+  updateFlags(path: string, changes: FlagChange[]): Promise<void> {
+    return this.guard(`updating flags in "${path}"`, () => updateFlags(this.client, path, changes));
   }
 
   readMessages(folder: FolderInfo, refs: MessageRef[]): AsyncIterable<ReadResult> {

@@ -44,10 +44,14 @@ const NOT_ATOM_CHAR = /[\x00-\x20\x7f-\uffff(){%*"\\\]]/;
  * keywords that are not valid atoms would turn the whole APPEND into BAD, so they are dropped too.
  */
 export function formatFlags(flags: readonly string[]): string {
-  const kept = flags.filter((flag) => {
+  return `(${storableFlags(flags).join(' ')})`;
+}
+
+/** The flags a client may set (APPEND, STORE): without `\Recent` and keywords that are not atoms. */
+export function storableFlags(flags: readonly string[]): string[] {
+  return flags.filter((flag) => {
     if (flag.toLowerCase() === '\\recent') return false;
     const atom = flag.startsWith('\\') ? flag.slice(1) : flag;
     return atom.length > 0 && !NOT_ATOM_CHAR.test(atom);
   });
-  return `(${kept.join(' ')})`;
 }

@@ -7,7 +7,11 @@ import type { FolderInfo, ListMessagesFilter, MessageRef } from '../../core/conn
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export async function listMessages(client: ImapFlow, folder: FolderInfo, filter: ListMessagesFilter = {}): Promise<MessageRef[]> {
+/**
+ * `changedSince` (CONDSTORE, RFC 7162 §3.1.4.1): only messages whose mod-sequence is above it,
+ * that is new messages and those whose flags changed since a listing that saw that HIGHESTMODSEQ.
+ */
+export async function listMessages(client: ImapFlow, folder: FolderInfo, filter: ListMessagesFilter = {}, changedSince?: bigint): Promise<MessageRef[]> {
   if (folder.noSelect) return [];
   const mailbox = await client.mailboxOpen(folder.path, { readOnly: true });
   if (mailbox.exists === 0) return [];
@@ -20,7 +24,7 @@ export async function listMessages(client: ImapFlow, folder: FolderInfo, filter:
     range = toSequenceSet(uids);
   }
   const refs: MessageRef[] = [];
-  for await (const msg of client.fetch(range, { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
+  for await (const msg of client.fetch(range, { uid: true, flags: true, internalDate: true, size: true }, { uid: true, changedSince })) {
     const internalDate = toEpoch(msg.internalDate);
     if (filter.before !== undefined && internalDate >= filter.before) continue;
     if (filter.since !== undefined && internalDate < filter.since) continue;

@@ -8,6 +8,7 @@ import { ensureDestination } from './ensure-destination.js';
 import { listFolder } from './folder-listing.js';
 import { readAhead, type ReadAheadLimits } from './read-ahead.js';
 import { recoverPending } from './recover-pending.js';
+import { syncFlags } from './sync-flags.js';
 
 /** A trial pass copies at most this many items per folder (DESIGN: "trial ≤10 items per folder"). */
 export const TRIAL_ITEMS_PER_FOLDER = 10;
@@ -73,6 +74,13 @@ export interface CopyFolderResult {
   failed: number;
   /** Pending entries of an earlier attempt found at the destination and counted as copied. */
   recovered: number;
+  /** Copies whose flags were brought in line with the source's (flag or keyword changes after the copy). */
+  flagsUpdated?: number;
+}
+
+/** Full and pre-stage passes carry flag changes; a trial copies a sample, retry-errors only its rows. */
+function carriesFlags(input: CopyFolderInput): boolean {
+  return !input.retryOnly && input.passKind !== 'trial';
 }
 
 /** The error-log key of a folder that could not be created and held no item to report. */
@@ -129,6 +137,14 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   const { path: destPath, state: destState } = destination.ensured;
   const result: CopyFolderResult = { destPath, listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
 
+  const listing = await listFolder({
+    tenantId, itemId, passKind: input.passKind, retryOnly: input.retryOnly, folder: target.source, filter: input.filter,
+    errorKeys: input.errorKeys, source, cursors: input.cursors, now: input.now,
+  });
+  // Nothing changed since the cursor was saved, and the cursor is saved only once everything the
+  // listing before it reported was copied: no pending rows, nothing to copy, no flag to carry.
+  if (listing.unchangedCount !== undefined) return { ...result, skipped: listing.unchangedCount };
+
   const entries = await ledger.folderEntries(tenantId, itemId, folder);
   const done = new Map(entries.filter((e) => e.state === 'done').map((e) => [e.sourceKey, e]));
   const pending = entries.filter((e) => e.state === 'pending');
@@ -143,15 +159,15 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
     result.recovered = recovered.length;
   }
 
-  const listing = await listFolder({
-    tenantId, itemId, passKind: input.passKind, retryOnly: input.retryOnly, folder: target.source, filter: input.filter,
-    errorKeys: input.errorKeys, source, cursors: input.cursors, now: input.now,
-  });
   const { refs } = listing;
   result.listed = refs.length;
   const wanted = notYetCopied(input, refs, done);
   // A delta lists only what changed: what the ledger already holds counts as skipped, as a full listing would show it.
   result.skipped = listing.incremental ? done.size : refs.length - wanted.length;
+  const copiedBefore = refs.flatMap((ref) => {
+    const entry = done.get(ref.key);
+    return entry ? [{ ref, entry }] : [];
+  });
   const todo = trialCut(input, wanted);
 
   const failures: ErrorRow[] = [];
@@ -261,8 +277,12 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
     // retry does not have to recover (and count) them a second time.
     await commit();
   }
+  if (carriesFlags(input) && input.keepGoing()) {
+    result.flagsUpdated = await syncFlags(dest, destPath, copiedBefore);
+    input.tally.flagsUpdated = (input.tally.flagsUpdated ?? 0) + result.flagsUpdated;
+  }
   // Every ref the listing reported is now in the ledger or the error log (none left unfed by a
-  // stop or MaxErrors): only now may the next pass start after this listing.
-  if (listing.save && result.copied + result.failed === todo.length) await listing.save();
+  // stop or MaxErrors), flags included: only now may the next pass start after this listing.
+  if (listing.save && result.copied + result.failed === todo.length && input.keepGoing()) await listing.save();
   return result;
 }

@@ -33,6 +33,8 @@ export interface FolderListing {
   incremental: boolean;
   /** Moves the folder's cursor past this listing: call only once every ref is copied or in the error log. */
   save?: () => Promise<void>;
+  /** The folder is as the cursor left it: nothing listed, and this many items (all copied) in it. */
+  unchangedCount?: number;
 }
 
 function usesCursor(input: FolderListingInput): boolean {
@@ -53,6 +55,7 @@ export async function listFolder(input: FolderListingInput): Promise<FolderListi
   return {
     refs: changes.refs,
     incremental: !changes.restarted,
+    unchangedCount: changes.restarted ? undefined : changes.unchangedCount,
     save: () => cursors.put({
       tenantId, itemId, side: 'source', folder: folder.path, folderIdentity: changes.identity, cursor: changes.cursor, savedAt: input.now().toISOString(),
     }),
