@@ -3,7 +3,7 @@
  * An IMAP session implements it today; EWS, Groups and Graph connectors implement the same shape.
  */
 import type { Readable } from 'node:stream';
-import type { Endpoint, ItemType } from './model.js';
+import type { AppCertificate, Endpoint, ItemType } from './model.js';
 import type { EwsStreamToGraph, RecipientMappingRule } from './support-options.js';
 
 /**
@@ -211,6 +211,17 @@ export interface MailboxSession {
   close(): Promise<void>;
 }
 
+/**
+ * An app registration's client credentials: a client secret, or a certificate (the private key
+ * signs a client assertion; the thumbprint names the certificate registered in Entra ID).
+ */
+export interface ModernAuthCredentials {
+  clientId: string;
+  tenantId: string;
+  clientSecret?: string;
+  certificate?: Pick<AppCertificate, 'thumbprintSha256' | 'thumbprint' | 'notBefore' | 'notAfter' | 'subject'> & { privateKey: string };
+}
+
 /** Who we log in as for one item's mailbox on one endpoint. */
 export interface MailboxAccess {
   endpoint: Endpoint;
@@ -226,7 +237,7 @@ export interface MailboxAccess {
    * OAuth 2.0 client credentials (Modern Auth) for this side, from the endpoint or the project's
    * `ModernAuth…Export` (source) / `…Import` (destination) options. EWS on Exchange Online.
    */
-  modernAuth?: { clientId: string; tenantId: string; clientSecret: string };
+  modernAuth?: ModernAuthCredentials;
   /** `RecipientMapping` rules, for connectors that rewrite typed items (organizers, attendees). */
   recipientMappings?: readonly RecipientMappingRule[];
   /**
@@ -279,6 +290,8 @@ export interface EndpointProbe {
   appSecret?: string;
   /** The administrator's delegated sign-in (Groups over Graph), from the vault. */
   delegatedSignIn?: { tokenCache: string };
+  /** The private key of the endpoint's app certificate (from the vault), when it signs in with one. */
+  appCertificateKey?: string;
 }
 
 export interface MailConnector {

@@ -54,6 +54,17 @@ export function endpointProtocol(endpoint: Pick<Endpoint, 'kind' | 'protocol'>):
   return 'ews';
 }
 
+/** The public side of an app registration's certificate credential (api/core/app-certificate.ts). */
+export interface AppCertificate {
+  /** SHA-1 of the DER certificate, hex upper case: what the Entra admin center shows as the thumbprint. */
+  thumbprint: string;
+  /** SHA-256 of the DER certificate, hex: what msal-node puts in the client assertion (`x5t#S256`). */
+  thumbprintSha256: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+}
+
 export interface Endpoint extends Doc {
   name: string;
   /**
@@ -99,6 +110,10 @@ export interface Endpoint extends Doc {
   /** Who signed in (UPN) and when: shown to admins; not a secret. */
   signedInAs?: string;
   signedInAt?: string;
+  /** `oauth-app` with a certificate instead of (or beside) a secret: its public facts, shown to admins. */
+  appCertificate?: AppCertificate;
+  /** Reference into the SecretVault for the certificate's private key (PKCS#8 PEM). */
+  appCertificateKeyRef?: string;
   domains?: string[];
   createdAt: string;
 }

@@ -3,7 +3,8 @@
  * OpenAPI document). Services receive values that already passed these.
  */
 import { z } from 'zod';
-import { ValidationError } from './errors.js';
+import { readAppCertificate } from './app-certificate.js';
+import { ValidationError, ensureError } from './errors.js';
 import { ENDPOINT_KINDS, M365_CLOUDS, M365_PROTOCOLS, PASS_KINDS, WORKGROUP_ROLES } from './model.js';
 
 const MAX_NAME_LENGTH = 200;
@@ -16,6 +17,16 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const address = z.string().trim().toLowerCase().pipe(z.email({ message: 'must be an e-mail address such as user@contoso.com' }));
 /** Support option lines as sent; creation defaults them to none, a patch leaves them alone when absent. */
 const optionLines = z.array(z.string().max(4_000)).max(MAX_OPTION_LINES);
+
+/** PEM text of a certificate and its private key; checked by readAppCertificate (which never quotes the key). */
+const MAX_CERTIFICATE_PEM = 64_000;
+const appCertificateText = z.string().min(1).max(MAX_CERTIFICATE_PEM, 'is too long for a certificate and its key (64 KB at most)').superRefine((pem, ctx) => {
+  try {
+    readAppCertificate(pem);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: ensureError(error).message });
+  }
+});
 
 export const endpointInput = z.object({
   name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
@@ -37,6 +48,8 @@ export const endpointInput = z.object({
   appClientId: z.string().trim().regex(GUID, 'must be the application (client) ID, a GUID from the app registration').optional(),
   appTenantId: z.string().trim().min(1, 'must be the directory (tenant) ID or a domain such as contoso.onmicrosoft.com').optional(),
   appClientSecret: z.string().min(1).optional(),
+  /** The app's certificate and its private key as one PEM text (instead of a client secret); the key goes to the vault. */
+  appCertificate: appCertificateText.optional(),
   domains: z.array(z.string().trim().toLowerCase()).default([]),
 }).superRefine((value, ctx) => {
   const ews = value.kind !== 'imap';
@@ -54,9 +67,11 @@ export const endpointInput = z.object({
   }
   const appAuth = value.authMechanism === 'oauth-app';
   if (appAuth && value.kind === 'imap') issue('authMechanism', 'oauth-app (Modern Auth client credentials) is for EWS endpoints; use xoauth2 for IMAP');
-  if (appAuth && (!value.appClientId || !value.appTenantId || !value.appClientSecret)) {
-    issue('appClientId', 'Modern Auth needs appClientId, appTenantId and appClientSecret from the app registration');
+  if (appAuth && (!value.appClientId || !value.appTenantId || (!value.appClientSecret && !value.appCertificate))) {
+    issue('appClientId', 'Modern Auth needs appClientId, appTenantId and either appClientSecret or appCertificate (certificate and private key, PEM) from the app registration');
   }
+  if (!appAuth && value.appCertificate) issue('appCertificate', 'an app certificate is for Modern Auth: set authMechanism oauth-app');
+  if (value.appClientSecret && value.appCertificate) issue('appCertificate', 'give the app a client secret or a certificate, not both');
   if (value.protocol !== undefined && value.kind !== 'm365' && value.kind !== 'm365-group') {
     issue('protocol', `only Microsoft 365 endpoints (m365, m365-group) choose a protocol; ${value.kind} endpoints speak ${value.kind === 'imap' ? 'IMAP' : 'EWS'}`);
   }
@@ -66,7 +81,7 @@ export const endpointInput = z.object({
   }
   if (value.kind === 'm365' && (value.protocol ?? 'graph') === 'graph') {
     if (!appAuth) {
-      issue('authMechanism', 'Microsoft Graph signs in as an app registration: set authMechanism oauth-app with appClientId, appTenantId and appClientSecret, or choose protocol ews');
+      issue('authMechanism', 'Microsoft Graph signs in as an app registration: set authMechanism oauth-app with appClientId, appTenantId and appClientSecret or appCertificate, or choose protocol ews');
     }
     if ((value.cloud ?? 'commercial') !== 'commercial') {
       issue('cloud', `the Graph mailbox import/export API exists in the global cloud only, not in ${value.cloud}: choose protocol ews for this endpoint`);

@@ -84,7 +84,7 @@ export async function openSecretOptions(vault: SecretVault, tenantId: string, li
 export const secretRefsOf = {
   item: (item: Pick<Item, 'sourceSecretRef' | 'destinationSecretRef' | 'options'>): (string | undefined)[] => [item.sourceSecretRef, item.destinationSecretRef, ...secretOptionRefs(item.options)],
   project: (project: Project): (string | undefined)[] => [project.teamsWebhookRef, ...secretOptionRefs(project.options)],
-  endpoint: (endpoint: Endpoint): (string | undefined)[] => [endpoint.adminSecretRef, endpoint.appSecretRef, endpoint.signInRef],
+  endpoint: (endpoint: Endpoint): (string | undefined)[] => [endpoint.adminSecretRef, endpoint.appSecretRef, endpoint.signInRef, endpoint.appCertificateKeyRef],
 };
 
 /** Deletes in flight at once: Key Vault's delete-then-purge takes a few round trips each. */

@@ -8,7 +8,7 @@ const FLAG_SPEC = {
   name: { type: 'string' }, kind: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
   security: { type: 'string' }, 'allow-self-signed': { type: 'boolean' }, 'admin-mode': { type: 'string' },
   'admin-login': { type: 'string' }, 'admin-password-env': { type: 'string' }, 'auth-mechanism': { type: 'string' },
-  cloud: { type: 'string' }, protocol: { type: 'string' }, endpoint: { type: 'string' }, 'app-client-id': { type: 'string' }, 'app-tenant-id': { type: 'string' }, 'app-secret-env': { type: 'string' },
+  cloud: { type: 'string' }, protocol: { type: 'string' }, endpoint: { type: 'string' }, 'app-client-id': { type: 'string' }, 'app-tenant-id': { type: 'string' }, 'app-secret-env': { type: 'string' }, 'app-certificate-file': { type: 'string' },
   project: { type: 'string' }, source: { type: 'string' }, destination: { type: 'string' }, option: { type: 'string', multiple: true },
   'max-concurrent': { type: 'string' }, 'source-login': { type: 'string' }, 'source-password-env': { type: 'string' },
   'destination-login': { type: 'string' }, 'destination-password-env': { type: 'string' }, csv: { type: 'string' },

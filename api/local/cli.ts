@@ -28,7 +28,8 @@ const HELP = `mailferry — mailbox migration from the command line
                          [--admin-mode plain-authzid|login-star --admin-login L --admin-password-env VAR]
   mailferry endpoint add --name N --kind exchange --host https://mail.contoso.com/owa
                          [--admin-mode delegation|impersonation --admin-login L --admin-password-env VAR]
-  mailferry endpoint add --name N --kind m365 [--protocol graph] --auth-mechanism oauth-app --app-client-id ID --app-tenant-id T --app-secret-env VAR
+  mailferry endpoint add --name N --kind m365 [--protocol graph] --auth-mechanism oauth-app --app-client-id ID --app-tenant-id T
+                         --app-secret-env VAR | --app-certificate-file PEM   (certificate and private key in one PEM file)
                          (Exchange Online over Microsoft Graph, the default for a new m365 endpoint)
   mailferry endpoint add --name N --kind m365 --protocol ews|--kind m365-group [--cloud commercial|china|germany|usgov-gcchigh|usgov-dod]
                          [--auth-mechanism oauth-app --app-client-id ID --app-tenant-id T --app-secret-env VAR --admin-mode impersonation]
@@ -37,7 +38,7 @@ const HELP = `mailferry — mailbox migration from the command line
   mailferry endpoint sign-in ENDPOINT   (id or name; Microsoft 365 Groups over Graph: shows a code to enter at
                          Microsoft's sign-in page, waits, and keeps the administrator's sign-in in the vault)
   mailferry endpoint edit --endpoint ID [any flag of "endpoint add"]   (flags not given keep their value;
-                         a password not given keeps the stored one)
+                         a password not given keeps the stored one; --app-certificate-file replaces the certificate)
   mailferry endpoint delete --endpoint ID   (refused while a project uses it)
   mailferry endpoint list [--search TEXT]
   mailferry project create --name N --source ENDPOINT_ID --destination ENDPOINT_ID [--option Key=Value ...] [--max-concurrent 5]
@@ -63,16 +64,27 @@ Data: MAILFERRY_DATA (default ./.mailferry), shared with "npm start".`;
 
 /** `args`: the words after the command's own (`mailferry endpoint sign-in NAME`). */
 type Command = (runtime: EmbeddedRuntime, flags: Flags, args: string[]) => Promise<number>;
+
+/** `--app-certificate-file`: the app certificate and its private key, read from a file (never from the command line, which others can see). */
+async function certificateFile(flags: Flags): Promise<{ appCertificate?: string }> {
+  const path = optional(flags, 'app-certificate-file');
+  if (!path) return {};
+  try {
+    return { appCertificate: await readFile(resolve(path), 'utf8') };
+  } catch (error) {
+    throw new MailferryError('validation', `--app-certificate-file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? ensureError(error).message}).`, { field: 'app-certificate-file' });
+  }
+}
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 const list = (flags: Flags) => optional(flags, 'items')?.split(',').map((s) => s.trim()).filter(Boolean);
 
 const commands: Record<string, Command> = {
   'endpoint add': async (rt, f) => {
-    print(await rt.services.projects.createEndpoint(T, parseInput(endpointInput, { kind: 'imap', ...endpointFlags(f), allowSelfSigned: f['allow-self-signed'] === true })));
+    print(await rt.services.projects.createEndpoint(T, parseInput(endpointInput, { kind: 'imap', ...endpointFlags(f), ...(await certificateFile(f)), allowSelfSigned: f['allow-self-signed'] === true })));
     return EXIT.ok;
   },
   // Only the flags given change; a password not given keeps the stored one.
-  'endpoint edit': async (rt, f) => (print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, endpointFlags(f)))), EXIT.ok),
+  'endpoint edit': async (rt, f) => (print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, { ...endpointFlags(f), ...(await certificateFile(f)) }))), EXIT.ok),
   'endpoint delete': async (rt, f) => {
     const id = required(f, 'endpoint');
     const { name } = await rt.services.projects.getEndpoint(T, id);

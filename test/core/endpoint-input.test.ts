@@ -27,7 +27,7 @@ describe('endpoint input for every kind', () => {
 
   it('takes Modern Auth only complete, with impersonation, and only for EWS', () => {
     expect(problems({ name: 'o', kind: 'm365', authMechanism: 'oauth-app', adminMode: 'impersonation', ...APP })).toEqual({});
-    expect(problems({ name: 'o', kind: 'm365', authMechanism: 'oauth-app', adminMode: 'impersonation', appClientId: APP.appClientId }).appClientId).toMatch(/appTenantId and appClientSecret/);
+    expect(problems({ name: 'o', kind: 'm365', authMechanism: 'oauth-app', adminMode: 'impersonation', appClientId: APP.appClientId }).appClientId).toMatch(/appTenantId and either appClientSecret or appCertificate/);
     expect(problems({ name: 'o', kind: 'm365', protocol: 'ews', authMechanism: 'oauth-app', adminMode: 'delegation', ...APP }).adminMode).toMatch(/only by impersonation/);
     expect(problems({ name: 'o', kind: 'm365', authMechanism: 'oauth-app', adminMode: 'impersonation', ...APP, appClientId: 'not-a-guid' }).appClientId).toMatch(/GUID/);
     expect(problems({ name: 'i', kind: 'imap', host: 'h', authMechanism: 'oauth-app', ...APP }).authMechanism).toMatch(/use xoauth2 for IMAP/);

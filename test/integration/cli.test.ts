@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillMailbox, sampleMessage, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { makeAppCertificate } from '../support/app-certificates.js';
 import { countsOf, snapshotMailbox } from '../support/mailbox-snapshot.js';
 
 function mailferry(args: string[], env: Record<string, string> = {}) {
@@ -102,7 +103,29 @@ describe('the mailferry command line', () => {
     expect(m365.stdout + m365.stderr + exchange.stdout + exchange.stderr).not.toMatch(/app-secret-value|admin-secret-pw/);
     const incomplete = mailferry(['endpoint', 'add', '--name', 'No secret', '--kind', 'm365', '--auth-mechanism', 'oauth-app', '--admin-mode', 'impersonation', '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', ...data]);
     expect(incomplete.code).toBe(64);
-    expect(incomplete.stdout + incomplete.stderr).toMatch(/appTenantId and appClientSecret/);
+    expect(incomplete.stdout + incomplete.stderr).toMatch(/appTenantId and either appClientSecret or appCertificate/);
+  });
+
+  it('adds a Microsoft 365 endpoint with an app certificate from a file and replaces it: the output shows the thumbprint and expiry, never the key', () => {
+    const data = ['--data', join(dataDir, 'certificate')];
+    const first = makeAppCertificate();
+    const pemPath = join(dataDir, 'app.pem');
+    writeFileSync(pemPath, first.pem);
+    const added = mailferry(['endpoint', 'add', '--name', 'Graph with a certificate', '--kind', 'm365', '--auth-mechanism', 'oauth-app',
+      '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', '--app-tenant-id', 'contoso.onmicrosoft.com', '--app-certificate-file', pemPath, ...data]);
+    expect(added.code).toBe(0);
+    const created = JSON.parse(added.stdout);
+    expect(created).toMatchObject({ protocol: 'graph', hasAppSecret: false, appCertificate: { subject: 'CN=Mailferry migration app', thumbprint: expect.stringMatching(/^[0-9A-F]{40}$/) } });
+    const second = makeAppCertificate({ commonName: 'Mailferry 2027' });
+    writeFileSync(pemPath, second.pem);
+    const replaced = mailferry(['endpoint', 'edit', '--endpoint', created.id, '--app-certificate-file', pemPath, ...data]);
+    expect(JSON.parse(replaced.stdout).appCertificate).toMatchObject({ subject: 'CN=Mailferry 2027' });
+    const keyLine = first.keyPem.split('\n')[2]!;
+    expect(added.stdout + added.stderr + replaced.stdout + replaced.stderr).not.toContain(keyLine);
+    expect(added.stdout + replaced.stdout).not.toMatch(/PRIVATE KEY/);
+    const missing = mailferry(['endpoint', 'edit', '--endpoint', created.id, '--app-certificate-file', join(dataDir, 'nope.pem'), ...data]);
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toMatch(/--app-certificate-file .*nope\.pem cannot be read \(ENOENT\)/);
   });
 
   it('sends credential links when a pass starts from the command line, as the console does', () => {

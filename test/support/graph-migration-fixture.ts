@@ -34,6 +34,8 @@ export interface GraphFixtureOptions {
   server?: Partial<Omit<GraphServerOptions, 'tenant' | 'users' | 'apps'>> & { permissions?: string[] };
   connector?: GraphConnectorOptions;
   projectOptions?: string[];
+  /** The app signs in with this certificate (registered on the server, given to the endpoints) instead of its secret. */
+  certificate?: { certPem: string; pem: string };
   /** The engine's log (default: silent). */
   log?: typeof silentLog;
 }
@@ -66,7 +68,10 @@ export async function createGraphMigrationFixture(options: GraphFixtureOptions):
   const graph = await startGraphServer({
     tenant: 'contoso.onmicrosoft.com',
     users: [...(toImap ? [] : options.mailboxes.map(destinationOf)), ...(fromGraph ? options.mailboxes.map(sourceOf) : [])],
-    apps: [{ ...GRAPH_APP, ...(permissions ? { permissions } : {}) }],
+    apps: [{
+      clientId: GRAPH_APP.clientId, ...(options.certificate ? { certificatePem: options.certificate.certPem } : { secret: GRAPH_APP.secret }),
+      ...(permissions ? { permissions } : {}),
+    }],
     ...serverOptions,
   });
   const imapSide = options.source === 'dovecot' ? sourceOf : toImap ? destinationOf : undefined;
@@ -90,7 +95,8 @@ export async function createGraphMigrationFixture(options: GraphFixtureOptions):
   const create = (input: Record<string, unknown>) => runtime.services.projects.createEndpoint(LOCAL_TENANT, parseInput(endpointInput, input));
   const graphEndpoint = (name: string) => create({
     name, kind: 'm365', protocol: 'graph', host: graph.graphUrl, authMechanism: 'oauth-app',
-    appClientId: GRAPH_APP.clientId, appTenantId: graph.tenantId, appClientSecret: GRAPH_APP.secret,
+    appClientId: GRAPH_APP.clientId, appTenantId: graph.tenantId,
+    ...(options.certificate ? { appCertificate: options.certificate.pem } : { appClientSecret: GRAPH_APP.secret }),
   });
   const imapEndpoint = (name: string) => create({
     name, kind: 'imap', host: dovecot!.host, port: dovecot!.port, security: 'none',

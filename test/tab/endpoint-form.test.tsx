@@ -105,6 +105,30 @@ describe('the endpoint step', () => {
     });
   });
 
+  it('Microsoft 365 over Graph with a certificate: the PEM text is asked for with its key and sent instead of a secret', async () => {
+    const fetch = stubApi({ ok: true, checks: [{ check: 'App token', status: 'ok', detail: 'Token issued.' }] });
+    show();
+    kind('Microsoft 365 (Exchange Online)');
+    type(/Endpoint name/, 'Contoso 365');
+    type(/Application \(client\) ID/, '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c');
+    type(/Directory \(tenant\) ID/, 'contoso.onmicrosoft.com');
+    fireEvent.click(screen.getByRole('radio', { name: 'Certificate' }));
+    expect(screen.queryByLabelText(/Client secret/)).toBeNull();
+    const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    type(/Certificate and private key/, cert);
+    save();
+    await screen.findByText(/Paste the private key too/);
+    expect(fetch).not.toHaveBeenCalled();
+    const key = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+    type(/Certificate and private key/, cert + key);
+    save();
+    await screen.findByText('All checks passed.');
+    expect(posted(fetch, '/endpoints')).toEqual({
+      name: 'Contoso 365', kind: 'm365', host: '', cloud: 'commercial', protocol: 'graph', adminMode: 'impersonation', authMechanism: 'oauth-app',
+      appClientId: '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c', appTenantId: 'contoso.onmicrosoft.com', appCertificate: (cert + key).trim(), domains: [],
+    });
+  });
+
   it('Microsoft 365 over EWS: a cloud, no host needed, and Modern Auth forcing Impersonation with its reason', async () => {
     const fetch = stubApi({ ok: true, checks: [{ check: 'Sign-in', status: 'ok', detail: 'Token issued.' }] });
     show();

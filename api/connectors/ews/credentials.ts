@@ -8,6 +8,7 @@ import type { ConfidentialClientApplication, INetworkModule } from '@azure/msal-
 import { createHash } from 'node:crypto';
 import { AuthError, ConnectionError, ValidationError } from '../../core/errors.js';
 import type { MailboxAccess } from '../../core/connector.js';
+import { certificateProblem } from '../../core/app-certificate.js';
 import { cloudOf, isMicrosoft365, tokenResource } from './endpoint-url.js';
 
 export interface EwsModernAuthOptions {
@@ -63,12 +64,16 @@ export class TokenCache {
 
   credentials(access: MailboxAccess): EwsCredentials {
     const { modernAuth, endpoint } = access;
-    if (!modernAuth) throw new ValidationError('Modern Auth needs a client id, a tenant id and a client secret.');
+    if (!modernAuth || (!modernAuth.clientSecret && !modernAuth.certificate)) {
+      throw new ValidationError('Modern Auth needs a client id, a tenant id and a client secret or certificate.');
+    }
+    const { certificate } = modernAuth;
     const authorityHost = (this.options.authorityHost ?? (isMicrosoft365(endpoint) ? cloudOf(endpoint).authorityHost : cloudOf({ cloud: 'commercial' }).authorityHost)).replace(/\/+$/, '');
     const authority = `${authorityHost}/${modernAuth.tenantId}`;
     const resource = (this.options.resource ?? tokenResource(endpoint)).replace(/\/+$/, '');
     const scope = `${resource}/.default`;
-    const key = createHash('sha256').update([authority, modernAuth.clientId, modernAuth.clientSecret, scope].join('\n')).digest('hex');
+    const proof = certificate ? `${certificate.thumbprintSha256}\n${certificate.privateKey}` : modernAuth.clientSecret;
+    const key = createHash('sha256').update([authority, modernAuth.clientId, proof, scope].join('\n')).digest('hex');
     let cached = this.apps.get(key);
     if (!cached) {
       const knownAuthorities = this.options.knownAuthorities ?? (this.options.authorityHost ? [new URL(authorityHost).host] : undefined);
@@ -76,7 +81,10 @@ export class TokenCache {
         app: import('@azure/msal-node').then(({ ConfidentialClientApplication: App }) => new App({
           auth: {
             clientId: modernAuth.clientId,
-            clientSecret: modernAuth.clientSecret,
+            // A certificate signs a client assertion (x5t#S256 names it); a secret is sent as is.
+            ...(certificate
+              ? { clientCertificate: { thumbprintSha256: certificate.thumbprintSha256.toLowerCase(), privateKey: certificate.privateKey } }
+              : { clientSecret: modernAuth.clientSecret }),
             authority,
             ...(knownAuthorities ? { knownAuthorities } : {}),
             ...(this.options.authorityMetadata ? { authorityMetadata: this.options.authorityMetadata } : {}),
@@ -88,13 +96,18 @@ export class TokenCache {
     }
     const entry = cached;
     const acquire = async (): Promise<string> => {
+      const expired = certificate && certificateProblem(certificate, Date.now());
+      if (expired) throw new AuthError(expired);
       try {
         const result = await (await entry.app).acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
         if (!result?.accessToken) throw new AuthError(`Entra ID returned no access token for ${scope}.`);
         entry.token = { value: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 3600_000 };
         return result.accessToken;
       } catch (err) {
-        throw tokenError(err, { clientId: modernAuth.clientId, tenantId: modernAuth.tenantId, scope, authority, hint: this.options.permissionHint ?? EWS_PERMISSION_HINT });
+        throw tokenError(err, {
+          clientId: modernAuth.clientId, tenantId: modernAuth.tenantId, scope, authority, hint: this.options.permissionHint ?? EWS_PERMISSION_HINT,
+          credential: certificate ? `that the certificate (thumbprint ${certificate.thumbprint}) is uploaded to the app registration` : 'the client secret (the secret value, not its id)',
+        });
       }
     };
     return {
@@ -120,9 +133,11 @@ interface TokenRequest {
   scope: string;
   authority: string;
   hint: string;
+  /** What to check about the app's credential, in an admin's words. */
+  credential: string;
 }
 
-function tokenError(err: unknown, { clientId, tenantId, scope, authority, hint }: TokenRequest): Error {
+function tokenError(err: unknown, { clientId, tenantId, scope, authority, hint, credential }: TokenRequest): Error {
   if (err instanceof AuthError) return err;
   const e = err as { errorCode?: string; errorMessage?: string; message?: string };
   const said = (e.errorMessage || e.message || String(err)).split('\n')[0];
@@ -132,7 +147,7 @@ function tokenError(err: unknown, { clientId, tenantId, scope, authority, hint }
   }
   return new AuthError(
     `Modern Auth: no token for app ${clientId} in tenant ${tenantId} (scope ${scope}). Entra ID said: "${said}". ` +
-      `Check the client id, the tenant id and the client secret (the secret value, not its id), and that the app has ${hint}.`,
+      `Check the client id, the tenant id and ${credential}, and that the app has ${hint}.`,
     { cause: err },
   );
 }

@@ -14,6 +14,7 @@ import { ewsUrl } from './endpoint-url.js';
 import { IMPERSONATION_FIX, FULL_ACCESS_FIX } from './map-error.js';
 import { escapeXml, descendants, text, attr, child } from './xml.js';
 import { checkServiceUrl, lookupOption, type OutboundPolicy } from '../outbound-policy.js';
+import { probeAppCredentials } from '../../core/app-certificate.js';
 
 const REACH_TIMEOUT_MS = 15_000;
 
@@ -21,15 +22,9 @@ function accessOf(probe: EndpointProbe): MailboxAccess {
   const usesUser = probe.endpoint.adminMode === 'none' || probe.testLogin !== undefined;
   return usesUser
     ? { endpoint: probe.endpoint, mailbox: probe.testMailbox ?? probe.testLogin ?? '', login: probe.testLogin, password: probe.testPassword }
-    : { endpoint: probe.endpoint, mailbox: probe.testMailbox ?? '', adminPassword: probe.adminPassword, modernAuth: modernAuthOf(probe) };
+    : { endpoint: probe.endpoint, mailbox: probe.testMailbox ?? '', adminPassword: probe.adminPassword, modernAuth: probeAppCredentials(probe) };
 }
 
-function modernAuthOf(probe: EndpointProbe): MailboxAccess['modernAuth'] {
-  const { endpoint } = probe;
-  const secret = probe.appSecret;
-  if (endpoint.authMechanism !== 'oauth-app' || !endpoint.appClientId || !endpoint.appTenantId || !secret) return undefined;
-  return { clientId: endpoint.appClientId, tenantId: endpoint.appTenantId, clientSecret: secret };
-}
 
 export async function probeEwsEndpoint(connector: EwsConnector, probe: EndpointProbe): Promise<EndpointCheck[]> {
   const { endpoint } = probe;

@@ -86,7 +86,7 @@ export class GraphConnector implements MailConnector {
     if (endpoint.kind === 'm365-group') return this.groupTransport(access, signal);
     if (!modernAuth) {
       throw new ValidationError(
-        `Endpoint "${endpoint.name}" speaks Microsoft Graph, which signs in as an app registration: give it the application (client) id, the directory (tenant) id and a client secret, ` +
+        `Endpoint "${endpoint.name}" speaks Microsoft Graph, which signs in as an app registration: give it the application (client) id, the directory (tenant) id and a client secret or certificate, ` +
           'or set ModernAuthClientId/TenantId/ClientSecret (Export for a source, Import for a destination).',
         { field: 'appClientId' },
       );
@@ -110,7 +110,12 @@ export class GraphConnector implements MailConnector {
   }
 
   context(access: MailboxAccess, transport: GraphTransport, mailboxId: string): GraphContext {
-    return { transport, mailbox: access.mailbox, mailboxId, limits: { ...DEFAULT_GRAPH_LIMITS, ...this.options.limits }, now: this.options.now ?? Date.now };
+    return { transport, mailbox: access.mailbox, mailboxId, limits: { ...DEFAULT_GRAPH_LIMITS, ...this.options.limits }, now: () => this.now() };
+  }
+
+  /** The connector's clock (tests move it: import session expiry, certificate validity). */
+  now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** Groups post with the administrator's delegated sign-in, one request at a time (README: crash safety). */

@@ -6,6 +6,7 @@
  * permission was granted (Graph checks the token's roles first), a 403 proves it was not.
  */
 import type { EndpointCheck, EndpointProbe, MailboxAccess } from '../../core/connector.js';
+import { certificateExpiresSoon, certificateProblem, probeAppCredentials } from '../../core/app-certificate.js';
 import { ForbiddenError, ensureError } from '../../core/errors.js';
 import { type GraphContext, mailboxPath } from './context.js';
 import type { GraphConnector } from './graph-connector.js';
@@ -14,16 +15,27 @@ import { GRAPH_PERMISSIONS, grantAdvice } from './permissions.js';
 import type { GraphTransport } from './transport.js';
 
 function accessOf(probe: EndpointProbe): MailboxAccess {
-  const { endpoint, appSecret } = probe;
-  const modernAuth = endpoint.appClientId && endpoint.appTenantId && appSecret
-    ? { clientId: endpoint.appClientId, tenantId: endpoint.appTenantId, clientSecret: appSecret }
-    : undefined;
-  return { endpoint, mailbox: probe.testMailbox ?? '', modernAuth };
+  return { endpoint: probe.endpoint, mailbox: probe.testMailbox ?? '', modernAuth: probeAppCredentials(probe) };
+}
+
+/** An app certificate's validity, before asking Entra ID for a token with it. */
+function certificateCheck(probe: EndpointProbe, now: number): EndpointCheck | undefined {
+  const certificate = probe.endpoint.appCertificate;
+  if (!certificate) return undefined;
+  const check = `App certificate ${certificate.thumbprint}`;
+  const problem = certificateProblem(certificate, now);
+  if (problem) return { check, status: 'failed', detail: problem };
+  const soon = certificateExpiresSoon(certificate, now);
+  if (soon) return { check, status: 'warning', detail: soon };
+  return { check, status: 'ok', detail: `${certificate.subject}, valid until ${certificate.notAfter.slice(0, 10)}.` };
 }
 
 export async function probeGraphEndpoint(connector: GraphConnector, probe: EndpointProbe): Promise<EndpointCheck[]> {
   const checks: EndpointCheck[] = [];
   const access = accessOf(probe);
+  const certificate = certificateCheck(probe, connector.now());
+  if (certificate) checks.push(certificate);
+  if (certificate?.status === 'failed') return checks;
   let transport: GraphTransport;
   try {
     transport = connector.transportFor(access, AbortSignal.timeout(60_000));
@@ -31,7 +43,7 @@ export async function probeGraphEndpoint(connector: GraphConnector, probe: Endpo
     await transport.options.credentials.header();
     checks.push({ check: 'App token', status: 'ok', detail: `Entra ID issued a token for Microsoft Graph to app ${access.modernAuth!.clientId}.` });
   } catch (error) {
-    checks.push({ check: checks.length ? 'App token' : 'Microsoft Graph', status: 'failed', detail: ensureError(error).message });
+    checks.push({ check: checks.some((c) => c.check === 'Microsoft Graph') ? 'App token' : 'Microsoft Graph', status: 'failed', detail: ensureError(error).message });
     return checks;
   }
   if (!access.mailbox) {

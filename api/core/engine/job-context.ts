@@ -98,13 +98,18 @@ async function modernAuthFor(deps: EngineDeps, endpoint: Endpoint, side: Side, o
     : { clientId: options.clientIdImport, tenantId: options.tenantIdImport, clientSecret: options.clientSecretImport };
   const clientId = fromOptions.clientId ?? endpoint.appClientId;
   const tenantId = fromOptions.tenantId ?? endpoint.appTenantId;
-  const clientSecret = fromOptions.clientSecret ?? (endpoint.appSecretRef ? await deps.vault.get(endpoint.tenantId, endpoint.appSecretRef) : undefined);
-  if (!clientId && !tenantId && !clientSecret) return undefined;
-  if (!clientId || !tenantId || !clientSecret) {
+  // A secret in the options wins over the endpoint's credential; else the endpoint's certificate, else its secret.
+  const read = (ref?: string) => (ref ? deps.vault.get(endpoint.tenantId, ref) : undefined);
+  const certificate = !fromOptions.clientSecret && endpoint.appCertificate && endpoint.appCertificateKeyRef
+    ? { ...endpoint.appCertificate, privateKey: (await read(endpoint.appCertificateKeyRef))! }
+    : undefined;
+  const clientSecret = fromOptions.clientSecret ?? (certificate ? undefined : await read(endpoint.appSecretRef));
+  if (!clientId && !tenantId && !clientSecret && !certificate) return undefined;
+  if (!clientId || !tenantId || (!clientSecret && !certificate)) {
     const suffix = side === 'source' ? 'Export' : 'Import';
-    throw new ValidationError(`Modern Auth for the ${side} needs a client id, a tenant id and a client secret: set them on the endpoint or as ModernAuthClientId${suffix}, ModernAuthTenantId${suffix} and ModernAuthClientSecret${suffix}.`);
+    throw new ValidationError(`Modern Auth for the ${side} needs a client id, a tenant id and a client secret or certificate: set them on the endpoint or as ModernAuthClientId${suffix}, ModernAuthTenantId${suffix} and ModernAuthClientSecret${suffix}.`);
   }
-  return { clientId, tenantId, clientSecret };
+  return certificate ? { clientId, tenantId, certificate } : { clientId, tenantId, clientSecret };
 }
 
 /** Opens one side; the error says which side failed, so the admin knows which credentials to fix. */

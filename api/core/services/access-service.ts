@@ -76,7 +76,7 @@ export class AccessService {
   }
 
   /** Endpoints of the workgroups where the caller has an active role. */
-  async visibleEndpoints<T extends Endpoint | Omit<Endpoint, 'adminSecretRef' | 'appSecretRef'>>(principal: Principal, endpoints: T[]): Promise<T[]> {
+  async visibleEndpoints<T extends Endpoint | Omit<Endpoint, 'adminSecretRef' | 'appSecretRef' | 'appCertificateKeyRef'>>(principal: Principal, endpoints: T[]): Promise<T[]> {
     if (principal.kind === 'local-admin') return endpoints;
     const active = new Set((await this.workgroupsOf(principal)).filter((w) => w.members.some((m) => m.userId === principal.userId && m.role !== 'Inactive')).map((w) => w.id));
     const fallback = await defaultWorkgroupId(this.deps.store, principal.tenantId);

@@ -23,7 +23,7 @@ export class EndpointChecks {
       return { ok: false, checks: [{ check: 'Endpoint kind', status: 'failed', detail: `Endpoints of kind "${endpoint.kind}" cannot be checked by this build.` }] };
     }
     const delegatedSignIn = endpoint.signInRef ? { tokenCache: await this.deps.vault.get(tenantId, endpoint.signInRef) } : undefined;
-    const checks = await connector.probe({ endpoint, adminPassword: await this.adminPassword(endpoint), appSecret: await this.appSecret(endpoint), delegatedSignIn, ...test });
+    const checks = await connector.probe({ endpoint, adminPassword: await this.adminPassword(endpoint), ...(await this.appSecrets(endpoint)), delegatedSignIn, ...test });
     return { ok: checks.every((c) => c.status !== 'failed'), checks };
   }
 
@@ -34,7 +34,7 @@ export class EndpointChecks {
     if (!connector.discoverMailboxes) {
       throw new MailferryError('unsupported', `Autodiscover is not possible for ${endpoint.kind} endpoints: IMAP has no command that lists other users' mailboxes. Use Bulk Add with a CSV instead.`, { field: 'sourceEndpointId' });
     }
-    const found = await connector.discoverMailboxes({ endpoint, adminPassword: await this.adminPassword(endpoint), appSecret: await this.appSecret(endpoint) });
+    const found = await connector.discoverMailboxes({ endpoint, adminPassword: await this.adminPassword(endpoint), ...(await this.appSecrets(endpoint)) });
     return [...new Set(found.map((a) => a.trim().toLowerCase()))].sort();
   }
 
@@ -44,8 +44,9 @@ export class EndpointChecks {
     return endpoint;
   }
 
-  private async appSecret(endpoint: Endpoint): Promise<string | undefined> {
-    return endpoint.appSecretRef ? this.deps.vault.get(endpoint.tenantId, endpoint.appSecretRef) : undefined;
+  private async appSecrets(endpoint: Endpoint): Promise<{ appSecret?: string; appCertificateKey?: string }> {
+    const read = (ref?: string) => (ref ? this.deps.vault.get(endpoint.tenantId, ref) : undefined);
+    return { appSecret: await read(endpoint.appSecretRef), appCertificateKey: await read(endpoint.appCertificateKeyRef) };
   }
 
   private async adminPassword(endpoint: Endpoint): Promise<string | undefined> {

@@ -9,6 +9,7 @@ import type { ServiceDeps } from './context.js';
 import { listAll, projectItems } from '../list-all.js';
 import { deleteSecrets, droppedRefs, secretRefsOf } from '../secret-options.js';
 import { updateDoc } from '../update-doc.js';
+import { sealAppCertificate } from '../app-certificate.js';
 
 /** Stands in for a stored secret while the merged endpoint is checked; never stored, never sent. */
 const STORED_SECRET = 'stored-secret';
@@ -28,7 +29,7 @@ export function projectNames(projects: Pick<Project, 'name'>[], max = 5): string
 }
 
 export async function editEndpoint(deps: ServiceDeps, current: Endpoint, patch: EndpointPatch): Promise<Endpoint> {
-  const { adminPassword, appClientSecret, ...fields } = patch;
+  const { adminPassword, appClientSecret, appCertificate, ...fields } = patch;
   if (fields.kind !== undefined && fields.kind !== current.kind) {
     throw new ValidationError(`An endpoint keeps its kind (this one is ${current.kind}): create a new endpoint for ${fields.kind} and point the project at it.`, { field: 'kind' });
   }
@@ -48,13 +49,20 @@ export async function editEndpoint(deps: ServiceDeps, current: Endpoint, patch: 
   const checked = parseInput(endpointInput, {
     ...merged, port: merged.port, workgroupId: undefined,
     adminPassword: adminPassword ?? (current.adminSecretRef ? STORED_SECRET : undefined),
-    appClientSecret: appClientSecret ?? (current.appSecretRef ? STORED_SECRET : undefined),
+    // A stored certificate stands in as a stored credential too (its PEM is not kept to check again).
+    appClientSecret: appClientSecret ?? (current.appSecretRef || (current.appCertificateKeyRef && !appCertificate) ? STORED_SECRET : undefined),
+    appCertificate,
   });
   const keepsAdmin = usesAdminPassword(checked);
   const keepsApp = checked.authMechanism === 'oauth-app';
   const adminSecretRef = !keepsAdmin ? undefined : adminPassword ? await deps.vault.put(current.tenantId, adminPassword) : current.adminSecretRef;
-  const appSecretRef = !keepsApp ? undefined : appClientSecret ? await deps.vault.put(current.tenantId, appClientSecret) : current.appSecretRef;
-  const { adminPassword: _a, appClientSecret: _s, workgroupId: _w, ...saved } = checked;
+  // The app has one credential at a time: a new secret replaces a certificate and a new certificate a secret.
+  const appSecretRef = !keepsApp || appCertificate ? undefined : appClientSecret ? await deps.vault.put(current.tenantId, appClientSecret) : current.appSecretRef;
+  const certificate = !keepsApp || appClientSecret ? { appCertificate: undefined, appCertificateKeyRef: undefined }
+    : appCertificate ? await sealAppCertificate(deps.vault, current.tenantId, appCertificate)
+      : { appCertificate: current.appCertificate, appCertificateKeyRef: current.appCertificateKeyRef };
+  // Never the PEM text: its private key lives in the vault only.
+  const { adminPassword: _a, appClientSecret: _s, appCertificate: _c, workgroupId: _w, ...saved } = checked;
   // A Groups endpoint keeps the app its administrator signs in with (no secret: a public client).
   const keepsAppIds = keepsApp || current.kind === 'm365-group';
   // A sign-in made with another app or tenant gets no token for this one.
@@ -62,7 +70,7 @@ export async function editEndpoint(deps: ServiceDeps, current: Endpoint, patch: 
   const updated = await updateDoc(deps.store.endpoints, current.tenantId, current.id, (doc) => ({
     ...doc, ...saved, port: saved.port, protocol: choosesProtocol ? saved.protocol : undefined,
     adminLogin: keepsAdmin ? saved.adminLogin : undefined, adminSecretRef,
-    appClientId: keepsAppIds ? saved.appClientId : undefined, appTenantId: keepsAppIds ? saved.appTenantId : undefined, appSecretRef,
+    appClientId: keepsAppIds ? saved.appClientId : undefined, appTenantId: keepsAppIds ? saved.appTenantId : undefined, appSecretRef, ...certificate,
     ...(sameApp ? {} : { signInRef: undefined, signedInAs: undefined, signedInAt: undefined }),
   }));
   // A replaced or no longer used secret leaves the vault.

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { sealAppCertificate } from '../app-certificate.js';
 import { ACTIVE_STATUSES, type Endpoint, type Project } from '../model.js';
 import type { Page } from '../ports.js';
 import type { EndpointInput, EndpointPatch, ProjectInput, ProjectPatch } from '../schemas.js';
@@ -20,14 +21,15 @@ export class ProjectService {
   constructor(private readonly deps: ServiceDeps) {}
 
   async createEndpoint(tenantId: string, input: EndpointInput): Promise<PublicEndpoint> {
-    const { adminPassword, appClientSecret, ...fields } = input;
+    const { adminPassword, appClientSecret, appCertificate: pem, ...fields } = input;
     const adminSecretRef = adminPassword ? await this.deps.vault.put(tenantId, adminPassword) : undefined;
     const appSecretRef = appClientSecret ? await this.deps.vault.put(tenantId, appClientSecret) : undefined;
+    const certificate = pem ? await sealAppCertificate(this.deps.vault, tenantId, pem) : {};
     // A new Exchange Online endpoint speaks Graph unless the admin chose EWS (model.ts: M365Protocol);
     // a Groups endpoint stays on EWS, the faithful path, unless the admin chose Graph's posts.
     const protocol = fields.kind === 'm365' ? fields.protocol ?? 'graph' : fields.kind === 'm365-group' ? fields.protocol ?? 'ews' : undefined;
     const endpoint = await this.deps.store.endpoints.insert({
-      ...fields, ...(protocol ? { protocol } : {}), tenantId, id: this.deps.newId(), adminSecretRef, appSecretRef, createdAt: this.deps.clock.now().toISOString(),
+      ...fields, ...(protocol ? { protocol } : {}), tenantId, id: this.deps.newId(), adminSecretRef, appSecretRef, ...certificate, createdAt: this.deps.clock.now().toISOString(),
     });
     return publicEndpoint(endpoint);
   }
@@ -45,8 +47,8 @@ export class ProjectService {
     // A Groups endpoint switched to Graph is checked as a new one would be (an app to sign in with).
     if (patch.protocol === 'graph' && current.kind === 'm365') {
       const next = { ...current, ...patch };
-      if (next.authMechanism !== 'oauth-app' || !next.appClientId || !next.appTenantId || !(patch.appClientSecret || current.appSecretRef)) {
-        throw new ValidationError(`Endpoint "${current.name}" has no app registration (client id, tenant id and secret): Microsoft Graph signs in as an app. Give the app's details, or keep EWS.`, { field: 'protocol' });
+      if (next.authMechanism !== 'oauth-app' || !next.appClientId || !next.appTenantId || !(patch.appClientSecret || patch.appCertificate || current.appSecretRef || current.appCertificateKeyRef)) {
+        throw new ValidationError(`Endpoint "${current.name}" has no app registration (client id, tenant id and a secret or certificate): Microsoft Graph signs in as an app. Give the app's details, or keep EWS.`, { field: 'protocol' });
       }
       if ((next.cloud ?? 'commercial') !== 'commercial') {
         throw new ValidationError(`Endpoint "${current.name}" is in the ${next.cloud} cloud: the Graph mailbox import/export API exists in the global cloud only.`, { field: 'protocol' });

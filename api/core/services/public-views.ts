@@ -5,14 +5,14 @@ import { maskSupportOptions } from '../support-options.js';
  * What leaves the core for an API response or a CLI table: never a secret, never a vault
  * reference, support options masked. Every read path goes through one of these.
  */
-export type PublicEndpoint = Omit<Endpoint, 'adminSecretRef' | 'appSecretRef' | 'signInRef'> & { hasAdminPassword: boolean; hasAppSecret: boolean; hasSignIn: boolean };
+export type PublicEndpoint = Omit<Endpoint, 'adminSecretRef' | 'appSecretRef' | 'signInRef' | 'appCertificateKeyRef'> & { hasAdminPassword: boolean; hasAppSecret: boolean; hasSignIn: boolean };
 export type PublicItem = Omit<Item, 'sourceSecretRef' | 'destinationSecretRef'> & {
   hasSourcePassword: boolean;
   hasDestinationPassword: boolean;
 };
 
 export function publicEndpoint(endpoint: Endpoint): PublicEndpoint {
-  const { adminSecretRef, appSecretRef, signInRef, ...rest } = endpoint;
+  const { adminSecretRef, appSecretRef, signInRef, appCertificateKeyRef: _key, ...rest } = endpoint;
   return { ...rest, hasAdminPassword: !!adminSecretRef, hasAppSecret: !!appSecretRef, hasSignIn: !!signInRef };
 }
 

@@ -1,4 +1,4 @@
-import { Button, Checkbox, Dropdown, Field, Input, makeStyles, MessageBar, MessageBarBody, Option, Radio, RadioGroup } from '@fluentui/react-components';
+import { Button, Checkbox, Dropdown, Field, Input, makeStyles, MessageBar, MessageBarBody, Option, Radio, RadioGroup, Textarea } from '@fluentui/react-components';
 import { useState } from 'react';
 import { ALL_GRAPH_PERMISSIONS } from '../../../api/connectors/graph/permissions';
 import {
@@ -12,6 +12,7 @@ const useStyles = makeStyles({
   grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))', gap: '12px' },
   wide: { gridColumn: '1 / -1' },
   permissions: { fontFamily: 'monospace', margin: 0, whiteSpace: 'pre-wrap' },
+  pem: { fontFamily: 'monospace' },
 });
 
 const SECURITY: Record<Security, string> = { tls: 'TLS (port 993)', starttls: 'STARTTLS (port 143)', none: 'None (trusted networks only)' };
@@ -163,9 +164,24 @@ export function EndpointForm({ draft, problems, onChange, idPrefix }: {
         {appAuth && (
           <>
             <AppIdFields draft={draft} msg={msg} set={set} />
-            <Field label="Client secret" required hint="Stored encrypted; never shown again" {...msg('appClientSecret')}>
-              <Input type="password" value={draft.appClientSecret} autoComplete="new-password" onChange={(_, d) => set('appClientSecret', d.value)} />
+            <Field label="App credential" className={styles.wide}
+              hint="A certificate is what Microsoft recommends for apps; upload its public part under Certificates & secrets → Certificates.">
+              <RadioGroup value={draft.appCredential} layout="horizontal" onChange={(_, d) => set('appCredential', d.value as EndpointDraft['appCredential'])}>
+                <Radio value="secret" label="Secret" />
+                <Radio value="certificate" label="Certificate" />
+              </RadioGroup>
             </Field>
+            {draft.appCredential === 'secret' ? (
+              <Field label="Client secret" required hint="Stored encrypted; never shown again" {...msg('appClientSecret')}>
+                <Input type="password" value={draft.appClientSecret} autoComplete="new-password" onChange={(_, d) => set('appClientSecret', d.value)} />
+              </Field>
+            ) : (
+              <Field label="Certificate and private key (PEM)" required className={styles.wide} {...msg('appCertificate')}
+                hint="Both in one text, the key without a passphrase (from a .pfx: openssl pkcs12 -in app.pfx -nodes). The key is stored encrypted and never shown again; the endpoint shows the thumbprint and expiry.">
+                <Textarea value={draft.appCertificate} resize="vertical" rows={6} spellCheck={false} className={styles.pem}
+                  placeholder={'-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\n…'} onChange={(_, d) => set('appCertificate', d.value)} />
+              </Field>
+            )}
           </>
         )}
         {!graph && !groupGraph && <Field label="Admin access" hint={appAuth ? MODERN_AUTH_NOTE : ADMIN_MODE_HINTS[kind]} {...msg('adminMode')}>

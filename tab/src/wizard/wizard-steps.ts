@@ -56,6 +56,9 @@ export interface EndpointDraft {
   appClientId: string;
   appTenantId: string;
   appClientSecret: string;
+  /** How the app proves itself: a client secret, or a certificate with its private key (PEM). */
+  appCredential: 'secret' | 'certificate';
+  appCertificate: string;
   /** Microsoft 365 kinds: Exchange Online (Graph by default) and Groups (EWS by default; Graph posts conversations). */
   protocol: M365Protocol;
   domains: string;
@@ -93,7 +96,7 @@ export interface WizardState {
 
 export const emptyDraft = (): EndpointDraft => ({
   name: '', kind: 'imap', host: '', port: '', security: 'tls', allowSelfSigned: false, adminMode: 'none', adminLogin: '', adminPassword: '',
-  authMechanism: 'password', cloud: 'commercial', appClientId: '', appTenantId: '', appClientSecret: '', protocol: 'graph', domains: '',
+  authMechanism: 'password', cloud: 'commercial', appClientId: '', appTenantId: '', appClientSecret: '', appCredential: 'secret', appCertificate: '', protocol: 'graph', domains: '',
 });
 const emptyChoice = (): EndpointChoice => ({ mode: 'existing', endpointId: '', draft: emptyDraft(), testMailbox: '' });
 export const initialWizard = (): WizardState => ({ step: 'name', name: '', source: emptyChoice(), destination: emptyChoice() });
@@ -188,7 +191,12 @@ export function draftProblems(draft: EndpointDraft): Record<string, string> {
     if (!modernAuthAllowed(draft.kind)) problems.authMechanism = 'Modern Auth app registrations are for Microsoft 365 (Exchange Online) endpoints.';
     if (!GUID.test(draft.appClientId.trim())) problems.appClientId = 'Give the Application (client) ID from the app registration: a GUID such as 00000000-0000-0000-0000-000000000000.';
     if (!draft.appTenantId.trim()) problems.appTenantId = 'Give the Directory (tenant) ID or a domain such as contoso.onmicrosoft.com.';
-    if (!draft.appClientSecret) problems.appClientSecret = 'Give a client secret of the app registration.';
+    if (draft.appCredential === 'secret' && !draft.appClientSecret) problems.appClientSecret = 'Give a client secret of the app registration.';
+    if (draft.appCredential === 'certificate') {
+      const pem = draft.appCertificate;
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) problems.appCertificate = 'Paste the certificate uploaded to the app registration (-----BEGIN CERTIFICATE----- …) with its private key.';
+      else if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem)) problems.appCertificate = 'Paste the private key too (-----BEGIN PRIVATE KEY----- …), without a passphrase: Mailferry signs in with it.';
+    }
     if (draft.adminMode !== 'impersonation') problems.adminMode = 'An app registration reaches mailboxes only by impersonation.';
   } else if (draft.adminMode !== 'none') {
     if (!draft.adminLogin.trim()) problems.adminLogin = 'This admin access needs the admin login.';
@@ -198,6 +206,11 @@ export function draftProblems(draft: EndpointDraft): Record<string, string> {
 }
 
 const domainList = (text: string) => text.split(/[\s,;]+/).map((d) => d.trim().toLowerCase()).filter(Boolean);
+
+/** The app's secret or its certificate and key, whichever the admin chose. */
+function appCredentialInput(draft: EndpointDraft): { appClientSecret: string } | { appCertificate: string } {
+  return draft.appCredential === 'certificate' ? { appCertificate: draft.appCertificate.trim() } : { appClientSecret: draft.appClientSecret };
+}
 
 /** The POST /endpoints body for the draft's kind: only the fields that kind uses. */
 export function draftToInput(draft: EndpointDraft) {
@@ -219,7 +232,7 @@ export function draftToInput(draft: EndpointDraft) {
   return {
     ...common, cloud: draft.cloud, ...(draft.kind === 'm365' ? { protocol: draft.protocol } : {}), adminMode: appAuth ? 'impersonation' as const : draft.adminMode, ...admin,
     authMechanism: appAuth ? 'oauth-app' as const : 'password' as const,
-    ...(appAuth ? { appClientId: draft.appClientId.trim(), appTenantId: draft.appTenantId.trim(), appClientSecret: draft.appClientSecret } : {}),
+    ...(appAuth ? { appClientId: draft.appClientId.trim(), appTenantId: draft.appTenantId.trim(), ...appCredentialInput(draft) } : {}),
     domains: domainList(draft.domains),
   };
 }
