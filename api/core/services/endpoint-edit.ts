@@ -50,7 +50,7 @@ export async function editEndpoint(deps: ServiceDeps, current: Endpoint, patch: 
     ...merged, port: merged.port, workgroupId: undefined,
     adminPassword: adminPassword ?? (current.adminSecretRef ? STORED_SECRET : undefined),
     // A stored certificate stands in as a stored credential too (its PEM is not kept to check again).
-    appClientSecret: appClientSecret ?? (current.appSecretRef || (current.appCertificateKeyRef && !appCertificate) ? STORED_SECRET : undefined),
+    appClientSecret: appClientSecret ?? (!appCertificate && (current.appSecretRef || current.appCertificateKeyRef) ? STORED_SECRET : undefined),
     appCertificate,
   });
   const keepsAdmin = usesAdminPassword(checked);
