@@ -10,7 +10,7 @@ const FLAG_SPEC = {
   'admin-login': { type: 'string' }, 'admin-password-env': { type: 'string' }, 'auth-mechanism': { type: 'string' },
   cloud: { type: 'string' }, protocol: { type: 'string' }, endpoint: { type: 'string' }, 'app-client-id': { type: 'string' }, 'app-tenant-id': { type: 'string' }, 'app-secret-env': { type: 'string' }, 'app-certificate-file': { type: 'string' },
   project: { type: 'string' }, source: { type: 'string' }, destination: { type: 'string' }, option: { type: 'string', multiple: true },
-  'max-concurrent': { type: 'string' }, 'source-login': { type: 'string' }, 'source-password-env': { type: 'string' },
+  'max-concurrent': { type: 'string' }, 'teams-webhook-env': { type: 'string' }, 'source-login': { type: 'string' }, 'source-password-env': { type: 'string' },
   'destination-login': { type: 'string' }, 'destination-password-env': { type: 'string' }, csv: { type: 'string' },
   side: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, items: { type: 'string' },
   pass: { type: 'string' }, cutoff: { type: 'string' }, before: { type: 'string' }, 'date-from': { type: 'string' },

@@ -42,6 +42,7 @@ const HELP = `mailferry — mailbox migration from the command line
   mailferry endpoint delete --endpoint ID   (refused while a project uses it)
   mailferry endpoint list [--search TEXT]
   mailferry project create --name N --source ENDPOINT_ID --destination ENDPOINT_ID [--option Key=Value ...] [--max-concurrent 5]
+                         [--teams-webhook-env VAR]   (a Teams Workflows webhook URL: a card when each pass ends)
   mailferry project list [--search TEXT]
   mailferry project options --project ID --option Key=Value [--option ...]
   mailferry item add --project ID --source a@src.com --destination a@dst.com [--source-login L --source-password-env VAR]
@@ -105,7 +106,7 @@ const commands: Record<string, Command> = {
   'project create': async (rt, f) => {
     print(await rt.services.projects.createProject(T, parseInput(projectInput, {
       name: optional(f, 'name'), sourceEndpointId: optional(f, 'source'), destinationEndpointId: optional(f, 'destination'),
-      options: f.option ?? [], maxConcurrentMigrations: integer(f, 'max-concurrent'),
+      options: f.option ?? [], maxConcurrentMigrations: integer(f, 'max-concurrent'), teamsWebhookUrl: secretFromEnv(f, 'teams-webhook-env'),
     })));
     return EXIT.ok;
   },

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
+import { EmbeddedRuntime, type EmbeddedConfig } from '../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../api/local/http-server.js';
 
 const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
@@ -20,9 +20,10 @@ export interface LocalApi {
   close(): Promise<void>;
 }
 
-export async function startLocalApi(name: string): Promise<LocalApi> {
+/** `config` adds settings of the host (SMTP, public URL) to the temp data dir. */
+export async function startLocalApi(name: string, config: Omit<EmbeddedConfig, 'dataDir'> = {}): Promise<LocalApi> {
   const dataDir = mkdtempSync(join(tmpdir(), `mailferry-${name}-`));
-  const runtime = await EmbeddedRuntime.open({ dataDir, log: QUIET });
+  const runtime = await EmbeddedRuntime.open({ dataDir, log: QUIET, ...config });
   let server: Server;
   let base: string;
   ({ server, url: base } = await startHttpServer(runtime.services, { port: 0 }));
