@@ -1,7 +1,22 @@
 /**
- * The domain in the words admins use (../shared/DESIGN.md): Project, Endpoint, Item, Pass,
- * Ledger, Error log. Every stored record carries its tenant and an optimistic-concurrency
- * `version` that the Store bumps on each write.
+ * The domain in the words admins use (../shared/DESIGN.md). Every stored record carries its tenant
+ * and an optimistic-concurrency `version` that the Store bumps on each write.
+ *
+ * Glossary (code, UI and docs use these words; a name that says otherwise is a bug to fix):
+ * - **Project**: a source endpoint, a destination endpoint, options and items.
+ * - **Endpoint**: a connection to one mail system (IMAP, Exchange over EWS, Exchange Online over
+ *   Graph or EWS, a Microsoft 365 Groups mailbox).
+ * - **Item**: one *mailbox pair* to move (source address → destination address), with its status
+ *   and statistics. Never a piece of mail.
+ * - **Message** / **mailbox item**: one piece of mailbox content (an e-mail, a contact, a
+ *   calendar item, a task, a note, a journal entry, a rule, a permission). Counts such as
+ *   `copied`, `skipped` and `failed` count messages. `ItemType`/`itemTypes` name the kinds of
+ *   mailbox items a pass copies (the word migration tools and admins already use for them).
+ * - **Pass**: one run over selected items; one job = one item × one pass.
+ * - **Ledger**: per item, every source message already copied; **error log**: per item, one row
+ *   per message that failed.
+ * - **Export / Import** in support options (`ModernAuthClientIdExport`, `…Import`) mean source /
+ *   destination: the option names admins know from MigrationWiz, kept so their option lines work.
  */
 
 export interface Doc {
@@ -118,16 +133,11 @@ export interface Endpoint extends Doc {
   createdAt: string;
 }
 
-export type ItemStatus =
-  | 'Not Started'
-  | 'Submitted'
-  | 'Queued'
-  | 'Running'
-  | 'Waiting For End User'
-  | 'Completed'
-  | 'Completed With Errors'
-  | 'Failed'
-  | 'Stopped';
+/** In the order the console's status filter lists them. */
+export const ITEM_STATUSES = [
+  'Not Started', 'Submitted', 'Queued', 'Running', 'Waiting For End User', 'Completed', 'Completed With Errors', 'Failed', 'Stopped',
+] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
 export const TERMINAL_STATUSES: ReadonlySet<ItemStatus> = new Set<ItemStatus>([
   'Completed',
@@ -145,6 +155,7 @@ export const ACTIVE_STATUSES: ReadonlySet<ItemStatus> = new Set<ItemStatus>(['Su
 export type PassKind = 'verify' | 'trial' | 'prestage' | 'full' | 'retry-errors';
 export const PASS_KINDS: readonly PassKind[] = ['verify', 'trial', 'prestage', 'full', 'retry-errors'];
 
+/** A kind of mailbox item (message), not of Item: see the glossary above. */
 export type ItemType = 'mail' | 'contacts' | 'calendar' | 'tasks' | 'notes' | 'journal' | 'rules' | 'permissions';
 
 /**
@@ -282,7 +293,7 @@ export interface Item extends Doc {
 export type PassStatus = 'scheduled' | 'running' | 'stopping' | 'completed' | 'stopped';
 
 export interface PassOptions {
-  /** prestage: copy only items received before this instant. */
+  /** prestage: copy only messages received before this instant. */
   cutoff?: string;
   /** Optional date range on every copying pass (inclusive from, exclusive to). */
   dateFrom?: string;

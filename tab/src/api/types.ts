@@ -9,9 +9,7 @@ import type { PublicEndpoint, PublicItem, PublicProject } from '../../../api/cor
 
 export type { Counts, ItemStatus, ItemType, PassKind, Pass };
 
-export const ITEM_STATUSES: readonly ItemStatus[] = [
-  'Not Started', 'Submitted', 'Queued', 'Running', 'Waiting For End User', 'Completed', 'Completed With Errors', 'Failed', 'Stopped',
-];
+export { ITEM_STATUSES } from '../../../api/core/model';
 
 export type { PublicEndpoint, PublicItem, PublicProject };
 

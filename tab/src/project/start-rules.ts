@@ -4,6 +4,7 @@
  * spares the admin a refused pass.
  */
 import type { ItemType, Pass, PassKind, PublicEndpoint } from '../api/types';
+import { PASS_KIND_LABELS } from '../../../api/core/notifications/pass-kind-labels';
 import { ACTIVE_STATUSES, type GridRow } from './items-view';
 
 export interface StartEntry {
@@ -13,13 +14,8 @@ export interface StartEntry {
   disabledReason?: string;
 }
 
-export const PASS_LABELS: Record<PassKind, string> = {
-  verify: 'Verify Credentials',
-  trial: 'Trial Migration',
-  prestage: 'Pre-Stage Migration',
-  full: 'Full Migration',
-  'retry-errors': 'Retry Errors',
-};
+/** The same words the pass-ended card uses. */
+export const PASS_LABELS = PASS_KIND_LABELS;
 
 /** `targets`: the selected items, or every item when nothing is selected. */
 export function startEntries(targets: readonly GridRow[]): StartEntry[] {

@@ -2,6 +2,9 @@
  * The Create project wizard as data: which step comes next, what blocks it, and the request
  * bodies it sends. Kept free of React so the rules are tested without a browser.
  */
+import type {
+  AdminMode, Endpoint, EndpointKind, EwsAdminMode, ImapAdminMode, ImapSecurity as Security, M365Cloud, M365Protocol,
+} from '../../../api/core/model';
 import type { PublicEndpoint, ValidationResult } from '../api/types';
 import { groupsGraphInput, groupsGraphProblems, groupsOverGraph } from './groups-graph';
 
@@ -13,15 +16,10 @@ export const WIZARD_STEPS: readonly { id: WizardStep; title: string }[] = [
   { id: 'review', title: 'Review and create' },
 ];
 
-export type Security = 'tls' | 'starttls' | 'none';
-export type EndpointKind = 'imap' | 'exchange' | 'm365' | 'm365-group';
-export type ImapAdminMode = 'plain-authzid' | 'login-star' | 'none';
-export type EwsAdminMode = 'delegation' | 'impersonation' | 'none';
-export type AdminMode = ImapAdminMode | EwsAdminMode;
-export type M365Cloud = 'commercial' | 'china' | 'germany' | 'usgov-gcchigh' | 'usgov-dod';
-export type AuthMechanism = 'password' | 'xoauth2' | 'oauth-app';
-/** How a Microsoft 365 (Exchange Online) endpoint is reached; Graph for a new one (api/core/model.ts M365Protocol). */
-export type M365Protocol = 'graph' | 'ews';
+
+// The API's own types (type-only: nothing of the server is bundled), so the console cannot drift from them.
+export type { AdminMode, EndpointKind, EwsAdminMode, ImapAdminMode, M365Cloud, M365Protocol, Security };
+export type AuthMechanism = NonNullable<Endpoint['authMechanism']>;
 
 export const ENDPOINT_KIND_LABELS: Record<EndpointKind, string> = {
   imap: 'IMAP',
