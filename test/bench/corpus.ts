@@ -87,15 +87,23 @@ export interface Corpus {
   byFolder: Map<string, CorpusMessage[]>;
 }
 
-export function buildCorpus(count: number, seed: number): Corpus {
+export interface CorpusOptions {
+  /** How many 8-12 MB messages (default 3). */
+  hugeCount?: number;
+  /** Whether 0.5% of messages are 2-5 MB (default yes). The Graph bench takes neither, see graph-bench.ts. */
+  large?: boolean;
+}
+
+export function buildCorpus(count: number, seed: number, options: CorpusOptions = {}): Corpus {
   const pools = makePools(seed);
-  const hugeAt = new Set(Array.from({ length: Math.min(HUGE_COUNT, count) }, (_, i) => Math.floor(((i + 1) * count) / (HUGE_COUNT + 1))));
+  const huge = options.hugeCount ?? HUGE_COUNT;
+  const hugeAt = new Set(Array.from({ length: Math.min(huge, count) }, (_, i) => Math.floor(((i + 1) * count) / (huge + 1))));
   const totalWeight = FOLDERS.reduce((sum, f) => sum + f.weight, 0);
   const messages: CorpusMessage[] = [];
   for (let index = 0; index < count; index++) {
     const rng = Prng.forItem(seed, index);
     const folder = pickFolder(rng, totalWeight);
-    const size = hugeAt.has(index) ? rng.int(HUGE_MIN, HUGE_MAX) : pickSize(rng);
+    const size = hugeAt.has(index) ? rng.int(HUGE_MIN, HUGE_MAX) : pickSize(rng, options.large ?? true);
     const internalDate = pickDate(rng, folder.year);
     messages.push({
       index, folder: folder.path, flags: pickFlags(rng, folder.path), internalDate,
@@ -116,9 +124,9 @@ function pickFolder(rng: Prng, totalWeight: number): (typeof FOLDERS)[number] {
   return FOLDERS[0]!;
 }
 
-function pickSize(rng: Prng): number {
+function pickSize(rng: Prng, large: boolean): number {
   const roll = rng.next();
-  if (roll < LARGE_SHARE) return rng.int(LARGE_MIN, LARGE_MAX);
+  if (roll < LARGE_SHARE) return large ? rng.int(LARGE_MIN, LARGE_MAX) : rng.logUniform(MEDIUM_MIN, MEDIUM_MAX);
   if (roll < LARGE_SHARE + MEDIUM_SHARE) return rng.logUniform(MEDIUM_MIN, MEDIUM_MAX);
   for (;;) {
     // Redraw rather than clamp, so the edges of the range do not pile up.

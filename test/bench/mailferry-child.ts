@@ -39,6 +39,8 @@ export interface ChildConfig {
    */
   project?: { source: Record<string, unknown>; destination: Record<string, unknown>; item: Record<string, unknown>; itemTypes?: ItemType[] };
   ews?: EwsConnectorOptions;
+  /** Exchange Online over Graph (the Graph bench): where msal-node gets tokens (the test server's endpoint, trusted through NODE_EXTRA_CA_CERTS). */
+  graph?: { authorityHost: string };
 }
 
 export interface PassMeasure {
@@ -93,8 +95,10 @@ async function main(): Promise<void> {
 
   // Only the protocols this pass speaks are loaded, as the product's connector registry does.
   const kinds = config.project ? [config.project.source['kind'], config.project.destination['kind']] : ['imap'];
+  const overGraph = (endpoint: Record<string, unknown>) => endpoint['kind'] === 'm365' && endpoint['protocol'] === 'graph';
+  const ewsKinds = config.project ? [config.project.source, config.project.destination].filter((e) => e['kind'] !== 'imap' && !overGraph(e)) : [];
   const imapConnector = kinds.includes('imap') ? new (await import('../../api/connectors/imap/imap-connector.js')).ImapConnector(config.connector) : undefined;
-  const ewsConnector = kinds.some((k) => k !== 'imap') ? new (await import('../../api/connectors/ews/index.js')).EwsConnector(config.ews) : undefined;
+  const ewsConnector = ewsKinds.length ? new (await import('../../api/connectors/ews/index.js')).EwsConnector(config.ews) : undefined;
   const pick = (kind: string): MailConnector => {
     const connector = kind === 'imap' ? imapConnector : ewsConnector;
     if (!connector) throw new Error(`The bench child did not load a connector for ${kind}.`);
@@ -103,7 +107,10 @@ async function main(): Promise<void> {
   // One timing wrapper over both protocols, so a mixed pass (IMAP → EWS) is timed on both sides.
   const timing = config.trace ? new TimingConnector({ open: (access, signal) => pick(access.endpoint.kind).open(access, signal) }) : undefined;
   const lazy = (kind: string): MailConnector => timing ?? { open: (access, signal) => pick(kind).open(access, signal) };
-  const connectors = { imap: lazy('imap'), exchange: lazy('exchange'), m365: lazy('m365'), 'm365-group': lazy('m365-group') };
+  const graph = config.graph
+    ? new (await import('../../api/connectors/graph/index.js')).GraphConnector({ modernAuth: { authorityHost: config.graph.authorityHost } })
+    : undefined;
+  const connectors = { imap: lazy('imap'), exchange: lazy('exchange'), m365: lazy('m365'), 'm365-group': lazy('m365-group'), ...(graph ? { graph } : {}) };
   const full = await runPass(config, connectors, timing);
   clearInterval(sampler);
   const status = procStatusKB();

@@ -19,6 +19,8 @@ export const MAILFERRY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4
 export interface ChildRunOptions {
   /** Directory for a V8 CPU profile of the child (`--cpu-prof`), or none. */
   cpuProfileDir?: string;
+  /** Added to the child's environment (the Graph bench: NODE_EXTRA_CA_CERTS for its token endpoint). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function runMailferryChild(config: ChildConfig, options: ChildRunOptions = {}): Promise<ChildResult> {
@@ -26,7 +28,7 @@ export async function runMailferryChild(config: ChildConfig, options: ChildRunOp
   // The same loader flags as this process (e.g. tsx when run with `node --import tsx`).
   // Mailferry's own Node flags (what `npm start` runs with), then any BENCH_CHILD_FLAGS to try others.
   const flags = [...MAILFERRY_NODE_FLAGS, ...(process.env.BENCH_CHILD_FLAGS?.split(/\s+/).filter(Boolean) ?? [])];
-  const child = spawn(process.execPath, [...process.execArgv, ...flags, ...profile, CHILD_PATH], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, ...flags, ...profile, CHILD_PATH], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...options.env } });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stdin.end(JSON.stringify(config));

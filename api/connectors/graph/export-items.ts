@@ -48,6 +48,18 @@ export async function* readMessages(ctx: GraphContext, refs: MessageRef[], optio
 const FORMAT: ContentFormat = 'graph-export';
 
 /**
+ * The base64 text each exported stream arrived as, kept beside its bytes while they live: an
+ * import into Exchange Online sends that very text again, so it is not encoded a second time
+ * (a copy of every item's size and the CPU to make it, in a pass that is bound by CPU).
+ */
+const arrivedAs = new WeakMap<Buffer, string>();
+
+/** The base64 text `content` was exported as, if it came from exportItems. */
+export function exportedBase64(content: Buffer): string | undefined {
+  return arrivedAs.get(content);
+}
+
+/**
  * For a destination that takes Internet messages only (IMAP): each mail item's MIME through
  * `users/{id}/messages/{id}/$value` (Mail.Read), up to 4 at once, in order. That the mailbox API's
  * item ids name the same messages there is what our test server does; Microsoft has not said so.
@@ -90,6 +102,8 @@ async function exportBatch(ctx: GraphContext, refs: MessageRef[]): Promise<ReadR
     const value = byId.get(ref.key) ?? body?.value?.[i];
     if (!value) return { ref, error: new MailferryError('internal', `Microsoft Graph returned nothing for item ${i + 1} of an export batch.`) };
     if (value.error || value.data === undefined) return { ref, error: exportItemError(value.error ?? { code: 'ErrorNoData' }, ref.key) };
-    return { ref, format: FORMAT, content: Buffer.from(value.data, 'base64') };
+    const content = Buffer.from(value.data, 'base64');
+    arrivedAs.set(content, value.data);
+    return { ref, format: FORMAT, content };
   });
 }

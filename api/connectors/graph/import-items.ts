@@ -13,6 +13,7 @@ import { buffer } from 'node:stream/consumers';
 import type { AppendResult, ContentFormat, SourceMessage } from '../../core/connector.js';
 import { ItemRejectedError, MailferryError, ensureError } from '../../core/errors.js';
 import type { GraphContext } from './context.js';
+import { exportedBase64 } from './export-items.js';
 import type { ImportSessions } from './import-session.js';
 import { GRAPH_PERMISSIONS } from './permissions.js';
 
@@ -59,10 +60,7 @@ async function importOne(ctx: GraphContext, target: ImportTarget, message: Sourc
   try {
     const content = Buffer.isBuffer(message.content) ? message.content : await buffer(await message.content());
     if (target.streams.includes(format)) {
-      const answer = await target.sessions.importItem(
-        { FolderId: target.folderId, Mode: 'create', Data: content.toString('base64') },
-        `Importing an item into ${ctx.mailbox}`,
-      );
+      const answer = await target.sessions.importItem(importBody(target.folderId, content), `Importing an item into ${ctx.mailbox}`);
       if (!answer.itemId) throw new MailferryError('internal', 'Microsoft Graph imported the item but named no item id.');
       return { ref: message.ref, destId: answer.itemId };
     }
@@ -82,6 +80,16 @@ async function importOne(ctx: GraphContext, target: ImportTarget, message: Sourc
     if (ITEM_ERRORS.has(error.code)) return { ref: message.ref, error };
     throw error;
   }
+}
+
+/**
+ * `{"FolderId", "Mode": "create", "Data"}` as bytes, the stream's base64 written once: not built as
+ * a string and encoded again by fetch (two more copies of every item in flight). Base64 needs no
+ * JSON escaping.
+ */
+function importBody(folderId: string, content: Buffer): Buffer {
+  const head = JSON.stringify({ FolderId: folderId, Mode: 'create' }).slice(0, -1);
+  return Buffer.concat([Buffer.from(`${head},"Data":"`), Buffer.from(exportedBase64(content) ?? content.toString('base64'), 'latin1'), Buffer.from('"}')]);
 }
 
 /**

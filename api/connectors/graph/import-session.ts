@@ -24,8 +24,8 @@ export class ImportSessions {
 
   constructor(private readonly ctx: GraphContext) {}
 
-  /** Imports one item: `body` is `{FolderId, Mode, Data}`. Returns the new item's id. */
-  async importItem(body: Record<string, unknown>, action: string): Promise<{ itemId?: string; changeKey?: string }> {
+  /** Imports one item: `body` is `{FolderId, Mode, Data}` (or those as JSON bytes). Returns the new item's id. */
+  async importItem(body: Record<string, unknown> | Buffer, action: string): Promise<{ itemId?: string; changeKey?: string }> {
     for (let attempt = 0; ; attempt++) {
       const session = await this.session();
       try {

@@ -34,7 +34,7 @@ export interface GraphRequest extends GraphAction {
   method: 'GET' | 'POST' | 'PATCH';
   /** A path under the Graph root (`/v1.0/…`, `/beta/…`) or an absolute URL (a nextLink, an importUrl). */
   url: string;
-  /** Sent as JSON. */
+  /** Sent as JSON; a Buffer is JSON already serialized (a large import body built as bytes). */
   json?: unknown;
   /** Sent as `text/plain` (importMime: the message as base64). */
   text?: string;
@@ -123,9 +123,9 @@ export class GraphTransport {
     const url = /^https?:\/\//i.test(request.url) ? request.url : new URL(request.url.replace(/^\/+/, ''), withSlash(this.options.baseUrl)).href;
     const headers: Record<string, string> = { Accept: request.raw ? '*/*' : 'application/json', 'User-Agent': 'Mailferry-Graph', ...request.headers };
     if (!request.anonymous) headers.Authorization = await this.options.credentials.header();
-    let body: string | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (request.json !== undefined) {
-      body = JSON.stringify(request.json);
+      body = Buffer.isBuffer(request.json) ? (request.json as Uint8Array<ArrayBuffer>) : JSON.stringify(request.json);
       headers['Content-Type'] = 'application/json';
     } else if (request.text !== undefined) {
       body = request.text;
