@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { FolderInfo, MailboxAccess } from '../../api/core/connector.js';
 import type { Endpoint } from '../../api/core/model.js';
 import { GraphConnector } from '../../api/connectors/graph/index.js';
-import type { GraphSession } from '../../api/connectors/graph/graph-session.js';
+import { GraphSession } from '../../api/connectors/graph/graph-session.js';
 import { trustingNetworkClient } from '../support/entra.js';
 import { decodeBlob, encodeBlob } from '../support/graph/index.js';
 import type { Corpus, CorpusMessage } from './corpus.js';
@@ -76,9 +76,11 @@ export class GraphBenchClient {
     } as Endpoint;
   }
 
-  open(mailbox: string): Promise<GraphSession> {
+  async open(mailbox: string): Promise<GraphSession> {
     const access: MailboxAccess = { endpoint: this.endpoint, mailbox, modernAuth: { clientId: APP.clientId, tenantId: this.server.tenantId, clientSecret: APP.secret } };
-    return this.connector.open(access);
+    const session = await this.connector.open(access);
+    if (!(session instanceof GraphSession)) throw new Error(`${mailbox} opened as a Groups mailbox; the bench needs user mailboxes.`);
+    return session;
   }
 
   /**
