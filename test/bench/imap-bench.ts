@@ -6,6 +6,9 @@
  *   (b) Mailferry `full` pass source → empty mailbox, in a child process (peak RSS is its own);
  *   (c) a second `full` with nothing new: the delta;
  *   (d) mbsync full copy into a third empty mailbox, then its delta;
+ *   (e) flags of FLAG_CHANGES source messages changed, then one more Mailferry pass carries them;
+ *   (f) `mailferry migrate` (the CLI, a process per run) into a fourth mailbox, then again: the
+ *       second run's wall time, process start included;
  *   5. check (b) left the destination identical to the source; print a table and one JSON line.
  * Env: BENCH_MESSAGES (10000), BENCH_SEED, BENCH_DEST_SEPARATOR ('.' or '/'), BENCH_CONNECTOR
  * (JSON ImapConnectorOptions for (b)), BENCH_TRACE=1 (time read vs write side in (b)),
@@ -18,6 +21,7 @@ import type { ImapConnectorOptions } from '../../api/connectors/imap/imap-connec
 import { buildCorpus, MB, type Corpus } from './corpus.js';
 import { runMailferryChild } from './mailferry-run.js';
 import { runMbsync, writeMbsyncConfig } from './mbsync-run.js';
+import { runMigrate } from './migrate-run.js';
 import { formatTable, loadAverage, positiveInt, rate, round, type Row, type Summary } from './report.js';
 import { appendCorpus, startBenchServers, USERS } from './servers.js';
 import { compareMailboxes, countMessages } from './verify.js';
@@ -30,6 +34,8 @@ const DEFAULT_SEED = 20_240_601;
  * peaked at 175-190 MB RSS for the same rate). BENCH_CONNECTOR='{"read":{...}}' tries others.
  */
 const MAILFERRY_CONNECTOR: ImapConnectorOptions = {};
+/** Messages whose flags (e) changes at the source: a day of a user reading and filing mail. */
+const FLAG_CHANGES = 200;
 const RATE_DIGITS = 1;
 const SECONDS_DIGITS = 3;
 const RATIO_DIGITS = 3;
@@ -66,7 +72,7 @@ async function main(): Promise<number> {
     const mailferry = await runMailferryChild(
       {
         dataDir: join(work, 'mailferry-data'), source: account(source, USERS.source), destination: account(destination, USERS.mailferry),
-        connector, trace: process.env.BENCH_TRACE === '1',
+        connector, trace: process.env.BENCH_TRACE === '1', flagChanges: FLAG_CHANGES,
       },
       { cpuProfileDir: process.env.BENCH_CPU_PROF },
     );
@@ -78,24 +84,35 @@ async function main(): Promise<number> {
     const mbsyncFull = await runMbsync(mbsyncConfig);
     const mbsyncDelta = await runMbsync(mbsyncConfig);
 
-    step('checking (b): source and destination, message by message');
+    step('(f) mailferry migrate, then again with nothing new');
+    const migrateData = join(work, 'migrate-data');
+    const migrateSides = [{ server: source, user: USERS.source }, { server: destination, user: USERS.migrate }] as const;
+    const migrateFull = await runMigrate(...migrateSides, migrateData);
+    const migrateDelta = await runMigrate(...migrateSides, migrateData);
+
+    step('checking (b) after (e): source and destination, message by message');
     const comparison = await compareMailboxes({ server: source, user: USERS.source }, { server: destination, user: USERS.mailferry });
     const [rawCount, mbsyncCount] = await Promise.all([countMessages(destination, USERS.raw), countMessages(destination, USERS.mbsync)]);
 
     const { full, delta } = mailferry;
+    const flagSync = mailferry.flagSync;
     const rows: Row[] = [
       { name: '(a) raw pipelined APPEND', messages: raw.messages, bytes: raw.bytes, seconds: raw.seconds, note: `${rawCount} at destination` },
       { name: '(b) Mailferry full', messages: full.copied, bytes: full.bytes, seconds: full.seconds, note: `${full.status}, ${full.failed} failed` },
       { name: '(c) Mailferry delta', messages: 0, bytes: 0, seconds: delta.seconds, note: `${delta.status}, ${delta.skipped} skipped, ${delta.copied} copied` },
       { name: '(d) mbsync full', messages: mbsyncCount, bytes, seconds: mbsyncFull.seconds, note: `exit ${mbsyncFull.exitCode}, ${mbsyncCount} at destination` },
       { name: '(d) mbsync delta', messages: 0, bytes: 0, seconds: mbsyncDelta.seconds, note: `exit ${mbsyncDelta.exitCode}` },
+      { name: '(e) Mailferry flag changes', messages: flagSync?.flagsUpdated ?? 0, bytes: 0, seconds: flagSync?.seconds ?? 0, note: `${flagSync?.changed ?? 0} changed at source, ${flagSync?.flagsUpdated ?? 0} updated` },
+      { name: '(f) migrate CLI full', messages: migrateFull.summary?.copied ?? 0, bytes, seconds: migrateFull.wallSeconds, note: `exit ${migrateFull.exitCode}` },
+      { name: '(f) migrate CLI delta (wall)', messages: 0, bytes: 0, seconds: migrateDelta.wallSeconds, note: `exit ${migrateDelta.exitCode}, ${migrateDelta.summary?.copied ?? '?'} copied` },
       { name: '    source fill (setup)', messages: fill.messages, bytes: fill.bytes, seconds: fill.seconds },
     ];
     const rawRate = rate(raw.messages, raw.seconds);
     const fullRate = rate(full.copied, full.seconds);
     const mbsyncRate = rate(mbsyncCount, mbsyncFull.seconds);
     const peakRssMB = Math.max(mailferry.vmHwmMB, mailferry.sampledPeakRssMB);
-    const identical = comparison.identical && full.copied === messages && full.failed === 0 && delta.copied === 0;
+    const identical = comparison.identical && full.copied === messages && full.failed === 0 && delta.copied === 0 &&
+      flagSync?.flagsUpdated === flagSync?.changed && migrateFull.summary?.copied === messages && migrateDelta.summary?.copied === 0;
 
     console.log('');
     console.log(`Mailferry IMAP bench: ${messages} messages, ${(bytes / MB).toFixed(1)} MB, seed ${seed}, destination separator '${destSeparator}'`);
@@ -114,6 +131,7 @@ async function main(): Promise<number> {
     if (full.times) console.log(`(b) side times (ms): ${JSON.stringify(roundAll(full.times))}`);
     if (delta.times) console.log(`(c) side times (ms): ${JSON.stringify(roundAll(delta.times))}`);
     if (mbsyncFull.exitCode !== 0) console.log(`mbsync full stderr: ${mbsyncFull.stderr}`);
+    for (const run of [migrateFull, migrateDelta]) if (run.exitCode !== 0) console.log(`migrate stderr: ${run.stderr}`);
     // Timings are only comparable on a quiet machine: say how busy it was.
     console.log(`load average (1 min) at start ${loadAtStart}, at end ${loadAverage()} on ${cpus().length} CPUs`);
     console.log(`whole bench: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
@@ -127,6 +145,8 @@ async function main(): Promise<number> {
       peakRssMB: round(peakRssMB, RATE_DIGITS),
       mbsyncFullMsgsPerS: round(mbsyncRate, RATE_DIGITS),
       mbsyncDeltaSeconds: round(mbsyncDelta.seconds, SECONDS_DIGITS),
+      migrateDeltaWallSeconds: round(migrateDelta.wallSeconds, SECONDS_DIGITS),
+      flagSync: { changed: flagSync?.changed ?? 0, flagsUpdated: flagSync?.flagsUpdated ?? 0, seconds: round(flagSync?.seconds ?? 0, SECONDS_DIGITS) },
       identical,
     };
     console.log(JSON.stringify(summary));

@@ -41,6 +41,8 @@ export interface ChildConfig {
   ews?: EwsConnectorOptions;
   /** Exchange Online over Graph (the Graph bench): where msal-node gets tokens (the test server's endpoint, trusted through NODE_EXTRA_CA_CERTS). */
   graph?: { authorityHost: string };
+  /** After the delta, change flags of this many INBOX messages at the source and run one more pass. */
+  flagChanges?: number;
 }
 
 export interface PassMeasure {
@@ -52,6 +54,8 @@ export interface PassMeasure {
   skipped: number;
   failed: number;
   bytes: number;
+  /** Copies whose flags the pass brought in line with the source's. */
+  flagsUpdated?: number;
   reason?: string;
   times?: SideTimes;
 }
@@ -59,6 +63,8 @@ export interface PassMeasure {
 export interface ChildResult {
   full: PassMeasure;
   delta: PassMeasure;
+  /** (e) flags changed at the source after (c), then one more full pass: present with `flagChanges`. */
+  flagSync?: PassMeasure & { changed: number };
   /** Max of process.memoryUsage().rss sampled every RSS_SAMPLE_MS during (b). */
   sampledPeakRssMB: number;
   /** process.memoryUsage() at the sampled peak, in MB: where the memory was (V8 heap, Buffers). */
@@ -122,7 +128,37 @@ async function main(): Promise<void> {
   // `mailferry migrate` does; everything is in the ledger, so nothing is copied.
   timing?.reset();
   const delta = await runPass(config, connectors, timing);
-  process.stdout.write(JSON.stringify({ ...result, delta } satisfies ChildResult) + '\n');
+  let flagSync: ChildResult['flagSync'];
+  if (config.flagChanges && config.source) {
+    const changed = await changeSourceFlags(config.source, config.flagChanges);
+    flagSync = { ...(await runPass(config, connectors, timing)), changed };
+  }
+  process.stdout.write(JSON.stringify({ ...result, delta, flagSync } satisfies ChildResult) + '\n');
+}
+
+/**
+ * What a user does between two passes: reads, flags, files as junk. The first `count` messages of
+ * INBOX get `\Seen` toggled, `\Flagged` and `$Junk` added and a custom keyword; returns how many.
+ */
+async function changeSourceFlags(account: ImapAccount, count: number): Promise<number> {
+  const { ImapFlow } = await import('imapflow');
+  const client = new ImapFlow({ host: account.host, port: account.port, secure: false, logger: false, disableAutoIdle: true, auth: { user: account.user, pass: account.password } });
+  await client.connect();
+  try {
+    const mailbox = await client.mailboxOpen('INBOX');
+    const changed = Math.min(count, mailbox.exists);
+    if (changed === 0) return 0;
+    const range = `1:${changed}`;
+    const seen: number[] = [];
+    const unseen: number[] = [];
+    for await (const msg of client.fetch(range, { flags: true })) (msg.flags?.has('\\Seen') ? seen : unseen).push(msg.seq);
+    if (seen.length) await client.messageFlagsRemove(seen.join(','), ['\\Seen']);
+    if (unseen.length) await client.messageFlagsAdd(unseen.join(','), ['\\Seen']);
+    await client.messageFlagsAdd(range, ['\\Flagged', '$Junk', 'BenchKeyword']);
+    return changed;
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
 }
 
 async function runPass(config: ChildConfig, connectors: Record<string, MailConnector>, timing?: TimingConnector): Promise<PassMeasure> {
@@ -150,7 +186,7 @@ async function runPass(config: ChildConfig, connectors: Record<string, MailConne
     const run = item.lastRun;
     return {
       seconds, cpuSeconds, status: item.status, copied: run?.copied ?? 0, skipped: run?.skipped ?? 0, failed: run?.failed ?? 0,
-      bytes: run?.bytes ?? 0, reason: run?.reason, times: timing?.snapshot(),
+      bytes: run?.bytes ?? 0, flagsUpdated: run?.flagsUpdated ?? 0, reason: run?.reason, times: timing?.snapshot(),
     };
   } finally {
     await runtime.close();

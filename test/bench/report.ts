@@ -58,6 +58,10 @@ export interface Summary {
   peakRssMB: number;
   mbsyncFullMsgsPerS: number;
   mbsyncDeltaSeconds: number;
+  /** `mailferry migrate` run again with nothing new: wall time of the whole process, start included. */
+  migrateDeltaWallSeconds: number;
+  /** (e): flags changed at the source after (c), carried by one more full pass. */
+  flagSync: { changed: number; flagsUpdated: number; seconds: number };
   identical: boolean;
 }
 

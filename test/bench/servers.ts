@@ -10,7 +10,7 @@ import { userAccess } from '../support/imap-fixtures.js';
 import type { Corpus, CorpusMessage } from './corpus.js';
 
 export const SOURCE_SEPARATOR = '/';
-export const USERS = { source: 'src', raw: 'raw', mailferry: 'dst', mbsync: 'mbsync' } as const;
+export const USERS = { source: 'src', raw: 'raw', mailferry: 'dst', mbsync: 'mbsync', migrate: 'migrate' } as const;
 const PASSWORD_SUFFIX = '-bench-pw';
 
 export interface BenchServers {
@@ -23,7 +23,7 @@ export async function startBenchServers(destSeparator: '/' | '.'): Promise<Bench
   const users = (names: string[]) => Object.fromEntries(names.map((n) => [n, `${n}${PASSWORD_SUFFIX}`]));
   const [source, destination] = await Promise.all([
     startDovecot({ separator: SOURCE_SEPARATOR, users: users([USERS.source]) }),
-    startDovecot({ separator: destSeparator, users: users([USERS.raw, USERS.mailferry, USERS.mbsync]) }),
+    startDovecot({ separator: destSeparator, users: users([USERS.raw, USERS.mailferry, USERS.mbsync, USERS.migrate]) }),
   ]);
   return { source, destination, stop: async () => void (await Promise.all([source.stop(), destination.stop()])) };
 }
