@@ -67,7 +67,7 @@ describe('the admin actions', () => {
     fireEvent.change(within(dialog).getByLabelText(/From domain/), { target: { value: 'old.test' } });
     fireEvent.change(within(dialog).getByLabelText(/To domain/), { target: { value: 'nope' } });
     fireEvent.click(await dialogButton(dialog, 'Change domain'));
-    await within(dialog).findByText('Check "toDomain"');
+    await within(dialog).findByText('Please check');
     // Under the field (which turns invalid) and in the MessageBar, as the other forms do.
     expect(within(dialog).getAllByText('toDomain: must be a domain such as contoso.com').length).toBe(2);
     expect(within(dialog).getByLabelText(/To domain/).getAttribute('aria-invalid')).toBe('true');

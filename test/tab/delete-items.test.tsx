@@ -43,3 +43,35 @@ describe('Delete items', () => {
     await screen.findByText(detail);
   });
 });
+
+describe('problems in the reader\'s words (issue 14 #7)', () => {
+  it('Quick Add shows each field\'s own sentence under it, with no bar repeating API field names', async () => {
+    const { QuickAddDialog } = await import('../../tab/src/project/QuickAddDialog');
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({
+      code: 'validation', field: 'sourceAddress', detail: 'sourceAddress: is required; destinationAddress: is required',
+      errors: [{ field: 'sourceAddress', message: 'This is required.' }, { field: 'destinationAddress', message: 'Must be an e-mail address such as user@contoso.com.' }],
+    }), { status: 400 })));
+    render(<FluentProvider theme={webLightTheme}><QuickAddDialog projectId="p1" onClose={() => {}} onAdded={() => {}} /></FluentProvider>);
+    fireEvent.click(await screen.findByRole('button', { name: 'Add item' }));
+    const dialog = await screen.findByRole('dialog');
+    await within(dialog).findByText('This is required.');
+    within(dialog).getByText('Must be an e-mail address such as user@contoso.com.');
+    expect(within(dialog).queryByText(/sourceAddress|destinationAddress/)).toBeNull();
+    expect(within(dialog).queryByText('Please check')).toBeNull();
+  });
+
+  it('Quick Add lets the admin give the source login of an item whose user confirms the password', async () => {
+    const sent: unknown[] = [];
+    vi.stubGlobal('fetch', vi.fn(async (_url: string, init?: RequestInit) => (sent.push(JSON.parse(String(init?.body))), new Response('{}', { status: 201 }))));
+    const { QuickAddDialog } = await import('../../tab/src/project/QuickAddDialog');
+    render(<FluentProvider theme={webLightTheme}><QuickAddDialog projectId="p1" onClose={() => {}} onAdded={() => {}} /></FluentProvider>);
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.click(within(dialog).getByRole('checkbox'));
+    fireEvent.change(within(dialog).getByLabelText(/^Source email/), { target: { value: 'frank@contoso.test' } });
+    fireEvent.change(within(dialog).getByLabelText(/^Destination email/), { target: { value: 'frank@fabrikam.test' } });
+    fireEvent.change(within(dialog).getByLabelText(/^Source login name/), { target: { value: 'CONTOSO\\frank' } });
+    expect(within(dialog).queryByLabelText(/^Source password/)).toBeNull();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add item' }));
+    await waitFor(() => expect(sent).toEqual([{ sourceAddress: 'frank@contoso.test', destinationAddress: 'frank@fabrikam.test', sourceLogin: 'CONTOSO\\frank', endUserCredentials: true }]));
+  });
+});

@@ -87,6 +87,22 @@ describe('the end-user page through a reverse proxy, in Chromium', () => {
     await page.close();
   });
 
+  // Issue 14 #6: the message bar wraps; the page was 2,000 px wide in a 1,000 px window and cut words on a phone.
+  for (const [width, height] of [[1000, 800], [390, 844]] as const) {
+    it(`keeps a long message inside a ${width} px wide window`, async () => {
+      const page = await browser.newPage({ viewport: { width, height } });
+      page.setDefaultTimeout(15_000);
+      await page.goto(link);
+      await page.getByLabel('Password of your current mailbox').fill('Frank-Pw-1');
+      await page.getByRole('button', { name: 'Confirm password' }).click();
+      await page.getByRole('alert').first().waitFor();
+      await page.screenshot({ path: `/tmp/console-end-user-${width}.png`, fullPage: true });
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+      await page.close();
+    });
+  }
+
   it('does not serve the admin console or its API under the public name', async () => {
     const page = await browser.newPage();
     const home = await page.goto(`${publicUrl}/`);

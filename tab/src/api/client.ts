@@ -3,8 +3,12 @@
  * `ApiProblem`s so every screen can show the detail and name the field at fault.
  */
 export class ApiProblem extends Error {
+  /** Every field at fault with its own sentence, when the API names several (problem `errors`). */
+  readonly errors?: { field: string; message: string }[];
   constructor(readonly status: number, readonly code: string, readonly detail: string, readonly field?: string, readonly body?: unknown) {
     super(detail);
+    const errors = (body as { errors?: unknown } | undefined)?.errors;
+    if (Array.isArray(errors)) this.errors = errors as { field: string; message: string }[];
   }
 }
 

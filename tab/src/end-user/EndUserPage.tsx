@@ -8,7 +8,8 @@ import { useApi } from '../common/use-api';
 import { tokenFromHash } from './token';
 
 const useStyles = makeStyles({
-  card: { maxWidth: '560px', margin: '32px auto', padding: '24px', display: 'grid', gap: '16px', backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusLarge },
+  // minWidth 0: a grid item otherwise grows to its longest unbreakable line, and the page with it.
+  card: { maxWidth: '560px', minWidth: 0, margin: '32px auto', padding: '24px', display: 'grid', gridTemplateColumns: 'minmax(0, 1fr)', gap: '16px', backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusLarge, boxSizing: 'border-box', overflowWrap: 'anywhere' },
 });
 
 /**
@@ -49,11 +50,11 @@ export function EndUserPage() {
     <section className={styles.card} aria-labelledby="end-user-title">
       <Title2 as="h1" id="end-user-title">Confirm your mailbox password</Title2>
       {request.loading && <Spinner label="Checking your link" />}
-      <ProblemBar problem={request.problem} />
+      <ProblemBar problem={request.problem} title={linkTitle(request.problem)} />
       {view && (result?.accepted ? (
-        <MessageBar intent="success" role="status"><MessageBarBody><MessageBarTitle>Confirmed</MessageBarTitle>{result.message}</MessageBarBody></MessageBar>
+        <MessageBar intent="success" role="status" layout="multiline"><MessageBarBody><MessageBarTitle>Confirmed</MessageBarTitle>{result.message}</MessageBarBody></MessageBar>
       ) : (
-        <form onSubmit={submit} style={{ display: 'grid', gap: '12px' }}>
+        <form onSubmit={submit} style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1fr)', gap: '12px' }}>
           <Text>
             <strong>{view.requestedBy}</strong> is moving your mailbox <strong>{view.sourceAddress}</strong> to <strong>{view.destinationAddress}</strong> (project “{view.projectName}”).
             Enter the password of your current mailbox so the move can start. This link works until {formatDate(view.expiresAt)}.
@@ -65,19 +66,22 @@ export function EndUserPage() {
             <Input type="password" value={password} autoComplete="current-password" onChange={(_, d) => setPassword(d.value)} />
           </Field>
           {result && !result.accepted && (
-            <MessageBar intent="error" role="alert">
+            <MessageBar intent="error" role="alert" layout="multiline">
               <MessageBarBody>
                 <MessageBarTitle>Not confirmed</MessageBarTitle>
                 {result.reason} Attempts left: {result.attemptsLeft}.
               </MessageBarBody>
             </MessageBar>
           )}
-          <ProblemBar problem={problem} />
+          <ProblemBar problem={problem} title={linkTitle(problem)} />
           <div><Button type="submit" appearance="primary" disabled={busy || !password}>Confirm password</Button></div>
         </form>
       ))}
     </section>
   );
 }
+
+/** A problem with the link itself (used, expired, broken) is the link's, not a field the user can fix. */
+const linkTitle = (p: ApiProblem | undefined) => (p?.field === 'token' ? 'This link cannot be used' : undefined);
 
 const noToken = new Error('This page needs the link from your e-mail: the part after #token= is missing. Open the link exactly as it arrived.');

@@ -25,6 +25,8 @@ export function QuickAddDialog({ projectId, onClose, onAdded }: { projectId: str
     // Empty optional fields are left out: the schema wants them absent, not blank.
     const body: Record<string, unknown> = Object.fromEntries(Object.entries(fields).filter(([, v]) => v.trim()));
     body.endUserCredentials = endUser;
+    // The user gives the password; a login the admin typed stays (their page offers it).
+    if (endUser) delete body.sourcePassword;
     try {
       await api('POST', `/projects/${projectId}/items`, { body });
       onAdded();
@@ -42,8 +44,9 @@ export function QuickAddDialog({ projectId, onClose, onAdded }: { projectId: str
           <DialogTitle>Quick Add</DialogTitle>
           <DialogContent>
             <div className={styles.grid}>
-              {(Object.keys(EMPTY) as (keyof Fields)[]).filter((k) => !endUser || !k.startsWith('source') || k === 'sourceAddress').map((key) => (
-                <Field key={key} label={LABELS[key]} required={key.endsWith('Address')} {...invalid(key)}>
+              {(Object.keys(EMPTY) as (keyof Fields)[]).filter((k) => !endUser || k !== 'sourcePassword').map((key) => (
+                <Field key={key} label={LABELS[key]} required={key.endsWith('Address')} {...invalid(key)}
+                  hint={endUser && key === 'sourceLogin' ? 'What your user types on the credential page, when it is not the e-mail address' : undefined}>
                   <Input type={key.endsWith('Password') ? 'password' : key.endsWith('Address') ? 'email' : 'text'} autoComplete="off"
                     value={fields[key]} onChange={(_, d) => setFields({ ...fields, [key]: d.value })} />
                 </Field>
@@ -51,7 +54,7 @@ export function QuickAddDialog({ projectId, onClose, onAdded }: { projectId: str
             </div>
             <Checkbox checked={endUser} onChange={(_, d) => setEndUser(d.checked === true)}
               label="I don't know the login name and password: the user confirms them from an e-mailed link" />
-            <ProblemBar problem={problem} />
+            <ProblemBar problem={problem} shownFields={Object.keys(EMPTY)} />
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose}>Cancel</Button>
