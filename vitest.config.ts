@@ -1,12 +1,33 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Four projects: `unit` (no server, no process, no browser: the core, the retry vocabulary, the
+ * in-memory connector, pure parsers; `npm run test:unit` runs them alone in seconds), `console`
+ * (the admin console's components in jsdom), `integration` (real Dovecot, the EWS and Graph test
+ * servers, worker processes) and `browser` (the console in Chromium). `npm test` runs them all.
+ */
+const UNIT = [
+  'test/core/**/*.test.ts',
+  'test/connectors/in-memory-conformance.test.ts',
+  'test/connectors/ews/scan-payloads.test.ts',
+  'test/connectors/ews/xml-escaping.test.ts',
+  'test/adapters/job-retry-backoff.test.ts',
+];
+const BROWSER = ['test/tab/**/*.browser.test.ts'];
+const CONSOLE = ['test/tab/**/*.test.tsx'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'test/tab/**/*.test.tsx'],
     // Integration tests start real servers (Dovecot); give them room on a 2-core machine.
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT } },
+      { extends: true, test: { name: 'console', include: CONSOLE } },
+      { extends: true, test: { name: 'browser', include: BROWSER } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...BROWSER, 'node_modules/**'] } },
+    ],
   },
 });
