@@ -6,8 +6,9 @@
  */
 import type {
   AppendResult, ContentFormat, DestinationEntry, DestinationFolderState, FolderChanges, FolderInfo, ListMessagesFilter, MailboxSession, MessageRef,
-  ReadOptions, SourceMessage,
+  MailboxSetting, ReadOptions, SettingResult, SourceMessage,
 } from '../../core/connector.js';
+import { exportGraphSettings, importGraphSettings } from './settings.js';
 import type { ItemType } from '../../core/model.js';
 import { hash31 } from '../folder-index.js';
 import type { GraphContext } from './context.js';
@@ -104,6 +105,14 @@ export class GraphSession implements MailboxSession {
   async listRange(path: string, fromUid: number): Promise<DestinationEntry[]> {
     // A fresh listing: recovery must see what the destination holds now, not a cached delta.
     return entriesOf(await syncFolder(this.ctx, await this.folderIdByPath(path), undefined), fromUid);
+  }
+
+  async exportSettings(types: readonly MailboxSetting['type'][]): Promise<MailboxSetting[]> {
+    return exportGraphSettings(this.ctx, this.index ?? (await this.refresh()), types);
+  }
+
+  async importSettings(settings: MailboxSetting[], folderPath: (sourcePath: string) => string | undefined): Promise<SettingResult[]> {
+    return importGraphSettings(this.ctx, await this.refresh(), settings, folderPath);
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,8 @@ export const GRAPH_PERMISSIONS = {
   mime: 'Mail-Advanced.ReadWrite.All',
   /** PATCH messages/{id}: read state, flag and categories after a MIME import (MIME does not carry them). */
   mailWrite: 'Mail.ReadWrite',
+  /** Inbox rules and automatic replies (mailFolders/inbox/messageRules, mailboxSettings), when a pass copies them. */
+  settings: 'MailboxSettings.ReadWrite',
 } as const;
 
 export type GraphPermission = (typeof GRAPH_PERMISSIONS)[keyof typeof GRAPH_PERMISSIONS];

@@ -21,6 +21,7 @@ import { EXCHANGE_ONLINE_LIMITS, type GraphLimits, GraphThrottle } from './limit
 import { ALL_APP_PERMISSIONS } from './permissions.js';
 import { GROUP_ROUTES } from './routes-groups.js';
 import { MAILBOX_ROUTES } from './routes-mailbox.js';
+import { SETTINGS_ROUTES } from './routes-settings.js';
 import { TRANSFER_ROUTES } from './routes-transfer.js';
 import type { LoggedRequest, ServerState } from './routing.js';
 import { type GraphReader, type GraphSeeder, makeReader, makeSeeder } from './seed.js';
@@ -135,7 +136,7 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     appScopes: new Map(options.apps.filter((a) => a.mailboxes).map((a) => [a.clientId, new Set(a.mailboxes!.map((m) => store.mailbox(m).id))])),
     requestLog: [],
   };
-  const dispatch = makeDispatcher(state, [...MAILBOX_ROUTES, ...TRANSFER_ROUTES, ...GROUP_ROUTES], log);
+  const dispatch = makeDispatcher(state, [...MAILBOX_ROUTES, ...TRANSFER_ROUTES, ...SETTINGS_ROUTES, ...GROUP_ROUTES], log);
 
   const server = createServer(frontDoor(state, issuer, log, dispatch));
   await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));

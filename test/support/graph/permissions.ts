@@ -15,6 +15,8 @@ export const PERMISSION = {
   mailReadWrite: 'Mail.ReadWrite',
   groupRead: 'Group.Read.All',
   groupReadWrite: 'Group.ReadWrite.All',
+  settingsRead: 'MailboxSettings.Read',
+  settingsReadWrite: 'MailboxSettings.ReadWrite',
 } as const;
 
 /** Every application permission a Mailferry Graph endpoint uses: an app given no list has these. */
@@ -27,6 +29,7 @@ export const ALL_APP_PERMISSIONS: string[] = [
   PERMISSION.mimeImport,
   PERMISSION.mailReadWrite,
   PERMISSION.groupRead,
+  PERMISSION.settingsReadWrite,
 ];
 
 /** What a route accepts: any one of `app` in `roles`, or any one of `delegated` in `scp`. */
