@@ -4,6 +4,7 @@ import { ProjectPage } from '../project/ProjectPage';
 import { fluentTheme } from '../theme/host-theme';
 import { useHost } from '../theme/use-host';
 import { CreateProjectWizard } from '../wizard/CreateProjectWizard';
+import { EndpointsPage } from '../wizard/EndpointsPage';
 import { AppHeader } from './AppHeader';
 import { ProjectsList } from './ProjectsList';
 import { useRoute } from './router';
@@ -31,6 +32,7 @@ export function App() {
           <main className={styles.main}>
             {route.page === 'projects' && <ProjectsList />}
             {route.page === 'new-project' && <CreateProjectWizard />}
+            {route.page === 'endpoints' && <EndpointsPage />}
             {route.page === 'project' && <ProjectPage projectId={route.projectId} />}
           </main>
         </>

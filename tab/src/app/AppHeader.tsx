@@ -8,15 +8,19 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground1, borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
   },
   who: { display: 'flex', alignItems: 'center', gap: '6px' },
+  nav: { display: 'flex', alignItems: 'center', gap: '16px' },
 });
 
 export function AppHeader({ userLabel }: { userLabel: string }) {
   const styles = useStyles();
   return (
     <header className={styles.header}>
-      <Link href="/" onClick={(e) => { e.preventDefault(); navigate('/'); }}>
-        <Text weight="semibold" size={500}>Mailferry</Text>
-      </Link>
+      <nav className={styles.nav} aria-label="Main">
+        <Link href="/" onClick={(e) => { e.preventDefault(); navigate('/'); }}>
+          <Text weight="semibold" size={500}>Mailferry</Text>
+        </Link>
+        <Link href="/endpoints" onClick={(e) => { e.preventDefault(); navigate('/endpoints'); }}>Endpoints</Link>
+      </nav>
       <span className={styles.who} aria-label={`Signed in as ${userLabel}`}>
         <PersonRegular aria-hidden />
         <Text>{userLabel}</Text>

@@ -4,12 +4,14 @@ import { useEffect, useState } from 'react';
 export type Route =
   | { page: 'projects' }
   | { page: 'new-project' }
+  | { page: 'endpoints' }
   | { page: 'project'; projectId: string }
   | { page: 'end-user' };
 
 export function parseRoute(pathname: string): Route {
   if (pathname.startsWith('/end-user/credentials')) return { page: 'end-user' };
   if (pathname === '/projects/new') return { page: 'new-project' };
+  if (pathname === '/endpoints') return { page: 'endpoints' };
   const match = /^\/projects\/([^/]+)\/?$/.exec(pathname);
   if (match) return { page: 'project', projectId: decodeURIComponent(match[1]!) };
   return { page: 'projects' };
