@@ -9,7 +9,8 @@ import type { Pass } from '../../api/core/model.js';
 import { DB_FILE, LOCAL_TENANT, type EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
 import { waitForPass } from '../support/migration-fixture.js';
 import { Prng } from '../bench/prng.js';
-import { startWorker, stopWorker, waitUntil, workerReady } from '../support/worker-child.js';
+import { startWorker, stopWorker, workerReady } from '../support/worker-child.js';
+import { waitUntil } from '../support/wait-until.js';
 
 export interface CrashLoopOptions {
   dataDir: string;
@@ -61,7 +62,7 @@ export async function crashLoop(options: CrashLoopOptions): Promise<CrashLoopRes
     try {
       await workerReady(worker);
       // A restarted worker gets the job once the killed one's lease expires; kill only a worker that holds it.
-      await waitUntil(async () => holdsJob(options.dataDir, worker.pid!) || (await ended()), PROGRESS_WAIT_MS)
+      await waitUntil('the worker to lease a job', async () => holdsJob(options.dataDir, worker.pid!) || (await ended()), { timeoutMs: PROGRESS_WAIT_MS })
         .catch(async () => {
           throw new Error(`kill ${kill + 1}: the restarted worker never took the job (${await options.describe()})`);
         });
@@ -74,7 +75,7 @@ export async function crashLoop(options: CrashLoopOptions): Promise<CrashLoopRes
         const before = await options.copied();
         const share = Math.max(1, Math.floor((options.total - before) / (options.kills - kill + 1)));
         const target = before + prng.int(1, share);
-        await waitUntil(async () => (await options.copied()) >= target || (await ended()), PROGRESS_WAIT_MS).catch(() => undefined);
+        await waitUntil(`the worker to copy ${target} messages`, async () => (await options.copied()) >= target || (await ended()), { timeoutMs: PROGRESS_WAIT_MS }).catch(() => undefined);
         // The ledger moves a batch at a time: a random delay puts the kill inside the next batch.
         const ms = prng.int(0, IN_BATCH_MAX_MS);
         await new Promise((resolve) => setTimeout(resolve, ms));

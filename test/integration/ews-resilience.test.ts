@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type FillMessage } from '../support/dovecot.js';
 import { createEwsMigrationFixture, expectExactlyOnce, folderCounts, itemsAt, markerOf, seedMail, type EwsMigrationFixture } from '../support/ews-migration-fixture.js';
-import { startWorker, waitUntil } from '../support/worker-child.js';
+import { startWorker } from '../support/worker-child.js';
+import { waitUntil } from '../support/wait-until.js';
 import { waitForPass } from '../support/migration-fixture.js';
 
 describe('Exchange to Exchange in a throttling storm', () => {
@@ -69,7 +70,7 @@ describe('a worker killed mid-pass with an EWS destination', () => {
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
 
     const first = startWorker(fx.dataDir);
-    await waitUntil(async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= 200);
+    await waitUntil('the worker to copy 200 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= 200);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const beforeCrash = await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId);
@@ -118,7 +119,7 @@ describe('a worker killed mid-pass between two Exchange servers', () => {
     server.throttle.responseDelayMs = 60;
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
     const first = startWorker(fx.dataDir);
-    await waitUntil(async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= 200);
+    await waitUntil('the worker to copy 200 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= 200);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     server.throttle.responseDelayMs = 0;

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { createGraphMigrationFixture, type GraphMigrationFixture } from '../support/graph-migration-fixture.js';
 import { waitForPass } from '../support/migration-fixture.js';
-import { startWorker as startWorkerIn, waitUntil } from '../support/worker-child.js';
+import { startWorker as startWorkerIn } from '../support/worker-child.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const ITEMS = 400;
 
@@ -37,7 +38,7 @@ describe('Exchange Online → Exchange Online over Graph: SIGKILL and resume', (
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
 
     const first = startWorker();
-    await waitUntil(async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= 80);
+    await waitUntil('the worker to copy 80 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= 80);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const beforeCrash = await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId);

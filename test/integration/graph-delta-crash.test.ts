@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { createGraphMigrationFixture, type GraphMigrationFixture } from '../support/graph-migration-fixture.js';
 import { waitForPass } from '../support/migration-fixture.js';
-import { startWorker as startWorkerIn, stopWorker, waitUntil } from '../support/worker-child.js';
+import { startWorker as startWorkerIn, stopWorker } from '../support/worker-child.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const FIRST = 40;
 const NEW = 300;
@@ -54,7 +55,7 @@ describe('Exchange Online → Exchange Online over Graph: SIGKILL while copying 
     fx.graph.throttle.responseDelayMs = 15; // slow enough that the kill lands mid-copy
     const pass = await startPass(itemId);
     const first = startWorker();
-    await waitUntil(async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= FIRST + 60);
+    await waitUntil(`the worker to copy ${FIRST + 60} messages`, async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= FIRST + 60);
     await stopWorker(first, 'SIGKILL');
     expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBeLessThan(FIRST + NEW);
     expect(await cursorOf(itemId)).toBe(cursorBefore); // not moved before everything it reported was copied

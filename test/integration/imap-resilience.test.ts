@@ -4,7 +4,8 @@ import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type FillMessage } from '../support/dovecot.js';
 import { FlakyConnector } from '../support/flaky-connector.js';
 import { countsOf, expectIdentical, snapshotMailbox } from '../support/mailbox-snapshot.js';
-import { startWorker, waitUntil } from '../support/worker-child.js';
+import { startWorker } from '../support/worker-child.js';
+import { waitUntil } from '../support/wait-until.js';
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
 
 const bulk = (prefix: string, count: number, size = 1_500): FillMessage[] =>
@@ -28,7 +29,7 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
 
     const first = startWorker(fx.dataDir);
-    await waitUntil(async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) > 300);
+    await waitUntil('the worker to copy more than 300 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) > 300);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const copiedBeforeCrash = await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId);
@@ -50,7 +51,7 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('restart', 2000));
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
     fx.runtime.startWorkers();
-    await waitUntil(async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) > 200);
+    await waitUntil('the worker to copy more than 200 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) > 200);
     await fx.destination.restart();
     const ended = await waitForPass(fx.runtime, pass.id);
     expect(ended.summary).toMatchObject({ completed: 1, copied: 2000, failed: 0 });
@@ -98,7 +99,7 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('stop', 3000));
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
     fx.runtime.startWorkers();
-    await waitUntil(async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) > 100);
+    await waitUntil('the worker to copy more than 100 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) > 100);
     await fx.runtime.services.passes.stopPass(LOCAL_TENANT, pass.id);
     const stopped = await waitForPass(fx.runtime, pass.id);
     expect(stopped.status).toBe('stopped');

@@ -4,8 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-const POLL_MS = 20;
-
 /** `env` adds to the child's environment (Graph tests: the token endpoint and its CA). */
 export function startWorker(dataDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', dataDir], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
@@ -33,12 +31,4 @@ export async function stopWorker(child: ChildProcess, signal: NodeJS.Signals = '
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill(signal);
   await exited;
-}
-
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
 }
