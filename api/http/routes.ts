@@ -66,16 +66,9 @@ export const routes: Route[] = [
     handler: async (req, s) => ok(await s.workgroups.setMembers(req.principal, req.params.workgroupId!, parseInput(membersInput, req.body).members)) },
 
   { method: 'POST', path: '/api/v1/endpoints', access: { tenant: 'manage' }, summary: 'Create an endpoint in a workgroup you manage (default: your first)', body: endpointInput,
-    handler: async (req, s) => {
-      const input = parseInput(endpointInput, req.body);
-      const workgroupId = await s.access.workgroupForNew(req.principal, input.workgroupId);
-      return ok(await s.projects.createEndpoint(req.tenantId, { ...input, workgroupId }), 201);
-    } },
+    handler: async (req, s) => ok(await s.createEndpointAs(req.principal, parseInput(endpointInput, req.body)), 201) },
   { method: 'GET', path: '/api/v1/endpoints', access: { tenant: 'view' }, summary: 'List the endpoints of your workgroups (search is case-insensitive)',
-    handler: async (req, s) => {
-      const result = await s.projects.listEndpoints(req.tenantId, search(req), page(req).cursor, page(req).limit);
-      return ok({ ...result, items: await s.access.visibleEndpoints(req.principal, result.items) });
-    } },
+    handler: async (req, s) => ok(await s.endpointsVisibleTo(req.principal, search(req), page(req).cursor, page(req).limit)) },
   { method: 'GET', path: '/api/v1/endpoints/:endpointId', access: { endpoint: 'view' }, summary: 'One endpoint (secrets never returned: hasAdminPassword, hasAppSecret)',
     handler: async (req, s) => ok(publicEndpoint(await s.projects.getEndpoint(req.tenantId, req.params.endpointId!))) },
   { method: 'PATCH', path: '/api/v1/endpoints/:endpointId', access: { endpoint: 'manage' }, summary: 'Switch a Microsoft 365 endpoint between Graph and EWS (protocol; a Groups endpoint switched to Graph also names its app: appClientId, appTenantId)', body: endpointPatch,
@@ -94,16 +87,9 @@ export const routes: Route[] = [
     handler: async (req, s) => (await s.projects.deleteEndpoint(req.tenantId, req.params.endpointId!), noContent) },
 
   { method: 'POST', path: '/api/v1/projects', access: { tenant: 'manage' }, summary: 'Create a project', body: projectInput,
-    handler: async (req, s) => {
-      const input = parseInput(projectInput, req.body);
-      const workgroupId = await s.access.workgroupForNew(req.principal, input.workgroupId);
-      return ok(await s.projects.createProject(req.tenantId, { ...input, workgroupId }), 201);
-    } },
+    handler: async (req, s) => ok(await s.createProjectAs(req.principal, parseInput(projectInput, req.body)), 201) },
   { method: 'GET', path: '/api/v1/projects', access: { tenant: 'view' }, summary: 'List the projects you can see',
-    handler: async (req, s) => {
-      const result = await s.projects.listProjects(req.tenantId, search(req), page(req).cursor, page(req).limit);
-      return ok({ ...result, items: await s.access.visibleProjects(req.principal, result.items) });
-    } },
+    handler: async (req, s) => ok(await s.projectsVisibleTo(req.principal, search(req), page(req).cursor, page(req).limit)) },
   { method: 'GET', path: '/api/v1/projects/:projectId', access: project('view'), summary: 'A project (secrets masked)',
     handler: async (req, s) => ok(publicProject(await s.projects.getProject(req.tenantId, req.params.projectId!))) },
   { method: 'PATCH', path: '/api/v1/projects/:projectId', access: project('edit'), summary: 'Edit a project or its support options', body: projectPatch,

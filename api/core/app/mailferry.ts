@@ -13,8 +13,8 @@ import { projectItems } from '../list-all.js';
 import type { ItemProgress, ItemStatus, Project } from '../model.js';
 import { passEndedListener } from '../notifications/pass-ended-listener.js';
 import type { Mailer, Notifier } from '../ports.js';
-import type { PassInput } from '../schemas.js';
-import { AccessService } from '../services/access-service.js';
+import type { EndpointInput, PassInput, ProjectInput } from '../schemas.js';
+import { AccessService, type Principal } from '../services/access-service.js';
 import type { ServiceDeps } from '../services/context.js';
 import { EndpointChecks } from '../services/endpoint-checks.js';
 import { ItemService } from '../services/item-service.js';
@@ -85,6 +85,30 @@ export class Mailferry {
     // Ending a pass posts its card here, once, for every host: Azure once only logged it.
     const notifier = parts.notifier((project) => this.projects.teamsWebhookUrl(project));
     this.engine = { ...parts.engine, onPassEnded: passEndedListener({ store: deps.store, statistics: this.statistics, notifier, log: parts.engine.log }) };
+  }
+
+  /** Creates an endpoint in a workgroup the caller manages (default: their first). */
+  async createEndpointAs(principal: Principal, input: EndpointInput) {
+    const workgroupId = await this.access.workgroupForNew(principal, input.workgroupId);
+    return this.projects.createEndpoint(principal.tenantId, { ...input, workgroupId });
+  }
+
+  /** A page of the tenant's endpoints (search is case-insensitive), keeping those of the caller's workgroups. */
+  async endpointsVisibleTo(principal: Principal, search?: string, cursor?: string, limit?: number) {
+    const result = await this.projects.listEndpoints(principal.tenantId, search, cursor, limit);
+    return { ...result, items: await this.access.visibleEndpoints(principal, result.items) };
+  }
+
+  /** Creates a project in a workgroup the caller manages (default: their first). */
+  async createProjectAs(principal: Principal, input: ProjectInput) {
+    const workgroupId = await this.access.workgroupForNew(principal, input.workgroupId);
+    return this.projects.createProject(principal.tenantId, { ...input, workgroupId });
+  }
+
+  /** A page of the tenant's projects, keeping those the caller may see. */
+  async projectsVisibleTo(principal: Principal, search?: string, cursor?: string, limit?: number) {
+    const result = await this.projects.listProjects(principal.tenantId, search, cursor, limit);
+    return { ...result, items: await this.access.visibleProjects(principal, result.items) };
   }
 
   /** Autodiscover: lists the source endpoint's mailboxes and, when asked, imports the new ones as items. */
