@@ -48,7 +48,8 @@ export function EndpointsPage() {
           </TableBody>
         </Table>
       ) : <Text>No endpoints yet: create one in the Create project wizard.</Text>)}
-      {deleting && <DeleteEndpointDialog endpoint={deleting} onClose={() => setDeleting(undefined)} onDeleted={endpoints.reload} />}
+      {/* Kept mounted and closed by `open`: a Dialog unmounted while open leaves the page aria-hidden in Chromium. */}
+      <DeleteEndpointDialog endpoint={deleting} onClose={() => setDeleting(undefined)} onDeleted={endpoints.reload} />
     </section>
   );
 }
@@ -94,28 +95,33 @@ function EditEndpoint({ endpoint, onDone }: { endpoint: PublicEndpoint; onDone: 
   );
 }
 
-function DeleteEndpointDialog({ endpoint, onClose, onDeleted }: { endpoint: PublicEndpoint; onClose: () => void; onDeleted: () => void }) {
+function DeleteEndpointDialog({ endpoint, onClose, onDeleted }: { endpoint: PublicEndpoint | undefined; onClose: () => void; onDeleted: () => void }) {
   const [problem, setProblem] = useState<ApiProblem>();
+  const close = () => {
+    setProblem(undefined);
+    onClose();
+  };
   const remove = async () => {
+    if (!endpoint) return;
     try {
       await api('DELETE', `/endpoints/${encodeURIComponent(endpoint.id)}`);
       onDeleted();
-      onClose();
+      close();
     } catch (error) {
       setProblem(asProblem(error));
     }
   };
   return (
-    <Dialog open modalType="alert" onOpenChange={(_, d) => !d.open && onClose()}>
+    <Dialog open={!!endpoint} modalType="alert" onOpenChange={(_, d) => !d.open && close()}>
       <DialogSurface>
         <DialogBody>
-          <DialogTitle>Delete endpoint “{endpoint.name}”?</DialogTitle>
+          <DialogTitle>Delete endpoint “{endpoint?.name}”?</DialogTitle>
           <DialogContent>
             <Text>Its stored passwords and secrets are deleted with it. An endpoint a project uses cannot be deleted.</Text>
             <ProblemBar problem={problem} title="Not deleted" />
           </DialogContent>
           <DialogActions>
-            <Button onClick={onClose}>{problem ? 'Close' : 'Cancel'}</Button>
+            <Button onClick={close}>{problem ? 'Close' : 'Cancel'}</Button>
             {!problem && <Button appearance="primary" onClick={() => void remove()}>Delete endpoint</Button>}
           </DialogActions>
         </DialogBody>
