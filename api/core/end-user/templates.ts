@@ -21,13 +21,15 @@ export interface CredentialRequestFacts {
 
 export function credentialRequestEmail(facts: CredentialRequestFacts): EmailContent {
   const expires = formatInstant(facts.expiresAt);
+  // "Your IT administrator" (the default) starts a sentence with a capital, never the middle of one.
+  const within = facts.requestedBy.replace(/^Your /, 'your ');
   const paragraphs = [
     `${facts.requestedBy} is moving your mailbox ${facts.sourceAddress} to ${facts.destinationAddress} (migration "${facts.projectName}").`,
     'To copy your existing mail, the migration needs to sign in to your current mailbox. Your administrator does not have its password, so we ask you to confirm it on a secure page:',
     facts.link,
     `The link works once and expires on ${expires}. After ${facts.maxAttempts} wrong passwords it stops working.`,
     'Your password is checked against your current mail server right away, stored encrypted, and used only to copy your mailbox. Nobody will ever ask you for it by e-mail or phone.',
-    `If you did not expect this message, do not open the link: contact ${facts.requestedBy}.`,
+    `If you did not expect this message, do not open the link: contact ${within}.`,
   ];
   const html = [
     `<p>${escapeHtml(paragraphs[0]!)}</p>`,
@@ -36,7 +38,7 @@ export function credentialRequestEmail(facts: CredentialRequestFacts): EmailCont
     ...paragraphs.slice(3).map((p) => `<p>${escapeHtml(p)}</p>`),
   ];
   return {
-    subject: `Action needed: confirm your mailbox password so ${facts.requestedBy} can move ${facts.sourceAddress}`,
+    subject: `Action needed: confirm your mailbox password so ${within} can move ${facts.sourceAddress}`,
     text: paragraphs.join('\n\n') + '\n',
     html: htmlDocument(html.join('\n')),
   };
