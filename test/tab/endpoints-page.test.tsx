@@ -49,6 +49,37 @@ describe('Endpoints page', () => {
     expect(calls.filter((c) => c.method === 'POST' && c.url.endsWith('/validate'))).toHaveLength(1);
   });
 
+  it('edits a Graph endpoint that signs in with a certificate as one: blank keeps the stored certificate, a pasted one replaces it', async () => {
+    const graph = {
+      id: 'e2', name: 'Contoso 365', kind: 'm365', protocol: 'graph', host: '', cloud: 'commercial', adminMode: 'impersonation', authMechanism: 'oauth-app',
+      appClientId: '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c', appTenantId: 'contoso.onmicrosoft.com', hasAdminPassword: false, hasAppSecret: false, hasSignIn: false, domains: [],
+      appCertificate: { thumbprint: 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678', thumbprintSha256: 'ab', subject: 'CN=Mailferry', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2027-06-30T00:00:00.000Z' },
+    };
+    const calls = stub({
+      'GET /api/v1/endpoints': { status: 200, body: { items: [graph] } },
+      'PATCH /api/v1/endpoints/e2': { status: 200, body: graph },
+      'POST /api/v1/endpoints/e2/validate': { status: 200, body: { ok: true, checks: [{ check: 'App token', status: 'ok', detail: 'Token issued.' }] } },
+    });
+    show();
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit Contoso 365' }));
+    expect((screen.getByRole('radio', { name: 'Certificate' }) as HTMLInputElement).checked).toBe(true);
+    screen.getByText(/signs in with the certificate CN=Mailferry \(thumbprint A1B2C3D4E5F60718293A4B5C6D7E8F9012345678\), valid until 2027-06-30/);
+    expect(screen.queryByLabelText(/Client secret/)).toBeNull();
+    fireEvent.change(screen.getByLabelText(/Endpoint name/), { target: { value: 'Contoso 365 (Graph)' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save and check' }));
+    await screen.findByText('All checks passed.');
+    const kept = calls.filter((c) => c.method === 'PATCH')[0]!.body as Record<string, unknown>;
+    expect(kept).toMatchObject({ name: 'Contoso 365 (Graph)', protocol: 'graph', appClientId: graph.appClientId });
+    expect(kept).not.toHaveProperty('appCertificate');
+    expect(kept).not.toHaveProperty('appClientSecret');
+
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----';
+    fireEvent.change(screen.getByLabelText(/Certificate and private key/), { target: { value: pem } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save and check' }));
+    await waitFor(() => expect(calls.filter((c) => c.method === 'PATCH')).toHaveLength(2));
+    expect(calls.filter((c) => c.method === 'PATCH')[1]!.body).toMatchObject({ appCertificate: pem });
+  });
+
   it('shows why an endpoint cannot be deleted', async () => {
     const detail = 'Endpoint "Old IMAP" is used by project "Wave 1": point that project at another endpoint or delete it first.';
     stub({ 'GET /api/v1/endpoints': { status: 200, body: { items: [ENDPOINT] } }, 'DELETE /api/v1/endpoints/e1': { status: 409, body: { code: 'conflict', detail } } });

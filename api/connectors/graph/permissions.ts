@@ -26,7 +26,7 @@ export type GraphPermission = (typeof GRAPH_PERMISSIONS)[keyof typeof GRAPH_PERM
 /** Every permission an app needs to be both a source and a destination, in the order an admin adds them. */
 export const ALL_GRAPH_PERMISSIONS: readonly GraphPermission[] = [
   GRAPH_PERMISSIONS.mailboxId, GRAPH_PERMISSIONS.folderWrite, GRAPH_PERMISSIONS.itemRead, GRAPH_PERMISSIONS.export,
-  GRAPH_PERMISSIONS.import, GRAPH_PERMISSIONS.mime, GRAPH_PERMISSIONS.mailWrite,
+  GRAPH_PERMISSIONS.import, GRAPH_PERMISSIONS.mime, GRAPH_PERMISSIONS.mailWrite, GRAPH_PERMISSIONS.settings,
 ];
 
 /** What an admin does to grant `permission` to the app, in the Entra admin center's words. */

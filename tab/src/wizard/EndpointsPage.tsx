@@ -78,11 +78,19 @@ function EditEndpoint({ endpoint, onDone }: { endpoint: PublicEndpoint; onDone: 
       setBusy(false);
     }
   };
-  const secretsHint = [endpoint.hasAdminPassword && 'admin password', endpoint.hasAppSecret && 'client secret'].filter(Boolean).join(' and ');
+  const secretsHint = [endpoint.hasAdminPassword && 'admin password', endpoint.hasAppSecret && 'client secret', endpoint.appCertificate && 'certificate']
+    .filter(Boolean).join(' and ');
+  const certificate = endpoint.appCertificate;
   return (
     <section aria-labelledby="edit-endpoint-title" className={styles.card}>
       <Title2 as="h1" id="edit-endpoint-title">Edit endpoint “{endpoint.name}”</Title2>
       {secretsHint && <Text>Leave the {secretsHint} empty to keep the stored one; it is never shown.</Text>}
+      {certificate && (
+        <Text>
+          The app signs in with the certificate {certificate.subject} (thumbprint {certificate.thumbprint}), valid until {certificate.notAfter.slice(0, 10)}.
+          Paste a new certificate and key to replace it, or choose Secret to sign in with a client secret instead.
+        </Text>
+      )}
       <EndpointForm idPrefix="edit" draft={draft} problems={{ ...local, ...fromApi }} onChange={setDraft} />
       <ProblemBar problem={problem} shownFields={Object.keys(draft)} />
       {summary && <CheckList result={summary} />}

@@ -11,6 +11,8 @@ export function endpointDraft(endpoint: PublicEndpoint): EndpointDraft {
     security: endpoint.security ?? 'tls', allowSelfSigned: !!endpoint.allowSelfSigned, adminMode: endpoint.adminMode, adminLogin: endpoint.adminLogin ?? '',
     authMechanism: endpoint.authMechanism ?? 'password', cloud: endpoint.cloud ?? 'commercial', appClientId: endpoint.appClientId ?? '', appTenantId: endpoint.appTenantId ?? '',
     protocol: endpoint.protocol ?? 'ews', domains: (endpoint.domains ?? []).join(', '),
+    // An app that signs in with a certificate is edited as one: blank keeps the stored certificate and key.
+    appCredential: endpoint.appCertificate ? 'certificate' : 'secret',
   };
 }
 
@@ -19,12 +21,13 @@ export function editProblems(draft: EndpointDraft, endpoint: PublicEndpoint): Re
   const problems = draftProblems(draft);
   if (endpoint.hasAdminPassword) delete problems.adminPassword;
   if (endpoint.hasAppSecret) delete problems.appClientSecret;
+  if (endpoint.appCertificate && !draft.appCertificate.trim()) delete problems.appCertificate;
   return problems;
 }
 
 export function endpointPatchBody(draft: EndpointDraft): Record<string, unknown> {
   const { kind: _kind, ...body } = draftToInput(draft) as Record<string, unknown>;
-  for (const secret of ['adminPassword', 'appClientSecret']) if (!body[secret]) delete body[secret];
+  for (const secret of ['adminPassword', 'appClientSecret', 'appCertificate']) if (!body[secret]) delete body[secret];
   // An emptied port goes back to the default one.
   if (draft.kind === 'imap' && !draft.port.trim()) body.port = null;
   return body;
