@@ -40,6 +40,13 @@ export class InMemoryMailbox {
   private nextUidValidity = 1;
   /** Messages larger than this are refused per item, like a server's size limit. */
   maxMessageBytes = Number.POSITIVE_INFINITY;
+  /**
+   * False: writes carry no source key, as IMAP's APPEND (recovery then pairs by size and date).
+   * True: each write is marked with its source key, as EWS's extended property (paired exactly).
+   */
+  marksWrites = true;
+  /** Faults a test injects: thrown from a read (a throttle, a dropped connection) or after a write was stored. */
+  readonly faults: MailboxFaults = {};
 
   constructor(folders: string[] = ['INBOX']) {
     for (const path of folders) this.folder(path.split(SEPARATOR));
@@ -70,6 +77,17 @@ export class InMemoryMailbox {
   }
 }
 
+export interface MailboxFaults {
+  /** Thrown instead of reading `ref` (the whole read fails, as a throttled or dropped connection's does). */
+  read?(ref: MessageRef): Error | undefined;
+  /**
+   * Called once a write is stored and before the session confirms it: what it throws is the
+   * connection lost after the server kept the message; a promise that never settles is a process
+   * frozen (or killed) between the destination's write and the ledger's.
+   */
+  afterStore?(ref: MessageRef, stored: number): Promise<void> | void;
+}
+
 export class InMemorySession implements MailboxSession {
   readonly kind = 'imap' as const;
   readonly accepts = ['rfc822'] as const;
@@ -93,6 +111,8 @@ export class InMemorySession implements MailboxSession {
   async *readMessages(folder: FolderInfo, refs: MessageRef[], _options?: ReadOptions): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }> {
     const stored = this.existing(folder.path);
     for (const ref of refs) {
+      const fault = this.mailbox.faults.read?.(ref);
+      if (fault) throw fault;
       const message = stored.messages.find((m) => keyOf(stored, m.uid) === ref.key);
       if (!message) yield { ref, error: new NotFoundError(`Message ${ref.key} is no longer in "${folder.path}".`) };
       else yield { ref: refOf(stored, message), format: 'rfc822', content: message.bytes };
@@ -110,13 +130,16 @@ export class InMemorySession implements MailboxSession {
 
   async *appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult> {
     const folder = this.existing(path);
+    let stored = 0;
     for await (const message of messages) {
       const bytes = Buffer.isBuffer(message.content) ? message.content : await buffer(await message.content());
       if (bytes.length > this.mailbox.maxMessageBytes) {
         yield { ref: message.ref, error: new ItemTooLargeError(`The message is ${bytes.length} bytes; this mailbox takes at most ${this.mailbox.maxMessageBytes}.`) };
         continue;
       }
-      const uid = this.mailbox.add(path, bytes, { flags: message.ref.flags, internalDate: message.ref.internalDate, sourceKey: message.ref.key });
+      const sourceKey = this.mailbox.marksWrites ? message.ref.key : undefined;
+      const uid = this.mailbox.add(path, bytes, { flags: message.ref.flags, internalDate: message.ref.internalDate, sourceKey });
+      await this.mailbox.faults.afterStore?.(message.ref, ++stored);
       yield { ref: message.ref, destId: keyOf(folder, uid) };
     }
   }

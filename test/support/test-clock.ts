@@ -12,6 +12,13 @@ interface Sleeper {
 export class TestClock implements Clock {
   private current: number;
   private sleepers: Sleeper[] = [];
+  /** Every sleep asked of this clock, in milliseconds, in order: what the code under test chose to wait. */
+  readonly slept: number[] = [];
+  /**
+   * True: each sleep moves the clock forward by its own length and ends at once, for tests that
+   * check what was waited (a Retry-After honoured) rather than what happens meanwhile.
+   */
+  autoAdvance = false;
 
   constructor(start: Date = new Date('2026-03-02T09:00:00.000Z')) {
     this.current = start.getTime();
@@ -38,6 +45,11 @@ export class TestClock implements Clock {
   /** Resolves when the clock has been advanced by `ms`, or at once when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (ms <= 0 || signal?.aborted) return Promise.resolve();
+    this.slept.push(ms);
+    if (this.autoAdvance) {
+      this.advance(ms);
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       const sleeper: Sleeper = {
         until: this.current + ms,
