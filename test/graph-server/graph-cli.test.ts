@@ -1,7 +1,8 @@
 /**
  * `npm run graph-server` as a separate process (tsx directly, as npm does not pass signals on):
  * it prints GRAPH_URL, TOKEN_URL and READY; msal-node trusting TOKEN_CA_FILE gets a token the
- * server accepts; `--app ID:SECRET:perm,…` limits the app to those permissions; bad flags get a
+ * server accepts; `--app ID:SECRET:perm,…` limits the app to those permissions; `--delta-link-lifetime`
+ * expires delta links; bad flags get a
  * message naming what to fix; SIGTERM stops it cleanly.
  */
 import { readFileSync } from 'node:fs';
@@ -35,6 +36,7 @@ describe('npm run graph-server (tsx test/support/graph/cli.ts)', () => {
     running = await startScript('graph-server', [
       '--tenant', 'contoso.onmicrosoft.com', '--users', 'a@contoso.com,b@contoso.com', '--shared', 's@contoso.com', '--groups', 'g@contoso.com',
       '--app', 'full-app:full-secret', '--app', 'read-app:read-secret:User.Read.All,MailboxFolder.Read.All', '--accept-ews-export', 'yes',
+      '--delta-link-lifetime', '0',
     ]);
     const graphUrl = running.values['GRAPH_URL']!;
     expect(graphUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -44,6 +46,10 @@ describe('npm run graph-server (tsx test/support/graph/cli.ts)', () => {
     expect(primaryMailboxId).toMatch(/^MBX:/);
     const session = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/createImportSession`, { method: 'POST', headers: { Authorization: `Bearer ${full}` } });
     expect(session.status).toBe(201);
+    const delta = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/folders/inbox/items/delta`, { headers: { Authorization: `Bearer ${full}` } });
+    const { '@odata.deltaLink': deltaLink } = (await delta.json()) as { '@odata.deltaLink': string };
+    const expired = await fetch(deltaLink, { headers: { Authorization: `Bearer ${full}` } });
+    expect([expired.status, ((await expired.json()) as { error: { code: string } }).error.code]).toEqual([410, 'syncStateNotFound']); // --delta-link-lifetime 0
 
     const reader = await tokenFor(running.values, 'read-app', 'read-secret');
     const folders = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/folders`, { headers: { Authorization: `Bearer ${reader}` } });
@@ -59,5 +65,6 @@ describe('npm run graph-server (tsx test/support/graph/cli.ts)', () => {
   it('names the flag to fix', async () => {
     await expect(startScript('graph-server', ['--users', 'a@contoso.com'])).rejects.toThrow(/--app CLIENT_ID:SECRET is required/);
     await expect(startScript('graph-server', ['--app', 'x:y', '--accept-ews-export', 'maybe'])).rejects.toThrow(/--accept-ews-export expects yes or no/);
+    await expect(startScript('graph-server', ['--app', 'x:y', '--delta-link-lifetime', 'soon'])).rejects.toThrow(/--delta-link-lifetime expects a whole number/);
   });
 });

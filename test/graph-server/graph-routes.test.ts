@@ -127,6 +127,43 @@ describe('Graph test server routes', () => {
     expect(plain.body['@odata.deltaLink']).toBeUndefined();
   });
 
+  it('answers a delta link it no longer keeps 410 Gone (syncStateNotFound, resyncRequired), by switch or by age; a fresh listing gives a link that works', async () => {
+    const folder = server.seed.folder(ALICE, { displayName: 'Expiring', parent: 'inbox' });
+    server.seed.message(ALICE, folder, mime('kept'));
+    const base = `${mbxPath(aliceMbx)}/folders/${folder}/items/delta`;
+    const first = await graph.call<Page>(base);
+    const old = first.body['@odata.deltaLink']!;
+    expect((await graph.call<Page>(old)).status).toBe(200);
+
+    server.expireDeltaLinks();
+    const gone = await graph.call<{ error: { code: string; message: string; innerError: Record<string, string> } }>(old);
+    expect(gone.status).toBe(410);
+    expect(gone.body.error).toMatchObject({ code: 'syncStateNotFound', message: expect.stringMatching(/delta token is expired/), innerError: { 'request-id': expect.any(String), date: expect.any(String) } });
+    expect(server.deltaLinksRefused).toBe(1);
+    const fresh = await graph.call<Page>(base);
+    expect(fresh.body.value).toHaveLength(1);
+    expect((await graph.call<Page>(fresh.body['@odata.deltaLink']!)).status).toBe(200);
+
+    server.expireDeltaLinks('resyncRequired');
+    const resync = await graph.call<{ error: { code: string } }>(fresh.body['@odata.deltaLink']!);
+    expect([resync.status, resync.body.error.code]).toEqual([410, 'resyncRequired']);
+    const skip = await graph.call<Page>(base, { headers: { Prefer: 'odata.maxpagesize=1' } });
+    expect(skip.status).toBe(200); // a listing from scratch is never refused
+
+    const aging = await startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [ALICE], apps: [APP], deltaLinkLifetimeMs: 60_000 });
+    try {
+      const client = graphClient(aging, await appToken(aging, APP.clientId, APP.secret));
+      const link = (await client.call<Page>(`${mbxPath(await client.mailboxId(ALICE))}/folders/inbox/items/delta`)).body['@odata.deltaLink']!;
+      aging.clock.advance(59_000);
+      expect((await client.call<Page>(link)).status).toBe(200);
+      aging.clock.advance(2_000);
+      const aged = await client.call<{ error: { code: string } }>(link);
+      expect([aged.status, aged.body.error.code]).toEqual([410, 'syncStateNotFound']);
+    } finally {
+      await aging.close();
+    }
+  });
+
   it('items/delta takes $select (CSDL names only), $filter=receivedDateTime ge … and $orderby=receivedDateTime desc, kept across pages and rounds', async () => {
     const folder = server.seed.folder(ALICE, { displayName: 'Dated', parent: 'inbox' });
     const day = (d: number) => `2026-05-${String(d).padStart(2, '0')}T08:00:00.000Z`;

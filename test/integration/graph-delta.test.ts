@@ -5,7 +5,9 @@
  * and lists, exports and imports nothing; what arrived since is copied and only it; an item
  * deleted at the source is no error; a pre-stage pass leaves no cursor behind, so the full pass
  * after it still lists (and copies) what the cutoff left out; a cursor whose save failed after
- * the copy is followed again and copies nothing twice.
+ * the copy is followed again and copies nothing twice; a delta link Exchange Online no longer
+ * keeps (410 Gone, syncStateNotFound or resyncRequired) is listed again from scratch, and the
+ * ledger lets only what is new through.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
@@ -22,7 +24,7 @@ const mime = (tag: string) => Buffer.from(`Subject: ${tag}\r\nMessage-ID: <${tag
 describe('Exchange Online → Exchange Online over Graph: delta links between passes', () => {
   let fx: GraphMigrationFixture;
   beforeAll(async () => {
-    fx = await createGraphMigrationFixture({ source: 'graph', mailboxes: ['steady', 'fresh', 'gone', 'staged', 'unsaved'] });
+    fx = await createGraphMigrationFixture({ source: 'graph', mailboxes: ['steady', 'fresh', 'gone', 'staged', 'unsaved', 'expired'] });
   }, 60_000);
   afterAll(async () => {
     await fx?.close();
@@ -167,5 +169,47 @@ describe('Exchange Online → Exchange Online over Graph: delta links between pa
     expect(transfers(again.requests)).toEqual([]);
     expect(contentOf(fx.destinationOf('unsaved'))).toEqual(contentOf(src));
     expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBe(15);
+  }, 180_000);
+
+  it('lists a folder from scratch when Graph no longer knows its delta link (410 Gone), copying what is new once and nothing twice', async () => {
+    const { archive } = seed('expired', 12);
+    const itemId = await fx.addItem('expired');
+    const first = await passWithLog('full', itemId);
+    expect(first.pass.summary).toMatchObject({ copied: 14, failed: 0 });
+    const src = fx.sourceOf('expired');
+    const dst = fx.destinationOf('expired');
+    const folders = foldersListedInFull(on(first.requests, src));
+
+    // Exchange Online evicted the sync states: every stored delta link now answers 410 Gone.
+    fx.graph.seed.message(src, archive, mime('expired-new-1'));
+    fx.graph.seed.message(src, 'inbox', mime('expired-new-2'));
+    const victim = fx.graph.read.items(src, 'Inbox')[0]!;
+    fx.graph.seed.deleteItem(src, victim.id);
+    const refusedBefore = fx.graph.deltaLinksRefused;
+    fx.graph.expireDeltaLinks('syncStateNotFound');
+    const second = await passWithLog('full', itemId);
+    expect(second.pass.summary).toMatchObject({ copied: 2, failed: 0, completed: 1 });
+    expect(fx.graph.deltaLinksRefused - refusedBefore).toBe(folders.length); // each stored link was tried, and refused
+    expect(foldersListedInFull(on(second.requests, src))).toEqual(folders); // then each folder listed in full
+    expect(on(second.requests, dst).filter((r) => r.route === 'importItem')).toHaveLength(2);
+    expect((await fx.runtime.store.errors.list(LOCAL_TENANT, itemId)).items).toEqual([]);
+    // Nothing lost, nothing twice: the source's items, plus the copy of the one deleted there.
+    const expected = contentOf(src);
+    expected['Inbox'] = [...expected['Inbox']!, victim.data.toString('base64')].sort();
+    expect(contentOf(dst)).toEqual(expected);
+
+    // Dropped again, now with resyncRequired: the same; the links saved after that work.
+    fx.graph.seed.message(src, archive, mime('expired-new-3'));
+    fx.graph.expireDeltaLinks('resyncRequired');
+    const third = await passWithLog('full', itemId);
+    expect(third.pass.summary).toMatchObject({ copied: 1, failed: 0, completed: 1 });
+    expect(foldersListedInFull(on(third.requests, src))).toEqual(folders);
+    const quiet = await passWithLog('full', itemId);
+    expect(quiet.pass.summary).toMatchObject({ copied: 0, failed: 0, completed: 1 });
+    expect(foldersListedInFull(on(quiet.requests, src))).toEqual([]);
+    expect(transfers(quiet.requests)).toEqual([]);
+    expected['Inbox/Archive 2026'] = contentOf(src)['Inbox/Archive 2026']!;
+    expect(contentOf(dst)).toEqual(expected);
+    expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBe(14 + 2 + 1);
   }, 180_000);
 });

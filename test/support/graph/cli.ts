@@ -3,7 +3,9 @@
  *   npm run graph-server -- --port 8081 --tenant contoso.onmicrosoft.com --users a@contoso.com,b@contoso.com \
  *     --shared s@contoso.com --groups g@contoso.com --app CLIENT_ID:SECRET[:perm,perm…] \
  *     [--accept-ews-export yes|no] [--concurrency 4] [--requests-per-window N] [--upload-bytes-per-window N] [--token-port P]
+ *     [--delta-link-lifetime SECONDS]
  * Without a permission list the app has every permission Mailferry needs; with one, only those.
+ * With --delta-link-lifetime, a delta link older than that answers 410 Gone (syncStateNotFound).
  * Prints GRAPH_URL, TOKEN_AUTHORITY, TOKEN_URL, TOKEN_CA_FILE (one `KEY=value` line each), then
  * `READY`; stops on SIGINT/SIGTERM, exiting 1 if any response it sent failed its own check.
  */
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string' },
       'requests-per-window': { type: 'string' },
       'upload-bytes-per-window': { type: 'string' },
+      'delta-link-lifetime': { type: 'string' },
     },
     strict: true,
   });
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
       uploadBytesPerWindow: whole('upload-bytes-per-window', values['upload-bytes-per-window']),
     }).filter(([, v]) => v !== undefined),
   );
+  const lifetimeS = whole('delta-link-lifetime', values['delta-link-lifetime']);
   const server = await startGraphServer({
     tenant: values.tenant,
     users: list(values.users),
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
     limits,
     port: whole('port', values.port) ?? 0,
     tokenPort: whole('token-port', values['token-port']) ?? 0,
+    ...(lifetimeS !== undefined ? { deltaLinkLifetimeMs: lifetimeS * 1000 } : {}),
   });
   const t = server.tokenEndpoint;
   process.stdout.write(`GRAPH_URL=${server.graphUrl}\nTOKEN_AUTHORITY=${t.authority}\nTOKEN_URL=${t.tokenUrl}\nTOKEN_CA_FILE=${t.caFile}\nREADY\n`);

@@ -61,6 +61,8 @@ export interface GraphServerOptions {
   tokenLifetimeS?: number;
   /** Whether importItem also takes the EWS test server's ExportItems streams (default false). */
   acceptEwsExport?: boolean;
+  /** Delta links older than this (server clock) answer 410 Gone; they never expire by age when absent. */
+  deltaLinkLifetimeMs?: number;
   port?: number;
   tokenPort?: number;
 }
@@ -83,6 +85,14 @@ export interface GraphTestServer {
   acceptEwsExport: boolean;
   /** importItem requests refused because they carried an EWS export stream the server does not accept. */
   readonly ewsExportRefusals: number;
+  /**
+   * Drops every sync state handed out so far, as Exchange Online does when its cache evicts them:
+   * each delta link issued before this call answers 410 Gone with `code` (default
+   * `syncStateNotFound`); links issued afterwards work.
+   */
+  expireDeltaLinks(code?: 'syncStateNotFound' | 'resyncRequired'): void;
+  /** Delta links answered 410 Gone so far. */
+  readonly deltaLinksRefused: number;
   seed: GraphSeeder;
   read: GraphReader;
   /** The primaryMailboxId of a user or shared mailbox (tests only: a client must look it up). */
@@ -135,6 +145,7 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     threadAuthors: new Map(),
     appScopes: new Map(options.apps.filter((a) => a.mailboxes).map((a) => [a.clientId, new Set(a.mailboxes!.map((m) => store.mailbox(m).id))])),
     requestLog: [],
+    deltaLinks: { generation: 0, code: 'syncStateNotFound', refused: 0, ...(options.deltaLinkLifetimeMs !== undefined ? { lifetimeMs: options.deltaLinkLifetimeMs } : {}) },
   };
   const dispatch = makeDispatcher(state, [...MAILBOX_ROUTES, ...TRANSFER_ROUTES, ...SETTINGS_ROUTES, ...GROUP_ROUTES], log);
 
@@ -167,6 +178,13 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     },
     get ewsExportRefusals() {
       return state.ewsExportRefusals;
+    },
+    expireDeltaLinks(code = 'syncStateNotFound') {
+      state.deltaLinks.generation++;
+      state.deltaLinks.code = code;
+    },
+    get deltaLinksRefused() {
+      return state.deltaLinks.refused;
     },
     seed: makeSeeder(store, clock.now),
     read: makeReader(store),

@@ -8,7 +8,7 @@
  * window, the query, and the sort key of the last entry sent, so an entry changed while a client
  * pages through leaves the window without shifting the rest, and comes in the next round.
  */
-import { type Reply, type RouteContext, badRequest, decodeToken, encodeToken, pageSize } from './routing.js';
+import { type DeltaLinkExpiry, type Reply, type RouteContext, GraphError, badRequest, decodeToken, encodeToken, pageSize } from './routing.js';
 
 export interface Listed {
   id: string;
@@ -82,6 +82,20 @@ function parseQuery(ctx: RouteContext): Query {
   return q;
 }
 
+const SYNC_STATE_GONE: Record<DeltaLinkExpiry['code'], string> = {
+  syncStateNotFound: 'The sync state generation is not found. The delta token is expired and data must be synchronized again.',
+  resyncRequired: 'A resync is required. The delta token is no longer valid: synchronize again from the start of the listing.',
+};
+
+/** A delta token the server no longer keeps a sync state for: 410 Gone, as Exchange Online answers. */
+function checkNotExpired(ctx: RouteContext, token: Record<string, unknown>): void {
+  const expiry = ctx.state.deltaLinks;
+  const tooOld = expiry.lifetimeMs !== undefined && ctx.state.now() - Number(token['at'] ?? 0) > expiry.lifetimeMs;
+  if (Number(token['g'] ?? 0) >= expiry.generation && !tooOld) return;
+  expiry.refused++;
+  throw new GraphError(410, expiry.code, SYNC_STATE_GONE[expiry.code]);
+}
+
 /** One page of a listing or delta. */
 export function page<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Reply {
   const { req, state } = ctx;
@@ -95,6 +109,7 @@ export function page<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Re
   if (skip || delta) {
     const t = decodeToken((skip ?? delta)!, skip ? '$skiptoken' : '$deltatoken');
     if (t['s'] !== spec.scope) throw badRequest('The token belongs to another listing. Use each link only for the listing that returned it.', 'InvalidRequest');
+    if (delta) checkNotExpired(ctx, t);
     since = Number(t['since'] ?? 0);
     query = (t['q'] as Query | undefined) ?? { order: 'change' };
     if (skip) {
@@ -127,6 +142,6 @@ export function page<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Re
   };
   const body: Record<string, unknown> = { '@odata.context': `${state.base}/${req.version}/$metadata#${spec.linkPath}`, value: shown.map(json) };
   if (candidates.length > size) body['@odata.nextLink'] = link('$skiptoken', { since, upTo, after: shown[shown.length - 1]!.key });
-  else if (spec.delta) body['@odata.deltaLink'] = link('$deltatoken', { since: upTo });
+  else if (spec.delta) body['@odata.deltaLink'] = link('$deltatoken', { since: upTo, g: state.deltaLinks.generation, at: state.now() });
   return { status: 200, json: body, csdlType: `Collection(${spec.entityType})`, ...(applied ? { headers: { 'Preference-Applied': applied } } : {}) };
 }

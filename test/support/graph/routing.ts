@@ -62,6 +62,24 @@ export interface ServerState {
   appScopes: Map<string, Set<string>>;
   /** Every routed request, in arrival order (tests assert on what a client asked). */
   requestLog: LoggedRequest[];
+  /** When delta links stop working (Exchange Online drops old sync states from its cache): see DeltaLinkExpiry. */
+  deltaLinks: DeltaLinkExpiry;
+}
+
+/**
+ * Exchange Online keeps a bounded cache of sync states: an old delta link is answered 410 Gone
+ * (`syncStateNotFound` or `resyncRequired`, GRAPH.md) and the client must list from scratch.
+ * Every delta token carries the generation and the server time it was issued at; a token from an
+ * earlier generation (`expireDeltaLinks()`), or older than `lifetimeMs`, is gone.
+ */
+export interface DeltaLinkExpiry {
+  generation: number;
+  /** The error code the 410 carries. */
+  code: 'syncStateNotFound' | 'resyncRequired';
+  /** Delta links older than this (server clock) are gone; none expire by age when absent. */
+  lifetimeMs?: number;
+  /** 410 answers given so far. */
+  refused: number;
 }
 
 /** One request as the request log keeps it: the route's pattern, never a token or an import URL. */
