@@ -22,6 +22,7 @@ export const endUserRoutes: Route[] = [
   {
     method: 'POST', path: '/api/v1/end-user/request', access: { public: true }, body: linkInput,
     summary: 'What the end-user page shows for a credential link (addresses, project, expiry), given {token}; 401 when the link is expired, used or invalid',
+    description: 'Public: the signed link is the credential. The token travels in the body, never in a URL, so no request log records it.',
     handler: async (req, s) => ({ ...ok(await s.endUser.describe(parseInput(linkInput, req.body).token)), headers: PRIVATE_HEADERS }),
   },
   {
@@ -34,7 +35,7 @@ export const endUserRoutes: Route[] = [
     },
   },
   {
-    method: 'POST', path: '/api/v1/passes/:passId/credential-requests', access: { project: 'run', from: 'passId' }, body: credentialRequestsInput,
+    method: 'POST', path: '/api/v1/passes/:passId/credential-requests', access: { project: 'run', from: 'passId' }, body: credentialRequestsInput, optionalBody: true,
     summary: 'E-mail a new credential link to items Waiting For End User in a pass (all, or the given itemIds); retires earlier links',
     handler: async (req, s) => {
       const { itemIds } = parseInput(credentialRequestsInput, bodyOrEmpty(req));
