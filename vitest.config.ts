@@ -12,6 +12,8 @@ const UNIT = [
   'test/connectors/ews/scan-payloads.test.ts',
   'test/connectors/ews/xml-escaping.test.ts',
   'test/adapters/job-retry-backoff.test.ts',
+  'test/docs/**/*.test.ts',
+  'test/http/openapi-document.test.ts',
 ];
 const BROWSER = ['test/tab/**/*.browser.test.ts'];
 const CONSOLE = ['test/tab/**/*.test.tsx'];
