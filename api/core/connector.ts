@@ -109,6 +109,16 @@ export interface MailboxSetting {
   label: string;
   /** Source folder path the setting belongs to (permissions), for mapping to the destination. */
   folder?: string;
+  /**
+   * What identifies the setting from pass to pass when its label may change (a rule's id at the
+   * source, so a renamed rule is still the same rule); the label when absent.
+   */
+  key?: string;
+  /**
+   * Set by the engine when it applies a setting copied before: what the destination called its
+   * copy then (SettingResult.destRef), so the destination updates that copy instead of adding one.
+   */
+  destRef?: string;
   data: unknown;
 }
 
@@ -116,6 +126,8 @@ export interface SettingResult {
   setting: MailboxSetting;
   /** Set when the destination could not take it: the reason goes to the error log. */
   error?: Error;
+  /** What the destination calls its copy (a rule id), kept in the ledger for the next pass's update. */
+  destRef?: string;
 }
 
 export interface ListMessagesFilter {

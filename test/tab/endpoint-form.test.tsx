@@ -85,7 +85,7 @@ describe('the endpoint step', () => {
     expect(screen.queryByRole('combobox', { name: 'Admin access' })).toBeNull();
     expect(screen.queryByLabelText(/^Admin login\s*\*?$/)).toBeNull();
     const list = screen.getByLabelText('Microsoft Graph application permissions').textContent!.split('\n');
-    expect(list).toEqual(['User.Read.All', 'MailboxFolder.ReadWrite.All', 'MailboxItem.Read.All', 'MailboxItem.Export.All', 'MailboxItem.ImportExport.All', 'Mail-Advanced.ReadWrite.All', 'Mail.ReadWrite', 'MailboxSettings.ReadWrite']);
+    expect(list).toEqual(['User.Read.All', 'MailboxFolder.ReadWrite.All', 'MailboxItem.Read.All', 'MailboxItem.Export.All', 'MailboxItem.ImportExport.All', 'Mail-Advanced.ReadWrite.All', 'Mail.ReadWrite', 'MailboxSettings.ReadWrite', 'Calendars.ReadWrite']);
     fireEvent.click(screen.getByRole('button', { name: 'Copy the list' }));
     await screen.findByRole('button', { name: 'Copied' });
     expect(writeText).toHaveBeenCalledWith(list.join('\n'));

@@ -134,7 +134,7 @@ export class GraphConnector implements MailConnector {
     if (access.endpoint.kind === 'm365-group') return this.openGroup(access, signal);
     const transport = this.transportFor(access, signal);
     const mailboxId = await lookUpMailboxId(transport, access.mailbox);
-    return new GraphSession(this.context(access, transport, mailboxId), { offerEwsExport: access.ewsStreamToGraph !== 'never' });
+    return new GraphSession(this.context(access, transport, mailboxId), { offerEwsExport: access.ewsStreamToGraph !== 'never', recipientMappings: access.recipientMappings ?? [] });
   }
 
   probe(probe: EndpointProbe): Promise<EndpointCheck[]> {

@@ -10,6 +10,7 @@ import type {
 } from '../../core/connector.js';
 import { exportGraphSettings, importGraphSettings } from './settings.js';
 import type { ItemType } from '../../core/model.js';
+import type { RecipientMappingRule } from '../../core/support-options.js';
 import { hash31 } from '../folder-index.js';
 import type { GraphContext } from './context.js';
 import { readMessages, type ReadResult } from './export-items.js';
@@ -29,6 +30,8 @@ export interface GraphSessionOptions {
    * mailbox, as MIME.
    */
   offerEwsExport?: boolean;
+  /** RecipientMapping: the users calendar permissions name, as the destination knows them. */
+  recipientMappings?: readonly RecipientMappingRule[];
 }
 
 export class GraphSession implements MailboxSession {
@@ -42,7 +45,7 @@ export class GraphSession implements MailboxSession {
   private index?: GraphFolderIndex;
   private readonly syncs = new Map<string, FolderSync>();
 
-  constructor(readonly ctx: GraphContext, options: GraphSessionOptions = {}) {
+  constructor(readonly ctx: GraphContext, private readonly options: GraphSessionOptions = {}) {
     this.sessions = new ImportSessions(ctx);
     this.offered = options.offerEwsExport ? ['graph-export', 'ews-export', 'rfc822'] : ['graph-export', 'rfc822'];
   }
@@ -112,7 +115,7 @@ export class GraphSession implements MailboxSession {
   }
 
   async importSettings(settings: MailboxSetting[], folderPath: (sourcePath: string) => string | undefined): Promise<SettingResult[]> {
-    return importGraphSettings(this.ctx, await this.refresh(), settings, folderPath);
+    return importGraphSettings(this.ctx, await this.refresh(), settings, folderPath, this.options.recipientMappings);
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,8 @@ export const GRAPH_PERMISSIONS = {
   mailWrite: 'Mail.ReadWrite',
   /** Inbox rules and automatic replies (mailFolders/inbox/messageRules, mailboxSettings), when a pass copies them. */
   settings: 'MailboxSettings.ReadWrite',
+  /** Calendar permissions (users/{id}/calendars/{id}/calendarPermissions), when a pass copies permissions. */
+  calendars: 'Calendars.ReadWrite',
 } as const;
 
 export type GraphPermission = (typeof GRAPH_PERMISSIONS)[keyof typeof GRAPH_PERMISSIONS];
@@ -27,6 +29,7 @@ export type GraphPermission = (typeof GRAPH_PERMISSIONS)[keyof typeof GRAPH_PERM
 export const ALL_GRAPH_PERMISSIONS: readonly GraphPermission[] = [
   GRAPH_PERMISSIONS.mailboxId, GRAPH_PERMISSIONS.folderWrite, GRAPH_PERMISSIONS.itemRead, GRAPH_PERMISSIONS.export,
   GRAPH_PERMISSIONS.import, GRAPH_PERMISSIONS.mime, GRAPH_PERMISSIONS.mailWrite, GRAPH_PERMISSIONS.settings,
+  GRAPH_PERMISSIONS.calendars,
 ];
 
 /** What an admin does to grant `permission` to the app, in the Entra admin center's words. */

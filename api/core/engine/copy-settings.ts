@@ -37,11 +37,15 @@ export function settingTypesOf(itemTypes: Set<ItemType>): MailboxSetting['type']
  * Each setting the destination cannot take is a row in the error log, never a silent drop.
  * Returns the settings' counts, or undefined when the source has none.
  *
- * Settings have ledger rows too (folder SETTINGS_FOLDER, key `type:label`, destId = a
+ * Settings have ledger rows too (folder SETTINGS_FOLDER, key `type:key` or `type:label`, destId = a
  * fingerprint of the setting), so a delta pass re-applies only what is new or changed since it
  * was copied: the rest count as skipped, like items. A destination writes a folder's
  * permissions as one set, so when any permission of a folder must be written, all of that
  * folder's permissions are sent again (those unchanged still count as skipped).
+ *
+ * A destination may name its copy (SettingResult.destRef: a Graph rule's id). The ledger keeps it
+ * after the fingerprint (`<fingerprint> <destRef>`) and hands it back on the setting
+ * (MailboxSetting.destRef) when the setting changed, so the copy is updated, not added again.
  */
 export async function copySettings(run: SettingsRun, types: MailboxSetting['type'][], errorKeys: Set<string>): Promise<Counts | undefined> {
 const { deps, item, pass, source, dest } = run;
@@ -49,15 +53,19 @@ if (!source.exportSettings) return undefined; // IMAP has no server-side setting
 const settings = await source.exportSettings(types);
 if (settings.length === 0) return undefined;
 const { tenantId, id: itemId } = item;
-  const keyOf = (setting: MailboxSetting) => `${setting.type}:${setting.label}`;
+  const keyOf = (setting: MailboxSetting) => `${setting.type}:${setting.key ?? setting.label}`;
   const fingerprint = (setting: MailboxSetting) => createHash('sha256').update(JSON.stringify([setting.folder ?? '', setting.data])).digest('hex');
   const done = new Map((await deps.store.ledger.folderEntries(tenantId, itemId, SETTINGS_FOLDER))
-    .filter((e) => e.state === 'done').map((e) => [e.sourceKey, e.destId]));
-  const unchanged = (setting: MailboxSetting) => done.get(keyOf(setting)) === fingerprint(setting);
+    .filter((e) => e.state === 'done').map((e) => [e.sourceKey, storedCopy(e.destId)]));
+  const unchanged = (setting: MailboxSetting) => done.get(keyOf(setting))?.fingerprint === fingerprint(setting);
   let wanted = settings.filter((setting) => !unchanged(setting));
   if (pass.kind === 'retry-errors') wanted = wanted.filter((setting) => errorKeys.has(keyOf(setting)));
   const permissionFolders = new Set(wanted.filter((s) => s.type === 'permissions').map((s) => s.folder));
-  const todo = settings.filter((s) => wanted.includes(s) || (s.type === 'permissions' && permissionFolders.has(s.folder)));
+  const todo = settings.filter((s) => wanted.includes(s) || (s.type === 'permissions' && permissionFolders.has(s.folder)))
+    .map((s): MailboxSetting => {
+      const destRef = done.get(keyOf(s))?.destRef;
+      return destRef ? { ...s, destRef } : s;
+    });
   const counts = zeroCounts();
   counts.skipped = settings.length - todo.length;
   if (todo.length === 0) return counts;
@@ -72,8 +80,9 @@ const { tenantId, id: itemId } = item;
     else counts.copied++;
   }
   const at = deps.clock.now().toISOString();
-  await deps.store.ledger.put(successes.map(({ setting }): LedgerEntry => ({
-    tenantId, itemId, folder: SETTINGS_FOLDER, sourceKey: keyOf(setting), destFolder: SETTINGS_FOLDER, destId: fingerprint(setting),
+  await deps.store.ledger.put(successes.map(({ setting, destRef }): LedgerEntry => ({
+    tenantId, itemId, folder: SETTINGS_FOLDER, sourceKey: keyOf(setting), destFolder: SETTINGS_FOLDER,
+    destId: [fingerprint(setting), destRef ?? setting.destRef].filter(Boolean).join(' '),
     size: 0, internalDate: 0, state: 'done',
   })));
   const fixed = successes.map(({ setting }) => keyOf(setting)).filter((key) => errorKeys.has(key));
@@ -83,4 +92,10 @@ const { tenantId, id: itemId } = item;
     return { tenantId, itemId, passId: pass.id, folder: SETTINGS_FOLDER, sourceKey: keyOf(setting), subject: setting.label, size: 0, code: e.code, reason: e.message, at };
   }));
   return counts;
+}
+
+/** A settings ledger row's destId: the fingerprint of what was copied, then what the destination calls its copy. */
+function storedCopy(destId: string): { fingerprint: string; destRef?: string } {
+  const space = destId.indexOf(' ');
+  return space < 0 ? { fingerprint: destId } : { fingerprint: destId.slice(0, space), destRef: destId.slice(space + 1) };
 }

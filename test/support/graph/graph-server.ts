@@ -21,6 +21,7 @@ import { EXCHANGE_ONLINE_LIMITS, type GraphLimits, GraphThrottle } from './limit
 import { ALL_APP_PERMISSIONS } from './permissions.js';
 import { GROUP_ROUTES } from './routes-groups.js';
 import { MAILBOX_ROUTES } from './routes-mailbox.js';
+import { CALENDAR_ROUTES } from './routes-calendars.js';
 import { SETTINGS_ROUTES } from './routes-settings.js';
 import { TRANSFER_ROUTES } from './routes-transfer.js';
 import type { LoggedRequest, ServerState } from './routing.js';
@@ -147,7 +148,7 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     requestLog: [],
     deltaLinks: { generation: 0, code: 'syncStateNotFound', refused: 0, ...(options.deltaLinkLifetimeMs !== undefined ? { lifetimeMs: options.deltaLinkLifetimeMs } : {}) },
   };
-  const dispatch = makeDispatcher(state, [...MAILBOX_ROUTES, ...TRANSFER_ROUTES, ...SETTINGS_ROUTES, ...GROUP_ROUTES], log);
+  const dispatch = makeDispatcher(state, [...MAILBOX_ROUTES, ...TRANSFER_ROUTES, ...SETTINGS_ROUTES, ...CALENDAR_ROUTES, ...GROUP_ROUTES], log);
 
   const server = createServer(frontDoor(state, issuer, log, dispatch));
   await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));

@@ -17,6 +17,8 @@ export const PERMISSION = {
   groupReadWrite: 'Group.ReadWrite.All',
   settingsRead: 'MailboxSettings.Read',
   settingsReadWrite: 'MailboxSettings.ReadWrite',
+  calendarsRead: 'Calendars.Read',
+  calendarsReadWrite: 'Calendars.ReadWrite',
 } as const;
 
 /** Every application permission a Mailferry Graph endpoint uses: an app given no list has these. */
@@ -30,6 +32,7 @@ export const ALL_APP_PERMISSIONS: string[] = [
   PERMISSION.mailReadWrite,
   PERMISSION.groupRead,
   PERMISSION.settingsReadWrite,
+  PERMISSION.calendarsReadWrite,
 ];
 
 /** What a route accepts: any one of `app` in `roles`, or any one of `delegated` in `scp`. */
