@@ -2,12 +2,13 @@
  * Draws Mailferry's icons (an envelope) from code, so they can be regenerated and reviewed as
  * text: the two icons Teams requires inside the package, and the ribbon icons Outlook loads from
  * the web (extensions[].ribbons[]…icons[].url must be absolute https URLs, so the tab's static
- * host has to serve them at /ribbon-icons/). Run: node appPackage/scripts/make-icons.mjs
+ * host has to serve them at /ribbon-icons/). pngjs encodes them (8-bit RGBA).
+ * Run: node appPackage/scripts/make-icons.mjs
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodePng } from './png.mjs';
+import pngjs from 'pngjs';
 
 const APP_PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Fluent UI v9's default brand colour (#0F6CBD), also the manifest's accentColor. */
@@ -58,7 +59,7 @@ function distanceToSegment(px, py, ax, ay, bx, by) {
 
 /** RGBA pixels: ink blended over the background by the fraction of samples on the stroke. */
 export function renderIcon({ sizePx, background, ink, margin, stroke }) {
-  const rgba = new Uint8Array(sizePx * sizePx * 4);
+  const rgba = Buffer.alloc(sizePx * sizePx * 4);
   for (let y = 0; y < sizePx; y++) {
     for (let x = 0; x < sizePx; x++) {
       let hits = 0;
@@ -87,7 +88,9 @@ function main() {
   for (const icon of ICONS) {
     const path = join(APP_PACKAGE_DIR, icon.file);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, encodePng(icon.sizePx, icon.sizePx, renderIcon(icon)));
+    const png = new pngjs.PNG({ width: icon.sizePx, height: icon.sizePx });
+    png.data = renderIcon(icon);
+    writeFileSync(path, pngjs.PNG.sync.write(png));
     console.log(`wrote appPackage/${icon.file} (${icon.sizePx}×${icon.sizePx})`);
   }
 }

@@ -8,9 +8,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APP_PACKAGE_DIR, TEMPLATE_PATH, checkValues, fillPlaceholders, packagedFiles, validateManifest } from './manifest-tools.mjs';
-import { writeZip } from './zip.mjs';
+import { zipSync } from 'fflate';
 
 const DEFAULT_OUT = join(APP_PACKAGE_DIR, 'build', 'mailferry.zip');
+/** Every entry gets the same timestamp (the zip format's epoch), so the same inputs give the same bytes. */
+const FIXED_MTIME = new Date(1980, 0, 1);
+/** Deflate's best compression: the package is a few kilobytes, time is no concern. */
+const DEFLATE_LEVEL = 9;
 const EXIT_FAILURE = 1;
 
 /** A failure the admin can fix; printed without a stack trace. */
@@ -36,7 +40,8 @@ export function buildPackage(env, outPath = DEFAULT_OUT) {
   if (absent.length) throw new PackageError(`The manifest names files that are not in appPackage/:\n${absent.map((file) => `  - ${file}`).join('\n')}\n(icons: node appPackage/scripts/make-icons.mjs)`);
   const entries = [{ name: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) }, ...files.map((file) => ({ name: file, data: readFileSync(join(APP_PACKAGE_DIR, file)) }))];
   mkdirSync(dirname(outPath), { recursive: true });
-  writeFileSync(outPath, writeZip(entries));
+  // fflate keeps the order entries were added in: manifest.json first, then the icons.
+  writeFileSync(outPath, zipSync(Object.fromEntries(entries.map(({ name, data }) => [name, new Uint8Array(data)])), { level: DEFLATE_LEVEL, mtime: FIXED_MTIME }));
   return { outPath, entries: entries.map((entry) => entry.name) };
 }
 

@@ -3,8 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { inflateRawSync, inflateSync } from 'node:zlib';
+import { unzipSync } from 'fflate';
+import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ICONS, renderIcon } from '../../appPackage/scripts/make-icons.mjs';
 import { APP_PACKAGE_DIR, TEMPLATE_PATH, checkValues, fillPlaceholders, packagedFiles, placeholderNames, validateManifest } from '../../appPackage/scripts/manifest-tools.mjs';
 
 const run = promisify(execFile);
@@ -35,53 +37,21 @@ function filledManifest(): Manifest {
   return JSON.parse(text) as Manifest;
 }
 
-/** Width and height from a PNG's IHDR, which the spec puts first, right after the 8-byte signature. */
-function pngSize(bytes: Buffer): { width: number; height: number } {
-  expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-  expect(bytes.toString('ascii', 12, 16)).toBe('IHDR');
-  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-}
-
-/**
- * Every pixel of an 8-bit RGBA PNG as [r, g, b, a]. Enough for our own encoder's output (one IDAT,
- * filter "None" on each row), which is what appPackage commits; anything else fails loudly.
- */
-function pngPixels(bytes: Buffer): number[][] {
-  const { width, height } = pngSize(bytes);
-  expect([bytes[24], bytes[25]]).toEqual([8, 6]); // bit depth 8, colour type RGBA
-  const idatAt = bytes.indexOf('IDAT', 0, 'ascii');
-  const raw = inflateSync(bytes.subarray(idatAt + 4, idatAt + 4 + bytes.readUInt32BE(idatAt - 4)));
-  const rowBytes = width * 4 + 1;
+/** A PNG read by pngjs, which checks the signature, every chunk's CRC and the image data. */
+function readPng(bytes: Buffer): { width: number; height: number; pixels: number[][] } {
+  const png = PNG.sync.read(bytes);
   const pixels: number[][] = [];
-  for (let y = 0; y < height; y++) {
-    expect(raw[y * rowBytes]).toBe(0);
-    for (let x = 0; x < width; x++) pixels.push([...raw.subarray(y * rowBytes + 1 + x * 4, y * rowBytes + 1 + x * 4 + 4)]);
-  }
-  return pixels;
+  for (let at = 0; at < png.data.length; at += 4) pixels.push([...png.data.subarray(at, at + 4)]);
+  return { width: png.width, height: png.height, pixels };
 }
+const pngSize = (bytes: Buffer) => {
+  const { width, height } = readPng(bytes);
+  return { width, height };
+};
 
-/** Entry names and contents, read the way unzip does: from the end record's central directory. */
+/** Entry names (in central-directory order) and contents, read by fflate. */
 function readZip(zip: Buffer): Map<string, Buffer> {
-  const endAt = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  expect(endAt).toBeGreaterThan(0);
-  const count = zip.readUInt16LE(endAt + 10);
-  let at = zip.readUInt32LE(endAt + 16);
-  const entries = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    expect(zip.readUInt32LE(at)).toBe(0x02014b50);
-    const method = zip.readUInt16LE(at + 10);
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    const commentLength = zip.readUInt16LE(at + 32);
-    const localAt = zip.readUInt32LE(at + 42);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    const dataAt = localAt + 30 + zip.readUInt16LE(localAt + 26) + zip.readUInt16LE(localAt + 28);
-    const raw = zip.subarray(dataAt, dataAt + compressedSize);
-    entries.set(name, method === 8 ? inflateRawSync(raw) : raw);
-    at += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
+  return new Map(Object.entries(unzipSync(new Uint8Array(zip))).map(([name, data]) => [name, Buffer.from(data)]));
 }
 
 async function runPackage(env: Record<string, string>, out: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -136,9 +106,17 @@ describe('the Teams app package', () => {
     expect(pngSize(readFileSync(join(APP_PACKAGE_DIR, manifest.icons.color)))).toEqual({ width: COLOR_ICON_PX, height: COLOR_ICON_PX });
     const outline = readFileSync(join(APP_PACKAGE_DIR, manifest.icons.outline));
     expect(pngSize(outline)).toEqual({ width: OUTLINE_ICON_PX, height: OUTLINE_ICON_PX });
-    const drawn = pngPixels(outline).filter(([, , , alpha]) => alpha! > 0);
+    const drawn = readPng(outline).pixels.filter(([, , , alpha]) => alpha! > 0);
     expect(drawn.length).toBeGreaterThan(0);
     expect(drawn.every(([r, g, b]) => r === 255 && g === 255 && b === 255)).toBe(true);
+  });
+
+  it('commits the icons make-icons.mjs draws, pixel for pixel', () => {
+    for (const icon of ICONS) {
+      const committed = PNG.sync.read(readFileSync(join(APP_PACKAGE_DIR, icon.file)));
+      expect([committed.width, committed.height], icon.file).toEqual([icon.sizePx, icon.sizePx]);
+      expect(committed.data.equals(renderIcon(icon)), `${icon.file} differs from its drawing: run node appPackage/scripts/make-icons.mjs`).toBe(true);
+    }
   });
 
   it('has a file of the declared size for every ribbon icon URL among the tab\'s static files', () => {
