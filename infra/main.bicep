@@ -169,7 +169,7 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
 
 // The Function App's outbound traffic leaves through this subnet (Flex Consumption's virtual network
 // integration). Its service endpoints let Key Vault and Cosmos DB admit the subnet by name and refuse
-// every other caller on the internet (README: "Network and least privilege").
+// every other caller on the internet (docs/azure.md: "Network and least privilege").
 resource network 'Microsoft.Network/virtualNetworks@2023-11-01' = {
   name: '${appName}-vnet-${suffix}'
   location: location
@@ -199,7 +199,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableRbacAuthorization: true
     // Soft delete keeps a deleted secret recoverable for a week; the app purges the secrets of
     // deleted items, projects and endpoints at once. Purge protection would forbid that purge, so it
-    // stays off (it cannot be turned off later on a vault where it was turned on: README).
+    // stays off (it cannot be turned off later on a vault where it was turned on: docs/azure.md).
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
     publicNetworkAccess: 'Enabled' // filtered by networkAcls: the app's subnet and the operators' addresses only

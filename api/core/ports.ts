@@ -64,7 +64,7 @@ export interface ErrorLog {
  * Where a source folder's incremental listing left off (Graph: the `items/delta` delta link),
  * so the next pass asks only for what changed. Keyed (tenant, item, side, folder path).
  * The engine saves one only after everything the listing reported is in the ledger or the error
- * log (README: "Delta links between passes"), so following it never skips an item.
+ * log (docs/endpoints.md: "Delta links between passes"), so following it never skips an item.
  */
 export interface SyncCursor {
   tenantId: string;

@@ -30,7 +30,7 @@ export interface ModernAuthOptions {
   clientSecretImport?: string;
 }
 
-/** Whether a Graph destination is offered Exchange on premises' EWS export stream (see README). */
+/** Whether a Graph destination is offered Exchange on premises' EWS export stream (see docs/endpoints.md). */
 export type EwsStreamToGraph = 'try' | 'never';
 export const EWS_STREAM_TO_GRAPH_VALUES: readonly EwsStreamToGraph[] = ['try', 'never'];
 

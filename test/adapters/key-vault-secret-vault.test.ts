@@ -2,7 +2,7 @@
  * KeyVaultSecretVault through the SecretVault conformance suite. No Key Vault runs on CI machines,
  * so the SDK's SecretClient is replaced by an in-memory one with Key Vault's observable behaviour
  * (test/support/in-memory-key-vault.ts): this proves the adapter's tenant binding, references and
- * delete-then-purge, not the SDK or the service (README: what only real Azure can prove).
+ * delete-then-purge, not the SDK or the service (docs/azure.md: what only real Azure can prove).
  */
 import { describe, expect, it } from 'vitest';
 import { KeyVaultSecretVault } from '../../api/adapters/key-vault/key-vault-secret-vault.js';

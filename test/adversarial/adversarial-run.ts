@@ -30,7 +30,7 @@ export const adversarialRun = {
   testTimeoutMs: LONG ? 1_800_000 : 240_000,
 };
 
-/** One line per property, in a shape the README quotes: what ran, how many, with which seed. */
+/** One line per property, in a shape docs/testing.md quotes: what ran, how many, with which seed. */
 export function reportCounts(what: string, counts: Record<string, number | string>): void {
   const parts = Object.entries({ ...counts, seed: adversarialRun.seed, run: adversarialRun.long ? 'long' : 'default' }).map(([k, v]) => `${k}=${v}`);
   // Straight to stdout: some tests capture console.* to scan it for secrets.

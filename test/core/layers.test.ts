@@ -1,5 +1,5 @@
 /**
- * The layering README's "Design in a page" promises, checked on the sources: the copy engine
+ * The layering ARCHITECTURE.md and docs/design.md promise, checked on the sources: the copy engine
  * never reaches into the application services (the store helpers both use sit beside the store
  * port), api/core imports no host, adapter or connector, and every port is declared in ports.ts.
  */

@@ -40,3 +40,14 @@ describe('links between the documentation pages', () => {
     });
   }
 });
+
+describe('docs/cli.md', () => {
+  it('documents every command the CLI knows', () => {
+    const cli = readFileSync(join(ROOT, 'api/local/cli.ts'), 'utf8');
+    const table = cli.slice(cli.indexOf('const commands'), cli.indexOf('\n};', cli.indexOf('const commands')));
+    const names = [...table.matchAll(/^ {2}(?:'([a-z-]+(?: [a-z-]+)?)'|([a-z]+)): async/gm)].map((m) => m[1] ?? m[2]!);
+    expect(names.length).toBeGreaterThan(15);
+    const page = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
+    expect([...names, 'migrate', 'help'].filter((name) => !page.includes(`| \`${name}\` |`))).toEqual([]);
+  });
+});

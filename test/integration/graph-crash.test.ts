@@ -4,7 +4,7 @@
  * destination ends with every source item exactly once, byte for byte, and the ledger counts them
  * all. Graph import carries no marker, so the Graph destination commits each write at once and
  * recovery pairs the writes that were in flight by size among the items created since the folder
- * was opened (README: "Crash safety over Graph"). Sizes here repeat in threes (base64 grows in
+ * was opened (docs/endpoints.md: "Crash safety over Graph"). Sizes here repeat in threes (base64 grows in
  * steps of 4 bytes), which mispaired in-flight items until two of one size were kept from flight together.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

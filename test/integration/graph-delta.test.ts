@@ -1,5 +1,5 @@
 /**
- * Delta links kept between passes (README: "Delta links between passes"), through the real
+ * Delta links kept between passes (docs/endpoints.md: "Delta links between passes"), through the real
  * engine and Graph connector against the Graph test server, whose request log shows what was
  * asked: a full pass after a full pass asks each source folder one question (its delta link)
  * and lists, exports and imports nothing; what arrived since is copied and only it; an item

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { createGraphMigrationFixture, type GraphMigrationFixture } from '../support/graph-migration-fixture.js';
 
-/** Distinct sizes (mail mostly has them): two items of one size are never imported at once (README: crash safety over Graph). */
+/** Distinct sizes (mail mostly has them): two items of one size are never imported at once (docs/endpoints.md: crash safety over Graph). */
 const mime = (n: number) => Buffer.from(`From: a@contoso.com\r\nSubject: Item\r\nMessage-ID: <r@contoso.com>\r\n\r\n${'x'.repeat(3 * n)}\r\n`);
 
 describe('Exchange Online over Graph under throttling', () => {

@@ -2,7 +2,7 @@
  * A stand-in for `@azure/keyvault-secrets`' SecretClient with Key Vault's observable behaviour:
  * 404 for unknown names, tags kept, soft delete (a deleted secret is unreadable but still held
  * until purged), purge allowed only on a deleted secret, and 403 on purge when the vault has
- * purge protection. No Key Vault runs on CI machines (README: what only real Azure can prove).
+ * purge protection. No Key Vault runs on CI machines (docs/azure.md: what only real Azure can prove).
  */
 import type { KeyVaultSecrets } from '../../api/adapters/key-vault/key-vault-secret-vault.js';
 

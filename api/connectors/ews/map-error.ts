@@ -36,9 +36,9 @@ export function ewsPolicyRefusal(where: string, reason: string, who: string, gro
   const toGraph = groups
     ? 'switch this Groups endpoint to Microsoft Graph, which keeps less: each message becomes a conversation posted to the group by a signed-in administrator, ' +
       'with the original sender and dates only as text in the post, no attachments, mail only (PATCH /endpoints/{id} {"protocol": "graph", "appClientId": …, "appTenantId": …} ' +
-      'or "mailferry endpoint set-protocol --protocol graph --app-client-id … --app-tenant-id …", then "mailferry endpoint sign-in"; the README\'s "Microsoft 365 Groups over Microsoft Graph" lists what is lost)'
+      'or "mailferry endpoint set-protocol --endpoint … --protocol graph --app-client-id … --app-tenant-id …", then "mailferry endpoint sign-in --endpoint …"; docs/endpoints.md, "Microsoft 365 Groups over Microsoft Graph", lists what is lost)'
     : 'switch this endpoint to Microsoft Graph ' +
-      '(PATCH /endpoints/{id} {"protocol": "graph"}, or "mailferry endpoint set-protocol --protocol graph"; the app then needs the Graph permissions listed in the README)';
+      '(PATCH /endpoints/{id} {"protocol": "graph"}, or "mailferry endpoint set-protocol --endpoint … --protocol graph"; the app then needs the Graph permissions listed in docs/endpoints.md)';
   return new AuthError(
     `Exchange Online at ${where} refused EWS for ${who} (HTTP 403, X-EWS-Policy-Reason: "${reason}"). Microsoft is switching EWS off in Exchange Online ` +
       `tenant by tenant and removes it for good on ${EWS_RETIREMENT_DATE}. Two ways out: ${toGraph}, ` +

@@ -2,7 +2,7 @@
  * RecipientMapping for typed items. The engine rewrites MIME headers itself for `rfc822`; an
  * `ews-export` blob is opaque, so after UploadItems we fix what EWS lets us change: a calendar
  * item's attendees (required, optional, resources). The organizer is read-only in EWS once an
- * item exists, so it keeps the source address (documented in the README section of this
+ * item exists, so it keeps the source address (documented in the docs/endpoints.md section of this
  * connector); mail items in the export keep their original From/To as sent.
  */
 import { mapAddress } from '../../core/recipient-mapping.js';

@@ -118,7 +118,7 @@ export class GraphConnector implements MailConnector {
     return (this.options.now ?? Date.now)();
   }
 
-  /** Groups post with the administrator's delegated sign-in, one request at a time (README: crash safety). */
+  /** Groups post with the administrator's delegated sign-in, one request at a time (docs/endpoints.md: no double posts). */
   private groupTransport(access: MailboxAccess, signal?: AbortSignal): GraphTransport {
     const credentials = this.delegated.credentials(access.endpoint, access.delegatedSignIn);
     return this.transport(access.endpoint, { credentials, clientId: access.endpoint.appClientId ?? '', inFlight: 1 }, signal);

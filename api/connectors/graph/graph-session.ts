@@ -39,7 +39,7 @@ export class GraphSession implements MailboxSession {
   private readonly offered: readonly ContentFormat[];
   /** Streams this mailbox's importItem refused (an on-premises EWS stream): no longer offered. */
   private readonly refused = new Map<ContentFormat, Error>();
-  /** No marker rides on a Graph import (README): each write is committed at once, leaving recovery only what was in flight. */
+  /** No marker rides on a Graph import (docs/endpoints.md: crash safety over Graph): each write is committed at once, leaving recovery only what was in flight. */
   readonly commitEachWrite = true;
   readonly sessions: ImportSessions;
   private index?: GraphFolderIndex;

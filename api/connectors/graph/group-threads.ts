@@ -4,7 +4,7 @@
  * conversation posted to the group (`POST /groups/{id}/threads`, delegated Group.ReadWrite.All),
  * stored by Exchange as sent now by the signed-in administrator; the original sender, recipients
  * and dates travel as text in the post (./group-post.ts). Mail only: calendar items are refused
- * with the reason (README: Groups over Graph). One post at a time, each committed to the ledger
+ * with the reason (docs/endpoints.md: Groups over Graph). One post at a time, each committed to the ledger
  * as soon as Graph confirms it, so a crash leaves at most one post uncertain, and recovery finds
  * it by the reference its text carries.
  */

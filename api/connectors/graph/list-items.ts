@@ -86,7 +86,7 @@ export function refsOf(sync: FolderSync, filter?: ListMessagesFilter): MessageRe
 
 /**
  * A destination folder's items for crash recovery. Graph import carries no marker of ours (see
- * README: the import stream is opaque and mailboxItem has no extended properties), so every item
+ * docs/endpoints.md: the import stream is opaque and mailboxItem has no extended properties), so every item
  * is listed with its size and the second it was created; `uid` is that second, so the engine's
  * floor (the server's clock when the folder was opened) leaves out what was there before. The
  * creation time is the destination's own, not the source's date: no internalDate, size alone pairs.

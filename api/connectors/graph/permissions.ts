@@ -1,7 +1,7 @@
 /**
  * The Microsoft Graph application permissions Mailferry's Graph path uses (GRAPH.md), what each
  * is for, and the words an admin needs to grant one. The endpoint checks, the errors, the console
- * wizard and the README all name permissions from here.
+ * wizard and docs/endpoints.md all name permissions from here.
  */
 export const GRAPH_PERMISSIONS = {
   /** users/{upn}/settings/exchange: the mailbox id. */

@@ -8,7 +8,7 @@ import type { Ledger } from '../ports.js';
  * appended has a UID at or above that floor, so we list that range and pair each pending entry
  * with an unclaimed destination message of the same size and internal date. Paired entries become
  * `done` (no second copy); unpaired ones are dropped and copied again. Message bytes are never
- * altered to carry a marker, so fidelity holds (README: "Crash safety"). A destination that can
+ * altered to carry a marker, so fidelity holds (docs/design.md: "Crash safety"). A destination that can
  * store the source key beside the item without touching its content (EWS: a named extended
  * property) returns it from listRange, and those entries are paired by key, exactly.
  */

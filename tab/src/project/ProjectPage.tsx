@@ -12,7 +12,7 @@ import { AdvancedOptions, NotificationsSetting } from './ProjectSettings';
 import { PASS_LABELS, stoppablePasses } from './start-rules';
 import { StatisticsView } from './StatisticsView';
 
-/** The API's progress read is built to be polled this often (README: "cheap enough to poll every 2 s"). */
+/** The API's progress read is built to be polled this often (docs/http-api.md, the OpenAPI document: "cheap enough to poll every 2 s"). */
 const PROGRESS_POLL_MS = 2_000;
 type View = 'items' | 'statistics' | 'options' | 'notifications';
 

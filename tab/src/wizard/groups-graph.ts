@@ -1,7 +1,7 @@
 /**
  * Microsoft 365 Groups over Microsoft Graph in the wizard: the lossy path Microsoft leaves once
  * EWS is off. The form asks only for the app registration the administrator signs in with (no
- * secret, no admin login) and states what this path loses, in the words of the README's table.
+ * secret, no admin login) and states what this path loses, in the words of docs/endpoints.md's table.
  */
 import type { PublicEndpoint } from '../api/types';
 import type { EndpointDraft } from './wizard-steps';

@@ -30,7 +30,7 @@ connectorConformance('Graph (Graph test server)', () => ({
   bytesExact: false,
   parent: [],
   knownFailures: {
-    // Finding (README, Tests): the written item lists with the time of the import, not the source's internal date.
+    // Finding (docs/testing.md): the written item lists with the time of the import, not the source's internal date.
     'writes messages': 'a message written over Graph lists with the time it was imported as its internal date',
     'filters a listing': 'a message written over Graph lists with the time it was imported as its internal date, so a date filter misses it',
   },

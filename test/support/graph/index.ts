@@ -1,5 +1,5 @@
 /**
- * The Graph test server (see graph-server.ts and the README's "Graph test server" section):
+ * The Graph test server (see graph-server.ts and docs/testing.md's "The Graph test server" section):
  * start it with startGraphServer, point a Graph client's base URL at `graphUrl` instead of
  * https://graph.microsoft.com and msal-node at `tokenEndpoint.authority` (knownAuthorities:
  * [tokenEndpoint.host], trusting tokenEndpoint.caPem), and close() it at the end of the test.
