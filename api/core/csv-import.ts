@@ -69,7 +69,19 @@ interface Layout {
   titles: string[];
 }
 
-export function parseItemsCsv(text: string, options: { maxRows?: number } = {}): { rows: CsvItemRow[]; problems: CsvProblem[] } {
+/** Every data row as written (good or not): what a preview lists before the file is sent. */
+export interface CsvDataLine { line: number; sourceAddress: string; destinationAddress: string }
+
+export interface ParsedItemsCsv {
+  rows: CsvItemRow[];
+  problems: CsvProblem[];
+  /** The header's line, when the file has one. */
+  headerLine?: number;
+  /** Each data record's address cells, trimmed, read with the same layout as `rows`. */
+  dataLines: CsvDataLine[];
+}
+
+export function parseItemsCsv(text: string, options: { maxRows?: number } = {}): ParsedItemsCsv {
   const maxRows = options.maxRows ?? DEFAULT_MAX_CSV_ROWS;
   const { records, unterminated } = readCsvRecords(text, detectDelimiter(text));
   const nonBlank = records.filter((record) => record.fields.some((value) => value.trim() !== ''));
@@ -83,15 +95,17 @@ export function parseItemsCsv(text: string, options: { maxRows?: number } = {}):
       message: 'A quote (") opens here and is never closed, so this row was not added; close the quote or remove it.',
     });
   }
+  const dataRecords = header ? nonBlank.slice(1) : nonBlank;
+  const cell = (record: CsvRecord, field: ColumnField) => (record.fields[layout.fields.indexOf(field)] ?? '').trim();
+  const dataLines = dataRecords.map((r) => ({ line: r.line, sourceAddress: cell(r, 'sourceAddress'), destinationAddress: cell(r, 'destinationAddress') }));
   const missing = REQUIRED_FIELDS.filter((field) => !layout.fields.includes(field));
   if (missing.length > 0) {
     for (const field of missing) {
       const title = titleOf(field);
       problems.push({ line: header?.line ?? 1, column: title, message: `The header has no ${title} column; add one (it may also be called ${aliasHint(field)}), so no rows were added.` });
     }
-    return { rows: [], problems: sortByLine(problems) };
+    return { rows: [], problems: sortByLine(problems), headerLine: header?.line, dataLines };
   }
-  const dataRecords = header ? nonBlank.slice(1) : nonBlank;
   if (dataRecords.length === 0 && unterminated.length === 0) {
     problems.push({ line: 1, column: WHOLE_ROW, message: header ? 'The file has a header but no mailboxes under it.' : 'The file is empty; add one mailbox per line.' });
   }
@@ -104,7 +118,7 @@ export function parseItemsCsv(text: string, options: { maxRows?: number } = {}):
       message: `The file has ${dataRecords.length} rows but at most ${maxRows} are added at once; rows from line ${overflow.line} on were not added, so split the file.`,
     });
   }
-  return { rows, problems: sortByLine(problems) };
+  return { rows, problems: sortByLine(problems), headerLine: header?.line, dataLines };
 }
 
 /**

@@ -44,6 +44,9 @@ export function BulkAddDialog({ projectId, onClose, onAdded }: { projectId: stri
             </Field>
             {preview && !report && (
               <section aria-label="Preview">
+                {preview.fileProblems.length > 0 && (
+                  <ul aria-label="Problems with the file" className={styles.bad}>{preview.fileProblems.map((p) => <li key={p}>{p}</li>)}</ul>
+                )}
                 <Text>{preview.total} row(s){preview.withProblems ? `, ${preview.withProblems} that look wrong` : ''}. Preview of the first {preview.rows.length}:</Text>
                 <div className={styles.scroll}>
                   <Table size="small" aria-label="CSV preview">

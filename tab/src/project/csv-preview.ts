@@ -1,8 +1,12 @@
 /**
  * A quick look at a Bulk Add CSV before it leaves the browser: the first rows, the addresses,
- * and the obvious mistakes. The server's row-by-row report (api/core/csv-import.ts) stays the
- * authority; this only lets an admin spot a wrong file early. Passwords are never shown.
+ * and every problem the server would report. The checks are the server's own
+ * (api/core/csv-import.ts `parseItemsCsv`), run here on the same text, so a row the preview
+ * calls OK is a row the server adds (unless its mailbox is already in the project, which only
+ * the server knows). Passwords are never shown.
  */
+import { parseItemsCsv, type CsvProblem } from '../../../api/core/csv-import';
+
 export interface PreviewRow {
   /** Line as a spreadsheet shows it (header = line 1). */
   line: number;
@@ -10,44 +14,35 @@ export interface PreviewRow {
   destinationAddress: string;
   problem?: string;
 }
-export interface CsvPreview { rows: PreviewRow[]; total: number; withProblems: number; hasHeader: boolean }
-
-const PREVIEW_ROWS = 50;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-export function previewCsv(text: string, limit = PREVIEW_ROWS): CsvPreview {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const first = lines.find((l) => l.trim()) ?? '';
-  const delimiter = (first.match(/;/g)?.length ?? 0) > (first.match(/,/g)?.length ?? 0) ? ';' : ',';
-  const hasHeader = /source|destination/i.test(first) && !first.includes('@');
-  const headerIndex = hasHeader ? lines.indexOf(first) : -1;
-  const rows: PreviewRow[] = [];
-  let total = 0;
-  let withProblems = 0;
-  lines.forEach((raw, index) => {
-    if (!raw.trim() || index === headerIndex) return;
-    const [source = '', destination = ''] = splitRecord(raw, delimiter).map((f) => f.trim());
-    const problem = !EMAIL.test(source) ? `Source Email "${source}" is not an e-mail address`
-      : !EMAIL.test(destination) ? `Destination Email "${destination}" is not an e-mail address` : undefined;
-    total++;
-    if (problem) withProblems++;
-    if (rows.length < limit) rows.push({ line: index + 1, sourceAddress: source, destinationAddress: destination, problem });
-  });
-  return { rows, total, withProblems, hasHeader };
+export interface CsvPreview {
+  rows: PreviewRow[];
+  total: number;
+  withProblems: number;
+  hasHeader: boolean;
+  /** Problems of the header or of the whole file ("The header has no Source Email column…"). */
+  fileProblems: string[];
 }
 
-/** One line of CSV with "quoted, fields" and "" escapes (multi-line fields are left to the server). */
-function splitRecord(line: string, delimiter: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false; else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === delimiter) { fields.push(field); field = ''; } else field += ch;
+const PREVIEW_ROWS = 50;
+
+export function previewCsv(text: string, limit = PREVIEW_ROWS): CsvPreview {
+  const { rows: kept, problems, headerLine, dataLines } = parseItemsCsv(text);
+  const keptLines = new Set(kept.map((r) => r.line));
+  const problemsByLine = new Map<number, string[]>();
+  for (const p of problems) problemsByLine.set(p.line, [...(problemsByLine.get(p.line) ?? []), describe(p)]);
+  const rows: PreviewRow[] = [];
+  let withProblems = 0;
+  for (const data of dataLines) {
+    // A row past the server's limit has no problem of its own line: it is simply not added.
+    const problem = problemsByLine.get(data.line)?.join(' ') ?? (keptLines.has(data.line) ? undefined : 'This row is not added (see the problem above it).');
+    if (problem) withProblems++;
+    if (rows.length < limit) rows.push({ ...data, problem });
   }
-  fields.push(field);
-  return fields;
+  const dataLineNumbers = new Set(dataLines.map((d) => d.line));
+  const fileProblems = problems.filter((p) => !dataLineNumbers.has(p.line)).map(describe);
+  return { rows, total: dataLines.length, withProblems, hasHeader: headerLine !== undefined, fileProblems };
+}
+
+function describe(problem: CsvProblem): string {
+  return problem.column ? `${problem.column}: ${problem.message}` : problem.message;
 }
