@@ -1,11 +1,13 @@
 /**
- * Numbers as an admin reads them on a card: "1.5 GB", "2 h 5 min", "12,345". Binary multiples
- * (1 KB = 1024 bytes) because that is what Outlook and Exchange show as mailbox sizes.
+ * Numbers as an admin reads them on a card, in the console and the CLI: "1.5 GiB", "2 h 5 min",
+ * "12,345". Sizes are binary multiples (1 KiB = 1024 bytes, what Exchange and Outlook compute
+ * mailbox sizes in) and say so with the IEC names, so "340 MiB" is never read as 340,000,000
+ * bytes. The console imports this file too (tab/src/common/format.ts): one way to write a size.
  */
 
 const BYTES_PER_UNIT = 1024;
-const BYTE_UNITS = ['KB', 'MB', 'GB', 'TB', 'PB'] as const;
-/** Below this a value keeps one decimal ("1.5 GB"); above it the decimal is noise ("340 GB"). */
+const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+/** Below this a value keeps one decimal ("1.5 GiB"); above it the decimal is noise ("340 GiB"). */
 const ONE_DECIMAL_BELOW = 10;
 
 const MS_PER_SECOND = 1000;

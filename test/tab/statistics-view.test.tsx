@@ -55,15 +55,15 @@ describe('statistics charts', () => {
     render(<FluentProvider theme={webLightTheme}><StatisticsView projectId="p1" refreshKey="" /></FluentProvider>);
     const messages = await screen.findByRole('img', { name: /^Messages copied over time Running total of messages copied after each of 2 ended pass\(es\).*100 in all\.$/ });
     expect(messages.querySelectorAll('circle')).toHaveLength(2);
-    screen.getByRole('img', { name: /^Data copied over time .*10\.0 MB in all\.$/ });
+    screen.getByRole('img', { name: /^Data copied over time .*10 MiB in all\.$/ });
     const errors = screen.getByRole('img', { name: /^Messages not copied, by reason .*Message larger than the destination accepts \(2\)/ });
     expect(errors.querySelectorAll('rect')).toHaveLength(2);
 
     fireEvent.click(screen.getByRole('button', { name: 'Data table: Messages copied over time' }));
     const table = screen.getByRole('table', { name: 'Messages copied over time' });
     const rows = within(table).getAllByRole('row').map((r) => r.textContent);
-    expect(rows[1]).toMatch(/Pre-Stage Migration707\.0 MB0707\.0 MB$/);
-    expect(rows[2]).toMatch(/Full Migration303\.0 MB210010\.0 MB$/);
+    expect(rows[1]).toMatch(/Pre-Stage Migration707 MiB0707 MiB$/);
+    expect(rows[2]).toMatch(/Full Migration303 MiB210010 MiB$/);
     expect(screen.queryByRole('img', { name: /^Messages copied over time/ })).toBeNull();
   });
 

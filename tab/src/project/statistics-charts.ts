@@ -36,7 +36,7 @@ export function niceMax(value: number): number {
   return 10 * power;
 }
 
-/** For byte axes: the smallest 1, 2 or 5 × 1024ⁿ-unit round top, so labels read 2 MB rather than 2.1 MB. */
+/** For byte axes: the smallest 1, 2 or 5 × 1024ⁿ-unit round top, so labels read 2 MiB rather than 2.1 MiB. */
 export function niceBytesMax(value: number): number {
   if (!(value > 0)) return 1024;
   const unit = byteUnit(value);
@@ -54,7 +54,7 @@ export function ticks(max: number, unit = 1): number[] {
   return Array.from({ length: count + 1 }, (_, i) => (max * i) / count);
 }
 
-/** The 1024ⁿ unit a byte count is written in (B, KB, MB…). */
+/** The 1024ⁿ unit a byte count is written in (bytes, KiB, MiB…). */
 export function byteUnit(value: number): number {
   return value >= 1024 ? 1024 ** Math.min(4, Math.floor(Math.log(value) / Math.log(1024))) : 1;
 }

@@ -94,7 +94,7 @@ describe('the pass-ended card', () => {
     expect(texts.slice(0, 2)).toEqual(['Full Migration completed', 'Project: Contoso to Fabrikam']);
     expect(texts).toEqual(expect.arrayContaining([
       'Items completed: 1,234', 'Completed with errors: 2', 'Failed: 1', 'Stopped: 0',
-      'Messages copied: 45,678', 'Messages failed: 17', 'Data copied: 1.5 GB', 'Duration: 2 h 5 min',
+      'Messages copied: 45,678', 'Messages failed: 17', 'Data copied: 1.5 GiB', 'Duration: 2 h 5 min',
     ]));
   });
 
@@ -222,12 +222,12 @@ describe('human-readable units', () => {
     [0, '0 bytes'],
     [1, '1 byte'],
     [1023, '1023 bytes'],
-    [1536, '1.5 KB'],
-    [9.96 * KB, '10 KB'],
-    [10 * MB, '10 MB'],
-    [340.4 * MB, '340 MB'],
-    [1.5 * GB, '1.5 GB'],
-    [2048 * GB, '2 TB'],
+    [1536, '1.5 KiB'],
+    [9.96 * KB, '10 KiB'],
+    [10 * MB, '10 MiB'],
+    [340.4 * MB, '340 MiB'],
+    [1.5 * GB, '1.5 GiB'],
+    [2048 * GB, '2 TiB'],
   ])('shows %d bytes as "%s"', (bytes, text) => {
     expect(formatBytes(bytes)).toBe(text);
   });
