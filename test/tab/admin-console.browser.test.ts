@@ -323,7 +323,7 @@ describe('the admin console in Chromium', () => {
     await page.getByLabel('Destination email').fill('dave@dst.test');
     await page.getByRole('button', { name: 'Add item' }).click();
     await select('dave@src.test');
-    await page.getByText(/item\(s\), 1 selected/).waitFor();
+    await page.getByText(/items, 1 selected/).waitFor();
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     const retry = page.getByRole('menuitem', { name: /Retry Errors/ });
     expect(await retry.getAttribute('aria-disabled')).toBe('true');

@@ -174,7 +174,7 @@ describe('an Exchange to Exchange project in the admin console', () => {
     await p.locator('[data-theme="dark"]').waitFor();
     for (const name of PICKED) await p.locator('[data-item-id]', { hasText: `${name}@src.test` }).getByText('Completed', { exact: true }).waitFor();
     // The totals come with the first progress poll.
-    await p.getByText('2 of 2 item(s) · Completed: 2').waitFor();
+    await p.getByText('2 items · Completed: 2').waitFor();
     await checkScreen(p, 'exchange-project-dark');
     // The source endpoint again, as an existing one: its checks run anew.
     await p.goto(`${host.url}/projects/new`);

@@ -88,3 +88,34 @@ describe('the grid rows', () => {
     expect(toGridRows([retried], undefined)[0]).toMatchObject({ copied: 300, failed: 0 });
   });
 });
+
+describe('what the console says around the grid (issue 14 #8 and "what an admin expects next")', () => {
+  it('says how to add items instead of "0 of 0 item(s) ·", and writes counts in words', async () => {
+    const { itemsStatusLine } = await import('../../tab/src/project/items-view');
+    expect(itemsStatusLine(0, 0, 0, {})).toBe('No items yet: add mailboxes with Add → Quick Add, or many at once with Add → Bulk Add (CSV).');
+    expect(itemsStatusLine(1, 1, 0, { Completed: 1 })).toBe('1 item · Completed: 1');
+    expect(itemsStatusLine(2, 3, 1, { Completed: 2, Failed: 1 })).toBe('2 of 3 items shown, 1 selected · Completed: 2, Failed: 1');
+  });
+
+  it('shows a failed item\'s reason under its status, whole in the tooltip', () => {
+    const reason = 'The source refused the login: check the password, or that the admin may open this mailbox.';
+    render(
+      <FluentProvider theme={webLightTheme}>
+        <ItemsGrid rows={[{ ...rows[1]!, status: 'Failed', reason }, { ...rows[2]!, reason: 'stale reason of a pass that later completed', status: 'Completed' }]}
+          sort={{ column: 'sourceAddress', direction: 'ascending' }} onSort={() => {}} selected={new Set()} onSelect={() => {}} onOpen={() => {}} />
+      </FluentProvider>,
+    );
+    const shown = document.querySelectorAll('[data-reason]');
+    expect([...shown].map((e) => [e.textContent, e.getAttribute('title')])).toEqual([[reason, reason]]);
+  });
+
+  it('never says "every message was copied" of an item whose pass failed before copying', async () => {
+    const { emptyErrorLogText } = await import('../../tab/src/project/ItemDetailPanel');
+    const run = { passId: 'p', kind: 'full' as const, copied: 0, skipped: 0, failed: 0, bytes: 0 };
+    expect(emptyErrorLogText({ status: 'Failed', lastRun: { ...run, status: 'Failed', reason: 'Nothing answered on 127.0.0.1 port 1: check the port' } }))
+      .toBe('No message was refused, because the last pass stopped before copying: Nothing answered on 127.0.0.1 port 1: check the port. Fix that, then start the pass again.');
+    expect(emptyErrorLogText({ status: 'Not Started', lastRun: undefined })).toBe('No pass has run yet.');
+    expect(emptyErrorLogText({ status: 'Completed', lastRun: { ...run, kind: 'verify', status: 'Completed' } })).toMatch(/only checked the logins/);
+    expect(emptyErrorLogText({ status: 'Completed', lastRun: { ...run, status: 'Completed' } })).toBe('No errors: every message of the last passes was copied.');
+  });
+});

@@ -73,7 +73,7 @@ export function ItemDetailPanel({ itemId, refreshKey, onClose, onItemChanged, st
             </section>
             <section className={styles.section} aria-labelledby="errors-title">
               <Title3 as="h2" id="errors-title">Error log</Title3>
-              {errors.items.length === 0 ? <Text>No errors: every message of the last passes was copied.</Text> : (
+              {errors.items.length === 0 ? <Text>{emptyErrorLogText(item)}</Text> : (
                 <Table size="small" aria-label="Error log">
                   <TableHeader><TableRow><TableHeaderCell>Folder</TableHeaderCell><TableHeaderCell>Subject</TableHeaderCell><TableHeaderCell>Size</TableHeaderCell><TableHeaderCell>Reason</TableHeaderCell></TableRow></TableHeader>
                   <TableBody>{errors.items.map((e) => (
@@ -88,6 +88,29 @@ export function ItemDetailPanel({ itemId, refreshKey, onClose, onItemChanged, st
       </DrawerBody>
     </OverlayDrawer>
   );
+}
+
+/**
+ * What an empty error log means depends on how the last pass ended: a failed login leaves no
+ * message rows, yet nothing was copied ("No errors: every message… was copied" said the opposite).
+ */
+export function emptyErrorLogText(item: Pick<PublicItem, 'status' | 'lastRun'>): string {
+  const run = item.lastRun;
+  if (!run) return 'No pass has run yet.';
+  switch (item.status) {
+    case 'Failed':
+      return `No message was refused, because the last pass stopped before copying: ${run.reason ?? 'see "Last run reason" above'}. Fix that, then start the pass again.`;
+    case 'Stopped':
+      return 'No message was refused before the pass was stopped; start it again to copy the rest.';
+    case 'Waiting For End User':
+      return 'Nothing copied yet: the pass waits for the end user to confirm the password.';
+    case 'Submitted': case 'Queued': case 'Running':
+      return 'No message refused so far.';
+    default:
+      return run.kind === 'verify'
+        ? 'No errors. The last pass only checked the logins; no message has been copied yet.'
+        : 'No errors: every message of the last passes was copied.';
+  }
 }
 
 function credentialsText(item: PublicItem): string {

@@ -1,5 +1,5 @@
 import {
-  createTableColumn, DataGrid, DataGridBody, DataGridCell, DataGridHeader, DataGridHeaderCell, DataGridRow,
+  Caption1, createTableColumn, DataGrid, DataGridBody, DataGridCell, DataGridHeader, DataGridHeaderCell, DataGridRow,
   Link, makeStyles, ProgressBar, type TableColumnDefinition, type TableRowId, Text, tokens,
 } from '@fluentui/react-components';
 import { useMemo, useRef, useState } from 'react';
@@ -15,8 +15,13 @@ const VIEWPORT_PX = 480;
 const useStyles = makeStyles({
   body: { height: `${VIEWPORT_PX}px`, overflowY: 'auto', backgroundColor: tokens.colorNeutralBackground1 },
   row: { height: `${ROW_PX}px`, boxSizing: 'border-box' },
-  stack: { display: 'grid', gap: '2px', width: '100%' },
+  stack: { display: 'grid', gap: '2px', width: '100%', minWidth: 0 },
+  // One line under the badge; the whole reason is the cell's tooltip and is in the item's details.
+  reason: { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', color: tokens.colorNeutralForeground2 },
 });
+
+/** Statuses whose last run's reason is worth a line in the grid (a finished run has none). */
+const REASON_SHOWN = new Set<GridRow['status']>(['Failed', 'Stopped', 'Completed With Errors', 'Waiting For End User']);
 
 const columns: TableColumnDefinition<GridRow>[] = [
   // No compare functions: rows arrive sorted (items-view.ts), so the grid keeps their order.
@@ -60,6 +65,9 @@ export function ItemsGrid({ rows, sort, onSort, selected, onSelect, onOpen }: {
         return (
           <div className={styles.stack}>
             <StatusBadge status={row.status} />
+            {row.reason && REASON_SHOWN.has(row.status) && row.progress === undefined && (
+              <Caption1 className={styles.reason} title={row.reason} data-reason>{row.reason}</Caption1>
+            )}
             {row.progress !== undefined && (
               <ProgressBar value={row.progress} thickness="large" aria-label={`${row.sourceAddress} progress${row.currentFolder ? `, copying ${row.currentFolder}` : ''}`} />
             )}

@@ -7,7 +7,7 @@ import { useApi, usePolling } from '../common/use-api';
 import { ItemDetailPanel } from './ItemDetailPanel';
 import { ItemsGrid } from './ItemsGrid';
 import { ItemsToolbar } from './ItemsToolbar';
-import { filterRows, sortRows, progressChanged, toGridRows, type RowFilter, type SortSpec } from './items-view';
+import { filterRows, itemsStatusLine, sortRows, progressChanged, toGridRows, type RowFilter, type SortSpec } from './items-view';
 import { AdvancedOptions, NotificationsSetting } from './ProjectSettings';
 import { PASS_LABELS, stoppablePasses } from './start-rules';
 import { StatisticsView } from './StatisticsView';
@@ -84,10 +84,7 @@ export function ProjectPage({ projectId }: { projectId: string }) {
           <ItemsToolbar projectId={projectId} sourceKind={kindOf(project.sourceEndpointId)} destinationKind={kindOf(project.destinationEndpointId)} rows={allRows} selectedRows={selectedRows} filter={filter} onFilter={setFilter}
             onItemsChanged={() => setItemsVersion((v) => v + 1)} onStarted={onStarted} onStop={stop}
             onEditItem={(id) => setOpenItem({ id, edit: true })} />
-          <Text role="status" aria-live="polite">
-            {rows.length} of {allRows.length} item(s){selected.size ? `, ${selected.size} selected` : ''}
-            {progress ? ` · ${Object.entries(progress.totals).map(([s, n]) => `${s}: ${n}`).join(', ')}` : ''}
-          </Text>
+          <Text role="status" aria-live="polite">{itemsStatusLine(rows.length, allRows.length, selected.size, progress?.totals)}</Text>
           {items.loading && !items.data ? <Spinner label="Loading items" /> : (
             <ItemsGrid rows={rows} sort={sort} onSort={setSort} selected={selected} onSelect={setSelected} onOpen={(id) => setOpenItem({ id, edit: false })} />
           )}

@@ -82,3 +82,17 @@ export function progressChanged(before: ProgressRow[] | undefined, after: Progre
   const old = new Map(before.map((p) => [p.id, signature(p)]));
   return before.length !== after.length || after.some((p) => old.get(p.id) !== signature(p));
 }
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/**
+ * The line over the grid: how many items are shown and selected, then how many are in each
+ * status. A project without items says what to do instead of "0 of 0 item(s) ·".
+ */
+export function itemsStatusLine(shown: number, total: number, selected: number, totals: Record<string, number> | undefined): string {
+  if (total === 0) return 'No items yet: add mailboxes with Add → Quick Add, or many at once with Add → Bulk Add (CSV).';
+  const counted = shown === total ? plural(total, 'item', 'items') : `${shown.toLocaleString('en-US')} of ${plural(total, 'item', 'items')} shown`;
+  const chosen = selected ? `, ${selected.toLocaleString('en-US')} selected` : '';
+  const byStatus = Object.entries(totals ?? {}).filter(([, n]) => n > 0).map(([s, n]) => `${s}: ${n.toLocaleString('en-US')}`).join(', ');
+  return `${counted}${chosen}${byStatus ? ` · ${byStatus}` : ''}`;
+}

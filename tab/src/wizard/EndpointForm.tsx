@@ -78,8 +78,8 @@ const MODERN_AUTH_NOTE = 'Modern Auth uses Impersonation: an app registration ha
   + '(the full_access_as_app permission or RBAC for Applications).';
 
 /** The fields of the endpoint schema (api/core/schemas.ts `endpointInput`), per kind. */
-export function EndpointForm({ draft, problems, onChange, idPrefix }: {
-  draft: EndpointDraft; problems: Record<string, string>; onChange: (draft: EndpointDraft) => void; idPrefix: string;
+export function EndpointForm({ draft, problems, onChange }: {
+  draft: EndpointDraft; problems: Record<string, string>; onChange: (draft: EndpointDraft) => void;
 }) {
   const styles = useStyles();
   const set = <K extends keyof EndpointDraft>(key: K, value: EndpointDraft[K]) => onChange({ ...draft, [key]: value });
@@ -99,7 +99,7 @@ export function EndpointForm({ draft, problems, onChange, idPrefix }: {
       </Field>
       <div className={styles.grid}>
         <Field label="Endpoint name" required {...msg('name')}>
-          <Input id={`${idPrefix}-name`} value={draft.name} onChange={(_, d) => set('name', d.value)} />
+          <Input value={draft.name} onChange={(_, d) => set('name', d.value)} />
         </Field>
         {kind === 'imap' && (
           <>

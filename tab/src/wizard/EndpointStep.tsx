@@ -71,7 +71,7 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
           </Dropdown>
         </Field>
       ) : (
-        <EndpointForm idPrefix={side} draft={choice.draft} problems={fieldProblems} onChange={(draft) => onChange({ ...choice, draft })} />
+        <EndpointForm draft={choice.draft} problems={fieldProblems} onChange={(draft) => onChange({ ...choice, draft })} />
       )}
       <div className={styles.row}>
         <Field label="Test mailbox (optional)" hint="Checks the admin can open this mailbox">

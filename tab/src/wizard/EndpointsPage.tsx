@@ -91,7 +91,7 @@ function EditEndpoint({ endpoint, onDone }: { endpoint: PublicEndpoint; onDone: 
           Paste a new certificate and key to replace it, or choose Secret to sign in with a client secret instead.
         </Text>
       )}
-      <EndpointForm idPrefix="edit" draft={draft} problems={{ ...local, ...fromApi }} onChange={setDraft} />
+      <EndpointForm draft={draft} problems={{ ...local, ...fromApi }} onChange={setDraft} />
       <ProblemBar problem={problem} shownFields={Object.keys(draft)} />
       {summary && <CheckList result={summary} />}
       <div className={styles.actions}>
