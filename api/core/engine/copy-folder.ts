@@ -225,9 +225,14 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   async function* divert(messages: AsyncIterable<SourceMessage>): AsyncGenerator<SourceMessage> {
     for await (const message of messages) {
       if (refused.has(message.format ?? 'rfc822')) again.push(message.ref);
-      else yield message;
+      else {
+        if (message.subject) subjectsInFlight.set(message.ref.key, message.subject);
+        yield message;
+      }
     }
   }
+  /** The subject the source gave with each message on its way to the destination: a refused write's error row names it. */
+  const subjectsInFlight = new Map<string, string>();
 
   let batch: LedgerEntry[] = [];
   const unconfirmed: string[] = [];
@@ -242,18 +247,20 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   };
   const write = async (refs: MessageRef[]) => {
     for await (const written of dest.appendMessages(destPath, divert(readAhead(feed(refs), bufferedBytes, READ_AHEAD)))) {
+      const subject = subjectsInFlight.get(written.ref.key);
+      subjectsInFlight.delete(written.ref.key);
       if (written.formatRefused && written.error) {
         if (!refused.has(written.formatRefused)) input.onFormatRefused?.(written.formatRefused, written.error);
         refused.set(written.formatRefused, written.error);
         again.push(written.ref); // its pending row stays until the next round writes it
       } else if (written.error) {
-        fail(written.ref, written.error);
+        fail(written.ref, written.error, subject);
         unconfirmed.push(written.ref.key);
       } else {
         // A server without UIDPLUS (RFC 4315) confirms the write but names no UID: still a copy.
         batch.push({ ...pendingEntry(written.ref), state: 'done', destId: written.destId ?? '' });
         // Written without some of its parts: the admin reads what was left out; no pass writes it again.
-        for (const loss of written.losses ?? []) fail(written.ref, loss);
+        for (const loss of written.losses ?? []) fail(written.ref, loss, subject);
         result.copied++;
         input.tally.copied++;
         input.tally.bytes += written.ref.size;
