@@ -17,7 +17,7 @@ const FLAG_SPEC = {
   'date-to': { type: 'string' }, 'item-types': { type: 'string' }, 'start-at': { type: 'string' }, item: { type: 'string' },
   search: { type: 'string' }, status: { type: 'string' }, wait: { type: 'boolean' }, watch: { type: 'boolean' },
   json: { type: 'boolean' }, 'end-user': { type: 'boolean' }, format: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  'allow-self-signed-source': { type: 'boolean' }, 'allow-self-signed-destination': { type: 'boolean' },
+  'allow-self-signed-source': { type: 'boolean' }, 'allow-self-signed-destination': { type: 'boolean' }, 'into-non-empty': { type: 'boolean' },
 } as const;
 
 export function parseCli(argv: string[]): { command: string[]; flags: Flags } {

@@ -1,7 +1,8 @@
-import { formatBytes } from '../core/human-units.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { createConnectorRegistry } from '../connectors/registry.js';
 import { ValidationError } from '../core/errors.js';
+import { formatBytes } from '../core/human-units.js';
 import type { Endpoint, Project } from '../core/model.js';
 import { listAll } from '../core/list-all.js';
 import { optional, type Flags } from './cli-args.js';
@@ -18,6 +19,8 @@ interface ImapUrl {
 
 const IMAPS_PORT = 993;
 const IMAP_PORT = 143;
+/** Exit code of a first run refused because the destination already holds mail (see --into-non-empty). */
+export const EXIT_DESTINATION_NOT_EMPTY = 3;
 
 /**
  * `mailferry migrate --from imap://USER:PASS@HOST:PORT --to imaps://...`: no project to set up.
@@ -44,6 +47,20 @@ export async function migrateCommand(flags: Flags): Promise<number> {
     const project = (await listAll((c) => services.projects.listProjects(LOCAL_TENANT, undefined, c))).find((p) => p.name === projectName)
       ?? (await services.projects.createProject(LOCAL_TENANT, { name: projectName, sourceEndpointId: source.id, destinationEndpointId: destination.id, options: [], maxConcurrentMigrations: 1 }));
     const item = await findOrCreateItem(runtime, project, from, to);
+    // A first copy into a mailbox that already holds mail would copy everything again beside it:
+    // nothing pairs the destination's messages with the source's, so ask before doing that.
+    if (kind !== 'verify' && item.statistics.copied === 0 && flags['into-non-empty'] !== true) {
+      const held = await messagesHeld(await services.projects.getEndpoint(LOCAL_TENANT, destination.id), to);
+      if (held.total > 0) {
+        const where = held.folders.map(([path, n]) => `${path} ${n}`).join(', ');
+        console.error(`The destination mailbox ${to.user} already holds ${held.total} messages (${where}), and ${dataDir} has no record of copying any of them. `
+          + 'A first pass copies every source message, so mail that is already there would be there twice. '
+          + 'If it came from an earlier run, run again with that run\'s --data directory (it copies only what is new). '
+          + 'To copy into this mailbox anyway (to merge another mailbox into it), add --into-non-empty.');
+        if (flags.json === true) console.log(JSON.stringify({ pass: kind, status: 'Not Started', reason: `The destination already holds ${held.total} messages.`, copied: 0, skipped: 0, failed: 0, destinationMessages: held.total }));
+        return EXIT_DESTINATION_NOT_EMPTY;
+      }
+    }
     const { pass } = await services.passes.startPass(LOCAL_TENANT, project.id, { kind, itemIds: [item.id], cutoff: kind === 'prestage' ? before : undefined, itemTypes: ['mail'] });
     const ended = await runUntilPassEnds(runtime, pass.id, { quiet: flags.json === true });
     const finished = await services.items.getItem(LOCAL_TENANT, item.id);
@@ -99,7 +116,27 @@ async function findOrCreateItem(runtime: EmbeddedRuntime, project: Project, from
   });
 }
 
-/** Logins are not always addresses; the item still needs one to show. */
+/** Messages in each folder of the destination mailbox, largest first (folders without any left out). */
+async function messagesHeld(endpoint: Endpoint, url: ImapUrl): Promise<{ total: number; folders: [string, number][] }> {
+  const session = await createConnectorRegistry()('imap').open({ endpoint, mailbox: mailboxAddress(url), login: url.user, password: url.password });
+  try {
+    const folders: [string, number][] = [];
+    for (const folder of await session.listFolders()) {
+      if (folder.noSelect) continue;
+      const count = (await session.listMessages(folder)).length;
+      if (count > 0) folders.push([folder.path, count]);
+    }
+    folders.sort((a, b) => b[1] - a[1]);
+    return { total: folders.reduce((sum, [, n]) => sum + n, 0), folders };
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * The item needs an address; a login such as `src2` has none, so it is kept under the reserved
+ * `.invalid` domain (RFC 2606), which nothing the CLI prints shows: errors name the login itself.
+ */
 function mailboxAddress(url: ImapUrl): string {
   if (url.user.includes('@')) return url.user.toLowerCase();
   return `${url.user.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}@imap.invalid`;

@@ -20,7 +20,8 @@ import type { DeliveryReport } from '../core/end-user/end-user-service.js';
 
 const HELP = `mailferry — mailbox migration from the command line
 
-  mailferry migrate --from imap://USER:PASS@HOST:PORT --to imaps://USER@HOST [--pass full|prestage|trial|verify] [--before 90d] [--json]
+  mailferry migrate --from imap://USER:PASS@HOST:PORT --to imaps://USER@HOST [--pass full|prestage|trial|verify] [--before 90d] [--into-non-empty] [--json]
+                    (a first run into a mailbox that already holds mail stops with exit 3 unless --into-non-empty)
         one-shot job with its own store: a second run copies only what is new
         (passwords may come from MAILFERRY_FROM_PASSWORD / MAILFERRY_TO_PASSWORD)
 
@@ -60,7 +61,7 @@ const HELP = `mailferry — mailbox migration from the command line
   mailferry errors --item ID
   mailferry stats --project ID [--format table|csv|json]
 
-Exit codes: 0 success, 2 completed with errors, 1 failure, 64 usage error.
+Exit codes: 0 success, 2 completed with errors, 1 failure, 3 migrate: the destination already holds mail, 64 usage error.
 Data: MAILFERRY_DATA (default ./.mailferry), shared with "npm start".`;
 
 /** `args`: the words after the command's own (`mailferry endpoint sign-in NAME`). */

@@ -120,7 +120,9 @@ export async function openSide(deps: EngineDeps, records: JobRecords, side: Side
   } catch (raw) {
     const error = ensureError(raw);
     const label = side === 'source' ? 'Source' : 'Destination';
-    const message = `${label} (${access.mailbox}): ${error.message}`;
+    // A per-item login is what the server refused: name it (the CLI's logins have no address of their own).
+    const who = access.login && access.login.toLowerCase() !== access.mailbox.toLowerCase() ? `login ${access.login}` : access.mailbox;
+    const message = `${label} (${who}): ${error.message}`;
     if (error instanceof AuthError) throw new AuthError(message, { cause: error, field: side === 'source' ? 'sourceLogin' : 'destinationLogin' });
     throw new MailferryError(error.code, message, { retryable: error.retryable, retryAfterMs: error.retryAfterMs, cause: error });
   }
