@@ -20,6 +20,7 @@ import { EndpointChecks } from '../services/endpoint-checks.js';
 import { ItemService } from '../services/item-service.js';
 import { PassService, type StartPassResult } from '../services/pass-service.js';
 import { ProjectService } from '../services/project-service.js';
+import type { ProjectItemCounts } from '../services/public-views.js';
 import { SignInService } from '../services/sign-in-service.js';
 import { StatisticsService } from '../services/statistics-service.js';
 import { WorkgroupService } from '../services/workgroup-service.js';
@@ -108,7 +109,15 @@ export class Mailferry {
   /** A page of the tenant's projects, keeping those the caller may see. */
   async projectsVisibleTo(principal: Principal, search?: string, cursor?: string, limit?: number) {
     const result = await this.projects.listProjects(principal.tenantId, search, cursor, limit);
-    return { ...result, items: await this.access.visibleProjects(principal, result.items) };
+    const visible = await this.access.visibleProjects(principal, result.items);
+    return { ...result, items: await Promise.all(visible.map(async (p) => ({ ...p, itemCounts: await this.itemCounts(principal.tenantId, p.id) }))) };
+  }
+
+  /** Four indexed counts per project: what the Projects list shows beside each name. */
+  private async itemCounts(tenantId: string, projectId: string): Promise<ProjectItemCounts> {
+    const count = (status?: ItemStatus) => this.deps.store.items.count(tenantId, status ? { projectId, status } : { projectId });
+    const [total, completed, completedWithErrors, failed] = await Promise.all([count(), count('Completed'), count('Completed With Errors'), count('Failed')]);
+    return { total, completed, completedWithErrors, failed };
   }
 
   /** Autodiscover: lists the source endpoint's mailboxes and, when asked, imports the new ones as items. */

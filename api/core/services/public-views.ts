@@ -23,6 +23,9 @@ export function publicItem(item: Item): PublicItem {
 
 export type PublicProject = Omit<Project, 'teamsWebhookRef'> & { hasTeamsWebhook: boolean };
 
+/** How far a project is, for the Projects list: items in all, and those that ended each way. */
+export interface ProjectItemCounts { total: number; completed: number; completedWithErrors: number; failed: number }
+
 export function publicProject(project: Project): PublicProject {
   const { teamsWebhookRef, ...rest } = project;
   return { ...rest, options: maskSupportOptions(project.options), hasTeamsWebhook: !!teamsWebhookRef };

@@ -5,13 +5,13 @@
  */
 import type { EndpointCheck } from '../../../api/core/connector';
 import type { Counts, FolderCounts, Item, ItemStatus, ItemType, PassKind, Pass } from '../../../api/core/model';
-import type { PublicEndpoint, PublicItem, PublicProject } from '../../../api/core/services/public-views';
+import type { ProjectItemCounts, PublicEndpoint, PublicItem, PublicProject } from '../../../api/core/services/public-views';
 
 export type { Counts, ItemStatus, ItemType, PassKind, Pass };
 
 export { ITEM_STATUSES } from '../../../api/core/model';
 
-export type { PublicEndpoint, PublicItem, PublicProject };
+export type { ProjectItemCounts, PublicEndpoint, PublicItem, PublicProject };
 
 export interface Page<T> { items: T[]; cursor?: string }
 

@@ -4,13 +4,20 @@ import {
 import { AddRegular } from '@fluentui/react-icons';
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
-import type { Page, PublicProject } from '../api/types';
+import type { Page, ProjectItemCounts, PublicProject } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
 import { formatDate } from '../common/format';
 import { useApi } from '../common/use-api';
 import { navigate } from './router';
 
 const SEARCH_DEBOUNCE_MS = 250;
+
+/** "12 items: 8 completed, 1 with errors, 1 failed": only the parts that are not zero. */
+export function itemCountsText(c: ProjectItemCounts): string {
+  if (c.total === 0) return 'No items yet';
+  const parts = [[c.completed, 'completed'], [c.completedWithErrors, 'with errors'], [c.failed, 'failed']].filter(([n]) => n).map(([n, w]) => `${n} ${w}`);
+  return `${c.total} ${c.total === 1 ? 'item' : 'items'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}
 const useStyles = makeStyles({
   bar: { display: 'flex', gap: '12px', alignItems: 'center', margin: '12px 0' },
 });
@@ -24,7 +31,7 @@ export function ProjectsList() {
     return () => clearTimeout(timer);
   }, [search]);
   const { data, problem, loading } = useApi(
-    () => api<Page<PublicProject>>('GET', `/projects?limit=200${query ? `&search=${encodeURIComponent(query)}` : ''}`), query);
+    () => api<Page<PublicProject & { itemCounts?: ProjectItemCounts }>>('GET', `/projects?limit=200${query ? `&search=${encodeURIComponent(query)}` : ''}`), query);
   const open = (path: string) => (e: React.MouseEvent) => { e.preventDefault(); navigate(path); };
 
   return (
@@ -40,6 +47,7 @@ export function ProjectsList() {
           <TableHeader>
             <TableRow>
               <TableHeaderCell>Name</TableHeaderCell>
+              <TableHeaderCell>Items</TableHeaderCell>
               <TableHeaderCell>Created</TableHeaderCell>
               <TableHeaderCell>Teams notifications</TableHeaderCell>
             </TableRow>
@@ -48,6 +56,7 @@ export function ProjectsList() {
             {data?.items.map((p) => (
               <TableRow key={p.id}>
                 <TableCell><Link href={`/projects/${p.id}`} onClick={open(`/projects/${p.id}`)}>{p.name}</Link></TableCell>
+                <TableCell>{p.itemCounts ? itemCountsText(p.itemCounts) : '—'}</TableCell>
                 <TableCell>{formatDate(p.createdAt)}</TableCell>
                 <TableCell>{p.hasTeamsWebhook ? 'On' : 'Off'}</TableCell>
               </TableRow>
