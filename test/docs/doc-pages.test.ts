@@ -1,12 +1,13 @@
 /**
- * The README is a front page and the rest lives in docs/: every relative link between those pages
- * (and from SECURITY.md and the READMEs of tab/ and appPackage/) must name a file that exists and,
- * when it has one, a heading that exists, so that moving a section cannot leave a dead link behind.
+ * The README is a front page and the rest lives in docs/. These checks keep the pages true as the
+ * code moves: every relative link between them (and from SECURITY.md and the READMEs of tab/ and
+ * appPackage/) names a file and heading that exist, every repository path named in backticks
+ * exists, and docs/cli.md lists every command the CLI knows.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { headingAnchors, markdownLinks } from './markdown.js';
+import { codeSpans, headingAnchors, markdownLinks } from './markdown.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PAGES = [
@@ -50,4 +51,21 @@ describe('docs/cli.md', () => {
     const page = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
     expect([...names, 'migrate', 'help'].filter((name) => !page.includes(`| \`${name}\` |`))).toEqual([]);
   });
+});
+
+describe('paths named in the documentation pages', () => {
+  /** Made by a build or a run, not kept in the repository (see .gitignore). */
+  const BUILT = /^(\.\/)?(dist|appPackage\/build|test-results|\.mailferry|coverage)(\/|$)/;
+  const TOP = new Set(readdirSync(ROOT).filter((name) => name !== 'node_modules' && !name.startsWith('.git') && statSync(join(ROOT, name)).isDirectory()));
+  const SOURCE_FILE = /\.(ts|tsx|json|md|bicep|mjs|c)$/;
+  const namesAPath = (span: string) =>
+    !/\s/.test(span) && !span.startsWith('@') && !span.startsWith('/') && !span.startsWith('../') && !BUILT.test(span)
+    && (TOP.has(span.split('/')[0]!) || SOURCE_FILE.test(span));
+
+  for (const page of PAGES.filter((p) => p !== 'ARCHITECTURE.md' && !p.includes('/README.md'))) {
+    it(`${page}: every file named in backticks exists, by its path from the repository root`, () => {
+      const spans = codeSpans(readFileSync(join(ROOT, page), 'utf8')).filter(namesAPath);
+      expect(spans.filter((span) => !existsSync(join(ROOT, span)))).toEqual([]);
+    });
+  }
 });
