@@ -69,3 +69,11 @@ describe('paths named in the documentation pages', () => {
     });
   }
 });
+
+describe('docs/passes.md', () => {
+  it('documents every support option the core accepts', async () => {
+    const { SUPPORT_OPTION_KEYS } = await import('../../api/core/support-options.js');
+    const page = readFileSync(join(ROOT, 'docs/passes.md'), 'utf8');
+    expect(SUPPORT_OPTION_KEYS.filter((key) => !new RegExp(`\`${key}\\b`).test(page))).toEqual([]);
+  });
+});
