@@ -77,3 +77,21 @@ describe('docs/passes.md', () => {
     expect(SUPPORT_OPTION_KEYS.filter((key) => !new RegExp(`\`${key}\\b`).test(page))).toEqual([]);
   });
 });
+
+describe('settings', () => {
+  it('names every MAILFERRY_ environment variable the code reads, in full, in the README or docs/', () => {
+    const code = sources(join(ROOT, 'api')).map((file) => readFileSync(file, 'utf8')).join('\n');
+    const read = new Set([...code.matchAll(/(?:env\.|env\['|required\(env, ')(MAILFERRY_[A-Z0-9_]+)/g)].map((m) => m[1]!));
+    expect(read.size).toBeGreaterThan(20);
+    const pages = ['README.md', ...PAGES.filter((p) => p.startsWith('docs/'))].map((p) => readFileSync(join(ROOT, p), 'utf8')).join('\n');
+    expect([...read].filter((name) => !new RegExp(`\\b${name}\\b`).test(pages))).toEqual([]);
+  });
+});
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return /\.tsx?$/.test(path) ? [path] : [];
+  });
+}
