@@ -16,6 +16,8 @@ export interface Operation {
   /** `/api/v1/projects/{projectId}` */
   template: string;
   params: string[];
+  /** Query parameters the document declares (`limit` on every route that lists). */
+  query: string[];
   body?: JsonSchema;
   isPublic: boolean;
 }
@@ -35,6 +37,7 @@ export function operationsOf(document: { paths: Record<string, Record<string, { 
   return Object.entries(document.paths).flatMap(([template, ops]) => Object.entries(ops).map(([method, op]) => ({
     method: method.toUpperCase(), template,
     params: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
+    query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
     body: op.requestBody?.content['application/json']?.schema,
     isPublic: Array.isArray(op.security) && op.security.length === 0,
   })));
@@ -151,9 +154,6 @@ export interface CaseContext {
   ids: Record<string, string>;
 }
 
-/** JSON-body routes whose handler reads `limit`: a query defect is theirs. */
-const PAGED = /\/(endpoints|projects|items|passes|errors)$/;
-
 function fillPath(op: Operation, values: Record<string, string>): string {
   return op.template.replace(/\{([a-zA-Z]+)\}/g, (_, name: string) => values[name] ?? 'missing');
 }
@@ -185,7 +185,8 @@ export function badRequests(operations: Operation[], context: CaseContext): fc.A
         method: op.method, path, headers: body === undefined ? {} : json, body, defect: 'path id that does not exist', operation: name,
       })));
     }
-    if (op.method === 'GET' && PAGED.test(op.template)) {
+    // Routes whose document declares `limit` (every route that lists): a query defect is theirs.
+    if (op.query.includes('limit')) {
       const pathArb = op.params.every((p) => context.ids[p]) ? fc.constant(realPath) : junkPathFor(op);
       arbs.push(fc.tuple(pathArb, fc.constantFrom('0', '-1', 'abc', '1.5', '1e999', '', '%00')).map(([path, limit]) => ({
         method: 'GET', path: `${path}?limit=${limit}`, headers: {}, defect: `limit=${limit}`, operation: name,
