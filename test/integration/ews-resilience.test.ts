@@ -7,9 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type FillMessage } from '../support/dovecot.js';
 import { createEwsMigrationFixture, expectExactlyOnce, folderCounts, itemsAt, markerOf, seedMail, type EwsMigrationFixture } from '../support/ews-migration-fixture.js';
-import { startWorker } from '../support/worker-child.js';
-import { waitUntil } from '../support/wait-until.js';
+import { COPY_GATE_ENV } from '../support/copy-gate.js';
+import { startWorker, stopWorker, workerAtGate } from '../support/worker-child.js';
 import { waitForPass } from '../support/migration-fixture.js';
+
+/** The first worker is killed once the destination confirmed this many writes. */
+const GATE = 250;
 
 describe('Exchange to Exchange in a throttling storm', () => {
   let fx: EwsMigrationFixture;
@@ -66,16 +69,14 @@ describe('a worker killed mid-pass with an EWS destination', () => {
     await fillMailbox(fx.source.dovecot!, sourceUser, 'INBOX', bulk('inbox', 1200));
     await fillMailbox(fx.source.dovecot!, sourceUser, 'Work', bulk('work', 400));
     const server = fx.destination.ews!;
-    server.throttle.responseDelayMs = 60; // slow enough that the kill lands mid-pass
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
 
-    const first = startWorker(fx.dataDir);
-    await waitUntil('the worker to copy 200 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= 200);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
-    const beforeCrash = await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId);
-    expect(beforeCrash).toBeLessThan(1600);
-    server.throttle.responseDelayMs = 0;
+    // Killed at a known point: the destination confirmed GATE writes, the last of them not yet in the ledger.
+    const first = startWorker(fx.dataDir, { [COPY_GATE_ENV]: String(GATE) });
+    expect(await workerAtGate(first)).toBe(GATE);
+    await stopWorker(first, 'SIGKILL');
+    expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBeLessThan(GATE);
+    expect(Object.values(folderCounts(server, destUser)).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(GATE);
 
     const second = startWorker(fx.dataDir);
     try {
@@ -116,13 +117,11 @@ describe('a worker killed mid-pass between two Exchange servers', () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('crash2');
     const inbox = seedMail(fx, sourceUser, 'inbox', 1500, 'crash inbox');
     const server = fx.destination.ews!;
-    server.throttle.responseDelayMs = 60;
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
-    const first = startWorker(fx.dataDir);
-    await waitUntil('the worker to copy 200 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= 200);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
-    server.throttle.responseDelayMs = 0;
+    const first = startWorker(fx.dataDir, { [COPY_GATE_ENV]: String(GATE) });
+    expect(await workerAtGate(first)).toBe(GATE);
+    await stopWorker(first, 'SIGKILL');
+    expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBeLessThan(GATE);
     const second = startWorker(fx.dataDir);
     try {
       const ended = await waitForPass(fx.runtime, pass.id, 120_000);

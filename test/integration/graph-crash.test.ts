@@ -11,10 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { createGraphMigrationFixture, type GraphMigrationFixture } from '../support/graph-migration-fixture.js';
 import { waitForPass } from '../support/migration-fixture.js';
-import { startWorker as startWorkerIn } from '../support/worker-child.js';
-import { waitUntil } from '../support/wait-until.js';
+import { COPY_GATE_ENV } from '../support/copy-gate.js';
+import { startWorker as startWorkerIn, stopWorker, workerAtGate } from '../support/worker-child.js';
 
 const ITEMS = 400;
+/** The first worker is killed once the destination confirmed this many writes. */
+const GATE = 80;
 
 describe('Exchange Online → Exchange Online over Graph: SIGKILL and resume', () => {
   let fx: GraphMigrationFixture;
@@ -25,8 +27,8 @@ describe('Exchange Online → Exchange Online over Graph: SIGKILL and resume', (
     await fx?.close();
   });
 
-  const startWorker = () => startWorkerIn(fx.dataDir, {
-    NODE_EXTRA_CA_CERTS: fx.graph.tokenEndpoint.caFile, MAILFERRY_TEST_GRAPH_AUTHORITY_HOST: `https://${fx.graph.tokenEndpoint.host}`,
+  const startWorker = (env: NodeJS.ProcessEnv = {}) => startWorkerIn(fx.dataDir, {
+    NODE_EXTRA_CA_CERTS: fx.graph.tokenEndpoint.caFile, MAILFERRY_TEST_GRAPH_AUTHORITY_HOST: `https://${fx.graph.tokenEndpoint.host}`, ...env,
   });
 
   it('leaves every item exactly once, byte for byte, after a worker is killed mid-pass', async () => {
@@ -34,16 +36,14 @@ describe('Exchange Online → Exchange Online over Graph: SIGKILL and resume', (
     const folder = fx.graph.seed.folder(src, { displayName: 'Archive', parent: 'inbox' });
     for (let n = 0; n < ITEMS; n++) fx.graph.seed.message(src, folder, Buffer.from(`Subject: Crash ${n}\r\nMessage-ID: <c${n}@contoso.com>\r\n\r\n${'x'.repeat(n)}\r\n`));
     const itemId = await fx.addItem('crash');
-    fx.graph.throttle.responseDelayMs = 15; // slow enough that the kill lands mid-pass
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
 
-    const first = startWorker();
-    await waitUntil('the worker to copy 80 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= 80);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
-    const beforeCrash = await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId);
-    expect(beforeCrash).toBeLessThan(ITEMS);
-    fx.graph.throttle.responseDelayMs = 0;
+    const first = startWorker({ [COPY_GATE_ENV]: String(GATE) });
+    expect(await workerAtGate(first)).toBe(GATE);
+    await stopWorker(first, 'SIGKILL');
+    // The Graph destination commits each write: every confirmed write but the one held at the gate is in the ledger.
+    expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBe(GATE - 1);
+    expect(fx.graph.read.items(fx.destinationOf('crash'), 'Inbox/Archive').length).toBeGreaterThanOrEqual(GATE);
 
     const second = startWorker();
     try {

@@ -10,11 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { createGraphMigrationFixture, type GraphMigrationFixture } from '../support/graph-migration-fixture.js';
 import { waitForPass } from '../support/migration-fixture.js';
-import { startWorker as startWorkerIn, stopWorker } from '../support/worker-child.js';
-import { waitUntil } from '../support/wait-until.js';
+import { COPY_GATE_ENV } from '../support/copy-gate.js';
+import { startWorker as startWorkerIn, stopWorker, workerAtGate } from '../support/worker-child.js';
 
 const FIRST = 40;
 const NEW = 300;
+/** The second pass's worker is killed once the destination confirmed this many of the new messages. */
+const GATE = 60;
 const FOLDER = 'Inbox/Archive';
 
 describe('Exchange Online → Exchange Online over Graph: SIGKILL while copying a delta', () => {
@@ -26,8 +28,8 @@ describe('Exchange Online → Exchange Online over Graph: SIGKILL while copying 
     await fx?.close();
   });
 
-  const startWorker = () => startWorkerIn(fx.dataDir, {
-    NODE_EXTRA_CA_CERTS: fx.graph.tokenEndpoint.caFile, MAILFERRY_TEST_GRAPH_AUTHORITY_HOST: `https://${fx.graph.tokenEndpoint.host}`,
+  const startWorker = (env: NodeJS.ProcessEnv = {}) => startWorkerIn(fx.dataDir, {
+    NODE_EXTRA_CA_CERTS: fx.graph.tokenEndpoint.caFile, MAILFERRY_TEST_GRAPH_AUTHORITY_HOST: `https://${fx.graph.tokenEndpoint.host}`, ...env,
   });
   const startPass = async (itemId: string) => (await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] })).pass;
   async function passInWorker(itemId: string) {
@@ -52,14 +54,13 @@ describe('Exchange Online → Exchange Online over Graph: SIGKILL while copying 
     expect(cursorBefore).toBeDefined();
 
     for (let n = FIRST; n < FIRST + NEW; n++) message(n);
-    fx.graph.throttle.responseDelayMs = 15; // slow enough that the kill lands mid-copy
     const pass = await startPass(itemId);
-    const first = startWorker();
-    await waitUntil(`the worker to copy ${FIRST + 60} messages`, async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) >= FIRST + 60);
+    // Killed once this pass's worker has written GATE of the new messages (the Graph destination commits each write).
+    const first = startWorker({ [COPY_GATE_ENV]: String(GATE) });
+    expect(await workerAtGate(first)).toBe(GATE);
     await stopWorker(first, 'SIGKILL');
-    expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBeLessThan(FIRST + NEW);
+    expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBe(FIRST + GATE - 1);
     expect(await cursorOf(itemId)).toBe(cursorBefore); // not moved before everything it reported was copied
-    fx.graph.throttle.responseDelayMs = 0;
 
     const second = startWorker();
     try {

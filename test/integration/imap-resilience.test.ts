@@ -4,8 +4,8 @@ import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type FillMessage } from '../support/dovecot.js';
 import { FlakyConnector } from '../support/flaky-connector.js';
 import { countsOf, expectIdentical, snapshotMailbox } from '../support/mailbox-snapshot.js';
-import { startWorker } from '../support/worker-child.js';
-import { waitUntil } from '../support/wait-until.js';
+import { COPY_GATE_ENV, CopyGate } from '../support/copy-gate.js';
+import { startWorker, stopWorker, workerAtGate } from '../support/worker-child.js';
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
 
 const bulk = (prefix: string, count: number, size = 1_500): FillMessage[] =>
@@ -28,12 +28,14 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     await fillMailbox(fx.source, sourceUser, 'Work/Reports', bulk('reports', 800));
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
 
-    const first = startWorker(fx.dataDir);
-    await waitUntil('the worker to copy more than 300 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) > 300);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
-    const copiedBeforeCrash = await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId);
-    expect(copiedBeforeCrash).toBeLessThan(2300);
+    // Killed at a known point: the destination confirmed GATE writes, the last of them not yet in the ledger.
+    const GATE = 300;
+    const first = startWorker(fx.dataDir, { [COPY_GATE_ENV]: String(GATE) });
+    expect(await workerAtGate(first)).toBe(GATE);
+    await stopWorker(first, 'SIGKILL');
+    expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBeLessThan(GATE);
+    const atDestination = Object.values(countsOf(await snapshotMailbox(fx.destination, destUser))).reduce((a, b) => a + b, 0);
+    expect(atDestination).toBeGreaterThanOrEqual(GATE);
 
     const second = startWorker(fx.dataDir);
     try {
@@ -49,10 +51,14 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
   it('reconnects and resumes when the destination server restarts mid-pass', async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('restart');
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('restart', 2000));
+    // The restart happens while the worker holds at a known point: 200 writes confirmed, more in flight.
+    const gate = new CopyGate(200);
+    await fx.reopen({ imap: gate.wrap(new ImapConnector()) });
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
     fx.runtime.startWorkers();
-    await waitUntil('the worker to copy more than 200 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) > 200);
+    expect(await gate.reached).toBe(200);
     await fx.destination.restart();
+    gate.release();
     const ended = await waitForPass(fx.runtime, pass.id);
     expect(ended.summary).toMatchObject({ completed: 1, copied: 2000, failed: 0 });
     await expectIdentical(fx, sourceUser, destUser, { INBOX: 'INBOX' });
@@ -90,17 +96,20 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     expect(pass.summary).toMatchObject({ completed: 1, copied: 1 });
     expect(pass.summary!.bytes).toBeGreaterThan(40 * 1024 * 1024);
     await expectIdentical(fx, sourceUser, destUser, { INBOX: 'INBOX' });
+    await fx.reopen();
   });
 
   it('stops a running pass on request, and the next full pass copies the rest without duplicates', async () => {
-    // Writes slowed to ~3 ms each so the pass is surely still running when the stop arrives.
-    await fx.reopen({ imap: new FlakyConnector(new ImapConnector(), () => false, 'reject', 0, 3) });
+    // The stop arrives while the worker holds after 100 writes: the pass is surely still running.
+    const gate = new CopyGate(100);
+    await fx.reopen({ imap: gate.wrap(new ImapConnector()) });
     const { itemId, sourceUser, destUser } = await fx.addMailbox('stop');
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('stop', 3000));
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
     fx.runtime.startWorkers();
-    await waitUntil('the worker to copy more than 100 messages', async () => (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) > 100);
+    await gate.reached;
     await fx.runtime.services.passes.stopPass(LOCAL_TENANT, pass.id);
+    gate.release();
     const stopped = await waitForPass(fx.runtime, pass.id);
     expect(stopped.status).toBe('stopped');
     const item = await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId);
