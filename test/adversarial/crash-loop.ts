@@ -1,15 +1,17 @@
 /**
- * A worker SIGKILLed again and again during one pass on one mailbox, at seeded random moments:
- * some while it starts (connecting, planning folders), most after a random share of the copy.
- * Each restart must resume where the ledger says; the caller checks the end state.
+ * A worker SIGKILLed again and again during one pass on one mailbox, at seeded random points:
+ * some at its first write (connected, folders planned, nothing copied), most after a random number
+ * of copies. Each kill lands at a gate (copy-gate.ts): the worker holds after that many confirmed
+ * writes, the last one stored at the destination but not yet in the ledger, so a seed names the
+ * same kill points on every machine. Each restart must resume where the ledger says; the caller
+ * checks the end state.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Pass } from '../../api/core/model.js';
-import { DB_FILE, LOCAL_TENANT, type EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
+import { LOCAL_TENANT, type EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
 import { waitForPass } from '../support/migration-fixture.js';
 import { Prng } from '../bench/prng.js';
-import { startWorker, stopWorker, workerReady } from '../support/worker-child.js';
+import { COPY_GATE_ENV } from '../support/copy-gate.js';
+import { startWorker, stopWorker, workerAtGate, workerReady } from '../support/worker-child.js';
 import { waitUntil } from '../support/wait-until.js';
 
 export interface CrashLoopOptions {
@@ -36,16 +38,14 @@ export interface CrashLoopResult {
   kills: number;
   /** Passes the kills spanned (1 unless the queue gave the job up). */
   passes: number;
-  /** Where each kill landed: ms after the worker took the job, or the ledger count it waited for. */
+  /** Where each kill landed: after how many of that worker's writes, or after the pass ended. */
   moments: string[];
 }
 
-/** Share of kills that land just after the worker took the job (connecting, planning folders), before any copy progress is awaited. */
+/** Share of kills that land at the worker's first write (connected, folders planned), before it copied anything. */
 const EARLY_KILL_SHARE = 0.25;
-const EARLY_KILL_MAX_MS = 400;
-const IN_BATCH_MAX_MS = 300;
-/** A kill waits for at most this long for its ledger target; a worker that made no progress is killed anyway. */
-const PROGRESS_WAIT_MS = 30_000;
+/** A kill waits at most this long for the worker to reach its gate or the pass to end. */
+const PROGRESS_WAIT_MS = 60_000;
 
 export async function crashLoop(options: CrashLoopOptions): Promise<CrashLoopResult> {
   const prng = new Prng(options.seed);
@@ -58,28 +58,25 @@ export async function crashLoop(options: CrashLoopOptions): Promise<CrashLoopRes
       await options.startNextPass();
       passes++;
     }
-    const worker = startWorker(options.dataDir);
+    // Spread the remaining kills over what is left to copy, each at a random point of its share.
+    const before = await options.copied();
+    const share = Math.max(1, Math.floor((options.total - before) / (options.kills - kill + 1)));
+    const copies = prng.chance(EARLY_KILL_SHARE) ? 0 : prng.int(1, share);
+    const worker = startWorker(options.dataDir, { [COPY_GATE_ENV]: String(copies) });
     try {
       await workerReady(worker);
-      // A restarted worker gets the job once the killed one's lease expires; kill only a worker that holds it.
-      await waitUntil('the worker to lease a job', async () => holdsJob(options.dataDir, worker.pid!) || (await ended()), { timeoutMs: PROGRESS_WAIT_MS })
-        .catch(async () => {
-          throw new Error(`kill ${kill + 1}: the restarted worker never took the job (${await options.describe()})`);
-        });
-      if (prng.chance(EARLY_KILL_SHARE)) {
-        const ms = prng.int(0, EARLY_KILL_MAX_MS);
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        moments.push(`${ms} ms into the job`);
-      } else {
-        // Spread the remaining kills over what is left to copy, each at a random point of its share.
-        const before = await options.copied();
-        const share = Math.max(1, Math.floor((options.total - before) / (options.kills - kill + 1)));
-        const target = before + prng.int(1, share);
-        await waitUntil(`the worker to copy ${target} messages`, async () => (await options.copied()) >= target || (await ended()), { timeoutMs: PROGRESS_WAIT_MS }).catch(() => undefined);
-        // The ledger moves a batch at a time: a random delay puts the kill inside the next batch.
-        const ms = prng.int(0, IN_BATCH_MAX_MS);
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        moments.push(`copied ${target}+ and ${ms} ms`);
+      // Whichever comes first: the worker holds at its gate, or the pass ends (what was left took fewer writes).
+      const stop = new AbortController();
+      const atGate = workerAtGate(worker, PROGRESS_WAIT_MS).then((n) => `after ${n} writes (ledger at ${before} before)`);
+      const passEnded = waitUntil('the pass to end', ended, { timeoutMs: PROGRESS_WAIT_MS, signal: stop.signal }).then(() => 'after the pass ended');
+      try {
+        moments.push(await Promise.race([atGate, passEnded]));
+      } catch (error) {
+        throw new Error(`kill ${kill + 1}: the worker neither reached its gate of ${copies} writes nor ended the pass (${await options.describe()}): ${(error as Error).message}`);
+      } finally {
+        stop.abort();
+        atGate.catch(() => undefined); // the kill below ends the loser
+        passEnded.catch(() => undefined);
       }
     } finally {
       await stopWorker(worker, 'SIGKILL');
@@ -90,17 +87,6 @@ export async function crashLoop(options: CrashLoopOptions): Promise<CrashLoopRes
     passes++;
   }
   return { kills: moments.length, passes, moments };
-}
-
-/** Whether the worker process `pid` holds a lease in the embedded queue (worker ids end in `:<pid>`). */
-function holdsJob(dataDir: string, pid: number): boolean {
-  const db = new Database(join(dataDir, DB_FILE), { readonly: true, fileMustExist: true });
-  try {
-    const row = db.prepare("SELECT count(*) AS n FROM jobs WHERE state = 'leased' AND worker_id LIKE ?").get(`%:${pid}`) as { n: number };
-    return row.n > 0;
-  } finally {
-    db.close();
-  }
 }
 
 export interface CrashedPassOptions {

@@ -9,6 +9,8 @@ export interface WaitUntilOptions {
   timeoutMs?: number;
   /** Between checks. */
   intervalMs?: number;
+  /** Stops waiting (rejecting with the signal's reason) when aborted: for the loser of a race between two waits. */
+  signal?: AbortSignal;
 }
 
 /** Long enough for a pass on a loaded 2-core machine, short enough that a hang still fails the test. */
@@ -28,6 +30,7 @@ export async function waitUntil<T>(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    options.signal?.throwIfAborted();
     try {
       const value = await check();
       if (value) return value as NonNullable<T>;
