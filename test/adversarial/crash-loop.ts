@@ -113,7 +113,9 @@ export async function runCrashedPass(options: CrashedPassOptions): Promise<Crash
     dataDir: options.dataDir, kills: options.kills, seed: options.seed, total: options.total,
     copied: () => runtime.store.ledger.countDone(LOCAL_TENANT, itemId),
     running: async () => (await runtime.services.passes.getPass(LOCAL_TENANT, passId)).status !== 'completed',
-    startNextPass: async () => void (passId = await startFull()),
+    startNextPass: async () => {
+      passId = await startFull();
+    },
     describe: async () => {
       const [pass, item, dead] = await Promise.all([runtime.services.passes.getPass(LOCAL_TENANT, passId), runtime.services.items.getItem(LOCAL_TENANT, itemId), runtime.queue.deadLetters(LOCAL_TENANT)]);
       return `pass ${pass.status}, item ${item.status} ${item.lastRun?.reason ?? ''}, dead letters: ${dead.map((d) => d.reason).join('; ')}`;

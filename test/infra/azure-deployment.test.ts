@@ -53,7 +53,7 @@ describe('the credential link a deployed Mailferry e-mails', () => {
 describe('infra/main.bicep keeps the data stores off the open internet', () => {
   it('lets only the Function App subnet (and listed operator addresses) reach Key Vault', () => {
     const vault = resourceBlock('vault');
-    expect(vault).toMatch(/networkAcls: \{[^]*defaultAction: 'Deny'/);
+    expect(vault).toMatch(/networkAcls: \{[\s\S]*defaultAction: 'Deny'/);
     expect(vault).toMatch(/virtualNetworkRules: \[ \{ id: appSubnetId/);
     expect(vault).toMatch(/bypass: 'None'/);
   });

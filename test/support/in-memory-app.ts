@@ -41,8 +41,8 @@ export class InMemoryConnector implements MailConnector {
   opened = 0;
 
   mailbox(address: string): InMemoryMailbox {
-    let mailbox = this.mailboxes.get(address);
-    if (!mailbox) this.mailboxes.set(address, (mailbox = new InMemoryMailbox()));
+    const mailbox = this.mailboxes.get(address) ?? new InMemoryMailbox();
+    this.mailboxes.set(address, mailbox);
     return mailbox;
   }
 

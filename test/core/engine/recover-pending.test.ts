@@ -38,7 +38,11 @@ describe('a job that died between the destination write and the ledger commit', 
     const { pass } = await t.startPass(project, 'full', [item]);
     const lease = await t.queue.lease('doomed-worker', 60_000);
     const frozen = new Promise<void>((reached) => {
-      dest.faults.afterStore = (_ref, count) => (count === stored ? (reached(), new Promise<void>(() => {})) : undefined);
+      dest.faults.afterStore = (_ref, count) => {
+        if (count !== stored) return;
+        reached();
+        return new Promise<void>(() => {}); // never settles: this job writes nothing more
+      };
     });
     void runMigrationJob(t.app.engine, lease!.payload, new AbortController().signal);
     await frozen;
