@@ -229,7 +229,8 @@ export const shareInput = z.object({
 });
 
 export const endpointTestInput = z.object({
-  testMailbox: address.optional(),
+  /** An address, or on IMAP the mailbox's login (`src1`): EndpointChecks asks non-IMAP kinds for an address. */
+  testMailbox: z.string().trim().min(1).regex(/^\S+$/, 'must be one mailbox address or login, without spaces').optional(),
   testLogin: z.string().trim().min(1).optional(),
   testPassword: z.string().min(1).optional(),
 });

@@ -1,7 +1,7 @@
 // Pure logic; .tsx so tab/tsconfig.json type-checks it with the tab's sources.
 import { describe, expect, it } from 'vitest';
 import {
-  adminModesFor, blockedReason, draftProblems, draftToInput, emptyDraft, endpointLabel, initialWizard, nextStep, previousStep, projectBody, summaryHeadline, validateBody,
+  adminModesFor, blockedReason, checksAsUser, draftProblems, endpointFacts, enterStep, draftToInput, emptyDraft, endpointLabel, initialWizard, nextStep, previousStep, projectBody, summaryHeadline, validateBody,
   withKind, withProtocol, withSignIn, type EndpointDraft, type WizardState,
 } from '../../tab/src/wizard/wizard-steps';
 import { endpointInput } from '../../api/core/schemas';
@@ -55,6 +55,36 @@ describe('the Create project wizard', () => {
     expect(validateBody({ ...state.source, testMailbox: ' a@b.test ' })).toEqual({ testMailbox: 'a@b.test' });
     const done = at({ name: ' P ', source: { ...state.source, endpointId: 's' }, destination: { ...state.destination, endpointId: 'd' } });
     expect(projectBody(done)).toEqual({ name: 'P', sourceEndpointId: 's', destinationEndpointId: 'd' });
+  });
+
+  // Issue 14, "what an admin expects next": the wizard's first hour.
+  it('opens an endpoint step on "Create a new endpoint" when there is none to reuse', () => {
+    const onSource = at({ step: 'source' });
+    expect(enterStep(onSource, []).source.mode).toBe('new');
+    expect(enterStep(onSource, [{ id: 'e1' }]).source.mode).toBe('existing');
+    // The only endpoint is the source's own: the destination has nothing to reuse.
+    const onDestination = at({ step: 'destination', source: { ...onSource.source, mode: 'existing', endpointId: 'e1' } });
+    expect(enterStep(onDestination, [{ id: 'e1' }]).destination.mode).toBe('new');
+    expect(enterStep(onDestination, [{ id: 'e1' }, { id: 'e2' }]).destination.mode).toBe('existing');
+  });
+
+  it('checks an endpoint without admin access with a test login and password, never sent half', () => {
+    const choice = { ...initialWizard().source, mode: 'new' as const, draft: { ...emptyDraft(), adminMode: 'none' as const } };
+    expect(checksAsUser(choice, [])).toBe(true);
+    expect(checksAsUser({ ...choice, draft: { ...choice.draft, adminMode: 'plain-authzid' } }, [])).toBe(false);
+    expect(checksAsUser({ ...choice, mode: 'existing', endpointId: 'e1' }, [{ id: 'e1', adminMode: 'login-star', authMechanism: 'password' }])).toBe(false);
+    expect(validateBody({ ...choice, testLogin: ' src1 ', testPassword: 'pw' }, true)).toEqual({ testLogin: 'src1', testPassword: 'pw' });
+    expect(validateBody({ ...choice, testLogin: 'src1', testPassword: '' }, true)).toEqual({});
+    // An IMAP test mailbox may be a login.
+    expect(validateBody({ ...choice, testMailbox: 'src1' })).toEqual({ testMailbox: 'src1' });
+  });
+
+  it('lists host, port, encryption and admin access for the Review step', () => {
+    expect(endpointFacts({ kind: 'imap', host: 'imap.contoso.com', port: undefined, security: 'tls', adminMode: 'plain-authzid', adminLogin: 'master', authMechanism: 'password', cloud: undefined })).toEqual([
+      ['Kind', 'IMAP'], ['Host', 'imap.contoso.com'], ['Port', '993'], ['Encryption', 'TLS (encrypted from the start)'], ['Admin access', 'Master user (SASL PLAIN authzid), as master'],
+    ]);
+    expect(endpointFacts({ kind: 'imap', host: '127.0.0.1', port: 10143, security: 'none', adminMode: 'none', adminLogin: undefined, authMechanism: 'password', cloud: undefined }))
+      .toContainEqual(['Encryption', 'None (passwords travel unencrypted)']);
   });
 
   it('resets what a new kind cannot use: an EWS kind starts with Delegation, Groups never offer Impersonation', () => {

@@ -1,5 +1,6 @@
 import type { EndpointCheck } from '../connector.js';
-import { MailferryError, NotFoundError } from '../errors.js';
+import { MailferryError, NotFoundError, ValidationError } from '../errors.js';
+import { describeAddressProblem } from '../email-address.js';
 import type { Endpoint } from '../model.js';
 import type { ServiceDeps } from './context.js';
 
@@ -18,6 +19,10 @@ export class EndpointChecks {
 
   async validate(tenantId: string, endpointId: string, test: EndpointTest): Promise<{ ok: boolean; checks: EndpointCheck[] }> {
     const endpoint = await this.endpoint(tenantId, endpointId);
+    // IMAP opens a mailbox by its login (`src1`); Exchange and Microsoft 365 find it by address.
+    if (test.testMailbox && endpoint.kind !== 'imap' && describeAddressProblem(test.testMailbox)) {
+      throw new ValidationError('Give the test mailbox as an e-mail address, e.g. user@contoso.com: Exchange finds mailboxes by address.', { field: 'testMailbox' });
+    }
     const connector = this.deps.connectorFor(endpoint.kind);
     if (!connector.probe) {
       return { ok: false, checks: [{ check: 'Endpoint kind', status: 'failed', detail: `Endpoints of kind "${endpoint.kind}" cannot be checked by this build.` }] };

@@ -6,13 +6,19 @@ import { navigate } from '../app/router';
 import { ProblemBar } from '../common/ProblemBar';
 import { useApi } from '../common/use-api';
 import { EndpointStep } from './EndpointStep';
-import { blockedReason, initialWizard, nextStep, previousStep, projectBody, WIZARD_STEPS, type WizardState } from './wizard-steps';
+import { CheckList } from './CheckList';
+import { blockedReason, endpointFacts, enterStep, initialWizard, nextStep, previousStep, projectBody, WIZARD_STEPS, type WizardState } from './wizard-steps';
 
 const useStyles = makeStyles({
   steps: { display: 'flex', gap: '16px', listStyle: 'none', padding: 0, margin: '12px 0 20px' },
   current: { fontWeight: tokens.fontWeightSemibold, borderBottom: `2px solid ${tokens.colorBrandStroke1}` },
   nav: { display: 'flex', gap: '12px', marginTop: '24px', alignItems: 'center' },
   card: { backgroundColor: tokens.colorNeutralBackground1, padding: '20px', borderRadius: tokens.borderRadiusMedium },
+  review: { display: 'grid', gap: '20px', maxWidth: '900px' },
+  side: { display: 'grid', gap: '8px' },
+  sideTitle: { fontSize: tokens.fontSizeBase400, fontWeight: tokens.fontWeightSemibold, margin: 0 },
+  facts: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '4px 16px', margin: 0 },
+  fact: { display: 'contents' },
 });
 
 export function CreateProjectWizard() {
@@ -22,7 +28,7 @@ export function CreateProjectWizard() {
   const [creating, setCreating] = useState(false);
   const endpoints = useApi(() => listAll<PublicEndpoint>('/endpoints'), 'endpoints');
   const blocked = blockedReason(state);
-  const nameOf = (id: string) => endpoints.data?.find((e) => e.id === id)?.name ?? id;
+  const endpointOf = (id: string) => endpoints.data?.find((e) => e.id === id);
 
   const create = async () => {
     setCreating(true);
@@ -56,11 +62,26 @@ export function CreateProjectWizard() {
           onEndpointCreated={endpoints.reload} onChange={(choice) => setState({ ...state, [state.step]: choice })} />
       )}
       {state.step === 'review' && (
-        <dl>
-          <dt><Text weight="semibold">Name</Text></dt><dd>{state.name}</dd>
-          <dt><Text weight="semibold">Source endpoint</Text></dt><dd>{nameOf(state.source.endpointId)}</dd>
-          <dt><Text weight="semibold">Destination endpoint</Text></dt><dd>{nameOf(state.destination.endpointId)}</dd>
-        </dl>
+        <div className={styles.review}>
+          <Text><Text weight="semibold">Project name:</Text> {state.name}</Text>
+          {(['source', 'destination'] as const).map((side) => {
+            const endpoint = endpointOf(state[side].endpointId);
+            const summary = state[side].summary;
+            return (
+              <section key={side} aria-labelledby={`review-${side}`} className={styles.side}>
+                <h2 id={`review-${side}`} className={styles.sideTitle}>{side === 'source' ? 'Source' : 'Destination'}: {endpoint?.name ?? 'an endpoint no longer listed'}</h2>
+                {endpoint && (
+                  <dl className={styles.facts} aria-label={`${side === 'source' ? 'Source' : 'Destination'} endpoint settings`}>
+                    {endpointFacts(endpoint).map(([term, value]) => <div key={term} className={styles.fact}><dt>{term}</dt><dd>{value}</dd></div>)}
+                  </dl>
+                )}
+                {summary ? <CheckList result={summary} /> : (
+                  <Text>Not checked in this wizard: go Back and choose "Save and Go to Summary" to check it before you create the project.</Text>
+                )}
+              </section>
+            );
+          })}
+        </div>
       )}
       <ProblemBar problem={problem ?? endpoints.problem} />
       <div className={styles.nav}>
@@ -70,7 +91,7 @@ export function CreateProjectWizard() {
         {state.step === 'review' ? (
           <Button appearance="primary" onClick={create} disabled={creating}>Create project</Button>
         ) : (
-          <Button appearance="primary" disabled={!!blocked} onClick={() => setState({ ...state, step: nextStep(state.step) })}>Next</Button>
+          <Button appearance="primary" disabled={!!blocked} onClick={() => setState(enterStep({ ...state, step: nextStep(state.step) }, endpoints.data ?? []))}>Next</Button>
         )}
         {blocked && state.step !== 'name' && (
           <MessageBar intent="info"><MessageBarBody>{blocked}</MessageBarBody></MessageBar>

@@ -1,5 +1,5 @@
-import { Button, Dropdown, Field, Input, makeStyles, Option, Radio, RadioGroup, Spinner } from '@fluentui/react-components';
-import { useState } from 'react';
+import { Button, Dropdown, Field, Input, makeStyles, Option, Radio, RadioGroup, Spinner, tokens } from '@fluentui/react-components';
+import { useEffect, useRef, useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
 import type { PublicEndpoint, ValidationResult } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
@@ -7,14 +7,18 @@ import { CheckList } from './CheckList';
 import { EndpointForm } from './EndpointForm';
 import { groupsOverGraph, needsSignIn } from './groups-graph';
 import { SignInPanel } from './SignInPanel';
-import { draftProblems, draftToInput, endpointLabel, newEndpointPlan, validateBody, type EndpointChoice } from './wizard-steps';
+import { checksAsUser, draftProblems, draftToInput, endpointLabel, newEndpointPlan, validateBody, type EndpointChoice } from './wizard-steps';
 
 /** The endpoint a changed draft replaces may already be gone (deleted elsewhere): nothing to undo then. */
 function ignoreGone(error: unknown): void {
   if (asProblem(error).status !== 404) throw error;
 }
 
-const useStyles = makeStyles({ stack: { display: 'grid', gap: '16px', maxWidth: '900px' }, row: { display: 'flex', gap: '12px', alignItems: 'end' } });
+const useStyles = makeStyles({
+  stack: { display: 'grid', gap: '16px', maxWidth: '900px' },
+  row: { display: 'flex', gap: '12px', alignItems: 'end', flexWrap: 'wrap' },
+  summaryTitle: { fontSize: tokens.fontSizeBase500, fontWeight: tokens.fontWeightSemibold, lineHeight: tokens.lineHeightBase500, margin: '0 0 8px' },
+});
 
 export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCreated }: {
   side: 'source' | 'destination'; choice: EndpointChoice; endpoints: PublicEndpoint[];
@@ -27,6 +31,16 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
   const fieldProblems = showProblems ? draftProblems(choice.draft) : {};
   const selected = endpoints.find((e) => e.id === choice.endpointId);
   // A Groups endpoint over Graph, once saved (or chosen), asks for the administrator's sign-in.
+  const asUser = checksAsUser(choice, endpoints);
+  const kind = choice.mode === 'new' ? choice.draft.kind : selected?.kind;
+  // "Save and Go to Summary" goes there: the summary's heading takes the focus (and scrolls into view).
+  const summaryHeading = useRef<HTMLHeadingElement>(null);
+  const [checkedAt, setCheckedAt] = useState(0);
+  useEffect(() => {
+    if (!checkedAt) return;
+    summaryHeading.current?.focus();
+    summaryHeading.current?.scrollIntoView?.({ block: 'start' });
+  }, [checkedAt]);
   const signInFor = choice.mode === 'new' ? (choice.created && groupsOverGraph(choice.created.draft) ? choice.created.id : undefined) : needsSignIn(selected) ? selected!.id : undefined;
 
   const saveAndSummarize = async () => {
@@ -45,9 +59,10 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
         onChange(saved);
         if (!reuseId) onEndpointCreated();
       }
-      const summary = await api<ValidationResult>('POST', `/endpoints/${endpointId}/validate`, { body: validateBody(choice) });
+      const summary = await api<ValidationResult>('POST', `/endpoints/${endpointId}/validate`, { body: validateBody(choice, asUser) });
       // A failed check keeps the form open so the admin can fix the draft and check again.
       onChange({ ...saved, mode: summary.ok ? 'existing' : choice.mode, endpointId, summary });
+      setCheckedAt(Date.now());
     } catch (error) {
       setProblem(asProblem(error));
     } finally {
@@ -74,9 +89,20 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
         <EndpointForm draft={choice.draft} problems={fieldProblems} onChange={(draft) => onChange({ ...choice, draft })} />
       )}
       <div className={styles.row}>
-        <Field label="Test mailbox (optional)" hint="Checks the admin can open this mailbox">
-          <Input type="email" value={choice.testMailbox} placeholder="user@contoso.com" onChange={(_, d) => onChange({ ...choice, testMailbox: d.value, summary: undefined })} />
-        </Field>
+        {asUser ? (
+          <>
+            <Field label="Test login (optional)" hint="This endpoint has no admin access: a user's login checks that users can sign in, e.g. src1 or user@contoso.com">
+              <Input value={choice.testLogin} autoComplete="off" onChange={(_, d) => onChange({ ...choice, testLogin: d.value, summary: undefined })} />
+            </Field>
+            <Field label="Test password" hint="Used for this check only, never saved">
+              <Input type="password" value={choice.testPassword} autoComplete="new-password" onChange={(_, d) => onChange({ ...choice, testPassword: d.value, summary: undefined })} />
+            </Field>
+          </>
+        ) : (
+          <Field label="Test mailbox (optional)" hint={kind === 'imap' ? "Checks the admin can open this mailbox: its address or its login (e.g. src1)" : 'Checks the admin can open this mailbox: its e-mail address'}>
+            <Input value={choice.testMailbox} placeholder={kind === 'imap' ? 'user@contoso.com or src1' : 'user@contoso.com'} onChange={(_, d) => onChange({ ...choice, testMailbox: d.value, summary: undefined })} />
+          </Field>
+        )}
         <Button appearance="primary" onClick={saveAndSummarize} disabled={busy || (choice.mode === 'existing' && !choice.endpointId)}>
           Save and Go to Summary
         </Button>
@@ -84,7 +110,12 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
       </div>
       <ProblemBar problem={problem} />
       {signInFor && <SignInPanel endpointId={signInFor} />}
-      {choice.summary && <CheckList result={choice.summary} />}
+      {choice.summary && (
+        <section aria-labelledby={`${side}-summary-title`}>
+          <h2 id={`${side}-summary-title`} ref={summaryHeading} tabIndex={-1} className={styles.summaryTitle}>Summary</h2>
+          <CheckList result={choice.summary} />
+        </section>
+      )}
     </div>
   );
 }

@@ -68,6 +68,9 @@ export interface EndpointChoice {
   endpointId: string;
   draft: EndpointDraft;
   testMailbox: string;
+  /** An endpoint without admin access is checked by logging in as a user: these two, never saved. */
+  testLogin: string;
+  testPassword: string;
   /** The last "Save and Go to Summary" answer for `endpointId`. */
   summary?: ValidationResult;
   /** The endpoint this step saved from `draft`: checked again, not saved again, while the draft is unchanged. */
@@ -96,7 +99,7 @@ export const emptyDraft = (): EndpointDraft => ({
   name: '', kind: 'imap', host: '', port: '', security: 'tls', allowSelfSigned: false, adminMode: 'none', adminLogin: '', adminPassword: '',
   authMechanism: 'password', cloud: 'commercial', appClientId: '', appTenantId: '', appClientSecret: '', appCredential: 'secret', appCertificate: '', protocol: 'graph', domains: '',
 });
-const emptyChoice = (): EndpointChoice => ({ mode: 'existing', endpointId: '', draft: emptyDraft(), testMailbox: '' });
+const emptyChoice = (): EndpointChoice => ({ mode: 'existing', endpointId: '', draft: emptyDraft(), testMailbox: '', testLogin: '', testPassword: '' });
 export const initialWizard = (): WizardState => ({ step: 'name', name: '', source: emptyChoice(), destination: emptyChoice() });
 
 const MAX_PORT = 65_535;
@@ -243,10 +246,55 @@ export function endpointLabel(endpoint: Pick<PublicEndpoint, 'name' | 'kind' | '
   return `${endpoint.name} (${where})`;
 }
 
-/** The POST /endpoints/{id}/validate body: the test mailbox is optional. */
-export function validateBody(choice: EndpointChoice): { testMailbox?: string } {
+/**
+ * Whether the chosen or drafted endpoint reaches mailboxes without an admin: then "Save and Go to
+ * Summary" can only check a user's login, so the step asks for a test login and password.
+ */
+export function checksAsUser(choice: EndpointChoice, endpoints: readonly Pick<PublicEndpoint, 'id' | 'adminMode' | 'authMechanism'>[]): boolean {
+  const endpoint = choice.mode === 'new' ? choice.draft : endpoints.find((e) => e.id === choice.endpointId);
+  return !!endpoint && endpoint.adminMode === 'none' && endpoint.authMechanism !== 'oauth-app';
+}
+
+const SECURITY_WORDS: Record<Security, string> = { tls: 'TLS (encrypted from the start)', starttls: 'STARTTLS', none: 'None (passwords travel unencrypted)' };
+const ADMIN_WORDS: Record<AdminMode, string> = {
+  none: 'None: each mailbox logs in with its own login', 'plain-authzid': 'Master user (SASL PLAIN authzid)', 'login-star': 'Master user (login*master)',
+  delegation: 'Delegation (FullAccess)', impersonation: 'Impersonation',
+};
+
+/** What the Review step lists for an endpoint: where it is, how it is secured, who logs in. */
+export function endpointFacts(e: Pick<PublicEndpoint, 'kind' | 'host' | 'port' | 'security' | 'adminMode' | 'adminLogin' | 'authMechanism' | 'cloud'>): [string, string][] {
+  const facts: [string, string][] = [['Kind', ENDPOINT_KIND_LABELS[e.kind]]];
+  if (e.kind === 'imap') {
+    const security = e.security ?? 'tls';
+    facts.push(['Host', e.host], ['Port', String(e.port ?? (security === 'tls' ? 993 : 143))], ['Encryption', SECURITY_WORDS[security]]);
+  } else {
+    facts.push([e.kind === 'exchange' ? 'EWS URL' : 'Address', e.host || (e.cloud ? CLOUD_LABELS[e.cloud] : CLOUD_LABELS.commercial)]);
+  }
+  facts.push(['Admin access', e.authMechanism === 'oauth-app' ? 'App registration (Modern Auth)' : `${ADMIN_WORDS[e.adminMode]}${e.adminLogin ? `, as ${e.adminLogin}` : ''}`]);
+  return facts;
+}
+
+/** The POST /endpoints/{id}/validate body: a test mailbox for an admin, or a test login and password for a user; all optional. */
+export function validateBody(choice: EndpointChoice, asUser = false): { testMailbox?: string; testLogin?: string; testPassword?: string } {
+  if (asUser) {
+    const login = choice.testLogin.trim();
+    return login && choice.testPassword ? { testLogin: login, testPassword: choice.testPassword } : {};
+  }
   const mailbox = choice.testMailbox.trim();
   return mailbox ? { testMailbox: mailbox } : {};
+}
+
+/**
+ * Entering an endpoint step: with no endpoint to reuse (none yet, or only the source's), the step
+ * opens on "Create a new endpoint" rather than on an empty list.
+ */
+export function enterStep(state: WizardState, endpoints: readonly Pick<PublicEndpoint, 'id'>[]): WizardState {
+  const step = state.step;
+  if (step !== 'source' && step !== 'destination') return state;
+  const choice = state[step];
+  const reusable = endpoints.filter((e) => step === 'source' || e.id !== state.source.endpointId);
+  if (choice.mode !== 'existing' || choice.endpointId || reusable.length) return state;
+  return { ...state, [step]: { ...choice, mode: 'new' } };
 }
 
 /**
