@@ -249,6 +249,14 @@ export interface ItemStatistics extends Counts {
   currentErrors?: number;
 }
 
+/** Ended runs an item keeps in `runHistory` (the item document stays small; the passes keep their own summaries). */
+export const MAX_RUN_HISTORY = 50;
+
+/** The item with `run` as its last run and at the end of its run history. */
+export function withEndedRun<T extends Pick<Item, 'runHistory'>>(item: T, run: ItemRunSummary): T & { lastRun: ItemRunSummary; status: ItemStatus } {
+  return { ...item, status: run.status, lastRun: run, runHistory: [...(item.runHistory ?? []), run].slice(-MAX_RUN_HISTORY) };
+}
+
 export interface ItemRunSummary extends Counts {
   passId: string;
   kind: PassKind;
@@ -286,6 +294,8 @@ export interface Item extends Doc {
   status: ItemStatus;
   progress?: ItemProgress;
   lastRun?: ItemRunSummary;
+  /** The item's ended runs, oldest first, each with its own figures: at most MAX_RUN_HISTORY. */
+  runHistory?: ItemRunSummary[];
   statistics: ItemStatistics;
   createdAt: string;
 }

@@ -4,7 +4,7 @@
  */
 import { addCounts, countsOf, zeroCounts } from '../counts.js';
 import type { MailferryError } from '../errors.js';
-import type { Counts, ItemStatus } from '../model.js';
+import { withEndedRun, type Counts, type ItemRunSummary, type ItemStatus } from '../model.js';
 import type { JobPayload } from '../ports.js';
 import { updateDoc } from '../update-doc.js';
 import { loadJobRecords, type EngineDeps, type JobRecords } from './job-context.js';
@@ -31,11 +31,10 @@ export async function finish(deps: EngineDeps, records: JobRecords, status: Item
   const [messagesAtDestination, currentErrors] = await Promise.all([
     deps.store.ledger.countDone(item.tenantId, item.id), deps.store.errors.count(item.tenantId, item.id),
   ]);
+  const run: ItemRunSummary = { ...tally, passId: pass.id, kind: pass.kind, status, startedAt, finishedAt: now.toISOString(), reason };
   await updateDoc(deps.store.items, item.tenantId, item.id, (current) => ({
-    ...current,
-    status,
+    ...withEndedRun(current, run),
     progress: current.progress ? { ...current.progress, ...tally, updatedAt: now.toISOString() } : undefined,
-    lastRun: { ...tally, passId: pass.id, kind: pass.kind, status, startedAt, finishedAt: now.toISOString(), reason },
     statistics: addCounts({
       ...current.statistics,
       passes: current.statistics.passes + 1,

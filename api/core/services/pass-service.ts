@@ -1,6 +1,6 @@
 import { parseCutoff, parseDate } from '../dates.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { ACTIVE_STATUSES, type Endpoint, type Item, type ItemStatus, type Pass, type PassOptions, type Project } from '../model.js';
+import { ACTIVE_STATUSES, withEndedRun, type Endpoint, type Item, type ItemStatus, type Pass, type PassOptions, type Project } from '../model.js';
 import type { Page } from '../ports.js';
 import type { PassInput } from '../schemas.js';
 import type { ServiceDeps } from './context.js';
@@ -78,7 +78,7 @@ export class PassService {
    * checkpoint (within seconds) and keep what they copied.
    */
   async stopPass(tenantId: string, passId: string): Promise<Pass> {
-    const { store, queue } = this.deps;
+    const { store, queue, clock } = this.deps;
     const pass = await this.getPass(tenantId, passId);
     if (pass.status === 'completed' || pass.status === 'stopped') return pass;
     const stopping = await updateDoc(store.passes, tenantId, passId, (p) => (p.status === 'running' || p.status === 'scheduled' ? { ...p, status: 'stopping' as const } : undefined));
@@ -90,7 +90,7 @@ export class PassService {
       if (notRunning.has(itemId) || item.status === 'Waiting For End User' || item.status === 'Submitted') {
         await updateDoc(store.items, tenantId, itemId, (current) =>
           current.lastRun?.passId === passId && current.status !== 'Running'
-            ? { ...current, status: 'Stopped' as const, lastRun: { ...current.lastRun, status: 'Stopped' as const, reason: 'Stopped by an administrator before it ran.' } }
+            ? withEndedRun(current, { ...current.lastRun, status: 'Stopped' as const, reason: 'Stopped by an administrator before it ran.', finishedAt: clock.now().toISOString() })
             : undefined,
         );
       }

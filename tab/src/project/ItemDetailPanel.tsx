@@ -71,6 +71,25 @@ export function ItemDetailPanel({ itemId, refreshKey, onClose, onItemChanged, st
                 </Table>
               )}
             </section>
+            <section className={styles.section} aria-labelledby="runs-title">
+              <Title3 as="h2" id="runs-title">Pass history</Title3>
+              {!item.runHistory?.length ? <Text>No pass has ended for this item yet.</Text> : (
+                <Table size="small" aria-label="Pass history of this item">
+                  <TableHeader><TableRow>
+                    <TableHeaderCell>Pass</TableHeaderCell><TableHeaderCell>Result</TableHeaderCell><TableHeaderCell>Ended</TableHeaderCell>
+                    <TableHeaderCell>Copied</TableHeaderCell><TableHeaderCell>Already there</TableHeaderCell><TableHeaderCell>Failed</TableHeaderCell><TableHeaderCell>Data</TableHeaderCell>
+                  </TableRow></TableHeader>
+                  <TableBody>{[...item.runHistory].reverse().map((run) => (
+                    <TableRow key={`${run.passId}:${run.finishedAt}`}>
+                      <TableCell>{PASS_LABELS[run.kind]}</TableCell>
+                      <TableCell><StatusBadge status={run.status} />{run.reason ? <Text block size={200}>{run.reason}</Text> : null}</TableCell>
+                      <TableCell>{formatDate(run.finishedAt)}</TableCell>
+                      <TableCell>{run.copied}</TableCell><TableCell>{run.skipped}</TableCell><TableCell>{run.failed}</TableCell><TableCell>{formatBytes(run.bytes)}</TableCell>
+                    </TableRow>
+                  ))}</TableBody>
+                </Table>
+              )}
+            </section>
             <section className={styles.section} aria-labelledby="errors-title">
               <Title3 as="h2" id="errors-title">Error log</Title3>
               {errors.items.length === 0 ? <Text>{emptyErrorLogText(item)}</Text> : (

@@ -1,4 +1,4 @@
-import { Button, makeStyles, Spinner, Text, Title3, tokens } from '@fluentui/react-components';
+import { Button, makeStyles, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Title3, tokens } from '@fluentui/react-components';
 import { ArrowDownloadRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { api, asProblem, downloadFile, listAll, type ApiProblem } from '../api/client';
@@ -19,6 +19,12 @@ const useStyles = makeStyles({
   export: { display: 'flex', gap: '8px', alignItems: 'center', margin: '12px 0' },
 });
 
+const PASS_STATE_WORDS: Record<Pass['status'], string> = { scheduled: 'Scheduled', running: 'Running', stopping: 'Stopping', completed: 'Ended', stopped: 'Stopped' };
+/** "2 completed, 1 failed": the items' outcomes that are not zero. */
+function passOutcome(s: NonNullable<Pass['summary']>): string {
+  const parts = [[s.completed, 'completed'], [s.completedWithErrors, 'with errors'], [s.failedItems, 'failed'], [s.stopped, 'stopped']].filter(([n]) => n).map(([n, w]) => `${n} ${w}`);
+  return parts.join(', ') || 'no item ran';
+}
 const shortDate = (iso: string) => new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const passColumns: ChartColumn<PassPoint>[] = [
   { header: 'Ended', cell: (p) => formatDate(p.at) },
@@ -89,6 +95,26 @@ export function StatisticsView({ projectId, refreshKey }: { projectId: string; r
               points={series.map((p, i) => ({ x: xs[i]!, y: p.totalBytes, label: shortDate(p.at) }))} />
           </ChartFrame>
         </div>
+      )}
+      <Title3 as="h2" className={styles.heading}>Pass history</Title3>
+      {passes.length === 0 ? <Text as="p">No pass yet.</Text> : (
+        <Table size="small" aria-label="Pass history of this project">
+          <TableHeader><TableRow>
+            <TableHeaderCell>Pass</TableHeaderCell><TableHeaderCell>State</TableHeaderCell><TableHeaderCell>Started</TableHeaderCell><TableHeaderCell>Ended</TableHeaderCell>
+            <TableHeaderCell>Items</TableHeaderCell><TableHeaderCell>Copied</TableHeaderCell><TableHeaderCell>Failed</TableHeaderCell><TableHeaderCell>Data</TableHeaderCell>
+          </TableRow></TableHeader>
+          <TableBody>{[...passes].reverse().map((p) => (
+            <TableRow key={p.id}>
+              <TableCell>{PASS_LABELS[p.kind]}</TableCell>
+              <TableCell>{PASS_STATE_WORDS[p.status]}{p.summary ? `: ${passOutcome(p.summary)}` : ''}</TableCell>
+              <TableCell>{formatDate(p.createdAt)}</TableCell><TableCell>{formatDate(p.finishedAt)}</TableCell>
+              <TableCell>{p.itemIds.length}</TableCell>
+              <TableCell>{p.summary ? p.summary.copied.toLocaleString() : '—'}</TableCell>
+              <TableCell>{p.summary ? p.summary.failed.toLocaleString() : '—'}</TableCell>
+              <TableCell>{p.summary ? formatBytes(p.summary.bytes) : '—'}</TableCell>
+            </TableRow>
+          ))}</TableBody>
+        </Table>
       )}
       <Title3 as="h2" className={styles.heading}>Errors by reason</Title3>
       {stats.errorsByReason.length === 0 ? <Text as="p">No errors.</Text> : (
