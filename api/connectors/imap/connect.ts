@@ -68,18 +68,21 @@ export function imapLogin(access: MailboxAccess): ImapLogin {
     }
     return xoauth2 ? { user, accessToken: secret } : { user, password: secret };
   };
-  // A per-item login always wins: the end user (or admin) gave this mailbox's own credentials.
-  if (access.login) return secretOf(access.password, access.login);
-  if (endpoint.adminMode === 'none' || !endpoint.adminLogin) return secretOf(access.password, mailbox);
+  const noAdmin = endpoint.adminMode === 'none' || !endpoint.adminLogin;
+  // A per-item login with its password wins: the end user (or admin) gave this mailbox's own credentials.
+  if (access.login && (access.password || noAdmin)) return secretOf(access.password, access.login);
+  if (noAdmin) return secretOf(access.password, mailbox);
+  // A login without a password names the mailbox for the admin: IMAP users are often `src1`, not an address.
+  const user = access.login ?? mailbox;
   if (xoauth2) {
     // An app token authorizes the app for the mailbox; the SASL user is the mailbox itself.
-    return secretOf(access.adminPassword, mailbox);
+    return secretOf(access.adminPassword, user);
   }
   if (endpoint.adminMode === 'login-star') {
     // Dovecot master users: `user*master` with the master's password (auth_master_user_separator).
-    return secretOf(access.adminPassword, `${mailbox}*${endpoint.adminLogin}`);
+    return secretOf(access.adminPassword, `${user}*${endpoint.adminLogin}`);
   }
-  return { ...secretOf(access.adminPassword, endpoint.adminLogin), authzid: mailbox };
+  return { ...secretOf(access.adminPassword, endpoint.adminLogin), authzid: user };
 }
 
 export function imapFlowOptions(address: ImapAddress, login: ImapLogin): ImapFlowOptions {
