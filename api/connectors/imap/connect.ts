@@ -68,10 +68,10 @@ export function imapLogin(access: MailboxAccess): ImapLogin {
     }
     return xoauth2 ? { user, accessToken: secret } : { user, password: secret };
   };
-  const noAdmin = endpoint.adminMode === 'none' || !endpoint.adminLogin;
+  const adminLogin = endpoint.adminMode === 'none' ? undefined : endpoint.adminLogin;
   // A per-item login with its password wins: the end user (or admin) gave this mailbox's own credentials.
-  if (access.login && (access.password || noAdmin)) return secretOf(access.password, access.login);
-  if (noAdmin) return secretOf(access.password, mailbox);
+  if (access.login && (access.password || !adminLogin)) return secretOf(access.password, access.login);
+  if (!adminLogin) return secretOf(access.password, mailbox);
   // A login without a password names the mailbox for the admin: IMAP users are often `src1`, not an address.
   const user = access.login ?? mailbox;
   if (xoauth2) {
@@ -80,9 +80,9 @@ export function imapLogin(access: MailboxAccess): ImapLogin {
   }
   if (endpoint.adminMode === 'login-star') {
     // Dovecot master users: `user*master` with the master's password (auth_master_user_separator).
-    return secretOf(access.adminPassword, `${user}*${endpoint.adminLogin}`);
+    return secretOf(access.adminPassword, `${user}*${adminLogin}`);
   }
-  return { ...secretOf(access.adminPassword, endpoint.adminLogin), authzid: user };
+  return { ...secretOf(access.adminPassword, adminLogin), authzid: user };
 }
 
 export function imapFlowOptions(address: ImapAddress, login: ImapLogin): ImapFlowOptions {
