@@ -257,11 +257,21 @@ export interface MailboxAccess {
    * Exchange on premises (`try`, the default) or takes its mail as MIME only (`never`).
    */
   ewsStreamToGraph?: EwsStreamToGraph;
+  /** An administrator's delegated sign-in (Groups over Graph), from the vault. */
+  delegatedSignIn?: DelegatedSignIn;
+}
+
+/**
+ * An administrator's delegated sign-in: msal's serialized token cache from the vault, refresh
+ * token inside. A secret: never logged, never put in an error.
+ */
+export interface DelegatedSignIn {
+  tokenCache: string;
   /**
-   * An administrator's delegated sign-in (Groups over Graph): msal's serialized token cache from
-   * the vault, refresh token inside. A secret: never logged, never put in an error.
+   * Keeps a newer cache (Entra ID rotated the refresh token): the connector calls it after a
+   * refresh that changed the refresh token, so the sign-in outlives the first token's lifetime.
    */
-  delegatedSignIn?: { tokenCache: string };
+  save?(tokenCache: string): Promise<void>;
 }
 
 /** What the admin is shown to sign in with a device code (RFC 8628). */
@@ -301,7 +311,7 @@ export interface EndpointProbe {
   /** The endpoint's Modern Auth client secret (from the vault), for `oauth-app` endpoints. */
   appSecret?: string;
   /** The administrator's delegated sign-in (Groups over Graph), from the vault. */
-  delegatedSignIn?: { tokenCache: string };
+  delegatedSignIn?: DelegatedSignIn;
   /** The private key of the endpoint's app certificate (from the vault), when it signs in with one. */
   appCertificateKey?: string;
 }

@@ -46,6 +46,16 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
   let projectId: string;
   let groupEndpointId: string;
   let itemId: string;
+  /** The refresh token the administrator's sign-in brought. */
+  let firstRefreshToken: string;
+
+  /** The embedded host on the test's data directory, with a connector of its own (as a restarted host has). */
+  const openRuntime = () => EmbeddedRuntime.open({
+    dataDir, concurrency: 1, lockMs: 5_000, pollMs: 50, log: silentLog,
+    connectors: { graph: new GraphConnector({ modernAuth: { authorityHost: `https://${graph.tokenEndpoint.host}`, networkClient: trustingNetworkClient(graph.tokenEndpoint.caPem) } }) },
+    retry: { maxInlineWaitMs: 5_000, maxReconnects: 2, reconnectBaseMs: 100 },
+  });
+  const refreshTokenIn = (tokenCache: string) => Object.values(JSON.parse(tokenCache).RefreshToken as Record<string, { secret: string }>)[0]!.secret;
 
   const runPass = async (kind: PassKind): Promise<Pass> => {
     const { pass } = await runtime.services.passes.startPass(T, projectId, parseInput(passInput, { kind, itemIds: [itemId] }));
@@ -69,11 +79,7 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     dovecot = await startDovecot({ separator: '/', users: { [SOURCE]: 'pw' } });
     await fillMailbox(dovecot, SOURCE, 'INBOX', [{ raw: plain(1) }, { raw: withAttachment }, { raw: plain(2) }]);
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-graph-groups-'));
-    const connector = new GraphConnector({ modernAuth: { authorityHost: `https://${graph.tokenEndpoint.host}`, networkClient: trustingNetworkClient(graph.tokenEndpoint.caPem) } });
-    runtime = await EmbeddedRuntime.open({
-      dataDir, concurrency: 1, lockMs: 5_000, pollMs: 50, connectors: { graph: connector }, log: silentLog,
-      retry: { maxInlineWaitMs: 5_000, maxReconnects: 2, reconnectBaseMs: 100 },
-    });
+    runtime = await openRuntime();
     const create = (input: Record<string, unknown>) => runtime.services.projects.createEndpoint(T, parseInput(endpointInput, input));
     const source = await create({
       name: 'Dovecot', kind: 'imap', host: dovecot.host, port: dovecot.port, security: 'none',
@@ -109,8 +115,9 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     expect(status).toMatchObject({ state: 'signed-in', signedInAs: ADMIN });
     const endpoint = await runtime.services.projects.getEndpoint(T, groupEndpointId);
     const tokenCache = await runtime.engine.vault.get(T, endpoint.signInRef!);
-    const refreshToken = Object.values(JSON.parse(tokenCache).RefreshToken as Record<string, { secret: string }>)[0]!.secret;
+    const refreshToken = refreshTokenIn(tokenCache);
     expect(refreshToken.length).toBeGreaterThan(20);
+    firstRefreshToken = refreshToken;
     const shown = JSON.stringify([await runtime.services.signIns.status(T, groupEndpointId), (await runtime.services.projects.listEndpoints(T)).items]);
     expect(shown).not.toContain(refreshToken);
     expect(shown).not.toContain(endpoint.signInRef!);
@@ -142,6 +149,25 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     expect(threads()).toHaveLength(3);
   }, 120_000);
 
+  it('refresh tokens Entra ID rotated go back to the vault, encrypted: after the first one\'s lifetime a restarted host still posts', async () => {
+    // The pass before redeemed the refresh token on every request (2-minute access tokens), each time for a new one.
+    const endpoint = await runtime.services.projects.getEndpoint(T, groupEndpointId);
+    const rotated = refreshTokenIn(await runtime.engine.vault.get(T, endpoint.signInRef!));
+    expect(rotated).not.toBe(firstRefreshToken);
+    const onDisk = ['mailferry.db', 'mailferry.db-wal'].map((f) => { try { return readFileSync(join(dataDir, f)).toString('latin1'); } catch { return ''; } }).join('');
+    expect(onDisk).not.toContain(rotated);
+    expect(endpoint).toMatchObject({ signedInAs: ADMIN });
+
+    graph.tokenEndpoint.expireRefreshTokens([firstRefreshToken]);
+    await runtime.close();
+    runtime = await openRuntime();
+    await fillMailbox(dovecot, SOURCE, 'INBOX', [{ raw: plain(5) }]);
+    const pass = await runPass('full');
+    expect((await runtime.services.items.getItem(T, itemId)).lastRun?.reason ?? '').not.toMatch(/sign in again/i);
+    expect(pass.summary).toMatchObject({ copied: 1 });
+    expect(threads().map((t) => t.subject)).toContain('Budget 5');
+  }, 120_000);
+
   it('a revoked refresh token fails the item with "sign in again" and where; after signing in again only the new message is posted', async () => {
     graph.tokenEndpoint.revokeRefreshTokens(ADMIN);
     await fillMailbox(dovecot, SOURCE, 'INBOX', [{ raw: plain(3) }]);
@@ -150,12 +176,12 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     expect(failed.status).toBe('Failed');
     expect(failed.lastRun?.reason).toMatch(/no longer accepted by Entra ID \("AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed\. The user might have changed or reset their password\."\)/);
     expect(failed.lastRun?.reason).toContain(`Sign in again as an administrator: in the console, Endpoints → "Team group (Graph)" → Sign in as an administrator, or run "mailferry endpoint sign-in --endpoint ${groupEndpointId}"`);
-    expect(threads()).toHaveLength(3);
+    expect(threads()).toHaveLength(4);
 
     expect(await signIn(groupEndpointId)).toMatchObject({ state: 'signed-in', signedInAs: ADMIN });
     const again = await runPass('full');
     expect(again.summary).toMatchObject({ copied: 1 });
-    expect(threads().map((t) => t.subject).sort()).toEqual(['Budget 1', 'Budget 2', 'Budget 3', 'Report']);
+    expect(threads().map((t) => t.subject).sort()).toEqual(['Budget 1', 'Budget 2', 'Budget 3', 'Budget 5', 'Report']);
   }, 120_000);
 
   it('a worker killed between the post and its ledger write: the next pass finds the post by its reference and does not post again', async () => {
@@ -183,7 +209,7 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     expect(threads().filter((t) => t.subject === 'Budget 4')).toHaveLength(1);
     expect((await runtime.store.ledger.folderEntries(T, itemId, 'INBOX')).find((e) => e.sourceKey === ref.key)).toMatchObject({ state: 'done' });
     expect((await runPass('full')).summary).toMatchObject({ copied: 0 });
-    expect(threads()).toHaveLength(5);
+    expect(threads()).toHaveLength(6);
   }, 120_000);
 
   it('an app without the delegated Group.ReadWrite.All is refused at sign-in, naming the permission and where to grant it', async () => {

@@ -48,6 +48,11 @@ export interface TokenEndpoint {
   declineDeviceCode(userCode: string): void;
   /** Revokes the refresh tokens of `upn` (or all): the next refresh is refused with invalid_grant. */
   revokeRefreshTokens(upn?: string): void;
+  /**
+   * Ends the lifetime of these refresh tokens (Entra ID gives each its own; a refresh hands out a
+   * new one): redeeming one is refused with invalid_grant AADSTS700082, the tokens issued since stay good.
+   */
+  expireRefreshTokens(tokens: string[]): void;
   close(): Promise<void>;
 }
 
@@ -139,6 +144,7 @@ export async function startTokenEndpoint(issuer: TestIssuer, apps: TokenApp[], o
     approveDeviceCode: (userCode, upn) => grants.settleDeviceCode(userCode, upn),
     declineDeviceCode: (userCode) => grants.settleDeviceCode(userCode, undefined),
     revokeRefreshTokens: (upn) => grants.revokeRefreshTokens(upn),
+    expireRefreshTokens: (tokens) => grants.expireRefreshTokens(tokens),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -6,7 +6,8 @@
  *    `x5t` SHA-1 thumbprint, or PS256 with `x5t#S256`), audience = the token URL;
  *  - device code (delegated, `scp` + `upn`): a test approves the user code as the admin would
  *    at the verification page; the app registration allows public client flows;
- *  - refresh token: a delegated token again without the user, until revoked.
+ *  - refresh token: a delegated token again without the user, and a new refresh token (Entra ID
+ *    rotates them), until revoked or until that token's lifetime ends (expireRefreshTokens).
  */
 import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, errors as joseErrors, importX509, jwtVerify } from 'jose';
@@ -84,6 +85,7 @@ export class GrantState {
   issued = 0;
   private readonly deviceCodes = new Map<string, DeviceCode>();
   private readonly refreshTokens = new Map<string, RefreshGrant>();
+  private readonly expiredRefreshTokens = new Set<string>();
   private readonly userIds = new Map<string, string>();
 
   constructor(
@@ -203,6 +205,13 @@ export class GrantState {
     for (const [token, grant] of this.refreshTokens) if (upn === undefined || grant.upn === upn.toLowerCase()) this.refreshTokens.delete(token);
   }
 
+  expireRefreshTokens(tokens: string[]): void {
+    for (const token of tokens) {
+      if (!this.refreshTokens.delete(token)) throw new Error('no such refresh token was issued (or it was revoked)');
+      this.expiredRefreshTokens.add(token);
+    }
+  }
+
   async token(form: URLSearchParams, authorization: string | undefined): Promise<Record<string, unknown>> {
     const grant = form.get('grant_type');
     if (grant === 'client_credentials') return this.clientCredentials(await this.client(form, authorization, true), form);
@@ -240,6 +249,9 @@ export class GrantState {
 
   private async refresh(app: TokenApp, form: URLSearchParams): Promise<Record<string, unknown>> {
     const grant = this.refreshTokens.get(form.get('refresh_token') ?? '');
+    if (this.expiredRefreshTokens.has(form.get('refresh_token') ?? '')) {
+      throw bad('invalid_grant', 'AADSTS700082: The refresh token has expired due to inactivity. The token was issued on a date before its lifetime of 90.00:00:00 ended.');
+    }
     if (!grant) throw bad('invalid_grant', 'AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.');
     if (grant.clientId !== app.clientId) throw bad('invalid_grant', 'AADSTS70000: The refresh token was issued to a different client id.');
     const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { AuthError, ConnectionError, ValidationError } from '../../core/errors.js';
 import type { MailboxAccess } from '../../core/connector.js';
 import { certificateProblem } from '../../core/app-certificate.js';
+import { MsalApps, bearerCredentials } from '../bearer-tokens.js';
 import { cloudOf, isMicrosoft365, tokenResource } from './endpoint-url.js';
 
 export interface EwsModernAuthOptions {
@@ -41,24 +42,14 @@ export interface EwsCredentials {
   invalidate(): boolean;
 }
 
-/** Refresh a cached token this long before it expires. */
-const REFRESH_MARGIN_MS = 5 * 60 * 1000;
-
 export function basicCredentials(login: string, password: string): EwsCredentials {
   const header = `Basic ${Buffer.from(`${login}:${password}`, 'utf8').toString('base64')}`;
   return { kind: 'basic', who: login, header: async () => header, invalidate: () => false };
 }
 
-interface CachedApp {
-  /** msal-node (~18 MB loaded) is imported when the first Modern Auth endpoint needs a token. */
-  app: Promise<ConfidentialClientApplication>;
-  token?: { value: string; expiresAt: number };
-  pending?: Promise<string>;
-}
-
 /** One msal app (and token) per registration and authority, shared by every session of a connector. */
 export class TokenCache {
-  private readonly apps = new Map<string, CachedApp>();
+  private readonly apps = new MsalApps<ConfidentialClientApplication>();
 
   constructor(private readonly options: EwsModernAuthOptions = {}) {}
 
@@ -74,35 +65,28 @@ export class TokenCache {
     const scope = `${resource}/.default`;
     const proof = certificate ? `${certificate.thumbprintSha256}\n${certificate.privateKey}` : modernAuth.clientSecret;
     const key = createHash('sha256').update([authority, modernAuth.clientId, proof, scope].join('\n')).digest('hex');
-    let cached = this.apps.get(key);
-    if (!cached) {
+    const slot = this.apps.slot(key, async () => {
       const knownAuthorities = this.options.knownAuthorities ?? (this.options.authorityHost ? [new URL(authorityHost).host] : undefined);
-      cached = {
-        app: import('@azure/msal-node').then(({ ConfidentialClientApplication: App }) => new App({
-          auth: {
-            clientId: modernAuth.clientId,
-            // A certificate signs a client assertion (x5t#S256 names it); a secret is sent as is.
-            ...(certificate
-              ? { clientCertificate: { thumbprintSha256: certificate.thumbprintSha256.toLowerCase(), privateKey: certificate.privateKey } }
-              : { clientSecret: modernAuth.clientSecret }),
-            authority,
-            ...(knownAuthorities ? { knownAuthorities } : {}),
-            ...(this.options.authorityMetadata ? { authorityMetadata: this.options.authorityMetadata } : {}),
-          },
-          ...(this.options.networkClient ? { system: { networkClient: this.options.networkClient } } : {}),
-        })),
-      };
-      this.apps.set(key, cached);
-    }
-    const entry = cached;
-    const acquire = async (): Promise<string> => {
+      const { ConfidentialClientApplication: App } = await import('@azure/msal-node');
+      return new App({
+        auth: {
+          clientId: modernAuth.clientId,
+          // A certificate signs a client assertion (x5t#S256 names it); a secret is sent as is.
+          ...(certificate
+            ? { clientCertificate: { thumbprintSha256: certificate.thumbprintSha256.toLowerCase(), privateKey: certificate.privateKey } }
+            : { clientSecret: modernAuth.clientSecret }),
+          authority,
+          ...(knownAuthorities ? { knownAuthorities } : {}),
+          ...(this.options.authorityMetadata ? { authorityMetadata: this.options.authorityMetadata } : {}),
+        },
+        ...(this.options.networkClient ? { system: { networkClient: this.options.networkClient } } : {}),
+      });
+    });
+    const acquire = async (app: ConfidentialClientApplication) => {
       const expired = certificate && certificateProblem(certificate, Date.now());
       if (expired) throw new AuthError(expired);
       try {
-        const result = await (await entry.app).acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
-        if (!result?.accessToken) throw new AuthError(`Entra ID returned no access token for ${scope}.`);
-        entry.token = { value: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 3600_000 };
-        return result.accessToken;
+        return await app.acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
       } catch (err) {
         throw tokenError(err, {
           clientId: modernAuth.clientId, tenantId: modernAuth.tenantId, scope, authority, hint: this.options.permissionHint ?? EWS_PERMISSION_HINT,
@@ -110,20 +94,7 @@ export class TokenCache {
         });
       }
     };
-    return {
-      kind: 'oauth',
-      who: `app ${modernAuth.clientId}`,
-      header: async () => {
-        const token = entry.token;
-        if (token && token.expiresAt - Date.now() > REFRESH_MARGIN_MS) return `Bearer ${token.value}`;
-        entry.pending ??= acquire().finally(() => (entry.pending = undefined));
-        return `Bearer ${await entry.pending}`;
-      },
-      invalidate: () => {
-        entry.token = undefined;
-        return true;
-      },
-    };
+    return bearerCredentials(slot, `app ${modernAuth.clientId}`, acquire, () => new AuthError(`Entra ID returned no access token for ${scope}.`));
   }
 }
 

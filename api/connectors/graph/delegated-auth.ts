@@ -3,16 +3,18 @@
  * delegated Group.ReadWrite.All only (GRAPH.md: no application permission), so an administrator
  * signs in once with msal-node's device code flow (a public client: no secret), and msal's
  * serialized token cache, refresh token inside, goes to the vault. Workers load that cache and
- * get access tokens silently (msal redeems the refresh token when the access token expires);
+ * get access tokens silently (msal redeems the refresh token when the access token expires, and
+ * the cache with Entra ID's rotated refresh token goes back to the vault);
  * once Entra ID refuses the refresh token (revoked, expired, password reset, consent withdrawn)
  * the error tells the admin to sign in again and where. Tokens and the cache never reach a log
  * or an error message.
  */
 import type { AccountInfo, DeviceCodeRequest, PublicClientApplication } from '@azure/msal-node';
 import { createHash } from 'node:crypto';
-import type { DeviceCodeSignIn } from '../../core/connector.js';
+import type { DelegatedSignIn, DeviceCodeSignIn } from '../../core/connector.js';
 import { AuthError, ConnectionError, ValidationError } from '../../core/errors.js';
 import type { Endpoint } from '../../core/model.js';
+import { MsalApps, bearerCredentials } from '../bearer-tokens.js';
 import type { EwsCredentials, EwsModernAuthOptions } from '../ews/credentials.js';
 
 /** The one delegated permission the Groups path needs (it also covers looking the group up). */
@@ -20,7 +22,6 @@ export const GROUP_POST_PERMISSION = 'Group.ReadWrite.All';
 const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 const SCOPES = [`${GRAPH_RESOURCE}/${GROUP_POST_PERMISSION}`];
 const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
 export type DelegatedAuthOptions = Omit<EwsModernAuthOptions, 'resource' | 'permissionHint'>;
 
@@ -124,23 +125,34 @@ function signInError(endpoint: Endpoint, err: unknown, cancelled: boolean): Erro
   return new AuthError(`Entra ID refused the sign-in for app ${endpoint.appClientId} in tenant ${endpoint.appTenantId}: "${said}". Check the app's client id and tenant id.`);
 }
 
-interface SignedInApp {
-  app: Promise<PublicClientApplication>;
-  token?: { value: string; expiresAt: number };
-  pending?: Promise<string>;
-  forceRefresh?: boolean;
+const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The refresh tokens in msal's serialized cache: what Entra ID rotates. */
+function refreshTokensOf(serializedCache: string): string {
+  try {
+    const section = (JSON.parse(serializedCache) as { RefreshToken?: Record<string, { secret?: string }> }).RefreshToken ?? {};
+    return Object.values(section).map((t) => t.secret ?? '').sort().join('\n');
+  } catch {
+    return '';
+  }
 }
 
 /**
  * Access tokens from an administrator's stored sign-in, one msal app per endpoint and sign-in
  * (a new sign-in is a new cache, so a new app): tokens are reused until shortly before expiry.
+ * When a refresh brings a new refresh token (Entra ID rotates them, each with its own lifetime),
+ * the cache goes back to the vault through `signIn.save`, so the sign-in outlives its first
+ * refresh token; a failed save is not the job's failure (the token in hand still works), and the
+ * next refresh tries again.
  */
 export class DelegatedTokens {
-  private readonly apps = new Map<string, SignedInApp>();
+  private readonly apps = new MsalApps<PublicClientApplication>();
+  /** Per endpoint: digests of the caches its app was loaded from or saved. */
+  private readonly known = new Map<string, Set<string>>();
 
   constructor(private readonly options: DelegatedAuthOptions = {}) {}
 
-  credentials(endpoint: Endpoint, signIn: { tokenCache: string } | undefined): EwsCredentials {
+  credentials(endpoint: Endpoint, signIn: DelegatedSignIn | undefined): EwsCredentials {
     if (!signIn) {
       throw new AuthError(
         `Endpoint "${endpoint.name}" posts to Microsoft 365 Groups over Microsoft Graph, which needs an administrator's sign-in, and nobody has signed in yet. ` +
@@ -148,48 +160,40 @@ export class DelegatedTokens {
         { field: 'signIn' },
       );
     }
-    const key = createHash('sha256').update(`${endpoint.tenantId}\n${endpoint.id}\n${signIn.tokenCache}`).digest('hex');
-    let entry = this.apps.get(key);
-    if (!entry) {
-      entry = {
-        app: publicClient(endpoint, this.options).then((app) => {
-          app.getTokenCache().deserialize(signIn.tokenCache);
-          return app;
-        }),
-      };
-      this.apps.set(key, entry);
+    // One app per endpoint. A cache it did not load or save itself is a new sign-in (or another
+    // worker's rotation): a new app starts from it.
+    const key = `${endpoint.tenantId}\n${endpoint.id}`;
+    if (!this.known.get(key)?.has(digest(signIn.tokenCache))) {
+      this.apps.drop(key);
+      this.known.set(key, new Set([digest(signIn.tokenCache)]));
     }
-    const cached = entry;
+    const slot = this.apps.slot(key, async () => {
+      const app = await publicClient(endpoint, this.options);
+      app.getTokenCache().deserialize(signIn.tokenCache);
+      return app;
+    });
+    let saved = refreshTokensOf(signIn.tokenCache);
     const who = endpoint.signedInAs ?? 'the administrator';
-    const acquire = async (): Promise<string> => {
-      const app = await cached.app;
+    const acquire = async (app: PublicClientApplication, forceRefresh: boolean) => {
       const [account]: AccountInfo[] = await app.getTokenCache().getAllAccounts();
       if (!account) throw new AuthError(`The stored sign-in of endpoint "${endpoint.name}" holds no account. ${signInAgainAdvice(endpoint)}`, { field: 'signIn' });
+      let result;
       try {
-        const result = await app.acquireTokenSilent({ account, scopes: SCOPES, forceRefresh: cached.forceRefresh === true });
-        cached.forceRefresh = false;
-        if (!result?.accessToken) throw new AuthError(`Entra ID returned no access token for ${who}. ${signInAgainAdvice(endpoint)}`, { field: 'signIn' });
-        cached.token = { value: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 3600_000 };
-        return result.accessToken;
+        result = await app.acquireTokenSilent({ account, scopes: SCOPES, forceRefresh });
       } catch (err) {
         throw refreshError(endpoint, who, err);
       }
+      const cache = app.getTokenCache().serialize();
+      const refreshTokens = refreshTokensOf(cache);
+      if (signIn.save && refreshTokens && refreshTokens !== saved) {
+        await signIn.save(cache).then(() => {
+          saved = refreshTokens;
+          this.known.get(key)?.add(digest(cache));
+        }, () => undefined);
+      }
+      return result;
     };
-    return {
-      kind: 'oauth',
-      who,
-      header: async () => {
-        const token = cached.token;
-        if (token && token.expiresAt - Date.now() > REFRESH_MARGIN_MS) return `Bearer ${token.value}`;
-        cached.pending ??= acquire().finally(() => (cached.pending = undefined));
-        return `Bearer ${await cached.pending}`;
-      },
-      invalidate: () => {
-        cached.token = undefined;
-        cached.forceRefresh = true;
-        return true;
-      },
-    };
+    return bearerCredentials(slot, who, acquire, () => new AuthError(`Entra ID returned no access token for ${who}. ${signInAgainAdvice(endpoint)}`, { field: 'signIn' }));
   }
 }
 

@@ -2,6 +2,7 @@ import type { MailConnector, MailboxAccess, MailboxSession } from '../connector.
 import { AuthError, MailferryError, NotFoundError, ValidationError, ensureError } from '../errors.js';
 import { endpointProtocol, type Endpoint, type Item, type Pass, type Project } from '../model.js';
 import type { Clock, JobPayload, SecretVault, Store } from '../ports.js';
+import { loadSignIn } from '../delegated-sign-in.js';
 import type { ModernAuthOptions } from '../support-options.js';
 import type { PassEndedListener } from './settle-passes.js';
 import type { RetryPolicy } from './retry.js';
@@ -82,7 +83,7 @@ async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, opti
     modernAuth: await modernAuthFor(deps, endpoint, side, options.modernAuth),
     recipientMappings: options.recipientMappings,
     ...(side === 'destination' && options.ewsStreamToGraph ? { ewsStreamToGraph: options.ewsStreamToGraph } : {}),
-    delegatedSignIn: endpoint.signInRef ? { tokenCache: await deps.vault.get(tenantId, endpoint.signInRef) } : undefined,
+    delegatedSignIn: await loadSignIn(deps, endpoint),
   };
 }
 

@@ -3,6 +3,7 @@ import { MailferryError, NotFoundError, ValidationError } from '../errors.js';
 import { describeAddressProblem } from '../email-address.js';
 import type { Endpoint } from '../model.js';
 import type { ServiceDeps } from './context.js';
+import { loadSignIn } from '../delegated-sign-in.js';
 
 export interface EndpointTest {
   testMailbox?: string;
@@ -27,7 +28,7 @@ export class EndpointChecks {
     if (!connector.probe) {
       return { ok: false, checks: [{ check: 'Endpoint kind', status: 'failed', detail: `Endpoints of kind "${endpoint.kind}" cannot be checked by this build.` }] };
     }
-    const delegatedSignIn = endpoint.signInRef ? { tokenCache: await this.deps.vault.get(tenantId, endpoint.signInRef) } : undefined;
+    const delegatedSignIn = await loadSignIn(this.deps, endpoint);
     const checks = await connector.probe({ endpoint, adminPassword: await this.adminPassword(endpoint), ...(await this.appSecrets(endpoint)), delegatedSignIn, ...test });
     return { ok: checks.every((c) => c.status !== 'failed'), checks };
   }

@@ -5,6 +5,7 @@
  * Entra ID in the background while the admin signs in elsewhere; when the admin has, msal's token
  * cache (refresh token inside) goes to the vault and the endpoint records who signed in. The
  * cache is never logged, never returned: status answers carry the code, the outcome and a name.
+ * Jobs keep the cache current as Entra ID rotates its refresh token (../delegated-sign-in.ts).
  *
  * Sign-ins under way live in this process (the embedded host keeps one Services for its life).
  */
@@ -12,8 +13,7 @@ import type { DeviceCodePrompt, DeviceCodeSignIn } from '../connector.js';
 import { NotFoundError, ValidationError, ensureError } from '../errors.js';
 import { endpointProtocol, type Endpoint } from '../model.js';
 import type { ServiceDeps } from './context.js';
-import { deleteSecrets } from '../secret-options.js';
-import { updateDoc } from '../update-doc.js';
+import { storeSignIn } from '../delegated-sign-in.js';
 
 export type SignInState = 'none' | 'waiting' | 'signed-in' | 'failed';
 
@@ -87,19 +87,7 @@ export class SignInService {
   }
 
   private async store(tenantId: string, endpointId: string, signedInAs: string, tokenCache: string): Promise<void> {
-    const ref = await this.deps.vault.put(tenantId, tokenCache);
-    let replaced: string | undefined;
-    try {
-      await updateDoc(this.deps.store.endpoints, tenantId, endpointId, (doc) => {
-        replaced = doc.signInRef;
-        return { ...doc, signInRef: ref, signedInAs, signedInAt: this.deps.clock.now().toISOString() };
-      });
-    } catch (error) {
-      await deleteSecrets(this.deps.vault, tenantId, [ref]);
-      throw error;
-    }
-    // The admin's earlier sign-in goes with the record that held it.
-    await deleteSecrets(this.deps.vault, tenantId, [replaced]);
+    await storeSignIn(this.deps, tenantId, endpointId, tokenCache, { signedInAs, signedInAt: this.deps.clock.now().toISOString() });
   }
 
   private async signInEndpoint(tenantId: string, endpointId: string): Promise<Endpoint> {
