@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { setTokenSource } from '../api/client';
+import { navigate } from '../app/router';
 import { browserTheme, fromTeamsTheme, type ThemeName } from './host-theme';
 
 export interface Host {
@@ -15,35 +16,59 @@ const TEAMS_INIT_TIMEOUT_MS = 5_000;
 
 const query = (q: string) => window.matchMedia?.(q).matches ?? false;
 
+type TeamsJs = typeof import('@microsoft/teams-js');
+interface TeamsConnection { app: TeamsJs['app']; context: Awaited<ReturnType<TeamsJs['app']['getContext']>> }
+let teamsConnection: Promise<TeamsConnection | undefined> | undefined;
+
 /**
- * Teams hosts a tab in an iframe; a top-level page is the embedded host's local console. Loading
- * teams-js only inside a frame keeps its CDN look-up off the local console entirely.
+ * Started once, during the first render, before any screen's first API call: every request then
+ * waits for Teams and carries its token (a call made before would go out unsigned and get 401).
+ * Loading teams-js only inside a frame keeps its CDN look-up off the local console entirely.
  */
-export function useHost(): Host {
-  const [host, setHost] = useState<Host>(() => ({ inTeams: false, userLabel: LOCAL_ADMIN_LABEL, theme: browserTheme(query) }));
-
-  useEffect(() => {
-    if (window.parent !== window) return void initTeams(setHost);
-    const lists = ['(prefers-color-scheme: dark)', '(forced-colors: active)'].map((q) => window.matchMedia?.(q)).filter(Boolean) as MediaQueryList[];
-    const onChange = () => setHost((h) => (h.inTeams ? h : { ...h, theme: browserTheme(query) }));
-    lists.forEach((l) => l.addEventListener('change', onChange));
-    return () => lists.forEach((l) => l.removeEventListener('change', onChange));
-  }, []);
-  return host;
-}
-
-async function initTeams(setHost: (update: (h: Host) => Host) => void): Promise<void> {
-  try {
+function connectTeams(): Promise<TeamsConnection | undefined> {
+  if (teamsConnection) return teamsConnection;
+  const connecting = (async () => {
     const { app, authentication } = await import('@microsoft/teams-js');
     await Promise.race([
       app.initialize(),
       new Promise((_, reject) => setTimeout(() => reject(new Error('Teams did not answer')), TEAMS_INIT_TIMEOUT_MS)),
     ]);
-    const context = await app.getContext();
-    setTokenSource(() => authentication.getAuthToken());
-    setHost(() => ({ inTeams: true, userLabel: context.user?.userPrincipalName ?? 'Signed in with Teams', theme: fromTeamsTheme(context.app.theme) }));
-    app.registerOnThemeChangeHandler((theme) => setHost((h) => ({ ...h, theme: fromTeamsTheme(theme) })));
-  } catch {
-    // Framed by something other than Teams: stay the local console.
-  }
+    return { app, authentication, context: await app.getContext() };
+  })().catch(() => undefined); // framed by something other than Teams: stay the local console
+  setTokenSource(async () => {
+    const teams = await connecting;
+    return teams ? teams.authentication.getAuthToken() : undefined;
+  });
+  teamsConnection = connecting.then((teams) => teams && { app: teams.app, context: teams.context });
+  return teamsConnection;
+}
+
+/** Teams hosts a tab in an iframe; a top-level page is the embedded host's local console. */
+export function useHost(): Host {
+  const framed = window.parent !== window;
+  const [host, setHost] = useState<Host>(() => {
+    if (framed) void connectTeams();
+    return { inTeams: false, userLabel: LOCAL_ADMIN_LABEL, theme: browserTheme(query) };
+  });
+
+  useEffect(() => {
+    if (framed) {
+      let live = true;
+      void connectTeams().then((teams) => {
+        if (!teams || !live) return;
+        const { app, context } = teams;
+        setHost(() => ({ inTeams: true, userLabel: context.user?.userPrincipalName ?? 'Signed in with Teams', theme: fromTeamsTheme(context.app.theme) }));
+        // A pass card's "Open in Mailferry" deep link carries the project as subEntityId (api/core/notifications/tab-deep-link.ts).
+        const projectId = context.page.subPageId;
+        if (projectId && !window.location.pathname.startsWith('/projects/')) navigate(`/projects/${encodeURIComponent(projectId)}`);
+        app.registerOnThemeChangeHandler((theme) => { if (live) setHost((h) => ({ ...h, theme: fromTeamsTheme(theme) })); });
+      });
+      return () => { live = false; };
+    }
+    const lists = ['(prefers-color-scheme: dark)', '(forced-colors: active)'].map((q) => window.matchMedia?.(q)).filter(Boolean) as MediaQueryList[];
+    const onChange = () => setHost((h) => (h.inTeams ? h : { ...h, theme: browserTheme(query) }));
+    lists.forEach((l) => l.addEventListener('change', onChange));
+    return () => lists.forEach((l) => l.removeEventListener('change', onChange));
+  }, [framed]);
+  return host;
 }
