@@ -344,4 +344,9 @@ output MAILFERRY_SERVICEBUS_NAMESPACE string = '${serviceBus.name}.servicebus.wi
 output MAILFERRY_SERVICEBUS_QUEUE string = jobsQueueName
 output MAILFERRY_KEYVAULT_URL string = vault.properties.vaultUri
 output MAILFERRY_TAB_STORAGE string = web.name
+// For the Microsoft 365 Agents Toolkit (m365agents.yml): what its deploy actions and the app manifest need.
+output MAILFERRY_FUNCTION_APP_RESOURCE_ID string = functionApp.id
+output MAILFERRY_TAB_STORAGE_RESOURCE_ID string = web.id
+output TAB_ENDPOINT string = replace(web.properties.primaryEndpoints.web, '.net/', '.net')
+output TAB_DOMAIN string = replace(replace(web.properties.primaryEndpoints.web, 'https://', ''), '/', '')
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = insights.properties.ConnectionString

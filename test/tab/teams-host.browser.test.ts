@@ -33,7 +33,10 @@ describe('the admin console as a Teams tab, against the Azure Functions handler'
   let tokens: Map<string, string>;
   let contosoProject: { id: string; name: string };
 
-  const tokenFor = (user: typeof CONTOSO) => issuer.mint({ tid: user.tid, oid: user.oid, name: user.name, preferred_username: user.upn, azp: TEAMS_WEB_CLIENT_ID }, { audience: manifest.webApplicationInfo.resource });
+  // Teams asks Entra ID for a token for webApplicationInfo.resource; the app asks for v2 tokens
+  // (aad.manifest.json requestedAccessTokenVersion 2), whose audience is the client id, which is what
+  // the Function App accepts (infra/main.parameters.json: entraAudiences = AAD_APP_CLIENT_ID).
+  const tokenFor = (user: typeof CONTOSO) => issuer.mint({ tid: user.tid, oid: user.oid, name: user.name, preferred_username: user.upn, azp: TEAMS_WEB_CLIENT_ID }, { audience: manifest.webApplicationInfo.id });
 
   beforeAll(async () => {
     await (await launchChromium()).close(); // names the missing binary if Chromium is absent
@@ -52,7 +55,7 @@ describe('the admin console as a Teams tab, against the Azure Functions handler'
       buildTab(),
       startTestIssuer(),
     ]);
-    site = await startFunctionsSite({ staticDir, issuer, port, audience: manifest.webApplicationInfo.resource, owners: { [CONTOSO.tid]: CONTOSO.oid, [FABRIKAM.tid]: FABRIKAM.oid } });
+    site = await startFunctionsSite({ staticDir, issuer, port, audience: manifest.webApplicationInfo.id, owners: { [CONTOSO.tid]: CONTOSO.oid, [FABRIKAM.tid]: FABRIKAM.oid } });
     tokens = new Map([[CONTOSO.upn, await tokenFor(CONTOSO)], [FABRIKAM.upn, await tokenFor(FABRIKAM)]]);
 
     // Each tenant's own project, made through the same handler as its owner.

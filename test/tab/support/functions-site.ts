@@ -31,7 +31,7 @@ export interface FunctionsSite {
 export interface FunctionsSiteOptions {
   staticDir: string;
   issuer: TestIssuer;
-  /** MAILFERRY_ENTRA_AUDIENCES: the manifest's webApplicationInfo.resource. */
+  /** MAILFERRY_ENTRA_AUDIENCES: the API app's client id (the manifest's webApplicationInfo.id). */
   audience: string;
   /** tenant id → owner's object id (MAILFERRY_TENANT_OWNERS); every tenant listed is served. */
   owners: Record<string, string>;
