@@ -7,6 +7,7 @@ import { azureHost } from '../../api/functions/azure-host.js';
 import { createHttpHandler } from '../../api/functions/http-handler.js';
 import { createSchedulerHandler } from '../../api/functions/timer.js';
 import { startTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../support/test-issuer.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const TENANT = '44444444-4444-4444-4444-444444444444';
 const CAROL = 'c0c0c0c0-0000-4000-8000-00000000ca01';
@@ -67,10 +68,12 @@ describe('the API as an Azure Functions v4 HTTP trigger', () => {
     const endpoint = JSON.parse(String((await invoke('GET', '/api/v1/endpoints')).body)).items[0];
     const project = JSON.parse(String((await invoke('POST', '/api/v1/projects', { name: 'Timed', sourceEndpointId: endpoint.id, destinationEndpointId: endpoint.id })).body));
     const item = JSON.parse(String((await invoke('POST', `/api/v1/projects/${project.id}/items`, { sourceAddress: 'tim@contoso.test', destinationAddress: 'tim@fabrikam.test', sourceLogin: 'tim', sourcePassword: 'pw' })).body));
-    await invoke('POST', `/api/v1/projects/${project.id}/passes`, { kind: 'verify', startAt: new Date(Date.now() + 300).toISOString() });
+    const startAt = new Date(Date.now() + 300);
+    await invoke('POST', `/api/v1/projects/${project.id}/passes`, { kind: 'verify', startAt: startAt.toISOString() });
     const status = async () => JSON.parse(String((await invoke('GET', `/api/v1/items/${item.id}`)).body)).status;
     expect(await status()).toBe('Submitted');
-    await new Promise((r) => setTimeout(r, 400));
+    // The Azure host runs on the system clock: its start time passes in real time.
+    await waitUntil('the pass\'s start time to pass', () => Date.now() > startAt.getTime());
     await createSchedulerHandler(() => azureHost(env))({} as Timer, new InvocationContext({ functionName: 'scheduler' }));
     expect(await status()).toBe('Queued');
   });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphConnector } from '../../api/connectors/graph/index.js';
 import { startEntraApi, type EntraApi } from '../support/entra-api.js';
 import { startGraphServer, trustingNetworkClient, type GraphTestServer } from '../support/graph/index.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const TENANT = 'dddddddd-0000-4000-8000-000000000012';
 const OTHER_TENANT = 'dddddddd-0000-4000-8000-000000000013';
@@ -61,11 +62,10 @@ describe('administrator sign-in routes (over real HTTP)', () => {
     expect(started.json).toMatchObject({ state: 'waiting', prompt: { verificationUri: 'https://microsoft.com/devicelogin', message: expect.stringMatching(/enter the code [A-Z]{9}/) } });
     expect((await as('olivia', 'GET', `/endpoints/${groupId}/sign-in`)).json.state).toBe('waiting');
     graph.tokenEndpoint.approveDeviceCode(started.json.prompt.userCode, ADMIN);
-    let status = (await as('olivia', 'GET', `/endpoints/${groupId}/sign-in`)).json;
-    for (let i = 0; i < 100 && status.state === 'waiting'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = (await as('olivia', 'GET', `/endpoints/${groupId}/sign-in`)).json;
-    }
+    const status = await waitUntil('the device-code sign-in to finish', async () => {
+      const current = (await as('olivia', 'GET', `/endpoints/${groupId}/sign-in`)).json;
+      return current.state === 'waiting' ? undefined : current;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
     expect(status).toMatchObject({ state: 'signed-in', signedInAs: ADMIN });
     const endpoint = (await as('olivia', 'GET', `/endpoints/${groupId}`)).json;
     expect(endpoint).toMatchObject({ hasSignIn: true, signedInAs: ADMIN });

@@ -17,13 +17,13 @@ import { countsOf, snapshotMailbox } from '../support/mailbox-snapshot.js';
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink.js';
 import { TestClock } from '../support/test-clock.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const PUBLIC_URL = 'https://mailferry.test';
 const LINK = /https:\/\/mailferry\.test\/end-user\/credentials#token=([A-Za-z0-9._-]+)/;
 const ALICE = { source: 'alice@src.test', dest: 'alice@dst.test', password: 'Alice-Source-Pw1' };
 const BOB = { source: 'bob@src.test', dest: 'bob@dst.test', password: 'Bob-Source-Pw2' };
 const ITEM_DONE_TIMEOUT_MS = 60_000;
-const POLL_MS = 100;
 
 describe('end-user credential requests against real Dovecots and a real SMTP server', () => {
   let fx: MigrationFixture;
@@ -141,9 +141,9 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
     expect(queued.endUserRequest?.usedAt).toBeDefined();
 
     fx.runtime.startWorkers();
-    const deadline = Date.now() + ITEM_DONE_TIMEOUT_MS;
-    while ((await item(ids[ALICE.source]!)).status !== 'Completed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, POLL_MS));
-    expect((await item(ids[ALICE.source]!)).status).toBe('Completed');
+    await waitUntil(`${ALICE.source} to complete`, async () => (await item(ids[ALICE.source]!)).status === 'Completed', {
+      timeoutMs: ITEM_DONE_TIMEOUT_MS, describe: async () => JSON.stringify(await item(ids[ALICE.source]!)),
+    });
     expect(countsOf(await snapshotMailbox(fx.destination, ALICE.dest))).toMatchObject({ INBOX: 3, Archive: 2 });
   });
 
@@ -201,6 +201,8 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
 
 function headersOf(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
-  headers.forEach((value, name) => (out[name] = value));
+  headers.forEach((value, name) => {
+    out[name] = value;
+  });
   return out;
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapConnector } from '../../api/connectors/imap/imap-connector.js';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type FillMessage } from '../support/dovecot.js';
+import { CopyGate } from '../support/copy-gate.js';
 import { FlakyConnector } from '../support/flaky-connector.js';
 import { countsOf, snapshotMailbox } from '../support/mailbox-snapshot.js';
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
@@ -22,10 +23,10 @@ describe('scheduling, shutdown and throttling', () => {
   it('holds a pass scheduled with "start at" as Submitted until its time, then runs it', async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('later');
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('later', 5));
-    const startAt = new Date(Date.now() + 2_500);
+    const startAt = new Date(Date.now() + 5_000);
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'], startAt: startAt.toISOString() });
     fx.runtime.startWorkers();
-    await new Promise((r) => setTimeout(r, 1_000));
+    await fx.runtime.tick(); // a scheduler round before the start time leaves it waiting
     expect((await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId)).status).toBe('Submitted');
     expect(countsOf(await snapshotMailbox(fx.destination, destUser)).INBOX ?? 0).toBe(0);
     const ended = await waitForPass(fx.runtime, pass.id);
@@ -37,10 +38,15 @@ describe('scheduling, shutdown and throttling', () => {
   it('releases a running job on shutdown (Ctrl-C) and finishes it exactly after the next start', async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('shutdown');
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('shutdown', 2500));
+    // Ctrl-C arrives while the worker holds after 200 writes: the job is surely mid-copy.
+    const gate = new CopyGate(200);
+    await fx.reopen({ imap: gate.wrap(new ImapConnector()) });
     const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
     fx.runtime.startWorkers();
-    for (let i = 0; i < 600 && (await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)) < 200; i++) await new Promise((r) => setTimeout(r, 20));
-    await fx.reopen();
+    await gate.reached;
+    const restarted = fx.reopen(); // aborts the running job, then waits for it
+    gate.release();
+    await restarted;
     const paused = await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId);
     expect(paused.status).toBe('Queued');
     expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBeLessThan(2500);

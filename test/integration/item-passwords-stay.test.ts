@@ -14,7 +14,6 @@ import { startHttpServer } from '../../api/local/http-server.js';
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
 
 const VICTIM = { source: 'vic@src.test', dest: 'vic@dst.test', password: 'Victim-Pw-7731' };
-const PASSWD_RELOAD_MS = 1_100;
 
 /** Greets, says NO to any login, and records everything a client sends. */
 async function startCredentialTrap(): Promise<{ port: number; received: () => string; close: () => Promise<void> }> {
@@ -56,9 +55,7 @@ describe('per-item passwords stay with the endpoint they were entered for', () =
 
   beforeAll(async () => {
     fx = await createMigrationFixture();
-    fx.source.addUser(VICTIM.source, VICTIM.password);
-    fx.destination.addUser(VICTIM.dest, 'dest-pw');
-    await new Promise((resolve) => setTimeout(resolve, PASSWD_RELOAD_MS));
+    await Promise.all([fx.source.addUser(VICTIM.source, VICTIM.password), fx.destination.addUser(VICTIM.dest, 'dest-pw')]);
     trap = await startCredentialTrap();
     const { server, url } = await startHttpServer(fx.runtime.services, { port: 0 });
     base = url;

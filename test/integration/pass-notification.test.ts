@@ -5,6 +5,7 @@ import { adaptiveCardProblems } from '../../api/core/notifications/card-problems
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage } from '../support/dovecot.js';
 import { createMigrationFixture, type MigrationFixture } from '../support/migration-fixture.js';
+import { waitUntil } from '../support/wait-until.js';
 
 interface Received {
   path: string;
@@ -49,7 +50,7 @@ describe('a Teams channel hears when a pass ends', () => {
     const { itemId, sourceUser } = await fx.addMailbox('cards');
     await fillMailbox(fx.source, sourceUser, 'INBOX', [1, 2, 3].map((n) => ({ raw: sampleMessage(n, 2_000) })));
     const pass = await fx.runPass('full', [itemId]);
-    for (let i = 0; i < 50 && !received.length; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('the pass-ended card to reach the webhook', () => received.length > 0, { timeoutMs: 10_000 });
     expect(received).toHaveLength(1);
     const [post] = received;
     expect(post!.path).toContain('sig=SECRET-SIGNATURE');

@@ -10,6 +10,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { ImapFlow } from 'imapflow';
+import { waitUntil } from './wait-until.js';
 
 const DOVECOT_BIN = '/usr/sbin/dovecot';
 const START_TIMEOUT_MS = 15_000;
@@ -18,7 +19,6 @@ const CHILD_GRACE_MS = 5_000;
 const GROUP_POLL_MS = 20;
 const MASTER_USER = 'admin';
 /** Dovecot's passwd-file driver stats the file at most once per second (passwd-file.c). */
-const PASSWD_RESYNC_MS = 1_100;
 const MASTER_PASSWORD = 'admin-secret';
 
 export interface DovecotOptions {
@@ -48,7 +48,7 @@ export interface DovecotServer {
   separator: '/' | '.';
   /** The log Dovecot writes; handy when a test fails. */
   readLog(): string;
-  /** Rewrites the passwd-file; resolves once Dovecot will see it (it re-checks at most once a second). */
+  /** Rewrites the passwd-file; resolves once Dovecot accepts the user's login (it re-checks the file at most once a second). */
   addUser(name: string, password: string): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
@@ -74,7 +74,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       ([name, pw]) => `${name}:{PLAIN}${pw}:${mailOwner.uid}:${mailOwner.gid}::${join(dir, 'home', name)}::`,
     );
     // Dovecot re-reads a passwd-file when its mtime changes.
-    writeFileSync(join(dir, 'users'), lines.join('\n') + '\n', { mode: 0o644 });
+    writeFileSync(join(dir, 'users'), `${lines.join('\n')}\n`, { mode: 0o644 });
   };
   writeUsers();
   writeFileSync(join(dir, 'master-users'), `${MASTER_USER}:{PLAIN}${MASTER_PASSWORD}\n`, { mode: 0o644 });
@@ -124,7 +124,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     async addUser(name, password) {
       users[name] = password;
       writeUsers();
-      await new Promise((r) => setTimeout(r, PASSWD_RESYNC_MS));
+      await waitUntil(`Dovecot to accept the new user ${name}'s login`, () => acceptsLogin('127.0.0.1', port, name, password), { timeoutMs: START_TIMEOUT_MS, intervalMs: 100 });
     },
     async stop() {
       await stop();
@@ -245,15 +245,16 @@ ${options.extraConfig ?? ''}
 
 async function waitForGroupExit(pid: number | undefined, graceMs: number): Promise<void> {
   if (!pid) return;
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
+  const gone = () => {
     try {
       process.kill(-pid, 0);
+      return false;
     } catch {
-      return; // ESRCH: every process of the group has exited
+      return true; // ESRCH: every process of the group has exited
     }
-    await new Promise((resolve) => setTimeout(resolve, GROUP_POLL_MS));
-  }
+  };
+  // Past the grace the caller kills the group: not reaching it is not a failure.
+  await waitUntil(`Dovecot's process group ${pid} to exit`, gone, { timeoutMs: graceMs, intervalMs: GROUP_POLL_MS }).catch(() => undefined);
 }
 
 /** SIGKILL to the process group we created (negative pid): only this Dovecot's processes. */
@@ -301,24 +302,46 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls until the port accepts and sends an IMAP `* OK` greeting. */
+/** Waits until the port accepts and sends an IMAP `* OK` greeting. */
 async function waitForGreeting(host: string, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host, port });
-      const done = (value: boolean): void => {
-        socket.destroy();
-        resolve(value);
-      };
-      socket.setTimeout(1_000, () => done(false));
-      socket.once('error', () => done(false));
-      socket.once('data', (data) => done(data.toString().startsWith('* OK')));
+  const greets = () => new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (value: boolean): void => {
+      socket.destroy();
+      resolve(value);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('data', (data) => done(data.toString().startsWith('* OK')));
+  });
+  await waitUntil(`Dovecot to greet on ${host}:${port}`, greets, { timeoutMs, intervalMs: 50 });
+}
+
+/** One plain IMAP LOGIN: true when the server accepts the user and password (auth_failure_delay is 0 here). */
+function acceptsLogin(host: string, port: number, user: string, password: string): Promise<boolean> {
+  const quoted = (text: string) => `"${text.replace(/["\\]/g, '\\$&')}"`;
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host, port });
+    let seen = '';
+    let sent = false;
+    const done = (value: boolean): void => {
+      socket.destroy();
+      resolve(value);
+    };
+    socket.setTimeout(5_000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.on('data', (data) => {
+      seen += data.toString();
+      if (!sent && seen.includes('\r\n')) {
+        if (!seen.startsWith('* OK')) return done(false);
+        sent = true;
+        socket.write(`x LOGIN ${quoted(user)} ${quoted(password)}\r\n`);
+        return;
+      }
+      const tagged = /(?:^|\r\n)x (OK|NO|BAD)/.exec(seen);
+      if (tagged) done(tagged[1] === 'OK');
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`Dovecot did not greet on ${host}:${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  });
 }
 
 export interface FillMessage {

@@ -18,8 +18,6 @@ export class FlakyConnector implements MailConnector {
     private readonly shouldFail: (ref: MessageRef, attempt: number) => boolean,
     private readonly mode: FlakyMode = 'reject',
     private readonly backoffMs = 50,
-    /** Slows every write down, so a test can act while a pass is surely still running. */
-    private readonly delayPerMessageMs = 0,
   ) {}
 
   async open(access: MailboxAccess, signal?: AbortSignal): Promise<MailboxSession> {
@@ -29,7 +27,6 @@ export class FlakyConnector implements MailConnector {
     async function* appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult> {
       for await (const message of messages) {
         attempt++;
-        if (flaky.delayPerMessageMs) await new Promise((resolve) => setTimeout(resolve, flaky.delayPerMessageMs));
         if (flaky.failing && flaky.shouldFail(message.ref, attempt)) {
           if (flaky.mode === 'throttle') {
             flaky.throttled++;

@@ -11,13 +11,12 @@ import type { Pass, PassKind } from '../../api/core/model.js';
 import { parseInput, passInput } from '../../api/core/schemas.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { startDovecot, type DovecotOptions, type DovecotServer } from './dovecot.js';
+import { waitUntil } from './wait-until.js';
 
 export const SOURCE_DOMAIN = 'src.test';
 export const DEST_DOMAIN = 'dst.test';
 const PASS_TIMEOUT_MS = 90_000;
 const POLL_MS = 100;
-/** Dovecot notices a rewritten passwd-file by its mtime, which has one-second resolution. */
-const PASSWD_RELOAD_MS = 1_100;
 
 export interface MigrationFixture {
   source: DovecotServer;
@@ -72,9 +71,7 @@ export async function createMigrationFixture(options: FixtureOptions = {}): Prom
       const sourceUser = `${name}@${SOURCE_DOMAIN}`;
       const destUser = `${name}@${DEST_DOMAIN}`;
       if (!names.includes(name)) {
-        source.addUser(sourceUser, 'pw');
-        destination.addUser(destUser, 'pw');
-        await new Promise((resolve) => setTimeout(resolve, PASSWD_RELOAD_MS));
+        await Promise.all([source.addUser(sourceUser, 'pw'), destination.addUser(destUser, 'pw')]);
       }
       const item = await fixture.runtime.services.items.addItem(LOCAL_TENANT, project.id, {
         sourceAddress: sourceUser, destinationAddress: destUser, endUserCredentials: false, options: [],
@@ -101,18 +98,18 @@ export async function createMigrationFixture(options: FixtureOptions = {}): Prom
 }
 
 export async function waitForPass(runtime: EmbeddedRuntime, passId: string, timeoutMs = PASS_TIMEOUT_MS): Promise<Pass> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const ended = async () => {
     await runtime.tick();
     const pass = await runtime.services.passes.getPass(LOCAL_TENANT, passId);
-    if (pass.status === 'completed' || pass.status === 'stopped') return pass;
-    if (Date.now() > deadline) {
-      const { items } = await runtime.services.progress(LOCAL_TENANT, pass.projectId);
-      const stuck = items.filter((i) => pass.itemIds.includes(i.id)).map((i) => `${i.sourceAddress}: ${i.status} ${JSON.stringify(i.progress)} ${i.reason ?? ''}`);
-      throw new Error(`Pass ${passId} did not end within ${timeoutMs} ms (status ${pass.status}; queue depth ${await runtime.queue.depth()}): ${stuck.join('; ')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+    return pass.status === 'completed' || pass.status === 'stopped' ? pass : undefined;
+  };
+  const describe = async () => {
+    const pass = await runtime.services.passes.getPass(LOCAL_TENANT, passId);
+    const { items } = await runtime.services.progress(LOCAL_TENANT, pass.projectId);
+    const stuck = items.filter((i) => pass.itemIds.includes(i.id)).map((i) => `${i.sourceAddress}: ${i.status} ${JSON.stringify(i.progress)} ${i.reason ?? ''}`);
+    return `status ${pass.status}; queue depth ${await runtime.queue.depth()}: ${stuck.join('; ')}`;
+  };
+  return waitUntil(`pass ${passId} to end`, ended, { timeoutMs, intervalMs: POLL_MS, describe });
 }
 
 /** Quiet by default; MAILFERRY_TEST_LOG=1 prints the engine's log lines when a test needs explaining. */

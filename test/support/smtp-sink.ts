@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
+import { waitUntil } from './wait-until.js';
 
 export interface ReceivedMail {
   envelopeFrom: string;
@@ -75,13 +76,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     port,
     messages,
     async waitFor(predicate, timeoutMs = WAIT_TIMEOUT_MS) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = messages.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`No matching e-mail within ${timeoutMs} ms (received ${messages.length}).`);
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      }
+      return waitUntil('a matching e-mail', () => messages.find(predicate), { timeoutMs, intervalMs: POLL_MS, describe: () => `${messages.length} e-mail(s) received` });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -12,6 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillMailbox, sampleMessage, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { buildTab, launchChromium, screenshot, seriousA11yViolations, startConsoleHost, type ConsoleHost } from './support/console-harness.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const PW = 'pw';
 const CAROL_PASSWORD = 'Carol-Source-Pw1';
@@ -53,13 +54,10 @@ describe('the admin console in Chromium', () => {
   /** The grid shows what the API says; waiting on the API tells a finished pass from an earlier one's result. */
   const waitForPassesToEnd = async () => {
     const projectId = projectUrl.split('/').pop()!;
-    const deadline = Date.now() + PASS_TIMEOUT_MS;
-    for (;;) {
-      const { items } = await (await fetch(`${host.url}/api/v1/projects/${projectId}/passes`)).json() as { items: { status: string }[] };
-      if (items.every((p) => p.status === 'completed' || p.status === 'stopped')) return;
-      if (Date.now() > deadline) throw new Error(`passes still running: ${JSON.stringify(items)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const passes = async () => (await (await fetch(`${host.url}/api/v1/projects/${projectId}/passes`)).json() as { items: { status: string }[] }).items;
+    await waitUntil('every pass of the project to end', async () => (await passes()).every((p) => p.status === 'completed' || p.status === 'stopped'), {
+      timeoutMs: PASS_TIMEOUT_MS, intervalMs: 200, describe: async () => JSON.stringify(await passes()),
+    });
   };
   const select = (address: string) => page.getByRole('checkbox', { name: `Select ${address}` }).click();
   const manage = async (action: string) => {

@@ -55,8 +55,7 @@ describe('the items grid with 5,000 items', () => {
     const body = document.querySelector('[data-item-id]')!.parentElement as HTMLElement;
     body.scrollTop = ROW_PX * 3_000;
     fireEvent.scroll(body);
-    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    expect(screen.getByText('user3000@src.test')).toBeTruthy();
+    expect(await screen.findByText('user3000@src.test')).toBeTruthy();
     expect(screen.queryByText('user0000@src.test')).toBeNull();
     expect(document.querySelector('[data-item-id="i3000"]')!.getAttribute('aria-rowindex')).toBe('3002');
   });

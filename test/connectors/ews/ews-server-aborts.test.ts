@@ -2,6 +2,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { startEwsServer } from '../../support/ews/ews-server.js';
+import { waitUntil } from '../../support/wait-until.js';
 
 const ALICE = { smtp: 'alice@contoso.test', password: 'alice-pw' };
 
@@ -15,13 +16,13 @@ describe('EWS test server and a client that goes away', () => {
         headers: { 'Content-Type': 'text/xml; charset=utf-8', 'Transfer-Encoding': 'chunked', Authorization: `Basic ${Buffer.from(`${ALICE.smtp}:${ALICE.password}`).toString('base64')}` },
       });
       req.on('error', () => resolve());
-      req.write('<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:CreateItem');
-      setTimeout(() => {
+      // Half a body, then the client gives up: destroyed once that half is on the wire.
+      req.write('<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:CreateItem', () => {
         req.destroy();
         resolve();
-      }, 100);
+      });
     });
-    for (let i = 0; i < 50 && server.validation.clientAborts === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil('the server to count the client\'s abort', () => server.validation.clientAborts > 0, { timeoutMs: 5_000 });
     expect(server.validation.clientAborts).toBe(1);
     await expect(server.close()).resolves.toBeUndefined();
   });

@@ -9,6 +9,7 @@ import {
 import { startEwsServer, type EwsTestServer } from '../../support/ews/ews-server.js';
 import { DEFAULT_EWS_MAX_CONCURRENCY } from '../../support/ews/throttle.js';
 import { NS } from '../../support/ews/xml.js';
+import { waitUntil } from '../../support/wait-until.js';
 
 const ALICE = { smtp: 'alice@contoso.test', password: 'alice-pw' };
 const BOB = { smtp: 'bob@contoso.test', password: 'bob-pw' };
@@ -105,7 +106,7 @@ describe('EWS test server throttling', () => {
     const backOff = Number(/Name="BackOffMilliseconds">(\d+)</.exec(text)![1]);
     expect(backOff).toBeGreaterThan(0);
     expect(backOff).toBeLessThanOrEqual(300);
-    await new Promise((r) => setTimeout(r, 320));
+    await waitUntil('the 300 ms busy window to end', () => !server.throttle.inBusyWindow);
     expect((await settle(Folder.Bind(svc, WellKnownFolderName.Inbox))).ok).toBe(true);
     expect(server.throttle.counters.serverBusy).toBe(2);
   });

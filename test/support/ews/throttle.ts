@@ -73,6 +73,11 @@ export class Throttle {
     this.nth = 0;
   }
 
+  /** True while a serverBusyFor window is open. */
+  get inBusyWindow(): boolean {
+    return !!this.busy && 'until' in this.busy && this.busy.until !== undefined && Date.now() < this.busy.until;
+  }
+
   /** Refuses every call for the next `ms`; BackOffMilliseconds = what is left of the window unless given. */
   serverBusyFor(ms: number, shape: ServerBusyShape = 'fault', backOffMs?: number): void {
     this.busy = { until: Date.now() + ms, shape, ...(backOffMs !== undefined ? { backOffMs } : {}) };
