@@ -167,6 +167,12 @@ export interface JobQueue {
   deadLetters(tenantId: string): Promise<DeadLetter[]>;
   /** Waiting + leased jobs. */
   depth(): Promise<number>;
+  /**
+   * Calls `listener` whenever this process made a job deliverable (enqueued, released, retried,
+   * reaped), so an idle worker pool wakes at once instead of at its next poll; returns the
+   * unsubscribe. Absent where the queue delivers by itself (Service Bus triggers).
+   */
+  onWork?(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

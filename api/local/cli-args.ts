@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../core/errors.js';
 
+/** Exit codes: scripts tell success, partial success and failure apart. */
+export const EXIT = { ok: 0, failed: 1, partial: 2, usage: 64 } as const;
+
 export type Flags = Record<string, string | boolean | string[] | undefined>;
 
 /** Every flag the CLI knows; each command reads the ones it needs. */

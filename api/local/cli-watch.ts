@@ -1,34 +1,38 @@
+/**
+ * Waiting for a pass in the CLI (`migrate`, `pass start --wait`): the workers run in this process
+ * and the pass's end is an event of its engine (EmbeddedRuntime.passEnded), so the command returns
+ * as soon as the last item finishes. On a terminal a progress line is redrawn meanwhile.
+ */
 import { formatBytes } from '../core/human-units.js';
 import { messagesPerSecond, sumCounts } from '../core/counts.js';
 import type { Pass } from '../core/model.js';
+import { EXIT } from './cli-args.js';
 import type { EmbeddedRuntime } from './embedded-runtime.js';
 import { LOCAL_TENANT } from './embedded-runtime.js';
 
-const POLL_MS = 500;
-
-/** Exit codes: scripts tell success, partial success and failure apart. */
-export const EXIT = { ok: 0, failed: 1, partial: 2, usage: 64 } as const;
+/** How often the terminal's progress line is redrawn. */
+const PROGRESS_REDRAW_MS = 500;
 
 /** Runs workers in this process until the pass ends, drawing one progress line on a TTY. */
 export async function runUntilPassEnds(runtime: EmbeddedRuntime, passId: string, options: { quiet?: boolean } = {}): Promise<Pass> {
+  const ended = runtime.passEnded(passId);
   runtime.startWorkers();
+  if (!process.stderr.isTTY || options.quiet) return ended;
   const started = Date.now();
-  const tty = process.stderr.isTTY && !options.quiet;
-  for (;;) {
-    await runtime.tick();
+  const draw = async () => {
     const pass = await runtime.services.passes.getPass(LOCAL_TENANT, passId);
-    if (tty) {
-      const { items } = await runtime.services.progress(LOCAL_TENANT, pass.projectId);
-      const mine = items.filter((i) => pass.itemIds.includes(i.id));
-      const { copied, failed, bytes } = sumCounts(mine.flatMap((i) => (i.progress ? [i.progress] : [])));
-      const folder = mine.find((i) => i.status === 'Running')?.progress?.currentFolder ?? '';
-      process.stderr.write(`\r\x1b[K${pass.kind}: ${copied} copied, ${failed} failed, ${formatBytes(bytes)}, ${messagesPerSecond(copied, Date.now() - started).toFixed(0)} msg/s ${folder}`);
-    }
-    if (pass.status === 'completed' || pass.status === 'stopped') {
-      if (tty) process.stderr.write('\n');
-      return pass;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    const { items } = await runtime.services.progress(LOCAL_TENANT, pass.projectId);
+    const mine = items.filter((i) => pass.itemIds.includes(i.id));
+    const { copied, failed, bytes } = sumCounts(mine.flatMap((i) => (i.progress ? [i.progress] : [])));
+    const folder = mine.find((i) => i.status === 'Running')?.progress?.currentFolder ?? '';
+    process.stderr.write(`\r\x1b[K${pass.kind}: ${copied} copied, ${failed} failed, ${formatBytes(bytes)}, ${messagesPerSecond(copied, Date.now() - started).toFixed(0)} msg/s ${folder}`);
+  };
+  const redraw = setInterval(() => void draw().catch(() => undefined), PROGRESS_REDRAW_MS);
+  try {
+    return await ended;
+  } finally {
+    clearInterval(redraw);
+    process.stderr.write('\n');
   }
 }
 

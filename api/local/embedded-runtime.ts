@@ -8,6 +8,7 @@ import { loadOrCreateLinkKey } from '../adapters/link-key-file.js';
 import { SmtpMailer, type SmtpMailerConfig } from '../adapters/smtp-mailer.js';
 import { TeamsWorkflowNotifier } from '../adapters/teams-workflow-notifier.js';
 import type { Notifier } from '../core/ports.js';
+import type { Pass } from '../core/model.js';
 import { openSqliteDatabase } from '../adapters/sqlite/sqlite-database.js';
 import { SqliteJobQueue } from '../adapters/sqlite/sqlite-job-queue.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
@@ -43,6 +44,12 @@ async function sealClearSecretsOnce(store: SqliteStore, vault: FileSecretVault, 
 export const LOCAL_TENANT = LOCAL_ADMIN.tenantId;
 export const DB_FILE = 'mailferry.db';
 const SCHEDULER_INTERVAL_MS = 5_000;
+/**
+ * A pass this process runs is known to have ended the moment its engine ends it; one ended by
+ * another process on the same data directory (the host of `npm start` running the last item) is
+ * noticed by reading the pass this often.
+ */
+const OTHER_PROCESS_PASS_CHECK_MS = 2_000;
 
 export interface EmbeddedConfig {
   dataDir: string;
@@ -83,6 +90,7 @@ export class EmbeddedRuntime {
   private readonly pool: WorkerPool;
   private schedulerTimer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
+  private readonly passEndedWaiters = new Set<(pass: Pass) => void>();
 
   private constructor(config: EmbeddedConfig, vault: FileSecretVault, linkKey: Buffer) {
     const clock = config.clock ?? systemClock;
@@ -98,7 +106,16 @@ export class EmbeddedRuntime {
       endUser: { linkKey, publicBaseUrl: config.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL, organizationName: config.organizationName },
       tenantOwners: config.tenantOwners, retry: config.retry,
     });
-    this.engine = this.services.engine;
+    // Waiters (`passEnded`) hear of a pass's end before its card is posted, from the same engine
+    // the workers and the scheduler run, so nobody has to poll for it.
+    const postCard = this.services.engine.onPassEnded;
+    this.engine = {
+      ...this.services.engine,
+      onPassEnded: async (pass) => {
+        for (const waiter of [...this.passEndedWaiters]) waiter(pass);
+        await postCard?.(pass);
+      },
+    };
     this.pool = new WorkerPool(this.engine, this.queue, {
       ...DEFAULT_WORKER_POOL_OPTIONS,
       workerId: `${hostname()}:${process.pid}`,
@@ -137,6 +154,36 @@ export class EmbeddedRuntime {
   /** Runs the scheduler once now (tests, one-shot CLI). */
   tick(): Promise<void> {
     return schedulerTick(this.engine, this.queue, [LOCAL_TENANT]);
+  }
+
+  /**
+   * Resolves with the pass once it has completed or stopped: at once when this process's engine
+   * ends it, within OTHER_PROCESS_PASS_CHECK_MS when another process on the data directory does.
+   */
+  passEnded(passId: string, otherProcessCheckMs = OTHER_PROCESS_PASS_CHECK_MS): Promise<Pass> {
+    return new Promise<Pass>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (pass: Pass) => {
+        this.passEndedWaiters.delete(waiter);
+        clearTimeout(timer);
+        resolve(pass);
+      };
+      const waiter = (pass: Pass) => {
+        if (pass.id === passId) settle(pass);
+      };
+      this.passEndedWaiters.add(waiter);
+      const check = () => {
+        this.services.passes.getPass(LOCAL_TENANT, passId).then((pass) => {
+          if (!this.passEndedWaiters.has(waiter)) return;
+          if (pass.status === 'completed' || pass.status === 'stopped') settle(pass);
+          else timer = setTimeout(check, otherProcessCheckMs);
+        }, (error: unknown) => {
+          this.passEndedWaiters.delete(waiter);
+          reject(error);
+        });
+      };
+      check();
+    });
   }
 
   get activeJobs(): number {

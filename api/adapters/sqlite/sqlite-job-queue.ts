@@ -64,6 +64,7 @@ export class SqliteJobQueue implements JobQueue {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly sql;
+  private readonly workListeners = new Set<() => void>();
 
   constructor(
     private readonly db: SqliteDb,
@@ -136,6 +137,7 @@ export class SqliteJobQueue implements JobQueue {
       maxAttempts: positiveInteger(options.maxAttempts, 'maxAttempts') ?? DEFAULT_MAX_ATTEMPTS,
       now: this.clock.now().getTime(),
     });
+    this.workArrived();
     return id;
   }
 
@@ -178,7 +180,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async fail(job: LeasedJob, failure: JobFailure): Promise<'retrying' | 'dead-lettered'> {
-    return this.withLease(job, (row) => {
+    const verdict = this.withLease(job, (row): 'retrying' | 'dead-lettered' => {
       if (failure.retryable && row.attempt < row.max_attempts) {
         const now = this.clock.now().getTime();
         const runAt = now + retryDelayMs(row.attempt, failure.retryAfterMs, this.random);
@@ -188,6 +190,8 @@ export class SqliteJobQueue implements JobQueue {
       this.deadLetter(row, failure.message, this.clock.now().getTime());
       return 'dead-lettered';
     });
+    if (verdict === 'retrying') this.workArrived();
+    return verdict;
   }
 
   async release(job: LeasedJob, runAt?: Date): Promise<void> {
@@ -200,10 +204,13 @@ export class SqliteJobQueue implements JobQueue {
         expiries: row.expiries,
       });
     });
+    this.workArrived();
   }
 
   async reapExpired(): Promise<number> {
-    return this.db.transaction(() => this.reapAt(this.clock.now().getTime())).immediate();
+    const reaped = this.db.transaction(() => this.reapAt(this.clock.now().getTime())).immediate();
+    if (reaped) this.workArrived();
+    return reaped;
   }
 
   async cancel(filter: { tenantId: string; passId: string }): Promise<JobPayload[]> {
@@ -230,8 +237,19 @@ export class SqliteJobQueue implements JobQueue {
     return (this.sql.depth.get() as { n: number }).n;
   }
 
+  onWork(listener: () => void): () => void {
+    this.workListeners.add(listener);
+    return () => this.workListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
+    this.workListeners.clear();
     if (this.ownsDb && this.db.open) this.db.close();
+  }
+
+  /** Listeners run after the transaction committed, so a woken worker sees the job. */
+  private workArrived(): void {
+    for (const listener of [...this.workListeners]) listener();
   }
 
   /** Runs `action` on the job's row only while `job` still holds its lease. */

@@ -2,7 +2,7 @@
  * From an Endpoint and a MailboxAccess to an authenticated imapflow client. The same login
  * rules feed our own writer (append-pipeline.ts), so both connections log in the same way.
  */
-import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import type { MailboxAccess } from '../../core/connector.js';
 import type { ImapSecurity } from '../../core/model.js';
 import { ValidationError } from '../../core/errors.js';
@@ -119,6 +119,8 @@ export function errorContext(address: ImapAddress, login: ImapLogin, action: str
 
 /** Connects and logs in; on any failure the socket is closed (imapflow leaves it open after a failed login). */
 export async function openImapClient(address: ImapAddress, login: ImapLogin, signal?: AbortSignal): Promise<ImapFlow> {
+  // Loaded with the first client: imapflow's ~100 modules are most of an IMAP session's start.
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow(imapFlowOptions(address, login));
   // imapflow emits 'error' on socket failures; without a listener Node would crash the process.
   client.on('error', () => undefined);

@@ -5,11 +5,13 @@
 import type { EndpointCheck, EndpointProbe, MailboxAccess, MailConnector } from '../../core/connector.js';
 import { ValidationError } from '../../core/errors.js';
 import type { OutboundPolicy } from '../outbound-policy.js';
-import { imapAddress, imapLogin, openImapClient } from './connect.js';
+import { imapAddress, imapLogin } from './connect.js';
 import { DEFAULT_PIPELINE_OPTIONS, type PipelineOptions } from './append-pipeline.js';
 import { ImapSession } from './imap-session.js';
 import { probeImapEndpoint } from './probe-endpoint.js';
 import { DEFAULT_READ_OPTIONS, type ReadOptions } from './read-messages.js';
+import { namespaceOf } from './wire-commands.js';
+import { openLoggedInWire } from './wire-login.js';
 
 export interface ImapConnectorOptions {
   read?: Partial<ReadOptions>;
@@ -31,8 +33,13 @@ export class ImapConnector implements MailConnector {
     }
     const address = imapAddress(access, this.options.outbound);
     const login = imapLogin(access);
-    const client = await openImapClient(address, login, signal);
-    return new ImapSession(client, address, login, {
+    // Our own connection first: logging in and listing take 3 round trips and no imapflow.
+    const wire = await openLoggedInWire(address, login, signal);
+    const namespace = await namespaceOf(wire).catch((err: unknown) => {
+      wire.close();
+      throw err;
+    });
+    return new ImapSession(wire, namespace, address, login, {
       read: { ...DEFAULT_READ_OPTIONS, ...this.options.read },
       pipeline: {
         ...DEFAULT_PIPELINE_OPTIONS,

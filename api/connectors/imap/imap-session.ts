@@ -1,7 +1,9 @@
 /**
  * One logged-in mailbox over IMAP: a thin facade over one file per operation. It holds up to
- * three connections: imapflow for commands, a second imapflow for streaming large messages
- * (opened on first need), and our own pipelining writer for APPEND (opened on first need).
+ * three connections: our own (imap-wire.ts) for folders (LIST, STATUS, CREATE) and pipelined
+ * APPEND, opened with the session; imapflow for FETCH, SEARCH and STORE, opened on first need
+ * (a delta that finds nothing changed never loads it); and a second imapflow for streaming
+ * large messages (opened on first need).
  */
 import type { ImapFlow } from 'imapflow';
 import type {
@@ -19,10 +21,11 @@ import type {
 import type { MailferryError } from '../../core/errors.js';
 import { errorContext, openImapClient, type ImapAddress, type ImapLogin } from './connect.js';
 import { appendPipeline, type PipelineOptions } from './append-pipeline.js';
-import { ensureFolder, folderState } from './ensure-folder.js';
+import { FolderDirectory } from './ensure-folder.js';
 import type { ImapWire } from './imap-wire.js';
 import { listChanges } from './list-changes.js';
 import { listFolders } from './list-folders.js';
+import type { WireNamespace } from './wire-commands.js';
 import { listMessages } from './list-messages.js';
 import { listRange } from './list-range.js';
 import { toImapError } from './map-error.js';
@@ -37,70 +40,78 @@ export interface ImapSessionOptions {
 
 export class ImapSession implements MailboxSession {
   readonly kind = 'imap' as const;
+  private flow?: Promise<ImapFlow>;
   private streaming?: Promise<ImapFlow>;
-  private wire?: ImapWire;
+  private readonly folders: FolderDirectory;
   /** One APPEND pipeline at a time: two would interleave their literals on the one socket. */
   private appendQueue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly client: ImapFlow,
+    private wire: ImapWire,
+    private readonly namespace: WireNamespace,
     private readonly address: ImapAddress,
     private readonly login: ImapLogin,
     private readonly options: ImapSessionOptions,
-  ) {}
+  ) {
+    this.folders = new FolderDirectory(() => this.liveWire(), namespace);
+  }
 
-  /** The inbox namespace's hierarchy separator (RFC 2342), '/' when the server has no NAMESPACE. */
+  /** The inbox namespace's hierarchy separator (RFC 2342), '/' when the server names none. */
   get separator(): string {
-    return this.client.namespace?.delimiter || '/';
+    return this.namespace.delimiter || '/';
   }
 
   listFolders(): Promise<FolderInfo[]> {
-    return this.guard('listing folders', () => listFolders(this.client));
+    return this.guard('listing folders', async () => listFolders(await this.liveWire(), this.folders));
   }
 
   listMessages(folder: FolderInfo, filter?: ListMessagesFilter): Promise<MessageRef[]> {
-    return this.guard(`listing messages in "${folder.path}"`, () => listMessages(this.client, folder, filter));
+    return this.guard(`listing messages in "${folder.path}"`, async () => listMessages(await this.flowClient(), folder, filter));
   }
 
   listChanges(folder: FolderInfo, since?: { identity: string; cursor: string }): Promise<FolderChanges> {
-    return this.guard(`listing changes in "${folder.path}"`, () => listChanges(this.client, folder, since));
+    return this.guard(`listing changes in "${folder.path}"`, async () => listChanges(await this.liveWire(), () => this.flowClient(), this.folders, folder, since));
   }
 
   readFlags(path: string, destIds: string[]): Promise<Map<string, string[]>> {
-    return this.guard(`reading flags in "${path}"`, () => readFlags(this.client, path, destIds));
+    return this.guard(`reading flags in "${path}"`, async () => readFlags(await this.flowClient(), path, destIds));
   }
 
   updateFlags(path: string, changes: FlagChange[]): Promise<void> {
-    return this.guard(`updating flags in "${path}"`, () => updateFlags(this.client, path, changes));
+    return this.guard(`updating flags in "${path}"`, async () => updateFlags(await this.flowClient(), path, changes));
   }
 
   readMessages(folder: FolderInfo, refs: MessageRef[]): AsyncIterable<ReadResult> {
     const mapError = (err: unknown): MailferryError => this.mapError(err, `reading messages in "${folder.path}"`);
-    return this.guardIterable(mapError, () => readMessages(this.client, (f) => this.streamingClient(f), folder, refs, mapError, this.options.read));
+    return this.guardIterable(mapError, async function* (this: ImapSession) {
+      if (refs.length === 0) return;
+      yield* readMessages(await this.flowClient(), (f) => this.streamingClient(f), folder, refs, mapError, this.options.read);
+    }.bind(this));
   }
 
   ensureFolder(segments: string[]): Promise<{ path: string; state: DestinationFolderState }> {
-    return this.guard(`creating folder "${segments.join(this.separator)}"`, () => ensureFolder(this.client, segments, this.separator));
+    return this.guard(`creating folder "${segments.join(this.separator)}"`, () => this.folders.ensure(segments, this.separator));
   }
 
   folderState(path: string): Promise<DestinationFolderState> {
-    return this.guard(`reading the state of "${path}"`, () => folderState(this.client, path));
+    return this.guard(`reading the state of "${path}"`, () => this.folders.state(path));
   }
 
   appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult> {
     const mapError = (err: unknown): MailferryError => this.mapError(err, `appending to "${path}"`);
+    this.folders.forgetState(path);
     return this.guardIterable(mapError, () => this.appendExclusive(path, messages));
   }
 
   listRange(path: string, fromUid: number): Promise<DestinationEntry[]> {
-    return this.guard(`listing "${path}" from UID ${fromUid}`, () => listRange(this.client, path, fromUid));
+    return this.guard(`listing "${path}" from UID ${fromUid}`, async () => listRange(await this.flowClient(), path, fromUid));
   }
 
   async close(): Promise<void> {
-    this.wire?.close();
-    const streaming = this.streaming;
-    this.streaming = undefined;
-    await Promise.all([logout(this.client), streaming?.then(logout, () => undefined)]);
+    this.wire.close();
+    const [flow, streaming] = [this.flow, this.streaming];
+    this.flow = this.streaming = undefined;
+    await Promise.all([flow?.then(logout, () => undefined), streaming?.then(logout, () => undefined)]);
   }
 
   private async *appendExclusive(path: string, messages: AsyncIterable<SourceMessage>): AsyncGenerator<AppendResult> {
@@ -109,11 +120,24 @@ export class ImapSession implements MailboxSession {
     this.appendQueue = new Promise((resolve) => (unlock = resolve));
     await previous;
     try {
-      if (!this.wire || this.wire.closed) this.wire = await openLoggedInWire(this.address, this.login);
-      yield* appendPipeline(this.wire, path, messages, this.options.pipeline);
+      yield* appendPipeline(await this.liveWire(), path, messages, this.options.pipeline);
     } finally {
       unlock();
     }
+  }
+
+  /** Our own connection, logged in again if it was lost (a broken APPEND literal drops it on purpose). */
+  private async liveWire(): Promise<ImapWire> {
+    if (this.wire.closed) this.wire = await openLoggedInWire(this.address, this.login);
+    return this.wire;
+  }
+
+  private flowClient(): Promise<ImapFlow> {
+    if (!this.flow) {
+      this.flow = openImapClient(this.address, this.login);
+      this.flow.catch(() => (this.flow = undefined));
+    }
+    return this.flow;
   }
 
   private async streamingClient(folder: FolderInfo): Promise<ImapFlow> {

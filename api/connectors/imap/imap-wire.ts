@@ -1,14 +1,16 @@
 /**
  * A minimal IMAP client connection of our own, for what imapflow cannot do: keep many commands
  * in flight (imapflow sends one at a time, see trySend in imap-flow.js). It frames commands and
- * literals, reads tagged, untagged and continuation responses, and leaves the protocol logic to
- * its callers (wire-login.ts, append-pipeline.ts).
+ * literals, reads tagged, untagged and continuation responses (untagged ones whole, literals
+ * included, for whoever listens: imap-response.ts), and leaves the protocol logic to its callers
+ * (wire-login.ts, wire-commands.ts, append-pipeline.ts, read-pipeline.ts).
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { ConnectionError, ensureError, type MailferryError } from '../../core/errors.js';
 import type { ImapAddress } from './connect.js';
 import { SOCKET_TIMEOUT_MS, CONNECT_TIMEOUT_MS, socketOptions } from './connect.js';
+import type { ServerResponse } from './imap-response.js';
 import { throttledFromText } from './throttle.js';
 
 export interface TaggedResponse {
@@ -27,6 +29,7 @@ interface Waiter<T> {
 }
 
 const LITERAL_AT_END = /\{(\d+)\+?\}$/;
+const LF = 0x0a;
 const TAGGED = /^(\S+) (OK|NO|BAD)(?: \[([^\s\]]+)(?: ([^\]]*))?\])? ?(.*)$/i;
 
 export class ImapWire {
@@ -35,9 +38,12 @@ export class ImapWire {
   byeText?: string;
   private socket: net.Socket;
   private buffer: Buffer = Buffer.alloc(0);
-  /** Bytes of an untagged literal still to skip: we never need untagged literal data. */
-  private skipBytes = 0;
-  private skippingLiteralLine = false;
+  /** The response being read: its text parts so far and its literals. */
+  private current: ServerResponse = { parts: [], literals: [] };
+  /** Bytes of the literal being read, and the chunks read of it so far. */
+  private literalLeft = 0;
+  private literalChunks: Buffer[] = [];
+  private readonly untaggedListeners = new Set<(response: ServerResponse) => void>();
   private tagCounter = 0;
   private readonly pending = new Map<string, Waiter<TaggedResponse>>();
   private readonly continuations: Array<Waiter<string>> = [];
@@ -200,32 +206,49 @@ export class ImapWire {
   private onData(chunk: Buffer): void {
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
     for (;;) {
-      if (this.skipBytes > 0) {
-        const n = Math.min(this.skipBytes, this.buffer.length);
-        this.skipBytes -= n;
+      if (this.literalLeft > 0) {
+        const n = Math.min(this.literalLeft, this.buffer.length);
+        if (n === 0) return;
+        // A copy: a subarray would keep the whole socket chunk alive with the message.
+        this.literalChunks.push(Buffer.from(this.buffer.subarray(0, n)));
+        this.literalLeft -= n;
         this.buffer = this.buffer.subarray(n);
-        if (this.skipBytes > 0) return;
+        if (this.literalLeft > 0) return;
+        this.current.literals.push(this.literalChunks.length === 1 ? this.literalChunks[0]! : Buffer.concat(this.literalChunks));
+        this.literalChunks = [];
       }
-      const end = this.buffer.indexOf('\r\n');
+      const end = this.buffer.indexOf(LF);
       if (end < 0) return;
-      const line = this.buffer.subarray(0, end).toString('utf8');
-      this.buffer = this.buffer.subarray(end + 2);
+      const line = this.buffer.subarray(0, end > 0 && this.buffer[end - 1] === 0x0d ? end - 1 : end).toString('utf8');
+      this.buffer = this.buffer.subarray(end + 1);
+      this.current.parts.push(line);
       const literal = LITERAL_AT_END.exec(line);
-      const continuesLiteral = this.skippingLiteralLine;
-      this.skippingLiteralLine = literal !== null;
-      if (literal) this.skipBytes = Number(literal[1]);
-      // The tail of a response that carried a literal is not a new response.
-      if (!continuesLiteral) this.onLine(line);
+      if (literal) {
+        this.literalLeft = Number(literal[1]);
+        if (this.literalLeft === 0) this.current.literals.push(Buffer.alloc(0));
+        continue;
+      }
+      const response = this.current;
+      this.current = { parts: [], literals: [] };
+      this.onResponse(response);
     }
   }
 
-  private onLine(line: string): void {
+  /** Every untagged response from now on, whole; returns the unsubscribe. */
+  onUntagged(listener: (response: ServerResponse) => void): () => void {
+    this.untaggedListeners.add(listener);
+    return () => this.untaggedListeners.delete(listener);
+  }
+
+  private onResponse(response: ServerResponse): void {
+    const line = response.parts[0]!;
     if (line.startsWith('+')) {
       this.continuations.shift()?.resolve(line.slice(1).trim());
       return;
     }
     if (line.startsWith('* ')) {
-      this.onUntagged(line.slice(2));
+      if (response.parts.length === 1) this.onStatusLine(line.slice(2));
+      for (const listener of this.untaggedListeners) listener(response);
       return;
     }
     const match = TAGGED.exec(line);
@@ -239,7 +262,7 @@ export class ImapWire {
     waiter.resolve({ tag: tag!, status: upper, code: code?.toUpperCase(), codeArgs, text: text ?? '' });
   }
 
-  private onUntagged(rest: string): void {
+  private onStatusLine(rest: string): void {
     const capability = /^(?:OK \[CAPABILITY ([^\]]*)\]|CAPABILITY (.*))/i.exec(rest);
     if (capability) this.setCapabilities(capability[1] ?? capability[2] ?? '');
     if (this.greeting && /^(OK|PREAUTH|BYE)\b/i.test(rest)) {

@@ -11,7 +11,10 @@
  */
 import type { ImapFlow } from 'imapflow';
 import type { FolderChanges, FolderInfo } from '../../core/connector.js';
+import type { FolderDirectory } from './ensure-folder.js';
+import type { ImapWire } from './imap-wire.js';
 import { listMessages } from './list-messages.js';
+import { statusOf } from './wire-commands.js';
 
 interface FolderCursor {
   uidNext: number;
@@ -19,19 +22,32 @@ interface FolderCursor {
   modseq?: string;
 }
 
-export async function listChanges(client: ImapFlow, folder: FolderInfo, since?: { identity: string; cursor: string }): Promise<FolderChanges> {
-  const condstore = client.enabled.has('CONDSTORE');
-  const status = await client.status(folder.path, { uidValidity: true, uidNext: true, messages: true, highestModseq: condstore });
-  if (!status) return { refs: await listMessages(client, folder), identity: '', cursor: '', restarted: true };
-  const now: FolderCursor = { uidNext: Number(status.uidNext), messages: Number(status.messages), modseq: status.highestModseq?.toString() };
+/**
+ * The STATUS comes from the session's folder listing when the server has LIST-STATUS (taken before
+ * this listing, so the cursor is never ahead of what was listed), else from a STATUS now; only a
+ * folder that changed opens imapflow for the FETCH.
+ */
+export async function listChanges(
+  wire: ImapWire,
+  flow: () => Promise<ImapFlow>,
+  directory: FolderDirectory,
+  folder: FolderInfo,
+  since?: { identity: string; cursor: string },
+): Promise<FolderChanges> {
+  const condstore = wire.capabilities.has('CONDSTORE');
+  const listed = directory.takeStatus(folder.path);
+  const status = listed?.uidValidity !== undefined && listed.uidNext !== undefined && listed.messages !== undefined
+    ? listed
+    : await statusOf(wire, folder.path, ['UIDVALIDITY', 'UIDNEXT', 'MESSAGES', 'HIGHESTMODSEQ']);
+  const now: FolderCursor = { uidNext: Number(status.uidNext), messages: Number(status.messages), modseq: status.highestModseq };
   const identity = String(status.uidValidity);
   const cursor = JSON.stringify(now);
   const before = since?.identity === identity ? parseCursor(since.cursor) : undefined;
-  if (!condstore || !now.modseq || !before?.modseq) return { refs: await listMessages(client, folder), identity, cursor, restarted: true };
+  if (!condstore || !now.modseq || !before?.modseq) return { refs: await listMessages(await flow(), folder), identity, cursor, restarted: true };
   if (before.modseq === now.modseq && before.uidNext === now.uidNext && before.messages === now.messages) {
     return { refs: [], identity, cursor, restarted: false, unchangedCount: now.messages };
   }
-  return { refs: await listMessages(client, folder, {}, BigInt(before.modseq)), identity, cursor, restarted: false };
+  return { refs: await listMessages(await flow(), folder, {}, BigInt(before.modseq)), identity, cursor, restarted: false };
 }
 
 function parseCursor(text: string): FolderCursor | undefined {

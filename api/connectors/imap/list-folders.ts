@@ -1,8 +1,15 @@
 /**
- * LIST with SPECIAL-USE: every folder, decoded to Unicode, split on the server's separator.
+ * LIST with SPECIAL-USE: every folder, decoded to Unicode, split on the server's separator. Where
+ * the server has LIST-STATUS the same LIST brings each folder's UIDVALIDITY, UIDNEXT, MESSAGES and
+ * HIGHESTMODSEQ, kept by the session for the delta's cursor check and the destination's state.
  */
-import type { ImapFlow, ListResponse } from 'imapflow';
 import type { FolderInfo, SpecialUse } from '../../core/connector.js';
+import type { FolderDirectory } from './ensure-folder.js';
+import type { ImapWire } from './imap-wire.js';
+import { listMailboxes, type StatusItem } from './wire-commands.js';
+
+/** What a delta's cursor (list-changes.ts) and a destination folder's state (ensure-folder.ts) need. */
+const LISTED_STATUS: StatusItem[] = ['UIDVALIDITY', 'UIDNEXT', 'MESSAGES', 'HIGHESTMODSEQ'];
 
 /** RFC 6154 §2 attributes; `\All` and `\Flagged` are virtual on most servers but still typed. */
 const SPECIAL_USE_FLAGS: Record<string, SpecialUse> = {
@@ -32,13 +39,20 @@ const SPECIAL_USE_NAMES: Record<string, SpecialUse> = {
   'archive': 'archive',
 };
 
-export async function listFolders(client: ImapFlow): Promise<FolderInfo[]> {
-  // imapflow asks for SPECIAL-USE attributes in LIST when the server has it (RFC 6154 §5).
-  const listed = await client.list();
+export async function listFolders(wire: ImapWire, directory: FolderDirectory): Promise<FolderInfo[]> {
+  const listed = await listMailboxes(wire, LISTED_STATUS);
+  directory.remember(listed);
   return listed.map(toFolderInfo).sort((a, b) => a.path.localeCompare(b.path));
 }
 
-export function toFolderInfo(entry: ListResponse): FolderInfo {
+/** One LIST entry: its path (decoded), hierarchy delimiter (null: a flat namespace) and attributes. */
+export interface ListedFolder {
+  path: string;
+  delimiter: string | null;
+  flags: Set<string>;
+}
+
+export function toFolderInfo(entry: ListedFolder): FolderInfo {
   // A NIL delimiter (RFC 3501 §7.2.2) means a flat namespace: one segment.
   const separator = entry.delimiter || '/';
   const segments = entry.delimiter ? entry.path.split(entry.delimiter) : [entry.path];

@@ -9,8 +9,11 @@ import { authFailure } from './map-error.js';
 import { fitsQuoted, quote } from './imap-syntax.js';
 import { throttledFromText } from './throttle.js';
 
-export async function openLoggedInWire(address: ImapAddress, login: ImapLogin): Promise<ImapWire> {
+export async function openLoggedInWire(address: ImapAddress, login: ImapLogin, signal?: AbortSignal): Promise<ImapWire> {
+  signal?.throwIfAborted();
   const wire = await ImapWire.open(address);
+  const onAbort = (): void => wire.close();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (wire.capabilities.size === 0) await wire.run('CAPABILITY');
     if (address.security === 'starttls') {
@@ -33,6 +36,8 @@ export async function openLoggedInWire(address: ImapAddress, login: ImapLogin): 
   } catch (err) {
     wire.close();
     throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

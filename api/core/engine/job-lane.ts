@@ -18,8 +18,18 @@ export class Lane {
     await this.close();
     const { pipelineDepth, ewsRequestsInFlight, modernAuth, recipientMappings, ewsStreamToGraph } = this.options;
     const sideOptions = { tuning: { pipelineDepth, requestsInFlight: ewsRequestsInFlight }, modernAuth, recipientMappings, ewsStreamToGraph };
-    this.source = await openSide(this.deps, this.records, 'source', this.signal, sideOptions);
-    this.dest = await openSide(this.deps, this.records, 'destination', this.signal, sideOptions);
+    // Both sides log in at once: a delta with nothing new is mostly these round trips.
+    const [source, dest] = await Promise.allSettled([
+      openSide(this.deps, this.records, 'source', this.signal, sideOptions),
+      openSide(this.deps, this.records, 'destination', this.signal, sideOptions),
+    ]);
+    if (source.status === 'rejected' || dest.status === 'rejected') {
+      await Promise.all([source, dest].map((side) => (side.status === 'fulfilled' ? closeQuietly(side.value) : undefined)));
+      // The source's failure first, as when the sides opened one after the other.
+      throw source.status === 'rejected' ? source.reason : (dest as PromiseRejectedResult).reason;
+    }
+    this.source = source.value;
+    this.dest = dest.value;
   }
 
   async close(): Promise<void> {

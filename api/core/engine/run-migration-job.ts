@@ -134,6 +134,8 @@ class JobRun {
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw failure.reason;
     if (this.stopRequested) throw new StoppedError();
+    // Folders that found nothing to do did not force a progress write; this one shows them all.
+    await this.checkpoint(true);
     if (settingTypes.length && this.keepGoing()) {
       const run = { deps: this.deps, item: this.item, pass: this.pass, source: first.source!, dest: first.dest!, destPath: (path: string) => this.destPaths.get(path) };
       const counts = await copySettings(run, settingTypes, context.errorKeys.get(SETTINGS_FOLDER) ?? new Set());
@@ -190,7 +192,9 @@ class JobRun {
     counts.skipped = last.skipped - (counts.copied - last.copied);
     if (last.destPath) this.destPaths.set(target.source.path, last.destPath); // '' : the destination refused the folder
     run.done = true;
-    await this.checkpoint(true);
+    // A folder that changed something is written down at once; one that found nothing to do (a
+    // delta's usual folder) waits for the next timed checkpoint, or the one after the last folder.
+    await this.checkpoint(last.copied + last.failed + last.recovered + (last.flagsUpdated ?? 0) > 0);
   }
 
   /** The first refusal of a format switches the rest of the job to another one; the item's report says so. */

@@ -9,11 +9,15 @@ export interface WorkerPoolOptions {
   concurrency: number;
   /** Lease length; renewed every third of it while the job runs. */
   lockMs: number;
-  /** Idle poll interval when the queue is empty. */
+  /**
+   * Idle poll interval when the queue is empty. A queue that tells of new work (`onWork`) wakes the
+   * pool at once for jobs this process adds; the poll finds jobs other processes added and
+   * delayed jobs whose time came.
+   */
   pollMs: number;
 }
 
-export const DEFAULT_WORKER_POOL_OPTIONS: Omit<WorkerPoolOptions, 'workerId'> = { concurrency: 4, lockMs: 60_000, pollMs: 500 };
+export const DEFAULT_WORKER_POOL_OPTIONS: Omit<WorkerPoolOptions, 'workerId'> = { concurrency: 4, lockMs: 60_000, pollMs: 1_000 };
 
 /**
  * Leases jobs, runs them, renews their leases and settles each with the queue. Stopping aborts
@@ -58,11 +62,25 @@ export class WorkerPool {
         this.deps.log.error(`Could not lease a job: ${ensureError(error).message}`);
       }
       if (!job) {
-        await clock.sleep(this.options.pollMs, this.shutdown.signal);
+        await this.idle(clock);
         continue;
       }
       const task = this.runOne(job).finally(() => this.running.delete(task));
       this.running.add(task);
+    }
+  }
+
+  /** Sleeps until the queue tells of new work, the poll interval passes, or the pool stops. */
+  private async idle(clock: EngineDeps['clock']): Promise<void> {
+    const wake = new AbortController();
+    const stop = () => wake.abort();
+    const unsubscribe = this.queue.onWork?.(stop);
+    this.shutdown.signal.addEventListener('abort', stop, { once: true });
+    try {
+      await clock.sleep(this.options.pollMs, wake.signal);
+    } finally {
+      unsubscribe?.();
+      this.shutdown.signal.removeEventListener('abort', stop);
     }
   }
 

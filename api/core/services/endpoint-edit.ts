@@ -4,7 +4,7 @@
  */
 import { ConflictError, ValidationError } from '../errors.js';
 import { endpointProtocol, type Endpoint, type Project } from '../model.js';
-import { endpointInput, parseInput, type EndpointPatch } from '../schemas.js';
+import type { EndpointPatch } from '../schemas.js';
 import type { ServiceDeps } from './context.js';
 import { listAll, projectItems } from '../list-all.js';
 import { deleteSecrets, droppedRefs, secretRefsOf } from '../secret-options.js';
@@ -45,7 +45,9 @@ export async function editEndpoint(deps: ServiceDeps, current: Endpoint, patch: 
   if (moved && current.adminSecretRef && adminPassword === undefined && usesAdminPassword(merged) && !groupsOverGraph) {
     throw new ValidationError(`You changed where endpoint "${current.name}" connects: type the admin password again. The stored one is never sent to another server.`, { field: 'adminPassword' });
   }
-  // The whole endpoint, as a new one is checked: a stored secret counts as given.
+  // The whole endpoint, as a new one is checked: a stored secret counts as given. The schemas
+  // (zod) load with the first edit, not with every process that only runs passes.
+  const { endpointInput, parseInput } = await import('../schemas.js');
   const checked = parseInput(endpointInput, {
     ...merged, port: merged.port, workgroupId: undefined,
     adminPassword: adminPassword ?? (current.adminSecretRef ? STORED_SECRET : undefined),
