@@ -11,6 +11,7 @@ import { ConnectionError, ensureError, type MailferryError } from '../../core/er
 import type { ImapAddress } from './connect.js';
 import { SOCKET_TIMEOUT_MS, CONNECT_TIMEOUT_MS, socketOptions } from './connect.js';
 import type { ServerResponse } from './imap-response.js';
+import { certificateError } from './map-error.js';
 import { throttledFromText } from './throttle.js';
 
 export interface TaggedResponse {
@@ -184,6 +185,8 @@ export class ImapWire {
 
   /** In the admin's words when Node's error is a known network or TLS failure (the raw text kept as details). */
   private socketError(err: NodeJS.ErrnoException): MailferryError {
+    const untrusted = certificateError(`connecting on ${this.address.host}:${this.address.port}`, err);
+    if (untrusted) return untrusted;
     const plain = ensureError(err, { host: this.address.host, port: this.address.port, protocol: 'IMAP' });
     return plain.details ? plain : new ConnectionError(`${this.where()}: ${err.message}${err.code ? ` (${err.code})` : ''}`, { cause: err });
   }

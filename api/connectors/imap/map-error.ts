@@ -63,6 +63,16 @@ export function authFailure(ctx: ImapErrorContext, serverText: string | undefine
   );
 }
 
+/** A TLS certificate Node would not trust, in the admin's words and on the setting that allows it. */
+export function certificateError(where: string, err: { code?: string }): ValidationError | undefined {
+  if (!err.code || !CERT_CODES.has(err.code)) return undefined;
+  return new ValidationError(
+    `${where}: the server's TLS certificate is not trusted (${err.code}). ` +
+      'Install a trusted certificate, or allow self-signed certificates for this endpoint if that is expected.',
+    { field: 'allowSelfSigned', cause: err },
+  );
+}
+
 export function toImapError(value: unknown, ctx: ImapErrorContext): MailferryError {
   if (value instanceof MailferryError) return value;
   if (!(value instanceof Error)) return ensureError(value);
@@ -84,13 +94,8 @@ export function toImapError(value: unknown, ctx: ImapErrorContext): MailferryErr
   }
   const throttled = throttledFromText(text ?? err.message, where);
   if (throttled) return throttled;
-  if (err.code && CERT_CODES.has(err.code)) {
-    return new ValidationError(
-      `${where}: the server's TLS certificate is not trusted (${err.code}). ` +
-        'Install a trusted certificate, or allow self-signed certificates for this endpoint if that is expected.',
-      { field: 'allowSelfSigned', cause: err },
-    );
-  }
+  const untrusted = certificateError(where, err);
+  if (untrusted) return untrusted;
   if (err.code && CONNECTION_CODES.has(err.code)) {
     return new ConnectionError(`${where}: the connection failed or was closed (${err.code}).`, { cause: err });
   }
