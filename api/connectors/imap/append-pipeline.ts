@@ -3,6 +3,10 @@
  * message goes out as `{N+}` without waiting for the server, keeping a bounded window of
  * commands and bytes in flight; without it we wait for each `+` continuation but still send
  * the next APPEND before the previous tagged response arrives (RFC 3501 §5.5).
+ * Where the server has MULTIAPPEND (RFC 3502), runs of small messages go as one APPEND of up to
+ * MULTIAPPEND_MAX_MESSAGES: one command, one tagged answer, and on Dovecot one transaction for
+ * the run instead of one per message. A run is all or nothing (§3), so a refused run is sent
+ * again message by message to find which one the server refuses and store the others.
  * Results come back in input order: a rejected item is a result, a lost connection throws.
  */
 import type { Readable } from 'node:stream';
@@ -26,10 +30,14 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
 /** RFC 7888 §4: LITERAL- servers accept non-synchronizing literals up to 4096 bytes only. */
 const LITERAL_MINUS_MAX_BYTES = 4096;
 
-/** Small messages are sent with their command in one socket write. */
 /** How long a broken pipeline waits for answers to the APPENDs sent before the break. */
 const ABORT_DRAIN_MS = 10_000;
+/** Small messages are sent with their command in one socket write. */
 const COALESCE_MAX_BYTES = 256 * 1024;
+/** MULTIAPPEND runs: messages up to this size, this many per run, this many bytes per run. */
+const MULTIAPPEND_MESSAGE_MAX_BYTES = 64 * 1024;
+const MULTIAPPEND_MAX_MESSAGES = 32;
+const MULTIAPPEND_MAX_BYTES = 512 * 1024;
 const CRLF = Buffer.from('\r\n');
 
 /** Size refusals: RFC 7889 TOOBIG, and the words servers use with a plain NO or RFC 5530 LIMIT. */
@@ -38,7 +46,8 @@ const TOO_LARGE_TEXT = /too (large|big)|size|exceed|maximum|limit/i;
 type Settled = { response: TaggedResponse } | { error: MailferryError };
 
 interface InFlight {
-  message: SourceMessage;
+  /** One message, or a MULTIAPPEND run of several. */
+  messages: SourceMessage[];
   bytes: number;
   settled?: Settled;
   outcome: Promise<Settled>;
@@ -54,28 +63,60 @@ export async function* appendPipeline(
   await selectTarget(wire, path, mailbox);
   const window: InFlight[] = [];
   let bytesInFlight = 0;
-  const release = async (): Promise<AppendResult> => {
+  let multiappend = wire.capabilities.has('MULTIAPPEND');
+  let run: { message: SourceMessage; bytes: number }[] = [];
+  let runBytes = 0;
+  const release = async (): Promise<AppendResult[]> => {
     const head = window.shift()!;
     bytesInFlight -= head.bytes;
-    return toResult(head.message, await head.outcome, wire);
+    const settled = await head.outcome;
+    if (head.messages.length === 1) return [toResult(head.messages[0]!, settled, wire)];
+    if ('response' in settled && settled.response.status === 'OK') return runResults(head.messages, settled.response);
+    if ('response' in settled) {
+      const throttled = throttledFromText(settled.response.text, `${wire.where()}: APPEND`);
+      if (throttled) throw throttled;
+      // BAD: the server does not take MULTIAPPEND after all; NO: one message spoils the run.
+      if (settled.response.status === 'BAD') multiappend = false;
+      return appendOneByOne(wire, mailbox, head.messages);
+    }
+    throw settled.error;
+  };
+  const makeRoom = async function* (bytes: number): AsyncGenerator<AppendResult> {
+    while (window.length > 0 && (window.length >= options.maxCommandsInFlight || bytesInFlight + bytes > options.maxBytesInFlight)) {
+      yield* await release();
+    }
+  };
+  const sendRun = async function* (): AsyncGenerator<AppendResult> {
+    if (run.length === 0) return;
+    const [messages, bytes] = [run, runBytes];
+    run = [];
+    runBytes = 0;
+    yield* makeRoom(bytes);
+    const entry = messages.length === 1
+      ? await send(wire, mailbox, messages[0]!.message, bytes)
+      : await sendMultiappend(wire, mailbox, messages);
+    window.push(entry);
+    bytesInFlight += bytes;
   };
 
   try {
     for await (const message of messages) {
       const bytes = contentLength(message);
-      while (
-        window.length > 0 &&
-        (window.length >= options.maxCommandsInFlight || bytesInFlight + bytes > options.maxBytesInFlight)
-      ) {
-        yield await release();
+      if (multiappend && fitsRun(wire, message, bytes)) {
+        run.push({ message, bytes });
+        runBytes += bytes;
+        if (run.length >= MULTIAPPEND_MAX_MESSAGES || runBytes >= MULTIAPPEND_MAX_BYTES) yield* sendRun();
+      } else {
+        yield* sendRun(); // input order is kept on the wire
+        yield* makeRoom(bytes);
+        window.push(await send(wire, mailbox, message, bytes));
+        bytesInFlight += bytes;
       }
-      const entry = await send(wire, mailbox, message, bytes);
-      window.push(entry);
-      bytesInFlight += bytes;
       // Hand back what the server already answered, so the ledger can commit early.
-      while (window.length > 0 && window[0]!.settled) yield await release();
+      while (window.length > 0 && window[0]!.settled) yield* await release();
     }
-    while (window.length > 0) yield await release();
+    yield* sendRun();
+    while (window.length > 0) yield* await release();
   } catch (err) {
     if (err instanceof StreamAbort) {
       // Commands sent before the broken literal are complete on the wire: let the server answer
@@ -85,17 +126,16 @@ export async function* appendPipeline(
     }
     // Before giving up, report the writes the server confirmed before the failure: they are
     // stored, and the ledger should know them without a listRange recovery.
-    while (window.length > 0 && window[0]!.settled && 'response' in window[0]!.settled) {
-      const result = await release().catch(() => undefined);
-      if (!result) break;
-      yield result;
+    // (A refused run is not sent again message by message on a connection that just failed.)
+    const answered = (entry: InFlight | undefined) => !!entry?.settled && 'response' in entry.settled && (entry.messages.length === 1 || entry.settled.response.status === 'OK');
+    while (answered(window[0])) {
+      const results = await release().catch(() => undefined);
+      if (!results) break;
+      yield* results;
     }
     throw err;
   }
 }
-
-/** The mailbox each writer connection has selected, so a folder is selected once, not per batch. */
-const selectedOn = new WeakMap<ImapWire, string>();
 
 /**
  * APPEND works on any mailbox, selected or not (RFC 3501 §6.3.11), but servers such as Dovecot
@@ -104,27 +144,81 @@ const selectedOn = new WeakMap<ImapWire, string>();
  * not fatal: the APPENDs then report their own errors.
  */
 async function selectTarget(wire: ImapWire, path: string, mailbox: string): Promise<void> {
-  if (selectedOn.get(wire) === path) return;
+  if (wire.selected?.path === path && !wire.selected.readOnly) return;
+  wire.selected = undefined;
   const response = await wire.run(`SELECT ${mailbox}`);
-  if (response.status === 'OK') selectedOn.set(wire, path);
-  else selectedOn.delete(wire);
+  if (response.status === 'OK') wire.selected = { path, readOnly: false };
 }
 
 function contentLength(message: SourceMessage): number {
   return Buffer.isBuffer(message.content) ? message.content.length : message.ref.size;
 }
 
-async function send(wire: ImapWire, mailbox: string, message: SourceMessage, bytes: number): Promise<InFlight> {
-  const tag = wire.nextTag();
+/** A run member goes without waiting for the server: a whole buffer under a non-synchronizing literal. */
+function fitsRun(wire: ImapWire, message: SourceMessage, bytes: number): boolean {
+  if (!Buffer.isBuffer(message.content) || bytes > MULTIAPPEND_MESSAGE_MAX_BYTES) return false;
+  const caps = wire.capabilities;
+  return caps.has('LITERAL+') || (caps.has('LITERAL-') && bytes <= LITERAL_MINUS_MAX_BYTES);
+}
+
+function inFlight(wire: ImapWire, tag: string, messages: SourceMessage[], bytes: number): InFlight {
   const done = wire.expect(tag);
   const entry: InFlight = {
-    message,
+    messages,
     bytes,
     outcome: done.then(
       (response) => (entry.settled = { response }),
       (err: unknown) => (entry.settled = { error: ensureError(err) }),
     ),
   };
+  return entry;
+}
+
+/** RFC 3502 §6: `APPEND mailbox (flags) date {N+} msg (flags) date {N+} msg`, in one write. */
+async function sendMultiappend(wire: ImapWire, mailbox: string, run: { message: SourceMessage; bytes: number }[]): Promise<InFlight> {
+  const tag = wire.nextTag();
+  const entry = inFlight(wire, tag, run.map((m) => m.message), run.reduce((sum, m) => sum + m.bytes, 0));
+  const parts: Buffer[] = [Buffer.from(`${tag} APPEND ${mailbox}`, 'latin1')];
+  for (const { message, bytes } of run) {
+    parts.push(Buffer.from(` ${formatFlags(message.ref.flags)} ${formatInternalDate(message.ref.internalDate)} {${bytes}+}\r\n`, 'latin1'), message.content as Buffer);
+  }
+  parts.push(CRLF);
+  await wire.write(Buffer.concat(parts));
+  return entry;
+}
+
+/** A refused run, message by message (pipelined), so the others are stored and the refused one named. */
+async function appendOneByOne(wire: ImapWire, mailbox: string, messages: SourceMessage[]): Promise<AppendResult[]> {
+  const entries: InFlight[] = [];
+  for (const message of messages) entries.push(await send(wire, mailbox, message, contentLength(message)));
+  const results: AppendResult[] = [];
+  for (const entry of entries) results.push(toResult(entry.messages[0]!, await entry.outcome, wire));
+  return results;
+}
+
+/** RFC 4315 §3: a run's APPENDUID names its UIDs as a set, in the order the messages were given. */
+function runResults(messages: SourceMessage[], response: TaggedResponse): AppendResult[] {
+  const [validity, set] = response.code === 'APPENDUID' ? (response.codeArgs ?? '').split(' ') : [];
+  const uids = validity && set ? expandUidSet(set) : [];
+  const named = uids.length === messages.length;
+  return messages.map((message, i) => ({ ref: message.ref, destId: named ? `${validity}:${uids[i]}` : undefined }));
+}
+
+function expandUidSet(set: string): number[] {
+  const uids: number[] = [];
+  for (const part of set.split(',')) {
+    const [from, to] = part.split(':').map(Number);
+    if (!Number.isInteger(from)) return [];
+    if (to === undefined) uids.push(from!);
+    else if (Number.isInteger(to)) for (let uid = Math.min(from!, to); uid <= Math.max(from!, to); uid++) uids.push(uid);
+  }
+  return uids;
+}
+
+async function send(wire: ImapWire, mailbox: string, message: SourceMessage, bytes: number): Promise<InFlight> {
+  const tag = wire.nextTag();
+  const entry = inFlight(wire, tag, [message], bytes);
+  const done = entry.outcome;
   const caps = wire.capabilities;
   const nonSync = caps.has('LITERAL+') || (caps.has('LITERAL-') && bytes <= LITERAL_MINUS_MAX_BYTES);
   const head =
@@ -142,7 +236,7 @@ async function send(wire: ImapWire, mailbox: string, message: SourceMessage, byt
     const go = wire.expectContinuation();
     await wire.write(head);
     // The server may refuse before the literal (e.g. a size limit): then no body is sent.
-    const first = await Promise.race([done.then(() => 'tagged' as const, () => 'tagged' as const), go.promise.then(() => 'go' as const)]);
+    const first = await Promise.race([done.then(() => 'tagged' as const), go.promise.then(() => 'go' as const)]);
     if (first === 'tagged') {
       go.cancel();
       return entry;

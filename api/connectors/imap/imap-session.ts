@@ -85,7 +85,7 @@ export class ImapSession implements MailboxSession {
     const mapError = (err: unknown): MailferryError => this.mapError(err, `reading messages in "${folder.path}"`);
     return this.guardIterable(mapError, async function* (this: ImapSession) {
       if (refs.length === 0) return;
-      yield* readMessages(await this.flowClient(), (f) => this.streamingClient(f), folder, refs, mapError, this.options.read);
+      yield* readMessages(await this.liveWire(), (f) => this.streamingClient(f), folder, refs, mapError, this.options.read);
     }.bind(this));
   }
 

@@ -37,6 +37,8 @@ export class ImapWire {
   readonly capabilities = new Set<string>();
   /** Text of a server BYE, kept for the error we raise when the socket closes. */
   byeText?: string;
+  /** The mailbox this connection has selected (SELECT) or examined (EXAMINE), set by whoever did it. */
+  selected?: { path: string; readOnly: boolean };
   private socket: net.Socket;
   private buffer: Buffer = Buffer.alloc(0);
   /** The response being read: its text parts so far and its literals. */

@@ -1,14 +1,19 @@
 /**
- * Reads source messages in the caller's order: small ones in batched
- * `UID FETCH set (UID BODY.PEEK[])`, large ones as lazy streams fetched in partial chunks
- * (RFC 3501 §6.4.5 `BODY[]<origin.octets>`) on a second connection, so a 40 MB message never
- * sits whole in memory and a download does not block the next batch.
+ * Reads source messages in the caller's order: small ones in batched `UID FETCH set (UID
+ * BODY.PEEK[])` on our own connection (imap-wire.ts), several batches in flight at once up to a
+ * byte budget, so the server is never idle waiting for us to ask again (imapflow keeps one command
+ * in flight); large ones as lazy streams fetched in partial chunks (RFC 3501 §6.4.5
+ * `BODY[]<origin.octets>`) on a second connection, so a 40 MB message never sits whole in memory
+ * and a download does not block the next batch.
  */
 import type { Readable } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
 import type { FolderInfo, MessageRef, SourceMessage } from '../../core/connector.js';
 import { NotFoundError, type MailferryError } from '../../core/errors.js';
+import { text, tokens, type Token } from './imap-response.js';
+import type { ImapWire, TaggedResponse } from './imap-wire.js';
 import { toSequenceSet } from './list-messages.js';
+import { mailboxArgument } from './wire-commands.js';
 
 export interface ReadOptions {
   /** Messages above this many bytes are streamed instead of fetched whole. */
@@ -19,15 +24,22 @@ export interface ReadOptions {
   batchMaxCount: number;
   /** Bytes per partial FETCH while streaming a large message. */
   streamChunkBytes: number;
+  /** Batches in flight at once on the connection... */
+  batchesInFlight: number;
+  /** ...holding at most this many bytes between them (the first batch always goes). */
+  bytesInFlight: number;
 }
 
-// Sized by `npm run bench` to keep a whole pass under 150 MB RSS without losing throughput:
-// 8 MB batches and 1 MB stream thresholds peaked at 175–190 MB for the same rate.
+// Sized by `npm run bench` to keep a whole pass under 150 MB RSS without losing throughput
+// (8 MB batches and 1 MB stream thresholds peaked at 175–190 MB for the same rate): 1 MB
+// batches, four of them (4 MB) in flight, so the server streams the next while one is written.
 export const DEFAULT_READ_OPTIONS: ReadOptions = {
   largeMessageBytes: 256 * 1024,
-  batchMaxBytes: 2 * 1024 * 1024,
-  batchMaxCount: 200,
+  batchMaxBytes: 1024 * 1024,
+  batchMaxCount: 100,
   streamChunkBytes: 256 * 1024,
+  batchesInFlight: 4,
+  bytesInFlight: 4 * 1024 * 1024,
 };
 
 export type ReadResult = SourceMessage | { ref: MessageRef; error: Error };
@@ -35,8 +47,16 @@ export type ReadResult = SourceMessage | { ref: MessageRef; error: Error };
 /** Opens the folder read-only on the streaming connection and returns it. */
 export type StreamingClient = (folder: FolderInfo) => Promise<ImapFlow>;
 
+type Group = { kind: 'large'; ref: MessageRef; bytes: 0 } | { kind: 'batch'; refs: MessageRef[]; bytes: number };
+
+interface Batch {
+  group: Group;
+  /** The tagged answer, or the failure that ended the connection. */
+  done: Promise<TaggedResponse | Error>;
+}
+
 export async function* readMessages(
-  client: ImapFlow,
+  wire: ImapWire,
   streaming: StreamingClient,
   folder: FolderInfo,
   refs: MessageRef[],
@@ -44,19 +64,114 @@ export async function* readMessages(
   options: ReadOptions = DEFAULT_READ_OPTIONS,
 ): AsyncGenerator<ReadResult> {
   if (refs.length === 0) return;
-  await client.mailboxOpen(folder.path, { readOnly: true });
-  for (const group of plan(refs, options)) {
-    if (group.kind === 'large') {
-      yield { ref: group.ref, content: () => openStream(streaming, folder, group.ref, options) };
-      continue;
+  await examine(wire, folder.path);
+  const groups = plan(refs, options);
+  const bodies = new Map<number, Buffer>();
+  const unsubscribe = wire.onUntagged((response) => {
+    const line = response.parts[0]!;
+    // `* n FETCH (UID u BODY[] {size}…)`; unsolicited FETCHes (flag changes) carry no body.
+    if (response.literals.length === 0 || !/^\* \d+ FETCH /i.test(line)) return;
+    const values = tokens({ parts: [line.slice(2), ...response.parts.slice(1)], literals: response.literals });
+    const body = bodyOf(values[2]);
+    if (body) bodies.set(body.uid, body.bytes);
+  });
+  const inFlight: Batch[] = [];
+  let next = 0;
+  let bytesAhead = 0;
+  const launch = (): void => {
+    while (next < groups.length && inFlight.length < options.batchesInFlight) {
+      const group = groups[next]!;
+      if (inFlight.length > 0 && bytesAhead + group.bytes > options.bytesInFlight) return;
+      next++;
+      bytesAhead += group.bytes;
+      const done = group.kind === 'large'
+        ? Promise.resolve<TaggedResponse | Error>({ tag: '', status: 'OK', text: '' })
+        : wire.run(`UID FETCH ${toSequenceSet(group.refs.map((r) => r.uid).sort((a, b) => a - b))} (UID BODY.PEEK[])`).catch((err: unknown) => err as Error);
+      inFlight.push({ group, done });
     }
-    // The whole batch is collected before yielding: imapflow runs one command at a time, so a
-    // consumer calling back into the session while a FETCH is mid-iteration would deadlock.
-    yield* await fetchBatch(client, folder, group.refs, mapError);
+  };
+  try {
+    launch();
+    while (inFlight.length > 0) {
+      const { group, done } = inFlight.shift()!;
+      const outcome = await done;
+      bytesAhead -= group.bytes;
+      launch(); // the next batch is on the wire while this one is handed over
+      if (group.kind === 'large') {
+        yield { ref: group.ref, content: () => openStream(streaming, folder, group.ref, options) };
+        continue;
+      }
+      yield* batchResults(group.refs, outcome, bodies, folder, mapError);
+    }
+  } finally {
+    unsubscribe();
+    if (inFlight.length > 0) {
+      // The consumer stopped early: let the batches already asked for finish, so the connection
+      // is clean for the next folder, and drop their bytes.
+      await Promise.all(inFlight.map((batch) => batch.done));
+      bodies.clear();
+    }
   }
 }
 
-type Group = { kind: 'large'; ref: MessageRef } | { kind: 'batch'; refs: MessageRef[] };
+/** The read-only selection of a folder on our connection, kept across calls (EXAMINE, RFC 3501 §6.3.2). */
+async function examine(wire: ImapWire, path: string): Promise<void> {
+  if (wire.selected?.path === path && wire.selected.readOnly) return;
+  wire.selected = undefined;
+  const response = await wire.run(`EXAMINE ${mailboxArgument(path)}`);
+  if (response.status !== 'OK') {
+    throw new NotFoundError(`The folder "${path}" cannot be opened: ${response.status}${response.code ? ` [${response.code}]` : ''} ${response.text}`.trim());
+  }
+  wire.selected = { path, readOnly: true };
+}
+
+function bodyOf(list: Token | undefined): { uid: number; bytes: Buffer } | undefined {
+  if (!Array.isArray(list)) return undefined;
+  let uid: number | undefined;
+  let bytes: Buffer | undefined;
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const name = text(list[i]).toUpperCase();
+    if (name === 'UID') uid = Number(text(list[i + 1]));
+    else if (name === 'BODY[]' && Buffer.isBuffer(list[i + 1])) bytes = list[i + 1] as Buffer;
+  }
+  return uid !== undefined && bytes ? { uid, bytes } : undefined;
+}
+
+function* batchResults(
+  refs: MessageRef[],
+  outcome: TaggedResponse | Error,
+  bodies: Map<number, Buffer>,
+  folder: FolderInfo,
+  mapError: (err: unknown) => MailferryError,
+): Generator<ReadResult> {
+  // A lost connection: nothing more can be read, so it is thrown. A refused batch fails its
+  // items, not the read: each comes back with the reason.
+  if (outcome instanceof Error) throw mapError(outcome);
+  let batchError: Error | undefined;
+  if (outcome.status !== 'OK') {
+    batchError = mapError(new Error(`UID FETCH failed: ${outcome.status}${outcome.code ? ` [${outcome.code}]` : ''} ${outcome.text}`.trim()));
+    if (batchError.code === 'throttled') throw batchError;
+  }
+  for (const ref of refs) {
+    const content = bodies.get(ref.uid);
+    bodies.delete(ref.uid);
+    if (content) yield { ref, content, subject: subjectOf(content) };
+    else {
+      yield {
+        ref,
+        error: batchError ?? new NotFoundError(`Message UID ${ref.uid} is no longer in "${folder.path}" (deleted since it was listed).`),
+      };
+    }
+  }
+}
+
+/** The Subject header as written (for error rows), unfolded; encoded words are left as they are. */
+function subjectOf(message: Buffer): string | undefined {
+  const headEnd = message.indexOf('\r\n\r\n');
+  const head = message.subarray(0, headEnd < 0 ? Math.min(message.length, 16 * 1024) : headEnd).toString('latin1');
+  const match = /(?:^|\r\n)subject:[ \t]*((?:[^\r\n]|\r\n[ \t])*)/i.exec(head);
+  return match ? match[1]!.replace(/\r\n[ \t]/g, ' ') : undefined;
+}
 
 /** Consecutive small refs form a batch bounded by count and bytes; order is kept. */
 function plan(refs: MessageRef[], options: ReadOptions): Group[] {
@@ -64,14 +179,14 @@ function plan(refs: MessageRef[], options: ReadOptions): Group[] {
   let batch: MessageRef[] = [];
   let batchBytes = 0;
   const flush = (): void => {
-    if (batch.length) groups.push({ kind: 'batch', refs: batch });
+    if (batch.length) groups.push({ kind: 'batch', refs: batch, bytes: batchBytes });
     batch = [];
     batchBytes = 0;
   };
   for (const ref of refs) {
     if (ref.size > options.largeMessageBytes) {
       flush();
-      groups.push({ kind: 'large', ref });
+      groups.push({ kind: 'large', ref, bytes: 0 });
       continue;
     }
     if (batch.length >= options.batchMaxCount || (batch.length > 0 && batchBytes + ref.size > options.batchMaxBytes)) flush();
@@ -80,40 +195,6 @@ function plan(refs: MessageRef[], options: ReadOptions): Group[] {
   }
   flush();
   return groups;
-}
-
-async function fetchBatch(
-  client: ImapFlow,
-  folder: FolderInfo,
-  refs: MessageRef[],
-  mapError: (err: unknown) => MailferryError,
-): Promise<ReadResult[]> {
-  const sources = new Map<number, Buffer>();
-  const subjects = new Map<number, string | undefined>();
-  let batchError: Error | undefined;
-  try {
-    const uids = refs.map((r) => r.uid).sort((a, b) => a - b);
-    for await (const msg of client.fetch(toSequenceSet(uids), { uid: true, source: true, envelope: true }, { uid: true })) {
-      if (msg.source) sources.set(msg.uid, msg.source);
-      subjects.set(msg.uid, msg.envelope?.subject);
-    }
-  } catch (err) {
-    // A failed batch fails its items, not the read: each comes back with the reason. A lost
-    // connection is different: nothing more can be read, so it is thrown.
-    const mapped = mapError(err);
-    if (mapped.code === 'connection' || mapped.code === 'throttled') throw mapped;
-    batchError = mapped;
-  }
-  return refs.map((ref) => {
-    const source = sources.get(ref.uid);
-    if (source) return { ref, content: source, subject: subjects.get(ref.uid) };
-    return {
-      ref,
-      error:
-        batchError ??
-        new NotFoundError(`Message UID ${ref.uid} is no longer in "${folder.path}" (deleted since it was listed).`),
-    };
-  });
 }
 
 async function openStream(streaming: StreamingClient, folder: FolderInfo, ref: MessageRef, options: ReadOptions): Promise<Readable> {
