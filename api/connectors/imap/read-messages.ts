@@ -13,6 +13,7 @@ import { NotFoundError, type MailferryError } from '../../core/errors.js';
 import { text, tokens, type Token } from './imap-response.js';
 import type { ImapWire, TaggedResponse } from './imap-wire.js';
 import { toSequenceSet } from './list-messages.js';
+import { throttledFromText } from './throttle.js';
 import { mailboxArgument } from './wire-commands.js';
 
 export interface ReadOptions {
@@ -147,10 +148,13 @@ function* batchResults(
   // A lost connection: nothing more can be read, so it is thrown. A refused batch fails its
   // items, not the read: each comes back with the reason.
   if (outcome instanceof Error) throw mapError(outcome);
-  let batchError: Error | undefined;
+  let batchError: MailferryError | undefined;
   if (outcome.status !== 'OK') {
-    batchError = mapError(new Error(`UID FETCH failed: ${outcome.status}${outcome.code ? ` [${outcome.code}]` : ''} ${outcome.text}`.trim()));
-    if (batchError.code === 'throttled') throw batchError;
+    const said = `${outcome.status}${outcome.code ? ` [${outcome.code}]` : ''} ${outcome.text}`.trim();
+    // Microsoft 365 throttles with NO/BAD text; every batch after it would be refused too.
+    const throttled = throttledFromText(outcome.text, 'UID FETCH');
+    if (throttled) throw throttled;
+    batchError = mapError(new Error(`UID FETCH failed: ${said}`));
   }
   for (const ref of refs) {
     const content = bodies.get(ref.uid);
