@@ -92,6 +92,8 @@ export interface CorpusOptions {
   hugeCount?: number;
   /** Whether 0.5% of messages are 2-5 MB (default yes). The Graph bench takes neither, see graph-bench.ts. */
   large?: boolean;
+  /** Only the 2-50 KB text messages most mail is (the fleet bench: 40,000 messages in minutes). */
+  smallOnly?: boolean;
 }
 
 export function buildCorpus(count: number, seed: number, options: CorpusOptions = {}): Corpus {
@@ -103,7 +105,7 @@ export function buildCorpus(count: number, seed: number, options: CorpusOptions 
   for (let index = 0; index < count; index++) {
     const rng = Prng.forItem(seed, index);
     const folder = pickFolder(rng, totalWeight);
-    const size = hugeAt.has(index) ? rng.int(HUGE_MIN, HUGE_MAX) : pickSize(rng, options.large ?? true);
+    const size = hugeAt.has(index) ? rng.int(HUGE_MIN, HUGE_MAX) : pickSize(rng, options.large ?? true, options.smallOnly ?? false);
     const internalDate = pickDate(rng, folder.year);
     messages.push({
       index, folder: folder.path, flags: pickFlags(rng, folder.path), internalDate,
@@ -124,8 +126,8 @@ function pickFolder(rng: Prng, totalWeight: number): (typeof FOLDERS)[number] {
   return FOLDERS[0]!;
 }
 
-function pickSize(rng: Prng, large: boolean): number {
-  const roll = rng.next();
+function pickSize(rng: Prng, large: boolean, smallOnly: boolean): number {
+  const roll = smallOnly ? 1 : rng.next();
   if (roll < LARGE_SHARE) return large ? rng.int(LARGE_MIN, LARGE_MAX) : rng.logUniform(MEDIUM_MIN, MEDIUM_MAX);
   if (roll < LARGE_SHARE + MEDIUM_SHARE) return rng.logUniform(MEDIUM_MIN, MEDIUM_MAX);
   for (;;) {

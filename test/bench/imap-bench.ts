@@ -141,6 +141,7 @@ async function main(): Promise<number> {
       rawAppendMsgsPerS: round(rawRate, RATE_DIGITS),
       fullMsgsPerS: round(fullRate, RATE_DIGITS),
       fullRatio: round(fullRate / rawRate, RATIO_DIGITS),
+      fullVsMbsync: round(fullRate / mbsyncRate, RATIO_DIGITS),
       deltaSeconds: round(delta.seconds, SECONDS_DIGITS),
       peakRssMB: round(peakRssMB, RATE_DIGITS),
       mbsyncFullMsgsPerS: round(mbsyncRate, RATE_DIGITS),
@@ -148,6 +149,7 @@ async function main(): Promise<number> {
       migrateDeltaWallSeconds: round(migrateDelta.wallSeconds, SECONDS_DIGITS),
       flagSync: { changed: flagSync?.changed ?? 0, flagsUpdated: flagSync?.flagsUpdated ?? 0, seconds: round(flagSync?.seconds ?? 0, SECONDS_DIGITS) },
       identical,
+      load: { start: loadAtStart, end: loadAverage() },
     };
     console.log(JSON.stringify(summary));
     return identical ? 0 : 1;

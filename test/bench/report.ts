@@ -54,6 +54,8 @@ export interface Summary {
   rawAppendMsgsPerS: number;
   fullMsgsPerS: number;
   fullRatio: number;
+  /** Mailferry's full pass ÷ mbsync's, measured in the same run. */
+  fullVsMbsync: number;
   deltaSeconds: number;
   peakRssMB: number;
   mbsyncFullMsgsPerS: number;
@@ -63,6 +65,8 @@ export interface Summary {
   /** (e): flags changed at the source after (c), carried by one more full pass. */
   flagSync: { changed: number; flagsUpdated: number; seconds: number };
   identical: boolean;
+  /** 1-minute load average at the start and end: timings compare only at similar load. */
+  load?: { start: string; end: string };
 }
 
 /** A positive whole number from an environment variable, or the fallback; says which variable is wrong. */
