@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { ensureError } from '../errors.js';
 import type { JobQueue, LeasedJob } from '../ports.js';
 import type { EngineDeps } from './job-context.js';
@@ -32,7 +33,11 @@ export class WorkerPool {
     private readonly deps: EngineDeps,
     private readonly queue: JobQueue,
     private readonly options: WorkerPoolOptions,
-  ) {}
+  ) {
+    // Each running job listens for the pool's shutdown (runLeasedJob), plus the idle wait: more
+    // than Node's default of 10 at a concurrency of 16, which is not a leak.
+    setMaxListeners(options.concurrency + 10, this.shutdown.signal);
+  }
 
   start(): void {
     this.loop ??= this.pump();
