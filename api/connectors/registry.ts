@@ -12,10 +12,14 @@ export type ConnectorOverrides = Partial<Record<EndpointKind | 'graph', MailConn
  * endpoint of that kind is used, so a worker that only moves Exchange mailboxes never loads IMAP.
  * An `m365` endpoint speaks Graph or EWS by its `protocol`, so its connector chooses per call.
  */
-export function createConnectorRegistry(overrides: ConnectorOverrides = {}, outbound: OutboundPolicy = OPEN_OUTBOUND): (kind: EndpointKind) => MailConnector {
+export function createConnectorRegistry(
+  overrides: ConnectorOverrides = {}, outbound: OutboundPolicy = OPEN_OUTBOUND, signIn: { authorityHost?: string } = {},
+): (kind: EndpointKind) => MailConnector {
+  // An Entra ID stand-in (MAILFERRY_ENTRA_AUTHORITY_HOST, tests only) replaces every cloud's sign-in host.
+  const modernAuth = signIn.authorityHost ? { modernAuth: { authorityHost: signIn.authorityHost } } : {};
   const imap = lazyConnector(async () => new (await import('./imap/imap-connector.js')).ImapConnector({ outbound }), { discovers: false });
-  const ews = lazyConnector(async () => new (await import('./ews/ews-connector.js')).EwsConnector({ outbound }), { discovers: true });
-  const graph = overrides.graph ?? lazyConnector(async () => new (await import('./graph/graph-connector.js')).GraphConnector({ outbound }), { discovers: false });
+  const ews = lazyConnector(async () => new (await import('./ews/ews-connector.js')).EwsConnector({ outbound, ...modernAuth }), { discovers: true });
+  const graph = overrides.graph ?? lazyConnector(async () => new (await import('./graph/graph-connector.js')).GraphConnector({ outbound, ...modernAuth }), { discovers: false });
   const { graph: _graph, m365, ...byKind } = overrides;
   const connectors: Record<EndpointKind, MailConnector> = {
     imap, exchange: ews, ...byKind, m365: byProtocol(graph, m365 ?? ews), 'm365-group': byProtocol(graph, overrides['m365-group'] ?? ews),

@@ -70,6 +70,11 @@ export interface EmbeddedConfig {
   notifier?: Notifier;
   /** Only for a runtime served behind Entra sign-in (tests): who founds each tenant. The local admin needs none. */
   tenantOwners?: TenantOwners;
+  /**
+   * Where Modern Auth and administrator sign-ins go instead of Microsoft Entra ID's own host
+   * (MAILFERRY_ENTRA_AUTHORITY_HOST): a test stand-in such as the Graph test server's TOKEN_AUTHORITY host.
+   */
+  entraAuthorityHost?: string;
 }
 
 const DEFAULT_PUBLIC_BASE_URL = 'http://127.0.0.1:7420';
@@ -99,7 +104,7 @@ export class EmbeddedRuntime {
     this.store = new SqliteStore(db, true);
     this.queue = new SqliteJobQueue(db, { clock });
     this.services = createMailferry({
-      store: this.store, queue: this.queue, vault, clock, log: config.log ?? jsonLineLog, connectorFor: createConnectorRegistry(config.connectors),
+      store: this.store, queue: this.queue, vault, clock, log: config.log ?? jsonLineLog, connectorFor: createConnectorRegistry(config.connectors, undefined, { authorityHost: config.entraAuthorityHost }),
       mailer: config.smtp ? new SmtpMailer(config.smtp) : new FileOutboxMailer(join(config.dataDir, 'outbox'), OUTBOX_FROM),
       notifier: (webhookUrlFor) => config.notifier ?? new TeamsWorkflowNotifier(webhookUrlFor),
     }, {

@@ -1,4 +1,5 @@
 import type { SmtpMailerConfig } from '../adapters/smtp-mailer.js';
+import { ValidationError } from '../core/errors.js';
 import type { EmbeddedConfig } from './embedded-runtime.js';
 
 export const DEFAULT_PORT = 7420;
@@ -19,7 +20,28 @@ export function embeddedConfigFromEnv(env: NodeJS.ProcessEnv, dataDir: string): 
     publicBaseUrl: env.MAILFERRY_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
     smtp: smtpFromEnv(env),
     organizationName: env.MAILFERRY_ORGANIZATION,
+    ...(env.MAILFERRY_ENTRA_AUTHORITY_HOST ? { entraAuthorityHost: entraAuthorityHost(env.MAILFERRY_ENTRA_AUTHORITY_HOST) } : {}),
   };
+}
+
+/**
+ * MAILFERRY_ENTRA_AUTHORITY_HOST: an https origin that stands in for Microsoft Entra ID
+ * (login.microsoftonline.com) for every app token and administrator sign-in, e.g. the Graph test
+ * server's (`npm run graph-server` prints it as TOKEN_AUTHORITY without the tenant; trust its
+ * certificate with NODE_EXTRA_CA_CERTS=TOKEN_CA_FILE). For tests only: Mailferry sends app
+ * credentials there.
+ */
+function entraAuthorityHost(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ValidationError(`MAILFERRY_ENTRA_AUTHORITY_HOST="${value}" is not a URL: give an https origin such as https://127.0.0.1:8443, or unset it to sign in with Microsoft Entra ID.`);
+  }
+  if (url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new ValidationError(`MAILFERRY_ENTRA_AUTHORITY_HOST="${value}" must be an https origin without a path (msal-node signs in over https only; the tenant is the endpoint's), e.g. https://127.0.0.1:8443.`);
+  }
+  return url.origin;
 }
 
 /**
