@@ -1,14 +1,36 @@
+import { cpSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 /** The embedded host's default port (api/local/main.ts); `npm start` serves the built files itself. */
 const EMBEDDED_HOST = 'http://127.0.0.1:7420';
 
+/**
+ * Office.js from Microsoft's npm package (@microsoft/office-js), served with the tab at /office-js/:
+ * Outlook add-ins must load it, and there is no Microsoft CDN here (nor, for some tenants, in
+ * production). Only what Outlook on the web loads is copied: office.js, the Outlook web host file
+ * it picks from the _host_Info Outlook passes, and its English strings (the fallback locale).
+ */
+const OFFICE_JS_FILES = ['office.js', 'outlook-web-16.01.js', 'en-us'];
+function officeJs(): Plugin {
+  let outDir = '';
+  return {
+    name: 'mailferry-office-js',
+    configResolved: (config) => void (outDir = config.build.outDir),
+    writeBundle() {
+      const dist = join(dirname(createRequire(import.meta.url).resolve('@microsoft/office-js/package.json')), 'dist');
+      for (const file of OFFICE_JS_FILES) cpSync(join(dist, file), join(outDir, 'office-js', file), { recursive: true });
+    },
+  };
+}
+
 export default defineConfig({
   root,
-  plugins: [react()],
+  plugins: [react(), officeJs()],
   // Fluent UI is most of the bundle; the console loads once per session, so one chunk is fine.
   build: { outDir: fileURLToPath(new URL('../dist/tab', import.meta.url)), emptyOutDir: true, chunkSizeWarningLimit: 1_000 },
   server: {

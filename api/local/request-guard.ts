@@ -37,7 +37,8 @@ const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 
 
 /** Paths the end-user listener serves: the page (one client route of the console's bundle), its assets, its API. */
 const END_USER_PAGE = /^\/end-user\/credentials\/?$/;
-const END_USER_ASSETS = '/assets/';
+/** The page's bundle, and Office.js for when Outlook hosts the page as its taskpane (tab/vite.config.ts). */
+const END_USER_ASSETS = ['/assets/', '/office-js/'];
 const END_USER_API = '/api/v1/end-user/';
 
 /** Why this request is refused, or undefined when it may go on. */
@@ -68,7 +69,7 @@ export function refusal(method: string, headers: IncomingHttpHeaders, policy: Gu
 /** Whether the end-user listener serves this path; the admin listener serves every path. */
 export function surfaceServes(policy: GuardPolicy, pathname: string): boolean {
   if (policy.surface === 'admin') return true;
-  return END_USER_PAGE.test(pathname) || pathname.startsWith(END_USER_ASSETS) || pathname.startsWith(END_USER_API);
+  return END_USER_PAGE.test(pathname) || END_USER_ASSETS.some((prefix) => pathname.startsWith(prefix)) || pathname.startsWith(END_USER_API);
 }
 
 /**

@@ -84,6 +84,9 @@ describe('the end-user page through a reverse proxy, in Chromium', () => {
     expect([...new Set(apiCalls.map((r) => `${r.method()} ${new URL(r.url()).pathname}`))]).toEqual(['POST /api/v1/end-user/request', 'POST /api/v1/end-user/credentials']);
     for (const request of requests) expect(request.url().split('#')[0], request.url()).not.toContain(token);
     expect(apiCalls.every((r) => r.postDataJSON()?.token === token)).toBe(true);
+    // Opened from the e-mail, not from Outlook: a plain web page, without Office.js (tab/index.html loads it only for Outlook).
+    expect(requests.filter((r) => r.url().includes('/office-js/'))).toEqual([]);
+    expect(await page.evaluate(() => 'Office' in window)).toBe(false);
     await page.close();
   });
 
@@ -102,6 +105,14 @@ describe('the end-user page through a reverse proxy, in Chromium', () => {
       await page.close();
     });
   }
+
+  it('serves Office.js from @microsoft/office-js for when Outlook hosts the page as its taskpane', async () => {
+    for (const file of ['office.js', 'outlook-web-16.01.js', 'en-us/office_strings.js', 'en-us/outlook_strings.js']) {
+      const res = await fetch(`http://127.0.0.1:${new URL(publicUrl).port}/office-js/${file}`);
+      expect(res.status, file).toBe(200);
+      expect(res.headers.get('content-type'), file).toMatch(/javascript/);
+    }
+  });
 
   it('does not serve the admin console or its API under the public name', async () => {
     const page = await browser.newPage();

@@ -1,10 +1,11 @@
 import { Button, Field, Input, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, Title2, tokens } from '@fluentui/react-components';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
 import type { CredentialRequestView, SubmitResult } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
 import { formatDate } from '../common/format';
 import { useApi } from '../common/use-api';
+import { outlookContext, type OutlookContext } from './outlook';
 import { tokenFromHash } from './token';
 
 const useStyles = makeStyles({
@@ -19,21 +20,34 @@ const useStyles = makeStyles({
  */
 export function EndUserPage() {
   const styles = useStyles();
-  const [token] = useState(() => tokenFromHash(window.location.hash));
-  const request = useApi(() => (token ? api<CredentialRequestView>('POST', '/end-user/request', { body: { token } }) : Promise.reject(noToken)), token ?? '');
+  const [hashToken] = useState(() => tokenFromHash(window.location.hash));
+  // Inside Outlook (Office.js loaded by index.html) the link is in the message being read; undefined while Office.js answers.
+  const [outlook, setOutlook] = useState<OutlookContext | null | undefined>(() => ((window as { Office?: unknown }).Office ? undefined : null));
+  useEffect(() => {
+    if (outlook === undefined) void outlookContext().then((context) => setOutlook(context ?? null), () => setOutlook(null));
+    // Asked once, when the page opens.
+  }, []);
+  const token = hashToken ?? outlook?.token;
+  const waiting = !hashToken && outlook === undefined;
+  const request = useApi(
+    () => (waiting ? new Promise<CredentialRequestView>(() => {}) : token ? api<CredentialRequestView>('POST', '/end-user/request', { body: { token } }) : Promise.reject(outlook ? noTokenInOutlook : noToken)),
+    `${waiting}:${token ?? ''}`,
+  );
   const [login, setLogin] = useState<string>();
   const [password, setPassword] = useState('');
   const [result, setResult] = useState<SubmitResult>();
   const [problem, setProblem] = useState<ApiProblem>();
   const [busy, setBusy] = useState(false);
   const view = request.data;
+  // The login the admin set wins; without one, Outlook knows whose mailbox this is.
+  const defaultLogin = view && outlook && view.loginHint === view.sourceAddress ? outlook.ownerAddress : view?.loginHint;
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setProblem(undefined);
     try {
-      setResult(await api<SubmitResult>('POST', '/end-user/credentials', { body: { token, login: (login ?? view!.loginHint).trim(), password } }));
+      setResult(await api<SubmitResult>('POST', '/end-user/credentials', { body: { token, login: (login ?? defaultLogin ?? '').trim(), password } }));
     } catch (error) {
       const p = asProblem(error);
       // A refused password is a 422 whose body is the answer itself (reason and attempts left).
@@ -60,7 +74,7 @@ export function EndUserPage() {
             Enter the password of your current mailbox so the move can start. This link works until {formatDate(view.expiresAt)}.
           </Text>
           <Field label="Login name" required>
-            <Input value={login ?? view.loginHint} autoComplete="username" onChange={(_, d) => setLogin(d.value)} />
+            <Input value={login ?? defaultLogin ?? ''} autoComplete="username" onChange={(_, d) => setLogin(d.value)} />
           </Field>
           <Field label="Password of your current mailbox" required>
             <Input type="password" value={password} autoComplete="current-password" onChange={(_, d) => setPassword(d.value)} />
@@ -84,4 +98,5 @@ export function EndUserPage() {
 /** A problem with the link itself (used, expired, broken) is the link's, not a field the user can fix. */
 const linkTitle = (p: ApiProblem | undefined) => (p?.field === 'token' ? 'This link cannot be used' : undefined);
 
+const noTokenInOutlook = new Error('Open this pane on the Mailferry e-mail that asked for your password: the link in it tells Mailferry which mailbox is moving.');
 const noToken = new Error('This page needs the link from your e-mail: the part after #token= is missing. Open the link exactly as it arrived.');

@@ -45,7 +45,8 @@ function connectTeams(): Promise<TeamsConnection | undefined> {
 
 /** Teams hosts a tab in an iframe; a top-level page is the embedded host's local console. */
 export function useHost(): Host {
-  const framed = window.parent !== window;
+  // Outlook frames the taskpane too; there Office.js (loaded by index.html) is the host, not Teams.
+  const framed = window.parent !== window && !('Office' in window);
   const [host, setHost] = useState<Host>(() => {
     if (framed) void connectTeams();
     return { inTeams: false, userLabel: LOCAL_ADMIN_LABEL, theme: browserTheme(query) };
