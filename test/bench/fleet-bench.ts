@@ -95,6 +95,8 @@ async function main(): Promise<number> {
     console.log(`the fleet:           ${child.fleet.copied} messages in ${child.fleet.seconds.toFixed(2)} s = ${fleetRate.toFixed(0)} msg/s aggregate (${(fleetRate / aloneRate).toFixed(2)}x one mailbox alone)`);
     console.log(`worker RSS (MB):     start ${r.start.toFixed(0)}, after mailbox 20 ${fmt(r.atMailbox20)}, middle ${fmt(r.middle)}, after the last ${fmt(r.atLastMailbox)}, end ${r.end.toFixed(0)}; peak ${r.peak.toFixed(0)} (VmHWM ${r.vmHwm.toFixed(0)})` +
       (growth !== undefined ? `; mailbox 20 → last: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB` : ''));
+    const h = child.liveHeapMB;
+    console.log(`live heap (MB, after a full GC): start ${h.start.toFixed(1)}, after mailbox 20 ${fmt1(h.atMailbox20)}, middle ${fmt1(h.middle)}, after the last ${fmt1(h.atLastMailbox)}`);
     console.log(`per job:             SQLite store ${child.perJobMs.store.toFixed(1)} ms in ${child.perJobMs.storeCalls.toFixed(0)} calls, queue ${child.perJobMs.queue.toFixed(1)} ms in ${child.perJobMs.queueCalls.toFixed(0)} calls; wait for a worker mean ${child.queueWaitSeconds.mean.toFixed(1)} s, max ${child.queueWaitSeconds.max.toFixed(1)} s`);
     console.log(`exact counts:        ${wrong.length === 0 ? `all ${perMailbox.length} mailboxes exact (pass counts and STATUS at the destination)` : `${wrong.length} WRONG`}`);
     for (const m of wrong) console.log(`  ${m.mailbox}: expected ${m.expected}, copied ${m.copied}, at destination ${m.atDestination}, ${m.status}`);
@@ -107,6 +109,7 @@ async function main(): Promise<number> {
       workerPeakRssMB: round(Math.max(r.peak, r.vmHwm), 1),
       rssMB: { start: round(r.start, 1), atMailbox20: r.atMailbox20 && round(r.atMailbox20, 1), middle: r.middle && round(r.middle, 1), atLastMailbox: r.atLastMailbox && round(r.atLastMailbox, 1), end: round(r.end, 1) },
       rssGrowthFrom20ToLastMB: growth === undefined ? null : round(growth, 1),
+      liveHeapMB: Object.fromEntries(Object.entries(child.liveHeapMB).map(([k, v]) => [k, v === undefined ? null : round(v, 1)])),
       storeMsPerJob: round(child.perJobMs.store, 1), queueMsPerJob: round(child.perJobMs.queue, 1),
       queueWaitSeconds: { mean: round(child.queueWaitSeconds.mean, 2), max: round(child.queueWaitSeconds.max, 2) },
       exact: wrong.length === 0, perMailbox: perMailbox.map((m) => [m.mailbox, m.expected, m.copied, m.atDestination]),
@@ -117,6 +120,10 @@ async function main(): Promise<number> {
     await server.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function fmt1(value: number | undefined): string {
+  return value === undefined ? '-' : value.toFixed(1);
 }
 
 function fmt(value: number | undefined): string {

@@ -38,6 +38,8 @@ export interface FleetChildResult {
   alone: { seconds: number; copied: number; status: string };
   fleet: { seconds: number; copied: number; items: FleetItemResult[] };
   rssMB: { start: number; atMailbox20?: number; middle?: number; atLastMailbox?: number; end: number; peak: number; vmHwm: number };
+  /** Live V8 heap after a full collection at the same marks: whether what the worker keeps grows with the mailboxes done. */
+  liveHeapMB: { start: number; atMailbox20?: number; middle?: number; atLastMailbox?: number };
   /** Wall time of every Store and JobQueue call during the fleet pass, divided by its jobs. */
   perJobMs: { store: number; queue: number; storeCalls: number; queueCalls: number };
   /** From the pass's start to each job's lease by a worker (waiting for a slot), in seconds. */
@@ -129,15 +131,20 @@ async function main(): Promise<void> {
     timeMethods(runtime.queue, queue);
 
     const rss = () => process.memoryUsage().rss / MB;
+    const liveHeap = () => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return process.memoryUsage().heapUsed / MB;
+    };
+    const heap: FleetChildResult['liveHeapMB'] = { start: liveHeap() };
     const marks: FleetChildResult['rssMB'] = { start: rss(), end: 0, peak: rss(), vmHwm: 0 };
     const total = config.fleet.length;
     const middle = Math.ceil(total / 2);
     const sampler = setInterval(() => {
       const now = rss();
       marks.peak = Math.max(marks.peak, now);
-      if (finished >= Math.min(20, total) && marks.atMailbox20 === undefined) marks.atMailbox20 = now;
-      if (finished >= middle && marks.middle === undefined) marks.middle = now;
-      if (finished >= total && marks.atLastMailbox === undefined) marks.atLastMailbox = now;
+      if (finished >= Math.min(20, total) && marks.atMailbox20 === undefined) [marks.atMailbox20, heap.atMailbox20] = [now, liveHeap()];
+      if (finished >= middle && marks.middle === undefined) [marks.middle, heap.middle] = [now, liveHeap()];
+      if (finished >= total && marks.atLastMailbox === undefined) [marks.atLastMailbox, heap.atLastMailbox] = [now, liveHeap()];
     }, RSS_SAMPLE_MS);
 
     finished = 0;
@@ -164,6 +171,7 @@ async function main(): Promise<void> {
       alone: { seconds: aloneSeconds, copied: aloneRun?.copied ?? 0, status: aloneRun?.status ?? '?' },
       fleet: { seconds: fleetSeconds, copied: results.reduce((sum, r) => sum + r.copied, 0), items: results },
       rssMB: marks,
+      liveHeapMB: heap,
       perJobMs: { store: store.ms / total, queue: queue.ms / total, storeCalls: store.calls / total, queueCalls: queue.calls / total },
       queueWaitSeconds: { mean: waits.reduce((a, b) => a + b, 0) / waits.length, max: Math.max(...waits) },
     };
