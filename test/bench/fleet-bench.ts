@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { buildCorpus } from './corpus.js';
+import { buildCorpus, type Corpus, type CorpusMessage } from './corpus.js';
 import type { FleetChildConfig, FleetChildResult } from './fleet-child.js';
 import { MAILFERRY_NODE_FLAGS } from './mailferry-run.js';
 import { Prng } from './prng.js';
@@ -29,6 +29,9 @@ const DEFAULT_CONCURRENCY = 16;
 const DEFAULT_SEED = 20_261_205;
 const MIN_MESSAGES = 300;
 const MAX_MESSAGES = 500;
+/** Messages generated once; mailbox i holds `messages` of them from i × POOL_STRIDE on (cyclically, so all distinct). */
+const POOL_MESSAGES = 2_000;
+const POOL_STRIDE = 131;
 /** Destination mailboxes counted at once. */
 const COUNT_LANES = 6;
 const CHILD_PATH = fileURLToPath(new URL('./fleet-child.js', import.meta.url));
@@ -62,8 +65,10 @@ async function main(): Promise<number> {
     const fillStarted = performance.now();
     let bytes = 0;
     // Maildir files, not APPENDs: the source is setup, and 40,000 APPENDs took 330 s under load.
+    // Each mailbox takes its own run of a seeded pool: building 40,000 messages cost more than writing them.
+    const pool = buildCorpus(POOL_MESSAGES, seed, { hugeCount: 0, large: false, smallOnly: true }).messages;
     for (const [i, mailbox] of mailboxes.entries()) {
-      bytes += fillMaildir(server, mailbox.source, buildCorpus(mailbox.messages, seed + i, { hugeCount: 0, large: false, smallOnly: true })).bytes;
+      bytes += fillMaildir(server, mailbox.source, slice(pool, (i * POOL_STRIDE) % pool.length, mailbox.messages)).bytes;
     }
     const fillSeconds = (performance.now() - fillStarted) / 1000;
     step(`filled in ${fillSeconds.toFixed(1)} s (${(bytes / 1024 / 1024).toFixed(0)} MB); one mailbox alone, then ${count} at concurrency ${concurrency}`);
@@ -116,6 +121,18 @@ async function main(): Promise<number> {
     await server.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** `count` messages of the pool from `start` on, wrapping around, as a Corpus of their own. */
+function slice(pool: CorpusMessage[], start: number, count: number): Corpus {
+  const messages = Array.from({ length: count }, (_, k) => pool[(start + k) % pool.length]!);
+  const byFolder = new Map<string, CorpusMessage[]>();
+  for (const m of messages) {
+    const folder = byFolder.get(m.folder) ?? [];
+    folder.push(m);
+    byFolder.set(m.folder, folder);
+  }
+  return { messages, byFolder, bytes: messages.reduce((sum, m) => sum + m.raw.length, 0) };
 }
 
 function fmt1(value: number | undefined): string {
