@@ -158,6 +158,7 @@ async function main(): Promise<void> {
     marks.atMailbox20 ??= marks.end;
     marks.middle ??= marks.end;
     marks.atLastMailbox ??= marks.end;
+    heap.atLastMailbox ??= liveHeap();
     marks.peak = Math.max(marks.peak, marks.end);
     const vmHwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
     marks.vmHwm = vmHwm ? Number(vmHwm[1]) / 1024 : 0;
