@@ -58,7 +58,10 @@ Data: MAILFERRY_DATA (default ./.mailferry), shared with "npm start".`;
 
 async function main(argv: string[]): Promise<number> {
   const { command, flags } = parseCli(argv);
-  if (flags.help || !command.length || command[0] === 'help') return (console.log(HELP), EXIT.ok);
+  if (flags.help || !command.length || command[0] === 'help') {
+    console.log(HELP);
+    return EXIT.ok;
+  }
   if (command[0] === 'migrate') return (await import('./cli-migrate.js')).migrateCommand(flags);
   return (await import('./cli-commands.js')).runCommand(command, flags);
 }

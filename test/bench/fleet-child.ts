@@ -176,7 +176,7 @@ async function main(): Promise<void> {
       perJobMs: { store: store.ms / total, queue: queue.ms / total, storeCalls: store.calls / total, queueCalls: queue.calls / total },
       queueWaitSeconds: { mean: waits.reduce((a, b) => a + b, 0) / waits.length, max: Math.max(...waits) },
     };
-    process.stdout.write(JSON.stringify(result) + '\n');
+    process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await runtime.close();
   }

@@ -50,7 +50,8 @@ export class FolderDirectory {
       );
     }
     const path = segments.join(separator);
-    const folders = this.folders ?? (this.remember(await listMailboxes(await this.wire())), this.folders!);
+    if (!this.folders) this.remember(await listMailboxes(await this.wire()));
+    const folders = this.folders!;
     const known = folders.get(path);
     if (!known) {
       await this.createWithParents(segments, separator, new Set(folders.keys()));

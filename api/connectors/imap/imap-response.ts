@@ -61,8 +61,10 @@ class TokenReader {
     }
     const text = parts[this.part]!;
     const c = text[this.at]!;
-    if (c === '(') return (this.at++, OPEN);
-    if (c === ')') return (this.at++, CLOSE);
+    if (c === '(' || c === ')') {
+      this.at++;
+      return c === '(' ? OPEN : CLOSE;
+    }
     if (c === '"') return this.quoted(text);
     if (c === '{' && /^\{\d+\+?\}$/.test(text.slice(this.at))) {
       // `{N}` closes this part; the literal itself comes next.

@@ -6,7 +6,7 @@
  */
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageRef, SourceMessage } from '../../../api/core/connector.js';
+import type { AppendResult, MessageRef, SourceMessage } from '../../../api/core/connector.js';
 import { ImapConnector } from '../../../api/connectors/imap/imap-connector.js';
 import { ItemTooLargeError } from '../../../api/core/errors.js';
 import { fillMailbox, sampleMessage, startDovecot, type DovecotServer } from '../../support/dovecot.js';
@@ -109,7 +109,7 @@ for (const advertised of [true, false]) {
       const input = raws.map((raw, i) => (i === tooBig ? sampleMessage(i, MAX_MAIL_BYTES + 4096) : raw));
       const meta = (i: number): Partial<MessageRef> => ({ flags: flagsOf(i), internalDate: dateOf(i) });
       const dest = await new ImapConnector().open(userAccess(server, 'bob', { port: proxy.port }));
-      let results;
+      let results: AppendResult[];
       try {
         const { path, state } = await dest.ensureFolder(['Copied']);
         results = await collect(dest.appendMessages(path, asSource(input, meta) as AsyncIterable<SourceMessage>));
