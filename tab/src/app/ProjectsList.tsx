@@ -42,7 +42,7 @@ export function ProjectsList() {
         <Button appearance="primary" icon={<AddRegular />} onClick={() => navigate('/projects/new')}>Create project</Button>
       </div>
       <ProblemBar problem={problem} />
-      {loading && !data ? <Spinner label="Loading projects" /> : (
+      {loading && !data ? <Spinner label="Loading projects" /> : data?.items.length === 0 ? null : (
         <Table aria-label="Projects">
           <TableHeader>
             <TableRow>

@@ -55,11 +55,12 @@ export async function startConsoleHost(staticDir: string): Promise<ConsoleHost> 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** axe-core on the page as it stands; returns the serious and critical violations, described. */
-export async function seriousA11yViolations(page: Page): Promise<string[]> {
+export async function seriousA11yViolations(page: Page, options: { skipRules?: string[] } = {}): Promise<string[]> {
   await page.addScriptTag({ content: axeSource });
+  const rules = Object.fromEntries((options.skipRules ?? []).map((id) => [id, { enabled: false }]));
   // Tabster (Fluent's focus manager) puts aria-hidden <i tabindex=0 data-tabster-dummy> sentinels at
   // the edges of focus zones on purpose; they redirect focus and are never read, so axe skips them.
-  const result = await page.evaluate('axe.run({ exclude: [["[data-tabster-dummy]"]] }, { resultTypes: ["violations"] })') as {
+  const result = await page.evaluate(`axe.run({ exclude: [["[data-tabster-dummy]"]] }, { resultTypes: ["violations"], rules: ${JSON.stringify(rules)} })`) as {
     violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
   };
   return result.violations
