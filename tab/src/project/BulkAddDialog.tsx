@@ -2,7 +2,7 @@ import {
   Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, makeStyles,
   Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens,
 } from '@fluentui/react-components';
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
 import type { BulkAddReport } from '../api/types';
 import { ProblemBar } from '../common/ProblemBar';
@@ -13,6 +13,8 @@ const useStyles = makeStyles({ scroll: { maxHeight: '260px', overflowY: 'auto' }
 
 export function BulkAddDialog({ projectId, onClose, onAdded }: { projectId: string; onClose: () => void; onAdded: () => void }) {
   const styles = useStyles();
+  // Field labels Fluent's own inputs; a native file input needs the label pointed at it.
+  const fileId = useId();
   const [csv, setCsv] = useState<string>();
   const [preview, setPreview] = useState<CsvPreview>();
   const [report, setReport] = useState<BulkAddReport>();
@@ -39,8 +41,8 @@ export function BulkAddDialog({ projectId, onClose, onAdded }: { projectId: stri
         <DialogBody>
           <DialogTitle>Bulk Add</DialogTitle>
           <DialogContent>
-            <Field label="CSV file" hint="Columns: Source Email, Destination Email, and optionally Source Login Name, Source Password, Destination Login Name, Destination Password, End User Confirms Password (Yes: the end user confirms the source password from an e-mailed link)">
-              <input type="file" accept=".csv,text/csv" onChange={(e) => void pick(e.target.files?.[0])} />
+            <Field label={{ children: 'CSV file', htmlFor: fileId }} hint="Columns: Source Email, Destination Email, and optionally Source Login Name, Source Password, Destination Login Name, Destination Password, End User Confirms Password (Yes: the end user confirms the source password from an e-mailed link)">
+              <input id={fileId} type="file" accept=".csv,text/csv" onChange={(e) => void pick(e.target.files?.[0])} />
             </Field>
             {preview && !report && (
               <section aria-label="Preview">

@@ -46,7 +46,8 @@ export function ItemDetailPanel({ itemId, refreshKey, onClose, onItemChanged, st
           {item?.sourceAddress ?? 'Item'}
         </DrawerHeaderTitle>
       </DrawerHeader>
-      <DrawerBody>
+      {/* Focusable: keyboard users scroll a long pass history and error log (axe: scrollable-region-focusable). */}
+      <DrawerBody tabIndex={0} role="region" aria-label="Item details">
         <ProblemBar problem={problem} />
         {!item || !stats || !errors ? <Spinner label="Loading the item" /> : editing ? (
           <ItemEditForm item={item} onCancel={() => setEditing(false)}
@@ -60,7 +61,7 @@ export function ItemDetailPanel({ itemId, refreshKey, onClose, onItemChanged, st
               <Text weight="semibold">Support options</Text><Text>{item.options.length ? item.options.join(' · ') : 'None (the project\'s apply)'}</Text>
               <Text weight="semibold">Last pass</Text><Text>{item.lastRun ? `${PASS_LABELS[item.lastRun.kind]}, ${item.lastRun.status}${item.lastRun.finishedAt ? `, ended ${formatDate(item.lastRun.finishedAt)}` : ''}` : 'None yet'}</Text>
               <Text weight="semibold">Last run reason</Text><Text>{item.lastRun?.reason ?? '—'}</Text>
-              <Text weight="semibold">Totals</Text><Text>{stats.copied} copied, {stats.skipped} already there, {stats.failed} failed, {stats.flagsUpdated ? `${stats.flagsUpdated} with flags updated, ` : ''}{formatBytes(stats.bytes)} in {stats.passes} pass(es)</Text>
+              <Text weight="semibold">Over all passes</Text><Text>{stats.copied} copied, {stats.skipped} already there, {stats.failed} failed, {stats.flagsUpdated ? `${stats.flagsUpdated} with flags updated, ` : ''}{formatBytes(stats.bytes)} in {stats.passes} pass(es)</Text>
             </div>
             <section className={styles.section} aria-labelledby="folders-title">
               <Title3 as="h2" id="folders-title">Folders</Title3>
