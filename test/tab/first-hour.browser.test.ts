@@ -206,7 +206,7 @@ describe("an admin's first hour in the console", () => {
     const stopped = await api(`/items/${item.id}`);
     expect(stopped.lastRun.copied).toBeLessThan(LONG_MAILBOX_MESSAGES);
     // The grid says why the item is not Completed, under its status.
-    expect(await row('two@src.test').locator('[data-reason]').innerText()).toBe('The pass was stopped by an administrator.');
+    expect(await row('two@src.test').locator('[data-reason]').textContent()).toBe('The pass was stopped by an administrator.');
     await select('two@src.test');
   });
 
