@@ -42,8 +42,8 @@ function dateLine(header: string, internalDate: number): string {
   return header || new Date(internalDate).toISOString();
 }
 
-export function groupPostOf(message: SourceMessage, bytes: Buffer): GroupPost {
-  const mime = readMimeText(bytes);
+export async function groupPostOf(message: SourceMessage, bytes: Buffer): Promise<GroupPost> {
+  const mime = await readMimeText(bytes);
   const rows: [string, string][] = [
     ['From', mime.from || '(no sender)'],
     ['Sent', dateLine(mime.date, message.ref.internalDate)],

@@ -167,7 +167,7 @@ export class GroupThreadsSession implements MailboxSession {
     }
     try {
       const bytes = Buffer.isBuffer(message.content) ? message.content : await buffer(await message.content());
-      const post = groupPostOf(message, bytes);
+      const post = await groupPostOf(message, bytes);
       const { body } = await sendDelegated<{ id?: string }>(this.ctx.transport, this.ctx.endpoint, {
         method: 'POST', url: `/v1.0/groups/${encodeURIComponent(this.ctx.groupId)}/threads`, json: post.thread,
         action: `Posting a conversation to ${this.ctx.group}`,
