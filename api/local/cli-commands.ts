@@ -189,6 +189,8 @@ function table(rows: Record<string, unknown>[]): number {
   return EXIT.ok;
 }
 
+/** Every command this module runs, by its words ('item add'); docs/cli.md is held to this list. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(commands);
 
 /** Runs `command` (its words, e.g. ['item', 'add']) on the data directory; EXIT.usage when there is no such command. */
 export async function runCommand(command: string[], flags: Flags): Promise<number> {
