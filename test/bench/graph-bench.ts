@@ -13,9 +13,11 @@
  *   (a) importItem limit: a reference client that only imports the same items (bodies built
  *       beforehand, 4 in flight) into an empty mailbox;
  *   (a') importMime limit: the same for the messages' MIME;
- *   (a'') the same plus the PATCH of read state, flag and categories a copy from IMAP must send
- *       for every message that is read, flagged or has keywords (about 80% of them): Graph's
- *       importMime takes the message alone, so these are two requests in the same 4-slot window;
+ *   (a'') the same plus the PATCH of read state, flag, categories and the delivery time
+ *       (SystemTime 0x0E06: the IMAP internal date) a copy from IMAP must send for every message
+ *       that is read, flagged, has keywords or was given another received time than its internal
+ *       date (nearly all of them): Graph's importMime takes the message alone, so these are two
+ *       requests in the same 4-slot window;
  *   (b) Mailferry `full` Exchange Online → Exchange Online (exportItems → importItem), then its delta;
  *   (c) Mailferry `full` IMAP (Dovecot) → Exchange Online (importMime + read state), then its delta;
  *   3. read the destinations back: (b) holds the source's export streams folder by folder, (c)
@@ -140,7 +142,7 @@ interface Outcome {
   fill: { messages: number; bytes: number; seconds: number };
   itemLimit: { messages: number; bytes: number; seconds: number };
   mimeLimit: { messages: number; bytes: number; seconds: number };
-  /** importMime plus the PATCH of read state, flag and categories that a copy from IMAP needs (~80% of messages). */
+  /** importMime plus the PATCH of read state, flag, categories and delivery time that a copy from IMAP needs (nearly every message). */
   stateLimit: { messages: number; bytes: number; seconds: number };
   fromExo: ChildResult;
   fromImap: ChildResult;

@@ -98,10 +98,10 @@ export class GraphBenchClient {
       if (mode === 'item') {
         await session.sessions.importItem({ FolderId: folderId, Mode: 'create', Data: data }, `Importing into ${mailbox}`);
       } else {
-        const { body } = await session.ctx.transport.send<{ id: string }>({
+        const { body } = await session.ctx.transport.send<{ id: string; receivedDateTime?: string }>({
           method: 'POST', url: `/beta/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folderId)}/importMime`, text: data, action: `Importing MIME into ${mailbox}`,
         });
-        const state = mode === 'mime+state' ? stateOf(m) : undefined;
+        const state = mode === 'mime+state' ? stateOf(m, body.receivedDateTime) : undefined;
         if (state) {
           await session.ctx.transport.send({ method: 'PATCH', url: `/v1.0/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(body.id)}`, json: state, action: `Setting read state in ${mailbox}` });
         }
@@ -165,13 +165,22 @@ export function blobOf(m: CorpusMessage): Buffer {
   });
 }
 
-/** What MIME does not carry and a copy from IMAP must set afterwards (one PATCH), or nothing when the message is unread and unflagged. */
-function stateOf(m: CorpusMessage): Record<string, unknown> | undefined {
+/**
+ * What MIME does not carry and a copy from IMAP must set afterwards (one PATCH): read state, flag,
+ * keywords, and the internal date as the delivery time when the import gave the message another
+ * (the Date header is written up to 10 minutes before the internal date, so nearly always); or
+ * nothing when there is none of these.
+ */
+function stateOf(m: CorpusMessage, receivedDateTime: string | undefined): Record<string, unknown> | undefined {
   const isRead = m.flags.includes('\\Seen');
   const flagged = m.flags.includes('\\Flagged');
   const categories = m.flags.filter((f) => !f.startsWith('\\') && !f.startsWith('$'));
-  if (!isRead && !flagged && categories.length === 0) return undefined;
-  return { isRead, ...(flagged ? { flag: { flagStatus: 'flagged' } } : {}), ...(categories.length ? { categories } : {}) };
+  const redate = Math.floor(Date.parse(receivedDateTime ?? '') / 1000) !== Math.floor(m.internalDate / 1000);
+  if (!isRead && !flagged && categories.length === 0 && !redate) return undefined;
+  return {
+    ...(isRead ? { isRead } : {}), ...(flagged ? { flag: { flagStatus: 'flagged' } } : {}), ...(categories.length ? { categories } : {}),
+    ...(redate ? { singleValueExtendedProperties: [{ id: 'SystemTime 0x0E06', value: new Date(m.internalDate).toISOString() }] } : {}),
+  };
 }
 
 /** A corpus folder ('/'-separated IMAP path) as its Exchange Online path segments. */

@@ -192,6 +192,37 @@ describe('Graph test server routes', () => {
     expect((await graph.call(`${mbxPath(aliceMbx)}/folders/delta?$filter=receivedDateTime ge ${day(1)}`)).status).toBe(400);
   });
 
+  it('items expands the delivery time (SystemTime 0x0E06) and filters on createdDateTime; items/delta takes neither; PATCH sets the delivery time', async () => {
+    const folder = server.seed.folder(ALICE, { displayName: 'Delivered', parent: 'inbox' });
+    const dated = server.seed.message(ALICE, folder, mime('dated'), { receivedDateTime: '2025-02-03T04:05:06.000Z' });
+    const noted = server.seed.item(ALICE, folder, { type: 'IPM.StickyNote', subject: 'no delivery time' });
+    const expand = `$expand=${encodeURIComponent("singleValueExtendedProperties($filter=id eq 'SystemTime 0x0E06')")}`;
+    const listed = await graph.call<Page>(`${mbxPath(aliceMbx)}/folders/${folder}/items?$select=id&${expand}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.value).toEqual([
+      { id: dated, singleValueExtendedProperties: [{ id: 'SystemTime 0xe06', value: '2025-02-03T04:05:06Z' }] },
+      { id: noted }, // Graph leaves the property out for an item without it
+    ]);
+    const created = server.read.item(ALICE, noted)!;
+    const since = await graph.call<Page>(`${mbxPath(aliceMbx)}/folders/${folder}/items?$filter=${encodeURIComponent(`createdDateTime gt ${new Date(Date.now() + 60_000).toISOString()}`)}`);
+    expect([since.status, since.body.value]).toEqual([200, []]);
+    const all = await graph.call<Page>(`${mbxPath(aliceMbx)}/folders/${folder}/items?$filter=${encodeURIComponent('createdDateTime ge 2020-01-01T00:00:00Z')}`);
+    expect(all.body.value.map((v) => v['id'])).toEqual([dated, created.id]);
+    for (const bad of [`items/delta?${expand}`, `items/delta?$filter=${encodeURIComponent('createdDateTime ge 2020-01-01T00:00:00Z')}`, `items?$expand=singleValueExtendedProperties($filter=id eq 'nonsense')`]) {
+      expect((await graph.call(`${mbxPath(aliceMbx)}/folders/${folder}/${bad}`)).status, bad).toBe(400);
+    }
+
+    const patch = (body: unknown) => graph.call(`/v1.0/users/${ALICE}/messages/${dated}`, { method: 'PATCH', body });
+    const redated = await patch({ singleValueExtendedProperties: [{ id: 'SystemTime 0x0E06', value: '2019-12-31T23:59:59Z' }] });
+    expect(redated.status).toBe(200);
+    expect(redated.body).toMatchObject({ receivedDateTime: '2019-12-31T23:59:59.000Z' });
+    expect((await graph.call<Page>(`${mbxPath(aliceMbx)}/folders/${folder}/items?$select=id&${expand}`)).body.value.find((v) => v['id'] === dated)).toEqual({
+      id: dated, singleValueExtendedProperties: [{ id: 'SystemTime 0xe06', value: '2019-12-31T23:59:59Z' }],
+    });
+    expect((await patch({ singleValueExtendedProperties: [{ id: 'String 0x0037', value: 'subject' }] })).status).toBe(400);
+    expect((await patch({ singleValueExtendedProperties: [{ id: 'SystemTime 0x0E06', value: 'yesterday' }] })).status).toBe(400);
+  });
+
   it('exportItems gives per-item data or error values; importItem through importUrl (no Authorization) re-exports byte for byte', async () => {
     const id = server.seed.message(ALICE, 'inbox', mime('round trip'), { isRead: true, flagged: true, categories: ['Blue'] });
     const cal = server.seed.item(ALICE, 'calendar', { type: 'IPM.Appointment', subject: 'Weekly', body: 'RRULE:FREQ=WEEKLY;COUNT=10 with 2 exceptions' });

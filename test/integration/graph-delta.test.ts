@@ -62,7 +62,9 @@ describe('Exchange Online → Exchange Online over Graph: delta links between pa
   const transfers = (requests: LoggedRequest[]) => requests.filter((r) => /exportItems|createImportSession|importItem|importMime/.test(r.route));
 
   /** The source folders a full listing read: every items/delta request without a delta token. */
-  const foldersListedInFull = (requests: LoggedRequest[]) => itemReads(requests).filter((r) => !r.query.includes('$deltatoken')).map((r) => r.folder!).sort();
+  const foldersListedInFull = (requests: LoggedRequest[]) => itemReads(requests).filter((r) => r.route === DELTA_ROUTE && !r.query.includes('$deltatoken')).map((r) => r.folder!).sort();
+  /** The items listings that read delivery times (the delta does not carry them): `$expand`ed, and after a delta only what was created since. */
+  const dateLookups = (requests: LoggedRequest[]) => itemReads(requests).filter((r) => r.route === ITEMS_ROUTE);
 
   it('asks each source folder one question on a second full pass: its delta link, with no item list, export or import', async () => {
     seed('steady', 30);
@@ -96,6 +98,9 @@ describe('Exchange Online → Exchange Online over Graph: delta links between pa
     const second = await passWithLog('full', itemId);
     expect(second.pass.summary).toMatchObject({ copied: 2, failed: 0 });
     expect(foldersListedInFull(on(second.requests, src))).toEqual([]);
+    const lookups = dateLookups(on(second.requests, src));
+    expect(lookups).toHaveLength(2); // one per folder that had something new
+    expect(lookups.every((r) => r.query.includes('$expand') && r.query.includes('$filter'))).toBe(true);
     expect(transfers(on(second.requests, src)).length).toBe(2); // one export per folder that had something new
     expect(on(second.requests, fx.destinationOf('fresh')).filter((r) => r.route === 'importItem')).toHaveLength(2);
     expect(contentOf(fx.destinationOf('fresh'))).toEqual(contentOf(src));

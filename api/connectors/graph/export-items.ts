@@ -6,20 +6,17 @@
 import type { ContentFormat, MessageRef, ReadOptions, SourceMessage } from '../../core/connector.js';
 import { ItemRejectedError, MailferryError, ensureError } from '../../core/errors.js';
 import { type GraphContext, mailboxPath } from './context.js';
+import { type ExportedValue, isAnswerError, scanExportAnswer } from './export-answer.js';
 import { exportItemError } from './map-error.js';
 import { GRAPH_PERMISSIONS } from './permissions.js';
 
 export type ReadResult = SourceMessage | { ref: MessageRef; error: Error };
 
-interface ExportedItem {
-  itemId?: string;
-  changeKey?: string;
-  data?: string;
-  error?: { code?: string; message?: string };
-}
-
-/** Batches asked for ahead of the one being yielded: enough to hide a round trip, small for RSS. */
-const BATCHES_AHEAD = 2;
+/**
+ * Batches asked for while one is being yielded: one hides the export's round trip behind the
+ * imports of the batch before it; a second held 20 more items (up to megabytes) in memory.
+ */
+const BATCHES_AHEAD = 1;
 
 export async function* readMessages(ctx: GraphContext, refs: MessageRef[], options: ReadOptions = { formats: ['rfc822'] }): AsyncGenerator<ReadResult> {
   if (!options.formats.includes('graph-export')) {
@@ -46,18 +43,6 @@ export async function* readMessages(ctx: GraphContext, refs: MessageRef[], optio
 }
 
 const FORMAT: ContentFormat = 'graph-export';
-
-/**
- * The base64 text each exported stream arrived as, kept beside its bytes while they live: an
- * import into Exchange Online sends that very text again, so it is not encoded a second time
- * (a copy of every item's size and the CPU to make it, in a pass that is bound by CPU).
- */
-const arrivedAs = new WeakMap<Buffer, string>();
-
-/** The base64 text `content` was exported as, if it came from exportItems. */
-export function exportedBase64(content: Buffer): string | undefined {
-  return arrivedAs.get(content);
-}
 
 /**
  * For a destination that takes Internet messages only (IMAP): each mail item's MIME through
@@ -93,17 +78,26 @@ async function* readMime(ctx: GraphContext, refs: MessageRef[], formats: readonl
 }
 
 async function exportBatch(ctx: GraphContext, refs: MessageRef[]): Promise<ReadResult[]> {
-  const { body } = await ctx.transport.send<{ value?: ExportedItem[] }>({
-    method: 'POST', url: mailboxPath(ctx, '/exportItems'), json: { ItemIds: refs.map((r) => r.key) }, idempotent: true,
-    action: `Exporting ${refs.length} items from ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.export,
+  const action = `Exporting ${refs.length} items from ${ctx.mailbox}`;
+  const { body: answer } = await ctx.transport.send<Buffer>({
+    method: 'POST', url: mailboxPath(ctx, '/exportItems'), json: { ItemIds: refs.map((r) => r.key) }, idempotent: true, raw: true,
+    action, permission: GRAPH_PERMISSIONS.export,
   });
-  const byId = new Map((body?.value ?? []).map((v) => [v.itemId, v]));
+  let values: ExportedValue[];
+  try {
+    values = scanExportAnswer(answer);
+  } catch (error) {
+    if (!isAnswerError(error)) throw error;
+    throw new MailferryError('internal', `${action}: Microsoft Graph sent an answer that is not an exportItems result (${(error as Error).message}).`);
+  }
+  const byId = new Map(values.map((v) => [v.itemId, v]));
   return refs.map((ref, i): ReadResult => {
-    const value = byId.get(ref.key) ?? body?.value?.[i];
+    const value = byId.get(ref.key) ?? values[i];
     if (!value) return { ref, error: new MailferryError('internal', `Microsoft Graph returned nothing for item ${i + 1} of an export batch.`) };
     if (value.error || value.data === undefined) return { ref, error: exportItemError(value.error ?? { code: 'ErrorNoData' }, ref.key) };
-    const content = Buffer.from(value.data, 'base64');
-    arrivedAs.set(content, value.data);
-    return { ref, format: FORMAT, content };
+    // Decoded at once, so the answer's bytes are dropped with this batch rather than held (a view
+    // per item) until the last of its items is imported: encoding again for the import is cheaper
+    // than keeping megabytes alive into V8's old generation.
+    return { ref, format: FORMAT, content: Buffer.from(value.data.toString('latin1'), 'base64') };
   });
 }

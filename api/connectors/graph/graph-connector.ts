@@ -25,8 +25,9 @@ import { DEFAULT_REQUEST_RETRY_POLICY } from '../request-pacing.js';
 const MICROSOFT_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
 
 /**
- * On a shared deployment Graph is Microsoft's: fetch() offers no lookup hook to check where a
- * name resolves, so instead of checking addresses the host must be one of Microsoft's own.
+ * On a shared deployment Graph is Microsoft's: besides the sockets' lookup hook (which refuses
+ * private addresses), the host must be one of Microsoft's own, so a tenant admin cannot point
+ * the app's token at a server of their choosing.
  */
 function checkGraphUrl(url: URL, outbound: OutboundPolicy): void {
   checkServiceUrl(url, outbound, 'The Microsoft Graph URL');
@@ -98,9 +99,11 @@ export class GraphConnector implements MailConnector {
 
   private transport(endpoint: Endpoint, auth: Pick<GraphTransportOptions, 'credentials' | 'clientId' | 'inFlight'>, signal?: AbortSignal): GraphTransport {
     const baseUrl = graphBaseUrl(endpoint);
-    checkGraphUrl(baseUrl, this.options.outbound ?? OPEN_OUTBOUND);
+    const outbound = this.options.outbound ?? OPEN_OUTBOUND;
+    checkGraphUrl(baseUrl, outbound);
     return new GraphTransport({
       baseUrl,
+      outbound,
       ...auth,
       retry: { ...DEFAULT_REQUEST_RETRY_POLICY, maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_REQUEST_RETRY_POLICY.maxInlineWaitMs },
       timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,

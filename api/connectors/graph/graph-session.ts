@@ -107,7 +107,7 @@ export class GraphSession implements MailboxSession {
 
   async listRange(path: string, fromUid: number): Promise<DestinationEntry[]> {
     // A fresh listing: recovery must see what the destination holds now, not a cached delta.
-    return entriesOf(await syncFolder(this.ctx, await this.folderIdByPath(path), undefined), fromUid);
+    return entriesOf(await syncFolder(this.ctx, await this.folderIdByPath(path), undefined, false), fromUid);
   }
 
   async exportSettings(types: readonly MailboxSetting['type'][]): Promise<MailboxSetting[]> {
@@ -119,7 +119,7 @@ export class GraphSession implements MailboxSession {
   }
 
   async close(): Promise<void> {
-    // fetch keeps its own pool of connections; nothing of ours to release.
+    this.ctx.transport.close();
   }
 
   /**

@@ -154,7 +154,7 @@ export class GroupThreadsSession implements MailboxSession {
   }
 
   async close(): Promise<void> {
-    // fetch keeps its own pool of connections; nothing of ours to release.
+    this.ctx.transport.close();
   }
 
   private state(): DestinationFolderState {

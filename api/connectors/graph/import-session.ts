@@ -24,13 +24,13 @@ export class ImportSessions {
 
   constructor(private readonly ctx: GraphContext) {}
 
-  /** Imports one item: `body` is `{FolderId, Mode, Data}` (or those as JSON bytes). Returns the new item's id. */
-  async importItem(body: Record<string, unknown> | Buffer, action: string): Promise<{ itemId?: string; changeKey?: string }> {
+  /** Imports one item: `body` is `{FolderId, Mode, Data}` (or that JSON, whole or in parts written one after another). Returns the new item's id. */
+  async importItem(body: Record<string, unknown> | Buffer | readonly (Buffer | string)[], action: string): Promise<{ itemId?: string; changeKey?: string }> {
     for (let attempt = 0; ; attempt++) {
       const session = await this.session();
       try {
         const { body: answer } = await this.ctx.transport.send<{ itemId?: string; changeKey?: string }>({
-          method: 'POST', url: session.importUrl, anonymous: true, json: body, action, permission: GRAPH_PERMISSIONS.import,
+          method: 'POST', url: session.importUrl, anonymous: true, ...(Array.isArray(body) ? { jsonParts: body } : { json: body }), action, permission: GRAPH_PERMISSIONS.import,
         });
         return answer ?? {};
       } catch (raw) {

@@ -23,7 +23,22 @@ export interface MailboxItem {
   lastModifiedDateTime?: string;
   categories?: string[];
   '@removed'?: unknown;
+  /** When it arrived in the mailbox (PR_MESSAGE_DELIVERY_TIME), read beside the delta listing; ms. */
+  deliveredAt?: number;
 }
+
+/**
+ * PR_MESSAGE_DELIVERY_TIME (MS-OXPROPS 0x0E06): when a message arrived in its mailbox, what Outlook
+ * shows as Received and what IMAP calls the internal date. mailboxItem has no receivedDateTime
+ * property (v1.0 CSDL: size, type and outlookItem's createdDateTime, lastModifiedDateTime,
+ * categories), and createdDateTime is when the item was made in this mailbox, for a migrated item
+ * the time of its import. The CSDL gives mailboxItem singleValueExtendedProperties, which the
+ * items listing expands ($expand is documented there, not on items/delta).
+ */
+export const DELIVERY_TIME_PROPERTY = 'SystemTime 0x0E06';
+const DELIVERY_TIME_TAG = 0x0e06;
+/** Items created this long before the oldest changed one are asked for their delivery time too (server clocks). */
+const CREATED_SLACK_MS = 60_000;
 
 /** A folder's items as last listed, and where to ask for what changed since. */
 export interface FolderSync {
@@ -31,16 +46,55 @@ export interface FolderSync {
   items: Map<string, MailboxItem>;
 }
 
-export async function syncFolder(ctx: GraphContext, folderId: string, sync: FolderSync | undefined): Promise<FolderSync> {
+export async function syncFolder(ctx: GraphContext, folderId: string, sync: FolderSync | undefined, withDates = true): Promise<FolderSync> {
   const what = { action: `Listing items in a folder of ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.itemRead };
   const start = sync?.deltaLink ?? mailboxPath(ctx, `/folders/${encodeURIComponent(folderId)}/items/delta`);
   const listing = await readAllPages<MailboxItem>(ctx, start, what);
   const items = sync?.deltaLink ? new Map(sync.items) : new Map<string, MailboxItem>();
+  const changed: MailboxItem[] = [];
   for (const item of listing.values) {
     if (item['@removed'] !== undefined) items.delete(item.id);
-    else items.set(item.id, item);
+    else changed.push(item);
   }
+  if (withDates && changed.length > 0) {
+    const delivered = await deliveryTimes(ctx, folderId, sync?.deltaLink ? changed.reduce((min, item) => Math.min(min, createdAt(item)), Infinity) - CREATED_SLACK_MS : undefined);
+    for (const item of changed) {
+      const at = delivered.get(item.id);
+      if (at !== undefined) item.deliveredAt = at;
+    }
+  }
+  for (const item of changed) items.set(item.id, item);
   return { deltaLink: listing.deltaLink, items };
+}
+
+/**
+ * The delivery time of a folder's items (those created since `createdSince`, or all), by item id:
+ * the items listing with the property expanded, ids only otherwise. An item without one (a
+ * contact, a note) is left out; its creation time stands in.
+ */
+async function deliveryTimes(ctx: GraphContext, folderId: string, createdSince: number | undefined): Promise<Map<string, number>> {
+  const query = [
+    '$select=id',
+    `$expand=${encodeURIComponent(`singleValueExtendedProperties($filter=id eq '${DELIVERY_TIME_PROPERTY}')`)}`,
+    ...(createdSince !== undefined && createdSince > 0 ? [`$filter=${encodeURIComponent(`createdDateTime ge ${new Date(createdSince).toISOString()}`)}`] : []),
+  ];
+  const listing = await readAllPages<{ id: string; singleValueExtendedProperties?: { id?: string; value?: string }[] }>(
+    ctx, mailboxPath(ctx, `/folders/${encodeURIComponent(folderId)}/items?${query.join('&')}`),
+    { action: `Reading when the items in a folder of ${ctx.mailbox} arrived`, permission: GRAPH_PERMISSIONS.itemRead },
+  );
+  const out = new Map<string, number>();
+  for (const item of listing.values) {
+    const property = item.singleValueExtendedProperties?.find((p) => isDeliveryTime(p.id));
+    const at = Date.parse(property?.value ?? '');
+    if (Number.isFinite(at)) out.set(item.id, at);
+  }
+  return out;
+}
+
+/** Graph writes an id back as it likes it (`SystemTime 0xe06`): compared by type and tag. */
+function isDeliveryTime(id: string | undefined): boolean {
+  const m = /^SystemTime 0x([0-9a-f]+)$/i.exec(id?.trim() ?? '');
+  return m !== null && Number.parseInt(m[1]!, 16) === DELIVERY_TIME_TAG;
 }
 
 /**
@@ -64,21 +118,23 @@ export async function listChanges(ctx: GraphContext, folderId: string, deltaLink
 }
 
 const createdAt = (item: MailboxItem) => Date.parse(item.createdDateTime ?? '') || 0;
+/** The internal date: when the item arrived in the mailbox, or when it was made there if it has no delivery time. */
+const arrivedAt = (item: MailboxItem) => item.deliveredAt ?? createdAt(item);
 
 /**
  * Source refs, oldest first: key = the item id, uid = the position in that order. Only the key
- * identifies an item (ledger, error log, crash recovery's pairing order: creation time, then key);
+ * identifies an item (ledger, error log, crash recovery's pairing order: delivery time, then key);
  * the uid is not stable between listings, and a delta listing numbers only what it reported.
  */
 export function refsOf(sync: FolderSync, filter?: ListMessagesFilter): MessageRef[] {
   const items = [...sync.items.values()]
-    .filter((item) => (filter?.before === undefined || createdAt(item) < filter.before) && (filter?.since === undefined || createdAt(item) >= filter.since))
-    .sort((a, b) => createdAt(a) - createdAt(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)); // the order crash recovery pairs in
+    .filter((item) => (filter?.before === undefined || arrivedAt(item) < filter.before) && (filter?.since === undefined || arrivedAt(item) >= filter.since))
+    .sort((a, b) => arrivedAt(a) - arrivedAt(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)); // the order crash recovery pairs in
   return items.map((item, i) => ({
     key: item.id,
     uid: i + 1,
     size: item.size ?? 0,
-    internalDate: createdAt(item),
+    internalDate: arrivedAt(item),
     flags: (item.categories ?? []).filter((c) => c.trim() !== ''),
     itemType: itemTypeOfItemClass(item.type ?? 'IPM.Note'),
   }));

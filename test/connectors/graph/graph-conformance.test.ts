@@ -29,9 +29,4 @@ connectorConformance('Graph (Graph test server)', () => ({
   }).open({ endpoint: endpoint(), mailbox: ALICE, modernAuth: { clientId: APP.clientId, tenantId: server.tenantId, clientSecret: APP.secret } }),
   bytesExact: false,
   parent: [],
-  knownFailures: {
-    // Finding (docs/testing.md): the written item lists with the time of the import, not the source's internal date.
-    'writes messages': 'a message written over Graph lists with the time it was imported as its internal date',
-    'filters a listing': 'a message written over Graph lists with the time it was imported as its internal date, so a date filter misses it',
-  },
 }));

@@ -29,12 +29,30 @@ export interface PageSpec<T extends Listed> {
   entityType: string;
   /** Received time (ms) of an entry: the listing then takes `$filter`/`$orderby` on receivedDateTime (items). */
   receivedOf?: (v: T) => number;
+  /** Creation time (ms): a listing that is not a delta also takes `$filter=createdDateTime ge|gt …` (items). */
+  createdOf?: (v: T) => number;
+  /**
+   * A single-value extended property of an entry (`SystemTime 0x0E06`, …), or undefined when it
+   * has none: the listing then takes `$expand=singleValueExtendedProperties($filter=id eq '…')`
+   * (items, not their delta: the delta documents $select and $top only).
+   */
+  extendedProperty?: (v: T, id: ExtendedPropertyId) => string | undefined;
+}
+
+/** An extended property id (`SystemTime 0x0E06`) as Graph writes it back: the tag in lower-case hex without leading zeros. */
+export interface ExtendedPropertyId {
+  type: string;
+  tag: number;
+  /** `SystemTime 0xe06` */
+  normalized: string;
 }
 
 interface Query {
-  /** Only entries received at or after (ge) / after (gt) this time. */
-  from?: { ms: number; strict: boolean };
+  /** Only entries received (or created) at or after (ge) / after (gt) this time. */
+  from?: { field: 'receivedDateTime' | 'createdDateTime'; ms: number; strict: boolean };
   order: 'change' | 'desc' | 'asc';
+  /** The single-value extended property asked with $expand, by its id as asked. */
+  expand?: string;
 }
 
 type Key = number[];
@@ -52,7 +70,8 @@ function keyOf(order: Query['order'], seq: number, received: number | undefined)
 }
 
 function checkOptions<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): void {
-  const allowed = new Set(['$select', '$top', '$skiptoken', ...(spec.delta ? ['$deltatoken'] : []), ...(spec.receivedOf ? ['$filter', '$orderby'] : [])]);
+  const expandable = !spec.delta && spec.extendedProperty !== undefined;
+  const allowed = new Set(['$select', '$top', '$skiptoken', ...(spec.delta ? ['$deltatoken'] : []), ...(spec.receivedOf ? ['$filter', '$orderby'] : []), ...(expandable ? ['$expand'] : [])]);
   for (const key of ctx.req.query.keys()) {
     if (key.startsWith('$') && !allowed.has(key)) throw badRequest(`Query option '${key}' is not supported on this resource (it takes ${[...allowed].join(', ')}).`, 'BadRequest');
   }
@@ -64,14 +83,15 @@ function checkOptions<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): v
   }
 }
 
-function parseQuery(ctx: RouteContext): Query {
+function parseQuery<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Query {
   const q: Query = { order: 'change' };
   const filter = ctx.req.query.get('$filter');
   if (filter !== null) {
-    const m = /^receivedDateTime\s+(ge|gt)\s+(\S+)$/i.exec(filter.trim());
-    const ms = m ? Date.parse(m[2]!) : Number.NaN;
-    if (!m || Number.isNaN(ms)) throw badRequest(`This listing filters on receivedDateTime only: $filter=receivedDateTime ge 2026-01-01T00:00:00Z (got '${filter}').`, 'BadRequest');
-    q.from = { ms, strict: m[1]!.toLowerCase() === 'gt' };
+    const fields = spec.createdOf && !spec.delta ? 'receivedDateTime|createdDateTime' : 'receivedDateTime';
+    const m = new RegExp(`^(${fields})\\s+(ge|gt)\\s+(\\S+)$`, 'i').exec(filter.trim());
+    const ms = m ? Date.parse(m[3]!) : Number.NaN;
+    if (!m || Number.isNaN(ms)) throw badRequest(`This listing filters on ${fields.replace('|', ' or ')} only: $filter=receivedDateTime ge 2026-01-01T00:00:00Z (got '${filter}').`, 'BadRequest');
+    q.from = { field: m[1]!.toLowerCase() === 'createddatetime' ? 'createdDateTime' : 'receivedDateTime', ms, strict: m[2]!.toLowerCase() === 'gt' };
   }
   const orderby = ctx.req.query.get('$orderby');
   if (orderby !== null) {
@@ -79,7 +99,23 @@ function parseQuery(ctx: RouteContext): Query {
     if (!m) throw badRequest(`This listing sorts on receivedDateTime only: $orderby=receivedDateTime desc (got '${orderby}').`, 'BadRequest');
     q.order = (m[2]?.toLowerCase() as 'asc' | 'desc' | undefined) ?? 'asc';
   }
+  const expand = ctx.req.query.get('$expand');
+  if (expand !== null) {
+    const m = /^singleValueExtendedProperties\(\$filter=id eq '([^']+)'\)$/.exec(expand.trim());
+    if (!m || !propertyId(m[1]!)) {
+      throw badRequest(`$expand takes singleValueExtendedProperties($filter=id eq 'SystemTime 0x0E06') on this resource, one property named by its id (got '${expand}').`, 'BadRequest');
+    }
+    q.expand = m[1]!;
+  }
   return q;
+}
+
+/** `SystemTime 0x0E06` → its parts, or undefined when it is not a property id Graph takes. */
+export function propertyId(id: string): ExtendedPropertyId | undefined {
+  const m = /^(\w+) 0x([0-9a-f]{1,4})$/i.exec(id.trim());
+  if (!m) return undefined;
+  const tag = Number.parseInt(m[2]!, 16);
+  return { type: m[1]!, tag, normalized: `${m[1]!} 0x${tag.toString(16)}` };
 }
 
 const SYNC_STATE_GONE: Record<DeltaLinkExpiry['code'], string> = {
@@ -105,7 +141,7 @@ export function page<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Re
   let since = 0;
   let upTo = spec.delta ? ctx.mailbox!.seq : Number.MAX_SAFE_INTEGER;
   let after: Key | undefined;
-  let query = parseQuery(ctx);
+  let query = parseQuery(ctx, spec);
   if (skip || delta) {
     const t = decodeToken((skip ?? delta)!, skip ? '$skiptoken' : '$deltatoken');
     if (t['s'] !== spec.scope) throw badRequest('The token belongs to another listing. Use each link only for the listing that returned it.', 'InvalidRequest');
@@ -119,7 +155,8 @@ export function page<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Re
   }
   const inWindow = (e: Listed): boolean => e.seq > since && e.seq <= upTo;
   const received = (e: T): number => spec.receivedOf?.(e) ?? 0;
-  const passes = (e: T): boolean => !query.from || (query.from.strict ? received(e) > query.from.ms : received(e) >= query.from.ms);
+  const filtered = (e: T): number => (query.from?.field === 'createdDateTime' ? spec.createdOf?.(e) ?? 0 : received(e));
+  const passes = (e: T): boolean => !query.from || (query.from.strict ? filtered(e) > query.from.ms : filtered(e) >= query.from.ms);
   const candidates = [
     ...spec.all.filter((e) => inWindow(e) && passes(e)).map((e) => ({ key: keyOf(query.order, e.seq, received(e)), entry: e as Listed, removed: false })),
     ...(since > 0 ? spec.removed.filter(inWindow).map((e) => ({ key: keyOf(query.order, e.seq, undefined), entry: e, removed: true })) : []),
@@ -133,7 +170,11 @@ export function page<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Re
   const json = (c: (typeof candidates)[number]): Record<string, unknown> => {
     if (c.removed) return { '@removed': { reason: 'deleted' }, id: c.entry.id };
     const full = spec.toJson(c.entry as T);
-    return keep ? Object.fromEntries(Object.entries(full).filter(([k]) => keep.has(k))) : full;
+    const shown = keep ? Object.fromEntries(Object.entries(full).filter(([k]) => keep.has(k))) : full;
+    const asked = query.expand !== undefined ? propertyId(query.expand) : undefined;
+    const value = asked ? spec.extendedProperty?.(c.entry as T, asked) : undefined;
+    // Graph leaves the navigation property out when the item has no such property.
+    return value === undefined ? shown : { ...shown, singleValueExtendedProperties: [{ id: asked!.normalized, value }] };
   };
   const link = (param: string, token: Record<string, unknown>): string => {
     // Graph writes `$skiptoken=` with the dollar sign as is (URLSearchParams would make it %24).

@@ -5,7 +5,7 @@
  * `@odata.nextLink` / `@odata.deltaLink` paging and `Prefer: odata.maxpagesize`.
  */
 import { PERMISSION } from './permissions.js';
-import { page } from './paging.js';
+import { type ExtendedPropertyId, page } from './paging.js';
 import { type Reply, type Route, type RouteContext, GraphError, badRequest, notFound } from './routing.js';
 import type { GraphFolder, GraphItem, GraphMailbox } from './store.js';
 
@@ -41,6 +41,15 @@ function itemJson(item: GraphItem): Record<string, unknown> {
     lastModifiedDateTime: item.lastModifiedDateTime,
     categories: item.content.categories,
   };
+}
+
+/** PR_MESSAGE_DELIVERY_TIME (MS-OXPROPS): when the item arrived in the mailbox (receivedDateTime of a message). */
+const DELIVERY_TIME_TAG = 0x0e06;
+
+/** The single-value extended properties this server keeps: the delivery time of items that have one. */
+function extendedProperty(item: GraphItem, id: ExtendedPropertyId): string | undefined {
+  if (id.type.toLowerCase() !== 'systemtime' || id.tag !== DELIVERY_TIME_TAG || !item.content.receivedDateTime) return undefined;
+  return new Date(item.content.receivedDateTime).toISOString().replace(/\.000Z$/, 'Z');
 }
 
 export function folderOf(ctx: RouteContext): GraphFolder {
@@ -113,7 +122,10 @@ export const MAILBOX_ROUTES: Route[] = [
     handle: (ctx) => {
       const f = folderOf(ctx);
       const linkPath = `${mailboxPath(ctx.mailbox!)}/folders('${f.id}')/items`;
-      return page(ctx, { scope: f.id, all: ctx.state.store.itemsIn(ctx.mailbox!, f.id), removed: [], toJson: itemJson, linkPath, delta: false, entityType: 'graph.mailboxItem', receivedOf });
+      return page(ctx, {
+        scope: f.id, all: ctx.state.store.itemsIn(ctx.mailbox!, f.id), removed: [], toJson: itemJson, linkPath, delta: false, entityType: 'graph.mailboxItem', receivedOf,
+        createdOf: (i) => Date.parse(i.createdDateTime), extendedProperty,
+      });
     },
   },
   {

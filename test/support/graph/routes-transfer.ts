@@ -3,10 +3,11 @@
  * `createImportSession` and its `importUrl` (`importItem`, one item per POST, no Authorization
  * header, its own `authtoken` until it expires), beta `mailFolders/{id}/importMime` (a real
  * received message, not a draft), and the v1.0 message routes a MIME path needs afterwards
- * (PATCH read state, flag and categories; GET `$value` for the MIME).
+ * (PATCH read state, flag, categories and the delivery time `SystemTime 0x0E06`; GET `$value` for the MIME).
  */
 import { randomBytes } from 'node:crypto';
 import { type ItemContent, decodeBlob, encodeBlob, fromEwsExport, mimeHeader } from './item-blob.js';
+import { propertyId } from './paging.js';
 import { PERMISSION } from './permissions.js';
 import { folderOf } from './routes-mailbox.js';
 import { type ImportSession, type Reply, type Route, type RouteContext, type ServerState, GraphError, badRequest, notFound } from './routing.js';
@@ -166,11 +167,23 @@ function messageOf(ctx: RouteContext): GraphItem {
 /** PATCH a message: read state, flag and categories are what a migration sets after importMime. */
 function patchMessage(ctx: RouteContext): Reply {
   const item = messageOf(ctx);
-  const body = JSON.parse(ctx.req.body.toString('utf8')) as { isRead?: boolean; flag?: { flagStatus?: string }; categories?: string[] };
+  const body = JSON.parse(ctx.req.body.toString('utf8')) as {
+    isRead?: boolean; flag?: { flagStatus?: string }; categories?: string[]; singleValueExtendedProperties?: { id?: string; value?: string }[];
+  };
   const next: ItemContent = { ...item.content };
   if (typeof body.isRead === 'boolean') next.isRead = body.isRead;
   if (body.flag?.flagStatus) next.flagged = body.flag.flagStatus === 'flagged';
   if (Array.isArray(body.categories)) next.categories = body.categories.map(String);
+  for (const property of body.singleValueExtendedProperties ?? []) {
+    const id = propertyId(property.id ?? '');
+    const ms = Date.parse(property.value ?? '');
+    // The one extended property this server keeps: PR_MESSAGE_DELIVERY_TIME, the message's receivedDateTime.
+    if (!id || id.type.toLowerCase() !== 'systemtime' || id.tag !== 0x0e06) {
+      throw badRequest(`This test server keeps only the extended property 'SystemTime 0x0E06' (delivery time), not '${property.id ?? ''}'.`, 'ErrorInvalidProperty');
+    }
+    if (Number.isNaN(ms)) throw badRequest(`The value of 'SystemTime 0x0E06' must be an ISO 8601 date and time, not '${property.value ?? ''}'.`, 'ErrorInvalidProperty');
+    next.receivedDateTime = new Date(ms).toISOString();
+  }
   ctx.state.store.replaceItem(ctx.mailbox!, item, encodeBlob(next));
   return { status: 200, json: messageJson(ctx, item), csdlType: 'graph.message' };
 }
