@@ -9,7 +9,8 @@ import { GROUPS_GRAPH_LOSSES, GROUPS_GRAPH_SETUP, groupsOverGraph } from './grou
 
 const useStyles = makeStyles({
   stack: { display: 'grid', gap: '12px' },
-  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))', gap: '12px' },
+  // start: a field with a validation message under it no longer stretches its row neighbours' inputs.
+  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))', gap: '12px', alignItems: 'start' },
   wide: { gridColumn: '1 / -1' },
   permissions: { fontFamily: 'monospace', margin: 0, whiteSpace: 'pre-wrap' },
   pem: { fontFamily: 'monospace' },
