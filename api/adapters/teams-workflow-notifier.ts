@@ -4,7 +4,7 @@
  * webhooks are retired. The webhook URL carries its own signature (`sig=`), so it is a secret:
  * errors name only its host.
  */
-import { ConnectionError, MailferryError, ThrottledError, ValidationError } from '../core/errors.js';
+import { ConnectionError, type MailferryError, ThrottledError, ValidationError } from '../core/errors.js';
 import type { Project } from '../core/model.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { truncateText } from '../core/notifications/card-text.js';

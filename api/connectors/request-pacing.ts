@@ -4,7 +4,7 @@
  * the job (up to the one inline ceiling, MAX_INLINE_WAIT_MS) and which are handed back as a
  * ThrottledError, and a sleep on the connector's clock that a cancelled job interrupts.
  */
-import { ThrottledError } from '../core/errors.js';
+import type { ThrottledError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { type BackoffSchedule, DEFAULT_JITTER_RATIO, MAX_INLINE_WAIT_MS, backoffMs, parseRetryAfterMs, pauseUnlessAborted } from '../core/retry/index.js';
 

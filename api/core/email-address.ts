@@ -66,5 +66,5 @@ export function normalizeAddress(address: string): string {
   const trimmed = address.trim();
   const at = trimmed.lastIndexOf('@');
   if (at < 0) return trimmed;
-  return trimmed.slice(0, at) + '@' + trimmed.slice(at + 1).toLowerCase();
+  return `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
 }

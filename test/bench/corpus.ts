@@ -165,7 +165,7 @@ function makePools(seed: number): Pools {
   const rng = new Prng(seed);
   const text = Array.from({ length: TEXT_POOL_LINES }, () => {
     const words = Array.from({ length: rng.int(6, 12) }, () => rng.pick(WORDS));
-    return words.join(' ') + '.';
+    return `${words.join(' ')}.`;
   });
   // 3 random bytes become 4 base64 characters; 16 MB of base64 is a multiple of 4 random bytes.
   const random = Buffer.alloc((BASE64_POOL_BYTES * 3) / 4);

@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     const changed = await changeSourceFlags(config.source, config.flagChanges);
     flagSync = { ...(await runPass(config, connectors, timing)), changed };
   }
-  process.stdout.write(JSON.stringify({ ...result, delta, flagSync } satisfies ChildResult) + '\n');
+  process.stdout.write(`${JSON.stringify({ ...result, delta, flagSync } satisfies ChildResult)}\n`);
 }
 
 /**

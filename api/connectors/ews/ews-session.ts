@@ -7,7 +7,7 @@ import type {
   AppendResult, ContentFormat, DestinationEntry, DestinationFolderState, FolderInfo, ListMessagesFilter, MailboxSession,
   MailboxSetting, MessageRef, ReadOptions, SettingResult, SourceMessage,
 } from '../../core/connector.js';
-import { MailferryError, NotFoundError, ensureError } from '../../core/errors.js';
+import { type MailferryError, NotFoundError, ensureError } from '../../core/errors.js';
 import type { ItemType } from '../../core/model.js';
 import type { RecipientMappingRule } from '../../core/support-options.js';
 import { appendMessages, setMarkers } from './append-messages.js';

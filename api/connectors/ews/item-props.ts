@@ -3,7 +3,6 @@
  * loses (delivery time, read, follow-up flag) and our crash-recovery marker, a named string
  * property in Mailferry's own property set holding the source key.
  */
-import type { ItemType } from '../../core/model.js';
 import { el, escapeXml } from './xml.js';
 
 export { itemTypeOfItemClass } from '../exchange-classes.js';

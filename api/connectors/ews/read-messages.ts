@@ -11,7 +11,7 @@ import { ItemRejectedError, MailferryError } from '../../core/errors.js';
 import { type EwsContext, itemIdXml, supportsExport } from './context.js';
 import { itemError } from './map-error.js';
 import { extractBase64Element, spooledStream } from './stream-base64.js';
-import { type ResponseMessage } from './transport.js';
+import type { ResponseMessage } from './transport.js';
 import { child, elementChildren, parseXml, text } from './xml.js';
 
 export type ReadResult = SourceMessage | { ref: MessageRef; error: Error };

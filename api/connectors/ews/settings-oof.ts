@@ -1,6 +1,6 @@
 /** Automatic replies between two EWS mailboxes (Get/SetUserOofSettings). */
 import type { MailboxSetting } from '../../core/connector.js';
-import { type EwsContext } from './context.js';
+import type { EwsContext } from './context.js';
 import { singleResponse } from './soap-response.js';
 import { child, elementChildren, escapeXml, serialize } from './xml.js';
 

@@ -126,7 +126,7 @@ export function text(node: Node | null | undefined): string | undefined {
 }
 
 export function attr(node: Element | null | undefined, name: string): string | undefined {
-  if (!node || !node.hasAttribute(name)) return undefined;
+  if (!node?.hasAttribute(name)) return undefined;
   return node.getAttribute(name) ?? undefined;
 }
 

@@ -6,7 +6,7 @@
  * end-user links, end a pass and post its card, discovery, progress, the statistics e-mail) live
  * here so no host can wire them differently.
  */
-import { EndUserService, type DeliveryReport } from '../end-user/end-user-service.js';
+import type { EndUserService, DeliveryReport } from '../end-user/end-user-service.js';
 import type { EngineDeps } from '../engine/job-context.js';
 import { MailferryError, ValidationError } from '../errors.js';
 import { projectItems } from '../list-all.js';

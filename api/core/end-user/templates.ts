@@ -39,7 +39,7 @@ export function credentialRequestEmail(facts: CredentialRequestFacts): EmailCont
   ];
   return {
     subject: `Action needed: confirm your mailbox password so ${within} can move ${facts.sourceAddress}`,
-    text: paragraphs.join('\n\n') + '\n',
+    text: `${paragraphs.join('\n\n')}\n`,
     html: htmlDocument(html.join('\n')),
   };
 }

@@ -68,7 +68,7 @@ export class StatisticsService {
       Math.round(item.statistics.durationMs / 1000), item.lastRun?.kind ?? '', item.lastRun?.reason ?? '',
       nowOrTotal(item.statistics).messagesAtDestination, nowOrTotal(item.statistics).currentErrors,
     ]);
-    return [CSV_COLUMNS, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+    return `${[CSV_COLUMNS, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
   }
 
   private errorRows(tenantId: string, itemId: string): Promise<ErrorRow[]> {

@@ -3,7 +3,7 @@
  * transport sends is validated against Microsoft's schema, and every response too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { MailboxAccess, MessageRef, SourceMessage } from '../../../api/core/connector.js';
 import type { Endpoint } from '../../../api/core/model.js';
 import { EwsConnector } from '../../../api/connectors/ews/index.js';

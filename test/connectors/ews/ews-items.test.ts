@@ -17,7 +17,7 @@ import {
   DateTime, DayOfTheWeek, DayOfTheWeekIndex, DefaultExtendedPropertySet, DeleteMode, EmailAddress, EmailAddressKey, EmailMessage,
   ExchangeService, ExchangeVersion, ExtendedPropertyDefinition, Flag, Folder, FolderId, Guid, Importance, Item, ItemFlagStatus, ItemId,
   ItemSchema, ItemView, LogicalOperator, MapiPropertyType, MeetingResponseType, MessageBody, MessageDisposition, MimeContent, Month,
-  PhoneNumberKey, PostItem, PropertySet, Recurrence, SearchFilter, SendCancellationsMode, SendInvitationsMode, ServiceError, ServiceResult,
+  PhoneNumberKey, PostItem, PropertySet, Recurrence, SearchFilter, type SendCancellationsMode, SendInvitationsMode, ServiceError, ServiceResult,
   StringList, SyncFolderItemsScope, Task, TaskStatus, Uri, WebCredentials, WellKnownFolderName,
 } from 'ews-javascript-api';
 import { startEwsServer, type EwsTestServer } from '../../support/ews/ews-server.js';

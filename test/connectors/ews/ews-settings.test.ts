@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateRuleOperation, DeleteRuleOperation, DateTime, ExchangeService, ExchangeVersion, Folder, FolderId, FolderPermission,
   FolderPermissionLevel, FolderSchema, FolderView, Mailbox, OofExternalAudience, OofReply, OofSettings, OofState, PropertySet,
-  BasePropertySet, FolderPermissionReadAccess, ResolveNameSearchLocation, Rule, RuleOperation, SetRuleOperation, StandardUser, TimeWindow, Uri, WebCredentials,
+  BasePropertySet, FolderPermissionReadAccess, ResolveNameSearchLocation, Rule, type RuleOperation, SetRuleOperation, StandardUser, TimeWindow, Uri, WebCredentials,
   WellKnownFolderName, ServiceError,
 } from 'ews-javascript-api';
 import { startEwsServer, type EwsTestServer } from '../../support/ews/ews-server.js';

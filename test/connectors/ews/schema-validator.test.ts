@@ -60,7 +60,7 @@ describe('EwsSchemaValidator', () => {
 
   it('rejects what is not a SOAP message', async () => {
     expect((await validator.validateSoap('<m:GetFolder xmlns:m="urn:x"/>')).valid).toBe(false);
-    expect((await validator.validateSoap('<soap:Envelope xmlns:soap="' + S + '"><soap:Body>')).valid).toBe(false);
+    expect((await validator.validateSoap(`<soap:Envelope xmlns:soap="${S}"><soap:Body>`)).valid).toBe(false);
     expect((await validator.validateSoap(envelope(''))).valid).toBe(false);
   });
 

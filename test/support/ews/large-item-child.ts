@@ -32,4 +32,4 @@ const results = [];
 for await (const written of dst.appendMessages(target.path, reads())) results.push(written.error?.message ?? 'ok');
 await Promise.all([src.close(), dst.close()]);
 const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
-process.stdout.write(JSON.stringify({ results, streamed, size: refs[0]?.size, peakRssMB: hwm / 1024 / 1024 }) + '\n');
+process.stdout.write(`${JSON.stringify({ results, streamed, size: refs[0]?.size, peakRssMB: hwm / 1024 / 1024 })}\n`);

@@ -135,9 +135,7 @@ export async function underLimits(state: ServerState, key: string, uploadBytes: 
   }
 }
 
-export interface Dispatcher {
-  (req: GraphRequest, caller: Caller): Promise<Reply>;
-}
+export type Dispatcher = (req: GraphRequest, caller: Caller) => Promise<Reply>;
 
 export function makeDispatcher(state: ServerState, routes: Route[], log: ValidationLog): Dispatcher {
   const run = async (req: GraphRequest, caller: Caller): Promise<Reply> => {

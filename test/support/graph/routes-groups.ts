@@ -13,7 +13,7 @@ import type { GraphItem, GraphMailbox } from './store.js';
 
 function groupOf(ctx: RouteContext): GraphMailbox {
   const mbx = ctx.state.store.find(ctx.params['group']!);
-  if (!mbx || mbx.kind !== 'group' || mbx.objectId !== ctx.params['group']!.toLowerCase()) {
+  if (mbx?.kind !== 'group' || mbx.objectId !== ctx.params['group']!.toLowerCase()) {
     throw new GraphError(404, 'Request_ResourceNotFound', `Resource '${ctx.params['group']}' does not exist or one of its queried reference-property objects are not present. Use the group's id (GET /groups?$filter=mail eq '…').`);
   }
   return mbx;

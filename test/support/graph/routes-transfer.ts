@@ -178,7 +178,7 @@ function patchMessage(ctx: RouteContext): Reply {
     const id = propertyId(property.id ?? '');
     const ms = Date.parse(property.value ?? '');
     // The one extended property this server keeps: PR_MESSAGE_DELIVERY_TIME, the message's receivedDateTime.
-    if (!id || id.type.toLowerCase() !== 'systemtime' || id.tag !== 0x0e06) {
+    if (id?.type.toLowerCase() !== 'systemtime' || id.tag !== 0x0e06) {
       throw badRequest(`This test server keeps only the extended property 'SystemTime 0x0E06' (delivery time), not '${property.id ?? ''}'.`, 'ErrorInvalidProperty');
     }
     if (Number.isNaN(ms)) throw badRequest(`The value of 'SystemTime 0x0E06' must be an ISO 8601 date and time, not '${property.value ?? ''}'.`, 'ErrorInvalidProperty');
