@@ -20,7 +20,9 @@ function officeJs(): Plugin {
   let outDir = '';
   return {
     name: 'mailferry-office-js',
-    configResolved: (config) => void (outDir = config.build.outDir),
+    configResolved: (config) => {
+      outDir = config.build.outDir;
+    },
     writeBundle() {
       const dist = join(dirname(createRequire(import.meta.url).resolve('@microsoft/office-js/package.json')), 'dist');
       for (const file of OFFICE_JS_FILES) cpSync(join(dist, file), join(outDir, 'office-js', file), { recursive: true });

@@ -254,26 +254,41 @@ function parsePatch(lines: string[], field: string): { patch: OptionsPatch; prob
   const patch = emptyPatch();
   const problems: OptionProblem[] = [];
   const firstIndexByKey = new Map<SupportOptionKey, number>();
-  lines.forEach((line, index) => {
+  for (const [index, line] of lines.entries()) {
     const report = (message: string, key?: string): void => {
       problems.push({ index, ...(key === undefined ? {} : { key }), field: `${field}[${index}]`, message });
     };
     // The tab's "+" adds blank fields; an empty one is not a mistake worth reporting.
-    if (line.trim() === '') return;
+    if (line.trim() === '') continue;
     const parsed = parseOptionLine(line);
-    if (parsed.key === undefined) return report(parsed.problem);
+    if (parsed.key === undefined) {
+      report(parsed.problem);
+      continue;
+    }
     const key = canonicalOptionKey(parsed.key);
-    if (key === undefined) return report(unknownKeyMessage(parsed.key));
+    if (key === undefined) {
+      report(unknownKeyMessage(parsed.key));
+      continue;
+    }
     const spec = KEY_SPECS[key];
-    if (parsed.problem !== undefined) return report(`${key}: ${parsed.problem}`, key);
+    if (parsed.problem !== undefined) {
+      report(`${key}: ${parsed.problem}`, key);
+      continue;
+    }
     const first = firstIndexByKey.get(key);
     const duplicate = first !== undefined && !spec.repeatable;
     // A repeated single-valued key is still checked (into a scratch patch) so a bad value is reported as such.
     const problem = spec.apply(parsed.value, duplicate ? emptyPatch() : patch);
-    if (problem !== undefined) return report(problem, key);
-    if (duplicate) return report(`${key} is already set on line ${first + 1} and takes one value; remove one of the two lines.`, key);
+    if (problem !== undefined) {
+      report(problem, key);
+      continue;
+    }
+    if (duplicate) {
+      report(`${key} is already set on line ${first + 1} and takes one value; remove one of the two lines.`, key);
+      continue;
+    }
     if (first === undefined) firstIndexByKey.set(key, index);
-  });
+  }
   return { patch, problems };
 }
 

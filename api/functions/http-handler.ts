@@ -22,7 +22,9 @@ export function createHttpHandler(host: () => Promise<AzureHost>) {
       const text = await request.text();
       if (Buffer.byteLength(text) > limitBytes) throw tooLarge(limitBytes);
       const headers: Record<string, string> = {};
-      request.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
+      request.headers.forEach((value, name) => {
+        headers[name.toLowerCase()] = value;
+      });
       const url = new URL(request.url);
       response = await dispatch({ method: request.method, path, query: url.searchParams, headers, body: parseBody(text, contentType) }, services, authenticator);
     } catch (error) {

@@ -40,7 +40,8 @@ export function openApiDocument(routes: Route[], version: string): Record<string
       ...Object.entries(route.query ?? {}).map(([name, q]) => ({ name, in: 'query', required: false, description: q.description, schema: q.schema })),
     ];
     const body = requestBody(route);
-    (paths[path] ??= {})[route.method.toLowerCase()] = {
+    paths[path] ??= {};
+    paths[path][route.method.toLowerCase()] = {
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
       operationId: operationId(route, path),

@@ -114,7 +114,7 @@ export const routes: Route[] = [
     description: '`state` is `none`, `waiting`, `signed-in` (with `signedInAs`) or `failed` (with `error`). A sign-in under way lives in the process that started it: on Azure Functions a poll that lands on another instance answers `none`.',
     handler: async (req, s) => ok(await s.signIns.status(req.tenantId, req.params.endpointId!)) },
   { method: 'DELETE', path: '/api/v1/endpoints/:endpointId', access: { endpoint: 'manage' }, summary: 'Delete an unused endpoint', description: 'Refused, naming the projects, while a project uses the endpoint.',
-    handler: async (req, s) => (await s.projects.deleteEndpoint(req.tenantId, req.params.endpointId!), noContent) },
+    handler: async (req, s) => { await s.projects.deleteEndpoint(req.tenantId, req.params.endpointId!); return noContent; } },
 
   { method: 'POST', path: '/api/v1/projects', access: { tenant: 'manage' }, summary: 'Create a project', body: projectInput,
     description: '`workgroupId` must be a workgroup you manage; the project stays in it. `teamsWebhookUrl` (a Teams Workflows webhook, for a card when each pass ends) is kept encrypted and never returned (`hasTeamsWebhook`). Both endpoints must belong to the project\'s workgroup.',
@@ -127,7 +127,7 @@ export const routes: Route[] = [
     description: 'A PATCH cannot move a project to another workgroup. Changing an endpoint while items hold passwords for that side answers 409 with how many, unless the request also sends `"clearItemPasswords": true`.',
     handler: async (req, s) => ok(await s.projects.updateProject(req.tenantId, req.params.projectId!, parseInput(projectPatch, req.body))) },
   { method: 'DELETE', path: '/api/v1/projects/:projectId', access: project('delete'), summary: 'Delete a project with its items, ledger and error logs',
-    handler: async (req, s) => (await s.projects.deleteProject(req.tenantId, req.params.projectId!), noContent) },
+    handler: async (req, s) => { await s.projects.deleteProject(req.tenantId, req.params.projectId!); return noContent; } },
   { method: 'PUT', path: '/api/v1/projects/:projectId/sharing', access: project('edit'), summary: 'Share a project with users (view, run or edit)', body: shareInput,
     handler: async (req, s) => ok(publicProject(await s.workgroups.share(req.principal, req.params.projectId!, parseInput(shareInput, req.body).sharedWith))) },
 
@@ -154,7 +154,7 @@ export const routes: Route[] = [
     description: '`sourceLogin`, `sourcePassword` (and the destination pair) set to `null` clear a per-item login.',
     handler: async (req, s) => ok(await s.items.updateItem(req.tenantId, req.params.itemId!, parseInput(itemPatch, req.body))) },
   { method: 'DELETE', path: '/api/v1/items/:itemId', access: viaItem('edit'), summary: 'Delete an item with its ledger and error log', description: 'Refused while the item\'s pass is running.',
-    handler: async (req, s) => (await s.items.deleteItem(req.tenantId, req.params.itemId!), noContent) },
+    handler: async (req, s) => { await s.items.deleteItem(req.tenantId, req.params.itemId!); return noContent; } },
   { method: 'GET', path: '/api/v1/items/:itemId/errors', access: viaItem('view'), summary: 'The error log of an item', query: PAGED,
     handler: async (req, s) => ok(await s.items.errorLog(req.tenantId, req.params.itemId!, page(req).cursor, page(req).limit)) },
 

@@ -38,7 +38,10 @@ const commands: Record<string, Command> = {
     return EXIT.ok;
   },
   // Only the flags given change; a password not given keeps the stored one.
-  'endpoint edit': async (rt, f) => (print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, { ...endpointFlags(f), ...(await certificateFile(f)) }))), EXIT.ok),
+  'endpoint edit': async (rt, f) => {
+    print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, { ...endpointFlags(f), ...(await certificateFile(f)) })));
+    return EXIT.ok;
+  },
   'endpoint delete': async (rt, f) => {
     const id = required(f, 'endpoint');
     const { name } = await rt.services.projects.getEndpoint(T, id);
@@ -64,7 +67,10 @@ const commands: Record<string, Command> = {
     return EXIT.ok;
   },
   'project list': async (rt, f) => table((await listAll((c) => rt.services.projects.listProjects(T, optional(f, 'search'), c))).map((p) => ({ id: p.id, name: p.name, options: p.options.join(' ') }))),
-  'project options': async (rt, f) => (print(await rt.services.projects.updateProject(T, required(f, 'project'), parseInput(projectPatch, { options: f.option ?? [] }))), EXIT.ok),
+  'project options': async (rt, f) => {
+    print(await rt.services.projects.updateProject(T, required(f, 'project'), parseInput(projectPatch, { options: f.option ?? [] })));
+    return EXIT.ok;
+  },
   'item add': async (rt, f) => {
     print(await rt.services.items.addItem(T, required(f, 'project'), parseInput(itemInput, {
       sourceAddress: optional(f, 'source'), destinationAddress: optional(f, 'destination'),
@@ -117,7 +123,10 @@ const commands: Record<string, Command> = {
     print(ended.summary);
     return exitCodeFor(ended);
   },
-  'pass stop': async (rt, f) => (print(await rt.services.passes.stopPass(T, required(f, 'pass'))), EXIT.ok),
+  'pass stop': async (rt, f) => {
+    print(await rt.services.passes.stopPass(T, required(f, 'pass')));
+    return EXIT.ok;
+  },
   progress: async (rt, f) => {
     do {
       const { items, totals } = await rt.services.progress(T, required(f, 'project'));
@@ -180,7 +189,10 @@ function printCredentialRequests(report: DeliveryReport | { error: string } | un
 }
 
 function table(rows: Record<string, unknown>[]): number {
-  if (!rows.length) return (console.log('(none)'), EXIT.ok);
+  if (!rows.length) {
+    console.log('(none)');
+    return EXIT.ok;
+  }
   const keys = Object.keys(rows[0]!);
   const width = (k: string) => Math.min(60, Math.max(k.length, ...rows.map((r) => String(r[k] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.slice(0, 60).padEnd(width(keys[i]!))).join('  ').trimEnd();

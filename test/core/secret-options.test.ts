@@ -24,7 +24,12 @@ const skipOnWindows = process.platform === 'win32';
 
 /** An IMAP connector that opens nothing and remembers what the engine handed it. */
 function recordingConnector(seen: MailboxAccess[]): MailConnector {
-  return { open: async (access) => (seen.push(access), { close: async () => undefined } as MailboxSession) };
+  return {
+    open: async (access) => {
+      seen.push(access);
+      return { close: async () => undefined } as MailboxSession;
+    },
+  };
 }
 
 /** Every byte SQLite keeps for the embedded host: the database, its WAL and shared memory. */

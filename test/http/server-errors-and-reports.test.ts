@@ -35,7 +35,9 @@ describe('server errors, path encoding and the statistics report', () => {
     dirs.push(dir);
     return dir;
   };
-  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
 
   describe('on the embedded host', () => {
     let runtime: EmbeddedRuntime;

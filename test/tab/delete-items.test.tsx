@@ -62,7 +62,10 @@ describe('problems in the reader\'s words (issue 14 #7)', () => {
 
   it('Quick Add lets the admin give the source login of an item whose user confirms the password', async () => {
     const sent: unknown[] = [];
-    vi.stubGlobal('fetch', vi.fn(async (_url: string, init?: RequestInit) => (sent.push(JSON.parse(String(init?.body))), new Response('{}', { status: 201 }))));
+    vi.stubGlobal('fetch', vi.fn(async (_url: string, init?: RequestInit) => {
+      sent.push(JSON.parse(String(init?.body)));
+      return new Response('{}', { status: 201 });
+    }));
     const { QuickAddDialog } = await import('../../tab/src/project/QuickAddDialog');
     render(<FluentProvider theme={webLightTheme}><QuickAddDialog projectId="p1" onClose={() => {}} onAdded={() => {}} /></FluentProvider>);
     const dialog = await screen.findByRole('dialog');

@@ -6,7 +6,7 @@
  * split into batches of 100: each batch is all-or-nothing, the whole write is not. Callers
  * either make a repeated write harmless (upserts with deterministic ids) or compensate.
  */
-import { BulkOperationType, type Container, type DeleteOperationInput, type JSONObject, type OperationInput, type SqlParameter } from '@azure/cosmos';
+import { BulkOperationType, type Container, type DeleteOperationInput, type JSONObject, type OperationInput, type OperationResponse, type SqlParameter } from '@azure/cosmos';
 import { MailferryError } from '../../core/errors.js';
 import { chunked } from './cosmos-documents.js';
 import { cosmosStatus, HTTP_NOT_FOUND, HTTP_PRECONDITION_FAILED, isSuccessStatus, toStoreError } from './cosmos-errors.js';
@@ -25,7 +25,7 @@ export interface BatchOutcome {
 
 /** Runs one transactional batch. Per-operation failures come back as values; transport errors throw. */
 export async function runBatch(container: Container, partitionKey: string, operations: OperationInput[]): Promise<BatchOutcome> {
-  let results;
+  let results: OperationResponse[];
   try {
     results = (await container.items.batch(operations, partitionKey)).result ?? [];
   } catch (error) {

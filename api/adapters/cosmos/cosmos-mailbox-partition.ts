@@ -12,7 +12,10 @@ export function byPartition<I extends { id: string; pk: string }>(items: I[]): M
   const partitions = new Map<string, Map<string, I>>();
   for (const item of items) {
     let partition = partitions.get(item.pk);
-    if (!partition) partitions.set(item.pk, (partition = new Map()));
+    if (!partition) {
+      partition = new Map();
+      partitions.set(item.pk, partition);
+    }
     partition.set(item.id, item);
   }
   return new Map([...partitions].map(([pk, partition]) => [pk, [...partition.values()]]));

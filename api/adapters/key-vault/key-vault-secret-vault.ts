@@ -40,7 +40,7 @@ export class KeyVaultSecretVault implements SecretVault {
     const name = this.nameOf(ref);
     const missing = new NotFoundError('This secret is not available for this tenant: enter the password again.');
     if (!name.startsWith(`mf-${tenantHash(tenantId)}-`)) throw missing;
-    let secret;
+    let secret: Awaited<ReturnType<KeyVaultSecrets['getSecret']>>;
     try {
       secret = await this.secrets.getSecret(name);
     } catch (error) {

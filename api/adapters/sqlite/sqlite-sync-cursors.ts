@@ -35,7 +35,8 @@ export class SqliteSyncCursors implements SyncCursors {
 
   /** Prepared on first use: a store opened on a file of an older schema (a migration test) never needs the table. */
   private get sql(): ReturnType<typeof prepareAll> {
-    return (this.prepared ??= prepareAll(this.db));
+    this.prepared ??= prepareAll(this.db);
+    return this.prepared;
   }
 
   async get(tenantId: string, itemId: string, side: SyncCursor['side'], folder: string): Promise<SyncCursor | undefined> {

@@ -56,7 +56,8 @@ export class EwsSession implements MailboxSession {
 
   ensureFolder(segments: string[], itemType?: ItemType): Promise<{ path: string; state: DestinationFolderState }> {
     return this.guard(`creating folder "${segments.join('/')}"`, async () => {
-      const index = this.index ?? (await this.refresh(), this.index!);
+      if (!this.index) await this.refresh();
+      const index = this.index!;
       const folder = await ensureFolder(this.ctx, index, segments, itemType);
       return { path: folder.path, state: folderStateOf(folder.id) };
     });

@@ -9,7 +9,7 @@
  * the error tells the admin to sign in again and where. Tokens and the cache never reach a log
  * or an error message.
  */
-import type { AccountInfo, DeviceCodeRequest, PublicClientApplication } from '@azure/msal-node';
+import type { AccountInfo, AuthenticationResult, DeviceCodeRequest, PublicClientApplication } from '@azure/msal-node';
 import { createHash } from 'node:crypto';
 import type { DelegatedSignIn, DeviceCodeSignIn } from '../../core/connector.js';
 import { AuthError, ConnectionError, ValidationError } from '../../core/errors.js';
@@ -177,7 +177,7 @@ export class DelegatedTokens {
     const acquire = async (app: PublicClientApplication, forceRefresh: boolean) => {
       const [account]: AccountInfo[] = await app.getTokenCache().getAllAccounts();
       if (!account) throw new AuthError(`The stored sign-in of endpoint "${endpoint.name}" holds no account. ${signInAgainAdvice(endpoint)}`, { field: 'signIn' });
-      let result;
+      let result: AuthenticationResult;
       try {
         result = await app.acquireTokenSilent({ account, scopes: SCOPES, forceRefresh });
       } catch (err) {

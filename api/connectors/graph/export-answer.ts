@@ -132,7 +132,11 @@ class Reader {
 
   /** A string value's bytes: a view when it has no escape (base64 never needs one). */
   base64(): Buffer | undefined {
-    if (this.peek() === 0x6e) return this.skipValue(), undefined; // null
+    if (this.peek() === 0x6e) {
+      // null
+      this.skipValue();
+      return undefined;
+    }
     const [start, end] = this.string();
     const inner = this.bytes.subarray(start + 1, end - 1);
     if (inner.indexOf(BACKSLASH) < 0) return inner;
@@ -141,7 +145,8 @@ class Reader {
 
   /** A small value (an id, an error object) parsed by JSON.parse. */
   small(): unknown {
-    const start = (this.space(), this.at);
+    this.space();
+    const start = this.at;
     this.skipValue();
     return JSON.parse(this.bytes.toString('utf8', start, this.at));
   }

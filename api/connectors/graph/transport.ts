@@ -97,8 +97,12 @@ export class GraphTransport {
   /** One agent per scheme (Graph and the import URL's host share it), as many sockets per host as requests in flight. */
   private agent(https: boolean): HttpAgent {
     const options = { keepAlive: true, maxSockets: this.window.size, ...lookupOption(this.options.outbound ?? OPEN_OUTBOUND) };
-    if (https) return (this.agents.https ??= new HttpsAgent(options));
-    return (this.agents.http ??= new HttpAgent(options));
+    if (https) {
+      this.agents.https ??= new HttpsAgent(options);
+      return this.agents.https;
+    }
+    this.agents.http ??= new HttpAgent(options);
+    return this.agents.http;
   }
 
   /** The server's time now, as well as its Date headers tell (for floors compared with its createdDateTime). */

@@ -58,7 +58,7 @@ export class EntraAuthenticator implements Authenticator {
   async authenticate(headers: Record<string, string | undefined>): Promise<Principal> {
     const token = bearerToken(headers);
     if (!token) throw new AuthError('Sign in first: the request carries no "Authorization: Bearer" access token.');
-    let payload;
+    let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, { audience: this.config.audiences, algorithms: ['RS256'], clockTolerance: CLOCK_TOLERANCE_S }));
     } catch (error) {

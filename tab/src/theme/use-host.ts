@@ -68,8 +68,10 @@ export function useHost(): Host {
     }
     const lists = ['(prefers-color-scheme: dark)', '(forced-colors: active)'].map((q) => window.matchMedia?.(q)).filter(Boolean) as MediaQueryList[];
     const onChange = () => setHost((h) => (h.inTeams ? h : { ...h, theme: browserTheme(query) }));
-    lists.forEach((l) => l.addEventListener('change', onChange));
-    return () => lists.forEach((l) => l.removeEventListener('change', onChange));
+    for (const l of lists) l.addEventListener('change', onChange);
+    return () => {
+      for (const l of lists) l.removeEventListener('change', onChange);
+    };
   }, [framed]);
   return host;
 }

@@ -33,7 +33,9 @@ export function SignInPanel({ endpointId, onSignedIn }: { endpointId: string; on
   useEffect(() => {
     let live = true;
     api<SignInStatus>('GET', path).then((s) => live && setStatus(s), (e) => live && setProblem(asProblem(e)));
-    return () => void (live = false);
+    return () => {
+      live = false;
+    };
   }, [path]);
 
   useEffect(() => {

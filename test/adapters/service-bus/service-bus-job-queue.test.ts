@@ -133,7 +133,14 @@ describe('ServiceBusJobQueue', () => {
       receiveMaxWaitMs: RECEIVE_MAX_WAIT_MS,
       clock,
     });
-    current = { ...current, queue: successor, cleanup: async () => (await successor.close(), await peer.close()) };
+    current = {
+      ...current,
+      queue: successor,
+      cleanup: async () => {
+        await successor.close();
+        await peer.close();
+      },
+    };
     expect(await successor.lease('worker-3', LOCK_MS)).toMatchObject({ attempt: 1, payload: { itemId: 'item-2' } });
   });
 

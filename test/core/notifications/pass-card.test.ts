@@ -45,7 +45,10 @@ function cardOf(message: TeamsCardMessage): AdaptiveCardJson {
 function textsOf(card: AdaptiveCardJson): string[] {
   const texts: string[] = [];
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     const record = node as Record<string, unknown>;
     if (record.type === 'TextBlock') texts.push(String(record.text));

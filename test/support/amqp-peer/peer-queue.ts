@@ -134,7 +134,8 @@ export class PeerQueue {
     this.remove(message);
     if (settlement.kind === 'abandon') {
       // Service Bus counts every abandon as a delivery, and applies the properties to modify.
-      Object.assign((message.amqp.application_properties ??= {}), settlement.propertiesToModify ?? {});
+      message.amqp.application_properties ??= {};
+      Object.assign(message.amqp.application_properties, settlement.propertiesToModify ?? {});
       this.unlock(message);
       this.messages.push(message);
       this.deadLetterIfExhausted(message);
@@ -190,7 +191,8 @@ export class PeerQueue {
   }
 
   private moveToDeadLetters(message: PeerMessage, properties: Record<string, unknown>): void {
-    Object.assign((message.amqp.application_properties ??= {}), properties);
+    message.amqp.application_properties ??= {};
+    Object.assign(message.amqp.application_properties, properties);
     message.state = 'active';
     message.lockToken = undefined;
     message.lockedUntil = undefined;

@@ -64,7 +64,10 @@ const orderCache = new Map<ItemElement, string[]>();
 /** The child element names of `t:<element>` in schema order. */
 export function elementOrder(element: ItemElement): string[] {
   let order = orderCache.get(element);
-  if (!order) orderCache.set(element, (order = sequenceNames(TYPE_OF[element])));
+  if (!order) {
+    order = sequenceNames(TYPE_OF[element]);
+    orderCache.set(element, order);
+  }
   return order;
 }
 
@@ -635,7 +638,10 @@ const storages = new WeakMap<Mailbox, ItemStorage>();
 
 export function itemStorage(mbx: Mailbox): ItemStorage {
   let s = storages.get(mbx);
-  if (!s) storages.set(mbx, (s = { byId: new Map(), byFolder: new Map(), tombstones: [], nextKey: 0, changeSeq: 0 }));
+  if (!s) {
+    s = { byId: new Map(), byFolder: new Map(), tombstones: [], nextKey: 0, changeSeq: 0 };
+    storages.set(mbx, s);
+  }
   return s;
 }
 
@@ -667,7 +673,10 @@ export function insertItem(store: MailboxStore, mbx: Mailbox, folder: StoredFold
   item.seqCreated = item.seqContent = item.seqRead = seq;
   s.byId.set(item.id, item);
   let inFolder = s.byFolder.get(folder.id);
-  if (!inFolder) s.byFolder.set(folder.id, (inFolder = new Set()));
+  if (!inFolder) {
+    inFolder = new Set();
+    s.byFolder.set(folder.id, inFolder);
+  }
   inFolder.add(item.id);
   recount(store, mbx, folder.id);
   return item;

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NS, child, parseXml, standaloneXml } from './xml.js';
+import { NS, type XmlElement, child, parseXml, standaloneXml } from './xml.js';
 
 const XMLLINT_BIN = 'xmllint';
 /** xmllint's exit code when the schema compiled but a document failed validation. */
@@ -140,7 +140,7 @@ export class EwsSchemaValidator {
   }
 
   private async validateSoapUntimed(soapXml: string): Promise<Omit<MessageValidation, 'ms'>> {
-    let envelope;
+    let envelope: XmlElement;
     try {
       envelope = parseXml(soapXml);
     } catch (err) {

@@ -124,7 +124,12 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
       ...(options.tokenLifetimeS !== undefined ? { tokenLifetimeS: options.tokenLifetimeS } : {}) },
   );
   let offset = 0;
-  const clock = { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
+  const clock = {
+    now: () => Date.now() + offset,
+    advance: (ms: number): void => {
+      offset += ms;
+    },
+  };
   const store = new GraphStore(issuer.tenantId, () => new Date(clock.now()));
   for (const u of options.users ?? []) store.addMailbox(u, 'user');
   for (const s of options.shared ?? []) store.addMailbox(s, 'shared');

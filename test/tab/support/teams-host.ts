@@ -50,7 +50,10 @@ export async function setTeamsTheme(page: Page, theme: TeamsTheme): Promise<void
 /** The tab's frame once it has loaded (the harness page has exactly one iframe). */
 export async function tabFrame(page: Page): Promise<Frame> {
   let frame: Frame | undefined;
-  await waitUntil('the Teams host to frame the tab', () => (frame = page.frames().find((f) => f !== page.mainFrame() && f.url().startsWith('https://'))) !== undefined, {
+  await waitUntil('the Teams host to frame the tab', () => {
+    frame = page.frames().find((f) => f !== page.mainFrame() && f.url().startsWith('https://'));
+    return frame !== undefined;
+  }, {
     describe: async () => `frames ${page.frames().map((f) => f.url()).join(', ')}; host ${JSON.stringify(await teamsLog(page).catch((e: Error) => e.message))}`,
   });
   return frame!;

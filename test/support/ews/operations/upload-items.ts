@@ -27,7 +27,7 @@ export function uploadItems(req: XmlElement, ctx: EwsContext): string {
       const { mbx, folder } = resolveFolder(ctx, child(up, NS.types, 'ParentFolderId')!);
       const idEl = child(up, NS.types, 'ItemId');
       if (action === 'Update' || action === 'UpdateOrCreate') {
-        let existing;
+        let existing: ReturnType<typeof resolveItem> | undefined;
         try {
           existing = idEl ? resolveItem(ctx, idEl) : undefined;
         } catch (err) {
