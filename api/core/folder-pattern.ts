@@ -107,7 +107,7 @@ function spliceMatch(path: string, match: Re2Match, replaced: string): string {
 
 /** JavaScript's replacement syntax for the parts FolderMapping documents: `$n`, `$nn`, `$&`, `$$`. */
 function expandReplacement(replacement: string, group: (n: number) => string | undefined): string {
-  return replacement.replace(/\$(\$|&|\d\d?)/g, (token, what: string) => {
+  return replacement.replace(/\$(\$|&|\d\d?)/g, (_token, what: string) => {
     if (what === '$') return '$';
     if (what === '&') return group(0) ?? '';
     const value = group(Number(what));

@@ -57,7 +57,7 @@ describe('Autodiscover Items', () => {
 
   it('lists the mailboxes with checkboxes, and imports only the picked ones at the destination domain', async () => {
     const found = ['alice@src.test', 'bob@src.test', 'carol@src.test'];
-    const fetch = stubApi((method, url, body) => ((body as { import?: boolean } | undefined)?.import ? { status: 200, body: { found, added: 1, alreadyThere: 0 } } : { status: 200, body: { found } }));
+    const fetch = stubApi((_method, _url, body) => ((body as { import?: boolean } | undefined)?.import ? { status: 200, body: { found, added: 1, alreadyThere: 0 } } : { status: 200, body: { found } }));
     const onAdded = vi.fn();
     show(<AutodiscoverDialog projectId="p1" existingSources={['carol@src.test']} suggestedDomain="dst.test" onClose={() => {}} onAdded={onAdded} />);
     const dialog = await screen.findByRole('dialog');
@@ -99,7 +99,7 @@ describe('Edit item', () => {
     expect(itemPatchBody(current, { ...form, sourceLogin: 'alice', sourcePassword: 'pw' })).toEqual({ sourceLogin: 'alice', sourcePassword: 'pw' });
     // Emptying a login name clears that side's own login and password (the endpoint's admin login is used).
     expect(itemPatchBody(current, { ...form, destinationLogin: ' ' })).toEqual({ destinationLogin: null, destinationPassword: null });
-    expect(itemFormProblems(current, { ...form, destinationAddress: 'x' })).toEqual({ destinationAddress: 'Give an e-mail address such as user@contoso.com.' });
+    expect(itemFormProblems({ ...form, destinationAddress: 'x' })).toEqual({ destinationAddress: 'Give an e-mail address such as user@contoso.com.' });
   });
 
   it('turns end-user credentials on and off (issue 14 #1)', () => {
@@ -158,7 +158,7 @@ describe('Edit item', () => {
 describe('the item panel', () => {
   it('names the last pass as the Start menu does, and shows each folder with its counts', async () => {
     const done = item({ lastRun: { passId: 'p', kind: 'full', status: 'Completed', finishedAt: '2026-01-01T10:00:00Z', copied: 4, skipped: 0, failed: 0, bytes: 1_600 } });
-    stubApi((method, url) => {
+    stubApi((_method, url) => {
       if (url === '/api/v1/items/i1') return { status: 200, body: done };
       if (url.startsWith('/api/v1/items/i1/statistics')) {
         return { status: 200, body: { ...done.statistics, messagesPerSecond: 1, errorsByReason: [], folders: [{ path: 'Inbox', copied: 2, skipped: 0, failed: 0, bytes: 1_000 }, { path: 'Contacts', copied: 1, skipped: 0, failed: 0, bytes: 300 }] } };

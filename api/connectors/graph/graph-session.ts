@@ -82,7 +82,7 @@ export class GraphSession implements MailboxSession {
     return { refs: refsOf(sync), identity: id, cursor: sync.deltaLink, restarted };
   }
 
-  readMessages(folder: FolderInfo, refs: MessageRef[], options?: ReadOptions): AsyncIterable<ReadResult> {
+  readMessages(_folder: FolderInfo, refs: MessageRef[], options?: ReadOptions): AsyncIterable<ReadResult> {
     return readMessages(this.ctx, refs, options);
   }
 

@@ -24,7 +24,7 @@ export function ItemEditForm({ item, onSaved, onCancel }: { item: PublicItem; on
   const [problem, setProblem] = useState<ApiProblem>();
   const [busy, setBusy] = useState(false);
   const [tried, setTried] = useState(false);
-  const local = tried ? itemFormProblems(item, form) : {};
+  const local = tried ? itemFormProblems(form) : {};
   const set = (key: keyof ItemForm) => (_: unknown, d: { value: string }) => setForm((f) => ({ ...f, [key]: d.value }));
   const invalid = (key: keyof ItemForm) => {
     const fromApi = fieldProblem(problem, key);
@@ -36,7 +36,7 @@ export function ItemEditForm({ item, onSaved, onCancel }: { item: PublicItem; on
   const save = async () => {
     setTried(true);
     setProblem(undefined);
-    if (Object.keys(itemFormProblems(item, form)).length) return;
+    if (Object.keys(itemFormProblems(form)).length) return;
     setBusy(true);
     try {
       onSaved(await api<PublicItem>('PATCH', `/items/${item.id}`, { body }));

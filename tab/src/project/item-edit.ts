@@ -28,7 +28,7 @@ export function itemForm(item: PublicItem): ItemForm {
 }
 
 /** What the form would lose or the API would refuse, before sending: field → what to fix. */
-export function itemFormProblems(item: PublicItem, form: ItemForm): Partial<Record<keyof ItemForm, string>> {
+export function itemFormProblems(form: ItemForm): Partial<Record<keyof ItemForm, string>> {
   const problems: Partial<Record<keyof ItemForm, string>> = {};
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.destinationAddress.trim())) problems.destinationAddress = 'Give an e-mail address such as user@contoso.com.';
   return problems;

@@ -77,7 +77,7 @@ export function frontDoor(state: ServerState, issuer: TestIssuer, log: Validatio
     if (injected) return refusalReply(injected.status, injected.code, injected.message, injected.retryAfterSeconds);
     return underLimits(state, `${session.appId}|${session.mailboxId}`, body.length, () => {
       try {
-        return checked(state, log, 'POST importItem', importItem(state, session, state.store.mailbox(session.mailboxId), body));
+        return checked(state, log, 'POST importItem', importItem(state, state.store.mailbox(session.mailboxId), body));
       } catch (err) {
         if (err instanceof GraphError) return errorReply(err);
         throw err;

@@ -78,7 +78,7 @@ function importedContent(state: ServerState, data: Buffer): { content: ItemConte
 }
 
 /** POST {importUrl}: checks its own token, not an Authorization header. */
-export function importItem(state: ServerState, session: ImportSession, mbx: GraphMailbox, raw: Buffer): Reply {
+export function importItem(state: ServerState, mbx: GraphMailbox, raw: Buffer): Reply {
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
