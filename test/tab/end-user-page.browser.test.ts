@@ -31,7 +31,7 @@ describe('the end-user page through a reverse proxy, in Chromium', () => {
   let token: string;
 
   const adminApi = async (method: string, path: string, body: unknown) =>
-    (await fetch(`${adminUrl}/api/v1${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+    (await fetch(`${adminUrl}/api/v1${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ id: string }>;
 
   beforeAll(async () => {
     // launchChromium() checks the binary is there; this test needs one extra switch on top.

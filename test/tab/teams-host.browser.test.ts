@@ -29,7 +29,7 @@ describe('the admin console as a Teams tab, against the Azure Functions handler'
   let staticDir: string;
   let issuer: TestIssuer;
   let site: FunctionsSite;
-  let manifest: Record<string, any>;
+  let manifest: { id: string; webApplicationInfo: { id: string } } & Record<string, unknown>;
   let tokens: Map<string, string>;
   let contosoProject: { id: string; name: string };
 
@@ -63,9 +63,10 @@ describe('the admin console as a Teams tab, against the Azure Functions handler'
       const token = tokens.get(user.upn)!;
       const endpoint = await site.call(token, 'POST', '/endpoints', { name: `${name} IMAP`, kind: 'imap', host: 'imap.example.test' });
       expect(endpoint.status, JSON.stringify(endpoint.json)).toBe(201);
-      const project = await site.call(token, 'POST', '/projects', { name, sourceEndpointId: endpoint.json.id, destinationEndpointId: endpoint.json.id });
+      const endpointId = (endpoint.json as { id: string }).id;
+      const project = await site.call(token, 'POST', '/projects', { name, sourceEndpointId: endpointId, destinationEndpointId: endpointId });
       expect(project.status, JSON.stringify(project.json)).toBe(201);
-      if (user === CONTOSO) contosoProject = project.json;
+      if (user === CONTOSO) contosoProject = project.json as { id: string; name: string };
     }
   });
 

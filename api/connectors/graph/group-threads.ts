@@ -92,7 +92,7 @@ export class GroupThreadsSession implements MailboxSession {
     throw new ValidationError('A Microsoft 365 Groups endpoint over Microsoft Graph is a destination only: Mailferry posts conversations to it and reads none back.');
   }
 
-  // eslint-disable-next-line require-yield
+  // biome-ignore lint/correctness/useYield: readMessages is an async generator in every session; this one refuses before yielding anything
   async *readMessages(): AsyncIterable<SourceMessage> {
     throw new ValidationError('A Microsoft 365 Groups endpoint over Microsoft Graph is a destination only.');
   }

@@ -21,7 +21,8 @@ export function AppHeader({ userLabel }: { userLabel: string }) {
         </Link>
         <Link href="/endpoints" onClick={(e) => { e.preventDefault(); navigate('/endpoints'); }}>Endpoints</Link>
       </nav>
-      <span className={styles.who} aria-label={`Signed in as ${userLabel}`}>
+      {/* biome-ignore lint/a11y/useSemanticElements: a named group (icon and user) in the header, not form controls, so no <fieldset>; the role lets screen readers read the label */}
+      <span className={styles.who} role="group" aria-label={`Signed in as ${userLabel}`}>
         <PersonRegular aria-hidden />
         <Text>{userLabel}</Text>
       </span>

@@ -44,6 +44,7 @@ export function ChartFrame<T>({ title, rows, columns, children }: {
         <Table size="small" aria-label={title}>
           <TableHeader><TableRow>{columns.map((c) => <TableHeaderCell key={c.header}>{c.header}</TableHeaderCell>)}</TableRow></TableHeader>
           <TableBody>
+            {/* biome-ignore lint/suspicious/noArrayIndexKey: the rows are static, rebuilt whole from the chart's data and never reordered; rows need not have a unique field */}
             {rows.map((row, i) => <TableRow key={i}>{columns.map((c) => <TableCell key={c.header}>{c.cell(row)}</TableCell>)}</TableRow>)}
           </TableBody>
         </Table>
@@ -80,8 +81,10 @@ export function LineChart({ title, desc, points, yMax, yTicks, format }: {
       <line className={styles.axis} x1={PAD.left} x2={W - PAD.right} y1={py(0)} y2={py(0)} />
       {area && <path className={styles.area} d={area} />}
       {points.length > 1 && <path className={styles.line} d={path} />}
+      {/* biome-ignore lint/suspicious/noArrayIndexKey: stateless SVG dots, redrawn whole with the data; a point's place in the series is its identity */}
       {points.map((p, i) => <circle key={i} className={styles.dot} cx={px(p.x)} cy={py(p.y)} r={5} />)}
       {xLabels.map((p, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: at most two labels, the first and the last point: the index is which one
         <text key={i} className={styles.label} x={px(p.x)} y={H - 8} textAnchor={xLabels.length > 1 ? (i === 0 ? 'start' : 'end') : 'middle'}>{p.label}</text>
       ))}
     </svg>
@@ -107,6 +110,7 @@ export function BarChart({ title, desc, bars, format = (n) => n.toLocaleString()
         const y = i * BAR_ROW;
         const width = Math.max(2, (b.value / max) * trackWidth);
         return (
+          // biome-ignore lint/suspicious/noArrayIndexKey: stateless SVG bars, redrawn whole with the data and never reordered; labels can repeat
           <g key={i}>
             <text className={styles.label} x={0} y={y + 14}>{b.label.length > 95 ? `${b.label.slice(0, 94)}…` : b.label}</text>
             <rect className={styles.barTrack} x={0} y={y + 20} width={trackWidth} height={16} rx={3} />

@@ -9,6 +9,7 @@ export function useApi<T>(load: () => Promise<T>, key: string): { data: T | unde
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` and `tick` are the triggers (a new key, reload()); the effect reads the loader through loadRef so a new closure each render does not refetch
   useEffect(() => {
     let live = true;
     setLoading(true);

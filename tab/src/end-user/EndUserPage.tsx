@@ -23,6 +23,7 @@ export function EndUserPage() {
   const [hashToken] = useState(() => tokenFromHash(window.location.hash));
   // Inside Outlook (Office.js loaded by index.html) the link is in the message being read; undefined while Office.js answers.
   const [outlook, setOutlook] = useState<OutlookContext | null | undefined>(() => ((window as { Office?: unknown }).Office ? undefined : null));
+  // biome-ignore lint/correctness/useExhaustiveDependencies: Office.js is asked once, when the page opens; re-running on `outlook` would ask again after each answer
   useEffect(() => {
     if (outlook === undefined) void outlookContext().then((context) => setOutlook(context ?? null), () => setOutlook(null));
     // Asked once, when the page opens.

@@ -12,6 +12,7 @@ export function BulkAddReportView({ report, label = 'Bulk Add result' }: { repor
         <Table size="small" aria-label="Rows not added">
           <TableHeader><TableRow><TableHeaderCell>Line</TableHeaderCell><TableHeaderCell>Column</TableHeaderCell><TableHeaderCell>What is wrong</TableHeaderCell></TableRow></TableHeader>
           <TableBody>
+            {/* biome-ignore lint/suspicious/noArrayIndexKey: a static list, built once from one answer and never reordered; a line can have several problems, so no field is unique */}
             {report.problems.map((p, i) => <TableRow key={i}><TableCell>{p.line}</TableCell><TableCell>{p.column}</TableCell><TableCell>{p.message}</TableCell></TableRow>)}
           </TableBody>
         </Table>

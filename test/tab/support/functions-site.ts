@@ -22,7 +22,7 @@ import type { TestIssuer } from '../../support/test-issuer.js';
 export interface FunctionsSite {
   port: number;
   /** The handler itself, for setting up data as a given user without a browser. */
-  call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
   /** Every API request that reached the handler, with whether it carried a bearer token. */
   requests: { method: string; path: string; bearer: boolean; status: number }[];
   close(): Promise<void>;
