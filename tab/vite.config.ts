@@ -42,9 +42,10 @@ export default defineConfig({
         changeOrigin: true,
         // The host takes changes only from its own origin (api/local/request-guard.ts): the dev
         // server's own pages speak for it; any other page's Origin passes through and is refused.
-        configure: (proxy) => proxy.on('proxyReq', (proxyReq, req) => {
-          if (req.headers.origin === `http://${req.headers.host}`) proxyReq.setHeader('origin', EMBEDDED_HOST);
-        }),
+        configure: (proxy) =>
+          proxy.on('proxyReq', (proxyReq, req) => {
+            if (req.headers.origin === `http://${req.headers.host}`) proxyReq.setHeader('origin', EMBEDDED_HOST);
+          }),
       },
     },
   },

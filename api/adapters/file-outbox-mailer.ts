@@ -18,8 +18,15 @@ export class FileOutboxMailer implements Mailer {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${++this.sequence}.eml`;
     const eml = [
-      `From: ${this.from}`, `To: ${message.to}`, `Subject: ${message.subject}`, `Date: ${new Date().toUTCString()}`,
-      'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', message.text, '',
+      `From: ${this.from}`,
+      `To: ${message.to}`,
+      `Subject: ${message.subject}`,
+      `Date: ${new Date().toUTCString()}`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      message.text,
+      '',
     ].join('\r\n');
     await writeFile(join(this.dir, name), eml, { mode: 0o600 });
   }

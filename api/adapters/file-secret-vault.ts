@@ -44,9 +44,9 @@ export class FileSecretVault implements SecretVault {
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(tenantId, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-    return [REF_VERSION, iv, cipher.getAuthTag(), ciphertext].map((part) =>
-      typeof part === 'string' ? part : part.toString('base64url'),
-    ).join('.');
+    return [REF_VERSION, iv, cipher.getAuthTag(), ciphertext]
+      .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+      .join('.');
   }
 
   async get(tenantId: string, ref: string): Promise<string> {

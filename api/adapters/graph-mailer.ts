@@ -69,13 +69,20 @@ export class GraphMailer implements Mailer {
     const kind = classifyHttpStatus(status, retryAfterMs !== undefined);
     if (kind === 'throttled') {
       const waitMs = retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
-      return new ThrottledError(`Microsoft Graph is throttling sendMail (HTTP ${status}); retry in ${Math.ceil(waitMs / MS_PER_SECOND)} s.`, waitMs);
+      return new ThrottledError(
+        `Microsoft Graph is throttling sendMail (HTTP ${status}); retry in ${Math.ceil(waitMs / MS_PER_SECOND)} s.`,
+        waitMs,
+      );
     }
     if (kind === 'auth') {
-      return new AuthError(`Microsoft Graph refused to send mail as ${this.config.sender} (HTTP ${status}).${said} Grant the app the Mail.Send application permission (with admin consent) and check that the sender mailbox exists.`);
+      return new AuthError(
+        `Microsoft Graph refused to send mail as ${this.config.sender} (HTTP ${status}).${said} Grant the app the Mail.Send application permission (with admin consent) and check that the sender mailbox exists.`,
+      );
     }
     if (status === HTTP_BAD_REQUEST || status === HTTP_NOT_FOUND) {
-      return new ValidationError(`Microsoft Graph rejected the message to ${recipient} (HTTP ${status}).${said}`, { field: status === HTTP_NOT_FOUND ? 'sender' : 'to' });
+      return new ValidationError(`Microsoft Graph rejected the message to ${recipient} (HTTP ${status}).${said}`, {
+        field: status === HTTP_NOT_FOUND ? 'sender' : 'to',
+      });
     }
     if (kind === 'transient') return new ConnectionError(`Microsoft Graph failed to send mail (HTTP ${status}).${said}`);
     return new MailferryError('internal', `Microsoft Graph answered sendMail with HTTP ${status}.${said}`);

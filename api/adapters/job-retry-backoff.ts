@@ -9,7 +9,11 @@ export const RETRY_BASE_DELAY_MS = 2_000;
 /** A mailbox job retried for hours is better rescheduled by an admin than by back-off. */
 export const RETRY_MAX_DELAY_MS = 10 * 60_000;
 
-export const JOB_RETRY_BACKOFF: BackoffSchedule = { baseMs: RETRY_BASE_DELAY_MS, maxMs: RETRY_MAX_DELAY_MS, jitterRatio: DEFAULT_JITTER_RATIO };
+export const JOB_RETRY_BACKOFF: BackoffSchedule = {
+  baseMs: RETRY_BASE_DELAY_MS,
+  maxMs: RETRY_MAX_DELAY_MS,
+  jitterRatio: DEFAULT_JITTER_RATIO,
+};
 
 /**
  * `attempt` is the attempt that just failed (1 for the first delivery). The server's own

@@ -11,7 +11,9 @@ export async function loadOrCreateLinkKey(dataDir: string): Promise<Buffer> {
   try {
     const key = await readFile(path);
     if (key.length >= LINK_KEY_BYTES) return key;
-    throw new Error(`${path} holds ${key.length} bytes; a link key needs ${LINK_KEY_BYTES}. Delete it to have a new one made (outstanding links stop working).`);
+    throw new Error(
+      `${path} holds ${key.length} bytes; a link key needs ${LINK_KEY_BYTES}. Delete it to have a new one made (outstanding links stop working).`,
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     const key = randomBytes(LINK_KEY_BYTES);

@@ -45,7 +45,12 @@ export function isErrorLogCursor(value: unknown): value is ErrorLogCursor {
  * Turns `limit + 1` fetched rows into a page: the extra row only says another page exists, and
  * the cursor is the position of the page's last row.
  */
-export function pageFrom<R, T>(rows: R[], limit: number, toItem: (row: R) => T, positionOf: (row: R) => unknown): { items: T[]; cursor?: string } {
+export function pageFrom<R, T>(
+  rows: R[],
+  limit: number,
+  toItem: (row: R) => T,
+  positionOf: (row: R) => unknown,
+): { items: T[]; cursor?: string } {
   const pageRows = rows.slice(0, limit);
   const last = pageRows[pageRows.length - 1];
   const page: { items: T[]; cursor?: string } = { items: pageRows.map(toItem) };

@@ -52,24 +52,33 @@ export class SmtpMailer implements Mailer {
   /** nodemailer (~15 MB loaded) is imported on the first message, not when the host starts. */
   private connect(): Promise<Transporter> {
     const config = this.config;
-    this.transportPromise ??= import('nodemailer').then(({ createTransport }) => (this.transport = createTransport({
-      host: config.host,
-      port: config.port,
-      secure: config.secure,
-      requireTLS: config.requireTls ?? true,
-      tls: { rejectUnauthorized: !config.allowSelfSigned },
-      auth: config.auth ? { user: config.auth.user, pass: config.auth.pass } : undefined,
-      connectionTimeout: CONNECTION_TIMEOUT_MS,
-      greetingTimeout: GREETING_TIMEOUT_MS,
-      socketTimeout: SOCKET_TIMEOUT_MS,
-    })));
+    this.transportPromise ??= import('nodemailer').then(
+      ({ createTransport }) =>
+        (this.transport = createTransport({
+          host: config.host,
+          port: config.port,
+          secure: config.secure,
+          requireTLS: config.requireTls ?? true,
+          tls: { rejectUnauthorized: !config.allowSelfSigned },
+          auth: config.auth ? { user: config.auth.user, pass: config.auth.pass } : undefined,
+          connectionTimeout: CONNECTION_TIMEOUT_MS,
+          greetingTimeout: GREETING_TIMEOUT_MS,
+          socketTimeout: SOCKET_TIMEOUT_MS,
+        })),
+    );
     return this.transportPromise;
   }
 
   async send(message: MailMessage): Promise<void> {
     try {
       const transport = await this.connect();
-      await transport.sendMail({ from: this.config.from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+      await transport.sendMail({
+        from: this.config.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+      });
     } catch (error) {
       throw this.toMailferryError(error, message.to);
     }
@@ -87,16 +96,29 @@ export class SmtpMailer implements Mailer {
     const said = error.response ? ` The server said: "${error.response.trim()}".` : '';
     if (error.code === 'EAUTH' || error.code === 'ENOAUTH' || (reply !== undefined && SMTP_AUTH_REPLY_CODES.has(reply))) {
       // The relay's own login, never an end user's: name the setting to fix, not the secret.
-      return new AuthError(`${this.where} refused the mail sender's login${this.config.auth ? ` as "${this.config.auth.user}"` : ' (no login is configured)'}.${said} Check the SMTP user name and password in the mail settings.`, { cause: error });
+      return new AuthError(
+        `${this.where} refused the mail sender's login${this.config.auth ? ` as "${this.config.auth.user}"` : ' (no login is configured)'}.${said} Check the SMTP user name and password in the mail settings.`,
+        { cause: error },
+      );
     }
     if (error.code === 'EENVELOPE' || (error.code === 'EMESSAGE' && reply !== undefined && reply >= FIRST_PERMANENT_REPLY)) {
-      return new ValidationError(`${this.where} refused the message to ${recipient}.${said} Check the recipient address.`, { field: 'to', cause: error });
+      return new ValidationError(`${this.where} refused the message to ${recipient}.${said} Check the recipient address.`, {
+        field: 'to',
+        cause: error,
+      });
     }
     if (error.code === 'ETLS' && !this.config.secure && (this.config.requireTls ?? true)) {
       // A configuration problem, not a passing fault: retrying the same relay cannot help.
-      return new MailferryError('connection', `${this.where} did not set up STARTTLS encryption (${error.message}), and Mailferry sends mail only encrypted. Use the relay's TLS port (465 with MAILFERRY_SMTP_SECURE=true) or a port that offers STARTTLS; only for a relay on a trusted network, set MAILFERRY_SMTP_REQUIRE_TLS=false.`, { retryable: false, cause: error });
+      return new MailferryError(
+        'connection',
+        `${this.where} did not set up STARTTLS encryption (${error.message}), and Mailferry sends mail only encrypted. Use the relay's TLS port (465 with MAILFERRY_SMTP_SECURE=true) or a port that offers STARTTLS; only for a relay on a trusted network, set MAILFERRY_SMTP_REQUIRE_TLS=false.`,
+        { retryable: false, cause: error },
+      );
     }
-    if ((error.code !== undefined && CONNECTION_CODES.has(error.code)) || (reply !== undefined && reply >= FIRST_TRANSIENT_REPLY && reply < FIRST_PERMANENT_REPLY)) {
+    if (
+      (error.code !== undefined && CONNECTION_CODES.has(error.code)) ||
+      (reply !== undefined && reply >= FIRST_TRANSIENT_REPLY && reply < FIRST_PERMANENT_REPLY)
+    ) {
       return new ConnectionError(`${this.where} could not take the message (${error.code ?? reply}).${said}`, { cause: error });
     }
     return ensureError(error);

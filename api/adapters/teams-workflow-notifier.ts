@@ -12,7 +12,14 @@ import type { Notifier, PassEndedNotice } from '../core/ports.js';
 import { buildPassEndedMessage } from '../core/notifications/pass-card.js';
 import { SendRateLimiter } from '../core/notifications/send-rate-limiter.js';
 import type { TeamsTabLink } from '../core/notifications/tab-deep-link.js';
-import { DEFAULT_JITTER_RATIO, MAX_INLINE_WAIT_MS, backoffMs, classifyHttpStatus, httpFailureError, parseRetryAfterMs } from '../core/retry/index.js';
+import {
+  DEFAULT_JITTER_RATIO,
+  MAX_INLINE_WAIT_MS,
+  backoffMs,
+  classifyHttpStatus,
+  httpFailureError,
+  parseRetryAfterMs,
+} from '../core/retry/index.js';
 
 /** Teams: "no more than four requests per second" per webhook. */
 export const TEAMS_POSTS_PER_SECOND = 4;
@@ -125,10 +132,14 @@ export function parseWebhookUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new ValidationError("The project's Teams webhook URL is not a valid URL; copy it again from the workflow's trigger.", { field: 'webhookUrl' });
+    throw new ValidationError("The project's Teams webhook URL is not a valid URL; copy it again from the workflow's trigger.", {
+      field: 'webhookUrl',
+    });
   }
   if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) return url;
-  throw new ValidationError(`The project's Teams webhook URL must use https:// (got ${url.protocol}//${url.host}).`, { field: 'webhookUrl' });
+  throw new ValidationError(`The project's Teams webhook URL must use https:// (got ${url.protocol}//${url.host}).`, {
+    field: 'webhookUrl',
+  });
 }
 
 function statusError(url: URL, status: number, text: string, waitMs: number, hasRetryAfter: boolean): MailferryError {

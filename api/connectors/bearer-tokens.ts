@@ -50,7 +50,10 @@ export interface AcquiredToken {
  * no token, which `noToken` words.
  */
 export function bearerCredentials<App>(
-  slot: TokenSlot<App>, who: string, acquire: (app: App, forceRefresh: boolean) => Promise<AcquiredToken | null | undefined>, noToken: () => Error,
+  slot: TokenSlot<App>,
+  who: string,
+  acquire: (app: App, forceRefresh: boolean) => Promise<AcquiredToken | null | undefined>,
+  noToken: () => Error,
 ): EwsCredentials {
   const fetchToken = async (): Promise<string> => {
     const result = await acquire(await slot.app, slot.forceRefresh === true);

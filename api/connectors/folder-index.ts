@@ -14,7 +14,10 @@ const SEPARATOR = '/';
 /** The session's folder index: destination paths (compared case-insensitively, like Exchange) → folders. */
 export class FolderIndex<F extends IndexedFolder> {
   private readonly byPath = new Map<string, F>();
-  constructor(readonly rootId: string, folders: F[]) {
+  constructor(
+    readonly rootId: string,
+    folders: F[],
+  ) {
     for (const f of folders) this.add(f);
   }
   add(f: F): void {

@@ -34,15 +34,39 @@ export const ALLOW_PRIVATE_SETTING = 'MAILFERRY_ALLOW_PRIVATE_DESTINATIONS';
  */
 const NON_PUBLIC = new BlockList();
 for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4], ['168.63.129.16', 32],
-] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+  ['168.63.129.16', 32],
+] as const)
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
   // NAT64 and 6to4 addresses embed an IPv4 address that could be any of the above.
-  ['::', 127], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32],
-  ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+  ['::', 127],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001::', 23],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const)
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
 
 /**
  * IPv4-mapped IPv6 (::ffff:a.b.c.d) is kept apart: BlockList matches every IPv4 address against
@@ -85,7 +109,10 @@ export function checkHost(host: string, policy: OutboundPolicy): void {
 /** An EWS (or Graph) URL this deployment may call, or a ValidationError saying what to change. */
 export function checkServiceUrl(url: URL, policy: OutboundPolicy, what: string): void {
   if (!policy.allowPlainHttp && url.protocol !== 'https:') {
-    throw new ValidationError(`${what} ${url.origin} uses ${url.protocol.replace(':', '')}; this deployment connects over HTTPS only: give an https:// URL.`, { field: 'host' });
+    throw new ValidationError(
+      `${what} ${url.origin} uses ${url.protocol.replace(':', '')}; this deployment connects over HTTPS only: give an https:// URL.`,
+      { field: 'host' },
+    );
   }
   checkHost(url.hostname, policy);
 }

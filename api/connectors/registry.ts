@@ -13,16 +13,28 @@ export type ConnectorOverrides = Partial<Record<EndpointKind | 'graph', MailConn
  * An `m365` endpoint speaks Graph or EWS by its `protocol`, so its connector chooses per call.
  */
 export function createConnectorRegistry(
-  overrides: ConnectorOverrides = {}, outbound: OutboundPolicy = OPEN_OUTBOUND, signIn: { authorityHost?: string } = {},
+  overrides: ConnectorOverrides = {},
+  outbound: OutboundPolicy = OPEN_OUTBOUND,
+  signIn: { authorityHost?: string } = {},
 ): (kind: EndpointKind) => MailConnector {
   // An Entra ID stand-in (MAILFERRY_ENTRA_AUTHORITY_HOST, tests only) replaces every cloud's sign-in host.
   const modernAuth = signIn.authorityHost ? { modernAuth: { authorityHost: signIn.authorityHost } } : {};
   const imap = lazyConnector(async () => new (await import('./imap/imap-connector.js')).ImapConnector({ outbound }), { discovers: false });
-  const ews = lazyConnector(async () => new (await import('./ews/ews-connector.js')).EwsConnector({ outbound, ...modernAuth }), { discovers: true });
-  const graph = overrides.graph ?? lazyConnector(async () => new (await import('./graph/graph-connector.js')).GraphConnector({ outbound, ...modernAuth }), { discovers: false });
+  const ews = lazyConnector(async () => new (await import('./ews/ews-connector.js')).EwsConnector({ outbound, ...modernAuth }), {
+    discovers: true,
+  });
+  const graph =
+    overrides.graph ??
+    lazyConnector(async () => new (await import('./graph/graph-connector.js')).GraphConnector({ outbound, ...modernAuth }), {
+      discovers: false,
+    });
   const { graph: _graph, m365, ...byKind } = overrides;
   const connectors: Record<EndpointKind, MailConnector> = {
-    imap, exchange: ews, ...byKind, m365: byProtocol(graph, m365 ?? ews), 'm365-group': byProtocol(graph, overrides['m365-group'] ?? ews),
+    imap,
+    exchange: ews,
+    ...byKind,
+    m365: byProtocol(graph, m365 ?? ews),
+    'm365-group': byProtocol(graph, overrides['m365-group'] ?? ews),
   };
   return (kind) => connectors[kind];
 }
@@ -35,13 +47,20 @@ function byProtocol(graph: MailConnector, ews: MailConnector): MailConnector {
     probe: async (probe) => pick(probe.endpoint).probe?.(probe) ?? [],
     startSignIn: async (endpoint) => {
       const chosen = pick(endpoint);
-      if (!chosen.startSignIn) throw new MailferryError('unsupported', `Endpoint "${endpoint.name}" speaks EWS, which needs no administrator sign-in.`, { field: 'protocol' });
+      if (!chosen.startSignIn)
+        throw new MailferryError('unsupported', `Endpoint "${endpoint.name}" speaks EWS, which needs no administrator sign-in.`, {
+          field: 'protocol',
+        });
       return chosen.startSignIn(endpoint);
     },
     discoverMailboxes: async (probe) => {
       const chosen = pick(probe.endpoint);
       if (!chosen.discoverMailboxes) {
-        throw new MailferryError('unsupported', 'Autodiscover Items lists mailboxes over EWS; this Microsoft 365 endpoint speaks Microsoft Graph, which Mailferry does not list mailboxes with yet. Use Bulk Add with a CSV.', { field: 'sourceEndpointId' });
+        throw new MailferryError(
+          'unsupported',
+          'Autodiscover Items lists mailboxes over EWS; this Microsoft 365 endpoint speaks Microsoft Graph, which Mailferry does not list mailboxes with yet. Use Bulk Add with a CSV.',
+          { field: 'sourceEndpointId' },
+        );
       }
       return chosen.discoverMailboxes(probe);
     },
@@ -63,7 +82,8 @@ function lazyConnector(load: () => Promise<MailConnector>, capabilities: { disco
     },
     startSignIn: async (endpoint) => {
       const real = await connector();
-      if (!real.startSignIn) throw new MailferryError('unsupported', `Endpoint "${endpoint.name}" needs no administrator sign-in.`, { field: 'protocol' });
+      if (!real.startSignIn)
+        throw new MailferryError('unsupported', `Endpoint "${endpoint.name}" needs no administrator sign-in.`, { field: 'protocol' });
       return real.startSignIn(endpoint);
     },
   };

@@ -6,7 +6,14 @@
  */
 import type { ThrottledError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/ports.js';
-import { type BackoffSchedule, DEFAULT_JITTER_RATIO, MAX_INLINE_WAIT_MS, backoffMs, parseRetryAfterMs, pauseUnlessAborted } from '../core/retry/index.js';
+import {
+  type BackoffSchedule,
+  DEFAULT_JITTER_RATIO,
+  MAX_INLINE_WAIT_MS,
+  backoffMs,
+  parseRetryAfterMs,
+  pauseUnlessAborted,
+} from '../core/retry/index.js';
 
 /** A semaphore whose size can only shrink (EWSMaxConcurrency found the hard way). */
 export class Window {

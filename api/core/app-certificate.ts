@@ -23,7 +23,8 @@ export interface ReadCertificate {
   privateKeyPem: string;
 }
 
-const HOW_TO = 'Give the certificate and its private key as one PEM text (-----BEGIN CERTIFICATE----- … and -----BEGIN PRIVATE KEY----- …); ' +
+const HOW_TO =
+  'Give the certificate and its private key as one PEM text (-----BEGIN CERTIFICATE----- … and -----BEGIN PRIVATE KEY----- …); ' +
   'from a .pfx file: openssl pkcs12 -in app.pfx -nodes -out app.pem.';
 
 /** Reads the admin's PEM text; every problem is a ValidationError naming what to fix (and never quoting the key). */
@@ -33,9 +34,16 @@ export function readAppCertificate(pem: string): ReadCertificate {
     throw new ValidationError(`The app certificate has no certificate in it. ${HOW_TO}`, { field: FIELD });
   }
   const keyBlock = KEY_BLOCK.exec(pem);
-  if (!keyBlock) throw new ValidationError(`The app certificate has no private key with it: Mailferry signs its sign-in requests with the key. ${HOW_TO}`, { field: FIELD });
+  if (!keyBlock)
+    throw new ValidationError(
+      `The app certificate has no private key with it: Mailferry signs its sign-in requests with the key. ${HOW_TO}`,
+      { field: FIELD },
+    );
   if (keyBlock[1] === 'ENCRYPTED PRIVATE KEY') {
-    throw new ValidationError('The private key is protected by a passphrase, which Mailferry cannot type: give it without one (openssl pkey -in key.pem -out key-plain.pem). It is stored encrypted.', { field: FIELD });
+    throw new ValidationError(
+      'The private key is protected by a passphrase, which Mailferry cannot type: give it without one (openssl pkey -in key.pem -out key-plain.pem). It is stored encrypted.',
+      { field: FIELD },
+    );
   }
   let key: KeyObject;
   try {
@@ -44,19 +52,27 @@ export function readAppCertificate(pem: string): ReadCertificate {
     throw new ValidationError(`The private key could not be read: it is not a valid PEM private key. ${HOW_TO}`, { field: FIELD });
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new ValidationError(`The private key is ${key.asymmetricKeyType?.toUpperCase() ?? 'of an unknown type'}; Entra ID app certificates for sign-in must be RSA keys (2048 bits or more).`, { field: FIELD });
+    throw new ValidationError(
+      `The private key is ${key.asymmetricKeyType?.toUpperCase() ?? 'of an unknown type'}; Entra ID app certificates for sign-in must be RSA keys (2048 bits or more).`,
+      { field: FIELD },
+    );
   }
   // The leaf is the certificate the key belongs to; any others are its chain.
   const parsed = certificates.map((block) => {
     try {
       return new X509Certificate(block);
     } catch {
-      throw new ValidationError(`A certificate in the text could not be read: it is not a valid PEM certificate. ${HOW_TO}`, { field: FIELD });
+      throw new ValidationError(`A certificate in the text could not be read: it is not a valid PEM certificate. ${HOW_TO}`, {
+        field: FIELD,
+      });
     }
   });
   const leaf = parsed.find((c) => c.checkPrivateKey(key));
   if (!leaf) {
-    throw new ValidationError('The private key does not belong to the certificate given: give the certificate uploaded to the app registration together with its own private key.', { field: FIELD });
+    throw new ValidationError(
+      'The private key does not belong to the certificate given: give the certificate uploaded to the app registration together with its own private key.',
+      { field: FIELD },
+    );
   }
   return { certificate: describe(leaf), privateKeyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
@@ -75,9 +91,11 @@ function describe(cert: X509Certificate): AppCertificate {
 /** Why the certificate cannot sign in at `now` (expired or not valid yet), in an admin's words; undefined when it can. */
 export function certificateProblem(certificate: AppCertificate, now: number): string | undefined {
   const which = `The app certificate (thumbprint ${certificate.thumbprint}, ${certificate.subject})`;
-  const renew = 'Create a new certificate, upload its public part in the Entra admin center (App registrations → the app → Certificates & secrets → Certificates), ' +
+  const renew =
+    'Create a new certificate, upload its public part in the Entra admin center (App registrations → the app → Certificates & secrets → Certificates), ' +
     'and give Mailferry the new certificate and private key.';
-  if (now >= Date.parse(certificate.notAfter)) return `${which} expired on ${day(certificate.notAfter)}: Entra ID refuses sign-ins with it. ${renew}`;
+  if (now >= Date.parse(certificate.notAfter))
+    return `${which} expired on ${day(certificate.notAfter)}: Entra ID refuses sign-ins with it. ${renew}`;
   if (now < Date.parse(certificate.notBefore)) {
     return `${which} is not valid until ${day(certificate.notBefore)}: Entra ID refuses sign-ins with it before then. Wait until then, or check this machine's clock.`;
   }
@@ -112,7 +130,11 @@ export function probeAppCredentials(probe: EndpointProbe): ModernAuthCredentials
 }
 
 /** The certificate's public facts for the endpoint record, its private key into the vault. */
-export async function sealAppCertificate(vault: SecretVault, tenantId: string, pem: string): Promise<Required<Pick<Endpoint, 'appCertificate' | 'appCertificateKeyRef'>>> {
+export async function sealAppCertificate(
+  vault: SecretVault,
+  tenantId: string,
+  pem: string,
+): Promise<Required<Pick<Endpoint, 'appCertificate' | 'appCertificateKeyRef'>>> {
   const { certificate, privateKeyPem } = readAppCertificate(pem);
   return { appCertificate: certificate, appCertificateKeyRef: await vault.put(tenantId, privateKeyPem) };
 }

@@ -172,7 +172,11 @@ export interface MailboxSession {
    */
   listChanges?(folder: FolderInfo, since?: { identity: string; cursor: string }): Promise<FolderChanges>;
   /** Yields the given refs in order; per-item read failures come back as errors in the stream's results, not thrown. */
-  readMessages(folder: FolderInfo, refs: MessageRef[], options?: ReadOptions): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }>;
+  readMessages(
+    folder: FolderInfo,
+    refs: MessageRef[],
+    options?: ReadOptions,
+  ): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }>;
   /** Formats `appendMessages` takes, best first; absent means `['rfc822']`. */
   readonly accepts?: readonly ContentFormat[];
   /**

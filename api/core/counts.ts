@@ -42,5 +42,8 @@ export function messagesPerSecond(copied: number, durationMs: number): number {
  * its last run ended. An item whose runs ended before these were recorded falls back to its totals.
  */
 export function nowOrTotal(statistics: ItemStatistics): { messagesAtDestination: number; currentErrors: number } {
-  return { messagesAtDestination: statistics.messagesAtDestination ?? statistics.copied, currentErrors: statistics.currentErrors ?? statistics.failed };
+  return {
+    messagesAtDestination: statistics.messagesAtDestination ?? statistics.copied,
+    currentErrors: statistics.currentErrors ?? statistics.failed,
+  };
 }

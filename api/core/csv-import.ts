@@ -44,12 +44,24 @@ interface ColumnSpec {
 /** In this order when the file has no header. */
 const COLUMNS: readonly ColumnSpec[] = [
   { field: 'sourceAddress', title: 'Source Email', aliases: ['sourceemail', 'source', 'sourceemailaddress', 'sourceaddress'] },
-  { field: 'destinationAddress', title: 'Destination Email', aliases: ['destinationemail', 'destination', 'destinationemailaddress', 'destinationaddress'] },
+  {
+    field: 'destinationAddress',
+    title: 'Destination Email',
+    aliases: ['destinationemail', 'destination', 'destinationemailaddress', 'destinationaddress'],
+  },
   { field: 'sourceLogin', title: 'Source Login Name', aliases: ['sourceloginname', 'sourcelogin', 'sourceusername', 'sourceuser'] },
   { field: 'sourcePassword', title: 'Source Password', aliases: ['sourcepassword'] },
-  { field: 'destinationLogin', title: 'Destination Login Name', aliases: ['destinationloginname', 'destinationlogin', 'destinationusername', 'destinationuser'] },
+  {
+    field: 'destinationLogin',
+    title: 'Destination Login Name',
+    aliases: ['destinationloginname', 'destinationlogin', 'destinationusername', 'destinationuser'],
+  },
   { field: 'destinationPassword', title: 'Destination Password', aliases: ['destinationpassword'] },
-  { field: 'endUserCredentials', title: 'End User Confirms Password', aliases: ['enduserconfirmspassword', 'endusercredentials', 'enduser', 'waitforenduser', 'askenduser'] },
+  {
+    field: 'endUserCredentials',
+    title: 'End User Confirms Password',
+    aliases: ['enduserconfirmspassword', 'endusercredentials', 'enduser', 'waitforenduser', 'askenduser'],
+  },
 ];
 /** How spreadsheets write a tick: Yes/No, TRUE/FALSE, 1/0, X; an empty cell is No. */
 const YES = new Set(['yes', 'y', 'true', '1', 'x']);
@@ -70,7 +82,11 @@ interface Layout {
 }
 
 /** Every data row as written (good or not): what a preview lists before the file is sent. */
-export interface CsvDataLine { line: number; sourceAddress: string; destinationAddress: string }
+export interface CsvDataLine {
+  line: number;
+  sourceAddress: string;
+  destinationAddress: string;
+}
 
 export interface ParsedItemsCsv {
   rows: CsvItemRow[];
@@ -97,17 +113,29 @@ export function parseItemsCsv(text: string, options: { maxRows?: number } = {}):
   }
   const dataRecords = header ? nonBlank.slice(1) : nonBlank;
   const cell = (record: CsvRecord, field: ColumnField) => (record.fields[layout.fields.indexOf(field)] ?? '').trim();
-  const dataLines = dataRecords.map((r) => ({ line: r.line, sourceAddress: cell(r, 'sourceAddress'), destinationAddress: cell(r, 'destinationAddress') }));
+  const dataLines = dataRecords.map((r) => ({
+    line: r.line,
+    sourceAddress: cell(r, 'sourceAddress'),
+    destinationAddress: cell(r, 'destinationAddress'),
+  }));
   const missing = REQUIRED_FIELDS.filter((field) => !layout.fields.includes(field));
   if (missing.length > 0) {
     for (const field of missing) {
       const title = titleOf(field);
-      problems.push({ line: header?.line ?? 1, column: title, message: `The header has no ${title} column; add one (it may also be called ${aliasHint(field)}), so no rows were added.` });
+      problems.push({
+        line: header?.line ?? 1,
+        column: title,
+        message: `The header has no ${title} column; add one (it may also be called ${aliasHint(field)}), so no rows were added.`,
+      });
     }
     return { rows: [], problems: sortByLine(problems), headerLine: header?.line, dataLines };
   }
   if (dataRecords.length === 0 && unterminated.length === 0) {
-    problems.push({ line: 1, column: WHOLE_ROW, message: header ? 'The file has a header but no mailboxes under it.' : 'The file is empty; add one mailbox per line.' });
+    problems.push({
+      line: 1,
+      column: WHOLE_ROW,
+      message: header ? 'The file has a header but no mailboxes under it.' : 'The file is empty; add one mailbox per line.',
+    });
   }
   const rows = readRows(dataRecords.slice(0, maxRows), layout, problems);
   const overflow = dataRecords[maxRows];
@@ -156,14 +184,22 @@ function headerLayout(header: CsvRecord, problems: CsvProblem[]): Layout {
       if (title !== '') {
         const nearest = nearestName(title, COLUMN_TITLES);
         const hint = nearest ? ` Did you mean ${nearest}?` : '';
-        problems.push({ line: header.line, column: title, message: `"${title}" is not a column Mailferry knows, so its values are ignored.${hint} Known columns: ${COLUMN_TITLES.join(', ')}.` });
+        problems.push({
+          line: header.line,
+          column: title,
+          message: `"${title}" is not a column Mailferry knows, so its values are ignored.${hint} Known columns: ${COLUMN_TITLES.join(', ')}.`,
+        });
       }
       return;
     }
     const earlier = seen.get(spec.field);
     if (earlier !== undefined) {
       layout.fields.push(undefined);
-      problems.push({ line: header.line, column: title, message: `"${title}" repeats the column "${earlier}"; only the first one is read, so remove one of them.` });
+      problems.push({
+        line: header.line,
+        column: title,
+        message: `"${title}" repeats the column "${earlier}"; only the first one is read, so remove one of them.`,
+      });
       return;
     }
     seen.set(spec.field, title);
@@ -205,11 +241,13 @@ function readRows(records: CsvRecord[], layout: Layout, problems: CsvProblem[]):
 function checkRowShape(record: CsvRecord, layout: Layout): CsvProblem[] {
   const extra = record.fields.findIndex((value, index) => index >= layout.fields.length && value.trim() !== '');
   if (extra < 0) return [];
-  return [{
-    line: record.line,
-    column: columnNumber(extra),
-    message: `The row has ${record.fields.length} columns but the file has ${layout.fields.length}; put values that contain the delimiter in double quotes, so this row was not added.`,
-  }];
+  return [
+    {
+      line: record.line,
+      column: columnNumber(extra),
+      message: `The row has ${record.fields.length} columns but the file has ${layout.fields.length}; put values that contain the delimiter in double quotes, so this row was not added.`,
+    },
+  ];
 }
 
 /** The row, or undefined after adding a problem for each unusable required cell. */
@@ -237,7 +275,11 @@ function readRow(record: CsvRecord, layout: Layout, problems: CsvProblem[]): Csv
     const problem = value === '' ? `${titleOf(field)} is empty; every row needs one.` : describeAddressProblem(value);
     if (problem !== undefined) {
       usable = false;
-      problems.push({ line: record.line, column: titleIn(layout, field), message: value === '' ? problem : `Not a valid email address: ${problem}.` });
+      problems.push({
+        line: record.line,
+        column: titleIn(layout, field),
+        message: value === '' ? problem : `Not a valid email address: ${problem}.`,
+      });
     }
   }
   if (!usable) return undefined;
@@ -253,7 +295,8 @@ function readRow(record: CsvRecord, layout: Layout, problems: CsvProblem[]): Csv
   if (YES.has(endUser)) row.endUserCredentials = true;
   else if (!NO.has(endUser)) {
     problems.push({
-      line: record.line, column: titleIn(layout, 'endUserCredentials'),
+      line: record.line,
+      column: titleIn(layout, 'endUserCredentials'),
       // The cell is not repeated: in a row shifted by an unquoted delimiter it can hold the password.
       message: `The value is neither Yes nor No; write Yes when the end user confirms the source password from an e-mailed link, or leave it empty. This row was not added.`,
     });

@@ -63,9 +63,7 @@ export function readCsvRecords(text: string, delimiter: CsvDelimiter): { records
   return { records, unterminated };
 }
 
-type RecordRead =
-  | { fields: string[]; pos: number; line: number }
-  | { quotePos: number; quoteLine: number; fieldIndex: number };
+type RecordRead = { fields: string[]; pos: number; line: number } | { quotePos: number; quoteLine: number; fieldIndex: number };
 
 function readRecord(text: string, start: number, startLine: number, delimiter: CsvDelimiter): RecordRead {
   const fields: string[] = [];

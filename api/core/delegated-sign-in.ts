@@ -25,7 +25,12 @@ export interface SignInDeps {
  * With `onlyReplacing`, only while the endpoint still holds that reference; returns whether it was stored.
  */
 export async function storeSignIn(
-  deps: SignInDeps, tenantId: string, endpointId: string, tokenCache: string, fields: Pick<Endpoint, 'signedInAs' | 'signedInAt'>, onlyReplacing?: string,
+  deps: SignInDeps,
+  tenantId: string,
+  endpointId: string,
+  tokenCache: string,
+  fields: Pick<Endpoint, 'signedInAs' | 'signedInAt'>,
+  onlyReplacing?: string,
 ): Promise<string | undefined> {
   const ref = await deps.vault.put(tenantId, tokenCache);
   let replaced: string | undefined;

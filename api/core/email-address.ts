@@ -51,7 +51,8 @@ export function describeAddressProblem(address: string): string | undefined {
   const local = address.slice(0, at);
   if (local === '') return 'nothing comes before the @';
   if (local.length > MAX_LOCAL_PART_LENGTH) return `the part before the @ is longer than ${MAX_LOCAL_PART_LENGTH} characters`;
-  if (!LOCAL_PART_PATTERN.test(local)) return 'the part before the @ contains a character mail servers do not accept (such as < > " , ; or :)';
+  if (!LOCAL_PART_PATTERN.test(local))
+    return 'the part before the @ contains a character mail servers do not accept (such as < > " , ; or :)';
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
     return 'the part before the @ starts or ends with a dot, or has two dots in a row';
   }

@@ -138,7 +138,11 @@ export function ensureError(value: unknown, target?: NetworkTarget): MailferryEr
     if (plain && (NETWORK_ERRNOS.has(errno ?? '') || !errno || errno.startsWith('ERR_SSL'))) {
       // TLS spoken to a plain port fails the same way every time: retrying cannot help.
       const tlsMismatch = !errno || errno.startsWith('ERR_SSL');
-      return new MailferryError('connection', plain, { cause: value, retryable: !tlsMismatch, details: errno ? `${value.message} (${errno})` : value.message });
+      return new MailferryError('connection', plain, {
+        cause: value,
+        retryable: !tlsMismatch,
+        details: errno ? `${value.message} (${errno})` : value.message,
+      });
     }
     if (errno && NETWORK_ERRNOS.has(errno)) {
       return new ConnectionError(`${value.message} (${errno})`, { cause: value });

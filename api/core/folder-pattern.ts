@@ -35,7 +35,8 @@ export interface FolderPattern {
 }
 
 const LOOKAHEAD_OPEN = '(?!';
-const LINEAR_TIME_HINT = 'Mailferry runs folder patterns in linear time (RE2), which has no backreferences and no lookaround except a negative lookahead right after the leading ^, as in ^(?!Inbox$)';
+const LINEAR_TIME_HINT =
+  'Mailferry runs folder patterns in linear time (RE2), which has no backreferences and no lookaround except a negative lookahead right after the leading ^, as in ^(?!Inbox$)';
 
 /** Folder names on Exchange and the IMAP INBOX are case-insensitive, so patterns are too. */
 export function compileFolderPattern(key: string, source: string): FolderPattern | string {
@@ -68,7 +69,13 @@ class PlainPattern implements FolderPattern {
 
   replaceFirst(path: string, replacement: string): string {
     const match = this.re.exec(path) as Re2Match | null;
-    return match ? spliceMatch(path, match, expandReplacement(replacement, (n) => match[n])) : path;
+    return match
+      ? spliceMatch(
+          path,
+          match,
+          expandReplacement(replacement, (n) => match[n]),
+        )
+      : path;
   }
 }
 
@@ -79,7 +86,11 @@ class GuardedPattern implements FolderPattern {
   private readonly excludedGroups: number;
   readonly groupCount: number;
 
-  constructor(readonly source: string, excluded: string[], rest: string) {
+  constructor(
+    readonly source: string,
+    excluded: string[],
+    rest: string,
+  ) {
     this.excluded = excluded.map((x) => compile(`^(?:${x})`));
     this.rest = compile(`^(?:${rest})`);
     this.excludedGroups = this.excluded.reduce((sum, re) => sum + re.groupCount(), 0);
@@ -94,7 +105,13 @@ class GuardedPattern implements FolderPattern {
     if (this.excluded.some((re) => re.test(path))) return path;
     const match = this.rest.exec(path) as Re2Match | null;
     // Groups inside a negative lookahead never capture; they keep their numbers, empty.
-    return match ? spliceMatch(path, match, expandReplacement(replacement, (n) => (n === 0 ? match[0] : n > this.excludedGroups ? match[n - this.excludedGroups] : ''))) : path;
+    return match
+      ? spliceMatch(
+          path,
+          match,
+          expandReplacement(replacement, (n) => (n === 0 ? match[0] : n > this.excludedGroups ? match[n - this.excludedGroups] : '')),
+        )
+      : path;
   }
 }
 
@@ -133,7 +150,9 @@ function splitLeadingLookaheads(source: string): { excluded: string[]; rest: str
   }
   const rest = source.slice(at);
   if (hasTopLevelBar(rest)) {
-    throw new Error(`after ^(?!…) the rest of the pattern has a "|" outside any group; put the alternatives in a group, e.g. ^(?!Inbox$)(?:Sent|Drafts)`);
+    throw new Error(
+      `after ^(?!…) the rest of the pattern has a "|" outside any group; put the alternatives in a group, e.g. ^(?!Inbox$)(?:Sent|Drafts)`,
+    );
   }
   return { excluded, rest };
 }

@@ -89,7 +89,10 @@ export function planFolders(source: FolderInfo[], destination: DestinationFolder
       : followSpecialFolder(folder, sourceByKey, special);
     const destSegments = safeSegments(rawSegments, folder, destination.separator, options.allowQuoteInFolder, plan.warnings);
     if (destSegments.length === 0) {
-      plan.excluded.push({ path: folder.path, reason: `FolderMapping "${rule?.pattern.source ?? ''}->${rule?.replacement ?? ''}" leaves "${path}" with no folder name.` });
+      plan.excluded.push({
+        path: folder.path,
+        reason: `FolderMapping "${rule?.pattern.source ?? ''}->${rule?.replacement ?? ''}" leaves "${path}" with no folder name.`,
+      });
       continue;
     }
     if (destSegments[0]!.toLowerCase() === special.inbox.toLowerCase()) destSegments[0] = special.inbox;
@@ -140,11 +143,15 @@ function safeSegments(raw: string[], folder: FolderInfo, separator: string, allo
       let safe = segment;
       if (separator !== '' && safe.includes(separator)) {
         safe = safe.replaceAll(separator, SEPARATOR_STAND_INS[separator] ?? FALLBACK_STAND_IN);
-        warnings.push(`Folder "${folder.path}": "${segment}" contains "${separator}", the destination's folder separator, so it is created as "${safe}".`);
+        warnings.push(
+          `Folder "${folder.path}": "${segment}" contains "${separator}", the destination's folder separator, so it is created as "${safe}".`,
+        );
       }
       if (allowQuote === false && safe.includes(QUOTE)) {
         const unquoted = unquote(safe);
-        warnings.push(`Folder "${folder.path}": "${safe}" is created as "${unquoted}" (AllowQuoteInFolder=0); remove that option to keep the " where the destination accepts it.`);
+        warnings.push(
+          `Folder "${folder.path}": "${safe}" is created as "${unquoted}" (AllowQuoteInFolder=0); remove that option to keep the " where the destination accepts it.`,
+        );
         safe = unquoted;
       }
       return safe;
@@ -162,10 +169,15 @@ function neededContainers(candidates: Candidate[], selectable: Candidate[], plan
   for (const container of candidates.filter((candidate) => candidate.source.noSelect)) {
     const depth = container.source.segments.length;
     const hasChild = selectable.some(
-      (candidate) => candidate.source.segments.length > depth && container.source.segments.every((segment, i) => candidate.source.segments[i] === segment),
+      (candidate) =>
+        candidate.source.segments.length > depth &&
+        container.source.segments.every((segment, i) => candidate.source.segments[i] === segment),
     );
     if (!hasChild) {
-      plan.excluded.push({ path: container.source.path, reason: 'It cannot hold messages (\\Noselect) and none of its subfolders is migrated.' });
+      plan.excluded.push({
+        path: container.source.path,
+        reason: 'It cannot hold messages (\\Noselect) and none of its subfolders is migrated.',
+      });
       continue;
     }
     const key = segmentsKey(container.destSegments);
@@ -188,7 +200,9 @@ function warnAboutMerges(selectable: Candidate[], separator: string, warnings: s
   for (const { dest, sources } of sourcesByDestination.values()) {
     if (sources.length < 2) continue;
     const names = sources.map((path) => `"${path}"`).join(', ');
-    warnings.push(`Source folders ${names} all go to destination folder "${dest.join(separator || LOGICAL_SEPARATOR)}"; their messages are merged there.`);
+    warnings.push(
+      `Source folders ${names} all go to destination folder "${dest.join(separator || LOGICAL_SEPARATOR)}"; their messages are merged there.`,
+    );
   }
 }
 

@@ -135,16 +135,19 @@ export interface Endpoint extends Doc {
 
 /** In the order the console's status filter lists them. */
 export const ITEM_STATUSES = [
-  'Not Started', 'Submitted', 'Queued', 'Running', 'Waiting For End User', 'Completed', 'Completed With Errors', 'Failed', 'Stopped',
-] as const;
-export type ItemStatus = (typeof ITEM_STATUSES)[number];
-
-export const TERMINAL_STATUSES: ReadonlySet<ItemStatus> = new Set<ItemStatus>([
+  'Not Started',
+  'Submitted',
+  'Queued',
+  'Running',
+  'Waiting For End User',
   'Completed',
   'Completed With Errors',
   'Failed',
   'Stopped',
-]);
+] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<ItemStatus> = new Set<ItemStatus>(['Completed', 'Completed With Errors', 'Failed', 'Stopped']);
 
 /**
  * An item in one of these is part of a pass that has not ended: it cannot join another pass, be
@@ -253,7 +256,10 @@ export interface ItemStatistics extends Counts {
 export const MAX_RUN_HISTORY = 50;
 
 /** The item with `run` as its last run and at the end of its run history. */
-export function withEndedRun<T extends Pick<Item, 'runHistory'>>(item: T, run: ItemRunSummary): T & { lastRun: ItemRunSummary; status: ItemStatus } {
+export function withEndedRun<T extends Pick<Item, 'runHistory'>>(
+  item: T,
+  run: ItemRunSummary,
+): T & { lastRun: ItemRunSummary; status: ItemStatus } {
   return { ...item, status: run.status, lastRun: run, runHistory: [...(item.runHistory ?? []), run].slice(-MAX_RUN_HISTORY) };
 }
 

@@ -21,7 +21,12 @@ interface NodeNetworkError {
 }
 
 /** TLS spoken to something that does not answer TLS (a plain IMAP or HTTP port). */
-const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST', 'ERR_SSL_UNKNOWN_PROTOCOL']);
+const NOT_TLS = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_HTTP_REQUEST',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+]);
 
 /** The admin's sentence for a network or TLS failure; undefined for anything else. */
 export function networkProblem(error: NodeNetworkError, target: NetworkTarget = {}): string | undefined {

@@ -10,9 +10,21 @@ import type { RecipientMappingRule } from './support-options.js';
 
 /** Header fields whose values are address lists (RFC 5322 §3.6.2–3.6.6 and common extensions). */
 const ADDRESS_HEADERS = new Set([
-  'from', 'sender', 'reply-to', 'to', 'cc', 'bcc',
-  'resent-from', 'resent-sender', 'resent-to', 'resent-cc', 'resent-bcc',
-  'disposition-notification-to', 'return-receipt-to', 'mail-followup-to', 'mail-reply-to',
+  'from',
+  'sender',
+  'reply-to',
+  'to',
+  'cc',
+  'bcc',
+  'resent-from',
+  'resent-sender',
+  'resent-to',
+  'resent-cc',
+  'resent-bcc',
+  'disposition-notification-to',
+  'return-receipt-to',
+  'mail-followup-to',
+  'mail-reply-to',
 ]);
 /** A header block larger than this is not a header block: the message is left as it is. */
 const MAX_HEADER_BYTES = 1024 * 1024;
@@ -119,9 +131,11 @@ async function readHead(chunks: AsyncIterator<Buffer>): Promise<{ head: Buffer; 
 }
 
 function prepend(head: Buffer, rest: Buffer, chunks: AsyncIterator<Buffer>): Readable {
-  return Readable.from((async function* () {
-    yield head;
-    if (rest.length) yield rest;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
-  })());
+  return Readable.from(
+    (async function* () {
+      yield head;
+      if (rest.length) yield rest;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+    })(),
+  );
 }

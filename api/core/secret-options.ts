@@ -26,7 +26,12 @@ export interface SealedOptions {
  * reference. A line already stored with a reference (kept because the admin sent it back
  * masked) stays as it is; a reference-looking value typed by someone is sealed like any value.
  */
-export async function sealSecretOptions(vault: SecretVault, tenantId: string, lines: string[], stored: string[] = []): Promise<SealedOptions> {
+export async function sealSecretOptions(
+  vault: SecretVault,
+  tenantId: string,
+  lines: string[],
+  stored: string[] = [],
+): Promise<SealedOptions> {
   const storedLines = new Set(stored);
   const created: string[] = [];
   const sealed: string[] = [];
@@ -67,24 +72,38 @@ export function hasClearSecretOptions(lines: string[]): boolean {
 
 /** The lines with every reference replaced by the secret it names, for the engine only. */
 export async function openSecretOptions(vault: SecretVault, tenantId: string, lines: string[]): Promise<string[]> {
-  return Promise.all(lines.map(async (line) => {
-    const secret = secretValueOf(line);
-    const ref = secret && refOf(secret);
-    if (!secret || ref === undefined) return line;
-    try {
-      return `${secret.key}=${asOptionValue(await vault.get(tenantId, ref))}`;
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-      throw new NotFoundError(`The stored ${secret.key} can no longer be read from the vault: enter the client secret again in the support options.`, { field: 'options' });
-    }
-  }));
+  return Promise.all(
+    lines.map(async (line) => {
+      const secret = secretValueOf(line);
+      const ref = secret && refOf(secret);
+      if (!secret || ref === undefined) return line;
+      try {
+        return `${secret.key}=${asOptionValue(await vault.get(tenantId, ref))}`;
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        throw new NotFoundError(
+          `The stored ${secret.key} can no longer be read from the vault: enter the client secret again in the support options.`,
+          { field: 'options' },
+        );
+      }
+    }),
+  );
 }
 
 /** Every vault reference a record holds, so deleting the record can delete its secrets. */
 export const secretRefsOf = {
-  item: (item: Pick<Item, 'sourceSecretRef' | 'destinationSecretRef' | 'options'>): (string | undefined)[] => [item.sourceSecretRef, item.destinationSecretRef, ...secretOptionRefs(item.options)],
+  item: (item: Pick<Item, 'sourceSecretRef' | 'destinationSecretRef' | 'options'>): (string | undefined)[] => [
+    item.sourceSecretRef,
+    item.destinationSecretRef,
+    ...secretOptionRefs(item.options),
+  ],
   project: (project: Project): (string | undefined)[] => [project.teamsWebhookRef, ...secretOptionRefs(project.options)],
-  endpoint: (endpoint: Endpoint): (string | undefined)[] => [endpoint.adminSecretRef, endpoint.appSecretRef, endpoint.signInRef, endpoint.appCertificateKeyRef],
+  endpoint: (endpoint: Endpoint): (string | undefined)[] => [
+    endpoint.adminSecretRef,
+    endpoint.appSecretRef,
+    endpoint.signInRef,
+    endpoint.appCertificateKeyRef,
+  ],
 };
 
 /** Deletes in flight at once: Key Vault's delete-then-purge takes a few round trips each. */

@@ -132,8 +132,13 @@ const KEY_SPECS: Record<SupportOptionKey, KeySpec> = {
   MaxItemSizeBytes: {
     repeatable: false,
     secret: false,
-    apply: integerOption('MaxItemSizeBytes', 1, Number.MAX_SAFE_INTEGER, (n, into) => (into.maxItemSizeBytes = n),
-      'a whole number of bytes, e.g. 157286400 for 150 MB (suffixes such as MB are not accepted)'),
+    apply: integerOption(
+      'MaxItemSizeBytes',
+      1,
+      Number.MAX_SAFE_INTEGER,
+      (n, into) => (into.maxItemSizeBytes = n),
+      'a whole number of bytes, e.g. 157286400 for 150 MB (suffixes such as MB are not accepted)',
+    ),
   },
   MaxErrors: {
     repeatable: false,
@@ -143,7 +148,13 @@ const KEY_SPECS: Record<SupportOptionKey, KeySpec> = {
   ConnectionsPerMailbox: {
     repeatable: false,
     secret: false,
-    apply: integerOption('ConnectionsPerMailbox', 1, MAX_CONNECTIONS_PER_MAILBOX, (n, into) => (into.connectionsPerMailbox = n), 'a whole number'),
+    apply: integerOption(
+      'ConnectionsPerMailbox',
+      1,
+      MAX_CONNECTIONS_PER_MAILBOX,
+      (n, into) => (into.connectionsPerMailbox = n),
+      'a whole number',
+    ),
   },
   PipelineDepth: {
     repeatable: false,
@@ -153,16 +164,29 @@ const KEY_SPECS: Record<SupportOptionKey, KeySpec> = {
   EwsRequestsInFlight: {
     repeatable: false,
     secret: false,
-    apply: integerOption('EwsRequestsInFlight', 1, MAX_EWS_REQUESTS_IN_FLIGHT, (n, into) => (into.ewsRequestsInFlight = n),
-      `a whole number up to ${MAX_EWS_REQUESTS_IN_FLIGHT} (Exchange's EWSMaxConcurrency per account)`),
+    apply: integerOption(
+      'EwsRequestsInFlight',
+      1,
+      MAX_EWS_REQUESTS_IN_FLIGHT,
+      (n, into) => (into.ewsRequestsInFlight = n),
+      `a whole number up to ${MAX_EWS_REQUESTS_IN_FLIGHT} (Exchange's EWSMaxConcurrency per account)`,
+    ),
   },
   EwsStreamToGraph: { repeatable: false, secret: false, apply: applyEwsStreamToGraph },
   ModernAuthClientIdExport: { repeatable: false, secret: false, apply: modernAuthId('ModernAuthClientIdExport', 'clientIdExport') },
   ModernAuthTenantIdExport: { repeatable: false, secret: false, apply: modernAuthTenant('ModernAuthTenantIdExport', 'tenantIdExport') },
-  ModernAuthClientSecretExport: { repeatable: false, secret: true, apply: modernAuthSecret('ModernAuthClientSecretExport', 'clientSecretExport') },
+  ModernAuthClientSecretExport: {
+    repeatable: false,
+    secret: true,
+    apply: modernAuthSecret('ModernAuthClientSecretExport', 'clientSecretExport'),
+  },
   ModernAuthClientIdImport: { repeatable: false, secret: false, apply: modernAuthId('ModernAuthClientIdImport', 'clientIdImport') },
   ModernAuthTenantIdImport: { repeatable: false, secret: false, apply: modernAuthTenant('ModernAuthTenantIdImport', 'tenantIdImport') },
-  ModernAuthClientSecretImport: { repeatable: false, secret: true, apply: modernAuthSecret('ModernAuthClientSecretImport', 'clientSecretImport') },
+  ModernAuthClientSecretImport: {
+    repeatable: false,
+    secret: true,
+    apply: modernAuthSecret('ModernAuthClientSecretImport', 'clientSecretImport'),
+  },
 };
 
 export const SUPPORT_OPTION_KEYS = Object.keys(KEY_SPECS) as SupportOptionKey[];
@@ -328,7 +352,8 @@ function applyFolderFilter(value: string, into: OptionsPatch): string | undefine
 
 function applyFolderMapping(value: string, into: OptionsPatch): string | undefined {
   const sides = splitMapping(value);
-  if (!sides) return `FolderMapping needs the form "<regex>-><replacement>", e.g. FolderMapping="^INBOX/Archive->Archive"; "->" is missing.`;
+  if (!sides)
+    return `FolderMapping needs the form "<regex>-><replacement>", e.g. FolderMapping="^INBOX/Archive->Archive"; "->" is missing.`;
   const pattern = compileFolderPattern('FolderMapping', sides.from);
   if (typeof pattern === 'string') return pattern;
   const groups = pattern.groupCount;
@@ -426,7 +451,8 @@ function modernAuthTenant(key: SupportOptionKey, field: 'tenantIdExport' | 'tena
 function modernAuthSecret(key: SupportOptionKey, field: 'clientSecretExport' | 'clientSecretImport'): ApplyValue {
   return (value, into) => {
     if (value === '') return `${key} needs the client secret's value.`;
-    if (value === MASKED_SECRET) return `${key} is still masked (${MASKED_SECRET}) and no secret is stored for it; type the client secret again.`;
+    if (value === MASKED_SECRET)
+      return `${key} is still masked (${MASKED_SECRET}) and no secret is stored for it; type the client secret again.`;
     into.modernAuth[field] = value;
     return undefined;
   };

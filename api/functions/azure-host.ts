@@ -72,16 +72,33 @@ export function azureHost(env: NodeJS.ProcessEnv = process.env): Promise<AzureHo
 export async function buildAzureHost(env: NodeJS.ProcessEnv, standIns: AzureStandIns = {}): Promise<AzureHost> {
   const audiences = list(env.MAILFERRY_ENTRA_AUDIENCES);
   if (!audiences.length) {
-    throw new ValidationError('Set MAILFERRY_ENTRA_AUDIENCES to the API app registration (client id and/or api:// URI): every request must carry an Entra ID token for it.', { field: 'MAILFERRY_ENTRA_AUDIENCES' });
+    throw new ValidationError(
+      'Set MAILFERRY_ENTRA_AUDIENCES to the API app registration (client id and/or api:// URI): every request must carry an Entra ID token for it.',
+      { field: 'MAILFERRY_ENTRA_AUDIENCES' },
+    );
   }
   const allowedTenants = list(env.MAILFERRY_ALLOWED_TENANTS);
   if (!allowedTenants.length) {
-    throw new MailferryError('unsupported', 'This Mailferry deployment serves no tenant yet: set MAILFERRY_ALLOWED_TENANTS to the directory (tenant) ids it serves, comma-separated (infra/main.bicep parameter allowedTenants).', { field: 'MAILFERRY_ALLOWED_TENANTS' });
+    throw new MailferryError(
+      'unsupported',
+      'This Mailferry deployment serves no tenant yet: set MAILFERRY_ALLOWED_TENANTS to the directory (tenant) ids it serves, comma-separated (infra/main.bicep parameter allowedTenants).',
+      { field: 'MAILFERRY_ALLOWED_TENANTS' },
+    );
   }
-  const authenticator = new EntraAuthenticator({ audiences, allowedTenants, appRoles: list(env.MAILFERRY_ENTRA_APP_ROLES), jwksUri: env.MAILFERRY_ENTRA_JWKS_URI });
+  const authenticator = new EntraAuthenticator({
+    audiences,
+    allowedTenants,
+    appRoles: list(env.MAILFERRY_ENTRA_APP_ROLES),
+    jwksUri: env.MAILFERRY_ENTRA_JWKS_URI,
+  });
   const tenantOwners = parseTenantOwners(env.MAILFERRY_TENANT_OWNERS);
   const stray = [...tenantOwners.keys()].filter((t) => !allowedTenants.includes(t));
-  if (stray.length) throw new MailferryError('unsupported', `MAILFERRY_TENANT_OWNERS names tenant ${stray.join(', ')}, which MAILFERRY_ALLOWED_TENANTS does not list: add it there or remove its owners.`, { field: 'MAILFERRY_TENANT_OWNERS' });
+  if (stray.length)
+    throw new MailferryError(
+      'unsupported',
+      `MAILFERRY_TENANT_OWNERS names tenant ${stray.join(', ')}, which MAILFERRY_ALLOWED_TENANTS does not list: add it there or remove its owners.`,
+      { field: 'MAILFERRY_TENANT_OWNERS' },
+    );
   // Managed identity in Azure; made only when a setting needs it, so a local trial needs no login.
   let credential: TokenCredential | undefined = standIns.credential;
   const identity = () => (credential ??= new DefaultAzureCredential());
@@ -89,15 +106,24 @@ export async function buildAzureHost(env: NodeJS.ProcessEnv, standIns: AzureStan
   const dataDir = env.MAILFERRY_DATA ?? join(env.HOME ?? '/tmp', 'mailferry');
   const sqliteDb = () => (sqlite ??= openSqliteDatabase(join(dataDir, 'mailferry.db')));
 
-  const store: Store = env.MAILFERRY_STORE === 'cosmos'
-    ? await CosmosStore.open({ endpoint: required(env, 'MAILFERRY_COSMOS_ENDPOINT'), databaseId: env.MAILFERRY_COSMOS_DATABASE ?? DEFAULT_COSMOS_DATABASE, clientOptions: { aadCredentials: identity() } })
-    : new SqliteStore(sqliteDb(), true);
-  const queue: JobQueue = env.MAILFERRY_QUEUE === 'servicebus'
-    ? new ServiceBusJobQueue({
-      fullyQualifiedNamespace: required(env, 'MAILFERRY_SERVICEBUS_NAMESPACE'), credential: identity(), queueName: required(env, 'MAILFERRY_SERVICEBUS_QUEUE'),
-      lockDurationMs: JOB_LOCK_MS, groupLimiter: new StoreGroupLimiter(store.groupSlots), // limits hold across instances
-    })
-    : new SqliteJobQueue(sqliteDb());
+  const store: Store =
+    env.MAILFERRY_STORE === 'cosmos'
+      ? await CosmosStore.open({
+          endpoint: required(env, 'MAILFERRY_COSMOS_ENDPOINT'),
+          databaseId: env.MAILFERRY_COSMOS_DATABASE ?? DEFAULT_COSMOS_DATABASE,
+          clientOptions: { aadCredentials: identity() },
+        })
+      : new SqliteStore(sqliteDb(), true);
+  const queue: JobQueue =
+    env.MAILFERRY_QUEUE === 'servicebus'
+      ? new ServiceBusJobQueue({
+          fullyQualifiedNamespace: required(env, 'MAILFERRY_SERVICEBUS_NAMESPACE'),
+          credential: identity(),
+          queueName: required(env, 'MAILFERRY_SERVICEBUS_QUEUE'),
+          lockDurationMs: JOB_LOCK_MS,
+          groupLimiter: new StoreGroupLimiter(store.groupSlots), // limits hold across instances
+        })
+      : new SqliteJobQueue(sqliteDb());
   const secrets = env.MAILFERRY_KEYVAULT_URL ? new SecretClient(env.MAILFERRY_KEYVAULT_URL, identity()) : undefined;
   const vault: SecretVault = secrets ? new KeyVaultSecretVault(secrets) : await FileSecretVault.open(dataDir);
   const linkKey = secrets ? await loadOrCreateLinkKeySecret(secrets) : await loadOrCreateLinkKey(dataDir);
@@ -106,13 +132,22 @@ export async function buildAzureHost(env: NodeJS.ProcessEnv, standIns: AzureStan
 
   // A shared deployment reaches public mail servers only, EWS over HTTPS (outbound-policy.ts).
   const connectorFor = createConnectorRegistry({}, outboundPolicyFromEnv(env));
-  const services = createMailferry({
-    store, queue, vault, clock: systemClock, log: jsonLineLog, connectorFor, mailer,
-    notifier: (webhookUrlFor) => new TeamsWorkflowNotifier(webhookUrlFor, { tabLink: tabLinkFrom(env) }),
-  }, {
-    endUser: env.MAILFERRY_PUBLIC_URL ? { linkKey, publicBaseUrl: env.MAILFERRY_PUBLIC_URL } : undefined,
-    tenantOwners,
-  });
+  const services = createMailferry(
+    {
+      store,
+      queue,
+      vault,
+      clock: systemClock,
+      log: jsonLineLog,
+      connectorFor,
+      mailer,
+      notifier: (webhookUrlFor) => new TeamsWorkflowNotifier(webhookUrlFor, { tabLink: tabLinkFrom(env) }),
+    },
+    {
+      endUser: env.MAILFERRY_PUBLIC_URL ? { linkKey, publicBaseUrl: env.MAILFERRY_PUBLIC_URL } : undefined,
+      tenantOwners,
+    },
+  );
   const engine = services.engine;
   return { services, authenticator, engine, queue };
 }
@@ -125,7 +160,10 @@ function tabLinkFrom(env: NodeJS.ProcessEnv): TeamsTabLink | undefined {
 
 async function graphToken(credential: TokenCredential): Promise<string> {
   const token = await credential.getToken(GRAPH_SCOPE);
-  if (!token) throw new ValidationError('The managed identity got no token for Microsoft Graph: grant it Mail.Send.', { field: 'MAILFERRY_MAIL_SENDER' });
+  if (!token)
+    throw new ValidationError('The managed identity got no token for Microsoft Graph: grant it Mail.Send.', {
+      field: 'MAILFERRY_MAIL_SENDER',
+    });
   return token.token;
 }
 
@@ -136,5 +174,8 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

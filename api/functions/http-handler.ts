@@ -26,7 +26,11 @@ export function createHttpHandler(host: () => Promise<AzureHost>) {
         headers[name.toLowerCase()] = value;
       });
       const url = new URL(request.url);
-      response = await dispatch({ method: request.method, path, query: url.searchParams, headers, body: parseBody(text, contentType) }, services, authenticator);
+      response = await dispatch(
+        { method: request.method, path, query: url.searchParams, headers, body: parseBody(text, contentType) },
+        services,
+        authenticator,
+      );
     } catch (error) {
       response = problem(error);
     }

@@ -41,11 +41,17 @@ export function createWorkerHandler(host: () => Promise<Pick<AzureHost, 'engine'
  * actions are wrapped here so a missing operation fails loudly instead of losing a message.
  */
 function settlerFrom(actions: Record<string, unknown>): MessageSettler {
-  const call = (name: string) => (...args: unknown[]) => {
-    const fn = actions[name];
-    if (typeof fn !== 'function') throw new MailferryError('unsupported', `The Service Bus extension offers no "${name}" action; update @azure/functions-extensions-servicebus.`);
-    return fn.apply(actions, args);
-  };
+  const call =
+    (name: string) =>
+    (...args: unknown[]) => {
+      const fn = actions[name];
+      if (typeof fn !== 'function')
+        throw new MailferryError(
+          'unsupported',
+          `The Service Bus extension offers no "${name}" action; update @azure/functions-extensions-servicebus.`,
+        );
+      return fn.apply(actions, args);
+    };
   return {
     completeMessage: call('complete') as MessageSettler['completeMessage'],
     deadLetterMessage: call('deadletter') as MessageSettler['deadLetterMessage'],

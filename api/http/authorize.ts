@@ -11,12 +11,22 @@ export type AccessRule =
   | { endpoint: 'view' | 'manage' }
   | { project: ProjectAccess; from: 'projectId' | 'itemId' | 'passId' };
 
-export async function authorize(rule: AccessRule, principal: Principal, params: Record<string, string>, access: AccessService): Promise<void> {
+export async function authorize(
+  rule: AccessRule,
+  principal: Principal,
+  params: Record<string, string>,
+  access: AccessService,
+): Promise<void> {
   if ('public' in rule) return;
   if ('tenant' in rule) return access.requireTenant(principal, rule.tenant);
   if ('workgroup' in rule) return access.requireWorkgroup(principal, params.workgroupId!, rule.workgroup);
   if ('endpoint' in rule) return void (await access.requireEndpoint(principal, params.endpointId!, rule.endpoint));
   const id = params[rule.from]!;
-  const projectId = rule.from === 'projectId' ? id : rule.from === 'itemId' ? await access.projectOfItem(principal, id) : await access.projectOfPass(principal, id);
+  const projectId =
+    rule.from === 'projectId'
+      ? id
+      : rule.from === 'itemId'
+        ? await access.projectOfItem(principal, id)
+        : await access.projectOfPass(principal, id);
   await access.requireProject(principal, projectId, rule.project);
 }

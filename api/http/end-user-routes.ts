@@ -20,14 +20,22 @@ const PRIVATE_HEADERS = { 'cache-control': 'no-store', 'referrer-policy': 'no-re
 
 export const endUserRoutes: Route[] = [
   {
-    method: 'POST', path: '/api/v1/end-user/request', access: { public: true }, body: linkInput,
-    summary: 'What the end-user page shows for a credential link (addresses, project, expiry), given {token}; 401 when the link is expired, used or invalid',
+    method: 'POST',
+    path: '/api/v1/end-user/request',
+    access: { public: true },
+    body: linkInput,
+    summary:
+      'What the end-user page shows for a credential link (addresses, project, expiry), given {token}; 401 when the link is expired, used or invalid',
     description: 'Public: the signed link is the credential. The token travels in the body, never in a URL, so no request log records it.',
     handler: async (req, s) => ({ ...ok(await s.endUser.describe(parseInput(linkInput, req.body).token)), headers: PRIVATE_HEADERS }),
   },
   {
-    method: 'POST', path: '/api/v1/end-user/credentials', access: { public: true }, body: linkCredentialsInput,
-    summary: 'The end user confirms the source password ({token, login?, password}); checked against the source at once, then the item is queued',
+    method: 'POST',
+    path: '/api/v1/end-user/credentials',
+    access: { public: true },
+    body: linkCredentialsInput,
+    summary:
+      'The end user confirms the source password ({token, login?, password}); checked against the source at once, then the item is queued',
     handler: async (req, s) => {
       const { token, ...credentials } = parseInput(linkCredentialsInput, req.body);
       const result = await s.endUser.submitCredentials(token, credentials);
@@ -35,7 +43,11 @@ export const endUserRoutes: Route[] = [
     },
   },
   {
-    method: 'POST', path: '/api/v1/passes/:passId/credential-requests', access: { project: 'run', from: 'passId' }, body: credentialRequestsInput, optionalBody: true,
+    method: 'POST',
+    path: '/api/v1/passes/:passId/credential-requests',
+    access: { project: 'run', from: 'passId' },
+    body: credentialRequestsInput,
+    optionalBody: true,
     summary: 'E-mail a new credential link to items Waiting For End User in a pass (all, or the given itemIds); retires earlier links',
     handler: async (req, s) => {
       const { itemIds } = parseInput(credentialRequestsInput, bodyOrEmpty(req));
@@ -44,7 +56,10 @@ export const endUserRoutes: Route[] = [
     },
   },
   {
-    method: 'POST', path: '/api/v1/projects/:projectId/notify-users', access: { project: 'run', from: 'projectId' }, body: notifyUsersInput,
+    method: 'POST',
+    path: '/api/v1/projects/:projectId/notify-users',
+    access: { project: 'run', from: 'projectId' },
+    body: notifyUsersInput,
     summary: 'Notify users: e-mail selected items (destination address by default) with {{placeholders}}; per-item report',
     handler: async (req, s) => {
       const { itemIds, ...message } = parseInput(notifyUsersInput, req.body);

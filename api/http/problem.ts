@@ -29,7 +29,15 @@ export function problem(error: unknown): ApiResponse {
   return {
     status,
     headers: { 'content-type': 'application/problem+json' },
-    body: { type: `https://mailferry.dev/problems/${e.code}`, title: e.code, status, code: e.code, detail, field: e.field, ...(e.fields ? { errors: e.fields } : {}) },
+    body: {
+      type: `https://mailferry.dev/problems/${e.code}`,
+      title: e.code,
+      status,
+      code: e.code,
+      detail,
+      field: e.field,
+      ...(e.fields ? { errors: e.fields } : {}),
+    },
     ...(status >= FIRST_SERVER_ERROR ? { cause: e } : {}),
   };
 }
@@ -40,7 +48,11 @@ export function problem(error: unknown): ApiResponse {
  * carry passwords and tokens. An unexpected error (500) is an `error` with its stack; a known one
  * (501 not configured, 502 a mail server unreachable) is a `warn`. Undefined below 500.
  */
-export function serverErrorLog(method: string, path: string, response: ApiResponse): { level: 'error' | 'warn'; message: string; fields: Record<string, unknown> } | undefined {
+export function serverErrorLog(
+  method: string,
+  path: string,
+  response: ApiResponse,
+): { level: 'error' | 'warn'; message: string; fields: Record<string, unknown> } | undefined {
   const cause: MailferryError | undefined = response.cause;
   if (!cause) return undefined;
   const message = `${method} ${path} answered ${response.status}: ${cause.message}`;

@@ -18,13 +18,20 @@ export function bodyLimitFor(contentType: string | undefined): { isCsv: boolean;
 }
 
 export function tooLarge(limitBytes: number): MailferryError {
-  return new MailferryError('too-large', `The request body is over the ${limitBytes}-byte limit; split the upload into smaller files.`, { field: 'body' });
+  return new MailferryError('too-large', `The request body is over the ${limitBytes}-byte limit; split the upload into smaller files.`, {
+    field: 'body',
+  });
 }
 
 /** 415 naming what to send instead. */
-export function unsupportedMediaType(got: string | undefined, wanted = `${JSON_MEDIA_TYPE} (Bulk Add also takes ${CSV_MEDIA_TYPE})`): MailferryError {
+export function unsupportedMediaType(
+  got: string | undefined,
+  wanted = `${JSON_MEDIA_TYPE} (Bulk Add also takes ${CSV_MEDIA_TYPE})`,
+): MailferryError {
   const sent = got ? `Content-Type ${got}` : 'no Content-Type';
-  return new MailferryError('unsupported-media-type', `The request body came with ${sent}: send it as ${wanted}.`, { field: 'content-type' });
+  return new MailferryError('unsupported-media-type', `The request body came with ${sent}: send it as ${wanted}.`, {
+    field: 'content-type',
+  });
 }
 
 /**

@@ -32,7 +32,10 @@ const compiled = compileRoutes([
   ...adminRoutes,
   ...endUserRoutes,
   {
-    method: 'GET', path: '/api/v1/openapi.json', access: { public: true }, summary: 'This API as an OpenAPI 3.1 document',
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    access: { public: true },
+    summary: 'This API as an OpenAPI 3.1 document',
     handler: async () => ({ status: 200, body: openApiDocument(allRoutes(), API_VERSION) }),
   },
 ]);
@@ -53,7 +56,8 @@ export async function dispatch(req: IncomingApiRequest, services: Mailferry, aut
       if (!match) continue;
       allowed.push(route.method);
       if (route.method !== req.method) continue;
-      if (req.body !== undefined && mediaTypeOf(req.headers['content-type']) === CSV_MEDIA_TYPE && !route.takesCsv) throw unsupportedMediaType(CSV_MEDIA_TYPE, JSON_MEDIA_TYPE);
+      if (req.body !== undefined && mediaTypeOf(req.headers['content-type']) === CSV_MEDIA_TYPE && !route.takesCsv)
+        throw unsupportedMediaType(CSV_MEDIA_TYPE, JSON_MEDIA_TYPE);
       const params = Object.fromEntries(names.map((name, i) => [name, decodeSegment(name, match[i + 1]!)]));
       const isPublic = 'public' in route.access;
       const principal = isPublic ? ANONYMOUS : await authenticator.authenticate(req.headers);
@@ -74,8 +78,14 @@ const HTTP_METHOD_NOT_ALLOWED = 405;
  * it can carry an end-user link token, and answers end up in proxies' and browsers' logs.
  */
 function methodNotAllowed(method: string, allowed: string[]): ApiResponse {
-  const refused = problem(new ValidationError(`${method} is not supported on this path; it takes ${allowed.join(', ')}.`, { field: 'method' }));
-  return { status: HTTP_METHOD_NOT_ALLOWED, headers: { ...refused.headers, allow: allowed.join(', ') }, body: { ...(refused.body as object), status: HTTP_METHOD_NOT_ALLOWED } };
+  const refused = problem(
+    new ValidationError(`${method} is not supported on this path; it takes ${allowed.join(', ')}.`, { field: 'method' }),
+  );
+  return {
+    status: HTTP_METHOD_NOT_ALLOWED,
+    headers: { ...refused.headers, allow: allowed.join(', ') },
+    body: { ...(refused.body as object), status: HTTP_METHOD_NOT_ALLOWED },
+  };
 }
 
 /** `%E0%A4%A` is not a path segment anyone meant: 400 naming it, not a 500 from decodeURIComponent. */
@@ -83,7 +93,10 @@ function decodeSegment(name: string, raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new ValidationError(`The ${name} in the path ("${raw.slice(0, MAX_ECHOED_CHARS)}") is not valid %-encoding: encode it with encodeURIComponent.`, { field: name });
+    throw new ValidationError(
+      `The ${name} in the path ("${raw.slice(0, MAX_ECHOED_CHARS)}") is not valid %-encoding: encode it with encodeURIComponent.`,
+      { field: name },
+    );
   }
 }
 const MAX_ECHOED_CHARS = 100;

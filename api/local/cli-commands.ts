@@ -8,7 +8,16 @@ import { resolve } from 'node:path';
 import { formatBytes } from '../core/human-units.js';
 import { ensureError, MailferryError } from '../core/errors.js';
 import { endpointProtocol, type ItemStatus } from '../core/model.js';
-import { changeDomainInput, endpointInput, endpointPatch, itemInput, parseInput, passInput, projectInput, projectPatch } from '../core/schemas.js';
+import {
+  changeDomainInput,
+  endpointInput,
+  endpointPatch,
+  itemInput,
+  parseInput,
+  passInput,
+  projectInput,
+  projectPatch,
+} from '../core/schemas.js';
 import { listAll } from '../core/list-all.js';
 import { EXIT, integer, optional, required, secretFromEnv, type Flags } from './cli-args.js';
 import { exitCodeFor, runUntilPassEnds } from './cli-watch.js';
@@ -26,20 +35,44 @@ async function certificateFile(flags: Flags): Promise<{ appCertificate?: string 
   try {
     return { appCertificate: await readFile(resolve(path), 'utf8') };
   } catch (error) {
-    throw new MailferryError('validation', `--app-certificate-file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? ensureError(error).message}).`, { field: 'app-certificate-file' });
+    throw new MailferryError(
+      'validation',
+      `--app-certificate-file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? ensureError(error).message}).`,
+      { field: 'app-certificate-file' },
+    );
   }
 }
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
-const list = (flags: Flags) => optional(flags, 'items')?.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (flags: Flags) =>
+  optional(flags, 'items')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const commands: Record<string, Command> = {
   'endpoint add': async (rt, f) => {
-    print(await rt.services.projects.createEndpoint(T, parseInput(endpointInput, { kind: 'imap', ...endpointFlags(f), ...(await certificateFile(f)), allowSelfSigned: f['allow-self-signed'] === true })));
+    print(
+      await rt.services.projects.createEndpoint(
+        T,
+        parseInput(endpointInput, {
+          kind: 'imap',
+          ...endpointFlags(f),
+          ...(await certificateFile(f)),
+          allowSelfSigned: f['allow-self-signed'] === true,
+        }),
+      ),
+    );
     return EXIT.ok;
   },
   // Only the flags given change; a password not given keeps the stored one.
   'endpoint edit': async (rt, f) => {
-    print(await rt.services.projects.updateEndpoint(T, required(f, 'endpoint'), parseInput(endpointPatch, { ...endpointFlags(f), ...(await certificateFile(f)) })));
+    print(
+      await rt.services.projects.updateEndpoint(
+        T,
+        required(f, 'endpoint'),
+        parseInput(endpointPatch, { ...endpointFlags(f), ...(await certificateFile(f)) }),
+      ),
+    );
     return EXIT.ok;
   },
   'endpoint delete': async (rt, f) => {
@@ -57,27 +90,64 @@ const commands: Record<string, Command> = {
     return EXIT.ok;
   },
   'endpoint sign-in': async (rt, f, args) => signInCommand(rt, args[0] ?? required(f, 'endpoint')),
-  'endpoint list': async (rt, f) => table((await listAll((c) => rt.services.projects.listEndpoints(T, optional(f, 'search'), c)))
-    .map((e) => ({ id: e.id, name: e.name, kind: e.kind, protocol: endpointProtocol(e), host: e.host, port: e.port ?? '', admin: e.adminMode, 'signed in as': e.signedInAs ?? '' }))),
+  'endpoint list': async (rt, f) =>
+    table(
+      (await listAll((c) => rt.services.projects.listEndpoints(T, optional(f, 'search'), c))).map((e) => ({
+        id: e.id,
+        name: e.name,
+        kind: e.kind,
+        protocol: endpointProtocol(e),
+        host: e.host,
+        port: e.port ?? '',
+        admin: e.adminMode,
+        'signed in as': e.signedInAs ?? '',
+      })),
+    ),
   'project create': async (rt, f) => {
-    print(await rt.services.projects.createProject(T, parseInput(projectInput, {
-      name: optional(f, 'name'), sourceEndpointId: optional(f, 'source'), destinationEndpointId: optional(f, 'destination'),
-      options: f.option ?? [], maxConcurrentMigrations: integer(f, 'max-concurrent'), teamsWebhookUrl: secretFromEnv(f, 'teams-webhook-env'),
-    })));
+    print(
+      await rt.services.projects.createProject(
+        T,
+        parseInput(projectInput, {
+          name: optional(f, 'name'),
+          sourceEndpointId: optional(f, 'source'),
+          destinationEndpointId: optional(f, 'destination'),
+          options: f.option ?? [],
+          maxConcurrentMigrations: integer(f, 'max-concurrent'),
+          teamsWebhookUrl: secretFromEnv(f, 'teams-webhook-env'),
+        }),
+      ),
+    );
     return EXIT.ok;
   },
-  'project list': async (rt, f) => table((await listAll((c) => rt.services.projects.listProjects(T, optional(f, 'search'), c))).map((p) => ({ id: p.id, name: p.name, options: p.options.join(' ') }))),
+  'project list': async (rt, f) =>
+    table(
+      (await listAll((c) => rt.services.projects.listProjects(T, optional(f, 'search'), c))).map((p) => ({
+        id: p.id,
+        name: p.name,
+        options: p.options.join(' '),
+      })),
+    ),
   'project options': async (rt, f) => {
     print(await rt.services.projects.updateProject(T, required(f, 'project'), parseInput(projectPatch, { options: f.option ?? [] })));
     return EXIT.ok;
   },
   'item add': async (rt, f) => {
-    print(await rt.services.items.addItem(T, required(f, 'project'), parseInput(itemInput, {
-      sourceAddress: optional(f, 'source'), destinationAddress: optional(f, 'destination'),
-      sourceLogin: optional(f, 'source-login'), sourcePassword: secretFromEnv(f, 'source-password-env'),
-      destinationLogin: optional(f, 'destination-login'), destinationPassword: secretFromEnv(f, 'destination-password-env'), options: f.option ?? [],
-      endUserCredentials: f['end-user'] === true,
-    })));
+    print(
+      await rt.services.items.addItem(
+        T,
+        required(f, 'project'),
+        parseInput(itemInput, {
+          sourceAddress: optional(f, 'source'),
+          destinationAddress: optional(f, 'destination'),
+          sourceLogin: optional(f, 'source-login'),
+          sourcePassword: secretFromEnv(f, 'source-password-env'),
+          destinationLogin: optional(f, 'destination-login'),
+          destinationPassword: secretFromEnv(f, 'destination-password-env'),
+          options: f.option ?? [],
+          endUserCredentials: f['end-user'] === true,
+        }),
+      ),
+    );
     return EXIT.ok;
   },
   'item import': async (rt, f) => {
@@ -102,19 +172,55 @@ const commands: Record<string, Command> = {
     }
     return !failed ? EXIT.ok : failed < ids.length ? EXIT.partial : EXIT.failed;
   },
-  'item list': async (rt, f) => table((await listAll((c) => rt.services.items.listItems(T, required(f, 'project'), { status: optional(f, 'status') as ItemStatus | undefined, search: optional(f, 'search'), cursor: c })))
-    .map((i) => ({ id: i.id, source: i.sourceAddress, destination: i.destinationAddress, status: i.status, copied: i.statistics.copied, failed: i.statistics.failed, reason: i.lastRun?.reason ?? '' }))),
+  'item list': async (rt, f) =>
+    table(
+      (
+        await listAll((c) =>
+          rt.services.items.listItems(T, required(f, 'project'), {
+            status: optional(f, 'status') as ItemStatus | undefined,
+            search: optional(f, 'search'),
+            cursor: c,
+          }),
+        )
+      ).map((i) => ({
+        id: i.id,
+        source: i.sourceAddress,
+        destination: i.destinationAddress,
+        status: i.status,
+        copied: i.statistics.copied,
+        failed: i.statistics.failed,
+        reason: i.lastRun?.reason ?? '',
+      })),
+    ),
   'item change-domain': async (rt, f) => {
-    const result = await rt.services.items.changeDomain(T, required(f, 'project'), parseInput(changeDomainInput, { side: optional(f, 'side'), fromDomain: optional(f, 'from'), toDomain: optional(f, 'to'), itemIds: list(f) }));
+    const result = await rt.services.items.changeDomain(
+      T,
+      required(f, 'project'),
+      parseInput(changeDomainInput, {
+        side: optional(f, 'side'),
+        fromDomain: optional(f, 'from'),
+        toDomain: optional(f, 'to'),
+        itemIds: list(f),
+      }),
+    );
     console.log(`${result.changed} item(s) changed.`);
     return EXIT.ok;
   },
   'pass start': async (rt, f) => {
     // Through the same service as the HTTP route, so items waiting for their end users get their links.
-    const result = await rt.services.startPass(T, required(f, 'project'), parseInput(passInput, {
-      kind: optional(f, 'kind'), itemIds: list(f), cutoff: optional(f, 'cutoff'), dateFrom: optional(f, 'date-from'), dateTo: optional(f, 'date-to'),
-      itemTypes: optional(f, 'item-types')?.split(','), startAt: optional(f, 'start-at'),
-    }));
+    const result = await rt.services.startPass(
+      T,
+      required(f, 'project'),
+      parseInput(passInput, {
+        kind: optional(f, 'kind'),
+        itemIds: list(f),
+        cutoff: optional(f, 'cutoff'),
+        dateFrom: optional(f, 'date-from'),
+        dateTo: optional(f, 'date-to'),
+        itemTypes: optional(f, 'item-types')?.split(','),
+        startAt: optional(f, 'start-at'),
+      }),
+    );
     console.log(`Pass ${result.pass.id} (${result.pass.kind}) submitted for ${result.accepted.length} item(s).`);
     for (const r of result.refused) console.log(`  not submitted: ${r.sourceAddress}: ${r.reason}`);
     printCredentialRequests(result.credentialRequests);
@@ -130,21 +236,49 @@ const commands: Record<string, Command> = {
   progress: async (rt, f) => {
     do {
       const { items, totals } = await rt.services.progress(T, required(f, 'project'));
-      table(items.map((i) => ({ source: i.sourceAddress, status: i.status, folders: i.progress ? `${i.progress.foldersDone}/${i.progress.foldersTotal}` : '', copied: i.progress?.copied ?? '', failed: i.progress?.failed ?? '', folder: i.progress?.currentFolder ?? '' })));
-      console.log(Object.entries(totals).map(([k, v]) => `${k}: ${v}`).join(', '));
+      table(
+        items.map((i) => ({
+          source: i.sourceAddress,
+          status: i.status,
+          folders: i.progress ? `${i.progress.foldersDone}/${i.progress.foldersTotal}` : '',
+          copied: i.progress?.copied ?? '',
+          failed: i.progress?.failed ?? '',
+          folder: i.progress?.currentFolder ?? '',
+        })),
+      );
+      console.log(
+        Object.entries(totals)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', '),
+      );
       if (f.watch === true) await new Promise((r) => setTimeout(r, 2000));
     } while (f.watch === true);
     return EXIT.ok;
   },
-  errors: async (rt, f) => table((await listAll((c) => rt.services.items.errorLog(T, required(f, 'item'), c))).map((e) => ({ folder: e.folder, key: e.sourceKey, code: e.code, reason: e.reason, at: e.at }))),
+  errors: async (rt, f) =>
+    table(
+      (await listAll((c) => rt.services.items.errorLog(T, required(f, 'item'), c))).map((e) => ({
+        folder: e.folder,
+        key: e.sourceKey,
+        code: e.code,
+        reason: e.reason,
+        at: e.at,
+      })),
+    ),
   stats: async (rt, f) => {
     const format = optional(f, 'format') ?? 'table';
     if (format === 'csv') process.stdout.write(await rt.services.statistics.projectCsv(T, required(f, 'project')));
     else if (format === 'json') print(await rt.services.statistics.project(T, required(f, 'project')));
     else {
       const s = await rt.services.statistics.project(T, required(f, 'project'));
-      console.log(`items ${s.items} · at the destination ${s.messagesAtDestination} · errors now ${s.currentErrors} · over all passes: copied ${s.copied}, skipped ${s.skipped}, failed ${s.failed}, ${formatBytes(s.bytes)} at ${s.messagesPerSecond} msg/s`);
-      console.log(Object.entries(s.byStatus).map(([k, v]) => `${k}: ${v}`).join(', '));
+      console.log(
+        `items ${s.items} · at the destination ${s.messagesAtDestination} · errors now ${s.currentErrors} · over all passes: copied ${s.copied}, skipped ${s.skipped}, failed ${s.failed}, ${formatBytes(s.bytes)} at ${s.messagesPerSecond} msg/s`,
+      );
+      console.log(
+        Object.entries(s.byStatus)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', '),
+      );
       for (const r of s.errorsByReason) console.log(`  ${r.count} × ${r.code}: ${r.reason}`);
     }
     return EXIT.ok;
@@ -154,10 +288,20 @@ const commands: Record<string, Command> = {
 /** The endpoint fields given as flags; absent flags stay out, so an edit changes only what was given. */
 function endpointFlags(f: Flags): Record<string, unknown> {
   const fields: Record<string, unknown> = {
-    name: optional(f, 'name'), kind: optional(f, 'kind'), host: optional(f, 'host'), port: integer(f, 'port'),
-    security: optional(f, 'security'), adminMode: optional(f, 'admin-mode'),
-    adminLogin: optional(f, 'admin-login'), adminPassword: secretFromEnv(f, 'admin-password-env'), authMechanism: optional(f, 'auth-mechanism'),
-    cloud: optional(f, 'cloud'), protocol: optional(f, 'protocol'), appClientId: optional(f, 'app-client-id'), appTenantId: optional(f, 'app-tenant-id'), appClientSecret: secretFromEnv(f, 'app-secret-env'),
+    name: optional(f, 'name'),
+    kind: optional(f, 'kind'),
+    host: optional(f, 'host'),
+    port: integer(f, 'port'),
+    security: optional(f, 'security'),
+    adminMode: optional(f, 'admin-mode'),
+    adminLogin: optional(f, 'admin-login'),
+    adminPassword: secretFromEnv(f, 'admin-password-env'),
+    authMechanism: optional(f, 'auth-mechanism'),
+    cloud: optional(f, 'cloud'),
+    protocol: optional(f, 'protocol'),
+    appClientId: optional(f, 'app-client-id'),
+    appTenantId: optional(f, 'app-tenant-id'),
+    appClientSecret: secretFromEnv(f, 'app-secret-env'),
     allowSelfSigned: f['allow-self-signed'] === true ? true : undefined,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
@@ -167,7 +311,10 @@ function endpointFlags(f: Flags): Record<string, unknown> {
 async function signInCommand(rt: EmbeddedRuntime, which: string): Promise<number> {
   const endpoints = await listAll((c) => rt.services.projects.listEndpoints(T, undefined, c));
   const endpoint = endpoints.find((e) => e.id === which) ?? endpoints.find((e) => e.name.toLowerCase() === which.toLowerCase());
-  if (!endpoint) throw new MailferryError('validation', `No endpoint has the id or name "${which}". Run "mailferry endpoint list".`, { field: 'endpoint' });
+  if (!endpoint)
+    throw new MailferryError('validation', `No endpoint has the id or name "${which}". Run "mailferry endpoint list".`, {
+      field: 'endpoint',
+    });
   const started = await rt.services.signIns.start(T, endpoint.id);
   console.log(started.prompt!.message);
   console.log(`Waiting for the sign-in to "${endpoint.name}" (the code works until ${started.prompt!.expiresAt}; Ctrl+C stops)…`);
@@ -176,7 +323,9 @@ async function signInCommand(rt: EmbeddedRuntime, which: string): Promise<number
     console.error(`Not signed in: ${ended.error ?? 'the sign-in did not finish.'}`);
     return EXIT.failed;
   }
-  console.log(`Signed in as ${ended.signedInAs}. Endpoint "${endpoint.name}" now posts to Microsoft 365 Groups as ${ended.signedInAs}; the sign-in is kept encrypted in the vault.`);
+  console.log(
+    `Signed in as ${ended.signedInAs}. Endpoint "${endpoint.name}" now posts to Microsoft 365 Groups as ${ended.signedInAs}; the sign-in is kept encrypted in the vault.`,
+  );
   return EXIT.ok;
 }
 
@@ -195,7 +344,11 @@ function table(rows: Record<string, unknown>[]): number {
   }
   const keys = Object.keys(rows[0]!);
   const width = (k: string) => Math.min(60, Math.max(k.length, ...rows.map((r) => String(r[k] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.slice(0, 60).padEnd(width(keys[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.slice(0, 60).padEnd(width(keys[i]!)))
+      .join('  ')
+      .trimEnd();
   console.log(line(keys));
   for (const r of rows) console.log(line(keys.map((k) => String(r[k] ?? ''))));
   return EXIT.ok;
@@ -212,7 +365,9 @@ export async function runCommand(command: string[], flags: Flags): Promise<numbe
     console.error(`Unknown command "${command.join(' ')}". Run "mailferry help".`);
     return EXIT.usage;
   }
-  const runtime = await EmbeddedRuntime.open(embeddedConfigFromEnv(process.env, resolve(optional(flags, 'data') ?? process.env.MAILFERRY_DATA ?? '.mailferry')));
+  const runtime = await EmbeddedRuntime.open(
+    embeddedConfigFromEnv(process.env, resolve(optional(flags, 'data') ?? process.env.MAILFERRY_DATA ?? '.mailferry')),
+  );
   try {
     return await run(runtime, flags, command.slice(commands[name] ? 2 : 1));
   } finally {

@@ -25,7 +25,9 @@ export async function runUntilPassEnds(runtime: EmbeddedRuntime, passId: string,
     const mine = items.filter((i) => pass.itemIds.includes(i.id));
     const { copied, failed, bytes } = sumCounts(mine.flatMap((i) => (i.progress ? [i.progress] : [])));
     const folder = mine.find((i) => i.status === 'Running')?.progress?.currentFolder ?? '';
-    process.stderr.write(`\r\x1b[K${pass.kind}: ${copied} copied, ${failed} failed, ${formatBytes(bytes)}, ${messagesPerSecond(copied, Date.now() - started).toFixed(0)} msg/s ${folder}`);
+    process.stderr.write(
+      `\r\x1b[K${pass.kind}: ${copied} copied, ${failed} failed, ${formatBytes(bytes)}, ${messagesPerSecond(copied, Date.now() - started).toFixed(0)} msg/s ${folder}`,
+    );
   };
   const redraw = setInterval(() => void draw().catch(() => undefined), PROGRESS_REDRAW_MS);
   try {

@@ -103,14 +103,23 @@ export class EmbeddedRuntime {
     const db = openSqliteDatabase(this.dbPath);
     this.store = new SqliteStore(db, true);
     this.queue = new SqliteJobQueue(db, { clock });
-    this.services = createMailferry({
-      store: this.store, queue: this.queue, vault, clock, log: config.log ?? jsonLineLog, connectorFor: createConnectorRegistry(config.connectors, undefined, { authorityHost: config.entraAuthorityHost }),
-      mailer: config.smtp ? new SmtpMailer(config.smtp) : new FileOutboxMailer(join(config.dataDir, 'outbox'), OUTBOX_FROM),
-      notifier: (webhookUrlFor) => config.notifier ?? new TeamsWorkflowNotifier(webhookUrlFor),
-    }, {
-      endUser: { linkKey, publicBaseUrl: config.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL, organizationName: config.organizationName },
-      tenantOwners: config.tenantOwners, retry: config.retry,
-    });
+    this.services = createMailferry(
+      {
+        store: this.store,
+        queue: this.queue,
+        vault,
+        clock,
+        log: config.log ?? jsonLineLog,
+        connectorFor: createConnectorRegistry(config.connectors, undefined, { authorityHost: config.entraAuthorityHost }),
+        mailer: config.smtp ? new SmtpMailer(config.smtp) : new FileOutboxMailer(join(config.dataDir, 'outbox'), OUTBOX_FROM),
+        notifier: (webhookUrlFor) => config.notifier ?? new TeamsWorkflowNotifier(webhookUrlFor),
+      },
+      {
+        endUser: { linkKey, publicBaseUrl: config.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL, organizationName: config.organizationName },
+        tenantOwners: config.tenantOwners,
+        retry: config.retry,
+      },
+    );
     // Waiters (`passEnded`) hear of a pass's end before its card is posted, from the same engine
     // the workers and the scheduler run, so nobody has to poll for it.
     const postCard = this.services.engine.onPassEnded;
@@ -178,14 +187,17 @@ export class EmbeddedRuntime {
       };
       this.passEndedWaiters.add(waiter);
       const check = () => {
-        this.services.passes.getPass(LOCAL_TENANT, passId).then((pass) => {
-          if (!this.passEndedWaiters.has(waiter)) return;
-          if (pass.status === 'completed' || pass.status === 'stopped') settle(pass);
-          else timer = setTimeout(check, otherProcessCheckMs);
-        }, (error: unknown) => {
-          this.passEndedWaiters.delete(waiter);
-          reject(error);
-        });
+        this.services.passes.getPass(LOCAL_TENANT, passId).then(
+          (pass) => {
+            if (!this.passEndedWaiters.has(waiter)) return;
+            if (pass.status === 'completed' || pass.status === 'stopped') settle(pass);
+            else timer = setTimeout(check, otherProcessCheckMs);
+          },
+          (error: unknown) => {
+            this.passEndedWaiters.delete(waiter);
+            reject(error);
+          },
+        );
       };
       check();
     });

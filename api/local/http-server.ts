@@ -42,12 +42,19 @@ interface Listener extends GuardPolicy {
 export async function startHttpServer(services: Mailferry, options: HttpServerOptions): Promise<{ server: Server; url: string }> {
   const host = options.host ?? '127.0.0.1';
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
-    throw new ValidationError(`The embedded host serves one local admin without sign-in, so it listens on loopback only (got ${host}). Deploy to Azure for shared use.`, { field: 'host' });
+    throw new ValidationError(
+      `The embedded host serves one local admin without sign-in, so it listens on loopback only (got ${host}). Deploy to Azure for shared use.`,
+      { field: 'host' },
+    );
   }
   const surface = options.surface ?? 'admin';
   const listener: Listener = {
-    surface, publicUrl: publicUrlOf(options.publicUrl), services, staticDir: options.staticDir ?? defaultTabDir(), log: options.log ?? jsonLineLog,
-    authenticator: surface === 'end-user' ? nobodyAuthenticator : options.authenticator ?? new LocalAdminAuthenticator(),
+    surface,
+    publicUrl: publicUrlOf(options.publicUrl),
+    services,
+    staticDir: options.staticDir ?? defaultTabDir(),
+    log: options.log ?? jsonLineLog,
+    authenticator: surface === 'end-user' ? nobodyAuthenticator : (options.authenticator ?? new LocalAdminAuthenticator()),
   };
   const server = createServer((req, res) => {
     handle(req, res, listener).catch((error) => respond(req, res, listener, problem(error)));
@@ -65,15 +72,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, listener: Liste
   const refused = refusal(req.method ?? 'GET', req.headers, listener);
   if (refused) return respond(req, res, listener, problem(refused));
   const url = requestUrl(req);
-  if (!url) throw new ValidationError('The request path is not a valid URL path (e.g. it starts with //); check the link.', { field: 'url' });
-  if (!surfaceServes(listener, url.pathname)) return respond(req, res, listener, problem(new NotFoundError('Not found. This address serves end users their credential page only.')));
+  if (!url)
+    throw new ValidationError('The request path is not a valid URL path (e.g. it starts with //); check the link.', { field: 'url' });
+  if (!surfaceServes(listener, url.pathname))
+    return respond(req, res, listener, problem(new NotFoundError('Not found. This address serves end users their credential page only.')));
   const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
   // Everything outside /api is the admin console (dist/tab); the API keeps its own 404s.
   if (!isApi && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(req, res, url.pathname, listener.staticDir);
   const contentType = req.headers['content-type'];
   const body = parseBody(await readBody(req, bodyLimitFor(contentType).limitBytes), contentType);
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
-  respond(req, res, listener, await dispatch({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body }, listener.services, listener.authenticator));
+  respond(
+    req,
+    res,
+    listener,
+    await dispatch(
+      { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body },
+      listener.services,
+      listener.authenticator,
+    ),
+  );
 }
 
 async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
@@ -104,12 +122,14 @@ function answerUnparsable(error: Error & { code?: string }, socket: Duplex): voi
   const overflow = error.code === 'HPE_HEADER_OVERFLOW';
   const status = overflow ? HTTP_HEADERS_TOO_LARGE : 400;
   const detail = overflow
-    ? 'The URL or the headers are over the server\'s 16 KiB limit; ids in a path are short, so check the link, and send long values in a JSON body.'
+    ? "The URL or the headers are over the server's 16 KiB limit; ids in a path are short, so check the link, and send long values in a JSON body."
     : 'The request is not well-formed HTTP/1.1; send it with a standard HTTP client.';
   // The same problem shape as every other answer, with the status Node's limit calls for.
   const refused = problem(new ValidationError(detail, { field: overflow ? 'url' : 'request' }));
   const { headers, body = '' } = serialize({ ...refused, status, body: { ...(refused.body as object), status } });
-  const lines = Object.entries({ connection: 'close', ...headers, 'content-length': String(Buffer.byteLength(body)) }).map(([name, value]) => `${name}: ${value}\r\n`);
+  const lines = Object.entries({ connection: 'close', ...headers, 'content-length': String(Buffer.byteLength(body)) }).map(
+    ([name, value]) => `${name}: ${value}\r\n`,
+  );
   socket.end(`HTTP/1.1 ${status} ${overflow ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${lines.join('')}\r\n${body}`);
 }
 
@@ -135,6 +155,8 @@ function publicUrlOf(value: string | undefined): URL | undefined {
   try {
     return new URL(value);
   } catch {
-    throw new ValidationError(`MAILFERRY_PUBLIC_URL must be a full address such as https://migrate.contoso.com (got "${value}").`, { field: 'MAILFERRY_PUBLIC_URL' });
+    throw new ValidationError(`MAILFERRY_PUBLIC_URL must be a full address such as https://migrate.contoso.com (got "${value}").`, {
+      field: 'MAILFERRY_PUBLIC_URL',
+    });
   }
 }

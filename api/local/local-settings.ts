@@ -36,10 +36,14 @@ function entraAuthorityHost(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new ValidationError(`MAILFERRY_ENTRA_AUTHORITY_HOST="${value}" is not a URL: give an https origin such as https://127.0.0.1:8443, or unset it to sign in with Microsoft Entra ID.`);
+    throw new ValidationError(
+      `MAILFERRY_ENTRA_AUTHORITY_HOST="${value}" is not a URL: give an https origin such as https://127.0.0.1:8443, or unset it to sign in with Microsoft Entra ID.`,
+    );
   }
   if (url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new ValidationError(`MAILFERRY_ENTRA_AUTHORITY_HOST="${value}" must be an https origin without a path (msal-node signs in over https only; the tenant is the endpoint's), e.g. https://127.0.0.1:8443.`);
+    throw new ValidationError(
+      `MAILFERRY_ENTRA_AUTHORITY_HOST="${value}" must be an https origin without a path (msal-node signs in over https only; the tenant is the endpoint's), e.g. https://127.0.0.1:8443.`,
+    );
   }
   return url.origin;
 }

@@ -15,15 +15,25 @@ async function main(): Promise<void> {
   const runtime = await EmbeddedRuntime.open(embeddedConfigFromEnv(process.env, dataDir));
   const { server, url } = await startHttpServer(runtime.services, { port, log: runtime.engine.log });
   const endUser = process.env.MAILFERRY_END_USER_PORT
-    ? await startHttpServer(runtime.services, { port: Number(process.env.MAILFERRY_END_USER_PORT), surface: 'end-user', publicUrl: process.env.MAILFERRY_PUBLIC_URL, log: runtime.engine.log })
+    ? await startHttpServer(runtime.services, {
+        port: Number(process.env.MAILFERRY_END_USER_PORT),
+        surface: 'end-user',
+        publicUrl: process.env.MAILFERRY_PUBLIC_URL,
+        log: runtime.engine.log,
+      })
     : undefined;
   runtime.startWorkers();
   console.log(`Mailferry is running (embedded host, single local admin, loopback only).`);
   console.log(`  Open:  ${url}/  (the admin console)`);
   console.log(`  API:   ${url}/api/v1/  (health: ${url}/api/v1/health, contract: ${url}/api/v1/openapi.json)`);
-  if (endUser) console.log(`  Users: ${endUser.url}/end-user/credentials  (end-user port: point the reverse proxy for ${process.env.MAILFERRY_PUBLIC_URL ?? 'MAILFERRY_PUBLIC_URL'} here, never at the admin port)`);
+  if (endUser)
+    console.log(
+      `  Users: ${endUser.url}/end-user/credentials  (end-user port: point the reverse proxy for ${process.env.MAILFERRY_PUBLIC_URL ?? 'MAILFERRY_PUBLIC_URL'} here, never at the admin port)`,
+    );
   console.log(`  Data:  ${runtime.dbPath} and its keys in ${dataDir}`);
-  console.log(`  Mail:  ${process.env.MAILFERRY_SMTP_HOST ? `SMTP ${process.env.MAILFERRY_SMTP_HOST}` : `no SMTP configured; end-user mail is written to ${dataDir}/outbox/`}`);
+  console.log(
+    `  Mail:  ${process.env.MAILFERRY_SMTP_HOST ? `SMTP ${process.env.MAILFERRY_SMTP_HOST}` : `no SMTP configured; end-user mail is written to ${dataDir}/outbox/`}`,
+  );
   console.log(`  Stop:  Ctrl-C (running mailboxes pause and resume on next start)`);
 
   let stopping = false;

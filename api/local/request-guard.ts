@@ -50,18 +50,26 @@ export function refusal(method: string, headers: IncomingHttpHeaders, policy: Gu
   if (policy.surface === 'admin') {
     const forwarded = FORWARDING_HEADERS.find((name) => headers[name] !== undefined);
     if (forwarded) {
-      return new ForbiddenError(`This request came through a proxy (it carries ${forwarded}), but this is Mailferry's admin port, which serves this machine only. Point the reverse proxy at the end-user port (MAILFERRY_END_USER_PORT): it serves end users their credential page and nothing else.`);
+      return new ForbiddenError(
+        `This request came through a proxy (it carries ${forwarded}), but this is Mailferry's admin port, which serves this machine only. Point the reverse proxy at the end-user port (MAILFERRY_END_USER_PORT): it serves end users their credential page and nothing else.`,
+      );
     }
   }
   if (SAFE_METHODS.has(method)) return undefined;
-  const ownOrigins = [isLoopback ? host!.origin : undefined, policy.surface === 'end-user' ? policy.publicUrl?.origin : undefined].filter(Boolean);
+  const ownOrigins = [isLoopback ? host!.origin : undefined, policy.surface === 'end-user' ? policy.publicUrl?.origin : undefined].filter(
+    Boolean,
+  );
   const origin = headers.origin;
   if (origin !== undefined && !ownOrigins.includes(origin)) {
-    return new ForbiddenError(`Refused a ${method} sent by the page at ${origin.slice(0, MAX_ECHOED_CHARS)}: Mailferry takes changes only from its own pages (${ownOrigins.join(', ')}). If you use the console through another address, open it at ${ownOrigins[0]} instead.`);
+    return new ForbiddenError(
+      `Refused a ${method} sent by the page at ${origin.slice(0, MAX_ECHOED_CHARS)}: Mailferry takes changes only from its own pages (${ownOrigins.join(', ')}). If you use the console through another address, open it at ${ownOrigins[0]} instead.`,
+    );
   }
   const site = headers['sec-fetch-site'];
   if (origin === undefined && typeof site === 'string' && !OWN_FETCH_SITES.has(site)) {
-    return new ForbiddenError(`Refused a ${method} that the browser marks as ${site} (Sec-Fetch-Site): Mailferry takes changes only from its own pages.`);
+    return new ForbiddenError(
+      `Refused a ${method} that the browser marks as ${site} (Sec-Fetch-Site): Mailferry takes changes only from its own pages.`,
+    );
   }
   return undefined;
 }
@@ -78,7 +86,9 @@ export function surfaceServes(policy: GuardPolicy, pathname: string): boolean {
  */
 export const nobodyAuthenticator: Authenticator = {
   async authenticate() {
-    throw new AuthError('This address serves end users their credential page only; the admin console and its API are on the admin port of the machine running Mailferry.');
+    throw new AuthError(
+      'This address serves end users their credential page only; the admin console and its API are on the admin port of the machine running Mailferry.',
+    );
   },
 };
 
@@ -99,8 +109,9 @@ function parseHost(header: string | undefined): URL | undefined {
 function wrongHost(header: string | undefined, policy: GuardPolicy): MailferryError {
   const got = header ? `"${header.slice(0, MAX_ECHOED_CHARS)}"` : 'no Host header';
   const names = ['127.0.0.1', 'localhost', '[::1]', ...(policy.surface === 'end-user' && policy.publicUrl ? [policy.publicUrl.host] : [])];
-  const hint = policy.surface === 'admin'
-    ? ' A web page may be trying to reach it under its own name (DNS rebinding). To let end users reach their credential page through a reverse proxy, point the proxy at the end-user port (MAILFERRY_END_USER_PORT) and set MAILFERRY_PUBLIC_URL.'
-    : ' Set MAILFERRY_PUBLIC_URL to the address the reverse proxy serves, e.g. https://migrate.contoso.com.';
+  const hint =
+    policy.surface === 'admin'
+      ? ' A web page may be trying to reach it under its own name (DNS rebinding). To let end users reach their credential page through a reverse proxy, point the proxy at the end-user port (MAILFERRY_END_USER_PORT) and set MAILFERRY_PUBLIC_URL.'
+      : ' Set MAILFERRY_PUBLIC_URL to the address the reverse proxy serves, e.g. https://migrate.contoso.com.';
   return new ForbiddenError(`Mailferry answers only to ${names.join(', ')} on this port, and this request named ${got}.${hint}`);
 }

@@ -38,7 +38,8 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, pat
   const file = await resolveFile(root, pathname);
   if (!file) {
     const notBuilt = !existsSync(join(root, 'index.html'));
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+    res
+      .writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
       .end(notBuilt ? 'The admin console is not built: run `npm run build:tab` (npm start does it for you).\n' : 'Not found.\n');
     return;
   }
@@ -52,7 +53,9 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, pat
   };
   res.writeHead(200, headers);
   if (req.method === 'HEAD') return void res.end();
-  createReadStream(file.path).on('error', () => res.destroy()).pipe(res);
+  createReadStream(file.path)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 /** The file for a URL path, never outside `root`; index.html for extension-less client routes. */

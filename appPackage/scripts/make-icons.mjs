@@ -32,7 +32,14 @@ export const ICONS = [
   { file: 'color.png', sizePx: COLOR_SIZE_PX, background: ACCENT, ink: WHITE, margin: 0.25, stroke: 0.045 },
   { file: 'outline.png', sizePx: OUTLINE_SIZE_PX, background: undefined, ink: WHITE, margin: 0.06, stroke: 0.09 },
   // Outlook loads ribbon icons by URL: they live with the tab's static files (tab/public → dist/tab).
-  ...RIBBON_SIZES_PX.map((sizePx) => ({ file: `../tab/public/ribbon-icons/mailferry-${sizePx}.png`, sizePx, background: undefined, ink: ACCENT, margin: 0.06, stroke: Math.max(0.08, 1 / sizePx) })),
+  ...RIBBON_SIZES_PX.map((sizePx) => ({
+    file: `../tab/public/ribbon-icons/mailferry-${sizePx}.png`,
+    sizePx,
+    background: undefined,
+    ink: ACCENT,
+    margin: 0.06,
+    stroke: Math.max(0.08, 1 / sizePx),
+  })),
 ];
 
 /** Envelope proportions: a 4:3 letter, the flap's point reaching 55 % down the body. */
@@ -43,16 +50,21 @@ const FLAP_DEPTH = 0.55;
 function onEnvelope(u, v, margin, stroke) {
   const width = 1 - 2 * margin;
   const height = width * ENVELOPE_ASPECT;
-  const left = margin, right = 1 - margin, top = (1 - height) / 2, bottom = top + height;
+  const left = margin,
+    right = 1 - margin,
+    top = (1 - height) / 2,
+    bottom = top + height;
   if (u < left || u > right || v < top || v > bottom) return false;
   const onBorder = u < left + stroke || u > right - stroke || v < top + stroke || v > bottom - stroke;
-  const tipU = 0.5, tipV = top + FLAP_DEPTH * height;
+  const tipU = 0.5,
+    tipV = top + FLAP_DEPTH * height;
   const half = stroke / 2;
   return onBorder || distanceToSegment(u, v, left, top, tipU, tipV) < half || distanceToSegment(u, v, right, top, tipU, tipV) < half;
 }
 
 function distanceToSegment(px, py, ax, ay, bx, by) {
-  const dx = bx - ax, dy = by - ay;
+  const dx = bx - ax,
+    dy = by - ay;
   const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)));
   return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
 }

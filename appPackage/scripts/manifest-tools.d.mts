@@ -6,4 +6,7 @@ export declare function placeholderNames(template: string): string[];
 export declare function fillPlaceholders(template: string, env: Record<string, string | undefined>): { text: string; missing: string[] };
 export declare function checkValues(env: Record<string, string | undefined>): string[];
 export declare function validateManifest(manifest: unknown): string[];
-export declare function packagedFiles(manifest: { icons?: { color?: string; outline?: string }; localizationInfo?: { defaultLanguageFile?: string; additionalLanguages?: { file: string }[] } }): string[];
+export declare function packagedFiles(manifest: {
+  icons?: { color?: string; outline?: string };
+  localizationInfo?: { defaultLanguageFile?: string; additionalLanguages?: { file: string }[] };
+}): string[];

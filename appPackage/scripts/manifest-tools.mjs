@@ -42,7 +42,8 @@ export function fillPlaceholders(template, env) {
 export function checkValues(env) {
   const problems = [];
   const domain = env.TAB_DOMAIN?.trim();
-  if (domain && !HOST.test(domain)) problems.push(`TAB_DOMAIN must be a bare host name such as mailferry.contoso.com (no https://, no path), got "${domain}"`);
+  if (domain && !HOST.test(domain))
+    problems.push(`TAB_DOMAIN must be a bare host name such as mailferry.contoso.com (no https://, no path), got "${domain}"`);
   const version = env.APP_VERSION?.trim();
   if (version && !SEMVER.test(version)) problems.push(`APP_VERSION must be MAJOR.MINOR.PATCH such as 1.0.0, got "${version}"`);
   return problems;
@@ -64,13 +65,17 @@ function schemaValidator() {
 export function validateManifest(manifest) {
   const validate = schemaValidator();
   if (validate(manifest)) return [];
-  return (validate.errors ?? []).map((error) => `${error.instancePath || '(root)'} ${error.message ?? 'is invalid'}${error.params && Object.keys(error.params).length ? ` ${JSON.stringify(error.params)}` : ''}`);
+  return (validate.errors ?? []).map(
+    (error) =>
+      `${error.instancePath || '(root)'} ${error.message ?? 'is invalid'}${error.params && Object.keys(error.params).length ? ` ${JSON.stringify(error.params)}` : ''}`,
+  );
 }
 
 /** Relative paths the manifest names that must travel inside the zip (icons, localization files). */
 export function packagedFiles(manifest) {
   const files = [manifest.icons?.color, manifest.icons?.outline];
   const localization = manifest.localizationInfo;
-  if (localization) files.push(localization.defaultLanguageFile, ...(localization.additionalLanguages ?? []).map((language) => language.file));
+  if (localization)
+    files.push(localization.defaultLanguageFile, ...(localization.additionalLanguages ?? []).map((language) => language.file));
   return files.filter((file) => typeof file === 'string' && file.length > 0);
 }

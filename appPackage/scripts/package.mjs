@@ -28,20 +28,37 @@ export class PackageError extends Error {}
 export function buildPackage(env, outPath = DEFAULT_OUT) {
   const { text, missing } = fillPlaceholders(readFileSync(TEMPLATE_PATH, 'utf8'), env);
   if (missing.length) {
-    throw new PackageError(`Missing environment variable${missing.length > 1 ? 's' : ''} for appPackage/manifest.json:\n${missing.map((name) => `  - ${name}`).join('\n')}\nSet ${missing.length > 1 ? 'them' : 'it'} and run npm run package again (appPackage/README.md lists what each one is).`);
+    throw new PackageError(
+      `Missing environment variable${missing.length > 1 ? 's' : ''} for appPackage/manifest.json:\n${missing.map((name) => `  - ${name}`).join('\n')}\nSet ${missing.length > 1 ? 'them' : 'it'} and run npm run package again (appPackage/README.md lists what each one is).`,
+    );
   }
   const valueProblems = checkValues(env);
   if (valueProblems.length) throw new PackageError(`Invalid values:\n${valueProblems.map((line) => `  - ${line}`).join('\n')}`);
   const manifest = JSON.parse(text);
   const schemaErrors = validateManifest(manifest);
-  if (schemaErrors.length) throw new PackageError(`The filled manifest does not match the app manifest schema:\n${schemaErrors.map((line) => `  - ${line}`).join('\n')}`);
+  if (schemaErrors.length)
+    throw new PackageError(
+      `The filled manifest does not match the app manifest schema:\n${schemaErrors.map((line) => `  - ${line}`).join('\n')}`,
+    );
   const files = packagedFiles(manifest);
   const absent = files.filter((file) => !existsSync(join(APP_PACKAGE_DIR, file)));
-  if (absent.length) throw new PackageError(`The manifest names files that are not in appPackage/:\n${absent.map((file) => `  - ${file}`).join('\n')}\n(icons: node appPackage/scripts/make-icons.mjs)`);
-  const entries = [{ name: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) }, ...files.map((file) => ({ name: file, data: readFileSync(join(APP_PACKAGE_DIR, file)) }))];
+  if (absent.length)
+    throw new PackageError(
+      `The manifest names files that are not in appPackage/:\n${absent.map((file) => `  - ${file}`).join('\n')}\n(icons: node appPackage/scripts/make-icons.mjs)`,
+    );
+  const entries = [
+    { name: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) },
+    ...files.map((file) => ({ name: file, data: readFileSync(join(APP_PACKAGE_DIR, file)) })),
+  ];
   mkdirSync(dirname(outPath), { recursive: true });
   // fflate keeps the order entries were added in: manifest.json first, then the icons.
-  writeFileSync(outPath, zipSync(Object.fromEntries(entries.map(({ name, data }) => [name, new Uint8Array(data)])), { level: DEFLATE_LEVEL, mtime: FIXED_MTIME }));
+  writeFileSync(
+    outPath,
+    zipSync(Object.fromEntries(entries.map(({ name, data }) => [name, new Uint8Array(data)])), {
+      level: DEFLATE_LEVEL,
+      mtime: FIXED_MTIME,
+    }),
+  );
   return { outPath, entries: entries.map((entry) => entry.name) };
 }
 

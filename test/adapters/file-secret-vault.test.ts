@@ -10,10 +10,14 @@ import { makeTempDir, type TempDir } from './temp-dir.js';
 const SECRET = 'Correct-Horse-Battery-Staple-42';
 const skipOnWindows = process.platform === 'win32';
 
-describeSecretVaultConformance('FileSecretVault', async () => {
-  const dir = makeTempDir();
-  return { vault: new FileSecretVault(dir.path), cleanup: async () => dir.remove() };
-}, { deletesByReference: false });
+describeSecretVaultConformance(
+  'FileSecretVault',
+  async () => {
+    const dir = makeTempDir();
+    return { vault: new FileSecretVault(dir.path), cleanup: async () => dir.remove() };
+  },
+  { deletesByReference: false },
+);
 
 describe('FileSecretVault', () => {
   let dir: TempDir;
@@ -64,9 +68,7 @@ describe('FileSecretVault', () => {
     const [version, iv, tag, ciphertext] = (await vault.put(TENANT_A, SECRET)).split('.');
     const flipped = Buffer.from(ciphertext!, 'base64url');
     flipped[0] = flipped[0]! ^ 1;
-    await expect(vault.get(TENANT_A, [version, iv, tag, flipped.toString('base64url')].join('.'))).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(vault.get(TENANT_A, [version, iv, tag, flipped.toString('base64url')].join('.'))).rejects.toBeInstanceOf(NotFoundError);
     await expect(vault.get(TENANT_A, 'plain-text-password')).rejects.toBeInstanceOf(ValidationError);
   });
 

@@ -31,8 +31,10 @@ async function startGraph(reply: (res: ServerResponse) => void): Promise<{ baseU
   return { baseUrl: `http://127.0.0.1:${port}/v1.0`, seen, server };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (res: ServerResponse) =>
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (res: ServerResponse) =>
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 
 describe('GraphMailer against a local HTTP server', () => {
   let server: Server | undefined;
@@ -58,7 +60,11 @@ describe('GraphMailer against a local HTTP server', () => {
     expect(request!.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(request!.headers['content-type']).toBe('application/json');
     expect(request!.body).toEqual({
-      message: { subject: 'Confirm your password', body: { contentType: 'HTML', content: '<p>rich</p>' }, toRecipients: [{ emailAddress: { address: 'alice@src.test' } }] },
+      message: {
+        subject: 'Confirm your password',
+        body: { contentType: 'HTML', content: '<p>rich</p>' },
+        toRecipients: [{ emailAddress: { address: 'alice@src.test' } }],
+      },
       saveToSentItems: false,
     });
   });
@@ -70,7 +76,9 @@ describe('GraphMailer against a local HTTP server', () => {
   });
 
   it('turns 429 with Retry-After into a ThrottledError carrying the wait', async () => {
-    const { mailer } = await mailerFor(json(429, { error: { code: 'ApplicationThrottled', message: 'Too many requests' } }, { 'retry-after': '7' }));
+    const { mailer } = await mailerFor(
+      json(429, { error: { code: 'ApplicationThrottled', message: 'Too many requests' } }, { 'retry-after': '7' }),
+    );
     const error = await mailer.send({ to: 'alice@src.test', subject: 's', text: 't' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThrottledError);
     expect((error as ThrottledError).retryAfterMs).toBe(7_000);
@@ -94,7 +102,9 @@ describe('GraphMailer against a local HTTP server', () => {
   });
 
   it("turns 400 into a ValidationError quoting Graph's reason", async () => {
-    const { mailer } = await mailerFor(json(400, { error: { code: 'ErrorInvalidRecipients', message: 'At least one recipient is not valid.' } }));
+    const { mailer } = await mailerFor(
+      json(400, { error: { code: 'ErrorInvalidRecipients', message: 'At least one recipient is not valid.' } }),
+    );
     const error = await mailer.send({ to: 'not-an-address', subject: 's', text: 't' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).message).toContain('ErrorInvalidRecipients');

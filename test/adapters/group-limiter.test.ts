@@ -13,7 +13,12 @@ const limiters: [string, (clock: TestClock) => GroupLimiter][] = [
 ];
 
 describe.each(limiters)('%s', (_name, make) => {
-  const slot = (clock: TestClock, holder: string, limit = 2) => ({ group: 'project-1', limit, holder, until: new Date(clock.now().getTime() + MINUTE) });
+  const slot = (clock: TestClock, holder: string, limit = 2) => ({
+    group: 'project-1',
+    limit,
+    holder,
+    until: new Date(clock.now().getTime() + MINUTE),
+  });
 
   it('gives out at most the limit of slots per group, and a released slot again', async () => {
     const clock = new TestClock();

@@ -9,7 +9,11 @@ import { KeyVaultSecretVault } from '../../api/adapters/key-vault/key-vault-secr
 import { describeSecretVaultConformance } from '../conformance/secret-vault-conformance.js';
 import { InMemoryKeyVault } from '../support/in-memory-key-vault.js';
 
-describeSecretVaultConformance('KeyVaultSecretVault', async () => ({ vault: new KeyVaultSecretVault(new InMemoryKeyVault()), cleanup: async () => undefined }), { deletesByReference: true });
+describeSecretVaultConformance(
+  'KeyVaultSecretVault',
+  async () => ({ vault: new KeyVaultSecretVault(new InMemoryKeyVault()), cleanup: async () => undefined }),
+  { deletesByReference: true },
+);
 
 describe('KeyVaultSecretVault', () => {
   it('names secrets so Key Vault accepts them and tags them with their tenant', async () => {

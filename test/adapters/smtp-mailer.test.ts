@@ -30,10 +30,19 @@ describe('SmtpMailer against a real SMTP server', () => {
 
   it('delivers a message with From, To, Subject, a text body and an HTML alternative', async () => {
     sink = await startSmtpSink({ auth: { user: USER, pass: PASSWORD } });
-    mailer = new SmtpMailer({ host: sink.host, port: sink.port, secure: false, requireTls: false, auth: { user: USER, pass: PASSWORD }, from: FROM });
+    mailer = new SmtpMailer({
+      host: sink.host,
+      port: sink.port,
+      secure: false,
+      requireTls: false,
+      auth: { user: USER, pass: PASSWORD },
+      from: FROM,
+    });
     await mailer.send({
-      to: 'alice@src.test', subject: 'Your mailbox moves on Friday — déjà vu',
-      text: 'Hello Alice,\nyour mailbox moves on Friday.\n', html: '<p>Hello Alice,</p><p>your mailbox moves on <b>Friday</b>.</p>',
+      to: 'alice@src.test',
+      subject: 'Your mailbox moves on Friday — déjà vu',
+      text: 'Hello Alice,\nyour mailbox moves on Friday.\n',
+      html: '<p>Hello Alice,</p><p>your mailbox moves on <b>Friday</b>.</p>',
     });
     const mail = await sink.waitFor(() => true);
     expect(mail.envelopeFrom).toBe('migration@contoso.test');
@@ -58,7 +67,14 @@ describe('SmtpMailer against a real SMTP server', () => {
 
   it('reports a refused relay login (535) as an AuthError that names the user but never the password', async () => {
     sink = await startSmtpSink({ auth: { user: USER, pass: PASSWORD } });
-    mailer = new SmtpMailer({ host: sink.host, port: sink.port, secure: false, requireTls: false, auth: { user: USER, pass: 'wrong-Password-7' }, from: FROM });
+    mailer = new SmtpMailer({
+      host: sink.host,
+      port: sink.port,
+      secure: false,
+      requireTls: false,
+      auth: { user: USER, pass: 'wrong-Password-7' },
+      from: FROM,
+    });
     const error = await mailer.send({ to: 'alice@src.test', subject: 'x', text: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).retryable).toBe(false);

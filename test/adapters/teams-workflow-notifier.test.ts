@@ -33,7 +33,10 @@ class WebhookReceiver {
   readonly received: Received[] = [];
   private readonly server: Server;
 
-  constructor(private readonly reply: (requestNumber: number) => Reply, private readonly now: () => number) {
+  constructor(
+    private readonly reply: (requestNumber: number) => Reply,
+    private readonly now: () => number,
+  ) {
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -49,7 +52,10 @@ class WebhookReceiver {
   }
 
   get accepted(): Received[] {
-    return this.received.filter((_, i) => { const r = this.reply(i + 1); return r !== 'hang' && r.status < 300; });
+    return this.received.filter((_, i) => {
+      const r = this.reply(i + 1);
+      return r !== 'hang' && r.status < 300;
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -90,20 +96,48 @@ class WebhookReceiver {
 
 function notice(name = 'Contoso to Fabrikam'): PassEndedNotice {
   const project: Project = {
-    tenantId: 't1', id: 'proj-42', version: 1, name, sourceEndpointId: 'e1', destinationEndpointId: 'e2',
-    options: [], maxConcurrentMigrations: 5, createdAt: '2026-01-01T00:00:00.000Z',
+    tenantId: 't1',
+    id: 'proj-42',
+    version: 1,
+    name,
+    sourceEndpointId: 'e1',
+    destinationEndpointId: 'e2',
+    options: [],
+    maxConcurrentMigrations: 5,
+    createdAt: '2026-01-01T00:00:00.000Z',
   };
   const pass: Pass = {
-    tenantId: 't1', id: 'pass-7', version: 2, projectId: 'proj-42', kind: 'prestage', itemIds: ['i1'], options: { itemTypes: ['mail'] },
-    status: 'completed', createdAt: '2026-01-02T00:00:00.000Z',
-    summary: { items: 1, completed: 1, completedWithErrors: 0, failedItems: 0, stopped: 0, copied: 120, skipped: 0, failed: 0, bytes: 5_000_000, durationMs: 90_000 },
+    tenantId: 't1',
+    id: 'pass-7',
+    version: 2,
+    projectId: 'proj-42',
+    kind: 'prestage',
+    itemIds: ['i1'],
+    options: { itemTypes: ['mail'] },
+    status: 'completed',
+    createdAt: '2026-01-02T00:00:00.000Z',
+    summary: {
+      items: 1,
+      completed: 1,
+      completedWithErrors: 0,
+      failedItems: 0,
+      stopped: 0,
+      copied: 120,
+      skipped: 0,
+      failed: 0,
+      bytes: 5_000_000,
+      durationMs: 90_000,
+    },
   };
   return { project, pass, topErrors: [{ code: 'rejected', reason: 'Message has a malformed header', count: 2 }] };
 }
 
 const receivers: WebhookReceiver[] = [];
 /** `now` stamps each arrival: the notifier's test clock where a test drives one. */
-async function receiver(reply: (requestNumber: number) => Reply = () => ({ status: 202 }), now: () => number = () => performance.now()): Promise<{ receiver: WebhookReceiver; url: string }> {
+async function receiver(
+  reply: (requestNumber: number) => Reply = () => ({ status: 202 }),
+  now: () => number = () => performance.now(),
+): Promise<{ receiver: WebhookReceiver; url: string }> {
   const r = new WebhookReceiver(reply, now);
   receivers.push(r);
   return { receiver: r, url: await r.start() };
@@ -114,7 +148,10 @@ afterEach(async () => {
 });
 
 async function rejection(promise: Promise<unknown>): Promise<MailferryError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(MailferryError);
   return error as MailferryError;
 }
@@ -139,9 +176,13 @@ describe('TeamsWorkflowNotifier', () => {
     // Each window lets 4 through and holds the rest until the clock moves on.
     for (let window = 1; window * POSTS_PER_SECOND < BURST; window++) {
       const sent = window * POSTS_PER_SECOND;
-      await waitUntil(`${sent} posts to arrive and the next to wait for the clock`, () => hook.received.length >= sent && clock.pendingSleeps > 0, {
-        describe: () => `${hook.received.length} received, ${clock.pendingSleeps} waiting`,
-      });
+      await waitUntil(
+        `${sent} posts to arrive and the next to wait for the clock`,
+        () => hook.received.length >= sent && clock.pendingSleeps > 0,
+        {
+          describe: () => `${hook.received.length} received, ${clock.pendingSleeps} waiting`,
+        },
+      );
       expect(hook.received).toHaveLength(sent);
       clock.advance(RATE_WINDOW_MS);
     }
@@ -153,12 +194,17 @@ describe('TeamsWorkflowNotifier', () => {
       expect(times[i] - times[i - POSTS_PER_SECOND]).toBeGreaterThanOrEqual(ONE_SECOND_MS);
     }
     // Queued, not dropped, and in the order they were asked for.
-    expect(hook.received.map((r) => JSON.stringify(r.card).match(/Project (\d+)/)?.[1])).toEqual(Array.from({ length: BURST }, (_, i) => String(i)));
+    expect(hook.received.map((r) => JSON.stringify(r.card).match(/Project (\d+)/)?.[1])).toEqual(
+      Array.from({ length: BURST }, (_, i) => String(i)),
+    );
   });
 
   it('waits out a 429 with Retry-After: 1 on its clock and then delivers the card once', async () => {
     const clock = new TestClock();
-    const { receiver: hook, url } = await receiver((n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: 'slow down' } : { status: 202 }), () => clock.now().getTime());
+    const { receiver: hook, url } = await receiver(
+      (n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: 'slow down' } : { status: 202 }),
+      () => clock.now().getTime(),
+    );
     const sending = new TeamsWorkflowNotifier(() => url, { ...FAST_RETRY, clock }).notifyPassEnded(notice());
     await waitUntil('the notifier to sleep on the 429', () => hook.received.length === 1 && clock.pendingSleeps > 0);
     clock.advance(ONE_SECOND_MS);
@@ -201,7 +247,7 @@ describe('TeamsWorkflowNotifier', () => {
     expect(hook.received).toHaveLength(3);
   });
 
-  it('ends a 503 storm that carries Retry-After in a ThrottledError with the server\'s wait', async () => {
+  it("ends a 503 storm that carries Retry-After in a ThrottledError with the server's wait", async () => {
     const { receiver: hook, url } = await receiver(() => ({ status: 503, headers: { 'retry-after': '0' } }));
     const error = await rejection(new TeamsWorkflowNotifier(() => url, { ...FAST_RETRY, maxAttempts: 2 }).notifyPassEnded(notice()));
     expect(error).toBeInstanceOf(ThrottledError);
@@ -219,7 +265,9 @@ describe('TeamsWorkflowNotifier', () => {
 
   it('gives up on a receiver that never answers, after the timeout on each attempt', async () => {
     const { receiver: hook, url } = await receiver(() => 'hang');
-    const error = await rejection(new TeamsWorkflowNotifier(() => url, { ...FAST_RETRY, timeoutMs: 200, maxAttempts: 2 }).notifyPassEnded(notice()));
+    const error = await rejection(
+      new TeamsWorkflowNotifier(() => url, { ...FAST_RETRY, timeoutMs: 200, maxAttempts: 2 }).notifyPassEnded(notice()),
+    );
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error.message).toContain('did not answer within 200 ms');
     expect(hook.received).toHaveLength(2);
@@ -240,8 +288,10 @@ describe('TeamsWorkflowNotifier', () => {
     expect(hook.received).toHaveLength(0);
   });
 
-  it('refuses plain http to another host and never repeats the URL\'s signature', async () => {
-    const error = await rejection(new TeamsWorkflowNotifier(() => `http://prod-01.westus.logic.azure.com/workflows/abc?sig=${SIGNATURE}`).notifyPassEnded(notice()));
+  it("refuses plain http to another host and never repeats the URL's signature", async () => {
+    const error = await rejection(
+      new TeamsWorkflowNotifier(() => `http://prod-01.westus.logic.azure.com/workflows/abc?sig=${SIGNATURE}`).notifyPassEnded(notice()),
+    );
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.message).toContain('https://');
     expect(error.message).not.toContain(SIGNATURE);

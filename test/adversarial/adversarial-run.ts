@@ -32,7 +32,9 @@ export const adversarialRun = {
 
 /** One line per property, in a shape docs/testing.md quotes: what ran, how many, with which seed. */
 export function reportCounts(what: string, counts: Record<string, number | string>): void {
-  const parts = Object.entries({ ...counts, seed: adversarialRun.seed, run: adversarialRun.long ? 'long' : 'default' }).map(([k, v]) => `${k}=${v}`);
+  const parts = Object.entries({ ...counts, seed: adversarialRun.seed, run: adversarialRun.long ? 'long' : 'default' }).map(
+    ([k, v]) => `${k}=${v}`,
+  );
   // Straight to stdout: some tests capture console.* to scan it for secrets.
   process.stdout.write(`[adversarial] ${what}: ${parts.join(' ')}\n`);
 }

@@ -22,7 +22,8 @@ const OWNER_B = 'b0b0b0b0-0000-4000-8000-0000000000b1';
 const DAEMON = 'c0c0c0c0-0000-4000-8000-0000000000c1';
 const HOUR_S = 3600;
 
-const filled = (op: Operation, ids: Record<string, string>) => op.template.replace(/\{([a-zA-Z]+)\}/g, (_, name: string) => ids[name] ?? 'none');
+const filled = (op: Operation, ids: Record<string, string>) =>
+  op.template.replace(/\{([a-zA-Z]+)\}/g, (_, name: string) => ids[name] ?? 'none');
 
 describe('the Azure Functions handler under generated bad input and hostile tokens', { timeout: adversarialRun.testTimeoutMs }, () => {
   const scanner = new SecretScanner();
@@ -34,10 +35,21 @@ describe('the Azure Functions handler under generated bad input and hostile toke
 
   beforeAll(async () => {
     // The Azure host logs JSON lines on the console (Application Insights reads them): capture them too.
-    for (const level of ['log', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation((...args) => scanner.capture(`console.${level}`, args.map(String).join(' ')));
+    for (const level of ['log', 'warn', 'error'] as const)
+      vi.spyOn(console, level).mockImplementation((...args) => scanner.capture(`console.${level}`, args.map(String).join(' ')));
     issuer = await startTestIssuer();
-    tokenA = scanner.plant('tenant A access token', await issuer.mint({ tid: TENANT_A, oid: OWNER_A, name: 'Owner A', scp: 'access_as_user' }));
-    host = await startAzureHost(scanner, issuer, () => tokenA, { served: [TENANT_A, TENANT_B, TENANT_C], owners: [[TENANT_A, OWNER_A], [TENANT_B, OWNER_B], [TENANT_C, DAEMON]] });
+    tokenA = scanner.plant(
+      'tenant A access token',
+      await issuer.mint({ tid: TENANT_A, oid: OWNER_A, name: 'Owner A', scp: 'access_as_user' }),
+    );
+    host = await startAzureHost(scanner, issuer, () => tokenA, {
+      served: [TENANT_A, TENANT_B, TENANT_C],
+      owners: [
+        [TENANT_A, OWNER_A],
+        [TENANT_B, OWNER_B],
+        [TENANT_C, DAEMON],
+      ],
+    });
     world = await plantWorld(host, scanner, TENANT_A, 'tenant-a');
     operations = await servedOperations(host);
   });
@@ -49,7 +61,11 @@ describe('the Azure Functions handler under generated bad input and hostile toke
 
   it(`answers ${adversarialRun.httpCases} requests generated from its OpenAPI document with clear 4xx problems`, async () => {
     const outcome = await runBadInput(host, world.ids);
-    reportCounts('Azure handler, bad requests from the OpenAPI document', { cases: outcome.cases, distinctDefects: outcome.defects, violations: outcome.violations.length });
+    reportCounts('Azure handler, bad requests from the OpenAPI document', {
+      cases: outcome.cases,
+      distinctDefects: outcome.defects,
+      violations: outcome.violations.length,
+    });
     expect(outcome.cases).toBeGreaterThanOrEqual(200);
     expect(outcome.violations).toEqual([]);
   });
@@ -57,7 +73,8 @@ describe('the Azure Functions handler under generated bad input and hostile toke
   it('refuses forged, expired, misaddressed and malformed tokens on every signed-in route with a 401 that says why', async () => {
     const now = Math.floor(Date.now() / 1000);
     const claims = { tid: TENANT_A, oid: OWNER_A, scp: 'access_as_user' };
-    const unsigned = (payload: object) => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
+    const unsigned = (payload: object) =>
+      `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
     const attacks: Record<string, string | undefined> = {
       'no token': undefined,
       'not a JWT': 'Bearer not-a-jwt',
@@ -68,31 +85,51 @@ describe('the Azure Functions handler under generated bad input and hostile toke
       'issued by another tenant': `Bearer ${await issuer.mint(claims, { issuer: `https://login.microsoftonline.com/${TENANT_B}/v2.0` })}`,
       'alg none': `Bearer ${unsigned({ ...claims, aud: 'api://mailferry-test', iss: `https://login.microsoftonline.com/${TENANT_A}/v2.0`, exp: now + HOUR_S })}`,
       'no user (oid)': `Bearer ${await issuer.mint({ tid: TENANT_A } as never)}`,
-      'with another API\'s scope only': `Bearer ${await issuer.mint({ ...claims, scp: 'User.Read Mail.Read' })}`,
+      "with another API's scope only": `Bearer ${await issuer.mint({ ...claims, scp: 'User.Read Mail.Read' })}`,
       'signature cut off': `Bearer ${tokenA.slice(0, tokenA.lastIndexOf('.') + 5)}`,
     };
-    for (const value of Object.values(attacks)) if (value?.startsWith('Bearer ')) scanner.plant('attack token', value.slice('Bearer '.length));
+    for (const value of Object.values(attacks))
+      if (value?.startsWith('Bearer ')) scanner.plant('attack token', value.slice('Bearer '.length));
     const signedIn = operations.filter((op) => !op.isPublic);
     const violations: string[] = [];
     for (const op of signedIn) {
       for (const [attack, authorization] of Object.entries(attacks)) {
-        const res = await host.send({ method: op.method, path: filled(op, world.ids), headers: { authorization: authorization ?? '', 'content-type': 'application/json' }, body: op.method === 'GET' || op.method === 'DELETE' ? undefined : '{}' });
+        const res = await host.send({
+          method: op.method,
+          path: filled(op, world.ids),
+          headers: { authorization: authorization ?? '', 'content-type': 'application/json' },
+          body: op.method === 'GET' || op.method === 'DELETE' ? undefined : '{}',
+        });
         const problemOf = problemViolation(res);
-        if (res.status !== 401 || problemOf) violations.push(`${op.method} ${op.template} with ${attack}: ${res.status} ${problemOf ?? clip(res.text)}`);
+        if (res.status !== 401 || problemOf)
+          violations.push(`${op.method} ${op.template} with ${attack}: ${res.status} ${problemOf ?? clip(res.text)}`);
       }
     }
-    reportCounts('Azure handler, hostile tokens', { routes: signedIn.length, attacks: Object.keys(attacks).length, cases: signedIn.length * Object.keys(attacks).length });
+    reportCounts('Azure handler, hostile tokens', {
+      routes: signedIn.length,
+      attacks: Object.keys(attacks).length,
+      cases: signedIn.length * Object.keys(attacks).length,
+    });
     expect(violations).toEqual([]);
   });
 
   it('shows a signed-in user of another tenant nothing of this tenant, on every route', async () => {
-    const tokenB = scanner.plant('tenant B access token', await issuer.mint({ tid: TENANT_B, oid: OWNER_B, name: 'Owner B', scp: 'access_as_user' }));
+    const tokenB = scanner.plant(
+      'tenant B access token',
+      await issuer.mint({ tid: TENANT_B, oid: OWNER_B, name: 'Owner B', scp: 'access_as_user' }),
+    );
     const violations: string[] = [];
     for (const op of operations.filter((o) => !o.isPublic)) {
-      const res = await host.send({ method: op.method, path: filled(op, world.ids), headers: { authorization: `Bearer ${tokenB}`, 'content-type': 'application/json' }, body: op.method === 'GET' || op.method === 'DELETE' ? undefined : '{}' });
+      const res = await host.send({
+        method: op.method,
+        path: filled(op, world.ids),
+        headers: { authorization: `Bearer ${tokenB}`, 'content-type': 'application/json' },
+        body: op.method === 'GET' || op.method === 'DELETE' ? undefined : '{}',
+      });
       const shown = world.names.filter((name) => res.text.includes(name) || res.text.includes(name.toLowerCase()));
       if (shown.length) violations.push(`${op.method} ${op.template} showed ${shown.join(', ')}`);
-      if (op.params.length && (res.status < 400 || res.status >= 500)) violations.push(`${op.method} ${op.template} answered ${res.status} on tenant A's ids: ${clip(res.text)}`);
+      if (op.params.length && (res.status < 400 || res.status >= 500))
+        violations.push(`${op.method} ${op.template} answered ${res.status} on tenant A's ids: ${clip(res.text)}`);
     }
     // Tenant A's world is untouched by all of that.
     expect((await host.call('GET', `/projects/${world.ids.projectId}`)).json.name).toBe('tenant-a project');

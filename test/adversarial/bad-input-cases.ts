@@ -23,7 +23,12 @@ export interface BadInputOutcome {
 }
 
 /** Runs `cases` generated bad requests (seeded) and judges each answer; `skip` keeps out cases another finding owns. */
-export async function runBadInput(host: HostUnderAttack, ids: Record<string, string>, cases = adversarialRun.httpCases, judge: (req: BadRequest, res: RawResponse) => string | undefined = defaultJudge): Promise<BadInputOutcome> {
+export async function runBadInput(
+  host: HostUnderAttack,
+  ids: Record<string, string>,
+  cases = adversarialRun.httpCases,
+  judge: (req: BadRequest, res: RawResponse) => string | undefined = defaultJudge,
+): Promise<BadInputOutcome> {
   const operations = await servedOperations(host);
   const requests = fc.sample(badRequests(operations, { ids }), { seed: adversarialRun.seed, numRuns: cases });
   const violations = new Map<string, string>();

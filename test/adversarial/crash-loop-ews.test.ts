@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
-import { createEwsMigrationFixture, expectExactlyOnce, folderCounts, itemsAt, seedMail, type EwsMigrationFixture } from '../support/ews-migration-fixture.js';
+import {
+  createEwsMigrationFixture,
+  expectExactlyOnce,
+  folderCounts,
+  itemsAt,
+  seedMail,
+  type EwsMigrationFixture,
+} from '../support/ews-migration-fixture.js';
 import { adversarialRun, reportCounts } from './adversarial-run.js';
 import { runCrashedPass } from './crash-loop.js';
 
@@ -29,13 +36,33 @@ describe('Exchange to Exchange with a worker killed again and again', { timeout:
     const sent = seedMail(fx, sourceUser, 'sentitems', PER_FOLDER, 'crash loop sent');
     const server = fx.destination.ews!;
     server.throttle.responseDelayMs = RESPONSE_DELAY_MS;
-    const loop = await runCrashedPass({ runtime: fx.runtime, dataDir: fx.dataDir, projectId: fx.projectId, itemId, total: 2 * PER_FOLDER, kills: adversarialRun.kills, seed: adversarialRun.seed, timeoutMs: adversarialRun.testTimeoutMs / 2 });
+    const loop = await runCrashedPass({
+      runtime: fx.runtime,
+      dataDir: fx.dataDir,
+      projectId: fx.projectId,
+      itemId,
+      total: 2 * PER_FOLDER,
+      kills: adversarialRun.kills,
+      seed: adversarialRun.seed,
+      timeoutMs: adversarialRun.testTimeoutMs / 2,
+    });
     expect(loop.last.summary).toMatchObject({ completed: 1, failed: 0 });
-    reportCounts('crash loop EWS to EWS', { kills: loop.kills, passes: loop.passes, items: 2 * PER_FOLDER, moments: loop.moments.join('; ') });
+    reportCounts('crash loop EWS to EWS', {
+      kills: loop.kills,
+      passes: loop.passes,
+      items: 2 * PER_FOLDER,
+      moments: loop.moments.join('; '),
+    });
     expect(loop.kills).toBe(adversarialRun.kills);
     expect(folderCounts(server, destUser)).toMatchObject({ Inbox: PER_FOLDER, 'Sent Items': PER_FOLDER });
-    expectExactlyOnce(itemsAt(server, destUser, 'Inbox'), inbox.map((i) => i.id));
-    expectExactlyOnce(itemsAt(server, destUser, 'Sent Items'), sent.map((i) => i.id));
+    expectExactlyOnce(
+      itemsAt(server, destUser, 'Inbox'),
+      inbox.map((i) => i.id),
+    );
+    expectExactlyOnce(
+      itemsAt(server, destUser, 'Sent Items'),
+      sent.map((i) => i.id),
+    );
     expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBe(2 * PER_FOLDER);
   });
 });

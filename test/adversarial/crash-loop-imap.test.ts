@@ -16,7 +16,11 @@ const FOLDERS = { INBOX: 'INBOX', 'Work/Reports': 'Work.Reports', 'Archive/2023'
 const PER_FOLDER = adversarialRun.long ? 1_500 : 300;
 
 const messages = (prefix: string, count: number): FillMessage[] =>
-  Array.from({ length: count }, (_, i) => ({ raw: sampleMessage(i, 1_500, `${prefix} ${i}`), flags: i % 3 ? ['\\Seen'] : ['\\Flagged'], internalDate: new Date(Date.UTC(2023, i % 12, 1 + (i % 28))) }));
+  Array.from({ length: count }, (_, i) => ({
+    raw: sampleMessage(i, 1_500, `${prefix} ${i}`),
+    flags: i % 3 ? ['\\Seen'] : ['\\Flagged'],
+    internalDate: new Date(Date.UTC(2023, i % 12, 1 + (i % 28))),
+  }));
 
 describe('IMAP to IMAP with a worker killed again and again', { timeout: adversarialRun.testTimeoutMs }, () => {
   let fx: MigrationFixture;
@@ -31,11 +35,22 @@ describe('IMAP to IMAP with a worker killed again and again', { timeout: adversa
     const { itemId, sourceUser, destUser } = await fx.addMailbox('crashloop');
     for (const folder of Object.keys(FOLDERS)) await fillMailbox(fx.source, sourceUser, folder, messages(folder, PER_FOLDER));
     const total = Object.keys(FOLDERS).length * PER_FOLDER;
-    const loop = await runCrashedPass({ runtime: fx.runtime, dataDir: fx.dataDir, projectId: fx.projectId, itemId, total: total, kills: adversarialRun.kills, seed: adversarialRun.seed, timeoutMs: adversarialRun.testTimeoutMs / 2 });
+    const loop = await runCrashedPass({
+      runtime: fx.runtime,
+      dataDir: fx.dataDir,
+      projectId: fx.projectId,
+      itemId,
+      total: total,
+      kills: adversarialRun.kills,
+      seed: adversarialRun.seed,
+      timeoutMs: adversarialRun.testTimeoutMs / 2,
+    });
     expect(loop.last.summary).toMatchObject({ completed: 1, failed: 0 });
     reportCounts('crash loop IMAP to IMAP', { kills: loop.kills, passes: loop.passes, messages: total, moments: loop.moments.join('; ') });
     expect(loop.kills).toBe(adversarialRun.kills);
-    expect(countsOf(await snapshotMailbox(fx.destination, destUser))).toMatchObject(Object.fromEntries(Object.values(FOLDERS).map((f) => [f, PER_FOLDER])));
+    expect(countsOf(await snapshotMailbox(fx.destination, destUser))).toMatchObject(
+      Object.fromEntries(Object.values(FOLDERS).map((f) => [f, PER_FOLDER])),
+    );
     await expectIdentical(fx, sourceUser, destUser, FOLDERS);
     expect(await fx.runtime.store.ledger.countDone(LOCAL_TENANT, itemId)).toBe(total);
   });

@@ -68,11 +68,15 @@ export async function crashLoop(options: CrashLoopOptions): Promise<CrashLoopRes
       // Whichever comes first: the worker holds at its gate, or the pass ends (what was left took fewer writes).
       const stop = new AbortController();
       const atGate = workerAtGate(worker, PROGRESS_WAIT_MS).then((n) => `after ${n} writes (ledger at ${before} before)`);
-      const passEnded = waitUntil('the pass to end', ended, { timeoutMs: PROGRESS_WAIT_MS, signal: stop.signal }).then(() => 'after the pass ended');
+      const passEnded = waitUntil('the pass to end', ended, { timeoutMs: PROGRESS_WAIT_MS, signal: stop.signal }).then(
+        () => 'after the pass ended',
+      );
       try {
         moments.push(await Promise.race([atGate, passEnded]));
       } catch (error) {
-        throw new Error(`kill ${kill + 1}: the worker neither reached its gate of ${copies} writes nor ended the pass (${await options.describe()}): ${(error as Error).message}`);
+        throw new Error(
+          `kill ${kill + 1}: the worker neither reached its gate of ${copies} writes nor ended the pass (${await options.describe()}): ${(error as Error).message}`,
+        );
       } finally {
         stop.abort();
         atGate.catch(() => undefined); // the kill below ends the loser
@@ -107,17 +111,26 @@ export interface CrashedPassOptions {
  */
 export async function runCrashedPass(options: CrashedPassOptions): Promise<CrashLoopResult & { last: Pass }> {
   const { runtime, itemId } = options;
-  const startFull = async () => (await runtime.services.passes.startPass(LOCAL_TENANT, options.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] })).pass.id;
+  const startFull = async () =>
+    (await runtime.services.passes.startPass(LOCAL_TENANT, options.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] }))
+      .pass.id;
   let passId = await startFull();
   const loop = await crashLoop({
-    dataDir: options.dataDir, kills: options.kills, seed: options.seed, total: options.total,
+    dataDir: options.dataDir,
+    kills: options.kills,
+    seed: options.seed,
+    total: options.total,
     copied: () => runtime.store.ledger.countDone(LOCAL_TENANT, itemId),
     running: async () => (await runtime.services.passes.getPass(LOCAL_TENANT, passId)).status !== 'completed',
     startNextPass: async () => {
       passId = await startFull();
     },
     describe: async () => {
-      const [pass, item, dead] = await Promise.all([runtime.services.passes.getPass(LOCAL_TENANT, passId), runtime.services.items.getItem(LOCAL_TENANT, itemId), runtime.queue.deadLetters(LOCAL_TENANT)]);
+      const [pass, item, dead] = await Promise.all([
+        runtime.services.passes.getPass(LOCAL_TENANT, passId),
+        runtime.services.items.getItem(LOCAL_TENANT, itemId),
+        runtime.queue.deadLetters(LOCAL_TENANT),
+      ]);
       return `pass ${pass.status}, item ${item.status} ${item.lastRun?.reason ?? ''}, dead letters: ${dead.map((d) => d.reason).join('; ')}`;
     },
   });

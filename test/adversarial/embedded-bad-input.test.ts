@@ -28,7 +28,11 @@ describe('the embedded host under generated bad input', { timeout: adversarialRu
 
   it(`answers ${adversarialRun.httpCases} requests generated from its OpenAPI document with clear 4xx problems, and stays up`, async () => {
     const outcome = await runBadInput(host, world.ids);
-    reportCounts('embedded host, bad requests from the OpenAPI document', { cases: outcome.cases, distinctDefects: outcome.defects, violations: outcome.violations.length });
+    reportCounts('embedded host, bad requests from the OpenAPI document', {
+      cases: outcome.cases,
+      distinctDefects: outcome.defects,
+      violations: outcome.violations.length,
+    });
     expect(outcome.cases).toBeGreaterThanOrEqual(200);
     expect(outcome.violations).toEqual([]);
     expect((await host.send({ method: 'GET', path: '/api/v1/health' })).status).toBe(200);
@@ -36,22 +40,30 @@ describe('the embedded host under generated bad input', { timeout: adversarialRu
 
   it('keeps names with unicode, null bytes and bidi characters exactly as sent, or refuses them with a problem', async () => {
     let stored = 0;
-    await fc.assert(fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), async (name) => {
-      const res = await host.call('POST', '/workgroups', { name });
-      if (res.status >= 400) {
-        expect(res.status).toBeLessThan(500);
-        expect(res.json.detail).toMatch(/name/);
-        return;
-      }
-      stored++;
-      expect(res.status).toBe(201);
-      expect(res.json.name).toBe(name.trim());
-    }), { seed: adversarialRun.seed, numRuns: adversarialRun.smallCases });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), async (name) => {
+        const res = await host.call('POST', '/workgroups', { name });
+        if (res.status >= 400) {
+          expect(res.status).toBeLessThan(500);
+          expect(res.json.detail).toMatch(/name/);
+          return;
+        }
+        stored++;
+        expect(res.status).toBe(201);
+        expect(res.json.name).toBe(name.trim());
+      }),
+      { seed: adversarialRun.seed, numRuns: adversarialRun.smallCases },
+    );
     reportCounts('embedded host, hostile names', { cases: adversarialRun.smallCases, stored });
   });
 
   it('refuses a request body over the limit with 413, not by running out of memory', async () => {
-    const res = await host.send({ method: 'POST', path: '/api/v1/endpoints', headers: { 'content-type': 'application/json' }, body: `{"name":"${'x'.repeat(2 * 1024 * 1024)}"}` });
+    const res = await host.send({
+      method: 'POST',
+      path: '/api/v1/endpoints',
+      headers: { 'content-type': 'application/json' },
+      body: `{"name":"${'x'.repeat(2 * 1024 * 1024)}"}`,
+    });
     expect(res.status).toBe(413);
     expect(JSON.parse(res.text).detail).toMatch(/limit/);
   });
@@ -78,38 +90,76 @@ describe('the embedded host refuses requests a web page could make', { timeout: 
     await host?.close();
   });
 
-  const hostileHost = fc.oneof(fc.domain(), fc.ipV4().filter((ip) => !ip.startsWith('127.')), fc.constant('127.0.0.1.evil.example'), fc.constant('localhost.attacker.example'))
+  const hostileHost = fc
+    .oneof(
+      fc.domain(),
+      fc.ipV4().filter((ip) => !ip.startsWith('127.')),
+      fc.constant('127.0.0.1.evil.example'),
+      fc.constant('localhost.attacker.example'),
+    )
     .chain((name) => fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }).map((port) => (port ? `${name}:${port}` : name)));
 
   it('issue 10 #1: answers no request whose Host is not a loopback name (DNS rebinding)', async () => {
     const before = await endpointCount();
-    await fc.assert(fc.asyncProperty(hostileHost, async (hostHeader) => {
-      const read = await host.send({ method: 'GET', path: '/api/v1/endpoints', headers: { host: hostHeader } });
-      expect(read.status, `GET with Host: ${hostHeader}: ${clip(read.text)}`).toBeGreaterThanOrEqual(400);
-      const write = await host.send({ method: 'POST', path: '/api/v1/endpoints', headers: { host: hostHeader, 'content-type': 'application/json' }, body: JSON.stringify(STATE_CHANGE('rebinding')) });
-      expect(write.status).toBeGreaterThanOrEqual(400);
-      expect(write.status).toBeLessThan(500);
-    }), { seed: adversarialRun.seed, numRuns: adversarialRun.smallCases });
+    await fc.assert(
+      fc.asyncProperty(hostileHost, async (hostHeader) => {
+        const read = await host.send({ method: 'GET', path: '/api/v1/endpoints', headers: { host: hostHeader } });
+        expect(read.status, `GET with Host: ${hostHeader}: ${clip(read.text)}`).toBeGreaterThanOrEqual(400);
+        const write = await host.send({
+          method: 'POST',
+          path: '/api/v1/endpoints',
+          headers: { host: hostHeader, 'content-type': 'application/json' },
+          body: JSON.stringify(STATE_CHANGE('rebinding')),
+        });
+        expect(write.status).toBeGreaterThanOrEqual(400);
+        expect(write.status).toBeLessThan(500);
+      }),
+      { seed: adversarialRun.seed, numRuns: adversarialRun.smallCases },
+    );
     expect(await endpointCount()).toBe(before);
   });
 
   it('issue 10 #1: refuses a state-changing request from another origin (CSRF)', async () => {
     const before = await endpointCount();
-    await fc.assert(fc.asyncProperty(fc.webUrl({ withQueryParameters: false, withFragments: false }), async (origin) => {
-      const res = await host.send({ method: 'POST', path: '/api/v1/endpoints', headers: { origin: new URL(origin).origin, 'content-type': 'application/json' }, body: JSON.stringify(STATE_CHANGE('csrf')) });
-      expect(res.status, `Origin: ${origin}`).toBe(403);
-    }), { seed: adversarialRun.seed, numRuns: adversarialRun.smallCases });
+    await fc.assert(
+      fc.asyncProperty(fc.webUrl({ withQueryParameters: false, withFragments: false }), async (origin) => {
+        const res = await host.send({
+          method: 'POST',
+          path: '/api/v1/endpoints',
+          headers: { origin: new URL(origin).origin, 'content-type': 'application/json' },
+          body: JSON.stringify(STATE_CHANGE('csrf')),
+        });
+        expect(res.status, `Origin: ${origin}`).toBe(403);
+      }),
+      { seed: adversarialRun.seed, numRuns: adversarialRun.smallCases },
+    );
     expect(await endpointCount()).toBe(before);
   });
 
   it('issue 10 #1: JSON routes take only application/json (a form post cannot create anything)', async () => {
     const before = await endpointCount();
-    const types = fc.constantFrom('application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain', 'text/csv', 'application/xml', 'application/json-patch+json', '');
-    await fc.assert(fc.asyncProperty(types, async (type) => {
-      const res = await host.send({ method: 'POST', path: '/api/v1/endpoints', headers: type ? { 'content-type': type } : {}, body: JSON.stringify(STATE_CHANGE('form post')) });
-      expect(res.status, `content-type ${type}: ${clip(res.text)}`).toBeGreaterThanOrEqual(400);
-      expect(res.status).toBeLessThan(500);
-    }), { seed: adversarialRun.seed, numRuns: adversarialRun.smallCases });
+    const types = fc.constantFrom(
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'text/plain',
+      'text/csv',
+      'application/xml',
+      'application/json-patch+json',
+      '',
+    );
+    await fc.assert(
+      fc.asyncProperty(types, async (type) => {
+        const res = await host.send({
+          method: 'POST',
+          path: '/api/v1/endpoints',
+          headers: type ? { 'content-type': type } : {},
+          body: JSON.stringify(STATE_CHANGE('form post')),
+        });
+        expect(res.status, `content-type ${type}: ${clip(res.text)}`).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+      }),
+      { seed: adversarialRun.seed, numRuns: adversarialRun.smallCases },
+    );
     expect(await endpointCount()).toBe(before);
   });
 });

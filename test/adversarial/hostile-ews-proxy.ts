@@ -20,7 +20,11 @@ const ITEM_READ = /<m:(ExportItems|GetItem)\b/;
 const ITEM_ID = /<t:ItemId Id="([^"]+)"/g;
 const TRICKLE_MS = 200;
 
-export async function startHostileEwsProxy(upstreamUrl: string, modes: Record<string, HostileEwsMode>, seed: number): Promise<HostileEwsProxy> {
+export async function startHostileEwsProxy(
+  upstreamUrl: string,
+  modes: Record<string, HostileEwsMode>,
+  seed: number,
+): Promise<HostileEwsProxy> {
   const upstream = new URL(upstreamUrl);
   const spoiled: Record<HostileEwsMode, number> = { truncated: 0, 'malformed-xml': 0, garbage: 0, 'never-ending': 0 };
   const prng = new Prng(seed);
@@ -35,16 +39,19 @@ export async function startHostileEwsProxy(upstreamUrl: string, modes: Record<st
     // Item reads name items by id only; the EWS test server's ids are base64 text that names the mailbox.
     const ids = [...text.matchAll(ITEM_ID)].map(([, id]) => Buffer.from(id!, 'base64').toString('latin1').toLowerCase()).join('\n');
     const mode = ITEM_READ.test(text) ? Object.entries(modes).find(([smtp]) => ids.includes(smtp.toLowerCase()))?.[1] : undefined;
-    const forwarded = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-      const parts: Buffer[] = [];
-      answer.on('data', (c: Buffer) => parts.push(c));
-      answer.on('end', () => {
-        const full = Buffer.concat(parts);
-        if (!mode) return void res.writeHead(answer.statusCode ?? 502, answer.headers).end(full);
-        spoiled[mode]++;
-        spoil(mode, full, answer, res);
-      });
-    });
+    const forwarded = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      (answer) => {
+        const parts: Buffer[] = [];
+        answer.on('data', (c: Buffer) => parts.push(c));
+        answer.on('end', () => {
+          const full = Buffer.concat(parts);
+          if (!mode) return void res.writeHead(answer.statusCode ?? 502, answer.headers).end(full);
+          spoiled[mode]++;
+          spoil(mode, full, answer, res);
+        });
+      },
+    );
     forwarded.on('error', () => res.destroy());
     forwarded.end(body);
   });
@@ -81,7 +88,8 @@ export async function startHostileEwsProxy(upstreamUrl: string, modes: Record<st
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}${upstream.pathname}`, spoiled,
+    url: `http://127.0.0.1:${port}${upstream.pathname}`,
+    spoiled,
     async close() {
       for (const t of timers) clearInterval(t);
       for (const s of sockets) s.destroy();

@@ -6,7 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item } from '../../api/core/model.js';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
-import { ADMIN_PASSWORD, createEwsMigrationFixture, expectExactlyOnce, itemsAt, seedMail, SOURCE_DOMAIN, type EwsMigrationFixture } from '../support/ews-migration-fixture.js';
+import {
+  ADMIN_PASSWORD,
+  createEwsMigrationFixture,
+  expectExactlyOnce,
+  itemsAt,
+  seedMail,
+  SOURCE_DOMAIN,
+  type EwsMigrationFixture,
+} from '../support/ews-migration-fixture.js';
 import { waitForPass } from '../support/migration-fixture.js';
 import { adversarialRun, reportCounts } from './adversarial-run.js';
 import { SecretScanner } from './secret-scan.js';
@@ -32,10 +40,22 @@ describe('a pass over hostile and healthy mailboxes of one EWS source', { timeou
   it('truncated, malformed and 8-bit answers fail or log their items with a reason; the healthy item is copied exactly once', async () => {
     const { services } = fx.runtime;
     const source = await fx.createEndpoint({
-      name: 'Hostile EWS', kind: 'exchange', host: proxy.url, adminMode: 'delegation', authMechanism: 'password',
-      adminLogin: `migration-admin@${SOURCE_DOMAIN}`, adminPassword: ADMIN_PASSWORD, domains: [],
+      name: 'Hostile EWS',
+      kind: 'exchange',
+      host: proxy.url,
+      adminMode: 'delegation',
+      authMechanism: 'password',
+      adminLogin: `migration-admin@${SOURCE_DOMAIN}`,
+      adminPassword: ADMIN_PASSWORD,
+      domains: [],
     });
-    const project = await services.projects.createProject(LOCAL_TENANT, { name: 'Hostile EWS', sourceEndpointId: source.id, destinationEndpointId: fx.destination.endpointId, options: [], maxConcurrentMigrations: 5 });
+    const project = await services.projects.createProject(LOCAL_TENANT, {
+      name: 'Hostile EWS',
+      sourceEndpointId: source.id,
+      destinationEndpointId: fx.destination.endpointId,
+      options: [],
+      maxConcurrentMigrations: 5,
+    });
     const items: Record<string, Item> = {};
     const seeded: Record<string, string[]> = {};
     for (const name of [...Object.keys(HOSTILE), 'calm']) {
@@ -43,9 +63,18 @@ describe('a pass over hostile and healthy mailboxes of one EWS source', { timeou
       await fx.source.addUser(sourceUser);
       await fx.destination.addUser(`${name}@dst.test`);
       seeded[name] = seedMail(fx, sourceUser, 'inbox', MESSAGES, `${name} mail`).map((i) => i.id);
-      items[name] = await services.items.addItem(LOCAL_TENANT, project.id, { sourceAddress: sourceUser, destinationAddress: `${name}@dst.test`, endUserCredentials: false, options: [] });
+      items[name] = await services.items.addItem(LOCAL_TENANT, project.id, {
+        sourceAddress: sourceUser,
+        destinationAddress: `${name}@dst.test`,
+        endUserCredentials: false,
+        options: [],
+      });
     }
-    const { pass } = await services.passes.startPass(LOCAL_TENANT, project.id, { kind: 'full', itemIds: Object.values(items).map((i) => i.id), itemTypes: ['mail'] });
+    const { pass } = await services.passes.startPass(LOCAL_TENANT, project.id, {
+      kind: 'full',
+      itemIds: Object.values(items).map((i) => i.id),
+      itemTypes: ['mail'],
+    });
     fx.runtime.startWorkers();
     const ended = await waitForPass(fx.runtime, pass.id, PASS_DEADLINE_MS);
     expect(ended.status).toBe('completed');
@@ -61,7 +90,9 @@ describe('a pass over hostile and healthy mailboxes of one EWS source', { timeou
       scanner.plant('source admin password', ADMIN_PASSWORD);
       scanner.capture(`${name} reason and error log`, JSON.stringify([item.lastRun, errors]));
       expect(scanner.leaks()).toEqual([]);
-      outcomes.push(`${mode}: ${item.status} (${errors.length} error rows) ${item.lastRun?.reason ?? errors[0]?.reason ?? ''}`.slice(0, 160));
+      outcomes.push(
+        `${mode}: ${item.status} (${errors.length} error rows) ${item.lastRun?.reason ?? errors[0]?.reason ?? ''}`.slice(0, 160),
+      );
       expect(['Failed', 'Completed With Errors'], `${name}: ${item.status}`).toContain(item.status);
       expect(`${item.lastRun?.reason ?? ''}${errors.map((e) => e.reason).join('')}`.length, `${name} has no reason`).toBeGreaterThan(10);
     }

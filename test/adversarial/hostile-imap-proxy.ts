@@ -26,7 +26,11 @@ const SASL_TOKEN = /[A-Za-z0-9+/]{8,}={0,2}/g;
 const TRICKLE_MS = 200;
 const DECLARED_NEVER_ENDING_BYTES = 2_000_000_000;
 
-export async function startHostileImapProxy(upstream: { host: string; port: number }, modes: Record<string, HostileMode>, seed: number): Promise<HostileImapProxy> {
+export async function startHostileImapProxy(
+  upstream: { host: string; port: number },
+  modes: Record<string, HostileMode>,
+  seed: number,
+): Promise<HostileImapProxy> {
   const spoiled: Record<HostileMode, number> = { 'wrong-literal-size': 0, truncated: 0, garbage: 0, 'never-ending': 0 };
   const prng = new Prng(seed);
   const sockets = new Set<net.Socket>();
@@ -63,7 +67,12 @@ export async function startHostileImapProxy(upstream: { host: string; port: numb
     switch (mode) {
       case 'wrong-literal-size':
         // Every message literal claims more bytes than follow, or fewer.
-        client.write(Buffer.from(text.replace(BODY_LITERALS, (_, n: string) => `BODY[] {${Math.max(0, Number(n) + (prng.chance(0.5) ? 37 : -37))}}\r\n`), 'latin1'));
+        client.write(
+          Buffer.from(
+            text.replace(BODY_LITERALS, (_, n: string) => `BODY[] {${Math.max(0, Number(n) + (prng.chance(0.5) ? 37 : -37))}}\r\n`),
+            'latin1',
+          ),
+        );
         return;
       case 'truncated':
         client.end(chunk.subarray(0, at + 40));
@@ -88,7 +97,9 @@ export async function startHostileImapProxy(upstream: { host: string; port: numb
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    host: '127.0.0.1', port, spoiled,
+    host: '127.0.0.1',
+    port,
+    spoiled,
     async close() {
       for (const t of timers) clearInterval(t);
       for (const s of sockets) s.destroy();

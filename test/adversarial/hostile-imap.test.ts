@@ -24,20 +24,38 @@ const STALL_DEADLINE_MS = 45_000;
 /** Messages whose MIME is broken in the ways real mailboxes are; Dovecot stores what it is given. */
 const BROKEN_MIME: Buffer[] = [
   Buffer.from('Subject: no colon header\r\nThis-Line-Has No Colon\r\n\r\nbody\r\n'),
-  Buffer.from('From: a@src.test\r\nTo: b@src.test\r\nContent-Type: multipart/mixed; boundary="never"\r\n\r\n--never\r\nContent-Type: text/plain\r\n\r\npart without an end'),
+  Buffer.from(
+    'From: a@src.test\r\nTo: b@src.test\r\nContent-Type: multipart/mixed; boundary="never"\r\n\r\n--never\r\nContent-Type: text/plain\r\n\r\npart without an end',
+  ),
   Buffer.from('From: a@src.test\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64 at all%%%\r\n'),
-  Buffer.concat([Buffer.from('From: '), Buffer.from([0xe9, 0xff, 0xfe, 0x80]), Buffer.from('@src.test\r\nSubject: 8-bit '), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from('\r\n\r\nbody\r\n')]),
+  Buffer.concat([
+    Buffer.from('From: '),
+    Buffer.from([0xe9, 0xff, 0xfe, 0x80]),
+    Buffer.from('@src.test\r\nSubject: 8-bit '),
+    Buffer.from([0xc3, 0x28, 0xa0, 0xa1]),
+    Buffer.from('\r\n\r\nbody\r\n'),
+  ]),
   Buffer.from(`X-Long: ${'a'.repeat(100_000)}\r\nFrom: a@src.test\r\n\r\nbody\r\n`),
   Buffer.from('From: a@src.test\nTo: b@src.test\nSubject: bare LF\n\nbody with bare LF\n'),
   Buffer.from('no headers at all, only a body line\r\n'),
   Buffer.from('To: =?utf-8?B?!!!?= <broken@src.test>, "unterminated <x@src.test>\r\nFrom: <>\r\n\r\nbody\r\n'),
 ];
 
-const plain = (prefix: string): FillMessage[] => Array.from({ length: MESSAGES }, (_, i) => ({ raw: sampleMessage(i, 2_000, `${prefix} ${i}`), internalDate: new Date(Date.UTC(2024, 1, 1 + (i % 28))) }));
+const plain = (prefix: string): FillMessage[] =>
+  Array.from({ length: MESSAGES }, (_, i) => ({
+    raw: sampleMessage(i, 2_000, `${prefix} ${i}`),
+    internalDate: new Date(Date.UTC(2024, 1, 1 + (i % 28))),
+  }));
 
 /** Appends one by one so a message the server itself refuses is simply not part of the source. */
 async function appendEach(server: DovecotServer, user: string, raws: Buffer[]): Promise<number> {
-  const client = new ImapFlow({ host: server.host, port: server.port, secure: false, logger: false, auth: { user: server.masterUser, pass: server.masterPassword, authzid: user } });
+  const client = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: false,
+    logger: false,
+    auth: { user: server.masterUser, pass: server.masterPassword, authzid: user },
+  });
   await client.connect();
   let stored = 0;
   try {
@@ -65,23 +83,47 @@ describe('a pass over hostile and healthy mailboxes of one IMAP source', { timeo
   async function projectOf(names: string[]): Promise<{ projectId: string; items: Record<string, Item>; brokenStored: number }> {
     const { services } = fx.runtime;
     const source = await services.projects.createEndpoint(LOCAL_TENANT, {
-      name: `Hostile source ${names.join(' ')}`, kind: 'imap', host: proxy.host, port: proxy.port, security: 'none', allowSelfSigned: false,
-      adminMode: 'plain-authzid', adminLogin: fx.source.masterUser, adminPassword: fx.source.masterPassword, authMechanism: 'password', domains: [],
+      name: `Hostile source ${names.join(' ')}`,
+      kind: 'imap',
+      host: proxy.host,
+      port: proxy.port,
+      security: 'none',
+      allowSelfSigned: false,
+      adminMode: 'plain-authzid',
+      adminLogin: fx.source.masterUser,
+      adminPassword: fx.source.masterPassword,
+      authMechanism: 'password',
+      domains: [],
     });
-    const project = await services.projects.createProject(LOCAL_TENANT, { name: `Hostile ${names.join(' ')}`, sourceEndpointId: source.id, destinationEndpointId: fx.destinationEndpointId, options: [], maxConcurrentMigrations: 5 });
+    const project = await services.projects.createProject(LOCAL_TENANT, {
+      name: `Hostile ${names.join(' ')}`,
+      sourceEndpointId: source.id,
+      destinationEndpointId: fx.destinationEndpointId,
+      options: [],
+      maxConcurrentMigrations: 5,
+    });
     const items: Record<string, Item> = {};
     for (const name of names) {
       await fillMailbox(fx.source, `${name}@src.test`, 'INBOX', plain(name));
       // RecipientMapping makes the engine read the headers of every message, broken ones included.
       const options = name === 'mime' ? ['RecipientMapping="@src.test->@dst.test"'] : [];
-      items[name] = await services.items.addItem(LOCAL_TENANT, project.id, { sourceAddress: `${name}@src.test`, destinationAddress: `${name}@dst.test`, endUserCredentials: false, options });
+      items[name] = await services.items.addItem(LOCAL_TENANT, project.id, {
+        sourceAddress: `${name}@src.test`,
+        destinationAddress: `${name}@dst.test`,
+        endUserCredentials: false,
+        options,
+      });
     }
     const brokenStored = names.includes('mime') ? await appendEach(fx.source, 'mime@src.test', BROKEN_MIME) : 0;
     return { projectId: project.id, items, brokenStored };
   }
 
   async function runPass(projectId: string, items: Record<string, Item>, deadlineMs: number) {
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, projectId, { kind: 'full', itemIds: Object.values(items).map((i) => i.id), itemTypes: ['mail'] });
+    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, projectId, {
+      kind: 'full',
+      itemIds: Object.values(items).map((i) => i.id),
+      itemTypes: ['mail'],
+    });
     fx.runtime.startWorkers();
     return waitForPass(fx.runtime, pass.id, deadlineMs);
   }

@@ -30,18 +30,26 @@ function withCall(host: Omit<HostUnderAttack, 'call'>): HostUnderAttack {
   return {
     ...host,
     async call(method, path, body, headers = {}) {
-      const res = await host.send({ method, path: `/api/v1${path}`, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await host.send({
+        method,
+        path: `/api/v1${path}`,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.status, json: res.text ? JSON.parse(res.text) : undefined };
     },
   };
 }
 
-export async function startEmbeddedHost(scanner: SecretScanner): Promise<HostUnderAttack & { runtime: EmbeddedRuntime; server: Server; url: string }> {
+export async function startEmbeddedHost(
+  scanner: SecretScanner,
+): Promise<HostUnderAttack & { runtime: EmbeddedRuntime; server: Server; url: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-adversarial-'));
   const runtime = await EmbeddedRuntime.open({ dataDir, log: scanner.log('embedded log') });
   const { server, url } = await startHttpServer(runtime.services, { port: 0 });
   const host = withCall({
-    name: 'embedded host', dataDir,
+    name: 'embedded host',
+    dataDir,
     async send(req) {
       const res = await sendRaw(url, req);
       captureResponse(scanner, `embedded ${req.method} ${req.path.slice(0, 80)}`, res);
@@ -60,29 +68,48 @@ export const AZURE_BASE_URL = 'https://mailferry.azurewebsites.net';
 
 /** Sends as the holder of `token()` unless the request sets its own authorization header. */
 export async function startAzureHost(
-  scanner: SecretScanner, issuer: TestIssuer, token: () => string,
+  scanner: SecretScanner,
+  issuer: TestIssuer,
+  token: () => string,
   tenants: { served: string[]; owners: [tenantId: string, objectId: string][] },
 ): Promise<HostUnderAttack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-adversarial-azure-'));
   const env = {
-    MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE, MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri, MAILFERRY_DATA: dataDir, MAILFERRY_STORE: 'sqlite',
-    MAILFERRY_ALLOWED_TENANTS: tenants.served.join(','), MAILFERRY_TENANT_OWNERS: tenants.owners.map((pair) => pair.join(':')).join(','),
+    MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE,
+    MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri,
+    MAILFERRY_DATA: dataDir,
+    MAILFERRY_STORE: 'sqlite',
+    MAILFERRY_ALLOWED_TENANTS: tenants.served.join(','),
+    MAILFERRY_TENANT_OWNERS: tenants.owners.map((pair) => pair.join(':')).join(','),
     // End-user links on: the Graph mailer asks the managed identity for a token only when it sends.
-    MAILFERRY_MAIL_SENDER: 'mailferry@contoso.test', MAILFERRY_PUBLIC_URL: 'https://mailferry.contoso.test',
+    MAILFERRY_MAIL_SENDER: 'mailferry@contoso.test',
+    MAILFERRY_PUBLIC_URL: 'https://mailferry.contoso.test',
   };
   const handler = createHttpHandler(() => azureHost(env));
-  const context = () => new InvocationContext({
-    functionName: 'api', logHandler: (level, ...args) => scanner.capture(`azure context ${level}`, args.map(String).join(' ')),
-  });
+  const context = () =>
+    new InvocationContext({
+      functionName: 'api',
+      logHandler: (level, ...args) => scanner.capture(`azure context ${level}`, args.map(String).join(' ')),
+    });
   return withCall({
-    name: 'Azure handler', dataDir,
+    name: 'Azure handler',
+    dataDir,
     async send(req) {
       const headers = { authorization: `Bearer ${token()}`, ...req.headers };
-      const init = await handler(new HttpRequest({
-        method: req.method, url: `${AZURE_BASE_URL}${req.path}`, headers,
-        body: req.body === undefined ? undefined : typeof req.body === 'string' ? { string: req.body } : { bytes: req.body },
-      }), context());
-      const res: RawResponse = { status: init.status ?? 200, headers: Object.fromEntries(Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v])), text: init.body === undefined ? '' : String(init.body) };
+      const init = await handler(
+        new HttpRequest({
+          method: req.method,
+          url: `${AZURE_BASE_URL}${req.path}`,
+          headers,
+          body: req.body === undefined ? undefined : typeof req.body === 'string' ? { string: req.body } : { bytes: req.body },
+        }),
+        context(),
+      );
+      const res: RawResponse = {
+        status: init.status ?? 200,
+        headers: Object.fromEntries(Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v])),
+        text: init.body === undefined ? '' : String(init.body),
+      };
       captureResponse(scanner, `azure ${req.method} ${req.path.slice(0, 80)}`, res);
       return res;
     },

@@ -24,23 +24,54 @@ export async function plantWorld(host: HostUnderAttack, scanner: SecretScanner, 
     if (res.status >= 300) throw new Error(`setting up ${what} failed: ${res.status} ${JSON.stringify(res.json)}`);
     return res.json;
   };
-  const imap = expectCreated('the IMAP endpoint', await host.call('POST', '/endpoints', {
-    name: `${tag} IMAP`, kind: 'imap', host: 'imap.contoso.test', adminMode: 'login-star', adminLogin: 'admin', adminPassword: scanner.plant('imap-admin-password'),
-  }));
-  const ews = expectCreated('the EWS endpoint', await host.call('POST', '/endpoints', {
-    name: `${tag} EWS`, kind: 'm365', adminMode: 'impersonation', authMechanism: 'oauth-app', cloud: 'commercial',
-    appClientId: '0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b', appTenantId: 'contoso.onmicrosoft.com', appClientSecret: scanner.plant('endpoint-client-secret'),
-  }));
-  const project = expectCreated('the project', await host.call('POST', '/projects', {
-    name: `${tag} project`, sourceEndpointId: imap.id, destinationEndpointId: ews.id,
-    teamsWebhookUrl: scanner.plant('webhook', `https://prod.workflows.test/hook/${Math.random().toString(36).slice(2)}`),
-    options: ['FolderFilter=^Legal Hold', `ModernAuthClientSecretImport=${scanner.plant('option-client-secret')}`],
-  }));
-  const item = expectCreated('the item', await host.call('POST', `/projects/${project.id}/items`, {
-    sourceAddress: `${tag}-user@contoso.test`, destinationAddress: `${tag}-user@fabrikam.test`,
-    sourceLogin: 'user', sourcePassword: scanner.plant('item-source-password'), destinationPassword: scanner.plant('item-destination-password'),
-  }));
-  const { pass } = expectCreated('the pass', await host.call('POST', `/projects/${project.id}/passes`, { kind: 'verify', startAt: new Date(Date.now() + FUTURE_MS).toISOString() }));
+  const imap = expectCreated(
+    'the IMAP endpoint',
+    await host.call('POST', '/endpoints', {
+      name: `${tag} IMAP`,
+      kind: 'imap',
+      host: 'imap.contoso.test',
+      adminMode: 'login-star',
+      adminLogin: 'admin',
+      adminPassword: scanner.plant('imap-admin-password'),
+    }),
+  );
+  const ews = expectCreated(
+    'the EWS endpoint',
+    await host.call('POST', '/endpoints', {
+      name: `${tag} EWS`,
+      kind: 'm365',
+      adminMode: 'impersonation',
+      authMechanism: 'oauth-app',
+      cloud: 'commercial',
+      appClientId: '0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b',
+      appTenantId: 'contoso.onmicrosoft.com',
+      appClientSecret: scanner.plant('endpoint-client-secret'),
+    }),
+  );
+  const project = expectCreated(
+    'the project',
+    await host.call('POST', '/projects', {
+      name: `${tag} project`,
+      sourceEndpointId: imap.id,
+      destinationEndpointId: ews.id,
+      teamsWebhookUrl: scanner.plant('webhook', `https://prod.workflows.test/hook/${Math.random().toString(36).slice(2)}`),
+      options: ['FolderFilter=^Legal Hold', `ModernAuthClientSecretImport=${scanner.plant('option-client-secret')}`],
+    }),
+  );
+  const item = expectCreated(
+    'the item',
+    await host.call('POST', `/projects/${project.id}/items`, {
+      sourceAddress: `${tag}-user@contoso.test`,
+      destinationAddress: `${tag}-user@fabrikam.test`,
+      sourceLogin: 'user',
+      sourcePassword: scanner.plant('item-source-password'),
+      destinationPassword: scanner.plant('item-destination-password'),
+    }),
+  );
+  const { pass } = expectCreated(
+    'the pass',
+    await host.call('POST', `/projects/${project.id}/passes`, { kind: 'verify', startAt: new Date(Date.now() + FUTURE_MS).toISOString() }),
+  );
   const workgroup = expectCreated('the workgroup', await host.call('POST', '/workgroups', { name: `${tag} workgroup` }));
   const links = new CredentialLinks(new LinkKeyring(await loadOrCreateLinkKey(host.dataDir)), systemClock);
   const token = scanner.plant('link-token', links.issue({ tenantId, itemId: item.id, passId: pass.id, address: item.sourceAddress }).token);

@@ -22,7 +22,8 @@ export class SecretScanner {
 
   /** A log sink shaped like the engine's log that keeps every line. */
   log(where: string) {
-    const line = (level: string) => (message: string, fields?: Record<string, unknown>) => this.capture(`${where} ${level}`, `${message} ${JSON.stringify(fields ?? {})}`);
+    const line = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+      this.capture(`${where} ${level}`, `${message} ${JSON.stringify(fields ?? {})}`);
     return { info: line('info'), warn: line('warn'), error: line('error') };
   }
 

@@ -7,7 +7,15 @@ import { unzipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ICONS, renderIcon } from '../../appPackage/scripts/make-icons.mjs';
-import { APP_PACKAGE_DIR, TEMPLATE_PATH, checkValues, fillPlaceholders, packagedFiles, placeholderNames, validateManifest } from '../../appPackage/scripts/manifest-tools.mjs';
+import {
+  APP_PACKAGE_DIR,
+  TEMPLATE_PATH,
+  checkValues,
+  fillPlaceholders,
+  packagedFiles,
+  placeholderNames,
+  validateManifest,
+} from '../../appPackage/scripts/manifest-tools.mjs';
 
 const run = promisify(execFile);
 const PACKAGE_SCRIPT = join(APP_PACKAGE_DIR, 'scripts', 'package.mjs');
@@ -83,7 +91,10 @@ describe('the Teams app package', () => {
       extensions: { runtimes: { code: { page: string } }[]; ribbons: { contexts: string[] }[] }[];
     };
     expect(manifest.staticTabs[0]).toMatchObject({ contentUrl: 'https://mailferry.contoso.com/index.html#/', scopes: ['personal'] });
-    expect(manifest.webApplicationInfo).toEqual({ id: SAMPLE_ENV.AAD_APP_CLIENT_ID, resource: `api://mailferry.contoso.com/${SAMPLE_ENV.AAD_APP_CLIENT_ID}` });
+    expect(manifest.webApplicationInfo).toEqual({
+      id: SAMPLE_ENV.AAD_APP_CLIENT_ID,
+      resource: `api://mailferry.contoso.com/${SAMPLE_ENV.AAD_APP_CLIENT_ID}`,
+    });
     expect(manifest.extensions[0]!.runtimes[0]!.code.page).toBe('https://mailferry.contoso.com/end-user/credentials');
     expect(manifest.extensions[0]!.ribbons[0]!.contexts).toEqual(['mailRead']);
   });
@@ -115,12 +126,17 @@ describe('the Teams app package', () => {
     for (const icon of ICONS) {
       const committed = PNG.sync.read(readFileSync(join(APP_PACKAGE_DIR, icon.file)));
       expect([committed.width, committed.height], icon.file).toEqual([icon.sizePx, icon.sizePx]);
-      expect(committed.data.equals(renderIcon(icon)), `${icon.file} differs from its drawing: run node appPackage/scripts/make-icons.mjs`).toBe(true);
+      expect(
+        committed.data.equals(renderIcon(icon)),
+        `${icon.file} differs from its drawing: run node appPackage/scripts/make-icons.mjs`,
+      ).toBe(true);
     }
   });
 
-  it('has a file of the declared size for every ribbon icon URL among the tab\'s static files', () => {
-    const urls = [...JSON.stringify(filledManifest().extensions).matchAll(/\{"size":(\d+),"url":"https:\/\/mailferry\.contoso\.com\/([^"]+)"\}/g)];
+  it("has a file of the declared size for every ribbon icon URL among the tab's static files", () => {
+    const urls = [
+      ...JSON.stringify(filledManifest().extensions).matchAll(/\{"size":(\d+),"url":"https:\/\/mailferry\.contoso\.com\/([^"]+)"\}/g),
+    ];
     expect(urls.length).toBeGreaterThan(0);
     for (const [, size, path] of urls) {
       const file = join(APP_PACKAGE_DIR, '..', 'tab', 'public', path!);

@@ -16,7 +16,11 @@ const BUILT_IN = new Set(['TEAMSFX_ENV']);
 const bicepOutputs = new Set([...read('infra/main.bicep').matchAll(/^output ([A-Z0-9_]+) /gm)].map((m) => m[1]!));
 /** Client ids Microsoft documents for tab SSO ("Configure your tab app in Microsoft Entra ID"). */
 const TEAMS_CLIENTS = ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'];
-const OUTLOOK_CLIENTS = ['bc59ab01-8403-45c6-8796-ac3ef710b3e3', 'd3590ed6-52b3-4102-aeff-aad2292ab01c', '27922004-5251-4030-b22d-91ecd9a37ea4'];
+const OUTLOOK_CLIENTS = [
+  'bc59ab01-8403-45c6-8796-ac3ef710b3e3',
+  'd3590ed6-52b3-4102-aeff-aad2292ab01c',
+  '27922004-5251-4030-b22d-91ecd9a37ea4',
+];
 
 describe('the Agents Toolkit project', () => {
   for (const [project, envFile, files] of [
@@ -58,7 +62,12 @@ describe('the Agents Toolkit project', () => {
     expect(aad.api.requestedAccessTokenVersion).toBe(2);
     const [scope] = aad.api.oauth2PermissionScopes;
     expect(scope).toMatchObject({ value: 'access_as_user', type: 'User', isEnabled: true });
-    const authorized = new Map<string, string[]>(aad.api.preAuthorizedApplications.map((a: { appId: string; delegatedPermissionIds: string[] }) => [a.appId, a.delegatedPermissionIds]));
+    const authorized = new Map<string, string[]>(
+      aad.api.preAuthorizedApplications.map((a: { appId: string; delegatedPermissionIds: string[] }) => [
+        a.appId,
+        a.delegatedPermissionIds,
+      ]),
+    );
     for (const client of [...TEAMS_CLIENTS, ...OUTLOOK_CLIENTS]) expect(authorized.get(client), client).toEqual([scope.id]);
   });
 

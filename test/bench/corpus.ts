@@ -67,9 +67,11 @@ const BASE64_POOL_BYTES = 16 * MB;
 const TEXT_POOL_LINES = 4096;
 const BASE64_LINE = 76;
 const CRLF = '\r\n';
-const WORDS = ('the project meeting budget report draft review please attached thanks regards schedule update ' +
+const WORDS = (
+  'the project meeting budget report draft review please attached thanks regards schedule update ' +
   'client invoice contract delivery quarter team release design spec question answer tomorrow today week ' +
-  'call notes follow up agenda decision risk plan status migration server mailbox folder issue').split(' ');
+  'call notes follow up agenda decision risk plan status migration server mailbox folder issue'
+).split(' ');
 
 export interface CorpusMessage {
   index: number;
@@ -108,7 +110,10 @@ export function buildCorpus(count: number, seed: number, options: CorpusOptions 
     const size = hugeAt.has(index) ? rng.int(HUGE_MIN, HUGE_MAX) : pickSize(rng, options.large ?? true, options.smallOnly ?? false);
     const internalDate = pickDate(rng, folder.year);
     messages.push({
-      index, folder: folder.path, flags: pickFlags(rng, folder.path), internalDate,
+      index,
+      folder: folder.path,
+      flags: pickFlags(rng, folder.path),
+      internalDate,
       raw: buildMessage(rng, pools, index, seed, size, internalDate, folder.path),
     });
   }
@@ -184,23 +189,27 @@ function buildMessage(rng: Prng, pools: Pools, index: number, seed: number, size
   const date = new Date(internalDate - rng.int(1, 600) * SECOND).toUTCString().replace('GMT', '+0000');
   const boundary = `=_bench_${seed}_${index}`;
   const withAttachment = size > ATTACHMENT_FROM;
-  const head = [
-    `Return-Path: <${sent ? 'bench@mailferry.test' : peer}>`,
-    `Received: from mx${rng.int(1, 9)}.example.net (mx.example.net [192.0.2.${rng.int(1, 254)}])${CRLF}\tby mail.mailferry.test with ESMTPS id ${index.toString(36)}${seed.toString(36)}; ${date}`,
-    `From: ${sent ? me : `<${peer}>`}`,
-    `To: ${sent ? `<${peer}>` : me}`,
-    `Subject: ${subject}`,
-    `Date: ${date}`,
-    `Message-ID: <bench.${seed}.${index}@mailferry.test>`,
-    'MIME-Version: 1.0',
-    withAttachment ? `Content-Type: multipart/mixed; boundary="${boundary}"` : 'Content-Type: text/plain; charset=utf-8',
-  ].join(CRLF) + CRLF + CRLF;
+  const head =
+    [
+      `Return-Path: <${sent ? 'bench@mailferry.test' : peer}>`,
+      `Received: from mx${rng.int(1, 9)}.example.net (mx.example.net [192.0.2.${rng.int(1, 254)}])${CRLF}\tby mail.mailferry.test with ESMTPS id ${index.toString(36)}${seed.toString(36)}; ${date}`,
+      `From: ${sent ? me : `<${peer}>`}`,
+      `To: ${sent ? `<${peer}>` : me}`,
+      `Subject: ${subject}`,
+      `Date: ${date}`,
+      `Message-ID: <bench.${seed}.${index}@mailferry.test>`,
+      'MIME-Version: 1.0',
+      withAttachment ? `Content-Type: multipart/mixed; boundary="${boundary}"` : 'Content-Type: text/plain; charset=utf-8',
+    ].join(CRLF) +
+    CRLF +
+    CRLF;
   if (!withAttachment) {
     const body = fillText(rng, pools, Math.max(size - head.length, 1));
     return Buffer.from(head + body);
   }
   const text = fillText(rng, pools, rng.int(KB, 4 * KB));
-  const partHead = `--${boundary}${CRLF}Content-Type: text/plain; charset=utf-8${CRLF}${CRLF}${text}${CRLF}` +
+  const partHead =
+    `--${boundary}${CRLF}Content-Type: text/plain; charset=utf-8${CRLF}${CRLF}${text}${CRLF}` +
     `--${boundary}${CRLF}Content-Type: application/octet-stream; name="file-${index}.bin"${CRLF}` +
     `Content-Transfer-Encoding: base64${CRLF}Content-Disposition: attachment; filename="file-${index}.bin"${CRLF}${CRLF}`;
   const tail = `--${boundary}--${CRLF}`;

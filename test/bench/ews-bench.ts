@@ -75,12 +75,20 @@ async function main(): Promise<number> {
   const connectorOptions = process.env.BENCH_EWS_CONNECTOR ? (JSON.parse(process.env.BENCH_EWS_CONNECTOR) as EwsConnectorOptions) : {};
   const connector = new EwsConnector({ ...connectorOptions, requestsInFlight: inFlight });
   const endpoint: Endpoint = {
-    tenantId: 'bench', id: 'ews', version: 1, name: 'EWS test server', kind: 'exchange', host: server.url,
-    adminMode: 'delegation', adminLogin: ADMIN.smtp, createdAt: new Date(0).toISOString(),
+    tenantId: 'bench',
+    id: 'ews',
+    version: 1,
+    name: 'EWS test server',
+    kind: 'exchange',
+    host: server.url,
+    adminMode: 'delegation',
+    adminLogin: ADMIN.smtp,
+    createdAt: new Date(0).toISOString(),
   };
   const sourceEndpoint: Endpoint = { ...endpoint, id: 'ews-source', host: sourceServer.url };
   const open = (user: string) => connector.open({ endpoint, mailbox: `${user}@${DOMAIN}`, adminPassword: ADMIN.password });
-  const openSource = () => connector.open({ endpoint: sourceEndpoint, mailbox: `${EWS_USERS.source}@${DOMAIN}`, adminPassword: ADMIN.password });
+  const openSource = () =>
+    connector.open({ endpoint: sourceEndpoint, mailbox: `${EWS_USERS.source}@${DOMAIN}`, adminPassword: ADMIN.password });
   try {
     step(`corpus: ${(bytes / MB).toFixed(1)} MB in ${corpus.byFolder.size} folders; filling the Dovecot source`);
     const fill = await appendCorpus(dovecot, IMAP_SOURCE, corpus);
@@ -94,28 +102,52 @@ async function main(): Promise<number> {
     const importLimit = await uploadMessages(await open(EWS_USERS.exportLimit), exported.byFolder);
     exported.byFolder.clear();
 
-    const ewsEndpoint = { name: 'EWS', kind: 'exchange', host: server.url, adminMode: 'delegation', adminLogin: ADMIN.smtp, adminPassword: ADMIN.password };
+    const ewsEndpoint = {
+      name: 'EWS',
+      kind: 'exchange',
+      host: server.url,
+      adminMode: 'delegation',
+      adminLogin: ADMIN.smtp,
+      adminPassword: ADMIN.password,
+    };
     const options = inFlight ? [`EwsRequestsInFlight=${inFlight}`] : [];
     step('(b) Mailferry full IMAP → EWS, then its delta');
-    const fromImap = await runMailferryChild({
-      ews: connectorOptions,
-      dataDir: join(work, 'imap-to-ews'), trace: process.env.BENCH_TRACE === '1', connector: {},
-      project: {
-        source: { name: 'Dovecot', kind: 'imap', host: dovecot.host, port: dovecot.port, security: 'none', adminMode: 'none' },
-        destination: ewsEndpoint,
-        item: { sourceAddress: `${IMAP_SOURCE}@imap.${DOMAIN}`, destinationAddress: `${EWS_USERS.fromImap}@${DOMAIN}`, sourceLogin: IMAP_SOURCE, sourcePassword: IMAP_PASSWORD, options },
+    const fromImap = await runMailferryChild(
+      {
+        ews: connectorOptions,
+        dataDir: join(work, 'imap-to-ews'),
+        trace: process.env.BENCH_TRACE === '1',
+        connector: {},
+        project: {
+          source: { name: 'Dovecot', kind: 'imap', host: dovecot.host, port: dovecot.port, security: 'none', adminMode: 'none' },
+          destination: ewsEndpoint,
+          item: {
+            sourceAddress: `${IMAP_SOURCE}@imap.${DOMAIN}`,
+            destinationAddress: `${EWS_USERS.fromImap}@${DOMAIN}`,
+            sourceLogin: IMAP_SOURCE,
+            sourcePassword: IMAP_PASSWORD,
+            options,
+          },
+        },
       },
-    }, { cpuProfileDir: process.env.BENCH_CPU_PROF });
+      { cpuProfileDir: process.env.BENCH_CPU_PROF },
+    );
 
     step('(c) Mailferry full EWS → EWS, then its delta');
-    const fromEws = await runMailferryChild({
-      ews: connectorOptions,
-      dataDir: join(work, 'ews-to-ews'), trace: process.env.BENCH_TRACE === '1', connector: {},
-      project: {
-        source: { ...ewsEndpoint, name: 'EWS source', host: sourceServer.url }, destination: { ...ewsEndpoint, name: 'EWS destination' },
-        item: { sourceAddress: `${EWS_USERS.source}@${DOMAIN}`, destinationAddress: `${EWS_USERS.fromEws}@${DOMAIN}`, options },
+    const fromEws = await runMailferryChild(
+      {
+        ews: connectorOptions,
+        dataDir: join(work, 'ews-to-ews'),
+        trace: process.env.BENCH_TRACE === '1',
+        connector: {},
+        project: {
+          source: { ...ewsEndpoint, name: 'EWS source', host: sourceServer.url },
+          destination: { ...ewsEndpoint, name: 'EWS destination' },
+          item: { sourceAddress: `${EWS_USERS.source}@${DOMAIN}`, destinationAddress: `${EWS_USERS.fromEws}@${DOMAIN}`, options },
+        },
       },
-    }, { cpuProfileDir: process.env.BENCH_CPU_PROF });
+      { cpuProfileDir: process.env.BENCH_CPU_PROF },
+    );
 
     step('checking (b) and (c): every message at the destination');
     const checkImap = verify(server, EWS_USERS.fromImap, corpus, true);
@@ -124,10 +156,12 @@ async function main(): Promise<number> {
 
     const rows: Row[] = [
       { name: '(a) CreateItem upload limit', messages: upload.messages, bytes: upload.bytes, seconds: upload.seconds },
-      { name: "    ExportItems (source read)", messages: exported.messages, bytes: exported.bytes, seconds: exported.seconds },
+      { name: '    ExportItems (source read)', messages: exported.messages, bytes: exported.bytes, seconds: exported.seconds },
       { name: "(a') UploadItems limit", messages: importLimit.messages, bytes: importLimit.bytes, seconds: importLimit.seconds },
-      passRow('(b) Mailferry IMAP→EWS full', fromImap.full), passRow('(b) delta', fromImap.delta, true),
-      passRow('(c) Mailferry EWS→EWS full', fromEws.full), passRow('(c) delta', fromEws.delta, true),
+      passRow('(b) Mailferry IMAP→EWS full', fromImap.full),
+      passRow('(b) delta', fromImap.delta, true),
+      passRow('(c) Mailferry EWS→EWS full', fromEws.full),
+      passRow('(c) delta', fromEws.delta, true),
       { name: '    Dovecot source fill (setup)', messages: fill.messages, bytes: fill.bytes, seconds: fill.seconds },
     ];
     const uploadRate = rate(upload.messages, upload.seconds);
@@ -139,29 +173,53 @@ async function main(): Promise<number> {
     const v = server.validation;
 
     console.log('');
-    console.log(`Mailferry EWS bench: ${messages} messages, ${(bytes / MB).toFixed(1)} MB, seed ${seed}, requests in flight ${inFlight ?? 'default (10)'}`);
+    console.log(
+      `Mailferry EWS bench: ${messages} messages, ${(bytes / MB).toFixed(1)} MB, seed ${seed}, requests in flight ${inFlight ?? 'default (10)'}`,
+    );
     console.log(formatTable(rows));
     console.log('');
-    console.log(`Mailferry's own CPU: IMAP→EWS ${fromImap.full.cpuSeconds?.toFixed(2)} s in a ${fromImap.full.seconds.toFixed(2)} s pass, EWS→EWS ${fromEws.full.cpuSeconds?.toFixed(2)} s in ${fromEws.full.seconds.toFixed(2)} s (the rest of the 2 cores go to the test servers, their schema checks and Dovecot)`);
-    console.log(`IMAP→EWS / CreateItem limit: ${(imapRate / uploadRate).toFixed(2)}   EWS→EWS / UploadItems limit: ${(ewsRate / importRate).toFixed(2)}`);
-    console.log(`peak RSS: IMAP→EWS ${peak(fromImap).toFixed(1)} MB ${JSON.stringify(fromImap.memoryAtPeakMB)}, EWS→EWS ${peak(fromEws).toFixed(1)} MB ${JSON.stringify(fromEws.memoryAtPeakMB)}`);
-    console.log(`check (b): ${checkImap.ok ? 'complete, MIME byte-exact' : 'DIFFERENT'}; check (c): ${checkEws.ok ? 'complete' : 'DIFFERENT'}`);
+    console.log(
+      `Mailferry's own CPU: IMAP→EWS ${fromImap.full.cpuSeconds?.toFixed(2)} s in a ${fromImap.full.seconds.toFixed(2)} s pass, EWS→EWS ${fromEws.full.cpuSeconds?.toFixed(2)} s in ${fromEws.full.seconds.toFixed(2)} s (the rest of the 2 cores go to the test servers, their schema checks and Dovecot)`,
+    );
+    console.log(
+      `IMAP→EWS / CreateItem limit: ${(imapRate / uploadRate).toFixed(2)}   EWS→EWS / UploadItems limit: ${(ewsRate / importRate).toFixed(2)}`,
+    );
+    console.log(
+      `peak RSS: IMAP→EWS ${peak(fromImap).toFixed(1)} MB ${JSON.stringify(fromImap.memoryAtPeakMB)}, EWS→EWS ${peak(fromEws).toFixed(1)} MB ${JSON.stringify(fromEws.memoryAtPeakMB)}`,
+    );
+    console.log(
+      `check (b): ${checkImap.ok ? 'complete, MIME byte-exact' : 'DIFFERENT'}; check (c): ${checkEws.ok ? 'complete' : 'DIFFERENT'}`,
+    );
     for (const d of [...checkImap.differences, ...checkEws.differences].slice(0, 20)) console.log(`  ${d}`);
-    for (const [name, r] of [['(b)', fromImap], ['(c)', fromEws]] as const) if (r.full.times) console.log(`${name} side times (ms): ${JSON.stringify(r.full.times)}`);
-    console.log(`EWS test server: ${v.requestsValidated} requests and ${v.responsesValidated} responses schema-checked, ${server.validator.msPerMessage.toFixed(1)} ms per check`);
+    for (const [name, r] of [
+      ['(b)', fromImap],
+      ['(c)', fromEws],
+    ] as const)
+      if (r.full.times) console.log(`${name} side times (ms): ${JSON.stringify(r.full.times)}`);
+    console.log(
+      `EWS test server: ${v.requestsValidated} requests and ${v.responsesValidated} responses schema-checked, ${server.validator.msPerMessage.toFixed(1)} ms per check`,
+    );
     console.log(`load average (1 min) at start ${loadAtStart}, at end ${loadAverage()} on ${cpus().length} CPUs`);
     console.log(`whole bench: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
-    console.log(JSON.stringify({
-      messages, bytes,
-      createItemLimitMsgsPerS: round(uploadRate, RATE_DIGITS), uploadItemsLimitMsgsPerS: round(importRate, RATE_DIGITS),
-      imapToEwsMsgsPerS: round(imapRate, RATE_DIGITS), imapToEwsMBPerS: round(fromImap.full.bytes / MB / fromImap.full.seconds, RATE_DIGITS),
-      imapToEwsRatio: round(imapRate / uploadRate, RATIO_DIGITS), imapToEwsPeakRssMB: round(peak(fromImap), RATE_DIGITS),
-      ewsToEwsMsgsPerS: round(ewsRate, RATE_DIGITS), ewsToEwsMBPerS: round(fromEws.full.bytes / MB / fromEws.full.seconds, RATE_DIGITS),
-      ewsToEwsRatio: round(ewsRate / importRate, RATIO_DIGITS), ewsToEwsPeakRssMB: round(peak(fromEws), RATE_DIGITS),
-      cpuSeconds: { imapToEws: round(fromImap.full.cpuSeconds ?? 0, 2), ewsToEws: round(fromEws.full.cpuSeconds ?? 0, 2) },
-      deltaSeconds: { imapToEws: round(fromImap.delta.seconds, 3), ewsToEws: round(fromEws.delta.seconds, 3) },
-      identical,
-    }));
+    console.log(
+      JSON.stringify({
+        messages,
+        bytes,
+        createItemLimitMsgsPerS: round(uploadRate, RATE_DIGITS),
+        uploadItemsLimitMsgsPerS: round(importRate, RATE_DIGITS),
+        imapToEwsMsgsPerS: round(imapRate, RATE_DIGITS),
+        imapToEwsMBPerS: round(fromImap.full.bytes / MB / fromImap.full.seconds, RATE_DIGITS),
+        imapToEwsRatio: round(imapRate / uploadRate, RATIO_DIGITS),
+        imapToEwsPeakRssMB: round(peak(fromImap), RATE_DIGITS),
+        ewsToEwsMsgsPerS: round(ewsRate, RATE_DIGITS),
+        ewsToEwsMBPerS: round(fromEws.full.bytes / MB / fromEws.full.seconds, RATE_DIGITS),
+        ewsToEwsRatio: round(ewsRate / importRate, RATIO_DIGITS),
+        ewsToEwsPeakRssMB: round(peak(fromEws), RATE_DIGITS),
+        cpuSeconds: { imapToEws: round(fromImap.full.cpuSeconds ?? 0, 2), ewsToEws: round(fromEws.full.cpuSeconds ?? 0, 2) },
+        deltaSeconds: { imapToEws: round(fromImap.delta.seconds, 3), ewsToEws: round(fromEws.delta.seconds, 3) },
+        identical,
+      }),
+    );
     return identical ? 0 : 1;
   } finally {
     await Promise.allSettled([server.close(), dovecot.stop(), sourceServer.stop()]);
@@ -171,9 +229,21 @@ async function main(): Promise<number> {
 
 /** The EWS source server in a child process; resolves once it printed its URL and READY. */
 async function startSourceServer(users: { smtp: string; password: string }[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [SERVER_CLI, '--port', '0', '--users', users.map((u) => `${u.smtp}:${u.password}`).join(','), '--admin', `${ADMIN.smtp}:${ADMIN.password}`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      SERVER_CLI,
+      '--port',
+      '0',
+      '--users',
+      users.map((u) => `${u.smtp}:${u.password}`).join(','),
+      '--admin',
+      `${ADMIN.smtp}:${ADMIN.password}`,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -194,7 +264,10 @@ async function startSourceServer(users: { smtp: string; password: string }[]): P
 
 function passRow(name: string, measure: ChildResult['full'], delta = false): Row {
   return {
-    name, messages: delta ? 0 : measure.copied, bytes: delta ? 0 : measure.bytes, seconds: measure.seconds,
+    name,
+    messages: delta ? 0 : measure.copied,
+    bytes: delta ? 0 : measure.bytes,
+    seconds: measure.seconds,
     note: `${measure.status}, ${delta ? `${measure.skipped} skipped, ${measure.copied} copied` : `${measure.failed} failed`}${measure.reason ? `: ${measure.reason}` : ''}`,
   };
 }
@@ -211,10 +284,22 @@ interface Timed {
 async function uploadCorpus(session: EwsSession, corpus: Corpus): Promise<Timed> {
   const byFolder = new Map<string, SourceMessage[]>();
   for (const [folder, items] of corpus.byFolder) {
-    byFolder.set(folder, items.map((m): SourceMessage => ({
-      ref: { key: `bench:${m.index}`, uid: m.index + 1, size: m.raw.length, internalDate: m.internalDate, flags: m.flags, itemType: 'mail' },
-      content: m.raw,
-    })));
+    byFolder.set(
+      folder,
+      items.map(
+        (m): SourceMessage => ({
+          ref: {
+            key: `bench:${m.index}`,
+            uid: m.index + 1,
+            size: m.raw.length,
+            internalDate: m.internalDate,
+            flags: m.flags,
+            itemType: 'mail',
+          },
+          content: m.raw,
+        }),
+      ),
+    );
   }
   return uploadMessages(session, byFolder);
 }
@@ -226,7 +311,12 @@ async function uploadMessages(session: EwsSession, byFolder: Map<string, SourceM
   try {
     for (const [folder, items] of byFolder) {
       const { path } = await session.ensureFolder(WELL_KNOWN[folder] ?? folder.split(SOURCE_SEPARATOR), 'mail');
-      for await (const result of session.appendMessages(path, (async function* () { yield* items; })())) {
+      for await (const result of session.appendMessages(
+        path,
+        (async function* () {
+          yield* items;
+        })(),
+      )) {
         if (result.error) throw new Error(`Upload to ${path} refused ${result.ref.key}: ${result.error.message}`);
         messages++;
         bytes += result.ref.size;
@@ -294,7 +384,6 @@ function verify(server: EwsTestServer, user: string, corpus: Corpus, mimeExact: 
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
 
 main().then(
   (code) => process.exit(code),

@@ -88,18 +88,38 @@ async function main(): Promise<void> {
   const runtime = await EmbeddedRuntime.open({ dataDir: config.dataDir, log, concurrency: config.concurrency });
   try {
     const { projects, items, passes } = runtime.services;
-    const endpoint = (name: string) => projects.createEndpoint(LOCAL_TENANT, {
-      name, kind: 'imap', host: config.host, port: config.port, security: 'none', allowSelfSigned: false, adminMode: 'none', authMechanism: 'password', domains: [],
-    });
+    const endpoint = (name: string) =>
+      projects.createEndpoint(LOCAL_TENANT, {
+        name,
+        kind: 'imap',
+        host: config.host,
+        port: config.port,
+        security: 'none',
+        allowSelfSigned: false,
+        adminMode: 'none',
+        authMechanism: 'password',
+        domains: [],
+      });
     const [source, destination] = [await endpoint('fleet source'), await endpoint('fleet destination')];
-    const project = (name: string) => projects.createProject(LOCAL_TENANT, {
-      name, sourceEndpointId: source.id, destinationEndpointId: destination.id, options: [], maxConcurrentMigrations: config.concurrency,
-    });
-    const addItem = (projectId: string, m: FleetMailbox) => items.addItem(LOCAL_TENANT, projectId, {
-      sourceAddress: `${m.source}@src.fleet`, destinationAddress: `${m.destination}@dst.fleet`,
-      sourceLogin: m.source, sourcePassword: config.passwords[m.source], destinationLogin: m.destination, destinationPassword: config.passwords[m.destination],
-      endUserCredentials: false, options: [],
-    });
+    const project = (name: string) =>
+      projects.createProject(LOCAL_TENANT, {
+        name,
+        sourceEndpointId: source.id,
+        destinationEndpointId: destination.id,
+        options: [],
+        maxConcurrentMigrations: config.concurrency,
+      });
+    const addItem = (projectId: string, m: FleetMailbox) =>
+      items.addItem(LOCAL_TENANT, projectId, {
+        sourceAddress: `${m.source}@src.fleet`,
+        destinationAddress: `${m.destination}@dst.fleet`,
+        sourceLogin: m.source,
+        sourcePassword: config.passwords[m.source],
+        destinationLogin: m.destination,
+        destinationPassword: config.passwords[m.destination],
+        endUserCredentials: false,
+        options: [],
+      });
     runtime.startWorkers();
 
     // One mailbox alone: what a single mailbox achieves on this machine now.
@@ -119,7 +139,8 @@ async function main(): Promise<void> {
     const store: Timer = { ms: 0, calls: 0 };
     const queue: Timer = { ms: 0, calls: 0 };
     const s = runtime.store;
-    for (const part of [s.projects, s.endpoints, s.items, s.passes, s.workgroups, s.groupSlots, s.ledger, s.errors, s.cursors]) timeMethods(part, store);
+    for (const part of [s.projects, s.endpoints, s.items, s.passes, s.workgroups, s.groupSlots, s.ledger, s.errors, s.cursors])
+      timeMethods(part, store);
     // When each job was leased: its wait in the queue. Recorded under the timing wrapper.
     const leasedAt = new Map<string, number>();
     const lease = runtime.queue.lease.bind(runtime.queue);
@@ -149,7 +170,11 @@ async function main(): Promise<void> {
 
     finished = 0;
     started = performance.now();
-    const fleetPass = await passes.startPass(LOCAL_TENANT, fleetProject.id, { kind: 'full', itemIds: fleetItems.map((i) => i.id), itemTypes: ['mail'] });
+    const fleetPass = await passes.startPass(LOCAL_TENANT, fleetProject.id, {
+      kind: 'full',
+      itemIds: fleetItems.map((i) => i.id),
+      itemTypes: ['mail'],
+    });
     await runtime.passEnded(fleetPass.pass.id);
     const fleetSeconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
@@ -165,7 +190,13 @@ async function main(): Promise<void> {
     const results: FleetItemResult[] = [];
     for (const item of fleetItems) {
       const run = (await items.getItem(LOCAL_TENANT, item.id)).lastRun;
-      results.push({ source: item.sourceLogin ?? item.sourceAddress, status: run?.status ?? '?', copied: run?.copied ?? 0, failed: run?.failed ?? 0, reason: run?.reason });
+      results.push({
+        source: item.sourceLogin ?? item.sourceAddress,
+        status: run?.status ?? '?',
+        copied: run?.copied ?? 0,
+        failed: run?.failed ?? 0,
+        reason: run?.reason,
+      });
     }
     const waits = fleetItems.map((item) => ((leasedAt.get(item.id) ?? started) - started) / 1000);
     const result: FleetChildResult = {

@@ -39,7 +39,14 @@ import { appendCorpus, SOURCE_SEPARATOR } from './servers.js';
 const DEFAULT_MESSAGES = 2_000;
 const DEFAULT_SEED = 20_240_601;
 const DOMAIN = 'contoso.com';
-const USERS = { source: 'src', itemLimit: 'limit-item', mimeLimit: 'limit-mime', stateLimit: 'limit-mime-state', fromExo: 'from-exo', fromImap: 'from-imap' } as const;
+const USERS = {
+  source: 'src',
+  itemLimit: 'limit-item',
+  mimeLimit: 'limit-mime',
+  stateLimit: 'limit-mime-state',
+  fromExo: 'from-exo',
+  fromImap: 'from-imap',
+} as const;
 const IMAP_SOURCE = 'src';
 const IMAP_PASSWORD = 'src-bench-pw';
 const RATE_DIGITS = 1;
@@ -83,23 +90,57 @@ async function main(): Promise<number> {
     step("(a'') importMime + read state limit");
     const stateLimit = await phase('importMimeStateLimit', () => client.importAll(smtp(USERS.stateLimit), corpus, 'mime+state'));
 
-    const graphChild = (name: string, source: Record<string, unknown>, item: Record<string, unknown>) => runMailferryChild({
-      dataDir: join(work, name), trace: false, connector: {}, graph: { authorityHost: server.authorityHost },
-      project: { source, destination: graphEndpointInput(server, 'Exchange Online destination'), item: { ...item, options: [] } },
-    }, { cpuProfileDir: process.env.BENCH_CPU_PROF, env: { NODE_EXTRA_CA_CERTS: server.caFile } });
+    const graphChild = (name: string, source: Record<string, unknown>, item: Record<string, unknown>) =>
+      runMailferryChild(
+        {
+          dataDir: join(work, name),
+          trace: false,
+          connector: {},
+          graph: { authorityHost: server.authorityHost },
+          project: { source, destination: graphEndpointInput(server, 'Exchange Online destination'), item: { ...item, options: [] } },
+        },
+        { cpuProfileDir: process.env.BENCH_CPU_PROF, env: { NODE_EXTRA_CA_CERTS: server.caFile } },
+      );
     step('(b) Mailferry full Exchange Online → Exchange Online, then its delta');
-    const fromExo = await phase('exoToExo', () => graphChild('exo-to-exo', graphEndpointInput(server, 'Exchange Online source'), {
-      sourceAddress: smtp(USERS.source), destinationAddress: smtp(USERS.fromExo),
-    }));
+    const fromExo = await phase('exoToExo', () =>
+      graphChild('exo-to-exo', graphEndpointInput(server, 'Exchange Online source'), {
+        sourceAddress: smtp(USERS.source),
+        destinationAddress: smtp(USERS.fromExo),
+      }),
+    );
     step('(c) Mailferry full IMAP → Exchange Online, then its delta');
-    const fromImap = await phase('imapToExo', () => graphChild('imap-to-exo', { name: 'Dovecot', kind: 'imap', host: dovecot.host, port: dovecot.port, security: 'none', adminMode: 'none' }, {
-      sourceAddress: `${IMAP_SOURCE}@imap.${DOMAIN}`, destinationAddress: smtp(USERS.fromImap), sourceLogin: IMAP_SOURCE, sourcePassword: IMAP_PASSWORD,
-    }));
+    const fromImap = await phase('imapToExo', () =>
+      graphChild(
+        'imap-to-exo',
+        { name: 'Dovecot', kind: 'imap', host: dovecot.host, port: dovecot.port, security: 'none', adminMode: 'none' },
+        {
+          sourceAddress: `${IMAP_SOURCE}@imap.${DOMAIN}`,
+          destinationAddress: smtp(USERS.fromImap),
+          sourceLogin: IMAP_SOURCE,
+          sourcePassword: IMAP_PASSWORD,
+        },
+      ),
+    );
 
     step('reading the destinations back');
     const checkExo = sameAs(await client.contents(smtp(USERS.source)), await client.contents(smtp(USERS.fromExo)));
     const checkImap = holdsCorpus(await client.contents(smtp(USERS.fromImap)), corpus);
-    return report({ messages, seed, corpus, fill, itemLimit, mimeLimit, stateLimit, fromExo, fromImap, checkExo, checkImap, loadAtStart, serverCpu, benchStarted });
+    return report({
+      messages,
+      seed,
+      corpus,
+      fill,
+      itemLimit,
+      mimeLimit,
+      stateLimit,
+      fromExo,
+      fromImap,
+      checkExo,
+      checkImap,
+      loadAtStart,
+      serverCpu,
+      benchStarted,
+    });
   } finally {
     await Promise.allSettled([server.stop(), dovecot.stop()]);
     rmSync(work, { recursive: true, force: true });
@@ -117,7 +158,10 @@ function sameAs(source: Map<string, { streams: string[] }>, dest: Map<string, { 
   for (const path of new Set([...source.keys(), ...dest.keys()])) {
     const want = source.get(path)?.streams ?? [];
     const got = dest.get(path)?.streams ?? [];
-    if (want.join() !== got.join()) differences.push(`${path}: ${got.length} items, ${want.length} at the source, ${got.filter((s) => !want.includes(s)).length} differing`);
+    if (want.join() !== got.join())
+      differences.push(
+        `${path}: ${got.length} items, ${want.length} at the source, ${got.filter((s) => !want.includes(s)).length} differing`,
+      );
   }
   return { ok: differences.length === 0, differences };
 }
@@ -130,7 +174,10 @@ function holdsCorpus(dest: Map<string, { mimes: string[] }>, corpus: Corpus): Ch
   for (const path of new Set([...expected.keys(), ...dest.keys()])) {
     const want = expected.get(path) ?? [];
     const got = dest.get(path)?.mimes ?? [];
-    if (want.join() !== got.join()) differences.push(`${path}: ${got.length} messages, ${want.length} expected, ${got.filter((s) => !want.includes(s)).length} with other bytes`);
+    if (want.join() !== got.join())
+      differences.push(
+        `${path}: ${got.length} messages, ${want.length} expected, ${got.filter((s) => !want.includes(s)).length} with other bytes`,
+      );
   }
   return { ok: differences.length === 0, differences };
 }
@@ -158,10 +205,12 @@ function report(o: Outcome): number {
   const { messages, corpus, fromExo, fromImap } = o;
   const rows: Row[] = [
     { name: '(a) importItem limit', messages: o.itemLimit.messages, bytes: o.itemLimit.bytes, seconds: o.itemLimit.seconds },
-    passRow('(b) Mailferry EXO→EXO full', fromExo.full), passRow('(b) delta', fromExo.delta, true),
+    passRow('(b) Mailferry EXO→EXO full', fromExo.full),
+    passRow('(b) delta', fromExo.delta, true),
     { name: "(a') importMime limit", messages: o.mimeLimit.messages, bytes: o.mimeLimit.bytes, seconds: o.mimeLimit.seconds },
     { name: "(a'') importMime + read state", messages: o.stateLimit.messages, bytes: o.stateLimit.bytes, seconds: o.stateLimit.seconds },
-    passRow('(c) Mailferry IMAP→EXO full', fromImap.full), passRow('(c) delta', fromImap.delta, true),
+    passRow('(c) Mailferry IMAP→EXO full', fromImap.full),
+    passRow('(c) delta', fromImap.delta, true),
     { name: '    source fill, importItem (warm-up)', messages: o.fill.messages, bytes: o.fill.bytes, seconds: o.fill.seconds },
   ];
   const itemRate = rate(o.itemLimit.messages, o.itemLimit.seconds);
@@ -172,43 +221,63 @@ function report(o: Outcome): number {
   const complete = (r: ChildResult) => r.full.copied === messages && r.full.failed === 0 && r.delta.copied === 0 && r.delta.failed === 0;
   const identical = o.checkExo.ok && o.checkImap.ok && complete(fromExo) && complete(fromImap);
   console.log('');
-  console.log(`Mailferry Graph bench: ${messages} items, ${(corpus.bytes / MB).toFixed(1)} MB, seed ${o.seed}; Graph test server with Exchange Online's default limits`);
+  console.log(
+    `Mailferry Graph bench: ${messages} items, ${(corpus.bytes / MB).toFixed(1)} MB, seed ${o.seed}; Graph test server with Exchange Online's default limits`,
+  );
   console.log(formatTable(rows));
   console.log('');
-  console.log(`EXO→EXO / importItem limit: ${(exoRate / itemRate).toFixed(2)}   IMAP→EXO / importMime limit: ${(imapRate / mimeRate).toFixed(2)} (/ importMime + read state: ${(imapRate / stateRate).toFixed(2)})`);
+  console.log(
+    `EXO→EXO / importItem limit: ${(exoRate / itemRate).toFixed(2)}   IMAP→EXO / importMime limit: ${(imapRate / mimeRate).toFixed(2)} (/ importMime + read state: ${(imapRate / stateRate).toFixed(2)})`,
+  );
   console.log(`delta with nothing new: EXO→EXO ${fromExo.delta.seconds.toFixed(3)} s, IMAP→EXO ${fromImap.delta.seconds.toFixed(3)} s`);
-  console.log(`Mailferry's own CPU: EXO→EXO ${fromExo.full.cpuSeconds?.toFixed(2)} s in ${fromExo.full.seconds.toFixed(2)} s, IMAP→EXO ${fromImap.full.cpuSeconds?.toFixed(2)} s in ${fromImap.full.seconds.toFixed(2)} s`);
+  console.log(
+    `Mailferry's own CPU: EXO→EXO ${fromExo.full.cpuSeconds?.toFixed(2)} s in ${fromExo.full.seconds.toFixed(2)} s, IMAP→EXO ${fromImap.full.cpuSeconds?.toFixed(2)} s in ${fromImap.full.seconds.toFixed(2)} s`,
+  );
   console.log(`Graph test server CPU s per phase (its own process): ${JSON.stringify(o.serverCpu)}`);
-  console.log(`peak RSS: EXO→EXO ${peak(fromExo).toFixed(1)} MB ${JSON.stringify(fromExo.memoryAtPeakMB)}, IMAP→EXO ${peak(fromImap).toFixed(1)} MB ${JSON.stringify(fromImap.memoryAtPeakMB)}`);
-  console.log(`check (b): ${o.checkExo.ok ? 'identical export streams' : 'DIFFERENT'}; check (c): ${o.checkImap.ok ? 'every message, MIME byte-exact' : 'DIFFERENT'}`);
+  console.log(
+    `peak RSS: EXO→EXO ${peak(fromExo).toFixed(1)} MB ${JSON.stringify(fromExo.memoryAtPeakMB)}, IMAP→EXO ${peak(fromImap).toFixed(1)} MB ${JSON.stringify(fromImap.memoryAtPeakMB)}`,
+  );
+  console.log(
+    `check (b): ${o.checkExo.ok ? 'identical export streams' : 'DIFFERENT'}; check (c): ${o.checkImap.ok ? 'every message, MIME byte-exact' : 'DIFFERENT'}`,
+  );
   for (const d of [...o.checkExo.differences, ...o.checkImap.differences].slice(0, 20)) console.log(`  ${d}`);
   const loadAtEnd = loadAverage();
   console.log(`load average (1 min) at start ${o.loadAtStart}, at end ${loadAtEnd} on ${cpus().length} CPUs`);
   console.log(`whole bench: ${((performance.now() - o.benchStarted) / 1000).toFixed(1)} s`);
-  console.log(JSON.stringify({
-    messages, bytes: corpus.bytes,
-    importItemLimitItemsPerS: round(itemRate, RATE_DIGITS), exoToExoItemsPerS: round(exoRate, RATE_DIGITS), exoToExoRatio: round(exoRate / itemRate, RATIO_DIGITS),
-    importMimeLimitItemsPerS: round(mimeRate, RATE_DIGITS), imapToExoItemsPerS: round(imapRate, RATE_DIGITS), imapToExoRatio: round(imapRate / mimeRate, RATIO_DIGITS),
-    importMimeWithStateItemsPerS: round(stateRate, RATE_DIGITS), imapToExoRatioWithState: round(imapRate / stateRate, RATIO_DIGITS),
-    deltaSeconds: { exoToExo: round(fromExo.delta.seconds, 3), imapToExo: round(fromImap.delta.seconds, 3) },
-    peakRssMB: { exoToExo: round(peak(fromExo), RATE_DIGITS), imapToExo: round(peak(fromImap), RATE_DIGITS) },
-    cpuSeconds: { exoToExo: round(fromExo.full.cpuSeconds ?? 0, 2), imapToExo: round(fromImap.full.cpuSeconds ?? 0, 2) },
-    serverCpuSeconds: o.serverCpu,
-    load: { start: Number(o.loadAtStart), end: Number(loadAtEnd), cpus: cpus().length },
-    identical,
-  }));
+  console.log(
+    JSON.stringify({
+      messages,
+      bytes: corpus.bytes,
+      importItemLimitItemsPerS: round(itemRate, RATE_DIGITS),
+      exoToExoItemsPerS: round(exoRate, RATE_DIGITS),
+      exoToExoRatio: round(exoRate / itemRate, RATIO_DIGITS),
+      importMimeLimitItemsPerS: round(mimeRate, RATE_DIGITS),
+      imapToExoItemsPerS: round(imapRate, RATE_DIGITS),
+      imapToExoRatio: round(imapRate / mimeRate, RATIO_DIGITS),
+      importMimeWithStateItemsPerS: round(stateRate, RATE_DIGITS),
+      imapToExoRatioWithState: round(imapRate / stateRate, RATIO_DIGITS),
+      deltaSeconds: { exoToExo: round(fromExo.delta.seconds, 3), imapToExo: round(fromImap.delta.seconds, 3) },
+      peakRssMB: { exoToExo: round(peak(fromExo), RATE_DIGITS), imapToExo: round(peak(fromImap), RATE_DIGITS) },
+      cpuSeconds: { exoToExo: round(fromExo.full.cpuSeconds ?? 0, 2), imapToExo: round(fromImap.full.cpuSeconds ?? 0, 2) },
+      serverCpuSeconds: o.serverCpu,
+      load: { start: Number(o.loadAtStart), end: Number(loadAtEnd), cpus: cpus().length },
+      identical,
+    }),
+  );
   return identical ? 0 : 1;
 }
 
 function passRow(name: string, measure: ChildResult['full'], delta = false): Row {
   return {
-    name, messages: delta ? 0 : measure.copied, bytes: delta ? 0 : measure.bytes, seconds: measure.seconds,
+    name,
+    messages: delta ? 0 : measure.copied,
+    bytes: delta ? 0 : measure.bytes,
+    seconds: measure.seconds,
     note: `${measure.status}, ${delta ? `${measure.skipped} skipped, ${measure.copied} copied` : `${measure.failed} failed`}${measure.reason ? `: ${measure.reason}` : ''}`,
   };
 }
 
 const peak = (r: ChildResult) => Math.max(r.vmHwmMB, r.sampledPeakRssMB);
-
 
 main().then(
   (code) => process.exit(code),

@@ -36,7 +36,9 @@ export interface GraphServerProcess {
 
 /** The Graph test server with Exchange Online's default limits, in its own process (its own core for CSDL checks). */
 export async function startGraphServerProcess(users: string[]): Promise<GraphServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [SERVER_CLI, '--users', users.join(','), '--app', `${APP.clientId}:${APP.secret}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [SERVER_CLI, '--users', users.join(','), '--app', `${APP.clientId}:${APP.secret}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   const vars = await new Promise<Record<string, string>>((resolve, reject) => {
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -47,7 +49,10 @@ export async function startGraphServerProcess(users: string[]): Promise<GraphSer
   });
   const authority = new URL(vars['TOKEN_AUTHORITY']!);
   return {
-    graphUrl: vars['GRAPH_URL']!, tenantId: authority.pathname.replace(/^\/+|\/+$/g, ''), authorityHost: authority.origin, caFile: vars['TOKEN_CA_FILE']!,
+    graphUrl: vars['GRAPH_URL']!,
+    tenantId: authority.pathname.replace(/^\/+|\/+$/g, ''),
+    authorityHost: authority.origin,
+    caFile: vars['TOKEN_CA_FILE']!,
     cpuSeconds: () => processCpuSeconds(child.pid!),
     stop: async () => {
       child.kill('SIGTERM');
@@ -59,8 +64,14 @@ export async function startGraphServerProcess(users: string[]): Promise<GraphSer
 /** The endpoint body as the API takes it (the Mailferry children create it). */
 export function graphEndpointInput(server: GraphServerProcess, name: string): Record<string, unknown> {
   return {
-    name, kind: 'm365', protocol: 'graph', host: server.graphUrl, authMechanism: 'oauth-app',
-    appClientId: APP.clientId, appTenantId: server.tenantId, appClientSecret: APP.secret,
+    name,
+    kind: 'm365',
+    protocol: 'graph',
+    host: server.graphUrl,
+    authMechanism: 'oauth-app',
+    appClientId: APP.clientId,
+    appTenantId: server.tenantId,
+    appClientSecret: APP.secret,
   };
 }
 
@@ -69,15 +80,30 @@ export class GraphBenchClient {
   private readonly endpoint: Endpoint;
 
   constructor(private readonly server: GraphServerProcess) {
-    this.connector = new GraphConnector({ modernAuth: { authorityHost: server.authorityHost, networkClient: trustingNetworkClient(readFileSync(server.caFile, 'utf8')) } });
+    this.connector = new GraphConnector({
+      modernAuth: { authorityHost: server.authorityHost, networkClient: trustingNetworkClient(readFileSync(server.caFile, 'utf8')) },
+    });
     this.endpoint = {
-      tenantId: 'bench', id: 'graph', version: 1, name: 'Graph test server', kind: 'm365', protocol: 'graph', host: server.graphUrl,
-      authMechanism: 'oauth-app', appClientId: APP.clientId, appTenantId: server.tenantId, createdAt: new Date(0).toISOString(),
+      tenantId: 'bench',
+      id: 'graph',
+      version: 1,
+      name: 'Graph test server',
+      kind: 'm365',
+      protocol: 'graph',
+      host: server.graphUrl,
+      authMechanism: 'oauth-app',
+      appClientId: APP.clientId,
+      appTenantId: server.tenantId,
+      createdAt: new Date(0).toISOString(),
     } as Endpoint;
   }
 
   async open(mailbox: string): Promise<GraphSession> {
-    const access: MailboxAccess = { endpoint: this.endpoint, mailbox, modernAuth: { clientId: APP.clientId, tenantId: this.server.tenantId, clientSecret: APP.secret } };
+    const access: MailboxAccess = {
+      endpoint: this.endpoint,
+      mailbox,
+      modernAuth: { clientId: APP.clientId, tenantId: this.server.tenantId, clientSecret: APP.secret },
+    };
     const session = await this.connector.open(access);
     if (!(session instanceof GraphSession)) throw new Error(`${mailbox} opened as a Groups mailbox; the bench needs user mailboxes.`);
     return session;
@@ -99,11 +125,19 @@ export class GraphBenchClient {
         await session.sessions.importItem({ FolderId: folderId, Mode: 'create', Data: data }, `Importing into ${mailbox}`);
       } else {
         const { body } = await session.ctx.transport.send<{ id: string; receivedDateTime?: string }>({
-          method: 'POST', url: `/beta/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folderId)}/importMime`, text: data, action: `Importing MIME into ${mailbox}`,
+          method: 'POST',
+          url: `/beta/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folderId)}/importMime`,
+          text: data,
+          action: `Importing MIME into ${mailbox}`,
         });
         const state = mode === 'mime+state' ? stateOf(m, body.receivedDateTime) : undefined;
         if (state) {
-          await session.ctx.transport.send({ method: 'PATCH', url: `/v1.0/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(body.id)}`, json: state, action: `Setting read state in ${mailbox}` });
+          await session.ctx.transport.send({
+            method: 'PATCH',
+            url: `/v1.0/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(body.id)}`,
+            json: state,
+            action: `Setting read state in ${mailbox}`,
+          });
         }
       }
     };
@@ -146,7 +180,9 @@ export class GraphBenchClient {
 
 /** utime + stime of a process (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s). */
 function processCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
   const TICKS_PER_S = 100;
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
 }
@@ -160,8 +196,14 @@ export interface Timed {
 /** A corpus message as this server's export stream: mail with the message's own read state and flag. */
 export function blobOf(m: CorpusMessage): Buffer {
   return encodeBlob({
-    type: 'IPM.Note', mime: m.raw.toString('base64'), subject: `bench ${m.index}`, isRead: m.flags.includes('\\Seen'), isDraft: false,
-    flagged: m.flags.includes('\\Flagged'), categories: [], receivedDateTime: new Date(m.internalDate).toISOString(),
+    type: 'IPM.Note',
+    mime: m.raw.toString('base64'),
+    subject: `bench ${m.index}`,
+    isRead: m.flags.includes('\\Seen'),
+    isDraft: false,
+    flagged: m.flags.includes('\\Flagged'),
+    categories: [],
+    receivedDateTime: new Date(m.internalDate).toISOString(),
   });
 }
 
@@ -178,7 +220,9 @@ function stateOf(m: CorpusMessage, receivedDateTime: string | undefined): Record
   const redate = Math.floor(Date.parse(receivedDateTime ?? '') / 1000) !== Math.floor(m.internalDate / 1000);
   if (!isRead && !flagged && categories.length === 0 && !redate) return undefined;
   return {
-    ...(isRead ? { isRead } : {}), ...(flagged ? { flag: { flagStatus: 'flagged' } } : {}), ...(categories.length ? { categories } : {}),
+    ...(isRead ? { isRead } : {}),
+    ...(flagged ? { flag: { flagStatus: 'flagged' } } : {}),
+    ...(categories.length ? { categories } : {}),
     ...(redate ? { singleValueExtendedProperties: [{ id: 'SystemTime 0x0E06', value: new Date(m.internalDate).toISOString() }] } : {}),
   };
 }

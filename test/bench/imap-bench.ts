@@ -44,7 +44,9 @@ async function main(): Promise<number> {
   const messages = positiveInt(process.env.BENCH_MESSAGES, DEFAULT_MESSAGES, 'BENCH_MESSAGES');
   const seed = positiveInt(process.env.BENCH_SEED, DEFAULT_SEED, 'BENCH_SEED');
   const destSeparator = process.env.BENCH_DEST_SEPARATOR === '/' ? '/' : '.';
-  const connector: ImapConnectorOptions = process.env.BENCH_CONNECTOR ? (JSON.parse(process.env.BENCH_CONNECTOR) as ImapConnectorOptions) : MAILFERRY_CONNECTOR;
+  const connector: ImapConnectorOptions = process.env.BENCH_CONNECTOR
+    ? (JSON.parse(process.env.BENCH_CONNECTOR) as ImapConnectorOptions)
+    : MAILFERRY_CONNECTOR;
   const benchStarted = performance.now();
   const loadAtStart = loadAverage();
   const work = mkdtempSync(join(tmpdir(), 'mailferry-bench-'));
@@ -53,7 +55,9 @@ async function main(): Promise<number> {
   step(`building ${messages} messages (seed ${seed})`);
   let corpus: Corpus | undefined = buildCorpus(messages, seed);
   const bytes = corpus.bytes;
-  step(`corpus: ${(bytes / MB).toFixed(1)} MB in ${corpus.byFolder.size} folders; starting Dovecots (destination separator '${destSeparator}')`);
+  step(
+    `corpus: ${(bytes / MB).toFixed(1)} MB in ${corpus.byFolder.size} folders; starting Dovecots (destination separator '${destSeparator}')`,
+  );
   const servers = await startBenchServers(destSeparator);
   const { source, destination } = servers;
   try {
@@ -68,25 +72,38 @@ async function main(): Promise<number> {
     (globalThis as { gc?: () => void }).gc?.();
 
     step('(b) Mailferry full pass, then (c) its delta');
-    const account = (server: typeof source, user: string) => ({ host: server.host, port: server.port, user, password: server.users[user]! });
+    const account = (server: typeof source, user: string) => ({
+      host: server.host,
+      port: server.port,
+      user,
+      password: server.users[user]!,
+    });
     const mailferry = await runMailferryChild(
       {
-        dataDir: join(work, 'mailferry-data'), source: account(source, USERS.source), destination: account(destination, USERS.mailferry),
-        connector, trace: process.env.BENCH_TRACE === '1', flagChanges: FLAG_CHANGES,
+        dataDir: join(work, 'mailferry-data'),
+        source: account(source, USERS.source),
+        destination: account(destination, USERS.mailferry),
+        connector,
+        trace: process.env.BENCH_TRACE === '1',
+        flagChanges: FLAG_CHANGES,
       },
       { cpuProfileDir: process.env.BENCH_CPU_PROF },
     );
 
     step('(d) mbsync full copy, then its delta');
     const mbsyncConfig = writeMbsyncConfig(join(work, 'mbsync'), {
-      far: { server: source, user: USERS.source }, near: { server: destination, user: USERS.mbsync },
+      far: { server: source, user: USERS.source },
+      near: { server: destination, user: USERS.mbsync },
     });
     const mbsyncFull = await runMbsync(mbsyncConfig);
     const mbsyncDelta = await runMbsync(mbsyncConfig);
 
     step('(f) mailferry migrate, then again with nothing new');
     const migrateData = join(work, 'migrate-data');
-    const migrateSides = [{ server: source, user: USERS.source }, { server: destination, user: USERS.migrate }] as const;
+    const migrateSides = [
+      { server: source, user: USERS.source },
+      { server: destination, user: USERS.migrate },
+    ] as const;
     const migrateFull = await runMigrate(...migrateSides, migrateData);
     const migrateDelta = await runMigrate(...migrateSides, migrateData);
 
@@ -97,35 +114,92 @@ async function main(): Promise<number> {
     const { full, delta } = mailferry;
     const flagSync = mailferry.flagSync;
     const rows: Row[] = [
-      { name: '(a) raw pipelined APPEND', messages: raw.messages, bytes: raw.bytes, seconds: raw.seconds, note: `${rawCount} at destination` },
-      { name: '(b) Mailferry full', messages: full.copied, bytes: full.bytes, seconds: full.seconds, note: `${full.status}, ${full.failed} failed` },
-      { name: '(c) Mailferry delta', messages: 0, bytes: 0, seconds: delta.seconds, note: `${delta.status}, ${delta.skipped} skipped, ${delta.copied} copied` },
-      { name: '(d) mbsync full', messages: mbsyncCount, bytes, seconds: mbsyncFull.seconds, note: `exit ${mbsyncFull.exitCode}, ${mbsyncCount} at destination` },
+      {
+        name: '(a) raw pipelined APPEND',
+        messages: raw.messages,
+        bytes: raw.bytes,
+        seconds: raw.seconds,
+        note: `${rawCount} at destination`,
+      },
+      {
+        name: '(b) Mailferry full',
+        messages: full.copied,
+        bytes: full.bytes,
+        seconds: full.seconds,
+        note: `${full.status}, ${full.failed} failed`,
+      },
+      {
+        name: '(c) Mailferry delta',
+        messages: 0,
+        bytes: 0,
+        seconds: delta.seconds,
+        note: `${delta.status}, ${delta.skipped} skipped, ${delta.copied} copied`,
+      },
+      {
+        name: '(d) mbsync full',
+        messages: mbsyncCount,
+        bytes,
+        seconds: mbsyncFull.seconds,
+        note: `exit ${mbsyncFull.exitCode}, ${mbsyncCount} at destination`,
+      },
       { name: '(d) mbsync delta', messages: 0, bytes: 0, seconds: mbsyncDelta.seconds, note: `exit ${mbsyncDelta.exitCode}` },
-      { name: '(e) Mailferry flag changes', messages: flagSync?.flagsUpdated ?? 0, bytes: 0, seconds: flagSync?.seconds ?? 0, note: `${flagSync?.changed ?? 0} changed at source, ${flagSync?.flagsUpdated ?? 0} updated` },
-      { name: '(f) migrate CLI full', messages: migrateFull.summary?.copied ?? 0, bytes, seconds: migrateFull.wallSeconds, note: `exit ${migrateFull.exitCode}` },
-      { name: '(f) migrate CLI delta (wall)', messages: 0, bytes: 0, seconds: migrateDelta.wallSeconds, note: `exit ${migrateDelta.exitCode}, ${migrateDelta.summary?.copied ?? '?'} copied` },
+      {
+        name: '(e) Mailferry flag changes',
+        messages: flagSync?.flagsUpdated ?? 0,
+        bytes: 0,
+        seconds: flagSync?.seconds ?? 0,
+        note: `${flagSync?.changed ?? 0} changed at source, ${flagSync?.flagsUpdated ?? 0} updated`,
+      },
+      {
+        name: '(f) migrate CLI full',
+        messages: migrateFull.summary?.copied ?? 0,
+        bytes,
+        seconds: migrateFull.wallSeconds,
+        note: `exit ${migrateFull.exitCode}`,
+      },
+      {
+        name: '(f) migrate CLI delta (wall)',
+        messages: 0,
+        bytes: 0,
+        seconds: migrateDelta.wallSeconds,
+        note: `exit ${migrateDelta.exitCode}, ${migrateDelta.summary?.copied ?? '?'} copied`,
+      },
       { name: '    source fill (setup)', messages: fill.messages, bytes: fill.bytes, seconds: fill.seconds },
     ];
     const rawRate = rate(raw.messages, raw.seconds);
     const fullRate = rate(full.copied, full.seconds);
     const mbsyncRate = rate(mbsyncCount, mbsyncFull.seconds);
     const peakRssMB = Math.max(mailferry.vmHwmMB, mailferry.sampledPeakRssMB);
-    const identical = comparison.identical && full.copied === messages && full.failed === 0 && delta.copied === 0 &&
-      flagSync?.flagsUpdated === flagSync?.changed && migrateFull.summary?.copied === messages && migrateDelta.summary?.copied === 0;
+    const identical =
+      comparison.identical &&
+      full.copied === messages &&
+      full.failed === 0 &&
+      delta.copied === 0 &&
+      flagSync?.flagsUpdated === flagSync?.changed &&
+      migrateFull.summary?.copied === messages &&
+      migrateDelta.summary?.copied === 0;
 
     console.log('');
-    console.log(`Mailferry IMAP bench: ${messages} messages, ${(bytes / MB).toFixed(1)} MB, seed ${seed}, destination separator '${destSeparator}'`);
+    console.log(
+      `Mailferry IMAP bench: ${messages} messages, ${(bytes / MB).toFixed(1)} MB, seed ${seed}, destination separator '${destSeparator}'`,
+    );
     console.log(`(b) connector options: ${JSON.stringify(connector)}`);
     console.log(formatTable(rows));
     console.log('');
-    console.log(`full / raw: ${(fullRate / rawRate).toFixed(2)}   full / mbsync: ${(fullRate / mbsyncRate).toFixed(2)}   ` +
-      `delta: ${delta.seconds.toFixed(SECONDS_DIGITS)} s (mbsync ${mbsyncDelta.seconds.toFixed(SECONDS_DIGITS)} s)`);
-    console.log(`peak RSS of the Mailferry process during (b): ${peakRssMB.toFixed(1)} MB ` +
-      `(VmHWM ${mailferry.vmHwmMB.toFixed(1)} MB, max of 50 ms samples ${mailferry.sampledPeakRssMB.toFixed(1)} MB; at that sample ${JSON.stringify(mailferry.memoryAtPeakMB)})`);
-    if (full.cpuSeconds !== undefined) console.log(`Mailferry's own CPU during (b): ${full.cpuSeconds.toFixed(2)} s in a ${full.seconds.toFixed(2)} s pass`);
-    console.log(`check (b): ${comparison.identical ? 'identical' : 'DIFFERENT'}: ${comparison.folders} folders, ${comparison.messages} messages ` +
-      `(bytes, flags, internal dates) in ${comparison.seconds.toFixed(1)} s`);
+    console.log(
+      `full / raw: ${(fullRate / rawRate).toFixed(2)}   full / mbsync: ${(fullRate / mbsyncRate).toFixed(2)}   ` +
+        `delta: ${delta.seconds.toFixed(SECONDS_DIGITS)} s (mbsync ${mbsyncDelta.seconds.toFixed(SECONDS_DIGITS)} s)`,
+    );
+    console.log(
+      `peak RSS of the Mailferry process during (b): ${peakRssMB.toFixed(1)} MB ` +
+        `(VmHWM ${mailferry.vmHwmMB.toFixed(1)} MB, max of 50 ms samples ${mailferry.sampledPeakRssMB.toFixed(1)} MB; at that sample ${JSON.stringify(mailferry.memoryAtPeakMB)})`,
+    );
+    if (full.cpuSeconds !== undefined)
+      console.log(`Mailferry's own CPU during (b): ${full.cpuSeconds.toFixed(2)} s in a ${full.seconds.toFixed(2)} s pass`);
+    console.log(
+      `check (b): ${comparison.identical ? 'identical' : 'DIFFERENT'}: ${comparison.folders} folders, ${comparison.messages} messages ` +
+        `(bytes, flags, internal dates) in ${comparison.seconds.toFixed(1)} s`,
+    );
     for (const difference of comparison.differences) console.log(`  ${difference}`);
     if (full.reason) console.log(`(b) reason: ${full.reason}`);
     if (full.times) console.log(`(b) side times (ms): ${JSON.stringify(roundAll(full.times))}`);
@@ -137,7 +211,8 @@ async function main(): Promise<number> {
     console.log(`whole bench: ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
 
     const summary: Summary = {
-      messages, bytes,
+      messages,
+      bytes,
       rawAppendMsgsPerS: round(rawRate, RATE_DIGITS),
       fullMsgsPerS: round(fullRate, RATE_DIGITS),
       fullRatio: round(fullRate / rawRate, RATIO_DIGITS),
@@ -147,7 +222,11 @@ async function main(): Promise<number> {
       mbsyncFullMsgsPerS: round(mbsyncRate, RATE_DIGITS),
       mbsyncDeltaSeconds: round(mbsyncDelta.seconds, SECONDS_DIGITS),
       migrateDeltaWallSeconds: round(migrateDelta.wallSeconds, SECONDS_DIGITS),
-      flagSync: { changed: flagSync?.changed ?? 0, flagsUpdated: flagSync?.flagsUpdated ?? 0, seconds: round(flagSync?.seconds ?? 0, SECONDS_DIGITS) },
+      flagSync: {
+        changed: flagSync?.changed ?? 0,
+        flagsUpdated: flagSync?.flagsUpdated ?? 0,
+        seconds: round(flagSync?.seconds ?? 0, SECONDS_DIGITS),
+      },
       identical,
       load: { start: loadAtStart, end: loadAverage() },
     };
@@ -158,7 +237,6 @@ async function main(): Promise<number> {
     rmSync(work, { recursive: true, force: true });
   }
 }
-
 
 function roundAll(times: object): Record<string, number> {
   return Object.fromEntries(Object.entries(times).map(([key, value]) => [key, Math.round(value as number)]));

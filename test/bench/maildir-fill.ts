@@ -39,7 +39,11 @@ export function fillMaildir(server: DovecotServer, user: string, corpus: Corpus)
         if (index < 0) index = keywords.push(flag) - 1;
         return KEYWORD_LETTERS[index] ?? '';
       });
-      const file = join(dir, 'cur', `${Math.floor(m.internalDate / 1000)}.M${m.index}P${process.pid}.fleet:2,${[...new Set(letters)].sort().join('')}`);
+      const file = join(
+        dir,
+        'cur',
+        `${Math.floor(m.internalDate / 1000)}.M${m.index}P${process.pid}.fleet:2,${[...new Set(letters)].sort().join('')}`,
+      );
       writeFileSync(file, m.raw);
       const when = new Date(m.internalDate);
       utimesSync(file, when, when);

@@ -37,7 +37,12 @@ export interface ChildConfig {
    * Any pair of endpoints instead of the two IMAP accounts (the EWS bench): endpoint and item
    * bodies as the API takes them, and the item types the pass selects.
    */
-  project?: { source: Record<string, unknown>; destination: Record<string, unknown>; item: Record<string, unknown>; itemTypes?: ItemType[] };
+  project?: {
+    source: Record<string, unknown>;
+    destination: Record<string, unknown>;
+    item: Record<string, unknown>;
+    itemTypes?: ItemType[];
+  };
   ews?: EwsConnectorOptions;
   /** Exchange Online over Graph (the Graph bench): where msal-node gets tokens (the test server's endpoint, trusted through NODE_EXTRA_CA_CERTS). */
   graph?: { authorityHost: string };
@@ -107,8 +112,12 @@ async function main(): Promise<void> {
   // Only the protocols this pass speaks are loaded, as the product's connector registry does.
   const kinds = config.project ? [config.project.source['kind'], config.project.destination['kind']] : ['imap'];
   const overGraph = (endpoint: Record<string, unknown>) => endpoint['kind'] === 'm365' && endpoint['protocol'] === 'graph';
-  const ewsKinds = config.project ? [config.project.source, config.project.destination].filter((e) => e['kind'] !== 'imap' && !overGraph(e)) : [];
-  const imapConnector = kinds.includes('imap') ? new (await import('../../api/connectors/imap/imap-connector.js')).ImapConnector(config.connector) : undefined;
+  const ewsKinds = config.project
+    ? [config.project.source, config.project.destination].filter((e) => e['kind'] !== 'imap' && !overGraph(e))
+    : [];
+  const imapConnector = kinds.includes('imap')
+    ? new (await import('../../api/connectors/imap/imap-connector.js')).ImapConnector(config.connector)
+    : undefined;
   const ewsConnector = ewsKinds.length ? new (await import('../../api/connectors/ews/index.js')).EwsConnector(config.ews) : undefined;
   const pick = (kind: string): MailConnector => {
     const connector = kind === 'imap' ? imapConnector : ewsConnector;
@@ -116,18 +125,33 @@ async function main(): Promise<void> {
     return connector;
   };
   // One timing wrapper over both protocols, so a mixed pass (IMAP → EWS) is timed on both sides.
-  const timing = config.trace ? new TimingConnector({ open: (access, signal) => pick(access.endpoint.kind).open(access, signal) }) : undefined;
+  const timing = config.trace
+    ? new TimingConnector({ open: (access, signal) => pick(access.endpoint.kind).open(access, signal) })
+    : undefined;
   const lazy = (kind: string): MailConnector => timing ?? { open: (access, signal) => pick(kind).open(access, signal) };
   const graph = config.graph
-    ? new (await import('../../api/connectors/graph/index.js')).GraphConnector({ modernAuth: { authorityHost: config.graph.authorityHost } })
+    ? new (await import('../../api/connectors/graph/index.js')).GraphConnector({
+        modernAuth: { authorityHost: config.graph.authorityHost },
+      })
     : undefined;
-  const connectors = { imap: lazy('imap'), exchange: lazy('exchange'), m365: lazy('m365'), 'm365-group': lazy('m365-group'), ...(graph ? { graph } : {}) };
+  const connectors = {
+    imap: lazy('imap'),
+    exchange: lazy('exchange'),
+    m365: lazy('m365'),
+    'm365-group': lazy('m365-group'),
+    ...(graph ? { graph } : {}),
+  };
   const full = await runPass(config, connectors, timing);
   clearInterval(sampler);
   const status = procStatusKB();
   const kernel = Object.fromEntries(['RssAnon', 'RssFile', 'RssShmem'].map((k) => [k, Math.round((status[k] ?? 0) / KB)]));
   const breakdown = Object.fromEntries(Object.entries(atPeak).map(([k, v]) => [k, Math.round(v / MB)])) as Record<string, number>;
-  const result: Omit<ChildResult, 'delta'> = { full, sampledPeakRssMB: peak / MB, vmHwmMB: ((status['VmHWM'] ?? 0) * KB) / MB, memoryAtPeakMB: { ...breakdown, ...kernel } };
+  const result: Omit<ChildResult, 'delta'> = {
+    full,
+    sampledPeakRssMB: peak / MB,
+    vmHwmMB: ((status['VmHWM'] ?? 0) * KB) / MB,
+    memoryAtPeakMB: { ...breakdown, ...kernel },
+  };
 
   // A second `full` in a fresh runtime on the same data dir: what a user's second
   // `mailferry migrate` does; everything is in the ledger, so nothing is copied.
@@ -147,7 +171,14 @@ async function main(): Promise<void> {
  */
 async function changeSourceFlags(account: ImapAccount, count: number): Promise<number> {
   const { ImapFlow } = await import('imapflow');
-  const client = new ImapFlow({ host: account.host, port: account.port, secure: false, logger: false, disableAutoIdle: true, auth: { user: account.user, pass: account.password } });
+  const client = new ImapFlow({
+    host: account.host,
+    port: account.port,
+    secure: false,
+    logger: false,
+    disableAutoIdle: true,
+    auth: { user: account.user, pass: account.password },
+  });
   await client.connect();
   try {
     const mailbox = await client.mailboxOpen('INBOX');
@@ -180,7 +211,11 @@ async function runPass(config: ChildConfig, connectors: Record<string, MailConne
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const itemTypes = config.project?.itemTypes ?? ['mail'];
-    const { pass } = await runtime.services.passes.startPass(LOCAL_TENANT, project, parseInput(passInput, { kind: 'full', itemIds: [itemId], itemTypes }));
+    const { pass } = await runtime.services.passes.startPass(
+      LOCAL_TENANT,
+      project,
+      parseInput(passInput, { kind: 'full', itemIds: [itemId], itemTypes }),
+    );
     const ended = new Promise<void>((resolve) => (notify = (id) => id === pass.id && resolve()));
     runtime.startWorkers();
     await Promise.race([ended, pollUntilEnded(runtime, pass.id)]);
@@ -190,8 +225,16 @@ async function runPass(config: ChildConfig, connectors: Record<string, MailConne
     const item = await runtime.services.items.getItem(LOCAL_TENANT, itemId);
     const run = item.lastRun;
     return {
-      seconds, cpuSeconds, status: item.status, copied: run?.copied ?? 0, skipped: run?.skipped ?? 0, failed: run?.failed ?? 0,
-      bytes: run?.bytes ?? 0, flagsUpdated: run?.flagsUpdated ?? 0, reason: run?.reason, times: timing?.snapshot(),
+      seconds,
+      cpuSeconds,
+      status: item.status,
+      copied: run?.copied ?? 0,
+      skipped: run?.skipped ?? 0,
+      failed: run?.failed ?? 0,
+      bytes: run?.bytes ?? 0,
+      flagsUpdated: run?.flagsUpdated ?? 0,
+      reason: run?.reason,
+      times: timing?.snapshot(),
     };
   } finally {
     await runtime.close();
@@ -215,27 +258,47 @@ async function findOrCreateItem(runtime: EmbeddedRuntime, config: ChildConfig): 
     const source = await projects.createEndpoint(LOCAL_TENANT, parseInput(endpointInput, config.project.source));
     const destination = await projects.createEndpoint(LOCAL_TENANT, parseInput(endpointInput, config.project.destination));
     const project = await projects.createProject(LOCAL_TENANT, {
-      name: 'bench', sourceEndpointId: source.id, destinationEndpointId: destination.id, options: [], maxConcurrentMigrations: 1,
+      name: 'bench',
+      sourceEndpointId: source.id,
+      destinationEndpointId: destination.id,
+      options: [],
+      maxConcurrentMigrations: 1,
     });
     return (await items.addItem(LOCAL_TENANT, project.id, parseInput(itemInput, config.project.item))).id;
   }
-  const endpoint = (account: ImapAccount, name: string) => projects.createEndpoint(LOCAL_TENANT, {
-    name, kind: 'imap', host: account.host, port: account.port, security: 'none', allowSelfSigned: false,
-    adminMode: 'none', authMechanism: 'password', domains: [],
-  });
+  const endpoint = (account: ImapAccount, name: string) =>
+    projects.createEndpoint(LOCAL_TENANT, {
+      name,
+      kind: 'imap',
+      host: account.host,
+      port: account.port,
+      security: 'none',
+      allowSelfSigned: false,
+      adminMode: 'none',
+      authMechanism: 'password',
+      domains: [],
+    });
   if (!config.source || !config.destination) throw new Error('The bench child needs either two IMAP accounts or a project.');
   const sourceAccount = config.source;
   const destinationAccount = config.destination;
   const source = await endpoint(sourceAccount, 'bench source');
   const destination = await endpoint(destinationAccount, 'bench destination');
   const project = await projects.createProject(LOCAL_TENANT, {
-    name: 'bench', sourceEndpointId: source.id, destinationEndpointId: destination.id, options: [], maxConcurrentMigrations: 1,
+    name: 'bench',
+    sourceEndpointId: source.id,
+    destinationEndpointId: destination.id,
+    options: [],
+    maxConcurrentMigrations: 1,
   });
   const item = await items.addItem(LOCAL_TENANT, project.id, {
-    sourceAddress: `${config.source.user}@src.bench`, destinationAddress: `${config.destination.user}@dst.bench`,
-    sourceLogin: config.source.user, sourcePassword: config.source.password,
-    destinationLogin: config.destination.user, destinationPassword: config.destination.password,
-    endUserCredentials: false, options: [],
+    sourceAddress: `${config.source.user}@src.bench`,
+    destinationAddress: `${config.destination.user}@dst.bench`,
+    sourceLogin: config.source.user,
+    sourcePassword: config.source.password,
+    destinationLogin: config.destination.user,
+    destinationPassword: config.destination.password,
+    endUserCredentials: false,
+    options: [],
   });
   return item.id;
 }

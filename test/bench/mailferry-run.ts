@@ -28,7 +28,10 @@ export async function runMailferryChild(config: ChildConfig, options: ChildRunOp
   // The same loader flags as this process (e.g. tsx when run with `node --import tsx`).
   // Mailferry's own Node flags (what `npm start` runs with), then any BENCH_CHILD_FLAGS to try others.
   const flags = [...MAILFERRY_NODE_FLAGS, ...(process.env.BENCH_CHILD_FLAGS?.split(/\s+/).filter(Boolean) ?? [])];
-  const child = spawn(process.execPath, [...process.execArgv, ...flags, ...profile, CHILD_PATH], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...options.env } });
+  const child = spawn(process.execPath, [...process.execArgv, ...flags, ...profile, CHILD_PATH], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...options.env },
+  });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stdin.end(JSON.stringify(config));

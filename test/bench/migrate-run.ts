@@ -16,13 +16,25 @@ export interface MigrateRun {
   stderr: string;
 }
 
-export async function runMigrate(source: { server: DovecotServer; user: string }, destination: { server: DovecotServer; user: string }, dataDir: string): Promise<MigrateRun> {
+export async function runMigrate(
+  source: { server: DovecotServer; user: string },
+  destination: { server: DovecotServer; user: string },
+  dataDir: string,
+): Promise<MigrateRun> {
   const url = (side: { server: DovecotServer; user: string }) => `imap://${side.user}@${side.server.host}:${side.server.port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI_PATH, 'migrate', '--from', url(source), '--to', url(destination), '--data', dataDir, '--json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MAILFERRY_FROM_PASSWORD: source.server.users[source.user], MAILFERRY_TO_PASSWORD: destination.server.users[destination.user] },
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI_PATH, 'migrate', '--from', url(source), '--to', url(destination), '--data', dataDir, '--json'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        MAILFERRY_FROM_PASSWORD: source.server.users[source.user],
+        MAILFERRY_TO_PASSWORD: destination.server.users[destination.user],
+      },
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -73,8 +73,12 @@ export async function appendCorpus(
 async function* asSourceMessages(items: CorpusMessage[]): AsyncGenerator<SourceMessage> {
   for (const m of items) {
     const ref: MessageRef = {
-      key: `bench:${m.index}`, uid: m.index + 1, size: m.raw.length, internalDate: m.internalDate,
-      flags: m.flags, itemType: 'mail',
+      key: `bench:${m.index}`,
+      uid: m.index + 1,
+      size: m.raw.length,
+      internalDate: m.internalDate,
+      flags: m.flags,
+      itemType: 'mail',
     };
     yield { ref, content: m.raw };
   }

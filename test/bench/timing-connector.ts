@@ -8,8 +8,16 @@
  *   - the rest of the pass is the engine's own time (ledger commits, checkpoints, planning).
  */
 import type {
-  AppendResult, DestinationEntry, DestinationFolderState, FolderInfo, ListMessagesFilter, MailboxAccess,
-  MailConnector, MailboxSession, MessageRef, SourceMessage,
+  AppendResult,
+  DestinationEntry,
+  DestinationFolderState,
+  FolderInfo,
+  ListMessagesFilter,
+  MailboxAccess,
+  MailConnector,
+  MailboxSession,
+  MessageRef,
+  SourceMessage,
 } from '../../api/core/connector.js';
 
 export interface SideTimes {

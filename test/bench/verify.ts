@@ -50,7 +50,8 @@ export function diffSnapshots(from: MailboxSnapshot, to: MailboxSnapshot, destSe
       differences.push(`${path}: missing at the destination (${messages.length} messages at the source)`);
       continue;
     }
-    if (copied.length !== messages.length) differences.push(`${path}: ${messages.length} messages at the source, ${copied.length} at the destination`);
+    if (copied.length !== messages.length)
+      differences.push(`${path}: ${messages.length} messages at the source, ${copied.length} at the destination`);
     const count = Math.min(copied.length, messages.length);
     for (let i = 0; i < count; i++) {
       const why = messageDifference(messages[i]!, copied[i]!);
@@ -58,14 +59,17 @@ export function diffSnapshots(from: MailboxSnapshot, to: MailboxSnapshot, destSe
     }
   }
   for (const [path, messages] of to) {
-    if (!expected.has(path) && messages.length > 0) differences.push(`${path}: ${messages.length} messages at the destination, no such source folder`);
+    if (!expected.has(path) && messages.length > 0)
+      differences.push(`${path}: ${messages.length} messages at the destination, no such source folder`);
   }
   return differences;
 }
 
 function messageDifference(a: SnapshotMessage, b: SnapshotMessage): string | undefined {
-  if (a.sha256 !== b.sha256) return `bytes differ (sha256 ${a.sha256.slice(0, 12)} vs ${b.sha256.slice(0, 12)}, ${a.size} vs ${b.size} bytes)`;
-  if (a.internalDate !== b.internalDate) return `internal date ${new Date(a.internalDate).toISOString()} vs ${new Date(b.internalDate).toISOString()}`;
+  if (a.sha256 !== b.sha256)
+    return `bytes differ (sha256 ${a.sha256.slice(0, 12)} vs ${b.sha256.slice(0, 12)}, ${a.size} vs ${b.size} bytes)`;
+  if (a.internalDate !== b.internalDate)
+    return `internal date ${new Date(a.internalDate).toISOString()} vs ${new Date(b.internalDate).toISOString()}`;
   if (a.flags.join(' ') !== b.flags.join(' ')) return `flags [${a.flags.join(' ')}] vs [${b.flags.join(' ')}]`;
   return undefined;
 }
@@ -73,7 +77,11 @@ function messageDifference(a: SnapshotMessage, b: SnapshotMessage): string | und
 /** Messages per selectable folder, by STATUS: a cheap check that a writer copied everything. */
 export async function countMessages(server: DovecotServer, user: string): Promise<number> {
   const client = new ImapFlow({
-    host: server.host, port: server.port, secure: false, logger: false, disableAutoIdle: true,
+    host: server.host,
+    port: server.port,
+    secure: false,
+    logger: false,
+    disableAutoIdle: true,
     auth: { user, pass: server.users[user]! },
   });
   await client.connect();

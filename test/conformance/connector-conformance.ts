@@ -24,7 +24,13 @@ export interface ConnectorUnderTest {
   knownFailures?: Record<string, string>;
 }
 
-export type ConformanceCase = 'creates a folder' | 'writes messages' | 'filters a listing' | 'lists what it wrote' | 'marks recovered items' | 'returns a message that is gone';
+export type ConformanceCase =
+  | 'creates a folder'
+  | 'writes messages'
+  | 'filters a listing'
+  | 'lists what it wrote'
+  | 'marks recovered items'
+  | 'returns a message that is gone';
 
 /** Whole seconds: every server keeps internal dates at least that precisely. */
 const BASE_DATE_MS = Date.UTC(2024, 2, 1, 10, 0, 0);
@@ -36,7 +42,14 @@ export function conformanceMessage(n: number, tag: string): SourceMessage {
     `From: Ann <ann@fabrikam.test>\r\nTo: bob@contoso.test\r\nSubject: ${tag} ${n}\r\nDate: Fri, 1 Mar 2024 10:00:00 +0000\r\n` +
       `Message-ID: <${tag}-${n}@fabrikam.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBody ${'x'.repeat(n * 13)}\r\n`,
   );
-  const ref: MessageRef = { key: `src:${tag}:${n}`, uid: n, size: bytes.length, internalDate: BASE_DATE_MS + n * DAY_MS, flags: n % 2 ? ['\\Seen'] : [], itemType: 'mail' };
+  const ref: MessageRef = {
+    key: `src:${tag}:${n}`,
+    uid: n,
+    size: bytes.length,
+    internalDate: BASE_DATE_MS + n * DAY_MS,
+    flags: n % 2 ? ['\\Seen'] : [],
+    itemType: 'mail',
+  };
   return { ref, format: 'rfc822', content: bytes };
 }
 
@@ -145,7 +158,8 @@ export function connectorConformance(name: string, connector: () => ConnectorUnd
     test('marks recovered items so that the next listRange pairs them by their source key', async () => {
       const under = connector();
       await withSession(async (session) => {
-        if (!session.markRecovered || !under.seedUnmarked) return expect(session.markRecovered === undefined || under.seedUnmarked === undefined).toBe(true);
+        if (!session.markRecovered || !under.seedUnmarked)
+          return expect(session.markRecovered === undefined || under.seedUnmarked === undefined).toBe(true);
         const { path, state } = await session.ensureFolder(folderName('recover'));
         const lost = conformanceMessage(5, 'recover');
         await under.seedUnmarked(path, lost.content as Buffer, lost.ref.internalDate);

@@ -74,7 +74,7 @@ export function retryCases(queue: () => JobQueue, clock: () => TestClock): void 
     expect(await queue().lease('worker-1', LOCK_MS)).toBeUndefined();
   });
 
-  it("shows a tenant only its own dead letters", async () => {
+  it('shows a tenant only its own dead letters', async () => {
     await queue().enqueue(payload('item-1', { tenantId: TENANT_B }));
     await queue().fail((await queue().lease('worker-1', LOCK_MS))!, { message: 'gone', retryable: false });
     expect(await queue().deadLetters(TENANT_A)).toEqual([]);

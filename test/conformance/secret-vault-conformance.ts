@@ -24,7 +24,11 @@ export interface SecretVaultTraits {
   deletesByReference: boolean;
 }
 
-export function describeSecretVaultConformance(name: string, makeVault: () => Promise<SecretVaultUnderTest>, traits: SecretVaultTraits): void {
+export function describeSecretVaultConformance(
+  name: string,
+  makeVault: () => Promise<SecretVaultUnderTest>,
+  traits: SecretVaultTraits,
+): void {
   describe(`${name} conforms to the SecretVault port`, () => {
     let current: SecretVaultUnderTest | undefined;
     const vault = (): SecretVault => {

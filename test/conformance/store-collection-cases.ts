@@ -5,15 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../api/core/errors.js';
 import type { Doc, ItemStatus } from '../../api/core/model.js';
 import type { Collection, Store } from '../../api/core/ports.js';
-import {
-  COLLECTION_SPECS,
-  endpointSpec,
-  itemSpec,
-  passSpec,
-  TENANT_A,
-  TENANT_B,
-  type CollectionSpec,
-} from './store-fixtures.js';
+import { COLLECTION_SPECS, endpointSpec, itemSpec, passSpec, TENANT_A, TENANT_B, type CollectionSpec } from './store-fixtures.js';
 
 async function listAll<T extends Doc>(collection: Collection<T>, tenantId: string, limit: number): Promise<T[][]> {
   const pages: T[][] = [];
@@ -81,16 +73,12 @@ function collectionCases(spec: CollectionSpec<Doc>, store: () => Store): void {
   });
 
   it('rejects a replace of a record that does not exist with NotFoundError', async () => {
-    await expect(collection.replace({ ...spec.make(TENANT_A, 'ghost'), version: 1 })).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(collection.replace({ ...spec.make(TENANT_A, 'ghost'), version: 1 })).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("cannot replace another tenant's record", async () => {
     const inserted = await collection.insert(spec.make(TENANT_A, 'r1', 'original'));
-    await expect(collection.replace({ ...inserted, tenantId: TENANT_B, [text]: 'hijacked' })).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(collection.replace({ ...inserted, tenantId: TENANT_B, [text]: 'hijacked' })).rejects.toBeInstanceOf(NotFoundError);
     expect(await collection.get(TENANT_A, 'r1')).toEqual(inserted);
   });
 
@@ -200,20 +188,14 @@ export function describeWhereCases(store: () => Store): void {
 
     it("never counts another tenant's records under the same filter", async () => {
       expect(await store().items.count(TENANT_B, { projectId: 'p1' })).toBe(1);
-      expect((await store().items.list(TENANT_B, { where: { status: 'Completed' } })).items.map((doc) => doc.id)).toEqual([
-        'i5',
-      ]);
+      expect((await store().items.list(TENANT_B, { where: { status: 'Completed' } })).items.map((doc) => doc.id)).toEqual(['i5']);
     });
 
     it('filters endpoints by kind and passes by project and kind', async () => {
       const endpoint = endpointSpec.make(TENANT_A, 'e1');
       await store().endpoints.insertMany([endpoint, { ...endpoint, id: 'e2', kind: 'm365' }]);
       const pass = passSpec.make(TENANT_A, 'ps1');
-      await store().passes.insertMany([
-        pass,
-        { ...pass, id: 'ps2', kind: 'verify' },
-        { ...pass, id: 'ps3', projectId: 'p9' },
-      ]);
+      await store().passes.insertMany([pass, { ...pass, id: 'ps2', kind: 'verify' }, { ...pass, id: 'ps3', projectId: 'p9' }]);
       expect((await store().endpoints.list(TENANT_A, { where: { kind: 'm365' } })).items.map((doc) => doc.id)).toEqual(['e2']);
       expect(await store().passes.count(TENANT_A, { projectId: 'project-1', kind: 'full' })).toBe(1);
     });

@@ -29,7 +29,8 @@ export function describeSyncCursorCases(store: () => Store): void {
     it('keeps folders whose names only a separator or case tells apart as separate cursors', async () => {
       const names = ['Inbox/a', 'Inbox.a', 'inbox/a', 'Inbox/a/', 'Boîte de réception/日本語 "quoted" #1?'];
       for (const [i, folder] of names.entries()) await store().cursors.put(syncCursor({ folder, cursor: `c${i}` }));
-      for (const [i, folder] of names.entries()) expect((await store().cursors.get(TENANT_A, 'item-1', 'source', folder))?.cursor).toBe(`c${i}`);
+      for (const [i, folder] of names.entries())
+        expect((await store().cursors.get(TENANT_A, 'item-1', 'source', folder))?.cursor).toBe(`c${i}`);
     });
 
     it('deletes one folder’s cursor; deleting a missing one is not an error', async () => {

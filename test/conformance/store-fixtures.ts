@@ -106,7 +106,14 @@ export const groupSlotsSpec: CollectionSpec<GroupSlots> = {
   textField: 'group',
 };
 
-export const COLLECTION_SPECS = [projectSpec, endpointSpec, itemSpec, passSpec, workgroupSpec, groupSlotsSpec] as unknown as CollectionSpec<Doc>[];
+export const COLLECTION_SPECS = [
+  projectSpec,
+  endpointSpec,
+  itemSpec,
+  passSpec,
+  workgroupSpec,
+  groupSlotsSpec,
+] as unknown as CollectionSpec<Doc>[];
 
 export function ledgerEntry(overrides: Partial<LedgerEntry> & { sourceKey: string }): LedgerEntry {
   return {
@@ -142,7 +149,7 @@ export function syncCursor(overrides: Partial<SyncCursor> = {}): SyncCursor {
     side: 'source',
     folder: 'Inbox/Projects 2026',
     folderIdentity: 'AAMkAGfolder-1',
-    cursor: 'https://graph.microsoft.com/v1.0/admin/exchange/mailboxes/MBX:1/folders(\'AAMkAGfolder-1\')/items/delta?$deltatoken=abc',
+    cursor: "https://graph.microsoft.com/v1.0/admin/exchange/mailboxes/MBX:1/folders('AAMkAGfolder-1')/items/delta?$deltatoken=abc",
     savedAt: '2026-12-04T10:00:00.000Z',
     ...overrides,
   };

@@ -61,9 +61,7 @@ export function describeLedgerCases(store: () => Store): void {
     it('keeps tenants apart in every ledger method', async () => {
       await store().ledger.put([ledgerEntry({ sourceKey: 'a' }), ledgerEntry({ sourceKey: 'p', state: 'pending' })]);
       await store().ledger.put([ledgerEntry({ sourceKey: 'a', tenantId: TENANT_B, destId: 'of B' })]);
-      expect((await store().ledger.folderEntries(TENANT_B, 'item-1', 'INBOX')).map((entry) => entry.destId)).toEqual([
-        'of B',
-      ]);
+      expect((await store().ledger.folderEntries(TENANT_B, 'item-1', 'INBOX')).map((entry) => entry.destId)).toEqual(['of B']);
       await store().ledger.deletePending(TENANT_B, 'item-1', 'INBOX', ['p']);
       await store().ledger.deleteItem(TENANT_B, 'item-1');
       expect(await store().ledger.folderEntries(TENANT_A, 'item-1', 'INBOX')).toHaveLength(2);

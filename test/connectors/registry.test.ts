@@ -23,7 +23,15 @@ function named(name: string, discovers = false): MailConnector & { opened: strin
 }
 
 const endpoint = (patch: Partial<Endpoint>): Endpoint => ({
-  tenantId: 't', id: 'e', version: 1, name: 'E', kind: 'm365', host: '', adminMode: 'impersonation', createdAt: '', ...patch,
+  tenantId: 't',
+  id: 'e',
+  version: 1,
+  name: 'E',
+  kind: 'm365',
+  host: '',
+  adminMode: 'impersonation',
+  createdAt: '',
+  ...patch,
 });
 
 describe('the connector registry', () => {
@@ -37,11 +45,15 @@ describe('the connector registry', () => {
     await connectorFor('m365').open({ endpoint: endpoint({}), mailbox: 'c@contoso.com' });
     expect(graph.opened).toEqual(['graph:a@contoso.com']);
     expect(ews.opened).toEqual(['ews:b@contoso.com', 'ews:c@contoso.com']);
-    expect(await connectorFor('m365').probe!({ endpoint: endpoint({ protocol: 'graph' }) })).toEqual([{ check: 'graph', status: 'ok', detail: '' }]);
+    expect(await connectorFor('m365').probe!({ endpoint: endpoint({ protocol: 'graph' }) })).toEqual([
+      { check: 'graph', status: 'ok', detail: '' },
+    ]);
   });
 
   it('lists mailboxes over EWS, and says why not over Graph', async () => {
     expect(await connectorFor('m365').discoverMailboxes!({ endpoint: endpoint({}) })).toEqual(['ews@contoso.com']);
-    await expect(connectorFor('m365').discoverMailboxes!({ endpoint: endpoint({ protocol: 'graph' }) })).rejects.toThrow(/speaks Microsoft Graph.*Bulk Add/);
+    await expect(connectorFor('m365').discoverMailboxes!({ endpoint: endpoint({ protocol: 'graph' }) })).rejects.toThrow(
+      /speaks Microsoft Graph.*Bulk Add/,
+    );
   });
 });

@@ -18,7 +18,19 @@ function jsSearch(source: string, path: string): boolean {
   return path.search(new RegExp(source, 'i')) >= 0;
 }
 
-const PATHS = ['Inbox', 'INBOX', 'Inbox/Sub', 'Sent', 'Sent Items', 'Calendar', 'calendar/2019', 'Drafts', 'Legal Hold', 'Archive/Inbox', ''];
+const PATHS = [
+  'Inbox',
+  'INBOX',
+  'Inbox/Sub',
+  'Sent',
+  'Sent Items',
+  'Calendar',
+  'calendar/2019',
+  'Drafts',
+  'Legal Hold',
+  'Archive/Inbox',
+  '',
+];
 
 describe('folder patterns', () => {
   it.each([
@@ -44,16 +56,18 @@ describe('folder patterns', () => {
     expect(PATHS.filter((path) => !excluded.includes(path))).toEqual(['Inbox', 'INBOX']);
   });
 
-  it('maps with groups numbered as written, a lookahead\'s groups included', () => {
+  it("maps with groups numbered as written, a lookahead's groups included", () => {
     const mapping = pattern('^(?!(Inbox)$)Old/(.*)');
     expect(mapping.groupCount).toBe(2);
     expect(mapping.replaceFirst('old/2019/x', 'Legacy/$2')).toBe('Legacy/2019/x');
     expect(mapping.replaceFirst('Inbox', 'Legacy/$2')).toBe('Inbox');
     const plain = pattern('^Projects/(\\d{4})');
-    expect(plain.replaceFirst('projects/2019/x', 'Old/$1 ($&) $$')).toBe('projects/2019/x'.replace(/^Projects\/(\d{4})/i, 'Old/$1 ($&) $$'));
+    expect(plain.replaceFirst('projects/2019/x', 'Old/$1 ($&) $$')).toBe(
+      'projects/2019/x'.replace(/^Projects\/(\d{4})/i, 'Old/$1 ($&) $$'),
+    );
   });
 
-  it('runs ^(a+)+$ against 50,000 a\'s and a ! in linear time', () => {
+  it("runs ^(a+)+$ against 50,000 a's and a ! in linear time", () => {
     const evil = pattern('^(a+)+$');
     const path = `${'a'.repeat(50_000)}!`;
     const started = performance.now();
@@ -72,7 +86,9 @@ describe('folder patterns', () => {
       'FolderFilter=^(?!Inbox',
     ]);
     expect(problems.map((p) => p.index)).toEqual([0, 1, 2, 3, 4]);
-    expect(problems[0]!.message).toMatch(/^FolderFilter "Inbox\(\?!\/Sub\)" is not a regular expression Mailferry can use: .*negative lookahead right after the leading \^/);
+    expect(problems[0]!.message).toMatch(
+      /^FolderFilter "Inbox\(\?!\/Sub\)" is not a regular expression Mailferry can use: .*negative lookahead right after the leading \^/,
+    );
     expect(problems[1]!.message).toMatch(/^FolderMapping .*invalid escape sequence.*no backreferences/);
     expect(problems[2]!.message).toMatch(/no lookaround/);
     expect(problems[3]!.message).toMatch(/put the alternatives in a group, e\.g\. \^\(\?!Inbox\$\)\(\?:Sent\|Drafts\)/);

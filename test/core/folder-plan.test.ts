@@ -4,7 +4,13 @@ import { planFolders, type FolderPlan } from '../../api/core/folder-plan.js';
 import { DEFAULT_SUPPORT_OPTIONS, parseSupportOptions, type SupportOptions } from '../../api/core/support-options.js';
 
 function folder(path: string, separator = '/', extra: { specialUse?: SpecialUse; noSelect?: boolean } = {}): FolderInfo {
-  return { path, segments: path.split(separator), separator, noSelect: extra.noSelect ?? false, ...(extra.specialUse ? { specialUse: extra.specialUse } : {}) };
+  return {
+    path,
+    segments: path.split(separator),
+    separator,
+    noSelect: extra.noSelect ?? false,
+    ...(extra.specialUse ? { specialUse: extra.specialUse } : {}),
+  };
 }
 
 function options(...lines: string[]): SupportOptions {
@@ -16,7 +22,12 @@ function options(...lines: string[]): SupportOptions {
 /** Dovecot-like destination: '/' separator, flagged special folders. */
 const IMAP_DEST = {
   separator: '/',
-  folders: [folder('INBOX'), folder('Sent', '/', { specialUse: 'sent' }), folder('Trash', '/', { specialUse: 'trash' }), folder('Junk', '/', { specialUse: 'junk' })],
+  folders: [
+    folder('INBOX'),
+    folder('Sent', '/', { specialUse: 'sent' }),
+    folder('Trash', '/', { specialUse: 'trash' }),
+    folder('Junk', '/', { specialUse: 'junk' }),
+  ],
 };
 
 /** Where each source path lands: `source path -> dest segments joined by '/'`. */
@@ -42,11 +53,19 @@ describe('planFolders', () => {
 
   it('uses the destination\'s own spelling of the inbox (Exchange says "Inbox")', () => {
     const exchange = { separator: '/', folders: [folder('Inbox', '/', { specialUse: 'inbox' })] };
-    expect(destinations(planFolders([folder('INBOX'), folder('INBOX/A')], exchange, options()))).toEqual({ INBOX: 'Inbox', 'INBOX/A': 'Inbox/A' });
+    expect(destinations(planFolders([folder('INBOX'), folder('INBOX/A')], exchange, options()))).toEqual({
+      INBOX: 'Inbox',
+      'INBOX/A': 'Inbox/A',
+    });
   });
 
   it('sends a special folder to the destination folder of the same use, and its subfolders follow it', () => {
-    const source = [folder('INBOX'), folder('Sent Items', '/', { specialUse: 'sent' }), folder('Sent Items/2019'), folder('Sent Items/2019/Q1')];
+    const source = [
+      folder('INBOX'),
+      folder('Sent Items', '/', { specialUse: 'sent' }),
+      folder('Sent Items/2019'),
+      folder('Sent Items/2019/Q1'),
+    ];
     expect(destinations(planFolders(source, IMAP_DEST, options()))).toEqual({
       INBOX: 'INBOX',
       'Sent Items': 'Sent',
@@ -73,7 +92,11 @@ describe('planFolders', () => {
 
   it('follows the nearest special ancestor (INBOX/Sent flagged \\Sent goes to Sent)', () => {
     const source = [folder('INBOX'), folder('INBOX.Sent', '.', { specialUse: 'sent' }), folder('INBOX.Sent.2020', '.')];
-    expect(destinations(planFolders(source, IMAP_DEST, options()))).toEqual({ INBOX: 'INBOX', 'INBOX.Sent': 'Sent', 'INBOX.Sent.2020': 'Sent/2020' });
+    expect(destinations(planFolders(source, IMAP_DEST, options()))).toEqual({
+      INBOX: 'INBOX',
+      'INBOX.Sent': 'Sent',
+      'INBOX.Sent.2020': 'Sent/2020',
+    });
   });
 
   it('keeps only Inbox and Calendar with FolderFilter=^(?!Inbox$|Calendar$), saying which filter excluded the rest', () => {
@@ -87,9 +110,16 @@ describe('planFolders', () => {
   });
 
   it('excludes a folder matched by any of several filters, naming the one that matched', () => {
-    const plan = planFolders([folder('INBOX'), folder('Junk'), folder('Old/2010')], IMAP_DEST, options('FolderFilter=^Junk$', 'FolderFilter=^Old/'));
+    const plan = planFolders(
+      [folder('INBOX'), folder('Junk'), folder('Old/2010')],
+      IMAP_DEST,
+      options('FolderFilter=^Junk$', 'FolderFilter=^Old/'),
+    );
     expect(plan.entries.map((e) => e.source.path)).toEqual(['INBOX']);
-    expect(plan.excluded.map((e) => e.reason)).toEqual(['FolderFilter "^Junk$" matches "Junk".', 'FolderFilter "^Old/" matches "Old/2010".']);
+    expect(plan.excluded.map((e) => e.reason)).toEqual([
+      'FolderFilter "^Junk$" matches "Junk".',
+      'FolderFilter "^Old/" matches "Old/2010".',
+    ]);
   });
 
   it('matches filters against the /-joined path whatever the source separator', () => {
@@ -103,13 +133,25 @@ describe('planFolders', () => {
     const plan = planFolders(
       source,
       IMAP_DEST,
-      options('FolderMapping="^INBOX/Archive->Archive"', 'FolderMapping="^Sent Items/(\\d+)->Old Sent/$1"', 'FolderMapping="^INBOX/->Never"'),
+      options(
+        'FolderMapping="^INBOX/Archive->Archive"',
+        'FolderMapping="^Sent Items/(\\d+)->Old Sent/$1"',
+        'FolderMapping="^INBOX/->Never"',
+      ),
     );
-    expect(destinations(plan)).toEqual({ 'INBOX/Archive/2019': 'Archive/2019', 'Sent Items/2018': 'Old Sent/2018', 'Projects/X': 'Projects/X' });
+    expect(destinations(plan)).toEqual({
+      'INBOX/Archive/2019': 'Archive/2019',
+      'Sent Items/2018': 'Old Sent/2018',
+      'Projects/X': 'Projects/X',
+    });
   });
 
   it('drops empty segments a mapping leaves, and excludes a folder mapped to nothing', () => {
-    const plan = planFolders([folder('Old/Mail'), folder('Gone')], IMAP_DEST, options('FolderMapping="^Old/->Archive//"', 'FolderMapping="^Gone$->"'));
+    const plan = planFolders(
+      [folder('Old/Mail'), folder('Gone')],
+      IMAP_DEST,
+      options('FolderMapping="^Old/->Archive//"', 'FolderMapping="^Gone$->"'),
+    );
     expect(destinations(plan)).toEqual({ 'Old/Mail': 'Archive/Mail' });
     expect(plan.excluded).toEqual([{ path: 'Gone', reason: 'FolderMapping "^Gone$->" leaves "Gone" with no folder name.' }]);
   });
@@ -118,7 +160,9 @@ describe('planFolders', () => {
     const dest = { separator: '.', folders: [folder('INBOX', '.')] };
     const plan = planFolders([folder('Projects/v1.2/Specs')], dest, options());
     expect(plan.entries[0]!.destSegments).toEqual(['Projects', 'v1\u20242', 'Specs']);
-    expect(plan.warnings).toEqual(['Folder "Projects/v1.2/Specs": "v1.2" contains ".", the destination\'s folder separator, so it is created as "v1\u20242".']);
+    expect(plan.warnings).toEqual([
+      'Folder "Projects/v1.2/Specs": "v1.2" contains ".", the destination\'s folder separator, so it is created as "v1\u20242".',
+    ]);
   });
 
   it('translates separators from . to / and replaces a / inside a name with DIVISION SLASH, with a warning', () => {
@@ -161,17 +205,25 @@ describe('planFolders', () => {
     const source = [folder('Sent', '/', { specialUse: 'sent' }), folder('Sent Items')];
     const plan = planFolders(source, IMAP_DEST, options());
     expect(plan.entries.map((e) => e.destSegments.join('/'))).toEqual(['Sent', 'Sent']);
-    expect(plan.warnings).toEqual(['Source folders "Sent", "Sent Items" all go to destination folder "Sent"; their messages are merged there.']);
+    expect(plan.warnings).toEqual([
+      'Source folders "Sent", "Sent Items" all go to destination folder "Sent"; their messages are merged there.',
+    ]);
   });
 
   it('creates a \\Noselect container only as a parent of planned folders', () => {
-    const source = [folder('[Gmail]', '/', { noSelect: true }), folder('[Gmail]/Starred', '/', { specialUse: 'flagged' }), folder('Empty', '/', { noSelect: true })];
+    const source = [
+      folder('[Gmail]', '/', { noSelect: true }),
+      folder('[Gmail]/Starred', '/', { specialUse: 'flagged' }),
+      folder('Empty', '/', { noSelect: true }),
+    ];
     const plan = planFolders(source, IMAP_DEST, options());
     expect(plan.entries.map((e) => [e.destSegments.join('/'), e.createOnly])).toEqual([
       ['[Gmail]', true],
       ['[Gmail]/Starred', false],
     ]);
-    expect(plan.excluded).toEqual([{ path: 'Empty', reason: 'It cannot hold messages (\\Noselect) and none of its subfolders is migrated.' }]);
+    expect(plan.excluded).toEqual([
+      { path: 'Empty', reason: 'It cannot hold messages (\\Noselect) and none of its subfolders is migrated.' },
+    ]);
   });
 
   it('skips a \\Noselect container whose only subfolders are filtered out', () => {
@@ -182,7 +234,15 @@ describe('planFolders', () => {
   });
 
   it('orders entries parents before children with INBOX first, whatever the listing order', () => {
-    const source = [folder('Zeta/Child'), folder('Alpha'), folder('Zeta'), folder('INBOX/Sub'), folder('Alpha/Deep/Er'), folder('INBOX'), folder('Alpha/Deep')];
+    const source = [
+      folder('Zeta/Child'),
+      folder('Alpha'),
+      folder('Zeta'),
+      folder('INBOX/Sub'),
+      folder('Alpha/Deep/Er'),
+      folder('INBOX'),
+      folder('Alpha/Deep'),
+    ];
     const order = planFolders(source, IMAP_DEST, options()).entries.map((e) => e.source.path);
     expect(order).toEqual(['INBOX', 'INBOX/Sub', 'Alpha', 'Alpha/Deep', 'Alpha/Deep/Er', 'Zeta', 'Zeta/Child']);
   });
@@ -195,7 +255,11 @@ describe('planFolders', () => {
   });
 
   it('maps a localized inbox flagged \\Inbox to the destination INBOX', () => {
-    const plan = planFolders([folder('Boîte de réception', '/', { specialUse: 'inbox' }), folder('Boîte de réception/Clients')], IMAP_DEST, options());
+    const plan = planFolders(
+      [folder('Boîte de réception', '/', { specialUse: 'inbox' }), folder('Boîte de réception/Clients')],
+      IMAP_DEST,
+      options(),
+    );
     expect(destinations(plan)).toEqual({ 'Boîte de réception': 'INBOX', 'Boîte de réception/Clients': 'INBOX/Clients' });
   });
 

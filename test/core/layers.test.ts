@@ -27,13 +27,19 @@ function importsOf(file: string): string[] {
 describe('the layers of api/core', () => {
   it('the engine imports nothing from the application services', () => {
     const offending = sources(join(CORE, 'engine')).flatMap((file) =>
-      importsOf(file).filter((target) => target.startsWith('api/core/services/') || target.startsWith('api/core/app/')).map((target) => `${relative(ROOT, file)} → ${target}`));
+      importsOf(file)
+        .filter((target) => target.startsWith('api/core/services/') || target.startsWith('api/core/app/'))
+        .map((target) => `${relative(ROOT, file)} → ${target}`),
+    );
     expect(offending).toEqual([]);
   });
 
   it('core imports no host, adapter or connector', () => {
     const offending = sources(CORE).flatMap((file) =>
-      importsOf(file).filter((target) => !target.startsWith('api/core/')).map((target) => `${relative(ROOT, file)} → ${target}`));
+      importsOf(file)
+        .filter((target) => !target.startsWith('api/core/'))
+        .map((target) => `${relative(ROOT, file)} → ${target}`),
+    );
     expect(offending).toEqual([]);
   });
 
@@ -41,7 +47,9 @@ describe('the layers of api/core', () => {
     const ports = ['Store', 'JobQueue', 'SecretVault', 'Clock', 'Mailer', 'Notifier'];
     const declared = sources(CORE).flatMap((file) => {
       const text = readFileSync(file, 'utf8');
-      return ports.filter((port) => new RegExp(`export (interface|type) ${port}\\b`).test(text)).map((port) => `${port} in ${relative(ROOT, file)}`);
+      return ports
+        .filter((port) => new RegExp(`export (interface|type) ${port}\\b`).test(text))
+        .map((port) => `${port} in ${relative(ROOT, file)}`);
     });
     expect(declared.sort()).toEqual(ports.map((port) => `${port} in api/core/ports.ts`).sort());
   });

@@ -70,7 +70,11 @@ describe('RecipientMapping on messages', () => {
   });
 
   it('leaves Exchange export streams alone (the connector maps typed fields itself)', async () => {
-    const message: SourceMessage = { ref: { key: 'k', uid: 1, size: 4, internalDate: 0, flags: [], itemType: 'calendar' }, content: Buffer.from('blob'), format: 'ews-export' };
+    const message: SourceMessage = {
+      ref: { key: 'k', uid: 1, size: 4, internalDate: 0, flags: [], itemType: 'calendar' },
+      content: Buffer.from('blob'),
+      format: 'ews-export',
+    };
     expect(await mapSourceMessage(message, rules)).toBe(message);
   });
 });

@@ -18,8 +18,16 @@ import { silentLog, waitForPass } from '../support/migration-fixture.js';
 const APP = '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
 const EXPORT_SECRET = 'Xq8~export.Secret-value_1';
 const IMPORT_SECRET = 'Yz9~import.Secret-value_2';
-const projectOptions = [`ModernAuthClientIdExport=${APP}`, 'ModernAuthTenantIdExport=contoso.onmicrosoft.com', `ModernAuthClientSecretExport=${EXPORT_SECRET}`];
-const itemOptions = [`ModernAuthClientIdImport=${APP}`, 'ModernAuthTenantIdImport=fabrikam.onmicrosoft.com', `modernauthclientsecretimport = "${IMPORT_SECRET}"`];
+const projectOptions = [
+  `ModernAuthClientIdExport=${APP}`,
+  'ModernAuthTenantIdExport=contoso.onmicrosoft.com',
+  `ModernAuthClientSecretExport=${EXPORT_SECRET}`,
+];
+const itemOptions = [
+  `ModernAuthClientIdImport=${APP}`,
+  'ModernAuthTenantIdImport=fabrikam.onmicrosoft.com',
+  `modernauthclientsecretimport = "${IMPORT_SECRET}"`,
+];
 const skipOnWindows = process.platform === 'win32';
 
 /** An IMAP connector that opens nothing and remembers what the engine handed it. */
@@ -34,14 +42,18 @@ function recordingConnector(seen: MailboxAccess[]): MailConnector {
 
 /** Every byte SQLite keeps for the embedded host: the database, its WAL and shared memory. */
 function databaseBytes(dataDir: string): string {
-  return readdirSync(dataDir).filter((name) => name.startsWith('mailferry.db')).map((name) => readFileSync(join(dataDir, name)).toString('latin1')).join('');
+  return readdirSync(dataDir)
+    .filter((name) => name.startsWith('mailferry.db'))
+    .map((name) => readFileSync(join(dataDir, name)).toString('latin1'))
+    .join('');
 }
 
 describe('client secrets in support options', () => {
   let dir: TempDir;
   let runtime: EmbeddedRuntime;
   const seen: MailboxAccess[] = [];
-  const open = () => EmbeddedRuntime.open({ dataDir: dir.path, log: silentLog, pollMs: 20, connectors: { imap: recordingConnector(seen) } });
+  const open = () =>
+    EmbeddedRuntime.open({ dataDir: dir.path, log: silentLog, pollMs: 20, connectors: { imap: recordingConnector(seen) } });
 
   beforeEach(async () => {
     dir = makeTempDir();
@@ -55,21 +67,44 @@ describe('client secrets in support options', () => {
 
   async function project(options: string[]) {
     const s = runtime.services;
-    const endpoint = (name: string) => s.projects.createEndpoint(LOCAL_TENANT, {
-      name, kind: 'imap', host: '127.0.0.1', port: 1, security: 'none', allowSelfSigned: false, adminMode: 'none', authMechanism: 'password', domains: [],
-    });
+    const endpoint = (name: string) =>
+      s.projects.createEndpoint(LOCAL_TENANT, {
+        name,
+        kind: 'imap',
+        host: '127.0.0.1',
+        port: 1,
+        security: 'none',
+        allowSelfSigned: false,
+        adminMode: 'none',
+        authMechanism: 'password',
+        domains: [],
+      });
     const [src, dst] = [await endpoint('Source'), await endpoint('Destination')];
-    return s.projects.createProject(LOCAL_TENANT, { name: 'Modern Auth', sourceEndpointId: src.id, destinationEndpointId: dst.id, options, maxConcurrentMigrations: 2 });
+    return s.projects.createProject(LOCAL_TENANT, {
+      name: 'Modern Auth',
+      sourceEndpointId: src.id,
+      destinationEndpointId: dst.id,
+      options,
+      maxConcurrentMigrations: 2,
+    });
   }
 
   it('stores a reference, never the secret, and masks it on read', async () => {
     const created = await project(projectOptions);
-    const item = await runtime.services.items.addItem(LOCAL_TENANT, created.id, { sourceAddress: 'a@src.test', destinationAddress: 'a@dst.test', sourcePassword: 'pw', endUserCredentials: false, options: itemOptions });
+    const item = await runtime.services.items.addItem(LOCAL_TENANT, created.id, {
+      sourceAddress: 'a@src.test',
+      destinationAddress: 'a@dst.test',
+      sourcePassword: 'pw',
+      endUserCredentials: false,
+      options: itemOptions,
+    });
     const stored = await runtime.services.projects.getProject(LOCAL_TENANT, created.id);
     expect(stored.options[2]).toMatch(/^ModernAuthClientSecretExport=vault:\S+$/);
     expect((await runtime.services.items.getItem(LOCAL_TENANT, item.id)).options[2]).toMatch(/^ModernAuthClientSecretImport=vault:\S+$/);
     expect(publicProject(stored).options[2]).toBe('ModernAuthClientSecretExport=********');
-    expect(publicItem(await runtime.services.items.getItem(LOCAL_TENANT, item.id)).options[2]).toBe('ModernAuthClientSecretImport=********');
+    expect(publicItem(await runtime.services.items.getItem(LOCAL_TENANT, item.id)).options[2]).toBe(
+      'ModernAuthClientSecretImport=********',
+    );
     await runtime.close();
     const bytes = databaseBytes(dir.path);
     expect(bytes).toContain('ModernAuthClientSecretExport=vault:');
@@ -80,9 +115,21 @@ describe('client secrets in support options', () => {
 
   it('gives the connectors the clear secrets when a job runs, after a masked save kept them', async () => {
     const created = await project(projectOptions);
-    await runtime.services.projects.updateProject(LOCAL_TENANT, created.id, { options: [...projectOptions.slice(0, 2), 'ModernAuthClientSecretExport=********', 'MaxErrors=3'] });
-    const item = await runtime.services.items.addItem(LOCAL_TENANT, created.id, { sourceAddress: 'a@src.test', destinationAddress: 'a@dst.test', sourcePassword: 'pw', endUserCredentials: false, options: itemOptions });
-    const { pass } = await runtime.services.passes.startPass(LOCAL_TENANT, created.id, parseInput(passInput, { kind: 'verify', itemIds: [item.id] }));
+    await runtime.services.projects.updateProject(LOCAL_TENANT, created.id, {
+      options: [...projectOptions.slice(0, 2), 'ModernAuthClientSecretExport=********', 'MaxErrors=3'],
+    });
+    const item = await runtime.services.items.addItem(LOCAL_TENANT, created.id, {
+      sourceAddress: 'a@src.test',
+      destinationAddress: 'a@dst.test',
+      sourcePassword: 'pw',
+      endUserCredentials: false,
+      options: itemOptions,
+    });
+    const { pass } = await runtime.services.passes.startPass(
+      LOCAL_TENANT,
+      created.id,
+      parseInput(passInput, { kind: 'verify', itemIds: [item.id] }),
+    );
     runtime.startWorkers();
     await waitForPass(runtime, pass.id);
     expect((await runtime.services.items.getItem(LOCAL_TENANT, item.id)).status).toBe('Completed');
@@ -94,7 +141,10 @@ describe('client secrets in support options', () => {
   it('moves secrets an earlier version stored in clear into the vault when the host starts', async () => {
     const created = await project([]);
     // What an earlier version wrote: the option line as typed, and no record of a finished sweep.
-    await runtime.store.projects.replace({ ...(await runtime.services.projects.getProject(LOCAL_TENANT, created.id)), options: projectOptions });
+    await runtime.store.projects.replace({
+      ...(await runtime.services.projects.getProject(LOCAL_TENANT, created.id)),
+      options: projectOptions,
+    });
     await runtime.close();
     rmSync(join(dir.path, SECRETS_SEALED_MARKER));
     expect(databaseBytes(dir.path)).toContain(EXPORT_SECRET);
@@ -110,7 +160,7 @@ describe('client secrets in support options', () => {
   });
 });
 
-describe.skipIf(skipOnWindows)('the embedded host\'s files', () => {
+describe.skipIf(skipOnWindows)("the embedded host's files", () => {
   let dir: TempDir;
   beforeEach(() => {
     dir = makeTempDir();
@@ -124,7 +174,8 @@ describe.skipIf(skipOnWindows)('the embedded host\'s files', () => {
     const runtime = await EmbeddedRuntime.open({ dataDir, log: silentLog });
     try {
       expect(mode(dataDir)).toBe(0o700);
-      for (const name of ['mailferry.db', 'mailferry.db-wal', 'mailferry.db-shm']) expect([name, mode(join(dataDir, name))]).toEqual([name, 0o600]);
+      for (const name of ['mailferry.db', 'mailferry.db-wal', 'mailferry.db-shm'])
+        expect([name, mode(join(dataDir, name))]).toEqual([name, 0o600]);
     } finally {
       await runtime.close();
     }

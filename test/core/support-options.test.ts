@@ -34,7 +34,7 @@ describe('parseSupportOptions', () => {
     expect(options.maxItemSizeBytes).toBeUndefined();
   });
 
-  it('keeps DEFAULT_SUPPORT_OPTIONS frozen so no caller can change everyone\'s defaults', () => {
+  it("keeps DEFAULT_SUPPORT_OPTIONS frozen so no caller can change everyone's defaults", () => {
     expect(Object.isFrozen(DEFAULT_SUPPORT_OPTIONS)).toBe(true);
     expect(Object.isFrozen(DEFAULT_SUPPORT_OPTIONS.folderFilters)).toBe(true);
     const { options } = parse('FolderFilter=^Junk$');
@@ -63,7 +63,7 @@ describe('parseSupportOptions', () => {
     expect(options.folderFilters.map((f) => f.source)).toEqual(['^Junk', '^Trash$']);
   });
 
-  it('reports an invalid regular expression in the engine\'s words, naming the option and the pattern', () => {
+  it("reports an invalid regular expression in the engine's words, naming the option and the pattern", () => {
     const { options, problems } = parse('FolderFilter=^(Inbox', 'FolderMapping="[a-->x"');
     expect(options.folderFilters).toEqual([]);
     expect(problems).toHaveLength(2);
@@ -125,7 +125,12 @@ describe('parseSupportOptions', () => {
   });
 
   it('says which side of a RecipientMapping is wrong, and refuses mixing a domain with an address', () => {
-    const problems = problemsOf('RecipientMapping="@src->@dst.com"', 'RecipientMapping="@src.com->bob"', 'RecipientMapping="@src.com->bob@dst.com"', 'RecipientMapping=@a.com');
+    const problems = problemsOf(
+      'RecipientMapping="@src->@dst.com"',
+      'RecipientMapping="@src.com->bob"',
+      'RecipientMapping="@src.com->bob@dst.com"',
+      'RecipientMapping=@a.com',
+    );
     expect(problems[0]!.message).toContain('the left side "@src" is not a usable @domain');
     expect(problems[1]!.message).toContain('the right side "bob" is neither an @domain nor an address');
     expect(problems[2]!.message).toContain('mix the two');
@@ -217,13 +222,18 @@ describe('parseSupportOptions', () => {
   it('reports a single-valued key given twice, naming the first line, and keeps the first value', () => {
     const { options, problems } = parse('MaxErrors=5', 'maxerrors=9');
     expect(options.maxErrors).toBe(5);
-    expect(problems).toEqual([{ index: 1, key: 'MaxErrors', field: 'options[1]', message: expect.stringContaining('already set on line 1') }]);
+    expect(problems).toEqual([
+      { index: 1, key: 'MaxErrors', field: 'options[1]', message: expect.stringContaining('already set on line 1') },
+    ]);
   });
 
   it('reports a bad value on a repeated single-valued key as a bad value, and lets a later good line count', () => {
     const { options, problems } = parse('PipelineDepth=0', 'PipelineDepth=8', 'PipelineDepth=x');
     expect(options.pipelineDepth).toBe(8);
-    expect(problems.map((p) => [p.index, p.message.includes('from 1 to 256')])).toEqual([[0, true], [2, true]]);
+    expect(problems.map((p) => [p.index, p.message.includes('from 1 to 256')])).toEqual([
+      [0, true],
+      [2, true],
+    ]);
   });
 
   it('shows patterns as typed', () => {
@@ -236,20 +246,34 @@ describe('parseSupportOptions', () => {
   });
 
   it('never throws, whatever the lines hold', () => {
-    const junk = ['"', '=', '==', '\\', 'FolderMapping=->', 'FolderMapping="(->$1"', 'RecipientMapping=->', '\u0000=\u0000', 'MaxErrors=99999999999999999999'];
+    const junk = [
+      '"',
+      '=',
+      '==',
+      '\\',
+      'FolderMapping=->',
+      'FolderMapping="(->$1"',
+      'RecipientMapping=->',
+      '\u0000=\u0000',
+      'MaxErrors=99999999999999999999',
+    ];
     expect(() => parse(...junk)).not.toThrow();
     expect(problemsOf(...junk).length).toBeGreaterThanOrEqual(junk.length - 1);
   });
 
   it('never repeats a secret in a problem message', () => {
-    const problems = problemsOf(`ModernAuthClientSecretExport="${SECRET}" oops`, `ModernAuthClientSecretExport=${SECRET}`, `ModernAuthClientSecretExport=${SECRET}`);
+    const problems = problemsOf(
+      `ModernAuthClientSecretExport="${SECRET}" oops`,
+      `ModernAuthClientSecretExport=${SECRET}`,
+      `ModernAuthClientSecretExport=${SECRET}`,
+    );
     expect(problems).toHaveLength(2);
     for (const problem of problems) expect(problem.message).not.toContain(SECRET);
   });
 });
 
 describe('resolveSupportOptions', () => {
-  it('lets item scalars override the project and puts the item\'s repeatable rules first', () => {
+  it("lets item scalars override the project and puts the item's repeatable rules first", () => {
     const options = resolveSupportOptions(
       ['MaxErrors=10', 'FolderFilter=^Project$', 'FolderMapping="^A->P"', 'AllowQuoteInFolder=1', `ModernAuthClientIdExport=${CLIENT_ID}`],
       ['MaxErrors=3', 'FolderFilter=^Item$', 'FolderMapping="^A->I"', `ModernAuthTenantIdExport=${TENANT_ID}`],

@@ -13,7 +13,9 @@ const MAP = readFileSync(join(ROOT, 'ARCHITECTURE.md'), 'utf8');
 const spans = codeSpans(MAP);
 
 /** Top-level folders of the repository: a code span starting with one of them names a path. */
-const TOP = new Set(readdirSync(ROOT).filter((name) => name !== 'node_modules' && !name.startsWith('.git') && statSync(join(ROOT, name)).isDirectory()));
+const TOP = new Set(
+  readdirSync(ROOT).filter((name) => name !== 'node_modules' && !name.startsWith('.git') && statSync(join(ROOT, name)).isDirectory()),
+);
 const SOURCE_FILE = /\.(ts|tsx|json|md|bicep|mjs|c)$/;
 
 function namesAPath(span: string): boolean {
@@ -42,14 +44,17 @@ describe('ARCHITECTURE.md', () => {
 
   it('names every port declared in api/core/ports.ts', () => {
     const ports = readFileSync(join(ROOT, 'api/core/ports.ts'), 'utf8');
-    const declared = [...ports.matchAll(/^export (?:interface|type) (Store|JobQueue|SecretVault|Clock|Mailer|Notifier)\b/gm)].map((m) => m[1]!);
+    const declared = [...ports.matchAll(/^export (?:interface|type) (Store|JobQueue|SecretVault|Clock|Mailer|Notifier)\b/gm)].map(
+      (m) => m[1]!,
+    );
     expect(declared.length).toBeGreaterThanOrEqual(6);
     expect([...declared, 'MailConnector', 'MailboxSession'].filter((port) => !spans.includes(port))).toEqual([]);
   });
 
   it('names the file of every adapter and connector that implements a port', () => {
     const implementers = sources(join(ROOT, 'api')).filter((file) =>
-      /\bimplements\s+(Store|JobQueue|SecretVault|Clock|Mailer|Notifier|MailConnector)\b/.test(readFileSync(file, 'utf8')));
+      /\bimplements\s+(Store|JobQueue|SecretVault|Clock|Mailer|Notifier|MailConnector)\b/.test(readFileSync(file, 'utf8')),
+    );
     expect(implementers.length).toBeGreaterThan(8);
     expect(implementers.map((file) => relative(ROOT, file)).filter((file) => !paths.includes(file))).toEqual([]);
   });

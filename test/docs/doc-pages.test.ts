@@ -12,8 +12,14 @@ import { COMMAND_NAMES } from '../../api/local/cli-commands.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PAGES = [
-  'README.md', 'ARCHITECTURE.md', 'SECURITY.md', 'tab/README.md', 'appPackage/README.md',
-  ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+  'README.md',
+  'ARCHITECTURE.md',
+  'SECURITY.md',
+  'tab/README.md',
+  'appPackage/README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
 ].filter((page) => existsSync(join(ROOT, page)));
 
 describe('links between the documentation pages', () => {
@@ -55,11 +61,17 @@ describe('docs/cli.md', () => {
 describe('paths named in the documentation pages', () => {
   /** Made by a build or a run, not kept in the repository (see .gitignore). */
   const BUILT = /^(\.\/)?(dist|appPackage\/build|test-results|\.mailferry|coverage)(\/|$)/;
-  const TOP = new Set(readdirSync(ROOT).filter((name) => name !== 'node_modules' && !name.startsWith('.git') && statSync(join(ROOT, name)).isDirectory()));
+  const TOP = new Set(
+    readdirSync(ROOT).filter((name) => name !== 'node_modules' && !name.startsWith('.git') && statSync(join(ROOT, name)).isDirectory()),
+  );
   const SOURCE_FILE = /\.(ts|tsx|json|md|bicep|mjs|c)$/;
   const namesAPath = (span: string) =>
-    !/\s/.test(span) && !span.startsWith('@') && !span.startsWith('/') && !span.startsWith('../') && !BUILT.test(span)
-    && (TOP.has(span.split('/')[0]!) || SOURCE_FILE.test(span));
+    !/\s/.test(span) &&
+    !span.startsWith('@') &&
+    !span.startsWith('/') &&
+    !span.startsWith('../') &&
+    !BUILT.test(span) &&
+    (TOP.has(span.split('/')[0]!) || SOURCE_FILE.test(span));
 
   for (const page of PAGES.filter((p) => p !== 'ARCHITECTURE.md' && !p.includes('/README.md'))) {
     it(`${page}: every file named in backticks exists, by its path from the repository root`, () => {
@@ -79,7 +91,9 @@ describe('docs/passes.md', () => {
 
 describe('settings', () => {
   it('names every MAILFERRY_ environment variable the code reads, in full, in the README or docs/', () => {
-    const code = sources(join(ROOT, 'api')).map((file) => readFileSync(file, 'utf8')).join('\n');
+    const code = sources(join(ROOT, 'api'))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
     const read = new Set([...code.matchAll(/(?:env\.|env\['|required\(env, ')(MAILFERRY_[A-Z0-9_]+)/g)].map((m) => m[1]!));
     expect(read.size).toBeGreaterThan(20);
     const pages = ['README.md', ...PAGES.filter((p) => p.startsWith('docs/'))].map((p) => readFileSync(join(ROOT, p), 'utf8')).join('\n');

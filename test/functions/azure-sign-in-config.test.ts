@@ -17,17 +17,30 @@ describe('the Azure host states which tenants it serves and who founds them', ()
   const logged: string[] = [];
 
   const call = async (env: Record<string, string>, token: string) => {
-    const context = new InvocationContext({ functionName: 'api', logHandler: (_level, ...args) => void logged.push(args.map(String).join(' ')) });
-    const res = await createHttpHandler(() => azureHost(env))(new HttpRequest({
-      method: 'GET', url: 'https://mailferry.azurewebsites.net/api/v1/projects', headers: { authorization: `Bearer ${token}` },
-    }), context);
+    const context = new InvocationContext({
+      functionName: 'api',
+      logHandler: (_level, ...args) => void logged.push(args.map(String).join(' ')),
+    });
+    const res = await createHttpHandler(() => azureHost(env))(
+      new HttpRequest({
+        method: 'GET',
+        url: 'https://mailferry.azurewebsites.net/api/v1/projects',
+        headers: { authorization: `Bearer ${token}` },
+      }),
+      context,
+    );
     return { status: res.status, body: JSON.parse(String(res.body)) };
   };
 
   beforeAll(async () => {
     issuer = await startTestIssuer();
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-azure-config-'));
-    base = { MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE, MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri, MAILFERRY_DATA: dataDir, MAILFERRY_STORE: 'sqlite' };
+    base = {
+      MAILFERRY_ENTRA_AUDIENCES: TEST_AUDIENCE,
+      MAILFERRY_ENTRA_JWKS_URI: issuer.jwksUri,
+      MAILFERRY_DATA: dataDir,
+      MAILFERRY_STORE: 'sqlite',
+    };
   });
   afterAll(async () => {
     await issuer?.close();
@@ -46,9 +59,15 @@ describe('the Azure host states which tenants it serves and who founds them', ()
 
   it('refuses a malformed owner list, and owners of a tenant it does not serve', async () => {
     const token = await issuer.mint({ tid: TENANT, oid: OWNER });
-    const malformed = await call({ ...base, MAILFERRY_ALLOWED_TENANTS: TENANT, MAILFERRY_TENANT_OWNERS: `${TENANT}:alice@contoso.com` }, token);
+    const malformed = await call(
+      { ...base, MAILFERRY_ALLOWED_TENANTS: TENANT, MAILFERRY_TENANT_OWNERS: `${TENANT}:alice@contoso.com` },
+      token,
+    );
     expect(malformed.body.detail).toMatch(/MAILFERRY_TENANT_OWNERS: ".*" is not "tenant-id:user-object-id"/);
-    const stray = await call({ ...base, MAILFERRY_ALLOWED_TENANTS: TENANT, MAILFERRY_TENANT_OWNERS: `66666666-6666-4666-8666-666666666666:${OWNER}` }, token);
+    const stray = await call(
+      { ...base, MAILFERRY_ALLOWED_TENANTS: TENANT, MAILFERRY_TENANT_OWNERS: `66666666-6666-4666-8666-666666666666:${OWNER}` },
+      token,
+    );
     expect(stray.status).toBe(501);
     expect(stray.body.detail).toMatch(/does not list/);
   });

@@ -23,9 +23,23 @@ describe('the Azure scheduler', () => {
     runtime = await EmbeddedRuntime.open({ dataDir: dir.path, log: silentLog });
     const s = runtime.services;
     const endpoint = await s.projects.createEndpoint(LOCAL_TENANT, {
-      name: 'E', kind: 'imap', host: '127.0.0.1', port: 1, security: 'none', allowSelfSigned: false, adminMode: 'none', authMechanism: 'password', domains: [],
+      name: 'E',
+      kind: 'imap',
+      host: '127.0.0.1',
+      port: 1,
+      security: 'none',
+      allowSelfSigned: false,
+      adminMode: 'none',
+      authMechanism: 'password',
+      domains: [],
     });
-    const project = await s.projects.createProject(LOCAL_TENANT, { name: 'Old', sourceEndpointId: endpoint.id, destinationEndpointId: endpoint.id, options: [], maxConcurrentMigrations: 1 });
+    const project = await s.projects.createProject(LOCAL_TENANT, {
+      name: 'Old',
+      sourceEndpointId: endpoint.id,
+      destinationEndpointId: endpoint.id,
+      options: [],
+      maxConcurrentMigrations: 1,
+    });
     projectId = project.id;
     await runtime.store.projects.replace({ ...(await s.projects.getProject(LOCAL_TENANT, projectId)), options: CLEAR });
   });
@@ -35,13 +49,18 @@ describe('the Azure scheduler', () => {
   });
 
   const tick = (handler: ReturnType<typeof createSchedulerHandler>, logged: string[] = []) =>
-    handler({ isPastDue: false } as Timer, new InvocationContext({ functionName: 'scheduler', logHandler: (_level, ...args) => void logged.push(args.map(String).join(' ')) }));
+    handler(
+      { isPastDue: false } as Timer,
+      new InvocationContext({ functionName: 'scheduler', logHandler: (_level, ...args) => void logged.push(args.map(String).join(' ')) }),
+    );
 
   it('moves clear client secrets into the vault', async () => {
     // The scheduler uses the engine and the queue only.
     const host = { engine: runtime.engine, queue: runtime.queue } as unknown as AzureHost;
     await tick(createSchedulerHandler(async () => host));
-    expect((await runtime.services.projects.getProject(LOCAL_TENANT, projectId)).options[1]).toMatch(/^ModernAuthClientSecretExport=vault:/);
+    expect((await runtime.services.projects.getProject(LOCAL_TENANT, projectId)).options[1]).toMatch(
+      /^ModernAuthClientSecretExport=vault:/,
+    );
   });
 
   it('keeps scheduling when the vault fails, and tries again on the next tick', async () => {
@@ -52,13 +71,17 @@ describe('the Azure scheduler', () => {
       get: (tenantId, ref) => real.get(tenantId, ref),
       delete: (tenantId, ref) => real.delete(tenantId, ref),
     };
-    const handler = createSchedulerHandler(async () => ({ engine: { ...runtime.engine, vault }, queue: runtime.queue }) as unknown as AzureHost);
+    const handler = createSchedulerHandler(
+      async () => ({ engine: { ...runtime.engine, vault }, queue: runtime.queue }) as unknown as AzureHost,
+    );
     const logged: string[] = [];
     await tick(handler, logged);
     expect(logged.join('\n')).toMatch(/retrying on the next tick: vault unreachable/);
     expect(logged.join('\n')).toMatch(/Scheduler tick done/);
     down = false;
     await tick(handler);
-    expect((await runtime.services.projects.getProject(LOCAL_TENANT, projectId)).options[1]).toMatch(/^ModernAuthClientSecretExport=vault:/);
+    expect((await runtime.services.projects.getProject(LOCAL_TENANT, projectId)).options[1]).toMatch(
+      /^ModernAuthClientSecretExport=vault:/,
+    );
   });
 });

@@ -33,7 +33,12 @@ describe('the Service Bus worker function', () => {
   beforeAll(async () => {
     fx = await createMigrationFixture({ mailboxes: ['sb'] });
     peer = await AmqpPeer.start({ queues: { [QUEUE]: { lockDurationMs: LOCK_MS } } });
-    queue = new ServiceBusJobQueue({ connectionString: peer.connectionString, queueName: QUEUE, lockDurationMs: LOCK_MS, receiveMaxWaitMs: 250 });
+    queue = new ServiceBusJobQueue({
+      connectionString: peer.connectionString,
+      queueName: QUEUE,
+      lockDurationMs: LOCK_MS,
+      receiveMaxWaitMs: 250,
+    });
     services = createMailferry({ ...fx.runtime.services.ports, queue });
     client = new ServiceBusClient(peer.connectionString);
     functionsHost = client.createReceiver(QUEUE, { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs: 0 });
@@ -48,8 +53,18 @@ describe('the Service Bus worker function', () => {
 
   it('runs a job in slices: a slice that ends early puts the job back as a new message, the next one finishes it', async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('sb');
-    await fillMailbox(fx.source, sourceUser, 'INBOX', [1, 2, 3, 4].map((n) => ({ raw: sampleMessage(n, 3_000) })));
-    await fillMailbox(fx.source, sourceUser, 'Projects/2026', [5, 6].map((n) => ({ raw: sampleMessage(n, 3_000) })));
+    await fillMailbox(
+      fx.source,
+      sourceUser,
+      'INBOX',
+      [1, 2, 3, 4].map((n) => ({ raw: sampleMessage(n, 3_000) })),
+    );
+    await fillMailbox(
+      fx.source,
+      sourceUser,
+      'Projects/2026',
+      [5, 6].map((n) => ({ raw: sampleMessage(n, 3_000) })),
+    );
     const { pass } = await services.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
     const engine = fx.runtime.engine;
 

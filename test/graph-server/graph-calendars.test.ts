@@ -11,7 +11,11 @@ import { appToken, graphClient, type TestGraphClient } from './graph-client.js';
 const ALICE = 'alice@contoso.com';
 const BOB = 'bob@contoso.com';
 const FULL = { clientId: '11111111-aaaa-4bbb-8ccc-000000000011', secret: 'full-secret' };
-const READER = { clientId: '11111111-aaaa-4bbb-8ccc-000000000012', secret: 'reader-secret', permissions: [PERMISSION.userRead, PERMISSION.calendarsRead] };
+const READER = {
+  clientId: '11111111-aaaa-4bbb-8ccc-000000000012',
+  secret: 'reader-secret',
+  permissions: [PERMISSION.userRead, PERMISSION.calendarsRead],
+};
 
 interface Permission {
   id: string;
@@ -34,10 +38,15 @@ describe('Graph test server calendar permissions', () => {
   const base = `/v1.0/users/${ALICE}/calendar/calendarPermissions`;
 
   it('lists calendars and the two fixed entries; shares with a user; updates a role; refuses what Graph refuses', async () => {
-    const calendars = await full.call<{ value: { id: string; name: string; isDefaultCalendar: boolean }[] }>(`/v1.0/users/${ALICE}/calendars`);
+    const calendars = await full.call<{ value: { id: string; name: string; isDefaultCalendar: boolean }[] }>(
+      `/v1.0/users/${ALICE}/calendars`,
+    );
     expect(calendars.body.value).toEqual([expect.objectContaining({ name: 'Calendar', isDefaultCalendar: true })]);
     const listed = await full.call<{ value: Permission[] }>(base);
-    expect(listed.body.value.map((p) => [p.emailAddress.name, p.role])).toEqual([['My Organization', 'freeBusyRead'], ['Anonymous', 'none']]);
+    expect(listed.body.value.map((p) => [p.emailAddress.name, p.role])).toEqual([
+      ['My Organization', 'freeBusyRead'],
+      ['Anonymous', 'none'],
+    ]);
 
     const created = await full.call<Permission>(base, { body: { emailAddress: { address: BOB }, role: 'read' } });
     expect(created.status).toBe(201);
@@ -60,7 +69,9 @@ describe('Graph test server calendar permissions', () => {
 
   it('reading takes Calendars.Read; writing Calendars.ReadWrite, named in the 403', async () => {
     expect((await reader.call(base)).status).toBe(200);
-    const refused = await reader.call<{ error: { code: string; message: string } }>(base, { body: { emailAddress: { address: BOB }, role: 'read' } });
+    const refused = await reader.call<{ error: { code: string; message: string } }>(base, {
+      body: { emailAddress: { address: BOB }, role: 'read' },
+    });
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toContain('Calendars.ReadWrite');
   });

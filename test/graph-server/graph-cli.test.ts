@@ -34,27 +34,52 @@ describe('npm run graph-server (tsx test/support/graph/cli.ts)', () => {
 
   it('prints its addresses and READY, serves apps with all or only their listed permissions, stops on SIGTERM', async () => {
     running = await startScript('graph-server', [
-      '--tenant', 'contoso.onmicrosoft.com', '--users', 'a@contoso.com,b@contoso.com', '--shared', 's@contoso.com', '--groups', 'g@contoso.com',
-      '--app', 'full-app:full-secret', '--app', 'read-app:read-secret:User.Read.All,MailboxFolder.Read.All', '--accept-ews-export', 'yes',
-      '--delta-link-lifetime', '0',
+      '--tenant',
+      'contoso.onmicrosoft.com',
+      '--users',
+      'a@contoso.com,b@contoso.com',
+      '--shared',
+      's@contoso.com',
+      '--groups',
+      'g@contoso.com',
+      '--app',
+      'full-app:full-secret',
+      '--app',
+      'read-app:read-secret:User.Read.All,MailboxFolder.Read.All',
+      '--accept-ews-export',
+      'yes',
+      '--delta-link-lifetime',
+      '0',
     ]);
     const graphUrl = running.values['GRAPH_URL']!;
     expect(graphUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const full = await tokenFor(running.values, 'full-app', 'full-secret');
-    const settings = await fetch(`${graphUrl}/v1.0/users/s@contoso.com/settings/exchange`, { headers: { Authorization: `Bearer ${full}` } });
+    const settings = await fetch(`${graphUrl}/v1.0/users/s@contoso.com/settings/exchange`, {
+      headers: { Authorization: `Bearer ${full}` },
+    });
     const { primaryMailboxId } = (await settings.json()) as { primaryMailboxId: string };
     expect(primaryMailboxId).toMatch(/^MBX:/);
-    const session = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/createImportSession`, { method: 'POST', headers: { Authorization: `Bearer ${full}` } });
+    const session = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/createImportSession`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${full}` },
+    });
     expect(session.status).toBe(201);
-    const delta = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/folders/inbox/items/delta`, { headers: { Authorization: `Bearer ${full}` } });
+    const delta = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/folders/inbox/items/delta`, {
+      headers: { Authorization: `Bearer ${full}` },
+    });
     const { '@odata.deltaLink': deltaLink } = (await delta.json()) as { '@odata.deltaLink': string };
     const expired = await fetch(deltaLink, { headers: { Authorization: `Bearer ${full}` } });
     expect([expired.status, ((await expired.json()) as { error: { code: string } }).error.code]).toEqual([410, 'syncStateNotFound']); // --delta-link-lifetime 0
 
     const reader = await tokenFor(running.values, 'read-app', 'read-secret');
-    const folders = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/folders`, { headers: { Authorization: `Bearer ${reader}` } });
+    const folders = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/folders`, {
+      headers: { Authorization: `Bearer ${reader}` },
+    });
     expect(folders.status).toBe(200);
-    const refused = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/createImportSession`, { method: 'POST', headers: { Authorization: `Bearer ${reader}` } });
+    const refused = await fetch(`${graphUrl}/v1.0/admin/exchange/mailboxes/${primaryMailboxId}/createImportSession`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${reader}` },
+    });
     expect(refused.status).toBe(403);
 
     running.child.kill('SIGTERM');
@@ -64,7 +89,11 @@ describe('npm run graph-server (tsx test/support/graph/cli.ts)', () => {
 
   it('names the flag to fix', async () => {
     await expect(startScript('graph-server', ['--users', 'a@contoso.com'])).rejects.toThrow(/--app CLIENT_ID:SECRET is required/);
-    await expect(startScript('graph-server', ['--app', 'x:y', '--accept-ews-export', 'maybe'])).rejects.toThrow(/--accept-ews-export expects yes or no/);
-    await expect(startScript('graph-server', ['--app', 'x:y', '--delta-link-lifetime', 'soon'])).rejects.toThrow(/--delta-link-lifetime expects a whole number/);
+    await expect(startScript('graph-server', ['--app', 'x:y', '--accept-ews-export', 'maybe'])).rejects.toThrow(
+      /--accept-ews-export expects yes or no/,
+    );
+    await expect(startScript('graph-server', ['--app', 'x:y', '--delta-link-lifetime', 'soon'])).rejects.toThrow(
+      /--delta-link-lifetime expects a whole number/,
+    );
   });
 });

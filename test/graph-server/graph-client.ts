@@ -14,7 +14,10 @@ export interface GraphResponse<T = Record<string, unknown>> {
 
 export interface TestGraphClient {
   token: string;
-  call<T = Record<string, unknown>>(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<GraphResponse<T>>;
+  call<T = Record<string, unknown>>(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<GraphResponse<T>>;
   /** The primaryMailboxId looked up as a client must. */
   mailboxId(upn: string): Promise<string>;
 }
@@ -32,14 +35,21 @@ export async function appToken(server: GraphTestServer, clientId: string, secret
 
 /** `path` is relative to graphUrl (`/v1.0/…`) or an absolute link the server returned. */
 export function graphClient(server: GraphTestServer, token: string): TestGraphClient {
-  const call = async <T,>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<GraphResponse<T>> => {
+  const call = async <T>(
+    path: string,
+    init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<GraphResponse<T>> => {
     const headers: Record<string, string> = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) };
     let body: string | undefined;
     if (init.body !== undefined) {
       body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
       headers['Content-Type'] ??= 'application/json';
     }
-    const res = await fetch(path.startsWith('http') ? path : `${server.graphUrl}${path}`, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body !== undefined ? { body } : {}) });
+    const res = await fetch(path.startsWith('http') ? path : `${server.graphUrl}${path}`, {
+      method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -61,5 +71,7 @@ export function graphClient(server: GraphTestServer, token: string): TestGraphCl
 }
 
 export function mime(subject: string, body = 'Hello.\r\n', date = 'Mon, 01 Jun 2026 10:00:00 +0000'): Buffer {
-  return Buffer.from(`From: Carol <carol@example.org>\r\nTo: alice@contoso.com\r\nSubject: ${subject}\r\nDate: ${date}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}`);
+  return Buffer.from(
+    `From: Carol <carol@example.org>\r\nTo: alice@contoso.com\r\nSubject: ${subject}\r\nDate: ${date}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}`,
+  );
 }

@@ -25,7 +25,9 @@ describe('Graph test server limits', () => {
   let bobMbx: string;
   beforeAll(async () => {
     server = await startGraphServer({
-      tenant: 'contoso.onmicrosoft.com', users: [ALICE, BOB], apps: [APP, OTHER_APP],
+      tenant: 'contoso.onmicrosoft.com',
+      users: [ALICE, BOB],
+      apps: [APP, OTHER_APP],
       limits: { requestsPerWindow: REQUESTS_PER_WINDOW, requestWindowMs: WINDOW_MS, uploadBytesPerWindow: UPLOAD_BYTES },
     });
     app = graphClient(server, await appToken(server, APP.clientId, APP.secret));
@@ -37,8 +39,14 @@ describe('Graph test server limits', () => {
     await server?.close();
   });
 
-  it('defaults to Exchange Online\'s values', () => {
-    expect(EXCHANGE_ONLINE_LIMITS).toEqual({ concurrency: 4, requestsPerWindow: 10_000, requestWindowMs: 600_000, uploadBytesPerWindow: 150 * 1024 * 1024, uploadWindowMs: 300_000 });
+  it("defaults to Exchange Online's values", () => {
+    expect(EXCHANGE_ONLINE_LIMITS).toEqual({
+      concurrency: 4,
+      requestsPerWindow: 10_000,
+      requestWindowMs: 600_000,
+      uploadBytesPerWindow: 150 * 1024 * 1024,
+      uploadWindowMs: 300_000,
+    });
     expect(server.limits.concurrency).toBe(4);
   });
 
@@ -62,7 +70,13 @@ describe('Graph test server limits', () => {
 
       // A batch still reaches the mailbox 4 at a time: 6 entries → 2 inner 429s.
       const batch = await app.call<{ responses: { status: number; headers: Record<string, string> }[] }>('/v1.0/$batch', {
-        body: { requests: Array.from({ length: 6 }, (_, i) => ({ id: String(i), method: 'GET', url: `/admin/exchange/mailboxes/${aliceMbx}/folders` })) },
+        body: {
+          requests: Array.from({ length: 6 }, (_, i) => ({
+            id: String(i),
+            method: 'GET',
+            url: `/admin/exchange/mailboxes/${aliceMbx}/folders`,
+          })),
+        },
       });
       expect(batch.body.responses.filter((r) => r.status === 429)).toHaveLength(2);
       expect(batch.body.responses.find((r) => r.status === 429)!.headers['Retry-After']).toBeDefined();
@@ -80,13 +94,20 @@ describe('Graph test server limits', () => {
       const r = await app.call(`/v1.0/users/${BOB}/settings/exchange`);
       statuses.push([r.status, r.headers.get('retry-after')]);
     }
-    expect(statuses).toEqual([[429, '7'], [429, '7'], [503, '3'], [504, '1'], [200, null]]);
+    expect(statuses).toEqual([
+      [429, '7'],
+      [429, '7'],
+      [503, '3'],
+      [504, '1'],
+      [200, null],
+    ]);
   });
 
   it('the requests-per-window budget answers 429 with the seconds left, and the next window admits again', async () => {
     const budgetApp = graphClient(server, await server.mintToken({ appId: 'budget-app', roles: ['MailboxFolder.Read.All'] }));
     const statuses: number[] = [];
-    for (let i = 0; i < REQUESTS_PER_WINDOW + 1; i++) statuses.push((await budgetApp.call(`/v1.0/admin/exchange/mailboxes/${bobMbx}/folders`)).status);
+    for (let i = 0; i < REQUESTS_PER_WINDOW + 1; i++)
+      statuses.push((await budgetApp.call(`/v1.0/admin/exchange/mailboxes/${bobMbx}/folders`)).status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(REQUESTS_PER_WINDOW);
     const over = await budgetApp.call(`/v1.0/admin/exchange/mailboxes/${bobMbx}/folders`);
     expect(over.status).toBe(429);
@@ -99,7 +120,11 @@ describe('Graph test server limits', () => {
     const uploader = graphClient(server, await server.mintToken({ appId: 'upload-app', roles: ['Mail-Advanced.ReadWrite.All'] }));
     const big = mime('big', `${'x'.repeat(1200)}\r\n`).toString('base64'); // ~1.7 kB on the wire
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await uploader.call(`/beta/users/${ALICE}/mailFolders/inbox/importMime`, { body: big, headers: { 'Content-Type': 'text/plain' } })).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push(
+        (await uploader.call(`/beta/users/${ALICE}/mailFolders/inbox/importMime`, { body: big, headers: { 'Content-Type': 'text/plain' } }))
+          .status,
+      );
     expect(statuses).toEqual([201, 201, 429]);
     expect(server.throttle.counters.uploadBudgetRefusals).toBe(1);
   });

@@ -57,7 +57,9 @@ describe('Graph test server routes', () => {
 
     const created = await graph.call(`${mbxPath(aliceMbx)}/folders`, { body: { displayName: 'Projects', type: 'IPF.Note' } });
     expect(created.status).toBe(201);
-    const child = await graph.call(`${mbxPath(aliceMbx)}/folders/${created.body['id'] as string}/childFolders`, { body: { displayName: '2026' } });
+    const child = await graph.call(`${mbxPath(aliceMbx)}/folders/${created.body['id'] as string}/childFolders`, {
+      body: { displayName: '2026' },
+    });
     expect(child.status).toBe(201);
     expect(child.body).toMatchObject({ parentFolderId: created.body['id'], type: 'IPF.Note', displayName: '2026' });
     const again = await graph.call(`${mbxPath(aliceMbx)}/folders`, { body: { displayName: 'projects' } });
@@ -78,7 +80,9 @@ describe('Graph test server routes', () => {
     let deltaLink: string | undefined;
     let pages = 0;
     while (link) {
-      const r: { status: number; headers: Headers; body: Page } = await graph.call<Page>(link, { headers: { Prefer: 'odata.maxpagesize=4' } });
+      const r: { status: number; headers: Headers; body: Page } = await graph.call<Page>(link, {
+        headers: { Prefer: 'odata.maxpagesize=4' },
+      });
       expect(r.status).toBe(200);
       expect(r.headers.get('preference-applied')).toBe('odata.maxpagesize=4');
       expect(r.body.value.length).toBeLessThanOrEqual(4);
@@ -117,10 +121,7 @@ describe('Graph test server routes', () => {
     const added = server.seed.message(ALICE, folder, mime('new one'));
     server.seed.deleteItem(ALICE, ids[0]!);
     const changed = await graph.call<Page>(quiet.body['@odata.deltaLink']!);
-    expect(changed.body.value).toEqual([
-      expect.objectContaining({ id: added }),
-      { '@removed': { reason: 'deleted' }, id: ids[0] },
-    ]);
+    expect(changed.body.value).toEqual([expect.objectContaining({ id: added }), { '@removed': { reason: 'deleted' }, id: ids[0] }]);
     const plain = await graph.call<Page>(`${mbxPath(aliceMbx)}/folders/${folder}/items?$top=3`);
     expect(plain.body.value).toHaveLength(3);
     expect(plain.body['@odata.nextLink']).toBeDefined();
@@ -138,7 +139,11 @@ describe('Graph test server routes', () => {
     server.expireDeltaLinks();
     const gone = await graph.call<{ error: { code: string; message: string; innerError: Record<string, string> } }>(old);
     expect(gone.status).toBe(410);
-    expect(gone.body.error).toMatchObject({ code: 'syncStateNotFound', message: expect.stringMatching(/delta token is expired/), innerError: { 'request-id': expect.any(String), date: expect.any(String) } });
+    expect(gone.body.error).toMatchObject({
+      code: 'syncStateNotFound',
+      message: expect.stringMatching(/delta token is expired/),
+      innerError: { 'request-id': expect.any(String), date: expect.any(String) },
+    });
     expect(server.deltaLinksRefused).toBe(1);
     const fresh = await graph.call<Page>(base);
     expect(fresh.body.value).toHaveLength(1);
@@ -153,7 +158,9 @@ describe('Graph test server routes', () => {
     const aging = await startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [ALICE], apps: [APP], deltaLinkLifetimeMs: 60_000 });
     try {
       const client = graphClient(aging, await appToken(aging, APP.clientId, APP.secret));
-      const link = (await client.call<Page>(`${mbxPath(await client.mailboxId(ALICE))}/folders/inbox/items/delta`)).body['@odata.deltaLink']!;
+      const link = (await client.call<Page>(`${mbxPath(await client.mailboxId(ALICE))}/folders/inbox/items/delta`)).body[
+        '@odata.deltaLink'
+      ]!;
       aging.clock.advance(59_000);
       expect((await client.call<Page>(link)).status).toBe(200);
       aging.clock.advance(2_000);
@@ -204,11 +211,19 @@ describe('Graph test server routes', () => {
       { id: noted }, // Graph leaves the property out for an item without it
     ]);
     const created = server.read.item(ALICE, noted)!;
-    const since = await graph.call<Page>(`${mbxPath(aliceMbx)}/folders/${folder}/items?$filter=${encodeURIComponent(`createdDateTime gt ${new Date(Date.now() + 60_000).toISOString()}`)}`);
+    const since = await graph.call<Page>(
+      `${mbxPath(aliceMbx)}/folders/${folder}/items?$filter=${encodeURIComponent(`createdDateTime gt ${new Date(Date.now() + 60_000).toISOString()}`)}`,
+    );
     expect([since.status, since.body.value]).toEqual([200, []]);
-    const all = await graph.call<Page>(`${mbxPath(aliceMbx)}/folders/${folder}/items?$filter=${encodeURIComponent('createdDateTime ge 2020-01-01T00:00:00Z')}`);
+    const all = await graph.call<Page>(
+      `${mbxPath(aliceMbx)}/folders/${folder}/items?$filter=${encodeURIComponent('createdDateTime ge 2020-01-01T00:00:00Z')}`,
+    );
     expect(all.body.value.map((v) => v['id'])).toEqual([dated, created.id]);
-    for (const bad of [`items/delta?${expand}`, `items/delta?$filter=${encodeURIComponent('createdDateTime ge 2020-01-01T00:00:00Z')}`, `items?$expand=singleValueExtendedProperties($filter=id eq 'nonsense')`]) {
+    for (const bad of [
+      `items/delta?${expand}`,
+      `items/delta?$filter=${encodeURIComponent('createdDateTime ge 2020-01-01T00:00:00Z')}`,
+      `items?$expand=singleValueExtendedProperties($filter=id eq 'nonsense')`,
+    ]) {
       expect((await graph.call(`${mbxPath(aliceMbx)}/folders/${folder}/${bad}`)).status, bad).toBe(400);
     }
 
@@ -216,8 +231,13 @@ describe('Graph test server routes', () => {
     const redated = await patch({ singleValueExtendedProperties: [{ id: 'SystemTime 0x0E06', value: '2019-12-31T23:59:59Z' }] });
     expect(redated.status).toBe(200);
     expect(redated.body).toMatchObject({ receivedDateTime: '2019-12-31T23:59:59.000Z' });
-    expect((await graph.call<Page>(`${mbxPath(aliceMbx)}/folders/${folder}/items?$select=id&${expand}`)).body.value.find((v) => v['id'] === dated)).toEqual({
-      id: dated, singleValueExtendedProperties: [{ id: 'SystemTime 0xe06', value: '2019-12-31T23:59:59Z' }],
+    expect(
+      (await graph.call<Page>(`${mbxPath(aliceMbx)}/folders/${folder}/items?$select=id&${expand}`)).body.value.find(
+        (v) => v['id'] === dated,
+      ),
+    ).toEqual({
+      id: dated,
+      singleValueExtendedProperties: [{ id: 'SystemTime 0xe06', value: '2019-12-31T23:59:59Z' }],
     });
     expect((await patch({ singleValueExtendedProperties: [{ id: 'String 0x0037', value: 'subject' }] })).status).toBe(400);
     expect((await patch({ singleValueExtendedProperties: [{ id: 'SystemTime 0x0E06', value: 'yesterday' }] })).status).toBe(400);
@@ -225,8 +245,14 @@ describe('Graph test server routes', () => {
 
   it('exportItems gives per-item data or error values; importItem through importUrl (no Authorization) re-exports byte for byte', async () => {
     const id = server.seed.message(ALICE, 'inbox', mime('round trip'), { isRead: true, flagged: true, categories: ['Blue'] });
-    const cal = server.seed.item(ALICE, 'calendar', { type: 'IPM.Appointment', subject: 'Weekly', body: 'RRULE:FREQ=WEEKLY;COUNT=10 with 2 exceptions' });
-    const exported = await graph.call<{ value: Record<string, unknown>[] }>(`${mbxPath(aliceMbx)}/exportItems`, { body: { ItemIds: [id, cal, 'AAMkAGmissing'] } });
+    const cal = server.seed.item(ALICE, 'calendar', {
+      type: 'IPM.Appointment',
+      subject: 'Weekly',
+      body: 'RRULE:FREQ=WEEKLY;COUNT=10 with 2 exceptions',
+    });
+    const exported = await graph.call<{ value: Record<string, unknown>[] }>(`${mbxPath(aliceMbx)}/exportItems`, {
+      body: { ItemIds: [id, cal, 'AAMkAGmissing'] },
+    });
     expect(exported.status).toBe(200);
     expect(exported.body.value[2]).toEqual({ itemId: 'AAMkAGmissing', error: { code: 'ErrorItemNotFound', message: expect.any(String) } });
     const lowerCase = await graph.call<{ value: unknown[] }>(`${mbxPath(aliceMbx)}/exportItems`, { body: { itemIds: [id] } });
@@ -238,12 +264,18 @@ describe('Graph test server routes', () => {
     expect(importUrl).toMatch(/\/api\/gv1\.0\/Mailboxes\('MBX:.+'\)\/importItem\?authtoken=/);
     const bobInbox = server.read.folder(BOB, 'inbox')!.id;
     const bobCalendar = server.read.folder(BOB, 'calendar')!.id;
-    const post = (body: unknown) => fetch(importUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-    for (const [value, folderId] of [[exported.body.value[0]!, bobInbox], [exported.body.value[1]!, bobCalendar]] as const) {
+    const post = (body: unknown) =>
+      fetch(importUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    for (const [value, folderId] of [
+      [exported.body.value[0]!, bobInbox],
+      [exported.body.value[1]!, bobCalendar],
+    ] as const) {
       const res = await post({ FolderId: folderId, Mode: 'create', Data: value['data'] });
       expect(res.status).toBe(200);
       const made = (await res.json()) as { itemId: string; changeKey: string };
-      const again = await graph.call<{ value: Record<string, unknown>[] }>(`${mbxPath(bobMbx)}/exportItems`, { body: { ItemIds: [made.itemId] } });
+      const again = await graph.call<{ value: Record<string, unknown>[] }>(`${mbxPath(bobMbx)}/exportItems`, {
+        body: { ItemIds: [made.itemId] },
+      });
       expect(again.body.value[0]!['data']).toBe(value['data']);
     }
     const imported = server.read.items(BOB, 'inbox').find((i) => i.subject === 'round trip')!;
@@ -253,7 +285,12 @@ describe('Graph test server routes', () => {
     // Mode update: same id, new content, needs the current ChangeKey.
     const stale = await post({ Mode: 'update', ItemId: imported.id, ChangeKey: 'stale', Data: exported.body.value[1]!['data'] });
     expect(stale.status).toBe(409);
-    const updated = await post({ Mode: 'update', ItemId: imported.id, ChangeKey: imported.changeKey, Data: exported.body.value[1]!['data'] });
+    const updated = await post({
+      Mode: 'update',
+      ItemId: imported.id,
+      ChangeKey: imported.changeKey,
+      Data: exported.body.value[1]!['data'],
+    });
     expect(updated.status).toBe(200);
     expect(server.read.item(BOB, imported.id)!.type).toBe('IPM.Appointment');
 
@@ -273,14 +310,20 @@ describe('Graph test server routes', () => {
 
   it('beta importMime stores a received (non-draft) message byte for byte; PATCH sets read state, flag and categories; $value returns the MIME', async () => {
     const bytes = mime('imported as MIME', 'Line one.\r\nLine two.\r\n');
-    const r = await graph.call(`/beta/users/${BOB}/mailFolders/inbox/importMime`, { body: bytes.toString('base64'), headers: { 'Content-Type': 'text/plain' } });
+    const r = await graph.call(`/beta/users/${BOB}/mailFolders/inbox/importMime`, {
+      body: bytes.toString('base64'),
+      headers: { 'Content-Type': 'text/plain' },
+    });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ isDraft: false, subject: 'imported as MIME', receivedDateTime: '2026-06-01T10:00:00.000Z' });
     const stored = server.read.item(BOB, r.body['id'] as string)!;
     expect(stored.mime!.equals(bytes)).toBe(true);
     expect(stored.origin).toBe('importMime');
 
-    const patched = await graph.call(`/v1.0/users/${BOB}/messages/${r.body['id'] as string}`, { method: 'PATCH', body: { isRead: true, flag: { flagStatus: 'flagged' }, categories: ['Red'] } });
+    const patched = await graph.call(`/v1.0/users/${BOB}/messages/${r.body['id'] as string}`, {
+      method: 'PATCH',
+      body: { isRead: true, flag: { flagStatus: 'flagged' }, categories: ['Red'] },
+    });
     expect(patched.status).toBe(200);
     expect(server.read.item(BOB, r.body['id'] as string)).toMatchObject({ isRead: true, flagged: true, categories: ['Red'] });
     const value = await graph.call(`/v1.0/users/${BOB}/messages/${r.body['id'] as string}/$value`);
@@ -288,7 +331,10 @@ describe('Graph test server routes', () => {
 
     const json = await graph.call(`/beta/users/${BOB}/mailFolders/inbox/importMime`, { body: { mime: 'x' } });
     expect(json.status).toBe(400);
-    const onV1 = await graph.call(`/v1.0/users/${BOB}/mailFolders/inbox/importMime`, { body: bytes.toString('base64'), headers: { 'Content-Type': 'text/plain' } });
+    const onV1 = await graph.call(`/v1.0/users/${BOB}/mailFolders/inbox/importMime`, {
+      body: bytes.toString('base64'),
+      headers: { 'Content-Type': 'text/plain' },
+    });
     expect(onV1.status).toBe(400);
   });
 
@@ -299,7 +345,14 @@ describe('Graph test server routes', () => {
         requests: [
           { id: '1', method: 'GET', url: `/admin/exchange/mailboxes/${aliceMbx}/folders/${inbox}` },
           { id: '2', method: 'GET', url: `/users/${BOB}/settings/exchange` },
-          { id: '3', method: 'POST', url: `/admin/exchange/mailboxes/${aliceMbx}/folders`, headers: { 'Content-Type': 'application/json' }, body: { displayName: 'Batched' }, dependsOn: ['1'] },
+          {
+            id: '3',
+            method: 'POST',
+            url: `/admin/exchange/mailboxes/${aliceMbx}/folders`,
+            headers: { 'Content-Type': 'application/json' },
+            body: { displayName: 'Batched' },
+            dependsOn: ['1'],
+          },
         ],
       },
     });
@@ -308,7 +361,9 @@ describe('Graph test server routes', () => {
     expect(byId.get('1')).toMatchObject({ status: 200, body: { displayName: 'Inbox' } });
     expect(byId.get('2')).toMatchObject({ status: 200, body: { primaryMailboxId: bobMbx } });
     expect(byId.get('3')).toMatchObject({ status: 201, body: { displayName: 'Batched' } });
-    const tooMany = await graph.call('/v1.0/$batch', { body: { requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: `/users/${BOB}/settings/exchange` })) } });
+    const tooMany = await graph.call('/v1.0/$batch', {
+      body: { requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: `/users/${BOB}/settings/exchange` })) },
+    });
     expect(tooMany.status).toBe(400);
   });
 });

@@ -13,7 +13,11 @@ import { appToken, graphClient, mime, type TestGraphClient } from './graph-clien
 const ALICE = 'alice@contoso.com';
 const TEAM = 'team@contoso.com';
 const FULL = { clientId: '11111111-aaaa-4bbb-8ccc-000000000001', secret: 'full-secret' };
-const READER = { clientId: '11111111-aaaa-4bbb-8ccc-000000000002', secret: 'reader-secret', permissions: [PERMISSION.userRead, PERMISSION.folderRead, PERMISSION.itemRead] };
+const READER = {
+  clientId: '11111111-aaaa-4bbb-8ccc-000000000002',
+  secret: 'reader-secret',
+  permissions: [PERMISSION.userRead, PERMISSION.folderRead, PERMISSION.itemRead],
+};
 const SESSION_MS = 15 * 60_000;
 
 interface ErrorBody {
@@ -26,7 +30,13 @@ describe('Graph test server rules', () => {
   let reader: TestGraphClient;
   let mbx: string;
   beforeAll(async () => {
-    server = await startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [ALICE], groups: [TEAM], apps: [FULL, READER], importSessionLifetimeMs: SESSION_MS });
+    server = await startGraphServer({
+      tenant: 'contoso.onmicrosoft.com',
+      users: [ALICE],
+      groups: [TEAM],
+      apps: [FULL, READER],
+      importSessionLifetimeMs: SESSION_MS,
+    });
     full = graphClient(server, await appToken(server, FULL.clientId, FULL.secret));
     reader = graphClient(server, await appToken(server, READER.clientId, READER.secret));
     mbx = await full.mailboxId(ALICE);
@@ -39,7 +49,10 @@ describe('Graph test server rules', () => {
   it('requires a Graph token: none, a malformed one and one for Exchange Online all get 401 InvalidAuthenticationToken', async () => {
     const none = await graphClient(server, '').call<ErrorBody>(`/v1.0/users/${ALICE}/settings/exchange`);
     expect(none.status).toBe(401);
-    expect(none.body.error).toMatchObject({ code: 'InvalidAuthenticationToken', innerError: { 'request-id': expect.any(String), date: expect.any(String) } });
+    expect(none.body.error).toMatchObject({
+      code: 'InvalidAuthenticationToken',
+      innerError: { 'request-id': expect.any(String), date: expect.any(String) },
+    });
     expect((await graphClient(server, 'abc.def.ghi').call(`/v1.0/users/${ALICE}/settings/exchange`)).status).toBe(401);
     const exo = await server.mintToken({ appId: FULL.clientId, roles: [PERMISSION.userRead], aud: 'https://outlook.office365.com' });
     const wrongAudience = await graphClient(server, exo).call<ErrorBody>(`/v1.0/users/${ALICE}/settings/exchange`);
@@ -54,7 +67,11 @@ describe('Graph test server rules', () => {
       [`${mbxPath}${mbx}/exportItems`, { body: { ItemIds: [id] } }, PERMISSION.itemExport],
       [`${mbxPath}${mbx}/createImportSession`, { method: 'POST' }, PERMISSION.itemImportExport],
       [`${mbxPath}${mbx}/folders`, { body: { displayName: 'Nope' } }, PERMISSION.folderReadWrite],
-      [`/beta/users/${ALICE}/mailFolders/inbox/importMime`, { body: mime('x').toString('base64'), headers: { 'Content-Type': 'text/plain' } }, PERMISSION.mimeImport],
+      [
+        `/beta/users/${ALICE}/mailFolders/inbox/importMime`,
+        { body: mime('x').toString('base64'), headers: { 'Content-Type': 'text/plain' } },
+        PERMISSION.mimeImport,
+      ],
     ];
     for (const [path, init, permission] of cases) {
       const r = await reader.call<ErrorBody>(path, init);
@@ -70,7 +87,11 @@ describe('Graph test server rules', () => {
   });
 
   it('an app fenced with RBAC for Applications reaches only the mailboxes in its scope', async () => {
-    const fenced = await startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [ALICE, 'bob@contoso.com'], apps: [{ ...FULL, mailboxes: ['bob@contoso.com'] }] });
+    const fenced = await startGraphServer({
+      tenant: 'contoso.onmicrosoft.com',
+      users: [ALICE, 'bob@contoso.com'],
+      apps: [{ ...FULL, mailboxes: ['bob@contoso.com'] }],
+    });
     try {
       const client = graphClient(fenced, await appToken(fenced, FULL.clientId, FULL.secret));
       expect((await client.call(`/v1.0/users/bob@contoso.com/settings/exchange`)).status).toBe(200);
@@ -79,7 +100,14 @@ describe('Graph test server rules', () => {
       expect(refused.body.error.message).toMatch(/alice@contoso\.com is outside its management scope/);
       // The id lookup is a directory read, outside Exchange's fence; the mailbox itself is not reachable.
       expect((await client.call(`/v1.0/users/${ALICE}/settings/exchange`)).status).toBe(200);
-      expect((await client.call(`/beta/users/${ALICE}/mailFolders/inbox/importMime`, { body: mime('x').toString('base64'), headers: { 'Content-Type': 'text/plain' } })).status).toBe(403);
+      expect(
+        (
+          await client.call(`/beta/users/${ALICE}/mailFolders/inbox/importMime`, {
+            body: mime('x').toString('base64'),
+            headers: { 'Content-Type': 'text/plain' },
+          })
+        ).status,
+      ).toBe(403);
     } finally {
       await fenced.close();
     }
@@ -94,7 +122,10 @@ describe('Graph test server rules', () => {
 
     const groups = await full.call<{ value: { id: string; mail: string }[] }>(`/v1.0/groups?$filter=mail eq '${TEAM}'`);
     expect(groups.body.value).toEqual([expect.objectContaining({ mail: TEAM, id: server.objectId(TEAM) })]);
-    const thread = { topic: 'Migrated: Budget', posts: [{ body: { contentType: 'html', content: '<p>From: carol@example.org, 2026-06-01</p><p>Hello.</p>' } }] };
+    const thread = {
+      topic: 'Migrated: Budget',
+      posts: [{ body: { contentType: 'html', content: '<p>From: carol@example.org, 2026-06-01</p><p>Hello.</p>' } }],
+    };
     const appOnly = await full.call<ErrorBody>(`/v1.0/groups/${server.objectId(TEAM)}/threads`, { body: thread });
     expect(appOnly.status).toBe(403);
     expect(appOnly.body.error.message).toMatch(/delegated permissions only \(Group\.ReadWrite\.All\)/);
@@ -103,15 +134,22 @@ describe('Graph test server rules', () => {
     const posted = await delegated.call(`/v1.0/groups/${server.objectId(TEAM)}/threads`, { body: thread });
     expect(posted.status).toBe(201);
     expect(posted.body).toMatchObject({ topic: 'Migrated: Budget', uniqueSenders: [ALICE] });
-    expect(server.read.items(TEAM, 'inbox')).toEqual([expect.objectContaining({ subject: 'Migrated: Budget', origin: 'groupThread', type: 'IPM.Post' })]);
-    const unknownProp = await delegated.call<ErrorBody>(`/v1.0/groups/${server.objectId(TEAM)}/threads`, { body: { ...thread, from: 'carol' } });
+    expect(server.read.items(TEAM, 'inbox')).toEqual([
+      expect.objectContaining({ subject: 'Migrated: Budget', origin: 'groupThread', type: 'IPM.Post' }),
+    ]);
+    const unknownProp = await delegated.call<ErrorBody>(`/v1.0/groups/${server.objectId(TEAM)}/threads`, {
+      body: { ...thread, from: 'carol' },
+    });
     expect(unknownProp.status).toBe(400);
   });
 
   it('rejects an unknown property with 400 RequestBodyRead naming it and the type, as Graph does', async () => {
     const r = await full.call<ErrorBody>(`${mbxPath}${mbx}/folders`, { body: { displayName: 'Typo', displayname2: 'x' } });
     expect(r.status).toBe(400);
-    expect(r.body.error).toMatchObject({ code: 'RequestBodyRead', message: "The property 'displayname2' does not exist on type 'microsoft.graph.mailboxFolder'." });
+    expect(r.body.error).toMatchObject({
+      code: 'RequestBodyRead',
+      message: "The property 'displayname2' does not exist on type 'microsoft.graph.mailboxFolder'.",
+    });
     const wrongType = await full.call<ErrorBody>(`${mbxPath}${mbx}/folders`, { body: { displayName: 42 } });
     expect(wrongType.status).toBe(400);
     const wrongParam = await full.call<ErrorBody>(`${mbxPath}${mbx}/exportItems`, { body: { Ids: ['x'] } });
@@ -126,7 +164,9 @@ describe('Graph test server rules', () => {
     });
 
     it('the importUrl takes its own authtoken only, until it expires; a new session works again', async () => {
-      const session = await full.call<{ importUrl: string; expirationDateTime: string }>(`${mbxPath}${mbx}/createImportSession`, { method: 'POST' });
+      const session = await full.call<{ importUrl: string; expirationDateTime: string }>(`${mbxPath}${mbx}/createImportSession`, {
+        method: 'POST',
+      });
       expect(Date.parse(session.body.expirationDateTime) - Date.now()).toBeGreaterThan(SESSION_MS - 60_000);
       const data = server.read.items(ALICE, 'inbox')[0]!.data.toString('base64');
       const inbox = server.read.folder(ALICE, 'inbox')!.id;
@@ -152,10 +192,18 @@ describe('Graph test server rules', () => {
       const ewsData = exportItem(ews.mailbox('old@contoso.test')!, item);
       const session = await full.call<{ importUrl: string }>(`${mbxPath}${mbx}/createImportSession`, { method: 'POST' });
       const inbox = server.read.folder(ALICE, 'inbox')!.id;
-      const post = () => fetch(session.body.importUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ FolderId: inbox, Mode: 'create', Data: ewsData }) });
+      const post = () =>
+        fetch(session.body.importUrl, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ FolderId: inbox, Mode: 'create', Data: ewsData }),
+        });
       const refused = await post();
       expect(refused.status).toBe(400);
-      expect(((await refused.json()) as ErrorBody).error).toMatchObject({ code: 'ErrorCorruptData', message: expect.stringMatching(/Exchange Web Services export/) });
+      expect(((await refused.json()) as ErrorBody).error).toMatchObject({
+        code: 'ErrorCorruptData',
+        message: expect.stringMatching(/Exchange Web Services export/),
+      });
       server.acceptEwsExport = true;
       const accepted = await post();
       expect(accepted.status).toBe(200);

@@ -25,7 +25,11 @@ const GROUP_SCOPE = 'https://graph.microsoft.com/Group.ReadWrite.All';
 function rsaCertificate(dir: string, name: string): { key: string; cert: string; sha256: string } {
   const keyFile = join(dir, `${name}.key`);
   const certFile = join(dir, `${name}.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/CN=${name}`], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/CN=${name}`],
+    { stdio: 'pipe' },
+  );
   const cert = readFileSync(certFile, 'utf8');
   return { key: readFileSync(keyFile, 'utf8'), cert, sha256: createHash('sha256').update(new X509Certificate(cert).raw).digest('hex') };
 }
@@ -40,7 +44,9 @@ describe('Graph test server sign-in', () => {
     registered = rsaCertificate(dir, 'registered');
     stranger = rsaCertificate(dir, 'stranger');
     server = await startGraphServer({
-      tenant: 'contoso.onmicrosoft.com', users: [ALICE], groups: [TEAM],
+      tenant: 'contoso.onmicrosoft.com',
+      users: [ALICE],
+      groups: [TEAM],
       apps: [{ clientId: CERT_APP, certificatePem: registered.cert }, { clientId: PUBLIC_APP }],
     });
   });
@@ -48,19 +54,36 @@ describe('Graph test server sign-in', () => {
     rmSync(dir, { recursive: true, force: true });
     await server?.close();
   });
-  const auth = (clientId: string) => ({ clientId, authority: server.tokenEndpoint.authority, knownAuthorities: [server.tokenEndpoint.host] });
+  const auth = (clientId: string) => ({
+    clientId,
+    authority: server.tokenEndpoint.authority,
+    knownAuthorities: [server.tokenEndpoint.host],
+  });
   const system = () => ({ networkClient: trustingNetworkClient(server.tokenEndpoint.caPem) });
 
   it('client credentials with the registered certificate give an app-only token; another certificate is refused', async () => {
-    const cca = new ConfidentialClientApplication({ auth: { ...auth(CERT_APP), clientCertificate: { thumbprintSha256: registered.sha256, privateKey: registered.key } }, system: system() });
+    const cca = new ConfidentialClientApplication({
+      auth: { ...auth(CERT_APP), clientCertificate: { thumbprintSha256: registered.sha256, privateKey: registered.key } },
+      system: system(),
+    });
     const result = await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
     const r = await graphClient(server, result!.accessToken).call(`/v1.0/users/${ALICE}/settings/exchange`);
     expect(r.status).toBe(200);
 
-    const impostor = new ConfidentialClientApplication({ auth: { ...auth(CERT_APP), clientCertificate: { thumbprintSha256: stranger.sha256, privateKey: stranger.key } }, system: system() });
-    await expect(impostor.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] })).rejects.toThrow(/AADSTS700027/);
-    const forged = new ConfidentialClientApplication({ auth: { ...auth(CERT_APP), clientCertificate: { thumbprintSha256: registered.sha256, privateKey: stranger.key } }, system: system() });
-    await expect(forged.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] })).rejects.toThrow(/signature validation/);
+    const impostor = new ConfidentialClientApplication({
+      auth: { ...auth(CERT_APP), clientCertificate: { thumbprintSha256: stranger.sha256, privateKey: stranger.key } },
+      system: system(),
+    });
+    await expect(impostor.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] })).rejects.toThrow(
+      /AADSTS700027/,
+    );
+    const forged = new ConfidentialClientApplication({
+      auth: { ...auth(CERT_APP), clientCertificate: { thumbprintSha256: registered.sha256, privateKey: stranger.key } },
+      system: system(),
+    });
+    await expect(forged.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] })).rejects.toThrow(
+      /signature validation/,
+    );
   });
 
   it('device code: the admin approves once; the delegated token posts a thread; the refresh token alone gets more until revoked', async () => {
@@ -85,7 +108,9 @@ describe('Graph test server sign-in', () => {
     const refreshToken = Object.values(cache.RefreshToken)[0]!.secret;
     const later = new PublicClientApplication({ auth: auth(PUBLIC_APP), system: system() });
     const renewed = await later.acquireTokenByRefreshToken({ refreshToken, scopes: [GROUP_SCOPE] });
-    expect((await graphClient(server, renewed!.accessToken).call(`/v1.0/groups/${server.objectId(TEAM)}/threads`, { body: thread })).status).toBe(201);
+    expect(
+      (await graphClient(server, renewed!.accessToken).call(`/v1.0/groups/${server.objectId(TEAM)}/threads`, { body: thread })).status,
+    ).toBe(201);
 
     server.tokenEndpoint.revokeRefreshTokens(ALICE);
     const after = new PublicClientApplication({ auth: auth(PUBLIC_APP), system: system() });
@@ -93,22 +118,39 @@ describe('Graph test server sign-in', () => {
   });
 
   it('with a short token lifetime msal-node renews near expiry, and an expired token gets 401', async () => {
-    const shortLived = await startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [ALICE], apps: [{ clientId: CERT_APP, secret: 's' }], tokenLifetimeS: 2 });
+    const shortLived = await startGraphServer({
+      tenant: 'contoso.onmicrosoft.com',
+      users: [ALICE],
+      apps: [{ clientId: CERT_APP, secret: 's' }],
+      tokenLifetimeS: 2,
+    });
     try {
       const cca = new ConfidentialClientApplication({
-        auth: { clientId: CERT_APP, clientSecret: 's', authority: shortLived.tokenEndpoint.authority, knownAuthorities: [shortLived.tokenEndpoint.host] },
+        auth: {
+          clientId: CERT_APP,
+          clientSecret: 's',
+          authority: shortLived.tokenEndpoint.authority,
+          knownAuthorities: [shortLived.tokenEndpoint.host],
+        },
         system: { networkClient: trustingNetworkClient(shortLived.tokenEndpoint.caPem) },
       });
       const first = await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
       // msal-node renews tokens within 5 minutes of expiry: a 2-second token is fetched again every time.
       await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
       expect(shortLived.tokenEndpoint.issued).toBe(2);
-      const call = () => graphClient(shortLived, first!.accessToken).call<{ error: { code: string; message: string } }>(`/v1.0/users/${ALICE}/settings/exchange`);
+      const call = () =>
+        graphClient(shortLived, first!.accessToken).call<{ error: { code: string; message: string } }>(
+          `/v1.0/users/${ALICE}/settings/exchange`,
+        );
       // The test server checks expiry on the real clock: ask until the 2-second token has run out.
-      const expired = await waitUntil('the 2-second token to expire', async () => {
-        const answer = await call();
-        return answer.status === 401 ? answer : undefined;
-      }, { intervalMs: 200 });
+      const expired = await waitUntil(
+        'the 2-second token to expire',
+        async () => {
+          const answer = await call();
+          return answer.status === 401 ? answer : undefined;
+        },
+        { intervalMs: 200 },
+      );
       expect(expired.status).toBe(401);
       expect(expired.body.error).toMatchObject({ code: 'InvalidAuthenticationToken', message: expect.stringMatching(/expired/) });
     } finally {
@@ -118,7 +160,17 @@ describe('Graph test server sign-in', () => {
 
   it('a declined sign-in and an unconsented permission are refused', async () => {
     const pca = new PublicClientApplication({ auth: auth(PUBLIC_APP), system: system() });
-    await expect(pca.acquireTokenByDeviceCode({ scopes: [GROUP_SCOPE], deviceCodeCallback: (r) => server.tokenEndpoint.declineDeviceCode(r.userCode) })).rejects.toThrow(/authorization_declined|declined/);
-    await expect(pca.acquireTokenByDeviceCode({ scopes: ['https://graph.microsoft.com/Directory.ReadWrite.All'], deviceCodeCallback: () => undefined })).rejects.toThrow(/invalid_grant/);
+    await expect(
+      pca.acquireTokenByDeviceCode({
+        scopes: [GROUP_SCOPE],
+        deviceCodeCallback: (r) => server.tokenEndpoint.declineDeviceCode(r.userCode),
+      }),
+    ).rejects.toThrow(/authorization_declined|declined/);
+    await expect(
+      pca.acquireTokenByDeviceCode({
+        scopes: ['https://graph.microsoft.com/Directory.ReadWrite.All'],
+        deviceCodeCallback: () => undefined,
+      }),
+    ).rejects.toThrow(/invalid_grant/);
   });
 });

@@ -9,7 +9,7 @@ import { startLocalApi, type LocalApi } from '../support/local-api.js';
  * Issue 14 #7: "Save and Go to Summary" against servers that cannot be reached says what to do in
  * an admin's words, not Node's or OpenSSL's; the raw text stays in `details`, for the log.
  */
-describe('connection problems in an admin\'s words', () => {
+describe("connection problems in an admin's words", () => {
   let api: LocalApi;
   let dovecot: DovecotServer;
 
@@ -27,23 +27,37 @@ describe('connection problems in an admin\'s words', () => {
     return check.detail;
   }
 
-  it('TLS spoken to a plain IMAP port suggests STARTTLS or no encryption, without OpenSSL\'s text', async () => {
+  it("TLS spoken to a plain IMAP port suggests STARTTLS or no encryption, without OpenSSL's text", async () => {
     const detail = await connectionCheck(dovecot.host, dovecot.port, 'tls');
-    expect(detail).toBe(`The server did not answer TLS on port ${dovecot.port}: try STARTTLS or no encryption (usually port 143), or the TLS port (usually 993).`);
+    expect(detail).toBe(
+      `The server did not answer TLS on port ${dovecot.port}: try STARTTLS or no encryption (usually port 143), or the TLS port (usually 993).`,
+    );
   });
 
   it('a host name that does not resolve is named, with what to check', async () => {
-    expect(await connectionCheck('no-such-server.invalid', 993, 'tls')).toBe('No server named no-such-server.invalid was found: check the host name.');
+    expect(await connectionCheck('no-such-server.invalid', 993, 'tls')).toBe(
+      'No server named no-such-server.invalid was found: check the host name.',
+    );
   });
 
   it('a port where nothing listens is named with its host', async () => {
     const port = await freePort();
-    expect(await connectionCheck('127.0.0.1', port, 'none')).toBe(`Nothing answered on 127.0.0.1 port ${port}: check the port, and that the mail server is running there.`);
+    expect(await connectionCheck('127.0.0.1', port, 'none')).toBe(
+      `Nothing answered on 127.0.0.1 port ${port}: check the port, and that the mail server is running there.`,
+    );
   });
 
   it('keeps the technical text beside the message, for the log', async () => {
-    const error = await ImapWire.open({ host: dovecot.host, port: dovecot.port, security: 'tls', allowSelfSigned: false, outbound: OPEN_OUTBOUND })
-      .then(() => undefined, (e: MailferryError) => e);
+    const error = await ImapWire.open({
+      host: dovecot.host,
+      port: dovecot.port,
+      security: 'tls',
+      allowSelfSigned: false,
+      outbound: OPEN_OUTBOUND,
+    }).then(
+      () => undefined,
+      (e: MailferryError) => e,
+    );
     expect(error?.code).toBe('connection');
     expect(error?.retryable).toBe(false);
     expect(error?.details).toMatch(/wrong version number/);
@@ -61,7 +75,11 @@ describe('validation problems name every field with its own sentence', () => {
 
   it('Quick Add without both addresses: one error per address, each a sentence', async () => {
     const { json: endpoint } = await api.call('POST', '/endpoints', { name: 'E', kind: 'imap', host: 'imap.contoso.test' });
-    const { json: project } = await api.call('POST', '/projects', { name: 'P', sourceEndpointId: endpoint.id, destinationEndpointId: endpoint.id });
+    const { json: project } = await api.call('POST', '/projects', {
+      name: 'P',
+      sourceEndpointId: endpoint.id,
+      destinationEndpointId: endpoint.id,
+    });
     const res = await api.call('POST', `/projects/${project.id}/items`, { sourceAddress: 'not an address' });
     expect(res.status).toBe(400);
     expect(res.json.errors).toEqual([

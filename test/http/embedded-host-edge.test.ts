@@ -9,7 +9,14 @@ import { rawRequest } from './raw-http.js';
 
 const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
 const PUBLIC_URL = 'https://migrate.contoso.test';
-const ENDPOINT = { name: 'Attacker IMAP', kind: 'imap', host: 'imap.evil.test', adminMode: 'login-star', adminLogin: 'admin', adminPassword: 'Pa55word!' };
+const ENDPOINT = {
+  name: 'Attacker IMAP',
+  kind: 'imap',
+  host: 'imap.evil.test',
+  adminMode: 'login-star',
+  adminLogin: 'admin',
+  adminPassword: 'Pa55word!',
+};
 const FORM_BODY = 'name=Attacker+IMAP&kind=imap&host=imap.evil.test';
 
 /**
@@ -27,8 +34,10 @@ describe('the embedded host answers only its own pages on loopback, and a proxy 
   let staticDir: string;
   let own: Record<string, string>;
 
-  const endpointNames = async () => (await rawRequest(adminUrl, 'GET', '/api/v1/endpoints')).json.items.map((e: { name: string }) => e.name);
-  const post = (path: string, headers: Record<string, string>, body: string, base = adminUrl) => rawRequest(base, 'POST', path, headers, body);
+  const endpointNames = async () =>
+    (await rawRequest(adminUrl, 'GET', '/api/v1/endpoints')).json.items.map((e: { name: string }) => e.name);
+  const post = (path: string, headers: Record<string, string>, body: string, base = adminUrl) =>
+    rawRequest(base, 'POST', path, headers, body);
   const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
@@ -39,7 +48,13 @@ describe('the embedded host answers only its own pages on loopback, and a proxy 
     writeFileSync(join(staticDir, 'assets', 'index-abc123.js'), 'console.log("console")');
     runtime = await EmbeddedRuntime.open({ dataDir, log: QUIET, publicBaseUrl: PUBLIC_URL });
     ({ server: admin, url: adminUrl } = await startHttpServer(runtime.services, { port: 0, staticDir, log: QUIET }));
-    ({ server: endUser, url: endUserUrl } = await startHttpServer(runtime.services, { port: 0, staticDir, log: QUIET, surface: 'end-user', publicUrl: PUBLIC_URL }));
+    ({ server: endUser, url: endUserUrl } = await startHttpServer(runtime.services, {
+      port: 0,
+      staticDir,
+      log: QUIET,
+      surface: 'end-user',
+      publicUrl: PUBLIC_URL,
+    }));
     own = { origin: adminUrl, 'sec-fetch-site': 'same-origin' };
   });
 
@@ -71,11 +86,20 @@ describe('the embedded host answers only its own pages on loopback, and a proxy 
   });
 
   it('refuses a change posted by another web page (Origin or Sec-Fetch-Site), and takes it from its own console', async () => {
-    const fromEvil = await post('/api/v1/endpoints', { ...json, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, JSON.stringify(ENDPOINT));
+    const fromEvil = await post(
+      '/api/v1/endpoints',
+      { ...json, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      JSON.stringify(ENDPOINT),
+    );
     expect(fromEvil.status).toBe(403);
     expect(fromEvil.json.detail).toContain('Refused a POST sent by the page at https://evil.example');
     expect(fromEvil.json.detail).toContain(adminUrl);
-    for (const headers of [{ origin: 'null' }, { origin: 'http://localhost:1' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }] as Record<string, string>[]) {
+    for (const headers of [
+      { origin: 'null' },
+      { origin: 'http://localhost:1' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+    ] as Record<string, string>[]) {
       const res = await post('/api/v1/endpoints', { ...json, ...headers }, JSON.stringify(ENDPOINT));
       expect(res.status, JSON.stringify(headers)).toBe(403);
     }
@@ -109,10 +133,22 @@ describe('the embedded host answers only its own pages on loopback, and a proxy 
 
   it('keeps text/csv for Bulk Add', async () => {
     const endpointId = (await rawRequest(adminUrl, 'GET', '/api/v1/endpoints')).json.items[0].id;
-    const project = await post('/api/v1/projects', { ...json, ...own }, JSON.stringify({ name: 'Edge', sourceEndpointId: endpointId, destinationEndpointId: endpointId }));
-    const bulk = await post(`/api/v1/projects/${project.json.id}/items/bulk`, { 'content-type': 'text/csv; charset=utf-8', ...own }, 'Source Email,Destination Email\nann@a.test,ann@b.test\n');
+    const project = await post(
+      '/api/v1/projects',
+      { ...json, ...own },
+      JSON.stringify({ name: 'Edge', sourceEndpointId: endpointId, destinationEndpointId: endpointId }),
+    );
+    const bulk = await post(
+      `/api/v1/projects/${project.json.id}/items/bulk`,
+      { 'content-type': 'text/csv; charset=utf-8', ...own },
+      'Source Email,Destination Email\nann@a.test,ann@b.test\n',
+    );
     expect(bulk.status).toBe(201);
-    const asText = await post(`/api/v1/projects/${project.json.id}/items/bulk`, { 'content-type': 'text/plain', ...own }, 'Source Email,Destination Email\nbob@a.test,bob@b.test\n');
+    const asText = await post(
+      `/api/v1/projects/${project.json.id}/items/bulk`,
+      { 'content-type': 'text/plain', ...own },
+      'Source Email,Destination Email\nbob@a.test,bob@b.test\n',
+    );
     expect(asText.status).toBe(415);
     expect(asText.json.detail).toContain('Bulk Add also takes text/csv');
   });
@@ -136,7 +172,16 @@ describe('the embedded host answers only its own pages on loopback, and a proxy 
 
   it('never serves the admin console or the admin API on the end-user port, whatever the proxy sends', async () => {
     const viaProxy = { host: 'migrate.contoso.test', 'x-forwarded-for': '203.0.113.7' };
-    for (const path of ['/', '/projects/new', '/api/v1/endpoints', '/api/v1/projects', '/api/v1/openapi.json', '/api/v1/health', '/api/v1/end-user/../endpoints', '/assets/../api/v1/endpoints']) {
+    for (const path of [
+      '/',
+      '/projects/new',
+      '/api/v1/endpoints',
+      '/api/v1/projects',
+      '/api/v1/openapi.json',
+      '/api/v1/health',
+      '/api/v1/end-user/../endpoints',
+      '/assets/../api/v1/endpoints',
+    ]) {
       const res = await rawRequest(endUserUrl, 'GET', path, viaProxy);
       expect(res.status, path).toBe(404);
       expect(res.text).not.toContain('From the console');
@@ -148,10 +193,20 @@ describe('the embedded host answers only its own pages on loopback, and a proxy 
 
   it('lets the public page call the end-user API through the proxy, and refuses other hosts and origins there', async () => {
     const viaProxy = { host: 'migrate.contoso.test', ...json };
-    const fromPage = await post('/api/v1/end-user/request', { ...viaProxy, origin: PUBLIC_URL, 'sec-fetch-site': 'same-origin' }, JSON.stringify({ token: 'v1.not-a-real-link' }), endUserUrl);
+    const fromPage = await post(
+      '/api/v1/end-user/request',
+      { ...viaProxy, origin: PUBLIC_URL, 'sec-fetch-site': 'same-origin' },
+      JSON.stringify({ token: 'v1.not-a-real-link' }),
+      endUserUrl,
+    );
     expect(fromPage.status, fromPage.text).toBe(401);
     expect(fromPage.json.code).toBe('auth');
-    const fromEvil = await post('/api/v1/end-user/request', { ...viaProxy, origin: 'https://evil.example' }, JSON.stringify({ token: 'v1.not-a-real-link' }), endUserUrl);
+    const fromEvil = await post(
+      '/api/v1/end-user/request',
+      { ...viaProxy, origin: 'https://evil.example' },
+      JSON.stringify({ token: 'v1.not-a-real-link' }),
+      endUserUrl,
+    );
     expect(fromEvil.status).toBe(403);
     const otherHost = await rawRequest(endUserUrl, 'GET', '/end-user/credentials', { host: 'evil.example' });
     expect(otherHost.status).toBe(403);

@@ -26,15 +26,29 @@ describe('the end-user link token never travels in a URL', () => {
   let token: string;
 
   const api = (method: string, path: string, body?: unknown) =>
-    rawRequest(base, method, `/api/v1${path}`, body === undefined ? {} : { 'content-type': 'application/json' }, body === undefined ? undefined : JSON.stringify(body));
+    rawRequest(
+      base,
+      method,
+      `/api/v1${path}`,
+      body === undefined ? {} : { 'content-type': 'application/json' },
+      body === undefined ? undefined : JSON.stringify(body),
+    );
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-link-'));
     runtime = await EmbeddedRuntime.open({ dataDir, log: QUIET, publicBaseUrl: PUBLIC_URL });
     ({ server, url: base } = await startHttpServer(runtime.services, { port: 0, log: QUIET }));
     const endpoint = await api('POST', '/endpoints', { name: 'Old IMAP', kind: 'imap', host: 'imap.contoso.test', adminMode: 'none' });
-    const project = await api('POST', '/projects', { name: 'Wave 1', sourceEndpointId: endpoint.json.id, destinationEndpointId: endpoint.json.id });
-    await api('POST', `/projects/${project.json.id}/items`, { sourceAddress: 'erin@contoso.test', destinationAddress: 'erin@fabrikam.test', endUserCredentials: true });
+    const project = await api('POST', '/projects', {
+      name: 'Wave 1',
+      sourceEndpointId: endpoint.json.id,
+      destinationEndpointId: endpoint.json.id,
+    });
+    await api('POST', `/projects/${project.json.id}/items`, {
+      sourceAddress: 'erin@contoso.test',
+      destinationAddress: 'erin@fabrikam.test',
+      endUserCredentials: true,
+    });
     const started = await api('POST', `/projects/${project.json.id}/passes`, { kind: 'full' });
     expect(started.json.credentialRequests).toMatchObject({ sent: 1 });
     const outbox = join(dataDir, 'outbox');
@@ -62,7 +76,12 @@ describe('the end-user link token never travels in a URL', () => {
   it('answers the page with the token in a POST body, never cached', async () => {
     const view = await api('POST', '/end-user/request', { token });
     expect(view.status).toBe(200);
-    expect(view.json).toMatchObject({ sourceAddress: 'erin@contoso.test', destinationAddress: 'erin@fabrikam.test', projectName: 'Wave 1', attemptsLeft: 5 });
+    expect(view.json).toMatchObject({
+      sourceAddress: 'erin@contoso.test',
+      destinationAddress: 'erin@fabrikam.test',
+      projectName: 'Wave 1',
+      attemptsLeft: 5,
+    });
     expect(view.headers['cache-control']).toBe('no-store');
     expect(view.headers['referrer-policy']).toBe('no-referrer');
   });

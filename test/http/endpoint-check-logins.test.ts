@@ -17,10 +17,19 @@ describe('endpoint checks with login names', () => {
     await Promise.all([api?.close(), dovecot?.stop()]);
   });
 
-  const imap = async (admin: Record<string, string>) => (await api.call('POST', '/endpoints', {
-    name: `IMAP ${admin.adminMode}`, kind: 'imap', host: dovecot.host, port: dovecot.port, security: 'none', ...admin,
-  })).json;
-  const loginCheck = (result: { checks: { check: string; status: string; detail: string }[] }) => result.checks.find((c) => /login/i.test(c.check) && c.check !== 'Login method');
+  const imap = async (admin: Record<string, string>) =>
+    (
+      await api.call('POST', '/endpoints', {
+        name: `IMAP ${admin.adminMode}`,
+        kind: 'imap',
+        host: dovecot.host,
+        port: dovecot.port,
+        security: 'none',
+        ...admin,
+      })
+    ).json;
+  const loginCheck = (result: { checks: { check: string; status: string; detail: string }[] }) =>
+    result.checks.find((c) => /login/i.test(c.check) && c.check !== 'Login method');
 
   it('takes an IMAP test mailbox by its login and opens it as the master user', async () => {
     const endpoint = await imap({ adminMode: 'plain-authzid', adminLogin: dovecot.masterUser, adminPassword: dovecot.masterPassword });
@@ -38,9 +47,18 @@ describe('endpoint checks with login names', () => {
   });
 
   it('asks for an address on Exchange, under the test mailbox field', async () => {
-    const { json: endpoint } = await api.call('POST', '/endpoints', { name: 'Exchange', kind: 'exchange', host: 'https://mail.contoso.test/owa', adminMode: 'delegation', adminLogin: 'admin@contoso.test', adminPassword: 'pw' });
+    const { json: endpoint } = await api.call('POST', '/endpoints', {
+      name: 'Exchange',
+      kind: 'exchange',
+      host: 'https://mail.contoso.test/owa',
+      adminMode: 'delegation',
+      adminLogin: 'admin@contoso.test',
+      adminPassword: 'pw',
+    });
     const { status, json } = await api.call('POST', `/endpoints/${endpoint.id}/validate`, { testMailbox: 'src1' });
     expect(status).toBe(400);
-    expect(json.errors ?? [{ field: json.field, message: json.detail }]).toEqual([expect.objectContaining({ field: 'testMailbox', message: expect.stringMatching(/^Give the test mailbox as an e-mail address/) })]);
+    expect(json.errors ?? [{ field: json.field, message: json.detail }]).toEqual([
+      expect.objectContaining({ field: 'testMailbox', message: expect.stringMatching(/^Give the test mailbox as an e-mail address/) }),
+    ]);
   });
 });

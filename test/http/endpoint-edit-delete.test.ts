@@ -12,7 +12,15 @@ describe('Edit endpoint and Delete endpoint', () => {
     return doc?.adminSecretRef ? vault.get(LOCAL_TENANT, doc.adminSecretRef) : undefined;
   };
   const imap = (name: string, extra: Record<string, unknown> = {}) =>
-    call('POST', '/endpoints', { name, kind: 'imap', host: 'imap.contoso.test', adminMode: 'login-star', adminLogin: 'admin', adminPassword: 'Old-Pa55', ...extra });
+    call('POST', '/endpoints', {
+      name,
+      kind: 'imap',
+      host: 'imap.contoso.test',
+      adminMode: 'login-star',
+      adminLogin: 'admin',
+      adminPassword: 'Old-Pa55',
+      ...extra,
+    });
 
   beforeAll(async () => {
     api = await startLocalApi('endpoint-edit');
@@ -23,7 +31,14 @@ describe('Edit endpoint and Delete endpoint', () => {
     const { json: created } = await imap('Old IMAP', { port: 10993, domains: ['contoso.test'] });
     const saved = await call('PATCH', `/endpoints/${created.id}`, { name: 'Old IMAP (Dovecot)', adminLogin: 'migration-admin' });
     expect(saved.status).toBe(200);
-    expect(saved.json).toMatchObject({ name: 'Old IMAP (Dovecot)', adminLogin: 'migration-admin', host: 'imap.contoso.test', port: 10993, hasAdminPassword: true, domains: ['contoso.test'] });
+    expect(saved.json).toMatchObject({
+      name: 'Old IMAP (Dovecot)',
+      adminLogin: 'migration-admin',
+      host: 'imap.contoso.test',
+      port: 10993,
+      hasAdminPassword: true,
+      domains: ['contoso.test'],
+    });
     expect(JSON.stringify(saved.json)).not.toContain('Old-Pa55');
     expect(await storedAdminPassword(created.id)).toBe('Old-Pa55');
   });
@@ -67,8 +82,16 @@ describe('Edit endpoint and Delete endpoint', () => {
   it('a new host is refused while items hold passwords typed for the old one, naming the project', async () => {
     const { json: source } = await call('POST', '/endpoints', { name: 'Users log in', kind: 'imap', host: 'imap.users.test' });
     const { json: destination } = await imap('Destination');
-    const { json: project } = await call('POST', '/projects', { name: 'Wave 1', sourceEndpointId: source.id, destinationEndpointId: destination.id });
-    await call('POST', `/projects/${project.id}/items`, { sourceAddress: 'a@users.test', destinationAddress: 'a@contoso.test', sourcePassword: 'users-own' });
+    const { json: project } = await call('POST', '/projects', {
+      name: 'Wave 1',
+      sourceEndpointId: source.id,
+      destinationEndpointId: destination.id,
+    });
+    await call('POST', `/projects/${project.id}/items`, {
+      sourceAddress: 'a@users.test',
+      destinationAddress: 'a@contoso.test',
+      sourcePassword: 'users-own',
+    });
     const refused = await call('PATCH', `/endpoints/${source.id}`, { host: 'imap.elsewhere.test' });
     expect(refused.status).toBe(409);
     expect(refused.json.detail).toMatch(/1 item in "Wave 1" holds a password typed for this server/);
@@ -76,18 +99,34 @@ describe('Edit endpoint and Delete endpoint', () => {
   });
 
   it('an Exchange Online endpoint still switches between Graph and EWS, keeping its app secret', async () => {
-    const { json: created } = await call('POST', '/endpoints', { name: 'Microsoft 365', kind: 'm365', authMechanism: 'oauth-app', appClientId: '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', appTenantId: 'contoso.onmicrosoft.com', appClientSecret: 'app-secret' });
-    expect((await call('PATCH', `/endpoints/${created.id}`, { protocol: 'ews' })).json).toMatchObject({ protocol: 'ews', hasAppSecret: true });
-    expect((await call('PATCH', `/endpoints/${created.id}`, { protocol: 'graph' })).json).toMatchObject({ protocol: 'graph', hasAppSecret: true });
+    const { json: created } = await call('POST', '/endpoints', {
+      name: 'Microsoft 365',
+      kind: 'm365',
+      authMechanism: 'oauth-app',
+      appClientId: '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69',
+      appTenantId: 'contoso.onmicrosoft.com',
+      appClientSecret: 'app-secret',
+    });
+    expect((await call('PATCH', `/endpoints/${created.id}`, { protocol: 'ews' })).json).toMatchObject({
+      protocol: 'ews',
+      hasAppSecret: true,
+    });
+    expect((await call('PATCH', `/endpoints/${created.id}`, { protocol: 'graph' })).json).toMatchObject({
+      protocol: 'graph',
+      hasAppSecret: true,
+    });
   });
 
   it('delete is refused while projects use the endpoint, naming every one of them', async () => {
     const { json: shared } = await imap('Shared');
     const { json: other } = await imap('Other');
-    for (const name of ['Contoso', 'Fabrikam']) await call('POST', '/projects', { name, sourceEndpointId: shared.id, destinationEndpointId: other.id });
+    for (const name of ['Contoso', 'Fabrikam'])
+      await call('POST', '/projects', { name, sourceEndpointId: shared.id, destinationEndpointId: other.id });
     const refused = await call('DELETE', `/endpoints/${shared.id}`);
     expect(refused.status).toBe(409);
-    expect(refused.json.detail).toBe('Endpoint "Shared" is used by 2 projects: "Contoso", "Fabrikam": point those projects at another endpoint or delete them first.');
+    expect(refused.json.detail).toBe(
+      'Endpoint "Shared" is used by 2 projects: "Contoso", "Fabrikam": point those projects at another endpoint or delete them first.',
+    );
     const { json: unused } = await imap('Unused');
     expect((await call('DELETE', `/endpoints/${unused.id}`)).status).toBe(204);
     expect((await call('GET', `/endpoints/${unused.id}`)).status).toBe(404);

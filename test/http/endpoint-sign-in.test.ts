@@ -24,16 +24,42 @@ describe('administrator sign-in routes (over real HTTP)', () => {
   let imapId: string;
 
   beforeAll(async () => {
-    graph = await startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [ADMIN], groups: ['team@contoso.com'], apps: [{ clientId: APP }] });
-    const connector = new GraphConnector({ modernAuth: { authorityHost: `https://${graph.tokenEndpoint.host}`, networkClient: trustingNetworkClient(graph.tokenEndpoint.caPem) } });
-    api = await startEntraApi({ allowedTenants: [TENANT, OTHER_TENANT], tenantOwners: new Map([[TENANT, ['olivia-oid']], [OTHER_TENANT, ['eve-oid']]]), connectors: { graph: connector } });
+    graph = await startGraphServer({
+      tenant: 'contoso.onmicrosoft.com',
+      users: [ADMIN],
+      groups: ['team@contoso.com'],
+      apps: [{ clientId: APP }],
+    });
+    const connector = new GraphConnector({
+      modernAuth: { authorityHost: `https://${graph.tokenEndpoint.host}`, networkClient: trustingNetworkClient(graph.tokenEndpoint.caPem) },
+    });
+    api = await startEntraApi({
+      allowedTenants: [TENANT, OTHER_TENANT],
+      tenantOwners: new Map([
+        [TENANT, ['olivia-oid']],
+        [OTHER_TENANT, ['eve-oid']],
+      ]),
+      connectors: { graph: connector },
+    });
     tokens.olivia = await api.issuer.mint({ tid: TENANT, oid: 'olivia-oid', name: 'olivia' });
     tokens.agnes = await api.issuer.mint({ tid: TENANT, oid: 'agnes-oid', name: 'agnes' });
     tokens.eve = await api.issuer.mint({ tid: OTHER_TENANT, oid: 'eve-oid', name: 'eve' });
     const workgroup = (await as('olivia', 'GET', '/workgroups')).json.items[0].id;
-    await as('olivia', 'PUT', `/workgroups/${workgroup}/members`, { members: [{ userId: 'olivia-oid', role: 'Owner' }, { userId: 'agnes-oid', role: 'Agent' }] });
+    await as('olivia', 'PUT', `/workgroups/${workgroup}/members`, {
+      members: [
+        { userId: 'olivia-oid', role: 'Owner' },
+        { userId: 'agnes-oid', role: 'Agent' },
+      ],
+    });
     await as('eve', 'GET', '/workgroups');
-    const created = await as('olivia', 'POST', '/endpoints', { name: 'Team (Graph)', kind: 'm365-group', protocol: 'graph', host: graph.graphUrl, appClientId: APP, appTenantId: graph.tenantId });
+    const created = await as('olivia', 'POST', '/endpoints', {
+      name: 'Team (Graph)',
+      kind: 'm365-group',
+      protocol: 'graph',
+      host: graph.graphUrl,
+      appClientId: APP,
+      appTenantId: graph.tenantId,
+    });
     expect(created.status).toBe(201);
     groupId = created.json.id;
     imapId = (await as('olivia', 'POST', '/endpoints', { name: 'IMAP', kind: 'imap', host: 'imap.test' })).json.id;
@@ -59,13 +85,20 @@ describe('administrator sign-in routes (over real HTTP)', () => {
     expect((await as('olivia', 'GET', `/endpoints/${groupId}/sign-in`)).json).toEqual({ state: 'none' });
     const started = await as('olivia', 'POST', `/endpoints/${groupId}/sign-in`);
     expect(started.status).toBe(202);
-    expect(started.json).toMatchObject({ state: 'waiting', prompt: { verificationUri: 'https://microsoft.com/devicelogin', message: expect.stringMatching(/enter the code [A-Z]{9}/) } });
+    expect(started.json).toMatchObject({
+      state: 'waiting',
+      prompt: { verificationUri: 'https://microsoft.com/devicelogin', message: expect.stringMatching(/enter the code [A-Z]{9}/) },
+    });
     expect((await as('olivia', 'GET', `/endpoints/${groupId}/sign-in`)).json.state).toBe('waiting');
     graph.tokenEndpoint.approveDeviceCode(started.json.prompt.userCode, ADMIN);
-    const status = await waitUntil('the device-code sign-in to finish', async () => {
-      const current = (await as('olivia', 'GET', `/endpoints/${groupId}/sign-in`)).json;
-      return current.state === 'waiting' ? undefined : current;
-    }, { timeoutMs: 10_000, intervalMs: 100 });
+    const status = await waitUntil(
+      'the device-code sign-in to finish',
+      async () => {
+        const current = (await as('olivia', 'GET', `/endpoints/${groupId}/sign-in`)).json;
+        return current.state === 'waiting' ? undefined : current;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(status).toMatchObject({ state: 'signed-in', signedInAs: ADMIN });
     const endpoint = (await as('olivia', 'GET', `/endpoints/${groupId}`)).json;
     expect(endpoint).toMatchObject({ hasSignIn: true, signedInAs: ADMIN });

@@ -29,10 +29,13 @@ const routes = allRoutes();
 const doc = openApiDocument(routes, 'test') as unknown as Document;
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
-  Object.entries(item).filter(([method]) => METHODS.includes(method)).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));
+  Object.entries(item)
+    .filter(([method]) => METHODS.includes(method))
+    .map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })),
+);
 
 describe('the OpenAPI document', () => {
-  it('is valid OpenAPI 3.1 by the specification\'s JSON Schema', async () => {
+  it("is valid OpenAPI 3.1 by the specification's JSON Schema", async () => {
     const result = await new Validator().validate(doc as unknown as SpecData);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
@@ -65,8 +68,16 @@ describe('the OpenAPI document', () => {
       expect(op().description).toBe(route.description);
       expect(op().security).toEqual('public' in route.access ? [] : [{ entra: [] }]);
       const pathNames = [...route.path.matchAll(/:([a-zA-Z]+)/g)].map((m) => m[1]);
-      expect(op().parameters.filter((p) => p.in === 'path').map((p) => p.name)).toEqual(pathNames);
-      expect(op().parameters.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(Object.keys(route.query ?? {}));
+      expect(
+        op()
+          .parameters.filter((p) => p.in === 'path')
+          .map((p) => p.name),
+      ).toEqual(pathNames);
+      expect(
+        op()
+          .parameters.filter((p) => p.in === 'query')
+          .map((p) => p.name),
+      ).toEqual(Object.keys(route.query ?? {}));
     });
 
     it(`${name}: shows the request schema the handler parses with`, () => {
@@ -94,9 +105,19 @@ describe('the OpenAPI document', () => {
   });
 
   it('is what GET /api/v1/openapi.json serves, without sign-in', async () => {
-    const refuse: Authenticator = { authenticate: async () => { throw new Error('a public route asked for sign-in'); } };
-    const res = await dispatch({ method: 'GET', path: '/api/v1/openapi.json', query: new URLSearchParams(), headers: {}, body: undefined }, {} as Mailferry, refuse);
+    const refuse: Authenticator = {
+      authenticate: async () => {
+        throw new Error('a public route asked for sign-in');
+      },
+    };
+    const res = await dispatch(
+      { method: 'GET', path: '/api/v1/openapi.json', query: new URLSearchParams(), headers: {}, body: undefined },
+      {} as Mailferry,
+      refuse,
+    );
     expect(res.status).toBe(200);
-    expect(JSON.parse(JSON.stringify(res.body))).toEqual(JSON.parse(JSON.stringify(openApiDocument(routes, (res.body as { info: { version: string } }).info.version))));
+    expect(JSON.parse(JSON.stringify(res.body))).toEqual(
+      JSON.parse(JSON.stringify(openApiDocument(routes, (res.body as { info: { version: string } }).info.version))),
+    );
   });
 });

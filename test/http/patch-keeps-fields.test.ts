@@ -10,13 +10,27 @@ describe('a partial update changes only the fields it names', () => {
 
   beforeAll(async () => {
     api = await startLocalApi('patch');
-    const endpoint = await call('POST', '/endpoints', { name: 'Source', kind: 'imap', host: 'imap.contoso.test', adminMode: 'login-star', adminLogin: 'admin', adminPassword: 'Pa55word!' });
+    const endpoint = await call('POST', '/endpoints', {
+      name: 'Source',
+      kind: 'imap',
+      host: 'imap.contoso.test',
+      adminMode: 'login-star',
+      adminLogin: 'admin',
+      adminPassword: 'Pa55word!',
+    });
     const project = await call('POST', '/projects', {
-      name: 'Legal', sourceEndpointId: endpoint.json.id, destinationEndpointId: endpoint.json.id,
-      options: ['FolderFilter=^Legal Hold', 'RecipientMapping="@a.test->@b.test"'], maxConcurrentMigrations: 12,
+      name: 'Legal',
+      sourceEndpointId: endpoint.json.id,
+      destinationEndpointId: endpoint.json.id,
+      options: ['FolderFilter=^Legal Hold', 'RecipientMapping="@a.test->@b.test"'],
+      maxConcurrentMigrations: 12,
     });
     projectId = project.json.id;
-    const item = await call('POST', `/projects/${projectId}/items`, { sourceAddress: 'u1@a.test', destinationAddress: 'u1@b.test', options: ['FolderFilter=^Archive'] });
+    const item = await call('POST', `/projects/${projectId}/items`, {
+      sourceAddress: 'u1@a.test',
+      destinationAddress: 'u1@b.test',
+      options: ['FolderFilter=^Archive'],
+    });
     itemId = item.json.id;
   });
 

@@ -25,15 +25,30 @@ describe('every refusal is a problem that says what to fix', () => {
   });
 
   it('a body that is not a JSON object names the body as the field at fault', async () => {
-    const res = await sendRaw(base, { method: 'POST', path: '/api/v1/endpoints', headers: { 'content-type': 'application/json' }, body: '"just a string"' });
+    const res = await sendRaw(base, {
+      method: 'POST',
+      path: '/api/v1/endpoints',
+      headers: { 'content-type': 'application/json' },
+      body: '"just a string"',
+    });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text)).toMatchObject({ field: 'body', detail: expect.stringMatching(/^body: .*expected object/) });
   });
 
   it('a JSON null is not taken for "no options" by routes whose fields are all optional', async () => {
-    const endpoint = await sendRaw(base, { method: 'POST', path: '/api/v1/endpoints', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Unreachable', kind: 'imap', host: 'imap.invalid' }) });
+    const endpoint = await sendRaw(base, {
+      method: 'POST',
+      path: '/api/v1/endpoints',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Unreachable', kind: 'imap', host: 'imap.invalid' }),
+    });
     const { id } = JSON.parse(endpoint.text);
-    const res = await sendRaw(base, { method: 'POST', path: `/api/v1/endpoints/${id}/validate`, headers: { 'content-type': 'application/json' }, body: 'null' });
+    const res = await sendRaw(base, {
+      method: 'POST',
+      path: `/api/v1/endpoints/${id}/validate`,
+      headers: { 'content-type': 'application/json' },
+      body: 'null',
+    });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text)).toMatchObject({ field: 'body' });
   });

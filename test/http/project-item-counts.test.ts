@@ -16,11 +16,21 @@ describe('GET /projects', () => {
   });
 
   it('gives each project its item counts: in all, completed, with errors, failed', async () => {
-    const endpoint = (name: string) => api.call('POST', '/endpoints', { name, kind: 'imap', host: 'imap.contoso.test', security: 'tls', adminMode: 'none', authMechanism: 'password' });
+    const endpoint = (name: string) =>
+      api.call('POST', '/endpoints', {
+        name,
+        kind: 'imap',
+        host: 'imap.contoso.test',
+        security: 'tls',
+        adminMode: 'none',
+        authMechanism: 'password',
+      });
     const [src, dst] = [(await endpoint('Src')).json, (await endpoint('Dst')).json];
     const busy = (await api.call('POST', '/projects', { name: 'Busy', sourceEndpointId: src.id, destinationEndpointId: dst.id })).json;
     await api.call('POST', '/projects', { name: 'Empty', sourceEndpointId: src.id, destinationEndpointId: dst.id });
-    const added = await api.call('POST', `/projects/${busy.id}/items/bulk`, { csv: 'Source Email,Destination Email\na@s.test,a@d.test\nb@s.test,b@d.test\nc@s.test,c@d.test\n' });
+    const added = await api.call('POST', `/projects/${busy.id}/items/bulk`, {
+      csv: 'Source Email,Destination Email\na@s.test,a@d.test\nb@s.test,b@d.test\nc@s.test,c@d.test\n',
+    });
     expect(added.status).toBe(201);
     // Two items end their passes (set in the store: the statuses are what a pass leaves).
     const { items } = await api.runtime.store.items.list(LOCAL_TENANT, { where: { projectId: busy.id } });

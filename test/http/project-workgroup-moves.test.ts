@@ -15,14 +15,28 @@ describe('a project stays in the workgroup it was created in (over real HTTP)', 
     tokens.olivia = await api.issuer.mint({ tid: TENANT, oid: 'olivia-oid', name: 'Olivia (Owner)' });
     tokens.mallory = await api.issuer.mint({ tid: TENANT, oid: 'mallory-oid', name: 'Mallory (Manager)' });
     ids.default = (await as('olivia', 'GET', '/api/v1/workgroups')).json.items[0].id;
-    await as('olivia', 'PUT', `/api/v1/workgroups/${ids.default}/members`, { members: [{ userId: 'olivia-oid', role: 'Owner' }, { userId: 'mallory-oid', role: 'Manager' }] });
+    await as('olivia', 'PUT', `/api/v1/workgroups/${ids.default}/members`, {
+      members: [
+        { userId: 'olivia-oid', role: 'Owner' },
+        { userId: 'mallory-oid', role: 'Manager' },
+      ],
+    });
     ids.finance = (await as('olivia', 'POST', '/api/v1/workgroups', { name: 'Finance' })).json.id;
-    await as('olivia', 'PUT', `/api/v1/workgroups/${ids.finance}/members`, { members: [{ userId: 'olivia-oid', role: 'Owner' }, { userId: 'mallory-oid', role: 'Agent' }] });
+    await as('olivia', 'PUT', `/api/v1/workgroups/${ids.finance}/members`, {
+      members: [
+        { userId: 'olivia-oid', role: 'Owner' },
+        { userId: 'mallory-oid', role: 'Agent' },
+      ],
+    });
     ids.hr = (await as('olivia', 'POST', '/api/v1/workgroups', { name: 'HR' })).json.id;
-    ids.mallorys = (await as('mallory', 'POST', '/api/v1/workgroups', { name: 'Mallory\'s own' })).json.id;
+    ids.mallorys = (await as('mallory', 'POST', '/api/v1/workgroups', { name: "Mallory's own" })).json.id;
     const endpoint = await as('olivia', 'POST', '/api/v1/endpoints', { name: 'IMAP', kind: 'imap', host: 'imap.test' });
     ids.endpoint = endpoint.json.id;
-    const project = await as('olivia', 'POST', '/api/v1/projects', { name: 'Payroll', sourceEndpointId: ids.endpoint, destinationEndpointId: ids.endpoint });
+    const project = await as('olivia', 'POST', '/api/v1/projects', {
+      name: 'Payroll',
+      sourceEndpointId: ids.endpoint,
+      destinationEndpointId: ids.endpoint,
+    });
     ids.project = project.json.id;
   });
   afterAll(() => api?.close());
@@ -47,12 +61,27 @@ describe('a project stays in the workgroup it was created in (over real HTTP)', 
   });
 
   it('does not create a project in a workgroup the caller does not manage, nor in one that does not exist', async () => {
-    const foreign = await as('mallory', 'POST', '/api/v1/projects', { name: 'Into Finance', workgroupId: ids.finance, sourceEndpointId: ids.endpoint, destinationEndpointId: ids.endpoint });
+    const foreign = await as('mallory', 'POST', '/api/v1/projects', {
+      name: 'Into Finance',
+      workgroupId: ids.finance,
+      sourceEndpointId: ids.endpoint,
+      destinationEndpointId: ids.endpoint,
+    });
     expect(foreign.status).toBe(403);
     expect(foreign.json.detail).toMatch(/Manager or Owner/);
-    const notMine = await as('mallory', 'POST', '/api/v1/projects', { name: 'Into HR', workgroupId: ids.hr, sourceEndpointId: ids.endpoint, destinationEndpointId: ids.endpoint });
+    const notMine = await as('mallory', 'POST', '/api/v1/projects', {
+      name: 'Into HR',
+      workgroupId: ids.hr,
+      sourceEndpointId: ids.endpoint,
+      destinationEndpointId: ids.endpoint,
+    });
     expect(notMine.status).toBe(404);
-    const missing = await as('olivia', 'POST', '/api/v1/projects', { name: 'Nowhere', workgroupId: 'no-such-workgroup', sourceEndpointId: ids.endpoint, destinationEndpointId: ids.endpoint });
+    const missing = await as('olivia', 'POST', '/api/v1/projects', {
+      name: 'Nowhere',
+      workgroupId: 'no-such-workgroup',
+      sourceEndpointId: ids.endpoint,
+      destinationEndpointId: ids.endpoint,
+    });
     expect(missing.status).toBe(404);
     expect(missing.json).toMatchObject({ field: 'workgroupId' });
     expect(missing.json.detail).toMatch(/No workgroup with id no-such-workgroup that you belong to/);
@@ -61,8 +90,15 @@ describe('a project stays in the workgroup it was created in (over real HTTP)', 
   });
 
   it('creates a project in a workgroup the caller owns', async () => {
-    const endpoint = (await as('mallory', 'POST', '/api/v1/endpoints', { name: 'Her IMAP', kind: 'imap', host: 'her.test', workgroupId: ids.mallorys })).json.id;
-    const own = await as('mallory', 'POST', '/api/v1/projects', { name: 'Mine', workgroupId: ids.mallorys, sourceEndpointId: endpoint, destinationEndpointId: endpoint });
+    const endpoint = (
+      await as('mallory', 'POST', '/api/v1/endpoints', { name: 'Her IMAP', kind: 'imap', host: 'her.test', workgroupId: ids.mallorys })
+    ).json.id;
+    const own = await as('mallory', 'POST', '/api/v1/projects', {
+      name: 'Mine',
+      workgroupId: ids.mallorys,
+      sourceEndpointId: endpoint,
+      destinationEndpointId: endpoint,
+    });
     expect(own.status).toBe(201);
     expect(own.json.workgroupId).toBe(ids.mallorys);
   });

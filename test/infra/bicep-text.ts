@@ -42,7 +42,10 @@ const FUNCTIONS: Record<string, (...args: string[]) => string> = {
 
 class ExpressionParser {
   private at = 0;
-  constructor(private readonly text: string, private readonly refs: Record<string, string>) {}
+  constructor(
+    private readonly text: string,
+    private readonly refs: Record<string, string>,
+  ) {}
 
   expression(): string {
     this.skipSpaces();

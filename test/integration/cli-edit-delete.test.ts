@@ -11,7 +11,11 @@ import { silentLog } from '../support/migration-fixture.js';
 describe('the CLI deletes items and edits and deletes endpoints', () => {
   let dataDir: string;
   const run = (args: string[], env: Record<string, string> = {}) => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'api/local/cli.ts', ...args, '--data', dataDir], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'api/local/cli.ts', ...args, '--data', dataDir], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+    });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
   const json = (args: string[], env: Record<string, string> = {}) => JSON.parse(run(args, env).stdout);
@@ -22,7 +26,23 @@ describe('the CLI deletes items and edits and deletes endpoints', () => {
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-cli-edit-'));
     const env = { PW: 'Stored-Pa55' };
-    source = json(['endpoint', 'add', '--name', 'Old IMAP', '--host', 'imap.old.test', '--admin-mode', 'login-star', '--admin-login', 'admin', '--admin-password-env', 'PW'], env);
+    source = json(
+      [
+        'endpoint',
+        'add',
+        '--name',
+        'Old IMAP',
+        '--host',
+        'imap.old.test',
+        '--admin-mode',
+        'login-star',
+        '--admin-login',
+        'admin',
+        '--admin-password-env',
+        'PW',
+      ],
+      env,
+    );
     destination = json(['endpoint', 'add', '--name', 'New IMAP', '--host', 'imap.new.test'], env);
     projectId = json(['project', 'create', '--name', 'Wave 1', '--source', source.id, '--destination', destination.id]).id;
   });
@@ -30,7 +50,13 @@ describe('the CLI deletes items and edits and deletes endpoints', () => {
 
   it('edits only the flags given and keeps the stored password', () => {
     const edited = json(['endpoint', 'edit', '--endpoint', source.id, '--name', 'Old IMAP (Dovecot)', '--admin-login', 'migration-admin']);
-    expect(edited).toMatchObject({ name: 'Old IMAP (Dovecot)', adminLogin: 'migration-admin', host: 'imap.old.test', adminMode: 'login-star', hasAdminPassword: true });
+    expect(edited).toMatchObject({
+      name: 'Old IMAP (Dovecot)',
+      adminLogin: 'migration-admin',
+      host: 'imap.old.test',
+      adminMode: 'login-star',
+      hasAdminPassword: true,
+    });
   });
 
   it('refuses to delete an endpoint a project uses, naming the project', () => {
@@ -43,7 +69,8 @@ describe('the CLI deletes items and edits and deletes endpoints', () => {
   });
 
   it('deletes items, and refuses one whose pass is running with the reason', async () => {
-    const add = (n: number) => json(['item', 'add', '--project', projectId, '--source', `u${n}@old.test`, '--destination', `u${n}@new.test`]).id as string;
+    const add = (n: number) =>
+      json(['item', 'add', '--project', projectId, '--source', `u${n}@old.test`, '--destination', `u${n}@new.test`]).id as string;
     const [idle, running] = [add(1), add(2)];
     const runtime = await EmbeddedRuntime.open({ dataDir, log: silentLog });
     await updateDoc(runtime.services.deps.store.items, LOCAL_TENANT, running, (item) => ({ ...item, status: 'Running' as const }));

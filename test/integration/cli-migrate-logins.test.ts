@@ -30,8 +30,18 @@ describe('mailferry migrate with login names', () => {
       startDovecot({ separator: '.', users: { dst2: 'dst2-pw', dst3: 'dst3-pw' } }),
     ]);
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-cli-logins-'));
-    await fillMailbox(source, 'src2', 'INBOX', [1, 2, 3].map((n) => ({ raw: sampleMessage(n, 2_000) })));
-    await fillMailbox(source, 'src3', 'INBOX', [4, 5].map((n) => ({ raw: sampleMessage(n, 2_000) })));
+    await fillMailbox(
+      source,
+      'src2',
+      'INBOX',
+      [1, 2, 3].map((n) => ({ raw: sampleMessage(n, 2_000) })),
+    );
+    await fillMailbox(
+      source,
+      'src3',
+      'INBOX',
+      [4, 5].map((n) => ({ raw: sampleMessage(n, 2_000) })),
+    );
   });
   afterAll(async () => {
     await Promise.all([source?.stop(), destination?.stop()]);
@@ -63,7 +73,17 @@ describe('mailferry migrate with login names', () => {
     expect(lastJson(delta.stdout)).toMatchObject({ status: 'Completed', copied: 0, skipped: 3 });
 
     // Asked for explicitly, a copy into the full mailbox goes ahead (merging another mailbox into it).
-    const merge = mailferry(['migrate', '--from', `imap://src3:src3-pw@${source.host}:${source.port}`, '--to', to(), '--into-non-empty', '--json', '--data', join(dataDir, 'merge')]);
+    const merge = mailferry([
+      'migrate',
+      '--from',
+      `imap://src3:src3-pw@${source.host}:${source.port}`,
+      '--to',
+      to(),
+      '--into-non-empty',
+      '--json',
+      '--data',
+      join(dataDir, 'merge'),
+    ]);
     expect(lastJson(merge.stdout)).toMatchObject({ status: 'Completed', copied: 2 });
     expect(countsOf(await snapshotMailbox(destination, 'dst2'))).toMatchObject({ INBOX: 5 });
   });

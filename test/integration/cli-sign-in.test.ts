@@ -25,21 +25,31 @@ describe('mailferry endpoint sign-in', () => {
   let env: Record<string, string>;
 
   const cli = (args: string[], extra: Record<string, string> = {}) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'api/local/cli.ts', ...args, '--data', dataDir], { encoding: 'utf8', env: { ...process.env, ...env, ...extra }, timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'api/local/cli.ts', ...args, '--data', dataDir], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env, ...extra },
+      timeout: 120_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
   /** Starts the sign-in in a CLI process, then does at the verification page what `atPage` does with the code it printed. */
   const signIn = async (atPage: (userCode: string) => void) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'api/local/cli.ts', 'endpoint', 'sign-in', 'Team group', '--data', dataDir], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'api/local/cli.ts', 'endpoint', 'sign-in', 'Team group', '--data', dataDir], {
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const userCode = await waitUntil('the CLI to print the code Entra ID gave it', () => graph.tokenEndpoint.pendingDeviceCodes().find((code) => stdout.includes(code)), {
-      describe: () => `stdout: ${stdout} stderr: ${stderr}`,
-    });
+    const userCode = await waitUntil(
+      'the CLI to print the code Entra ID gave it',
+      () => graph.tokenEndpoint.pendingDeviceCodes().find((code) => stdout.includes(code)),
+      {
+        describe: () => `stdout: ${stdout} stderr: ${stderr}`,
+      },
+    );
     atPage(userCode);
     return { code: await exited, stdout, stderr, userCode };
   };
@@ -59,7 +69,22 @@ describe('mailferry endpoint sign-in', () => {
     graph = await startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [ADMIN], groups: [TEAM], apps: [{ clientId: APP }] });
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-cli-sign-in-'));
     env = { MAILFERRY_ENTRA_AUTHORITY_HOST: `https://${graph.tokenEndpoint.host}`, NODE_EXTRA_CA_CERTS: graph.tokenEndpoint.caFile };
-    const added = cli(['endpoint', 'add', '--name', 'Team group', '--kind', 'm365-group', '--protocol', 'graph', '--host', graph.graphUrl, '--app-client-id', APP, '--app-tenant-id', graph.tenantId]);
+    const added = cli([
+      'endpoint',
+      'add',
+      '--name',
+      'Team group',
+      '--kind',
+      'm365-group',
+      '--protocol',
+      'graph',
+      '--host',
+      graph.graphUrl,
+      '--app-client-id',
+      APP,
+      '--app-tenant-id',
+      graph.tenantId,
+    ]);
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
   }, 120_000);
@@ -75,7 +100,7 @@ describe('mailferry endpoint sign-in', () => {
     expect((await endpointRecord()).signInRef).toBeUndefined();
   }, 120_000);
 
-  it('shows Entra ID\'s code and page, waits for the admin, says who signed in and keeps the sign-in in the vault', async () => {
+  it("shows Entra ID's code and page, waits for the admin, says who signed in and keeps the sign-in in the vault", async () => {
     const signed = await signIn((code) => graph.tokenEndpoint.approveDeviceCode(code, ADMIN));
     expect(signed.stderr).toBe('');
     expect(signed.code).toBe(0);

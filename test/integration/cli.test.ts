@@ -8,7 +8,11 @@ import { makeAppCertificate } from '../support/app-certificates.js';
 import { countsOf, snapshotMailbox } from '../support/mailbox-snapshot.js';
 
 function mailferry(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'api/local/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'api/local/cli.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -23,8 +27,18 @@ describe('the mailferry command line', () => {
       startDovecot({ separator: '.', users: { 'cli@dst.test': 'dest-pw' } }),
     ]);
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-cli-'));
-    await fillMailbox(source, 'cli@src.test', 'INBOX', [1, 2, 3, 4].map((n) => ({ raw: sampleMessage(n, 3_000) })));
-    await fillMailbox(source, 'cli@src.test', 'Clients/Acme', [5, 6].map((n) => ({ raw: sampleMessage(n, 3_000) })));
+    await fillMailbox(
+      source,
+      'cli@src.test',
+      'INBOX',
+      [1, 2, 3, 4].map((n) => ({ raw: sampleMessage(n, 3_000) })),
+    );
+    await fillMailbox(
+      source,
+      'cli@src.test',
+      'Clients/Acme',
+      [5, 6].map((n) => ({ raw: sampleMessage(n, 3_000) })),
+    );
   });
   afterAll(async () => {
     await Promise.all([source?.stop(), destination?.stop()]);
@@ -51,9 +65,21 @@ describe('the mailferry command line', () => {
   });
 
   it('exits 1 and names the side when a password is wrong', () => {
-    const result = mailferry(['migrate', '--from', `imap://cli%40src.test:wrong@${source.host}:${source.port}`, '--to', `imap://cli%40dst.test:dest-pw@${destination.host}:${destination.port}`, '--json', '--data', dataDir]);
+    const result = mailferry([
+      'migrate',
+      '--from',
+      `imap://cli%40src.test:wrong@${source.host}:${source.port}`,
+      '--to',
+      `imap://cli%40dst.test:dest-pw@${destination.host}:${destination.port}`,
+      '--json',
+      '--data',
+      dataDir,
+    ]);
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout.trim().split('\n').pop()!)).toMatchObject({ status: 'Failed', reason: expect.stringMatching(/^Source/) });
+    expect(JSON.parse(result.stdout.trim().split('\n').pop()!)).toMatchObject({
+      status: 'Failed',
+      reason: expect.stringMatching(/^Source/),
+    });
   });
 
   it('exits 64 with a message that says what to fix for a malformed URL', () => {
@@ -65,9 +91,36 @@ describe('the mailferry command line', () => {
   it('imports a CSV through the project commands and reports the bad row', () => {
     const data = ['--data', join(dataDir, 'projects')];
     const env = { ADMIN_PW: source.masterPassword };
-    const endpoint = JSON.parse(mailferry(['endpoint', 'add', '--name', 'Src', '--kind', 'imap', '--host', source.host, '--port', String(source.port), '--security', 'none', '--admin-mode', 'plain-authzid', '--admin-login', source.masterUser, '--admin-password-env', 'ADMIN_PW', ...data], env).stdout);
+    const endpoint = JSON.parse(
+      mailferry(
+        [
+          'endpoint',
+          'add',
+          '--name',
+          'Src',
+          '--kind',
+          'imap',
+          '--host',
+          source.host,
+          '--port',
+          String(source.port),
+          '--security',
+          'none',
+          '--admin-mode',
+          'plain-authzid',
+          '--admin-login',
+          source.masterUser,
+          '--admin-password-env',
+          'ADMIN_PW',
+          ...data,
+        ],
+        env,
+      ).stdout,
+    );
     expect(endpoint.hasAdminPassword).toBe(true);
-    const project = JSON.parse(mailferry(['project', 'create', '--name', 'CLI project', '--source', endpoint.id, '--destination', endpoint.id, ...data]).stdout);
+    const project = JSON.parse(
+      mailferry(['project', 'create', '--name', 'CLI project', '--source', endpoint.id, '--destination', endpoint.id, ...data]).stdout,
+    );
     const csvPath = join(dataDir, 'items.csv');
     writeFileSync(csvPath, 'Source Email,Destination Email\na@src.test,a@dst.test\nb@src.test,\n');
     const imported = mailferry(['item', 'import', '--project', project.id, '--csv', csvPath, ...data]);
@@ -79,29 +132,140 @@ describe('the mailferry command line', () => {
   it('adds Exchange and Microsoft 365 endpoints, keeps the app secret out of its output, and says what is missing', () => {
     const data = ['--data', join(dataDir, 'ews')];
     const env = { ADMIN_PW: 'admin-secret-pw', APP_SECRET: 'app-secret-value' };
-    const exchange = mailferry(['endpoint', 'add', '--name', 'Exchange 2016', '--kind', 'exchange', '--host', 'https://mail.contoso.test/owa', '--admin-mode', 'delegation', '--admin-login', 'migadmin@contoso.test', '--admin-password-env', 'ADMIN_PW', ...data], env);
+    const exchange = mailferry(
+      [
+        'endpoint',
+        'add',
+        '--name',
+        'Exchange 2016',
+        '--kind',
+        'exchange',
+        '--host',
+        'https://mail.contoso.test/owa',
+        '--admin-mode',
+        'delegation',
+        '--admin-login',
+        'migadmin@contoso.test',
+        '--admin-password-env',
+        'ADMIN_PW',
+        ...data,
+      ],
+      env,
+    );
     expect(JSON.parse(exchange.stdout)).toMatchObject({ kind: 'exchange', adminMode: 'delegation', hasAdminPassword: true });
-    const m365 = mailferry(['endpoint', 'add', '--name', 'Microsoft 365', '--kind', 'm365', '--cloud', 'commercial', '--auth-mechanism', 'oauth-app', '--admin-mode', 'impersonation',
-      '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', '--app-tenant-id', 'contoso.onmicrosoft.com', '--app-secret-env', 'APP_SECRET', ...data], env);
+    const m365 = mailferry(
+      [
+        'endpoint',
+        'add',
+        '--name',
+        'Microsoft 365',
+        '--kind',
+        'm365',
+        '--cloud',
+        'commercial',
+        '--auth-mechanism',
+        'oauth-app',
+        '--admin-mode',
+        'impersonation',
+        '--app-client-id',
+        '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69',
+        '--app-tenant-id',
+        'contoso.onmicrosoft.com',
+        '--app-secret-env',
+        'APP_SECRET',
+        ...data,
+      ],
+      env,
+    );
     const created = JSON.parse(m365.stdout);
     expect(created).toMatchObject({ kind: 'm365', protocol: 'graph', authMechanism: 'oauth-app', hasAppSecret: true });
     // An admin whose tenant still allows EWS may switch back, and forth; an endpoint without an app cannot go to Graph.
-    expect(JSON.parse(mailferry(['endpoint', 'set-protocol', '--endpoint', created.id, '--protocol', 'ews', ...data]).stdout)).toMatchObject({ protocol: 'ews' });
+    expect(
+      JSON.parse(mailferry(['endpoint', 'set-protocol', '--endpoint', created.id, '--protocol', 'ews', ...data]).stdout),
+    ).toMatchObject({ protocol: 'ews' });
     expect(mailferry(['endpoint', 'list', ...data]).stdout).toMatch(/Microsoft 365\s+m365\s+ews/);
-    const basic = mailferry(['endpoint', 'add', '--name', 'Basic 365', '--kind', 'm365', '--protocol', 'ews', '--admin-mode', 'delegation', '--admin-login', 'a@contoso.test', '--admin-password-env', 'ADMIN_PW', ...data], env);
+    const basic = mailferry(
+      [
+        'endpoint',
+        'add',
+        '--name',
+        'Basic 365',
+        '--kind',
+        'm365',
+        '--protocol',
+        'ews',
+        '--admin-mode',
+        'delegation',
+        '--admin-login',
+        'a@contoso.test',
+        '--admin-password-env',
+        'ADMIN_PW',
+        ...data,
+      ],
+      env,
+    );
     const toGraph = mailferry(['endpoint', 'set-protocol', '--endpoint', JSON.parse(basic.stdout).id, '--protocol', 'graph', ...data]);
     expect(toGraph.code).toBe(64);
     expect(toGraph.stdout + toGraph.stderr).toMatch(/no app registration.*Microsoft Graph signs in as an app/);
     // A Groups endpoint stays on EWS until switched; to Graph it needs the app its administrator signs in with.
-    const group = JSON.parse(mailferry(['endpoint', 'add', '--name', 'Team groups', '--kind', 'm365-group', '--admin-mode', 'delegation', '--admin-login', 'a@contoso.test', '--admin-password-env', 'ADMIN_PW', ...data], env).stdout);
+    const group = JSON.parse(
+      mailferry(
+        [
+          'endpoint',
+          'add',
+          '--name',
+          'Team groups',
+          '--kind',
+          'm365-group',
+          '--admin-mode',
+          'delegation',
+          '--admin-login',
+          'a@contoso.test',
+          '--admin-password-env',
+          'ADMIN_PW',
+          ...data,
+        ],
+        env,
+      ).stdout,
+    );
     expect(group).toMatchObject({ kind: 'm365-group', protocol: 'ews' });
     const noApp = mailferry(['endpoint', 'set-protocol', '--endpoint', group.id, '--protocol', 'graph', ...data]);
     expect(noApp.code).toBe(64);
     expect(noApp.stderr).toMatch(/appClientId: Groups over Microsoft Graph post as an administrator who signs in once/);
-    const groupToGraph = mailferry(['endpoint', 'set-protocol', '--endpoint', group.id, '--protocol', 'graph', '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', '--app-tenant-id', 'contoso.onmicrosoft.com', ...data]);
-    expect(JSON.parse(groupToGraph.stdout)).toMatchObject({ protocol: 'graph', appClientId: '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', hasSignIn: false });
+    const groupToGraph = mailferry([
+      'endpoint',
+      'set-protocol',
+      '--endpoint',
+      group.id,
+      '--protocol',
+      'graph',
+      '--app-client-id',
+      '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69',
+      '--app-tenant-id',
+      'contoso.onmicrosoft.com',
+      ...data,
+    ]);
+    expect(JSON.parse(groupToGraph.stdout)).toMatchObject({
+      protocol: 'graph',
+      appClientId: '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69',
+      hasSignIn: false,
+    });
     expect(m365.stdout + m365.stderr + exchange.stdout + exchange.stderr).not.toMatch(/app-secret-value|admin-secret-pw/);
-    const incomplete = mailferry(['endpoint', 'add', '--name', 'No secret', '--kind', 'm365', '--auth-mechanism', 'oauth-app', '--admin-mode', 'impersonation', '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', ...data]);
+    const incomplete = mailferry([
+      'endpoint',
+      'add',
+      '--name',
+      'No secret',
+      '--kind',
+      'm365',
+      '--auth-mechanism',
+      'oauth-app',
+      '--admin-mode',
+      'impersonation',
+      '--app-client-id',
+      '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69',
+      ...data,
+    ]);
     expect(incomplete.code).toBe(64);
     expect(incomplete.stdout + incomplete.stderr).toMatch(/appTenantId and either appClientSecret or appCertificate/);
   });
@@ -111,11 +275,30 @@ describe('the mailferry command line', () => {
     const first = makeAppCertificate();
     const pemPath = join(dataDir, 'app.pem');
     writeFileSync(pemPath, first.pem);
-    const added = mailferry(['endpoint', 'add', '--name', 'Graph with a certificate', '--kind', 'm365', '--auth-mechanism', 'oauth-app',
-      '--app-client-id', '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', '--app-tenant-id', 'contoso.onmicrosoft.com', '--app-certificate-file', pemPath, ...data]);
+    const added = mailferry([
+      'endpoint',
+      'add',
+      '--name',
+      'Graph with a certificate',
+      '--kind',
+      'm365',
+      '--auth-mechanism',
+      'oauth-app',
+      '--app-client-id',
+      '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69',
+      '--app-tenant-id',
+      'contoso.onmicrosoft.com',
+      '--app-certificate-file',
+      pemPath,
+      ...data,
+    ]);
     expect(added.code).toBe(0);
     const created = JSON.parse(added.stdout);
-    expect(created).toMatchObject({ protocol: 'graph', hasAppSecret: false, appCertificate: { subject: 'CN=Mailferry migration app', thumbprint: expect.stringMatching(/^[0-9A-F]{40}$/) } });
+    expect(created).toMatchObject({
+      protocol: 'graph',
+      hasAppSecret: false,
+      appCertificate: { subject: 'CN=Mailferry migration app', thumbprint: expect.stringMatching(/^[0-9A-F]{40}$/) },
+    });
     const second = makeAppCertificate({ commonName: 'Mailferry 2027' });
     writeFileSync(pemPath, second.pem);
     const replaced = mailferry(['endpoint', 'edit', '--endpoint', created.id, '--app-certificate-file', pemPath, ...data]);
@@ -132,9 +315,40 @@ describe('the mailferry command line', () => {
     const dir = join(dataDir, 'end-user');
     const data = ['--data', dir];
     const env = { MAILFERRY_PUBLIC_URL: 'https://migrate.contoso.test' };
-    const endpoint = JSON.parse(mailferry(['endpoint', 'add', '--name', 'Src', '--kind', 'imap', '--host', source.host, '--port', String(source.port), '--security', 'none', ...data]).stdout);
-    const project = JSON.parse(mailferry(['project', 'create', '--name', 'End users', '--source', endpoint.id, '--destination', endpoint.id, ...data]).stdout);
-    const item = JSON.parse(mailferry(['item', 'add', '--project', project.id, '--source', 'cli@src.test', '--destination', 'cli@dst.test', '--end-user', ...data]).stdout);
+    const endpoint = JSON.parse(
+      mailferry([
+        'endpoint',
+        'add',
+        '--name',
+        'Src',
+        '--kind',
+        'imap',
+        '--host',
+        source.host,
+        '--port',
+        String(source.port),
+        '--security',
+        'none',
+        ...data,
+      ]).stdout,
+    );
+    const project = JSON.parse(
+      mailferry(['project', 'create', '--name', 'End users', '--source', endpoint.id, '--destination', endpoint.id, ...data]).stdout,
+    );
+    const item = JSON.parse(
+      mailferry([
+        'item',
+        'add',
+        '--project',
+        project.id,
+        '--source',
+        'cli@src.test',
+        '--destination',
+        'cli@dst.test',
+        '--end-user',
+        ...data,
+      ]).stdout,
+    );
     expect(item.endUserCredentials).toBe(true);
     const started = mailferry(['pass', 'start', '--project', project.id, '--kind', 'verify', ...data], env);
     expect(started.stderr).toBe('');

@@ -40,10 +40,12 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
   /** Over real HTTP through the embedded host's server, as a browser and the admin console would. */
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
-      method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) as unknown : undefined, headers: headersOf(res.headers) };
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: headersOf(res.headers) };
   };
   const item = (id: string): Promise<Item> => services.deps.store.items.get(LOCAL_TENANT, id) as Promise<Item>;
   const mailsTo = (address: string) => sink.messages.filter((m) => m.envelopeTo.includes(address));
@@ -52,23 +54,54 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
   beforeAll(async () => {
     fx = await createMigrationFixture();
     sink = await startSmtpSink();
-    mailer = new SmtpMailer({ host: sink.host, port: sink.port, secure: false, requireTls: false, from: 'Contoso IT <migration@contoso.test>' });
+    mailer = new SmtpMailer({
+      host: sink.host,
+      port: sink.port,
+      secure: false,
+      requireTls: false,
+      from: 'Contoso IT <migration@contoso.test>',
+    });
     await Promise.all([
-      fx.source.addUser(ALICE.source, ALICE.password), fx.source.addUser(BOB.source, BOB.password),
-      fx.destination.addUser(ALICE.dest, 'dest-pw'), fx.destination.addUser(BOB.dest, 'dest-pw'),
+      fx.source.addUser(ALICE.source, ALICE.password),
+      fx.source.addUser(BOB.source, BOB.password),
+      fx.destination.addUser(ALICE.dest, 'dest-pw'),
+      fx.destination.addUser(BOB.dest, 'dest-pw'),
     ]);
-    await fillMailbox(fx.source, ALICE.source, 'INBOX', [0, 1, 2].map((n) => ({ raw: sampleMessage(n, 1_500, `Alice inbox ${n}`) })));
-    await fillMailbox(fx.source, ALICE.source, 'Archive', [3, 4].map((n) => ({ raw: sampleMessage(n, 1_500, `Alice archive ${n}`) })));
-    await fillMailbox(fx.source, BOB.source, 'INBOX', [5].map((n) => ({ raw: sampleMessage(n, 1_500, `Bob inbox ${n}`) })));
+    await fillMailbox(
+      fx.source,
+      ALICE.source,
+      'INBOX',
+      [0, 1, 2].map((n) => ({ raw: sampleMessage(n, 1_500, `Alice inbox ${n}`) })),
+    );
+    await fillMailbox(
+      fx.source,
+      ALICE.source,
+      'Archive',
+      [3, 4].map((n) => ({ raw: sampleMessage(n, 1_500, `Alice archive ${n}`) })),
+    );
+    await fillMailbox(
+      fx.source,
+      BOB.source,
+      'INBOX',
+      [5].map((n) => ({ raw: sampleMessage(n, 1_500, `Bob inbox ${n}`) })),
+    );
 
     // The services the embedded host will build once wired: same store, queue and vault; the end-user part added.
     clock = new TestClock(new Date());
-    services = createMailferry({ ...fx.runtime.services.ports, clock, mailer }, {
-      endUser: { linkKey: LinkKeyring.generateKey(), publicBaseUrl: PUBLIC_URL, organizationName: 'Contoso IT' },
-    });
+    services = createMailferry(
+      { ...fx.runtime.services.ports, clock, mailer },
+      {
+        endUser: { linkKey: LinkKeyring.generateKey(), publicBaseUrl: PUBLIC_URL, organizationName: 'Contoso IT' },
+      },
+    );
     ({ server, url: base } = await startHttpServer(services, { port: 0 }));
     for (const user of [ALICE, BOB]) {
-      const added = await services.items.addItem(LOCAL_TENANT, fx.projectId, { sourceAddress: user.source, destinationAddress: user.dest, endUserCredentials: true, options: [] });
+      const added = await services.items.addItem(LOCAL_TENANT, fx.projectId, {
+        sourceAddress: user.source,
+        destinationAddress: user.dest,
+        endUserCredentials: true,
+        options: [],
+      });
       ids[user.source] = added.id;
     }
   });
@@ -100,8 +133,13 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
     const page = await call('POST', '/api/v1/end-user/request', { token: tokens[ALICE.source] });
     expect(page.status).toBe(200);
     expect(page.body).toEqual({
-      sourceAddress: ALICE.source, destinationAddress: ALICE.dest, projectName: 'Integration', requestedBy: 'Contoso IT',
-      loginHint: ALICE.source, expiresAt: expect.any(String), attemptsLeft: 5,
+      sourceAddress: ALICE.source,
+      destinationAddress: ALICE.dest,
+      projectName: 'Integration',
+      requestedBy: 'Contoso IT',
+      loginHint: ALICE.source,
+      expiresAt: expect.any(String),
+      attemptsLeft: 5,
     });
     expect(page.headers?.['cache-control']).toBe('no-store');
   });
@@ -118,12 +156,18 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
     expect(waiting.sourceSecretRef).toBeUndefined();
   });
 
-  it('refuses another account\'s login on a link, so its holder cannot bring that mailbox into this destination', async () => {
+  it("refuses another account's login on a link, so its holder cannot bring that mailbox into this destination", async () => {
     const before = await item(ids[BOB.source]!);
-    const other = await call('POST', '/api/v1/end-user/credentials', { token: tokens[BOB.source], login: ALICE.source, password: ALICE.password });
+    const other = await call('POST', '/api/v1/end-user/credentials', {
+      token: tokens[BOB.source],
+      login: ALICE.source,
+      password: ALICE.password,
+    });
     expect(other.status).toBe(422);
     expect(other.body).toMatchObject({ accepted: false, attemptsLeft: 5 });
-    expect((other.body as { reason: string }).reason).toMatch(/This link is for the mailbox bob@src\.test: sign in with its login name, bob@src\.test\./);
+    expect((other.body as { reason: string }).reason).toMatch(
+      /This link is for the mailbox bob@src\.test: sign in with its login name, bob@src\.test\./,
+    );
     const after = await item(ids[BOB.source]!);
     expect(after).toMatchObject({ status: 'Waiting For End User', endUserRequest: { attempts: before.endUserRequest!.attempts } });
     expect(after.sourceSecretRef).toBeUndefined();
@@ -142,7 +186,8 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
 
     fx.runtime.startWorkers();
     await waitUntil(`${ALICE.source} to complete`, async () => (await item(ids[ALICE.source]!)).status === 'Completed', {
-      timeoutMs: ITEM_DONE_TIMEOUT_MS, describe: async () => JSON.stringify(await item(ids[ALICE.source]!)),
+      timeoutMs: ITEM_DONE_TIMEOUT_MS,
+      describe: async () => JSON.stringify(await item(ids[ALICE.source]!)),
     });
     expect(countsOf(await snapshotMailbox(fx.destination, ALICE.dest))).toMatchObject({ INBOX: 3, Archive: 2 });
   });
@@ -159,7 +204,9 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
 
   it('refuses a link changed in transit', async () => {
     const token = tokens[BOB.source]!;
-    const tampered = await call('POST', '/api/v1/end-user/request', { token: `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}` });
+    const tampered = await call('POST', '/api/v1/end-user/request', {
+      token: `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`,
+    });
     expect(tampered.status).toBe(401);
     expect((tampered.body as { detail: string }).detail).toMatch(/not valid/);
   });
@@ -185,13 +232,18 @@ describe('end-user credential requests against real Dovecots and a real SMTP ser
 
   it('notifies selected users at their destination address with a per-item report', async () => {
     const report = await call('POST', `/api/v1/projects/${fx.projectId}/notify-users`, {
-      itemIds: [ids[ALICE.source], 'no-such-item'], subject: 'Your new mailbox {{destinationAddress}}',
+      itemIds: [ids[ALICE.source], 'no-such-item'],
+      subject: 'Your new mailbox {{destinationAddress}}',
       message: 'Hello,\n\nyour mail from {{sourceAddress}} now lives at {{destinationAddress}}.',
     });
     expect(report.status).toBe(207);
     expect(report.body).toMatchObject({
-      sent: 1, failed: 1,
-      results: [{ itemId: ids[ALICE.source], address: ALICE.dest, status: 'sent' }, { itemId: 'no-such-item', status: 'failed', reason: expect.stringMatching(/No item/) }],
+      sent: 1,
+      failed: 1,
+      results: [
+        { itemId: ids[ALICE.source], address: ALICE.dest, status: 'sent' },
+        { itemId: 'no-such-item', status: 'failed', reason: expect.stringMatching(/No item/) },
+      ],
     });
     const notice = await sink.waitFor((m) => m.envelopeTo.includes(ALICE.dest));
     expect(notice.headers.get('subject')).toBe(`Your new mailbox ${ALICE.dest}`);

@@ -13,8 +13,10 @@ import { createEwsMigrationFixture, folderCounts, itemsAt, markerOf, type EwsMig
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 function message(n: number, subject: string, headers = 'From: Sender <sender@fabrikam.test>\r\nTo: Alice <alice@src.test>\r\n'): Buffer {
-  return Buffer.from(`${headers}Subject: ${subject}\r\nMessage-ID: <m${n}.${subject.replace(/\W/g, '')}@fabrikam.test>\r\n` +
-    `Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBody ${n} of ${subject}\r\n`);
+  return Buffer.from(
+    `${headers}Subject: ${subject}\r\nMessage-ID: <m${n}.${subject.replace(/\W/g, '')}@fabrikam.test>\r\n` +
+      `Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBody ${n} of ${subject}\r\n`,
+  );
 }
 
 /** Source IMAP folder → the destination EWS path (INBOX is Exchange's Inbox; `"` is written as `'`). */
@@ -23,7 +25,7 @@ const FOLDERS: Record<string, string> = {
   'INBOX/Projects': 'Inbox/Projects',
   'Say "hello"': 'Say "hello"',
   'R&D': 'R&D',
-  '日本語': '日本語',
+  日本語: '日本語',
 };
 
 describe('IMAP (Dovecot) to Exchange', () => {
@@ -76,7 +78,11 @@ describe('IMAP (Dovecot) to Exchange', () => {
 
   it('applies RecipientMapping to From, To and Cc on the way, and the EWS item shows the mapped addresses', async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('mapped', { options: ['RecipientMapping="@src.test->@dst.test"'] });
-    const raw = message(99, 'Mapped', 'From: Alice <alice@src.test>\r\nTo: Bob <bob@src.test>, partner@fabrikam.test\r\nCc: "Carol, C." <carol@src.test>\r\n');
+    const raw = message(
+      99,
+      'Mapped',
+      'From: Alice <alice@src.test>\r\nTo: Bob <bob@src.test>, partner@fabrikam.test\r\nCc: "Carol, C." <carol@src.test>\r\n',
+    );
     await fillMailbox(fx.source.dovecot!, sourceUser, 'INBOX', [{ raw, flags: ['\\Seen'], internalDate: new Date(Date.UTC(2024, 1, 1)) }]);
     const pass = await fx.runPass('full', [itemId]);
     expect(pass.summary).toMatchObject({ completed: 1, copied: 1, failed: 0 });
@@ -109,27 +115,47 @@ describe('Exchange to IMAP (Dovecot)', () => {
     const store = fx.source.ews!.store;
     const mails: StoredItem[] = [];
     for (let i = 0; i < 6; i++) {
-      mails.push(seedMessage(store, sourceUser, i < 4 ? 'inbox' : 'sentitems', message(i, `Exported ${i}`), {
-        received: Date.UTC(2023, 5, 1 + i, 12), isRead: i % 2 === 0, flag: i === 1 ? 'Flagged' : 'NotFlagged',
-      }));
+      mails.push(
+        seedMessage(store, sourceUser, i < 4 ? 'inbox' : 'sentitems', message(i, `Exported ${i}`), {
+          received: Date.UTC(2023, 5, 1 + i, 12),
+          isRead: i % 2 === 0,
+          flag: i === 1 ? 'Flagged' : 'NotFlagged',
+        }),
+      );
     }
-    const contact = seedItem(store, sourceUser, 'contacts', '<t:Contact><t:DisplayName>Jane Doe</t:DisplayName><t:GivenName>Jane</t:GivenName></t:Contact>');
-    const meeting = seedItem(store, sourceUser, 'calendar', '<t:CalendarItem><t:Subject>Standup</t:Subject><t:Start>2024-01-08T09:00:00Z</t:Start><t:End>2024-01-08T09:15:00Z</t:End></t:CalendarItem>');
+    const contact = seedItem(
+      store,
+      sourceUser,
+      'contacts',
+      '<t:Contact><t:DisplayName>Jane Doe</t:DisplayName><t:GivenName>Jane</t:GivenName></t:Contact>',
+    );
+    const meeting = seedItem(
+      store,
+      sourceUser,
+      'calendar',
+      '<t:CalendarItem><t:Subject>Standup</t:Subject><t:Start>2024-01-08T09:00:00Z</t:Start><t:End>2024-01-08T09:15:00Z</t:End></t:CalendarItem>',
+    );
 
     const pass = await fx.runPass('full', [itemId], { itemTypes: ['mail', 'contacts', 'calendar'] });
     expect(pass.summary).toMatchObject({ completedWithErrors: 1, copied: 6, failed: 2 });
     const log = await fx.runtime.services.items.errorLog(LOCAL_TENANT, itemId);
     expect(log.items.map((r) => [r.folder, r.sourceKey, r.code]).sort()).toEqual([
-      ['Calendar', meeting.id, 'rejected'], ['Contacts', contact.id, 'rejected'],
+      ['Calendar', meeting.id, 'rejected'],
+      ['Contacts', contact.id, 'rejected'],
     ]);
     for (const row of log.items) expect(row.reason).toMatch(/IMAP destination holds only mail; (contacts|calendar) items cannot be copied/);
 
     const snapshot = await snapshotMailbox(fx.destination.dovecot!, destUser);
     const inDest = (folder: string) => snapshot.get(folder) ?? [];
-    const expected = (list: StoredItem[]) => list.map((m) => ({
-      sha256: sha(m.mime!.bytes), size: m.mime!.bytes.length, flags: [...(m.isRead ? ['\\Seen'] : []), ...(m.flag?.status === 'Flagged' ? ['\\Flagged'] : [])].sort(),
-      internalDate: Date.parse(m.received),
-    })).sort((a, b) => a.sha256.localeCompare(b.sha256) || a.internalDate - b.internalDate);
+    const expected = (list: StoredItem[]) =>
+      list
+        .map((m) => ({
+          sha256: sha(m.mime!.bytes),
+          size: m.mime!.bytes.length,
+          flags: [...(m.isRead ? ['\\Seen'] : []), ...(m.flag?.status === 'Flagged' ? ['\\Flagged'] : [])].sort(),
+          internalDate: Date.parse(m.received),
+        }))
+        .sort((a, b) => a.sha256.localeCompare(b.sha256) || a.internalDate - b.internalDate);
     expect(inDest('INBOX')).toEqual(expected(mails.slice(0, 4)));
     const sentPath = [...snapshot.keys()].find((k) => /^Sent/.test(k))!;
     expect(inDest(sentPath)).toEqual(expected(mails.slice(4)));
@@ -144,19 +170,26 @@ describe('Exchange to IMAP (Dovecot)', () => {
     const store = fx.source.ews!.store;
     seedMessage(store, sourceUser, 'inbox', message(42, 'With rules'), { received: Date.UTC(2023, 6, 1) });
     const mbx = store.mailbox(sourceUser)!;
-    mbx.rules = [{
-      id: 'rule-1', displayName: 'Flag invoices', priority: 1, isEnabled: true,
-      conditionsXml: '<t:Conditions><t:ContainsSubjectStrings><t:String>Invoice</t:String></t:ContainsSubjectStrings></t:Conditions>',
-      actionsXml: '<t:Actions><t:MarkImportance>High</t:MarkImportance></t:Actions>',
-    }];
+    mbx.rules = [
+      {
+        id: 'rule-1',
+        displayName: 'Flag invoices',
+        priority: 1,
+        isEnabled: true,
+        conditionsXml: '<t:Conditions><t:ContainsSubjectStrings><t:String>Invoice</t:String></t:ContainsSubjectStrings></t:Conditions>',
+        actionsXml: '<t:Actions><t:MarkImportance>High</t:MarkImportance></t:Actions>',
+      },
+    ];
     mbx.oof = { state: 'Enabled', externalAudience: 'All', internalReply: { message: 'Away' }, externalReply: { message: 'Away' } };
     const pass = await fx.runPass('full', [itemId], { itemTypes: ['mail', 'rules'] });
     expect(pass.summary).toMatchObject({ completedWithErrors: 1, copied: 1, failed: 2 });
     const log = await fx.runtime.services.items.errorLog(LOCAL_TENANT, itemId);
-    expect(log.items.map((r) => [r.folder, r.subject]).sort()).toEqual([
-      ['(mailbox settings)', expect.stringMatching(/automatic replies|OOF/i)],
-      ['(mailbox settings)', expect.stringMatching(/Flag invoices/)],
-    ].sort());
+    expect(log.items.map((r) => [r.folder, r.subject]).sort()).toEqual(
+      [
+        ['(mailbox settings)', expect.stringMatching(/automatic replies|OOF/i)],
+        ['(mailbox settings)', expect.stringMatching(/Flag invoices/)],
+      ].sort(),
+    );
     for (const row of log.items) expect(row.reason).toMatch(/The destination \(imap\) has no place for (rules|automatic replies)/);
   });
 });

@@ -6,7 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type FillMessage } from '../support/dovecot.js';
-import { createEwsMigrationFixture, expectExactlyOnce, folderCounts, itemsAt, markerOf, seedMail, type EwsMigrationFixture } from '../support/ews-migration-fixture.js';
+import {
+  createEwsMigrationFixture,
+  expectExactlyOnce,
+  folderCounts,
+  itemsAt,
+  markerOf,
+  seedMail,
+  type EwsMigrationFixture,
+} from '../support/ews-migration-fixture.js';
 import { COPY_GATE_ENV } from '../support/copy-gate.js';
 import { startWorker, stopWorker, workerAtGate } from '../support/worker-child.js';
 import { waitForPass } from '../support/migration-fixture.js';
@@ -45,8 +53,14 @@ describe('Exchange to Exchange in a throttling storm', () => {
     expect(dst.counters.serverBusy).toBeGreaterThan(3);
     expect(src.counters.serverBusy).toBe(Math.floor(src.counters.calls / 3));
     const dstServer = fx.destination.ews!;
-    expectExactlyOnce(itemsAt(dstServer, destUser, 'Inbox'), inbox.map((i) => i.id));
-    expectExactlyOnce(itemsAt(dstServer, destUser, 'Sent Items'), sent.map((i) => i.id));
+    expectExactlyOnce(
+      itemsAt(dstServer, destUser, 'Inbox'),
+      inbox.map((i) => i.id),
+    );
+    expectExactlyOnce(
+      itemsAt(dstServer, destUser, 'Sent Items'),
+      sent.map((i) => i.id),
+    );
     const item = await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId);
     expect(item.status).toBe('Completed');
     expect((await fx.runtime.services.items.errorLog(LOCAL_TENANT, itemId)).items).toHaveLength(0);
@@ -65,11 +79,19 @@ describe('a worker killed mid-pass with an EWS destination', () => {
   it('IMAP → EWS: resumes after SIGKILL with exact counts and every marker once', async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('crash');
     const bulk = (prefix: string, count: number): FillMessage[] =>
-      Array.from({ length: count }, (_, i) => ({ raw: sampleMessage(i, 1_500, `${prefix} ${i}`), flags: i % 2 ? ['\\Seen'] : [], internalDate: new Date(Date.UTC(2024, 0, 1 + (i % 28), 0, i % 60)) }));
+      Array.from({ length: count }, (_, i) => ({
+        raw: sampleMessage(i, 1_500, `${prefix} ${i}`),
+        flags: i % 2 ? ['\\Seen'] : [],
+        internalDate: new Date(Date.UTC(2024, 0, 1 + (i % 28), 0, i % 60)),
+      }));
     await fillMailbox(fx.source.dovecot!, sourceUser, 'INBOX', bulk('inbox', 1200));
     await fillMailbox(fx.source.dovecot!, sourceUser, 'Work', bulk('work', 400));
     const server = fx.destination.ews!;
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
+    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, {
+      kind: 'full',
+      itemIds: [itemId],
+      itemTypes: ['mail'],
+    });
 
     // Killed at a known point: the destination confirmed GATE writes, the last of them not yet in the ledger.
     const first = startWorker(fx.dataDir, { [COPY_GATE_ENV]: String(GATE) });
@@ -117,7 +139,11 @@ describe('a worker killed mid-pass between two Exchange servers', () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('crash2');
     const inbox = seedMail(fx, sourceUser, 'inbox', 1500, 'crash inbox');
     const server = fx.destination.ews!;
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
+    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, {
+      kind: 'full',
+      itemIds: [itemId],
+      itemTypes: ['mail'],
+    });
     const first = startWorker(fx.dataDir, { [COPY_GATE_ENV]: String(GATE) });
     expect(await workerAtGate(first)).toBe(GATE);
     await stopWorker(first, 'SIGKILL');
@@ -130,6 +156,9 @@ describe('a worker killed mid-pass between two Exchange servers', () => {
       second.kill('SIGTERM');
       await new Promise((r) => second.once('exit', r));
     }
-    expectExactlyOnce(itemsAt(server, destUser, 'Inbox'), inbox.map((i) => i.id));
+    expectExactlyOnce(
+      itemsAt(server, destUser, 'Inbox'),
+      inbox.map((i) => i.id),
+    );
   });
 });

@@ -27,14 +27,24 @@ describe('Microsoft Graph with an app certificate', () => {
   let base: string;
   let cert: TestCertificate;
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     scanner.capture(`${method} ${path}`, text);
     return { status: res.status, json: text ? JSON.parse(text) : undefined };
   };
   const endpointBody = (name: string, appCertificate: string) => ({
-    name, kind: 'm365', protocol: 'graph', host: fx.graph.graphUrl, authMechanism: 'oauth-app',
-    appClientId: '7d3c2b1a-5555-4666-8777-988899990000', appTenantId: fx.graph.tenantId, appCertificate,
+    name,
+    kind: 'm365',
+    protocol: 'graph',
+    host: fx.graph.graphUrl,
+    authMechanism: 'oauth-app',
+    appClientId: '7d3c2b1a-5555-4666-8777-988899990000',
+    appTenantId: fx.graph.tenantId,
+    appCertificate,
   });
 
   beforeAll(async () => {
@@ -58,13 +68,18 @@ describe('Microsoft Graph with an app certificate', () => {
     const { X509Certificate } = await import('node:crypto');
     const x509 = new X509Certificate(cert.certPem);
     expect(endpoint.appCertificate).toEqual({
-      thumbprint: x509.fingerprint.replace(/:/g, ''), thumbprintSha256: x509.fingerprint256.replace(/:/g, ''),
-      subject: 'CN=Mailferry migration app', notBefore: new Date(x509.validFrom).toISOString(), notAfter: new Date(x509.validTo).toISOString(),
+      thumbprint: x509.fingerprint.replace(/:/g, ''),
+      thumbprintSha256: x509.fingerprint256.replace(/:/g, ''),
+      subject: 'CN=Mailferry migration app',
+      notBefore: new Date(x509.validFrom).toISOString(),
+      notAfter: new Date(x509.validTo).toISOString(),
     });
     expect(JSON.stringify(endpoint)).not.toMatch(/PRIVATE KEY|appCertificateKeyRef/);
     await call('GET', '/endpoints');
 
-    const { json: summary } = await call('POST', `/endpoints/${fx.destinationEndpointId}/validate`, { testMailbox: fx.destinationOf('ann') });
+    const { json: summary } = await call('POST', `/endpoints/${fx.destinationEndpointId}/validate`, {
+      testMailbox: fx.destinationOf('ann'),
+    });
     expect(summary.ok).toBe(true);
     expect(summary.checks[0]).toMatchObject({ check: `App certificate ${x509.fingerprint.replace(/:/g, '')}`, status: 'ok' });
     expect(summary.checks.find((c: { check: string }) => c.check === 'App token')).toMatchObject({ status: 'ok' });
@@ -95,16 +110,20 @@ describe('Microsoft Graph with an app certificate', () => {
     expect(scanner.leaks()).toEqual([]);
   });
 
-  it('an expired or not-yet-valid certificate fails the endpoint check and the pass in an admin\'s words; a new one (PATCH) works again', async () => {
+  it("an expired or not-yet-valid certificate fails the endpoint check and the pass in an admin's words; a new one (PATCH) works again", async () => {
     const expired = makeAppCertificate({ notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2021-01-01T00:00:00Z') });
     const patched = await call('PATCH', `/endpoints/${fx.destinationEndpointId}`, { appCertificate: expired.pem });
     expect(patched.status).toBe(200);
     expect(patched.json.appCertificate.notAfter).toBe('2021-01-01T00:00:00.000Z');
-    const { json: summary } = await call('POST', `/endpoints/${fx.destinationEndpointId}/validate`, { testMailbox: fx.destinationOf('ann') });
+    const { json: summary } = await call('POST', `/endpoints/${fx.destinationEndpointId}/validate`, {
+      testMailbox: fx.destinationOf('ann'),
+    });
     expect(summary.ok).toBe(false);
     expect(summary.checks).toHaveLength(1);
     expect(summary.checks[0].status).toBe('failed');
-    expect(summary.checks[0].detail).toMatch(/^The app certificate \(thumbprint [0-9A-F]{40}, CN=Mailferry migration app\) expired on 2021-01-01 00:00 UTC: Entra ID refuses sign-ins with it\. Create a new certificate, upload its public part in the Entra admin center/);
+    expect(summary.checks[0].detail).toMatch(
+      /^The app certificate \(thumbprint [0-9A-F]{40}, CN=Mailferry migration app\) expired on 2021-01-01 00:00 UTC: Entra ID refuses sign-ins with it\. Create a new certificate, upload its public part in the Entra admin center/,
+    );
 
     fx.graph.seed.message(fx.sourceOf('ann'), 'inbox', sampleMessage(9));
     const [itemId] = (await fx.runtime.services.items.listItems('local', fx.projectId)).items.map((i) => i.id);
@@ -116,16 +135,28 @@ describe('Microsoft Graph with an app certificate', () => {
 
     const future = makeAppCertificate({ notBefore: new Date(Date.now() + 30 * DAY), notAfter: new Date(Date.now() + 400 * DAY) });
     await call('PATCH', `/endpoints/${fx.destinationEndpointId}`, { appCertificate: future.pem });
-    const { json: notYet } = await call('POST', `/endpoints/${fx.destinationEndpointId}/validate`, { testMailbox: fx.destinationOf('ann') });
-    expect(notYet.checks[0].detail).toMatch(/is not valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC: Entra ID refuses sign-ins with it before then/);
+    const { json: notYet } = await call('POST', `/endpoints/${fx.destinationEndpointId}/validate`, {
+      testMailbox: fx.destinationOf('ann'),
+    });
+    expect(notYet.checks[0].detail).toMatch(
+      /is not valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC: Entra ID refuses sign-ins with it before then/,
+    );
 
     // One that expires within 30 days is a warning; this one is not uploaded to the app, and the token check says what to check.
     const soon = makeAppCertificate({ notAfter: new Date(Date.now() + 10 * DAY) });
     await call('PATCH', `/endpoints/${fx.destinationEndpointId}`, { appCertificate: soon.pem });
-    const { json: warned } = await call('POST', `/endpoints/${fx.destinationEndpointId}/validate`, { testMailbox: fx.destinationOf('ann') });
-    expect(warned.checks[0]).toMatchObject({ status: 'warning', detail: expect.stringMatching(/expires on .* in (10|11) days: upload a new one/) });
+    const { json: warned } = await call('POST', `/endpoints/${fx.destinationEndpointId}/validate`, {
+      testMailbox: fx.destinationOf('ann'),
+    });
+    expect(warned.checks[0]).toMatchObject({
+      status: 'warning',
+      detail: expect.stringMatching(/expires on .* in (10|11) days: upload a new one/),
+    });
     expect(warned.checks.find((c: { check: string }) => c.check === 'App token')).toMatchObject({
-      status: 'failed', detail: expect.stringMatching(/AADSTS700027.*Check the client id, the tenant id and that the certificate \(thumbprint [0-9A-F]{40}\) is uploaded to the app registration/),
+      status: 'failed',
+      detail: expect.stringMatching(
+        /AADSTS700027.*Check the client id, the tenant id and that the certificate \(thumbprint [0-9A-F]{40}\) is uploaded to the app registration/,
+      ),
     });
 
     await call('PATCH', `/endpoints/${fx.destinationEndpointId}`, { appCertificate: cert.pem });

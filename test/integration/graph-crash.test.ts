@@ -27,16 +27,24 @@ describe('Exchange Online → Exchange Online over Graph: SIGKILL and resume', (
     await fx?.close();
   });
 
-  const startWorker = (env: NodeJS.ProcessEnv = {}) => startWorkerIn(fx.dataDir, {
-    NODE_EXTRA_CA_CERTS: fx.graph.tokenEndpoint.caFile, MAILFERRY_TEST_GRAPH_AUTHORITY_HOST: `https://${fx.graph.tokenEndpoint.host}`, ...env,
-  });
+  const startWorker = (env: NodeJS.ProcessEnv = {}) =>
+    startWorkerIn(fx.dataDir, {
+      NODE_EXTRA_CA_CERTS: fx.graph.tokenEndpoint.caFile,
+      MAILFERRY_TEST_GRAPH_AUTHORITY_HOST: `https://${fx.graph.tokenEndpoint.host}`,
+      ...env,
+    });
 
   it('leaves every item exactly once, byte for byte, after a worker is killed mid-pass', async () => {
     const src = fx.sourceOf('crash');
     const folder = fx.graph.seed.folder(src, { displayName: 'Archive', parent: 'inbox' });
-    for (let n = 0; n < ITEMS; n++) fx.graph.seed.message(src, folder, Buffer.from(`Subject: Crash ${n}\r\nMessage-ID: <c${n}@contoso.com>\r\n\r\n${'x'.repeat(n)}\r\n`));
+    for (let n = 0; n < ITEMS; n++)
+      fx.graph.seed.message(src, folder, Buffer.from(`Subject: Crash ${n}\r\nMessage-ID: <c${n}@contoso.com>\r\n\r\n${'x'.repeat(n)}\r\n`));
     const itemId = await fx.addItem('crash');
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
+    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, {
+      kind: 'full',
+      itemIds: [itemId],
+      itemTypes: ['mail'],
+    });
 
     const first = startWorker({ [COPY_GATE_ENV]: String(GATE) });
     expect(await workerAtGate(first)).toBe(GATE);

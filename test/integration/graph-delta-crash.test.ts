@@ -28,10 +28,14 @@ describe('Exchange Online → Exchange Online over Graph: SIGKILL while copying 
     await fx?.close();
   });
 
-  const startWorker = (env: NodeJS.ProcessEnv = {}) => startWorkerIn(fx.dataDir, {
-    NODE_EXTRA_CA_CERTS: fx.graph.tokenEndpoint.caFile, MAILFERRY_TEST_GRAPH_AUTHORITY_HOST: `https://${fx.graph.tokenEndpoint.host}`, ...env,
-  });
-  const startPass = async (itemId: string) => (await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] })).pass;
+  const startWorker = (env: NodeJS.ProcessEnv = {}) =>
+    startWorkerIn(fx.dataDir, {
+      NODE_EXTRA_CA_CERTS: fx.graph.tokenEndpoint.caFile,
+      MAILFERRY_TEST_GRAPH_AUTHORITY_HOST: `https://${fx.graph.tokenEndpoint.host}`,
+      ...env,
+    });
+  const startPass = async (itemId: string) =>
+    (await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] })).pass;
   async function passInWorker(itemId: string) {
     const pass = await startPass(itemId);
     const worker = startWorker();
@@ -46,7 +50,8 @@ describe('Exchange Online → Exchange Online over Graph: SIGKILL while copying 
   it('loses nothing and copies nothing twice when the worker dies between the copy and the cursor save', async () => {
     const src = fx.sourceOf('delta');
     const folder = fx.graph.seed.folder(src, { displayName: 'Archive', parent: 'inbox' });
-    const message = (n: number) => fx.graph.seed.message(src, folder, Buffer.from(`Subject: Delta ${n}\r\nMessage-ID: <d${n}@contoso.com>\r\n\r\n${'y'.repeat(n)}\r\n`));
+    const message = (n: number) =>
+      fx.graph.seed.message(src, folder, Buffer.from(`Subject: Delta ${n}\r\nMessage-ID: <d${n}@contoso.com>\r\n\r\n${'y'.repeat(n)}\r\n`));
     for (let n = 0; n < FIRST; n++) message(n);
     const itemId = await fx.addItem('delta');
     expect((await passInWorker(itemId)).summary).toMatchObject({ copied: FIRST, failed: 0 });

@@ -59,10 +59,15 @@ describe('Exchange Online → Exchange Online over Graph: delta links between pa
 
   const on = (requests: LoggedRequest[], smtp: string) => requests.filter((r) => r.mailbox === smtp);
   const itemReads = (requests: LoggedRequest[]) => requests.filter((r) => r.route === DELTA_ROUTE || r.route === ITEMS_ROUTE);
-  const transfers = (requests: LoggedRequest[]) => requests.filter((r) => /exportItems|createImportSession|importItem|importMime/.test(r.route));
+  const transfers = (requests: LoggedRequest[]) =>
+    requests.filter((r) => /exportItems|createImportSession|importItem|importMime/.test(r.route));
 
   /** The source folders a full listing read: every items/delta request without a delta token. */
-  const foldersListedInFull = (requests: LoggedRequest[]) => itemReads(requests).filter((r) => r.route === DELTA_ROUTE && !r.query.includes('$deltatoken')).map((r) => r.folder!).sort();
+  const foldersListedInFull = (requests: LoggedRequest[]) =>
+    itemReads(requests)
+      .filter((r) => r.route === DELTA_ROUTE && !r.query.includes('$deltatoken'))
+      .map((r) => r.folder!)
+      .sort();
   /** The items listings that read delivery times (the delta does not carry them): `$expand`ed, and after a delta only what was created since. */
   const dateLookups = (requests: LoggedRequest[]) => itemReads(requests).filter((r) => r.route === ITEMS_ROUTE);
 

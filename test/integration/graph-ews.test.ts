@@ -12,7 +12,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { sampleMessage } from '../support/dovecot.js';
-import { EXPORT_FORMAT, EXPORT_VERSION, addException, exportItem, mailboxOf, seedItem, seedMessage, type StoredItem } from '../support/ews/items.js';
+import {
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  addException,
+  exportItem,
+  mailboxOf,
+  seedItem,
+  seedMessage,
+  type StoredItem,
+} from '../support/ews/items.js';
 import { createGraphMigrationFixture, type GraphMigrationFixture } from '../support/graph-migration-fixture.js';
 
 const ALL_TYPES = ['mail', 'contacts', 'calendar', 'tasks', 'notes'];
@@ -28,22 +37,57 @@ interface Seeded {
 function seedSource(fx: GraphMigrationFixture, name: string): Seeded {
   const store = fx.ews!.store;
   const smtp = fx.sourceOf(name);
-  const mails = Array.from({ length: MAILS }, (_, i) => sampleMessage(i + 1, i * 900, i === 2 ? 'Fish & Chips <à la carte>' : `Message ${i + 1}`));
-  const mailItems = mails.map((m, i) => seedMessage(store, smtp, 'inbox', m, { isRead: i % 2 === 0, flag: i === 1 ? 'Flagged' : undefined }));
-  const series = seedItem(store, smtp, 'calendar',
+  const mails = Array.from({ length: MAILS }, (_, i) =>
+    sampleMessage(i + 1, i * 900, i === 2 ? 'Fish & Chips <à la carte>' : `Message ${i + 1}`),
+  );
+  const mailItems = mails.map((m, i) =>
+    seedMessage(store, smtp, 'inbox', m, { isRead: i % 2 === 0, flag: i === 1 ? 'Flagged' : undefined }),
+  );
+  const series = seedItem(
+    store,
+    smtp,
+    'calendar',
     '<t:CalendarItem><t:Subject>Weekly sync</t:Subject><t:Start>2024-01-08T09:00:00Z</t:Start><t:End>2024-01-08T09:30:00Z</t:End>' +
       '<t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence>' +
       '<t:NumberedRecurrence><t:StartDate>2024-01-08</t:StartDate><t:NumberOfOccurrences>10</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>' +
-      '</t:CalendarItem>');
-  addException(store, mailboxOf(store, series), series, { originalStart: '2024-01-15T09:00:00Z', start: '2024-01-16T15:00:00Z', end: '2024-01-16T15:30:00Z', fieldsXml: '<t:Subject>Weekly sync (moved)</t:Subject>' });
+      '</t:CalendarItem>',
+  );
+  addException(store, mailboxOf(store, series), series, {
+    originalStart: '2024-01-15T09:00:00Z',
+    start: '2024-01-16T15:00:00Z',
+    end: '2024-01-16T15:30:00Z',
+    fieldsXml: '<t:Subject>Weekly sync (moved)</t:Subject>',
+  });
   return {
     mails,
     mailItems,
     others: [
-      { folder: 'Contacts', noun: 'contact', item: seedItem(store, smtp, 'contacts', '<t:Contact><t:GivenName>Jane</t:GivenName><t:Surname>Doe</t:Surname><t:CompanyName>Fabrikam</t:CompanyName></t:Contact>') },
+      {
+        folder: 'Contacts',
+        noun: 'contact',
+        item: seedItem(
+          store,
+          smtp,
+          'contacts',
+          '<t:Contact><t:GivenName>Jane</t:GivenName><t:Surname>Doe</t:Surname><t:CompanyName>Fabrikam</t:CompanyName></t:Contact>',
+        ),
+      },
       { folder: 'Calendar', noun: 'calendar item', item: series },
-      { folder: 'Tasks', noun: 'task', item: seedItem(store, smtp, 'tasks', '<t:Task><t:Subject>File taxes</t:Subject><t:Status>InProgress</t:Status><t:PercentComplete>40</t:PercentComplete></t:Task>') },
-      { folder: 'Notes', noun: 'note', item: seedItem(store, smtp, 'notes', '<t:Item><t:ItemClass>IPM.StickyNote</t:ItemClass><t:Subject>Wi-Fi code</t:Subject></t:Item>') },
+      {
+        folder: 'Tasks',
+        noun: 'task',
+        item: seedItem(
+          store,
+          smtp,
+          'tasks',
+          '<t:Task><t:Subject>File taxes</t:Subject><t:Status>InProgress</t:Status><t:PercentComplete>40</t:PercentComplete></t:Task>',
+        ),
+      },
+      {
+        folder: 'Notes',
+        noun: 'note',
+        item: seedItem(store, smtp, 'notes', '<t:Item><t:ItemClass>IPM.StickyNote</t:ItemClass><t:Subject>Wi-Fi code</t:Subject></t:Item>'),
+      },
     ],
   };
 }
@@ -139,7 +183,9 @@ describe('Exchange (EWS) → Exchange Online over Graph, the tenant refuses the 
     }
     const item = await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId);
     expect(item.status).toBe('Completed With Errors');
-    expect(item.lastRun?.reason).toMatch(/refused the EWS export stream of Exchange on premises \(.*ErrorCorruptData.*\); mail goes as MIME instead/);
+    expect(item.lastRun?.reason).toMatch(
+      /refused the EWS export stream of Exchange on premises \(.*ErrorCorruptData.*\); mail goes as MIME instead/,
+    );
 
     const refusalsBefore = fx.graph.ewsExportRefusals;
     const again = await fx.runPass('full', [itemId], { itemTypes: ALL_TYPES });

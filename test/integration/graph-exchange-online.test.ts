@@ -7,10 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGraphMigrationFixture, type GraphMigrationFixture } from '../support/graph-migration-fixture.js';
 
-const mime = (n: number, subject = `Message ${n}`) => Buffer.from(
-  `From: a${n}@contoso.com\r\nTo: b@contoso.com\r\nSubject: ${subject}\r\nDate: Tue, 1 Dec 2026 10:${String(n % 60).padStart(2, '0')}:00 +0000\r\n` +
-    `Message-ID: <m${n}@contoso.com>\r\n\r\nBody ${n}\r\n`,
-);
+const mime = (n: number, subject = `Message ${n}`) =>
+  Buffer.from(
+    `From: a${n}@contoso.com\r\nTo: b@contoso.com\r\nSubject: ${subject}\r\nDate: Tue, 1 Dec 2026 10:${String(n % 60).padStart(2, '0')}:00 +0000\r\n` +
+      `Message-ID: <m${n}@contoso.com>\r\n\r\nBody ${n}\r\n`,
+  );
 
 /** Every folder path of a mailbox with its items' export streams, for a byte-for-byte comparison. */
 function contentOf(fx: GraphMigrationFixture, smtp: string): Record<string, string[]> {
@@ -36,7 +37,8 @@ describe('Exchange Online → Exchange Online over Microsoft Graph', () => {
   beforeAll(async () => {
     fx = await createGraphMigrationFixture({ source: 'graph', mailboxes: ['alice'] });
     const src = fx.sourceOf('alice');
-    for (let n = 1; n <= 3; n++) fx.graph.seed.message(src, 'inbox', mime(n), { isRead: n === 1, flagged: n === 2, categories: n === 3 ? ['Red'] : [] });
+    for (let n = 1; n <= 3; n++)
+      fx.graph.seed.message(src, 'inbox', mime(n), { isRead: n === 1, flagged: n === 2, categories: n === 3 ? ['Red'] : [] });
     const projects = fx.graph.seed.folder(src, { displayName: 'Projects', parent: 'inbox' });
     const year = fx.graph.seed.folder(src, { displayName: '2026', parent: projects });
     for (let n = 10; n < 55; n++) fx.graph.seed.message(src, year, mime(n)); // 45: three export batches of ≤20

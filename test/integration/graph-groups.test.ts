@@ -25,11 +25,12 @@ const SOURCE = 'dana@src.test';
 const APP = '5a1b2c3d-1111-4222-8333-944455556666';
 const APP_WITHOUT_GROUPS = '5a1b2c3d-1111-4222-8333-944455557777';
 
-const plain = (n: number) => Buffer.from(
-  'From: =?utf-8?B?SsO8cmdlbiBNw7xsbGVy?= <juergen@example.com>\r\nTo: Dana <dana@src.test>\r\n' +
-    `Subject: Budget ${n}\r\nDate: Tue, 2 Jan 2024 09:0${n}:00 +0100\r\nMessage-ID: <b${n}@example.com>\r\n` +
-    `Content-Type: text/plain; charset=utf-8\r\n\r\nPlease find the numbers <${n}> below.\r\n`,
-);
+const plain = (n: number) =>
+  Buffer.from(
+    'From: =?utf-8?B?SsO8cmdlbiBNw7xsbGVy?= <juergen@example.com>\r\nTo: Dana <dana@src.test>\r\n' +
+      `Subject: Budget ${n}\r\nDate: Tue, 2 Jan 2024 09:0${n}:00 +0100\r\nMessage-ID: <b${n}@example.com>\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\n\r\nPlease find the numbers <${n}> below.\r\n`,
+  );
 const withAttachment = Buffer.from(
   'From: Ops <ops@example.com>\r\nTo: Dana <dana@src.test>\r\nSubject: Report\r\nDate: Wed, 3 Jan 2024 12:00:00 +0000\r\n' +
     'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n' +
@@ -50,12 +51,25 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
   let firstRefreshToken: string;
 
   /** The embedded host on the test's data directory, with a connector of its own (as a restarted host has). */
-  const openRuntime = () => EmbeddedRuntime.open({
-    dataDir, concurrency: 1, lockMs: 5_000, pollMs: 50, log: silentLog,
-    connectors: { graph: new GraphConnector({ modernAuth: { authorityHost: `https://${graph.tokenEndpoint.host}`, networkClient: trustingNetworkClient(graph.tokenEndpoint.caPem) } }) },
-    retry: { maxInlineWaitMs: 5_000, maxReconnects: 2, reconnectBaseMs: 100 },
-  });
-  const refreshTokenIn = (tokenCache: string) => Object.values(JSON.parse(tokenCache).RefreshToken as Record<string, { secret: string }>)[0]!.secret;
+  const openRuntime = () =>
+    EmbeddedRuntime.open({
+      dataDir,
+      concurrency: 1,
+      lockMs: 5_000,
+      pollMs: 50,
+      log: silentLog,
+      connectors: {
+        graph: new GraphConnector({
+          modernAuth: {
+            authorityHost: `https://${graph.tokenEndpoint.host}`,
+            networkClient: trustingNetworkClient(graph.tokenEndpoint.caPem),
+          },
+        }),
+      },
+      retry: { maxInlineWaitMs: 5_000, maxReconnects: 2, reconnectBaseMs: 100 },
+    });
+  const refreshTokenIn = (tokenCache: string) =>
+    Object.values(JSON.parse(tokenCache).RefreshToken as Record<string, { secret: string }>)[0]!.secret;
 
   const runPass = async (kind: PassKind): Promise<Pass> => {
     const { pass } = await runtime.services.passes.startPass(T, projectId, parseInput(passInput, { kind, itemIds: [itemId] }));
@@ -73,7 +87,10 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
   beforeAll(async () => {
     // Access tokens that expire within msal's 5-minute renewal margin: every request redeems the refresh token.
     graph = await startGraphServer({
-      tenant: 'contoso.onmicrosoft.com', users: [ADMIN], groups: [TEAM], tokenLifetimeS: 120,
+      tenant: 'contoso.onmicrosoft.com',
+      users: [ADMIN],
+      groups: [TEAM],
+      tokenLifetimeS: 120,
       apps: [{ clientId: APP }, { clientId: APP_WITHOUT_GROUPS, delegated: ['User.Read'] }],
     });
     dovecot = await startDovecot({ separator: '/', users: { [SOURCE]: 'pw' } });
@@ -82,16 +99,40 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     runtime = await openRuntime();
     const create = (input: Record<string, unknown>) => runtime.services.projects.createEndpoint(T, parseInput(endpointInput, input));
     const source = await create({
-      name: 'Dovecot', kind: 'imap', host: dovecot.host, port: dovecot.port, security: 'none',
-      adminMode: 'plain-authzid', adminLogin: dovecot.masterUser, adminPassword: dovecot.masterPassword,
+      name: 'Dovecot',
+      kind: 'imap',
+      host: dovecot.host,
+      port: dovecot.port,
+      security: 'none',
+      adminMode: 'plain-authzid',
+      adminLogin: dovecot.masterUser,
+      adminPassword: dovecot.masterPassword,
     });
-    const group = await create({ name: 'Team group (Graph)', kind: 'm365-group', protocol: 'graph', host: graph.graphUrl, appClientId: APP, appTenantId: graph.tenantId });
+    const group = await create({
+      name: 'Team group (Graph)',
+      kind: 'm365-group',
+      protocol: 'graph',
+      host: graph.graphUrl,
+      appClientId: APP,
+      appTenantId: graph.tenantId,
+    });
     groupEndpointId = group.id;
     const project = await runtime.services.projects.createProject(T, {
-      name: 'Mailbox to group', sourceEndpointId: source.id, destinationEndpointId: group.id, options: [], maxConcurrentMigrations: 1,
+      name: 'Mailbox to group',
+      sourceEndpointId: source.id,
+      destinationEndpointId: group.id,
+      options: [],
+      maxConcurrentMigrations: 1,
     });
     projectId = project.id;
-    itemId = (await runtime.services.items.addItem(T, projectId, { sourceAddress: SOURCE, destinationAddress: TEAM, endUserCredentials: false, options: [] })).id;
+    itemId = (
+      await runtime.services.items.addItem(T, projectId, {
+        sourceAddress: SOURCE,
+        destinationAddress: TEAM,
+        endUserCredentials: false,
+        options: [],
+      })
+    ).id;
   }, 60_000);
 
   afterAll(async () => {
@@ -118,11 +159,22 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     const refreshToken = refreshTokenIn(tokenCache);
     expect(refreshToken.length).toBeGreaterThan(20);
     firstRefreshToken = refreshToken;
-    const shown = JSON.stringify([await runtime.services.signIns.status(T, groupEndpointId), (await runtime.services.projects.listEndpoints(T)).items]);
+    const shown = JSON.stringify([
+      await runtime.services.signIns.status(T, groupEndpointId),
+      (await runtime.services.projects.listEndpoints(T)).items,
+    ]);
     expect(shown).not.toContain(refreshToken);
     expect(shown).not.toContain(endpoint.signInRef!);
     expect(shown).toContain(`"signedInAs":"${ADMIN}"`);
-    const onDisk = ['mailferry.db', 'mailferry.db-wal'].map((f) => { try { return readFileSync(join(dataDir, f)).toString('latin1'); } catch { return ''; } }).join('');
+    const onDisk = ['mailferry.db', 'mailferry.db-wal']
+      .map((f) => {
+        try {
+          return readFileSync(join(dataDir, f)).toString('latin1');
+        } catch {
+          return '';
+        }
+      })
+      .join('');
     expect(onDisk).not.toContain(refreshToken);
   }, 60_000);
 
@@ -149,12 +201,20 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     expect(threads()).toHaveLength(3);
   }, 120_000);
 
-  it('refresh tokens Entra ID rotated go back to the vault, encrypted: after the first one\'s lifetime a restarted host still posts', async () => {
+  it("refresh tokens Entra ID rotated go back to the vault, encrypted: after the first one's lifetime a restarted host still posts", async () => {
     // The pass before redeemed the refresh token on every request (2-minute access tokens), each time for a new one.
     const endpoint = await runtime.services.projects.getEndpoint(T, groupEndpointId);
     const rotated = refreshTokenIn(await runtime.engine.vault.get(T, endpoint.signInRef!));
     expect(rotated).not.toBe(firstRefreshToken);
-    const onDisk = ['mailferry.db', 'mailferry.db-wal'].map((f) => { try { return readFileSync(join(dataDir, f)).toString('latin1'); } catch { return ''; } }).join('');
+    const onDisk = ['mailferry.db', 'mailferry.db-wal']
+      .map((f) => {
+        try {
+          return readFileSync(join(dataDir, f)).toString('latin1');
+        } catch {
+          return '';
+        }
+      })
+      .join('');
     expect(onDisk).not.toContain(rotated);
     expect(endpoint).toMatchObject({ signedInAs: ADMIN });
 
@@ -174,14 +234,22 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     await runPass('full');
     const failed = await runtime.services.items.getItem(T, itemId);
     expect(failed.status).toBe('Failed');
-    expect(failed.lastRun?.reason).toMatch(/no longer accepted by Entra ID \("AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed\. The user might have changed or reset their password\."\)/);
-    expect(failed.lastRun?.reason).toContain(`Sign in again as an administrator: in the console, Endpoints → "Team group (Graph)" → Sign in as an administrator, or run "mailferry endpoint sign-in --endpoint ${groupEndpointId}"`);
+    expect(failed.lastRun?.reason).toMatch(
+      /no longer accepted by Entra ID \("AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed\. The user might have changed or reset their password\."\)/,
+    );
+    expect(failed.lastRun?.reason).toContain(
+      `Sign in again as an administrator: in the console, Endpoints → "Team group (Graph)" → Sign in as an administrator, or run "mailferry endpoint sign-in --endpoint ${groupEndpointId}"`,
+    );
     expect(threads()).toHaveLength(4);
 
     expect(await signIn(groupEndpointId)).toMatchObject({ state: 'signed-in', signedInAs: ADMIN });
     const again = await runPass('full');
     expect(again.summary).toMatchObject({ copied: 1 });
-    expect(threads().map((t) => t.subject).sort()).toEqual(['Budget 1', 'Budget 2', 'Budget 3', 'Budget 5', 'Report']);
+    expect(
+      threads()
+        .map((t) => t.subject)
+        .sort(),
+    ).toEqual(['Budget 1', 'Budget 2', 'Budget 3', 'Budget 5', 'Report']);
   }, 120_000);
 
   it('a worker killed between the post and its ledger write: the next pass finds the post by its reference and does not post again', async () => {
@@ -192,30 +260,66 @@ describe('IMAP → Microsoft 365 Groups over Microsoft Graph (conversation posts
     const uid = Math.max(...done.map((e) => Number(e.sourceKey.split(':')[1]))) + 1;
     const endpoint = await runtime.services.projects.getEndpoint(T, groupEndpointId);
     const session = await runtime.engine.connectorFor('m365-group').open({
-      endpoint, mailbox: TEAM, delegatedSignIn: { tokenCache: await runtime.engine.vault.get(T, endpoint.signInRef!) },
+      endpoint,
+      mailbox: TEAM,
+      delegatedSignIn: { tokenCache: await runtime.engine.vault.get(T, endpoint.signInRef!) },
     });
     const { path, state } = await session.ensureFolder(['Inbox'], 'mail');
-    const ref = { key: `${uidValidity}:${uid}`, uid, size: plain(4).length, internalDate: Date.now(), flags: [], itemType: 'mail' as const };
-    await runtime.store.ledger.put([{
-      tenantId: T, itemId, folder: 'INBOX', sourceKey: ref.key, destFolder: path, destId: '', size: ref.size, internalDate: ref.internalDate,
-      state: 'pending', destUidFloor: state.uidNext, destUidValidity: state.uidValidity,
-    }]);
-    for await (const result of session.appendMessages(path, (async function* () { yield { ref, content: plain(4) }; })())) expect(result.destId).toBeDefined();
+    const ref = {
+      key: `${uidValidity}:${uid}`,
+      uid,
+      size: plain(4).length,
+      internalDate: Date.now(),
+      flags: [],
+      itemType: 'mail' as const,
+    };
+    await runtime.store.ledger.put([
+      {
+        tenantId: T,
+        itemId,
+        folder: 'INBOX',
+        sourceKey: ref.key,
+        destFolder: path,
+        destId: '',
+        size: ref.size,
+        internalDate: ref.internalDate,
+        state: 'pending',
+        destUidFloor: state.uidNext,
+        destUidValidity: state.uidValidity,
+      },
+    ]);
+    for await (const result of session.appendMessages(
+      path,
+      (async function* () {
+        yield { ref, content: plain(4) };
+      })(),
+    ))
+      expect(result.destId).toBeDefined();
     await session.close();
     expect(threads().filter((t) => t.subject === 'Budget 4')).toHaveLength(1);
 
     const resumed = await runPass('full');
     expect(resumed.summary).toMatchObject({ copied: 1 });
     expect(threads().filter((t) => t.subject === 'Budget 4')).toHaveLength(1);
-    expect((await runtime.store.ledger.folderEntries(T, itemId, 'INBOX')).find((e) => e.sourceKey === ref.key)).toMatchObject({ state: 'done' });
+    expect((await runtime.store.ledger.folderEntries(T, itemId, 'INBOX')).find((e) => e.sourceKey === ref.key)).toMatchObject({
+      state: 'done',
+    });
     expect((await runPass('full')).summary).toMatchObject({ copied: 0 });
     expect(threads()).toHaveLength(6);
   }, 120_000);
 
   it('an app without the delegated Group.ReadWrite.All is refused at sign-in, naming the permission and where to grant it', async () => {
-    const endpoint = await runtime.services.projects.createEndpoint(T, parseInput(endpointInput, {
-      name: 'No consent', kind: 'm365-group', protocol: 'graph', host: graph.graphUrl, appClientId: APP_WITHOUT_GROUPS, appTenantId: graph.tenantId,
-    }));
+    const endpoint = await runtime.services.projects.createEndpoint(
+      T,
+      parseInput(endpointInput, {
+        name: 'No consent',
+        kind: 'm365-group',
+        protocol: 'graph',
+        host: graph.graphUrl,
+        appClientId: APP_WITHOUT_GROUPS,
+        appTenantId: graph.tenantId,
+      }),
+    );
     await expect(runtime.services.signIns.start(T, endpoint.id)).rejects.toThrow(
       /lacks the delegated permission Group\.ReadWrite\.All with admin consent \(In the Entra admin center, App registrations → the app 5a1b2c3d-1111-4222-8333-944455557777 → API permissions → Add a permission → Microsoft Graph → Delegated permissions → Group\.ReadWrite\.All, then Grant admin consent\.\)/,
     );

@@ -18,12 +18,25 @@ describe('IMAP → Exchange Online over Microsoft Graph (MIME)', () => {
     fx = await createGraphMigrationFixture({ source: 'dovecot', mailboxes: ['carol'] });
     const fill = async (folder: string, messages: Buffer[], flags: (i: number) => string[] = () => ['\\Seen'], dates: Date[] = []) => {
       sent.set(folder, messages);
-      await fillMailbox(fx.dovecot!, fx.sourceOf('carol'), folder, messages.map((raw, i) => ({ raw, flags: flags(i), ...(dates[i] ? { internalDate: dates[i] } : {}) })));
+      await fillMailbox(
+        fx.dovecot!,
+        fx.sourceOf('carol'),
+        folder,
+        messages.map((raw, i) => ({ raw, flags: flags(i), ...(dates[i] ? { internalDate: dates[i] } : {}) })),
+      );
     };
     // Read state, flags and keywords do not travel in MIME: they are set on the message afterwards.
-    await fill('INBOX', Array.from({ length: 12 }, (_, i) => sampleMessage(i + 1, i === 0 ? 300_000 : 0)),
-      (i) => (i === 1 ? ['\\Seen', '\\Flagged', 'Project'] : i < 6 ? ['\\Seen'] : []));
-    await fill('Sent', [sampleMessage(100), sampleMessage(101)], () => ['\\Seen'], SENT_AT.map((d) => new Date(d)));
+    await fill(
+      'INBOX',
+      Array.from({ length: 12 }, (_, i) => sampleMessage(i + 1, i === 0 ? 300_000 : 0)),
+      (i) => (i === 1 ? ['\\Seen', '\\Flagged', 'Project'] : i < 6 ? ['\\Seen'] : []),
+    );
+    await fill(
+      'Sent',
+      [sampleMessage(100), sampleMessage(101)],
+      () => ['\\Seen'],
+      SENT_AT.map((d) => new Date(d)),
+    );
     await fill('Archive/2025', [sampleMessage(200, 0, 'Fish & Chips <old>')]);
   }, 60_000);
   afterAll(async () => {
@@ -38,15 +51,44 @@ describe('IMAP → Exchange Online over Microsoft Graph (MIME)', () => {
     expect(item.status).toBe('Completed');
     expect(first.summary).toMatchObject({ copied: 15, failed: 0 });
     const dest = fx.destinationOf('carol');
-    const mimeIn = (folder: string) => fx.graph.read.items(dest, folder).map((i) => i.mime!.toString('base64')).sort();
-    expect(mimeIn('Inbox')).toEqual(sent.get('INBOX')!.map((m) => m.toString('base64')).sort());
-    expect(mimeIn('Sent Items')).toEqual(sent.get('Sent')!.map((m) => m.toString('base64')).sort());
-    expect(mimeIn('Archive/2025')).toEqual(sent.get('Archive/2025')!.map((m) => m.toString('base64')).sort());
+    const mimeIn = (folder: string) =>
+      fx.graph.read
+        .items(dest, folder)
+        .map((i) => i.mime!.toString('base64'))
+        .sort();
+    expect(mimeIn('Inbox')).toEqual(
+      sent
+        .get('INBOX')!
+        .map((m) => m.toString('base64'))
+        .sort(),
+    );
+    expect(mimeIn('Sent Items')).toEqual(
+      sent
+        .get('Sent')!
+        .map((m) => m.toString('base64'))
+        .sort(),
+    );
+    expect(mimeIn('Archive/2025')).toEqual(
+      sent
+        .get('Archive/2025')!
+        .map((m) => m.toString('base64'))
+        .sort(),
+    );
     for (const i of fx.graph.read.items(dest, 'Inbox')) expect(i).toMatchObject({ origin: 'importMime', isDraft: false });
-    const state = fx.graph.read.items(dest, 'Inbox').map((i) => ({ subject: /Subject: (.*)\r\n/.exec(i.mime!.toString())![1], isRead: i.isRead, flagged: i.flagged, categories: i.categories }));
+    const state = fx.graph.read.items(dest, 'Inbox').map((i) => ({
+      subject: /Subject: (.*)\r\n/.exec(i.mime!.toString())![1],
+      isRead: i.isRead,
+      flagged: i.flagged,
+      categories: i.categories,
+    }));
     expect(state.filter((s) => s.isRead)).toHaveLength(6);
     expect(state.filter((s) => s.flagged)).toEqual([{ subject: 'Message 2', isRead: true, flagged: true, categories: ['Project'] }]);
-    expect(fx.graph.read.items(dest, 'Sent Items').map((i) => i.receivedDateTime).sort()).toEqual(SENT_AT);
+    expect(
+      fx.graph.read
+        .items(dest, 'Sent Items')
+        .map((i) => i.receivedDateTime)
+        .sort(),
+    ).toEqual(SENT_AT);
 
     const second = await fx.runPass('full', [itemId]);
     expect(second.summary).toMatchObject({ copied: 0, failed: 0 });

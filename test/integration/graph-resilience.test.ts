@@ -10,7 +10,8 @@ import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { createGraphMigrationFixture, type GraphMigrationFixture } from '../support/graph-migration-fixture.js';
 
 /** Distinct sizes (mail mostly has them): two items of one size are never imported at once (docs/endpoints.md: crash safety over Graph). */
-const mime = (n: number) => Buffer.from(`From: a@contoso.com\r\nSubject: Item\r\nMessage-ID: <r@contoso.com>\r\n\r\n${'x'.repeat(3 * n)}\r\n`);
+const mime = (n: number) =>
+  Buffer.from(`From: a@contoso.com\r\nSubject: Item\r\nMessage-ID: <r@contoso.com>\r\n\r\n${'x'.repeat(3 * n)}\r\n`);
 
 describe('Exchange Online over Graph under throttling', () => {
   let fx: GraphMigrationFixture | undefined;
@@ -20,7 +21,8 @@ describe('Exchange Online over Graph under throttling', () => {
   });
 
   const lines: string[] = [];
-  const capture = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+  const capture = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    void lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   const log = { info: capture('info'), warn: capture('warn'), error: capture('error') };
 
   it('keeps at most 4 requests in flight per mailbox, sleeps out a 429 storm and renews an expired import session: every item once', async () => {
@@ -34,7 +36,7 @@ describe('Exchange Online over Graph under throttling', () => {
     // Mid-pass, once 10 items are in, the server's clock passes the import session's expiry: the
     // next import is refused (401) and a new session opened.
     const dest = fx.destinationOf('dan');
-    const imported = () => fx!.graph.read.folder(dest, 'Inbox/Bulk') ? fx!.graph.read.items(dest, 'Inbox/Bulk').length : 0;
+    const imported = () => (fx!.graph.read.folder(dest, 'Inbox/Bulk') ? fx!.graph.read.items(dest, 'Inbox/Bulk').length : 0);
     let advanced = false;
     const watch = setInterval(() => {
       if (!advanced && imported() >= 10) {
@@ -45,7 +47,17 @@ describe('Exchange Online over Graph under throttling', () => {
     const pass = await fx.runPass('full', [itemId]).finally(() => clearInterval(watch));
     expect(advanced).toBe(true);
     expect(pass.summary).toMatchObject({ copied: 60, failed: 0 });
-    expect(fx.graph.read.items(dest, 'Inbox/Bulk').map((i) => i.data.toString('base64')).sort()).toEqual(fx.graph.read.items(src, 'Inbox/Bulk').map((i) => i.data.toString('base64')).sort());
+    expect(
+      fx.graph.read
+        .items(dest, 'Inbox/Bulk')
+        .map((i) => i.data.toString('base64'))
+        .sort(),
+    ).toEqual(
+      fx.graph.read
+        .items(src, 'Inbox/Bulk')
+        .map((i) => i.data.toString('base64'))
+        .sort(),
+    );
     const { counters } = fx.graph.throttle;
     expect(counters.concurrencyRefusals).toBe(0);
     expect(counters.maxInFlight).toBe(4);

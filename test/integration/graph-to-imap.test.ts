@@ -35,12 +35,19 @@ describe('Exchange Online over Graph → IMAP', () => {
     const pass = await fx.runPass('full', [itemId], { itemTypes: ['mail', 'calendar'] });
     expect(pass.summary).toMatchObject({ copied: 4, failed: 1 });
     const snapshot = await snapshotMailbox(fx.dovecot!, fx.destinationOf('gina'));
-    expect(snapshot.get('INBOX')!.map((m) => m.sha256).sort()).toEqual(inbox.map(sha).sort());
+    expect(
+      snapshot
+        .get('INBOX')!
+        .map((m) => m.sha256)
+        .sort(),
+    ).toEqual(inbox.map(sha).sort());
     const sentCopies = [...snapshot.entries()].find(([path]) => /sent/i.test(path))?.[1];
     expect(sentCopies?.map((m) => m.sha256)).toEqual(sent.map(sha));
     expect(sentCopies?.map((m) => new Date(m.internalDate).toISOString())).toEqual([SENT_RECEIVED]);
     const errors = await fx.runtime.services.items.errorLog(LOCAL_TENANT, itemId);
-    expect(errors.items.map((e) => [e.folder, e.reason])).toEqual([['Calendar', expect.stringMatching(/IMAP destination holds only mail/)]]);
+    expect(errors.items.map((e) => [e.folder, e.reason])).toEqual([
+      ['Calendar', expect.stringMatching(/IMAP destination holds only mail/)],
+    ]);
     const again = await fx.runPass('full', [itemId], { itemTypes: ['mail'] });
     expect(again.summary).toMatchObject({ copied: 0, failed: 0 });
   }, 120_000);

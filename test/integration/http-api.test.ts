@@ -37,7 +37,14 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
   });
 
   it('creates an endpoint and never returns its password or vault reference', async () => {
-    const res = await call('POST', '/api/v1/endpoints', { name: 'Hosted IMAP', kind: 'imap', host: 'imap.example.com', adminMode: 'login-star', adminLogin: 'admin', adminPassword: ADMIN_SECRET });
+    const res = await call('POST', '/api/v1/endpoints', {
+      name: 'Hosted IMAP',
+      kind: 'imap',
+      host: 'imap.example.com',
+      adminMode: 'login-star',
+      adminLogin: 'admin',
+      adminPassword: ADMIN_SECRET,
+    });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ name: 'Hosted IMAP', hasAdminPassword: true });
     expect(res.text).not.toContain(ADMIN_SECRET);
@@ -54,8 +61,14 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
   it('keeps a Modern Auth client secret out of every answer', async () => {
     const APP_SECRET = 'app-client-secret-value';
     const res = await call('POST', '/api/v1/endpoints', {
-      name: 'Exchange Online', kind: 'm365', cloud: 'commercial', authMechanism: 'oauth-app', adminMode: 'impersonation',
-      appClientId: '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69', appTenantId: 'contoso.onmicrosoft.com', appClientSecret: APP_SECRET,
+      name: 'Exchange Online',
+      kind: 'm365',
+      cloud: 'commercial',
+      authMechanism: 'oauth-app',
+      adminMode: 'impersonation',
+      appClientId: '0b5c1a4e-8d2f-4c3b-9e6a-1f2d3c4b5a69',
+      appTenantId: 'contoso.onmicrosoft.com',
+      appClientSecret: APP_SECRET,
     });
     expect(res.status).toBe(201);
     const one = await call('GET', `/api/v1/endpoints/${res.json.id}`);
@@ -67,7 +80,12 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
   });
 
   it('answers bad input with problem details naming the field to fix', async () => {
-    const res = await call('POST', '/api/v1/projects', { name: 'Bad', sourceEndpointId: fx.sourceEndpointId, destinationEndpointId: fx.destinationEndpointId, options: ['FolderFilter=(unclosed'] });
+    const res = await call('POST', '/api/v1/projects', {
+      name: 'Bad',
+      sourceEndpointId: fx.sourceEndpointId,
+      destinationEndpointId: fx.destinationEndpointId,
+      options: ['FolderFilter=(unclosed'],
+    });
     expect(res.status).toBe(400);
     expect(res.type).toContain('application/problem+json');
     expect(res.json).toMatchObject({ code: 'validation', field: expect.stringContaining('options') });
@@ -94,7 +112,11 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
     expect(res.json.added).toBe(2);
     expect(res.json.problems).toEqual([expect.objectContaining({ line: 3, column: 'Source Email' })]);
 
-    const changed = await call('POST', `/api/v1/projects/${fx.projectId}/items/change-domain`, { side: 'destination', fromDomain: 'old.test', toDomain: 'dst.test' });
+    const changed = await call('POST', `/api/v1/projects/${fx.projectId}/items/change-domain`, {
+      side: 'destination',
+      fromDomain: 'old.test',
+      toDomain: 'dst.test',
+    });
     expect(changed.json).toEqual({ changed: 2 });
     const items = await call('GET', `/api/v1/projects/${fx.projectId}/items?search=ANN`);
     expect(items.json.items).toHaveLength(1);
@@ -102,8 +124,18 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
   });
 
   it('runs verify and full passes, reports progress and exports statistics as CSV', async () => {
-    await fillMailbox(fx.source, 'ann@src.test', 'INBOX', [1, 2, 3].map((n) => ({ raw: sampleMessage(n, 4_000) })));
-    await fillMailbox(fx.source, 'ben@src.test', 'Projects/Alpha', [1, 2].map((n) => ({ raw: sampleMessage(n, 4_000) })));
+    await fillMailbox(
+      fx.source,
+      'ann@src.test',
+      'INBOX',
+      [1, 2, 3].map((n) => ({ raw: sampleMessage(n, 4_000) })),
+    );
+    await fillMailbox(
+      fx.source,
+      'ben@src.test',
+      'Projects/Alpha',
+      [1, 2].map((n) => ({ raw: sampleMessage(n, 4_000) })),
+    );
     fx.runtime.startWorkers();
 
     const verify = await call('POST', `/api/v1/projects/${fx.projectId}/passes`, { kind: 'verify' });
@@ -134,7 +166,16 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
   });
 
   it('checks an endpoint on "Save and Go to Summary" and says what is wrong', async () => {
-    const good = await call('POST', '/api/v1/endpoints', { name: 'Checked', kind: 'imap', host: fx.source.host, port: fx.source.port, security: 'none', adminMode: 'plain-authzid', adminLogin: fx.source.masterUser, adminPassword: fx.source.masterPassword });
+    const good = await call('POST', '/api/v1/endpoints', {
+      name: 'Checked',
+      kind: 'imap',
+      host: fx.source.host,
+      port: fx.source.port,
+      security: 'none',
+      adminMode: 'plain-authzid',
+      adminLogin: fx.source.masterUser,
+      adminPassword: fx.source.masterPassword,
+    });
     const checked = await call('POST', `/api/v1/endpoints/${good.json.id}/validate`, { testMailbox: 'ann@src.test' });
     expect(checked.json.ok).toBe(true);
     expect(checked.json.checks).toEqual([
@@ -146,15 +187,39 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
     const untested = await call('POST', `/api/v1/endpoints/${good.json.id}/validate`, {});
     expect(untested.json.checks.at(-1)).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/test mailbox/) });
 
-    const wrong = await call('POST', '/api/v1/endpoints', { name: 'Wrong admin', kind: 'imap', host: fx.source.host, port: fx.source.port, security: 'none', adminMode: 'plain-authzid', adminLogin: fx.source.masterUser, adminPassword: 'not-it' });
+    const wrong = await call('POST', '/api/v1/endpoints', {
+      name: 'Wrong admin',
+      kind: 'imap',
+      host: fx.source.host,
+      port: fx.source.port,
+      security: 'none',
+      adminMode: 'plain-authzid',
+      adminLogin: fx.source.masterUser,
+      adminPassword: 'not-it',
+    });
     const refused = await call('POST', `/api/v1/endpoints/${wrong.json.id}/validate`, { testMailbox: 'ann@src.test' });
     expect(refused.json.ok).toBe(false);
     expect(refused.json.checks.at(-1)).toMatchObject({ status: 'failed', detail: expect.stringContaining(fx.source.masterUser) });
     expect(refused.text).not.toContain('not-it');
 
-    const closed = await call('POST', '/api/v1/endpoints', { name: 'Nobody home', kind: 'imap', host: '127.0.0.1', port: 1, security: 'tls' });
+    const closed = await call('POST', '/api/v1/endpoints', {
+      name: 'Nobody home',
+      kind: 'imap',
+      host: '127.0.0.1',
+      port: 1,
+      security: 'tls',
+    });
     const unreachable = await call('POST', `/api/v1/endpoints/${closed.json.id}/validate`, {});
-    expect(unreachable.json).toMatchObject({ ok: false, checks: [{ check: 'Connection', status: 'failed', detail: expect.stringMatching(/^Nothing answered on 127\.0\.0\.1 port 1: check the port/) }] });
+    expect(unreachable.json).toMatchObject({
+      ok: false,
+      checks: [
+        {
+          check: 'Connection',
+          status: 'failed',
+          detail: expect.stringMatching(/^Nothing answered on 127\.0\.0\.1 port 1: check the port/),
+        },
+      ],
+    });
   });
 
   it('explains that IMAP cannot autodiscover mailboxes', async () => {
@@ -163,7 +228,7 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
     expect(res.json.detail).toMatch(/Use Bulk Add/);
   });
 
-  it('reports one item\'s statistics and e-mails the project report (to the outbox without SMTP)', async () => {
+  it("reports one item's statistics and e-mails the project report (to the outbox without SMTP)", async () => {
     const items = await call('GET', `/api/v1/projects/${fx.projectId}/items?search=ann`);
     const stats = await call('GET', `/api/v1/items/${items.json.items[0].id}/statistics`);
     expect(stats.json).toMatchObject({ copied: 3, failed: 0, passes: 2, errorsByReason: [], folders: [{ path: 'INBOX', copied: 3 }] });
@@ -176,9 +241,12 @@ describe('the HTTP API of the embedded host, over real HTTP', () => {
     expect(eml).toContain('Messages copied: 5');
   });
 
-  it('replaces and clears an item\'s own login and password (null clears; the old secret is deleted from vaults that store secrets)', async () => {
+  it("replaces and clears an item's own login and password (null clears; the old secret is deleted from vaults that store secrets)", async () => {
     const created = await call('POST', `/api/v1/projects/${fx.projectId}/items`, {
-      sourceAddress: 'own@src.test', destinationAddress: 'own@dst.test', sourceLogin: 'own-login', sourcePassword: ADMIN_SECRET,
+      sourceAddress: 'own@src.test',
+      destinationAddress: 'own@dst.test',
+      sourceLogin: 'own-login',
+      sourcePassword: ADMIN_SECRET,
     });
     expect(created.json).toMatchObject({ sourceLogin: 'own-login', hasSourcePassword: true });
     const item = await fx.runtime.store.items.get('local', created.json.id);

@@ -12,11 +12,16 @@ import { expectIdentical, snapshotMailbox } from '../support/mailbox-snapshot.js
 import { createMigrationFixture, type MigrationFixture } from '../support/migration-fixture.js';
 
 /** Dovecot 2.3's own capability list without CONDSTORE and QRESYNC (which implies it). */
-const WITHOUT_CONDSTORE = 'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT NAMESPACE UIDPLUS CHILDREN LIST-EXTENDED SPECIAL-USE LITERAL+ MOVE UNSELECT';
+const WITHOUT_CONDSTORE =
+  'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT NAMESPACE UIDPLUS CHILDREN LIST-EXTENDED SPECIAL-USE LITERAL+ MOVE UNSELECT';
 
 async function asMaster<T>(server: DovecotServer, user: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
   const client = new ImapFlow({
-    host: server.host, port: server.port, secure: false, logger: false, disableAutoIdle: true,
+    host: server.host,
+    port: server.port,
+    secure: false,
+    logger: false,
+    disableAutoIdle: true,
     auth: { user: server.masterUser, pass: server.masterPassword, authzid: user },
   });
   await client.connect();
@@ -53,7 +58,8 @@ function flagSyncCases(name: string, sourceConfig: string | undefined, expectCon
       expect(condstore).toBe(expectCondstore);
       const { itemId, sourceUser, destUser } = await fx.addMailbox('flags');
       const messages = Array.from({ length: 6 }, (_, i) => ({
-        raw: sampleMessage(i, 1_200, `flags #${i}`), flags: i === 2 ? ['\\Seen'] : i === 3 ? ['\\Flagged', '$Important'] : [],
+        raw: sampleMessage(i, 1_200, `flags #${i}`),
+        flags: i === 2 ? ['\\Seen'] : i === 3 ? ['\\Flagged', '$Important'] : [],
       }));
       await fillMailbox(fx.source, sourceUser, 'INBOX', messages);
       await fillMailbox(fx.source, sourceUser, 'Work', messages.slice(0, 4));
@@ -74,7 +80,11 @@ function flagSyncCases(name: string, sourceConfig: string | undefined, expectCon
 
       // Each folder's state is kept for the next delta: with CONDSTORE it includes HIGHESTMODSEQ.
       const cursor = await fx.runtime.store.cursors.get(LOCAL_TENANT, itemId, 'source', 'Work');
-      expect(JSON.parse(cursor!.cursor)).toMatchObject({ uidNext: 5, messages: 4, ...(expectCondstore ? { modseq: expect.any(String) } : {}) });
+      expect(JSON.parse(cursor!.cursor)).toMatchObject({
+        uidNext: 5,
+        messages: 4,
+        ...(expectCondstore ? { modseq: expect.any(String) } : {}),
+      });
 
       // Nothing changed since: nothing is written, and a new message still arrives with its flags.
       const quiet = await fx.runPass('full', [itemId]);

@@ -21,7 +21,7 @@ const NAMES: Record<string, string> = {
   'Back\\slash': 'Back\\slash',
   'R&D': 'R&D',
   'A&B "quoted" & more': 'A&B "quoted" & more',
-  '日本語': '日本語',
+  日本語: '日本語',
   'Déjà vu/Été "24"': 'Déjà vu.Été "24"',
 };
 
@@ -31,7 +31,11 @@ const messages = (folder: string, count: number) =>
 /** Every folder the destination lists, with its attributes (lower-cased). */
 async function listWithFlags(server: DovecotServer, user: string): Promise<Map<string, Set<string>>> {
   const client = new ImapFlow({
-    host: server.host, port: server.port, secure: false, logger: false, disableAutoIdle: true,
+    host: server.host,
+    port: server.port,
+    secure: false,
+    logger: false,
+    disableAutoIdle: true,
     auth: { user: server.masterUser, pass: server.masterPassword, authzid: user },
   });
   await client.connect();
@@ -50,9 +54,10 @@ function refusingQuotes(inner: MailConnector): MailConnector {
       return new Proxy(session, {
         get(target, prop, receiver) {
           if (prop === 'ensureFolder') {
-            return (segments: string[], itemType?: Parameters<MailboxSession['ensureFolder']>[1]) => segments.some((s) => s.includes('"'))
-              ? Promise.reject(new ItemRejectedError(`Mailbox name "${segments.join('.')}" is not valid: invalid character.`))
-              : target.ensureFolder(segments, itemType);
+            return (segments: string[], itemType?: Parameters<MailboxSession['ensureFolder']>[1]) =>
+              segments.some((s) => s.includes('"'))
+                ? Promise.reject(new ItemRejectedError(`Mailbox name "${segments.join('.')}" is not valid: invalid character.`))
+                : target.ensureFolder(segments, itemType);
           }
           const value = Reflect.get(target, prop, receiver);
           return typeof value === 'function' ? value.bind(target) : value;
@@ -92,7 +97,7 @@ describe('Folder names and parents at the destination (real Dovecot)', () => {
     expect([...(await listWithFlags(fx.destination, destUser)).keys()]).not.toContain('Say "hi"');
   });
 
-  it('creates a folder whose name the destination refuses under the \' name, with a warning row and no failure', async () => {
+  it("creates a folder whose name the destination refuses under the ' name, with a warning row and no failure", async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('refused');
     await fillMailbox(fx.source, sourceUser, 'Say "hi"/Inner', messages('inner', 2));
     await fillMailbox(fx.source, sourceUser, 'Plain', messages('plain', 1));
@@ -127,7 +132,12 @@ describe('Folder names and parents at the destination (real Dovecot)', () => {
     for (const parent of ['Projects', 'Clients', 'Clients.2024']) {
       expect(dest.get(parent), `destination ${parent}`).toContain('\\noselect');
     }
-    expect(countsOf(await snapshotMailbox(fx.destination, destUser))).toEqual({ INBOX: 0, 'Projects.Alpha': 2, 'Projects.Beta': 1, 'Clients.2024.Q1': 1 });
+    expect(countsOf(await snapshotMailbox(fx.destination, destUser))).toEqual({
+      INBOX: 0,
+      'Projects.Alpha': 2,
+      'Projects.Beta': 1,
+      'Clients.2024.Q1': 1,
+    });
     const second = await fx.runPass('full', [itemId]);
     expect(second.summary).toMatchObject({ copied: 0, failed: 0 });
   });

@@ -18,7 +18,7 @@ const FOLDERS: Record<string, string> = {
   Sent: 'Sent',
   'Say "hello"': 'Say "hello"',
   'R&D': 'R&D',
-  '日本語': '日本語',
+  日本語: '日本語',
   'Boîte de réception': 'Boîte de réception',
   'Archive/2019/v1.2': 'Archive.2019.v1․2',
 };
@@ -44,19 +44,34 @@ describe('IMAP to IMAP passes against real Dovecot servers', () => {
   async function seed(user: string, perFolder = 12): Promise<void> {
     for (const folder of Object.keys(FOLDERS)) {
       // Half the messages are 200 days old, half 10 days old: a 90-day pre-stage takes the first half.
-      await fillMailbox(fx.source, user, folder, messagesFor(folder, perFolder, (i) => (i % 2 === 0 ? 200 : 10)));
+      await fillMailbox(
+        fx.source,
+        user,
+        folder,
+        messagesFor(folder, perFolder, (i) => (i % 2 === 0 ? 200 : 10)),
+      );
     }
   }
 
   it('verifies credentials without copying anything, and names the side whose login failed', async () => {
     const { itemId, sourceUser } = await fx.addMailbox('verify');
-    await fillMailbox(fx.source, sourceUser, 'INBOX', messagesFor('INBOX', 2, () => 1));
+    await fillMailbox(
+      fx.source,
+      sourceUser,
+      'INBOX',
+      messagesFor('INBOX', 2, () => 1),
+    );
     const pass = await fx.runPass('verify', [itemId]);
     expect(pass.summary).toMatchObject({ completed: 1, copied: 0 });
     expect(countsOf(await snapshotMailbox(fx.destination, 'verify@dst.test')).INBOX ?? 0).toBe(0);
 
     const bad = await fx.runtime.services.items.addItem(LOCAL_TENANT, fx.projectId, {
-      sourceAddress: 'nobody@src.test', destinationAddress: 'verify@dst.test', sourceLogin: 'nobody@src.test', sourcePassword: 'wrong', endUserCredentials: false, options: [],
+      sourceAddress: 'nobody@src.test',
+      destinationAddress: 'verify@dst.test',
+      sourceLogin: 'nobody@src.test',
+      sourcePassword: 'wrong',
+      endUserCredentials: false,
+      options: [],
     });
     const failed = await fx.runPass('verify', [bad.id]);
     expect(failed.summary?.failedItems).toBe(1);
@@ -102,8 +117,18 @@ describe('IMAP to IMAP passes against real Dovecot servers', () => {
 
   it('copies at most ten items per folder in a trial pass', async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('trial');
-    await fillMailbox(fx.source, sourceUser, 'INBOX', messagesFor('INBOX', 25, () => 5));
-    await fillMailbox(fx.source, sourceUser, 'Small', messagesFor('Small', 3, () => 5));
+    await fillMailbox(
+      fx.source,
+      sourceUser,
+      'INBOX',
+      messagesFor('INBOX', 25, () => 5),
+    );
+    await fillMailbox(
+      fx.source,
+      sourceUser,
+      'Small',
+      messagesFor('Small', 3, () => 5),
+    );
     const pass = await fx.runPass('trial', [itemId]);
     expect(pass.summary?.copied).toBe(13);
     expect(countsOf(await snapshotMailbox(fx.destination, destUser))).toMatchObject({ INBOX: 10, Small: 3 });
@@ -115,19 +140,41 @@ describe('IMAP to IMAP passes against real Dovecot servers', () => {
     const twin = sampleMessage(7, 3_000, 'twin');
     const date = daysAgo(3);
     await fillMailbox(fx.source, sourceUser, 'INBOX', [
-      { raw: noId, internalDate: date }, { raw: noId, internalDate: date }, { raw: twin, internalDate: date }, { raw: twin, internalDate: date },
+      { raw: noId, internalDate: date },
+      { raw: noId, internalDate: date },
+      { raw: twin, internalDate: date },
+      { raw: twin, internalDate: date },
     ]);
     await fx.runPass('full', [itemId]);
     await fx.runPass('full', [itemId]);
-    expect(await snapshotMailbox(fx.destination, destUser).then((s) => s.get('INBOX'))).toEqual(await snapshotMailbox(fx.source, sourceUser).then((s) => s.get('INBOX')));
+    expect(await snapshotMailbox(fx.destination, destUser).then((s) => s.get('INBOX'))).toEqual(
+      await snapshotMailbox(fx.source, sourceUser).then((s) => s.get('INBOX')),
+    );
   });
 
   it('honours FolderFilter and FolderMapping from the item options', async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('options');
-    await fillMailbox(fx.source, sourceUser, 'INBOX', messagesFor('INBOX', 2, () => 5));
-    await fillMailbox(fx.source, sourceUser, 'Old/Stuff', messagesFor('Old', 3, () => 5));
-    await fillMailbox(fx.source, sourceUser, 'Junk', messagesFor('Junk', 4, () => 5));
-    await fx.runtime.services.items.updateItem(LOCAL_TENANT, itemId, { options: ['FolderFilter=^Junk$', 'FolderMapping="^Old/(.*)->Legacy/$1"'] });
+    await fillMailbox(
+      fx.source,
+      sourceUser,
+      'INBOX',
+      messagesFor('INBOX', 2, () => 5),
+    );
+    await fillMailbox(
+      fx.source,
+      sourceUser,
+      'Old/Stuff',
+      messagesFor('Old', 3, () => 5),
+    );
+    await fillMailbox(
+      fx.source,
+      sourceUser,
+      'Junk',
+      messagesFor('Junk', 4, () => 5),
+    );
+    await fx.runtime.services.items.updateItem(LOCAL_TENANT, itemId, {
+      options: ['FolderFilter=^Junk$', 'FolderMapping="^Old/(.*)->Legacy/$1"'],
+    });
     const pass = await fx.runPass('full', [itemId]);
     expect(pass.summary?.copied).toBe(5);
     const counts = countsOf(await snapshotMailbox(fx.destination, destUser));
@@ -139,14 +186,27 @@ describe('IMAP to IMAP passes against real Dovecot servers', () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('mapping');
     const messages = messagesFor('INBOX', 3, () => 5);
     await fillMailbox(fx.source, sourceUser, 'INBOX', messages);
-    await fx.runtime.services.items.updateItem(LOCAL_TENANT, itemId, { options: ['RecipientMapping="@example.com->@contoso.test"', 'RecipientMapping="alice@example.com->alice.smith@contoso.test"'] });
+    await fx.runtime.services.items.updateItem(LOCAL_TENANT, itemId, {
+      options: ['RecipientMapping="@example.com->@contoso.test"', 'RecipientMapping="alice@example.com->alice.smith@contoso.test"'],
+    });
     const pass = await fx.runPass('full', [itemId]);
     expect(pass.summary).toMatchObject({ copied: 3, failed: 0 });
-    const rules = parseSupportOptions(['RecipientMapping="@example.com->@contoso.test"', 'RecipientMapping="alice@example.com->alice.smith@contoso.test"']).options.recipientMappings;
-    const expected = messages.map((m) => createHash('sha256').update(mapMessageHeaders(Buffer.from(m.raw), rules)!).digest('hex')).sort();
+    const rules = parseSupportOptions([
+      'RecipientMapping="@example.com->@contoso.test"',
+      'RecipientMapping="alice@example.com->alice.smith@contoso.test"',
+    ]).options.recipientMappings;
+    const expected = messages
+      .map((m) =>
+        createHash('sha256')
+          .update(mapMessageHeaders(Buffer.from(m.raw), rules)!)
+          .digest('hex'),
+      )
+      .sort();
     const inbox = (await snapshotMailbox(fx.destination, destUser)).get('INBOX')!;
     expect(inbox.map((m) => m.sha256).sort()).toEqual(expected);
-    expect(mapMessageHeaders(Buffer.from(messages[0]!.raw), rules)!.toString()).toContain('From: Sender <sender@contoso.test>\r\nTo: Alice <alice.smith@contoso.test>');
+    expect(mapMessageHeaders(Buffer.from(messages[0]!.raw), rules)!.toString()).toContain(
+      'From: Sender <sender@contoso.test>\r\nTo: Alice <alice.smith@contoso.test>',
+    );
     const source = (await snapshotMailbox(fx.source, sourceUser)).get('INBOX')!;
     expect(inbox.map((m) => [m.flags, m.internalDate]).sort()).toEqual(source.map((m) => [m.flags, m.internalDate]).sort());
   });

@@ -9,7 +9,11 @@ import { startWorker, stopWorker, workerAtGate } from '../support/worker-child.j
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
 
 const bulk = (prefix: string, count: number, size = 1_500): FillMessage[] =>
-  Array.from({ length: count }, (_, i) => ({ raw: sampleMessage(i, size, `${prefix} ${i}`), flags: i % 2 ? ['\\Seen'] : [], internalDate: new Date(Date.UTC(2024, 0, 1 + (i % 28))) }));
+  Array.from({ length: count }, (_, i) => ({
+    raw: sampleMessage(i, size, `${prefix} ${i}`),
+    flags: i % 2 ? ['\\Seen'] : [],
+    internalDate: new Date(Date.UTC(2024, 0, 1 + (i % 28))),
+  }));
 
 describe('a pass survives crashes, restarts and refusals without losing or duplicating a message', () => {
   let fx: MigrationFixture;
@@ -26,7 +30,11 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     const { itemId, sourceUser, destUser } = await fx.addMailbox('crash');
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('inbox', 1500));
     await fillMailbox(fx.source, sourceUser, 'Work/Reports', bulk('reports', 800));
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
+    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, {
+      kind: 'full',
+      itemIds: [itemId],
+      itemTypes: ['mail'],
+    });
 
     // Killed at a known point: the destination confirmed GATE writes, the last of them not yet in the ledger.
     const GATE = 300;
@@ -54,7 +62,11 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     // The restart happens while the worker holds at a known point: 200 writes confirmed, more in flight.
     const gate = new CopyGate(200);
     await fx.reopen({ imap: gate.wrap(new ImapConnector()) });
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
+    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, {
+      kind: 'full',
+      itemIds: [itemId],
+      itemTypes: ['mail'],
+    });
     fx.runtime.startWorkers();
     expect(await gate.reached).toBe(200);
     await fx.destination.restart();
@@ -70,7 +82,10 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('retry', 20));
     const full = await fx.runPass('full', [itemId]);
     expect(full.summary).toMatchObject({ completedWithErrors: 1, copied: 15, failed: 5 });
-    expect((await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId)).statistics).toMatchObject({ messagesAtDestination: 15, currentErrors: 5 });
+    expect((await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId)).statistics).toMatchObject({
+      messagesAtDestination: 15,
+      currentErrors: 5,
+    });
     const log = await fx.runtime.services.items.errorLog(LOCAL_TENANT, itemId);
     expect(log.items).toHaveLength(5);
     expect(log.items[0]).toMatchObject({ folder: 'INBOX', code: 'rejected', reason: expect.stringContaining('Injected failure') });
@@ -84,14 +99,17 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     const now = (await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId)).statistics;
     expect(now).toMatchObject({ failed: 5, messagesAtDestination: 20, currentErrors: 0 });
 
-    await expect(fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'retry-errors', itemIds: [itemId], itemTypes: ['mail'] }))
-      .rejects.toThrow(/Retry Errors needs the item's last pass to have completed with at least one error/);
+    await expect(
+      fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'retry-errors', itemIds: [itemId], itemTypes: ['mail'] }),
+    ).rejects.toThrow(/Retry Errors needs the item's last pass to have completed with at least one error/);
     await fx.reopen();
   });
 
   it('copies a 40 MB message byte for byte', async () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('big');
-    await fillMailbox(fx.source, sourceUser, 'INBOX', [{ raw: sampleMessage(1, 40 * 1024 * 1024, 'forty megabytes'), internalDate: new Date(Date.UTC(2023, 5, 1)) }]);
+    await fillMailbox(fx.source, sourceUser, 'INBOX', [
+      { raw: sampleMessage(1, 40 * 1024 * 1024, 'forty megabytes'), internalDate: new Date(Date.UTC(2023, 5, 1)) },
+    ]);
     const pass = await fx.runPass('full', [itemId]);
     expect(pass.summary).toMatchObject({ completed: 1, copied: 1 });
     expect(pass.summary!.bytes).toBeGreaterThan(40 * 1024 * 1024);
@@ -105,7 +123,11 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     await fx.reopen({ imap: gate.wrap(new ImapConnector()) });
     const { itemId, sourceUser, destUser } = await fx.addMailbox('stop');
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('stop', 3000));
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
+    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, {
+      kind: 'full',
+      itemIds: [itemId],
+      itemTypes: ['mail'],
+    });
     fx.runtime.startWorkers();
     await gate.reached;
     await fx.runtime.services.passes.stopPass(LOCAL_TENANT, pass.id);
@@ -135,4 +157,3 @@ describe('a pass survives crashes, restarts and refusals without losing or dupli
     expect(log.items[0]).toMatchObject({ code: 'too-large', reason: expect.stringMatching(/over MaxItemSizeBytes=20000/) });
   });
 });
-

@@ -8,7 +8,10 @@ import { countsOf, snapshotMailbox } from '../support/mailbox-snapshot.js';
 import { createMigrationFixture, waitForPass, type MigrationFixture } from '../support/migration-fixture.js';
 
 const bulk = (prefix: string, count: number): FillMessage[] =>
-  Array.from({ length: count }, (_, i) => ({ raw: sampleMessage(i, 1_200, `${prefix} ${i}`), internalDate: new Date(Date.UTC(2025, 2, 1 + (i % 28))) }));
+  Array.from({ length: count }, (_, i) => ({
+    raw: sampleMessage(i, 1_200, `${prefix} ${i}`),
+    internalDate: new Date(Date.UTC(2025, 2, 1 + (i % 28))),
+  }));
 
 describe('scheduling, shutdown and throttling', () => {
   let fx: MigrationFixture;
@@ -24,7 +27,12 @@ describe('scheduling, shutdown and throttling', () => {
     const { itemId, sourceUser, destUser } = await fx.addMailbox('later');
     await fillMailbox(fx.source, sourceUser, 'INBOX', bulk('later', 5));
     const startAt = new Date(Date.now() + 5_000);
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'], startAt: startAt.toISOString() });
+    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, {
+      kind: 'full',
+      itemIds: [itemId],
+      itemTypes: ['mail'],
+      startAt: startAt.toISOString(),
+    });
     fx.runtime.startWorkers();
     await fx.runtime.tick(); // a scheduler round before the start time leaves it waiting
     expect((await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId)).status).toBe('Submitted');
@@ -41,7 +49,11 @@ describe('scheduling, shutdown and throttling', () => {
     // Ctrl-C arrives while the worker holds after 200 writes: the job is surely mid-copy.
     const gate = new CopyGate(200);
     await fx.reopen({ imap: gate.wrap(new ImapConnector()) });
-    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, { kind: 'full', itemIds: [itemId], itemTypes: ['mail'] });
+    const { pass } = await fx.runtime.services.passes.startPass(LOCAL_TENANT, fx.projectId, {
+      kind: 'full',
+      itemIds: [itemId],
+      itemTypes: ['mail'],
+    });
     fx.runtime.startWorkers();
     await gate.reached;
     const restarted = fx.reopen(); // aborts the running job, then waits for it

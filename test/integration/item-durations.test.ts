@@ -18,7 +18,12 @@ describe('item durations', () => {
 
   it('records when the run started and finished, and adds the time to the item statistics', async () => {
     const { itemId, sourceUser } = await fx.addMailbox('timed');
-    await fillMailbox(fx.source, sourceUser, 'INBOX', Array.from({ length: 40 }, (_, n) => ({ raw: sampleMessage(n + 1, 20_000) })));
+    await fillMailbox(
+      fx.source,
+      sourceUser,
+      'INBOX',
+      Array.from({ length: 40 }, (_, n) => ({ raw: sampleMessage(n + 1, 20_000) })),
+    );
     await fx.runPass('full', [itemId]);
     const item = await fx.runtime.services.items.getItem(LOCAL_TENANT, itemId);
     expect(item.lastRun?.finishedAt).toBeDefined();

@@ -20,9 +20,18 @@ describe('items whose source login is not an address', () => {
   });
 
   it('are opened by the admin under that login and copied', async () => {
-    await fillMailbox(fx.source, 'src1', 'INBOX', [1, 2].map((n) => ({ raw: sampleMessage(n, 2_000) })));
+    await fillMailbox(
+      fx.source,
+      'src1',
+      'INBOX',
+      [1, 2].map((n) => ({ raw: sampleMessage(n, 2_000) })),
+    );
     const item = await fx.runtime.services.items.addItem(LOCAL_TENANT, fx.projectId, {
-      sourceAddress: 'one@src.test', sourceLogin: 'src1', destinationAddress: 'one@dst.test', endUserCredentials: false, options: [],
+      sourceAddress: 'one@src.test',
+      sourceLogin: 'src1',
+      destinationAddress: 'one@dst.test',
+      endUserCredentials: false,
+      options: [],
     });
     const pass = await fx.runPass('full', [item.id]);
     expect(pass.summary).toMatchObject({ completed: 1, copied: 2 });

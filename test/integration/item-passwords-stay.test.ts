@@ -26,7 +26,9 @@ async function startCredentialTrap(): Promise<{ port: number; received: () => st
       chunks.push(data);
       for (const line of data.toString('latin1').split('\r\n').filter(Boolean)) {
         const tag = line.split(' ')[0];
-        socket.write(/ CAPABILITY/i.test(line) ? `* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n` : `${tag} NO [AUTHENTICATIONFAILED] no\r\n`);
+        socket.write(
+          / CAPABILITY/i.test(line) ? `* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n` : `${tag} NO [AUTHENTICATIONFAILED] no\r\n`,
+        );
       }
     });
     socket.on('error', () => undefined);
@@ -36,7 +38,11 @@ async function startCredentialTrap(): Promise<{ port: number; received: () => st
   return {
     port: (server.address() as AddressInfo).port,
     received: () => Buffer.concat(chunks).toString('latin1'),
-    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -47,7 +53,11 @@ describe('per-item passwords stay with the endpoint they were entered for', () =
   let close: () => void;
   const ids: Record<string, string> = {};
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, json: text ? JSON.parse(text) : undefined };
   };
@@ -60,8 +70,24 @@ describe('per-item passwords stay with the endpoint they were entered for', () =
     const { server, url } = await startHttpServer(fx.runtime.services, { port: 0 });
     base = url;
     close = () => server.close();
-    ids.trap = (await call('POST', '/endpoints', { name: 'Editor\'s own server', kind: 'imap', host: '127.0.0.1', port: trap.port, security: 'none', adminMode: 'none' })).json.id;
-    ids.item = (await call('POST', `/projects/${fx.projectId}/items`, { sourceAddress: VICTIM.source, destinationAddress: VICTIM.dest, sourceLogin: VICTIM.source, sourcePassword: VICTIM.password })).json.id;
+    ids.trap = (
+      await call('POST', '/endpoints', {
+        name: "Editor's own server",
+        kind: 'imap',
+        host: '127.0.0.1',
+        port: trap.port,
+        security: 'none',
+        adminMode: 'none',
+      })
+    ).json.id;
+    ids.item = (
+      await call('POST', `/projects/${fx.projectId}/items`, {
+        sourceAddress: VICTIM.source,
+        destinationAddress: VICTIM.dest,
+        sourceLogin: VICTIM.source,
+        sourcePassword: VICTIM.password,
+      })
+    ).json.id;
   });
   afterAll(async () => {
     close?.();
@@ -79,7 +105,7 @@ describe('per-item passwords stay with the endpoint they were entered for', () =
     expect((await item()).sourceSecretEndpointId).toBe(fx.sourceEndpointId);
   });
 
-  it('never sends a password to another endpoint, even when the project was re-pointed behind the service\'s back', async () => {
+  it("never sends a password to another endpoint, even when the project was re-pointed behind the service's back", async () => {
     await updateDoc(fx.runtime.store.projects, LOCAL_TENANT, fx.projectId, (p) => ({ ...p, sourceEndpointId: ids.trap! }));
     const started = await call('POST', `/projects/${fx.projectId}/passes`, { kind: 'verify', itemIds: [ids.item] });
     expect(started.status).toBe(202);
@@ -89,7 +115,8 @@ describe('per-item passwords stay with the endpoint they were entered for', () =
     expect(after.status).toBe('Failed');
     expect(after.lastRun?.reason).toMatch(/entered for another source endpoint than "Editor's own server"/);
     const seen = trap.received();
-    for (const form of [VICTIM.password, Buffer.from(`\0${VICTIM.source}\0${VICTIM.password}`).toString('base64')]) expect(seen).not.toContain(form);
+    for (const form of [VICTIM.password, Buffer.from(`\0${VICTIM.source}\0${VICTIM.password}`).toString('base64')])
+      expect(seen).not.toContain(form);
     await updateDoc(fx.runtime.store.projects, LOCAL_TENANT, fx.projectId, (p) => ({ ...p, sourceEndpointId: fx.sourceEndpointId }));
   });
 

@@ -48,7 +48,12 @@ describe('a Teams channel hears when a pass ends', () => {
 
   it('posts one valid Adaptive Card with the pass figures to the Workflows webhook', async () => {
     const { itemId, sourceUser } = await fx.addMailbox('cards');
-    await fillMailbox(fx.source, sourceUser, 'INBOX', [1, 2, 3].map((n) => ({ raw: sampleMessage(n, 2_000) })));
+    await fillMailbox(
+      fx.source,
+      sourceUser,
+      'INBOX',
+      [1, 2, 3].map((n) => ({ raw: sampleMessage(n, 2_000) })),
+    );
     const pass = await fx.runPass('full', [itemId]);
     await waitUntil('the pass-ended card to reach the webhook', () => received.length > 0, { timeoutMs: 10_000 });
     expect(received).toHaveLength(1);

@@ -42,11 +42,39 @@ export function makeAppCertificate(options: { commonName?: string; notBefore?: D
     writeFileSync(join(dir, 'ca.cnf'), CA_CONFIG);
     writeFileSync(join(dir, 'index.txt'), '');
     writeFileSync(join(dir, 'serial'), `${Date.now().toString(16).padStart(16, '0')}\n`);
-    run(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'req.csr', '-subj', `/CN=${options.commonName ?? 'Mailferry migration app'}`]);
+    run([
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'req.csr',
+      '-subj',
+      `/CN=${options.commonName ?? 'Mailferry migration app'}`,
+    ]);
     const notBefore = options.notBefore ?? new Date(Date.now() - 3600_000);
     const notAfter = options.notAfter ?? new Date(Date.now() + 365 * 24 * 3600_000);
-    run(['ca', '-batch', '-config', 'ca.cnf', '-selfsign', '-keyfile', 'key.pem', '-in', 'req.csr', '-out', 'cert.pem', '-notext',
-      '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter)]);
+    run([
+      'ca',
+      '-batch',
+      '-config',
+      'ca.cnf',
+      '-selfsign',
+      '-keyfile',
+      'key.pem',
+      '-in',
+      'req.csr',
+      '-out',
+      'cert.pem',
+      '-notext',
+      '-startdate',
+      asn1Time(notBefore),
+      '-enddate',
+      asn1Time(notAfter),
+    ]);
     const certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
     const keyPem = readFileSync(join(dir, 'key.pem'), 'utf8');
     return { certPem, keyPem, pem: `${certPem}${keyPem}` };

@@ -124,7 +124,10 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     async addUser(name, password) {
       users[name] = password;
       writeUsers();
-      await waitUntil(`Dovecot to accept the new user ${name}'s login`, () => acceptsLogin('127.0.0.1', port, name, password), { timeoutMs: START_TIMEOUT_MS, intervalMs: 100 });
+      await waitUntil(`Dovecot to accept the new user ${name}'s login`, () => acceptsLogin('127.0.0.1', port, name, password), {
+        timeoutMs: START_TIMEOUT_MS,
+        intervalMs: 100,
+      });
     },
     async stop() {
       await stop();
@@ -278,12 +281,25 @@ function mailOwnerIds(): { uid: number; gid: number } {
 }
 
 function makeSelfSignedCert(dir: string): void {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-    '-subj', '/CN=localhost',
-    '-keyout', join(dir, 'key.pem'),
-    '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 function readLogSafe(dir: string): string {
@@ -304,16 +320,17 @@ export async function freePort(): Promise<number> {
 
 /** Waits until the port accepts and sends an IMAP `* OK` greeting. */
 async function waitForGreeting(host: string, port: number, timeoutMs: number): Promise<void> {
-  const greets = () => new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (value: boolean): void => {
-      socket.destroy();
-      resolve(value);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('data', (data) => done(data.toString().startsWith('* OK')));
-  });
+  const greets = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host, port });
+      const done = (value: boolean): void => {
+        socket.destroy();
+        resolve(value);
+      };
+      socket.setTimeout(1_000, () => done(false));
+      socket.once('error', () => done(false));
+      socket.once('data', (data) => done(data.toString().startsWith('* OK')));
+    });
   await waitUntil(`Dovecot to greet on ${host}:${port}`, greets, { timeoutMs, intervalMs: 50 });
 }
 
@@ -351,12 +368,7 @@ export interface FillMessage {
 }
 
 /** Appends messages to a user's mailbox with imapflow (creating the folder when missing). */
-export async function fillMailbox(
-  server: DovecotServer,
-  user: string,
-  folder: string,
-  messages: FillMessage[],
-): Promise<void> {
+export async function fillMailbox(server: DovecotServer, user: string, folder: string, messages: FillMessage[]): Promise<void> {
   const client = new ImapFlow({
     host: server.host,
     port: server.port,

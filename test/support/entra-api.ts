@@ -38,18 +38,38 @@ export async function startEntraApi(options: {
 }): Promise<EntraApi> {
   const issuer = await startTestIssuer();
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-entra-api-'));
-  const runtime = await EmbeddedRuntime.open({ dataDir, tenantOwners: options.tenantOwners, log: QUIET_LOG, connectors: options.connectors });
-  const authenticator = new EntraAuthenticator({ audiences: [TEST_AUDIENCE], jwksUri: issuer.jwksUri, allowedTenants: options.allowedTenants, ...options.entra });
+  const runtime = await EmbeddedRuntime.open({
+    dataDir,
+    tenantOwners: options.tenantOwners,
+    log: QUIET_LOG,
+    connectors: options.connectors,
+  });
+  const authenticator = new EntraAuthenticator({
+    audiences: [TEST_AUDIENCE],
+    jwksUri: issuer.jwksUri,
+    allowedTenants: options.allowedTenants,
+    ...options.entra,
+  });
   const { server, url: base }: { server: Server; url: string } = await startHttpServer(runtime.services, { port: 0, authenticator });
   return {
-    issuer, runtime, base,
+    issuer,
+    runtime,
+    base,
     async call(token, method, path, body) {
       const headers: Record<string, string> = {};
       if (token) headers.authorization = `Bearer ${token}`;
       if (body !== undefined) headers['content-type'] = typeof body === 'string' ? 'text/csv' : 'application/json';
-      const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
       const text = await res.text();
-      return { status: res.status, json: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : undefined, text };
+      return {
+        status: res.status,
+        json: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : undefined,
+        text,
+      };
     },
     async close() {
       await new Promise((resolve) => server.close(resolve));

@@ -60,11 +60,29 @@ export interface TokenEndpoint {
 function selfSignedCert(dir: string): { key: string; cert: string; certFile: string } {
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyFile, '-out', certFile, '-days', String(CERT_DAYS), '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      String(CERT_DAYS),
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'pipe' },
+  );
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
 }
 
@@ -116,16 +134,23 @@ export async function startTokenEndpoint(issuer: TestIssuer, apps: TokenApp[], o
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '').split('?')[0]!;
-    if (req.method === 'GET' && (path === `/${tenant}/v2.0/.well-known/openid-configuration` || path === `/${tenant}/.well-known/openid-configuration`)) {
+    if (
+      req.method === 'GET' &&
+      (path === `/${tenant}/v2.0/.well-known/openid-configuration` || path === `/${tenant}/.well-known/openid-configuration`)
+    ) {
       return json(res, HTTP_OK, config());
     }
     if (req.method === 'GET' && path === `/${tenant}/discovery/v2.0/keys`) return json(res, HTTP_OK, { keys: [issuer.publicJwk] });
-    if (req.method === 'POST' && path === `/${tenant}/oauth2/v2.0/devicecode`) return json(res, HTTP_OK, grants.deviceCode(await form(req)));
-    if (req.method === 'POST' && path === `/${tenant}/oauth2/v2.0/token`) return json(res, HTTP_OK, await grants.token(await form(req), req.headers.authorization));
+    if (req.method === 'POST' && path === `/${tenant}/oauth2/v2.0/devicecode`)
+      return json(res, HTTP_OK, grants.deviceCode(await form(req)));
+    if (req.method === 'POST' && path === `/${tenant}/oauth2/v2.0/token`)
+      return json(res, HTTP_OK, await grants.token(await form(req), req.headers.authorization));
     json(res, HTTP_NOT_FOUND, { error: 'not_found', error_description: `No route ${req.method} ${path}` });
   };
   const server = createHttpsServer({ key, cert }, (req, res) => {
-    handle(req, res).catch((err: unknown) => entraError(res, err instanceof EntraError ? err : new EntraError(400, 'server_error', String(err))));
+    handle(req, res).catch((err: unknown) =>
+      entraError(res, err instanceof EntraError ? err : new EntraError(400, 'server_error', String(err))),
+    );
   });
   await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
   const { port: bound } = server.address() as AddressInfo;

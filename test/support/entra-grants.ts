@@ -42,7 +42,11 @@ export interface TokenEndpointOptions {
 }
 
 export class EntraError extends Error {
-  constructor(readonly status: number, readonly error: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -101,7 +105,11 @@ export class GrantState {
 
   private app(clientId: string): TokenApp {
     const app = this.apps.find((a) => a.clientId === clientId);
-    if (!app) throw bad('unauthorized_client', `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${this.issuer.tenantId}'.`);
+    if (!app)
+      throw bad(
+        'unauthorized_client',
+        `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${this.issuer.tenantId}'.`,
+      );
     return app;
   }
 
@@ -117,7 +125,9 @@ export class GrantState {
     }
     const assertion = form.get('client_assertion');
     if (assertion && form.get('client_assertion_type') === JWT_BEARER) {
-      const assertedId = String((JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as { iss?: string }).iss ?? '');
+      const assertedId = String(
+        (JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as { iss?: string }).iss ?? '',
+      );
       clientId ||= assertedId;
       const app = this.app(clientId);
       await this.checkAssertion(app, assertion);
@@ -126,26 +136,46 @@ export class GrantState {
     const app = this.app(clientId);
     if (secret !== undefined) {
       if (app.clientSecret === undefined || app.clientSecret !== secret) {
-        throw new EntraError(HTTP_UNAUTHORIZED, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+        throw new EntraError(
+          HTTP_UNAUTHORIZED,
+          'invalid_client',
+          `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+        );
       }
       return app;
     }
-    if (confidential) throw new EntraError(HTTP_UNAUTHORIZED, 'invalid_client', "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    if (confidential)
+      throw new EntraError(
+        HTTP_UNAUTHORIZED,
+        'invalid_client',
+        "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     return app;
   }
 
   private async checkAssertion(app: TokenApp, assertion: string): Promise<void> {
     const invalid = (code: string, text: string) => new EntraError(HTTP_UNAUTHORIZED, 'invalid_client', `${code}: ${text}`);
-    if (!app.certificatePem) throw invalid('AADSTS700027', `The application '${app.clientId}' has no certificate registered; client assertions cannot be validated.`);
+    if (!app.certificatePem)
+      throw invalid(
+        'AADSTS700027',
+        `The application '${app.clientId}' has no certificate registered; client assertions cannot be validated.`,
+      );
     const header = decodeProtectedHeader(assertion);
     const prints = thumbprints(app.certificatePem);
     if (header.x5t !== prints.x5t && header['x5t#S256'] !== prints.x5tS256) {
-      throw invalid('AADSTS700027', `The certificate with identifier used to sign the client assertion is not registered on application '${app.clientId}'.`);
+      throw invalid(
+        'AADSTS700027',
+        `The certificate with identifier used to sign the client assertion is not registered on application '${app.clientId}'.`,
+      );
     }
     const alg = header.alg === 'PS256' ? 'PS256' : 'RS256';
     try {
       await jwtVerify(assertion, await importX509(app.certificatePem, alg), {
-        algorithms: [alg], clockTolerance: CLOCK_SKEW_S, issuer: app.clientId, subject: app.clientId, audience: [`${this.authority()}/oauth2/v2.0/token`],
+        algorithms: [alg],
+        clockTolerance: CLOCK_SKEW_S,
+        issuer: app.clientId,
+        subject: app.clientId,
+        audience: [`${this.authority()}/oauth2/v2.0/token`],
       });
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw invalid('AADSTS700024', 'Client assertion is not within its valid time range.');
@@ -161,12 +191,18 @@ export class GrantState {
       const slash = scope.lastIndexOf('/');
       const resource = slash > 0 ? scope.slice(0, slash) : this.options.resource;
       if (resource.replace(/\/$/, '') !== this.options.resource) {
-        throw bad('invalid_resource', `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${this.issuer.tenantId}.`);
+        throw bad(
+          'invalid_resource',
+          `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${this.issuer.tenantId}.`,
+        );
       }
       const name = scope.slice(slash + 1);
       if (name === '.default') names.push(...consented);
       else if (!consented.includes(name)) {
-        throw bad('invalid_grant', `AADSTS65001: The user or administrator has not consented to use the application with ID '${app.clientId}' for the permission ${name}. Add it to the app registration's delegated permissions and consent.`);
+        throw bad(
+          'invalid_grant',
+          `AADSTS65001: The user or administrator has not consented to use the application with ID '${app.clientId}' for the permission ${name}. Add it to the app registration's delegated permissions and consent.`,
+        );
       } else names.push(name);
     }
     return [...new Set(names)];
@@ -178,7 +214,13 @@ export class GrantState {
     this.delegatedNames(app, scopes);
     const userCode = Array.from(randomBytes(USER_CODE_LENGTH), (b) => USER_CODE_LETTERS[b % USER_CODE_LETTERS.length]).join('');
     const deviceCode = randomBytes(32).toString('base64url');
-    this.deviceCodes.set(deviceCode, { userCode, clientId: app.clientId, scopes, expiresAt: Date.now() + DEVICE_CODE_LIFETIME_S * 1000, state: 'pending' });
+    this.deviceCodes.set(deviceCode, {
+      userCode,
+      clientId: app.clientId,
+      scopes,
+      expiresAt: Date.now() + DEVICE_CODE_LIFETIME_S * 1000,
+      state: 'pending',
+    });
     return {
       user_code: userCode,
       device_code: deviceCode,
@@ -202,7 +244,8 @@ export class GrantState {
   }
 
   revokeRefreshTokens(upn?: string): void {
-    for (const [token, grant] of this.refreshTokens) if (upn === undefined || grant.upn === upn.toLowerCase()) this.refreshTokens.delete(token);
+    for (const [token, grant] of this.refreshTokens)
+      if (upn === undefined || grant.upn === upn.toLowerCase()) this.refreshTokens.delete(token);
   }
 
   expireRefreshTokens(tokens: string[]): void {
@@ -217,20 +260,34 @@ export class GrantState {
     if (grant === 'client_credentials') return this.clientCredentials(await this.client(form, authorization, true), form);
     if (grant !== null && DEVICE_CODE_GRANTS.has(grant)) return this.redeemDeviceCode(await this.client(form, authorization, false), form);
     if (grant === 'refresh_token') return this.refresh(await this.client(form, authorization, false), form);
-    throw bad('unsupported_grant_type', `AADSTS70003: The app requested an unsupported grant type '${grant ?? ''}'. This test endpoint serves client_credentials, device_code and refresh_token.`);
+    throw bad(
+      'unsupported_grant_type',
+      `AADSTS70003: The app requested an unsupported grant type '${grant ?? ''}'. This test endpoint serves client_credentials, device_code and refresh_token.`,
+    );
   }
 
   private async clientCredentials(app: TokenApp, form: URLSearchParams): Promise<Record<string, unknown>> {
     const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
     const resource = scopes.find((s) => s.endsWith('/.default'))?.slice(0, -'/.default'.length);
     if (!resource || scopes.some((s) => !s.endsWith('/.default') && !OIDC_SCOPES.has(s))) {
-      throw bad('invalid_scope', `AADSTS1002012: The provided value for scope ${form.get('scope') ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+      throw bad(
+        'invalid_scope',
+        `AADSTS1002012: The provided value for scope ${form.get('scope') ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
     }
     if (resource.replace(/\/$/, '') !== this.options.resource) {
-      throw bad('invalid_resource', `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${this.issuer.tenantId}.`);
+      throw bad(
+        'invalid_resource',
+        `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${this.issuer.tenantId}.`,
+      );
     }
     const lifetime = this.lifetime();
-    const accessToken = await mintToken(this.issuer, { appId: app.clientId, roles: app.roles ?? this.options.defaultRoles, aud: this.options.resource, expiresIn: lifetime });
+    const accessToken = await mintToken(this.issuer, {
+      appId: app.clientId,
+      roles: app.roles ?? this.options.defaultRoles,
+      aud: this.options.resource,
+      expiresIn: lifetime,
+    });
     this.issued++;
     return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
   }
@@ -238,9 +295,12 @@ export class GrantState {
   private async redeemDeviceCode(app: TokenApp, form: URLSearchParams): Promise<Record<string, unknown>> {
     const code = form.get('device_code') ?? '';
     const entry = this.deviceCodes.get(code);
-    if (!entry || entry.clientId !== app.clientId) throw bad('invalid_grant', "AADSTS70000: The provided value for the 'device_code' is not valid.");
-    if (entry.expiresAt <= Date.now()) throw bad('expired_token', 'AADSTS70020: The provided value for the input parameter device_code is expired.');
-    if (entry.state === 'pending') throw bad('authorization_pending', 'AADSTS70016: OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
+    if (!entry || entry.clientId !== app.clientId)
+      throw bad('invalid_grant', "AADSTS70000: The provided value for the 'device_code' is not valid.");
+    if (entry.expiresAt <= Date.now())
+      throw bad('expired_token', 'AADSTS70020: The provided value for the input parameter device_code is expired.');
+    if (entry.state === 'pending')
+      throw bad('authorization_pending', 'AADSTS70016: OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
     this.deviceCodes.delete(code);
     if (entry.state === 'declined') throw bad('authorization_declined', 'AADSTS70000: The user declined the sign-in request.');
     const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
@@ -250,9 +310,16 @@ export class GrantState {
   private async refresh(app: TokenApp, form: URLSearchParams): Promise<Record<string, unknown>> {
     const grant = this.refreshTokens.get(form.get('refresh_token') ?? '');
     if (this.expiredRefreshTokens.has(form.get('refresh_token') ?? '')) {
-      throw bad('invalid_grant', 'AADSTS700082: The refresh token has expired due to inactivity. The token was issued on a date before its lifetime of 90.00:00:00 ended.');
+      throw bad(
+        'invalid_grant',
+        'AADSTS700082: The refresh token has expired due to inactivity. The token was issued on a date before its lifetime of 90.00:00:00 ended.',
+      );
     }
-    if (!grant) throw bad('invalid_grant', 'AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.');
+    if (!grant)
+      throw bad(
+        'invalid_grant',
+        'AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
+      );
     if (grant.clientId !== app.clientId) throw bad('invalid_grant', 'AADSTS70000: The refresh token was issued to a different client id.');
     const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
     return this.delegatedTokens(app, grant.upn, scopes.length ? scopes : grant.scopes);
@@ -268,7 +335,13 @@ export class GrantState {
       this.userIds.set(upn, oid);
     }
     const lifetime = this.lifetime();
-    const accessToken = await mintToken(this.issuer, { appId: app.clientId, scp: names.join(' '), upn, aud: resource, expiresIn: lifetime });
+    const accessToken = await mintToken(this.issuer, {
+      appId: app.clientId,
+      scp: names.join(' '),
+      upn,
+      aud: resource,
+      expiresIn: lifetime,
+    });
     const out: Record<string, unknown> = {
       token_type: 'Bearer',
       scope: [...names.map((n) => `${resource}/${n}`), ...scopes.filter((s) => OIDC_SCOPES.has(s))].join(' '),

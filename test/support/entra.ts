@@ -91,21 +91,30 @@ export async function verifyToken(issuer: TestIssuer, token: string, resource: s
     ({ payload } = await jwtVerify(token, issuer.publicKey, { issuer: issuer.issuer, algorithms: ['RS256'] }));
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) return { ok: false, reason: 'The token has expired.', category: 'invalid_token' };
-    if (err instanceof joseErrors.JWSSignatureVerificationFailed) return { ok: false, reason: 'The token signature is invalid.', category: 'invalid_signature' };
+    if (err instanceof joseErrors.JWSSignatureVerificationFailed)
+      return { ok: false, reason: 'The token signature is invalid.', category: 'invalid_signature' };
     return { ok: false, reason: `The token is invalid: ${(err as Error).message}`, category: 'invalid_token' };
   }
   const aud = payload['aud'];
   const audOk = [resource, `${resource}/`].some((a) => (Array.isArray(aud) ? aud.includes(a) : aud === a));
   if (!audOk) return { ok: false, reason: `The audience claim value is invalid '${String(aud)}'.`, category: 'invalid_resource' };
   const tenantId = String(payload['tid'] ?? '');
-  if (tenantId !== issuer.tenantId) return { ok: false, reason: `The tenant '${tenantId}' is not this organization.`, category: 'invalid_tenant' };
+  if (tenantId !== issuer.tenantId)
+    return { ok: false, reason: `The tenant '${tenantId}' is not this organization.`, category: 'invalid_tenant' };
   return { ok: true, payload };
 }
 
 /** The subset of msal-common's INetworkModule that msal-node uses. */
 export interface NetworkModule {
-  sendGetRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }, timeout?: number): Promise<{ headers: Record<string, string>; body: T; status: number }>;
-  sendPostRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }): Promise<{ headers: Record<string, string>; body: T; status: number }>;
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: { headers?: Record<string, string>; body?: string },
+    timeout?: number,
+  ): Promise<{ headers: Record<string, string>; body: T; status: number }>;
+  sendPostRequestAsync<T>(
+    url: string,
+    options?: { headers?: Record<string, string>; body?: string },
+  ): Promise<{ headers: Record<string, string>; body: T; status: number }>;
 }
 
 /** An msal-node `system.networkClient` that trusts `caPem` (the token endpoint's self-signed cert). */

@@ -43,7 +43,10 @@ export interface EwsEndpointChoice {
 }
 
 export type SideOptions =
-  | { ews: Partial<Omit<EwsServerOptions, 'validator' | 'users' | 'admin'>> & { users?: EwsServerOptions['users'] }; endpoint?: EwsEndpointChoice }
+  | {
+      ews: Partial<Omit<EwsServerOptions, 'validator' | 'users' | 'admin'>> & { users?: EwsServerOptions['users'] };
+      endpoint?: EwsEndpointChoice;
+    }
   | { dovecot: DovecotOptions };
 
 export interface FixtureSide {
@@ -63,7 +66,10 @@ export interface EwsMigrationFixture {
   dataDir: string;
   projectId: string;
   /** Creates `name@src.test` at the source and `name@dst.test` at the destination (or the given addresses), and the item. */
-  addMailbox(name: string, addresses?: { source?: string; destination?: string; options?: string[] }): Promise<{ itemId: string; sourceUser: string; destUser: string }>;
+  addMailbox(
+    name: string,
+    addresses?: { source?: string; destination?: string; options?: string[] },
+  ): Promise<{ itemId: string; sourceUser: string; destUser: string }>;
   runPass(kind: PassKind, itemIds: string[], extra?: Record<string, unknown>): Promise<Pass>;
   /** Creates an endpoint through the API's validation (throws its ValidationError), for tests of endpoint rules. */
   createEndpoint(input: Record<string, unknown>): Promise<{ id: string }>;
@@ -93,7 +99,9 @@ export async function createEwsMigrationFixture(options: EwsFixtureOptions): Pro
   const tokenEndpoint = source.server.ews?.tokenEndpoint ?? destination.server.ews?.tokenEndpoint;
   const connectorFor = (extra: EwsConnectorOptions = {}): Partial<Record<EndpointKind, MailConnector>> => {
     const ews = new EwsConnector({
-      ...(tokenEndpoint ? { modernAuth: { authorityHost: `https://${tokenEndpoint.host}`, networkClient: trustingNetworkClient(tokenEndpoint.caPem) } } : {}),
+      ...(tokenEndpoint
+        ? { modernAuth: { authorityHost: `https://${tokenEndpoint.host}`, networkClient: trustingNetworkClient(tokenEndpoint.caPem) } }
+        : {}),
       ...options.connector,
       ...extra,
     });
@@ -101,8 +109,15 @@ export async function createEwsMigrationFixture(options: EwsFixtureOptions): Pro
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-ews-data-'));
   const open = (connectors: Partial<Record<EndpointKind, MailConnector>>) =>
-    EmbeddedRuntime.open({ dataDir, concurrency: options.concurrency ?? 2, lockMs: 5_000, pollMs: 50, connectors, log: silentLog,
-      retry: { maxInlineWaitMs: 5_000, maxReconnects: 5, reconnectBaseMs: 200 } });
+    EmbeddedRuntime.open({
+      dataDir,
+      concurrency: options.concurrency ?? 2,
+      lockMs: 5_000,
+      pollMs: 50,
+      connectors,
+      log: silentLog,
+      retry: { maxInlineWaitMs: 5_000, maxReconnects: 5, reconnectBaseMs: 200 },
+    });
   let runtime = await open(connectorFor());
 
   const createEndpoint = async (input: Record<string, unknown>) =>
@@ -110,7 +125,11 @@ export async function createEwsMigrationFixture(options: EwsFixtureOptions): Pro
   const src = await createEndpoint(source.endpointInput('Source'));
   const dst = await createEndpoint(destination.endpointInput('Destination'));
   const project = await runtime.services.projects.createProject(LOCAL_TENANT, {
-    name: 'EWS integration', sourceEndpointId: src.id, destinationEndpointId: dst.id, options: options.projectOptions ?? [], maxConcurrentMigrations: 5,
+    name: 'EWS integration',
+    sourceEndpointId: src.id,
+    destinationEndpointId: dst.id,
+    options: options.projectOptions ?? [],
+    maxConcurrentMigrations: 5,
   });
 
   const fixture: EwsMigrationFixture = {
@@ -124,7 +143,10 @@ export async function createEwsMigrationFixture(options: EwsFixtureOptions): Pro
       const destUser = addresses.destination ?? `${name}@${DEST_DOMAIN}`;
       await Promise.all([source.side.addUser(sourceUser), destination.side.addUser(destUser)]);
       const item = await fixture.runtime.services.items.addItem(LOCAL_TENANT, project.id, {
-        sourceAddress: sourceUser, destinationAddress: destUser, endUserCredentials: false, options: addresses.options ?? [],
+        sourceAddress: sourceUser,
+        destinationAddress: destUser,
+        endUserCredentials: false,
+        options: addresses.options ?? [],
       });
       return { itemId: item.id, sourceUser, destUser };
     },
@@ -164,14 +186,25 @@ async function startSide(options: SideOptions, domain: string, validator: EwsSch
     return {
       server: { dovecot: server },
       side: {
-        type: 'dovecot', dovecot: server, domain,
+        type: 'dovecot',
+        dovecot: server,
+        domain,
         async addUser(address) {
           if (server.users[address] === undefined) await server.addUser(address, USER_PASSWORD); // waits for Dovecot to re-read it
         },
       },
       endpointInput: (name) => ({
-        name: `${name} Dovecot`, kind: 'imap', host: server.host, port: server.port, security: 'none', allowSelfSigned: false,
-        adminMode: 'plain-authzid', adminLogin: server.masterUser, adminPassword: server.masterPassword, authMechanism: 'password', domains: [],
+        name: `${name} Dovecot`,
+        kind: 'imap',
+        host: server.host,
+        port: server.port,
+        security: 'none',
+        allowSelfSigned: false,
+        adminMode: 'plain-authzid',
+        adminLogin: server.masterUser,
+        adminPassword: server.masterPassword,
+        authMechanism: 'password',
+        domains: [],
       }),
       stop: () => server.stop(),
     };
@@ -186,17 +219,30 @@ async function startSide(options: SideOptions, domain: string, validator: EwsSch
   return {
     server: { ews: server },
     side: {
-      type: 'ews', ews: server, domain,
+      type: 'ews',
+      ews: server,
+      domain,
       async addUser(address) {
-        if (!server.store.mailbox(address)) server.store.addPrincipal({ smtp: address, password: USER_PASSWORD, fullAccess: false, impersonation: false });
+        if (!server.store.mailbox(address))
+          server.store.addPrincipal({ smtp: address, password: USER_PASSWORD, fullAccess: false, impersonation: false });
       },
     },
     endpointInput: (name) => ({
-      name: `${name} ${kind}`, kind, host: server.url, adminMode: choice.adminMode ?? 'delegation', domains: [],
+      name: `${name} ${kind}`,
+      kind,
+      host: server.url,
+      adminMode: choice.adminMode ?? 'delegation',
+      domains: [],
       // These tests are about EWS: an Exchange Online endpoint made today would speak Graph.
       ...(kind === 'm365' ? { protocol: 'ews' } : {}),
       ...(app
-        ? { authMechanism: 'oauth-app', cloud: 'commercial', appClientId: TEST_APP.clientId, appTenantId: server.issuer!.tenantId, appClientSecret: TEST_APP.clientSecret }
+        ? {
+            authMechanism: 'oauth-app',
+            cloud: 'commercial',
+            appClientId: TEST_APP.clientId,
+            appTenantId: server.issuer!.tenantId,
+            appClientSecret: TEST_APP.clientSecret,
+          }
         : { authMechanism: 'password', adminLogin: login.smtp, adminPassword: login.password }),
     }),
     stop: () => server.close(),
@@ -277,13 +323,20 @@ export function comparable(server: EwsTestServer, item: StoredItem): Record<stri
 /** `count` messages seeded straight into a source EWS mailbox folder (distinguished id or path). */
 export function seedMail(fx: EwsMigrationFixture, smtp: string, folder: string, count: number, prefix: string): StoredItem[] {
   return Array.from({ length: count }, (_, i) =>
-    seedMessage(fx.source.ews!.store, smtp, folder, sampleMessage(i, 1_200, `${prefix} ${i}`), { received: Date.UTC(2024, 0, 1, 0, i), isRead: i % 2 === 0 }));
+    seedMessage(fx.source.ews!.store, smtp, folder, sampleMessage(i, 1_200, `${prefix} ${i}`), {
+      received: Date.UTC(2024, 0, 1, 0, i),
+      isRead: i % 2 === 0,
+    }),
+  );
 }
 
 /** Every destination item carries a distinct marker, and the markers are exactly the source keys. */
 export function expectExactlyOnce(copies: StoredItem[], sourceKeys: string[]): void {
   const markers = copies.map(markerOf);
-  expect(markers.filter((m) => m === undefined), 'unmarked copies').toHaveLength(0);
+  expect(
+    markers.filter((m) => m === undefined),
+    'unmarked copies',
+  ).toHaveLength(0);
   expect(new Set(markers).size, 'distinct markers').toBe(copies.length);
   expect(copies).toHaveLength(sourceKeys.length);
   expect([...markers].sort()).toEqual([...sourceKeys].sort());

@@ -35,7 +35,12 @@ export class FlakyConnector implements MailConnector {
           yield { ref: message.ref, error: new ItemRejectedError('Injected failure: the test server refused this message.') };
           continue;
         }
-        yield* session.appendMessages(path, (async function* () { yield message; })());
+        yield* session.appendMessages(
+          path,
+          (async function* () {
+            yield message;
+          })(),
+        );
       }
     }
     return new Proxy(session, {

@@ -68,10 +68,13 @@ export async function createGraphMigrationFixture(options: GraphFixtureOptions):
   const graph = await startGraphServer({
     tenant: 'contoso.onmicrosoft.com',
     users: [...(toImap ? [] : options.mailboxes.map(destinationOf)), ...(fromGraph ? options.mailboxes.map(sourceOf) : [])],
-    apps: [{
-      clientId: GRAPH_APP.clientId, ...(options.certificate ? { certificatePem: options.certificate.certPem } : { secret: GRAPH_APP.secret }),
-      ...(permissions ? { permissions } : {}),
-    }],
+    apps: [
+      {
+        clientId: GRAPH_APP.clientId,
+        ...(options.certificate ? { certificatePem: options.certificate.certPem } : { secret: GRAPH_APP.secret }),
+        ...(permissions ? { permissions } : {}),
+      },
+    ],
     ...serverOptions,
   });
   const imapSide = options.source === 'dovecot' ? sourceOf : toImap ? destinationOf : undefined;
@@ -80,40 +83,87 @@ export async function createGraphMigrationFixture(options: GraphFixtureOptions):
     : undefined;
   const validator = options.source === 'ews' ? new EwsSchemaValidator() : undefined;
   const ews = validator ? await startEwsServer({ users: [], admin: EWS_ADMIN, validator }) : undefined;
-  for (const name of ews ? options.mailboxes : []) ews!.store.addPrincipal({ smtp: sourceOf(name), password: USER_PASSWORD, fullAccess: false, impersonation: false });
-  const connectorWith = (extra: GraphConnectorOptions = {}) => new GraphConnector({
-    modernAuth: { authorityHost: `https://${graph.tokenEndpoint.host}`, networkClient: trustingNetworkClient(graph.tokenEndpoint.caPem) },
-    ...options.connector,
-    ...extra,
-  });
+  for (const name of ews ? options.mailboxes : [])
+    ews!.store.addPrincipal({ smtp: sourceOf(name), password: USER_PASSWORD, fullAccess: false, impersonation: false });
+  const connectorWith = (extra: GraphConnectorOptions = {}) =>
+    new GraphConnector({
+      modernAuth: { authorityHost: `https://${graph.tokenEndpoint.host}`, networkClient: trustingNetworkClient(graph.tokenEndpoint.caPem) },
+      ...options.connector,
+      ...extra,
+    });
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-graph-data-'));
-  const open = (connector: GraphConnector) => EmbeddedRuntime.open({
-    dataDir, concurrency: 2, lockMs: 5_000, pollMs: 50, connectors: { graph: connector }, log: options.log ?? silentLog,
-    retry: { maxInlineWaitMs: 5_000, maxReconnects: 5, reconnectBaseMs: 200 },
-  });
+  const open = (connector: GraphConnector) =>
+    EmbeddedRuntime.open({
+      dataDir,
+      concurrency: 2,
+      lockMs: 5_000,
+      pollMs: 50,
+      connectors: { graph: connector },
+      log: options.log ?? silentLog,
+      retry: { maxInlineWaitMs: 5_000, maxReconnects: 5, reconnectBaseMs: 200 },
+    });
   let runtime = await open(connectorWith());
-  const create = (input: Record<string, unknown>) => runtime.services.projects.createEndpoint(LOCAL_TENANT, parseInput(endpointInput, input));
-  const graphEndpoint = (name: string) => create({
-    name, kind: 'm365', protocol: 'graph', host: graph.graphUrl, authMechanism: 'oauth-app',
-    appClientId: GRAPH_APP.clientId, appTenantId: graph.tenantId,
-    ...(options.certificate ? { appCertificate: options.certificate.pem } : { appClientSecret: GRAPH_APP.secret }),
-  });
-  const imapEndpoint = (name: string) => create({
-    name, kind: 'imap', host: dovecot!.host, port: dovecot!.port, security: 'none',
-    adminMode: 'plain-authzid', adminLogin: dovecot!.masterUser, adminPassword: dovecot!.masterPassword,
-  });
+  const create = (input: Record<string, unknown>) =>
+    runtime.services.projects.createEndpoint(LOCAL_TENANT, parseInput(endpointInput, input));
+  const graphEndpoint = (name: string) =>
+    create({
+      name,
+      kind: 'm365',
+      protocol: 'graph',
+      host: graph.graphUrl,
+      authMechanism: 'oauth-app',
+      appClientId: GRAPH_APP.clientId,
+      appTenantId: graph.tenantId,
+      ...(options.certificate ? { appCertificate: options.certificate.pem } : { appClientSecret: GRAPH_APP.secret }),
+    });
+  const imapEndpoint = (name: string) =>
+    create({
+      name,
+      kind: 'imap',
+      host: dovecot!.host,
+      port: dovecot!.port,
+      security: 'none',
+      adminMode: 'plain-authzid',
+      adminLogin: dovecot!.masterUser,
+      adminPassword: dovecot!.masterPassword,
+    });
   const src = ews
-    ? await create({ name: 'Exchange 2016', kind: 'exchange', host: ews.url, adminMode: 'delegation', adminLogin: EWS_ADMIN.smtp, adminPassword: EWS_ADMIN.password })
-    : options.source === 'dovecot' ? await imapEndpoint('Source Dovecot') : await graphEndpoint('Source Exchange Online');
+    ? await create({
+        name: 'Exchange 2016',
+        kind: 'exchange',
+        host: ews.url,
+        adminMode: 'delegation',
+        adminLogin: EWS_ADMIN.smtp,
+        adminPassword: EWS_ADMIN.password,
+      })
+    : options.source === 'dovecot'
+      ? await imapEndpoint('Source Dovecot')
+      : await graphEndpoint('Source Exchange Online');
   const dst = toImap ? await imapEndpoint('Destination Dovecot') : await graphEndpoint('Destination Exchange Online');
   const project = await runtime.services.projects.createProject(LOCAL_TENANT, {
-    name: 'Graph integration', sourceEndpointId: src.id, destinationEndpointId: dst.id, options: options.projectOptions ?? [], maxConcurrentMigrations: 5,
+    name: 'Graph integration',
+    sourceEndpointId: src.id,
+    destinationEndpointId: dst.id,
+    options: options.projectOptions ?? [],
+    maxConcurrentMigrations: 5,
   });
   const fixture: GraphMigrationFixture = {
-    graph, dovecot, ews, runtime, dataDir, projectId: project.id, sourceEndpointId: src.id, destinationEndpointId: dst.id, sourceOf, destinationOf,
+    graph,
+    dovecot,
+    ews,
+    runtime,
+    dataDir,
+    projectId: project.id,
+    sourceEndpointId: src.id,
+    destinationEndpointId: dst.id,
+    sourceOf,
+    destinationOf,
     async addItem(name, itemOptions = []) {
       const item = await fixture.runtime.services.items.addItem(LOCAL_TENANT, project.id, {
-        sourceAddress: sourceOf(name), destinationAddress: destinationOf(name), endUserCredentials: false, options: itemOptions,
+        sourceAddress: sourceOf(name),
+        destinationAddress: destinationOf(name),
+        endUserCredentials: false,
+        options: itemOptions,
       });
       return item.id;
     },

@@ -47,10 +47,7 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** SourceMessages made from raw buffers, as a source connector would hand them over. */
-export async function* asSource(
-  raws: Buffer[],
-  meta: (i: number) => Partial<MessageRef> = () => ({}),
-): AsyncGenerator<SourceMessage> {
+export async function* asSource(raws: Buffer[], meta: (i: number) => Partial<MessageRef> = () => ({})): AsyncGenerator<SourceMessage> {
   for (let i = 0; i < raws.length; i++) {
     const raw = raws[i]!;
     const ref: MessageRef = {

@@ -35,7 +35,8 @@ export async function startRecordingProxy(target: { host: string; port: number }
         pending += chunk.toString('latin1');
         const parts = pending.split('\r\n');
         pending = parts.pop()!.slice(-1000);
-        for (const line of parts) if (WORTH_KEEPING.test(line) && !line.startsWith('* ')) lines.push({ from: who, line: line.slice(0, 200) });
+        for (const line of parts)
+          if (WORTH_KEEPING.test(line) && !line.startsWith('* ')) lines.push({ from: who, line: line.slice(0, 200) });
         if (!to.destroyed) to.write(chunk);
       });
       from.on('close', () => to.destroy());

@@ -48,7 +48,8 @@ export class InMemoryConnector implements MailConnector {
 
   async open(access: MailboxAccess): Promise<MailboxSession> {
     const required = this.passwords.get(access.mailbox);
-    if (required !== undefined && access.password !== required) throw new AuthError(`Login as "${access.login ?? access.mailbox}" failed: wrong password.`);
+    if (required !== undefined && access.password !== required)
+      throw new AuthError(`Login as "${access.login ?? access.mailbox}" failed: wrong password.`);
     this.opened++;
     return this.mailbox(access.mailbox).open();
   }
@@ -75,7 +76,12 @@ export interface InMemoryApp {
   project(options?: string[]): Promise<Project>;
   /** An item whose source and destination are in-memory mailboxes. */
   addItem(project: Project, name: string, extra?: { endUserCredentials?: boolean; options?: string[] }): Promise<Item>;
-  startPass(project: Project, kind: 'verify' | 'trial' | 'prestage' | 'full' | 'retry-errors', items: Item[], extra?: Record<string, unknown>): ReturnType<Mailferry['startPass']>;
+  startPass(
+    project: Project,
+    kind: 'verify' | 'trial' | 'prestage' | 'full' | 'retry-errors',
+    items: Item[],
+    extra?: Record<string, unknown>,
+  ): ReturnType<Mailferry['startPass']>;
   /** Leases and runs every deliverable job, one at a time, until the queue has none: each job's outcome. */
   runQueue(): Promise<JobOutcome['kind'][]>;
   /** The scheduler's timer work, once. */
@@ -94,31 +100,63 @@ export function inMemoryApp(settings: { retry?: RetryPolicy } = {}): InMemoryApp
   const mail: MailMessage[] = [];
   const cards: PassEndedNotice[] = [];
   const log: LogLine[] = [];
-  const line = (level: LogLine['level']) => (message: string, fields?: Record<string, unknown>) => void log.push({ level, message, fields });
-  const app = createMailferry({
-    store, queue, clock, connectorFor: () => connector,
-    vault: new KeyVaultSecretVault(new InMemoryKeyVault()),
-    log: { info: line('info'), warn: line('warn'), error: line('error') },
-    mailer: { send: async (message) => void mail.push(message) },
-    notifier: () => ({ notifyPassEnded: async (notice) => void cards.push(notice) }),
-  }, {
-    endUser: { linkKey: LinkKeyring.generateKey(), publicBaseUrl: 'https://mailferry.test' },
-    retry: settings.retry ?? UNIT_RETRY_POLICY,
-  });
+  const line = (level: LogLine['level']) => (message: string, fields?: Record<string, unknown>) =>
+    void log.push({ level, message, fields });
+  const app = createMailferry(
+    {
+      store,
+      queue,
+      clock,
+      connectorFor: () => connector,
+      vault: new KeyVaultSecretVault(new InMemoryKeyVault()),
+      log: { info: line('info'), warn: line('warn'), error: line('error') },
+      mailer: { send: async (message) => void mail.push(message) },
+      notifier: () => ({ notifyPassEnded: async (notice) => void cards.push(notice) }),
+    },
+    {
+      endUser: { linkKey: LinkKeyring.generateKey(), publicBaseUrl: 'https://mailferry.test' },
+      retry: settings.retry ?? UNIT_RETRY_POLICY,
+    },
+  );
 
   return {
-    app, store, queue, clock, connector, mail, cards, log,
+    app,
+    store,
+    queue,
+    clock,
+    connector,
+    mail,
+    cards,
+    log,
     async project(options = []) {
-      const endpoint = (name: string) => app.projects.createEndpoint(TENANT, {
-        name, kind: 'imap', host: `${name}.test`, security: 'none', allowSelfSigned: false,
-        adminMode: 'login-star', adminLogin: 'admin', adminPassword: 'admin-pw', authMechanism: 'password', domains: [],
-      });
+      const endpoint = (name: string) =>
+        app.projects.createEndpoint(TENANT, {
+          name,
+          kind: 'imap',
+          host: `${name}.test`,
+          security: 'none',
+          allowSelfSigned: false,
+          adminMode: 'login-star',
+          adminLogin: 'admin',
+          adminPassword: 'admin-pw',
+          authMechanism: 'password',
+          domains: [],
+        });
       const [source, destination] = [await endpoint('source'), await endpoint('destination')];
-      return app.projects.createProject(TENANT, { name: 'Unit', sourceEndpointId: source.id, destinationEndpointId: destination.id, options, maxConcurrentMigrations: 5 });
+      return app.projects.createProject(TENANT, {
+        name: 'Unit',
+        sourceEndpointId: source.id,
+        destinationEndpointId: destination.id,
+        options,
+        maxConcurrentMigrations: 5,
+      });
     },
     addItem(project, name, extra = {}) {
       return app.items.addItem(TENANT, project.id, {
-        sourceAddress: `${name}@src.test`, destinationAddress: `${name}@dst.test`, endUserCredentials: extra.endUserCredentials ?? false, options: extra.options ?? [],
+        sourceAddress: `${name}@src.test`,
+        destinationAddress: `${name}@dst.test`,
+        endUserCredentials: extra.endUserCredentials ?? false,
+        options: extra.options ?? [],
       });
     },
     startPass(project, kind, items, extra = {}) {
@@ -145,10 +183,13 @@ export function message(n: number, bytes = 0): Buffer {
 
 /** What a mailbox holds, folder by folder (subject, digest of the bytes, flags, date): equal means each message copied once, exactly. */
 export function contents(mailbox: InMemoryMailbox): Record<string, string[]> {
-  return Object.fromEntries([...mailbox.folders].map(([path, folder]) => [
-    path, folder.messages.map((m) => {
-      const subject = /Subject: (.*)\r\n/.exec(m.bytes.toString())?.[1];
-      return `${subject} #${createHash('sha256').update(m.bytes).digest('hex').slice(0, 12)} [${m.flags.join(' ')}] @${m.internalDate}`;
-    }),
-  ]));
+  return Object.fromEntries(
+    [...mailbox.folders].map(([path, folder]) => [
+      path,
+      folder.messages.map((m) => {
+        const subject = /Subject: (.*)\r\n/.exec(m.bytes.toString())?.[1];
+        return `${subject} #${createHash('sha256').update(m.bytes).digest('hex').slice(0, 12)} [${m.flags.join(' ')}] @${m.internalDate}`;
+      }),
+    ]),
+  );
 }

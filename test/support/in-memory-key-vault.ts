@@ -43,7 +43,8 @@ export class InMemoryKeyVault implements KeyVaultSecrets {
   async purgeDeletedSecret(name: string) {
     const secret = this.stored.get(name);
     if (!secret?.deleted) throw keyVaultError(404, `Deleted secret not found: ${name}`);
-    if (this.options.purgeProtection) throw keyVaultError(403, 'Operation "purge" is not allowed because purge protection is enabled for this vault.');
+    if (this.options.purgeProtection)
+      throw keyVaultError(403, 'Operation "purge" is not allowed because purge protection is enabled for this vault.');
     this.stored.delete(name);
     return undefined;
   }

@@ -8,7 +8,15 @@
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type {
-  AppendResult, DestinationEntry, DestinationFolderState, FolderInfo, ListMessagesFilter, MailboxSession, MessageRef, ReadOptions, SourceMessage,
+  AppendResult,
+  DestinationEntry,
+  DestinationFolderState,
+  FolderInfo,
+  ListMessagesFilter,
+  MailboxSession,
+  MessageRef,
+  ReadOptions,
+  SourceMessage,
 } from '../../api/core/connector.js';
 import { ItemTooLargeError, NotFoundError } from '../../api/core/errors.js';
 import type { ItemType } from '../../api/core/model.js';
@@ -97,18 +105,30 @@ export class InMemorySession implements MailboxSession {
 
   async listFolders(): Promise<FolderInfo[]> {
     return [...this.mailbox.folders.entries()].map(([path, f]) => ({
-      path, segments: f.segments, separator: SEPARATOR, noSelect: false, itemType: f.itemType, ...(path === 'INBOX' ? { specialUse: 'inbox' as const } : {}),
+      path,
+      segments: f.segments,
+      separator: SEPARATOR,
+      noSelect: false,
+      itemType: f.itemType,
+      ...(path === 'INBOX' ? { specialUse: 'inbox' as const } : {}),
     }));
   }
 
   async listMessages(folder: FolderInfo, filter: ListMessagesFilter = {}): Promise<MessageRef[]> {
     const stored = this.existing(folder.path);
     return stored.messages
-      .filter((m) => (filter.before === undefined || m.internalDate < filter.before) && (filter.since === undefined || m.internalDate >= filter.since))
+      .filter(
+        (m) =>
+          (filter.before === undefined || m.internalDate < filter.before) && (filter.since === undefined || m.internalDate >= filter.since),
+      )
       .map((m) => refOf(stored, m));
   }
 
-  async *readMessages(folder: FolderInfo, refs: MessageRef[], _options?: ReadOptions): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }> {
+  async *readMessages(
+    folder: FolderInfo,
+    refs: MessageRef[],
+    _options?: ReadOptions,
+  ): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }> {
     const stored = this.existing(folder.path);
     for (const ref of refs) {
       const fault = this.mailbox.faults.read?.(ref);
@@ -134,7 +154,10 @@ export class InMemorySession implements MailboxSession {
     for await (const message of messages) {
       const bytes = Buffer.isBuffer(message.content) ? message.content : await buffer(await message.content());
       if (bytes.length > this.mailbox.maxMessageBytes) {
-        yield { ref: message.ref, error: new ItemTooLargeError(`The message is ${bytes.length} bytes; this mailbox takes at most ${this.mailbox.maxMessageBytes}.`) };
+        yield {
+          ref: message.ref,
+          error: new ItemTooLargeError(`The message is ${bytes.length} bytes; this mailbox takes at most ${this.mailbox.maxMessageBytes}.`),
+        };
         continue;
       }
       const sourceKey = this.mailbox.marksWrites ? message.ref.key : undefined;
@@ -146,9 +169,15 @@ export class InMemorySession implements MailboxSession {
 
   async listRange(path: string, fromUid: number): Promise<DestinationEntry[]> {
     const folder = this.existing(path);
-    return folder.messages.filter((m) => m.uid >= fromUid).map((m) => ({
-      uid: m.uid, size: m.bytes.length, internalDate: m.internalDate, destId: keyOf(folder, m.uid), ...(m.sourceKey ? { sourceKey: m.sourceKey } : {}),
-    }));
+    return folder.messages
+      .filter((m) => m.uid >= fromUid)
+      .map((m) => ({
+        uid: m.uid,
+        size: m.bytes.length,
+        internalDate: m.internalDate,
+        destId: keyOf(folder, m.uid),
+        ...(m.sourceKey ? { sourceKey: m.sourceKey } : {}),
+      }));
   }
 
   async markRecovered(path: string, pairs: { destId: string; sourceKey: string }[]): Promise<void> {
@@ -171,7 +200,14 @@ export class InMemorySession implements MailboxSession {
 }
 
 function refOf(folder: StoredFolder, m: StoredMessage): MessageRef {
-  return { key: keyOf(folder, m.uid), uid: m.uid, size: m.bytes.length, internalDate: m.internalDate, flags: [...m.flags], itemType: folder.itemType };
+  return {
+    key: keyOf(folder, m.uid),
+    uid: m.uid,
+    size: m.bytes.length,
+    internalDate: m.internalDate,
+    flags: [...m.flags],
+    itemType: folder.itemType,
+  };
 }
 
 function stateOf(folder: StoredFolder): DestinationFolderState {

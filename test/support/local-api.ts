@@ -28,11 +28,13 @@ export async function startLocalApi(name: string, config: Omit<EmbeddedConfig, '
   let base: string;
   ({ server, url: base } = await startHttpServer(runtime.services, { port: 0 }));
   return {
-    runtime, base,
+    runtime,
+    base,
     async call(method, path, body) {
       const csv = typeof body === 'string';
       const res = await fetch(`${base}/api/v1${path}`, {
-        method, headers: body === undefined ? {} : { 'content-type': csv ? 'text/csv' : 'application/json' },
+        method,
+        headers: body === undefined ? {} : { 'content-type': csv ? 'text/csv' : 'application/json' },
         body: body === undefined ? undefined : csv ? body : JSON.stringify(body),
       });
       const text = await res.text();

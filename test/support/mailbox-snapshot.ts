@@ -19,7 +19,11 @@ export type MailboxSnapshot = Map<string, SnapshotMessage[]>;
 
 export async function snapshotMailbox(server: DovecotServer, user: string): Promise<MailboxSnapshot> {
   const client = new ImapFlow({
-    host: server.host, port: server.port, secure: false, logger: false, disableAutoIdle: true,
+    host: server.host,
+    port: server.port,
+    secure: false,
+    logger: false,
+    disableAutoIdle: true,
     auth: { user: server.masterUser, pass: server.masterPassword, authzid: user },
   });
   await client.connect();
@@ -59,7 +63,12 @@ export function countsOf(snapshot: MailboxSnapshot): Record<string, number> {
 }
 
 /** Each source folder's messages (content, flags, dates) are exactly those of its destination folder: nothing lost, nothing twice. */
-export async function expectIdentical(fx: Pick<MigrationFixture, 'source' | 'destination'>, sourceUser: string, destUser: string, folders: Record<string, string>): Promise<void> {
+export async function expectIdentical(
+  fx: Pick<MigrationFixture, 'source' | 'destination'>,
+  sourceUser: string,
+  destUser: string,
+  folders: Record<string, string>,
+): Promise<void> {
   const source = await snapshotMailbox(fx.source, sourceUser);
   const dest = await snapshotMailbox(fx.destination, destUser);
   for (const [from, to] of Object.entries(folders)) expect(dest.get(to), `destination ${to}`).toEqual(source.get(from));

@@ -51,22 +51,49 @@ export async function createMigrationFixture(options: FixtureOptions = {}): Prom
   ]);
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-data-'));
   const open = (connectors?: FixtureOptions['connectors']) =>
-    EmbeddedRuntime.open({ dataDir, concurrency: 2, lockMs: 5_000, pollMs: 50, connectors, log: silentLog,
-      retry: { maxInlineWaitMs: 5_000, maxReconnects: 5, reconnectBaseMs: 200 } });
+    EmbeddedRuntime.open({
+      dataDir,
+      concurrency: 2,
+      lockMs: 5_000,
+      pollMs: 50,
+      connectors,
+      log: silentLog,
+      retry: { maxInlineWaitMs: 5_000, maxReconnects: 5, reconnectBaseMs: 200 },
+    });
   let runtime = await open(options.connectors);
   const { services } = runtime;
-  const endpoint = (server: DovecotServer, name: string) => services.projects.createEndpoint(LOCAL_TENANT, {
-    name, kind: 'imap', host: server.host, port: server.port, security: 'none', allowSelfSigned: false,
-    adminMode: 'plain-authzid', adminLogin: server.masterUser, adminPassword: server.masterPassword, authMechanism: 'password', domains: [],
-  });
+  const endpoint = (server: DovecotServer, name: string) =>
+    services.projects.createEndpoint(LOCAL_TENANT, {
+      name,
+      kind: 'imap',
+      host: server.host,
+      port: server.port,
+      security: 'none',
+      allowSelfSigned: false,
+      adminMode: 'plain-authzid',
+      adminLogin: server.masterUser,
+      adminPassword: server.masterPassword,
+      authMechanism: 'password',
+      domains: [],
+    });
   const src = await endpoint(source, 'Source Dovecot');
   const dst = await endpoint(destination, 'Destination Dovecot');
   const project = await services.projects.createProject(LOCAL_TENANT, {
-    name: 'Integration', sourceEndpointId: src.id, destinationEndpointId: dst.id, options: options.projectOptions ?? [], maxConcurrentMigrations: 5,
+    name: 'Integration',
+    sourceEndpointId: src.id,
+    destinationEndpointId: dst.id,
+    options: options.projectOptions ?? [],
+    maxConcurrentMigrations: 5,
   });
 
   const fixture: MigrationFixture = {
-    source, destination, runtime, dataDir, projectId: project.id, sourceEndpointId: src.id, destinationEndpointId: dst.id,
+    source,
+    destination,
+    runtime,
+    dataDir,
+    projectId: project.id,
+    sourceEndpointId: src.id,
+    destinationEndpointId: dst.id,
     async addMailbox(name) {
       const sourceUser = `${name}@${SOURCE_DOMAIN}`;
       const destUser = `${name}@${DEST_DOMAIN}`;
@@ -74,7 +101,10 @@ export async function createMigrationFixture(options: FixtureOptions = {}): Prom
         await Promise.all([source.addUser(sourceUser, 'pw'), destination.addUser(destUser, 'pw')]);
       }
       const item = await fixture.runtime.services.items.addItem(LOCAL_TENANT, project.id, {
-        sourceAddress: sourceUser, destinationAddress: destUser, endUserCredentials: false, options: [],
+        sourceAddress: sourceUser,
+        destinationAddress: destUser,
+        endUserCredentials: false,
+        options: [],
       });
       return { itemId: item.id, sourceUser, destUser };
     },
@@ -106,7 +136,9 @@ export async function waitForPass(runtime: EmbeddedRuntime, passId: string, time
   const describe = async () => {
     const pass = await runtime.services.passes.getPass(LOCAL_TENANT, passId);
     const { items } = await runtime.services.progress(LOCAL_TENANT, pass.projectId);
-    const stuck = items.filter((i) => pass.itemIds.includes(i.id)).map((i) => `${i.sourceAddress}: ${i.status} ${JSON.stringify(i.progress)} ${i.reason ?? ''}`);
+    const stuck = items
+      .filter((i) => pass.itemIds.includes(i.id))
+      .map((i) => `${i.sourceAddress}: ${i.status} ${JSON.stringify(i.progress)} ${i.reason ?? ''}`);
     return `status ${pass.status}; queue depth ${await runtime.queue.depth()}: ${stuck.join('; ')}`;
   };
   return waitUntil(`pass ${passId} to end`, ended, { timeoutMs, intervalMs: POLL_MS, describe });

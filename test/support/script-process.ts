@@ -40,7 +40,12 @@ export function startScript(script: string, args: string[]): Promise<RunningScri
       out += c.toString();
       if (/^READY$/m.test(out)) {
         clearTimeout(timer);
-        const values = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+        const values = Object.fromEntries(
+          out
+            .split('\n')
+            .filter((l) => l.includes('='))
+            .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+        );
         resolveStart({ child, values, output: () => out + err });
       }
     });

@@ -61,7 +61,12 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const from = session.envelope.mailFrom;
-        messages.push({ envelopeFrom: from ? from.address : '', envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, ...decodeMessage(raw) });
+        messages.push({
+          envelopeFrom: from ? from.address : '',
+          envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          ...decodeMessage(raw),
+        });
         callback();
       });
     },
@@ -76,7 +81,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     port,
     messages,
     async waitFor(predicate, timeoutMs = WAIT_TIMEOUT_MS) {
-      return waitUntil('a matching e-mail', () => messages.find(predicate), { timeoutMs, intervalMs: POLL_MS, describe: () => `${messages.length} e-mail(s) received` });
+      return waitUntil('a matching e-mail', () => messages.find(predicate), {
+        timeoutMs,
+        intervalMs: POLL_MS,
+        describe: () => `${messages.length} e-mail(s) received`,
+      });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

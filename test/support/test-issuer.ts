@@ -12,7 +12,10 @@ export const TEST_SCOPE = 'access_as_user';
 
 export interface TestIssuer {
   jwksUri: string;
-  mint(claims: { tid: string; oid: string; name?: string } & JWTPayload, options?: { audience?: string; issuer?: string; expiresIn?: string; key?: 'trusted' | 'forged' }): Promise<string>;
+  mint(
+    claims: { tid: string; oid: string; name?: string } & JWTPayload,
+    options?: { audience?: string; issuer?: string; expiresIn?: string; key?: 'trusted' | 'forged' },
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -21,7 +24,9 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   const forged = await generateKeyPair('RS256', { extractable: true });
   const kid = 'test-key-1';
   const jwk = { ...(await exportJWK(trusted.publicKey)), kid, alg: 'RS256', use: 'sig' };
-  const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+  const server: Server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -8,7 +8,10 @@ import { DEFAULT_WAIT_TIMEOUT_MS } from './wait-until.js';
 
 /** `env` adds to the child's environment (Graph tests: the token endpoint and its CA). */
 export function startWorker(dataDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', dataDir], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  return spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts', dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
 }
 
 /** Resolves once the worker has opened the runtime and started polling (it prints "ready"). */
@@ -40,9 +43,13 @@ function workerSays(child: ChildProcess, word: string, what: string, timeoutMs =
       const line = seen.split('\n').find((l, i, lines) => i < lines.length - 1 && (l === word || l.startsWith(`${word} `)));
       if (line !== undefined) done(() => resolve(line));
     };
-    const onExit = (code: number | null, signal: string | null) => done(() => reject(new Error(`the worker exited (${signal ?? code}) before it ${what}; it printed: ${JSON.stringify(seen)}`)));
+    const onExit = (code: number | null, signal: string | null) =>
+      done(() => reject(new Error(`the worker exited (${signal ?? code}) before it ${what}; it printed: ${JSON.stringify(seen)}`)));
     // A timer that fails the wait, not a sleep: a worker that never gets there must not hang the test.
-    const timer = setTimeout(() => done(() => reject(new Error(`Waited ${timeoutMs} ms, in vain: the worker never ${what}; it printed: ${JSON.stringify(seen)}`))), timeoutMs);
+    const timer = setTimeout(
+      () => done(() => reject(new Error(`Waited ${timeoutMs} ms, in vain: the worker never ${what}; it printed: ${JSON.stringify(seen)}`))),
+      timeoutMs,
+    );
     child.stdout?.on('data', onData);
     child.once('exit', onExit);
   });

@@ -23,11 +23,24 @@ const gate = CopyGate.fromEnv();
 const connectors: ConnectorOverrides = gate
   ? (() => {
       const ews = gate.wrap(new EwsConnector());
-      return { imap: gate.wrap(new ImapConnector()), exchange: ews, m365: ews, 'm365-group': ews, graph: gate.wrap(graph ?? new GraphConnector()) };
+      return {
+        imap: gate.wrap(new ImapConnector()),
+        exchange: ews,
+        m365: ews,
+        'm365-group': ews,
+        graph: gate.wrap(graph ?? new GraphConnector()),
+      };
     })()
-  : graph ? { graph } : {};
+  : graph
+    ? { graph }
+    : {};
 const runtime = await EmbeddedRuntime.open({
-  dataDir, connectors, concurrency: 2, lockMs: WORKER_LOCK_MS, pollMs: 50, log: silentLog,
+  dataDir,
+  connectors,
+  concurrency: 2,
+  lockMs: WORKER_LOCK_MS,
+  pollMs: 50,
+  log: silentLog,
   retry: { maxInlineWaitMs: 5_000, maxReconnects: 5, reconnectBaseMs: 200 },
 });
 runtime.startWorkers();

@@ -2,14 +2,36 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemStatus } from '../../tab/src/api/types';
 import {
-  actionScope, changeDomainRequest, emptyScopeReason, MAX_DELIVERY_ITEMS, mergeReports, notifyUsersRequests, placeholderProblem,
-  reportText, resendPlan, scopeText, unknownPlaceholders,
+  actionScope,
+  changeDomainRequest,
+  emptyScopeReason,
+  MAX_DELIVERY_ITEMS,
+  mergeReports,
+  notifyUsersRequests,
+  placeholderProblem,
+  reportText,
+  resendPlan,
+  scopeText,
+  unknownPlaceholders,
 } from '../../tab/src/project/admin-actions';
 import type { GridRow } from '../../tab/src/project/items-view';
 
-const row = (id: string, status: ItemStatus = 'Not Started', passId?: string): GridRow =>
-  ({ id, sourceAddress: `${id}@s.test`, destinationAddress: `${id}@d.test`, status, copied: 0, failed: 0, bytes: 0, passId });
-const rows = [row('a'), row('b', 'Waiting For End User', 'p1'), row('c', 'Waiting For End User', 'p2'), row('d', 'Waiting For End User', 'p1')];
+const row = (id: string, status: ItemStatus = 'Not Started', passId?: string): GridRow => ({
+  id,
+  sourceAddress: `${id}@s.test`,
+  destinationAddress: `${id}@d.test`,
+  status,
+  copied: 0,
+  failed: 0,
+  bytes: 0,
+  passId,
+});
+const rows = [
+  row('a'),
+  row('b', 'Waiting For End User', 'p1'),
+  row('c', 'Waiting For End User', 'p2'),
+  row('d', 'Waiting For End User', 'p1'),
+];
 
 describe('the scope of an admin action', () => {
   it('is the selection, or every item when nothing is selected, and the dialog says which', () => {
@@ -29,20 +51,29 @@ describe('the scope of an admin action', () => {
 
 describe('Change Domain', () => {
   it('names the selected items, and leaves itemIds out for all items', () => {
-    expect(changeDomainRequest(actionScope(rows, [rows[1]!, rows[3]!]), 'destination', ' contoso.onmicrosoft.com ', 'contoso.com'))
-      .toEqual({ side: 'destination', fromDomain: 'contoso.onmicrosoft.com', toDomain: 'contoso.com', itemIds: ['b', 'd'] });
-    expect(changeDomainRequest(actionScope(rows, []), 'source', 'old.test', 'new.test')).toEqual({ side: 'source', fromDomain: 'old.test', toDomain: 'new.test' });
+    expect(changeDomainRequest(actionScope(rows, [rows[1]!, rows[3]!]), 'destination', ' contoso.onmicrosoft.com ', 'contoso.com')).toEqual(
+      { side: 'destination', fromDomain: 'contoso.onmicrosoft.com', toDomain: 'contoso.com', itemIds: ['b', 'd'] },
+    );
+    expect(changeDomainRequest(actionScope(rows, []), 'source', 'old.test', 'new.test')).toEqual({
+      side: 'source',
+      fromDomain: 'old.test',
+      toDomain: 'new.test',
+    });
   });
 
   it('takes a pasted "@domain" as the domain the API expects', () => {
-    expect(changeDomainRequest(actionScope(rows, []), 'source', '@old.test', '@new.test')).toMatchObject({ fromDomain: 'old.test', toDomain: 'new.test' });
+    expect(changeDomainRequest(actionScope(rows, []), 'source', '@old.test', '@new.test')).toMatchObject({
+      fromDomain: 'old.test',
+      toDomain: 'new.test',
+    });
   });
 });
 
 describe('Notify users', () => {
   it('always sends itemIds (the API requires them), trimmed text and the recipient side', () => {
-    expect(notifyUsersRequests(actionScope(rows, [rows[2]!]), ' Hello ', ' Your mailbox {{destinationAddress}} is ready \n', 'source'))
-      .toEqual([{ itemIds: ['c'], subject: 'Hello', message: 'Your mailbox {{destinationAddress}} is ready', recipient: 'source' }]);
+    expect(
+      notifyUsersRequests(actionScope(rows, [rows[2]!]), ' Hello ', ' Your mailbox {{destinationAddress}} is ready \n', 'source'),
+    ).toEqual([{ itemIds: ['c'], subject: 'Hello', message: 'Your mailbox {{destinationAddress}} is ready', recipient: 'source' }]);
     expect(notifyUsersRequests(actionScope(rows, []), 's', 'm', 'destination')[0]!.itemIds).toEqual(['a', 'b', 'c', 'd']);
   });
 
@@ -57,7 +88,9 @@ describe('Notify users', () => {
   it('flags unknown placeholders before sending, as the API would', () => {
     expect(unknownPlaceholders('Hi {{sourceAddress}}, {{ projectName }}, {{destinationAddress}}')).toEqual([]);
     expect(unknownPlaceholders('{{sourceAdress}} {{name}} {{name}}')).toEqual(['sourceAdress', 'name']);
-    expect(placeholderProblem('Hi {{user}}')).toBe('Unknown placeholder {{user}}; use {{sourceAddress}}, {{destinationAddress}}, {{projectName}}.');
+    expect(placeholderProblem('Hi {{user}}')).toBe(
+      'Unknown placeholder {{user}}; use {{sourceAddress}}, {{destinationAddress}}, {{projectName}}.',
+    );
     expect(placeholderProblem('no placeholders')).toBeUndefined();
   });
 });
@@ -66,7 +99,9 @@ describe('Resend credential links', () => {
   it('is disabled with the reason when no target is waiting for its end user', () => {
     expect(resendPlan(actionScope([], [])).disabledReason).toMatch(/Add items/);
     expect(resendPlan(actionScope(rows, [rows[0]!])).disabledReason).toBe('None of the selected items is "Waiting For End User".');
-    expect(resendPlan(actionScope([row('a'), row('b', 'Completed', 'p1')], [])).disabledReason).toMatch(/^No item is "Waiting For End User"/);
+    expect(resendPlan(actionScope([row('a'), row('b', 'Completed', 'p1')], [])).disabledReason).toMatch(
+      /^No item is "Waiting For End User"/,
+    );
     // A waiting item without a pass cannot be addressed by the per-pass route.
     expect(resendPlan(actionScope([row('x', 'Waiting For End User')], [])).disabledReason).toBeDefined();
   });
@@ -75,13 +110,19 @@ describe('Resend credential links', () => {
     const plan = resendPlan(actionScope(rows, [rows[0]!, rows[1]!, rows[2]!, rows[3]!]));
     expect(plan.disabledReason).toBeUndefined();
     expect(plan.waiting).toBe(3);
-    expect(plan.requests).toEqual([{ passId: 'p1', body: { itemIds: ['b', 'd'] } }, { passId: 'p2', body: { itemIds: ['c'] } }]);
+    expect(plan.requests).toEqual([
+      { passId: 'p1', body: { itemIds: ['b', 'd'] } },
+      { passId: 'p2', body: { itemIds: ['c'] } },
+    ]);
   });
 
-  it('lets the API pick each pass\'s waiting items when nothing is selected', () => {
+  it("lets the API pick each pass's waiting items when nothing is selected", () => {
     const plan = resendPlan(actionScope(rows, []));
     expect(plan.waiting).toBe(3);
-    expect(plan.requests).toEqual([{ passId: 'p1', body: {} }, { passId: 'p2', body: {} }]);
+    expect(plan.requests).toEqual([
+      { passId: 'p1', body: {} },
+      { passId: 'p2', body: {} },
+    ]);
   });
 });
 
@@ -91,9 +132,14 @@ describe('delivery reports', () => {
       { sent: 1, failed: 0, results: [{ itemId: 'a', address: 'a@d.test', status: 'sent' }] },
       { sent: 0, failed: 1, results: [{ itemId: 'b', address: 'b@d.test', status: 'failed', reason: 'mailbox full' }] },
     ]);
-    expect(merged).toEqual({ sent: 1, failed: 1, results: [
-      { itemId: 'a', address: 'a@d.test', status: 'sent' }, { itemId: 'b', address: 'b@d.test', status: 'failed', reason: 'mailbox full' },
-    ] });
+    expect(merged).toEqual({
+      sent: 1,
+      failed: 1,
+      results: [
+        { itemId: 'a', address: 'a@d.test', status: 'sent' },
+        { itemId: 'b', address: 'b@d.test', status: 'failed', reason: 'mailbox full' },
+      ],
+    });
     expect(reportText(merged)).toBe('Sent 1, failed 1.');
   });
 });

@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillMailbox, sampleMessage, startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { buildTab, launchChromium, screenshot, seriousA11yViolations, startConsoleHost, type ConsoleHost } from './support/console-harness.js';
+import {
+  buildTab,
+  launchChromium,
+  screenshot,
+  seriousA11yViolations,
+  startConsoleHost,
+  type ConsoleHost,
+} from './support/console-harness.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const PW = 'pw';
@@ -54,10 +61,17 @@ describe('the admin console in Chromium', () => {
   /** The grid shows what the API says; waiting on the API tells a finished pass from an earlier one's result. */
   const waitForPassesToEnd = async () => {
     const projectId = projectUrl.split('/').pop()!;
-    const passes = async () => (await (await fetch(`${host.url}/api/v1/projects/${projectId}/passes`)).json() as { items: { status: string }[] }).items;
-    await waitUntil('every pass of the project to end', async () => (await passes()).every((p) => p.status === 'completed' || p.status === 'stopped'), {
-      timeoutMs: PASS_TIMEOUT_MS, intervalMs: 200, describe: async () => JSON.stringify(await passes()),
-    });
+    const passes = async () =>
+      ((await (await fetch(`${host.url}/api/v1/projects/${projectId}/passes`)).json()) as { items: { status: string }[] }).items;
+    await waitUntil(
+      'every pass of the project to end',
+      async () => (await passes()).every((p) => p.status === 'completed' || p.status === 'stopped'),
+      {
+        timeoutMs: PASS_TIMEOUT_MS,
+        intervalMs: 200,
+        describe: async () => JSON.stringify(await passes()),
+      },
+    );
   };
   const select = (address: string) => page.getByRole('checkbox', { name: `Select ${address}` }).click();
   const manage = async (action: string) => {
@@ -67,16 +81,23 @@ describe('the admin console in Chromium', () => {
   const outboxMails = () => {
     const outbox = join(host.dataDir, 'outbox');
     // File names start with an ISO timestamp: sorted, the newest comes last.
-    return readdirSync(outbox).sort().map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, ''));
+    return readdirSync(outbox)
+      .sort()
+      .map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, ''));
   };
 
   beforeAll(async () => {
     const users = (domain: string, extra: Record<string, string> = {}) => ({ [`alice@${domain}`]: PW, [`bob@${domain}`]: PW, ...extra });
     let staticDir = '';
     [browser, staticDir, source, destination] = await Promise.all([
-      launchChromium(), buildTab(),
+      launchChromium(),
+      buildTab(),
       startDovecot({ separator: '/', users: users('src.test', { 'carol@src.test': CAROL_PASSWORD, 'dave@src.test': PW }) }),
-      startDovecot({ separator: '.', users: users('dst.test', { 'carol@dst.test': PW, 'dave@dst.test': PW }), maxMailSizeBytes: DEST_MAX_MAIL_BYTES }),
+      startDovecot({
+        separator: '.',
+        users: users('dst.test', { 'carol@dst.test': PW, 'dave@dst.test': PW }),
+        maxMailSizeBytes: DEST_MAX_MAIL_BYTES,
+      }),
     ]);
     const old = new Date(Date.now() - 200 * DAY_MS);
     await fillMailbox(source, 'alice@src.test', 'INBOX', [
@@ -86,7 +107,12 @@ describe('the admin console in Chromium', () => {
     ]);
     await fillMailbox(source, 'bob@src.test', 'Archive', [{ raw: sampleMessage(4, 1_000, 'Bob old'), internalDate: old }]);
     await fillMailbox(source, 'carol@src.test', 'INBOX', [{ raw: sampleMessage(5, 1_000, 'Carol') }]);
-    await fillMailbox(source, 'dave@src.test', 'INBOX', Array.from({ length: DAVE_MESSAGES }, (_, i) => ({ raw: sampleMessage(100 + i, 500, `Dave ${i}`) })));
+    await fillMailbox(
+      source,
+      'dave@src.test',
+      'INBOX',
+      Array.from({ length: DAVE_MESSAGES }, (_, i) => ({ raw: sampleMessage(100 + i, 500, `Dave ${i}`) })),
+    );
     host = await startConsoleHost(staticDir);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
@@ -139,7 +165,10 @@ describe('the admin console in Chromium', () => {
     await checkScreen('wizard-ews');
     await page.getByRole('radio', { name: 'IMAP' }).check();
 
-    for (const [side, server, domain] of [['source', source, 'src.test'], ['destination', destination, 'dst.test']] as const) {
+    for (const [side, server, domain] of [
+      ['source', source, 'src.test'],
+      ['destination', destination, 'dst.test'],
+    ] as const) {
       await page.getByRole('radio', { name: 'Create a new endpoint' }).check();
       await page.getByLabel('Endpoint name').fill(`${side} Dovecot`);
       await page.getByLabel('Server host name').fill(server.host);
@@ -235,7 +264,11 @@ describe('the admin console in Chromium', () => {
     await page.getByLabel('Support options', { exact: true }).fill('FolderFilter=(unclosed');
     await page.getByRole('button', { name: 'Save options' }).click();
     // Shown twice on purpose: under the field, and in the MessageBar that names the field at fault.
-    await page.getByRole('alert').getByText(/FolderFilter/).first().waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/FolderFilter/)
+      .first()
+      .waitFor();
     await page.getByText(/^Check support options, line 1$/).waitFor();
     await checkScreen('advanced-options');
     await page.getByLabel('Support options', { exact: true }).fill('MaxErrors=50');
@@ -267,7 +300,11 @@ describe('the admin console in Chromium', () => {
     await resend.getByRole('button', { name: 'Send new links' }).click();
     await resend.getByText('Sent 1, failed 0.').waitFor();
     await resend.getByRole('button', { name: 'Close' }).click();
-    endUserLink = linkIn(outboxMails().filter((m) => m.includes('carol@src.test')).pop()!);
+    endUserLink = linkIn(
+      outboxMails()
+        .filter((m) => m.includes('carol@src.test'))
+        .pop()!,
+    );
     expect(endUserLink).not.toBe(firstLink);
     const user = await context.newPage();
     await user.goto(endUserLink);
@@ -331,7 +368,9 @@ describe('the admin console in Chromium', () => {
     await startPass('Trial Migration');
     await waitForPassesToEnd();
     await waitForStatus('dave@src.test', 'Completed');
-    await row('dave@src.test').getByRole('gridcell', { name: String(TRIAL_LIMIT), exact: true }).waitFor();
+    await row('dave@src.test')
+      .getByRole('gridcell', { name: String(TRIAL_LIMIT), exact: true })
+      .waitFor();
 
     // Alice's Full pass left her too-large message in the error log: Retry Errors is offered for her.
     await select('dave@src.test');
@@ -371,7 +410,11 @@ describe('the admin console in Chromium', () => {
   it('renders the main screens in the dark theme', async () => {
     const dark = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
     const p = await dark.newPage();
-    for (const [name, url] of [['projects', host.url], ['project-items', projectUrl], ['end-user', endUserLink]] as const) {
+    for (const [name, url] of [
+      ['projects', host.url],
+      ['project-items', projectUrl],
+      ['end-user', endUserLink],
+    ] as const) {
       await p.goto(url);
       await p.locator('[data-theme="dark"]').waitFor();
       await p.waitForLoadState('networkidle');

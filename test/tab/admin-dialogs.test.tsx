@@ -8,13 +8,28 @@ import { AdminActions } from '../../tab/src/project/AdminActions';
 import type { GridRow } from '../../tab/src/project/items-view';
 
 // jsdom has no ResizeObserver; Fluent's MessageBar measures itself with one to reflow its actions.
-globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} };
+globalThis.ResizeObserver ??= class {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+};
 
-const row = (id: string, status: GridRow['status'] = 'Not Started', passId?: string): GridRow =>
-  ({ id, sourceAddress: `${id}@s.test`, destinationAddress: `${id}@d.test`, status, copied: 0, failed: 0, bytes: 0, passId });
+const row = (id: string, status: GridRow['status'] = 'Not Started', passId?: string): GridRow => ({
+  id,
+  sourceAddress: `${id}@s.test`,
+  destinationAddress: `${id}@d.test`,
+  status,
+  copied: 0,
+  failed: 0,
+  bytes: 0,
+  passId,
+});
 
 function answer(status: number, body: unknown) {
-  return vi.fn(async (_url: string, _init?: RequestInit) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
+  return vi.fn(
+    async (_url: string, _init?: RequestInit) =>
+      new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }),
+  );
 }
 const show = (ui: ReactElement) => render(<FluentProvider theme={webLightTheme}>{ui}</FluentProvider>);
 const sentBody = (fetch: ReturnType<typeof answer>) => JSON.parse(fetch.mock.calls[0]![1]!.body as string);
@@ -51,7 +66,15 @@ describe('the admin actions', () => {
 
   it('Edit item opens the one selected item', async () => {
     const onEditItem = vi.fn();
-    show(<AdminActions projectId="p" rows={[row('a'), row('b')]} selectedRows={[row('b')]} onItemsChanged={() => {}} onEditItem={onEditItem} />);
+    show(
+      <AdminActions
+        projectId="p"
+        rows={[row('a'), row('b')]}
+        selectedRows={[row('b')]}
+        onItemsChanged={() => {}}
+        onEditItem={onEditItem}
+      />,
+    );
     await choose(/^Edit item$/);
     expect(onEditItem).toHaveBeenCalledWith('b');
   });
@@ -70,7 +93,11 @@ describe('the admin actions', () => {
     await within(dialog).findByText('Please check');
     // Under the field (which turns invalid) and in the MessageBar, as the other forms do.
     expect(within(dialog).getAllByText('toDomain: must be a domain such as contoso.com').length).toBe(2);
-    expect(within(dialog).getByLabelText(/To domain/).getAttribute('aria-invalid')).toBe('true');
+    expect(
+      within(dialog)
+        .getByLabelText(/To domain/)
+        .getAttribute('aria-invalid'),
+    ).toBe('true');
     expect(refused.mock.calls[0]![0]).toBe('/api/v1/projects/p1/items/change-domain');
     expect(sentBody(refused)).toEqual({ side: 'destination', fromDomain: 'old.test', toDomain: 'nope', itemIds: ['b'] });
 
@@ -85,9 +112,14 @@ describe('the admin actions', () => {
   });
 
   it('Notify users sends every item when none is selected and shows the per-item report', async () => {
-    const fetch = answer(207, { sent: 1, failed: 1, results: [
-      { itemId: 'a', address: 'a@d.test', status: 'sent' }, { itemId: 'b', address: 'b@d.test', status: 'failed', reason: 'Mailbox unavailable' },
-    ] });
+    const fetch = answer(207, {
+      sent: 1,
+      failed: 1,
+      results: [
+        { itemId: 'a', address: 'a@d.test', status: 'sent' },
+        { itemId: 'b', address: 'b@d.test', status: 'failed', reason: 'Mailbox unavailable' },
+      ],
+    });
     vi.stubGlobal('fetch', fetch);
     show(<AdminActions projectId="p1" rows={[row('a'), row('b')]} selectedRows={[]} onItemsChanged={() => {}} />);
     await choose(/^Notify users$/);
@@ -102,7 +134,12 @@ describe('the admin actions', () => {
     await within(dialog).findByText('Sent 1, failed 1.');
     within(dialog).getByText('Mailbox unavailable');
     expect(fetch.mock.calls[0]![0]).toBe('/api/v1/projects/p1/notify-users');
-    expect(sentBody(fetch)).toEqual({ itemIds: ['a', 'b'], subject: 'Moving {{sourceAddress}}', message: 'Your new address: {{destinationAddress}}', recipient: 'destination' });
+    expect(sentBody(fetch)).toEqual({
+      itemIds: ['a', 'b'],
+      subject: 'Moving {{sourceAddress}}',
+      message: 'Your new address: {{destinationAddress}}',
+      recipient: 'destination',
+    });
   });
 
   it('Resend credential links posts to the pass of the selected waiting item', async () => {

@@ -31,13 +31,18 @@ describe('the end-user page through a reverse proxy, in Chromium', () => {
   let token: string;
 
   const adminApi = async (method: string, path: string, body: unknown) =>
-    (await fetch(`${adminUrl}/api/v1${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ id: string }>;
+    (
+      await fetch(`${adminUrl}/api/v1${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    ).json() as Promise<{ id: string }>;
 
   beforeAll(async () => {
     // launchChromium() checks the binary is there; this test needs one extra switch on top.
     await (await launchChromium()).close();
     [browser, staticDir] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', `--host-resolver-rules=MAP ${PUBLIC_NAME} 127.0.0.1`] }),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', `--host-resolver-rules=MAP ${PUBLIC_NAME} 127.0.0.1`],
+      }),
       buildTab(),
     ]);
     const endUserPort = await freePort();
@@ -45,14 +50,35 @@ describe('the end-user page through a reverse proxy, in Chromium', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mailferry-end-user-page-'));
     runtime = await EmbeddedRuntime.open({ dataDir, log: silentLog, publicBaseUrl: publicUrl });
     const admin = await startHttpServer(runtime.services, { port: 0, staticDir, log: silentLog });
-    const endUser = await startHttpServer(runtime.services, { port: endUserPort, staticDir, log: silentLog, surface: 'end-user', publicUrl });
+    const endUser = await startHttpServer(runtime.services, {
+      port: endUserPort,
+      staticDir,
+      log: silentLog,
+      surface: 'end-user',
+      publicUrl,
+    });
     servers = [admin.server, endUser.server];
     adminUrl = admin.url;
 
     // A source nobody listens on: the page's answer to a password is then a reason, not a copy.
-    const endpoint = await adminApi('POST', '/endpoints', { name: 'Old IMAP', kind: 'imap', host: '127.0.0.1', port: await freePort(), security: 'none', adminMode: 'none' });
-    const project = await adminApi('POST', '/projects', { name: 'Wave 2', sourceEndpointId: endpoint.id, destinationEndpointId: endpoint.id });
-    await adminApi('POST', `/projects/${project.id}/items`, { sourceAddress: 'frank@contoso.test', destinationAddress: 'frank@fabrikam.test', endUserCredentials: true });
+    const endpoint = await adminApi('POST', '/endpoints', {
+      name: 'Old IMAP',
+      kind: 'imap',
+      host: '127.0.0.1',
+      port: await freePort(),
+      security: 'none',
+      adminMode: 'none',
+    });
+    const project = await adminApi('POST', '/projects', {
+      name: 'Wave 2',
+      sourceEndpointId: endpoint.id,
+      destinationEndpointId: endpoint.id,
+    });
+    await adminApi('POST', `/projects/${project.id}/items`, {
+      sourceAddress: 'frank@contoso.test',
+      destinationAddress: 'frank@fabrikam.test',
+      endUserCredentials: true,
+    });
     await adminApi('POST', `/projects/${project.id}/passes`, { kind: 'full' });
     const outbox = join(dataDir, 'outbox');
     const mail = readFileSync(join(outbox, readdirSync(outbox)[0]!), 'utf8').replace(/=\r?\n/g, '');
@@ -81,7 +107,10 @@ describe('the end-user page through a reverse proxy, in Chromium', () => {
 
     const apiCalls = requests.filter((r) => r.url().includes('/api/'));
     // The page may describe its link more than once as it mounts (a read); the set is what matters.
-    expect([...new Set(apiCalls.map((r) => `${r.method()} ${new URL(r.url()).pathname}`))]).toEqual(['POST /api/v1/end-user/request', 'POST /api/v1/end-user/credentials']);
+    expect([...new Set(apiCalls.map((r) => `${r.method()} ${new URL(r.url()).pathname}`))]).toEqual([
+      'POST /api/v1/end-user/request',
+      'POST /api/v1/end-user/credentials',
+    ]);
     for (const request of requests) expect(request.url().split('#')[0], request.url()).not.toContain(token);
     expect(apiCalls.every((r) => r.postDataJSON()?.token === token)).toBe(true);
     // Opened from the e-mail, not from Outlook: a plain web page, without Office.js (tab/index.html loads it only for Outlook).
@@ -91,7 +120,10 @@ describe('the end-user page through a reverse proxy, in Chromium', () => {
   });
 
   // Issue 14 #6: the message bar wraps; the page was 2,000 px wide in a 1,000 px window and cut words on a phone.
-  for (const [width, height] of [[1000, 800], [390, 844]] as const) {
+  for (const [width, height] of [
+    [1000, 800],
+    [390, 844],
+  ] as const) {
     it(`keeps a long message inside a ${width} px wide window`, async () => {
       const page = await browser.newPage({ viewport: { width, height } });
       page.setDefaultTimeout(15_000);
@@ -100,7 +132,10 @@ describe('the end-user page through a reverse proxy, in Chromium', () => {
       await page.getByRole('button', { name: 'Confirm password' }).click();
       await page.getByRole('alert').first().waitFor();
       await page.screenshot({ path: `/tmp/console-end-user-${width}.png`, fullPage: true });
-      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+      }));
       expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
       await page.close();
     });

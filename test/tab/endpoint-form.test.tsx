@@ -8,15 +8,25 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EndpointStep } from '../../tab/src/wizard/EndpointStep';
 import { initialWizard, type EndpointChoice } from '../../tab/src/wizard/wizard-steps';
 
-globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} };
+globalThis.ResizeObserver ??= class {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+};
 
-const UNSUPPORTED = { ok: false, checks: [{ check: 'Endpoint kind', status: 'failed', detail: 'Endpoints of kind "exchange" cannot be checked by this build.' }] };
+const UNSUPPORTED = {
+  ok: false,
+  checks: [{ check: 'Endpoint kind', status: 'failed', detail: 'Endpoints of kind "exchange" cannot be checked by this build.' }],
+};
 
 /** POST /endpoints answers 201 with an id; validate answers `summary`. */
 function stubApi(summary: unknown = UNSUPPORTED) {
   const fetch = vi.fn(async (url: string, _init?: RequestInit) => {
     const body = url.endsWith('/validate') ? summary : { id: 'ep-1' };
-    return new Response(JSON.stringify(body), { status: url.endsWith('/validate') ? 200 : 201, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify(body), {
+      status: url.endsWith('/validate') ? 200 : 201,
+      headers: { 'content-type': 'application/json' },
+    });
   });
   vi.stubGlobal('fetch', fetch);
   return fetch;
@@ -30,7 +40,12 @@ function Step() {
   const [choice, setChoice] = useState<EndpointChoice>({ ...initialWizard().source, mode: 'new' });
   return <EndpointStep side="source" choice={choice} endpoints={[]} onChange={setChoice} onEndpointCreated={() => {}} />;
 }
-const show = () => render(<FluentProvider theme={webLightTheme}><Step /></FluentProvider>);
+const show = () =>
+  render(
+    <FluentProvider theme={webLightTheme}>
+      <Step />
+    </FluentProvider>,
+  );
 const type = (label: RegExp | string, value: string) => fireEvent.change(screen.getByLabelText(label), { target: { value } });
 const pick = async (combobox: string, option: RegExp | string) => {
   fireEvent.click(screen.getByRole('combobox', { name: combobox }));
@@ -66,8 +81,15 @@ describe('the endpoint step', () => {
     save();
     await screen.findByText(/cannot be checked by this build/);
     expect(posted(fetch, '/endpoints')).toEqual({
-      name: 'Contoso Exchange', kind: 'exchange', host: 'https://mail.contoso.com/owa', allowSelfSigned: false, adminMode: 'impersonation',
-      adminLogin: 'CONTOSO\\migadmin', adminPassword: 'Admin-Pw1', authMechanism: 'password', domains: [],
+      name: 'Contoso Exchange',
+      kind: 'exchange',
+      host: 'https://mail.contoso.com/owa',
+      allowSelfSigned: false,
+      adminMode: 'impersonation',
+      adminLogin: 'CONTOSO\\migadmin',
+      adminPassword: 'Admin-Pw1',
+      authMechanism: 'password',
+      domains: [],
     });
     expect(posted(fetch, '/endpoints/ep-1/validate')).toEqual({});
     screen.getByText('Some checks failed: fix the endpoint, or continue if you know why.');
@@ -85,7 +107,17 @@ describe('the endpoint step', () => {
     expect(screen.queryByRole('combobox', { name: 'Admin access' })).toBeNull();
     expect(screen.queryByLabelText(/^Admin login\s*\*?$/)).toBeNull();
     const list = screen.getByLabelText('Microsoft Graph application permissions').textContent!.split('\n');
-    expect(list).toEqual(['User.Read.All', 'MailboxFolder.ReadWrite.All', 'MailboxItem.Read.All', 'MailboxItem.Export.All', 'MailboxItem.ImportExport.All', 'Mail-Advanced.ReadWrite.All', 'Mail.ReadWrite', 'MailboxSettings.ReadWrite', 'Calendars.ReadWrite']);
+    expect(list).toEqual([
+      'User.Read.All',
+      'MailboxFolder.ReadWrite.All',
+      'MailboxItem.Read.All',
+      'MailboxItem.Export.All',
+      'MailboxItem.ImportExport.All',
+      'Mail-Advanced.ReadWrite.All',
+      'Mail.ReadWrite',
+      'MailboxSettings.ReadWrite',
+      'Calendars.ReadWrite',
+    ]);
     fireEvent.click(screen.getByRole('button', { name: 'Copy the list' }));
     await screen.findByRole('button', { name: 'Copied' });
     expect(writeText).toHaveBeenCalledWith(list.join('\n'));
@@ -100,8 +132,17 @@ describe('the endpoint step', () => {
     save();
     await screen.findByText('All checks passed.');
     expect(posted(fetch, '/endpoints')).toEqual({
-      name: 'Contoso 365', kind: 'm365', host: '', cloud: 'commercial', protocol: 'graph', adminMode: 'impersonation', authMechanism: 'oauth-app',
-      appClientId: '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c', appTenantId: 'contoso.onmicrosoft.com', appClientSecret: 'app-secret', domains: [],
+      name: 'Contoso 365',
+      kind: 'm365',
+      host: '',
+      cloud: 'commercial',
+      protocol: 'graph',
+      adminMode: 'impersonation',
+      authMechanism: 'oauth-app',
+      appClientId: '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c',
+      appTenantId: 'contoso.onmicrosoft.com',
+      appClientSecret: 'app-secret',
+      domains: [],
     });
   });
 
@@ -124,8 +165,17 @@ describe('the endpoint step', () => {
     save();
     await screen.findByText('All checks passed.');
     expect(posted(fetch, '/endpoints')).toEqual({
-      name: 'Contoso 365', kind: 'm365', host: '', cloud: 'commercial', protocol: 'graph', adminMode: 'impersonation', authMechanism: 'oauth-app',
-      appClientId: '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c', appTenantId: 'contoso.onmicrosoft.com', appCertificate: (cert + key).trim(), domains: [],
+      name: 'Contoso 365',
+      kind: 'm365',
+      host: '',
+      cloud: 'commercial',
+      protocol: 'graph',
+      adminMode: 'impersonation',
+      authMechanism: 'oauth-app',
+      appClientId: '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c',
+      appTenantId: 'contoso.onmicrosoft.com',
+      appCertificate: (cert + key).trim(),
+      domains: [],
     });
   });
 
@@ -155,8 +205,17 @@ describe('the endpoint step', () => {
     save();
     await screen.findByText('All checks passed.');
     expect(posted(fetch, '/endpoints')).toEqual({
-      name: 'Fabrikam 365', kind: 'm365', host: '', cloud: 'china', protocol: 'ews', adminMode: 'impersonation', authMechanism: 'oauth-app',
-      appClientId: '3F2A1B4C-0D9E-4F8A-9B7C-6D5E4F3A2B1C', appTenantId: 'fabrikam.partner.onmschina.cn', appClientSecret: 'app-secret', domains: [],
+      name: 'Fabrikam 365',
+      kind: 'm365',
+      host: '',
+      cloud: 'china',
+      protocol: 'ews',
+      adminMode: 'impersonation',
+      authMechanism: 'oauth-app',
+      appClientId: '3F2A1B4C-0D9E-4F8A-9B7C-6D5E4F3A2B1C',
+      appTenantId: 'fabrikam.partner.onmschina.cn',
+      appClientSecret: 'app-secret',
+      domains: [],
     });
   });
 
@@ -173,10 +232,20 @@ describe('the endpoint step', () => {
     await screen.findByText(/Leave empty for the cloud's own EWS address/);
     type(/EWS URL/, '');
     save();
-    await waitFor(() => expect(posted(fetch, '/endpoints')).toEqual({
-      name: 'Tenant A', kind: 'm365', host: '', cloud: 'commercial', protocol: 'ews', adminMode: 'delegation', adminLogin: 'admin@a.onmicrosoft.com', adminPassword: 'pw',
-      authMechanism: 'password', domains: [],
-    }));
+    await waitFor(() =>
+      expect(posted(fetch, '/endpoints')).toEqual({
+        name: 'Tenant A',
+        kind: 'm365',
+        host: '',
+        cloud: 'commercial',
+        protocol: 'ews',
+        adminMode: 'delegation',
+        adminLogin: 'admin@a.onmicrosoft.com',
+        adminPassword: 'pw',
+        authMechanism: 'password',
+        domains: [],
+      }),
+    );
   });
 
   it('Microsoft 365 Groups: no Impersonation, no app registration, and the folder note', async () => {
@@ -193,10 +262,19 @@ describe('the endpoint step', () => {
     type(/^Admin login\s*\*?$/, 'owner@contoso.com');
     type(/Admin password/, 'pw');
     save();
-    await waitFor(() => expect(posted(fetch, '/endpoints')).toEqual({
-      name: 'Groups', kind: 'm365-group', host: '', cloud: 'commercial', adminMode: 'delegation', adminLogin: 'owner@contoso.com', adminPassword: 'pw',
-      authMechanism: 'password', domains: [],
-    }));
+    await waitFor(() =>
+      expect(posted(fetch, '/endpoints')).toEqual({
+        name: 'Groups',
+        kind: 'm365-group',
+        host: '',
+        cloud: 'commercial',
+        adminMode: 'delegation',
+        adminLogin: 'owner@contoso.com',
+        adminPassword: 'pw',
+        authMechanism: 'password',
+        domains: [],
+      }),
+    );
   });
 
   it('IMAP stays as it was: host, port and encryption', async () => {
@@ -208,20 +286,34 @@ describe('the endpoint step', () => {
     type(/Server host name/, 'imap.old.test');
     type(/^Port/, '143');
     save();
-    await waitFor(() => expect(posted(fetch, '/endpoints')).toMatchObject({ kind: 'imap', host: 'imap.old.test', port: 143, security: 'tls', adminMode: 'none' }));
+    await waitFor(() =>
+      expect(posted(fetch, '/endpoints')).toMatchObject({
+        kind: 'imap',
+        host: 'imap.old.test',
+        port: 143,
+        security: 'tls',
+        adminMode: 'none',
+      }),
+    );
   });
 
   it('saves a new endpoint once: a failed check is retried on the same endpoint, a changed draft replaces it (issue 14 #3)', async () => {
     const calls: string[] = [];
     let created = 0;
-    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-      calls.push(`${init?.method ?? 'GET'} ${url}`);
-      if (url.endsWith('/validate')) {
-        return new Response(JSON.stringify({ status: 400, code: 'validation', detail: 'The server did not answer.' }), { status: 400, headers: { 'content-type': 'application/problem+json' } });
-      }
-      if (init?.method === 'DELETE') return new Response(null, { status: 204 });
-      return new Response(JSON.stringify({ id: `ep-${++created}` }), { status: 201, headers: { 'content-type': 'application/json' } });
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        calls.push(`${init?.method ?? 'GET'} ${url}`);
+        if (url.endsWith('/validate')) {
+          return new Response(JSON.stringify({ status: 400, code: 'validation', detail: 'The server did not answer.' }), {
+            status: 400,
+            headers: { 'content-type': 'application/problem+json' },
+          });
+        }
+        if (init?.method === 'DELETE') return new Response(null, { status: 204 });
+        return new Response(JSON.stringify({ id: `ep-${++created}` }), { status: 201, headers: { 'content-type': 'application/json' } });
+      }),
+    );
     show();
     type(/Endpoint name/, 'Old IMAP');
     type(/Server host name/, 'imap.old.test');

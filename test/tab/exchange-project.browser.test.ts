@@ -13,7 +13,14 @@ import { startEwsServer, type EwsTestServer } from '../support/ews/ews-server.js
 import { seedItem, seedMessage } from '../support/ews/items.js';
 import { EwsSchemaValidator } from '../support/ews/schema-validator.js';
 import { itemsAt } from '../support/ews-migration-fixture.js';
-import { buildTab, launchChromium, screenshot, seriousA11yViolations, startConsoleHost, type ConsoleHost } from './support/console-harness.js';
+import {
+  buildTab,
+  launchChromium,
+  screenshot,
+  seriousA11yViolations,
+  startConsoleHost,
+  type ConsoleHost,
+} from './support/console-harness.js';
 
 const PW = 'pw';
 const SRC_ADMIN = { smtp: 'migration-admin@src.test', password: 'Src-Admin-Pw1' };
@@ -49,7 +56,8 @@ describe('an Exchange to Exchange project in the admin console', () => {
     validator = new EwsSchemaValidator();
     let staticDir = '';
     [browser, staticDir, source, destination] = await Promise.all([
-      launchChromium(), buildTab(),
+      launchChromium(),
+      buildTab(),
       startEwsServer({ users: SOURCE_USERS.map((n) => ({ smtp: `${n}@src.test`, password: PW })), admin: SRC_ADMIN, validator }),
       startEwsServer({ users: PICKED.map((n) => ({ smtp: `${n}@dst.test`, password: PW })), admin: DST_ADMIN, validator }),
     ]);
@@ -57,12 +65,20 @@ describe('an Exchange to Exchange project in the admin console', () => {
       const smtp = `${name}@src.test`;
       seedMessage(source.store, smtp, 'inbox', mime(smtp, `Invoice for ${name}`), { received: '2024-01-02T09:31:15Z', isRead: false });
       seedMessage(source.store, smtp, 'inbox', mime(smtp, `Newsletter for ${name}`), { received: '2024-01-03T07:00:00Z' });
-      seedItem(source.store, smtp, 'contacts',
+      seedItem(
+        source.store,
+        smtp,
+        'contacts',
         `<t:Contact><t:FileAs>Doe, Jane</t:FileAs><t:DisplayName>Jane Doe (${name})</t:DisplayName><t:GivenName>Jane</t:GivenName><t:Surname>Doe</t:Surname>` +
-          '<t:EmailAddresses><t:Entry Key="EmailAddress1">jane@fabrikam.test</t:Entry></t:EmailAddresses></t:Contact>');
-      seedItem(source.store, smtp, 'calendar',
+          '<t:EmailAddresses><t:Entry Key="EmailAddress1">jane@fabrikam.test</t:Entry></t:EmailAddresses></t:Contact>',
+      );
+      seedItem(
+        source.store,
+        smtp,
+        'calendar',
         `<t:CalendarItem><t:Subject>Budget review (${name})</t:Subject><t:Start>2024-05-06T13:00:00Z</t:Start><t:End>2024-05-06T14:00:00Z</t:End>` +
-          '<t:Location>Room 1</t:Location></t:CalendarItem>');
+          '<t:Location>Room 1</t:Location></t:CalendarItem>',
+      );
     }
     host = await startConsoleHost(staticDir);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -85,7 +101,8 @@ describe('an Exchange to Exchange project in the admin console', () => {
     await page.getByLabel('Project name').fill('Contoso Exchange move');
     await page.getByRole('button', { name: 'Next' }).click();
     for (const [side, server, admin, mailbox] of [
-      ['Source', source, SRC_ADMIN, 'ann@src.test'], ['Destination', destination, DST_ADMIN, 'ann@dst.test'],
+      ['Source', source, SRC_ADMIN, 'ann@src.test'],
+      ['Destination', destination, DST_ADMIN, 'ann@dst.test'],
     ] as const) {
       await page.getByRole('radio', { name: 'Create a new endpoint' }).check();
       await page.getByRole('radio', { name: 'Exchange Server 2007+ / hosted Exchange (EWS)' }).check();
@@ -103,7 +120,9 @@ describe('an Exchange to Exchange project in the admin console', () => {
       const check = (name: string) => summary.locator(`[data-check="${name}"]`);
       await check('EWS URL').getByText(server.url).waitFor();
       await check('Connection').getByText('Warning', { exact: true }).waitFor();
-      await check('Connection').getByText(/not encrypted/).waitFor();
+      await check('Connection')
+        .getByText(/not encrypted/)
+        .waitFor();
       await check('Server version').getByText('Passed', { exact: true }).waitFor();
       expect(await summary.getByText('Failed', { exact: true }).count()).toBe(0);
       if (side === 'Source') await checkScreen(page, 'exchange-summary-light');
@@ -153,15 +172,22 @@ describe('an Exchange to Exchange project in the admin console', () => {
     await page.getByRole('button', { name: 'Open details of ann@src.test' }).click();
     const folders = page.getByRole('table', { name: 'Folders' });
     await folders.waitFor();
-    const counts = Object.fromEntries((await folders.getByRole('row').allInnerTexts()).slice(1).map((r) => {
-      const [path, copied, skipped, failed] = r.split(/\t|\n/).map((c) => c.trim()).filter(Boolean);
-      return [path, [copied, skipped, failed].map(Number)];
-    }));
+    const counts = Object.fromEntries(
+      (await folders.getByRole('row').allInnerTexts()).slice(1).map((r) => {
+        const [path, copied, skipped, failed] = r
+          .split(/\t|\n/)
+          .map((c) => c.trim())
+          .filter(Boolean);
+        return [path, [copied, skipped, failed].map(Number)];
+      }),
+    );
     expect(counts).toMatchObject({ Inbox: [2, 0, 0], Contacts: [1, 0, 0], Calendar: [1, 0, 0] });
     await page.getByText(/^Full Migration, Completed, ended /).waitFor();
     const noErrors = page.getByText('No errors: every message of the last passes was copied.');
     // Below its heading, not beside it.
-    expect((await noErrors.boundingBox())!.y).toBeGreaterThan((await page.getByRole('heading', { name: 'Error log' }).boundingBox())!.y + 10);
+    expect((await noErrors.boundingBox())!.y).toBeGreaterThan(
+      (await page.getByRole('heading', { name: 'Error log' }).boundingBox())!.y + 10,
+    );
     await checkScreen(page, 'exchange-item-detail-light');
     await page.getByRole('button', { name: 'Close' }).click();
   });
@@ -172,7 +198,11 @@ describe('an Exchange to Exchange project in the admin console', () => {
     p.setDefaultTimeout(15_000);
     await p.goto(projectUrl);
     await p.locator('[data-theme="dark"]').waitFor();
-    for (const name of PICKED) await p.locator('[data-item-id]', { hasText: `${name}@src.test` }).getByText('Completed', { exact: true }).waitFor();
+    for (const name of PICKED)
+      await p
+        .locator('[data-item-id]', { hasText: `${name}@src.test` })
+        .getByText('Completed', { exact: true })
+        .waitFor();
     // The totals come with the first progress poll.
     await p.getByText('2 items · Completed: 2').waitFor();
     await checkScreen(p, 'exchange-project-dark');
@@ -192,7 +222,10 @@ describe('an Exchange to Exchange project in the admin console', () => {
   it('leaves the seeded mail, contacts and calendar items in the picked destination mailboxes only', () => {
     for (const name of PICKED) {
       const smtp = `${name}@dst.test`;
-      const subjects = (path: string) => itemsAt(destination, smtp, path).map((i) => i.fields.get('Subject')?.t ?? i.fields.get('DisplayName')?.t).sort();
+      const subjects = (path: string) =>
+        itemsAt(destination, smtp, path)
+          .map((i) => i.fields.get('Subject')?.t ?? i.fields.get('DisplayName')?.t)
+          .sort();
       expect(subjects('Inbox')).toEqual([`Invoice for ${name}`, `Newsletter for ${name}`]);
       expect(itemsAt(destination, smtp, 'Contacts').map((i) => i.fields.get('DisplayName')?.t)).toEqual([`Jane Doe (${name})`]);
       expect(subjects('Calendar')).toEqual([`Budget review (${name})`]);

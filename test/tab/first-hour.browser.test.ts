@@ -21,8 +21,18 @@ const SHOTS = 'test-results/first-hour';
 const THEMES = ['light', 'dark', 'contrast'] as const;
 /** What docs/console.md shows; `npm run screenshots` copies these from SHOTS. */
 const DOCS_SCREENSHOTS = [
-  'projects-light', 'wizard-summary-light', 'wizard-review-light', 'project-items-light', 'project-items-dark', 'project-items-contrast',
-  'bulk-add-light', 'item-detail-light', 'statistics-dark', 'end-user-light', 'end-user-phone-light', 'endpoints-light',
+  'projects-light',
+  'wizard-summary-light',
+  'wizard-review-light',
+  'project-items-light',
+  'project-items-dark',
+  'project-items-contrast',
+  'bulk-add-light',
+  'item-detail-light',
+  'statistics-dark',
+  'end-user-light',
+  'end-user-phone-light',
+  'endpoints-light',
 ];
 const PASS_TIMEOUT_MS = 60_000;
 /** The destination refuses messages above this: one of src1's lands in its error log. */
@@ -43,13 +53,19 @@ describe("an admin's first hour in the console", () => {
   const notFound: string[] = [];
 
   const row = (address: string) => page.locator('[data-item-id]', { hasText: address });
-  const waitForStatus = (address: string, status: string) => row(address).getByText(status, { exact: true }).waitFor({ timeout: PASS_TIMEOUT_MS });
+  const waitForStatus = (address: string, status: string) =>
+    row(address).getByText(status, { exact: true }).waitFor({ timeout: PASS_TIMEOUT_MS });
   const select = (address: string) => page.getByRole('checkbox', { name: `Select ${address}` }).click();
   const api = async (path: string) => (await fetch(`${host.url}/api/v1${path}`)).json();
-  const waitForPassesToEnd = () => waitUntil('every pass of the project to end', async () => {
-    const { items } = await api(`/projects/${projectId}/passes`) as { items: { status: string }[] };
-    return items.every((p) => p.status === 'completed' || p.status === 'stopped');
-  }, { timeoutMs: PASS_TIMEOUT_MS, intervalMs: 200 });
+  const waitForPassesToEnd = () =>
+    waitUntil(
+      'every pass of the project to end',
+      async () => {
+        const { items } = (await api(`/projects/${projectId}/passes`)) as { items: { status: string }[] };
+        return items.every((p) => p.status === 'completed' || p.status === 'stopped');
+      },
+      { timeoutMs: PASS_TIMEOUT_MS, intervalMs: 200 },
+    );
   const startPass = async (label: string) => {
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await page.getByRole('menuitem', { name: label }).click();
@@ -72,33 +88,51 @@ describe("an admin's first hour in the console", () => {
   };
   const outboxMails = () => {
     const outbox = join(host.dataDir, 'outbox');
-    return readdirSync(outbox).sort().map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, ''));
+    return readdirSync(outbox)
+      .sort()
+      .map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, ''));
   };
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     let staticDir = '';
     [browser, staticDir, source, destination] = await Promise.all([
-      launchChromium(), buildTab(),
+      launchChromium(),
+      buildTab(),
       startDovecot({ separator: '/', users: { src1: 'src1-pw', src2: 'src2-pw', src3: 'Src3-Pw-1' } }),
-      startDovecot({ separator: '.', users: { 'one@dst.test': 'pw', 'two@dst.test': 'pw', 'three@dst.test': 'pw' }, maxMailSizeBytes: DEST_MAX_MAIL_BYTES }),
+      startDovecot({
+        separator: '.',
+        users: { 'one@dst.test': 'pw', 'two@dst.test': 'pw', 'three@dst.test': 'pw' },
+        maxMailSizeBytes: DEST_MAX_MAIL_BYTES,
+      }),
     ]);
-    await Promise.all([fillMailbox(source, 'src1', 'INBOX', [
-      ...[1, 2, 3, 4].map((n) => ({ raw: sampleMessage(n, 2_000, `Welcome note ${n}`) })),
-      { raw: sampleMessage(5, 80_000, 'Quarterly report with the big attachment') },
-    ]),
-    // One APPEND per round trip: six connections fill the long mailbox six times faster.
-    ...Array.from({ length: FILL_CONNECTIONS }, (_, c) => fillMailbox(source, 'src2', 'INBOX', Array.from({ length: LONG_MAILBOX_MESSAGES / FILL_CONNECTIONS }, (_, i) => {
-      const n = c * (LONG_MAILBOX_MESSAGES / FILL_CONNECTIONS) + i;
-      return { raw: sampleMessage(100 + n, 400, `Archive ${n}`) };
-    }))),
-    fillMailbox(source, 'src3', 'INBOX', [{ raw: sampleMessage(9000, 1_500, 'Hello from src3') }])]);
+    await Promise.all([
+      fillMailbox(source, 'src1', 'INBOX', [
+        ...[1, 2, 3, 4].map((n) => ({ raw: sampleMessage(n, 2_000, `Welcome note ${n}`) })),
+        { raw: sampleMessage(5, 80_000, 'Quarterly report with the big attachment') },
+      ]),
+      // One APPEND per round trip: six connections fill the long mailbox six times faster.
+      ...Array.from({ length: FILL_CONNECTIONS }, (_, c) =>
+        fillMailbox(
+          source,
+          'src2',
+          'INBOX',
+          Array.from({ length: LONG_MAILBOX_MESSAGES / FILL_CONNECTIONS }, (_, i) => {
+            const n = c * (LONG_MAILBOX_MESSAGES / FILL_CONNECTIONS) + i;
+            return { raw: sampleMessage(100 + n, 400, `Archive ${n}`) };
+          }),
+        ),
+      ),
+      fillMailbox(source, 'src3', 'INBOX', [{ raw: sampleMessage(9000, 1_500, 'Hello from src3') }]),
+    ]);
     host = await startConsoleHost(staticDir);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
     // Anything the console loads that is not there (the favicon was) is a finding; the API's own 4xx answers are not.
-    context.on('response', (r) => { if (r.status() === 404 && !new URL(r.url()).pathname.startsWith('/api/')) notFound.push(r.url()); });
+    context.on('response', (r) => {
+      if (r.status() === 404 && !new URL(r.url()).pathname.startsWith('/api/')) notFound.push(r.url());
+    });
   });
 
   afterAll(async () => {
@@ -118,11 +152,18 @@ describe("an admin's first hour in the console", () => {
     await page.getByLabel('Project name').fill('Old IMAP to new IMAP');
     await page.getByRole('button', { name: 'Next' }).click();
 
-    for (const [side, server, testMailbox] of [['Source', source, 'src1'], ['Destination', destination, 'one@dst.test']] as const) {
+    for (const [side, server, testMailbox] of [
+      ['Source', source, 'src1'],
+      ['Destination', destination, 'one@dst.test'],
+    ] as const) {
       // No endpoint to reuse yet (for the destination: only the source's): the step opens on a new one.
       expect(await page.getByRole('radio', { name: 'Create a new endpoint' }).isChecked()).toBe(true);
       // Every label names a field that exists ("Endpoint name" pointed at nothing).
-      expect(await page.evaluate('[...document.querySelectorAll("label[for]")].filter((l) => !document.getElementById(l.htmlFor)).map((l) => l.textContent)')).toEqual([]);
+      expect(
+        await page.evaluate(
+          '[...document.querySelectorAll("label[for]")].filter((l) => !document.getElementById(l.htmlFor)).map((l) => l.textContent)',
+        ),
+      ).toEqual([]);
       await page.locator('label', { hasText: /^Endpoint name/ }).click();
       await page.keyboard.type(`${side} Dovecot`);
       await page.getByLabel('Server host name').fill(server.host);
@@ -146,7 +187,10 @@ describe("an admin's first hour in the console", () => {
     const facts = await review.getByRole('definition').allInnerTexts();
     expect(facts).toEqual(expect.arrayContaining([source.host, String(source.port), 'None (passwords travel unencrypted)']));
     await review.getByText('Logged in to src1.').waitFor();
-    await page.getByRole('region', { name: /^Destination: Destination Dovecot/ }).getByText('Logged in to one@dst.test.').waitFor();
+    await page
+      .getByRole('region', { name: /^Destination: Destination Dovecot/ })
+      .getByText('Logged in to one@dst.test.')
+      .waitFor();
     await shoot('wizard-review');
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByRole('heading', { name: 'Old IMAP to new IMAP' }).waitFor();
@@ -174,7 +218,10 @@ describe("an admin's first hour in the console", () => {
     ].join('\n');
     await page.locator('input[type=file]').setInputFiles({ name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByText('3 row(s), 1 that look wrong').waitFor();
-    await page.getByRole('table', { name: 'CSV preview' }).getByText(/^Column 5: The row has 5 columns but the file has 4/).waitFor();
+    await page
+      .getByRole('table', { name: 'CSV preview' })
+      .getByText(/^Column 5: The row has 5 columns but the file has 4/)
+      .waitFor();
     await shoot('bulk-add');
     await page.getByRole('button', { name: 'Add items' }).click();
     await page.getByText('Added 2 item(s). 1 row(s) were not added:').waitFor();
@@ -197,8 +244,13 @@ describe("an admin's first hour in the console", () => {
 
     // two@ holds 3,000 messages: Stop while they are being copied.
     await startPass('Full Migration');
-    const item = (await api(`/projects/${projectId}/items`)).items.find((i: { sourceAddress: string }) => i.sourceAddress === 'two@src.test');
-    await waitUntil('the Full pass to be copying two@src.test', async () => (await api(`/items/${item.id}`)).progress?.copied > 100, { timeoutMs: PASS_TIMEOUT_MS, intervalMs: 100 });
+    const item = (await api(`/projects/${projectId}/items`)).items.find(
+      (i: { sourceAddress: string }) => i.sourceAddress === 'two@src.test',
+    );
+    await waitUntil('the Full pass to be copying two@src.test', async () => (await api(`/items/${item.id}`)).progress?.copied > 100, {
+      timeoutMs: PASS_TIMEOUT_MS,
+      intervalMs: 100,
+    });
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.getByText(/^Stopping 1 pass\(es\)/).waitFor();
     await waitForPassesToEnd();
@@ -210,11 +262,13 @@ describe("an admin's first hour in the console", () => {
     await select('two@src.test');
   });
 
-  it("runs Full for everyone: the end user confirms the password on a desktop and a phone, the stopped item finishes", async () => {
+  it('runs Full for everyone: the end user confirms the password on a desktop and a phone, the stopped item finishes', async () => {
     await page.getByRole('checkbox', { name: 'Select all items' }).click();
     await startPass('Full Migration');
     await waitForStatus('three@src.test', 'Waiting For End User');
-    const link = /(http:\/\/127\.0\.0\.1:\d+\/end-user\/credentials#token=[A-Za-z0-9._-]+)/.exec(outboxMails().find((m) => m.includes('three@'))!)![1]!;
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/end-user\/credentials#token=[A-Za-z0-9._-]+)/.exec(
+      outboxMails().find((m) => m.includes('three@'))!,
+    )![1]!;
 
     const phone = await browser.newContext({ viewport: PHONE });
     const onPhone = await phone.newPage();
@@ -239,7 +293,9 @@ describe("an admin's first hour in the console", () => {
     await waitForStatus('three@src.test', 'Completed');
     await waitForStatus('two@src.test', 'Completed');
     await waitForStatus('one@src.test', 'Completed With Errors');
-    await row('two@src.test').getByRole('gridcell', { name: LONG_MAILBOX_MESSAGES.toLocaleString('en-US'), exact: true }).waitFor();
+    await row('two@src.test')
+      .getByRole('gridcell', { name: LONG_MAILBOX_MESSAGES.toLocaleString('en-US'), exact: true })
+      .waitFor();
     await page.getByRole('checkbox', { name: 'Select all items' }).click();
     await shoot('project-items');
   });
@@ -264,8 +320,13 @@ describe("an admin's first hour in the console", () => {
     const passes = page.getByRole('table', { name: 'Pass history of this project' });
     await passes.waitFor();
     // Verify, Trial, the stopped Full, Full, Retry Errors: newest first.
-    expect((await passes.getByRole('row').allInnerTexts()).slice(1).map((r) => r.split(/\t|\n/)[0]))
-      .toEqual(['Retry Errors', 'Full Migration', 'Full Migration', 'Trial Migration', 'Verify Credentials']);
+    expect((await passes.getByRole('row').allInnerTexts()).slice(1).map((r) => r.split(/\t|\n/)[0])).toEqual([
+      'Retry Errors',
+      'Full Migration',
+      'Full Migration',
+      'Trial Migration',
+      'Verify Credentials',
+    ]);
     await passes.getByText(/^Stopped/).waitFor();
     await shoot('statistics');
     await page.getByRole('tab', { name: 'Items' }).click();
@@ -294,7 +355,11 @@ describe("an admin's first hour in the console", () => {
     await page.getByRole('button', { name: 'Delete Source Dovecot' }).click();
     await page.getByRole('button', { name: 'Delete endpoint' }).click();
     const refusal = page.getByRole('alertdialog');
-    await refusal.getByText('Endpoint "Source Dovecot" is used by project "Old IMAP to new IMAP": point that project at another endpoint or delete it first.').waitFor();
+    await refusal
+      .getByText(
+        'Endpoint "Source Dovecot" is used by project "Old IMAP to new IMAP": point that project at another endpoint or delete it first.',
+      )
+      .waitFor();
     await refusal.getByRole('button', { name: 'Close' }).click();
     await page.getByRole('button', { name: 'Delete Spare Dovecot' }).click();
     await page.getByRole('button', { name: 'Delete endpoint' }).click();

@@ -12,14 +12,21 @@ import { itemForm, itemFormProblems, itemPatchBody } from '../../tab/src/project
 import { ItemDetailPanel } from '../../tab/src/project/ItemDetailPanel';
 import { StartMenu } from '../../tab/src/project/StartMenu';
 
-globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} };
+globalThis.ResizeObserver ??= class {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+};
 
 type Route = (method: string, url: string, body: unknown) => { status: number; body?: unknown };
 function stubApi(route: Route) {
   const fetch = vi.fn(async (url: string, init?: RequestInit) => {
     const sent = typeof init?.body === 'string' && init.body.startsWith('{') ? JSON.parse(init.body) : init?.body;
     const answer = route(init?.method ?? 'GET', url, sent);
-    return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json' } });
+    return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), {
+      status: answer.status,
+      headers: { 'content-type': 'application/json' },
+    });
   });
   vi.stubGlobal('fetch', fetch);
   return fetch;
@@ -35,17 +42,25 @@ afterEach(() => {
 
 describe('Autodiscover Items', () => {
   it('rules: already-added mailboxes are not offered, the destination keeps the local part, the import names the picks', () => {
-    expect(discoveredRows(['a@src.test', 'B@src.test'], ['b@src.test'])).toEqual([{ address: 'a@src.test', already: false }, { address: 'B@src.test', already: true }]);
+    expect(discoveredRows(['a@src.test', 'B@src.test'], ['b@src.test'])).toEqual([
+      { address: 'a@src.test', already: false },
+      { address: 'B@src.test', already: true },
+    ]);
     expect(bareDomain(' @Dst.Test ')).toBe('dst.test');
     expect(domainProblem('')).toMatch(/Give the destination domain/);
     expect(domainProblem('dst')).toMatch(/domain such as contoso\.com/);
     expect(domainProblem('@dst.test')).toBeUndefined();
     expect(likelyDomain(['a@x.test', 'b@y.test', 'c@y.test'])).toBe('y.test');
-    expect(discoverImportBody(['a@src.test', 'o"neil@src.test'], ' @Dst.Test')).toEqual({ import: true, destinationDomain: 'dst.test', addresses: ['a@src.test', 'o"neil@src.test'] });
+    expect(discoverImportBody(['a@src.test', 'o"neil@src.test'], ' @Dst.Test')).toEqual({
+      import: true,
+      destinationDomain: 'dst.test',
+      addresses: ['a@src.test', 'o"neil@src.test'],
+    });
   });
 
   it('shows the API’s reason when the source cannot be discovered (IMAP answers 501)', async () => {
-    const reason = 'Autodiscover is not possible for imap endpoints: IMAP has no command that lists other users\' mailboxes. Use Bulk Add with a CSV instead.';
+    const reason =
+      "Autodiscover is not possible for imap endpoints: IMAP has no command that lists other users' mailboxes. Use Bulk Add with a CSV instead.";
     const fetch = stubApi(() => ({ status: 501, body: { code: 'unsupported', detail: reason, field: 'sourceEndpointId' } }));
     show(<AutodiscoverDialog projectId="p1" existingSources={[]} suggestedDomain="" onClose={() => {}} onAdded={() => {}} />);
     const dialog = await screen.findByRole('dialog');
@@ -57,9 +72,21 @@ describe('Autodiscover Items', () => {
 
   it('lists the mailboxes with checkboxes, and imports only the picked ones at the destination domain', async () => {
     const found = ['alice@src.test', 'bob@src.test', 'carol@src.test'];
-    const fetch = stubApi((_method, _url, body) => ((body as { import?: boolean } | undefined)?.import ? { status: 200, body: { found, added: 1, alreadyThere: 0 } } : { status: 200, body: { found } }));
+    const fetch = stubApi((_method, _url, body) =>
+      (body as { import?: boolean } | undefined)?.import
+        ? { status: 200, body: { found, added: 1, alreadyThere: 0 } }
+        : { status: 200, body: { found } },
+    );
     const onAdded = vi.fn();
-    show(<AutodiscoverDialog projectId="p1" existingSources={['carol@src.test']} suggestedDomain="dst.test" onClose={() => {}} onAdded={onAdded} />);
+    show(
+      <AutodiscoverDialog
+        projectId="p1"
+        existingSources={['carol@src.test']}
+        suggestedDomain="dst.test"
+        onClose={() => {}}
+        onAdded={onAdded}
+      />,
+    );
     const dialog = await screen.findByRole('dialog');
     await within(dialog).findByText('Found 3 mailbox(es), 1 already in the project.');
     expect((within(dialog).getByRole('checkbox', { name: 'Add carol@src.test' }) as HTMLInputElement).disabled).toBe(true);
@@ -75,16 +102,31 @@ describe('Autodiscover Items', () => {
     await within(dialog).findByText('Added 1 item(s).');
     const [list, imported] = callsTo(fetch, 'POST', '/api/v1/projects/p1/items/discover');
     expect(JSON.parse(list![1]!.body as string)).toEqual({});
-    expect(JSON.parse(imported![1]!.body as string)).toEqual({ import: true, destinationDomain: 'new.test', addresses: ['alice@src.test'] });
+    expect(JSON.parse(imported![1]!.body as string)).toEqual({
+      import: true,
+      destinationDomain: 'new.test',
+      addresses: ['alice@src.test'],
+    });
     expect(onAdded).toHaveBeenCalledOnce();
   });
 });
 
 const item = (patch: Partial<PublicItem> = {}): PublicItem => ({
-  tenantId: 't', id: 'i1', version: 3, projectId: 'p1', sourceAddress: 'alice@src.test', destinationAddress: 'alice@dst.test',
-  destinationLogin: 'alice-dst', options: ['AllowQuoteInFolder=1', 'ModernAuthClientSecretImport=********'], status: 'Completed',
-  statistics: { copied: 3, skipped: 0, failed: 0, bytes: 3_000, passes: 1, folders: 1, durationMs: 10 }, createdAt: '2026-01-01T00:00:00Z',
-  endUserCredentials: false, hasSourcePassword: false, hasDestinationPassword: true, ...patch,
+  tenantId: 't',
+  id: 'i1',
+  version: 3,
+  projectId: 'p1',
+  sourceAddress: 'alice@src.test',
+  destinationAddress: 'alice@dst.test',
+  destinationLogin: 'alice-dst',
+  options: ['AllowQuoteInFolder=1', 'ModernAuthClientSecretImport=********'],
+  status: 'Completed',
+  statistics: { copied: 3, skipped: 0, failed: 0, bytes: 3_000, passes: 1, folders: 1, durationMs: 10 },
+  createdAt: '2026-01-01T00:00:00Z',
+  endUserCredentials: false,
+  hasSourcePassword: false,
+  hasDestinationPassword: true,
+  ...patch,
 });
 
 describe('Edit item', () => {
@@ -93,13 +135,21 @@ describe('Edit item', () => {
     const form = itemForm(current);
     expect(form.destinationPassword).toBe('');
     expect(itemPatchBody(current, form)).toEqual({});
-    expect(itemPatchBody(current, { ...form, destinationAddress: ' Alice@New.Test ', options: `${form.options}\n\nFolderFilter=^Junk$ ` })).toEqual({
-      destinationAddress: 'alice@new.test', options: ['AllowQuoteInFolder=1', 'ModernAuthClientSecretImport=********', 'FolderFilter=^Junk$'],
+    expect(
+      itemPatchBody(current, { ...form, destinationAddress: ' Alice@New.Test ', options: `${form.options}\n\nFolderFilter=^Junk$ ` }),
+    ).toEqual({
+      destinationAddress: 'alice@new.test',
+      options: ['AllowQuoteInFolder=1', 'ModernAuthClientSecretImport=********', 'FolderFilter=^Junk$'],
     });
-    expect(itemPatchBody(current, { ...form, sourceLogin: 'alice', sourcePassword: 'pw' })).toEqual({ sourceLogin: 'alice', sourcePassword: 'pw' });
+    expect(itemPatchBody(current, { ...form, sourceLogin: 'alice', sourcePassword: 'pw' })).toEqual({
+      sourceLogin: 'alice',
+      sourcePassword: 'pw',
+    });
     // Emptying a login name clears that side's own login and password (the endpoint's admin login is used).
     expect(itemPatchBody(current, { ...form, destinationLogin: ' ' })).toEqual({ destinationLogin: null, destinationPassword: null });
-    expect(itemFormProblems({ ...form, destinationAddress: 'x' })).toEqual({ destinationAddress: 'Give an e-mail address such as user@contoso.com.' });
+    expect(itemFormProblems({ ...form, destinationAddress: 'x' })).toEqual({
+      destinationAddress: 'Give an e-mail address such as user@contoso.com.',
+    });
   });
 
   it('turns end-user credentials on and off (issue 14 #1)', () => {
@@ -115,12 +165,17 @@ describe('Edit item', () => {
     let refuse = true;
     const fetch = stubApi((method, url, body) => {
       if (url === '/api/v1/items/i1' && method === 'PATCH') {
-        if (refuse) return { status: 400, body: { code: 'validation', detail: 'FolderFilter: "(unclosed" is not a valid regular expression', field: 'options[2]' } };
+        if (refuse)
+          return {
+            status: 400,
+            body: { code: 'validation', detail: 'FolderFilter: "(unclosed" is not a valid regular expression', field: 'options[2]' },
+          };
         saved = { ...saved, ...(body as Partial<PublicItem>), hasSourcePassword: true };
         return { status: 200, body: saved };
       }
       if (url === '/api/v1/items/i1') return { status: 200, body: saved };
-      if (url.startsWith('/api/v1/items/i1/statistics')) return { status: 200, body: { ...saved.statistics, messagesPerSecond: 1, folders: [], errorsByReason: [] } };
+      if (url.startsWith('/api/v1/items/i1/statistics'))
+        return { status: 200, body: { ...saved.statistics, messagesPerSecond: 1, folders: [], errorsByReason: [] } };
       return { status: 200, body: { items: [] } };
     });
     const onItemChanged = vi.fn();
@@ -143,7 +198,8 @@ describe('Edit item', () => {
     expect(within(form).getAllByText(/is not a valid regular expression/)).toHaveLength(2);
     expect(options.getAttribute('aria-invalid')).toBe('true');
     expect(JSON.parse(callsTo(fetch, 'PATCH', '/api/v1/items/i1')[0]![1]!.body as string)).toEqual({
-      sourcePassword: 'Src-Pw1', options: ['AllowQuoteInFolder=1', 'ModernAuthClientSecretImport=********', 'FolderFilter=(unclosed'],
+      sourcePassword: 'Src-Pw1',
+      options: ['AllowQuoteInFolder=1', 'ModernAuthClientSecretImport=********', 'FolderFilter=(unclosed'],
     });
 
     refuse = false;
@@ -157,24 +213,61 @@ describe('Edit item', () => {
 
 describe('the item panel', () => {
   it('names the last pass as the Start menu does, and shows each folder with its counts', async () => {
-    const done = item({ lastRun: { passId: 'p', kind: 'full', status: 'Completed', finishedAt: '2026-01-01T10:00:00Z', copied: 4, skipped: 0, failed: 0, bytes: 1_600 } });
+    const done = item({
+      lastRun: {
+        passId: 'p',
+        kind: 'full',
+        status: 'Completed',
+        finishedAt: '2026-01-01T10:00:00Z',
+        copied: 4,
+        skipped: 0,
+        failed: 0,
+        bytes: 1_600,
+      },
+    });
     stubApi((_method, url) => {
       if (url === '/api/v1/items/i1') return { status: 200, body: done };
       if (url.startsWith('/api/v1/items/i1/statistics')) {
-        return { status: 200, body: { ...done.statistics, messagesPerSecond: 1, errorsByReason: [], folders: [{ path: 'Inbox', copied: 2, skipped: 0, failed: 0, bytes: 1_000 }, { path: 'Contacts', copied: 1, skipped: 0, failed: 0, bytes: 300 }] } };
+        return {
+          status: 200,
+          body: {
+            ...done.statistics,
+            messagesPerSecond: 1,
+            errorsByReason: [],
+            folders: [
+              { path: 'Inbox', copied: 2, skipped: 0, failed: 0, bytes: 1_000 },
+              { path: 'Contacts', copied: 1, skipped: 0, failed: 0, bytes: 300 },
+            ],
+          },
+        };
       }
       return { status: 200, body: { items: [] } };
     });
     show(<ItemDetailPanel itemId="i1" refreshKey="" onClose={() => {}} />);
     await screen.findByText(/^Full Migration, Completed, ended /);
     const folders = screen.getByRole('table', { name: 'Folders' });
-    expect(within(folders).getAllByRole('row').slice(1).map((r) => r.textContent)).toEqual(['Inbox200', 'Contacts100']);
+    expect(
+      within(folders)
+        .getAllByRole('row')
+        .slice(1)
+        .map((r) => r.textContent),
+    ).toEqual(['Inbox200', 'Contacts100']);
     screen.getByText('No errors: every message of the last passes was copied.');
   });
 });
 
 describe('Start ▸ item types', () => {
-  const rows = [{ id: 'i1', sourceAddress: 'ann@src.test', destinationAddress: 'ann@dst.test', status: 'Not Started' as const, copied: 0, failed: 0, bytes: 0 }];
+  const rows = [
+    {
+      id: 'i1',
+      sourceAddress: 'ann@src.test',
+      destinationAddress: 'ann@dst.test',
+      status: 'Not Started' as const,
+      copied: 0,
+      failed: 0,
+      bytes: 0,
+    },
+  ];
   const open = async (label: string) => {
     fireEvent.click(screen.getByRole('button', { name: 'Start' }));
     fireEvent.click(await screen.findByRole('menuitem', { name: label }));
@@ -197,7 +290,10 @@ describe('Start ▸ item types', () => {
     fireEvent.click(box('Mail'));
     fireEvent.click(within(dialog).getByRole('button', { name: 'Start Full Migration' }));
     await waitFor(() => expect(callsTo(fetch, 'POST', '/api/v1/projects/p1/passes')).toHaveLength(1));
-    expect(JSON.parse(callsTo(fetch, 'POST', '/api/v1/projects/p1/passes')[0]![1]!.body as string)).toEqual({ kind: 'full', itemTypes: ['mail', 'calendar'] });
+    expect(JSON.parse(callsTo(fetch, 'POST', '/api/v1/projects/p1/passes')[0]![1]!.body as string)).toEqual({
+      kind: 'full',
+      itemTypes: ['mail', 'calendar'],
+    });
   });
 
   it('asks nothing for an IMAP source (mail only) nor for Verify Credentials', async () => {
@@ -212,7 +308,11 @@ describe('Start ▸ item types', () => {
     show(<StartMenu projectId="p1" targets={rows} selectedIds={[]} sourceKind="exchange" destinationKind="imap" onStarted={() => {}} />);
     const dialog = await open('Full Migration');
     const types = within(dialog).getByRole('group', { name: 'Item types' });
-    expect(within(types).getAllByRole('checkbox').filter((b) => (b as HTMLInputElement).checked)).toHaveLength(1);
+    expect(
+      within(types)
+        .getAllByRole('checkbox')
+        .filter((b) => (b as HTMLInputElement).checked),
+    ).toHaveLength(1);
     expect((within(types).getByRole('checkbox', { name: 'Mail' }) as HTMLInputElement).checked).toBe(true);
     within(types).getByText(/holds mail only/);
   });

@@ -8,14 +8,26 @@ import type { PublicItem } from '../../tab/src/api/types';
 
 const ROWS = 5_000;
 const rows: GridRow[] = Array.from({ length: ROWS }, (_, i) => ({
-  id: `i${i}`, sourceAddress: `user${String(i).padStart(4, '0')}@src.test`, destinationAddress: `user${i}@dst.test`,
-  status: i % 7 === 0 ? 'Failed' : 'Not Started', copied: i, failed: i % 3, bytes: i * 1_000,
+  id: `i${i}`,
+  sourceAddress: `user${String(i).padStart(4, '0')}@src.test`,
+  destinationAddress: `user${i}@dst.test`,
+  status: i % 7 === 0 ? 'Failed' : 'Not Started',
+  copied: i,
+  failed: i % 3,
+  bytes: i * 1_000,
 }));
 
 function renderGrid(selected = new Set<string>()) {
   return render(
     <FluentProvider theme={webLightTheme}>
-      <ItemsGrid rows={rows} sort={{ column: 'sourceAddress', direction: 'ascending' }} onSort={() => {}} selected={selected} onSelect={() => {}} onOpen={() => {}} />
+      <ItemsGrid
+        rows={rows}
+        sort={{ column: 'sourceAddress', direction: 'ascending' }}
+        onSort={() => {}}
+        selected={selected}
+        onSelect={() => {}}
+        onOpen={() => {}}
+      />
     </FluentProvider>,
   );
 }
@@ -28,7 +40,14 @@ describe('opening an item from the grid', () => {
     const onOpen = vi.fn();
     render(
       <FluentProvider theme={webLightTheme}>
-        <ItemsGrid rows={rows.slice(0, 3)} sort={{ column: 'sourceAddress', direction: 'ascending' }} onSort={() => {}} selected={new Set()} onSelect={onSelect} onOpen={onOpen} />
+        <ItemsGrid
+          rows={rows.slice(0, 3)}
+          sort={{ column: 'sourceAddress', direction: 'ascending' }}
+          onSort={() => {}}
+          selected={new Set()}
+          onSelect={onSelect}
+          onOpen={onOpen}
+        />
       </FluentProvider>,
     );
     fireEvent.click(screen.getByRole('button', { name: 'Open details of user0001@src.test' }));
@@ -70,20 +89,54 @@ describe('the grid rows', () => {
   });
 
   it('show the pass progress while an item runs, and the item totals otherwise', () => {
-    const item = (id: string) => ({ id, sourceAddress: `${id}@s`, destinationAddress: `${id}@d`, status: 'Running', statistics: { copied: 5, skipped: 0, failed: 1, bytes: 50, passes: 1, folders: 1, durationMs: 1 } }) as unknown as PublicItem;
-    const live = { copied: 7, skipped: 0, failed: 0, bytes: 70, foldersDone: 1, foldersTotal: 4, currentFolder: 'INBOX', messagesPerSecond: 1 };
-    const [running, done] = toGridRows([item('a'), item('b')], [
-      { id: 'a', sourceAddress: 'a@s', status: 'Running', progress: live },
-      { id: 'b', sourceAddress: 'b@s', status: 'Completed', progress: live },
-    ]);
+    const item = (id: string) =>
+      ({
+        id,
+        sourceAddress: `${id}@s`,
+        destinationAddress: `${id}@d`,
+        status: 'Running',
+        statistics: { copied: 5, skipped: 0, failed: 1, bytes: 50, passes: 1, folders: 1, durationMs: 1 },
+      }) as unknown as PublicItem;
+    const live = {
+      copied: 7,
+      skipped: 0,
+      failed: 0,
+      bytes: 70,
+      foldersDone: 1,
+      foldersTotal: 4,
+      currentFolder: 'INBOX',
+      messagesPerSecond: 1,
+    };
+    const [running, done] = toGridRows(
+      [item('a'), item('b')],
+      [
+        { id: 'a', sourceAddress: 'a@s', status: 'Running', progress: live },
+        { id: 'b', sourceAddress: 'b@s', status: 'Completed', progress: live },
+      ],
+    );
     expect(running).toMatchObject({ status: 'Running', copied: 7, progress: 0.25, currentFolder: 'INBOX' });
     expect(done).toMatchObject({ status: 'Completed', copied: 5, failed: 1, progress: undefined });
   });
 
   it('show what is true now once a pass ended: messages at the destination and errors in the log, not totals over passes (issue 14 #5)', () => {
     // Two full passes of a 300-message mailbox, then Retry Errors fixed the 3 failures.
-    const retried = { id: 'r', sourceAddress: 'r@s', destinationAddress: 'r@d', status: 'Completed',
-      statistics: { copied: 300, skipped: 297, failed: 3, bytes: 3_000, passes: 3, folders: 1, durationMs: 1, messagesAtDestination: 300, currentErrors: 0 } } as unknown as PublicItem;
+    const retried = {
+      id: 'r',
+      sourceAddress: 'r@s',
+      destinationAddress: 'r@d',
+      status: 'Completed',
+      statistics: {
+        copied: 300,
+        skipped: 297,
+        failed: 3,
+        bytes: 3_000,
+        passes: 3,
+        folders: 1,
+        durationMs: 1,
+        messagesAtDestination: 300,
+        currentErrors: 0,
+      },
+    } as unknown as PublicItem;
     expect(toGridRows([retried], undefined)[0]).toMatchObject({ copied: 300, failed: 0 });
   });
 });
@@ -91,17 +144,28 @@ describe('the grid rows', () => {
 describe('what the console says around the grid (issue 14 #8 and "what an admin expects next")', () => {
   it('says how to add items instead of "0 of 0 item(s) ·", and writes counts in words', async () => {
     const { itemsStatusLine } = await import('../../tab/src/project/items-view');
-    expect(itemsStatusLine(0, 0, 0, {})).toBe('No items yet: add mailboxes with Add → Quick Add, or many at once with Add → Bulk Add (CSV).');
+    expect(itemsStatusLine(0, 0, 0, {})).toBe(
+      'No items yet: add mailboxes with Add → Quick Add, or many at once with Add → Bulk Add (CSV).',
+    );
     expect(itemsStatusLine(1, 1, 0, { Completed: 1 })).toBe('1 item · Completed: 1');
     expect(itemsStatusLine(2, 3, 1, { Completed: 2, Failed: 1 })).toBe('2 of 3 items shown, 1 selected · Completed: 2, Failed: 1');
   });
 
-  it('shows a failed item\'s reason under its status, whole in the tooltip', () => {
+  it("shows a failed item's reason under its status, whole in the tooltip", () => {
     const reason = 'The source refused the login: check the password, or that the admin may open this mailbox.';
     render(
       <FluentProvider theme={webLightTheme}>
-        <ItemsGrid rows={[{ ...rows[1]!, status: 'Failed', reason }, { ...rows[2]!, reason: 'stale reason of a pass that later completed', status: 'Completed' }]}
-          sort={{ column: 'sourceAddress', direction: 'ascending' }} onSort={() => {}} selected={new Set()} onSelect={() => {}} onOpen={() => {}} />
+        <ItemsGrid
+          rows={[
+            { ...rows[1]!, status: 'Failed', reason },
+            { ...rows[2]!, reason: 'stale reason of a pass that later completed', status: 'Completed' },
+          ]}
+          sort={{ column: 'sourceAddress', direction: 'ascending' }}
+          onSort={() => {}}
+          selected={new Set()}
+          onSelect={() => {}}
+          onOpen={() => {}}
+        />
       </FluentProvider>,
     );
     const shown = document.querySelectorAll('[data-reason]');
@@ -111,10 +175,20 @@ describe('what the console says around the grid (issue 14 #8 and "what an admin 
   it('never says "every message was copied" of an item whose pass failed before copying', async () => {
     const { emptyErrorLogText } = await import('../../tab/src/project/ItemDetailPanel');
     const run = { passId: 'p', kind: 'full' as const, copied: 0, skipped: 0, failed: 0, bytes: 0 };
-    expect(emptyErrorLogText({ status: 'Failed', lastRun: { ...run, status: 'Failed', reason: 'Nothing answered on 127.0.0.1 port 1: check the port' } }))
-      .toBe('No message was refused, because the last pass stopped before copying: Nothing answered on 127.0.0.1 port 1: check the port. Fix that, then start the pass again.');
+    expect(
+      emptyErrorLogText({
+        status: 'Failed',
+        lastRun: { ...run, status: 'Failed', reason: 'Nothing answered on 127.0.0.1 port 1: check the port' },
+      }),
+    ).toBe(
+      'No message was refused, because the last pass stopped before copying: Nothing answered on 127.0.0.1 port 1: check the port. Fix that, then start the pass again.',
+    );
     expect(emptyErrorLogText({ status: 'Not Started', lastRun: undefined })).toBe('No pass has run yet.');
-    expect(emptyErrorLogText({ status: 'Completed', lastRun: { ...run, kind: 'verify', status: 'Completed' } })).toMatch(/only checked the logins/);
-    expect(emptyErrorLogText({ status: 'Completed', lastRun: { ...run, status: 'Completed' } })).toBe('No errors: every message of the last passes was copied.');
+    expect(emptyErrorLogText({ status: 'Completed', lastRun: { ...run, kind: 'verify', status: 'Completed' } })).toMatch(
+      /only checked the logins/,
+    );
+    expect(emptyErrorLogText({ status: 'Completed', lastRun: { ...run, status: 'Completed' } })).toBe(
+      'No errors: every message of the last passes was copied.',
+    );
   });
 });

@@ -4,13 +4,27 @@ import type { ItemStatus, Pass } from '../../tab/src/api/types';
 import type { GridRow } from '../../tab/src/project/items-view';
 import { cutoffValue, defaultItemTypes, itemTypesFor, passRequest, startEntries, stoppablePasses } from '../../tab/src/project/start-rules';
 
-const row = (id: string, status: ItemStatus): GridRow => ({ id, sourceAddress: `${id}@s.test`, destinationAddress: `${id}@d.test`, status, copied: 0, failed: 0, bytes: 0 });
+const row = (id: string, status: ItemStatus): GridRow => ({
+  id,
+  sourceAddress: `${id}@s.test`,
+  destinationAddress: `${id}@d.test`,
+  status,
+  copied: 0,
+  failed: 0,
+  bytes: 0,
+});
 const reasonOf = (rows: GridRow[], kind: string) => startEntries(rows).find((e) => e.kind === kind)!.disabledReason;
 
 describe('the Start menu', () => {
   it('offers every pass in the admin words, Retry Errors disabled with the reason when no item has errors', () => {
     const entries = startEntries([row('a', 'Completed'), row('b', 'Not Started')]);
-    expect(entries.map((e) => e.label)).toEqual(['Verify Credentials', 'Trial Migration', 'Pre-Stage Migration', 'Full Migration', 'Retry Errors']);
+    expect(entries.map((e) => e.label)).toEqual([
+      'Verify Credentials',
+      'Trial Migration',
+      'Pre-Stage Migration',
+      'Full Migration',
+      'Retry Errors',
+    ]);
     expect(entries.filter((e) => e.disabledReason).map((e) => e.kind)).toEqual(['retry-errors']);
     expect(reasonOf([row('a', 'Completed')], 'retry-errors')).toMatch(/Completed With Errors/);
   });
@@ -46,13 +60,18 @@ describe('the Start menu', () => {
     // An IMAP destination holds mail only: the rest would only fill the error log.
     expect(defaultItemTypes(itemTypesFor('exchange'), 'imap')).toEqual(['mail']);
     // Sent in the API's order whatever the order they were ticked in; Verify copies nothing, so it has none.
-    expect(passRequest('full', [], undefined, '', ['calendar', 'mail', 'contacts'])).toEqual({ kind: 'full', itemTypes: ['mail', 'contacts', 'calendar'] });
+    expect(passRequest('full', [], undefined, '', ['calendar', 'mail', 'contacts'])).toEqual({
+      kind: 'full',
+      itemTypes: ['mail', 'contacts', 'calendar'],
+    });
     expect(passRequest('verify', [], undefined, '', ['mail', 'contacts'])).toEqual({ kind: 'verify' });
     expect(passRequest('trial', ['a'], undefined, '')).toEqual({ kind: 'trial', itemIds: ['a'] });
   });
 
   it('stops only passes still running or scheduled', () => {
-    const passes = (['running', 'scheduled', 'completed', 'stopped', 'stopping'] as const).map((status, i) => ({ id: String(i), status }) as Pass);
+    const passes = (['running', 'scheduled', 'completed', 'stopped', 'stopping'] as const).map(
+      (status, i) => ({ id: String(i), status }) as Pass,
+    );
     expect(stoppablePasses(passes).map((p) => p.id)).toEqual(['0', '1']);
   });
 });

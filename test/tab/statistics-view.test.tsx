@@ -9,12 +9,36 @@ import type { Pass } from '../../tab/src/api/types';
 import { StatisticsView } from '../../tab/src/project/StatisticsView';
 import { byteUnit, niceBytesMax, niceMax, passSeries, ticks, timePositions } from '../../tab/src/project/statistics-charts';
 
-globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} };
+globalThis.ResizeObserver ??= class {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+};
 
-const summary = (copied: number, bytes: number, failed = 0) => ({ items: 1, completed: 1, completedWithErrors: 0, failedItems: 0, stopped: 0, durationMs: 1, copied, skipped: 0, failed, bytes });
+const summary = (copied: number, bytes: number, failed = 0) => ({
+  items: 1,
+  completed: 1,
+  completedWithErrors: 0,
+  failedItems: 0,
+  stopped: 0,
+  durationMs: 1,
+  copied,
+  skipped: 0,
+  failed,
+  bytes,
+});
 const pass = (id: string, kind: Pass['kind'], finishedAt: string | undefined, s?: ReturnType<typeof summary>): Pass => ({
-  tenantId: 't', id, version: 1, projectId: 'p1', kind, itemIds: [], options: { itemTypes: ['mail'] }, status: finishedAt ? 'completed' : 'running',
-  createdAt: '2026-03-01T08:00:00Z', finishedAt, summary: s,
+  tenantId: 't',
+  id,
+  version: 1,
+  projectId: 'p1',
+  kind,
+  itemIds: [],
+  options: { itemTypes: ['mail'] },
+  status: finishedAt ? 'completed' : 'running',
+  createdAt: '2026-03-01T08:00:00Z',
+  finishedAt,
+  summary: s,
 });
 const PASSES = [
   pass('p-full', 'full', '2026-03-02T10:00:00Z', summary(30, 3 * 1024 * 1024, 2)),
@@ -22,7 +46,16 @@ const PASSES = [
   pass('p-run', 'full', undefined),
 ];
 const STATS = {
-  items: 2, byStatus: { Completed: 1, 'Completed With Errors': 1 }, copied: 100, skipped: 0, failed: 2, bytes: 10 * 1024 * 1024, durationMs: 1, messagesAtDestination: 100, currentErrors: 2, messagesPerSecond: 5,
+  items: 2,
+  byStatus: { Completed: 1, 'Completed With Errors': 1 },
+  copied: 100,
+  skipped: 0,
+  failed: 2,
+  bytes: 10 * 1024 * 1024,
+  durationMs: 1,
+  messagesAtDestination: 100,
+  currentErrors: 2,
+  messagesPerSecond: 5,
   errorsByReason: [{ code: 'too-large', reason: 'Message larger than the destination accepts', count: 2 }],
 };
 
@@ -34,7 +67,10 @@ afterEach(() => {
 
 describe('statistics charts', () => {
   it('rules: ended passes oldest first with running totals, round axis tops, time positions', () => {
-    expect(passSeries(PASSES).map((p) => [p.passId, p.totalCopied, p.totalBytes])).toEqual([['p-pre', 70, 7 * 1024 * 1024], ['p-full', 100, 10 * 1024 * 1024]]);
+    expect(passSeries(PASSES).map((p) => [p.passId, p.totalCopied, p.totalBytes])).toEqual([
+      ['p-pre', 70, 7 * 1024 * 1024],
+      ['p-full', 100, 10 * 1024 * 1024],
+    ]);
     expect([niceMax(0), niceMax(7), niceMax(100), niceMax(101), niceMax(4_900)]).toEqual([1, 10, 100, 200, 5_000]);
     expect(niceBytesMax(10 * 1024 * 1024)).toBe(10 * 1024 * 1024);
     expect(niceBytesMax(11 * 1024 * 1024)).toBe(20 * 1024 * 1024);
@@ -50,10 +86,18 @@ describe('statistics charts', () => {
   });
 
   it('draws messages and data over time and errors by reason, each with a title, a description and a data table', async () => {
-    const fetch = vi.fn(async (url: string) => new Response(JSON.stringify(url.includes('/passes') ? { items: PASSES } : STATS), { status: 200 }));
+    const fetch = vi.fn(
+      async (url: string) => new Response(JSON.stringify(url.includes('/passes') ? { items: PASSES } : STATS), { status: 200 }),
+    );
     vi.stubGlobal('fetch', fetch);
-    render(<FluentProvider theme={webLightTheme}><StatisticsView projectId="p1" refreshKey="" /></FluentProvider>);
-    const messages = await screen.findByRole('img', { name: /^Messages copied over time Running total of messages copied after each of 2 ended pass\(es\).*100 in all\.$/ });
+    render(
+      <FluentProvider theme={webLightTheme}>
+        <StatisticsView projectId="p1" refreshKey="" />
+      </FluentProvider>,
+    );
+    const messages = await screen.findByRole('img', {
+      name: /^Messages copied over time Running total of messages copied after each of 2 ended pass\(es\).*100 in all\.$/,
+    });
     expect(messages.querySelectorAll('circle')).toHaveLength(2);
     screen.getByRole('img', { name: /^Data copied over time .*10 MiB in all\.$/ });
     const errors = screen.getByRole('img', { name: /^Messages not copied, by reason .*Message larger than the destination accepts \(2\)/ });
@@ -61,7 +105,9 @@ describe('statistics charts', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Data table: Messages copied over time' }));
     const table = screen.getByRole('table', { name: 'Messages copied over time' });
-    const rows = within(table).getAllByRole('row').map((r) => r.textContent);
+    const rows = within(table)
+      .getAllByRole('row')
+      .map((r) => r.textContent);
     expect(rows[1]).toMatch(/Pre-Stage Migration707 MiB0707 MiB$/);
     expect(rows[2]).toMatch(/Full Migration303 MiB210010 MiB$/);
     expect(screen.queryByRole('img', { name: /^Messages copied over time/ })).toBeNull();
@@ -69,13 +115,27 @@ describe('statistics charts', () => {
 
   it('exports the CSV through fetch with the sign-in token, as a Blob download (a link inside Teams carries no token)', async () => {
     setTokenSource(async () => 'teams-token');
-    const fetch = vi.fn(async (url: string) => new Response(url.includes('format=csv') ? 'Source,Copied\nalice@src.test,3\n' : JSON.stringify(url.includes('/passes') ? { items: [] } : { ...STATS, errorsByReason: [] }), { status: 200 }));
+    const fetch = vi.fn(
+      async (url: string) =>
+        new Response(
+          url.includes('format=csv')
+            ? 'Source,Copied\nalice@src.test,3\n'
+            : JSON.stringify(url.includes('/passes') ? { items: [] } : { ...STATS, errorsByReason: [] }),
+          { status: 200 },
+        ),
+    );
     vi.stubGlobal('fetch', fetch);
     const createObjectURL = vi.fn((_blob: Blob) => 'blob:statistics');
     vi.stubGlobal('URL', Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() }));
     const clicked: HTMLAnchorElement[] = [];
-    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) { clicked.push(this); });
-    render(<FluentProvider theme={webLightTheme}><StatisticsView projectId="p1" refreshKey="" /></FluentProvider>);
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push(this);
+    });
+    render(
+      <FluentProvider theme={webLightTheme}>
+        <StatisticsView projectId="p1" refreshKey="" />
+      </FluentProvider>,
+    );
     await screen.findByText('No pass has ended yet: the charts fill in as passes end.');
     screen.getByText('No errors.');
     fireEvent.click(screen.getByRole('button', { name: 'Export statistics (CSV)' }));

@@ -1,8 +1,26 @@
 // Pure logic; .tsx so tab/tsconfig.json type-checks it with the tab's sources.
 import { describe, expect, it } from 'vitest';
 import {
-  adminModesFor, blockedReason, checksAsUser, draftProblems, endpointFacts, enterStep, draftToInput, emptyDraft, endpointLabel, initialWizard, nextStep, previousStep, projectBody, summaryHeadline, validateBody,
-  withKind, withProtocol, withSignIn, type EndpointDraft, type WizardState,
+  adminModesFor,
+  blockedReason,
+  checksAsUser,
+  draftProblems,
+  endpointFacts,
+  enterStep,
+  draftToInput,
+  emptyDraft,
+  endpointLabel,
+  initialWizard,
+  nextStep,
+  previousStep,
+  projectBody,
+  summaryHeadline,
+  validateBody,
+  withKind,
+  withProtocol,
+  withSignIn,
+  type EndpointDraft,
+  type WizardState,
 } from '../../tab/src/wizard/wizard-steps';
 import { endpointInput } from '../../api/core/schemas';
 
@@ -39,10 +57,24 @@ describe('the Create project wizard', () => {
   });
 
   it('sends the endpoint schema: port as a number, domains as a list, no admin fields without an admin mode', () => {
-    const draft = { ...emptyDraft(), name: ' Old ', host: 'imap.old.test ', port: '143', security: 'none' as const, domains: 'A.test, b.test;c.test' };
+    const draft = {
+      ...emptyDraft(),
+      name: ' Old ',
+      host: 'imap.old.test ',
+      port: '143',
+      security: 'none' as const,
+      domains: 'A.test, b.test;c.test',
+    };
     expect(draftToInput(draft)).toEqual({
-      name: 'Old', kind: 'imap', host: 'imap.old.test', port: 143, security: 'none', allowSelfSigned: false, adminMode: 'none',
-      authMechanism: 'password', domains: ['a.test', 'b.test', 'c.test'],
+      name: 'Old',
+      kind: 'imap',
+      host: 'imap.old.test',
+      port: 143,
+      security: 'none',
+      allowSelfSigned: false,
+      adminMode: 'none',
+      authMechanism: 'password',
+      domains: ['a.test', 'b.test', 'c.test'],
     });
     const admin = draftToInput({ ...draft, port: '', adminMode: 'login-star', adminLogin: 'admin', adminPassword: 'pw' });
     expect(admin).toMatchObject({ adminLogin: 'admin', adminPassword: 'pw' });
@@ -72,7 +104,9 @@ describe('the Create project wizard', () => {
     const choice = { ...initialWizard().source, mode: 'new' as const, draft: { ...emptyDraft(), adminMode: 'none' as const } };
     expect(checksAsUser(choice, [])).toBe(true);
     expect(checksAsUser({ ...choice, draft: { ...choice.draft, adminMode: 'plain-authzid' } }, [])).toBe(false);
-    expect(checksAsUser({ ...choice, mode: 'existing', endpointId: 'e1' }, [{ id: 'e1', adminMode: 'login-star', authMechanism: 'password' }])).toBe(false);
+    expect(
+      checksAsUser({ ...choice, mode: 'existing', endpointId: 'e1' }, [{ id: 'e1', adminMode: 'login-star', authMechanism: 'password' }]),
+    ).toBe(false);
     expect(validateBody({ ...choice, testLogin: ' src1 ', testPassword: 'pw' }, true)).toEqual({ testLogin: 'src1', testPassword: 'pw' });
     expect(validateBody({ ...choice, testLogin: 'src1', testPassword: '' }, true)).toEqual({});
     // An IMAP test mailbox may be a login.
@@ -80,19 +114,53 @@ describe('the Create project wizard', () => {
   });
 
   it('lists host, port, encryption and admin access for the Review step', () => {
-    expect(endpointFacts({ kind: 'imap', host: 'imap.contoso.com', port: undefined, security: 'tls', adminMode: 'plain-authzid', adminLogin: 'master', authMechanism: 'password', cloud: undefined })).toEqual([
-      ['Kind', 'IMAP'], ['Host', 'imap.contoso.com'], ['Port', '993'], ['Encryption', 'TLS (encrypted from the start)'], ['Admin access', 'Master user (SASL PLAIN authzid), as master'],
+    expect(
+      endpointFacts({
+        kind: 'imap',
+        host: 'imap.contoso.com',
+        port: undefined,
+        security: 'tls',
+        adminMode: 'plain-authzid',
+        adminLogin: 'master',
+        authMechanism: 'password',
+        cloud: undefined,
+      }),
+    ).toEqual([
+      ['Kind', 'IMAP'],
+      ['Host', 'imap.contoso.com'],
+      ['Port', '993'],
+      ['Encryption', 'TLS (encrypted from the start)'],
+      ['Admin access', 'Master user (SASL PLAIN authzid), as master'],
     ]);
-    expect(endpointFacts({ kind: 'imap', host: '127.0.0.1', port: 10143, security: 'none', adminMode: 'none', adminLogin: undefined, authMechanism: 'password', cloud: undefined }))
-      .toContainEqual(['Encryption', 'None (passwords travel unencrypted)']);
+    expect(
+      endpointFacts({
+        kind: 'imap',
+        host: '127.0.0.1',
+        port: 10143,
+        security: 'none',
+        adminMode: 'none',
+        adminLogin: undefined,
+        authMechanism: 'password',
+        cloud: undefined,
+      }),
+    ).toContainEqual(['Encryption', 'None (passwords travel unencrypted)']);
   });
 
   it('resets what a new kind cannot use: an EWS kind starts with Delegation, Groups never offer Impersonation', () => {
     expect(withKind(emptyDraft(), 'exchange').adminMode).toBe('delegation');
     expect(withKind({ ...emptyDraft(), adminMode: 'login-star', protocol: 'ews' }, 'm365').adminMode).toBe('delegation');
     // A new Microsoft 365 endpoint speaks Graph: an app registration, the worldwide cloud, Microsoft's own address.
-    expect(withKind({ ...emptyDraft(), host: 'imap.x', cloud: 'china' }, 'm365')).toMatchObject({ protocol: 'graph', authMechanism: 'oauth-app', cloud: 'commercial', host: '' });
-    expect(withProtocol(withKind(emptyDraft(), 'm365'), 'ews')).toMatchObject({ protocol: 'ews', authMechanism: 'password', adminMode: 'delegation' });
+    expect(withKind({ ...emptyDraft(), host: 'imap.x', cloud: 'china' }, 'm365')).toMatchObject({
+      protocol: 'graph',
+      authMechanism: 'oauth-app',
+      cloud: 'commercial',
+      host: '',
+    });
+    expect(withProtocol(withKind(emptyDraft(), 'm365'), 'ews')).toMatchObject({
+      protocol: 'ews',
+      authMechanism: 'password',
+      adminMode: 'delegation',
+    });
     expect(withKind(withKind(emptyDraft(), 'exchange'), 'imap').adminMode).toBe('none');
     expect(withKind({ ...emptyDraft(), authMechanism: 'xoauth2' }, 'exchange').authMechanism).toBe('password');
     expect(adminModesFor('m365-group')).toEqual(['delegation', 'none']);
@@ -104,20 +172,28 @@ describe('the Create project wizard', () => {
 
   it('names an endpoint by its host, or by kind and cloud when a Microsoft 365 endpoint has none', () => {
     expect(endpointLabel({ name: 'Old', kind: 'imap', host: 'imap.old.test', port: 143 })).toBe('Old (imap.old.test:143)');
-    expect(endpointLabel({ name: 'M', kind: 'm365', host: '', cloud: 'usgov-dod' })).toBe('M (Microsoft 365 (Exchange Online), US Government DoD)');
+    expect(endpointLabel({ name: 'M', kind: 'm365', host: '', cloud: 'usgov-dod' })).toBe(
+      'M (Microsoft 365 (Exchange Online), US Government DoD)',
+    );
   });
 
   it('heads the summary with what it holds: a warning is not "All checks passed."', () => {
     const check = (status: 'ok' | 'warning' | 'failed') => ({ check: status, status, detail: '' });
     expect(summaryHeadline({ ok: true, checks: [check('ok')] })).toEqual({ intent: 'success', text: 'All checks passed.' });
-    expect(summaryHeadline({ ok: true, checks: [check('ok'), check('warning')] })).toEqual({ intent: 'warning', text: 'No check failed; 1 warning(s) to read before you go on.' });
+    expect(summaryHeadline({ ok: true, checks: [check('ok'), check('warning')] })).toEqual({
+      intent: 'warning',
+      text: 'No check failed; 1 warning(s) to read before you go on.',
+    });
     expect(summaryHeadline({ ok: false, checks: [check('failed'), check('warning')] }).text).toMatch(/^Some checks failed/);
   });
 });
 
 /** Every draft the form can hold, judged by the form and by the API's own schema: they must agree. */
 describe('the endpoint draft rules mirror the endpoint schema per kind', () => {
-  const base = (kind: EndpointDraft['kind'], patch: Partial<EndpointDraft> = {}): EndpointDraft => ({ ...withKind({ ...emptyDraft(), name: 'E' }, kind), ...patch });
+  const base = (kind: EndpointDraft['kind'], patch: Partial<EndpointDraft> = {}): EndpointDraft => ({
+    ...withKind({ ...emptyDraft(), name: 'E' }, kind),
+    ...patch,
+  });
   const schemaAccepts = (draft: EndpointDraft) => endpointInput.safeParse(draftToInput(draft)).success;
   const admin = { adminLogin: 'admin@contoso.com', adminPassword: 'pw' };
   const app = { appClientId: '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c', appTenantId: 'contoso.onmicrosoft.com', appClientSecret: 's3cret' };
@@ -130,8 +206,15 @@ describe('the endpoint draft rules mirror the endpoint schema per kind', () => {
     const good = { ...draft, host: ' https://mail.contoso.com/owa ', ...admin, domains: 'Contoso.com' };
     expect(draftProblems(good)).toEqual({});
     expect(draftToInput(good)).toEqual({
-      name: 'E', kind: 'exchange', host: 'https://mail.contoso.com/owa', allowSelfSigned: false, adminMode: 'delegation',
-      adminLogin: 'admin@contoso.com', adminPassword: 'pw', authMechanism: 'password', domains: ['contoso.com'],
+      name: 'E',
+      kind: 'exchange',
+      host: 'https://mail.contoso.com/owa',
+      allowSelfSigned: false,
+      adminMode: 'delegation',
+      adminLogin: 'admin@contoso.com',
+      adminPassword: 'pw',
+      authMechanism: 'password',
+      domains: ['contoso.com'],
     });
     expect(schemaAccepts(good)).toBe(true);
     const none = { ...draft, host: 'mail.contoso.com', adminMode: 'none' as const };
@@ -142,11 +225,25 @@ describe('the endpoint draft rules mirror the endpoint schema per kind', () => {
   });
 
   it('Microsoft 365 takes an empty host (the cloud’s EWS address), a cloud, and an admin login', () => {
-    const draft = base('m365', { protocol: 'ews', authMechanism: 'password', cloud: 'usgov-gcchigh', adminMode: 'impersonation', ...admin });
+    const draft = base('m365', {
+      protocol: 'ews',
+      authMechanism: 'password',
+      cloud: 'usgov-gcchigh',
+      adminMode: 'impersonation',
+      ...admin,
+    });
     expect(draftProblems(draft)).toEqual({});
     expect(draftToInput(draft)).toEqual({
-      name: 'E', kind: 'm365', host: '', cloud: 'usgov-gcchigh', protocol: 'ews', adminMode: 'impersonation', adminLogin: 'admin@contoso.com', adminPassword: 'pw',
-      authMechanism: 'password', domains: [],
+      name: 'E',
+      kind: 'm365',
+      host: '',
+      cloud: 'usgov-gcchigh',
+      protocol: 'ews',
+      adminMode: 'impersonation',
+      adminLogin: 'admin@contoso.com',
+      adminPassword: 'pw',
+      authMechanism: 'password',
+      domains: [],
     });
     expect(schemaAccepts(draft)).toBe(true);
     expect(draftProblems({ ...draft, host: 'outlook.office365.com' }).host).toMatch(/Leave empty/);
@@ -160,7 +257,15 @@ describe('the endpoint draft rules mirror the endpoint schema per kind', () => {
     const good = { ...draft, ...app };
     expect(draftProblems(good)).toEqual({});
     expect(draftToInput(good)).toEqual({
-      name: 'E', kind: 'm365', host: '', cloud: 'commercial', protocol: 'ews', adminMode: 'impersonation', authMechanism: 'oauth-app', domains: [], ...app,
+      name: 'E',
+      kind: 'm365',
+      host: '',
+      cloud: 'commercial',
+      protocol: 'ews',
+      adminMode: 'impersonation',
+      authMechanism: 'oauth-app',
+      domains: [],
+      ...app,
     });
     expect(schemaAccepts(good)).toBe(true);
     // The schema's rule, said before sending: an app cannot use delegation.
@@ -175,7 +280,15 @@ describe('the endpoint draft rules mirror the endpoint schema per kind', () => {
     const good = { ...draft, ...app };
     expect(draftProblems(good)).toEqual({});
     expect(draftToInput(good)).toEqual({
-      name: 'E', kind: 'm365', host: '', cloud: 'commercial', protocol: 'graph', adminMode: 'impersonation', authMechanism: 'oauth-app', domains: [], ...app,
+      name: 'E',
+      kind: 'm365',
+      host: '',
+      cloud: 'commercial',
+      protocol: 'graph',
+      adminMode: 'impersonation',
+      authMechanism: 'oauth-app',
+      domains: [],
+      ...app,
     });
     expect(schemaAccepts(good)).toBe(true);
     expect(draftProblems({ ...good, authMechanism: 'password' }).authMechanism).toMatch(/or choose EWS/);

@@ -6,7 +6,15 @@
  * split into batches of 100: each batch is all-or-nothing, the whole write is not. Callers
  * either make a repeated write harmless (upserts with deterministic ids) or compensate.
  */
-import { BulkOperationType, type Container, type DeleteOperationInput, type JSONObject, type OperationInput, type OperationResponse, type SqlParameter } from '@azure/cosmos';
+import {
+  BulkOperationType,
+  type Container,
+  type DeleteOperationInput,
+  type JSONObject,
+  type OperationInput,
+  type OperationResponse,
+  type SqlParameter,
+} from '@azure/cosmos';
 import { MailferryError } from '../../core/errors.js';
 import { chunked } from './cosmos-documents.js';
 import { cosmosStatus, HTTP_NOT_FOUND, HTTP_PRECONDITION_FAILED, isSuccessStatus, toStoreError } from './cosmos-errors.js';
@@ -73,14 +81,12 @@ export async function deleteAll(container: Container, partitionKey: string, targ
   for (const chunk of chunked(targets, MAX_BATCH_OPERATIONS)) {
     // `ifMatch` is part of every batch operation on the wire (the SDK's OperationBase), though
     // its DeleteOperationInput type leaves it out.
-    const operations = chunk.map(
-      (target): DeleteOperationInput & { ifMatch?: string } => ({
-        operationType: BulkOperationType.Delete,
-        id: target.id,
-        partitionKey,
-        ifMatch: target.etag,
-      }),
-    );
+    const operations = chunk.map((target): DeleteOperationInput & { ifMatch?: string } => ({
+      operationType: BulkOperationType.Delete,
+      id: target.id,
+      partitionKey,
+      ifMatch: target.etag,
+    }));
     const outcome = await runBatch(container, partitionKey, operations);
     if (outcome.failedIndex === undefined) continue;
     for (const target of chunk) await deleteOne(container, partitionKey, target);

@@ -138,7 +138,12 @@ export class CosmosCollection<T extends Doc> implements Collection<T> {
       filter.parameters,
       tenantId,
     );
-    return pageFrom(rows, limit, (row) => this.toDoc(row), (row) => ({ seq: row[SEQUENCE_FIELD], id: row.id }));
+    return pageFrom(
+      rows,
+      limit,
+      (row) => this.toDoc(row),
+      (row) => ({ seq: row[SEQUENCE_FIELD], id: row.id }),
+    );
   }
 
   async count(tenantId: string, where?: Record<string, string>): Promise<number> {
@@ -209,7 +214,11 @@ export class CosmosCollection<T extends Doc> implements Collection<T> {
 
   private async undo(created: Stored<T>[]): Promise<void> {
     for (const [tenantId, group] of groupByTenant(created)) {
-      await deleteAll(this.container, tenantId, group.map((doc) => ({ id: doc.id })));
+      await deleteAll(
+        this.container,
+        tenantId,
+        group.map((doc) => ({ id: doc.id })),
+      );
     }
   }
 

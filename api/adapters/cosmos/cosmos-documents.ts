@@ -27,7 +27,9 @@ export function mailboxPartitionKey(tenantId: string, itemId: string): string {
  * and deterministic, which is what makes a repeated upsert land on the same item.
  */
 export function messageItemId(folder: string, sourceKey: string): string {
-  return createHash('sha256').update(JSON.stringify([folder, sourceKey])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([folder, sourceKey]))
+    .digest('base64url');
 }
 
 /** Characters Cosmos refuses in an item id, and its length limit. */

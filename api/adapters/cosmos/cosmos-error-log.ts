@@ -40,11 +40,7 @@ export class CosmosErrorLog implements ErrorLog {
     for (const [pk, partition] of byPartition(items)) await upsertAll(this.container, pk, partition, 'error-log row');
   }
 
-  async list(
-    tenantId: string,
-    itemId: string,
-    query: { folder?: string; limit?: number; cursor?: string } = {},
-  ): Promise<Page<ErrorRow>> {
+  async list(tenantId: string, itemId: string, query: { folder?: string; limit?: number; cursor?: string } = {}): Promise<Page<ErrorRow>> {
     const limit = pageLimit(query.limit);
     const pk = mailboxPartitionKey(tenantId, itemId);
     const clauses = ['c.pk = @pk'];
@@ -73,7 +69,11 @@ export class CosmosErrorLog implements ErrorLog {
   /** Ids follow from (folder, source key), so no query is needed; rows already gone are fine. */
   async remove(tenantId: string, itemId: string, folder: string, sourceKeys: string[]): Promise<void> {
     const pk = mailboxPartitionKey(tenantId, itemId);
-    await deleteAll(this.container, pk, [...new Set(sourceKeys)].map((key) => ({ id: messageItemId(folder, key) })));
+    await deleteAll(
+      this.container,
+      pk,
+      [...new Set(sourceKeys)].map((key) => ({ id: messageItemId(folder, key) })),
+    );
   }
 
   async count(tenantId: string, itemId: string): Promise<number> {

@@ -76,7 +76,11 @@ export class CosmosLedger implements Ledger {
         ],
         pk,
       );
-      await deleteAll(this.container, pk, pending.map((item) => ({ id: item.id, etag: item._etag })));
+      await deleteAll(
+        this.container,
+        pk,
+        pending.map((item) => ({ id: item.id, etag: item._etag })),
+      );
     }
   }
 

@@ -27,5 +27,9 @@ export function byPartition<I extends { id: string; pk: string }>(items: I[]): M
  */
 export async function deleteWholePartition(container: Container, pk: string): Promise<void> {
   const ids = await queryAll<string>(container, 'SELECT VALUE c.id FROM c WHERE c.pk = @pk', [{ name: '@pk', value: pk }], pk);
-  await deleteAll(container, pk, ids.map((id) => ({ id })));
+  await deleteAll(
+    container,
+    pk,
+    ids.map((id) => ({ id })),
+  );
 }

@@ -30,7 +30,17 @@ export class CosmosSyncCursors implements SyncCursors {
 
   async put(cursor: SyncCursor): Promise<void> {
     const { tenantId, itemId, side, folder, folderIdentity, cursor: value, savedAt } = cursor;
-    const item: CursorItem = { id: idOf(side, folder), pk: mailboxPartitionKey(tenantId, itemId), tenantId, itemId, side, folder, folderIdentity, cursor: value, savedAt };
+    const item: CursorItem = {
+      id: idOf(side, folder),
+      pk: mailboxPartitionKey(tenantId, itemId),
+      tenantId,
+      itemId,
+      side,
+      folder,
+      folderIdentity,
+      cursor: value,
+      savedAt,
+    };
     try {
       await this.container.items.upsert(item);
     } catch (error) {

@@ -121,8 +121,7 @@ export function attemptOf(message: ServiceBusReceivedMessage, envelope: JobEnvel
 /** A peeked dead-letter message as the port's DeadLetter. */
 export function toDeadLetter(message: ServiceBusReceivedMessage, envelope: JobEnvelope): DeadLetter {
   const brokerGaveUp = message.deadLetterReason === BROKER_MAX_DELIVERY_REASON;
-  const attempts =
-    numberProperty(message, JOB_PROPERTY.attempts) ?? envelope.priorAttempts + (message.deliveryCount ?? 0);
+  const attempts = numberProperty(message, JOB_PROPERTY.attempts) ?? envelope.priorAttempts + (message.deliveryCount ?? 0);
   const at = numberProperty(message, JOB_PROPERTY.deadLetteredAt) ?? message.enqueuedTimeUtc?.getTime() ?? 0;
   return {
     id: envelope.id,

@@ -25,12 +25,7 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { randomUUID } from 'node:crypto';
-import {
-  ServiceBusClient,
-  type ServiceBusReceivedMessage,
-  type ServiceBusReceiver,
-  type ServiceBusSender,
-} from '@azure/service-bus';
+import { ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusReceiver, type ServiceBusSender } from '@azure/service-bus';
 import {
   systemClock,
   type Clock,
@@ -129,8 +124,12 @@ export class ServiceBusJobQueue implements JobQueue {
     this.receiveMaxWaitMs = positiveInteger(options.receiveMaxWaitMs, 'receiveMaxWaitMs') ?? DEFAULT_RECEIVE_MAX_WAIT_MS;
     this.defaultMaxAttempts = positiveInteger(options.defaultMaxAttempts, 'defaultMaxAttempts') ?? DEFAULT_MAX_ATTEMPTS;
     if (options.connectionString) this.client = new ServiceBusClient(options.connectionString);
-    else if (options.fullyQualifiedNamespace && options.credential) this.client = new ServiceBusClient(options.fullyQualifiedNamespace, options.credential);
-    else throw new ValidationError('Give the Service Bus queue a connection string, or a namespace and a credential.', { field: 'connectionString' });
+    else if (options.fullyQualifiedNamespace && options.credential)
+      this.client = new ServiceBusClient(options.fullyQualifiedNamespace, options.credential);
+    else
+      throw new ValidationError('Give the Service Bus queue a connection string, or a namespace and a credential.', {
+        field: 'connectionString',
+      });
     this.sender = this.client.createSender(options.queueName);
     // The engine renews leases itself; the SDK's auto-renewal would keep a stuck job's lock alive.
     const receiverOptions = { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs: 0 } as const;
@@ -185,7 +184,10 @@ export class ServiceBusJobQueue implements JobQueue {
     const held = await this.admit(message, settler);
     if (!held) return undefined;
     if (await this.takeGroupSlot(held)) return this.hold(held);
-    await this.send(toJobMessage({ ...held.envelope, priorAttempts: held.attempt - 1 }, randomUUID()), new Date(this.now() + GROUP_FULL_RETRY_MS));
+    await this.send(
+      toJobMessage({ ...held.envelope, priorAttempts: held.attempt - 1 }, randomUUID()),
+      new Date(this.now() + GROUP_FULL_RETRY_MS),
+    );
     await settler.completeMessage(message);
     return undefined;
   }
@@ -406,7 +408,13 @@ export class ServiceBusJobQueue implements JobQueue {
     }
   }
 
-  private deadLetter(settler: MessageSettler, message: ServiceBusReceivedMessage, reason: string, description: string, attempts: number): Promise<void> {
+  private deadLetter(
+    settler: MessageSettler,
+    message: ServiceBusReceivedMessage,
+    reason: string,
+    description: string,
+    attempts: number,
+  ): Promise<void> {
     return settler.deadLetterMessage(message, {
       deadLetterReason: reason,
       deadLetterErrorDescription: description.slice(0, MAX_DEAD_LETTER_DESCRIPTION_CHARS),

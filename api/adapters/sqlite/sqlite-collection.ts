@@ -63,10 +63,9 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async get(tenantId: string, id: string): Promise<T | undefined> {
-    const row = this.statement(`SELECT seq, version, doc FROM ${this.table} WHERE tenant_id = ? AND id = ?`).get(
-      tenantId,
-      id,
-    ) as Row | undefined;
+    const row = this.statement(`SELECT seq, version, doc FROM ${this.table} WHERE tenant_id = ? AND id = ?`).get(tenantId, id) as
+      | Row
+      | undefined;
     return row && this.toDoc(row);
   }
 
@@ -108,17 +107,23 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
       filter.params.push(decodeCursor(query.cursor, isCollectionCursor).seq);
     }
     // Fetch one extra row to know whether another page exists without a second query.
-    const rows = this.statement(
-      `SELECT seq, version, doc FROM ${this.table} WHERE ${filter.sql.join(' AND ')} ORDER BY seq LIMIT ?`,
-    ).all(...filter.params, limit + 1) as Row[];
-    return pageFrom(rows, limit, (row) => this.toDoc(row), (row) => ({ seq: row.seq }));
+    const rows = this.statement(`SELECT seq, version, doc FROM ${this.table} WHERE ${filter.sql.join(' AND ')} ORDER BY seq LIMIT ?`).all(
+      ...filter.params,
+      limit + 1,
+    ) as Row[];
+    return pageFrom(
+      rows,
+      limit,
+      (row) => this.toDoc(row),
+      (row) => ({ seq: row.seq }),
+    );
   }
 
   async count(tenantId: string, where?: Record<string, string>): Promise<number> {
     const filter = this.filter(tenantId, where, undefined);
-    const row = this.statement(`SELECT COUNT(*) AS n FROM ${this.table} WHERE ${filter.sql.join(' AND ')}`).get(
-      ...filter.params,
-    ) as { n: number };
+    const row = this.statement(`SELECT COUNT(*) AS n FROM ${this.table} WHERE ${filter.sql.join(' AND ')}`).get(...filter.params) as {
+      n: number;
+    };
     return row.n;
   }
 
@@ -127,9 +132,12 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     const id = requireKey(doc.id, 'id');
     const stored = { ...doc, version: 1 } as T;
     try {
-      this.statement(
-        `INSERT INTO ${this.table} (tenant_id, id, version, doc, project_id, status, kind) VALUES (?, ?, 1, ?, ?, ?, ?)`,
-      ).run(tenantId, id, JSON.stringify(stored), ...this.whereValues(stored));
+      this.statement(`INSERT INTO ${this.table} (tenant_id, id, version, doc, project_id, status, kind) VALUES (?, ?, 1, ?, ?, ?, ?)`).run(
+        tenantId,
+        id,
+        JSON.stringify(stored),
+        ...this.whereValues(stored),
+      );
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`A ${this.singular()} with id ${id} already exists.`);
       throw error;

@@ -65,11 +65,7 @@ export class SqliteErrorLog implements ErrorLog {
     this.putAll(rows);
   }
 
-  async list(
-    tenantId: string,
-    itemId: string,
-    query: { folder?: string; limit?: number; cursor?: string } = {},
-  ): Promise<Page<ErrorRow>> {
+  async list(tenantId: string, itemId: string, query: { folder?: string; limit?: number; cursor?: string } = {}): Promise<Page<ErrorRow>> {
     const limit = pageLimit(query.limit);
     const sql = ['tenant_id = ?', 'item_id = ?'];
     const params: unknown[] = [tenantId, itemId];

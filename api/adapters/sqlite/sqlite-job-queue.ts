@@ -104,9 +104,7 @@ export class SqliteJobQueue implements JobQueue {
       deleteJob: db.prepare('DELETE FROM jobs WHERE seq = ?'),
       insertDeadLetter: db.prepare(`
         INSERT INTO dead_letters (id, tenant_id, payload, attempts, reason, at) VALUES (?, ?, ?, ?, ?, ?)`),
-      waitingOfPass: db.prepare(
-        `SELECT * FROM jobs WHERE tenant_id = ? AND pass_id = ? AND state = 'waiting' ORDER BY seq`,
-      ),
+      waitingOfPass: db.prepare(`SELECT * FROM jobs WHERE tenant_id = ? AND pass_id = ? AND state = 'waiting' ORDER BY seq`),
       deadLetters: db.prepare('SELECT * FROM dead_letters WHERE tenant_id = ? ORDER BY seq'),
       depth: db.prepare('SELECT COUNT(*) AS n FROM jobs'),
     };

@@ -57,15 +57,11 @@ export class SqliteLedger implements Ledger {
         dest_folder = excluded.dest_folder, dest_id = excluded.dest_id, size = excluded.size,
         internal_date = excluded.internal_date, state = excluded.state,
         dest_uid_floor = excluded.dest_uid_floor, dest_uid_validity = excluded.dest_uid_validity`);
-    this.selectFolder = db.prepare(
-      'SELECT * FROM ledger WHERE tenant_id = ? AND item_id = ? AND folder = ? ORDER BY source_key',
-    );
+    this.selectFolder = db.prepare('SELECT * FROM ledger WHERE tenant_id = ? AND item_id = ? AND folder = ? ORDER BY source_key');
     this.deleteOnePending = db.prepare(
       `DELETE FROM ledger WHERE tenant_id = ? AND item_id = ? AND folder = ? AND source_key = ? AND state = 'pending'`,
     );
-    this.countDoneRows = db.prepare(
-      `SELECT COUNT(*) AS n FROM ledger WHERE tenant_id = ? AND item_id = ? AND state = 'done'`,
-    );
+    this.countDoneRows = db.prepare(`SELECT COUNT(*) AS n FROM ledger WHERE tenant_id = ? AND item_id = ? AND state = 'done'`);
     this.deleteItemRows = db.prepare('DELETE FROM ledger WHERE tenant_id = ? AND item_id = ?');
     // One transaction per batch: a batch of 10,000 rows is one fsync, not 10,000.
     this.putAll = db.transaction((entries: LedgerEntry[]) => {

@@ -140,7 +140,7 @@ export const MIGRATIONS: readonly SqliteMigration[] = [
   },
   {
     version: 7,
-    name: 'sync cursors: where each source folder\'s incremental listing left off',
+    name: "sync cursors: where each source folder's incremental listing left off",
     sql: `
       CREATE TABLE sync_cursors (
         tenant_id       TEXT NOT NULL,

@@ -41,10 +41,17 @@ export class SqliteSyncCursors implements SyncCursors {
 
   async get(tenantId: string, itemId: string, side: SyncCursor['side'], folder: string): Promise<SyncCursor | undefined> {
     const row = this.sql.selectOne.get(tenantId, itemId, side, folder) as CursorRow | undefined;
-    return row && {
-      tenantId: row.tenant_id, itemId: row.item_id, side: row.side, folder: row.folder,
-      folderIdentity: row.folder_identity, cursor: row.cursor, savedAt: row.saved_at,
-    };
+    return (
+      row && {
+        tenantId: row.tenant_id,
+        itemId: row.item_id,
+        side: row.side,
+        folder: row.folder,
+        folderIdentity: row.folder_identity,
+        cursor: row.cursor,
+        savedAt: row.saved_at,
+      }
+    );
   }
 
   async put(cursor: SyncCursor): Promise<void> {

@@ -11,7 +11,15 @@ import type { AppendResult, ContentFormat, SourceMessage } from '../../core/conn
 import { ItemRejectedError, MailferryError } from '../../core/errors.js';
 import type { RecipientMappingRule } from '../../core/support-options.js';
 import { type EwsContext, folderIdXml, itemIdXml, supportsExport } from './context.js';
-import { DELIVERY_TIME_URI, FLAG_STATUS_FLAGGED, FLAG_STATUS_URI, MARKER_URI, MESSAGE_FLAGS_URI, MSGFLAG_READ, extendedProperty } from './item-props.js';
+import {
+  DELIVERY_TIME_URI,
+  FLAG_STATUS_FLAGGED,
+  FLAG_STATUS_URI,
+  MARKER_URI,
+  MESSAGE_FLAGS_URI,
+  MSGFLAG_READ,
+  extendedProperty,
+} from './item-props.js';
 import { itemError } from './map-error.js';
 import { remapCalendarAttendees } from './recipients.js';
 import { base64Chunks } from './stream-base64.js';
@@ -30,7 +38,12 @@ interface Written {
   error?: Error;
 }
 
-export async function* appendMessages(ctx: EwsContext, folderId: string, messages: AsyncIterable<SourceMessage>, options: AppendOptions): AsyncGenerator<AppendResult> {
+export async function* appendMessages(
+  ctx: EwsContext,
+  folderId: string,
+  messages: AsyncIterable<SourceMessage>,
+  options: AppendOptions,
+): AsyncGenerator<AppendResult> {
   const queue: Promise<Written[]>[] = [];
   let batch: SourceMessage[] = [];
   let batchFormat: ContentFormat | undefined;
@@ -56,15 +69,17 @@ export async function* appendMessages(ctx: EwsContext, folderId: string, message
     // A source streams what it considers large (IMAP: over 256 KB); below our own streaming
     // threshold it is read at once and batched, so a few medium messages do not break every
     // batch into single-item requests (and the source's connection is not held behind them).
-    const message = !Buffer.isBuffer(incoming.content) && incoming.ref.size < ctx.limits.largeItemBytes
-      ? { ...incoming, content: await buffer(await incoming.content()) }
-      : incoming;
+    const message =
+      !Buffer.isBuffer(incoming.content) && incoming.ref.size < ctx.limits.largeItemBytes
+        ? { ...incoming, content: await buffer(await incoming.content()) }
+        : incoming;
     if (!Buffer.isBuffer(message.content)) {
       flush();
       start([message]);
     } else {
       const size = message.content.length;
-      if (batch.length && (batchFormat !== format || batch.length >= ctx.limits.batchItems || bytes + size > ctx.limits.batchBytes)) flush();
+      if (batch.length && (batchFormat !== format || batch.length >= ctx.limits.batchItems || bytes + size > ctx.limits.batchBytes))
+        flush();
       batch.push(message);
       batchFormat = format;
       bytes += size;
@@ -83,21 +98,31 @@ function toResult(w: Written): AppendResult {
 async function writeBatch(ctx: EwsContext, folderId: string, items: SourceMessage[], options: AppendOptions): Promise<Written[]> {
   const format = items[0]!.format ?? 'rfc822';
   if (format === 'ews-export' && !supportsExport(ctx)) {
-    return items.map((message) => ({ message, error: new ItemRejectedError('This destination server has no UploadItems (Exchange 2010 SP1 or later), so exported items cannot be written.') }));
+    return items.map((message) => ({
+      message,
+      error: new ItemRejectedError(
+        'This destination server has no UploadItems (Exchange 2010 SP1 or later), so exported items cannot be written.',
+      ),
+    }));
   }
   let messages: ResponseMessage[];
   if (items.length === 1 && !Buffer.isBuffer(items[0]!.content)) {
     messages = [await sendStreamed(ctx, folderId, items[0]!)];
   } else {
-    messages = await ctx.transport.callEach(items, (part) => (format === 'ews-export' ? uploadBody(folderId, part) : createBody(folderId, part)));
+    messages = await ctx.transport.callEach(items, (part) =>
+      format === 'ews-export' ? uploadBody(folderId, part) : createBody(folderId, part),
+    );
   }
   const written: Written[] = items.map((message, i) => {
     const m = messages[i]!;
     if (m.responseClass === 'Error') return { message, error: itemError(m, 'Writing the item', message.ref.size) };
-    const id = format === 'ews-export'
-      ? attr(child(m.element, 'ItemId'), 'Id')
-      : attr(child(elementChildren(child(m.element, 'Items'))[0], 'ItemId'), 'Id');
-    return id ? { message, id } : { message, error: new MailferryError('internal', 'The server confirmed the write but named no item id.') };
+    const id =
+      format === 'ews-export'
+        ? attr(child(m.element, 'ItemId'), 'Id')
+        : attr(child(elementChildren(child(m.element, 'Items'))[0], 'ItemId'), 'Id');
+    return id
+      ? { message, id }
+      : { message, error: new MailferryError('internal', 'The server confirmed the write but named no item id.') };
   });
   if (format === 'ews-export') {
     const done = written.filter((w) => w.id);
@@ -120,7 +145,9 @@ function mimeProperties(message: SourceMessage): string {
   const seen = ref.flags.includes('\\Seen');
   const flagged = ref.flags.includes('\\Flagged');
   const categories = ref.flags.filter((f) => !f.startsWith('\\') && f.trim() !== '');
-  const cats = categories.length ? `<t:Categories>${categories.map((c) => `<t:String>${escapeXml(c)}</t:String>`).join('')}</t:Categories>` : '';
+  const cats = categories.length
+    ? `<t:Categories>${categories.map((c) => `<t:String>${escapeXml(c)}</t:String>`).join('')}</t:Categories>`
+    : '';
   const props = [
     extendedProperty(DELIVERY_TIME_URI, new Date(ref.internalDate || Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z')),
     extendedProperty(MESSAGE_FLAGS_URI, String(seen ? MSGFLAG_READ : 0)),
@@ -130,14 +157,16 @@ function mimeProperties(message: SourceMessage): string {
   return `${cats}${props.join('')}`;
 }
 
-const CREATE_OPEN = (folderId: string) => `<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId>${folderIdXml(folderId)}</m:SavedItemFolderId><m:Items>`;
+const CREATE_OPEN = (folderId: string) =>
+  `<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId>${folderIdXml(folderId)}</m:SavedItemFolderId><m:Items>`;
 const CREATE_CLOSE = '</m:Items></m:CreateItem>';
 
 /** Produced item by item while the request is sent: a batch's base64 never sits in one string. */
 function createBody(folderId: string, items: SourceMessage[]): () => Iterable<string> {
   return function* () {
     yield CREATE_OPEN(folderId);
-    for (const m of items) yield `<t:Message><t:MimeContent CharacterSet="UTF-8">${(m.content as Buffer).toString('base64')}</t:MimeContent>${mimeProperties(m)}</t:Message>`;
+    for (const m of items)
+      yield `<t:Message><t:MimeContent CharacterSet="UTF-8">${(m.content as Buffer).toString('base64')}</t:MimeContent>${mimeProperties(m)}</t:Message>`;
     yield CREATE_CLOSE;
   };
 }
@@ -163,9 +192,13 @@ function uploadBody(folderId: string, items: SourceMessage[]): () => Iterable<st
 async function sendStreamed(ctx: EwsContext, folderId: string, message: SourceMessage): Promise<ResponseMessage> {
   const format = message.format ?? 'rfc822';
   const head = ctx.transport.wrap('').slice(0, -ENVELOPE_TAIL.length);
-  const [open, close] = format === 'ews-export'
-    ? [UPLOAD_OPEN + uploadItemOpen(folderId), UPLOAD_ITEM_CLOSE + UPLOAD_CLOSE]
-    : [`${CREATE_OPEN(folderId)}<t:Message><t:MimeContent CharacterSet="UTF-8">`, `</t:MimeContent>${mimeProperties(message)}</t:Message>${CREATE_CLOSE}`];
+  const [open, close] =
+    format === 'ews-export'
+      ? [UPLOAD_OPEN + uploadItemOpen(folderId), UPLOAD_ITEM_CLOSE + UPLOAD_CLOSE]
+      : [
+          `${CREATE_OPEN(folderId)}<t:Message><t:MimeContent CharacterSet="UTF-8">`,
+          `</t:MimeContent>${mimeProperties(message)}</t:Message>${CREATE_CLOSE}`,
+        ];
   const content = message.content as () => Promise<NodeJS.ReadableStream>;
   for (let attempt = 0; ; attempt++) {
     const body = async function* (): AsyncGenerator<string> {
@@ -183,8 +216,14 @@ async function sendStreamed(ctx: EwsContext, folderId: string, message: SourceMe
 
 /** UploadItems cannot carry properties: the marker follows in one UpdateItem per batch. */
 async function markUploaded(ctx: EwsContext, written: Written[]): Promise<void> {
-  const element = (w: Written) => ({ mail: 'Message', calendar: 'CalendarItem', contacts: 'Contact', tasks: 'Task' } as Record<string, string>)[w.message.ref.itemType] ?? 'Item';
-  await setMarkers(ctx, written.map((w) => ({ id: w.id!, sourceKey: w.message.ref.key, element: element(w) })));
+  const element = (w: Written) =>
+    (({ mail: 'Message', calendar: 'CalendarItem', contacts: 'Contact', tasks: 'Task' }) as Record<string, string>)[
+      w.message.ref.itemType
+    ] ?? 'Item';
+  await setMarkers(
+    ctx,
+    written.map((w) => ({ id: w.id!, sourceKey: w.message.ref.key, element: element(w) })),
+  );
 }
 
 /** Sets the marker on items already written (after UploadItems, or when crash recovery paired them). */
@@ -192,6 +231,9 @@ export async function setMarkers(ctx: EwsContext, items: { id: string; sourceKey
   if (items.length === 0) return;
   const change = (w: { id: string; sourceKey: string; element: string }) =>
     `<t:ItemChange>${itemIdXml(w.id)}<t:Updates><t:SetItemField>${MARKER_URI}<t:${w.element}>${extendedProperty(MARKER_URI, w.sourceKey)}</t:${w.element}></t:SetItemField></t:Updates></t:ItemChange>`;
-  await ctx.transport.callEach(items, (part) =>
-    `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly" SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges>${part.map(change).join('')}</m:ItemChanges></m:UpdateItem>`);
+  await ctx.transport.callEach(
+    items,
+    (part) =>
+      `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly" SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges>${part.map(change).join('')}</m:ItemChanges></m:UpdateItem>`,
+  );
 }

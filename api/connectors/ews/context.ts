@@ -38,7 +38,8 @@ export interface EwsContext {
 
 /** `<t:DistinguishedFolderId Id="inbox">` for the target mailbox. */
 export function distinguishedFolderXml(ctx: Pick<EwsContext, 'addressing' | 'mailbox'>, id: string): string {
-  const mailbox = ctx.addressing === 'delegation' ? `<t:Mailbox><t:EmailAddress>${escapeXml(ctx.mailbox)}</t:EmailAddress></t:Mailbox>` : '';
+  const mailbox =
+    ctx.addressing === 'delegation' ? `<t:Mailbox><t:EmailAddress>${escapeXml(ctx.mailbox)}</t:EmailAddress></t:Mailbox>` : '';
   return el('t:DistinguishedFolderId', { Id: id }, mailbox || undefined);
 }
 
@@ -51,7 +52,16 @@ export function itemIdXml(id: string): string {
 }
 
 /** RequestServerVersion values in order; we never ask for more than Exchange2016. */
-export const REQUEST_VERSIONS = ['Exchange2007', 'Exchange2007_SP1', 'Exchange2010', 'Exchange2010_SP1', 'Exchange2010_SP2', 'Exchange2013', 'Exchange2013_SP1', 'Exchange2016'] as const;
+export const REQUEST_VERSIONS = [
+  'Exchange2007',
+  'Exchange2007_SP1',
+  'Exchange2010',
+  'Exchange2010_SP1',
+  'Exchange2010_SP2',
+  'Exchange2013',
+  'Exchange2013_SP1',
+  'Exchange2016',
+] as const;
 export type RequestVersion = (typeof REQUEST_VERSIONS)[number];
 /** Every Exchange since 2007 SP1 takes this, so it is what we speak before we know the server. */
 export const PROBING_VERSION: RequestVersion = 'Exchange2007_SP1';
@@ -62,7 +72,12 @@ const EXCHANGE_2013_SP1_BUILD = 847;
 export function requestVersionFor(server: ServerVersion | undefined): RequestVersion {
   if (!server) return PROBING_VERSION;
   // Exchange 2013 SP1 is build 15.0.847; RTM and the CUs before it refuse Exchange2013_SP1.
-  if (server.major >= 15) return server.minor >= 1 || server.major > 15 ? 'Exchange2016' : server.build >= EXCHANGE_2013_SP1_BUILD ? 'Exchange2013_SP1' : 'Exchange2013';
+  if (server.major >= 15)
+    return server.minor >= 1 || server.major > 15
+      ? 'Exchange2016'
+      : server.build >= EXCHANGE_2013_SP1_BUILD
+        ? 'Exchange2013_SP1'
+        : 'Exchange2013';
   if (server.major === 14) return server.minor >= 2 ? 'Exchange2010_SP2' : server.minor === 1 ? 'Exchange2010_SP1' : 'Exchange2010';
   return server.minor >= 1 ? 'Exchange2007_SP1' : 'Exchange2007';
 }

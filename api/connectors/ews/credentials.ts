@@ -59,7 +59,10 @@ export class TokenCache {
       throw new ValidationError('Modern Auth needs a client id, a tenant id and a client secret or certificate.');
     }
     const { certificate } = modernAuth;
-    const authorityHost = (this.options.authorityHost ?? (isMicrosoft365(endpoint) ? cloudOf(endpoint).authorityHost : cloudOf({ cloud: 'commercial' }).authorityHost)).replace(/\/+$/, '');
+    const authorityHost = (
+      this.options.authorityHost ??
+      (isMicrosoft365(endpoint) ? cloudOf(endpoint).authorityHost : cloudOf({ cloud: 'commercial' }).authorityHost)
+    ).replace(/\/+$/, '');
     const authority = `${authorityHost}/${modernAuth.tenantId}`;
     const resource = (this.options.resource ?? tokenResource(endpoint)).replace(/\/+$/, '');
     const scope = `${resource}/.default`;
@@ -89,12 +92,23 @@ export class TokenCache {
         return await app.acquireTokenByClientCredential({ scopes: [scope], skipCache: true });
       } catch (err) {
         throw tokenError(err, {
-          clientId: modernAuth.clientId, tenantId: modernAuth.tenantId, scope, authority, hint: this.options.permissionHint ?? EWS_PERMISSION_HINT,
-          credential: certificate ? `that the certificate (thumbprint ${certificate.thumbprint}) is uploaded to the app registration` : 'the client secret (the secret value, not its id)',
+          clientId: modernAuth.clientId,
+          tenantId: modernAuth.tenantId,
+          scope,
+          authority,
+          hint: this.options.permissionHint ?? EWS_PERMISSION_HINT,
+          credential: certificate
+            ? `that the certificate (thumbprint ${certificate.thumbprint}) is uploaded to the app registration`
+            : 'the client secret (the secret value, not its id)',
         });
       }
     };
-    return bearerCredentials(slot, `app ${modernAuth.clientId}`, acquire, () => new AuthError(`Entra ID returned no access token for ${scope}.`));
+    return bearerCredentials(
+      slot,
+      `app ${modernAuth.clientId}`,
+      acquire,
+      () => new AuthError(`Entra ID returned no access token for ${scope}.`),
+    );
   }
 }
 

@@ -41,7 +41,10 @@ export function ewsUrl(endpoint: Pick<Endpoint, 'kind' | 'host' | 'port' | 'clou
   const host = (endpoint.host ?? '').trim();
   if (host === '') {
     if (isMicrosoft365(endpoint)) return new URL(`https://${cloudOf(endpoint).ewsHost}${EWS_PATH}`);
-    throw new ValidationError(`Endpoint "${endpoint.name}": give the Exchange server's EWS URL (https://mail.example.com/EWS/Exchange.asmx), its OWA URL or its name.`, { field: 'host' });
+    throw new ValidationError(
+      `Endpoint "${endpoint.name}": give the Exchange server's EWS URL (https://mail.example.com/EWS/Exchange.asmx), its OWA URL or its name.`,
+      { field: 'host' },
+    );
   }
   let url: URL;
   try {

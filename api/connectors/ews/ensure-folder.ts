@@ -13,7 +13,6 @@ import { fromCode } from './map-error.js';
 import { attr, child, el, elementChildren, escapeXml } from './xml.js';
 import { FolderIndex as GenericFolderIndex, hash31 } from '../folder-index.js';
 
-
 /** The session's folder index over EWS folders. */
 export class FolderIndex extends GenericFolderIndex<EwsFolder> {}
 
@@ -60,13 +59,17 @@ async function createFolder(ctx: EwsContext, parentId: string, segments: string[
   const { element, folderClass } = folderElementFor(type);
   const name = segments[segments.length - 1]!;
   const spec = `<t:${element}>${folderClass ? `<t:FolderClass>${escapeXml(folderClass)}</t:FolderClass>` : ''}<t:DisplayName>${escapeXml(name)}</t:DisplayName></t:${element}>`;
-  const response = await ctx.transport.call(`<m:CreateFolder><m:ParentFolderId>${folderIdXml(parentId)}</m:ParentFolderId><m:Folders>${spec}</m:Folders></m:CreateFolder>`);
+  const response = await ctx.transport.call(
+    `<m:CreateFolder><m:ParentFolderId>${folderIdXml(parentId)}</m:ParentFolderId><m:Folders>${spec}</m:Folders></m:CreateFolder>`,
+  );
   const message = response.messages[0];
   if (!message) throw new MailferryError('internal', 'CreateFolder returned no response message.');
   if (message.code === 'ErrorFolderExists') return undefined; // created meanwhile (another lane), or differs only in case
   if (message.responseClass === 'Error') {
     if (message.code.startsWith('ErrorInvalid') || message.code === 'ErrorCannotCreateFolder') {
-      throw new ValidationError(`Folder "${pathOf(segments)}" cannot be created in ${ctx.mailbox}: ${message.code}: ${message.text}. Rename it with FolderMapping.`);
+      throw new ValidationError(
+        `Folder "${pathOf(segments)}" cannot be created in ${ctx.mailbox}: ${message.code}: ${message.text}. Rename it with FolderMapping.`,
+      );
     }
     throw fromCode(message, `Creating folder "${pathOf(segments)}" in ${ctx.mailbox}`);
   }
@@ -81,5 +84,13 @@ async function findChild(ctx: EwsContext, parentId: string, segments: string[]):
   const match = children.find((f) => f.name.toLowerCase() === name);
   if (!match) return undefined;
   const real = [...segments.slice(0, -1), match.name];
-  return { id: match.id, path: pathOf(real), segments: real, separator: SEPARATOR, noSelect: false, itemType: itemTypeOfClass(match.folderClass) ?? 'mail', folderClass: match.folderClass };
+  return {
+    id: match.id,
+    path: pathOf(real),
+    segments: real,
+    separator: SEPARATOR,
+    noSelect: false,
+    itemType: itemTypeOfClass(match.folderClass) ?? 'mail',
+    folderClass: match.folderClass,
+  };
 }

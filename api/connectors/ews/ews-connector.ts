@@ -74,7 +74,9 @@ export class EwsConnector implements MailConnector {
     if (perUser) {
       const login = access.login ?? access.mailbox;
       if (access.password === undefined) {
-        throw new ValidationError(`Endpoint "${endpoint.name}" has no admin login: give ${access.mailbox} its own login and password.`, { field: 'password' });
+        throw new ValidationError(`Endpoint "${endpoint.name}" has no admin login: give ${access.mailbox} its own login and password.`, {
+          field: 'password',
+        });
       }
       return { credentials: basicCredentials(login, access.password), addressing: 'self' };
     }
@@ -114,7 +116,10 @@ export class EwsConnector implements MailConnector {
         allowSelfSigned: access.endpoint.allowSelfSigned,
         anchorMailbox: access.mailbox,
         inFlight,
-        retry: { ...DEFAULT_REQUEST_RETRY_POLICY, maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_REQUEST_RETRY_POLICY.maxInlineWaitMs },
+        retry: {
+          ...DEFAULT_REQUEST_RETRY_POLICY,
+          maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_REQUEST_RETRY_POLICY.maxInlineWaitMs,
+        },
         timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
         signal,
         clock: this.options.clock,

@@ -4,8 +4,18 @@
  * by '/'; the session keeps path → folder id, filled by listFolders and ensureFolder.
  */
 import type {
-  AppendResult, ContentFormat, DestinationEntry, DestinationFolderState, FolderInfo, ListMessagesFilter, MailboxSession,
-  MailboxSetting, MessageRef, ReadOptions, SettingResult, SourceMessage,
+  AppendResult,
+  ContentFormat,
+  DestinationEntry,
+  DestinationFolderState,
+  FolderInfo,
+  ListMessagesFilter,
+  MailboxSession,
+  MailboxSetting,
+  MessageRef,
+  ReadOptions,
+  SettingResult,
+  SourceMessage,
 } from '../../core/connector.js';
 import { type MailferryError, NotFoundError, ensureError } from '../../core/errors.js';
 import type { ItemType } from '../../core/model.js';
@@ -31,7 +41,11 @@ export class EwsSession implements MailboxSession {
   private readonly unmarkedClass = new Map<string, string>();
   private known?: { root: string; byName: Map<string, string> };
 
-  constructor(readonly ctx: EwsContext, known: { root: string; byName: Map<string, string> }, private readonly options: EwsSessionOptions) {
+  constructor(
+    readonly ctx: EwsContext,
+    known: { root: string; byName: Map<string, string> },
+    private readonly options: EwsSessionOptions,
+  ) {
     this.kind = ctx.kind;
     this.known = known;
     this.accepts = supportsExport(ctx) ? ['ews-export', 'rfc822'] : ['rfc822'];
@@ -68,10 +82,13 @@ export class EwsSession implements MailboxSession {
   }
 
   appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult> {
-    return this.guardIterable(`writing to "${path}"`, async function* (this: EwsSession) {
-      const id = await this.folderIdByPath(path);
-      yield* appendMessages(this.ctx, id, messages, { recipientMappings: this.options.recipientMappings });
-    }.bind(this));
+    return this.guardIterable(
+      `writing to "${path}"`,
+      async function* (this: EwsSession) {
+        const id = await this.folderIdByPath(path);
+        yield* appendMessages(this.ctx, id, messages, { recipientMappings: this.options.recipientMappings });
+      }.bind(this),
+    );
   }
 
   listRange(path: string, fromUid: number): Promise<DestinationEntry[]> {
@@ -84,7 +101,15 @@ export class EwsSession implements MailboxSession {
 
   markRecovered(path: string, pairs: { destId: string; sourceKey: string }[]): Promise<void> {
     return this.guard(`marking recovered items in "${path}"`, () =>
-      setMarkers(this.ctx, pairs.map((p) => ({ id: p.destId, sourceKey: p.sourceKey, element: elementOfItemClass(this.unmarkedClass.get(p.destId) ?? 'IPM.Note') }))));
+      setMarkers(
+        this.ctx,
+        pairs.map((p) => ({
+          id: p.destId,
+          sourceKey: p.sourceKey,
+          element: elementOfItemClass(this.unmarkedClass.get(p.destId) ?? 'IPM.Note'),
+        })),
+      ),
+    );
   }
 
   exportSettings(types: readonly MailboxSetting['type'][]): Promise<MailboxSetting[]> {

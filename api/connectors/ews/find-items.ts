@@ -6,7 +6,15 @@
 import type { DestinationEntry, ListMessagesFilter, MessageRef } from '../../core/connector.js';
 import { MailferryError } from '../../core/errors.js';
 import { type EwsContext, folderIdXml } from './context.js';
-import { FLAG_STATUS_URI, MARKER_URI, MESSAGE_FLAGS_URI, MAILFERRY_PROPERTY_SET, MARKER_NAME, imapFlags, itemTypeOfItemClass } from './item-props.js';
+import {
+  FLAG_STATUS_URI,
+  MARKER_URI,
+  MESSAGE_FLAGS_URI,
+  MAILFERRY_PROPERTY_SET,
+  MARKER_NAME,
+  imapFlags,
+  itemTypeOfItemClass,
+} from './item-props.js';
 import { fromCode } from './map-error.js';
 import { attr, child, children, el, elementChildren, text } from './xml.js';
 
@@ -27,7 +35,8 @@ const SHAPE =
   `${MESSAGE_FLAGS_URI}${FLAG_STATUS_URI}${MARKER_URI}` +
   '</t:AdditionalProperties></m:ItemShape>';
 
-const SORT_OLDEST_FIRST = '<m:SortOrder><t:FieldOrder Order="Ascending"><t:FieldURI FieldURI="item:DateTimeReceived"/></t:FieldOrder></m:SortOrder>';
+const SORT_OLDEST_FIRST =
+  '<m:SortOrder><t:FieldOrder Order="Ascending"><t:FieldURI FieldURI="item:DateTimeReceived"/></t:FieldOrder></m:SortOrder>';
 
 function dateRestriction(filter: ListMessagesFilter | undefined): string | undefined {
   const parts: string[] = [];
@@ -42,7 +51,7 @@ function dateRestriction(filter: ListMessagesFilter | undefined): string | undef
 export async function findItems(ctx: EwsContext, folderId: string, restriction?: string): Promise<FoundItem[]> {
   const out: FoundItem[] = [];
   const pageSize = Math.min(ctx.limits.pageSize, 1000);
-  for (let offset = 0; ;) {
+  for (let offset = 0; ; ) {
     const body =
       `<m:FindItem Traversal="Shallow">${SHAPE}<m:IndexedPageItemView MaxEntriesReturned="${pageSize}" Offset="${offset}" BasePoint="Beginning"/>` +
       `${restriction ? `<m:Restriction>${restriction}</m:Restriction>` : ''}${SORT_OLDEST_FIRST}<m:ParentFolderIds>${folderIdXml(folderId)}</m:ParentFolderIds></m:FindItem>`;
@@ -105,9 +114,18 @@ export async function listMessages(ctx: EwsContext, folderId: string, filter?: L
  * (size and received date, each item claimed once). EWS has no UIDs, so `fromUid` does not narrow
  * the listing: the whole folder is read, once, only when a job resumes with pending rows.
  */
-export async function listRange(ctx: EwsContext, folderId: string, _fromUid: number): Promise<(DestinationEntry & { destId: string; itemClass: string })[]> {
+export async function listRange(
+  ctx: EwsContext,
+  folderId: string,
+  _fromUid: number,
+): Promise<(DestinationEntry & { destId: string; itemClass: string })[]> {
   const found = await findItems(ctx, folderId);
   return found.map((f, i) => ({
-    uid: i + 1, size: f.size, internalDate: f.received, destId: f.id, itemClass: f.itemClass, ...(f.marker !== undefined ? { sourceKey: f.marker } : {}),
+    uid: i + 1,
+    size: f.size,
+    internalDate: f.received,
+    destId: f.id,
+    itemClass: f.itemClass,
+    ...(f.marker !== undefined ? { sourceKey: f.marker } : {}),
   }));
 }

@@ -24,7 +24,19 @@ export interface EwsFolder extends FolderInfo {
 }
 
 /** Well-known folders we look up by name to learn their ids. */
-export const WELL_KNOWN_IDS = ['inbox', 'sentitems', 'drafts', 'deleteditems', 'junkemail', 'outbox', 'calendar', 'contacts', 'tasks', 'notes', 'journal'] as const;
+export const WELL_KNOWN_IDS = [
+  'inbox',
+  'sentitems',
+  'drafts',
+  'deleteditems',
+  'junkemail',
+  'outbox',
+  'calendar',
+  'contacts',
+  'tasks',
+  'notes',
+  'journal',
+] as const;
 
 const SPECIAL_USE: Readonly<Record<string, SpecialUse>> = {
   inbox: 'inbox',
@@ -96,7 +108,7 @@ const FOLDER_SHAPE =
 export async function findFolders(ctx: EwsContext, parentXml: string, traversal: 'Deep' | 'Shallow'): Promise<RawFolder[]> {
   const out: RawFolder[] = [];
   const pageSize = Math.min(ctx.limits.pageSize, 1000);
-  for (let offset = 0; ;) {
+  for (let offset = 0; ; ) {
     const response = await ctx.transport.call(
       `<m:FindFolder Traversal="${traversal}">${FOLDER_SHAPE}<m:IndexedPageFolderView MaxEntriesReturned="${pageSize}" Offset="${offset}" BasePoint="Beginning"/>` +
         `<m:ParentFolderIds>${parentXml}</m:ParentFolderIds></m:FindFolder>`,

@@ -17,7 +17,11 @@ export const PR_FLAG_STATUS = '0x1090';
 export const MSGFLAG_READ = 0x1;
 export const FLAG_STATUS_FLAGGED = 2;
 
-export const MARKER_URI = el('t:ExtendedFieldURI', { PropertySetId: MAILFERRY_PROPERTY_SET, PropertyName: MARKER_NAME, PropertyType: 'String' });
+export const MARKER_URI = el('t:ExtendedFieldURI', {
+  PropertySetId: MAILFERRY_PROPERTY_SET,
+  PropertyName: MARKER_NAME,
+  PropertyType: 'String',
+});
 export const DELIVERY_TIME_URI = el('t:ExtendedFieldURI', { PropertyTag: PR_MESSAGE_DELIVERY_TIME, PropertyType: 'SystemTime' });
 export const MESSAGE_FLAGS_URI = el('t:ExtendedFieldURI', { PropertyTag: PR_MESSAGE_FLAGS, PropertyType: 'Integer' });
 export const FLAG_STATUS_URI = el('t:ExtendedFieldURI', { PropertyTag: PR_FLAG_STATUS, PropertyType: 'Integer' });

@@ -3,7 +3,14 @@
  * admin should do. Per-item codes become results with an error; mailbox-level ones are thrown.
  */
 import {
-  AuthError, ConnectionError, ForbiddenError, ItemRejectedError, ItemTooLargeError, MailferryError, NotFoundError, ThrottledError,
+  AuthError,
+  ConnectionError,
+  ForbiddenError,
+  ItemRejectedError,
+  ItemTooLargeError,
+  MailferryError,
+  NotFoundError,
+  ThrottledError,
 } from '../../core/errors.js';
 import type { ResponseMessage } from './transport.js';
 
@@ -69,7 +76,9 @@ export function fromCode(message: ResponseMessage, context: string): MailferryEr
     case 'ErrorMailboxMoveInProgress':
       return message.code === 'ErrorMailboxMoveInProgress'
         ? new ConnectionError(`${context}: the mailbox is being moved (${said}); try again later.`)
-        : new NotFoundError(`${context}: there is no such mailbox (${said}). Check the address, and that the mailbox exists on this server.`);
+        : new NotFoundError(
+            `${context}: there is no such mailbox (${said}). Check the address, and that the mailbox exists on this server.`,
+          );
     case 'ErrorInvalidServerVersion':
       return new MailferryError('unsupported', `${context} does not accept the requested Exchange version (${said}).`);
     case 'ErrorServerBusy':
@@ -86,7 +95,10 @@ export function fromCode(message: ResponseMessage, context: string): MailferryEr
     case 'ErrorPasswordExpired':
       return new AuthError(`${context}: ${said}`);
     case 'ErrorSchemaValidation':
-      return new MailferryError('internal', `${context} rejected a request as invalid (${said}${message.values['Violation'] ? `; ${message.values['Violation']}` : ''}).`);
+      return new MailferryError(
+        'internal',
+        `${context} rejected a request as invalid (${said}${message.values['Violation'] ? `; ${message.values['Violation']}` : ''}).`,
+      );
     default:
       if (isConcurrencyCode(message.code)) return new ThrottledError(`${context}: too many concurrent requests (${said}).`, 5000);
       return new MailferryError('internal', `${context}: ${said}`);
@@ -97,13 +109,23 @@ export function fromCode(message: ResponseMessage, context: string): MailferryEr
 export function itemError(message: ResponseMessage, action: string, size?: number): MailferryError {
   const said = `${message.code}: ${message.text.trim()}`;
   if (message.code === 'ErrorMessageSizeExceeded') {
-    const limit = message.values['MaxMessageSizeInKb'] ?? message.values['MaxMessageSize'] ?? /(\d+)\s*(KB|MB|bytes)/i.exec(message.text)?.[0];
-    return new ItemTooLargeError(`The destination refused the item${size ? ` (${size} bytes)` : ''} as too large${limit ? ` (limit ${limit}${/^\d+$/.test(limit) ? ' KB' : ''})` : ''}: ${said}`);
+    const limit =
+      message.values['MaxMessageSizeInKb'] ?? message.values['MaxMessageSize'] ?? /(\d+)\s*(KB|MB|bytes)/i.exec(message.text)?.[0];
+    return new ItemTooLargeError(
+      `The destination refused the item${size ? ` (${size} bytes)` : ''} as too large${limit ? ` (limit ${limit}${/^\d+$/.test(limit) ? ' KB' : ''})` : ''}: ${said}`,
+    );
   }
   if (message.code === 'ErrorQuotaExceeded') return new ItemRejectedError(`The destination mailbox is full (${said}).`);
-  if (message.code.startsWith('ErrorInvalid') || message.code === 'ErrorCorruptData' || message.code === 'ErrorItemCorrupt' || message.code === 'ErrorMimeContentConversionFailed' || message.code === 'ErrorCannotSetPermissionUnknownEntries') {
+  if (
+    message.code.startsWith('ErrorInvalid') ||
+    message.code === 'ErrorCorruptData' ||
+    message.code === 'ErrorItemCorrupt' ||
+    message.code === 'ErrorMimeContentConversionFailed' ||
+    message.code === 'ErrorCannotSetPermissionUnknownEntries'
+  ) {
     return new ItemRejectedError(`${action}: the server refused the item (${said}).`);
   }
-  if (message.code === 'ErrorItemNotFound') return new NotFoundError(`${action}: the item is gone (${said}); it was moved or deleted since it was listed.`);
+  if (message.code === 'ErrorItemNotFound')
+    return new NotFoundError(`${action}: the item is gone (${said}); it was moved or deleted since it was listed.`);
   return new ItemRejectedError(`${action}: ${said}`);
 }

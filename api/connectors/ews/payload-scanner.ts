@@ -47,7 +47,11 @@ export class Base64TextDecoder {
  * Scans `source` for elements named `locals` (any prefix) and decodes their base64 text; at most
  * `maxElements` of them, the rest of the response passing as text. A self-closing element is text.
  */
-export async function* scanBase64Elements(source: AsyncIterable<Buffer | string>, locals: readonly string[], maxElements = Infinity): AsyncGenerator<ScanEvent> {
+export async function* scanBase64Elements(
+  source: AsyncIterable<Buffer | string>,
+  locals: readonly string[],
+  maxElements = Infinity,
+): AsyncGenerator<ScanEvent> {
   const start = new RegExp(`<((?:[A-Za-z0-9_.-]+:)?(?:${locals.join('|')}))(\\s[^>]*)?>`);
   let window = '';
   let decoder: Base64TextDecoder | undefined;

@@ -21,10 +21,19 @@ const REACH_TIMEOUT_MS = 15_000;
 function accessOf(probe: EndpointProbe): MailboxAccess {
   const usesUser = probe.endpoint.adminMode === 'none' || probe.testLogin !== undefined;
   return usesUser
-    ? { endpoint: probe.endpoint, mailbox: probe.testMailbox ?? probe.testLogin ?? '', login: probe.testLogin, password: probe.testPassword }
-    : { endpoint: probe.endpoint, mailbox: probe.testMailbox ?? '', adminPassword: probe.adminPassword, modernAuth: probeAppCredentials(probe) };
+    ? {
+        endpoint: probe.endpoint,
+        mailbox: probe.testMailbox ?? probe.testLogin ?? '',
+        login: probe.testLogin,
+        password: probe.testPassword,
+      }
+    : {
+        endpoint: probe.endpoint,
+        mailbox: probe.testMailbox ?? '',
+        adminPassword: probe.adminPassword,
+        modernAuth: probeAppCredentials(probe),
+      };
 }
-
 
 export async function probeEwsEndpoint(connector: EwsConnector, probe: EndpointProbe): Promise<EndpointCheck[]> {
   const { endpoint } = probe;
@@ -47,22 +56,38 @@ export async function probeEwsEndpoint(connector: EwsConnector, probe: EndpointP
   let method: string;
   try {
     const resolved = connector.resolveAccess(access);
-    method = resolved.credentials.kind === 'oauth' ? `Modern Auth (app ${access.modernAuth?.clientId}, client credentials)` : `Basic (${resolved.credentials.who})`;
-    checks.push({ check: 'Login method', status: resolved.credentials.kind === 'basic' && endpoint.kind !== 'exchange' ? 'warning' : 'ok', detail: resolved.credentials.kind === 'basic' && endpoint.kind !== 'exchange'
-      ? `${method}: Exchange Online has turned Basic authentication off for EWS; register an app and use Modern Auth.`
-      : method });
+    method =
+      resolved.credentials.kind === 'oauth'
+        ? `Modern Auth (app ${access.modernAuth?.clientId}, client credentials)`
+        : `Basic (${resolved.credentials.who})`;
+    checks.push({
+      check: 'Login method',
+      status: resolved.credentials.kind === 'basic' && endpoint.kind !== 'exchange' ? 'warning' : 'ok',
+      detail:
+        resolved.credentials.kind === 'basic' && endpoint.kind !== 'exchange'
+          ? `${method}: Exchange Online has turned Basic authentication off for EWS; register an app and use Modern Auth.`
+          : method,
+    });
   } catch (error) {
     checks.push({ check: 'Login method', status: 'failed', detail: ensureError(error).message });
     return checks;
   }
   const label = usesUser ? 'User login' : `Admin login${endpoint.adminLogin ? ` (${endpoint.adminLogin})` : ''}`;
   if (!access.mailbox) {
-    checks.push({ check: label, status: 'skipped', detail: usesUser
-      ? 'Give a test login and password to check a user login.'
-      : 'Give a test mailbox address to check the admin login against: an admin reaches mailboxes, not a mailbox of its own.' });
+    checks.push({
+      check: label,
+      status: 'skipped',
+      detail: usesUser
+        ? 'Give a test login and password to check a user login.'
+        : 'Give a test mailbox address to check the admin login against: an admin reaches mailboxes, not a mailbox of its own.',
+    });
     return checks;
   }
-  const accessCheck = usesUser ? 'Mailbox access' : endpoint.adminMode === 'impersonation' || access.modernAuth ? 'Impersonation' : 'FullAccess (delegation)';
+  const accessCheck = usesUser
+    ? 'Mailbox access'
+    : endpoint.adminMode === 'impersonation' || access.modernAuth
+      ? 'Impersonation'
+      : 'FullAccess (delegation)';
   try {
     const session = await connector.open(access);
     try {
@@ -75,8 +100,11 @@ export async function probeEwsEndpoint(connector: EwsConnector, probe: EndpointP
       checks.push({
         check: 'Server version',
         status: old ? 'warning' : 'ok',
-        detail: `${v ? `Exchange ${v.major}.${v.minor} (build ${v.build})` : 'unknown'}; requests use ${speaks}.` +
-          (old ? ' Before Exchange 2010 SP1 there is no ExportItems/UploadItems: mail is copied as MIME and other item types cannot be copied.' : ''),
+        detail:
+          `${v ? `Exchange ${v.major}.${v.minor} (build ${v.build})` : 'unknown'}; requests use ${speaks}.` +
+          (old
+            ? ' Before Exchange 2010 SP1 there is no ExportItems/UploadItems: mail is copied as MIME and other item types cannot be copied.'
+            : ''),
       });
     } finally {
       await session.close();
@@ -85,7 +113,11 @@ export async function probeEwsEndpoint(connector: EwsConnector, probe: EndpointP
     const error = ensureError(raw);
     if (error.code === 'forbidden') {
       checks.push({ check: label, status: 'ok', detail: 'Signed in.' });
-      checks.push({ check: accessCheck, status: 'failed', detail: `${error.message}${error.message.includes('Grant') || error.message.includes('Give') ? '' : ` ${endpoint.adminMode === 'impersonation' ? IMPERSONATION_FIX : FULL_ACCESS_FIX}`}` });
+      checks.push({
+        check: accessCheck,
+        status: 'failed',
+        detail: `${error.message}${error.message.includes('Grant') || error.message.includes('Give') ? '' : ` ${endpoint.adminMode === 'impersonation' ? IMPERSONATION_FIX : FULL_ACCESS_FIX}`}`,
+      });
     } else {
       checks.push({ check: label, status: 'failed', detail: error.message });
     }
@@ -97,13 +129,32 @@ export async function probeEwsEndpoint(connector: EwsConnector, probe: EndpointP
 function reachable(url: URL, allowSelfSigned: boolean, outbound: OutboundPolicy): Promise<EndpointCheck> {
   return new Promise((resolve) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'GET', timeout: REACH_TIMEOUT_MS, ...lookupOption(outbound), ...(url.protocol === 'https:' ? { rejectUnauthorized: !allowSelfSigned } : {}) }, (res) => {
-      res.resume();
-      const ok = res.statusCode !== undefined && res.statusCode !== 404;
-      resolve(ok
-        ? { check: 'Connection', status: url.protocol === 'https:' ? 'ok' : 'warning', detail: `${url.host} answered (HTTP ${res.statusCode}${url.protocol === 'https:' ? ', TLS' : ', not encrypted: use this only on a trusted network'}).` }
-        : { check: 'Connection', status: 'failed', detail: `${url.href} answered 404: this is not the EWS URL. Use https://<server>/EWS/Exchange.asmx.` });
-    });
+    const req = send(
+      url,
+      {
+        method: 'GET',
+        timeout: REACH_TIMEOUT_MS,
+        ...lookupOption(outbound),
+        ...(url.protocol === 'https:' ? { rejectUnauthorized: !allowSelfSigned } : {}),
+      },
+      (res) => {
+        res.resume();
+        const ok = res.statusCode !== undefined && res.statusCode !== 404;
+        resolve(
+          ok
+            ? {
+                check: 'Connection',
+                status: url.protocol === 'https:' ? 'ok' : 'warning',
+                detail: `${url.host} answered (HTTP ${res.statusCode}${url.protocol === 'https:' ? ', TLS' : ', not encrypted: use this only on a trusted network'}).`,
+              }
+            : {
+                check: 'Connection',
+                status: 'failed',
+                detail: `${url.href} answered 404: this is not the EWS URL. Use https://<server>/EWS/Exchange.asmx.`,
+              },
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${REACH_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })));
     req.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? '';
@@ -127,14 +178,20 @@ export async function discoverMailboxes(connector: EwsConnector, probe: Endpoint
   // ResolveNames reads the directory, not a mailbox: no impersonation unless an app-only token needs it.
   const addressing = resolved.credentials.kind === 'oauth' ? 'impersonation' : 'self';
   if (addressing === 'impersonation' && !access.mailbox) {
-    throw new MailferryError('validation', 'Give a test mailbox: an app (Modern Auth) reaches the directory through a mailbox it may impersonate.', { field: 'testMailbox' });
+    throw new MailferryError(
+      'validation',
+      'Give a test mailbox: an app (Modern Auth) reaches the directory through a mailbox it may impersonate.',
+      { field: 'testMailbox' },
+    );
   }
   const ctx = connector.context(access, { ...resolved, addressing });
   const found = new Set<string>();
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789._-'.split('');
   try {
     const sweep = async (prefix: string, depth: number): Promise<void> => {
-      const response = await ctx.transport.call(`<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>SMTP:${escapeXml(prefix)}</m:UnresolvedEntry></m:ResolveNames>`);
+      const response = await ctx.transport.call(
+        `<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>SMTP:${escapeXml(prefix)}</m:UnresolvedEntry></m:ResolveNames>`,
+      );
       const m = response.messages[0];
       if (!m || m.code === 'ErrorNameResolutionNoResults') return;
       if (m.responseClass === 'Error' && m.code !== 'ErrorNameResolutionMultipleResults') {
@@ -144,7 +201,8 @@ export async function discoverMailboxes(connector: EwsConnector, probe: Endpoint
       for (const mailbox of descendants(set, 'Mailbox')) {
         const type = text(child(mailbox, 'MailboxType'));
         const address = text(child(mailbox, 'EmailAddress'));
-        if (address && (type === undefined || type === 'Mailbox' || type === 'GroupMailbox' || type === 'OneOff')) found.add(address.toLowerCase());
+        if (address && (type === undefined || type === 'Mailbox' || type === 'GroupMailbox' || type === 'OneOff'))
+          found.add(address.toLowerCase());
       }
       if (attr(set, 'IncludesLastItemInRange') === 'false' && depth < 6) {
         for (const c of alphabet) await sweep(prefix + c, depth + 1);

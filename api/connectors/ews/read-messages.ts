@@ -28,12 +28,19 @@ export function chooseFormat(ctx: EwsContext, formats: readonly ContentFormat[])
 }
 
 /** Why an item cannot travel in `format`, or undefined when it can. */
-function refusal(ref: MessageRef, format: ContentFormat | undefined, formats: readonly ContentFormat[], ctx: EwsContext): Error | undefined {
+function refusal(
+  ref: MessageRef,
+  format: ContentFormat | undefined,
+  formats: readonly ContentFormat[],
+  ctx: EwsContext,
+): Error | undefined {
   if (format === 'ews-export') return undefined;
   if (format === 'rfc822') {
     if (ref.itemType === 'mail') return undefined;
     if (formats.includes('ews-export')) {
-      return new ItemRejectedError(`${ref.itemType} items need ExportItems (Exchange 2010 SP1 or later); this source server (${describeVersion(ctx)}) only gives Internet messages, so they cannot be copied.`);
+      return new ItemRejectedError(
+        `${ref.itemType} items need ExportItems (Exchange 2010 SP1 or later); this source server (${describeVersion(ctx)}) only gives Internet messages, so they cannot be copied.`,
+      );
     }
     if (formats.includes('graph-export')) {
       return new ItemRejectedError(
@@ -42,15 +49,23 @@ function refusal(ref: MessageRef, format: ContentFormat | undefined, formats: re
           'Copy it with an Exchange Online endpoint on EWS while the tenant still allows it.',
       );
     }
-    return new ItemRejectedError(`An IMAP destination holds only mail; ${ref.itemType} items cannot be copied (an Exchange destination older than 2010 SP1 takes mail only too: it has no UploadItems).`);
+    return new ItemRejectedError(
+      `An IMAP destination holds only mail; ${ref.itemType} items cannot be copied (an Exchange destination older than 2010 SP1 takes mail only too: it has no UploadItems).`,
+    );
   }
   return new ItemRejectedError(`The destination takes none of the formats this EWS source can produce (${formats.join(', ') || 'none'}).`);
 }
 
 /** An item of each type, in an admin's words. */
 const ITEM_NOUN: Readonly<Record<MessageRef['itemType'], string>> = {
-  mail: 'message', contacts: 'contact', calendar: 'calendar item', tasks: 'task', notes: 'note', journal: 'journal entry',
-  rules: 'inbox rule', permissions: 'folder permission',
+  mail: 'message',
+  contacts: 'contact',
+  calendar: 'calendar item',
+  tasks: 'task',
+  notes: 'note',
+  journal: 'journal entry',
+  rules: 'inbox rule',
+  permissions: 'folder permission',
 };
 
 function describeVersion(ctx: EwsContext): string {
@@ -58,7 +73,11 @@ function describeVersion(ctx: EwsContext): string {
   return v ? `version ${v.major}.${v.minor}` : ctx.transport.envelope.version;
 }
 
-export async function* readMessages(ctx: EwsContext, refs: MessageRef[], options: ReadOptions = { formats: ['rfc822'] }): AsyncGenerator<ReadResult> {
+export async function* readMessages(
+  ctx: EwsContext,
+  refs: MessageRef[],
+  options: ReadOptions = { formats: ['rfc822'] },
+): AsyncGenerator<ReadResult> {
   const format = chooseFormat(ctx, options.formats);
   // Plan: per ref either an immediate error, a slot in a small batch, or a large single.
   type Job = { refs: MessageRef[]; large: boolean } | { error: ReadResult };
@@ -161,10 +180,12 @@ async function readLarge(ctx: EwsContext, ref: MessageRef, format: ContentFormat
   } catch {
     subject = undefined;
   }
-  return [{
-    ref: { ...ref, size: extracted.bytes },
-    format,
-    content: () => spooledStream(file),
-    ...(subject !== undefined ? { subject } : {}),
-  }];
+  return [
+    {
+      ref: { ...ref, size: extracted.bytes },
+      format,
+      content: () => spooledStream(file),
+      ...(subject !== undefined ? { subject } : {}),
+    },
+  ];
 }

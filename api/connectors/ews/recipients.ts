@@ -15,9 +15,14 @@ const ATTENDEE_FIELDS = ['RequiredAttendees', 'OptionalAttendees', 'Resources'] 
 /** Rewrites the attendees of the calendar items `ids` when a rule applies; returns how many items changed. */
 export async function remapCalendarAttendees(ctx: EwsContext, ids: string[], rules: readonly RecipientMappingRule[]): Promise<number> {
   if (rules.length === 0 || ids.length === 0) return 0;
-  const shape = '<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>' +
-    ATTENDEE_FIELDS.map((f) => `<t:FieldURI FieldURI="calendar:${f}"/>`).join('') + '</t:AdditionalProperties></m:ItemShape>';
-  const got = await ctx.transport.callEach(ids, (part) => `<m:GetItem>${shape}<m:ItemIds>${part.map(itemIdXml).join('')}</m:ItemIds></m:GetItem>`);
+  const shape =
+    '<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>' +
+    ATTENDEE_FIELDS.map((f) => `<t:FieldURI FieldURI="calendar:${f}"/>`).join('') +
+    '</t:AdditionalProperties></m:ItemShape>';
+  const got = await ctx.transport.callEach(
+    ids,
+    (part) => `<m:GetItem>${shape}<m:ItemIds>${part.map(itemIdXml).join('')}</m:ItemIds></m:GetItem>`,
+  );
   const changes: string[] = [];
   got.forEach((message, i) => {
     if (message.responseClass === 'Error') return;
@@ -36,17 +41,25 @@ export async function remapCalendarAttendees(ctx: EwsContext, ids: string[], rul
         const mailboxXml = elementChildren(mailbox)
           .map((e) => (e.localName === 'EmailAddress' ? `<t:EmailAddress>${escapeXml(mapped)}</t:EmailAddress>` : serialize(e)))
           .join('');
-        const rest = elementChildren(a).filter((e) => e.localName !== 'Mailbox').map(serialize).join('');
+        const rest = elementChildren(a)
+          .filter((e) => e.localName !== 'Mailbox')
+          .map(serialize)
+          .join('');
         return `<t:Attendee><t:Mailbox>${mailboxXml}</t:Mailbox>${rest}</t:Attendee>`;
       });
       if (changed) {
-        updates.push(`<t:SetItemField><t:FieldURI FieldURI="calendar:${field}"/><t:CalendarItem><t:${field}>${rewritten.join('')}</t:${field}></t:CalendarItem></t:SetItemField>`);
+        updates.push(
+          `<t:SetItemField><t:FieldURI FieldURI="calendar:${field}"/><t:CalendarItem><t:${field}>${rewritten.join('')}</t:${field}></t:CalendarItem></t:SetItemField>`,
+        );
       }
     }
     if (updates.length) changes.push(`<t:ItemChange>${itemIdXml(ids[i]!)}<t:Updates>${updates.join('')}</t:Updates></t:ItemChange>`);
   });
   if (changes.length === 0) return 0;
-  await ctx.transport.callEach(changes, (part) =>
-    `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly" SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges>${part.join('')}</m:ItemChanges></m:UpdateItem>`);
+  await ctx.transport.callEach(
+    changes,
+    (part) =>
+      `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly" SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges>${part.join('')}</m:ItemChanges></m:UpdateItem>`,
+  );
   return changes.length;
 }

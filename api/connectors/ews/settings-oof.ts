@@ -5,7 +5,9 @@ import { singleResponse } from './soap-response.js';
 import { child, elementChildren, escapeXml, serialize } from './xml.js';
 
 export async function exportOof(ctx: EwsContext): Promise<MailboxSetting[]> {
-  const response = await ctx.transport.call(`<m:GetUserOofSettingsRequest><t:Mailbox><t:Address>${escapeXml(ctx.mailbox)}</t:Address></t:Mailbox></m:GetUserOofSettingsRequest>`);
+  const response = await ctx.transport.call(
+    `<m:GetUserOofSettingsRequest><t:Mailbox><t:Address>${escapeXml(ctx.mailbox)}</t:Address></t:Mailbox></m:GetUserOofSettingsRequest>`,
+  );
   const root = singleResponse(response, ctx.mailbox, 'Reading automatic replies');
   const settings = child(root, 'OofSettings');
   if (!settings) return [];

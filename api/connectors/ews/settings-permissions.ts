@@ -23,8 +23,12 @@ interface PermissionData {
 export async function exportPermissions(ctx: EwsContext, index: FolderIndex): Promise<MailboxSetting[]> {
   const folders = index.all();
   if (folders.length === 0) return [];
-  const shape = '<m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="folder:PermissionSet"/></t:AdditionalProperties></m:FolderShape>';
-  const messages = await ctx.transport.callEach(folders, (part) => `<m:GetFolder>${shape}<m:FolderIds>${part.map((f) => folderIdXml(f.id)).join('')}</m:FolderIds></m:GetFolder>`);
+  const shape =
+    '<m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="folder:PermissionSet"/></t:AdditionalProperties></m:FolderShape>';
+  const messages = await ctx.transport.callEach(
+    folders,
+    (part) => `<m:GetFolder>${shape}<m:FolderIds>${part.map((f) => folderIdXml(f.id)).join('')}</m:FolderIds></m:GetFolder>`,
+  );
   const out: MailboxSetting[] = [];
   messages.forEach((m, i) => {
     if (m.responseClass === 'Error') return;
@@ -48,7 +52,11 @@ export async function exportPermissions(ctx: EwsContext, index: FolderIndex): Pr
 }
 
 export async function importPermissions(
-  ctx: EwsContext, index: FolderIndex, settings: MailboxSetting[], folderPath: (p: string) => string | undefined, rules: readonly RecipientMappingRule[],
+  ctx: EwsContext,
+  index: FolderIndex,
+  settings: MailboxSetting[],
+  folderPath: (p: string) => string | undefined,
+  rules: readonly RecipientMappingRule[],
 ): Promise<SettingResult[]> {
   const results: SettingResult[] = [];
   const byFolder = new Map<string, { folderId: string; entries: { setting: MailboxSetting; xml: string; calendar: boolean }[] }>();
@@ -65,10 +73,18 @@ export async function importPermissions(
       const mapped = mapAddress(data.user, rules);
       const resolved = await resolves(ctx, mapped);
       if (!resolved) {
-        results.push({ setting, error: new ItemRejectedError(`${setting.label}: the destination cannot resolve the user ${mapped}${mapped !== data.user ? ` (mapped from ${data.user})` : ''}; add a RecipientMapping or create that user first.`) });
+        results.push({
+          setting,
+          error: new ItemRejectedError(
+            `${setting.label}: the destination cannot resolve the user ${mapped}${mapped !== data.user ? ` (mapped from ${data.user})` : ''}; add a RecipientMapping or create that user first.`,
+          ),
+        });
         continue;
       }
-      xml = xml.replace(/<t:UserId>[\s\S]*?<\/t:UserId>/, `<t:UserId><t:PrimarySmtpAddress>${escapeXml(mapped)}</t:PrimarySmtpAddress></t:UserId>`);
+      xml = xml.replace(
+        /<t:UserId>[\s\S]*?<\/t:UserId>/,
+        `<t:UserId><t:PrimarySmtpAddress>${escapeXml(mapped)}</t:PrimarySmtpAddress></t:UserId>`,
+      );
     }
     const group = byFolder.get(folder.id) ?? { folderId: folder.id, entries: [] };
     group.entries.push({ setting, xml, calendar: data.calendar });
@@ -83,14 +99,19 @@ export async function importPermissions(
         `<t:${element}><t:PermissionSet><t:${list}>${entries.map((e) => e.xml).join('')}</t:${list}></t:PermissionSet></t:${element}></t:SetFolderField></t:Updates></t:FolderChange></m:FolderChanges></m:UpdateFolder>`,
     );
     const m = response.messages[0];
-    const error = m && m.responseClass === 'Error' ? new ItemRejectedError(`The destination refused the permissions (${m.code}: ${m.text}).`) : undefined;
+    const error =
+      m && m.responseClass === 'Error'
+        ? new ItemRejectedError(`The destination refused the permissions (${m.code}: ${m.text}).`)
+        : undefined;
     for (const e of entries) results.push(error ? { setting: e.setting, error } : { setting: e.setting });
   }
   return results;
 }
 
 async function resolves(ctx: EwsContext, address: string): Promise<boolean> {
-  const response = await ctx.transport.call(`<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>SMTP:${escapeXml(address)}</m:UnresolvedEntry></m:ResolveNames>`);
+  const response = await ctx.transport.call(
+    `<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>SMTP:${escapeXml(address)}</m:UnresolvedEntry></m:ResolveNames>`,
+  );
   const m = response.messages[0];
   if (!m || m.code === 'ErrorNameResolutionNoResults') return false;
   return descendants(m.element, 'EmailAddress').some((e) => (text(e) ?? '').toLowerCase() === address.toLowerCase());

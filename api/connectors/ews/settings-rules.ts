@@ -19,7 +19,9 @@ interface RuleData {
 }
 
 export async function exportRules(ctx: EwsContext, index: FolderIndex): Promise<MailboxSetting[]> {
-  const response = await ctx.transport.call(`<m:GetInboxRules><m:MailboxSmtpAddress>${escapeXml(ctx.mailbox)}</m:MailboxSmtpAddress></m:GetInboxRules>`);
+  const response = await ctx.transport.call(
+    `<m:GetInboxRules><m:MailboxSmtpAddress>${escapeXml(ctx.mailbox)}</m:MailboxSmtpAddress></m:GetInboxRules>`,
+  );
   const root = singleResponse(response, ctx.mailbox, 'Reading inbox rules');
   return children(child(root, 'InboxRules'), 'Rule').map((rule) => {
     const name = text(child(rule, 'DisplayName')) ?? '';
@@ -34,7 +36,9 @@ export async function exportRules(ctx: EwsContext, index: FolderIndex): Promise<
 
 /** The destination's rules by display name → RuleId: a rule copied again replaces its earlier copy instead of adding a second one. */
 export async function destinationRuleIds(ctx: EwsContext): Promise<Map<string, string>> {
-  const response = await ctx.transport.call(`<m:GetInboxRules><m:MailboxSmtpAddress>${escapeXml(ctx.mailbox)}</m:MailboxSmtpAddress></m:GetInboxRules>`);
+  const response = await ctx.transport.call(
+    `<m:GetInboxRules><m:MailboxSmtpAddress>${escapeXml(ctx.mailbox)}</m:MailboxSmtpAddress></m:GetInboxRules>`,
+  );
   const root = singleResponse(response, ctx.mailbox, 'Reading inbox rules');
   const ids = new Map<string, string>();
   for (const rule of children(child(root, 'InboxRules'), 'Rule')) {
@@ -45,7 +49,11 @@ export async function destinationRuleIds(ctx: EwsContext): Promise<Map<string, s
 }
 
 export async function importRule(
-  ctx: EwsContext, index: FolderIndex, setting: MailboxSetting, folderPath: (p: string) => string | undefined, rules: readonly RecipientMappingRule[],
+  ctx: EwsContext,
+  index: FolderIndex,
+  setting: MailboxSetting,
+  folderPath: (p: string) => string | undefined,
+  rules: readonly RecipientMappingRule[],
   existing: Map<string, string>,
 ): Promise<void> {
   const data = setting.data as RuleData;
@@ -63,7 +71,8 @@ export async function importRule(
     }
     return `<t:${tag}>${folderIdXml(folder.id)}</t:${tag}>`;
   });
-  if (missing !== undefined) throw new NotFoundError(`${setting.label} moves or copies to "${missing}", which was not copied to the destination.`);
+  if (missing !== undefined)
+    throw new NotFoundError(`${setting.label} moves or copies to "${missing}", which was not copied to the destination.`);
   xml = xml.replace(/(<t:EmailAddress>)([^<]*)(<\/t:EmailAddress>)/g, (whole, a: string, address: string, b: string) => {
     const original = unescapeXml(address);
     const mapped = mapAddress(original, rules);
@@ -80,7 +89,11 @@ export async function importRule(
   );
   const root = response.root;
   if (attr(root, 'ResponseClass') === 'Error') {
-    const errors = descendants(root, 'Error').map((e) => `${text(child(e, 'FieldURI')) ?? ''} ${text(child(e, 'ErrorMessage')) ?? ''}`.trim());
-    throw new ItemRejectedError(`${setting.label}: the destination refused the rule (${text(child(root, 'ResponseCode')) ?? ''}: ${text(child(root, 'MessageText')) ?? ''}${errors.length ? `; ${errors.join('; ')}` : ''}).`);
+    const errors = descendants(root, 'Error').map((e) =>
+      `${text(child(e, 'FieldURI')) ?? ''} ${text(child(e, 'ErrorMessage')) ?? ''}`.trim(),
+    );
+    throw new ItemRejectedError(
+      `${setting.label}: the destination refused the rule (${text(child(root, 'ResponseCode')) ?? ''}: ${text(child(root, 'MessageText')) ?? ''}${errors.length ? `; ${errors.join('; ')}` : ''}).`,
+    );
   }
 }

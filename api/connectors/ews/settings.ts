@@ -13,7 +13,11 @@ import { exportOof, importOof } from './settings-oof.js';
 import { exportPermissions, importPermissions } from './settings-permissions.js';
 import { destinationRuleIds, exportRules, importRule } from './settings-rules.js';
 
-export async function exportSettings(ctx: EwsContext, index: FolderIndex, types: readonly MailboxSetting['type'][]): Promise<MailboxSetting[]> {
+export async function exportSettings(
+  ctx: EwsContext,
+  index: FolderIndex,
+  types: readonly MailboxSetting['type'][],
+): Promise<MailboxSetting[]> {
   const out: MailboxSetting[] = [];
   if (types.includes('rules')) out.push(...(await exportRules(ctx, index)));
   if (types.includes('oof')) out.push(...(await exportOof(ctx)));
@@ -22,7 +26,11 @@ export async function exportSettings(ctx: EwsContext, index: FolderIndex, types:
 }
 
 export async function importSettings(
-  ctx: EwsContext, index: FolderIndex, settings: MailboxSetting[], folderPath: (p: string) => string | undefined, rules: readonly RecipientMappingRule[],
+  ctx: EwsContext,
+  index: FolderIndex,
+  settings: MailboxSetting[],
+  folderPath: (p: string) => string | undefined,
+  rules: readonly RecipientMappingRule[],
 ): Promise<SettingResult[]> {
   const results: SettingResult[] = [];
   const permissions: MailboxSetting[] = [];
@@ -32,8 +40,7 @@ export async function importSettings(
       if (setting.type === 'rules') {
         existing ??= await destinationRuleIds(ctx);
         await importRule(ctx, index, setting, folderPath, rules, existing);
-      }
-      else if (setting.type === 'oof') await importOof(ctx, setting);
+      } else if (setting.type === 'oof') await importOof(ctx, setting);
       else {
         permissions.push(setting);
         continue;

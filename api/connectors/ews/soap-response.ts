@@ -136,7 +136,16 @@ export function singleResponse(response: { root: Element }, mailbox: string, act
   const root = response.root;
   const holder = child(root, 'ResponseMessage') ?? root;
   if (attr(holder, 'ResponseClass') === 'Error') {
-    throw fromCode({ element: holder, responseClass: 'Error', code: text(child(holder, 'ResponseCode')) ?? '', text: text(child(holder, 'MessageText')) ?? '', values: {} }, `${action} (${mailbox})`);
+    throw fromCode(
+      {
+        element: holder,
+        responseClass: 'Error',
+        code: text(child(holder, 'ResponseCode')) ?? '',
+        text: text(child(holder, 'MessageText')) ?? '',
+        values: {},
+      },
+      `${action} (${mailbox})`,
+    );
   }
   return root;
 }

@@ -76,15 +76,19 @@ export class EwsTransport {
   readonly retries: RequestRetries;
   private readonly agent: HttpAgent | HttpsAgent;
 
-  constructor(readonly options: TransportOptions, public envelope: EnvelopeOptions) {
+  constructor(
+    readonly options: TransportOptions,
+    public envelope: EnvelopeOptions,
+  ) {
     this.window = new Window(Math.max(1, options.inFlight));
     this.retries = new RequestRetries(options.retry, options.clock, options.signal);
     const outbound = options.outbound ?? OPEN_OUTBOUND;
     checkServiceUrl(options.url, outbound, 'The EWS URL');
     const agentOptions = { keepAlive: true, maxSockets: Math.max(1, options.inFlight), ...lookupOption(outbound) };
-    this.agent = options.url.protocol === 'https:'
-      ? new HttpsAgent({ ...agentOptions, rejectUnauthorized: !options.allowSelfSigned })
-      : new HttpAgent(agentOptions);
+    this.agent =
+      options.url.protocol === 'https:'
+        ? new HttpsAgent({ ...agentOptions, rejectUnauthorized: !options.allowSelfSigned })
+        : new HttpAgent(agentOptions);
   }
 
   get where(): string {
@@ -144,7 +148,13 @@ export class EwsTransport {
       todo.forEach((t, i) => {
         const message = refusedWhole ? response.messages[0] : response.messages[i];
         if (!message) {
-          out[t.index] = { element: response.root, responseClass: 'Error', code: 'ErrorInternalServerError', text: 'The server sent fewer response messages than items.', values: {} };
+          out[t.index] = {
+            element: response.root,
+            responseClass: 'Error',
+            code: 'ErrorInternalServerError',
+            text: 'The server sent fewer response messages than items.',
+            values: {},
+          };
         } else if (isBusy(message)) {
           wait = Math.max(wait, this.busyWaitMs(message));
           again.push(t);
@@ -179,7 +189,12 @@ export class EwsTransport {
         res.once('error', release);
         return res;
       }
-      const raw: RawResponse = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, ...(await readResponse(res)) };
+      const raw: RawResponse = {
+        status: res.statusCode ?? 0,
+        statusText: res.statusMessage ?? '',
+        headers: res.headers,
+        ...(await readResponse(res)),
+      };
       this.window.release();
       await this.handleRefusal(raw, attempt);
     }
@@ -209,7 +224,9 @@ export class EwsTransport {
    * inline ceiling or the attempts are spent. Nothing was processed, so sending again is safe.
    */
   async waitOutBusy(waitMs: number, attempt: number): Promise<void> {
-    await this.retries.waitOutThrottle(waitMs, attempt, (ms) => this.throttled(ms, this.retries.isLast(attempt) ? 'the server stayed busy' : 'ErrorServerBusy'));
+    await this.retries.waitOutThrottle(waitMs, attempt, (ms) =>
+      this.throttled(ms, this.retries.isLast(attempt) ? 'the server stayed busy' : 'ErrorServerBusy'),
+    );
   }
 
   /** The wait a "busy" response message asks for; a concurrency refusal also shrinks the window for good. */
@@ -249,7 +266,11 @@ export class EwsTransport {
     if (raw.status >= 500 && !last) return this.retries.pauseAfterServerError(attempt);
     // Only the status line: a body is whatever the server at that address says, which an endpoint
     // pointed somewhere it should not be would otherwise carry back to the admin.
-    throw new MailferryError(raw.status >= 500 ? 'connection' : 'internal', `EWS at ${this.where} answered HTTP ${raw.status}${statusPhrase(raw.statusText)}, not an EWS response: check the EWS URL.`, { retryable: raw.status >= 500 });
+    throw new MailferryError(
+      raw.status >= 500 ? 'connection' : 'internal',
+      `EWS at ${this.where} answered HTTP ${raw.status}${statusPhrase(raw.statusText)}, not an EWS response: check the EWS URL.`,
+      { retryable: raw.status >= 500 },
+    );
   }
 
   private unauthorized(raw: RawResponse): AuthError {
@@ -266,7 +287,10 @@ export class EwsTransport {
   }
 
   private throttled(waitMs: number, why: string): ThrottledError {
-    return new ThrottledError(`EWS at ${this.where} is throttling requests (${why}); suggested wait ${Math.round(waitMs / 1000)} s.`, Math.max(waitMs, 1000));
+    return new ThrottledError(
+      `EWS at ${this.where} is throttling requests (${why}); suggested wait ${Math.round(waitMs / 1000)} s.`,
+      Math.max(waitMs, 1000),
+    );
   }
 
   private async post(body: RequestBody, streamingResponse: boolean): Promise<IncomingMessage> {
@@ -310,7 +334,11 @@ export class EwsTransport {
   private connectionError(err: Error): MailferryError {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-      return new MailferryError('validation', `EWS at ${this.where}: the TLS certificate is not trusted (${code}). Install a trusted certificate, or allow self-signed certificates for this endpoint.`, { field: 'allowSelfSigned', cause: err });
+      return new MailferryError(
+        'validation',
+        `EWS at ${this.where}: the TLS certificate is not trusted (${code}). Install a trusted certificate, or allow self-signed certificates for this endpoint.`,
+        { field: 'allowSelfSigned', cause: err },
+      );
     }
     if (err.name === 'AbortError') return new ConnectionError('The job was cancelled.', { cause: err });
     const mapped = ensureError(err, { protocol: 'HTTPS' });
@@ -362,6 +390,9 @@ function once(fn: () => void): () => void {
 const MAX_REASON_PHRASE = 60;
 
 function statusPhrase(text: string): string {
-  const phrase = text.replace(/[^\x20-\x7e]/g, '').trim().slice(0, MAX_REASON_PHRASE);
+  const phrase = text
+    .replace(/[^\x20-\x7e]/g, '')
+    .trim()
+    .slice(0, MAX_REASON_PHRASE);
   return phrase ? ` ${phrase}` : '';
 }

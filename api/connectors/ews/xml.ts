@@ -15,7 +15,8 @@ export const NS = {
 
 /** Characters XML 1.0 cannot carry at all, even escaped (control characters other than tab/CR/LF, lone surrogates). */
 // eslint-disable-next-line no-control-regex
-const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const INVALID_XML_CHARS =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * Escapes text for an element or a double-quoted attribute; drops characters XML cannot hold.
@@ -90,7 +91,10 @@ export function parseXml(text: string): Document {
   }).parseFromString(text, 'text/xml') as unknown as Document;
   if (problem || !doc?.documentElement) {
     // The parser's words only, never the text: a server that is not EWS may answer with anything.
-    throw new MailferryError('internal', `The EWS server sent a response that is not XML (${(problem ?? 'empty').slice(0, 120)}): check the EWS URL.`);
+    throw new MailferryError(
+      'internal',
+      `The EWS server sent a response that is not XML (${(problem ?? 'empty').slice(0, 120)}): check the EWS URL.`,
+    );
   }
   return doc;
 }

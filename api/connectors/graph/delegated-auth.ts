@@ -27,8 +27,10 @@ export type DelegatedAuthOptions = Omit<EwsModernAuthOptions, 'resource' | 'perm
 
 /** Where an admin signs in again, in the words of the console and the CLI. */
 export function signInAgainAdvice(endpoint: Pick<Endpoint, 'name' | 'id'>): string {
-  return `Sign in again as an administrator: in the console, Endpoints → "${endpoint.name}" → Sign in as an administrator, ` +
-    `or run "mailferry endpoint sign-in --endpoint ${endpoint.id}".`;
+  return (
+    `Sign in again as an administrator: in the console, Endpoints → "${endpoint.name}" → Sign in as an administrator, ` +
+    `or run "mailferry endpoint sign-in --endpoint ${endpoint.id}".`
+  );
 }
 
 async function publicClient(endpoint: Endpoint, options: DelegatedAuthOptions): Promise<PublicClientApplication> {
@@ -63,8 +65,10 @@ function entraSaid(err: unknown): { code: string; said: string } {
 }
 
 function consentAdvice(endpoint: Endpoint): string {
-  return `In the Entra admin center, App registrations → the app ${endpoint.appClientId} → API permissions → Add a permission → Microsoft Graph → ` +
-    `Delegated permissions → ${GROUP_POST_PERMISSION}, then Grant admin consent.`;
+  return (
+    `In the Entra admin center, App registrations → the app ${endpoint.appClientId} → API permissions → Add a permission → Microsoft Graph → ` +
+    `Delegated permissions → ${GROUP_POST_PERMISSION}, then Grant admin consent.`
+  );
 }
 
 /**
@@ -80,15 +84,22 @@ export async function startDeviceCodeSignIn(endpoint: Endpoint, options: Delegat
         if (!r.userCode || !Number.isFinite(r.expiresIn)) {
           // msal-node passes a refused device-code request on without Entra ID's words: stop it here.
           request.cancel = true;
-          reject(new AuthError(
-            `Entra ID would not start a sign-in for app ${endpoint.appClientId} in tenant ${endpoint.appTenantId}. The usual causes: the app lacks the delegated permission ` +
-              `${GROUP_POST_PERMISSION} with admin consent (${consentAdvice(endpoint)}), or it does not allow public client flows ` +
-              '(App registrations → the app → Authentication → Allow public client flows: Yes), or the client id or tenant id is wrong.',
-          ));
+          reject(
+            new AuthError(
+              `Entra ID would not start a sign-in for app ${endpoint.appClientId} in tenant ${endpoint.appTenantId}. The usual causes: the app lacks the delegated permission ` +
+                `${GROUP_POST_PERMISSION} with admin consent (${consentAdvice(endpoint)}), or it does not allow public client flows ` +
+                '(App registrations → the app → Authentication → Allow public client flows: Yes), or the client id or tenant id is wrong.',
+            ),
+          );
           return;
         }
         resolve({
-          prompt: { userCode: r.userCode, verificationUri: r.verificationUri, message: r.message, expiresAt: new Date(Date.now() + r.expiresIn * 1000).toISOString() },
+          prompt: {
+            userCode: r.userCode,
+            verificationUri: r.verificationUri,
+            message: r.message,
+            expiresAt: new Date(Date.now() + r.expiresIn * 1000).toISOString(),
+          },
           result,
           cancel: () => {
             request.cancel = true;
@@ -113,16 +124,25 @@ export async function startDeviceCodeSignIn(endpoint: Endpoint, options: Delegat
 function signInError(endpoint: Endpoint, err: unknown, cancelled: boolean): Error {
   if (cancelled) return new AuthError('The sign-in was cancelled (a newer one was started, or the host is closing).');
   const { code, said } = entraSaid(err);
-  if (/AADSTS65001|consent/i.test(said)) return new AuthError(`Entra ID refused the sign-in: the app lacks the delegated permission ${GROUP_POST_PERMISSION} with admin consent ("${said}"). ${consentAdvice(endpoint)}`);
+  if (/AADSTS65001|consent/i.test(said))
+    return new AuthError(
+      `Entra ID refused the sign-in: the app lacks the delegated permission ${GROUP_POST_PERMISSION} with admin consent ("${said}"). ${consentAdvice(endpoint)}`,
+    );
   if (/AADSTS7000218|public client/i.test(said)) {
-    return new AuthError(`Entra ID refused the sign-in ("${said}"). In the Entra admin center, App registrations → the app ${endpoint.appClientId} → Authentication → Allow public client flows: Yes.`);
+    return new AuthError(
+      `Entra ID refused the sign-in ("${said}"). In the Entra admin center, App registrations → the app ${endpoint.appClientId} → Authentication → Allow public client flows: Yes.`,
+    );
   }
-  if (/expired/i.test(`${code} ${said}`)) return new AuthError('The code expired before anyone signed in with it (Entra ID gives 15 minutes). Start the sign-in again.');
-  if (/declined/i.test(`${code} ${said}`)) return new AuthError('The sign-in was declined at the verification page. Start it again and accept.');
+  if (/expired/i.test(`${code} ${said}`))
+    return new AuthError('The code expired before anyone signed in with it (Entra ID gives 15 minutes). Start the sign-in again.');
+  if (/declined/i.test(`${code} ${said}`))
+    return new AuthError('The sign-in was declined at the verification page. Start it again and accept.');
   if (/network|fetch|ECONN|ENOTFOUND|timed? ?out/i.test(`${code} ${said}`) && !/AADSTS/.test(said)) {
     return new ConnectionError(`Could not reach the Microsoft sign-in service: ${said}`, { cause: err });
   }
-  return new AuthError(`Entra ID refused the sign-in for app ${endpoint.appClientId} in tenant ${endpoint.appTenantId}: "${said}". Check the app's client id and tenant id.`);
+  return new AuthError(
+    `Entra ID refused the sign-in for app ${endpoint.appClientId} in tenant ${endpoint.appTenantId}: "${said}". Check the app's client id and tenant id.`,
+  );
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -131,7 +151,10 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
 function refreshTokensOf(serializedCache: string): string {
   try {
     const section = (JSON.parse(serializedCache) as { RefreshToken?: Record<string, { secret?: string }> }).RefreshToken ?? {};
-    return Object.values(section).map((t) => t.secret ?? '').sort().join('\n');
+    return Object.values(section)
+      .map((t) => t.secret ?? '')
+      .sort()
+      .join('\n');
   } catch {
     return '';
   }
@@ -176,7 +199,10 @@ export class DelegatedTokens {
     const who = endpoint.signedInAs ?? 'the administrator';
     const acquire = async (app: PublicClientApplication, forceRefresh: boolean) => {
       const [account]: AccountInfo[] = await app.getTokenCache().getAllAccounts();
-      if (!account) throw new AuthError(`The stored sign-in of endpoint "${endpoint.name}" holds no account. ${signInAgainAdvice(endpoint)}`, { field: 'signIn' });
+      if (!account)
+        throw new AuthError(`The stored sign-in of endpoint "${endpoint.name}" holds no account. ${signInAgainAdvice(endpoint)}`, {
+          field: 'signIn',
+        });
       let result: AuthenticationResult;
       try {
         result = await app.acquireTokenSilent({ account, scopes: SCOPES, forceRefresh });
@@ -186,14 +212,22 @@ export class DelegatedTokens {
       const cache = app.getTokenCache().serialize();
       const refreshTokens = refreshTokensOf(cache);
       if (signIn.save && refreshTokens && refreshTokens !== saved) {
-        await signIn.save(cache).then(() => {
-          saved = refreshTokens;
-          this.known.get(key)?.add(digest(cache));
-        }, () => undefined);
+        await signIn.save(cache).then(
+          () => {
+            saved = refreshTokens;
+            this.known.get(key)?.add(digest(cache));
+          },
+          () => undefined,
+        );
       }
       return result;
     };
-    return bearerCredentials(slot, who, acquire, () => new AuthError(`Entra ID returned no access token for ${who}. ${signInAgainAdvice(endpoint)}`, { field: 'signIn' }));
+    return bearerCredentials(
+      slot,
+      who,
+      acquire,
+      () => new AuthError(`Entra ID returned no access token for ${who}. ${signInAgainAdvice(endpoint)}`, { field: 'signIn' }),
+    );
   }
 }
 
@@ -204,7 +238,10 @@ function refreshError(endpoint: Endpoint, who: string, err: unknown): Error {
     return new ConnectionError(`Could not reach the Microsoft sign-in service for ${who}'s token: ${said}`, { cause: err });
   }
   if (/AADSTS65001|consent/i.test(said)) {
-    return new AuthError(`Entra ID no longer gives ${who} the delegated permission ${GROUP_POST_PERMISSION} ("${said}"). ${consentAdvice(endpoint)} Then ${signInAgainAdvice(endpoint).replace(/^Sign/, 'sign')}`, { field: 'signIn' });
+    return new AuthError(
+      `Entra ID no longer gives ${who} the delegated permission ${GROUP_POST_PERMISSION} ("${said}"). ${consentAdvice(endpoint)} Then ${signInAgainAdvice(endpoint).replace(/^Sign/, 'sign')}`,
+      { field: 'signIn' },
+    );
   }
   const when = endpoint.signedInAt ? ` on ${endpoint.signedInAt.slice(0, 10)}` : '';
   return new AuthError(

@@ -172,7 +172,16 @@ class Reader {
     }
     const b = this.bytes;
     const start = this.at;
-    while (this.at < b.length && b[this.at] !== COMMA && b[this.at] !== CLOSE_BRACE && b[this.at] !== CLOSE_BRACKET && b[this.at] !== 0x20 && b[this.at] !== 0x0a && b[this.at] !== 0x0d) this.at++;
+    while (
+      this.at < b.length &&
+      b[this.at] !== COMMA &&
+      b[this.at] !== CLOSE_BRACE &&
+      b[this.at] !== CLOSE_BRACKET &&
+      b[this.at] !== 0x20 &&
+      b[this.at] !== 0x0a &&
+      b[this.at] !== 0x0d
+    )
+      this.at++;
     if (this.at === start) this.fail('a value');
   }
 }

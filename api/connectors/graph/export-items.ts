@@ -18,7 +18,11 @@ export type ReadResult = SourceMessage | { ref: MessageRef; error: Error };
  */
 const BATCHES_AHEAD = 1;
 
-export async function* readMessages(ctx: GraphContext, refs: MessageRef[], options: ReadOptions = { formats: ['rfc822'] }): AsyncGenerator<ReadResult> {
+export async function* readMessages(
+  ctx: GraphContext,
+  refs: MessageRef[],
+  options: ReadOptions = { formats: ['rfc822'] },
+): AsyncGenerator<ReadResult> {
   if (!options.formats.includes('graph-export')) {
     yield* readMime(ctx, refs, options.formats);
     return;
@@ -52,7 +56,9 @@ const FORMAT: ContentFormat = 'graph-export';
  */
 async function* readMime(ctx: GraphContext, refs: MessageRef[], formats: readonly ContentFormat[]): AsyncGenerator<ReadResult> {
   if (!formats.includes('rfc822')) {
-    const error = new ItemRejectedError(`The destination takes none of the formats Exchange Online over Graph gives (${formats.join(', ') || 'none'}).`);
+    const error = new ItemRejectedError(
+      `The destination takes none of the formats Exchange Online over Graph gives (${formats.join(', ') || 'none'}).`,
+    );
     for (const ref of refs) yield { ref, error };
     return;
   }
@@ -62,8 +68,11 @@ async function* readMime(ctx: GraphContext, refs: MessageRef[], formats: readonl
     }
     try {
       const { body } = await ctx.transport.send<Buffer>({
-        method: 'GET', url: `/v1.0/users/${encodeURIComponent(ctx.mailbox)}/messages/${encodeURIComponent(ref.key)}/$value`, raw: true,
-        action: `Reading a message of ${ctx.mailbox} as MIME`, permission: GRAPH_PERMISSIONS.mailWrite,
+        method: 'GET',
+        url: `/v1.0/users/${encodeURIComponent(ctx.mailbox)}/messages/${encodeURIComponent(ref.key)}/$value`,
+        raw: true,
+        action: `Reading a message of ${ctx.mailbox} as MIME`,
+        permission: GRAPH_PERMISSIONS.mailWrite,
       });
       return { ref, format: 'rfc822', content: body };
     } catch (raw) {
@@ -80,20 +89,29 @@ async function* readMime(ctx: GraphContext, refs: MessageRef[], formats: readonl
 async function exportBatch(ctx: GraphContext, refs: MessageRef[]): Promise<ReadResult[]> {
   const action = `Exporting ${refs.length} items from ${ctx.mailbox}`;
   const { body: answer } = await ctx.transport.send<Buffer>({
-    method: 'POST', url: mailboxPath(ctx, '/exportItems'), json: { ItemIds: refs.map((r) => r.key) }, idempotent: true, raw: true,
-    action, permission: GRAPH_PERMISSIONS.export,
+    method: 'POST',
+    url: mailboxPath(ctx, '/exportItems'),
+    json: { ItemIds: refs.map((r) => r.key) },
+    idempotent: true,
+    raw: true,
+    action,
+    permission: GRAPH_PERMISSIONS.export,
   });
   let values: ExportedValue[];
   try {
     values = scanExportAnswer(answer);
   } catch (error) {
     if (!isAnswerError(error)) throw error;
-    throw new MailferryError('internal', `${action}: Microsoft Graph sent an answer that is not an exportItems result (${(error as Error).message}).`);
+    throw new MailferryError(
+      'internal',
+      `${action}: Microsoft Graph sent an answer that is not an exportItems result (${(error as Error).message}).`,
+    );
   }
   const byId = new Map(values.map((v) => [v.itemId, v]));
   return refs.map((ref, i): ReadResult => {
     const value = byId.get(ref.key) ?? values[i];
-    if (!value) return { ref, error: new MailferryError('internal', `Microsoft Graph returned nothing for item ${i + 1} of an export batch.`) };
+    if (!value)
+      return { ref, error: new MailferryError('internal', `Microsoft Graph returned nothing for item ${i + 1} of an export batch.`) };
     if (value.error || value.data === undefined) return { ref, error: exportItemError(value.error ?? { code: 'ErrorNoData' }, ref.key) };
     // Decoded at once, so the answer's bytes are dropped with this batch rather than held (a view
     // per item) until the last of its items is imported: encoding again for the import is cheaper

@@ -35,8 +35,14 @@ export class GraphFolderIndex extends FolderIndex<GraphFolder> {}
 
 /** The folder `type` a new folder holding `itemType` gets. */
 const CLASS_OF: Readonly<Record<ItemType, string>> = {
-  mail: 'IPF.Note', calendar: 'IPF.Appointment', contacts: 'IPF.Contact', tasks: 'IPF.Task', notes: 'IPF.StickyNote', journal: 'IPF.Journal',
-  rules: 'IPF.Note', permissions: 'IPF.Note',
+  mail: 'IPF.Note',
+  calendar: 'IPF.Appointment',
+  contacts: 'IPF.Contact',
+  tasks: 'IPF.Task',
+  notes: 'IPF.StickyNote',
+  journal: 'IPF.Journal',
+  rules: 'IPF.Note',
+  permissions: 'IPF.Note',
 };
 
 export async function listFolders(ctx: GraphContext): Promise<GraphFolderIndex> {
@@ -68,13 +74,23 @@ export async function listFolders(ctx: GraphContext): Promise<GraphFolderIndex> 
 function folderOf(f: MailboxFolder, segments: string[]): GraphFolder {
   const specialUse: SpecialUse | undefined = segments.length === 1 ? findSpecialUse(segments, undefined) : undefined;
   return {
-    id: f.id, path: segments.join(SEPARATOR), segments, separator: SEPARATOR, noSelect: false,
-    itemType: itemTypeOfClass(f.type ?? '') ?? 'mail', folderClass: f.type ?? '',
+    id: f.id,
+    path: segments.join(SEPARATOR),
+    segments,
+    separator: SEPARATOR,
+    noSelect: false,
+    itemType: itemTypeOfClass(f.type ?? '') ?? 'mail',
+    folderClass: f.type ?? '',
     ...(specialUse ? { specialUse } : {}),
   };
 }
 
-export async function ensureFolder(ctx: GraphContext, index: GraphFolderIndex, segments: string[], itemType: ItemType = 'mail'): Promise<GraphFolder> {
+export async function ensureFolder(
+  ctx: GraphContext,
+  index: GraphFolderIndex,
+  segments: string[],
+  itemType: ItemType = 'mail',
+): Promise<GraphFolder> {
   if (segments.length === 0 || segments.some((s) => s.trim() === '')) {
     throw new ValidationError(`A folder name cannot be empty ("${segments.join(SEPARATOR)}").`);
   }
@@ -96,7 +112,13 @@ async function createFolder(ctx: GraphContext, parent: GraphFolder | undefined, 
   const url = mailboxPath(ctx, parent ? `/folders/${encodeURIComponent(parent.id)}/childFolders` : '/folders');
   const action = `Creating folder "${segments.join(SEPARATOR)}" in ${ctx.mailbox}`;
   try {
-    const { body } = await ctx.transport.send<MailboxFolder>({ method: 'POST', url, json: { displayName, type }, action, permission: GRAPH_PERMISSIONS.folderWrite });
+    const { body } = await ctx.transport.send<MailboxFolder>({
+      method: 'POST',
+      url,
+      json: { displayName, type },
+      action,
+      permission: GRAPH_PERMISSIONS.folderWrite,
+    });
     return folderOf({ ...body, type: body.type ?? type }, segments);
   } catch (raw) {
     const error = ensureError(raw);
@@ -111,7 +133,10 @@ async function createFolder(ctx: GraphContext, parent: GraphFolder | undefined, 
 async function findChild(ctx: GraphContext, parent: GraphFolder | undefined, segments: string[]): Promise<GraphFolder | undefined> {
   const name = segments[segments.length - 1]!.toLowerCase();
   const url = mailboxPath(ctx, parent ? `/folders/${encodeURIComponent(parent.id)}/childFolders` : '/folders');
-  const { values } = await readAllPages<MailboxFolder>(ctx, url, { action: `Listing the folders of ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.folderRead });
+  const { values } = await readAllPages<MailboxFolder>(ctx, url, {
+    action: `Listing the folders of ${ctx.mailbox}`,
+    permission: GRAPH_PERMISSIONS.folderRead,
+  });
   const match = values.find((f) => f.displayName.toLowerCase() === name);
   return match ? folderOf(match, [...segments.slice(0, -1), match.displayName]) : undefined;
 }

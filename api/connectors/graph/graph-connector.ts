@@ -22,7 +22,12 @@ import { OPEN_OUTBOUND, checkServiceUrl, type OutboundPolicy } from '../outbound
 import { DEFAULT_REQUEST_RETRY_POLICY } from '../request-pacing.js';
 
 /** Microsoft Graph's own hosts (global and national clouds). */
-const MICROSOFT_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+const MICROSOFT_GRAPH_HOSTS = new Set([
+  'graph.microsoft.com',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'microsoftgraph.chinacloudapi.cn',
+]);
 
 /**
  * On a shared deployment Graph is Microsoft's: besides the sockets' lookup hook (which refuses
@@ -32,7 +37,10 @@ const MICROSOFT_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.u
 function checkGraphUrl(url: URL, outbound: OutboundPolicy): void {
   checkServiceUrl(url, outbound, 'The Microsoft Graph URL');
   if (!outbound.allowNonPublic && !MICROSOFT_GRAPH_HOSTS.has(url.hostname.toLowerCase())) {
-    throw new ValidationError(`The Microsoft Graph URL ${url.origin} is not Microsoft Graph; leave the endpoint's host empty to use ${GRAPH_RESOURCE}.`, { field: 'host' });
+    throw new ValidationError(
+      `The Microsoft Graph URL ${url.origin} is not Microsoft Graph; leave the endpoint's host empty to use ${GRAPH_RESOURCE}.`,
+      { field: 'host' },
+    );
   }
 }
 
@@ -64,7 +72,9 @@ export function graphBaseUrl(endpoint: Pick<Endpoint, 'host' | 'name'>): URL {
   try {
     return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `https://${host}`);
   } catch {
-    throw new ValidationError(`Endpoint "${endpoint.name}": "${host}" is not a URL; leave the host empty for Microsoft Graph.`, { field: 'host' });
+    throw new ValidationError(`Endpoint "${endpoint.name}": "${host}" is not a URL; leave the host empty for Microsoft Graph.`, {
+      field: 'host',
+    });
   }
 }
 
@@ -97,7 +107,11 @@ export class GraphConnector implements MailConnector {
     return this.transport(endpoint, { credentials, clientId: modernAuth.clientId, inFlight }, signal);
   }
 
-  private transport(endpoint: Endpoint, auth: Pick<GraphTransportOptions, 'credentials' | 'clientId' | 'inFlight'>, signal?: AbortSignal): GraphTransport {
+  private transport(
+    endpoint: Endpoint,
+    auth: Pick<GraphTransportOptions, 'credentials' | 'clientId' | 'inFlight'>,
+    signal?: AbortSignal,
+  ): GraphTransport {
     const baseUrl = graphBaseUrl(endpoint);
     const outbound = this.options.outbound ?? OPEN_OUTBOUND;
     checkGraphUrl(baseUrl, outbound);
@@ -105,7 +119,10 @@ export class GraphConnector implements MailConnector {
       baseUrl,
       outbound,
       ...auth,
-      retry: { ...DEFAULT_REQUEST_RETRY_POLICY, maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_REQUEST_RETRY_POLICY.maxInlineWaitMs },
+      retry: {
+        ...DEFAULT_REQUEST_RETRY_POLICY,
+        maxInlineWaitMs: this.options.maxInlineWaitMs ?? DEFAULT_REQUEST_RETRY_POLICY.maxInlineWaitMs,
+      },
       timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       signal,
       clock: this.options.clock,
@@ -113,7 +130,13 @@ export class GraphConnector implements MailConnector {
   }
 
   context(access: MailboxAccess, transport: GraphTransport, mailboxId: string): GraphContext {
-    return { transport, mailbox: access.mailbox, mailboxId, limits: { ...DEFAULT_GRAPH_LIMITS, ...this.options.limits }, now: () => this.now() };
+    return {
+      transport,
+      mailbox: access.mailbox,
+      mailboxId,
+      limits: { ...DEFAULT_GRAPH_LIMITS, ...this.options.limits },
+      now: () => this.now(),
+    };
   }
 
   /** The connector's clock (tests move it: import session expiry, certificate validity). */
@@ -130,14 +153,23 @@ export class GraphConnector implements MailConnector {
   async openGroup(access: MailboxAccess, signal?: AbortSignal): Promise<GroupThreadsSession> {
     const transport = this.groupTransport(access, signal);
     const groupId = await lookUpGroupId(transport, access.endpoint, access.mailbox);
-    return new GroupThreadsSession({ transport, endpoint: access.endpoint, group: access.mailbox, groupId, limits: { ...DEFAULT_GRAPH_LIMITS, ...this.options.limits } });
+    return new GroupThreadsSession({
+      transport,
+      endpoint: access.endpoint,
+      group: access.mailbox,
+      groupId,
+      limits: { ...DEFAULT_GRAPH_LIMITS, ...this.options.limits },
+    });
   }
 
   async open(access: MailboxAccess, signal?: AbortSignal): Promise<GraphSession | GroupThreadsSession> {
     if (access.endpoint.kind === 'm365-group') return this.openGroup(access, signal);
     const transport = this.transportFor(access, signal);
     const mailboxId = await lookUpMailboxId(transport, access.mailbox);
-    return new GraphSession(this.context(access, transport, mailboxId), { offerEwsExport: access.ewsStreamToGraph !== 'never', recipientMappings: access.recipientMappings ?? [] });
+    return new GraphSession(this.context(access, transport, mailboxId), {
+      offerEwsExport: access.ewsStreamToGraph !== 'never',
+      recipientMappings: access.recipientMappings ?? [],
+    });
   }
 
   probe(probe: EndpointProbe): Promise<EndpointCheck[]> {

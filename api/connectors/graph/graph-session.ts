@@ -5,8 +5,19 @@
  * last listing.
  */
 import type {
-  AppendResult, ContentFormat, DestinationEntry, DestinationFolderState, FolderChanges, FolderInfo, ListMessagesFilter, MailboxSession, MessageRef,
-  MailboxSetting, ReadOptions, SettingResult, SourceMessage,
+  AppendResult,
+  ContentFormat,
+  DestinationEntry,
+  DestinationFolderState,
+  FolderChanges,
+  FolderInfo,
+  ListMessagesFilter,
+  MailboxSession,
+  MessageRef,
+  MailboxSetting,
+  ReadOptions,
+  SettingResult,
+  SourceMessage,
 } from '../../core/connector.js';
 import { exportGraphSettings, importGraphSettings } from './settings.js';
 import type { ItemType } from '../../core/model.js';
@@ -45,7 +56,10 @@ export class GraphSession implements MailboxSession {
   private index?: GraphFolderIndex;
   private readonly syncs = new Map<string, FolderSync>();
 
-  constructor(readonly ctx: GraphContext, private readonly options: GraphSessionOptions = {}) {
+  constructor(
+    readonly ctx: GraphContext,
+    private readonly options: GraphSessionOptions = {},
+  ) {
     this.sessions = new ImportSessions(ctx);
     this.offered = options.offerEwsExport ? ['graph-export', 'ews-export', 'rfc822'] : ['graph-export', 'rfc822'];
   }

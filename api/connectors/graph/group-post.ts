@@ -61,9 +61,10 @@ export async function groupPostOf(message: SourceMessage, bytes: Buffer): Promis
     ...rows.filter(([, value]) => value !== '').map(([name, value]) => `<tr><td><b>${name}:</b></td><td>${escapeHtml(value)}</td></tr>`),
     '</table><hr>',
   ].join('');
-  const original = mime.body.contentType === 'html'
-    ? mime.body.content
-    : `<pre style="white-space:pre-wrap;font-family:inherit">${escapeHtml(mime.body.content)}</pre>`;
+  const original =
+    mime.body.contentType === 'html'
+      ? mime.body.content
+      : `<pre style="white-space:pre-wrap;font-family:inherit">${escapeHtml(mime.body.content)}</pre>`;
   return {
     thread: { topic: mime.subject.trim() || '(no subject)', posts: [{ body: { contentType: 'html', content: `${block}${original}` } }] },
     attachments: mime.attachments,

@@ -10,9 +10,24 @@
  */
 import { buffer } from 'node:stream/consumers';
 import type {
-  AppendResult, ContentFormat, DestinationEntry, DestinationFolderState, FolderInfo, MailboxSession, MessageRef, SourceMessage,
+  AppendResult,
+  ContentFormat,
+  DestinationEntry,
+  DestinationFolderState,
+  FolderInfo,
+  MailboxSession,
+  MessageRef,
+  SourceMessage,
 } from '../../core/connector.js';
-import { AuthError, ForbiddenError, ItemRejectedError, MailferryError, NotFoundError, ValidationError, ensureError } from '../../core/errors.js';
+import {
+  AuthError,
+  ForbiddenError,
+  ItemRejectedError,
+  MailferryError,
+  NotFoundError,
+  ValidationError,
+  ensureError,
+} from '../../core/errors.js';
 import type { Endpoint, ItemType } from '../../core/model.js';
 import { hash31 } from '../folder-index.js';
 import { GROUP_POST_PERMISSION, signInAgainAdvice } from './delegated-auth.js';
@@ -39,17 +54,26 @@ export interface GroupContext {
 export async function lookUpGroupId(transport: GraphTransport, endpoint: Endpoint, group: string): Promise<string> {
   const filter = encodeURIComponent(`mail eq '${group.replace(/'/g, "''")}'`);
   const { body } = await sendDelegated<{ value?: { id?: string }[] }>(transport, endpoint, {
-    method: 'GET', url: `/v1.0/groups?$filter=${filter}&$select=id,mail`, action: `Looking up the Microsoft 365 group ${group}`,
+    method: 'GET',
+    url: `/v1.0/groups?$filter=${filter}&$select=id,mail`,
+    action: `Looking up the Microsoft 365 group ${group}`,
   });
   const id = body?.value?.[0]?.id;
   if (!id) {
-    throw new NotFoundError(`No Microsoft 365 group has the address ${group}: check the item's destination address (the group's primary SMTP address).`, { field: 'destinationAddress' });
+    throw new NotFoundError(
+      `No Microsoft 365 group has the address ${group}: check the item's destination address (the group's primary SMTP address).`,
+      { field: 'destinationAddress' },
+    );
   }
   return id;
 }
 
 /** A Graph call with the administrator's delegated token: a refusal says which sign-in and permission. */
-async function sendDelegated<T>(transport: GraphTransport, endpoint: Endpoint, request: Parameters<GraphTransport['send']>[0]): Promise<{ body: T }> {
+async function sendDelegated<T>(
+  transport: GraphTransport,
+  endpoint: Endpoint,
+  request: Parameters<GraphTransport['send']>[0],
+): Promise<{ body: T }> {
   try {
     return await transport.send<T>(request);
   } catch (raw) {
@@ -64,7 +88,10 @@ async function sendDelegated<T>(transport: GraphTransport, endpoint: Endpoint, r
       );
     }
     if (error instanceof AuthError && !/sign-in|Sign in/.test(error.message)) {
-      throw new AuthError(`${request.action}: Microsoft Graph refused ${who}'s token. ${signInAgainAdvice(endpoint)}`, { cause: error, field: 'signIn' });
+      throw new AuthError(`${request.action}: Microsoft Graph refused ${who}'s token. ${signInAgainAdvice(endpoint)}`, {
+        cause: error,
+        field: 'signIn',
+      });
     }
     throw error;
   }
@@ -89,7 +116,9 @@ export class GroupThreadsSession implements MailboxSession {
   }
 
   async listMessages(): Promise<MessageRef[]> {
-    throw new ValidationError('A Microsoft 365 Groups endpoint over Microsoft Graph is a destination only: Mailferry posts conversations to it and reads none back.');
+    throw new ValidationError(
+      'A Microsoft 365 Groups endpoint over Microsoft Graph is a destination only: Mailferry posts conversations to it and reads none back.',
+    );
   }
 
   // biome-ignore lint/correctness/useYield: readMessages is an async generator in every session; this one refuses before yielding anything
@@ -163,21 +192,30 @@ export class GroupThreadsSession implements MailboxSession {
 
   private async postOne(message: SourceMessage): Promise<AppendResult> {
     if ((message.format ?? 'rfc822') !== 'rfc822') {
-      return { ref: message.ref, error: new ItemRejectedError(`A Microsoft 365 group over Microsoft Graph takes mail as conversation posts only, not ${message.format} items.`) };
+      return {
+        ref: message.ref,
+        error: new ItemRejectedError(
+          `A Microsoft 365 group over Microsoft Graph takes mail as conversation posts only, not ${message.format} items.`,
+        ),
+      };
     }
     try {
       const bytes = Buffer.isBuffer(message.content) ? message.content : await buffer(await message.content());
       const post = await groupPostOf(message, bytes);
       const { body } = await sendDelegated<{ id?: string }>(this.ctx.transport, this.ctx.endpoint, {
-        method: 'POST', url: `/v1.0/groups/${encodeURIComponent(this.ctx.groupId)}/threads`, json: post.thread,
+        method: 'POST',
+        url: `/v1.0/groups/${encodeURIComponent(this.ctx.groupId)}/threads`,
+        json: post.thread,
         action: `Posting a conversation to ${this.ctx.group}`,
       });
       if (!body?.id) throw new MailferryError('internal', 'Microsoft Graph posted the conversation but named no thread id.');
       const losses = post.attachments.length
-        ? [new ItemRejectedError(
-          `Posted to ${this.ctx.group} without its attachments (a conversation post over Microsoft Graph carries none): ` +
-            `${post.attachments.map((a) => `"${a.name}"`).join(', ')}. Keep the original, or copy this mailbox while the tenant allows EWS.`,
-        )]
+        ? [
+            new ItemRejectedError(
+              `Posted to ${this.ctx.group} without its attachments (a conversation post over Microsoft Graph carries none): ` +
+                `${post.attachments.map((a) => `"${a.name}"`).join(', ')}. Keep the original, or copy this mailbox while the tenant allows EWS.`,
+            ),
+          ]
         : undefined;
       return { ref: message.ref, destId: body.id, ...(losses ? { losses } : {}) };
     } catch (raw) {

@@ -29,7 +29,11 @@ export interface ImportTarget {
   refused: Map<ContentFormat, Error>;
 }
 
-export async function* appendMessages(ctx: GraphContext, target: ImportTarget, messages: AsyncIterable<SourceMessage>): AsyncGenerator<AppendResult> {
+export async function* appendMessages(
+  ctx: GraphContext,
+  target: ImportTarget,
+  messages: AsyncIterable<SourceMessage>,
+): AsyncGenerator<AppendResult> {
   // Results go out as imports finish, and the engine commits each before it asks for the next
   // (commitEachWrite): what a crash leaves uncertain is only what is in flight. Two items of the
   // same size are never in flight together, so crash recovery, which can pair by size alone (no
@@ -69,7 +73,10 @@ async function importOne(ctx: GraphContext, target: ImportTarget, message: Sourc
       await setMessageState(ctx, imported, message.ref);
       return { ref: message.ref, destId: imported.id };
     }
-    return { ref: message.ref, error: new ItemRejectedError(`Exchange Online over Microsoft Graph cannot import an item in the ${format} format.`) };
+    return {
+      ref: message.ref,
+      error: new ItemRejectedError(`Exchange Online over Microsoft Graph cannot import an item in the ${format} format.`),
+    };
   } catch (raw) {
     const error = ensureError(raw);
     if (format === 'ews-export' && error.code === 'rejected') {
@@ -107,8 +114,11 @@ function ewsStreamRefused(ctx: GraphContext, error: Error): ItemRejectedError {
 
 async function importMime(ctx: GraphContext, folderId: string, mime: Buffer): Promise<{ id: string; receivedDateTime?: string }> {
   const { body } = await ctx.transport.send<{ id?: string; isDraft?: boolean; receivedDateTime?: string }>({
-    method: 'POST', url: `/beta/users/${encodeURIComponent(ctx.mailbox)}/mailFolders/${encodeURIComponent(folderId)}/importMime`,
-    text: base64Parts(mime), action: `Importing a message (MIME) into ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.mime,
+    method: 'POST',
+    url: `/beta/users/${encodeURIComponent(ctx.mailbox)}/mailFolders/${encodeURIComponent(folderId)}/importMime`,
+    text: base64Parts(mime),
+    action: `Importing a message (MIME) into ${ctx.mailbox}`,
+    permission: GRAPH_PERMISSIONS.mime,
   });
   if (!body?.id) throw new MailferryError('internal', 'Microsoft Graph imported the message but named no id.');
   return { id: body.id, ...(body.receivedDateTime ? { receivedDateTime: body.receivedDateTime } : {}) };
@@ -125,7 +135,8 @@ const BASE64_PART_BYTES = 48 * 1024;
  */
 function base64Parts(bytes: Buffer): string[] {
   const parts: string[] = [];
-  for (let at = 0; at < bytes.length; at += BASE64_PART_BYTES) parts.push(bytes.toString('base64', at, Math.min(bytes.length, at + BASE64_PART_BYTES)));
+  for (let at = 0; at < bytes.length; at += BASE64_PART_BYTES)
+    parts.push(bytes.toString('base64', at, Math.min(bytes.length, at + BASE64_PART_BYTES)));
   return parts;
 }
 
@@ -150,12 +161,17 @@ async function setMessageState(ctx: GraphContext, imported: { id: string; receiv
   if (!isRead && !flagged && categories.length === 0 && !redate) return;
   try {
     await ctx.transport.send({
-      method: 'PATCH', url: `/v1.0/users/${encodeURIComponent(ctx.mailbox)}/messages/${encodeURIComponent(imported.id)}`,
+      method: 'PATCH',
+      url: `/v1.0/users/${encodeURIComponent(ctx.mailbox)}/messages/${encodeURIComponent(imported.id)}`,
       json: {
-        ...(isRead ? { isRead } : {}), ...(flagged ? { flag: { flagStatus: 'flagged' } } : {}), ...(categories.length ? { categories } : {}),
+        ...(isRead ? { isRead } : {}),
+        ...(flagged ? { flag: { flagStatus: 'flagged' } } : {}),
+        ...(categories.length ? { categories } : {}),
         ...(redate ? { singleValueExtendedProperties: [{ id: DELIVERY_TIME_PROPERTY, value: new Date(internalDate).toISOString() }] } : {}),
       },
-      idempotent: true, action: `Setting the read state and date of a message in ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.mailWrite,
+      idempotent: true,
+      action: `Setting the read state and date of a message in ${ctx.mailbox}`,
+      permission: GRAPH_PERMISSIONS.mailWrite,
     });
   } catch {
     // Kept as imported: see the doc comment.

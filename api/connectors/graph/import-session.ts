@@ -25,12 +25,20 @@ export class ImportSessions {
   constructor(private readonly ctx: GraphContext) {}
 
   /** Imports one item: `body` is `{FolderId, Mode, Data}` (or that JSON, whole or in parts written one after another). Returns the new item's id. */
-  async importItem(body: Record<string, unknown> | Buffer | readonly (Buffer | string)[], action: string): Promise<{ itemId?: string; changeKey?: string }> {
+  async importItem(
+    body: Record<string, unknown> | Buffer | readonly (Buffer | string)[],
+    action: string,
+  ): Promise<{ itemId?: string; changeKey?: string }> {
     for (let attempt = 0; ; attempt++) {
       const session = await this.session();
       try {
         const { body: answer } = await this.ctx.transport.send<{ itemId?: string; changeKey?: string }>({
-          method: 'POST', url: session.importUrl, anonymous: true, ...(Array.isArray(body) ? { jsonParts: body } : { json: body }), action, permission: GRAPH_PERMISSIONS.import,
+          method: 'POST',
+          url: session.importUrl,
+          anonymous: true,
+          ...(Array.isArray(body) ? { jsonParts: body } : { json: body }),
+          action,
+          permission: GRAPH_PERMISSIONS.import,
         });
         return answer ?? {};
       } catch (raw) {
@@ -53,10 +61,13 @@ export class ImportSessions {
 
   private async open(): Promise<Session> {
     const { body } = await this.ctx.transport.send<{ importUrl?: string; expirationDateTime?: string }>({
-      method: 'POST', url: mailboxPath(this.ctx, '/createImportSession'),
-      action: `Opening an import session for ${this.ctx.mailbox}`, permission: GRAPH_PERMISSIONS.import,
+      method: 'POST',
+      url: mailboxPath(this.ctx, '/createImportSession'),
+      action: `Opening an import session for ${this.ctx.mailbox}`,
+      permission: GRAPH_PERMISSIONS.import,
     });
-    if (!body?.importUrl) throw new AuthError(`Microsoft Graph opened no import session for ${this.ctx.mailbox} (no importUrl in its answer).`);
+    if (!body?.importUrl)
+      throw new AuthError(`Microsoft Graph opened no import session for ${this.ctx.mailbox} (no importUrl in its answer).`);
     const expiresAt = Date.parse(body.expirationDateTime ?? '') || this.ctx.now() + ASSUMED_LIFETIME_MS;
     this.opened++;
     this.current = { importUrl: body.importUrl, expiresAt };

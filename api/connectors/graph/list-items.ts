@@ -57,7 +57,11 @@ export async function syncFolder(ctx: GraphContext, folderId: string, sync: Fold
     else changed.push(item);
   }
   if (withDates && changed.length > 0) {
-    const delivered = await deliveryTimes(ctx, folderId, sync?.deltaLink ? changed.reduce((min, item) => Math.min(min, createdAt(item)), Infinity) - CREATED_SLACK_MS : undefined);
+    const delivered = await deliveryTimes(
+      ctx,
+      folderId,
+      sync?.deltaLink ? changed.reduce((min, item) => Math.min(min, createdAt(item)), Infinity) - CREATED_SLACK_MS : undefined,
+    );
     for (const item of changed) {
       const at = delivered.get(item.id);
       if (at !== undefined) item.deliveredAt = at;
@@ -76,10 +80,13 @@ async function deliveryTimes(ctx: GraphContext, folderId: string, createdSince: 
   const query = [
     '$select=id',
     `$expand=${encodeURIComponent(`singleValueExtendedProperties($filter=id eq '${DELIVERY_TIME_PROPERTY}')`)}`,
-    ...(createdSince !== undefined && createdSince > 0 ? [`$filter=${encodeURIComponent(`createdDateTime ge ${new Date(createdSince).toISOString()}`)}`] : []),
+    ...(createdSince !== undefined && createdSince > 0
+      ? [`$filter=${encodeURIComponent(`createdDateTime ge ${new Date(createdSince).toISOString()}`)}`]
+      : []),
   ];
   const listing = await readAllPages<{ id: string; singleValueExtendedProperties?: { id?: string; value?: string }[] }>(
-    ctx, mailboxPath(ctx, `/folders/${encodeURIComponent(folderId)}/items?${query.join('&')}`),
+    ctx,
+    mailboxPath(ctx, `/folders/${encodeURIComponent(folderId)}/items?${query.join('&')}`),
     { action: `Reading when the items in a folder of ${ctx.mailbox} arrived`, permission: GRAPH_PERMISSIONS.itemRead },
   );
   const out = new Map<string, number>();
@@ -102,9 +109,17 @@ function isDeliveryTime(id: string | undefined): boolean {
  * item when there is none or Graph no longer knows it (then `restarted`). `items` holds only what
  * this listing reported: a delta does not repeat the items before it.
  */
-export async function listChanges(ctx: GraphContext, folderId: string, deltaLink: string | undefined): Promise<{ sync: FolderSync & { deltaLink: string }; restarted: boolean }> {
+export async function listChanges(
+  ctx: GraphContext,
+  folderId: string,
+  deltaLink: string | undefined,
+): Promise<{ sync: FolderSync & { deltaLink: string }; restarted: boolean }> {
   const ended = (sync: FolderSync) => {
-    if (!sync.deltaLink) throw new MailferryError('internal', `Listing items in a folder of ${ctx.mailbox}: Microsoft Graph ended the delta listing without a delta link.`);
+    if (!sync.deltaLink)
+      throw new MailferryError(
+        'internal',
+        `Listing items in a folder of ${ctx.mailbox}: Microsoft Graph ended the delta listing without a delta link.`,
+      );
     return sync as FolderSync & { deltaLink: string };
   };
   if (deltaLink) {
@@ -128,7 +143,11 @@ const arrivedAt = (item: MailboxItem) => item.deliveredAt ?? createdAt(item);
  */
 export function refsOf(sync: FolderSync, filter?: ListMessagesFilter): MessageRef[] {
   const items = [...sync.items.values()]
-    .filter((item) => (filter?.before === undefined || arrivedAt(item) < filter.before) && (filter?.since === undefined || arrivedAt(item) >= filter.since))
+    .filter(
+      (item) =>
+        (filter?.before === undefined || arrivedAt(item) < filter.before) &&
+        (filter?.since === undefined || arrivedAt(item) >= filter.since),
+    )
     .sort((a, b) => arrivedAt(a) - arrivedAt(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)); // the order crash recovery pairs in
   return items.map((item, i) => ({
     key: item.id,

@@ -11,8 +11,10 @@ export async function lookUpMailboxId(transport: GraphTransport, mailbox: string
   let answer: { primaryMailboxId?: string };
   try {
     ({ body: answer } = await transport.send<{ primaryMailboxId?: string }>({
-      method: 'GET', url: `/v1.0/users/${encodeURIComponent(mailbox)}/settings/exchange`,
-      action: `Looking up the mailbox of ${mailbox}`, permission: GRAPH_PERMISSIONS.mailboxId,
+      method: 'GET',
+      url: `/v1.0/users/${encodeURIComponent(mailbox)}/settings/exchange`,
+      action: `Looking up the mailbox of ${mailbox}`,
+      permission: GRAPH_PERMISSIONS.mailboxId,
     }));
   } catch (err) {
     if (err instanceof NotFoundError) {
@@ -25,7 +27,10 @@ export async function lookUpMailboxId(transport: GraphTransport, mailbox: string
     throw err;
   }
   if (!answer?.primaryMailboxId) {
-    throw new ValidationError(`Microsoft Graph returned no primaryMailboxId for ${mailbox}: it has no primary mailbox in Exchange Online.`, { field: 'mailbox' });
+    throw new ValidationError(
+      `Microsoft Graph returned no primaryMailboxId for ${mailbox}: it has no primary mailbox in Exchange Online.`,
+      { field: 'mailbox' },
+    );
   }
   return answer.primaryMailboxId;
 }

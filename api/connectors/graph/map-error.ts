@@ -4,7 +4,13 @@
  * grant; per-item errors (exportItems values, one importItem) become error rows, never throws.
  */
 import {
-  AuthError, ConnectionError, ForbiddenError, ItemRejectedError, ItemTooLargeError, MailferryError, NotFoundError,
+  AuthError,
+  ConnectionError,
+  ForbiddenError,
+  ItemRejectedError,
+  ItemTooLargeError,
+  MailferryError,
+  NotFoundError,
 } from '../../core/errors.js';
 import { grantAdvice } from './permissions.js';
 
@@ -47,10 +53,14 @@ export function graphError(failure: GraphFailure, { action, permission }: GraphA
   const context = `${action}: Microsoft Graph answered HTTP ${failure.status} (${said})`;
   if (failure.status === 410 || DELTA_EXPIRED.has(failure.code.toLowerCase())) return new DeltaExpiredError(`${context}.`);
   if (failure.status === 401) {
-    return new AuthError(`${context}. The app's token was refused: check the tenant id, the client id and secret, and that admin consent was granted.`);
+    return new AuthError(
+      `${context}. The app's token was refused: check the tenant id, the client id and secret, and that admin consent was granted.`,
+    );
   }
   if (failure.status === 403) {
-    return new ForbiddenError(`${context}. ${permission ? grantAdvice(permission, clientId) : 'Check the app\'s Microsoft Graph application permissions and admin consent.'}`);
+    return new ForbiddenError(
+      `${context}. ${permission ? grantAdvice(permission, clientId) : "Check the app's Microsoft Graph application permissions and admin consent."}`,
+    );
   }
   if (failure.status === 404) return new NotFoundError(`${context}.`);
   if (failure.status === 413 || TOO_LARGE.has(failure.code)) return new ItemTooLargeError(`${context}.`);
@@ -62,7 +72,8 @@ export function graphError(failure: GraphFailure, { action, permission }: GraphA
 /** A per-item error value from exportItems: a row in the error log. */
 export function exportItemError(error: { code?: string; message?: string }, itemId: string): MailferryError {
   const said = `${error.code ?? 'Error'}${error.message ? `: ${error.message}` : ''}`;
-  if (error.code === 'ErrorItemNotFound') return new NotFoundError(`Exporting the item: it is gone (${said}); it was moved or deleted since it was listed.`);
+  if (error.code === 'ErrorItemNotFound')
+    return new NotFoundError(`Exporting the item: it is gone (${said}); it was moved or deleted since it was listed.`);
   if (error.code && TOO_LARGE.has(error.code)) return new ItemTooLargeError(`Exporting the item: ${said}.`);
   return new ItemRejectedError(`Exporting item ${itemId.slice(0, 24)}…: ${said}.`);
 }

@@ -16,10 +16,14 @@ export interface Listing<T> {
   deltaLink?: string;
 }
 
-export async function readAllPages<T>(ctx: Pick<GraphContext, 'transport' | 'limits'>, url: string, what: GraphAction): Promise<Listing<T>> {
+export async function readAllPages<T>(
+  ctx: Pick<GraphContext, 'transport' | 'limits'>,
+  url: string,
+  what: GraphAction,
+): Promise<Listing<T>> {
   const values: T[] = [];
   const headers = { Prefer: `odata.maxpagesize=${ctx.limits.pageSize}` };
-  for (let next: string | undefined = url; next;) {
+  for (let next: string | undefined = url; next; ) {
     const { body }: { body: Page<T> } = await ctx.transport.send<Page<T>>({ method: 'GET', url: next, headers, ...what });
     values.push(...(body?.value ?? []));
     if (body?.['@odata.deltaLink']) return { values, deltaLink: body['@odata.deltaLink'] };

@@ -27,14 +27,22 @@ export type GraphPermission = (typeof GRAPH_PERMISSIONS)[keyof typeof GRAPH_PERM
 
 /** Every permission an app needs to be both a source and a destination, in the order an admin adds them. */
 export const ALL_GRAPH_PERMISSIONS: readonly GraphPermission[] = [
-  GRAPH_PERMISSIONS.mailboxId, GRAPH_PERMISSIONS.folderWrite, GRAPH_PERMISSIONS.itemRead, GRAPH_PERMISSIONS.export,
-  GRAPH_PERMISSIONS.import, GRAPH_PERMISSIONS.mime, GRAPH_PERMISSIONS.mailWrite, GRAPH_PERMISSIONS.settings,
+  GRAPH_PERMISSIONS.mailboxId,
+  GRAPH_PERMISSIONS.folderWrite,
+  GRAPH_PERMISSIONS.itemRead,
+  GRAPH_PERMISSIONS.export,
+  GRAPH_PERMISSIONS.import,
+  GRAPH_PERMISSIONS.mime,
+  GRAPH_PERMISSIONS.mailWrite,
+  GRAPH_PERMISSIONS.settings,
   GRAPH_PERMISSIONS.calendars,
 ];
 
 /** What an admin does to grant `permission` to the app, in the Entra admin center's words. */
 export function grantAdvice(permission: string, clientId?: string): string {
-  return `Grant the app${clientId ? ` ${clientId}` : ''} the Microsoft Graph application permission ${permission} ` +
+  return (
+    `Grant the app${clientId ? ` ${clientId}` : ''} the Microsoft Graph application permission ${permission} ` +
     '(Entra admin center → App registrations → the app → API permissions → Add a permission → Microsoft Graph → Application permissions), ' +
-    'then "Grant admin consent"; if the app is limited with RBAC for Applications, the mailbox must be inside its management scope.';
+    'then "Grant admin consent"; if the app is limited with RBAC for Applications, the mailbox must be inside its management scope.'
+  );
 }

@@ -39,21 +39,41 @@ export async function probeGraphEndpoint(connector: GraphConnector, probe: Endpo
   let transport: GraphTransport;
   try {
     transport = connector.transportFor(access, AbortSignal.timeout(60_000));
-    checks.push({ check: 'Microsoft Graph', status: 'ok', detail: `${transport.options.baseUrl.href}, app ${access.modernAuth!.clientId}` });
+    checks.push({
+      check: 'Microsoft Graph',
+      status: 'ok',
+      detail: `${transport.options.baseUrl.href}, app ${access.modernAuth!.clientId}`,
+    });
     await transport.options.credentials.header();
-    checks.push({ check: 'App token', status: 'ok', detail: `Entra ID issued a token for Microsoft Graph to app ${access.modernAuth!.clientId}.` });
+    checks.push({
+      check: 'App token',
+      status: 'ok',
+      detail: `Entra ID issued a token for Microsoft Graph to app ${access.modernAuth!.clientId}.`,
+    });
   } catch (error) {
-    checks.push({ check: checks.some((c) => c.check === 'Microsoft Graph') ? 'App token' : 'Microsoft Graph', status: 'failed', detail: ensureError(error).message });
+    checks.push({
+      check: checks.some((c) => c.check === 'Microsoft Graph') ? 'App token' : 'Microsoft Graph',
+      status: 'failed',
+      detail: ensureError(error).message,
+    });
     return checks;
   }
   if (!access.mailbox) {
-    checks.push({ check: 'Permissions', status: 'skipped', detail: 'Give a test mailbox to check each permission against it: an app reaches mailboxes, not a mailbox of its own.' });
+    checks.push({
+      check: 'Permissions',
+      status: 'skipped',
+      detail: 'Give a test mailbox to check each permission against it: an app reaches mailboxes, not a mailbox of its own.',
+    });
     return checks;
   }
   let mailboxId: string;
   try {
     mailboxId = await lookUpMailboxId(transport, access.mailbox);
-    checks.push({ check: `Mailbox id (${GRAPH_PERMISSIONS.mailboxId})`, status: 'ok', detail: `${access.mailbox} is an Exchange Online mailbox.` });
+    checks.push({
+      check: `Mailbox id (${GRAPH_PERMISSIONS.mailboxId})`,
+      status: 'ok',
+      detail: `${access.mailbox} is an Exchange Online mailbox.`,
+    });
   } catch (error) {
     checks.push({ check: `Mailbox id (${GRAPH_PERMISSIONS.mailboxId})`, status: 'failed', detail: ensureError(error).message });
     return checks;
@@ -75,45 +95,84 @@ interface PermissionProbe {
 
 const PROBES: PermissionProbe[] = [
   {
-    permission: GRAPH_PERMISSIONS.folderRead, what: 'read its folders',
+    permission: GRAPH_PERMISSIONS.folderRead,
+    what: 'read its folders',
     grant: `${GRAPH_PERMISSIONS.folderWrite} (or ${GRAPH_PERMISSIONS.folderRead} for an endpoint used only as a source)`,
     run: async (ctx, state) => {
-      const { body } = await ctx.transport.send<{ value?: { id: string }[] }>({ method: 'GET', url: mailboxPath(ctx, '/folders'), action: `Listing the folders of ${ctx.mailbox}` });
+      const { body } = await ctx.transport.send<{ value?: { id: string }[] }>({
+        method: 'GET',
+        url: mailboxPath(ctx, '/folders'),
+        action: `Listing the folders of ${ctx.mailbox}`,
+      });
       state.folderId = body?.value?.[0]?.id;
     },
   },
   {
-    permission: GRAPH_PERMISSIONS.itemRead, what: 'list its items',
+    permission: GRAPH_PERMISSIONS.itemRead,
+    what: 'list its items',
     run: async (ctx, state) => {
       if (!state.folderId) return;
       const { body } = await ctx.transport.send<{ value?: { id: string }[] }>({
-        method: 'GET', url: mailboxPath(ctx, `/folders/${encodeURIComponent(state.folderId)}/items?$top=1`), action: `Listing items of ${ctx.mailbox}`,
+        method: 'GET',
+        url: mailboxPath(ctx, `/folders/${encodeURIComponent(state.folderId)}/items?$top=1`),
+        action: `Listing items of ${ctx.mailbox}`,
       });
       state.itemId = body?.value?.[0]?.id;
     },
   },
   {
-    permission: GRAPH_PERMISSIONS.export, what: 'export items (as a source)',
+    permission: GRAPH_PERMISSIONS.export,
+    what: 'export items (as a source)',
     grant: `${GRAPH_PERMISSIONS.export} (or ${GRAPH_PERMISSIONS.import}, which allows export too)`,
-    run: (ctx, state) => ctx.transport.send({ method: 'POST', url: mailboxPath(ctx, '/exportItems'), json: { ItemIds: state.itemId ? [state.itemId] : [] }, action: `Exporting from ${ctx.mailbox}` }),
+    run: (ctx, state) =>
+      ctx.transport.send({
+        method: 'POST',
+        url: mailboxPath(ctx, '/exportItems'),
+        json: { ItemIds: state.itemId ? [state.itemId] : [] },
+        action: `Exporting from ${ctx.mailbox}`,
+      }),
   },
   {
-    permission: GRAPH_PERMISSIONS.import, what: 'import items (as a destination)',
-    run: (ctx) => ctx.transport.send({ method: 'POST', url: mailboxPath(ctx, '/createImportSession'), action: `Opening an import session for ${ctx.mailbox}` }),
+    permission: GRAPH_PERMISSIONS.import,
+    what: 'import items (as a destination)',
+    run: (ctx) =>
+      ctx.transport.send({
+        method: 'POST',
+        url: mailboxPath(ctx, '/createImportSession'),
+        action: `Opening an import session for ${ctx.mailbox}`,
+      }),
   },
   {
-    permission: GRAPH_PERMISSIONS.folderWrite, what: 'create folders (as a destination)',
+    permission: GRAPH_PERMISSIONS.folderWrite,
+    what: 'create folders (as a destination)',
     // No displayName: refused as invalid once the permission check passed; nothing is created.
-    run: (ctx) => ctx.transport.send({ method: 'POST', url: mailboxPath(ctx, '/folders'), json: {}, action: `Creating a folder in ${ctx.mailbox}` }),
+    run: (ctx) =>
+      ctx.transport.send({ method: 'POST', url: mailboxPath(ctx, '/folders'), json: {}, action: `Creating a folder in ${ctx.mailbox}` }),
   },
   {
-    permission: GRAPH_PERMISSIONS.mime, what: 'import mail from IMAP or Exchange on premises as MIME (as a destination)', optional: true,
-    run: (ctx) => ctx.transport.send({ method: 'POST', url: `/beta/users/${encodeURIComponent(ctx.mailbox)}/mailFolders/inbox/importMime`, text: '', action: `Importing MIME into ${ctx.mailbox}` }),
+    permission: GRAPH_PERMISSIONS.mime,
+    what: 'import mail from IMAP or Exchange on premises as MIME (as a destination)',
+    optional: true,
+    run: (ctx) =>
+      ctx.transport.send({
+        method: 'POST',
+        url: `/beta/users/${encodeURIComponent(ctx.mailbox)}/mailFolders/inbox/importMime`,
+        text: '',
+        action: `Importing MIME into ${ctx.mailbox}`,
+      }),
   },
   {
-    permission: GRAPH_PERMISSIONS.mailWrite, what: 'set read state, flags and categories on messages imported as MIME (as a destination)', optional: true,
+    permission: GRAPH_PERMISSIONS.mailWrite,
+    what: 'set read state, flags and categories on messages imported as MIME (as a destination)',
+    optional: true,
     // A message id that does not exist: 404 once the permission check passed; nothing is changed.
-    run: (ctx) => ctx.transport.send({ method: 'PATCH', url: `/v1.0/users/${encodeURIComponent(ctx.mailbox)}/messages/AAMkMailferryProbe`, json: { isRead: true }, action: `Updating a message in ${ctx.mailbox}` }),
+    run: (ctx) =>
+      ctx.transport.send({
+        method: 'PATCH',
+        url: `/v1.0/users/${encodeURIComponent(ctx.mailbox)}/messages/AAMkMailferryProbe`,
+        json: { isRead: true },
+        action: `Updating a message in ${ctx.mailbox}`,
+      }),
   },
 ];
 
@@ -129,7 +188,8 @@ async function permissionChecks(ctx: GraphContext): Promise<EndpointCheck[]> {
       const error = ensureError(raw);
       if (error instanceof ForbiddenError || error.code === 'auth') {
         checks.push({
-          check, status: probe.optional ? 'warning' : 'failed',
+          check,
+          status: probe.optional ? 'warning' : 'failed',
           detail: `The app may not ${probe.what} in ${ctx.mailbox}. ${grantAdvice(probe.grant ?? probe.permission, ctx.transport.options.clientId)}`,
         });
       } else if (error.code === 'rejected' || error.code === 'not-found') {

@@ -16,15 +16,26 @@ export async function probeGroupEndpoint(connector: GraphConnector, probe: Endpo
   const checks: EndpointCheck[] = [];
   let transport: GraphTransport;
   try {
-    transport = connector.transportFor({ endpoint, mailbox: probe.testMailbox ?? '', delegatedSignIn: probe.delegatedSignIn }, AbortSignal.timeout(60_000));
+    transport = connector.transportFor(
+      { endpoint, mailbox: probe.testMailbox ?? '', delegatedSignIn: probe.delegatedSignIn },
+      AbortSignal.timeout(60_000),
+    );
     await transport.options.credentials.header();
-    checks.push({ check: 'Administrator sign-in', status: 'ok', detail: `Entra ID gave ${endpoint.signedInAs ?? 'the administrator'} a token for Microsoft Graph (app ${endpoint.appClientId}).` });
+    checks.push({
+      check: 'Administrator sign-in',
+      status: 'ok',
+      detail: `Entra ID gave ${endpoint.signedInAs ?? 'the administrator'} a token for Microsoft Graph (app ${endpoint.appClientId}).`,
+    });
   } catch (error) {
     checks.push({ check: 'Administrator sign-in', status: 'failed', detail: ensureError(error).message });
     return checks;
   }
   if (!probe.testMailbox) {
-    checks.push({ check: 'Group', status: 'skipped', detail: 'Give a test group address to check that it is found and that the administrator may post to it.' });
+    checks.push({
+      check: 'Group',
+      status: 'skipped',
+      detail: 'Give a test group address to check that it is found and that the administrator may post to it.',
+    });
     return checks;
   }
   let groupId: string;
@@ -36,7 +47,12 @@ export async function probeGroupEndpoint(connector: GraphConnector, probe: Endpo
     return checks;
   }
   try {
-    await transport.send({ method: 'POST', url: `/v1.0/groups/${encodeURIComponent(groupId)}/threads`, json: { posts: [] }, action: `Posting to ${probe.testMailbox}` });
+    await transport.send({
+      method: 'POST',
+      url: `/v1.0/groups/${encodeURIComponent(groupId)}/threads`,
+      json: { posts: [] },
+      action: `Posting to ${probe.testMailbox}`,
+    });
     checks.push({ check: `Post conversations (${GROUP_POST_PERMISSION})`, status: 'ok', detail: 'Allowed.' });
   } catch (raw) {
     const error = ensureError(raw);

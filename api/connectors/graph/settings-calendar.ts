@@ -57,10 +57,17 @@ const FIXED_ENTRIES: Readonly<Record<string, string>> = { default: 'My Organizat
  * NoneditingAuthor, Contributor and Custom have no Graph role.
  */
 const GRAPH_ROLE_OF_EWS_LEVEL: Readonly<Record<string, string>> = {
-  None: 'none', FreeBusyTimeOnly: 'freeBusyRead', FreeBusyTimeAndSubjectAndLocation: 'limitedRead', Reviewer: 'read', Editor: 'write',
+  None: 'none',
+  FreeBusyTimeOnly: 'freeBusyRead',
+  FreeBusyTimeAndSubjectAndLocation: 'limitedRead',
+  Reviewer: 'read',
+  Editor: 'write',
 };
 
-const READ_ACTION = (ctx: GraphContext) => ({ action: `Reading the calendar permissions of ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.calendars });
+const READ_ACTION = (ctx: GraphContext) => ({
+  action: `Reading the calendar permissions of ${ctx.mailbox}`,
+  permission: GRAPH_PERMISSIONS.calendars,
+});
 
 async function listCalendars(ctx: GraphContext): Promise<Calendar[]> {
   return (await readAllPages<Calendar>(ctx, userPath(ctx, '/calendars'), READ_ACTION(ctx))).values;
@@ -89,7 +96,12 @@ export async function exportCalendarPermissions(ctx: GraphContext, index: GraphF
     const { values } = await readAllPages<CalendarPermission>(ctx, permissionsPath(ctx, calendar), READ_ACTION(ctx));
     for (const p of values) {
       if (!p.role) continue;
-      const data: GraphCalendarPermissionData = { graphCalendarPermission: { role: p.role, ...(p.emailAddress?.address ? { address: p.emailAddress.address } : { name: p.emailAddress?.name ?? '' }) } };
+      const data: GraphCalendarPermissionData = {
+        graphCalendarPermission: {
+          role: p.role,
+          ...(p.emailAddress?.address ? { address: p.emailAddress.address } : { name: p.emailAddress?.name ?? '' }),
+        },
+      };
       out.push({ type: 'permissions', label: `Permissions of ${folder.path} for ${who(p)}`, folder: folder.path, data });
     }
   }
@@ -99,11 +111,17 @@ export async function exportCalendarPermissions(ctx: GraphContext, index: GraphF
 }
 
 /** What the entry asks of the destination: a fixed entry or a user, and the Graph role. */
-function wanted(setting: MailboxSetting, rules: readonly RecipientMappingRule[]): { fixed?: string; address?: string; sourceAddress?: string; role: string } | undefined {
+function wanted(
+  setting: MailboxSetting,
+  rules: readonly RecipientMappingRule[],
+): { fixed?: string; address?: string; sourceAddress?: string; role: string } | undefined {
   const data = setting.data as Partial<GraphCalendarPermissionData & EwsPermissionData> & { notCopied?: boolean };
   const graph = data.graphCalendarPermission;
   if (graph) {
-    if (graph.role === 'custom') throw new ItemRejectedError(`${setting.label}: a custom permission level, which Microsoft Graph cannot set. Set it again with Add-MailboxFolderPermission.`);
+    if (graph.role === 'custom')
+      throw new ItemRejectedError(
+        `${setting.label}: a custom permission level, which Microsoft Graph cannot set. Set it again with Add-MailboxFolderPermission.`,
+      );
     if (!graph.address) return { fixed: graph.name ?? '', role: graph.role };
     return { address: mapAddress(graph.address, rules), sourceAddress: graph.address, role: graph.role };
   }
@@ -111,7 +129,9 @@ function wanted(setting: MailboxSetting, rules: readonly RecipientMappingRule[])
     const level = /<t:CalendarPermissionLevel>([^<]*)<\/t:CalendarPermissionLevel>/.exec(data.xml)?.[1] ?? 'Custom';
     const role = GRAPH_ROLE_OF_EWS_LEVEL[level];
     if (!role) {
-      throw new ItemRejectedError(`${setting.label}: the permission level ${level} has no Microsoft Graph calendar role (Graph has none, free/busy, titles and locations, all details, and editor). Set it again with Add-MailboxFolderPermission -AccessRights ${level}.`);
+      throw new ItemRejectedError(
+        `${setting.label}: the permission level ${level} has no Microsoft Graph calendar role (Graph has none, free/busy, titles and locations, all details, and editor). Set it again with Add-MailboxFolderPermission -AccessRights ${level}.`,
+      );
     }
     const user = data.user ?? '';
     if (data.distinguished) return { fixed: FIXED_ENTRIES[user.toLowerCase()] ?? user, role };
@@ -119,7 +139,9 @@ function wanted(setting: MailboxSetting, rules: readonly RecipientMappingRule[])
   }
   // A mail, contacts or tasks folder's entry that grants nothing (Exchange's Default and Anonymous) loses nothing.
   if (typeof data.xml === 'string' && /<t:PermissionLevel>None<\/t:PermissionLevel>/.test(data.xml)) return undefined;
-  throw new ItemRejectedError(`${setting.label}: Microsoft Graph has permissions for calendars only, not for mail, contacts or tasks folders; set them again in Outlook or with Add-MailboxFolderPermission.`);
+  throw new ItemRejectedError(
+    `${setting.label}: Microsoft Graph has permissions for calendars only, not for mail, contacts or tasks folders; set them again in Outlook or with Add-MailboxFolderPermission.`,
+  );
 }
 
 /** The destination's calendars and their permission entries, each read once per import. */
@@ -134,9 +156,11 @@ class DestinationCalendars {
     const named = (await this.calendars).filter((c) => (c.name ?? '').toLowerCase() === name);
     const calendar = named.length === 1 ? named[0] : named.find((c) => c.isDefaultCalendar && folder.segments.length === 1);
     if (!calendar) {
-      throw new ItemRejectedError(named.length > 1
-        ? `${label}: the destination has ${named.length} calendars named "${folder.path}", so Mailferry cannot tell which to share; rename one with FolderMapping.`
-        : `${label}: the destination folder "${folder.path}" is not among the calendars Microsoft Graph lists for ${this.ctx.mailbox}.`);
+      throw new ItemRejectedError(
+        named.length > 1
+          ? `${label}: the destination has ${named.length} calendars named "${folder.path}", so Mailferry cannot tell which to share; rename one with FolderMapping.`
+          : `${label}: the destination folder "${folder.path}" is not among the calendars Microsoft Graph lists for ${this.ctx.mailbox}.`,
+      );
     }
     return calendar;
   }
@@ -152,7 +176,11 @@ class DestinationCalendars {
 }
 
 export async function importCalendarPermissions(
-  ctx: GraphContext, index: GraphFolderIndex, settings: MailboxSetting[], folderPath: (sourcePath: string) => string | undefined, rules: readonly RecipientMappingRule[],
+  ctx: GraphContext,
+  index: GraphFolderIndex,
+  settings: MailboxSetting[],
+  folderPath: (sourcePath: string) => string | undefined,
+  rules: readonly RecipientMappingRule[],
 ): Promise<SettingResult[]> {
   const destination = new DestinationCalendars(ctx);
   const results: SettingResult[] = [];
@@ -170,8 +198,12 @@ export async function importCalendarPermissions(
 }
 
 async function importOne(
-  ctx: GraphContext, index: GraphFolderIndex, destination: DestinationCalendars, setting: MailboxSetting,
-  folderPath: (sourcePath: string) => string | undefined, rules: readonly RecipientMappingRule[],
+  ctx: GraphContext,
+  index: GraphFolderIndex,
+  destination: DestinationCalendars,
+  setting: MailboxSetting,
+  folderPath: (sourcePath: string) => string | undefined,
+  rules: readonly RecipientMappingRule[],
 ): Promise<void> {
   const want = wanted(setting, rules);
   if (!want) return;
@@ -181,27 +213,40 @@ async function importOne(
   const calendar = await destination.calendarAt(folder, setting.label);
   const entries = await destination.permissions(calendar);
   const write = { action: `Writing ${setting.label} in ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.calendars };
-  const current = want.fixed !== undefined
-    ? entries.find((p) => !p.emailAddress?.address && (p.emailAddress?.name ?? '').toLowerCase() === want.fixed!.toLowerCase())
-    : entries.find((p) => p.emailAddress?.address?.toLowerCase() === want.address!.toLowerCase());
-  if (want.fixed !== undefined && !current?.id) throw new ItemRejectedError(`${setting.label}: the destination calendar "${folder.path}" has no "${want.fixed}" entry to update.`);
+  const current =
+    want.fixed !== undefined
+      ? entries.find((p) => !p.emailAddress?.address && (p.emailAddress?.name ?? '').toLowerCase() === want.fixed!.toLowerCase())
+      : entries.find((p) => p.emailAddress?.address?.toLowerCase() === want.address!.toLowerCase());
+  if (want.fixed !== undefined && !current?.id)
+    throw new ItemRejectedError(`${setting.label}: the destination calendar "${folder.path}" has no "${want.fixed}" entry to update.`);
   if (current?.id) {
     if (current.role === want.role) return;
-    await ctx.transport.send({ method: 'PATCH', url: permissionsPath(ctx, calendar, `/${encodeURIComponent(current.id)}`), json: { role: want.role }, idempotent: true, ...write });
+    await ctx.transport.send({
+      method: 'PATCH',
+      url: permissionsPath(ctx, calendar, `/${encodeURIComponent(current.id)}`),
+      json: { role: want.role },
+      idempotent: true,
+      ...write,
+    });
     current.role = want.role;
     return;
   }
   try {
     const { body } = await ctx.transport.send<CalendarPermission>({
-      method: 'POST', url: permissionsPath(ctx, calendar), json: { emailAddress: { address: want.address }, role: want.role }, ...write,
+      method: 'POST',
+      url: permissionsPath(ctx, calendar),
+      json: { emailAddress: { address: want.address }, role: want.role },
+      ...write,
     });
     if (body) entries.push(body);
   } catch (raw) {
     const error = ensureError(raw);
     if (error.code !== 'rejected' && error.code !== 'not-found') throw error;
-    const mapped = want.sourceAddress && want.sourceAddress.toLowerCase() !== want.address!.toLowerCase() ? ` (mapped from ${want.sourceAddress})` : '';
+    const mapped =
+      want.sourceAddress && want.sourceAddress.toLowerCase() !== want.address!.toLowerCase() ? ` (mapped from ${want.sourceAddress})` : '';
     throw new ItemRejectedError(
-      `${setting.label}: the destination cannot resolve the user ${want.address}${mapped}; add a RecipientMapping or create that user first. ${error.message}`, { cause: error },
+      `${setting.label}: the destination cannot resolve the user ${want.address}${mapped}; add a RecipientMapping or create that user first. ${error.message}`,
+      { cause: error },
     );
   }
 }

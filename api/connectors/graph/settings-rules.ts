@@ -27,7 +27,10 @@ const RULES = '/mailFolders/inbox/messageRules';
 
 async function listRules(ctx: GraphContext): Promise<Rule[]> {
   const { body } = await ctx.transport.send<{ value?: Rule[] }>({
-    method: 'GET', url: userPath(ctx, RULES), action: `Reading the inbox rules of ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.settings,
+    method: 'GET',
+    url: userPath(ctx, RULES),
+    action: `Reading the inbox rules of ${ctx.mailbox}`,
+    permission: GRAPH_PERMISSIONS.settings,
   });
   return body?.value ?? [];
 }
@@ -41,7 +44,12 @@ export async function exportRules(ctx: GraphContext, index: GraphFolderIndex): P
       if (typeof actions[key] === 'string') actions[key] = { path: index.byId(actions[key])?.path ?? null };
     }
     // Keyed by the source rule's id: a renamed rule is still the same rule, and its copy is updated.
-    return { type: 'rules', label: `Inbox rule "${rule.displayName ?? ''}"`, ...(rule.id ? { key: `rule ${rule.id}` } : {}), data: { graph: { ...data, actions } } satisfies GraphSettingData };
+    return {
+      type: 'rules',
+      label: `Inbox rule "${rule.displayName ?? ''}"`,
+      ...(rule.id ? { key: `rule ${rule.id}` } : {}),
+      data: { graph: { ...data, actions } } satisfies GraphSettingData,
+    };
   });
 }
 
@@ -54,8 +62,10 @@ export class DestinationRules {
   async copyOf(setting: MailboxSetting, displayName: unknown): Promise<Rule | undefined> {
     this.rules ??= listRules(this.ctx);
     const rules = await this.rules;
-    return (setting.destRef ? rules.find((r) => r.id === setting.destRef) : undefined)
-      ?? rules.find((r) => typeof displayName === 'string' && r.displayName === displayName);
+    return (
+      (setting.destRef ? rules.find((r) => r.id === setting.destRef) : undefined) ??
+      rules.find((r) => typeof displayName === 'string' && r.displayName === displayName)
+    );
   }
 
   remember(rule: Rule): void {
@@ -65,7 +75,11 @@ export class DestinationRules {
 
 /** Writes one rule; returns the destination rule's id. */
 export async function importRule(
-  ctx: GraphContext, index: GraphFolderIndex, setting: MailboxSetting, data: GraphSettingData, folderPath: (sourcePath: string) => string | undefined,
+  ctx: GraphContext,
+  index: GraphFolderIndex,
+  setting: MailboxSetting,
+  data: GraphSettingData,
+  folderPath: (sourcePath: string) => string | undefined,
   existing: DestinationRules,
 ): Promise<string | undefined> {
   const rule = { ...data.graph } as Rule;
@@ -75,13 +89,22 @@ export async function importRule(
     if (target === undefined) continue;
     const destPath = target.path ? folderPath(target.path) : undefined;
     const folder = destPath ? index.byPathString(destPath) : undefined;
-    if (!folder) throw new ItemRejectedError(`${setting.label}: the folder it ${key === 'moveToFolder' ? 'moves' : 'copies'} mail to (${target.path ?? 'unknown'}) was not copied, so the rule would point nowhere.`);
+    if (!folder)
+      throw new ItemRejectedError(
+        `${setting.label}: the folder it ${key === 'moveToFolder' ? 'moves' : 'copies'} mail to (${target.path ?? 'unknown'}) was not copied, so the rule would point nowhere.`,
+      );
     actions[key] = folder.id;
   }
   const write = { action: `Writing ${setting.label} in ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.settings };
   const copy = await existing.copyOf(setting, rule.displayName);
   if (copy?.id) {
-    await ctx.transport.send({ method: 'PATCH', url: userPath(ctx, `${RULES}/${encodeURIComponent(copy.id)}`), json: { ...rule, actions }, idempotent: true, ...write });
+    await ctx.transport.send({
+      method: 'PATCH',
+      url: userPath(ctx, `${RULES}/${encodeURIComponent(copy.id)}`),
+      json: { ...rule, actions },
+      idempotent: true,
+      ...write,
+    });
     return copy.id;
   }
   const { body } = await ctx.transport.send<Rule>({ method: 'POST', url: userPath(ctx, RULES), json: { ...rule, actions }, ...write });

@@ -14,21 +14,32 @@ import { GRAPH_PERMISSIONS } from './permissions.js';
 import { exportCalendarPermissions, importCalendarPermissions } from './settings-calendar.js';
 import { DestinationRules, type GraphSettingData, exportRules, importRule, userPath } from './settings-rules.js';
 
-export async function exportGraphSettings(ctx: GraphContext, index: GraphFolderIndex, types: readonly MailboxSetting['type'][]): Promise<MailboxSetting[]> {
+export async function exportGraphSettings(
+  ctx: GraphContext,
+  index: GraphFolderIndex,
+  types: readonly MailboxSetting['type'][],
+): Promise<MailboxSetting[]> {
   const out: MailboxSetting[] = [];
   if (types.includes('rules')) out.push(...(await exportRules(ctx, index)));
   if (types.includes('oof')) {
     const { body } = await ctx.transport.send<{ automaticRepliesSetting?: Record<string, unknown> }>({
-      method: 'GET', url: userPath(ctx, '/mailboxSettings'), action: `Reading the automatic replies of ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.settings,
+      method: 'GET',
+      url: userPath(ctx, '/mailboxSettings'),
+      action: `Reading the automatic replies of ${ctx.mailbox}`,
+      permission: GRAPH_PERMISSIONS.settings,
     });
-    if (body?.automaticRepliesSetting) out.push({ type: 'oof', label: 'Automatic replies', data: { graph: body.automaticRepliesSetting } satisfies GraphSettingData });
+    if (body?.automaticRepliesSetting)
+      out.push({ type: 'oof', label: 'Automatic replies', data: { graph: body.automaticRepliesSetting } satisfies GraphSettingData });
   }
   if (types.includes('permissions')) out.push(...(await exportCalendarPermissions(ctx, index)));
   return out;
 }
 
 export async function importGraphSettings(
-  ctx: GraphContext, index: GraphFolderIndex, settings: MailboxSetting[], folderPath: (sourcePath: string) => string | undefined,
+  ctx: GraphContext,
+  index: GraphFolderIndex,
+  settings: MailboxSetting[],
+  folderPath: (sourcePath: string) => string | undefined,
   recipientMappings: readonly RecipientMappingRule[] = [],
 ): Promise<SettingResult[]> {
   const results: SettingResult[] = [];
@@ -49,16 +60,26 @@ export async function importGraphSettings(
 }
 
 async function importOne(
-  ctx: GraphContext, index: GraphFolderIndex, setting: MailboxSetting, folderPath: (sourcePath: string) => string | undefined, rules: DestinationRules,
+  ctx: GraphContext,
+  index: GraphFolderIndex,
+  setting: MailboxSetting,
+  folderPath: (sourcePath: string) => string | undefined,
+  rules: DestinationRules,
 ): Promise<string | undefined> {
   const data = setting.data as Partial<GraphSettingData> | undefined;
   if (!data?.graph) {
-    throw new ItemRejectedError(`${setting.label}: read over EWS, whose format Mailferry does not translate to Microsoft Graph. Set it again at the destination, or copy it with an Exchange Online endpoint on EWS while the tenant allows it.`);
+    throw new ItemRejectedError(
+      `${setting.label}: read over EWS, whose format Mailferry does not translate to Microsoft Graph. Set it again at the destination, or copy it with an Exchange Online endpoint on EWS while the tenant allows it.`,
+    );
   }
   if (setting.type === 'rules') return importRule(ctx, index, setting, data as GraphSettingData, folderPath, rules);
   await ctx.transport.send({
-    method: 'PATCH', url: userPath(ctx, '/mailboxSettings'), json: { automaticRepliesSetting: data.graph }, idempotent: true,
-    action: `Writing ${setting.label} in ${ctx.mailbox}`, permission: GRAPH_PERMISSIONS.settings,
+    method: 'PATCH',
+    url: userPath(ctx, '/mailboxSettings'),
+    json: { automaticRepliesSetting: data.graph },
+    idempotent: true,
+    action: `Writing ${setting.label} in ${ctx.mailbox}`,
+    permission: GRAPH_PERMISSIONS.settings,
   });
   return undefined;
 }

@@ -133,7 +133,11 @@ export class GraphTransport {
       const text = res.bytes.toString('utf8');
       const body = parseBody(text);
       if (res.status < 300) {
-        if (body === NOT_JSON) throw new MailferryError('internal', `${request.action}: Microsoft Graph sent an answer that is not JSON (${text.slice(0, 80)}).`);
+        if (body === NOT_JSON)
+          throw new MailferryError(
+            'internal',
+            `${request.action}: Microsoft Graph sent an answer that is not JSON (${text.slice(0, 80)}).`,
+          );
         return { status: res.status, body: body as T };
       }
       if (res.status === 401 && !request.anonymous && attempt === 0 && this.options.credentials.invalidate()) continue;
@@ -156,13 +160,20 @@ export class GraphTransport {
 
   private async fetchOnce(request: GraphRequest): Promise<RawResponse> {
     const { signal, timeoutMs } = this.options;
-    const url = new URL(/^https?:\/\//i.test(request.url) ? request.url : new URL(request.url.replace(/^\/+/, ''), withSlash(this.options.baseUrl)).href);
-    const headers: Record<string, string> = { Accept: request.raw ? '*/*' : 'application/json', 'User-Agent': 'Mailferry-Graph', ...request.headers };
+    const url = new URL(
+      /^https?:\/\//i.test(request.url) ? request.url : new URL(request.url.replace(/^\/+/, ''), withSlash(this.options.baseUrl)).href,
+    );
+    const headers: Record<string, string> = {
+      Accept: request.raw ? '*/*' : 'application/json',
+      'User-Agent': 'Mailferry-Graph',
+      ...request.headers,
+    };
     if (!request.anonymous) headers.Authorization = await this.options.credentials.header();
     const parts = bodyParts(request);
     if (request.json !== undefined || request.jsonParts !== undefined) headers['Content-Type'] = 'application/json';
     else if (request.text !== undefined) headers['Content-Type'] = 'text/plain';
-    if (parts) headers['Content-Length'] = String(parts.reduce((n, p) => n + (typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length), 0));
+    if (parts)
+      headers['Content-Length'] = String(parts.reduce((n, p) => n + (typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length), 0));
     this.requests++;
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
@@ -174,14 +185,22 @@ export class GraphTransport {
       if (signal?.aborted) throw new ConnectionError('The job was cancelled.', { cause: err });
       const plain = err instanceof Error && !timeout.aborted ? ensureError(err, { protocol: 'HTTPS' }) : undefined;
       if (plain?.details) throw plain;
-      const why = timeout.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const why = timeout.aborted
+        ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+        : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
       // Never the URL: an import session's URL is a credential.
       throw new ConnectionError(`${request.action}: Microsoft Graph at ${this.where} could not be reached (${why}).`, { cause: err });
     }
   }
 
   /** One HTTP exchange on the kept-alive connections: the body written part by part, the answer read whole. */
-  private exchange(url: URL, method: string, headers: Record<string, string>, parts: (Uint8Array | string)[] | undefined, signal: AbortSignal): Promise<RawResponse> {
+  private exchange(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    parts: (Uint8Array | string)[] | undefined,
+    signal: AbortSignal,
+  ): Promise<RawResponse> {
     const https = url.protocol === 'https:';
     const send = https ? httpsRequest : httpRequest;
     return new Promise<RawResponse>((resolve, reject) => {
@@ -191,7 +210,8 @@ export class GraphTransport {
         res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: body.bytes() }));
         res.once('error', reject);
         res.once('close', () => {
-          if (!res.complete) reject(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }));
+          if (!res.complete)
+            reject(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }));
         });
       });
       req.once('error', reject);
@@ -201,9 +221,11 @@ export class GraphTransport {
   }
 
   private throttled(waitMs: number, status: number, action: string): ThrottledError {
-    return new ThrottledError(`${action}: Microsoft Graph at ${this.where} is throttling requests (HTTP ${status}); suggested wait ${Math.round(waitMs / 1000)} s.`, Math.max(waitMs, 1000));
+    return new ThrottledError(
+      `${action}: Microsoft Graph at ${this.where} is throttling requests (HTTP ${status}); suggested wait ${Math.round(waitMs / 1000)} s.`,
+      Math.max(waitMs, 1000),
+    );
   }
-
 }
 
 /**

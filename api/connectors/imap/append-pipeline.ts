@@ -92,9 +92,8 @@ export async function* appendPipeline(
     run = [];
     runBytes = 0;
     yield* makeRoom(bytes);
-    const entry = messages.length === 1
-      ? await send(wire, mailbox, messages[0]!.message, bytes)
-      : await sendMultiappend(wire, mailbox, messages);
+    const entry =
+      messages.length === 1 ? await send(wire, mailbox, messages[0]!.message, bytes) : await sendMultiappend(wire, mailbox, messages);
     window.push(entry);
     bytesInFlight += bytes;
   };
@@ -127,7 +126,8 @@ export async function* appendPipeline(
     // Before giving up, report the writes the server confirmed before the failure: they are
     // stored, and the ledger should know them without a listRange recovery.
     // (A refused run is not sent again message by message on a connection that just failed.)
-    const answered = (entry: InFlight | undefined) => !!entry?.settled && 'response' in entry.settled && (entry.messages.length === 1 || entry.settled.response.status === 'OK');
+    const answered = (entry: InFlight | undefined) =>
+      !!entry?.settled && 'response' in entry.settled && (entry.messages.length === 1 || entry.settled.response.status === 'OK');
     while (answered(window[0])) {
       const results = await release().catch(() => undefined);
       if (!results) break;
@@ -177,10 +177,18 @@ function inFlight(wire: ImapWire, tag: string, messages: SourceMessage[], bytes:
 /** RFC 3502 §6: `APPEND mailbox (flags) date {N+} msg (flags) date {N+} msg`, in one write. */
 async function sendMultiappend(wire: ImapWire, mailbox: string, run: { message: SourceMessage; bytes: number }[]): Promise<InFlight> {
   const tag = wire.nextTag();
-  const entry = inFlight(wire, tag, run.map((m) => m.message), run.reduce((sum, m) => sum + m.bytes, 0));
+  const entry = inFlight(
+    wire,
+    tag,
+    run.map((m) => m.message),
+    run.reduce((sum, m) => sum + m.bytes, 0),
+  );
   const parts: Buffer[] = [Buffer.from(`${tag} APPEND ${mailbox}`, 'latin1')];
   for (const { message, bytes } of run) {
-    parts.push(Buffer.from(` ${formatFlags(message.ref.flags)} ${formatInternalDate(message.ref.internalDate)} {${bytes}+}\r\n`, 'latin1'), message.content as Buffer);
+    parts.push(
+      Buffer.from(` ${formatFlags(message.ref.flags)} ${formatInternalDate(message.ref.internalDate)} {${bytes}+}\r\n`, 'latin1'),
+      message.content as Buffer,
+    );
   }
   parts.push(CRLF);
   await wire.write(Buffer.concat(parts));

@@ -93,7 +93,11 @@ export function imapFlowOptions(address: ImapAddress, login: ImapLogin): ImapFlo
     // imapflow upgrades opportunistically by default; make our choice explicit both ways.
     doSTARTTLS: address.security === 'starttls' ? true : address.security === 'none' ? false : undefined,
     // imapflow passes `tls` to net.connect/tls.connect too, so the lookup hook guards both.
-    tls: { rejectUnauthorized: !address.allowSelfSigned, servername: isIp(address.host) ? undefined : address.host, ...socketOptions(address) },
+    tls: {
+      rejectUnauthorized: !address.allowSelfSigned,
+      servername: isIp(address.host) ? undefined : address.host,
+      ...socketOptions(address),
+    },
     auth: {
       user: login.user,
       pass: login.password,

@@ -58,7 +58,8 @@ export class FolderDirectory {
       folders.set(path, { path, delimiter: separator, flags: new Set() });
     }
     const listed = this.takeStatus(path);
-    if (listed?.uidValidity !== undefined && listed.uidNext !== undefined) return { path, state: { uidValidity: listed.uidValidity, uidNext: listed.uidNext } };
+    if (listed?.uidValidity !== undefined && listed.uidNext !== undefined)
+      return { path, state: { uidValidity: listed.uidValidity, uidNext: listed.uidNext } };
     return { path, state: await this.state(path) };
   }
 
@@ -95,6 +96,8 @@ export class FolderDirectory {
     if (response.status === 'OK' || response.code === 'ALREADYEXISTS') return;
     // A refusal of this one name (a character the server does not take, a length limit): the
     // folder is refused, not the mailbox, so the engine can try another name or report it.
-    throw new ItemRejectedError(`The server refused to create folder "${path}": ${response.status}${response.code ? ` [${response.code}]` : ''} ${response.text}`.trim());
+    throw new ItemRejectedError(
+      `The server refused to create folder "${path}": ${response.status}${response.code ? ` [${response.code}]` : ''} ${response.text}`.trim(),
+    );
   }
 }

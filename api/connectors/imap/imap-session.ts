@@ -70,7 +70,9 @@ export class ImapSession implements MailboxSession {
   }
 
   listChanges(folder: FolderInfo, since?: { identity: string; cursor: string }): Promise<FolderChanges> {
-    return this.guard(`listing changes in "${folder.path}"`, async () => listChanges(await this.liveWire(), () => this.flowClient(), this.folders, folder, since));
+    return this.guard(`listing changes in "${folder.path}"`, async () =>
+      listChanges(await this.liveWire(), () => this.flowClient(), this.folders, folder, since),
+    );
   }
 
   readFlags(path: string, destIds: string[]): Promise<Map<string, string[]>> {
@@ -83,10 +85,13 @@ export class ImapSession implements MailboxSession {
 
   readMessages(folder: FolderInfo, refs: MessageRef[]): AsyncIterable<ReadResult> {
     const mapError = (err: unknown): MailferryError => this.mapError(err, `reading messages in "${folder.path}"`);
-    return this.guardIterable(mapError, async function* (this: ImapSession) {
-      if (refs.length === 0) return;
-      yield* readMessages(await this.liveWire(), (f) => this.streamingClient(f), folder, refs, mapError, this.options.read);
-    }.bind(this));
+    return this.guardIterable(
+      mapError,
+      async function* (this: ImapSession) {
+        if (refs.length === 0) return;
+        yield* readMessages(await this.liveWire(), (f) => this.streamingClient(f), folder, refs, mapError, this.options.read);
+      }.bind(this),
+    );
   }
 
   ensureFolder(segments: string[]): Promise<{ path: string; state: DestinationFolderState }> {

@@ -70,7 +70,10 @@ export class ImapWire {
         : net.connect({ host: address.host, port: address.port, ...guard });
     const wire = new ImapWire(socket, address);
     const greeting = new Promise<string>((resolve, reject) => (wire.greeting = { resolve, reject }));
-    const timer = setTimeout(() => wire.fail(new ConnectionError(`${wire.where()}: no greeting within ${CONNECT_TIMEOUT_MS} ms.`)), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => wire.fail(new ConnectionError(`${wire.where()}: no greeting within ${CONNECT_TIMEOUT_MS} ms.`)),
+      CONNECT_TIMEOUT_MS,
+    );
     try {
       const text = await greeting;
       if (/^BYE/i.test(text)) throw new ConnectionError(`${wire.where()}: the server refused the connection (${text}).`);
@@ -190,7 +193,9 @@ export class ImapWire {
     const untrusted = certificateError(`connecting on ${this.address.host}:${this.address.port}`, err);
     if (untrusted) return untrusted;
     const plain = ensureError(err, { host: this.address.host, port: this.address.port, protocol: 'IMAP' });
-    return plain.details ? plain : new ConnectionError(`${this.where()}: ${err.message}${err.code ? ` (${err.code})` : ''}`, { cause: err });
+    return plain.details
+      ? plain
+      : new ConnectionError(`${this.where()}: ${err.message}${err.code ? ` (${err.code})` : ''}`, { cause: err });
   }
 
   private closeError(): MailferryError {

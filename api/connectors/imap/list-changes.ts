@@ -36,14 +36,16 @@ export async function listChanges(
 ): Promise<FolderChanges> {
   const condstore = wire.capabilities.has('CONDSTORE');
   const listed = directory.takeStatus(folder.path);
-  const status = listed?.uidValidity !== undefined && listed.uidNext !== undefined && listed.messages !== undefined
-    ? listed
-    : await statusOf(wire, folder.path, ['UIDVALIDITY', 'UIDNEXT', 'MESSAGES', 'HIGHESTMODSEQ']);
+  const status =
+    listed?.uidValidity !== undefined && listed.uidNext !== undefined && listed.messages !== undefined
+      ? listed
+      : await statusOf(wire, folder.path, ['UIDVALIDITY', 'UIDNEXT', 'MESSAGES', 'HIGHESTMODSEQ']);
   const now: FolderCursor = { uidNext: Number(status.uidNext), messages: Number(status.messages), modseq: status.highestModseq };
   const identity = String(status.uidValidity);
   const cursor = JSON.stringify(now);
   const before = since?.identity === identity ? parseCursor(since.cursor) : undefined;
-  if (!condstore || !now.modseq || !before?.modseq) return { refs: await listMessages(await flow(), folder), identity, cursor, restarted: true };
+  if (!condstore || !now.modseq || !before?.modseq)
+    return { refs: await listMessages(await flow(), folder), identity, cursor, restarted: true };
   if (before.modseq === now.modseq && before.uidNext === now.uidNext && before.messages === now.messages) {
     return { refs: [], identity, cursor, restarted: false, unchangedCount: now.messages };
   }

@@ -24,19 +24,19 @@ const SPECIAL_USE_FLAGS: Record<string, SpecialUse> = {
 
 /** Servers without SPECIAL-USE (Exchange's IMAP, older Courier) name these folders by convention. */
 const SPECIAL_USE_NAMES: Record<string, SpecialUse> = {
-  'sent': 'sent',
+  sent: 'sent',
   'sent items': 'sent',
   'sent messages': 'sent',
   'sent mail': 'sent',
-  'drafts': 'drafts',
-  'trash': 'trash',
+  drafts: 'drafts',
+  trash: 'trash',
   'deleted items': 'trash',
   'deleted messages': 'trash',
-  'junk': 'junk',
+  junk: 'junk',
   'junk e-mail': 'junk',
   'junk email': 'junk',
-  'spam': 'junk',
-  'archive': 'archive',
+  spam: 'junk',
+  archive: 'archive',
 };
 
 export async function listFolders(wire: ImapWire, directory: FolderDirectory): Promise<FolderInfo[]> {

@@ -11,7 +11,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * `changedSince` (CONDSTORE, RFC 7162 §3.1.4.1): only messages whose mod-sequence is above it,
  * that is new messages and those whose flags changed since a listing that saw that HIGHESTMODSEQ.
  */
-export async function listMessages(client: ImapFlow, folder: FolderInfo, filter: ListMessagesFilter = {}, changedSince?: bigint): Promise<MessageRef[]> {
+export async function listMessages(
+  client: ImapFlow,
+  folder: FolderInfo,
+  filter: ListMessagesFilter = {},
+  changedSince?: bigint,
+): Promise<MessageRef[]> {
   if (folder.noSelect) return [];
   const mailbox = await client.mailboxOpen(folder.path, { readOnly: true });
   if (mailbox.exists === 0) return [];

@@ -85,9 +85,12 @@ export async function* readMessages(
       if (inFlight.length > 0 && bytesAhead + group.bytes > options.bytesInFlight) return;
       next++;
       bytesAhead += group.bytes;
-      const done = group.kind === 'large'
-        ? Promise.resolve<TaggedResponse | Error>({ tag: '', status: 'OK', text: '' })
-        : wire.run(`UID FETCH ${toSequenceSet(group.refs.map((r) => r.uid).sort((a, b) => a - b))} (UID BODY.PEEK[])`).catch((err: unknown) => err as Error);
+      const done =
+        group.kind === 'large'
+          ? Promise.resolve<TaggedResponse | Error>({ tag: '', status: 'OK', text: '' })
+          : wire
+              .run(`UID FETCH ${toSequenceSet(group.refs.map((r) => r.uid).sort((a, b) => a - b))} (UID BODY.PEEK[])`)
+              .catch((err: unknown) => err as Error);
       inFlight.push({ group, done });
     }
   };
@@ -121,7 +124,9 @@ async function examine(wire: ImapWire, path: string): Promise<void> {
   wire.selected = undefined;
   const response = await wire.run(`EXAMINE ${mailboxArgument(path)}`);
   if (response.status !== 'OK') {
-    throw new NotFoundError(`The folder "${path}" cannot be opened: ${response.status}${response.code ? ` [${response.code}]` : ''} ${response.text}`.trim());
+    throw new NotFoundError(
+      `The folder "${path}" cannot be opened: ${response.status}${response.code ? ` [${response.code}]` : ''} ${response.text}`.trim(),
+    );
   }
   wire.selected = { path, readOnly: true };
 }

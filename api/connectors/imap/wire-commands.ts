@@ -49,7 +49,10 @@ async function collect(wire: ImapWire, command: string, kind: string, onResponse
 }
 
 function refused(wire: ImapWire, command: string, response: TaggedResponse): MailferryError {
-  return new MailferryError('internal', `${wire.where()}: ${command} failed: ${response.status}${response.code ? ` [${response.code}]` : ''} ${response.text}`.trim());
+  return new MailferryError(
+    'internal',
+    `${wire.where()}: ${command} failed: ${response.status}${response.code ? ` [${response.code}]` : ''} ${response.text}`.trim(),
+  );
 }
 
 /** RFC 2342: the first personal namespace; without NAMESPACE, the hierarchy delimiter LIST "" "" gives. */
@@ -88,7 +91,11 @@ export async function listMailboxes(wire: ImapWire, statusItems: StatusItem[] = 
     if (kind === 'LIST') {
       const [flags, delimiter, name] = values.slice(1);
       const path = normalizeInbox(decodeMailboxName(text(name)));
-      byPath.set(path, { path, delimiter: delimiter === null ? null : text(delimiter), flags: new Set(Array.isArray(flags) ? flags.map(text) : []) });
+      byPath.set(path, {
+        path,
+        delimiter: delimiter === null ? null : text(delimiter),
+        flags: new Set(Array.isArray(flags) ? flags.map(text) : []),
+      });
     } else if (kind === 'STATUS') {
       statuses.set(normalizeInbox(decodeMailboxName(text(values[1]))), statusFields(values[2]));
     }
@@ -111,7 +118,12 @@ export async function listMailboxes(wire: ImapWire, statusItems: StatusItem[] = 
 export async function statusOf(wire: ImapWire, path: string, items: StatusItem[]): Promise<WireFolderStatus> {
   const asked = items.filter((item) => item !== 'HIGHESTMODSEQ' || wire.capabilities.has('CONDSTORE'));
   let status: WireFolderStatus | undefined;
-  const response = await collect(wire, `STATUS ${mailboxArgument(path)} (${asked.join(' ')})`, 'STATUS', (values) => (status = statusFields(values[1])));
+  const response = await collect(
+    wire,
+    `STATUS ${mailboxArgument(path)} (${asked.join(' ')})`,
+    'STATUS',
+    (values) => (status = statusFields(values[1])),
+  );
   if (response.status === 'OK' && status) return status;
   if (response.code === 'NONEXISTENT' || /doesn.t exist|not exist|unknown mailbox/i.test(response.text)) {
     throw new NotFoundError(`Folder "${path}" does not exist.`);

@@ -54,11 +54,30 @@ const DEFAULT_CHECKPOINT_MS = 1_000;
 export function createMailferry(ports: MailferryPorts, settings: MailferrySettings = {}): Mailferry {
   const { store, queue, vault, clock, log, connectorFor, mailer } = ports;
   const deps = { store, queue, vault, clock, connectorFor, newId: ports.newId ?? randomUUID, tenantOwners: settings.tenantOwners };
-  const endUser = mailer && settings.endUser
-    ? new EndUserService(deps, { mailer, keyring: new LinkKeyring(settings.endUser.linkKey), connectorFor, publicBaseUrl: settings.endUser.publicBaseUrl, organizationName: settings.endUser.organizationName })
-    : undefined;
+  const endUser =
+    mailer && settings.endUser
+      ? new EndUserService(deps, {
+          mailer,
+          keyring: new LinkKeyring(settings.endUser.linkKey),
+          connectorFor,
+          publicBaseUrl: settings.endUser.publicBaseUrl,
+          organizationName: settings.endUser.organizationName,
+        })
+      : undefined;
   return new Mailferry({
-    ports, deps, endUser, mailer, notifier: ports.notifier,
-    engine: { store, vault, clock, log, connectorFor, retry: settings.retry ?? DEFAULT_RETRY_POLICY, checkpointMs: settings.checkpointMs ?? DEFAULT_CHECKPOINT_MS },
+    ports,
+    deps,
+    endUser,
+    mailer,
+    notifier: ports.notifier,
+    engine: {
+      store,
+      vault,
+      clock,
+      log,
+      connectorFor,
+      retry: settings.retry ?? DEFAULT_RETRY_POLICY,
+      checkpointMs: settings.checkpointMs ?? DEFAULT_CHECKPOINT_MS,
+    },
   });
 }

@@ -31,7 +31,10 @@ export interface ItemProgressRow {
   id: string;
   sourceAddress: string;
   status: ItemStatus;
-  progress?: Pick<ItemProgress, 'copied' | 'skipped' | 'failed' | 'bytes' | 'foldersDone' | 'foldersTotal' | 'currentFolder' | 'messagesPerSecond'>;
+  progress?: Pick<
+    ItemProgress,
+    'copied' | 'skipped' | 'failed' | 'bytes' | 'foldersDone' | 'foldersTotal' | 'currentFolder' | 'messagesPerSecond'
+  >;
   reason?: string;
 }
 
@@ -85,7 +88,10 @@ export class Mailferry {
     this.mailer = parts.mailer;
     // Ending a pass posts its card here, once, for every host: Azure once only logged it.
     const notifier = parts.notifier((project) => this.projects.teamsWebhookUrl(project));
-    this.engine = { ...parts.engine, onPassEnded: passEndedListener({ store: deps.store, statistics: this.statistics, notifier, log: parts.engine.log }) };
+    this.engine = {
+      ...parts.engine,
+      onPassEnded: passEndedListener({ store: deps.store, statistics: this.statistics, notifier, log: parts.engine.log }),
+    };
   }
 
   /** Creates an endpoint in a workgroup the caller manages (default: their first). */
@@ -110,13 +116,21 @@ export class Mailferry {
   async projectsVisibleTo(principal: Principal, search?: string, cursor?: string, limit?: number) {
     const result = await this.projects.listProjects(principal.tenantId, search, cursor, limit);
     const visible = await this.access.visibleProjects(principal, result.items);
-    return { ...result, items: await Promise.all(visible.map(async (p) => ({ ...p, itemCounts: await this.itemCounts(principal.tenantId, p.id) }))) };
+    return {
+      ...result,
+      items: await Promise.all(visible.map(async (p) => ({ ...p, itemCounts: await this.itemCounts(principal.tenantId, p.id) }))),
+    };
   }
 
   /** Four indexed counts per project: what the Projects list shows beside each name. */
   private async itemCounts(tenantId: string, projectId: string): Promise<ProjectItemCounts> {
     const count = (status?: ItemStatus) => this.deps.store.items.count(tenantId, status ? { projectId, status } : { projectId });
-    const [total, completed, completedWithErrors, failed] = await Promise.all([count(), count('Completed'), count('Completed With Errors'), count('Failed')]);
+    const [total, completed, completedWithErrors, failed] = await Promise.all([
+      count(),
+      count('Completed'),
+      count('Completed With Errors'),
+      count('Failed'),
+    ]);
     return { total, completed, completedWithErrors, failed };
   }
 
@@ -130,7 +144,10 @@ export class Mailferry {
       const reachable = new Set(found);
       const unknown = input.addresses.filter((a) => !reachable.has(a));
       if (unknown.length) {
-        throw new ValidationError(`The source admin cannot reach ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}: pick addresses from the discovered list.`, { field: 'addresses' });
+        throw new ValidationError(
+          `The source admin cannot reach ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}: pick addresses from the discovered list.`,
+          { field: 'addresses' },
+        );
       }
       picked = [...new Set(input.addresses)];
     }
@@ -142,7 +159,8 @@ export class Mailferry {
    * an address in one of the project's own domains: see statistics-email.ts for why.
    */
   async emailStatistics(tenantId: string, projectId: string, to: string): Promise<{ sent: true }> {
-    if (!this.mailer) throw new MailferryError('unsupported', 'E-mail is not configured on this host: set up a mailer (SMTP or Microsoft Graph).');
+    if (!this.mailer)
+      throw new MailferryError('unsupported', 'E-mail is not configured on this host: set up a mailer (SMTP or Microsoft Graph).');
     const project = await this.projects.getProject(tenantId, projectId);
     checkReportRecipient(to, await projectItems(this.deps.store, tenantId, projectId));
     const stats = await this.statistics.project(tenantId, projectId);
@@ -158,7 +176,11 @@ export class Mailferry {
 
   /** Credential requests ("Waiting For End User") and "Notify users". */
   get endUser(): EndUserService {
-    if (!this.endUserService) throw new MailferryError('unsupported', 'E-mail to end users is not configured on this host: set up a mailer (SMTP or Microsoft Graph) and a link key.');
+    if (!this.endUserService)
+      throw new MailferryError(
+        'unsupported',
+        'E-mail to end users is not configured on this host: set up a mailer (SMTP or Microsoft Graph) and a link key.',
+      );
     return this.endUserService;
   }
 
@@ -170,7 +192,11 @@ export class Mailferry {
     const result = await this.passes.startPass(tenantId, projectId, input);
     const waiting = await this.deps.store.items.count(tenantId, { projectId, status: 'Waiting For End User' });
     if (!waiting) return result;
-    if (!this.endUserService) return { ...result, credentialRequests: { error: 'Items wait for their end users, but this host has no mailer configured to send them links.' } };
+    if (!this.endUserService)
+      return {
+        ...result,
+        credentialRequests: { error: 'Items wait for their end users, but this host has no mailer configured to send them links.' },
+      };
     return { ...result, credentialRequests: await this.endUserService.requestForPass(tenantId, result.pass.id) };
   }
 
@@ -183,8 +209,20 @@ export class Mailferry {
       totals[item.status] = (totals[item.status] ?? 0) + 1;
       const p = item.progress;
       return {
-        id: item.id, sourceAddress: item.sourceAddress, status: item.status, reason: item.lastRun?.reason,
-        progress: p && { copied: p.copied, skipped: p.skipped, failed: p.failed, bytes: p.bytes, foldersDone: p.foldersDone, foldersTotal: p.foldersTotal, currentFolder: p.currentFolder, messagesPerSecond: p.messagesPerSecond },
+        id: item.id,
+        sourceAddress: item.sourceAddress,
+        status: item.status,
+        reason: item.lastRun?.reason,
+        progress: p && {
+          copied: p.copied,
+          skipped: p.skipped,
+          failed: p.failed,
+          bytes: p.bytes,
+          foldersDone: p.foldersDone,
+          foldersTotal: p.foldersTotal,
+          currentFolder: p.currentFolder,
+          messagesPerSecond: p.messagesPerSecond,
+        },
       };
     });
     return { items: rows, totals };

@@ -26,20 +26,29 @@ export function checkReportRecipient(to: string, items: Pick<Item, 'sourceAddres
   const domains = projectDomains(items);
   if (domains.has(domainOf(to))) return;
   const known = [...domains].sort();
-  throw new ValidationError(known.length
-    ? `The statistics report goes only to an address in one of this project's domains (${known.slice(0, MAX_NAMED_DOMAINS).join(', ')}${known.length > MAX_NAMED_DOMAINS ? ', …' : ''}), because it lists every mailbox of the project. To share it elsewhere, download the CSV.`
-    : 'The statistics report goes only to an address in one of the project\'s domains, and this project has no items yet.', { field: 'to' });
+  throw new ValidationError(
+    known.length
+      ? `The statistics report goes only to an address in one of this project's domains (${known.slice(0, MAX_NAMED_DOMAINS).join(', ')}${known.length > MAX_NAMED_DOMAINS ? ', …' : ''}), because it lists every mailbox of the project. To share it elsewhere, download the CSV.`
+      : "The statistics report goes only to an address in one of the project's domains, and this project has no items yet.",
+    { field: 'to' },
+  );
 }
 
 /** Subject and text of the report: the summary, the top error reasons, then the per-item CSV. */
 export function statisticsReport(project: Project, stats: ProjectStatistics, csv: string): Omit<MailMessage, 'to'> {
   const lines = [
-    `Migration statistics for "${project.name}"`, '',
-    `Items: ${stats.items} (${Object.entries(stats.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')})`,
+    `Migration statistics for "${project.name}"`,
+    '',
+    `Items: ${stats.items} (${Object.entries(stats.byStatus)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')})`,
     `Messages copied: ${stats.copied}, already there: ${stats.skipped}, failed: ${stats.failed}`,
     `Data copied: ${formatBytes(stats.bytes)} at ${stats.messagesPerSecond} messages/s`,
     ...(stats.errorsByReason.length ? ['', 'Top error reasons:', ...stats.errorsByReason.map((r) => `  ${r.count} × ${r.reason}`)] : []),
-    '', 'Per item (CSV):', '', csv,
+    '',
+    'Per item (CSV):',
+    '',
+    csv,
   ];
   return { subject: `Mailferry statistics: ${project.name}`, text: lines.join('\n') };
 }

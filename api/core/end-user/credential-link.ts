@@ -34,7 +34,10 @@ export class LinkKeyring {
   constructor(current: Uint8Array, ...previous: Uint8Array[]) {
     this.keys = [current, ...previous].map((key) => {
       if (key.byteLength < MIN_LINK_KEY_BYTES) {
-        throw new ValidationError(`A credential-link key needs at least ${MIN_LINK_KEY_BYTES} bytes (got ${key.byteLength}); generate one with LinkKeyring.generateKey().`, { field: 'linkKey' });
+        throw new ValidationError(
+          `A credential-link key needs at least ${MIN_LINK_KEY_BYTES} bytes (got ${key.byteLength}); generate one with LinkKeyring.generateKey().`,
+          { field: 'linkKey' },
+        );
       }
       return Buffer.from(key);
     });
@@ -83,7 +86,10 @@ export interface LinkClaims extends LinkSubject {
 export type LinkRefusal = 'tampered' | 'expired' | 'used' | 'superseded' | 'exhausted' | 'mismatch';
 
 export class CredentialLinkError extends AuthError {
-  constructor(readonly refusal: LinkRefusal, message: string) {
+  constructor(
+    readonly refusal: LinkRefusal,
+    message: string,
+  ) {
     super(message, { field: 'token' });
   }
 }
@@ -100,20 +106,41 @@ export class CredentialLinks {
   /** A new token and the record to keep on the item (which retires any earlier link). */
   issue(subject: LinkSubject): { token: string; claims: LinkClaims; request: EndUserRequest } {
     const now = this.clock.now();
-    const claims: LinkClaims = { ...subject, tokenId: randomBytes(TOKEN_ID_BYTES).toString('base64url'), expiresAt: new Date(now.getTime() + this.ttlMs) };
-    const payload = Buffer.from(JSON.stringify({
-      j: claims.tokenId, t: claims.tenantId, i: claims.itemId, p: claims.passId, a: claims.address, e: claims.expiresAt.getTime(),
-    })).toString('base64url');
+    const claims: LinkClaims = {
+      ...subject,
+      tokenId: randomBytes(TOKEN_ID_BYTES).toString('base64url'),
+      expiresAt: new Date(now.getTime() + this.ttlMs),
+    };
+    const payload = Buffer.from(
+      JSON.stringify({
+        j: claims.tokenId,
+        t: claims.tenantId,
+        i: claims.itemId,
+        p: claims.passId,
+        a: claims.address,
+        e: claims.expiresAt.getTime(),
+      }),
+    ).toString('base64url');
     const signed = `${TOKEN_VERSION}.${payload}`;
     const token = `${signed}.${this.keyring.sign(signed).toString('base64url')}`;
-    const request: EndUserRequest = { tokenId: claims.tokenId, passId: claims.passId, requestedAt: now.toISOString(), expiresAt: claims.expiresAt.toISOString(), attempts: 0 };
+    const request: EndUserRequest = {
+      tokenId: claims.tokenId,
+      passId: claims.passId,
+      requestedAt: now.toISOString(),
+      expiresAt: claims.expiresAt.toISOString(),
+      attempts: 0,
+    };
     return { token, claims, request };
   }
 
   /** Checks signature and expiry only (no store access). Throws CredentialLinkError. */
   read(token: string): LinkClaims {
     const parts = token.split('.');
-    const tampered = () => new CredentialLinkError('tampered', `This link is not valid: it may have been cut short or changed. Open it exactly as it appears in the e-mail. ${ASK_ADMIN}`);
+    const tampered = () =>
+      new CredentialLinkError(
+        'tampered',
+        `This link is not valid: it may have been cut short or changed. Open it exactly as it appears in the e-mail. ${ASK_ADMIN}`,
+      );
     if (parts.length !== 3 || parts[0] !== TOKEN_VERSION) throw tampered();
     const signed = `${parts[0]}.${parts[1]}`;
     if (!this.keyring.verify(signed, Buffer.from(parts[2]!, 'base64url'))) throw tampered();
@@ -160,32 +187,55 @@ export class CredentialLinks {
   private live(item: Item, claims: LinkClaims): EndUserRequest {
     const request = item.endUserRequest;
     if (item.sourceAddress.toLowerCase() !== claims.address.toLowerCase() || !request) {
-      throw new CredentialLinkError('mismatch', `This link no longer matches a mailbox waiting to be moved (the mailbox was changed or removed). ${ASK_ADMIN}`);
+      throw new CredentialLinkError(
+        'mismatch',
+        `This link no longer matches a mailbox waiting to be moved (the mailbox was changed or removed). ${ASK_ADMIN}`,
+      );
     }
     if (request.tokenId !== claims.tokenId) {
-      throw new CredentialLinkError('superseded', 'A newer link was sent for this mailbox, and only the newest one works. Use the link in the most recent e-mail.');
+      throw new CredentialLinkError(
+        'superseded',
+        'A newer link was sent for this mailbox, and only the newest one works. Use the link in the most recent e-mail.',
+      );
     }
     if (request.usedAt) {
-      throw new CredentialLinkError('used', `This link was already used on ${formatInstant(new Date(request.usedAt))}; each link works once. If you need to change what you entered, ask your administrator for a new link.`);
+      throw new CredentialLinkError(
+        'used',
+        `This link was already used on ${formatInstant(new Date(request.usedAt))}; each link works once. If you need to change what you entered, ask your administrator for a new link.`,
+      );
     }
     return request;
   }
 }
 
 function exhausted(): CredentialLinkError {
-  return new CredentialLinkError('exhausted', `The password was wrong ${MAX_LINK_ATTEMPTS} times, so this link no longer works. ${ASK_ADMIN}`);
+  return new CredentialLinkError(
+    'exhausted',
+    `The password was wrong ${MAX_LINK_ATTEMPTS} times, so this link no longer works. ${ASK_ADMIN}`,
+  );
 }
 
 function notFoundAsMismatch(error: unknown): never {
   if (!(error instanceof NotFoundError)) throw error;
-  throw new CredentialLinkError('mismatch', `This link no longer matches a mailbox waiting to be moved (the mailbox was removed from the migration). ${ASK_ADMIN}`);
+  throw new CredentialLinkError(
+    'mismatch',
+    `This link no longer matches a mailbox waiting to be moved (the mailbox was removed from the migration). ${ASK_ADMIN}`,
+  );
 }
 
 function parseClaims(payload: string): LinkClaims | undefined {
   try {
     const raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
     const { j, t, i, p, a, e } = raw;
-    if (typeof j !== 'string' || typeof t !== 'string' || typeof i !== 'string' || typeof p !== 'string' || typeof a !== 'string' || typeof e !== 'number') return undefined;
+    if (
+      typeof j !== 'string' ||
+      typeof t !== 'string' ||
+      typeof i !== 'string' ||
+      typeof p !== 'string' ||
+      typeof a !== 'string' ||
+      typeof e !== 'number'
+    )
+      return undefined;
     return { tokenId: j, tenantId: t, itemId: i, passId: p, address: a, expiresAt: new Date(e) };
   } catch {
     return undefined;

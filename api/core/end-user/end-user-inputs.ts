@@ -23,7 +23,9 @@ const MAX_TOKEN_CHARS = 4_096;
  * The link's token travels in request bodies, never in a URL: proxies, Azure Front Door and
  * Application Insights record URLs, and a token in one would let its reader use the link.
  */
-export const linkInput = z.object({ token: z.string().trim().min(1, { message: 'is required: copy the whole link from the e-mail' }).max(MAX_TOKEN_CHARS) });
+export const linkInput = z.object({
+  token: z.string().trim().min(1, { message: 'is required: copy the whole link from the e-mail' }).max(MAX_TOKEN_CHARS),
+});
 export const linkCredentialsInput = linkInput.extend(credentialsInput.shape);
 
 export const notifyUsersInput = z.object({

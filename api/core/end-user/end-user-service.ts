@@ -49,7 +49,10 @@ export class EndUserService {
   private readonly passes: PassService;
   private readonly requestedBy: string;
 
-  constructor(private readonly deps: ServiceDeps, private readonly config: EndUserConfig) {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly config: EndUserConfig,
+  ) {
     this.links = new CredentialLinks(config.keyring, deps.clock, config.linkTtlMs);
     this.passes = new PassService(deps);
     this.requestedBy = config.organizationName?.trim() || DEFAULT_ORGANIZATION;
@@ -64,17 +67,28 @@ export class EndUserService {
     const item = await store.items.get(tenantId, itemId);
     if (!item) throw new NotFoundError(`No item with id ${itemId}.`, { field: 'itemId' });
     if (!isWaiting(item, passId)) {
-      throw new ValidationError(`${item.sourceAddress} is not waiting for its end user in this pass (it is "${item.status}"); start a pass for it first.`, { field: 'itemId' });
+      throw new ValidationError(
+        `${item.sourceAddress} is not waiting for its end user in this pass (it is "${item.status}"); start a pass for it first.`,
+        { field: 'itemId' },
+      );
     }
     const project = await this.project(tenantId, item.projectId);
     const { token, claims, request } = this.links.issue({ tenantId, itemId, passId, address: item.sourceAddress });
     await updateDoc(store.items, tenantId, itemId, (current) => {
-      if (!isWaiting(current, passId)) throw new ValidationError(`${current.sourceAddress} stopped waiting for its end user (it is "${current.status}").`, { field: 'itemId' });
+      if (!isWaiting(current, passId))
+        throw new ValidationError(`${current.sourceAddress} stopped waiting for its end user (it is "${current.status}").`, {
+          field: 'itemId',
+        });
       return { ...current, endUserRequest: request };
     });
     const email = credentialRequestEmail({
-      requestedBy: this.requestedBy, projectName: project.name, sourceAddress: item.sourceAddress, destinationAddress: item.destinationAddress,
-      link: this.linkFor(token), expiresAt: claims.expiresAt, maxAttempts: MAX_LINK_ATTEMPTS,
+      requestedBy: this.requestedBy,
+      projectName: project.name,
+      sourceAddress: item.sourceAddress,
+      destinationAddress: item.destinationAddress,
+      link: this.linkFor(token),
+      expiresAt: claims.expiresAt,
+      maxAttempts: MAX_LINK_ATTEMPTS,
     });
     await this.send({ to: item.sourceAddress, ...email });
     return { sentTo: item.sourceAddress, expiresAt: request.expiresAt };
@@ -99,8 +113,13 @@ export class EndUserService {
     const request = this.links.check(item, claims);
     const project = await this.project(claims.tenantId, item.projectId);
     return {
-      sourceAddress: item.sourceAddress, destinationAddress: item.destinationAddress, projectName: project.name, requestedBy: this.requestedBy,
-      loginHint: item.sourceLogin ?? item.sourceAddress, expiresAt: request.expiresAt, attemptsLeft: Math.max(0, MAX_LINK_ATTEMPTS - request.attempts),
+      sourceAddress: item.sourceAddress,
+      destinationAddress: item.destinationAddress,
+      projectName: project.name,
+      requestedBy: this.requestedBy,
+      loginHint: item.sourceLogin ?? item.sourceAddress,
+      expiresAt: request.expiresAt,
+      attemptsLeft: Math.max(0, MAX_LINK_ATTEMPTS - request.attempts),
     };
   }
 
@@ -115,7 +134,12 @@ export class EndUserService {
     const login = input.login ?? waiting.sourceLogin ?? waiting.sourceAddress;
     // Checked before an attempt is spent and before the server is asked: no guess was made.
     const wrongLogin = loginNotOfMailbox(waiting, login);
-    if (wrongLogin) return { accepted: false, reason: wrongLogin, attemptsLeft: Math.max(0, MAX_LINK_ATTEMPTS - (waiting.endUserRequest?.attempts ?? 0)) };
+    if (wrongLogin)
+      return {
+        accepted: false,
+        reason: wrongLogin,
+        attemptsLeft: Math.max(0, MAX_LINK_ATTEMPTS - (waiting.endUserRequest?.attempts ?? 0)),
+      };
     const { item, attemptsLeft } = await this.links.claimAttempt(this.deps.store.items, claims);
     const project = await this.project(claims.tenantId, item.projectId);
     const source = await this.deps.store.endpoints.get(claims.tenantId, project.sourceEndpointId);
@@ -124,11 +148,17 @@ export class EndUserService {
     const check = await verifySourceLogin(this.config.connectorFor, source, item.sourceAddress, login, input.password);
     if (!check.ok) {
       if (!check.counts) return { accepted: false, reason: check.reason, attemptsLeft: await this.refundAttempt(claims) };
-      const last = attemptsLeft === 0 ? ` That was the last of ${MAX_LINK_ATTEMPTS} tries for this link: ask your administrator to send you a new one.` : '';
+      const last =
+        attemptsLeft === 0
+          ? ` That was the last of ${MAX_LINK_ATTEMPTS} tries for this link: ask your administrator to send you a new one.`
+          : '';
       return { accepted: false, reason: check.reason + last, attemptsLeft };
     }
     await this.acceptCredentials(claims, project, login, input.password);
-    return { accepted: true, message: `Thank you: the password of ${item.sourceAddress} was confirmed and your mailbox is queued to move to ${item.destinationAddress}. You can close this page.` };
+    return {
+      accepted: true,
+      message: `Thank you: the password of ${item.sourceAddress} was confirmed and your mailbox is queued to move to ${item.destinationAddress}. You can close this page.`,
+    };
   }
 
   /**
@@ -138,14 +168,20 @@ export class EndUserService {
    * which mail to the user's address arrives there; `recipient: 'source'` reaches users still
    * reading the old system before it.
    */
-  async notifyUsers(tenantId: string, projectId: string, itemIds: string[], input: Omit<NotifyUsersInput, 'itemIds'>): Promise<DeliveryReport> {
+  async notifyUsers(
+    tenantId: string,
+    projectId: string,
+    itemIds: string[],
+    input: Omit<NotifyUsersInput, 'itemIds'>,
+  ): Promise<DeliveryReport> {
     checkNotifyTemplate(input.subject, 'subject');
     checkNotifyTemplate(input.message, 'message');
     const project = await this.project(tenantId, projectId);
     const report: DeliveryReport = { sent: 0, failed: 0, results: [] };
     for (const itemId of itemIds) {
       const item = await this.deps.store.items.get(tenantId, itemId);
-      const to = item && item.projectId === projectId ? (input.recipient === 'source' ? item.sourceAddress : item.destinationAddress) : undefined;
+      const to =
+        item && item.projectId === projectId ? (input.recipient === 'source' ? item.sourceAddress : item.destinationAddress) : undefined;
       await this.deliver(report, itemId, to, async () => {
         if (!item || !to) throw new NotFoundError(`No item ${itemId} in project "${project.name}".`);
         const fields = { sourceAddress: item.sourceAddress, destinationAddress: item.destinationAddress, projectName: project.name };
@@ -168,7 +204,14 @@ export class EndUserService {
       await this.links.consume(store.items, claims, (current) => {
         if (!isWaiting(current, claims.passId)) throw stoppedLink();
         replacedRef = current.sourceSecretRef;
-        return { ...current, sourceLogin: login, sourceSecretRef: secretRef, sourceSecretEndpointId: project.sourceEndpointId, status, lastRun: current.lastRun && { ...current.lastRun, status } };
+        return {
+          ...current,
+          sourceLogin: login,
+          sourceSecretRef: secretRef,
+          sourceSecretEndpointId: project.sourceEndpointId,
+          status,
+          lastRun: current.lastRun && { ...current.lastRun, status },
+        };
       });
     } catch (error) {
       await vault.delete(claims.tenantId, secretRef); // lost the race (or the pass stopped): keep no orphan secret
@@ -191,7 +234,11 @@ export class EndUserService {
   /** The item the link is for, still waiting in the link's pass; a used link says so first. */
   private async waitingItem(claims: LinkClaims): Promise<Item> {
     const item = await this.deps.store.items.get(claims.tenantId, claims.itemId);
-    if (!item) throw new CredentialLinkError('mismatch', 'This link no longer matches a mailbox waiting to be moved. Ask your administrator for a new link if your mailbox still needs to move.');
+    if (!item)
+      throw new CredentialLinkError(
+        'mismatch',
+        'This link no longer matches a mailbox waiting to be moved. Ask your administrator for a new link if your mailbox still needs to move.',
+      );
     this.links.check(item, claims);
     if (!isWaiting(item, claims.passId)) throw stoppedLink();
     return item;
@@ -218,7 +265,12 @@ export class EndUserService {
     }
   }
 
-  private async deliver(report: DeliveryReport, itemId: string, address: string | undefined, action: () => Promise<unknown>): Promise<void> {
+  private async deliver(
+    report: DeliveryReport,
+    itemId: string,
+    address: string | undefined,
+    action: () => Promise<unknown>,
+  ): Promise<void> {
     try {
       await action();
       report.sent++;
@@ -239,9 +291,14 @@ export class EndUserService {
 function loginNotOfMailbox(item: Item, login: string): string | undefined {
   const allowed = [item.sourceAddress, item.sourceLogin].filter((l): l is string => !!l);
   if (allowed.some((l) => l.trim().toLowerCase() === login.trim().toLowerCase())) return undefined;
-  const configured = item.sourceLogin && item.sourceLogin.toLowerCase() !== item.sourceAddress ? ` or "${item.sourceLogin}", the login name your administrator set for it` : '';
-  return `This link is for the mailbox ${item.sourceAddress}: sign in with its login name, ${item.sourceAddress}${configured}. ` +
-    'If your mail server needs a different login name for this mailbox, ask your administrator to set it on your mailbox first. This try was not counted.';
+  const configured =
+    item.sourceLogin && item.sourceLogin.toLowerCase() !== item.sourceAddress
+      ? ` or "${item.sourceLogin}", the login name your administrator set for it`
+      : '';
+  return (
+    `This link is for the mailbox ${item.sourceAddress}: sign in with its login name, ${item.sourceAddress}${configured}. ` +
+    'If your mail server needs a different login name for this mailbox, ask your administrator to set it on your mailbox first. This try was not counted.'
+  );
 }
 
 function isWaiting(item: Item, passId: string): boolean {
@@ -249,5 +306,8 @@ function isWaiting(item: Item, passId: string): boolean {
 }
 
 function stoppedLink(): CredentialLinkError {
-  return new CredentialLinkError('mismatch', 'The migration of this mailbox is no longer waiting for your password (an administrator stopped or changed it). Ask your administrator if it still needs to move.');
+  return new CredentialLinkError(
+    'mismatch',
+    'The migration of this mailbox is no longer waiting for your password (an administrator stopped or changed it). Ask your administrator if it still needs to move.',
+  );
 }

@@ -14,7 +14,4 @@ export interface CredentialRequestView {
   attemptsLeft: number;
 }
 
-export type SubmitResult =
-  | { accepted: true; message: string }
-  | { accepted: false; reason: string; attemptsLeft: number };
-
+export type SubmitResult = { accepted: true; message: string } | { accepted: false; reason: string; attemptsLeft: number };

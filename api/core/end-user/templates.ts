@@ -54,7 +54,9 @@ const PLACEHOLDER = /\{\{\s*([a-zA-Z]+)\s*\}\}/g;
 export function checkNotifyTemplate(template: string, field: string): void {
   for (const [, name] of template.matchAll(PLACEHOLDER)) {
     if (!(NOTIFY_PLACEHOLDERS as readonly string[]).includes(name!)) {
-      throw new ValidationError(`Unknown placeholder {{${name}}}; use ${NOTIFY_PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ')}.`, { field });
+      throw new ValidationError(`Unknown placeholder {{${name}}}; use ${NOTIFY_PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ')}.`, {
+        field,
+      });
     }
   }
 }
@@ -63,7 +65,10 @@ export function checkNotifyTemplate(template: string, field: string): void {
 export function notifyUsersEmail(subject: string, message: string, fields: NotifyFields): EmailContent {
   const fill = (template: string) => template.replace(PLACEHOLDER, (_, name: keyof NotifyFields) => fields[name]);
   const text = fill(message);
-  const html = text.split(/\r?\n\s*\r?\n/).map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\r?\n/g, '<br>')}</p>`).join('\n');
+  const html = text
+    .split(/\r?\n\s*\r?\n/)
+    .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\r?\n/g, '<br>')}</p>`)
+    .join('\n');
   return { subject: fill(subject).replace(/[\r\n]+/g, ' '), text: text.endsWith('\n') ? text : `${text}\n`, html: htmlDocument(html) };
 }
 

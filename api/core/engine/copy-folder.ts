@@ -106,15 +106,40 @@ function trialCut(input: CopyFolderInput, refs: MessageRef[]): MessageRef[] {
 async function refuseFolder(input: CopyFolderInput, error: Error): Promise<CopyFolderResult> {
   const { tenantId, itemId, target } = input;
   const folder = target.source.path;
-  const done = new Set((await input.ledger.folderEntries(tenantId, itemId, folder)).filter((e) => e.state === 'done').map((e) => e.sourceKey));
+  const done = new Set(
+    (await input.ledger.folderEntries(tenantId, itemId, folder)).filter((e) => e.state === 'done').map((e) => e.sourceKey),
+  );
   const refs = trialCut(input, notYetCopied(input, await input.source.listMessages(target.source, input.filter), done));
   const code = ensureError(error).code;
   const at = input.now().toISOString();
   const rows: ErrorRow[] = refs.length
-    ? refs.map((ref) => ({ tenantId, itemId, passId: input.passId, folder, sourceKey: ref.key, size: ref.size, code, reason: error.message, at }))
+    ? refs.map((ref) => ({
+        tenantId,
+        itemId,
+        passId: input.passId,
+        folder,
+        sourceKey: ref.key,
+        size: ref.size,
+        code,
+        reason: error.message,
+        at,
+      }))
     : input.retryOnly && !input.errorKeys.has(FOLDER_ROW_KEY)
       ? []
-      : [{ tenantId, itemId, passId: input.passId, folder, sourceKey: FOLDER_ROW_KEY, subject: `Folder "${folder}"`, size: 0, code, reason: error.message, at }];
+      : [
+          {
+            tenantId,
+            itemId,
+            passId: input.passId,
+            folder,
+            sourceKey: FOLDER_ROW_KEY,
+            subject: `Folder "${folder}"`,
+            size: 0,
+            code,
+            reason: error.message,
+            at,
+          },
+        ];
   await input.errors.put(rows);
   input.tally.failed += rows.length;
   await input.checkpoint();
@@ -138,8 +163,16 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   const result: CopyFolderResult = { destPath, listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
 
   const listing = await listFolder({
-    tenantId, itemId, passKind: input.passKind, retryOnly: input.retryOnly, folder: target.source, filter: input.filter,
-    errorKeys: input.errorKeys, source, cursors: input.cursors, now: input.now,
+    tenantId,
+    itemId,
+    passKind: input.passKind,
+    retryOnly: input.retryOnly,
+    folder: target.source,
+    filter: input.filter,
+    errorKeys: input.errorKeys,
+    source,
+    cursors: input.cursors,
+    now: input.now,
   });
   // Nothing changed since the cursor was saved, and the cursor is saved only once everything the
   // listing before it reported was copied: no pending rows, nothing to copy, no flag to carry.
@@ -174,23 +207,43 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   const fail = (ref: MessageRef, raw: unknown, subject?: string) => {
     const error = ensureError(raw);
     failures.push({
-      tenantId, itemId, passId: input.passId, folder, sourceKey: ref.key, subject, size: ref.size,
-      code: error.code, reason: error.message, at: input.now().toISOString(),
+      tenantId,
+      itemId,
+      passId: input.passId,
+      folder,
+      sourceKey: ref.key,
+      subject,
+      size: ref.size,
+      code: error.code,
+      reason: error.message,
+      at: input.now().toISOString(),
     });
     result.failed++;
     input.tally.failed++;
   };
 
   const limit = input.maxItemSizeBytes;
-  const writable = limit === undefined ? todo : todo.filter((ref) => {
-    if (ref.size <= limit) return true;
-    fail(ref, new ItemTooLargeError(`The message is ${ref.size} bytes, over MaxItemSizeBytes=${limit}.`));
-    return false;
-  });
+  const writable =
+    limit === undefined
+      ? todo
+      : todo.filter((ref) => {
+          if (ref.size <= limit) return true;
+          fail(ref, new ItemTooLargeError(`The message is ${ref.size} bytes, over MaxItemSizeBytes=${limit}.`));
+          return false;
+        });
 
   const pendingEntry = (ref: MessageRef): LedgerEntry => ({
-    tenantId, itemId, folder, sourceKey: ref.key, destFolder: destPath, destId: '', size: ref.size,
-    internalDate: ref.internalDate, state: 'pending', destUidFloor: destState.uidNext, destUidValidity: destState.uidValidity,
+    tenantId,
+    itemId,
+    folder,
+    sourceKey: ref.key,
+    destFolder: destPath,
+    destId: '',
+    size: ref.size,
+    internalDate: ref.internalDate,
+    state: 'pending',
+    destUidFloor: destState.uidNext,
+    destUidValidity: destState.uidValidity,
   });
 
   const mappings = input.recipientMappings ?? [];

@@ -48,20 +48,27 @@ export function settingTypesOf(itemTypes: Set<ItemType>): MailboxSetting['type']
  * (MailboxSetting.destRef) when the setting changed, so the copy is updated, not added again.
  */
 export async function copySettings(run: SettingsRun, types: MailboxSetting['type'][], errorKeys: Set<string>): Promise<Counts | undefined> {
-const { deps, item, pass, source, dest } = run;
-if (!source.exportSettings) return undefined; // IMAP has no server-side settings to read
-const settings = await source.exportSettings(types);
-if (settings.length === 0) return undefined;
-const { tenantId, id: itemId } = item;
+  const { deps, item, pass, source, dest } = run;
+  if (!source.exportSettings) return undefined; // IMAP has no server-side settings to read
+  const settings = await source.exportSettings(types);
+  if (settings.length === 0) return undefined;
+  const { tenantId, id: itemId } = item;
   const keyOf = (setting: MailboxSetting) => `${setting.type}:${setting.key ?? setting.label}`;
-  const fingerprint = (setting: MailboxSetting) => createHash('sha256').update(JSON.stringify([setting.folder ?? '', setting.data])).digest('hex');
-  const done = new Map((await deps.store.ledger.folderEntries(tenantId, itemId, SETTINGS_FOLDER))
-    .filter((e) => e.state === 'done').map((e) => [e.sourceKey, storedCopy(e.destId)]));
+  const fingerprint = (setting: MailboxSetting) =>
+    createHash('sha256')
+      .update(JSON.stringify([setting.folder ?? '', setting.data]))
+      .digest('hex');
+  const done = new Map(
+    (await deps.store.ledger.folderEntries(tenantId, itemId, SETTINGS_FOLDER))
+      .filter((e) => e.state === 'done')
+      .map((e) => [e.sourceKey, storedCopy(e.destId)]),
+  );
   const unchanged = (setting: MailboxSetting) => done.get(keyOf(setting))?.fingerprint === fingerprint(setting);
   let wanted = settings.filter((setting) => !unchanged(setting));
   if (pass.kind === 'retry-errors') wanted = wanted.filter((setting) => errorKeys.has(keyOf(setting)));
   const permissionFolders = new Set(wanted.filter((s) => s.type === 'permissions').map((s) => s.folder));
-  const todo = settings.filter((s) => wanted.includes(s) || (s.type === 'permissions' && permissionFolders.has(s.folder)))
+  const todo = settings
+    .filter((s) => wanted.includes(s) || (s.type === 'permissions' && permissionFolders.has(s.folder)))
     .map((s): MailboxSetting => {
       const destRef = done.get(keyOf(s))?.destRef;
       return destRef ? { ...s, destRef } : s;
@@ -71,7 +78,12 @@ const { tenantId, id: itemId } = item;
   if (todo.length === 0) return counts;
   const results: SettingResult[] = dest.importSettings
     ? await dest.importSettings(todo, (path) => run.destPath(path))
-    : todo.map((setting) => ({ setting, error: new ItemRejectedError(`The destination (${dest.kind}) has no place for ${setting.type === 'oof' ? 'automatic replies' : setting.type}.`) }));
+    : todo.map((setting) => ({
+        setting,
+        error: new ItemRejectedError(
+          `The destination (${dest.kind}) has no place for ${setting.type === 'oof' ? 'automatic replies' : setting.type}.`,
+        ),
+      }));
   const failures = results.filter((r) => r.error);
   const successes = results.filter((r) => !r.error);
   counts.failed = failures.length;
@@ -80,17 +92,40 @@ const { tenantId, id: itemId } = item;
     else counts.copied++;
   }
   const at = deps.clock.now().toISOString();
-  await deps.store.ledger.put(successes.map(({ setting, destRef }): LedgerEntry => ({
-    tenantId, itemId, folder: SETTINGS_FOLDER, sourceKey: keyOf(setting), destFolder: SETTINGS_FOLDER,
-    destId: [fingerprint(setting), destRef ?? setting.destRef].filter(Boolean).join(' '),
-    size: 0, internalDate: 0, state: 'done',
-  })));
+  await deps.store.ledger.put(
+    successes.map(
+      ({ setting, destRef }): LedgerEntry => ({
+        tenantId,
+        itemId,
+        folder: SETTINGS_FOLDER,
+        sourceKey: keyOf(setting),
+        destFolder: SETTINGS_FOLDER,
+        destId: [fingerprint(setting), destRef ?? setting.destRef].filter(Boolean).join(' '),
+        size: 0,
+        internalDate: 0,
+        state: 'done',
+      }),
+    ),
+  );
   const fixed = successes.map(({ setting }) => keyOf(setting)).filter((key) => errorKeys.has(key));
   if (fixed.length) await deps.store.errors.remove(tenantId, itemId, SETTINGS_FOLDER, fixed);
-  await deps.store.errors.put(failures.map(({ setting, error }): ErrorRow => {
-    const e = ensureError(error);
-    return { tenantId, itemId, passId: pass.id, folder: SETTINGS_FOLDER, sourceKey: keyOf(setting), subject: setting.label, size: 0, code: e.code, reason: e.message, at };
-  }));
+  await deps.store.errors.put(
+    failures.map(({ setting, error }): ErrorRow => {
+      const e = ensureError(error);
+      return {
+        tenantId,
+        itemId,
+        passId: pass.id,
+        folder: SETTINGS_FOLDER,
+        sourceKey: keyOf(setting),
+        subject: setting.label,
+        size: 0,
+        code: e.code,
+        reason: e.message,
+        at,
+      };
+    }),
+  );
   return counts;
 }
 

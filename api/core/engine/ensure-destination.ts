@@ -36,7 +36,8 @@ export async function ensureDestination(input: EnsureDestinationInput): Promise<
   const { target, dest } = input;
   try {
     const ensured = await dest.ensureFolder(target.destSegments, target.source.itemType);
-    if (input.errorKeys.has(RENAMED_ROW_KEY)) await input.errors.remove(input.tenantId, input.itemId, target.source.path, [RENAMED_ROW_KEY]);
+    if (input.errorKeys.has(RENAMED_ROW_KEY))
+      await input.errors.remove(input.tenantId, input.itemId, target.source.path, [RENAMED_ROW_KEY]);
     return { ensured };
   } catch (raw) {
     const error = ensureError(raw);
@@ -58,8 +59,14 @@ function renamedRow(input: EnsureDestinationInput, createdAs: string, refusal: E
   const { target } = input;
   const wanted = target.destSegments.join('/');
   return {
-    tenantId: input.tenantId, itemId: input.itemId, passId: input.passId, folder: target.source.path, sourceKey: RENAMED_ROW_KEY,
-    subject: `Folder "${target.source.path}"`, size: 0, code: RENAMED_ROW_CODE,
+    tenantId: input.tenantId,
+    itemId: input.itemId,
+    passId: input.passId,
+    folder: target.source.path,
+    sourceKey: RENAMED_ROW_KEY,
+    subject: `Folder "${target.source.path}"`,
+    size: 0,
+    code: RENAMED_ROW_CODE,
     reason: `The destination refused the folder name "${wanted}" (${refusal.message}), so the folder was created as "${createdAs}" with ' in place of ". Its messages are copied there.`,
     at: input.now().toISOString(),
   };

@@ -56,8 +56,15 @@ export async function listFolder(input: FolderListingInput): Promise<FolderListi
     refs: changes.refs,
     incremental: !changes.restarted,
     unchangedCount: changes.restarted ? undefined : changes.unchangedCount,
-    save: () => cursors.put({
-      tenantId, itemId, side: 'source', folder: folder.path, folderIdentity: changes.identity, cursor: changes.cursor, savedAt: input.now().toISOString(),
-    }),
+    save: () =>
+      cursors.put({
+        tenantId,
+        itemId,
+        side: 'source',
+        folder: folder.path,
+        folderIdentity: changes.identity,
+        cursor: changes.cursor,
+        savedAt: input.now().toISOString(),
+      }),
   };
 }

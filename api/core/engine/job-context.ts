@@ -47,7 +47,9 @@ export async function loadJobRecords(store: Store, job: JobPayload): Promise<Job
     store.endpoints.get(job.tenantId, project.destinationEndpointId),
   ]);
   if (!source || !destination) {
-    throw new NotFoundError(`Project "${project.name}" lost its ${source ? 'destination' : 'source'} endpoint; edit the project and choose one.`);
+    throw new NotFoundError(
+      `Project "${project.name}" lost its ${source ? 'destination' : 'source'} endpoint; edit the project and choose one.`,
+    );
   }
   return { item, pass, project, source, destination };
 }
@@ -70,7 +72,10 @@ async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, opti
   const boundTo = side === 'source' ? item.sourceSecretEndpointId : item.destinationSecretEndpointId;
   if (secretRef && boundTo && boundTo !== endpoint.id) {
     // The password was typed for another server: never send it to this one.
-    throw new AuthError(`The ${side} password stored for ${side === 'source' ? item.sourceAddress : item.destinationAddress} was entered for another ${side} endpoint than "${endpoint.name}", so it is not used there. Enter the password again for this endpoint (Edit item), or clear it.`, { field: `${side}Password` });
+    throw new AuthError(
+      `The ${side} password stored for ${side === 'source' ? item.sourceAddress : item.destinationAddress} was entered for another ${side} endpoint than "${endpoint.name}", so it is not used there. Enter the password again for this endpoint (Edit item), or clear it.`,
+      { field: `${side}Password` },
+    );
   }
   const tenantId = item.tenantId;
   return {
@@ -91,30 +96,45 @@ async function accessFor(deps: EngineDeps, records: JobRecords, side: Side, opti
  * Modern Auth for one side: the project's `ModernAuth…Export` (source) or `…Import` (destination)
  * options win over the endpoint's app registration, field by field.
  */
-async function modernAuthFor(deps: EngineDeps, endpoint: Endpoint, side: Side, options: ModernAuthOptions = {}): Promise<MailboxAccess['modernAuth']> {
+async function modernAuthFor(
+  deps: EngineDeps,
+  endpoint: Endpoint,
+  side: Side,
+  options: ModernAuthOptions = {},
+): Promise<MailboxAccess['modernAuth']> {
   // Groups over Graph post as a signed-in administrator (delegatedSignIn), never as an app.
   if (endpoint.kind === 'm365-group' && endpointProtocol(endpoint) === 'graph') return undefined;
-  const fromOptions = side === 'source'
-    ? { clientId: options.clientIdExport, tenantId: options.tenantIdExport, clientSecret: options.clientSecretExport }
-    : { clientId: options.clientIdImport, tenantId: options.tenantIdImport, clientSecret: options.clientSecretImport };
+  const fromOptions =
+    side === 'source'
+      ? { clientId: options.clientIdExport, tenantId: options.tenantIdExport, clientSecret: options.clientSecretExport }
+      : { clientId: options.clientIdImport, tenantId: options.tenantIdImport, clientSecret: options.clientSecretImport };
   const clientId = fromOptions.clientId ?? endpoint.appClientId;
   const tenantId = fromOptions.tenantId ?? endpoint.appTenantId;
   // A secret in the options wins over the endpoint's credential; else the endpoint's certificate, else its secret.
   const read = (ref?: string) => (ref ? deps.vault.get(endpoint.tenantId, ref) : undefined);
-  const certificate = !fromOptions.clientSecret && endpoint.appCertificate && endpoint.appCertificateKeyRef
-    ? { ...endpoint.appCertificate, privateKey: (await read(endpoint.appCertificateKeyRef))! }
-    : undefined;
+  const certificate =
+    !fromOptions.clientSecret && endpoint.appCertificate && endpoint.appCertificateKeyRef
+      ? { ...endpoint.appCertificate, privateKey: (await read(endpoint.appCertificateKeyRef))! }
+      : undefined;
   const clientSecret = fromOptions.clientSecret ?? (certificate ? undefined : await read(endpoint.appSecretRef));
   if (!clientId && !tenantId && !clientSecret && !certificate) return undefined;
   if (!clientId || !tenantId || (!clientSecret && !certificate)) {
     const suffix = side === 'source' ? 'Export' : 'Import';
-    throw new ValidationError(`Modern Auth for the ${side} needs a client id, a tenant id and a client secret or certificate: set them on the endpoint or as ModernAuthClientId${suffix}, ModernAuthTenantId${suffix} and ModernAuthClientSecret${suffix}.`);
+    throw new ValidationError(
+      `Modern Auth for the ${side} needs a client id, a tenant id and a client secret or certificate: set them on the endpoint or as ModernAuthClientId${suffix}, ModernAuthTenantId${suffix} and ModernAuthClientSecret${suffix}.`,
+    );
   }
   return certificate ? { clientId, tenantId, certificate } : { clientId, tenantId, clientSecret };
 }
 
 /** Opens one side; the error says which side failed, so the admin knows which credentials to fix. */
-export async function openSide(deps: EngineDeps, records: JobRecords, side: Side, signal?: AbortSignal, options: SideOptions = {}): Promise<MailboxSession> {
+export async function openSide(
+  deps: EngineDeps,
+  records: JobRecords,
+  side: Side,
+  signal?: AbortSignal,
+  options: SideOptions = {},
+): Promise<MailboxSession> {
   const access = await accessFor(deps, records, side, options);
   try {
     return await deps.connectorFor(access.endpoint.kind).open(access, signal);
@@ -124,7 +144,8 @@ export async function openSide(deps: EngineDeps, records: JobRecords, side: Side
     // A per-item login is what the server refused: name it (the CLI's logins have no address of their own).
     const who = access.login && access.login.toLowerCase() !== access.mailbox.toLowerCase() ? `login ${access.login}` : access.mailbox;
     const message = `${label} (${who}): ${error.message}`;
-    if (error instanceof AuthError) throw new AuthError(message, { cause: error, field: side === 'source' ? 'sourceLogin' : 'destinationLogin' });
+    if (error instanceof AuthError)
+      throw new AuthError(message, { cause: error, field: side === 'source' ? 'sourceLogin' : 'destinationLogin' });
     throw new MailferryError(error.code, message, { retryable: error.retryable, retryAfterMs: error.retryAfterMs, cause: error });
   }
 }

@@ -17,7 +17,12 @@ export class Lane {
   async reopen(): Promise<void> {
     await this.close();
     const { pipelineDepth, ewsRequestsInFlight, modernAuth, recipientMappings, ewsStreamToGraph } = this.options;
-    const sideOptions = { tuning: { pipelineDepth, requestsInFlight: ewsRequestsInFlight }, modernAuth, recipientMappings, ewsStreamToGraph };
+    const sideOptions = {
+      tuning: { pipelineDepth, requestsInFlight: ewsRequestsInFlight },
+      modernAuth,
+      recipientMappings,
+      ewsStreamToGraph,
+    };
     // Both sides log in at once: a delta with nothing new is mostly these round trips.
     const [source, dest] = await Promise.allSettled([
       openSide(this.deps, this.records, 'source', this.signal, sideOptions),

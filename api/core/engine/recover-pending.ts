@@ -24,12 +24,11 @@ export async function recoverPending(
     const floor = Math.min(...group.map((e) => e.destUidFloor ?? Number.MAX_SAFE_INTEGER));
     const state = await dest.folderState(destFolder);
     const idOf = (d: DestinationEntry) => d.destId ?? `${state.uidValidity}:${d.uid}`;
-    const claimed = new Set(
-      [...done.values()].filter((e) => e.destFolder === destFolder).map((e) => e.destId),
-    );
-    const candidates: DestinationEntry[] = Number.isFinite(floor) && floor < Number.MAX_SAFE_INTEGER
-      ? (await dest.listRange(destFolder, floor)).filter((d) => !claimed.has(idOf(d)))
-      : [];
+    const claimed = new Set([...done.values()].filter((e) => e.destFolder === destFolder).map((e) => e.destId));
+    const candidates: DestinationEntry[] =
+      Number.isFinite(floor) && floor < Number.MAX_SAFE_INTEGER
+        ? (await dest.listRange(destFolder, floor)).filter((d) => !claimed.has(idOf(d)))
+        : [];
     // A destination that marks its writes with the source key (EWS) is paired exactly.
     const byKey = new Map(candidates.filter((d) => d.sourceKey !== undefined).map((d) => [d.sourceKey!, d]));
     const used = new Set<DestinationEntry>();
@@ -37,9 +36,17 @@ export async function recoverPending(
     const markOf = (key: string) => (dest.markOf ? dest.markOf(key) : key);
     for (const entry of group.sort(sourceOrder)) {
       const marked = byKey.get(markOf(entry.sourceKey));
-      const match = marked ?? (entry.destUidValidity === state.uidValidity
-        ? candidates.find((d) => !used.has(d) && d.sourceKey === undefined && d.size === entry.size && (d.internalDate === undefined || d.internalDate === entry.internalDate))
-        : undefined);
+      const match =
+        marked ??
+        (entry.destUidValidity === state.uidValidity
+          ? candidates.find(
+              (d) =>
+                !used.has(d) &&
+                d.sourceKey === undefined &&
+                d.size === entry.size &&
+                (d.internalDate === undefined || d.internalDate === entry.internalDate),
+            )
+          : undefined);
       if (match && !used.has(match)) {
         used.add(match);
         recovered.push({ ...entry, state: 'done', destId: idOf(match) });
@@ -53,11 +60,15 @@ export async function recoverPending(
   if (recovered.length) await ledger.put(recovered);
   const first = pending[0];
   if (dropped.length && first) {
-    await ledger.deletePending(first.tenantId, first.itemId, first.folder, dropped.map((e) => e.sourceKey));
+    await ledger.deletePending(
+      first.tenantId,
+      first.itemId,
+      first.folder,
+      dropped.map((e) => e.sourceKey),
+    );
   }
   return { recovered, dropped };
 }
-
 
 /**
  * The order the job wrote in, so a pending entry is paired before the ones written after it:

@@ -11,18 +11,27 @@ const RENEWALS_PER_LOCK = 3;
  * after a long server back-off, releases on shutdown, or dead-letters and fails the item.
  * Shared by the embedded worker pool and the Azure Service Bus trigger.
  */
-export async function runLeasedJob(deps: EngineDeps, queue: JobQueue, job: LeasedJob, lockMs: number, shutdown?: AbortSignal): Promise<JobOutcome['kind']> {
+export async function runLeasedJob(
+  deps: EngineDeps,
+  queue: JobQueue,
+  job: LeasedJob,
+  lockMs: number,
+  shutdown?: AbortSignal,
+): Promise<JobOutcome['kind']> {
   const jobAbort = new AbortController();
   const onShutdown = () => jobAbort.abort();
   shutdown?.addEventListener('abort', onShutdown, { once: true });
-  const renewer = setInterval(() => {
-    queue.renew(job, lockMs).then(
-      (held) => {
-        if (!held) jobAbort.abort(); // another worker owns it now: stop writing
-      },
-      () => undefined,
-    );
-  }, Math.floor(lockMs / RENEWALS_PER_LOCK));
+  const renewer = setInterval(
+    () => {
+      queue.renew(job, lockMs).then(
+        (held) => {
+          if (!held) jobAbort.abort(); // another worker owns it now: stop writing
+        },
+        () => undefined,
+      );
+    },
+    Math.floor(lockMs / RENEWALS_PER_LOCK),
+  );
   try {
     const outcome = await runMigrationJob(deps, job.payload, jobAbort.signal).catch(
       (error): JobOutcome => ({ kind: 'retry', error: ensureError(error) }),

@@ -31,7 +31,8 @@ export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal:
   if (item.lastRun?.passId === pass.id && TERMINAL_STATUSES.has(item.lastRun.status)) {
     return { kind: 'finished', status: item.lastRun.status }; // a redelivery of a job that already finished
   }
-  if (pass.status === 'stopping' || pass.status === 'stopped') return finish(deps, records, 'Stopped', zeroCounts(), 'Stopped before it started.');
+  if (pass.status === 'stopping' || pass.status === 'stopped')
+    return finish(deps, records, 'Stopped', zeroCounts(), 'Stopped before it started.');
 
   let options: SupportOptions;
   try {
@@ -137,7 +138,14 @@ class JobRun {
     // Folders that found nothing to do did not force a progress write; this one shows them all.
     await this.checkpoint(true);
     if (settingTypes.length && this.keepGoing()) {
-      const run = { deps: this.deps, item: this.item, pass: this.pass, source: first.source!, dest: first.dest!, destPath: (path: string) => this.destPaths.get(path) };
+      const run = {
+        deps: this.deps,
+        item: this.item,
+        pass: this.pass,
+        source: first.source!,
+        dest: first.dest!,
+        destPath: (path: string) => this.destPaths.get(path),
+      };
       const counts = await copySettings(run, settingTypes, context.errorKeys.get(SETTINGS_FOLDER) ?? new Set());
       if (counts) {
         this.folderRuns.push({ path: SETTINGS_FOLDER, counts, done: true });
@@ -147,7 +155,10 @@ class JobRun {
   }
 
   /** One lane takes folders from the shared list until it is empty or the job must stop. */
-  private async drain(lane: Lane, context: { errorKeys: Map<string, Set<string>>; filter: ListMessagesFilter; todo: FolderTarget[] }): Promise<void> {
+  private async drain(
+    lane: Lane,
+    context: { errorKeys: Map<string, Set<string>>; filter: ListMessagesFilter; todo: FolderTarget[] },
+  ): Promise<void> {
     if (!lane.source) await lane.reopen();
     for (let target = context.todo.shift(); target && this.keepGoing(); target = context.todo.shift()) {
       try {
@@ -171,11 +182,27 @@ class JobRun {
       async (round) => {
         if (round > 0) await lane.reopen();
         return copyFolder({
-          tenantId: this.item.tenantId, itemId: this.item.id, passId: this.pass.id, passKind: this.pass.kind,
-          target, filter, maxItemSizeBytes: this.options.maxItemSizeBytes, recipientMappings: this.options.recipientMappings, errorKeys, retryOnly: this.pass.kind === 'retry-errors',
-          source: lane.source!, dest: lane.dest!, ledger: deps.store.ledger, errors: deps.store.errors, cursors: deps.store.cursors,
-          refusedFormats: this.refusedFormats, onFormatRefused: (format, error) => this.formatRefused(format, error),
-          tally: counts, keepGoing: () => this.keepGoing(), checkpoint: () => this.checkpoint(), now: () => deps.clock.now(),
+          tenantId: this.item.tenantId,
+          itemId: this.item.id,
+          passId: this.pass.id,
+          passKind: this.pass.kind,
+          target,
+          filter,
+          maxItemSizeBytes: this.options.maxItemSizeBytes,
+          recipientMappings: this.options.recipientMappings,
+          errorKeys,
+          retryOnly: this.pass.kind === 'retry-errors',
+          source: lane.source!,
+          dest: lane.dest!,
+          ledger: deps.store.ledger,
+          errors: deps.store.errors,
+          cursors: deps.store.cursors,
+          refusedFormats: this.refusedFormats,
+          onFormatRefused: (format, error) => this.formatRefused(format, error),
+          tally: counts,
+          keepGoing: () => this.keepGoing(),
+          checkpoint: () => this.checkpoint(),
+          now: () => deps.clock.now(),
         });
       },
       {
@@ -185,7 +212,8 @@ class JobRun {
           copiedBefore = counts.copied;
           return progressed;
         },
-        onRetry: (error, waitMs) => deps.log.warn(`Retrying folder after: ${error.message}`, { itemId: this.item.id, folder: target.source.path, waitMs }),
+        onRetry: (error, waitMs) =>
+          deps.log.warn(`Retrying folder after: ${error.message}`, { itemId: this.item.id, folder: target.source.path, waitMs }),
       },
     );
     // Items an earlier attempt of this job copied show up as "already copied" in the last attempt.
@@ -199,7 +227,10 @@ class JobRun {
 
   /** The first refusal of a format switches the rest of the job to another one; the item's report says so. */
   private formatRefused(format: ContentFormat, error: Error): void {
-    this.deps.log.warn(`The destination refused the ${format} format; the rest of this mailbox goes in another format.`, { itemId: this.item.id, format });
+    this.deps.log.warn(`The destination refused the ${format} format; the rest of this mailbox goes in another format.`, {
+      itemId: this.item.id,
+      format,
+    });
     this.reason = error.message;
   }
 
@@ -236,18 +267,33 @@ class JobRun {
     const tally = this.tally;
     const finished = this.folderRuns.filter((run) => run.done);
     const progress: ItemProgress = {
-      passId: this.pass.id, passKind: this.pass.kind, currentFolder: this.folderRuns.at(-1)?.path,
-      foldersDone: finished.length, foldersTotal: this.foldersTotal, ...tally,
-      startedAt: this.startedAt.toISOString(), updatedAt: now.toISOString(),
+      passId: this.pass.id,
+      passKind: this.pass.kind,
+      currentFolder: this.folderRuns.at(-1)?.path,
+      foldersDone: finished.length,
+      foldersTotal: this.foldersTotal,
+      ...tally,
+      startedAt: this.startedAt.toISOString(),
+      updatedAt: now.toISOString(),
       messagesPerSecond: messagesPerSecond(tally.copied, now.getTime() - this.startedAt.getTime()),
-      folders: finished.map((run): FolderCounts => ({ path: run.path, copied: run.counts.copied, skipped: run.counts.skipped, failed: run.counts.failed })),
+      folders: finished.map(
+        (run): FolderCounts => ({ path: run.path, copied: run.counts.copied, skipped: run.counts.skipped, failed: run.counts.failed }),
+      ),
     };
     this.records.item = await updateDoc(this.deps.store.items, this.item.tenantId, this.item.id, (item) => ({
       ...item,
       status,
       progress,
       // The pass's submission writes lastRun without a start; the first run of this pass sets it and later slices keep it.
-      lastRun: { ...zeroCounts(), ...item.lastRun, passId: this.pass.id, kind: this.pass.kind, status, startedAt: (item.lastRun?.passId === this.pass.id && item.lastRun.startedAt) || this.startedAt.toISOString(), reason },
+      lastRun: {
+        ...zeroCounts(),
+        ...item.lastRun,
+        passId: this.pass.id,
+        kind: this.pass.kind,
+        status,
+        startedAt: (item.lastRun?.passId === this.pass.id && item.lastRun.startedAt) || this.startedAt.toISOString(),
+        reason,
+      },
     }));
   }
 
@@ -276,4 +322,3 @@ class JobRun {
     return byFolder;
   }
 }
-

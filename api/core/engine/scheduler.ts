@@ -18,18 +18,24 @@ export async function schedulerTick(deps: EngineDeps, queue: JobQueue, tenantIds
   if (reaped) deps.log.warn(`Returned ${reaped} job(s) with expired leases to the queue.`);
   const now = clock.now();
   for (const tenantId of tenantIds) {
-    await failItemsOfDeadJobs(deps, queue, tenantId).catch((error) => deps.log.error(`Scheduler could not read the dead letters: ${ensureError(error).message}`));
+    await failItemsOfDeadJobs(deps, queue, tenantId).catch((error) =>
+      deps.log.error(`Scheduler could not read the dead letters: ${ensureError(error).message}`),
+    );
     const projects = await listAll((cursor) => store.projects.list(tenantId, { cursor }));
     for (const project of projects) {
       try {
-        const submitted = await listAll((cursor) => store.items.list(tenantId, { where: { projectId: project.id, status: 'Submitted' }, cursor }));
+        const submitted = await listAll((cursor) =>
+          store.items.list(tenantId, { where: { projectId: project.id, status: 'Submitted' }, cursor }),
+        );
         // A scheduled pass typically holds many items: read each pass once per tick.
         const passes = new Map<string, Promise<Pass | undefined>>();
         const passOf = (passId: string) => passes.get(passId) ?? passes.set(passId, store.passes.get(tenantId, passId)).get(passId)!;
         for (const item of submitted) {
           const pass = item.lastRun && (await passOf(item.lastRun.passId));
           if (pass && (!pass.startAt || Date.parse(pass.startAt) <= now.getTime())) {
-            await updateDoc(store.items, tenantId, item.id, (i) => (i.status === 'Submitted' ? { ...i, status: 'Queued' as const } : undefined));
+            await updateDoc(store.items, tenantId, item.id, (i) =>
+              i.status === 'Submitted' ? { ...i, status: 'Queued' as const } : undefined,
+            );
           }
         }
         await settleProjectPasses(store, tenantId, project.id, now, deps.onPassEnded);
@@ -52,6 +58,10 @@ async function failItemsOfDeadJobs(deps: EngineDeps, queue: JobQueue, tenantId: 
   for (const dead of await queue.deadLetters(tenantId)) {
     const item = await deps.store.items.get(tenantId, dead.payload.itemId);
     if (!item || item.lastRun?.passId !== dead.payload.passId || !WITH_A_JOB.has(item.status)) continue;
-    await failJob(deps, dead.payload, `The worker stopped while copying this mailbox ${dead.attempts} times in a row (${dead.reason}), so Mailferry gave this pass up. Check the host's memory and logs, then start another pass: it continues where this one stopped.`);
+    await failJob(
+      deps,
+      dead.payload,
+      `The worker stopped while copying this mailbox ${dead.attempts} times in a row (${dead.reason}), so Mailferry gave this pass up. Check the host's memory and logs, then start another pass: it continues where this one stopped.`,
+    );
   }
 }

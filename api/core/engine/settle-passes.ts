@@ -30,7 +30,12 @@ export async function settleProjectPasses(
     const summary = summarise(pass, items, now);
     const updated = await updateDoc(store.passes, tenantId, pass.id, (current) =>
       current.status === 'running' || current.status === 'stopping'
-        ? { ...current, status: current.status === 'stopping' ? ('stopped' as const) : ('completed' as const), finishedAt: now.toISOString(), summary }
+        ? {
+            ...current,
+            status: current.status === 'stopping' ? ('stopped' as const) : ('completed' as const),
+            finishedAt: now.toISOString(),
+            summary,
+          }
         : undefined,
     );
     if (updated.version !== pass.version) {

@@ -15,11 +15,18 @@ import type { LedgerEntry } from '../model.js';
 const comparable = (flags: readonly string[]) => new Set(flags.filter((flag) => flag.toLowerCase() !== '\\recent'));
 
 /** Returns how many destination messages had their flags changed. */
-export async function syncFlags(dest: MailboxSession, destPath: string, copied: { ref: MessageRef; entry: LedgerEntry }[]): Promise<number> {
+export async function syncFlags(
+  dest: MailboxSession,
+  destPath: string,
+  copied: { ref: MessageRef; entry: LedgerEntry }[],
+): Promise<number> {
   if (!dest.readFlags || !dest.updateFlags) return 0;
   const mine = copied.filter(({ entry }) => entry.destFolder === destPath && entry.destId !== '');
   if (mine.length === 0) return 0;
-  const current = await dest.readFlags(destPath, mine.map(({ entry }) => entry.destId));
+  const current = await dest.readFlags(
+    destPath,
+    mine.map(({ entry }) => entry.destId),
+  );
   const changes: FlagChange[] = [];
   for (const { ref, entry } of mine) {
     const have = current.get(entry.destId);

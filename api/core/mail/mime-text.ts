@@ -60,6 +60,17 @@ export async function readMimeText(message: Buffer): Promise<MimeText> {
     }
     attachments.push({ name: name ?? `unnamed ${a.mimeType}`, size: byteLength(a.content), contentType: a.mimeType });
   }
-  const body = email.html !== undefined ? { contentType: 'html' as const, content: email.html } : { contentType: 'text' as const, content: email.text ?? '' };
-  return { subject: email.subject ?? '', from: addresses(email.from), to: addresses(email.to), cc: addresses(email.cc), date: header('date'), body, attachments };
+  const body =
+    email.html !== undefined
+      ? { contentType: 'html' as const, content: email.html }
+      : { contentType: 'text' as const, content: email.text ?? '' };
+  return {
+    subject: email.subject ?? '',
+    from: addresses(email.from),
+    to: addresses(email.to),
+    cc: addresses(email.cc),
+    date: header('date'),
+    body,
+    attachments,
+  };
 }

@@ -14,7 +14,13 @@ import type { ErrorReasonCount, PassEndedNotice } from '../ports.js';
 import { passEndedTitle } from './pass-kind-labels.js';
 import { plainCardText } from './card-text.js';
 import { openInMailferryUrl, type TeamsTabLink } from './tab-deep-link.js';
-import { TEAMS_MESSAGE_MAX_BYTES, serializedBytes, teamsCardMessage, type AdaptiveCardJson, type TeamsCardMessage } from './teams-message.js';
+import {
+  TEAMS_MESSAGE_MAX_BYTES,
+  serializedBytes,
+  teamsCardMessage,
+  type AdaptiveCardJson,
+  type TeamsCardMessage,
+} from './teams-message.js';
 
 /** A card is a glance, not a report: the statistics page has the full list. */
 export const MAX_ERROR_REASONS = 5;
@@ -54,9 +60,13 @@ export function buildPassEndedMessage(notice: PassEndedNotice, options: PassCard
     const bytes = serializedBytes(message);
     if (bytes <= maxBytes) return message;
     if (limits.reasons > 0) limits.reasons--;
-    else if (limits.projectNameChars > PROJECT_NAME_MIN_CHARS) limits.projectNameChars = Math.max(PROJECT_NAME_MIN_CHARS, Math.floor(limits.projectNameChars / 2));
+    else if (limits.projectNameChars > PROJECT_NAME_MIN_CHARS)
+      limits.projectNameChars = Math.max(PROJECT_NAME_MIN_CHARS, Math.floor(limits.projectNameChars / 2));
     else {
-      throw new MailferryError('too-large', `The pass card for project ${notice.project.id} is ${bytes} bytes even without error reasons; Teams accepts at most ${maxBytes}. Check the length of the Mailferry tab URL.`);
+      throw new MailferryError(
+        'too-large',
+        `The pass card for project ${notice.project.id} is ${bytes} bytes even without error reasons; Teams accepts at most ${maxBytes}. Check the length of the Mailferry tab URL.`,
+      );
     }
   }
 }
@@ -70,7 +80,13 @@ function topReasons(errors: ErrorReasonCount[]): ErrorReasonCount[] {
     .map(({ error }) => error);
 }
 
-function expandCard(notice: PassEndedNotice, summary: PassSummary, reasons: ErrorReasonCount[], limits: Limits, tabUrl: string | undefined): AdaptiveCardJson {
+function expandCard(
+  notice: PassEndedNotice,
+  summary: PassSummary,
+  reasons: ErrorReasonCount[],
+  limits: Limits,
+  tabUrl: string | undefined,
+): AdaptiveCardJson {
   const data = {
     title: passEndedTitle(notice.pass.kind, notice.pass.status),
     projectName: plainCardText(notice.project.name, limits.projectNameChars),

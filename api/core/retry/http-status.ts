@@ -36,7 +36,12 @@ export function classifyHttpStatus(status: number, hasRetryAfter = false): HttpF
 }
 
 /** The typed error for `kind`; `waitMs` is the throttled wait (the server's, or the caller's default). */
-export function httpFailureError(kind: HttpFailureKind, message: string, waitMs: number, options: { cause?: unknown } = {}): MailferryError {
+export function httpFailureError(
+  kind: HttpFailureKind,
+  message: string,
+  waitMs: number,
+  options: { cause?: unknown } = {},
+): MailferryError {
   switch (kind) {
     case 'throttled':
       return new ThrottledError(message, waitMs, options);

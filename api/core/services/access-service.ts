@@ -18,7 +18,12 @@ export type TenantAction = 'view' | 'manage';
 
 const ACCESS_ORDER: readonly ProjectAccess[] = ['view', 'run', 'edit', 'delete'];
 /** The strongest project action each role grants inside its own workgroup. */
-const ROLE_ACCESS: Record<WorkgroupRole, ProjectAccess | undefined> = { Owner: 'delete', Manager: 'edit', Agent: 'run', Inactive: undefined };
+const ROLE_ACCESS: Record<WorkgroupRole, ProjectAccess | undefined> = {
+  Owner: 'delete',
+  Manager: 'edit',
+  Agent: 'run',
+  Inactive: undefined,
+};
 
 const allows = (granted: ProjectAccess | undefined, wanted: ProjectAccess) =>
   granted !== undefined && ACCESS_ORDER.indexOf(granted) >= ACCESS_ORDER.indexOf(wanted);
@@ -42,8 +47,15 @@ export class AccessService {
       const owners = this.deps.tenantOwners?.get(principal.tenantId) ?? [];
       if (!owners.includes(principal.userId)) return [];
       const founded = await this.deps.store.workgroups.insert({
-        tenantId: principal.tenantId, id: this.deps.newId(), name: DEFAULT_WORKGROUP, createdAt: this.deps.clock.now().toISOString(),
-        members: owners.map((userId) => ({ userId, ...(userId === principal.userId && principal.name ? { name: principal.name } : {}), role: 'Owner' as const })),
+        tenantId: principal.tenantId,
+        id: this.deps.newId(),
+        name: DEFAULT_WORKGROUP,
+        createdAt: this.deps.clock.now().toISOString(),
+        members: owners.map((userId) => ({
+          userId,
+          ...(userId === principal.userId && principal.name ? { name: principal.name } : {}),
+          role: 'Owner' as const,
+        })),
       });
       return [founded];
     }
@@ -76,9 +88,16 @@ export class AccessService {
   }
 
   /** Endpoints of the workgroups where the caller has an active role. */
-  async visibleEndpoints<T extends Endpoint | Omit<Endpoint, 'adminSecretRef' | 'appSecretRef' | 'appCertificateKeyRef'>>(principal: Principal, endpoints: T[]): Promise<T[]> {
+  async visibleEndpoints<T extends Endpoint | Omit<Endpoint, 'adminSecretRef' | 'appSecretRef' | 'appCertificateKeyRef'>>(
+    principal: Principal,
+    endpoints: T[],
+  ): Promise<T[]> {
     if (principal.kind === 'local-admin') return endpoints;
-    const active = new Set((await this.workgroupsOf(principal)).filter((w) => w.members.some((m) => m.userId === principal.userId && m.role !== 'Inactive')).map((w) => w.id));
+    const active = new Set(
+      (await this.workgroupsOf(principal))
+        .filter((w) => w.members.some((m) => m.userId === principal.userId && m.role !== 'Inactive'))
+        .map((w) => w.id),
+    );
     const fallback = await defaultWorkgroupId(this.deps.store, principal.tenantId);
     return endpoints.filter((e) => active.has(e.workgroupId ?? fallback ?? ''));
   }
@@ -98,7 +117,9 @@ export class AccessService {
     const granted = project ? await this.projectAccess(principal, project) : undefined;
     if (!project || !granted) throw new NotFoundError(`No project with id ${projectId}.`, { field: 'projectId' });
     if (!allows(granted, action)) {
-      throw new ForbiddenError(`Your access to project "${project.name}" is "${granted}"; to ${action} it you need a role that allows ${action} (ask an Owner of its workgroup).`);
+      throw new ForbiddenError(
+        `Your access to project "${project.name}" is "${granted}"; to ${action} it you need a role that allows ${action} (ask an Owner of its workgroup).`,
+      );
     }
     return project;
   }
@@ -121,12 +142,16 @@ export class AccessService {
     const roles = (await this.workgroupsOf(principal)).map((w) => w.members.find((m) => m.userId === principal.userId)!.role);
     const ok = action === 'view' ? roles.some((r) => r !== 'Inactive') : roles.some((r) => r === 'Owner' || r === 'Manager');
     if (!ok && !roles.length && !(await this.deps.store.workgroups.list(principal.tenantId, { limit: 1 })).items.length) {
-      throw new ForbiddenError('Mailferry is not set up for this tenant yet: its first Owners are named by the deployment (MAILFERRY_TENANT_OWNERS, "tenant-id:user-object-id"). Ask the operator to add yours, then sign in again.');
+      throw new ForbiddenError(
+        'Mailferry is not set up for this tenant yet: its first Owners are named by the deployment (MAILFERRY_TENANT_OWNERS, "tenant-id:user-object-id"). Ask the operator to add yours, then sign in again.',
+      );
     }
     if (!ok) {
-      throw new ForbiddenError(action === 'view'
-        ? 'You are not an active member of any Mailferry workgroup in this tenant; ask an Owner to add you.'
-        : 'Creating or changing endpoints and projects needs the Manager or Owner role in a workgroup.');
+      throw new ForbiddenError(
+        action === 'view'
+          ? 'You are not an active member of any Mailferry workgroup in this tenant; ask an Owner to add you.'
+          : 'Creating or changing endpoints and projects needs the Manager or Owner role in a workgroup.',
+      );
     }
   }
 
@@ -139,8 +164,13 @@ export class AccessService {
     const mine = await this.workgroupsOf(principal);
     const managed = mine.filter((w) => this.manages(principal, w));
     if (requested) {
-      if (!mine.some((w) => w.id === requested)) throw new NotFoundError(`No workgroup with id ${requested} that you belong to.`, { field: 'workgroupId' });
-      if (!managed.some((w) => w.id === requested)) throw new ForbiddenError(`You cannot create projects or endpoints in workgroup ${requested}: you need the Manager or Owner role there.`, { field: 'workgroupId' });
+      if (!mine.some((w) => w.id === requested))
+        throw new NotFoundError(`No workgroup with id ${requested} that you belong to.`, { field: 'workgroupId' });
+      if (!managed.some((w) => w.id === requested))
+        throw new ForbiddenError(
+          `You cannot create projects or endpoints in workgroup ${requested}: you need the Manager or Owner role there.`,
+          { field: 'workgroupId' },
+        );
       return requested;
     }
     return managed[0]?.id;

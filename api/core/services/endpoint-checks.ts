@@ -22,14 +22,27 @@ export class EndpointChecks {
     const endpoint = await this.endpoint(tenantId, endpointId);
     // IMAP opens a mailbox by its login (`src1`); Exchange and Microsoft 365 find it by address.
     if (test.testMailbox && endpoint.kind !== 'imap' && describeAddressProblem(test.testMailbox)) {
-      throw new ValidationError('Give the test mailbox as an e-mail address, e.g. user@contoso.com: Exchange finds mailboxes by address.', { field: 'testMailbox' });
+      throw new ValidationError('Give the test mailbox as an e-mail address, e.g. user@contoso.com: Exchange finds mailboxes by address.', {
+        field: 'testMailbox',
+      });
     }
     const connector = this.deps.connectorFor(endpoint.kind);
     if (!connector.probe) {
-      return { ok: false, checks: [{ check: 'Endpoint kind', status: 'failed', detail: `Endpoints of kind "${endpoint.kind}" cannot be checked by this build.` }] };
+      return {
+        ok: false,
+        checks: [
+          { check: 'Endpoint kind', status: 'failed', detail: `Endpoints of kind "${endpoint.kind}" cannot be checked by this build.` },
+        ],
+      };
     }
     const delegatedSignIn = await loadSignIn(this.deps, endpoint);
-    const checks = await connector.probe({ endpoint, adminPassword: await this.adminPassword(endpoint), ...(await this.appSecrets(endpoint)), delegatedSignIn, ...test });
+    const checks = await connector.probe({
+      endpoint,
+      adminPassword: await this.adminPassword(endpoint),
+      ...(await this.appSecrets(endpoint)),
+      delegatedSignIn,
+      ...test,
+    });
     return { ok: checks.every((c) => c.status !== 'failed'), checks };
   }
 
@@ -38,9 +51,17 @@ export class EndpointChecks {
     const endpoint = await this.endpoint(tenantId, endpointId);
     const connector = this.deps.connectorFor(endpoint.kind);
     if (!connector.discoverMailboxes) {
-      throw new MailferryError('unsupported', `Autodiscover is not possible for ${endpoint.kind} endpoints: IMAP has no command that lists other users' mailboxes. Use Bulk Add with a CSV instead.`, { field: 'sourceEndpointId' });
+      throw new MailferryError(
+        'unsupported',
+        `Autodiscover is not possible for ${endpoint.kind} endpoints: IMAP has no command that lists other users' mailboxes. Use Bulk Add with a CSV instead.`,
+        { field: 'sourceEndpointId' },
+      );
     }
-    const found = await connector.discoverMailboxes({ endpoint, adminPassword: await this.adminPassword(endpoint), ...(await this.appSecrets(endpoint)) });
+    const found = await connector.discoverMailboxes({
+      endpoint,
+      adminPassword: await this.adminPassword(endpoint),
+      ...(await this.appSecrets(endpoint)),
+    });
     return [...new Set(found.map((a) => a.trim().toLowerCase()))].sort();
   }
 

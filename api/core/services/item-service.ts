@@ -54,21 +54,34 @@ export class ItemService {
       }
     }
     const docs = [];
-    for (const row of fresh) docs.push(await this.newItem(project, { ...row, endUserCredentials: row.endUserCredentials ?? false, options: [] }));
+    for (const row of fresh)
+      docs.push(await this.newItem(project, { ...row, endUserCredentials: row.endUserCredentials ?? false, options: [] }));
     if (docs.length) await this.insertItems(tenantId, docs);
     problems.sort((a, b) => a.line - b.line);
     return { added: docs.length, problems };
   }
 
   /** "Autodiscover items": adds the discovered mailboxes not yet in the project, same local part at the destination domain. */
-  async importDiscovered(tenantId: string, projectId: string, addresses: string[], destinationDomain: string): Promise<{ added: number; alreadyThere: number }> {
+  async importDiscovered(
+    tenantId: string,
+    projectId: string,
+    addresses: string[],
+    destinationDomain: string,
+  ): Promise<{ added: number; alreadyThere: number }> {
     const project = await this.requireProject(tenantId, projectId);
     const existing = await this.sourceAddresses(tenantId, projectId);
     const fresh = addresses.filter((a) => !existing.has(a));
     const docs = [];
     for (const address of fresh) {
       const local = address.split('@')[0]!;
-      docs.push(await this.newItem(project, { sourceAddress: address, destinationAddress: `${local}@${destinationDomain}`, endUserCredentials: false, options: [] }));
+      docs.push(
+        await this.newItem(project, {
+          sourceAddress: address,
+          destinationAddress: `${local}@${destinationDomain}`,
+          endUserCredentials: false,
+          options: [],
+        }),
+      );
     }
     if (docs.length) await this.insertItems(tenantId, docs);
     return { added: docs.length, alreadyThere: addresses.length - fresh.length };
@@ -84,7 +97,9 @@ export class ItemService {
     const where: Record<string, string> = { projectId };
     if (query.status) where.status = query.status;
     const page = await this.deps.store.items.list(tenantId, {
-      where, cursor: query.cursor, limit: query.limit,
+      where,
+      cursor: query.cursor,
+      limit: query.limit,
       search: query.search ? { text: query.search, fields: ['sourceAddress', 'destinationAddress'] } : undefined,
     });
     return { ...page, items: page.items.map(publicItem) };
@@ -98,16 +113,29 @@ export class ItemService {
     const { sourcePassword, destinationPassword, sourceLogin, destinationLogin, ...fields } = patch;
     const { lines: options } = await sealSecretOptions(this.deps.vault, tenantId, merged, current.options);
     // A new password or null replaces the stored secret; undefined keeps it.
-    const secretRef = async (password: string | null | undefined) => (typeof password === 'string' ? this.deps.vault.put(tenantId, password) : password);
+    const secretRef = async (password: string | null | undefined) =>
+      typeof password === 'string' ? this.deps.vault.put(tenantId, password) : password;
     const sourceSecretRef = await secretRef(sourcePassword);
     const destinationSecretRef = await secretRef(destinationPassword);
-    const login = (value: string | null | undefined, before: string | undefined) => (value === undefined ? before : value ?? undefined);
+    const login = (value: string | null | undefined, before: string | undefined) => (value === undefined ? before : (value ?? undefined));
     const updated = await updateDoc(this.deps.store.items, tenantId, id, (item) => ({
-      ...item, ...fields, options,
+      ...item,
+      ...fields,
+      options,
       sourceLogin: login(sourceLogin, item.sourceLogin),
       destinationLogin: login(destinationLogin, item.destinationLogin),
-      ...(sourceSecretRef === undefined ? {} : { sourceSecretRef: sourceSecretRef ?? undefined, sourceSecretEndpointId: sourceSecretRef ? project.sourceEndpointId : undefined }),
-      ...(destinationSecretRef === undefined ? {} : { destinationSecretRef: destinationSecretRef ?? undefined, destinationSecretEndpointId: destinationSecretRef ? project.destinationEndpointId : undefined }),
+      ...(sourceSecretRef === undefined
+        ? {}
+        : {
+            sourceSecretRef: sourceSecretRef ?? undefined,
+            sourceSecretEndpointId: sourceSecretRef ? project.sourceEndpointId : undefined,
+          }),
+      ...(destinationSecretRef === undefined
+        ? {}
+        : {
+            destinationSecretRef: destinationSecretRef ?? undefined,
+            destinationSecretEndpointId: destinationSecretRef ? project.destinationEndpointId : undefined,
+          }),
     }));
     // Replaced or cleared secrets (passwords, client secrets in options) leave the vault.
     await deleteSecrets(this.deps.vault, tenantId, droppedRefs(secretRefsOf.item(current), secretRefsOf.item(updated)));
@@ -122,7 +150,10 @@ export class ItemService {
     for (const item of items) {
       const next = changeDomain(item[key], input.fromDomain, input.toDomain);
       if (next === item[key]) continue;
-      await updateDoc(this.deps.store.items, tenantId, item.id, (current) => ({ ...current, [key]: changeDomain(current[key], input.fromDomain, input.toDomain) }));
+      await updateDoc(this.deps.store.items, tenantId, item.id, (current) => ({
+        ...current,
+        [key]: changeDomain(current[key], input.fromDomain, input.toDomain),
+      }));
       changed++;
     }
     return { changed };
@@ -145,7 +176,11 @@ export class ItemService {
     try {
       return await this.deps.store.items.insertMany(docs);
     } catch (error) {
-      await deleteSecrets(this.deps.vault, tenantId, docs.flatMap((doc) => secretRefsOf.item(doc)));
+      await deleteSecrets(
+        this.deps.vault,
+        tenantId,
+        docs.flatMap((doc) => secretRefsOf.item(doc)),
+      );
       throw error;
     }
   }
@@ -181,15 +216,20 @@ export class ItemService {
     const { vault } = this.deps;
     const { tenantId, id: projectId } = project;
     return {
-      tenantId, projectId, id: this.deps.newId(),
-      sourceAddress: input.sourceAddress, destinationAddress: input.destinationAddress,
-      sourceLogin: input.sourceLogin, destinationLogin: input.destinationLogin,
+      tenantId,
+      projectId,
+      id: this.deps.newId(),
+      sourceAddress: input.sourceAddress,
+      destinationAddress: input.destinationAddress,
+      sourceLogin: input.sourceLogin,
+      destinationLogin: input.destinationLogin,
       sourceSecretRef: input.sourcePassword ? await vault.put(tenantId, input.sourcePassword) : undefined,
       sourceSecretEndpointId: input.sourcePassword ? project.sourceEndpointId : undefined,
       destinationSecretRef: input.destinationPassword ? await vault.put(tenantId, input.destinationPassword) : undefined,
       destinationSecretEndpointId: input.destinationPassword ? project.destinationEndpointId : undefined,
       endUserCredentials: input.endUserCredentials || undefined,
-      options: (await sealSecretOptions(vault, tenantId, input.options)).lines, status: 'Not Started',
+      options: (await sealSecretOptions(vault, tenantId, input.options)).lines,
+      status: 'Not Started',
       statistics: { passes: 0, folders: 0, copied: 0, skipped: 0, failed: 0, bytes: 0, durationMs: 0 },
       createdAt: this.deps.clock.now().toISOString(),
     };

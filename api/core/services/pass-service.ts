@@ -1,6 +1,15 @@
 import { parseCutoff, parseDate } from '../dates.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { ACTIVE_STATUSES, withEndedRun, type Endpoint, type Item, type ItemStatus, type Pass, type PassOptions, type Project } from '../model.js';
+import {
+  ACTIVE_STATUSES,
+  withEndedRun,
+  type Endpoint,
+  type Item,
+  type ItemStatus,
+  type Pass,
+  type PassOptions,
+  type Project,
+} from '../model.js';
 import type { Page } from '../ports.js';
 import type { PassInput } from '../schemas.js';
 import type { ServiceDeps } from './context.js';
@@ -43,12 +52,22 @@ export class PassService {
       else accepted.push(item);
     }
     if (!accepted.length) {
-      throw new ValidationError(`No selected item can run a ${input.kind} pass: ${refused.map((r) => `${r.sourceAddress}: ${r.reason}`).join('; ')}`, { field: 'itemIds' });
+      throw new ValidationError(
+        `No selected item can run a ${input.kind} pass: ${refused.map((r) => `${r.sourceAddress}: ${r.reason}`).join('; ')}`,
+        { field: 'itemIds' },
+      );
     }
 
     const pass = await store.passes.insert({
-      tenantId, id: this.deps.newId(), projectId, kind: input.kind, itemIds: accepted.map((i) => i.id), options,
-      startAt: startAt?.toISOString(), status: 'running', createdAt: now.toISOString(),
+      tenantId,
+      id: this.deps.newId(),
+      projectId,
+      kind: input.kind,
+      itemIds: accepted.map((i) => i.id),
+      options,
+      startAt: startAt?.toISOString(),
+      status: 'running',
+      createdAt: now.toISOString(),
     });
     const delayed = startAt !== undefined && startAt > now;
     const sourceAdmin = hasAdminAccess(await store.endpoints.get(tenantId, project.sourceEndpointId));
@@ -57,7 +76,9 @@ export class PassService {
       const waitsForUser = !item.sourceSecretRef && (item.endUserCredentials || !sourceAdmin);
       const status: ItemStatus = waitsForUser ? 'Waiting For End User' : delayed ? 'Submitted' : 'Queued';
       await updateDoc(store.items, tenantId, item.id, (current) => ({
-        ...current, status, progress: undefined,
+        ...current,
+        status,
+        progress: undefined,
         lastRun: { passId: pass.id, kind: pass.kind, status, copied: 0, skipped: 0, failed: 0, bytes: 0 },
       }));
       if (!waitsForUser) await this.enqueue(project, pass, item.id, startAt);
@@ -69,7 +90,13 @@ export class PassService {
   async enqueue(project: Project, pass: Pass, itemId: string, runAt?: Date): Promise<void> {
     await this.deps.queue.enqueue(
       { tenantId: pass.tenantId, projectId: project.id, itemId, passId: pass.id },
-      { jobId: `${pass.id}:${itemId}`, runAt, group: project.id, groupLimit: project.maxConcurrentMigrations, maxAttempts: JOB_MAX_ATTEMPTS },
+      {
+        jobId: `${pass.id}:${itemId}`,
+        runAt,
+        group: project.id,
+        groupLimit: project.maxConcurrentMigrations,
+        maxAttempts: JOB_MAX_ATTEMPTS,
+      },
     );
   }
 
@@ -81,7 +108,9 @@ export class PassService {
     const { store, queue, clock } = this.deps;
     const pass = await this.getPass(tenantId, passId);
     if (pass.status === 'completed' || pass.status === 'stopped') return pass;
-    const stopping = await updateDoc(store.passes, tenantId, passId, (p) => (p.status === 'running' || p.status === 'scheduled' ? { ...p, status: 'stopping' as const } : undefined));
+    const stopping = await updateDoc(store.passes, tenantId, passId, (p) =>
+      p.status === 'running' || p.status === 'scheduled' ? { ...p, status: 'stopping' as const } : undefined,
+    );
     const cancelled = await queue.cancel({ tenantId, passId });
     const notRunning = new Set(cancelled.map((job) => job.itemId));
     for (const itemId of pass.itemIds) {
@@ -90,7 +119,12 @@ export class PassService {
       if (notRunning.has(itemId) || item.status === 'Waiting For End User' || item.status === 'Submitted') {
         await updateDoc(store.items, tenantId, itemId, (current) =>
           current.lastRun?.passId === passId && current.status !== 'Running'
-            ? withEndedRun(current, { ...current.lastRun, status: 'Stopped' as const, reason: 'Stopped by an administrator before it ran.', finishedAt: clock.now().toISOString() })
+            ? withEndedRun(current, {
+                ...current.lastRun,
+                status: 'Stopped' as const,
+                reason: 'Stopped by an administrator before it ran.',
+                finishedAt: clock.now().toISOString(),
+              })
             : undefined,
         );
       }
@@ -126,10 +160,14 @@ function hasAdminAccess(endpoint: Endpoint | undefined): boolean {
 
 function passOptions(input: PassInput, now: Date): PassOptions {
   if (input.kind === 'prestage' && !input.cutoff) {
-    throw new ValidationError('A pre-stage pass needs a cutoff, e.g. "90 days ago" or a date: items older than it are copied.', { field: 'cutoff' });
+    throw new ValidationError('A pre-stage pass needs a cutoff, e.g. "90 days ago" or a date: items older than it are copied.', {
+      field: 'cutoff',
+    });
   }
   if (input.kind !== 'prestage' && input.cutoff) {
-    throw new ValidationError(`A cutoff applies to pre-stage passes only; for a ${input.kind} pass use dateFrom/dateTo.`, { field: 'cutoff' });
+    throw new ValidationError(`A cutoff applies to pre-stage passes only; for a ${input.kind} pass use dateFrom/dateTo.`, {
+      field: 'cutoff',
+    });
   }
   const options: PassOptions = { itemTypes: input.itemTypes };
   if (input.cutoff) options.cutoff = parseCutoff(input.cutoff, now).toISOString();

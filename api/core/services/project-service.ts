@@ -27,9 +27,17 @@ export class ProjectService {
     const certificate = pem ? await sealAppCertificate(this.deps.vault, tenantId, pem) : {};
     // A new Exchange Online endpoint speaks Graph unless the admin chose EWS (model.ts: M365Protocol);
     // a Groups endpoint stays on EWS, the faithful path, unless the admin chose Graph's posts.
-    const protocol = fields.kind === 'm365' ? fields.protocol ?? 'graph' : fields.kind === 'm365-group' ? fields.protocol ?? 'ews' : undefined;
+    const protocol =
+      fields.kind === 'm365' ? (fields.protocol ?? 'graph') : fields.kind === 'm365-group' ? (fields.protocol ?? 'ews') : undefined;
     const endpoint = await this.deps.store.endpoints.insert({
-      ...fields, ...(protocol ? { protocol } : {}), tenantId, id: this.deps.newId(), adminSecretRef, appSecretRef, ...certificate, createdAt: this.deps.clock.now().toISOString(),
+      ...fields,
+      ...(protocol ? { protocol } : {}),
+      tenantId,
+      id: this.deps.newId(),
+      adminSecretRef,
+      appSecretRef,
+      ...certificate,
+      createdAt: this.deps.clock.now().toISOString(),
     });
     return publicEndpoint(endpoint);
   }
@@ -42,16 +50,30 @@ export class ProjectService {
   async updateEndpoint(tenantId: string, id: string, patch: EndpointPatch): Promise<PublicEndpoint> {
     const current = await this.getEndpoint(tenantId, id);
     if (patch.protocol !== undefined && current.kind !== 'm365' && current.kind !== 'm365-group') {
-      throw new ValidationError(`Endpoint "${current.name}" is ${current.kind}: only Microsoft 365 endpoints (m365, m365-group) choose between Graph and EWS.`, { field: 'protocol' });
+      throw new ValidationError(
+        `Endpoint "${current.name}" is ${current.kind}: only Microsoft 365 endpoints (m365, m365-group) choose between Graph and EWS.`,
+        { field: 'protocol' },
+      );
     }
     // A Groups endpoint switched to Graph is checked as a new one would be (an app to sign in with).
     if (patch.protocol === 'graph' && current.kind === 'm365') {
       const next = { ...current, ...patch };
-      if (next.authMechanism !== 'oauth-app' || !next.appClientId || !next.appTenantId || !(patch.appClientSecret || patch.appCertificate || current.appSecretRef || current.appCertificateKeyRef)) {
-        throw new ValidationError(`Endpoint "${current.name}" has no app registration (client id, tenant id and a secret or certificate): Microsoft Graph signs in as an app. Give the app's details, or keep EWS.`, { field: 'protocol' });
+      if (
+        next.authMechanism !== 'oauth-app' ||
+        !next.appClientId ||
+        !next.appTenantId ||
+        !(patch.appClientSecret || patch.appCertificate || current.appSecretRef || current.appCertificateKeyRef)
+      ) {
+        throw new ValidationError(
+          `Endpoint "${current.name}" has no app registration (client id, tenant id and a secret or certificate): Microsoft Graph signs in as an app. Give the app's details, or keep EWS.`,
+          { field: 'protocol' },
+        );
       }
       if ((next.cloud ?? 'commercial') !== 'commercial') {
-        throw new ValidationError(`Endpoint "${current.name}" is in the ${next.cloud} cloud: the Graph mailbox import/export API exists in the global cloud only.`, { field: 'protocol' });
+        throw new ValidationError(
+          `Endpoint "${current.name}" is in the ${next.cloud} cloud: the Graph mailbox import/export API exists in the global cloud only.`,
+          { field: 'protocol' },
+        );
       }
     }
     return publicEndpoint(await editEndpoint(this.deps, current, patch));
@@ -64,7 +86,11 @@ export class ProjectService {
   }
 
   async listEndpoints(tenantId: string, search?: string, cursor?: string, limit?: number): Promise<Page<PublicEndpoint>> {
-    const page = await this.deps.store.endpoints.list(tenantId, { search: search ? { text: search, fields: ['name', 'host'] } : undefined, cursor, limit });
+    const page = await this.deps.store.endpoints.list(tenantId, {
+      search: search ? { text: search, fields: ['name', 'host'] } : undefined,
+      cursor,
+      limit,
+    });
     return { ...page, items: page.items.map(publicEndpoint) };
   }
 
@@ -83,13 +109,23 @@ export class ProjectService {
   }
 
   async createProject(tenantId: string, input: ProjectInput): Promise<PublicProject> {
-    await this.checkEndpoints({ tenantId, workgroupId: input.workgroupId }, { sourceEndpointId: input.sourceEndpointId, destinationEndpointId: input.destinationEndpointId });
+    await this.checkEndpoints(
+      { tenantId, workgroupId: input.workgroupId },
+      { sourceEndpointId: input.sourceEndpointId, destinationEndpointId: input.destinationEndpointId },
+    );
     checkOptions(input.options);
     const { teamsWebhookUrl, ...fields } = input;
     const options = await sealSecretOptions(this.deps.vault, tenantId, input.options);
     const teamsWebhookRef = teamsWebhookUrl ? await this.deps.vault.put(tenantId, teamsWebhookUrl) : undefined;
     try {
-      const project = await this.deps.store.projects.insert({ ...fields, options: options.lines, teamsWebhookRef, tenantId, id: this.deps.newId(), createdAt: this.deps.clock.now().toISOString() });
+      const project = await this.deps.store.projects.insert({
+        ...fields,
+        options: options.lines,
+        teamsWebhookRef,
+        tenantId,
+        id: this.deps.newId(),
+        createdAt: this.deps.clock.now().toISOString(),
+      });
       return publicProject(project);
     } catch (error) {
       await deleteSecrets(this.deps.vault, tenantId, [...options.created, teamsWebhookRef]);
@@ -109,15 +145,23 @@ export class ProjectService {
   }
 
   async listProjects(tenantId: string, search?: string, cursor?: string, limit?: number): Promise<Page<PublicProject>> {
-    const page = await this.deps.store.projects.list(tenantId, { search: search ? { text: search, fields: ['name'] } : undefined, cursor, limit });
+    const page = await this.deps.store.projects.list(tenantId, {
+      search: search ? { text: search, fields: ['name'] } : undefined,
+      cursor,
+      limit,
+    });
     return { ...page, items: page.items.map(publicProject) };
   }
 
   async updateProject(tenantId: string, id: string, patch: ProjectPatch): Promise<PublicProject> {
     const current = await this.getProject(tenantId, id);
     await this.checkEndpoints(current, {
-      ...(patch.sourceEndpointId !== undefined && patch.sourceEndpointId !== current.sourceEndpointId ? { sourceEndpointId: patch.sourceEndpointId } : {}),
-      ...(patch.destinationEndpointId !== undefined && patch.destinationEndpointId !== current.destinationEndpointId ? { destinationEndpointId: patch.destinationEndpointId } : {}),
+      ...(patch.sourceEndpointId !== undefined && patch.sourceEndpointId !== current.sourceEndpointId
+        ? { sourceEndpointId: patch.sourceEndpointId }
+        : {}),
+      ...(patch.destinationEndpointId !== undefined && patch.destinationEndpointId !== current.destinationEndpointId
+        ? { destinationEndpointId: patch.destinationEndpointId }
+        : {}),
     });
     const merged = patch.options ? mergeMaskedUpdate(current.options, patch.options) : undefined;
     if (merged) checkOptions(merged);
@@ -125,10 +169,20 @@ export class ProjectService {
     await this.releaseItemPasswords(current, patch, clearItemPasswords === true);
     const options = merged && (await sealSecretOptions(this.deps.vault, tenantId, merged, current.options));
     // undefined keeps the stored URL, "" removes it, a URL replaces it.
-    const webhookRef = teamsWebhookUrl === undefined ? current.teamsWebhookRef : teamsWebhookUrl ? await this.deps.vault.put(tenantId, teamsWebhookUrl) : undefined;
+    const webhookRef =
+      teamsWebhookUrl === undefined
+        ? current.teamsWebhookRef
+        : teamsWebhookUrl
+          ? await this.deps.vault.put(tenantId, teamsWebhookUrl)
+          : undefined;
     let updated: Project;
     try {
-      updated = await updateDoc(this.deps.store.projects, tenantId, id, (project) => ({ ...project, ...fields, options: options?.lines ?? project.options, teamsWebhookRef: webhookRef }));
+      updated = await updateDoc(this.deps.store.projects, tenantId, id, (project) => ({
+        ...project,
+        ...fields,
+        options: options?.lines ?? project.options,
+        teamsWebhookRef: webhookRef,
+      }));
     } catch (error) {
       await deleteSecrets(this.deps.vault, tenantId, droppedRefs([...(options?.created ?? []), webhookRef], secretRefsOf.project(current)));
       throw error;
@@ -150,7 +204,12 @@ export class ProjectService {
     const holding = sides.map((side) => ({ side, items: items.filter((item) => item[side.secret]) })).filter((s) => s.items.length);
     if (!holding.length) return;
     if (!clear) {
-      const counts = holding.map((h) => `${h.items.length} item${h.items.length === 1 ? '' : 's'} hold${h.items.length === 1 ? 's' : ''} a ${h.side.name} password`).join(' and ');
+      const counts = holding
+        .map(
+          (h) =>
+            `${h.items.length} item${h.items.length === 1 ? '' : 's'} hold${h.items.length === 1 ? 's' : ''} a ${h.side.name} password`,
+        )
+        .join(' and ');
       throw new ConflictError(
         `${counts} entered for the current ${holding.map((h) => h.side.name).join(' and ')} endpoint; Mailferry never sends them to another server. ` +
           'Send the change again with "clearItemPasswords": true to clear those passwords (items whose users confirm their own get a new link on the next pass), or keep the endpoint.',
@@ -160,7 +219,11 @@ export class ProjectService {
     const cleared: string[] = [];
     for (const { side, items: holders } of holding) {
       for (const item of holders) {
-        await updateDoc(this.deps.store.items, current.tenantId, item.id, (doc) => ({ ...doc, [side.secret]: undefined, [side.bound]: undefined }));
+        await updateDoc(this.deps.store.items, current.tenantId, item.id, (doc) => ({
+          ...doc,
+          [side.secret]: undefined,
+          [side.bound]: undefined,
+        }));
         cleared.push(item[side.secret]!);
       }
     }
@@ -196,7 +259,10 @@ export class ProjectService {
    * Manager of one workgroup cannot borrow another workgroup's Exchange admin endpoint. Only the
    * sides being set are checked, so a project kept on an older endpoint can still be renamed.
    */
-  private async checkEndpoints(project: Pick<Project, 'tenantId' | 'workgroupId'>, sides: Partial<Pick<Project, 'sourceEndpointId' | 'destinationEndpointId'>>): Promise<void> {
+  private async checkEndpoints(
+    project: Pick<Project, 'tenantId' | 'workgroupId'>,
+    sides: Partial<Pick<Project, 'sourceEndpointId' | 'destinationEndpointId'>>,
+  ): Promise<void> {
     const { store } = this.deps;
     const projectWorkgroup = await workgroupOf(store, project);
     for (const side of SIDES) {
@@ -204,12 +270,13 @@ export class ProjectService {
       if (id === undefined) continue;
       const endpoint = await store.endpoints.get(project.tenantId, id);
       if (!endpoint || (await workgroupOf(store, endpoint)) !== projectWorkgroup) {
-        const where = endpoint ? ' in this project\'s workgroup (a project uses only endpoints of its own workgroup)' : '';
-        throw new ValidationError(`No ${side.name} endpoint with id ${id}${where}: create it first or pick an existing one.`, { field: side.endpoint });
+        const where = endpoint ? " in this project's workgroup (a project uses only endpoints of its own workgroup)" : '';
+        throw new ValidationError(`No ${side.name} endpoint with id ${id}${where}: create it first or pick an existing one.`, {
+          field: side.endpoint,
+        });
       }
     }
   }
-
 }
 
 export function checkOptions(lines: string[]): void {

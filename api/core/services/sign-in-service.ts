@@ -45,21 +45,22 @@ export class SignInService {
   async start(tenantId: string, endpointId: string): Promise<SignInStatus> {
     const endpoint = await this.signInEndpoint(tenantId, endpointId);
     const connector = this.deps.connectorFor(endpoint.kind);
-    if (!connector.startSignIn) throw new ValidationError(`Endpoint "${endpoint.name}" cannot be signed in to by this build.`, { field: 'protocol' });
+    if (!connector.startSignIn)
+      throw new ValidationError(`Endpoint "${endpoint.name}" cannot be signed in to by this build.`, { field: 'protocol' });
     const key = keyOf(tenantId, endpointId);
     this.attempts.get(key)?.sign.cancel();
     const sign = await connector.startSignIn(endpoint);
     const attempt: Attempt = { endpointId, sign, state: 'waiting', settled: Promise.resolve() };
-    attempt.settled = sign.result.then(
-      async ({ signedInAs, tokenCache }) => {
+    attempt.settled = sign.result
+      .then(async ({ signedInAs, tokenCache }) => {
         if (this.attempts.get(key) !== attempt) return;
         await this.store(tenantId, endpointId, signedInAs, tokenCache);
         attempt.state = 'signed-in';
-      },
-    ).catch((raw: unknown) => {
-      attempt.state = 'failed';
-      attempt.error = ensureError(raw).message;
-    });
+      })
+      .catch((raw: unknown) => {
+        attempt.state = 'failed';
+        attempt.error = ensureError(raw).message;
+      });
     this.attempts.set(key, attempt);
     return this.status(tenantId, endpointId);
   }
@@ -96,7 +97,9 @@ export class SignInService {
     if (endpoint.kind !== 'm365-group' || endpointProtocol(endpoint) !== 'graph') {
       throw new ValidationError(
         `Endpoint "${endpoint.name}" does not need an administrator sign-in: only a Microsoft 365 Groups endpoint whose protocol is graph posts with a signed-in administrator. ` +
-          (endpoint.kind === 'm365-group' ? 'Switch it to Graph first (PATCH /endpoints/{id} {"protocol": "graph", "appClientId": …, "appTenantId": …}).' : ''),
+          (endpoint.kind === 'm365-group'
+            ? 'Switch it to Graph first (PATCH /endpoints/{id} {"protocol": "graph", "appClientId": …, "appTenantId": …}).'
+            : ''),
         { field: 'protocol' },
       );
     }

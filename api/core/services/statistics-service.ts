@@ -27,14 +27,41 @@ export interface ReasonCount {
 
 const TOP_REASONS = 10;
 const ERROR_PAGE_SIZE = 1000;
-const CSV_COLUMNS = ['Source Email', 'Destination Email', 'Status', 'Passes', 'Folders', 'Items Copied', 'Items Skipped', 'Items Failed', 'Bytes', 'Duration Seconds', 'Last Pass', 'Reason', 'Messages At Destination', 'Current Errors'] as const;
+const CSV_COLUMNS = [
+  'Source Email',
+  'Destination Email',
+  'Status',
+  'Passes',
+  'Folders',
+  'Items Copied',
+  'Items Skipped',
+  'Items Failed',
+  'Bytes',
+  'Duration Seconds',
+  'Last Pass',
+  'Reason',
+  'Messages At Destination',
+  'Current Errors',
+] as const;
 
 export class StatisticsService {
   constructor(private readonly deps: ServiceDeps) {}
 
   async project(tenantId: string, projectId: string): Promise<ProjectStatistics> {
     const items = await this.items(tenantId, projectId);
-    const stats: ProjectStatistics = { items: items.length, byStatus: {}, copied: 0, skipped: 0, failed: 0, bytes: 0, durationMs: 0, messagesAtDestination: 0, currentErrors: 0, messagesPerSecond: 0, errorsByReason: [] };
+    const stats: ProjectStatistics = {
+      items: items.length,
+      byStatus: {},
+      copied: 0,
+      skipped: 0,
+      failed: 0,
+      bytes: 0,
+      durationMs: 0,
+      messagesAtDestination: 0,
+      currentErrors: 0,
+      messagesPerSecond: 0,
+      errorsByReason: [],
+    };
     const errorRows: ErrorRow[] = [];
     for (const item of items) {
       stats.byStatus[item.status] = (stats.byStatus[item.status] ?? 0) + 1;
@@ -63,10 +90,20 @@ export class StatisticsService {
   /** One row per item, in the columns admins paste into a spreadsheet. */
   async projectCsv(tenantId: string, projectId: string): Promise<string> {
     const rows = (await this.items(tenantId, projectId)).map((item) => [
-      item.sourceAddress, item.destinationAddress, item.status, item.statistics.passes, item.statistics.folders,
-      item.statistics.copied, item.statistics.skipped, item.statistics.failed, item.statistics.bytes,
-      Math.round(item.statistics.durationMs / 1000), item.lastRun?.kind ?? '', item.lastRun?.reason ?? '',
-      nowOrTotal(item.statistics).messagesAtDestination, nowOrTotal(item.statistics).currentErrors,
+      item.sourceAddress,
+      item.destinationAddress,
+      item.status,
+      item.statistics.passes,
+      item.statistics.folders,
+      item.statistics.copied,
+      item.statistics.skipped,
+      item.statistics.failed,
+      item.statistics.bytes,
+      Math.round(item.statistics.durationMs / 1000),
+      item.lastRun?.kind ?? '',
+      item.lastRun?.reason ?? '',
+      nowOrTotal(item.statistics).messagesAtDestination,
+      nowOrTotal(item.statistics).currentErrors,
     ]);
     return `${[CSV_COLUMNS, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
   }

@@ -10,7 +10,10 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function parseTenantOwners(value: string | undefined, setting = 'MAILFERRY_TENANT_OWNERS'): TenantOwners {
   const owners = new Map<string, string[]>();
-  for (const entry of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [tenantId, userId, ...rest] = entry.split(':').map((s) => s.trim().toLowerCase());
     if (!tenantId || !userId || rest.length || !GUID.test(tenantId) || !GUID.test(userId)) {
       throw new ValidationError(

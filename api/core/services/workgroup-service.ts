@@ -17,7 +17,10 @@ export class WorkgroupService {
   async create(principal: Principal, name: string): Promise<Workgroup> {
     await this.access.requireTenant(principal, 'manage');
     return this.deps.store.workgroups.insert({
-      tenantId: principal.tenantId, id: this.deps.newId(), name, createdAt: this.deps.clock.now().toISOString(),
+      tenantId: principal.tenantId,
+      id: this.deps.newId(),
+      name,
+      createdAt: this.deps.clock.now().toISOString(),
       members: principal.kind === 'local-admin' ? [] : [{ userId: principal.userId, name: principal.name, role: 'Owner' }],
     });
   }

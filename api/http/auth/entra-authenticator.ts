@@ -50,9 +50,13 @@ export class EntraAuthenticator implements Authenticator {
   constructor(private readonly config: EntraConfig) {
     if (!config.audiences.length) throw new Error('EntraAuthenticator needs at least one audience (the API app id).');
     if (!config.allowedTenants.length) throw new Error('EntraAuthenticator needs the tenants this deployment serves (allowedTenants).');
-    this.keys = config.keys ?? createRemoteJWKSet(new URL(config.jwksUri ?? DEFAULT_JWKS_URI), {
-      cacheMaxAge: JWKS_CACHE_MAX_AGE_MS, cooldownDuration: JWKS_COOLDOWN_MS, timeoutDuration: JWKS_TIMEOUT_MS,
-    });
+    this.keys =
+      config.keys ??
+      createRemoteJWKSet(new URL(config.jwksUri ?? DEFAULT_JWKS_URI), {
+        cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+        cooldownDuration: JWKS_COOLDOWN_MS,
+        timeoutDuration: JWKS_TIMEOUT_MS,
+      });
   }
 
   async authenticate(headers: Record<string, string | undefined>): Promise<Principal> {
@@ -60,7 +64,11 @@ export class EntraAuthenticator implements Authenticator {
     if (!token) throw new AuthError('Sign in first: the request carries no "Authorization: Bearer" access token.');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.keys, { audience: this.config.audiences, algorithms: ['RS256'], clockTolerance: CLOCK_TOLERANCE_S }));
+      ({ payload } = await jwtVerify(token, this.keys, {
+        audience: this.config.audiences,
+        algorithms: ['RS256'],
+        clockTolerance: CLOCK_TOLERANCE_S,
+      }));
     } catch (error) {
       throw new AuthError(`The access token was rejected: ${describe(error)}`);
     }
@@ -69,10 +77,17 @@ export class EntraAuthenticator implements Authenticator {
     if (!tenantId || !userId) throw new AuthError('The access token was rejected: it has no tenant (tid) or user (oid) claim.');
     const hosts = this.config.authorityHosts ?? DEFAULT_AUTHORITY_HOSTS;
     const issuers = hosts.flatMap((host) => [`${host}/${tenantId}/v2.0`, `${host}/${tenantId}/`]);
-    if (!issuers.includes(String(payload.iss))) throw new AuthError(`The access token was rejected: issuer ${String(payload.iss)} does not match its tenant ${tenantId}.`);
-    if (!this.config.allowedTenants.includes(tenantId)) throw new AuthError(`Tenant ${tenantId} is not served by this Mailferry deployment (MAILFERRY_ALLOWED_TENANTS).`);
+    if (!issuers.includes(String(payload.iss)))
+      throw new AuthError(`The access token was rejected: issuer ${String(payload.iss)} does not match its tenant ${tenantId}.`);
+    if (!this.config.allowedTenants.includes(tenantId))
+      throw new AuthError(`Tenant ${tenantId} is not served by this Mailferry deployment (MAILFERRY_ALLOWED_TENANTS).`);
     this.checkGrant(payload);
-    const name = typeof payload.name === 'string' ? payload.name : typeof payload.preferred_username === 'string' ? payload.preferred_username : undefined;
+    const name =
+      typeof payload.name === 'string'
+        ? payload.name
+        : typeof payload.preferred_username === 'string'
+          ? payload.preferred_username
+          : undefined;
     return { tenantId, userId, name, kind: 'user' };
   }
 
@@ -82,15 +97,22 @@ export class EntraAuthenticator implements Authenticator {
     if (typeof payload.scp === 'string') {
       const granted = payload.scp.split(' ');
       if (!scopes.some((s) => granted.includes(s))) {
-        throw new AuthError(`The access token was rejected: it does not carry this API's delegated scope ${scopes.join(' or ')} (sign in through the Mailferry app, which asks for it).`);
+        throw new AuthError(
+          `The access token was rejected: it does not carry this API's delegated scope ${scopes.join(' or ')} (sign in through the Mailferry app, which asks for it).`,
+        );
       }
       return;
     }
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
     const appRoles = this.config.appRoles ?? [];
-    if (!appRoles.length) throw new AuthError('The access token was rejected: it is an application (app-only) token; this API accepts only users signed in through the Mailferry app.');
+    if (!appRoles.length)
+      throw new AuthError(
+        'The access token was rejected: it is an application (app-only) token; this API accepts only users signed in through the Mailferry app.',
+      );
     if (!appRoles.some((r) => roles.includes(r))) {
-      throw new AuthError(`The access token was rejected: it is an application (app-only) token without an app role of this API (${appRoles.join(' or ')}); grant the app that role.`);
+      throw new AuthError(
+        `The access token was rejected: it is an application (app-only) token without an app role of this API (${appRoles.join(' or ')}); grant the app that role.`,
+      );
     }
   }
 }

@@ -5,7 +5,13 @@
 export class ApiProblem extends Error {
   /** Every field at fault with its own sentence, when the API names several (problem `errors`). */
   readonly errors?: { field: string; message: string }[];
-  constructor(readonly status: number, readonly code: string, readonly detail: string, readonly field?: string, readonly body?: unknown) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly field?: string,
+    readonly body?: unknown,
+  ) {
     super(detail);
     const errors = (body as { errors?: unknown } | undefined)?.errors;
     if (Array.isArray(errors)) this.errors = errors as { field: string; message: string }[];
@@ -26,7 +32,11 @@ export function setTokenSource(source: TokenSource): void {
  */
 export const API_BASE = (import.meta.env.VITE_MAILFERRY_API_URL as string | undefined)?.replace(/\/$/, '') || '/api/v1';
 
-interface CallOptions { body?: unknown; csv?: string; signal?: AbortSignal }
+interface CallOptions {
+  body?: unknown;
+  csv?: string;
+  signal?: AbortSignal;
+}
 
 /** Every request carries the sign-in token when the host has one (Teams), whatever it asks for. */
 async function requestHeaders(accept: string): Promise<Record<string, string>> {
@@ -82,7 +92,10 @@ export async function listAll<T>(path: string): Promise<T[]> {
   let cursor: string | undefined;
   const joiner = path.includes('?') ? '&' : '?';
   do {
-    const page = await api<{ items: T[]; cursor?: string }>('GET', `${path}${joiner}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await api<{ items: T[]; cursor?: string }>(
+      'GET',
+      `${path}${joiner}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     all.push(...page.items);
     cursor = page.cursor;
   } while (cursor);

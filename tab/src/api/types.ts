@@ -13,10 +13,16 @@ export { ITEM_STATUSES } from '../../../api/core/model';
 
 export type { ProjectItemCounts, PublicEndpoint, PublicItem, PublicProject };
 
-export interface Page<T> { items: T[]; cursor?: string }
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}
 
 export type { EndpointCheck };
-export interface ValidationResult { ok: boolean; checks: EndpointCheck[] }
+export interface ValidationResult {
+  ok: boolean;
+  checks: EndpointCheck[];
+}
 
 export interface ProgressRow {
   id: string;
@@ -25,21 +31,50 @@ export interface ProgressRow {
   reason?: string;
   progress?: Counts & { foldersDone: number; foldersTotal: number; currentFolder?: string; messagesPerSecond: number };
 }
-export interface ProjectProgress { items: ProgressRow[]; totals: Record<string, number> }
+export interface ProjectProgress {
+  items: ProgressRow[];
+  totals: Record<string, number>;
+}
 
-export interface CsvProblem { line: number; column: string; message: string }
-export interface BulkAddReport { added: number; problems: CsvProblem[] }
+export interface CsvProblem {
+  line: number;
+  column: string;
+  message: string;
+}
+export interface BulkAddReport {
+  added: number;
+  problems: CsvProblem[];
+}
 
 /** Change Domain's answer: how many addresses it rewrote (items already on the new domain are left alone). */
-export interface ChangeDomainResult { changed: number }
+export interface ChangeDomainResult {
+  changed: number;
+}
 
 /** "Notify users" and credential-link resends: one row per item; 207 when some failed. */
-export interface DeliveryResult { itemId: string; address?: string; status: 'sent' | 'failed'; reason?: string }
-export interface DeliveryReport { sent: number; failed: number; results: DeliveryResult[] }
+export interface DeliveryResult {
+  itemId: string;
+  address?: string;
+  status: 'sent' | 'failed';
+  reason?: string;
+}
+export interface DeliveryReport {
+  sent: number;
+  failed: number;
+  results: DeliveryResult[];
+}
 
-export interface StartPassResult { pass: Pass; accepted: string[]; refused: { itemId: string; sourceAddress: string; reason: string }[] }
+export interface StartPassResult {
+  pass: Pass;
+  accepted: string[];
+  refused: { itemId: string; sourceAddress: string; reason: string }[];
+}
 
-export interface ReasonCount { code: string; reason: string; count: number }
+export interface ReasonCount {
+  code: string;
+  reason: string;
+  count: number;
+}
 /** The server's own shape: the console shows what the API sends, with nothing redeclared. */
 export type { ProjectStatistics } from '../../../api/core/services/statistics-service';
 export interface ItemStatisticsView extends Counts {
@@ -50,6 +85,15 @@ export interface ItemStatisticsView extends Counts {
   folders: FolderCounts[];
   errorsByReason: ReasonCount[];
 }
-export interface ErrorRow { passId: string; folder: string; sourceKey: string; subject?: string; size?: number; code: string; reason: string; at: string }
+export interface ErrorRow {
+  passId: string;
+  folder: string;
+  sourceKey: string;
+  subject?: string;
+  size?: number;
+  code: string;
+  reason: string;
+  at: string;
+}
 
 export type { CredentialRequestView, SubmitResult } from '../../../api/core/end-user/end-user-views';

@@ -24,19 +24,21 @@ export function App() {
     // full-height provider would lay an invisible sheet over the page whenever a menu opens.
     <FluentProvider theme={fluentTheme(host.theme, host.inTeams)} data-theme={host.theme}>
       <div className={styles.root}>
-      {route.page === 'end-user' ? (
-        <main className={styles.main}><EndUserPage /></main>
-      ) : (
-        <>
-          <AppHeader userLabel={host.userLabel} />
+        {route.page === 'end-user' ? (
           <main className={styles.main}>
-            {route.page === 'projects' && <ProjectsList />}
-            {route.page === 'new-project' && <CreateProjectWizard />}
-            {route.page === 'endpoints' && <EndpointsPage />}
-            {route.page === 'project' && <ProjectPage projectId={route.projectId} />}
+            <EndUserPage />
           </main>
-        </>
-      )}
+        ) : (
+          <>
+            <AppHeader userLabel={host.userLabel} />
+            <main className={styles.main}>
+              {route.page === 'projects' && <ProjectsList />}
+              {route.page === 'new-project' && <CreateProjectWizard />}
+              {route.page === 'endpoints' && <EndpointsPage />}
+              {route.page === 'project' && <ProjectPage projectId={route.projectId} />}
+            </main>
+          </>
+        )}
       </div>
     </FluentProvider>
   );

@@ -1,5 +1,17 @@
 import {
-  Button, Link, makeStyles, SearchBox, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Title2,
+  Button,
+  Link,
+  makeStyles,
+  SearchBox,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Title2,
 } from '@fluentui/react-components';
 import { AddRegular } from '@fluentui/react-icons';
 import { useEffect, useState } from 'react';
@@ -15,7 +27,13 @@ const SEARCH_DEBOUNCE_MS = 250;
 /** "12 items: 8 completed, 1 with errors, 1 failed": only the parts that are not zero. */
 export function itemCountsText(c: ProjectItemCounts): string {
   if (c.total === 0) return 'No items yet';
-  const parts = [[c.completed, 'completed'], [c.completedWithErrors, 'with errors'], [c.failed, 'failed']].filter(([n]) => n).map(([n, w]) => `${n} ${w}`);
+  const parts = [
+    [c.completed, 'completed'],
+    [c.completedWithErrors, 'with errors'],
+    [c.failed, 'failed'],
+  ]
+    .filter(([n]) => n)
+    .map(([n, w]) => `${n} ${w}`);
   return `${c.total} ${c.total === 1 ? 'item' : 'items'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }
 const useStyles = makeStyles({
@@ -31,18 +49,38 @@ export function ProjectsList() {
     return () => clearTimeout(timer);
   }, [search]);
   const { data, problem, loading } = useApi(
-    () => api<Page<PublicProject & { itemCounts?: ProjectItemCounts }>>('GET', `/projects?limit=200${query ? `&search=${encodeURIComponent(query)}` : ''}`), query);
-  const open = (path: string) => (e: React.MouseEvent) => { e.preventDefault(); navigate(path); };
+    () =>
+      api<Page<PublicProject & { itemCounts?: ProjectItemCounts }>>(
+        'GET',
+        `/projects?limit=200${query ? `&search=${encodeURIComponent(query)}` : ''}`,
+      ),
+    query,
+  );
+  const open = (path: string) => (e: React.MouseEvent) => {
+    e.preventDefault();
+    navigate(path);
+  };
 
   return (
     <section aria-labelledby="projects-title">
-      <Title2 as="h1" id="projects-title">Projects</Title2>
+      <Title2 as="h1" id="projects-title">
+        Projects
+      </Title2>
       <div className={styles.bar}>
-        <SearchBox aria-label="Search projects" placeholder="Search projects by name" value={search} onChange={(_, d) => setSearch(d.value)} />
-        <Button appearance="primary" icon={<AddRegular />} onClick={() => navigate('/projects/new')}>Create project</Button>
+        <SearchBox
+          aria-label="Search projects"
+          placeholder="Search projects by name"
+          value={search}
+          onChange={(_, d) => setSearch(d.value)}
+        />
+        <Button appearance="primary" icon={<AddRegular />} onClick={() => navigate('/projects/new')}>
+          Create project
+        </Button>
       </div>
       <ProblemBar problem={problem} />
-      {loading && !data ? <Spinner label="Loading projects" /> : data?.items.length === 0 ? null : (
+      {loading && !data ? (
+        <Spinner label="Loading projects" />
+      ) : data?.items.length === 0 ? null : (
         <Table aria-label="Projects">
           <TableHeader>
             <TableRow>
@@ -55,7 +93,11 @@ export function ProjectsList() {
           <TableBody>
             {data?.items.map((p) => (
               <TableRow key={p.id}>
-                <TableCell><Link href={`/projects/${p.id}`} onClick={open(`/projects/${p.id}`)}>{p.name}</Link></TableCell>
+                <TableCell>
+                  <Link href={`/projects/${p.id}`} onClick={open(`/projects/${p.id}`)}>
+                    {p.name}
+                  </Link>
+                </TableCell>
                 <TableCell>{p.itemCounts ? itemCountsText(p.itemCounts) : '—'}</TableCell>
                 <TableCell>{formatDate(p.createdAt)}</TableCell>
                 <TableCell>{p.hasTeamsWebhook ? 'On' : 'Off'}</TableCell>

@@ -9,8 +9,14 @@ export function fieldTitle(field: string): string | undefined {
 
 /** A headline in the reader's words: never the API's field name. */
 const TITLES: Record<string, string> = {
-  validation: 'Please check', conflict: 'Not possible right now', 'not-found': 'Not found', connection: 'Could not connect',
-  auth: 'Sign-in refused', forbidden: 'Not allowed', network: 'Mailferry did not answer', throttled: 'Too many requests: try again shortly',
+  validation: 'Please check',
+  conflict: 'Not possible right now',
+  'not-found': 'Not found',
+  connection: 'Could not connect',
+  auth: 'Sign-in refused',
+  forbidden: 'Not allowed',
+  network: 'Mailferry did not answer',
+  throttled: 'Too many requests: try again shortly',
 };
 
 /**
@@ -25,7 +31,9 @@ export function ProblemBar({ problem, shownFields, title }: { problem: ApiProble
   return (
     <MessageBar intent="error" role="alert" layout="multiline">
       <MessageBarBody>
-        <MessageBarTitle>{title ?? (problem.field && fieldTitle(problem.field)) ?? TITLES[problem.code] ?? 'Something went wrong'}</MessageBarTitle>
+        <MessageBarTitle>
+          {title ?? (problem.field && fieldTitle(problem.field)) ?? TITLES[problem.code] ?? 'Something went wrong'}
+        </MessageBarTitle>
         {problem.detail}
       </MessageBarBody>
     </MessageBar>

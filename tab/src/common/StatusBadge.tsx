@@ -19,5 +19,9 @@ const useStyles = makeStyles({ badge: { whiteSpace: 'nowrap', flexShrink: 0 } })
 /** Words, not only colour: high-contrast themes and screen readers get the status text. */
 export function StatusBadge({ status }: { status: ItemStatus }) {
   const styles = useStyles();
-  return <Badge className={styles.badge} appearance="filled" color={COLOR[status]}>{status}</Badge>;
+  return (
+    <Badge className={styles.badge} appearance="filled" color={COLOR[status]}>
+      {status}
+    </Badge>
+  );
 }

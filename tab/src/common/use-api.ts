@@ -2,7 +2,10 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { asProblem, type ApiProblem } from '../api/client';
 
 /** Loads once per `key` change; `reload` refetches. Stale answers for an older key are dropped. */
-export function useApi<T>(load: () => Promise<T>, key: string): { data: T | undefined; problem: ApiProblem | undefined; reload: () => void; loading: boolean } {
+export function useApi<T>(
+  load: () => Promise<T>,
+  key: string,
+): { data: T | undefined; problem: ApiProblem | undefined; reload: () => void; loading: boolean } {
   const [data, setData] = useState<T>();
   const [problem, setProblem] = useState<ApiProblem>();
   const [loading, setLoading] = useState(true);
@@ -14,10 +17,23 @@ export function useApi<T>(load: () => Promise<T>, key: string): { data: T | unde
     let live = true;
     setLoading(true);
     loadRef.current().then(
-      (value) => { if (live) { setData(value); setProblem(undefined); setLoading(false); } },
-      (error) => { if (live) { setProblem(asProblem(error)); setLoading(false); } },
+      (value) => {
+        if (live) {
+          setData(value);
+          setProblem(undefined);
+          setLoading(false);
+        }
+      },
+      (error) => {
+        if (live) {
+          setProblem(asProblem(error));
+          setLoading(false);
+        }
+      },
     );
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [key, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, problem, reload, loading };
@@ -32,10 +48,17 @@ export function usePolling(fn: () => Promise<void>, intervalMs: number, enabled 
     let stopped = false;
     let timer: ReturnType<typeof setTimeout>;
     const run = async () => {
-      try { await fnRef.current(); } catch { /* the next poll retries; screens show their own problems */ }
+      try {
+        await fnRef.current();
+      } catch {
+        /* the next poll retries; screens show their own problems */
+      }
       if (!stopped) timer = setTimeout(run, intervalMs);
     };
     timer = setTimeout(run, intervalMs);
-    return () => { stopped = true; clearTimeout(timer); };
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }, [intervalMs, enabled]);
 }

@@ -11,7 +11,11 @@ interface OfficeJs {
 }
 interface OfficeMailbox {
   userProfile: { emailAddress: string; displayName: string };
-  item?: { body: { getAsync(coercionType: string, callback: (result: { status: string; value: string; error?: { message: string } }) => void): void } };
+  item?: {
+    body: {
+      getAsync(coercionType: string, callback: (result: { status: string; value: string; error?: { message: string } }) => void): void;
+    };
+  };
 }
 
 export interface OutlookContext {

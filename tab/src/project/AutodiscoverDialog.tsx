@@ -1,6 +1,26 @@
 import {
-  Button, Checkbox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input, makeStyles,
-  MessageBar, MessageBarBody, MessageBarTitle, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text,
+  Button,
+  Checkbox,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  Input,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
 } from '@fluentui/react-components';
 import { useEffect, useMemo, useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
@@ -18,8 +38,18 @@ const isUnsupported = (p: ApiProblem) => p.status === 501 || p.code === 'unsuppo
  * admin pick them and a destination domain, and imports the picked ones (the API checks each
  * one is still among what the source admin reaches).
  */
-export function AutodiscoverDialog({ projectId, existingSources, suggestedDomain, onClose, onAdded }: {
-  projectId: string; existingSources: readonly string[]; suggestedDomain: string; onClose: () => void; onAdded: () => void;
+export function AutodiscoverDialog({
+  projectId,
+  existingSources,
+  suggestedDomain,
+  onClose,
+  onAdded,
+}: {
+  projectId: string;
+  existingSources: readonly string[];
+  suggestedDomain: string;
+  onClose: () => void;
+  onAdded: () => void;
 }) {
   const styles = useStyles();
   const [found, setFound] = useState<string[]>();
@@ -38,18 +68,34 @@ export function AutodiscoverDialog({ projectId, existingSources, suggestedDomain
       (answer) => {
         if (!live) return;
         setFound(answer.found);
-        setPicked(new Set(discoveredRows(answer.found, existingSources).filter((r) => !r.already).map((r) => r.address)));
+        setPicked(
+          new Set(
+            discoveredRows(answer.found, existingSources)
+              .filter((r) => !r.already)
+              .map((r) => r.address),
+          ),
+        );
       },
-      (error) => { if (live) setDiscoverProblem(asProblem(error)); },
+      (error) => {
+        if (live) setDiscoverProblem(asProblem(error));
+      },
     );
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
     // Discovery runs once per opening; later changes to the grid do not re-run it.
   }, [projectId]);
 
   const rows = useMemo(() => discoveredRows(found ?? [], existingSources), [found, existingSources]);
   const offered = rows.filter((r) => !r.already);
   const localDomainProblem = domainTouched || picked.size ? domainProblem(domain) : undefined;
-  const toggle = (address: string, on: boolean) => setPicked((p) => { const next = new Set(p); if (on) next.add(address); else next.delete(address); return next; });
+  const toggle = (address: string, on: boolean) =>
+    setPicked((p) => {
+      const next = new Set(p);
+      if (on) next.add(address);
+      else next.delete(address);
+      return next;
+    });
   const allState = picked.size === 0 ? false : picked.size === offered.length ? true : 'mixed';
 
   const add = async () => {
@@ -59,7 +105,9 @@ export function AutodiscoverDialog({ projectId, existingSources, suggestedDomain
     setProblem(undefined);
     try {
       const chosen = offered.filter((r) => picked.has(r.address)).map((r) => r.address);
-      setReport(await api<DiscoverImportResult>('POST', `/projects/${projectId}/items/discover`, { body: discoverImportBody(chosen, domain) }));
+      setReport(
+        await api<DiscoverImportResult>('POST', `/projects/${projectId}/items/discover`, { body: discoverImportBody(chosen, domain) }),
+      );
       onAdded();
     } catch (error) {
       setProblem(asProblem(error));
@@ -75,23 +123,39 @@ export function AutodiscoverDialog({ projectId, existingSources, suggestedDomain
           <DialogTitle>Autodiscover Items</DialogTitle>
           <DialogContent className={styles.stack}>
             {!found && !discoverProblem && <Spinner label="Asking the source endpoint for its mailboxes" />}
-            {discoverProblem && (isUnsupported(discoverProblem) ? (
-              <MessageBar intent="warning" role="alert">
-                <MessageBarBody>
-                  <MessageBarTitle>Autodiscover is not available for this project</MessageBarTitle>
-                  {discoverProblem.detail}
-                </MessageBarBody>
-              </MessageBar>
-            ) : <ProblemBar problem={discoverProblem} />)}
+            {discoverProblem &&
+              (isUnsupported(discoverProblem) ? (
+                <MessageBar intent="warning" role="alert">
+                  <MessageBarBody>
+                    <MessageBarTitle>Autodiscover is not available for this project</MessageBarTitle>
+                    {discoverProblem.detail}
+                  </MessageBarBody>
+                </MessageBar>
+              ) : (
+                <ProblemBar problem={discoverProblem} />
+              ))}
             {found && !report && (
               <>
                 <Text>
-                  {found.length === 0 ? 'The source endpoint\'s admin reaches no mailbox.'
+                  {found.length === 0
+                    ? "The source endpoint's admin reaches no mailbox."
                     : `Found ${found.length} mailbox(es)${rows.length - offered.length ? `, ${rows.length - offered.length} already in the project` : ''}.`}
                 </Text>
-                <Field label="Destination domain" required hint="Each mailbox keeps its name: alice@source → alice@this domain. Change Domain can adjust later."
-                  {...(localDomainProblem ? { validationState: 'error' as const, validationMessage: localDomainProblem } : domainField)}>
-                  <Input value={domain} placeholder="contoso.com" autoComplete="off" onChange={(_, d) => { setDomain(d.value); setDomainTouched(true); }} />
+                <Field
+                  label="Destination domain"
+                  required
+                  hint="Each mailbox keeps its name: alice@source → alice@this domain. Change Domain can adjust later."
+                  {...(localDomainProblem ? { validationState: 'error' as const, validationMessage: localDomainProblem } : domainField)}
+                >
+                  <Input
+                    value={domain}
+                    placeholder="contoso.com"
+                    autoComplete="off"
+                    onChange={(_, d) => {
+                      setDomain(d.value);
+                      setDomainTouched(true);
+                    }}
+                  />
                 </Field>
                 {rows.length > 0 && (
                   // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take keyboard focus so keyboard users can scroll it (axe scrollable-region-focusable; the browser tests check it)
@@ -100,8 +164,12 @@ export function AutodiscoverDialog({ projectId, existingSources, suggestedDomain
                       <TableHeader>
                         <TableRow>
                           <TableHeaderCell style={{ width: '44px' }}>
-                            <Checkbox aria-label="Select all discovered mailboxes" checked={allState} disabled={!offered.length}
-                              onChange={(_, d) => setPicked(d.checked === true ? new Set(offered.map((r) => r.address)) : new Set())} />
+                            <Checkbox
+                              aria-label="Select all discovered mailboxes"
+                              checked={allState}
+                              disabled={!offered.length}
+                              onChange={(_, d) => setPicked(d.checked === true ? new Set(offered.map((r) => r.address)) : new Set())}
+                            />
                           </TableHeaderCell>
                           <TableHeaderCell>Source mailbox</TableHeaderCell>
                           <TableHeaderCell>Destination email</TableHeaderCell>
@@ -111,11 +179,17 @@ export function AutodiscoverDialog({ projectId, existingSources, suggestedDomain
                         {rows.map((r) => (
                           <TableRow key={r.address}>
                             <TableCell>
-                              <Checkbox aria-label={`Add ${r.address}`} checked={!r.already && picked.has(r.address)} disabled={r.already}
-                                onChange={(_, d) => toggle(r.address, d.checked === true)} />
+                              <Checkbox
+                                aria-label={`Add ${r.address}`}
+                                checked={!r.already && picked.has(r.address)}
+                                disabled={r.already}
+                                onChange={(_, d) => toggle(r.address, d.checked === true)}
+                              />
                             </TableCell>
                             <TableCell>{r.address}</TableCell>
-                            <TableCell>{r.already ? 'Already an item of this project' : bareDomain(domain) ? destinationFor(r.address, domain) : '—'}</TableCell>
+                            <TableCell>
+                              {r.already ? 'Already an item of this project' : bareDomain(domain) ? destinationFor(r.address, domain) : '—'}
+                            </TableCell>
                           </TableRow>
                         ))}
                       </TableBody>

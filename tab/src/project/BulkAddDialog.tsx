@@ -1,6 +1,21 @@
 import {
-  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, makeStyles,
-  Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  makeStyles,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  tokens,
 } from '@fluentui/react-components';
 import { useId, useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
@@ -41,22 +56,43 @@ export function BulkAddDialog({ projectId, onClose, onAdded }: { projectId: stri
         <DialogBody>
           <DialogTitle>Bulk Add</DialogTitle>
           <DialogContent>
-            <Field label={{ children: 'CSV file', htmlFor: fileId }} hint="Columns: Source Email, Destination Email, and optionally Source Login Name, Source Password, Destination Login Name, Destination Password, End User Confirms Password (Yes: the end user confirms the source password from an e-mailed link)">
+            <Field
+              label={{ children: 'CSV file', htmlFor: fileId }}
+              hint="Columns: Source Email, Destination Email, and optionally Source Login Name, Source Password, Destination Login Name, Destination Password, End User Confirms Password (Yes: the end user confirms the source password from an e-mailed link)"
+            >
               <input id={fileId} type="file" accept=".csv,text/csv" onChange={(e) => void pick(e.target.files?.[0])} />
             </Field>
             {preview && !report && (
               <section aria-label="Preview">
                 {preview.fileProblems.length > 0 && (
-                  <ul aria-label="Problems with the file" className={styles.bad}>{preview.fileProblems.map((p) => <li key={p}>{p}</li>)}</ul>
+                  <ul aria-label="Problems with the file" className={styles.bad}>
+                    {preview.fileProblems.map((p) => (
+                      <li key={p}>{p}</li>
+                    ))}
+                  </ul>
                 )}
-                <Text>{preview.total} row(s){preview.withProblems ? `, ${preview.withProblems} that look wrong` : ''}. Preview of the first {preview.rows.length}:</Text>
+                <Text>
+                  {preview.total} row(s){preview.withProblems ? `, ${preview.withProblems} that look wrong` : ''}. Preview of the first{' '}
+                  {preview.rows.length}:
+                </Text>
                 <div className={styles.scroll}>
                   <Table size="small" aria-label="CSV preview">
-                    <TableHeader><TableRow><TableHeaderCell>Line</TableHeaderCell><TableHeaderCell>Source email</TableHeaderCell><TableHeaderCell>Destination email</TableHeaderCell><TableHeaderCell>Problem</TableHeaderCell></TableRow></TableHeader>
+                    <TableHeader>
+                      <TableRow>
+                        <TableHeaderCell>Line</TableHeaderCell>
+                        <TableHeaderCell>Source email</TableHeaderCell>
+                        <TableHeaderCell>Destination email</TableHeaderCell>
+                        <TableHeaderCell>Problem</TableHeaderCell>
+                      </TableRow>
+                    </TableHeader>
                     <TableBody>
                       {preview.rows.map((r) => (
-                        <TableRow key={r.line}><TableCell>{r.line}</TableCell><TableCell>{r.sourceAddress}</TableCell><TableCell>{r.destinationAddress}</TableCell>
-                          <TableCell className={r.problem ? styles.bad : undefined}>{r.problem ?? 'OK'}</TableCell></TableRow>
+                        <TableRow key={r.line}>
+                          <TableCell>{r.line}</TableCell>
+                          <TableCell>{r.sourceAddress}</TableCell>
+                          <TableCell>{r.destinationAddress}</TableCell>
+                          <TableCell className={r.problem ? styles.bad : undefined}>{r.problem ?? 'OK'}</TableCell>
+                        </TableRow>
                       ))}
                     </TableBody>
                   </Table>
@@ -68,7 +104,11 @@ export function BulkAddDialog({ projectId, onClose, onAdded }: { projectId: stri
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose}>{report ? 'Close' : 'Cancel'}</Button>
-            {!report && <Button appearance="primary" disabled={!csv} onClick={save}>Add items</Button>}
+            {!report && (
+              <Button appearance="primary" disabled={!csv} onClick={save}>
+                Add items
+              </Button>
+            )}
           </DialogActions>
         </DialogBody>
       </DialogSurface>

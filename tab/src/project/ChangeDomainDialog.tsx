@@ -1,5 +1,18 @@
 import {
-  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input, makeStyles, MessageBar, MessageBarBody, Radio, RadioGroup,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  Input,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  Radio,
+  RadioGroup,
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
@@ -10,8 +23,16 @@ import { changedText, changeDomainRequest, scopeText, type ActionScope, type Sid
 
 const useStyles = makeStyles({ stack: { display: 'grid', gap: '12px' } });
 
-export function ChangeDomainDialog({ projectId, scope, onClose, onChanged }: {
-  projectId: string; scope: ActionScope; onClose: () => void; onChanged: () => void;
+export function ChangeDomainDialog({
+  projectId,
+  scope,
+  onClose,
+  onChanged,
+}: {
+  projectId: string;
+  scope: ActionScope;
+  onClose: () => void;
+  onChanged: () => void;
 }) {
   const styles = useStyles();
   const [side, setSide] = useState<Side>('destination');
@@ -56,7 +77,10 @@ export function ChangeDomainDialog({ projectId, scope, onClose, onChanged }: {
             {result && (
               <MessageBar intent={result.changed ? 'success' : 'warning'} role="status">
                 <MessageBarBody>
-                  {changedText(result.changed)}{result.changed ? '' : ` No ${side} address ended with @${changeDomainRequest(scope, side, fromDomain, toDomain).fromDomain}.`}
+                  {changedText(result.changed)}
+                  {result.changed
+                    ? ''
+                    : ` No ${side} address ended with @${changeDomainRequest(scope, side, fromDomain, toDomain).fromDomain}.`}
                 </MessageBarBody>
               </MessageBar>
             )}
@@ -64,7 +88,11 @@ export function ChangeDomainDialog({ projectId, scope, onClose, onChanged }: {
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose}>{result ? 'Close' : 'Cancel'}</Button>
-            {!result && <Button appearance="primary" disabled={busy || !fromDomain.trim() || !toDomain.trim()} onClick={save}>Change domain</Button>}
+            {!result && (
+              <Button appearance="primary" disabled={busy || !fromDomain.trim() || !toDomain.trim()} onClick={save}>
+                Change domain
+              </Button>
+            )}
           </DialogActions>
         </DialogBody>
       </DialogSurface>

@@ -1,4 +1,15 @@
-import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, MessageBar, MessageBarBody, Text } from '@fluentui/react-components';
+import {
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  MessageBar,
+  MessageBarBody,
+  Text,
+} from '@fluentui/react-components';
 import { useState } from 'react';
 import { api, asProblem } from '../api/client';
 import type { ItemStatus } from '../api/types';
@@ -12,7 +23,9 @@ const NAMED = 10;
 export function deletePlan(rows: GridRow[]): { deletable: GridRow[]; refused: { row: GridRow; reason: string }[] } {
   return {
     deletable: rows.filter((r) => !ACTIVE.has(r.status)),
-    refused: rows.filter((r) => ACTIVE.has(r.status)).map((row) => ({ row, reason: `${row.sourceAddress} is "${row.status}": stop its pass before deleting it.` })),
+    refused: rows
+      .filter((r) => ACTIVE.has(r.status))
+      .map((row) => ({ row, reason: `${row.sourceAddress} is "${row.status}": stop its pass before deleting it.` })),
   };
 }
 
@@ -47,23 +60,42 @@ export function DeleteItemsDialog({ rows, onClose, onDeleted }: { rows: GridRow[
           <DialogContent>
             {deletable.length > 0 && (
               <>
-                <Text>Each item goes with its error log and its record of what was copied; mail already at the destination stays there.</Text>
+                <Text>
+                  Each item goes with its error log and its record of what was copied; mail already at the destination stays there.
+                </Text>
                 <ul aria-label="Items to delete">
-                  {names.map((n) => <li key={n}>{n}</li>)}
+                  {names.map((n) => (
+                    <li key={n}>{n}</li>
+                  ))}
                   {deletable.length > NAMED && <li>and {deletable.length - NAMED} more</li>}
                 </ul>
               </>
             )}
             {refused.length > 0 && (
-              <MessageBar intent="warning"><MessageBarBody>
-                {refused.length === 1 ? refused[0]!.reason : `${plural(refused.length)} cannot be deleted while their pass runs (${refused.slice(0, 3).map((r) => r.row.sourceAddress).join(', ')}${refused.length > 3 ? ', …' : ''}): stop the pass first.`}
-              </MessageBarBody></MessageBar>
+              <MessageBar intent="warning">
+                <MessageBarBody>
+                  {refused.length === 1
+                    ? refused[0]!.reason
+                    : `${plural(refused.length)} cannot be deleted while their pass runs (${refused
+                        .slice(0, 3)
+                        .map((r) => r.row.sourceAddress)
+                        .join(', ')}${refused.length > 3 ? ', …' : ''}): stop the pass first.`}
+                </MessageBarBody>
+              </MessageBar>
             )}
-            {failures.map((f) => <MessageBar key={f} intent="error"><MessageBarBody>{f}</MessageBarBody></MessageBar>)}
+            {failures.map((f) => (
+              <MessageBar key={f} intent="error">
+                <MessageBarBody>{f}</MessageBarBody>
+              </MessageBar>
+            ))}
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose}>{failures.length ? 'Close' : 'Cancel'}</Button>
-            {deletable.length > 0 && !failures.length && <Button appearance="primary" disabled={busy} onClick={() => void remove()}>Delete {plural(deletable.length)}</Button>}
+            {deletable.length > 0 && !failures.length && (
+              <Button appearance="primary" disabled={busy} onClick={() => void remove()}>
+                Delete {plural(deletable.length)}
+              </Button>
+            )}
           </DialogActions>
         </DialogBody>
       </DialogSurface>

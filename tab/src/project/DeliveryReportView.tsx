@@ -1,5 +1,14 @@
 import {
-  makeStyles, MessageBar, MessageBarBody, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, tokens,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  tokens,
 } from '@fluentui/react-components';
 import type { DeliveryReport } from '../api/types';
 import { reportText } from './admin-actions';
@@ -19,12 +28,20 @@ export function DeliveryReportView({ report, label }: { report: DeliveryReport; 
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take keyboard focus so keyboard users can scroll it (axe scrollable-region-focusable; the browser tests check it)
         <section className={styles.scroll} tabIndex={0} aria-label={`${label}, per item`}>
           <Table size="small" aria-label={`${label}, per item`}>
-            <TableHeader><TableRow><TableHeaderCell>Address</TableHeaderCell><TableHeaderCell>Result</TableHeaderCell><TableHeaderCell>Reason</TableHeaderCell></TableRow></TableHeader>
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>Address</TableHeaderCell>
+                <TableHeaderCell>Result</TableHeaderCell>
+                <TableHeaderCell>Reason</TableHeaderCell>
+              </TableRow>
+            </TableHeader>
             <TableBody>
               {report.results.map((r) => (
                 <TableRow key={r.itemId}>
                   <TableCell>{r.address ?? r.itemId}</TableCell>
-                  <TableCell className={r.status === 'failed' ? styles.bad : undefined}>{r.status === 'sent' ? 'Sent' : 'Failed'}</TableCell>
+                  <TableCell className={r.status === 'failed' ? styles.bad : undefined}>
+                    {r.status === 'sent' ? 'Sent' : 'Failed'}
+                  </TableCell>
                   <TableCell>{r.reason ?? ''}</TableCell>
                 </TableRow>
               ))}

@@ -14,8 +14,9 @@ const useStyles = makeStyles({
   actions: { display: 'flex', gap: '8px' },
 });
 
-const ITEM_OPTIONS_HINT = 'Per-item support options, one per line, added to the project\'s: e.g. AllowQuoteInFolder=1 or FolderFilter=^(?!Inbox$). '
-  + 'Secrets are shown as ******** and kept when left so.';
+const ITEM_OPTIONS_HINT =
+  "Per-item support options, one per line, added to the project's: e.g. AllowQuoteInFolder=1 or FolderFilter=^(?!Inbox$). " +
+  'Secrets are shown as ******** and kept when left so.';
 
 /** "Edit item": destination address, per-item logins and passwords (never shown), and support options. */
 export function ItemEditForm({ item, onSaved, onCancel }: { item: PublicItem; onSaved: (item: PublicItem) => void; onCancel: () => void }) {
@@ -31,7 +32,8 @@ export function ItemEditForm({ item, onSaved, onCancel }: { item: PublicItem; on
     if (fromApi.validationMessage) return fromApi;
     return local[key] ? { validationState: 'error' as const, validationMessage: local[key] } : {};
   };
-  const secretHint = (has: boolean) => (has ? 'A password is stored (never shown). Leave empty to keep it.' : 'None stored. Stored encrypted; never shown again.');
+  const secretHint = (has: boolean) =>
+    has ? 'A password is stored (never shown). Leave empty to keep it.' : 'None stored. Stored encrypted; never shown again.';
   const body = itemPatchBody(item, form);
   const save = async () => {
     setTried(true);
@@ -47,10 +49,21 @@ export function ItemEditForm({ item, onSaved, onCancel }: { item: PublicItem; on
   };
 
   return (
-    <form className={styles.form} aria-labelledby="edit-item-title" onSubmit={(e) => { e.preventDefault(); void save(); }}>
-      <Title3 as="h2" id="edit-item-title">Edit item</Title3>
+    <form
+      className={styles.form}
+      aria-labelledby="edit-item-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <Title3 as="h2" id="edit-item-title">
+        Edit item
+      </Title3>
       {ACTIVE_STATUSES.has(item.status) && (
-        <MessageBar intent="warning"><MessageBarBody>This item is "{item.status}": changes apply from its next pass.</MessageBarBody></MessageBar>
+        <MessageBar intent="warning">
+          <MessageBarBody>This item is "{item.status}": changes apply from its next pass.</MessageBarBody>
+        </MessageBar>
       )}
       <Field label="Source email" hint="The source address identifies the item; to move another mailbox, add a new item.">
         <Input value={item.sourceAddress} readOnly />
@@ -60,26 +73,45 @@ export function ItemEditForm({ item, onSaved, onCancel }: { item: PublicItem; on
       </Field>
       <Text weight="semibold">Per-item credentials (optional: the endpoint's admin login is used otherwise)</Text>
       <div className={styles.pair}>
-        <Field label="Source login name" hint="Empty: the endpoint's admin login (emptying it also forgets this side's stored password)" {...invalid('sourceLogin')}>
+        <Field
+          label="Source login name"
+          hint="Empty: the endpoint's admin login (emptying it also forgets this side's stored password)"
+          {...invalid('sourceLogin')}
+        >
           <Input value={form.sourceLogin} autoComplete="off" onChange={set('sourceLogin')} />
         </Field>
         <Field label="Source password" hint={secretHint(item.hasSourcePassword)} {...invalid('sourcePassword')}>
           <Input type="password" value={form.sourcePassword} autoComplete="new-password" onChange={set('sourcePassword')} />
         </Field>
-        <Field label="Destination login name" hint="Empty: the endpoint's admin login (emptying it also forgets this side's stored password)" {...invalid('destinationLogin')}>
+        <Field
+          label="Destination login name"
+          hint="Empty: the endpoint's admin login (emptying it also forgets this side's stored password)"
+          {...invalid('destinationLogin')}
+        >
           <Input value={form.destinationLogin} autoComplete="off" onChange={set('destinationLogin')} />
         </Field>
         <Field label="Destination password" hint={secretHint(item.hasDestinationPassword)} {...invalid('destinationPassword')}>
           <Input type="password" value={form.destinationPassword} autoComplete="new-password" onChange={set('destinationPassword')} />
         </Field>
       </div>
-      <Checkbox checked={form.endUserCredentials} onChange={(_, d) => setForm((f) => ({ ...f, endUserCredentials: !!d.checked }))}
-        label={'The end user confirms the source password (the item waits as "Waiting For End User" and the user gets an e-mailed link)'} />
-      <SupportOptionsField label="Item support options" hint={ITEM_OPTIONS_HINT} rows={4} value={form.options} problem={problem}
-        onChange={(options) => setForm((f) => ({ ...f, options }))} />
+      <Checkbox
+        checked={form.endUserCredentials}
+        onChange={(_, d) => setForm((f) => ({ ...f, endUserCredentials: !!d.checked }))}
+        label={'The end user confirms the source password (the item waits as "Waiting For End User" and the user gets an e-mailed link)'}
+      />
+      <SupportOptionsField
+        label="Item support options"
+        hint={ITEM_OPTIONS_HINT}
+        rows={4}
+        value={form.options}
+        problem={problem}
+        onChange={(options) => setForm((f) => ({ ...f, options }))}
+      />
       <ProblemBar problem={problem} />
       <div className={styles.actions}>
-        <Button appearance="primary" type="submit" disabled={busy || !Object.keys(body).length}>Save item</Button>
+        <Button appearance="primary" type="submit" disabled={busy || !Object.keys(body).length}>
+          Save item
+        </Button>
         <Button onClick={onCancel}>Cancel</Button>
       </div>
     </form>

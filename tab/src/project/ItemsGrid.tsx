@@ -1,6 +1,19 @@
 import {
-  Caption1, createTableColumn, DataGrid, DataGridBody, DataGridCell, DataGridHeader, DataGridHeaderCell, DataGridRow,
-  Link, makeStyles, ProgressBar, type TableColumnDefinition, type TableRowId, Text, tokens,
+  Caption1,
+  createTableColumn,
+  DataGrid,
+  DataGridBody,
+  DataGridCell,
+  DataGridHeader,
+  DataGridHeaderCell,
+  DataGridRow,
+  Link,
+  makeStyles,
+  ProgressBar,
+  type TableColumnDefinition,
+  type TableRowId,
+  Text,
+  tokens,
 } from '@fluentui/react-components';
 import { useMemo, useRef, useState } from 'react';
 import { StatusBadge } from '../common/StatusBadge';
@@ -33,9 +46,20 @@ const columns: TableColumnDefinition<GridRow>[] = [
   createTableColumn<GridRow>({ columnId: 'bytes', renderHeaderCell: () => 'Data' }),
 ];
 
-export function ItemsGrid({ rows, sort, onSort, selected, onSelect, onOpen }: {
-  rows: GridRow[]; sort: SortSpec; onSort: (sort: SortSpec) => void;
-  selected: ReadonlySet<string>; onSelect: (ids: Set<string>) => void; onOpen: (id: string) => void;
+export function ItemsGrid({
+  rows,
+  sort,
+  onSort,
+  selected,
+  onSelect,
+  onOpen,
+}: {
+  rows: GridRow[];
+  sort: SortSpec;
+  onSort: (sort: SortSpec) => void;
+  selected: ReadonlySet<string>;
+  onSelect: (ids: Set<string>) => void;
+  onOpen: (id: string) => void;
 }) {
   const styles = useStyles();
   const [scrollTopPx, setScrollTopPx] = useState(0);
@@ -53,9 +77,17 @@ export function ItemsGrid({ rows, sort, onSort, selected, onSelect, onOpen }: {
       case 'sourceAddress':
         // The row toggles its selection on click; opening an item must not select it as a side effect.
         return (
-          <Link as="button" aria-label={`Open details of ${row.sourceAddress}`}
-            onClick={(e) => { e.stopPropagation(); onOpen(row.id); }}
-            onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') e.stopPropagation(); }}>
+          <Link
+            as="button"
+            aria-label={`Open details of ${row.sourceAddress}`}
+            onClick={(e) => {
+              e.stopPropagation();
+              onOpen(row.id);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' || e.key === ' ') e.stopPropagation();
+            }}
+          >
             {row.sourceAddress}
           </Link>
         );
@@ -66,10 +98,16 @@ export function ItemsGrid({ rows, sort, onSort, selected, onSelect, onOpen }: {
           <div className={styles.stack}>
             <StatusBadge status={row.status} />
             {row.reason && REASON_SHOWN.has(row.status) && row.progress === undefined && (
-              <Caption1 className={styles.reason} title={row.reason} data-reason>{row.reason}</Caption1>
+              <Caption1 className={styles.reason} title={row.reason} data-reason>
+                {row.reason}
+              </Caption1>
             )}
             {row.progress !== undefined && (
-              <ProgressBar value={row.progress} thickness="large" aria-label={`${row.sourceAddress} progress${row.currentFolder ? `, copying ${row.currentFolder}` : ''}`} />
+              <ProgressBar
+                value={row.progress}
+                thickness="large"
+                aria-label={`${row.sourceAddress} progress${row.currentFolder ? `, copying ${row.currentFolder}` : ''}`}
+              />
             )}
           </div>
         );
@@ -84,10 +122,16 @@ export function ItemsGrid({ rows, sort, onSort, selected, onSelect, onOpen }: {
 
   return (
     <DataGrid
-      items={rows} columns={columns} getRowId={(r: GridRow) => r.id} aria-label="Items" aria-rowcount={rows.length + 1}
-      selectionMode="multiselect" selectedItems={selected as Set<TableRowId>}
+      items={rows}
+      columns={columns}
+      getRowId={(r: GridRow) => r.id}
+      aria-label="Items"
+      aria-rowcount={rows.length + 1}
+      selectionMode="multiselect"
+      selectedItems={selected as Set<TableRowId>}
       onSelectionChange={(_, d) => onSelect(new Set([...d.selectedItems].map(String)))}
-      sortable sortState={{ sortColumn: sort.column, sortDirection: sort.direction }}
+      sortable
+      sortState={{ sortColumn: sort.column, sortDirection: sort.direction }}
       onSortChange={(_, s) => onSort({ column: s.sortColumn as SortColumn, direction: s.sortDirection })}
       focusMode="composite"
     >
@@ -96,13 +140,22 @@ export function ItemsGrid({ rows, sort, onSort, selected, onSelect, onOpen }: {
           {({ renderHeaderCell }) => <DataGridHeaderCell>{renderHeaderCell()}</DataGridHeaderCell>}
         </DataGridRow>
       </DataGridHeader>
-      <DataGridBody<GridRow> className={styles.body} onScroll={onScroll} style={{ paddingTop: win.padTopPx, paddingBottom: win.padBottomPx }}>
+      <DataGridBody<GridRow>
+        className={styles.body}
+        onScroll={onScroll}
+        style={{ paddingTop: win.padTopPx, paddingBottom: win.padBottomPx }}
+      >
         {({ item, rowId }) => {
           const index = indexById.get(String(rowId)) ?? -1;
           if (index < win.start || index >= win.end) return null;
           return (
-            <DataGridRow<GridRow> key={rowId} className={styles.row} aria-rowindex={index + 2} data-item-id={item.id}
-              selectionCell={{ checkboxIndicator: { 'aria-label': `Select ${item.sourceAddress}` } }}>
+            <DataGridRow<GridRow>
+              key={rowId}
+              className={styles.row}
+              aria-rowindex={index + 2}
+              data-item-id={item.id}
+              selectionCell={{ checkboxIndicator: { 'aria-label': `Select ${item.sourceAddress}` } }}
+            >
               {({ columnId }) => <DataGridCell>{cell(item, String(columnId))}</DataGridCell>}
             </DataGridRow>
           );

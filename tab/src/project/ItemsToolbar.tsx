@@ -1,4 +1,16 @@
-import { Button, Dropdown, makeStyles, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger, Option, SearchBox, Toolbar } from '@fluentui/react-components';
+import {
+  Button,
+  Dropdown,
+  makeStyles,
+  Menu,
+  MenuItem,
+  MenuList,
+  MenuPopover,
+  MenuTrigger,
+  Option,
+  SearchBox,
+  Toolbar,
+} from '@fluentui/react-components';
 import { AddRegular, ChevronDownRegular, DeleteRegular, StopRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { ITEM_STATUSES, type ItemStatus, type PublicEndpoint, type StartPassResult } from '../api/types';
@@ -20,9 +32,30 @@ const useStyles = makeStyles({
 });
 const ALL = 'All statuses';
 
-export function ItemsToolbar({ projectId, sourceKind, destinationKind, rows, selectedRows, filter, onFilter, onItemsChanged, onStarted, onStop, onEditItem }: {
-  projectId: string; sourceKind?: PublicEndpoint['kind']; destinationKind?: PublicEndpoint['kind']; rows: GridRow[]; selectedRows: GridRow[]; filter: RowFilter; onFilter: (f: RowFilter) => void;
-  onItemsChanged: () => void; onStarted: (r: StartPassResult) => void; onStop: () => void; onEditItem?: (itemId: string) => void;
+export function ItemsToolbar({
+  projectId,
+  sourceKind,
+  destinationKind,
+  rows,
+  selectedRows,
+  filter,
+  onFilter,
+  onItemsChanged,
+  onStarted,
+  onStop,
+  onEditItem,
+}: {
+  projectId: string;
+  sourceKind?: PublicEndpoint['kind'];
+  destinationKind?: PublicEndpoint['kind'];
+  rows: GridRow[];
+  selectedRows: GridRow[];
+  filter: RowFilter;
+  onFilter: (f: RowFilter) => void;
+  onItemsChanged: () => void;
+  onStarted: (r: StartPassResult) => void;
+  onStop: () => void;
+  onEditItem?: (itemId: string) => void;
 }) {
   const styles = useStyles();
   const [dialog, setDialog] = useState<'quick' | 'bulk' | 'discover' | 'delete'>();
@@ -31,7 +64,11 @@ export function ItemsToolbar({ projectId, sourceKind, destinationKind, rows, sel
     <div className={styles.bar}>
       <Toolbar className={styles.actions} aria-label="Item actions">
         <Menu>
-          <MenuTrigger disableButtonEnhancement><Button icon={<AddRegular />}>Add <ChevronDownRegular aria-hidden /></Button></MenuTrigger>
+          <MenuTrigger disableButtonEnhancement>
+            <Button icon={<AddRegular />}>
+              Add <ChevronDownRegular aria-hidden />
+            </Button>
+          </MenuTrigger>
           <MenuPopover>
             <MenuList>
               <MenuItem onClick={() => setDialog('quick')}>Quick Add</MenuItem>
@@ -40,26 +77,66 @@ export function ItemsToolbar({ projectId, sourceKind, destinationKind, rows, sel
             </MenuList>
           </MenuPopover>
         </Menu>
-        <StartMenu projectId={projectId} targets={selectedRows.length ? selectedRows : rows} selectedIds={selectedRows.map((r) => r.id)} sourceKind={sourceKind} destinationKind={destinationKind} onStarted={onStarted} />
-        <Button icon={<StopRegular />} onClick={onStop}>Stop</Button>
-        <Button icon={<DeleteRegular />} disabled={!selectedRows.length} onClick={() => setDialog('delete')}
-          title={selectedRows.length ? undefined : 'Select the items to delete first'}>Delete</Button>
-        <AdminActions projectId={projectId} rows={rows} selectedRows={selectedRows} onItemsChanged={onItemsChanged} onEditItem={onEditItem} />
+        <StartMenu
+          projectId={projectId}
+          targets={selectedRows.length ? selectedRows : rows}
+          selectedIds={selectedRows.map((r) => r.id)}
+          sourceKind={sourceKind}
+          destinationKind={destinationKind}
+          onStarted={onStarted}
+        />
+        <Button icon={<StopRegular />} onClick={onStop}>
+          Stop
+        </Button>
+        <Button
+          icon={<DeleteRegular />}
+          disabled={!selectedRows.length}
+          onClick={() => setDialog('delete')}
+          title={selectedRows.length ? undefined : 'Select the items to delete first'}
+        >
+          Delete
+        </Button>
+        <AdminActions
+          projectId={projectId}
+          rows={rows}
+          selectedRows={selectedRows}
+          onItemsChanged={onItemsChanged}
+          onEditItem={onEditItem}
+        />
       </Toolbar>
       {/* biome-ignore lint/a11y/useSemanticElements: the search landmark by role on a <div>; the <search> element is too new for every Teams client and for the test DOM */}
       <div className={styles.filters} role="search" aria-label="Filter items">
-        <SearchBox className={styles.search} aria-label="Search items" placeholder="Search addresses" value={filter.search ?? ''} onChange={(_, d) => onFilter({ ...filter, search: d.value })} />
-        <Dropdown aria-label="Filter by status" value={filter.status ?? ALL} selectedOptions={[filter.status ?? ALL]}
-          onOptionSelect={(_, d) => onFilter({ ...filter, status: d.optionValue === ALL ? undefined : (d.optionValue as ItemStatus) })}>
-          {[ALL, ...ITEM_STATUSES].map((s) => <Option key={s} value={s}>{s}</Option>)}
+        <SearchBox
+          className={styles.search}
+          aria-label="Search items"
+          placeholder="Search addresses"
+          value={filter.search ?? ''}
+          onChange={(_, d) => onFilter({ ...filter, search: d.value })}
+        />
+        <Dropdown
+          aria-label="Filter by status"
+          value={filter.status ?? ALL}
+          selectedOptions={[filter.status ?? ALL]}
+          onOptionSelect={(_, d) => onFilter({ ...filter, status: d.optionValue === ALL ? undefined : (d.optionValue as ItemStatus) })}
+        >
+          {[ALL, ...ITEM_STATUSES].map((s) => (
+            <Option key={s} value={s}>
+              {s}
+            </Option>
+          ))}
         </Dropdown>
       </div>
       {dialog === 'quick' && <QuickAddDialog projectId={projectId} onClose={close} onAdded={onItemsChanged} />}
       {dialog === 'bulk' && <BulkAddDialog projectId={projectId} onClose={close} onAdded={onItemsChanged} />}
       {dialog === 'delete' && <DeleteItemsDialog rows={selectedRows} onClose={close} onDeleted={onItemsChanged} />}
       {dialog === 'discover' && (
-        <AutodiscoverDialog projectId={projectId} existingSources={rows.map((r) => r.sourceAddress)} suggestedDomain={likelyDomain(rows.map((r) => r.destinationAddress))}
-          onClose={close} onAdded={onItemsChanged} />
+        <AutodiscoverDialog
+          projectId={projectId}
+          existingSources={rows.map((r) => r.sourceAddress)}
+          suggestedDomain={likelyDomain(rows.map((r) => r.destinationAddress))}
+          onClose={close}
+          onAdded={onItemsChanged}
+        />
       )}
     </div>
   );

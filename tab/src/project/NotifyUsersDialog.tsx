@@ -1,5 +1,17 @@
 import {
-  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input, makeStyles, Radio, RadioGroup, Textarea,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  Input,
+  makeStyles,
+  Radio,
+  RadioGroup,
+  Textarea,
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
@@ -7,7 +19,13 @@ import type { DeliveryReport } from '../api/types';
 import { fieldProblem } from '../common/field-problem';
 import { ProblemBar } from '../common/ProblemBar';
 import {
-  mergeReports, NOTIFY_PLACEHOLDERS, notifyUsersRequests, placeholderProblem, scopeText, type ActionScope, type Side,
+  mergeReports,
+  NOTIFY_PLACEHOLDERS,
+  notifyUsersRequests,
+  placeholderProblem,
+  scopeText,
+  type ActionScope,
+  type Side,
 } from './admin-actions';
 import { DeliveryReportView } from './DeliveryReportView';
 
@@ -71,8 +89,13 @@ export function NotifyUsersDialog({ projectId, scope, onClose }: { projectId: st
           <DialogActions>
             <Button onClick={onClose}>{done ? 'Close' : 'Cancel'}</Button>
             {!done && (
-              <Button appearance="primary" onClick={send}
-                disabled={busy || !subject.trim() || !message.trim() || !!local.subject || !!local.message}>Send</Button>
+              <Button
+                appearance="primary"
+                onClick={send}
+                disabled={busy || !subject.trim() || !message.trim() || !!local.subject || !!local.message}
+              >
+                Send
+              </Button>
             )}
           </DialogActions>
         </DialogBody>

@@ -53,7 +53,10 @@ export function ProjectPage({ projectId }: { projectId: string }) {
 
   const onStarted = (result: StartPassResult) => {
     const refused = result.refused.map((r) => `${r.sourceAddress}: ${r.reason}`).join('; ');
-    setNotice({ intent: refused ? 'warning' : 'success', text: `${PASS_LABELS[result.pass.kind]} started for ${result.accepted.length} item(s).${refused ? ` Not started: ${refused}` : ''}` });
+    setNotice({
+      intent: refused ? 'warning' : 'success',
+      text: `${PASS_LABELS[result.pass.kind]} started for ${result.accepted.length} item(s).${refused ? ` Not started: ${refused}` : ''}`,
+    });
     setItemsVersion((v) => v + 1);
   };
   const stop = async () => {
@@ -61,7 +64,10 @@ export function ProjectPage({ projectId }: { projectId: string }) {
     try {
       const live = stoppablePasses(await listAll<Pass>(`/projects/${projectId}/passes`));
       for (const pass of live) await api('POST', `/passes/${pass.id}/stop`);
-      setNotice({ intent: 'success', text: live.length ? `Stopping ${live.length} pass(es): running items finish their current batch.` : 'No pass is running.' });
+      setNotice({
+        intent: 'success',
+        text: live.length ? `Stopping ${live.length} pass(es): running items finish their current batch.` : 'No pass is running.',
+      });
     } catch (error) {
       setProblem(asProblem(error));
     }
@@ -70,32 +76,66 @@ export function ProjectPage({ projectId }: { projectId: string }) {
   if (!project) return projectLoad.problem ? <ProblemBar problem={projectLoad.problem} /> : <Spinner label="Loading the project" />;
   return (
     <section aria-labelledby="project-title" className={styles.stack}>
-      <Title2 as="h1" id="project-title">{project.name}</Title2>
+      <Title2 as="h1" id="project-title">
+        {project.name}
+      </Title2>
       <TabList selectedValue={view} onTabSelect={(_, d) => setView(d.value as View)} aria-label="Project views">
         <Tab value="items">Items</Tab>
         <Tab value="statistics">Statistics</Tab>
         <Tab value="options">Advanced options</Tab>
         <Tab value="notifications">Notifications</Tab>
       </TabList>
-      {notice && <MessageBar intent={notice.intent} role="status"><MessageBarBody>{notice.text}</MessageBarBody></MessageBar>}
+      {notice && (
+        <MessageBar intent={notice.intent} role="status">
+          <MessageBarBody>{notice.text}</MessageBarBody>
+        </MessageBar>
+      )}
       <ProblemBar problem={problem ?? items.problem} />
       {view === 'items' && (
         <>
-          <ItemsToolbar projectId={projectId} sourceKind={kindOf(project.sourceEndpointId)} destinationKind={kindOf(project.destinationEndpointId)} rows={allRows} selectedRows={selectedRows} filter={filter} onFilter={setFilter}
-            onItemsChanged={() => setItemsVersion((v) => v + 1)} onStarted={onStarted} onStop={stop}
-            onEditItem={(id) => setOpenItem({ id, edit: true })} />
-          <Text role="status" aria-live="polite">{itemsStatusLine(rows.length, allRows.length, selected.size, progress?.totals)}</Text>
-          {items.loading && !items.data ? <Spinner label="Loading items" /> : (
-            <ItemsGrid rows={rows} sort={sort} onSort={setSort} selected={selected} onSelect={setSelected} onOpen={(id) => setOpenItem({ id, edit: false })} />
+          <ItemsToolbar
+            projectId={projectId}
+            sourceKind={kindOf(project.sourceEndpointId)}
+            destinationKind={kindOf(project.destinationEndpointId)}
+            rows={allRows}
+            selectedRows={selectedRows}
+            filter={filter}
+            onFilter={setFilter}
+            onItemsChanged={() => setItemsVersion((v) => v + 1)}
+            onStarted={onStarted}
+            onStop={stop}
+            onEditItem={(id) => setOpenItem({ id, edit: true })}
+          />
+          <Text role="status" aria-live="polite">
+            {itemsStatusLine(rows.length, allRows.length, selected.size, progress?.totals)}
+          </Text>
+          {items.loading && !items.data ? (
+            <Spinner label="Loading items" />
+          ) : (
+            <ItemsGrid
+              rows={rows}
+              sort={sort}
+              onSort={setSort}
+              selected={selected}
+              onSelect={setSelected}
+              onOpen={(id) => setOpenItem({ id, edit: false })}
+            />
           )}
         </>
       )}
       {view === 'statistics' && <StatisticsView projectId={projectId} refreshKey={statusKey} />}
       {view === 'options' && <AdvancedOptions project={project} onSaved={setSavedProject} />}
       {view === 'notifications' && <NotificationsSetting project={project} onSaved={setSavedProject} />}
-      {openItem && <ItemDetailPanel key={`${openItem.id}:${openItem.edit}`} itemId={openItem.id} startEditing={openItem.edit}
-        refreshKey={allRows.find((r) => r.id === openItem.id)?.status ?? ''} onClose={() => setOpenItem(undefined)}
-        onItemChanged={() => setItemsVersion((v) => v + 1)} />}
+      {openItem && (
+        <ItemDetailPanel
+          key={`${openItem.id}:${openItem.edit}`}
+          itemId={openItem.id}
+          startEditing={openItem.edit}
+          refreshKey={allRows.find((r) => r.id === openItem.id)?.status ?? ''}
+          onClose={() => setOpenItem(undefined)}
+          onItemChanged={() => setItemsVersion((v) => v + 1)}
+        />
+      )}
     </section>
   );
 }

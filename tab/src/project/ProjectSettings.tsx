@@ -32,10 +32,20 @@ export function AdvancedOptions({ project, onSaved }: { project: PublicProject; 
   const { problem, saved, save } = useSave(project.id, onSaved);
   return (
     <section aria-labelledby="options-title" className={styles.stack}>
-      <Title3 as="h2" id="options-title">Advanced options</Title3>
+      <Title3 as="h2" id="options-title">
+        Advanced options
+      </Title3>
       <SupportOptionsField value={text} onChange={setText} problem={problem} showAnyProblem />
-      <div><Button appearance="primary" onClick={() => void save({ options: optionLines(text) })}>Save options</Button></div>
-      {saved && <MessageBar intent="success"><MessageBarBody>Options saved.</MessageBarBody></MessageBar>}
+      <div>
+        <Button appearance="primary" onClick={() => void save({ options: optionLines(text) })}>
+          Save options
+        </Button>
+      </div>
+      {saved && (
+        <MessageBar intent="success">
+          <MessageBarBody>Options saved.</MessageBarBody>
+        </MessageBar>
+      )}
       <ProblemBar problem={problem} />
     </section>
   );
@@ -48,19 +58,39 @@ export function NotificationsSetting({ project, onSaved }: { project: PublicProj
   const { problem, saved, save } = useSave(project.id, onSaved);
   return (
     <section aria-labelledby="notify-title" className={styles.stack}>
-      <Title3 as="h2" id="notify-title">Notifications</Title3>
+      <Title3 as="h2" id="notify-title">
+        Notifications
+      </Title3>
       <MessageBar intent="info">
-        <MessageBarBody>{project.hasTeamsWebhook ? 'A Teams webhook is set: a card is posted when each pass ends.' : 'No Teams webhook: passes end silently.'}</MessageBarBody>
+        <MessageBarBody>
+          {project.hasTeamsWebhook
+            ? 'A Teams webhook is set: a card is posted when each pass ends.'
+            : 'No Teams webhook: passes end silently.'}
+        </MessageBarBody>
       </MessageBar>
-      <Field label="Teams Workflows webhook URL" hint="Stored encrypted and never shown again"
-        validationState={problem ? 'error' : 'none'} validationMessage={problem?.detail}>
+      <Field
+        label="Teams Workflows webhook URL"
+        hint="Stored encrypted and never shown again"
+        validationState={problem ? 'error' : 'none'}
+        validationMessage={problem?.detail}
+      >
         <Input type="url" value={url} placeholder="https://…" onChange={(_, d) => setUrl(d.value)} />
       </Field>
       <div style={{ display: 'flex', gap: '8px' }}>
-        <Button appearance="primary" disabled={!url.trim()} onClick={() => void save({ teamsWebhookUrl: url.trim() }).then(() => setUrl(''))}>Save webhook</Button>
+        <Button
+          appearance="primary"
+          disabled={!url.trim()}
+          onClick={() => void save({ teamsWebhookUrl: url.trim() }).then(() => setUrl(''))}
+        >
+          Save webhook
+        </Button>
         {project.hasTeamsWebhook && <Button onClick={() => void save({ teamsWebhookUrl: '' })}>Remove webhook</Button>}
       </div>
-      {saved && <MessageBar intent="success"><MessageBarBody>Notifications saved.</MessageBarBody></MessageBar>}
+      {saved && (
+        <MessageBar intent="success">
+          <MessageBarBody>Notifications saved.</MessageBarBody>
+        </MessageBar>
+      )}
     </section>
   );
 }

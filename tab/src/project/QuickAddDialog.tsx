@@ -1,5 +1,15 @@
 import {
-  Button, Checkbox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input, makeStyles,
+  Button,
+  Checkbox,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  Input,
+  makeStyles,
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
@@ -8,11 +18,22 @@ import { ProblemBar } from '../common/ProblemBar';
 
 const useStyles = makeStyles({ grid: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '12px' } });
 
-const EMPTY = { sourceAddress: '', destinationAddress: '', sourceLogin: '', sourcePassword: '', destinationLogin: '', destinationPassword: '' };
+const EMPTY = {
+  sourceAddress: '',
+  destinationAddress: '',
+  sourceLogin: '',
+  sourcePassword: '',
+  destinationLogin: '',
+  destinationPassword: '',
+};
 type Fields = typeof EMPTY;
 const LABELS: Record<keyof Fields, string> = {
-  sourceAddress: 'Source email', destinationAddress: 'Destination email', sourceLogin: 'Source login name (optional)',
-  sourcePassword: 'Source password (optional)', destinationLogin: 'Destination login name (optional)', destinationPassword: 'Destination password (optional)',
+  sourceAddress: 'Source email',
+  destinationAddress: 'Destination email',
+  sourceLogin: 'Source login name (optional)',
+  sourcePassword: 'Source password (optional)',
+  destinationLogin: 'Destination login name (optional)',
+  destinationPassword: 'Destination password (optional)',
 };
 
 export function QuickAddDialog({ projectId, onClose, onAdded }: { projectId: string; onClose: () => void; onAdded: () => void }) {
@@ -44,21 +65,41 @@ export function QuickAddDialog({ projectId, onClose, onAdded }: { projectId: str
           <DialogTitle>Quick Add</DialogTitle>
           <DialogContent>
             <div className={styles.grid}>
-              {(Object.keys(EMPTY) as (keyof Fields)[]).filter((k) => !endUser || k !== 'sourcePassword').map((key) => (
-                <Field key={key} label={LABELS[key]} required={key.endsWith('Address')} {...invalid(key)}
-                  hint={endUser && key === 'sourceLogin' ? 'What your user types on the credential page, when it is not the e-mail address' : undefined}>
-                  <Input type={key.endsWith('Password') ? 'password' : key.endsWith('Address') ? 'email' : 'text'} autoComplete="off"
-                    value={fields[key]} onChange={(_, d) => setFields({ ...fields, [key]: d.value })} />
-                </Field>
-              ))}
+              {(Object.keys(EMPTY) as (keyof Fields)[])
+                .filter((k) => !endUser || k !== 'sourcePassword')
+                .map((key) => (
+                  <Field
+                    key={key}
+                    label={LABELS[key]}
+                    required={key.endsWith('Address')}
+                    {...invalid(key)}
+                    hint={
+                      endUser && key === 'sourceLogin'
+                        ? 'What your user types on the credential page, when it is not the e-mail address'
+                        : undefined
+                    }
+                  >
+                    <Input
+                      type={key.endsWith('Password') ? 'password' : key.endsWith('Address') ? 'email' : 'text'}
+                      autoComplete="off"
+                      value={fields[key]}
+                      onChange={(_, d) => setFields({ ...fields, [key]: d.value })}
+                    />
+                  </Field>
+                ))}
             </div>
-            <Checkbox checked={endUser} onChange={(_, d) => setEndUser(d.checked === true)}
-              label="I don't know the login name and password: the user confirms them from an e-mailed link" />
+            <Checkbox
+              checked={endUser}
+              onChange={(_, d) => setEndUser(d.checked === true)}
+              label="I don't know the login name and password: the user confirms them from an e-mailed link"
+            />
             <ProblemBar problem={problem} shownFields={Object.keys(EMPTY)} />
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose}>Cancel</Button>
-            <Button appearance="primary" onClick={save}>Add item</Button>
+            <Button appearance="primary" onClick={save}>
+              Add item
+            </Button>
           </DialogActions>
         </DialogBody>
       </DialogSurface>

@@ -1,5 +1,12 @@
 import {
-  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, makeStyles,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  makeStyles,
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { api, asProblem, type ApiProblem } from '../api/client';
@@ -37,15 +44,19 @@ export function ResendLinksDialog({ scope, plan, onClose }: { scope: ActionScope
           <DialogTitle>Resend credential links</DialogTitle>
           <DialogContent className={styles.stack}>
             <p>
-              Of {scopeText(scope)}, {plan.waiting} item(s) are &quot;{WAITING}&quot;. Each gets a new link at its source address;
-              links sent earlier stop working.
+              Of {scopeText(scope)}, {plan.waiting} item(s) are &quot;{WAITING}&quot;. Each gets a new link at its source address; links
+              sent earlier stop working.
             </p>
             {report && <DeliveryReportView report={report} label="Resend credential links result" />}
             <ProblemBar problem={problem} />
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose}>{report ? 'Close' : 'Cancel'}</Button>
-            {!report && <Button appearance="primary" onClick={send} disabled={busy}>Send new links</Button>}
+            {!report && (
+              <Button appearance="primary" onClick={send} disabled={busy}>
+                Send new links
+              </Button>
+            )}
           </DialogActions>
         </DialogBody>
       </DialogSurface>

@@ -1,6 +1,24 @@
 import {
-  Button, Caption1, Checkbox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input,
-  makeStyles, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger, Radio, RadioGroup, tokens,
+  Button,
+  Caption1,
+  Checkbox,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  Input,
+  makeStyles,
+  Menu,
+  MenuItem,
+  MenuList,
+  MenuPopover,
+  MenuTrigger,
+  Radio,
+  RadioGroup,
+  tokens,
 } from '@fluentui/react-components';
 import { PlayRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
@@ -9,7 +27,17 @@ import type { ItemType, PassKind, PublicEndpoint, StartPassResult } from '../api
 import { ProblemBar } from '../common/ProblemBar';
 import type { GridRow } from './items-view';
 import {
-  copiesItems, CUTOFF_DAYS, cutoffValue, defaultItemTypes, IMAP_DESTINATION_NOTE, ITEM_TYPE_LABELS, itemTypesFor, PASS_LABELS, passRequest, startEntries, type CutoffChoice,
+  copiesItems,
+  CUTOFF_DAYS,
+  cutoffValue,
+  defaultItemTypes,
+  IMAP_DESTINATION_NOTE,
+  ITEM_TYPE_LABELS,
+  itemTypesFor,
+  PASS_LABELS,
+  passRequest,
+  startEntries,
+  type CutoffChoice,
 } from './start-rules';
 
 const useStyles = makeStyles({
@@ -23,8 +51,19 @@ const useStyles = makeStyles({
  * `sourceKind` decides the item types offered, `destinationKind` which are ticked at first (both
  * undefined while loading).
  */
-export function StartMenu({ projectId, targets, selectedIds, sourceKind, destinationKind, onStarted }: {
-  projectId: string; targets: GridRow[]; selectedIds: string[]; sourceKind?: PublicEndpoint['kind']; destinationKind?: PublicEndpoint['kind'];
+export function StartMenu({
+  projectId,
+  targets,
+  selectedIds,
+  sourceKind,
+  destinationKind,
+  onStarted,
+}: {
+  projectId: string;
+  targets: GridRow[];
+  selectedIds: string[];
+  sourceKind?: PublicEndpoint['kind'];
+  destinationKind?: PublicEndpoint['kind'];
   onStarted: (result: StartPassResult) => void;
 }) {
   const [kind, setKind] = useState<PassKind>();
@@ -33,35 +72,68 @@ export function StartMenu({ projectId, targets, selectedIds, sourceKind, destina
     <>
       <Menu>
         <MenuTrigger disableButtonEnhancement>
-          <Button appearance="primary" icon={<PlayRegular />}>Start</Button>
+          <Button appearance="primary" icon={<PlayRegular />}>
+            Start
+          </Button>
         </MenuTrigger>
         <MenuPopover>
           <MenuList>
             {startEntries(targets).map((entry) => (
               <MenuItem key={entry.kind} disabled={!!entry.disabledReason} onClick={() => setKind(entry.kind)}>
                 {entry.label}
-                {entry.disabledReason && <><br /><Caption1>{entry.disabledReason}</Caption1></>}
+                {entry.disabledReason && (
+                  <>
+                    <br />
+                    <Caption1>{entry.disabledReason}</Caption1>
+                  </>
+                )}
               </MenuItem>
             ))}
           </MenuList>
         </MenuPopover>
       </Menu>
-      {kind && <StartPassDialog projectId={projectId} kind={kind} scope={scope} selectedIds={selectedIds} offeredTypes={itemTypesFor(sourceKind)}
-        destinationKind={destinationKind} onClose={() => setKind(undefined)} onStarted={onStarted} />}
+      {kind && (
+        <StartPassDialog
+          projectId={projectId}
+          kind={kind}
+          scope={scope}
+          selectedIds={selectedIds}
+          offeredTypes={itemTypesFor(sourceKind)}
+          destinationKind={destinationKind}
+          onClose={() => setKind(undefined)}
+          onStarted={onStarted}
+        />
+      )}
     </>
   );
 }
 
-function StartPassDialog({ projectId, kind, scope, selectedIds, offeredTypes, destinationKind, onClose, onStarted }: {
-  projectId: string; kind: PassKind; scope: string; selectedIds: string[]; offeredTypes: ItemType[]; destinationKind?: PublicEndpoint['kind'];
-  onClose: () => void; onStarted: (result: StartPassResult) => void;
+function StartPassDialog({
+  projectId,
+  kind,
+  scope,
+  selectedIds,
+  offeredTypes,
+  destinationKind,
+  onClose,
+  onStarted,
+}: {
+  projectId: string;
+  kind: PassKind;
+  scope: string;
+  selectedIds: string[];
+  offeredTypes: ItemType[];
+  destinationKind?: PublicEndpoint['kind'];
+  onClose: () => void;
+  onStarted: (result: StartPassResult) => void;
 }) {
   const styles = useStyles();
   const [itemTypes, setItemTypes] = useState<ItemType[]>(() => defaultItemTypes(offeredTypes, destinationKind));
   // A source that holds mail only (IMAP) has nothing to choose: the API's default (mail) applies.
   const chooseTypes = copiesItems(kind) && offeredTypes.length > 1;
   const noType = chooseTypes && itemTypes.length === 0;
-  const toggleType = (type: ItemType, on: boolean) => setItemTypes((now) => (on ? [...now.filter((t) => t !== type), type] : now.filter((t) => t !== type)));
+  const toggleType = (type: ItemType, on: boolean) =>
+    setItemTypes((now) => (on ? [...now.filter((t) => t !== type), type] : now.filter((t) => t !== type)));
   const [cutoff, setCutoff] = useState<CutoffChoice>('90');
   const [cutoffDate, setCutoffDate] = useState('');
   const [startAt, setStartAt] = useState('');
@@ -89,22 +161,35 @@ function StartPassDialog({ projectId, kind, scope, selectedIds, offeredTypes, de
             {kind === 'prestage' && (
               <Field label="Copy items older than">
                 <RadioGroup value={cutoff} onChange={(_, d) => setCutoff(d.value as CutoffChoice)}>
-                  {CUTOFF_DAYS.map((days) => <Radio key={days} value={String(days)} label={`${days} days`} />)}
+                  {CUTOFF_DAYS.map((days) => (
+                    <Radio key={days} value={String(days)} label={`${days} days`} />
+                  ))}
                   <Radio value="date" label="A date" />
                 </RadioGroup>
               </Field>
             )}
             {kind === 'prestage' && cutoff === 'date' && (
-              <Field label="Cutoff date" required><Input type="date" value={cutoffDate} onChange={(_, d) => setCutoffDate(d.value)} /></Field>
+              <Field label="Cutoff date" required>
+                <Input type="date" value={cutoffDate} onChange={(_, d) => setCutoffDate(d.value)} />
+              </Field>
             )}
             {chooseTypes && (
               <fieldset className={styles.types} aria-describedby={noType ? 'item-types-problem' : undefined}>
                 <legend className={styles.legend}>Item types</legend>
                 {offeredTypes.map((type) => (
-                  <Checkbox key={type} label={ITEM_TYPE_LABELS[type]} checked={itemTypes.includes(type)} onChange={(_, d) => toggleType(type, d.checked === true)} />
+                  <Checkbox
+                    key={type}
+                    label={ITEM_TYPE_LABELS[type]}
+                    checked={itemTypes.includes(type)}
+                    onChange={(_, d) => toggleType(type, d.checked === true)}
+                  />
                 ))}
                 {destinationKind === 'imap' && <Caption1 className={styles.note}>{IMAP_DESTINATION_NOTE}</Caption1>}
-                {noType && <Caption1 id="item-types-problem" role="alert" className={styles.problem}>Choose at least one item type.</Caption1>}
+                {noType && (
+                  <Caption1 id="item-types-problem" role="alert" className={styles.problem}>
+                    Choose at least one item type.
+                  </Caption1>
+                )}
               </fieldset>
             )}
             <Field label="Start at (optional)" hint="Empty: start now">
@@ -114,7 +199,9 @@ function StartPassDialog({ projectId, kind, scope, selectedIds, offeredTypes, de
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose}>Cancel</Button>
-            <Button appearance="primary" onClick={start} disabled={busy || noType}>Start {PASS_LABELS[kind]}</Button>
+            <Button appearance="primary" onClick={start} disabled={busy || noType}>
+              Start {PASS_LABELS[kind]}
+            </Button>
           </DialogActions>
         </DialogBody>
       </DialogSurface>

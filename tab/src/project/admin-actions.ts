@@ -29,7 +29,9 @@ export function actionScope(rows: readonly GridRow[], selectedRows: readonly Gri
 
 /** The sentence each dialog opens with, so "nothing selected means all" is never a surprise. */
 export function scopeText(scope: ActionScope): string {
-  return scope.selection ? `the ${scope.targets.length} selected item(s)` : `all ${scope.targets.length} item(s) of the project (none is selected)`;
+  return scope.selection
+    ? `the ${scope.targets.length} selected item(s)`
+    : `all ${scope.targets.length} item(s) of the project (none is selected)`;
 }
 
 /** Change Domain and Notify users need at least one item; set when they are disabled. */
@@ -43,7 +45,12 @@ export function editItemReason(selectedRows: readonly GridRow[]): string | undef
   return selectedRows.length ? 'Select only one item to edit it.' : 'Select the item to edit, or open it from its address.';
 }
 
-export interface ChangeDomainRequest { side: Side; fromDomain: string; toDomain: string; itemIds?: string[] }
+export interface ChangeDomainRequest {
+  side: Side;
+  fromDomain: string;
+  toDomain: string;
+  itemIds?: string[];
+}
 
 /** The change-domain body; no itemIds means all items, which also covers items added since the grid loaded. */
 export function changeDomainRequest(scope: ActionScope, side: Side, fromDomain: string, toDomain: string): ChangeDomainRequest {
@@ -71,12 +78,19 @@ export function placeholderProblem(template: string): string | undefined {
   return `Unknown placeholder ${unknown.map((n) => `{{${n}}}`).join(', ')}; use ${NOTIFY_PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ')}.`;
 }
 
-export interface NotifyUsersRequest { itemIds: string[]; subject: string; message: string; recipient: Side }
+export interface NotifyUsersRequest {
+  itemIds: string[];
+  subject: string;
+  message: string;
+  recipient: Side;
+}
 
 /** notify-users bodies: the API always wants itemIds (at most 1,000), so "all" is sent in chunks. */
 export function notifyUsersRequests(scope: ActionScope, subject: string, message: string, recipient: Side): NotifyUsersRequest[] {
-  return chunks(scope.targets.map((r) => r.id), MAX_DELIVERY_ITEMS)
-    .map((itemIds) => ({ itemIds, subject: subject.trim(), message: message.trim(), recipient }));
+  return chunks(
+    scope.targets.map((r) => r.id),
+    MAX_DELIVERY_ITEMS,
+  ).map((itemIds) => ({ itemIds, subject: subject.trim(), message: message.trim(), recipient }));
 }
 
 export interface ResendPlan {
@@ -91,18 +105,22 @@ export interface ResendPlan {
 export function resendPlan(scope: ActionScope): ResendPlan {
   const waiting = scope.targets.filter((r) => r.status === WAITING && r.passId);
   if (!waiting.length) {
-    const disabledReason = emptyScopeReason(scope)
-      ?? (scope.selection ? `None of the selected items is "${WAITING}".`
-      : `No item is "${WAITING}": links are sent when a pass needs a user's password.`);
+    const disabledReason =
+      emptyScopeReason(scope) ??
+      (scope.selection
+        ? `None of the selected items is "${WAITING}".`
+        : `No item is "${WAITING}": links are sent when a pass needs a user's password.`);
     return { disabledReason, waiting: 0, requests: [] };
   }
   const byPass = new Map<string, string[]>();
   for (const row of waiting) byPass.set(row.passId!, [...(byPass.get(row.passId!) ?? []), row.id]);
-  const requests = [...byPass].flatMap(([passId, ids]) => scope.selection
-    ? chunks(ids, MAX_DELIVERY_ITEMS).map((itemIds) => ({ passId, body: { itemIds } }))
-    // Nothing selected: the API picks the pass's waiting items itself, so a grid a poll behind
-    // neither misses a newly waiting item nor reports one that was just confirmed as failed.
-    : [{ passId, body: {} }]);
+  const requests = [...byPass].flatMap(([passId, ids]) =>
+    scope.selection
+      ? chunks(ids, MAX_DELIVERY_ITEMS).map((itemIds) => ({ passId, body: { itemIds } }))
+      : // Nothing selected: the API picks the pass's waiting items itself, so a grid a poll behind
+        // neither misses a newly waiting item nor reports one that was just confirmed as failed.
+        [{ passId, body: {} }],
+  );
   return { waiting: waiting.length, requests };
 }
 

@@ -48,4 +48,8 @@ export function discoverImportBody(addresses: readonly string[], domain: string)
 }
 
 /** The API's answer to an import: what it found again, how many items it added, how many were there already. */
-export interface DiscoverImportResult { found: string[]; added: number; alreadyThere: number }
+export interface DiscoverImportResult {
+  found: string[];
+  added: number;
+  alreadyThere: number;
+}

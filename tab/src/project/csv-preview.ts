@@ -34,7 +34,9 @@ export function previewCsv(text: string, limit = PREVIEW_ROWS): CsvPreview {
   let withProblems = 0;
   for (const data of dataLines) {
     // A row past the server's limit has no problem of its own line: it is simply not added.
-    const problem = problemsByLine.get(data.line)?.join(' ') ?? (keptLines.has(data.line) ? undefined : 'This row is not added (see the problem above it).');
+    const problem =
+      problemsByLine.get(data.line)?.join(' ') ??
+      (keptLines.has(data.line) ? undefined : 'This row is not added (see the problem above it).');
     if (problem) withProblems++;
     if (rows.length < limit) rows.push({ ...data, problem });
   }

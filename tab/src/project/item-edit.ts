@@ -17,20 +17,27 @@ export interface ItemForm {
 }
 
 /** `null` clears a per-item login or password: the item then uses the endpoint's admin login. */
-export type ItemPatchBody = { destinationAddress?: string; endUserCredentials?: boolean; options?: string[] }
-  & Partial<Record<'sourceLogin' | 'sourcePassword' | 'destinationLogin' | 'destinationPassword', string | null>>;
+export type ItemPatchBody = { destinationAddress?: string; endUserCredentials?: boolean; options?: string[] } & Partial<
+  Record<'sourceLogin' | 'sourcePassword' | 'destinationLogin' | 'destinationPassword', string | null>
+>;
 
 export function itemForm(item: PublicItem): ItemForm {
   return {
-    destinationAddress: item.destinationAddress, destinationLogin: item.destinationLogin ?? '', destinationPassword: '',
-    sourceLogin: item.sourceLogin ?? '', sourcePassword: '', endUserCredentials: !!item.endUserCredentials, options: item.options.join('\n'),
+    destinationAddress: item.destinationAddress,
+    destinationLogin: item.destinationLogin ?? '',
+    destinationPassword: '',
+    sourceLogin: item.sourceLogin ?? '',
+    sourcePassword: '',
+    endUserCredentials: !!item.endUserCredentials,
+    options: item.options.join('\n'),
   };
 }
 
 /** What the form would lose or the API would refuse, before sending: field → what to fix. */
 export function itemFormProblems(form: ItemForm): Partial<Record<keyof ItemForm, string>> {
   const problems: Partial<Record<keyof ItemForm, string>> = {};
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.destinationAddress.trim())) problems.destinationAddress = 'Give an e-mail address such as user@contoso.com.';
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.destinationAddress.trim()))
+    problems.destinationAddress = 'Give an e-mail address such as user@contoso.com.';
   return problems;
 }
 

@@ -22,8 +22,14 @@ export interface GridRow {
 }
 
 export type SortColumn = 'sourceAddress' | 'destinationAddress' | 'status' | 'copied' | 'failed' | 'bytes';
-export interface SortSpec { column: SortColumn; direction: 'ascending' | 'descending' }
-export interface RowFilter { status?: ItemStatus; search?: string }
+export interface SortSpec {
+  column: SortColumn;
+  direction: 'ascending' | 'descending';
+}
+export interface RowFilter {
+  status?: ItemStatus;
+  search?: string;
+}
 
 /** The server's own list: an item waiting for its end user is in a pass too. */
 export { ACTIVE_STATUSES } from '../../../api/core/model';
@@ -38,7 +44,10 @@ export function toGridRows(items: PublicItem[], progress: ProgressRow[] | undefi
     const running = status === 'Running' && p?.progress;
     const now = nowOrTotal(item.statistics);
     return {
-      id: item.id, sourceAddress: item.sourceAddress, destinationAddress: item.destinationAddress, status,
+      id: item.id,
+      sourceAddress: item.sourceAddress,
+      destinationAddress: item.destinationAddress,
+      status,
       reason: p ? p.reason : item.lastRun?.reason,
       copied: running ? p.progress!.copied : now.messagesAtDestination,
       failed: running ? p.progress!.failed : now.currentErrors,
@@ -56,8 +65,11 @@ function fraction(done: number, total: number): number {
 
 export function filterRows(rows: GridRow[], filter: RowFilter): GridRow[] {
   const needle = filter.search?.trim().toLowerCase();
-  return rows.filter((r) => (!filter.status || r.status === filter.status)
-    && (!needle || r.sourceAddress.includes(needle) || r.destinationAddress.includes(needle)));
+  return rows.filter(
+    (r) =>
+      (!filter.status || r.status === filter.status) &&
+      (!needle || r.sourceAddress.includes(needle) || r.destinationAddress.includes(needle)),
+  );
 }
 
 export function sortRows(rows: GridRow[], sort: SortSpec | undefined): GridRow[] {
@@ -91,8 +103,12 @@ const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en
  */
 export function itemsStatusLine(shown: number, total: number, selected: number, totals: Record<string, number> | undefined): string {
   if (total === 0) return 'No items yet: add mailboxes with Add → Quick Add, or many at once with Add → Bulk Add (CSV).';
-  const counted = shown === total ? plural(total, 'item', 'items') : `${shown.toLocaleString('en-US')} of ${plural(total, 'item', 'items')} shown`;
+  const counted =
+    shown === total ? plural(total, 'item', 'items') : `${shown.toLocaleString('en-US')} of ${plural(total, 'item', 'items')} shown`;
   const chosen = selected ? `, ${selected.toLocaleString('en-US')} selected` : '';
-  const byStatus = Object.entries(totals ?? {}).filter(([, n]) => n > 0).map(([s, n]) => `${s}: ${n.toLocaleString('en-US')}`).join(', ');
+  const byStatus = Object.entries(totals ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${s}: ${n.toLocaleString('en-US')}`)
+    .join(', ');
   return `${counted}${chosen}${byStatus ? ` · ${byStatus}` : ''}`;
 }

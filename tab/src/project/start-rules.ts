@@ -20,8 +20,12 @@ export const PASS_LABELS = PASS_KIND_LABELS;
 /** `targets`: the selected items, or every item when nothing is selected. */
 export function startEntries(targets: readonly GridRow[]): StartEntry[] {
   const idle = targets.filter((r) => !ACTIVE_STATUSES.has(r.status));
-  const common = targets.length === 0 ? 'Add items to the project first.'
-    : idle.length === 0 ? 'Every selected item is already in a pass: wait for it or stop it.' : undefined;
+  const common =
+    targets.length === 0
+      ? 'Add items to the project first.'
+      : idle.length === 0
+        ? 'Every selected item is already in a pass: wait for it or stop it.'
+        : undefined;
   const withErrors = idle.some((r) => r.status === 'Completed With Errors');
   return (Object.keys(PASS_LABELS) as PassKind[]).map((kind) => {
     let disabledReason = common;
@@ -90,7 +94,11 @@ export interface PassRequest {
  * datetime-local value; no item types means the API's default (mail).
  */
 export function passRequest(
-  kind: PassKind, selectedIds: readonly string[], cutoff: string | undefined, startAtLocal: string, itemTypes: readonly ItemType[] = [],
+  kind: PassKind,
+  selectedIds: readonly string[],
+  cutoff: string | undefined,
+  startAtLocal: string,
+  itemTypes: readonly ItemType[] = [],
 ): PassRequest {
   const body: PassRequest = { kind };
   if (selectedIds.length) body.itemIds = [...selectedIds];

@@ -24,7 +24,16 @@ export function passSeries(passes: readonly Pass[]): PassPoint[] {
   return ended.map((p) => {
     totalCopied += p.summary!.copied;
     totalBytes += p.summary!.bytes;
-    return { passId: p.id, kind: p.kind, at: p.finishedAt!, copied: p.summary!.copied, bytes: p.summary!.bytes, failed: p.summary!.failed, totalCopied, totalBytes };
+    return {
+      passId: p.id,
+      kind: p.kind,
+      at: p.finishedAt!,
+      copied: p.summary!.copied,
+      bytes: p.summary!.bytes,
+      failed: p.summary!.failed,
+      totalCopied,
+      totalBytes,
+    };
   });
 }
 

@@ -1,4 +1,11 @@
-import { teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme, webDarkTheme, webLightTheme, type Theme } from '@fluentui/react-components';
+import {
+  teamsDarkTheme,
+  teamsHighContrastTheme,
+  teamsLightTheme,
+  webDarkTheme,
+  webLightTheme,
+  type Theme,
+} from '@fluentui/react-components';
 
 /** Teams names its themes 'default', 'dark' and 'contrast' (app.Context.app.theme). */
 export type ThemeName = 'light' | 'dark' | 'contrast';

@@ -17,7 +17,10 @@ const TEAMS_INIT_TIMEOUT_MS = 5_000;
 const query = (q: string) => window.matchMedia?.(q).matches ?? false;
 
 type TeamsJs = typeof import('@microsoft/teams-js');
-interface TeamsConnection { app: TeamsJs['app']; context: Awaited<ReturnType<TeamsJs['app']['getContext']>> }
+interface TeamsConnection {
+  app: TeamsJs['app'];
+  context: Awaited<ReturnType<TeamsJs['app']['getContext']>>;
+}
 let teamsConnection: Promise<TeamsConnection | undefined> | undefined;
 
 /**
@@ -58,15 +61,25 @@ export function useHost(): Host {
       void connectTeams().then((teams) => {
         if (!teams || !live) return;
         const { app, context } = teams;
-        setHost(() => ({ inTeams: true, userLabel: context.user?.userPrincipalName ?? 'Signed in with Teams', theme: fromTeamsTheme(context.app.theme) }));
+        setHost(() => ({
+          inTeams: true,
+          userLabel: context.user?.userPrincipalName ?? 'Signed in with Teams',
+          theme: fromTeamsTheme(context.app.theme),
+        }));
         // A pass card's "Open in Mailferry" deep link carries the project as subEntityId (api/core/notifications/tab-deep-link.ts).
         const projectId = context.page.subPageId;
         if (projectId && !window.location.pathname.startsWith('/projects/')) navigate(`/projects/${encodeURIComponent(projectId)}`);
-        app.registerOnThemeChangeHandler((theme) => { if (live) setHost((h) => ({ ...h, theme: fromTeamsTheme(theme) })); });
+        app.registerOnThemeChangeHandler((theme) => {
+          if (live) setHost((h) => ({ ...h, theme: fromTeamsTheme(theme) }));
+        });
       });
-      return () => { live = false; };
+      return () => {
+        live = false;
+      };
     }
-    const lists = ['(prefers-color-scheme: dark)', '(forced-colors: active)'].map((q) => window.matchMedia?.(q)).filter(Boolean) as MediaQueryList[];
+    const lists = ['(prefers-color-scheme: dark)', '(forced-colors: active)']
+      .map((q) => window.matchMedia?.(q))
+      .filter(Boolean) as MediaQueryList[];
     const onChange = () => setHost((h) => (h.inTeams ? h : { ...h, theme: browserTheme(query) }));
     for (const l of lists) l.addEventListener('change', onChange);
     return () => {

@@ -7,7 +7,17 @@ import { ProblemBar } from '../common/ProblemBar';
 import { useApi } from '../common/use-api';
 import { EndpointStep } from './EndpointStep';
 import { CheckList } from './CheckList';
-import { blockedReason, endpointFacts, enterStep, initialWizard, nextStep, previousStep, projectBody, WIZARD_STEPS, type WizardState } from './wizard-steps';
+import {
+  blockedReason,
+  endpointFacts,
+  enterStep,
+  initialWizard,
+  nextStep,
+  previousStep,
+  projectBody,
+  WIZARD_STEPS,
+  type WizardState,
+} from './wizard-steps';
 
 const useStyles = makeStyles({
   steps: { display: 'flex', gap: '16px', listStyle: 'none', padding: 0, margin: '12px 0 20px' },
@@ -44,10 +54,16 @@ export function CreateProjectWizard() {
 
   return (
     <section aria-labelledby="wizard-title" className={styles.card}>
-      <Title2 as="h1" id="wizard-title">Create project</Title2>
+      <Title2 as="h1" id="wizard-title">
+        Create project
+      </Title2>
       <ol className={styles.steps} aria-label="Steps">
         {WIZARD_STEPS.map((s, i) => (
-          <li key={s.id} className={s.id === state.step ? styles.current : undefined} aria-current={s.id === state.step ? 'step' : undefined}>
+          <li
+            key={s.id}
+            className={s.id === state.step ? styles.current : undefined}
+            aria-current={s.id === state.step ? 'step' : undefined}
+          >
             {i + 1}. {s.title}
           </li>
         ))}
@@ -58,25 +74,44 @@ export function CreateProjectWizard() {
         </Field>
       )}
       {(state.step === 'source' || state.step === 'destination') && (
-        <EndpointStep key={state.step} side={state.step} choice={state[state.step]} endpoints={endpoints.data ?? []}
-          onEndpointCreated={endpoints.reload} onChange={(choice) => setState({ ...state, [state.step]: choice })} />
+        <EndpointStep
+          key={state.step}
+          side={state.step}
+          choice={state[state.step]}
+          endpoints={endpoints.data ?? []}
+          onEndpointCreated={endpoints.reload}
+          onChange={(choice) => setState({ ...state, [state.step]: choice })}
+        />
       )}
       {state.step === 'review' && (
         <div className={styles.review}>
-          <Text><Text weight="semibold">Project name:</Text> {state.name}</Text>
+          <Text>
+            <Text weight="semibold">Project name:</Text> {state.name}
+          </Text>
           {(['source', 'destination'] as const).map((side) => {
             const endpoint = endpointOf(state[side].endpointId);
             const summary = state[side].summary;
             return (
               <section key={side} aria-labelledby={`review-${side}`} className={styles.side}>
-                <h2 id={`review-${side}`} className={styles.sideTitle}>{side === 'source' ? 'Source' : 'Destination'}: {endpoint?.name ?? 'an endpoint no longer listed'}</h2>
+                <h2 id={`review-${side}`} className={styles.sideTitle}>
+                  {side === 'source' ? 'Source' : 'Destination'}: {endpoint?.name ?? 'an endpoint no longer listed'}
+                </h2>
                 {endpoint && (
                   <dl className={styles.facts} aria-label={`${side === 'source' ? 'Source' : 'Destination'} endpoint settings`}>
-                    {endpointFacts(endpoint).map(([term, value]) => <div key={term} className={styles.fact}><dt>{term}</dt><dd>{value}</dd></div>)}
+                    {endpointFacts(endpoint).map(([term, value]) => (
+                      <div key={term} className={styles.fact}>
+                        <dt>{term}</dt>
+                        <dd>{value}</dd>
+                      </div>
+                    ))}
                   </dl>
                 )}
-                {summary ? <CheckList result={summary} /> : (
-                  <Text>Not checked in this wizard: go Back and choose "Save and Go to Summary" to check it before you create the project.</Text>
+                {summary ? (
+                  <CheckList result={summary} />
+                ) : (
+                  <Text>
+                    Not checked in this wizard: go Back and choose "Save and Go to Summary" to check it before you create the project.
+                  </Text>
                 )}
               </section>
             );
@@ -89,12 +124,22 @@ export function CreateProjectWizard() {
           {state.step === 'name' ? 'Cancel' : 'Back'}
         </Button>
         {state.step === 'review' ? (
-          <Button appearance="primary" onClick={create} disabled={creating}>Create project</Button>
+          <Button appearance="primary" onClick={create} disabled={creating}>
+            Create project
+          </Button>
         ) : (
-          <Button appearance="primary" disabled={!!blocked} onClick={() => setState(enterStep({ ...state, step: nextStep(state.step) }, endpoints.data ?? []))}>Next</Button>
+          <Button
+            appearance="primary"
+            disabled={!!blocked}
+            onClick={() => setState(enterStep({ ...state, step: nextStep(state.step) }, endpoints.data ?? []))}
+          >
+            Next
+          </Button>
         )}
         {blocked && state.step !== 'name' && (
-          <MessageBar intent="info"><MessageBarBody>{blocked}</MessageBarBody></MessageBar>
+          <MessageBar intent="info">
+            <MessageBarBody>{blocked}</MessageBarBody>
+          </MessageBar>
         )}
       </div>
     </section>

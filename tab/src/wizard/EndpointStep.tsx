@@ -7,7 +7,15 @@ import { CheckList } from './CheckList';
 import { EndpointForm } from './EndpointForm';
 import { groupsOverGraph, needsSignIn } from './groups-graph';
 import { SignInPanel } from './SignInPanel';
-import { checksAsUser, draftProblems, draftToInput, endpointLabel, newEndpointPlan, validateBody, type EndpointChoice } from './wizard-steps';
+import {
+  checksAsUser,
+  draftProblems,
+  draftToInput,
+  endpointLabel,
+  newEndpointPlan,
+  validateBody,
+  type EndpointChoice,
+} from './wizard-steps';
 
 /** The endpoint a changed draft replaces may already be gone (deleted elsewhere): nothing to undo then. */
 function ignoreGone(error: unknown): void {
@@ -17,12 +25,26 @@ function ignoreGone(error: unknown): void {
 const useStyles = makeStyles({
   stack: { display: 'grid', gap: '16px', maxWidth: '900px' },
   row: { display: 'flex', gap: '12px', alignItems: 'end', flexWrap: 'wrap' },
-  summaryTitle: { fontSize: tokens.fontSizeBase500, fontWeight: tokens.fontWeightSemibold, lineHeight: tokens.lineHeightBase500, margin: '0 0 8px' },
+  summaryTitle: {
+    fontSize: tokens.fontSizeBase500,
+    fontWeight: tokens.fontWeightSemibold,
+    lineHeight: tokens.lineHeightBase500,
+    margin: '0 0 8px',
+  },
 });
 
-export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCreated }: {
-  side: 'source' | 'destination'; choice: EndpointChoice; endpoints: PublicEndpoint[];
-  onChange: (choice: EndpointChoice) => void; onEndpointCreated: () => void;
+export function EndpointStep({
+  side,
+  choice,
+  endpoints,
+  onChange,
+  onEndpointCreated,
+}: {
+  side: 'source' | 'destination';
+  choice: EndpointChoice;
+  endpoints: PublicEndpoint[];
+  onChange: (choice: EndpointChoice) => void;
+  onEndpointCreated: () => void;
 }) {
   const styles = useStyles();
   const [busy, setBusy] = useState(false);
@@ -41,7 +63,14 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
     summaryHeading.current?.focus();
     summaryHeading.current?.scrollIntoView?.({ block: 'start' });
   }, [checkedAt]);
-  const signInFor = choice.mode === 'new' ? (choice.created && groupsOverGraph(choice.created.draft) ? choice.created.id : undefined) : needsSignIn(selected) ? selected!.id : undefined;
+  const signInFor =
+    choice.mode === 'new'
+      ? choice.created && groupsOverGraph(choice.created.draft)
+        ? choice.created.id
+        : undefined
+      : needsSignIn(selected)
+        ? selected!.id
+        : undefined;
 
   const saveAndSummarize = async () => {
     setProblem(undefined);
@@ -72,17 +101,32 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
 
   return (
     <div className={styles.stack}>
-      <RadioGroup aria-label={`How to choose the ${side} endpoint`} value={choice.mode} layout="horizontal"
-        onChange={(_, d) => onChange({ ...choice, mode: d.value as EndpointChoice['mode'], summary: undefined })}>
+      <RadioGroup
+        aria-label={`How to choose the ${side} endpoint`}
+        value={choice.mode}
+        layout="horizontal"
+        onChange={(_, d) => onChange({ ...choice, mode: d.value as EndpointChoice['mode'], summary: undefined })}
+      >
         <Radio value="existing" label="Use an existing endpoint" />
         <Radio value="new" label="Create a new endpoint" />
       </RadioGroup>
       {choice.mode === 'existing' ? (
-        <Field label={`${side === 'source' ? 'Source' : 'Destination'} endpoint`} required
-          hint={endpoints.length ? undefined : 'No endpoints yet: choose "Create a new endpoint".'}>
-          <Dropdown placeholder="Choose an endpoint" value={selected ? endpointLabel(selected) : ''} selectedOptions={choice.endpointId ? [choice.endpointId] : []}
-            onOptionSelect={(_, d) => onChange({ ...choice, endpointId: d.optionValue ?? '', summary: undefined })}>
-            {endpoints.map((e) => <Option key={e.id} value={e.id} text={endpointLabel(e)}>{endpointLabel(e)}</Option>)}
+        <Field
+          label={`${side === 'source' ? 'Source' : 'Destination'} endpoint`}
+          required
+          hint={endpoints.length ? undefined : 'No endpoints yet: choose "Create a new endpoint".'}
+        >
+          <Dropdown
+            placeholder="Choose an endpoint"
+            value={selected ? endpointLabel(selected) : ''}
+            selectedOptions={choice.endpointId ? [choice.endpointId] : []}
+            onOptionSelect={(_, d) => onChange({ ...choice, endpointId: d.optionValue ?? '', summary: undefined })}
+          >
+            {endpoints.map((e) => (
+              <Option key={e.id} value={e.id} text={endpointLabel(e)}>
+                {endpointLabel(e)}
+              </Option>
+            ))}
           </Dropdown>
         </Field>
       ) : (
@@ -91,16 +135,39 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
       <div className={styles.row}>
         {asUser ? (
           <>
-            <Field label="Test login (optional)" hint="This endpoint has no admin access: a user's login checks that users can sign in, e.g. src1 or user@contoso.com">
-              <Input value={choice.testLogin} autoComplete="off" onChange={(_, d) => onChange({ ...choice, testLogin: d.value, summary: undefined })} />
+            <Field
+              label="Test login (optional)"
+              hint="This endpoint has no admin access: a user's login checks that users can sign in, e.g. src1 or user@contoso.com"
+            >
+              <Input
+                value={choice.testLogin}
+                autoComplete="off"
+                onChange={(_, d) => onChange({ ...choice, testLogin: d.value, summary: undefined })}
+              />
             </Field>
             <Field label="Test password" hint="Used for this check only, never saved">
-              <Input type="password" value={choice.testPassword} autoComplete="new-password" onChange={(_, d) => onChange({ ...choice, testPassword: d.value, summary: undefined })} />
+              <Input
+                type="password"
+                value={choice.testPassword}
+                autoComplete="new-password"
+                onChange={(_, d) => onChange({ ...choice, testPassword: d.value, summary: undefined })}
+              />
             </Field>
           </>
         ) : (
-          <Field label="Test mailbox (optional)" hint={kind === 'imap' ? "Checks the admin can open this mailbox: its address or its login (e.g. src1)" : 'Checks the admin can open this mailbox: its e-mail address'}>
-            <Input value={choice.testMailbox} placeholder={kind === 'imap' ? 'user@contoso.com or src1' : 'user@contoso.com'} onChange={(_, d) => onChange({ ...choice, testMailbox: d.value, summary: undefined })} />
+          <Field
+            label="Test mailbox (optional)"
+            hint={
+              kind === 'imap'
+                ? 'Checks the admin can open this mailbox: its address or its login (e.g. src1)'
+                : 'Checks the admin can open this mailbox: its e-mail address'
+            }
+          >
+            <Input
+              value={choice.testMailbox}
+              placeholder={kind === 'imap' ? 'user@contoso.com or src1' : 'user@contoso.com'}
+              onChange={(_, d) => onChange({ ...choice, testMailbox: d.value, summary: undefined })}
+            />
           </Field>
         )}
         <Button appearance="primary" onClick={saveAndSummarize} disabled={busy || (choice.mode === 'existing' && !choice.endpointId)}>
@@ -112,7 +179,9 @@ export function EndpointStep({ side, choice, endpoints, onChange, onEndpointCrea
       {signInFor && <SignInPanel endpointId={signInFor} />}
       {choice.summary && (
         <section aria-labelledby={`${side}-summary-title`}>
-          <h2 id={`${side}-summary-title`} ref={summaryHeading} tabIndex={-1} className={styles.summaryTitle}>Summary</h2>
+          <h2 id={`${side}-summary-title`} ref={summaryHeading} tabIndex={-1} className={styles.summaryTitle}>
+            Summary
+          </h2>
           <CheckList result={choice.summary} />
         </section>
       )}

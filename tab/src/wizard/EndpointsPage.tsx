@@ -1,6 +1,22 @@
 import {
-  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, makeStyles, Spinner, Table, TableBody, TableCell, TableHeader,
-  TableHeaderCell, TableRow, Text, Title2, tokens,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  makeStyles,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Title2,
+  tokens,
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { api, asProblem, listAll, type ApiProblem } from '../api/client';
@@ -13,7 +29,13 @@ import { EndpointForm } from './EndpointForm';
 import { endpointLabel, type EndpointDraft } from './wizard-steps';
 
 const useStyles = makeStyles({
-  card: { backgroundColor: tokens.colorNeutralBackground1, padding: '20px', borderRadius: tokens.borderRadiusMedium, display: 'grid', gap: '16px' },
+  card: {
+    backgroundColor: tokens.colorNeutralBackground1,
+    padding: '20px',
+    borderRadius: tokens.borderRadiusMedium,
+    display: 'grid',
+    gap: '16px',
+  },
   actions: { display: 'flex', gap: '8px' },
 });
 
@@ -23,31 +45,55 @@ export function EndpointsPage() {
   const endpoints = useApi(() => listAll<PublicEndpoint>('/endpoints'), 'endpoints');
   const [editing, setEditing] = useState<PublicEndpoint>();
   const [deleting, setDeleting] = useState<PublicEndpoint>();
-  if (editing) return <EditEndpoint endpoint={editing} onDone={() => { setEditing(undefined); endpoints.reload(); }} />;
+  if (editing)
+    return (
+      <EditEndpoint
+        endpoint={editing}
+        onDone={() => {
+          setEditing(undefined);
+          endpoints.reload();
+        }}
+      />
+    );
   return (
     <section aria-labelledby="endpoints-title" className={styles.card}>
-      <Title2 as="h1" id="endpoints-title">Endpoints</Title2>
+      <Title2 as="h1" id="endpoints-title">
+        Endpoints
+      </Title2>
       {endpoints.loading && <Spinner label="Loading endpoints" />}
       <ProblemBar problem={endpoints.problem} />
-      {endpoints.data && (endpoints.data.length ? (
-        <Table aria-label="Endpoints">
-          <TableHeader><TableRow><TableHeaderCell>Endpoint</TableHeaderCell><TableHeaderCell>Admin access</TableHeaderCell><TableHeaderCell>Actions</TableHeaderCell></TableRow></TableHeader>
-          <TableBody>
-            {endpoints.data.map((e) => (
-              <TableRow key={e.id}>
-                <TableCell>{endpointLabel(e)}</TableCell>
-                <TableCell>{e.adminMode === 'none' ? 'None' : `${e.adminMode}${e.adminLogin ? ` (${e.adminLogin})` : ''}`}</TableCell>
-                <TableCell>
-                  <div className={styles.actions}>
-                    <Button size="small" aria-label={`Edit ${e.name}`} onClick={() => setEditing(e)}>Edit</Button>
-                    <Button size="small" aria-label={`Delete ${e.name}`} onClick={() => setDeleting(e)}>Delete</Button>
-                  </div>
-                </TableCell>
+      {endpoints.data &&
+        (endpoints.data.length ? (
+          <Table aria-label="Endpoints">
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>Endpoint</TableHeaderCell>
+                <TableHeaderCell>Admin access</TableHeaderCell>
+                <TableHeaderCell>Actions</TableHeaderCell>
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      ) : <Text>No endpoints yet: create one in the Create project wizard.</Text>)}
+            </TableHeader>
+            <TableBody>
+              {endpoints.data.map((e) => (
+                <TableRow key={e.id}>
+                  <TableCell>{endpointLabel(e)}</TableCell>
+                  <TableCell>{e.adminMode === 'none' ? 'None' : `${e.adminMode}${e.adminLogin ? ` (${e.adminLogin})` : ''}`}</TableCell>
+                  <TableCell>
+                    <div className={styles.actions}>
+                      <Button size="small" aria-label={`Edit ${e.name}`} onClick={() => setEditing(e)}>
+                        Edit
+                      </Button>
+                      <Button size="small" aria-label={`Delete ${e.name}`} onClick={() => setDeleting(e)}>
+                        Delete
+                      </Button>
+                    </div>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        ) : (
+          <Text>No endpoints yet: create one in the Create project wizard.</Text>
+        ))}
       {/* Kept mounted and closed by `open`: a Dialog unmounted while open leaves the page aria-hidden in Chromium. */}
       <DeleteEndpointDialog endpoint={deleting} onClose={() => setDeleting(undefined)} onDeleted={endpoints.reload} />
     </section>
@@ -63,7 +109,9 @@ function EditEndpoint({ endpoint, onDone }: { endpoint: PublicEndpoint; onDone: 
   const [busy, setBusy] = useState(false);
   const local = showProblems ? editProblems(draft, endpoint) : {};
   // The API's own sentence under the field it names, beside the form's own checks.
-  const fromApi = Object.fromEntries((problem?.errors ?? (problem?.field ? [{ field: problem.field, message: problem.detail }] : [])).map((e) => [e.field, e.message]));
+  const fromApi = Object.fromEntries(
+    (problem?.errors ?? (problem?.field ? [{ field: problem.field, message: problem.detail }] : [])).map((e) => [e.field, e.message]),
+  );
   const save = async () => {
     setProblem(undefined);
     setSummary(undefined);
@@ -78,17 +126,25 @@ function EditEndpoint({ endpoint, onDone }: { endpoint: PublicEndpoint; onDone: 
       setBusy(false);
     }
   };
-  const secretsHint = [endpoint.hasAdminPassword && 'admin password', endpoint.hasAppSecret && 'client secret', endpoint.appCertificate && 'certificate']
-    .filter(Boolean).join(' and ');
+  const secretsHint = [
+    endpoint.hasAdminPassword && 'admin password',
+    endpoint.hasAppSecret && 'client secret',
+    endpoint.appCertificate && 'certificate',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   const certificate = endpoint.appCertificate;
   return (
     <section aria-labelledby="edit-endpoint-title" className={styles.card}>
-      <Title2 as="h1" id="edit-endpoint-title">Edit endpoint “{endpoint.name}”</Title2>
+      <Title2 as="h1" id="edit-endpoint-title">
+        Edit endpoint “{endpoint.name}”
+      </Title2>
       {secretsHint && <Text>Leave the {secretsHint} empty to keep the stored one; it is never shown.</Text>}
       {certificate && (
         <Text>
-          The app signs in with the certificate {certificate.subject} (thumbprint {certificate.thumbprint}), valid until {certificate.notAfter.slice(0, 10)}.
-          Paste a new certificate and key to replace it, or choose Secret to sign in with a client secret instead.
+          The app signs in with the certificate {certificate.subject} (thumbprint {certificate.thumbprint}), valid until{' '}
+          {certificate.notAfter.slice(0, 10)}. Paste a new certificate and key to replace it, or choose Secret to sign in with a client
+          secret instead.
         </Text>
       )}
       <EndpointForm draft={draft} problems={{ ...local, ...fromApi }} onChange={setDraft} />
@@ -96,14 +152,24 @@ function EditEndpoint({ endpoint, onDone }: { endpoint: PublicEndpoint; onDone: 
       {summary && <CheckList result={summary} />}
       <div className={styles.actions}>
         <Button onClick={onDone}>{summary ? 'Back to endpoints' : 'Cancel'}</Button>
-        <Button appearance="primary" disabled={busy} onClick={() => void save()}>Save and check</Button>
+        <Button appearance="primary" disabled={busy} onClick={() => void save()}>
+          Save and check
+        </Button>
         {busy && <Spinner size="tiny" label="Saving and checking" />}
       </div>
     </section>
   );
 }
 
-function DeleteEndpointDialog({ endpoint, onClose, onDeleted }: { endpoint: PublicEndpoint | undefined; onClose: () => void; onDeleted: () => void }) {
+function DeleteEndpointDialog({
+  endpoint,
+  onClose,
+  onDeleted,
+}: {
+  endpoint: PublicEndpoint | undefined;
+  onClose: () => void;
+  onDeleted: () => void;
+}) {
   const [problem, setProblem] = useState<ApiProblem>();
   const close = () => {
     setProblem(undefined);
@@ -130,7 +196,11 @@ function DeleteEndpointDialog({ endpoint, onClose, onDeleted }: { endpoint: Publ
           </DialogContent>
           <DialogActions>
             <Button onClick={close}>{problem ? 'Close' : 'Cancel'}</Button>
-            {!problem && <Button appearance="primary" onClick={() => void remove()}>Delete endpoint</Button>}
+            {!problem && (
+              <Button appearance="primary" onClick={() => void remove()}>
+                Delete endpoint
+              </Button>
+            )}
           </DialogActions>
         </DialogBody>
       </DialogSurface>

@@ -32,7 +32,10 @@ export function SignInPanel({ endpointId, onSignedIn }: { endpointId: string; on
 
   useEffect(() => {
     let live = true;
-    api<SignInStatus>('GET', path).then((s) => live && setStatus(s), (e) => live && setProblem(asProblem(e)));
+    api<SignInStatus>('GET', path).then(
+      (s) => live && setStatus(s),
+      (e) => live && setProblem(asProblem(e)),
+    );
     return () => {
       live = false;
     };
@@ -41,10 +44,13 @@ export function SignInPanel({ endpointId, onSignedIn }: { endpointId: string; on
   useEffect(() => {
     if (status?.state !== 'waiting') return;
     const timer = setTimeout(() => {
-      api<SignInStatus>('GET', path).then((next) => {
-        setStatus(next);
-        if (next.state === 'signed-in') onSignedIn?.(next);
-      }, (e) => setProblem(asProblem(e)));
+      api<SignInStatus>('GET', path).then(
+        (next) => {
+          setStatus(next);
+          if (next.state === 'signed-in') onSignedIn?.(next);
+        },
+        (e) => setProblem(asProblem(e)),
+      );
     }, SIGN_IN_POLL_MS);
     return () => clearTimeout(timer);
   }, [status, path, onSignedIn]);
@@ -61,20 +67,47 @@ export function SignInPanel({ endpointId, onSignedIn }: { endpointId: string; on
   return (
     <section className={styles.stack} aria-label="Sign in as an administrator">
       <Title3 as="h3">Sign in as an administrator</Title3>
-      <Body1>Posting to a group over Microsoft Graph needs an administrator's own sign-in, once. Mailferry keeps it encrypted and signs in again by itself until Microsoft ends it.</Body1>
+      <Body1>
+        Posting to a group over Microsoft Graph needs an administrator's own sign-in, once. Mailferry keeps it encrypted and signs in again
+        by itself until Microsoft ends it.
+      </Body1>
       {status?.state === 'signed-in' && (
-        <MessageBar intent="success"><MessageBarBody>Signed in as {status.signedInAs}{status.signedInAt ? ` on ${status.signedInAt.slice(0, 10)}` : ''}.</MessageBarBody></MessageBar>
+        <MessageBar intent="success">
+          <MessageBarBody>
+            Signed in as {status.signedInAs}
+            {status.signedInAt ? ` on ${status.signedInAt.slice(0, 10)}` : ''}.
+          </MessageBarBody>
+        </MessageBar>
       )}
-      {status?.state === 'failed' && <MessageBar intent="error"><MessageBarBody>Not signed in: {status.error}</MessageBarBody></MessageBar>}
+      {status?.state === 'failed' && (
+        <MessageBar intent="error">
+          <MessageBarBody>Not signed in: {status.error}</MessageBarBody>
+        </MessageBar>
+      )}
       {status?.state === 'waiting' && status.prompt ? (
         <>
-          <Body1>Open <Link href={status.prompt.verificationUri} target="_blank" rel="noreferrer">{status.prompt.verificationUri}</Link>, enter this code and sign in:</Body1>
-          <Text className={styles.code} aria-label="Sign-in code">{status.prompt.userCode}</Text>
-          <Spinner size="tiny" label={`Waiting for the sign-in (the code works until ${new Date(status.prompt.expiresAt).toLocaleTimeString()})`} />
+          <Body1>
+            Open{' '}
+            <Link href={status.prompt.verificationUri} target="_blank" rel="noreferrer">
+              {status.prompt.verificationUri}
+            </Link>
+            , enter this code and sign in:
+          </Body1>
+          <Text className={styles.code} aria-label="Sign-in code">
+            {status.prompt.userCode}
+          </Text>
+          <Spinner
+            size="tiny"
+            label={`Waiting for the sign-in (the code works until ${new Date(status.prompt.expiresAt).toLocaleTimeString()})`}
+          />
         </>
       ) : (
         <div>
-          <Button appearance={status?.state === 'signed-in' ? 'secondary' : 'primary'} onClick={() => void start()} disabled={!status && !problem}>
+          <Button
+            appearance={status?.state === 'signed-in' ? 'secondary' : 'primary'}
+            onClick={() => void start()}
+            disabled={!status && !problem}
+          >
             {status?.state === 'signed-in' ? 'Sign in again' : 'Sign in as an administrator'}
           </Button>
         </div>

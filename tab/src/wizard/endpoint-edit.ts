@@ -7,10 +7,21 @@ import { draftProblems, draftToInput, emptyDraft, type EndpointDraft } from './w
 
 export function endpointDraft(endpoint: PublicEndpoint): EndpointDraft {
   return {
-    ...emptyDraft(), name: endpoint.name, kind: endpoint.kind, host: endpoint.host ?? '', port: endpoint.port ? String(endpoint.port) : '',
-    security: endpoint.security ?? 'tls', allowSelfSigned: !!endpoint.allowSelfSigned, adminMode: endpoint.adminMode, adminLogin: endpoint.adminLogin ?? '',
-    authMechanism: endpoint.authMechanism ?? 'password', cloud: endpoint.cloud ?? 'commercial', appClientId: endpoint.appClientId ?? '', appTenantId: endpoint.appTenantId ?? '',
-    protocol: endpoint.protocol ?? 'ews', domains: (endpoint.domains ?? []).join(', '),
+    ...emptyDraft(),
+    name: endpoint.name,
+    kind: endpoint.kind,
+    host: endpoint.host ?? '',
+    port: endpoint.port ? String(endpoint.port) : '',
+    security: endpoint.security ?? 'tls',
+    allowSelfSigned: !!endpoint.allowSelfSigned,
+    adminMode: endpoint.adminMode,
+    adminLogin: endpoint.adminLogin ?? '',
+    authMechanism: endpoint.authMechanism ?? 'password',
+    cloud: endpoint.cloud ?? 'commercial',
+    appClientId: endpoint.appClientId ?? '',
+    appTenantId: endpoint.appTenantId ?? '',
+    protocol: endpoint.protocol ?? 'ews',
+    domains: (endpoint.domains ?? []).join(', '),
     // An app that signs in with a certificate is edited as one: blank keeps the stored certificate and key.
     appCredential: endpoint.appCertificate ? 'certificate' : 'secret',
   };

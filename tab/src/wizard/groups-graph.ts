@@ -16,11 +16,13 @@ export const GROUPS_GRAPH_LOSSES: readonly string[] = [
   'Calendar items are not copied (Graph would send an invitation to every attendee).',
   'Read state, flags and categories are not kept; only the Inbox is copied (add FolderFilter=^(?!Inbox$) to the project).',
 ];
-export const GROUPS_GRAPH_SETUP = 'The app registration needs "Allow public client flows" (Authentication) and the Microsoft Graph delegated permission '
-  + 'Group.ReadWrite.All with admin consent. After saving, an administrator who may post to the groups signs in once.';
+export const GROUPS_GRAPH_SETUP =
+  'The app registration needs "Allow public client flows" (Authentication) and the Microsoft Graph delegated permission ' +
+  'Group.ReadWrite.All with admin consent. After saving, an administrator who may post to the groups signs in once.';
 
 /** A Groups endpoint over Graph, as a draft. */
-export const groupsOverGraph = (draft: Pick<EndpointDraft, 'kind' | 'protocol'>): boolean => draft.kind === 'm365-group' && draft.protocol === 'graph';
+export const groupsOverGraph = (draft: Pick<EndpointDraft, 'kind' | 'protocol'>): boolean =>
+  draft.kind === 'm365-group' && draft.protocol === 'graph';
 
 /** A saved endpoint that posts to Groups over Graph (and so needs an administrator's sign-in). */
 export const needsSignIn = (endpoint: Pick<PublicEndpoint, 'kind' | 'protocol'> | undefined): boolean =>
@@ -29,17 +31,28 @@ export const needsSignIn = (endpoint: Pick<PublicEndpoint, 'kind' | 'protocol'> 
 export function groupsGraphProblems(draft: EndpointDraft): Record<string, string> {
   const problems: Record<string, string> = {};
   if (!draft.name.trim()) problems.name = 'Give the endpoint a name, e.g. "Team groups".';
-  if (!GUID.test(draft.appClientId.trim())) problems.appClientId = 'Give the Application (client) ID from the app registration: a GUID such as 00000000-0000-0000-0000-000000000000.';
+  if (!GUID.test(draft.appClientId.trim()))
+    problems.appClientId =
+      'Give the Application (client) ID from the app registration: a GUID such as 00000000-0000-0000-0000-000000000000.';
   if (!draft.appTenantId.trim()) problems.appTenantId = 'Give the Directory (tenant) ID or a domain such as contoso.onmicrosoft.com.';
   return problems;
 }
 
-const domainList = (text: string) => text.split(/[\s,;]+/).map((d) => d.trim().toLowerCase()).filter(Boolean);
+const domainList = (text: string) =>
+  text
+    .split(/[\s,;]+/)
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
 
 /** The POST /endpoints body: the app to sign in with, nothing secret. */
 export function groupsGraphInput(draft: EndpointDraft) {
   return {
-    name: draft.name.trim(), kind: 'm365-group' as const, host: '', protocol: 'graph' as const,
-    appClientId: draft.appClientId.trim(), appTenantId: draft.appTenantId.trim(), domains: domainList(draft.domains),
+    name: draft.name.trim(),
+    kind: 'm365-group' as const,
+    host: '',
+    protocol: 'graph' as const,
+    appClientId: draft.appClientId.trim(),
+    appTenantId: draft.appTenantId.trim(),
+    domains: domainList(draft.domains),
   };
 }

@@ -3,7 +3,14 @@
  * bodies it sends. Kept free of React so the rules are tested without a browser.
  */
 import type {
-  AdminMode, Endpoint, EndpointKind, EwsAdminMode, ImapAdminMode, ImapSecurity as Security, M365Cloud, M365Protocol,
+  AdminMode,
+  Endpoint,
+  EndpointKind,
+  EwsAdminMode,
+  ImapAdminMode,
+  ImapSecurity as Security,
+  M365Cloud,
+  M365Protocol,
 } from '../../../api/core/model';
 import type { PublicEndpoint, ValidationResult } from '../api/types';
 import { groupsGraphInput, groupsGraphProblems, groupsOverGraph } from './groups-graph';
@@ -15,7 +22,6 @@ export const WIZARD_STEPS: readonly { id: WizardStep; title: string }[] = [
   { id: 'destination', title: 'Destination endpoint' },
   { id: 'review', title: 'Review and create' },
 ];
-
 
 // The API's own types (type-only: nothing of the server is bundled), so the console cannot drift from them.
 export type { AdminMode, EndpointKind, EwsAdminMode, ImapAdminMode, M365Cloud, M365Protocol, Security };
@@ -96,10 +102,33 @@ export interface WizardState {
 }
 
 export const emptyDraft = (): EndpointDraft => ({
-  name: '', kind: 'imap', host: '', port: '', security: 'tls', allowSelfSigned: false, adminMode: 'none', adminLogin: '', adminPassword: '',
-  authMechanism: 'password', cloud: 'commercial', appClientId: '', appTenantId: '', appClientSecret: '', appCredential: 'secret', appCertificate: '', protocol: 'graph', domains: '',
+  name: '',
+  kind: 'imap',
+  host: '',
+  port: '',
+  security: 'tls',
+  allowSelfSigned: false,
+  adminMode: 'none',
+  adminLogin: '',
+  adminPassword: '',
+  authMechanism: 'password',
+  cloud: 'commercial',
+  appClientId: '',
+  appTenantId: '',
+  appClientSecret: '',
+  appCredential: 'secret',
+  appCertificate: '',
+  protocol: 'graph',
+  domains: '',
 });
-const emptyChoice = (): EndpointChoice => ({ mode: 'existing', endpointId: '', draft: emptyDraft(), testMailbox: '', testLogin: '', testPassword: '' });
+const emptyChoice = (): EndpointChoice => ({
+  mode: 'existing',
+  endpointId: '',
+  draft: emptyDraft(),
+  testMailbox: '',
+  testLogin: '',
+  testPassword: '',
+});
 export const initialWizard = (): WizardState => ({ step: 'name', name: '', source: emptyChoice(), destination: emptyChoice() });
 
 const MAX_PORT = 65_535;
@@ -118,7 +147,8 @@ export function adminModesFor(kind: EndpointKind): readonly AdminMode[] {
 export const modernAuthAllowed = (kind: EndpointKind): boolean => kind === 'm365';
 
 /** Exchange Online over Microsoft Graph: what the form asks for and what it leaves out. */
-export const speaksGraph = (draft: Pick<EndpointDraft, 'kind' | 'protocol'>): boolean => draft.kind === 'm365' && draft.protocol === 'graph';
+export const speaksGraph = (draft: Pick<EndpointDraft, 'kind' | 'protocol'>): boolean =>
+  draft.kind === 'm365' && draft.protocol === 'graph';
 
 /**
  * Graph signs in only as an app registration, in the global cloud, at Microsoft's own address;
@@ -135,7 +165,8 @@ export function withKind(draft: EndpointDraft, kind: EndpointKind): EndpointDraf
   if (kind === 'm365' && draft.kind !== 'm365') return withProtocol({ ...draft, kind }, draft.protocol);
   // A Groups endpoint starts on EWS, the faithful path; Graph's conversation posts are the admin's choice.
   const next = { ...draft, kind, ...(kind === 'm365-group' && draft.kind !== 'm365-group' ? { protocol: 'ews' as const } : {}) };
-  if (isEws(draft.kind) !== isEws(kind) || !adminModesFor(kind).includes(next.adminMode)) next.adminMode = kind === 'imap' ? 'none' : 'delegation';
+  if (isEws(draft.kind) !== isEws(kind) || !adminModesFor(kind).includes(next.adminMode))
+    next.adminMode = kind === 'imap' ? 'none' : 'delegation';
   if (next.authMechanism === 'xoauth2' && isEws(kind)) next.authMechanism = 'password';
   if (next.authMechanism === 'oauth-app' && !modernAuthAllowed(kind)) {
     next.authMechanism = 'password';
@@ -146,7 +177,9 @@ export function withKind(draft: EndpointDraft, kind: EndpointKind): EndpointDraf
 
 /** Modern Auth forces impersonation; back to a login keeps impersonation (the admin may still want it). */
 export function withSignIn(draft: EndpointDraft, signIn: 'password' | 'oauth-app'): EndpointDraft {
-  return signIn === 'oauth-app' ? { ...draft, authMechanism: 'oauth-app', adminMode: 'impersonation' } : { ...draft, authMechanism: 'password' };
+  return signIn === 'oauth-app'
+    ? { ...draft, authMechanism: 'oauth-app', adminMode: 'impersonation' }
+    : { ...draft, authMechanism: 'password' };
 }
 
 /** An http(s) URL, for the fields that must be one. */
@@ -167,7 +200,8 @@ export function draftProblems(draft: EndpointDraft): Record<string, string> {
   const problems: Record<string, string> = {};
   const host = draft.host.trim();
   const appAuth = draft.authMechanism === 'oauth-app';
-  if (!draft.name.trim()) problems.name = `Give the endpoint a name, e.g. "${draft.kind === 'imap' ? 'Old IMAP server' : 'Contoso Exchange'}".`;
+  if (!draft.name.trim())
+    problems.name = `Give the endpoint a name, e.g. "${draft.kind === 'imap' ? 'Old IMAP server' : 'Contoso Exchange'}".`;
   if (draft.kind === 'imap') {
     if (!host) problems.host = 'Give the server host name, e.g. imap.contoso.com.';
     if (draft.port.trim()) {
@@ -176,27 +210,43 @@ export function draftProblems(draft: EndpointDraft): Record<string, string> {
     }
   } else if (draft.kind === 'exchange') {
     if (!host) problems.host = 'Give the EWS or OWA URL, e.g. https://mail.contoso.com/EWS/Exchange.asmx or https://mail.contoso.com/owa.';
-    else if (host.includes('://') && !isHttpUrl(host)) problems.host = 'Give an https:// address, e.g. https://mail.contoso.com/EWS/Exchange.asmx.';
-    else if (!host.includes('://') && !/^[a-z0-9.-]+(:\d+)?(\/.*)?$/i.test(host)) problems.host = 'Give the EWS or OWA URL or the server name, e.g. mail.contoso.com.';
+    else if (host.includes('://') && !isHttpUrl(host))
+      problems.host = 'Give an https:// address, e.g. https://mail.contoso.com/EWS/Exchange.asmx.';
+    else if (!host.includes('://') && !/^[a-z0-9.-]+(:\d+)?(\/.*)?$/i.test(host))
+      problems.host = 'Give the EWS or OWA URL or the server name, e.g. mail.contoso.com.';
   } else if (host && !isHttpUrl(host)) {
-    problems.host = speaksGraph(draft) ? 'Leave empty for Microsoft Graph.' : "Leave empty for the cloud's own EWS address, or give a full https:// EWS URL.";
+    problems.host = speaksGraph(draft)
+      ? 'Leave empty for Microsoft Graph.'
+      : "Leave empty for the cloud's own EWS address, or give a full https:// EWS URL.";
   }
-  if (speaksGraph(draft) && !appAuth) problems.authMechanism = 'Microsoft Graph signs in as an app registration: give its application id, tenant id and a client secret, or choose EWS.';
-  if (speaksGraph(draft) && draft.cloud !== 'commercial') problems.cloud = 'The Graph mailbox import/export API exists in the worldwide cloud only: choose EWS for this cloud.';
+  if (speaksGraph(draft) && !appAuth)
+    problems.authMechanism =
+      'Microsoft Graph signs in as an app registration: give its application id, tenant id and a client secret, or choose EWS.';
+  if (speaksGraph(draft) && draft.cloud !== 'commercial')
+    problems.cloud = 'The Graph mailbox import/export API exists in the worldwide cloud only: choose EWS for this cloud.';
   if (!adminModesFor(draft.kind).includes(draft.adminMode)) {
-    problems.adminMode = draft.kind === 'm365-group' && draft.adminMode === 'impersonation'
-      ? 'Groups mailboxes cannot be impersonated: use Delegation (make the admin an owner or member of each group).'
-      : 'Choose one of the admin access modes offered for this kind.';
+    problems.adminMode =
+      draft.kind === 'm365-group' && draft.adminMode === 'impersonation'
+        ? 'Groups mailboxes cannot be impersonated: use Delegation (make the admin an owner or member of each group).'
+        : 'Choose one of the admin access modes offered for this kind.';
   }
   if (appAuth) {
-    if (!modernAuthAllowed(draft.kind)) problems.authMechanism = 'Modern Auth app registrations are for Microsoft 365 (Exchange Online) endpoints.';
-    if (!GUID.test(draft.appClientId.trim())) problems.appClientId = 'Give the Application (client) ID from the app registration: a GUID such as 00000000-0000-0000-0000-000000000000.';
+    if (!modernAuthAllowed(draft.kind))
+      problems.authMechanism = 'Modern Auth app registrations are for Microsoft 365 (Exchange Online) endpoints.';
+    if (!GUID.test(draft.appClientId.trim()))
+      problems.appClientId =
+        'Give the Application (client) ID from the app registration: a GUID such as 00000000-0000-0000-0000-000000000000.';
     if (!draft.appTenantId.trim()) problems.appTenantId = 'Give the Directory (tenant) ID or a domain such as contoso.onmicrosoft.com.';
-    if (draft.appCredential === 'secret' && !draft.appClientSecret) problems.appClientSecret = 'Give a client secret of the app registration.';
+    if (draft.appCredential === 'secret' && !draft.appClientSecret)
+      problems.appClientSecret = 'Give a client secret of the app registration.';
     if (draft.appCredential === 'certificate') {
       const pem = draft.appCertificate;
-      if (!pem.includes('-----BEGIN CERTIFICATE-----')) problems.appCertificate = 'Paste the certificate uploaded to the app registration (-----BEGIN CERTIFICATE----- …) with its private key.';
-      else if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem)) problems.appCertificate = 'Paste the private key too (-----BEGIN PRIVATE KEY----- …), without a passphrase: Mailferry signs in with it.';
+      if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+        problems.appCertificate =
+          'Paste the certificate uploaded to the app registration (-----BEGIN CERTIFICATE----- …) with its private key.';
+      else if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem))
+        problems.appCertificate =
+          'Paste the private key too (-----BEGIN PRIVATE KEY----- …), without a passphrase: Mailferry signs in with it.';
     }
     if (draft.adminMode !== 'impersonation') problems.adminMode = 'An app registration reaches mailboxes only by impersonation.';
   } else if (draft.adminMode !== 'none') {
@@ -206,11 +256,17 @@ export function draftProblems(draft: EndpointDraft): Record<string, string> {
   return problems;
 }
 
-const domainList = (text: string) => text.split(/[\s,;]+/).map((d) => d.trim().toLowerCase()).filter(Boolean);
+const domainList = (text: string) =>
+  text
+    .split(/[\s,;]+/)
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
 
 /** The app's secret or its certificate and key, whichever the admin chose. */
 function appCredentialInput(draft: EndpointDraft): { appClientSecret: string } | { appCertificate: string } {
-  return draft.appCredential === 'certificate' ? { appCertificate: draft.appCertificate.trim() } : { appClientSecret: draft.appClientSecret };
+  return draft.appCredential === 'certificate'
+    ? { appCertificate: draft.appCertificate.trim() }
+    : { appClientSecret: draft.appClientSecret };
 }
 
 /** The POST /endpoints body for the draft's kind: only the fields that kind uses. */
@@ -223,16 +279,31 @@ export function draftToInput(draft: EndpointDraft) {
     return {
       ...common,
       ...(draft.port.trim() ? { port: Number(draft.port) } : {}),
-      security: draft.security, allowSelfSigned: draft.allowSelfSigned, adminMode: draft.adminMode, ...admin,
-      authMechanism: draft.authMechanism, domains: domainList(draft.domains),
+      security: draft.security,
+      allowSelfSigned: draft.allowSelfSigned,
+      adminMode: draft.adminMode,
+      ...admin,
+      authMechanism: draft.authMechanism,
+      domains: domainList(draft.domains),
     };
   }
   if (draft.kind === 'exchange') {
-    return { ...common, allowSelfSigned: draft.allowSelfSigned, adminMode: draft.adminMode, ...admin, authMechanism: 'password' as const, domains: domainList(draft.domains) };
+    return {
+      ...common,
+      allowSelfSigned: draft.allowSelfSigned,
+      adminMode: draft.adminMode,
+      ...admin,
+      authMechanism: 'password' as const,
+      domains: domainList(draft.domains),
+    };
   }
   return {
-    ...common, cloud: draft.cloud, ...(draft.kind === 'm365' ? { protocol: draft.protocol } : {}), adminMode: appAuth ? 'impersonation' as const : draft.adminMode, ...admin,
-    authMechanism: appAuth ? 'oauth-app' as const : 'password' as const,
+    ...common,
+    cloud: draft.cloud,
+    ...(draft.kind === 'm365' ? { protocol: draft.protocol } : {}),
+    adminMode: appAuth ? ('impersonation' as const) : draft.adminMode,
+    ...admin,
+    authMechanism: appAuth ? ('oauth-app' as const) : ('password' as const),
     ...(appAuth ? { appClientId: draft.appClientId.trim(), appTenantId: draft.appTenantId.trim(), ...appCredentialInput(draft) } : {}),
     domains: domainList(draft.domains),
   };
@@ -250,19 +321,31 @@ export function endpointLabel(endpoint: Pick<PublicEndpoint, 'name' | 'kind' | '
  * Whether the chosen or drafted endpoint reaches mailboxes without an admin: then "Save and Go to
  * Summary" can only check a user's login, so the step asks for a test login and password.
  */
-export function checksAsUser(choice: EndpointChoice, endpoints: readonly Pick<PublicEndpoint, 'id' | 'adminMode' | 'authMechanism'>[]): boolean {
+export function checksAsUser(
+  choice: EndpointChoice,
+  endpoints: readonly Pick<PublicEndpoint, 'id' | 'adminMode' | 'authMechanism'>[],
+): boolean {
   const endpoint = choice.mode === 'new' ? choice.draft : endpoints.find((e) => e.id === choice.endpointId);
   return !!endpoint && endpoint.adminMode === 'none' && endpoint.authMechanism !== 'oauth-app';
 }
 
-const SECURITY_WORDS: Record<Security, string> = { tls: 'TLS (encrypted from the start)', starttls: 'STARTTLS', none: 'None (passwords travel unencrypted)' };
+const SECURITY_WORDS: Record<Security, string> = {
+  tls: 'TLS (encrypted from the start)',
+  starttls: 'STARTTLS',
+  none: 'None (passwords travel unencrypted)',
+};
 const ADMIN_WORDS: Record<AdminMode, string> = {
-  none: 'None: each mailbox logs in with its own login', 'plain-authzid': 'Master user (SASL PLAIN authzid)', 'login-star': 'Master user (login*master)',
-  delegation: 'Delegation (FullAccess)', impersonation: 'Impersonation',
+  none: 'None: each mailbox logs in with its own login',
+  'plain-authzid': 'Master user (SASL PLAIN authzid)',
+  'login-star': 'Master user (login*master)',
+  delegation: 'Delegation (FullAccess)',
+  impersonation: 'Impersonation',
 };
 
 /** What the Review step lists for an endpoint: where it is, how it is secured, who logs in. */
-export function endpointFacts(e: Pick<PublicEndpoint, 'kind' | 'host' | 'port' | 'security' | 'adminMode' | 'adminLogin' | 'authMechanism' | 'cloud'>): [string, string][] {
+export function endpointFacts(
+  e: Pick<PublicEndpoint, 'kind' | 'host' | 'port' | 'security' | 'adminMode' | 'adminLogin' | 'authMechanism' | 'cloud'>,
+): [string, string][] {
   const facts: [string, string][] = [['Kind', ENDPOINT_KIND_LABELS[e.kind]]];
   if (e.kind === 'imap') {
     const security = e.security ?? 'tls';
@@ -270,7 +353,12 @@ export function endpointFacts(e: Pick<PublicEndpoint, 'kind' | 'host' | 'port' |
   } else {
     facts.push([e.kind === 'exchange' ? 'EWS URL' : 'Address', e.host || (e.cloud ? CLOUD_LABELS[e.cloud] : CLOUD_LABELS.commercial)]);
   }
-  facts.push(['Admin access', e.authMechanism === 'oauth-app' ? 'App registration (Modern Auth)' : `${ADMIN_WORDS[e.adminMode]}${e.adminLogin ? `, as ${e.adminLogin}` : ''}`]);
+  facts.push([
+    'Admin access',
+    e.authMechanism === 'oauth-app'
+      ? 'App registration (Modern Auth)'
+      : `${ADMIN_WORDS[e.adminMode]}${e.adminLogin ? `, as ${e.adminLogin}` : ''}`,
+  ]);
   return facts;
 }
 
@@ -316,8 +404,10 @@ export function blockedReason(state: WizardState): string | undefined {
     case 'source':
     case 'destination': {
       const choice = state[state.step];
-      if (!choice.endpointId) return choice.mode === 'new' ? 'Save the new endpoint first ("Save and Go to Summary").' : 'Choose an endpoint.';
-      if (state.step === 'destination' && choice.endpointId === state.source.endpointId) return 'The destination must be a different endpoint from the source.';
+      if (!choice.endpointId)
+        return choice.mode === 'new' ? 'Save the new endpoint first ("Save and Go to Summary").' : 'Choose an endpoint.';
+      if (state.step === 'destination' && choice.endpointId === state.source.endpointId)
+        return 'The destination must be a different endpoint from the source.';
       return undefined;
     }
     case 'review':

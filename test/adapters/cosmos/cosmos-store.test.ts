@@ -3,7 +3,16 @@ import { ConflictError, ValidationError } from '../../../api/core/errors.js';
 import { CosmosStore } from '../../../api/adapters/cosmos/cosmos-store.js';
 import { MAX_BATCH_OPERATIONS } from '../../../api/adapters/cosmos/cosmos-batch.js';
 import { describeStoreConformance } from '../../conformance/store-conformance.js';
-import { endpointSpec, errorRow, itemSpec, ledgerEntry, projectSpec, TENANT_A, TENANT_B, workgroupSpec } from '../../conformance/store-fixtures.js';
+import {
+  endpointSpec,
+  errorRow,
+  itemSpec,
+  ledgerEntry,
+  projectSpec,
+  TENANT_A,
+  TENANT_B,
+  workgroupSpec,
+} from '../../conformance/store-fixtures.js';
 import {
   EMULATOR_KEY,
   emulatorClientOptions,
@@ -98,9 +107,7 @@ describe('CosmosStore', () => {
     await store.items.insert(itemSpec.make(TENANT_A, 'i1'));
     requests.length = 0;
     expect(await store.items.get(TENANT_A, 'i1')).toBeDefined();
-    expect(requests).toEqual([
-      expect.objectContaining({ method: 'GET', operationType: 'read', partitionKey: JSON.stringify([TENANT_A]) }),
-    ]);
+    expect(requests).toEqual([expect.objectContaining({ method: 'GET', operationType: 'read', partitionKey: JSON.stringify([TENANT_A]) })]);
   });
 
   it('inserts more than one transactional batch as a whole, and undoes earlier batches when a later one collides', async () => {

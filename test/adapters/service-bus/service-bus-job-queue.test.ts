@@ -153,7 +153,10 @@ describe('ServiceBusJobQueue', () => {
       lockDurationMs: LOCK_MS,
       clock,
     });
-    const error = await wrong.enqueue(payload('item-1')).then(() => undefined, (caught: unknown) => caught);
+    const error = await wrong.enqueue(payload('item-1')).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     await wrong.close();
     expect(error).toBeInstanceOf(Error);
     expect(`${String(error)} ${(error as Error).stack} ${JSON.stringify(error)}`).not.toContain(secret);

@@ -87,9 +87,7 @@ describe('SqliteJobQueue', () => {
   });
 
   it('rejects a group limit below 1', async () => {
-    await expect(queue.enqueue(payload('item-1'), { group: 'project-1', groupLimit: 0 })).rejects.toBeInstanceOf(
-      ValidationError,
-    );
+    await expect(queue.enqueue(payload('item-1'), { group: 'project-1', groupLimit: 0 })).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('loses nothing when a worker process is SIGKILLed holding a lease, and redelivers after the lease expires', async () => {

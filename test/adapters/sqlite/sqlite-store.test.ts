@@ -85,9 +85,9 @@ describe('SqliteStore', () => {
   });
 
   it('rejects a search field that is not a plain name, so no text reaches the SQL', async () => {
-    await expect(
-      store.items.list(TENANT_A, { search: { text: 'x', fields: ["name') OR 1=1 --"] } }),
-    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.items.list(TENANT_A, { search: { text: 'x', fields: ["name') OR 1=1 --"] } })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 
   it('rejects a cursor it did not issue', async () => {

@@ -25,7 +25,9 @@ const PROMPT_MS = 5_000;
 
 function largeMessage(key: string): SourceMessage {
   const bytes = Buffer.concat([
-    Buffer.from(`From: Ann <ann@fabrikam.test>\r\nTo: alice@contoso.test\r\nSubject: ${key}\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n`),
+    Buffer.from(
+      `From: Ann <ann@fabrikam.test>\r\nTo: alice@contoso.test\r\nSubject: ${key}\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n`,
+    ),
     Buffer.alloc(LARGE_ITEM_BYTES * 2, 'streamed line\r\n'),
   ]);
   const ref: MessageRef = { key, uid: 1, size: bytes.length, internalDate: Date.UTC(2024, 0, 1), flags: [], itemType: 'mail' };
@@ -40,8 +42,15 @@ describe('EWS streamed write under ErrorServerBusy', () => {
   let server: EwsTestServer;
   const sessions: EwsSession[] = [];
   const endpoint = (): Endpoint => ({
-    tenantId: 'local', id: 'ews', version: 1, name: 'EWS test', kind: 'exchange', host: server.url,
-    adminMode: 'delegation', adminLogin: ADMIN.smtp, createdAt: new Date(0).toISOString(),
+    tenantId: 'local',
+    id: 'ews',
+    version: 1,
+    name: 'EWS test',
+    kind: 'exchange',
+    host: server.url,
+    adminMode: 'delegation',
+    adminLogin: ADMIN.smtp,
+    createdAt: new Date(0).toISOString(),
   });
   const open = async (clock: TestClock, signal?: AbortSignal): Promise<EwsSession> => {
     const connector = new EwsConnector({ clock, limits: { largeItemBytes: LARGE_ITEM_BYTES } });
@@ -64,7 +73,7 @@ describe('EWS streamed write under ErrorServerBusy', () => {
     await server?.close();
   });
 
-  it('waits out the back-off on the connector\'s clock, then writes the item once', async () => {
+  it("waits out the back-off on the connector's clock, then writes the item once", async () => {
     const clock = new TestClock();
     const session = await open(clock);
     const folder = await session.ensureFolder(['Busy clock']);
@@ -82,37 +91,50 @@ describe('EWS streamed write under ErrorServerBusy', () => {
     }
   });
 
-  it('ends at once with "cancelled" when the job is aborted during the wait', async () => {
-    const clock = new TestClock();
-    const abort = new AbortController();
-    const session = await open(clock, abort.signal);
-    const folder = await session.ensureFolder(['Busy abort']);
-    server.throttle.serverBusyEvery(1, BUSY_BACKOFF_MS, 'message');
-    try {
-      const writing = appendOne(session, folder.path, largeMessage('abort-1'));
-      writing.catch(() => undefined);
-      await waitUntil('the server to answer the write with ErrorServerBusy', () => server.throttle.counters.serverBusy > 0, { timeoutMs: PROMPT_MS });
-      abort.abort();
-      const started = performance.now();
-      await expect(writing).rejects.toThrow(/cancelled/);
-      expect(performance.now() - started).toBeLessThan(PROMPT_MS);
-      expect(server.throttle.counters.serverBusy).toBe(1);
-    } finally {
-      server.throttle.reset();
-    }
-  }, PROMPT_MS * 2);
+  it(
+    'ends at once with "cancelled" when the job is aborted during the wait',
+    async () => {
+      const clock = new TestClock();
+      const abort = new AbortController();
+      const session = await open(clock, abort.signal);
+      const folder = await session.ensureFolder(['Busy abort']);
+      server.throttle.serverBusyEvery(1, BUSY_BACKOFF_MS, 'message');
+      try {
+        const writing = appendOne(session, folder.path, largeMessage('abort-1'));
+        writing.catch(() => undefined);
+        await waitUntil('the server to answer the write with ErrorServerBusy', () => server.throttle.counters.serverBusy > 0, {
+          timeoutMs: PROMPT_MS,
+        });
+        abort.abort();
+        const started = performance.now();
+        await expect(writing).rejects.toThrow(/cancelled/);
+        expect(performance.now() - started).toBeLessThan(PROMPT_MS);
+        expect(server.throttle.counters.serverBusy).toBe(1);
+      } finally {
+        server.throttle.reset();
+      }
+    },
+    PROMPT_MS * 2,
+  );
 
-  it('gives a back-off past the inline ceiling back as a ThrottledError instead of sleeping it', async () => {
-    const clock = new TestClock();
-    const session = await open(clock);
-    const folder = await session.ensureFolder(['Busy long']);
-    const longBackoffMs = MAX_INLINE_WAIT_MS * 4;
-    server.throttle.serverBusyEvery(1, longBackoffMs, 'message');
-    try {
-      await expect(appendOne(session, folder.path, largeMessage('long-1'))).rejects.toMatchObject({ code: 'throttled', retryAfterMs: longBackoffMs });
-      expect(clock.pendingSleeps).toBe(0);
-    } finally {
-      server.throttle.reset();
-    }
-  }, PROMPT_MS * 2);
+  it(
+    'gives a back-off past the inline ceiling back as a ThrottledError instead of sleeping it',
+    async () => {
+      const clock = new TestClock();
+      const session = await open(clock);
+      const folder = await session.ensureFolder(['Busy long']);
+      const longBackoffMs = MAX_INLINE_WAIT_MS * 4;
+      server.throttle.serverBusyEvery(1, longBackoffMs, 'message');
+      try {
+        await expect(appendOne(session, folder.path, largeMessage('long-1'))).rejects.toMatchObject({
+          code: 'throttled',
+          retryAfterMs: longBackoffMs,
+        });
+        expect(clock.pendingSleeps).toBe(0);
+      } finally {
+        server.throttle.reset();
+      }
+    },
+    PROMPT_MS * 2,
+  );
 });

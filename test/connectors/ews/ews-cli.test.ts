@@ -7,7 +7,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  ConnectingIdType, ExchangeService, ExchangeVersion, FolderView, ImpersonatedUserId, OAuthCredentials, Uri, WebCredentials, WellKnownFolderName,
+  ConnectingIdType,
+  ExchangeService,
+  ExchangeVersion,
+  FolderView,
+  ImpersonatedUserId,
+  OAuthCredentials,
+  Uri,
+  WebCredentials,
+  WellKnownFolderName,
 } from 'ews-javascript-api';
 import { findRepoRoot } from '../../support/ews/schema-validator.js';
 import { type RunningScript, killScript, scriptCommand, startScript, stopped } from '../../support/script-process.js';
@@ -26,8 +34,15 @@ describe('npm run ews-server (tsx test/support/ews/cli.ts)', () => {
     running = undefined;
   });
 
-  it('serves EWS with Basic auth and the admin\'s impersonation, then stops on SIGINT', async () => {
-    running = await startScript('ews-server', ['--users', 'alice@contoso.test:pw1,bob@contoso.test:pw2', '--admin', 'admin@contoso.test:apw', '--groups', 'team@contoso.test']);
+  it("serves EWS with Basic auth and the admin's impersonation, then stops on SIGINT", async () => {
+    running = await startScript('ews-server', [
+      '--users',
+      'alice@contoso.test:pw1,bob@contoso.test:pw2',
+      '--admin',
+      'admin@contoso.test:apw',
+      '--groups',
+      'team@contoso.test',
+    ]);
     const url = running.values['EWS_URL']!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/EWS\/Exchange\.asmx$/);
     const svc = new ExchangeService(ExchangeVersion.Exchange2013);
@@ -44,7 +59,11 @@ describe('npm run ews-server (tsx test/support/ews/cli.ts)', () => {
 
   it('with --ews-disabled every call answers 403 with X-EWS-Policy-Reason', async () => {
     running = await startScript('ews-server', ['--users', 'alice@contoso.test:pw1', '--ews-disabled']);
-    const res = await fetch(running.values['EWS_URL']!, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from('alice@contoso.test:pw1').toString('base64')}` }, body: '' });
+    const res = await fetch(running.values['EWS_URL']!, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from('alice@contoso.test:pw1').toString('base64')}` },
+      body: '',
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('x-ews-policy-reason')).toBe('EWS is disabled for this user or tenant');
     running.child.kill('SIGTERM');

@@ -20,8 +20,15 @@ afterAll(async () => {
 });
 
 const endpoint = (): Endpoint => ({
-  tenantId: 'local', id: 'ews', version: 1, name: 'EWS test', kind: 'exchange', host: server.url,
-  adminMode: 'delegation', adminLogin: ADMIN.smtp, createdAt: new Date(0).toISOString(),
+  tenantId: 'local',
+  id: 'ews',
+  version: 1,
+  name: 'EWS test',
+  kind: 'exchange',
+  host: server.url,
+  adminMode: 'delegation',
+  adminLogin: ADMIN.smtp,
+  createdAt: new Date(0).toISOString(),
 });
 
 connectorConformance('EWS (EWS test server)', () => ({

@@ -16,7 +16,8 @@ import { seedItem, seedMessage } from '../../support/ews/items.js';
 const ALICE = { smtp: 'alice@contoso.test', password: 'alice-pw' };
 const BOB = { smtp: 'bob@contoso.test', password: 'bob-pw' };
 const ADMIN = { smtp: 'admin@contoso.test', password: 'admin-pw' };
-const MIME = 'From: Ann <ann@fabrikam.test>\r\nTo: alice@contoso.test\r\nSubject: Old server\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nHello\r\n';
+const MIME =
+  'From: Ann <ann@fabrikam.test>\r\nTo: alice@contoso.test\r\nSubject: Old server\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nHello\r\n';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -34,8 +35,15 @@ describe.each<[EmulatedRelease, string, boolean]>([
   const sessions: EwsSession[] = [];
   const connector = new EwsConnector({ clock: instantClock });
   const endpoint: () => Endpoint = () => ({
-    tenantId: 'local', id: 'ews', version: 1, name: 'Old Exchange', kind: 'exchange', host: server.url,
-    adminMode: 'delegation', adminLogin: ADMIN.smtp, createdAt: new Date(0).toISOString(),
+    tenantId: 'local',
+    id: 'ews',
+    version: 1,
+    name: 'Old Exchange',
+    kind: 'exchange',
+    host: server.url,
+    adminMode: 'delegation',
+    adminLogin: ADMIN.smtp,
+    createdAt: new Date(0).toISOString(),
   });
   const open = async (mailbox: string) => {
     const s = await connector.open({ endpoint: endpoint(), adminPassword: ADMIN.password, mailbox });
@@ -70,26 +78,38 @@ describe.each<[EmulatedRelease, string, boolean]>([
     const reads = await collect(src.readMessages(inbox, refs, { formats: dst.accepts! }));
     expect(reads.every((r) => !('error' in r))).toBe(true);
     const target = await dst.ensureFolder(['From old server'], 'mail');
-    const written = await collect(dst.appendMessages(target.path, (async function* () { yield* reads as SourceMessage[]; })()));
+    const written = await collect(
+      dst.appendMessages(
+        target.path,
+        (async function* () {
+          yield* reads as SourceMessage[];
+        })(),
+      ),
+    );
     expect(written.map((w) => w.error?.message)).toEqual([undefined]);
     const copied = await dst.listRange(target.path, 0);
     expect(copied.map((c) => c.sourceKey)).toEqual(refs.map((r: MessageRef) => r.key));
     if (!exports) expect((reads[0] as SourceMessage).format ?? 'rfc822').toBe('rfc822');
   });
 
-  it(exports ? 'exports a contact for an EWS destination' : 'turns a contact into an error row that names the release it needs', async () => {
-    const src = await open(ALICE.smtp);
-    const dst = await open(BOB.smtp);
-    const contacts = (await src.listFolders()).find((f) => f.itemType === 'contacts')!;
-    const refs = await src.listMessages(contacts);
-    const [read] = await collect(src.readMessages(contacts, refs, { formats: dst.accepts! }));
-    if (exports) {
-      expect('error' in read!).toBe(false);
-      expect((read as SourceMessage).format).toBe('ews-export');
-    } else {
-      expect('error' in read! && read.error.message).toMatch(/holds only mail; contacts items cannot be copied \(an Exchange destination older than 2010 SP1/);
-    }
-  });
+  it(
+    exports ? 'exports a contact for an EWS destination' : 'turns a contact into an error row that names the release it needs',
+    async () => {
+      const src = await open(ALICE.smtp);
+      const dst = await open(BOB.smtp);
+      const contacts = (await src.listFolders()).find((f) => f.itemType === 'contacts')!;
+      const refs = await src.listMessages(contacts);
+      const [read] = await collect(src.readMessages(contacts, refs, { formats: dst.accepts! }));
+      if (exports) {
+        expect('error' in read!).toBe(false);
+        expect((read as SourceMessage).format).toBe('ews-export');
+      } else {
+        expect('error' in read! && read.error.message).toMatch(
+          /holds only mail; contacts items cannot be copied \(an Exchange destination older than 2010 SP1/,
+        );
+      }
+    },
+  );
 });
 
 describe('the EWS test server as an older release', () => {
@@ -100,10 +120,15 @@ describe('the EWS test server as an older release', () => {
         `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages">` +
         `<s:Header><t:RequestServerVersion Version="${version}"/></s:Header><s:Body><m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>` +
         `<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder></s:Body></s:Envelope>`;
-      const post = (version: string) => fetch(server.url, {
-        method: 'POST', body: body(version),
-        headers: { 'Content-Type': 'text/xml; charset=utf-8', Authorization: `Basic ${Buffer.from(`${ALICE.smtp}:${ALICE.password}`).toString('base64')}` },
-      });
+      const post = (version: string) =>
+        fetch(server.url, {
+          method: 'POST',
+          body: body(version),
+          headers: {
+            'Content-Type': 'text/xml; charset=utf-8',
+            Authorization: `Basic ${Buffer.from(`${ALICE.smtp}:${ALICE.password}`).toString('base64')}`,
+          },
+        });
       const newer = await post('Exchange2013');
       expect(newer.status).toBe(500);
       expect(await newer.text()).toContain('ErrorInvalidServerVersion');

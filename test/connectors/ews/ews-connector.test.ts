@@ -35,7 +35,9 @@ async function failure(p: Promise<unknown>): Promise<Failure> {
 const BASE = Date.UTC(2024, 0, 1);
 
 function mime(subject: string, body = 'Hello'): Buffer {
-  return Buffer.from(`From: Sender <sender@fabrikam.test>\r\nTo: alice@contoso.test\r\nSubject: ${subject}\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <${subject.replace(/\W/g, '')}@fabrikam.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`);
+  return Buffer.from(
+    `From: Sender <sender@fabrikam.test>\r\nTo: alice@contoso.test\r\nSubject: ${subject}\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <${subject.replace(/\W/g, '')}@fabrikam.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`,
+  );
 }
 
 describe('EWS connector', () => {
@@ -44,8 +46,16 @@ describe('EWS connector', () => {
   const sessions: EwsSession[] = [];
 
   const endpoint = (over: Partial<Endpoint> = {}): Endpoint => ({
-    tenantId: 'local', id: 'ews', version: 1, name: 'EWS test', kind: 'exchange', host: server.url,
-    adminMode: 'delegation', adminLogin: ADMIN.smtp, createdAt: new Date(0).toISOString(), ...over,
+    tenantId: 'local',
+    id: 'ews',
+    version: 1,
+    name: 'EWS test',
+    kind: 'exchange',
+    host: server.url,
+    adminMode: 'delegation',
+    adminLogin: ADMIN.smtp,
+    createdAt: new Date(0).toISOString(),
+    ...over,
   });
   const open = async (access: Partial<MailboxAccess> & { mailbox: string }, c = connector): Promise<EwsSession> => {
     const session = await c.open({ endpoint: endpoint(), adminPassword: ADMIN.password, ...access });
@@ -80,7 +90,9 @@ describe('EWS connector', () => {
   afterAll(async () => {
     await Promise.all(sessions.map((s) => s.close()));
     const v = server.validation;
-    console.info(`EWS connector: ${v.requestsValidated} requests and ${v.responsesValidated} responses schema-checked, ${v.requestFailures.length} request failures`);
+    console.info(
+      `EWS connector: ${v.requestsValidated} requests and ${v.responsesValidated} responses schema-checked, ${v.requestFailures.length} request failures`,
+    );
     expect(v.requestFailures).toEqual([]);
     await expect(server.close()).resolves.toBeUndefined();
   });
@@ -108,14 +120,22 @@ describe('EWS connector', () => {
 
     it('opens with impersonation, and says what to grant when the right is missing', async () => {
       await open({ endpoint: endpoint({ adminMode: 'impersonation' }), mailbox: BOB.smtp });
-      const err = await failure(connector.open({ endpoint: endpoint({ adminMode: 'impersonation', adminLogin: CAROL.smtp }), adminPassword: CAROL.password, mailbox: BOB.smtp }));
+      const err = await failure(
+        connector.open({
+          endpoint: endpoint({ adminMode: 'impersonation', adminLogin: CAROL.smtp }),
+          adminPassword: CAROL.password,
+          mailbox: BOB.smtp,
+        }),
+      );
       expect(err.code).toBe('forbidden');
       expect(err.message).toMatch(/ApplicationImpersonation/);
       expect(err.message).toMatch(/full_access_as_app|RBAC for Applications/);
     });
 
     it('refuses delegation without FullAccess, and a wrong password as an auth error', async () => {
-      const denied = await failure(connector.open({ endpoint: endpoint({ adminLogin: CAROL.smtp }), adminPassword: CAROL.password, mailbox: BOB.smtp }));
+      const denied = await failure(
+        connector.open({ endpoint: endpoint({ adminLogin: CAROL.smtp }), adminPassword: CAROL.password, mailbox: BOB.smtp }),
+      );
       expect(denied.code).toBe('forbidden');
       expect(denied.message).toMatch(/FullAccess/);
       const wrong = await failure(connector.open({ endpoint: endpoint(), adminPassword: 'nope', mailbox: BOB.smtp }));
@@ -123,15 +143,29 @@ describe('EWS connector', () => {
     });
 
     it('opens per user (no admin)', async () => {
-      const s = await open({ endpoint: endpoint({ adminMode: 'none', adminLogin: undefined }), mailbox: BOB.smtp, login: BOB.smtp, password: BOB.password });
+      const s = await open({
+        endpoint: endpoint({ adminMode: 'none', adminLogin: undefined }),
+        mailbox: BOB.smtp,
+        login: BOB.smtp,
+        password: BOB.password,
+      });
       expect((await s.listFolders()).map((f) => f.path)).toContain('Inbox');
     });
 
     it('opens with a Modern Auth app token from the local token endpoint (impersonation), cached', async () => {
       const te = server.tokenEndpoint!;
-      const oauth = new EwsConnector({ modernAuth: { authorityHost: `https://${te.host}`, networkClient: trustingNetworkClient(te.caPem) } });
+      const oauth = new EwsConnector({
+        modernAuth: { authorityHost: `https://${te.host}`, networkClient: trustingNetworkClient(te.caPem) },
+      });
       const before = server.validation.bearer;
-      const ep = endpoint({ kind: 'm365', cloud: 'commercial', authMechanism: 'oauth-app', adminLogin: undefined, appClientId: APP.clientId, appTenantId: server.issuer!.tenantId });
+      const ep = endpoint({
+        kind: 'm365',
+        cloud: 'commercial',
+        authMechanism: 'oauth-app',
+        adminLogin: undefined,
+        appClientId: APP.clientId,
+        appTenantId: server.issuer!.tenantId,
+      });
       const modernAuth = { clientId: APP.clientId, tenantId: server.issuer!.tenantId, clientSecret: APP.clientSecret };
       const s = await open({ endpoint: ep, mailbox: ALICE.smtp, modernAuth, adminPassword: undefined }, oauth);
       expect((await s.listFolders()).length).toBeGreaterThan(5);
@@ -208,7 +242,14 @@ describe('EWS connector', () => {
       expect(((mimeReads[0] as SourceMessage).content as Buffer).toString()).toContain('Subject: Seed 0');
 
       const target = await dst.ensureFolder(['From MIME']);
-      const written = await collect(dst.appendMessages(target.path, (async function* () { yield* mimeReads as SourceMessage[]; })()));
+      const written = await collect(
+        dst.appendMessages(
+          target.path,
+          (async function* () {
+            yield* mimeReads as SourceMessage[];
+          })(),
+        ),
+      );
       expect(written.map((w) => w.error?.message)).toEqual(refs.map(() => undefined));
       expect(written.map((w) => w.ref.key)).toEqual(refs.map((r) => r.key));
 
@@ -223,7 +264,14 @@ describe('EWS connector', () => {
       const exports = await collect(src.readMessages(inbox, refs, { formats: dst.accepts! }));
       expect(exports.every((r) => !('error' in r) && r.format === 'ews-export')).toBe(true);
       const t2 = await dst.ensureFolder(['From export']);
-      const w2 = await collect(dst.appendMessages(t2.path, (async function* () { yield* exports as SourceMessage[]; })()));
+      const w2 = await collect(
+        dst.appendMessages(
+          t2.path,
+          (async function* () {
+            yield* exports as SourceMessage[];
+          })(),
+        ),
+      );
       expect(w2.every((w) => w.destId && !w.error)).toBe(true);
       const r2 = await dst.listRange(t2.path, 0);
       expect(r2.map((d) => d.sourceKey).sort()).toEqual(refs.map((r) => r.key).sort());
@@ -239,7 +287,9 @@ describe('EWS connector', () => {
       const refs = await s.listMessages(folder);
       expect(refs[0]!.itemType).toBe('calendar');
       const [mimeRead] = await collect(s.readMessages(folder, refs, { formats: ['rfc822'] }));
-      expect('error' in mimeRead! && mimeRead.error.message).toMatch(/^An IMAP destination holds only mail; calendar items cannot be copied/);
+      expect('error' in mimeRead! && mimeRead.error.message).toMatch(
+        /^An IMAP destination holds only mail; calendar items cannot be copied/,
+      );
       const [exported] = await collect(s.readMessages(folder, refs, { formats: ['ews-export', 'rfc822'] }));
       expect('error' in exported!).toBe(false);
     });
@@ -257,7 +307,14 @@ describe('EWS connector', () => {
           { ref: ref('k2', big.length), content: big },
           { ref: ref('k3', small.length), content: small },
         ];
-        const out = await collect(dst.appendMessages(t.path, (async function* () { yield* msgs; })()));
+        const out = await collect(
+          dst.appendMessages(
+            t.path,
+            (async function* () {
+              yield* msgs;
+            })(),
+          ),
+        );
         expect(out.map((o) => o.ref.key)).toEqual(['k1', 'k2', 'k3']);
         expect(out[0]!.error).toBeUndefined();
         expect((out[1]!.error as Error & { code: string }).code).toBe('too-large');
@@ -284,9 +341,19 @@ describe('EWS connector', () => {
       expect(msg.ref.size).toBe(big.length);
       const dst = await open({ mailbox: CAROL.smtp }, small);
       const t = await dst.ensureFolder(['Large']);
-      const [w] = await collect(dst.appendMessages(t.path, (async function* () { yield msg; })()));
+      const [w] = await collect(
+        dst.appendMessages(
+          t.path,
+          (async function* () {
+            yield msg;
+          })(),
+        ),
+      );
       expect(w!.error).toBeUndefined();
-      const stored = itemsIn(server.store.mailbox(CAROL.smtp)!, [...server.store.mailbox(CAROL.smtp)!.folders.values()].find((f) => f.displayName === 'Large')!.id);
+      const stored = itemsIn(
+        server.store.mailbox(CAROL.smtp)!,
+        [...server.store.mailbox(CAROL.smtp)!.folders.values()].find((f) => f.displayName === 'Large')!.id,
+      );
       expect(stored[0]!.mime!.bytes.equals(big)).toBe(true);
       // The spooled copy is deleted once streamed: nothing large lingers in the temp directory.
       await expect((msg.content as () => Promise<Readable>)()).rejects.toThrow(/already read once/);
@@ -304,7 +371,14 @@ describe('EWS connector', () => {
       try {
         const refs = await src.listMessages(inbox);
         const reads = (await collect(src.readMessages(inbox, refs, { formats: ['rfc822'] }))) as SourceMessage[];
-        const out = await collect(dst.appendMessages(t.path, (async function* () { yield* reads; })()));
+        const out = await collect(
+          dst.appendMessages(
+            t.path,
+            (async function* () {
+              yield* reads;
+            })(),
+          ),
+        );
         expect(out.filter((o) => o.error)).toEqual([]);
         expect(server.throttle.counters.serverBusy).toBeGreaterThan(0);
       } finally {
@@ -350,21 +424,46 @@ describe('EWS connector', () => {
       expect(paths).toEqual(['Calendar', 'Inbox']);
       await expect(g.ensureFolder(['Inbox'])).resolves.toMatchObject({ path: 'Inbox' });
       await expect(g.ensureFolder(['Projects'])).rejects.toThrow(/FolderFilter="\^\(\?!Inbox\$\|Calendar\$\)"/);
-      await expect(connector.open({ endpoint: endpoint({ kind: 'm365-group', adminMode: 'impersonation' }), adminPassword: ADMIN.password, mailbox: GROUP })).rejects.toThrow(/cannot be impersonated/);
+      await expect(
+        connector.open({
+          endpoint: endpoint({ kind: 'm365-group', adminMode: 'impersonation' }),
+          adminPassword: ADMIN.password,
+          mailbox: GROUP,
+        }),
+      ).rejects.toThrow(/cannot be impersonated/);
     });
   });
 
   describe('probe and discovery', () => {
     it('checks URL, connection, login, access and version; says what to fix', async () => {
-      const ok = await connector.probe({ endpoint: endpoint({ adminMode: 'impersonation' }), adminPassword: ADMIN.password, testMailbox: ALICE.smtp });
+      const ok = await connector.probe({
+        endpoint: endpoint({ adminMode: 'impersonation' }),
+        adminPassword: ADMIN.password,
+        testMailbox: ALICE.smtp,
+      });
       expect(ok.map((c) => [c.check, c.status])).toEqual([
-        ['EWS URL', 'ok'], ['Connection', 'warning'], ['Login method', 'ok'], ['Admin login (admin@contoso.test)', 'ok'], ['Impersonation', 'ok'], ['Server version', 'ok'],
+        ['EWS URL', 'ok'],
+        ['Connection', 'warning'],
+        ['Login method', 'ok'],
+        ['Admin login (admin@contoso.test)', 'ok'],
+        ['Impersonation', 'ok'],
+        ['Server version', 'ok'],
       ]);
-      const denied = await connector.probe({ endpoint: endpoint({ adminMode: 'impersonation', adminLogin: CAROL.smtp }), adminPassword: CAROL.password, testMailbox: ALICE.smtp });
-      expect(denied.find((c) => c.check === 'Impersonation')).toMatchObject({ status: 'failed', detail: expect.stringMatching(/ApplicationImpersonation/) });
+      const denied = await connector.probe({
+        endpoint: endpoint({ adminMode: 'impersonation', adminLogin: CAROL.smtp }),
+        adminPassword: CAROL.password,
+        testMailbox: ALICE.smtp,
+      });
+      expect(denied.find((c) => c.check === 'Impersonation')).toMatchObject({
+        status: 'failed',
+        detail: expect.stringMatching(/ApplicationImpersonation/),
+      });
       const bad = await connector.probe({ endpoint: endpoint(), adminPassword: 'nope', testMailbox: ALICE.smtp });
       expect(bad.at(-1)).toMatchObject({ status: 'failed', detail: expect.stringMatching(/password/) });
-      const down = await connector.probe({ endpoint: endpoint({ host: 'http://127.0.0.1:1/EWS/Exchange.asmx' }), adminPassword: ADMIN.password });
+      const down = await connector.probe({
+        endpoint: endpoint({ host: 'http://127.0.0.1:1/EWS/Exchange.asmx' }),
+        adminPassword: ADMIN.password,
+      });
       expect(down.find((c) => c.check === 'Connection')?.status).toBe('failed');
     });
 
@@ -410,10 +509,30 @@ describe('EWS connector', () => {
       const unmapped = await dst.importSettings(settings.slice(0, 1), () => undefined);
       expect(unmapped[0]!.error?.message).toMatch(/was not copied/);
 
-      const perms = [{ type: 'permissions' as const, label: 'Permissions of Inbox/Invoices for ghost@contoso.test', folder: 'Inbox/Invoices',
-        data: { xml: '<t:Permission><t:UserId><t:PrimarySmtpAddress>ghost@contoso.test</t:PrimarySmtpAddress></t:UserId><t:PermissionLevel>Reviewer</t:PermissionLevel></t:Permission>', calendar: false, user: 'ghost@contoso.test', distinguished: false } },
-      { type: 'permissions' as const, label: 'Permissions of Inbox/Invoices for carol@contoso.test', folder: 'Inbox/Invoices',
-        data: { xml: '<t:Permission><t:UserId><t:PrimarySmtpAddress>carol@contoso.test</t:PrimarySmtpAddress></t:UserId><t:PermissionLevel>Reviewer</t:PermissionLevel></t:Permission>', calendar: false, user: 'carol@contoso.test', distinguished: false } }];
+      const perms = [
+        {
+          type: 'permissions' as const,
+          label: 'Permissions of Inbox/Invoices for ghost@contoso.test',
+          folder: 'Inbox/Invoices',
+          data: {
+            xml: '<t:Permission><t:UserId><t:PrimarySmtpAddress>ghost@contoso.test</t:PrimarySmtpAddress></t:UserId><t:PermissionLevel>Reviewer</t:PermissionLevel></t:Permission>',
+            calendar: false,
+            user: 'ghost@contoso.test',
+            distinguished: false,
+          },
+        },
+        {
+          type: 'permissions' as const,
+          label: 'Permissions of Inbox/Invoices for carol@contoso.test',
+          folder: 'Inbox/Invoices',
+          data: {
+            xml: '<t:Permission><t:UserId><t:PrimarySmtpAddress>carol@contoso.test</t:PrimarySmtpAddress></t:UserId><t:PermissionLevel>Reviewer</t:PermissionLevel></t:Permission>',
+            calendar: false,
+            user: 'carol@contoso.test',
+            distinguished: false,
+          },
+        },
+      ];
       const permResults = await dst.importSettings(perms, (p) => p);
       expect(permResults[0]!.error?.message).toMatch(/cannot resolve the user ghost@contoso.test/);
       expect(permResults[1]!.error).toBeUndefined();

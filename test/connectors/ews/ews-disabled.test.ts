@@ -14,7 +14,11 @@ const GET_INBOX =
   `<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder></s:Body></s:Envelope>`;
 
 function getInbox(url: string, authorization?: string): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8', ...(authorization ? { Authorization: authorization } : {}) }, body: GET_INBOX });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/xml; charset=utf-8', ...(authorization ? { Authorization: authorization } : {}) },
+    body: GET_INBOX,
+  });
 }
 
 describe('EWS test server with EWS disabled for the tenant', () => {

@@ -12,8 +12,16 @@ const ADMIN = { smtp: 'admin@contoso.test', password: 'admin-pw' };
 
 function endpoint(url: string, kind: Endpoint['kind']): Endpoint {
   return {
-    tenantId: 't', id: `${kind}-endpoint`, version: 1, name: kind === 'm365-group' ? 'Team groups' : 'Exchange Online', kind, host: url,
-    adminMode: 'delegation', adminLogin: ADMIN.smtp, protocol: 'ews', createdAt: new Date().toISOString(),
+    tenantId: 't',
+    id: `${kind}-endpoint`,
+    version: 1,
+    name: kind === 'm365-group' ? 'Team groups' : 'Exchange Online',
+    kind,
+    host: url,
+    adminMode: 'delegation',
+    adminLogin: ADMIN.smtp,
+    protocol: 'ews',
+    createdAt: new Date().toISOString(),
   };
 }
 
@@ -27,16 +35,24 @@ describe('EWS refused for a Microsoft 365 Groups endpoint', () => {
   });
 
   it('names the Graph conversation path, what it loses and the sign-in, and the allow-list', async () => {
-    const open = new EwsConnector().open({ endpoint: endpoint(server.url, 'm365-group'), mailbox: 'team@contoso.test', adminPassword: ADMIN.password });
+    const open = new EwsConnector().open({
+      endpoint: endpoint(server.url, 'm365-group'),
+      mailbox: 'team@contoso.test',
+      adminPassword: ADMIN.password,
+    });
     await expect(open).rejects.toThrow(/X-EWS-Policy-Reason: "EWS is disabled for this user or tenant"/);
     const message = (await open.catch((e: Error) => e)) as Error;
-    expect(message.message).toMatch(/switch this Groups endpoint to Microsoft Graph, which keeps less: each message becomes a conversation posted to the group by a signed-in administrator, with the original sender and dates only as text in the post, no attachments, mail only/);
+    expect(message.message).toMatch(
+      /switch this Groups endpoint to Microsoft Graph, which keeps less: each message becomes a conversation posted to the group by a signed-in administrator, with the original sender and dates only as text in the post, no attachments, mail only/,
+    );
     expect(message.message).toContain('mailferry endpoint sign-in');
     expect(message.message).toContain('Set-OrganizationConfig -EwsAllowedAppIDs');
   });
 
   it('keeps the mailbox advice for an Exchange Online endpoint', async () => {
-    const error = (await new EwsConnector().open({ endpoint: endpoint(server.url, 'm365'), mailbox: 'a@contoso.test', adminPassword: ADMIN.password }).catch((e: Error) => e)) as Error;
+    const error = (await new EwsConnector()
+      .open({ endpoint: endpoint(server.url, 'm365'), mailbox: 'a@contoso.test', adminPassword: ADMIN.password })
+      .catch((e: Error) => e)) as Error;
     expect(error.message).toContain('switch this endpoint to Microsoft Graph (PATCH /endpoints/{id} {"protocol": "graph"}');
     expect(error.message).not.toContain('conversation');
   });

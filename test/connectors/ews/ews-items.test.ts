@@ -13,16 +13,71 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AffectedTaskOccurrence, Appointment, AppointmentType, Attendee, BasePropertySet, BodyType, ChangeType, ConflictResolutionMode, Contact,
-  DateTime, DayOfTheWeek, DayOfTheWeekIndex, DefaultExtendedPropertySet, DeleteMode, EmailAddress, EmailAddressKey, EmailMessage,
-  ExchangeService, ExchangeVersion, ExtendedPropertyDefinition, Flag, Folder, FolderId, Guid, Importance, Item, ItemFlagStatus, ItemId,
-  ItemSchema, ItemView, LogicalOperator, MapiPropertyType, MeetingResponseType, MessageBody, MessageDisposition, MimeContent, Month,
-  PhoneNumberKey, PostItem, PropertySet, Recurrence, SearchFilter, type SendCancellationsMode, SendInvitationsMode, ServiceError, ServiceResult,
-  StringList, SyncFolderItemsScope, Task, TaskStatus, Uri, WebCredentials, WellKnownFolderName,
+  AffectedTaskOccurrence,
+  Appointment,
+  AppointmentType,
+  Attendee,
+  BasePropertySet,
+  BodyType,
+  ChangeType,
+  ConflictResolutionMode,
+  Contact,
+  DateTime,
+  DayOfTheWeek,
+  DayOfTheWeekIndex,
+  DefaultExtendedPropertySet,
+  DeleteMode,
+  EmailAddress,
+  EmailAddressKey,
+  EmailMessage,
+  ExchangeService,
+  ExchangeVersion,
+  ExtendedPropertyDefinition,
+  Flag,
+  Folder,
+  FolderId,
+  Guid,
+  Importance,
+  Item,
+  ItemFlagStatus,
+  ItemId,
+  ItemSchema,
+  ItemView,
+  LogicalOperator,
+  MapiPropertyType,
+  MeetingResponseType,
+  MessageBody,
+  MessageDisposition,
+  MimeContent,
+  Month,
+  PhoneNumberKey,
+  PostItem,
+  PropertySet,
+  Recurrence,
+  SearchFilter,
+  type SendCancellationsMode,
+  SendInvitationsMode,
+  ServiceError,
+  ServiceResult,
+  StringList,
+  SyncFolderItemsScope,
+  Task,
+  TaskStatus,
+  Uri,
+  WebCredentials,
+  WellKnownFolderName,
 } from 'ews-javascript-api';
 import { startEwsServer, type EwsTestServer } from '../../support/ews/ews-server.js';
 import {
-  DEFAULT_MAX_MESSAGE_BYTES, addException, deleteOccurrence, encodeItemId, itemStorage, seedItem, seedMessage, setMaxMessageBytes, storedItem,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  addException,
+  deleteOccurrence,
+  encodeItemId,
+  itemStorage,
+  seedItem,
+  seedMessage,
+  setMaxMessageBytes,
+  storedItem,
 } from '../../support/ews/items.js';
 import { NS, type XmlElement, child, childrenNamed, parseXml } from '../../support/ews/xml.js';
 
@@ -91,7 +146,10 @@ async function soap(url: string, account: { smtp: string; password: string }, ve
     `<soap:Header><t:RequestServerVersion Version="${version}"/></soap:Header><soap:Body>${body}</soap:Body></soap:Envelope>`;
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/xml; charset=utf-8', Authorization: `Basic ${Buffer.from(`${account.smtp}:${account.password}`).toString('base64')}` },
+    headers: {
+      'Content-Type': 'text/xml; charset=utf-8',
+      Authorization: `Basic ${Buffer.from(`${account.smtp}:${account.password}`).toString('base64')}`,
+    },
     body: envelope,
   });
   const text = await res.text();
@@ -109,12 +167,20 @@ function code(msg: XmlElement): string {
 
 /** Every ItemId of one mailbox's items is removed from the XML before comparing two mailboxes. */
 function withoutIds(xml: string): string {
-  return xml
-    .replace(/<t:(ItemId|ParentFolderId)\b[^>]*\/>/g, '<t:$1/>')
-    .replace(/ (Id|ChangeKey)="[^"]*"/g, '');
+  return xml.replace(/<t:(ItemId|ParentFolderId)\b[^>]*\/>/g, '<t:$1/>').replace(/ (Id|ChangeKey)="[^"]*"/g, '');
 }
 
-const ALL_EXTENDED = [MARKER, PR_MESSAGE_DELIVERY_TIME, PR_CLIENT_SUBMIT_TIME, PR_MESSAGE_FLAGS, PR_FLAG_STATUS, TAG_STRING, NAMED_BY_ID, NAMED_ARRAY, NAMED_BOOL];
+const ALL_EXTENDED = [
+  MARKER,
+  PR_MESSAGE_DELIVERY_TIME,
+  PR_CLIENT_SUBMIT_TIME,
+  PR_MESSAGE_FLAGS,
+  PR_FLAG_STATUS,
+  TAG_STRING,
+  NAMED_BY_ID,
+  NAMED_ARRAY,
+  NAMED_BOOL,
+];
 const EXTENDED_PATHS_XML =
   `<t:ExtendedFieldURI PropertySetId="${MARKER_SET}" PropertyName="MailferrySourceKey" PropertyType="String"/>` +
   '<t:ExtendedFieldURI PropertyTag="0x0e06" PropertyType="SystemTime"/><t:ExtendedFieldURI PropertyTag="0x0039" PropertyType="SystemTime"/>' +
@@ -126,19 +192,25 @@ const EXTENDED_PATHS_XML =
 
 /** GetItem AllProperties + MIME + every extended property above, as raw XML of the item. */
 async function rawItem(url: string, account: { smtp: string; password: string }, id: string): Promise<string> {
-  const resp = await soap(url, account, 'Exchange2016',
+  const resp = await soap(
+    url,
+    account,
+    'Exchange2016',
     `<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent>` +
-    `<t:AdditionalProperties>${EXTENDED_PATHS_XML}</t:AdditionalProperties></m:ItemShape>` +
-    `<m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:GetItem>`);
+      `<t:AdditionalProperties>${EXTENDED_PATHS_XML}</t:AdditionalProperties></m:ItemShape>` +
+      `<m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:GetItem>`,
+  );
   const msg = responseMessages(resp)[0]!;
   expect(code(msg)).toBe('NoError');
-  return (await fetchRawItemXml(msg));
+  return await fetchRawItemXml(msg);
 }
 
 async function fetchRawItemXml(msg: XmlElement): Promise<string> {
   // Re-serialize the one item element canonically (namespace-free names, attributes, text).
   const ser = (e: XmlElement): string =>
-    `<t:${e.local}${Object.entries(e.attrs).map(([k, v]) => ` ${k}="${v}"`).join('')}>${e.children.length ? e.children.map(ser).join('') : e.text}</t:${e.local}>`;
+    `<t:${e.local}${Object.entries(e.attrs)
+      .map(([k, v]) => ` ${k}="${v}"`)
+      .join('')}>${e.children.length ? e.children.map(ser).join('') : e.text}</t:${e.local}>`;
   return ser(child(msg, NS.messages, 'Items')!.children[0]!).replace(/<t:(\w+)([^>]*)><\/t:\1>/g, '<t:$1$2/>');
 }
 
@@ -315,55 +387,76 @@ describe('EWS test server items with ews-javascript-api', () => {
     type Monthly = InstanceType<typeof Recurrence.MonthlyPattern>;
     type RelYearly = InstanceType<typeof Recurrence.RelativeYearlyPattern>;
     const cases: [string, () => Recurrence, (r: Recurrence) => void][] = [
-      ['daily', () => {
-        const r = new Recurrence.DailyPattern();
-        r.StartDate = start.Date;
-        r.Interval = 2;
-        r.EndDate = new DateTime(Date.UTC(2026, 1, 28));
-        return r;
-      }, (r) => {
-        expect(r).toBeInstanceOf(Recurrence.DailyPattern);
-        // The client keeps Interval as the string it read.
-        expect(Number((r as Daily).Interval)).toBe(2);
-        expect(iso(r.EndDate)?.slice(0, 10)).toBe('2026-02-28');
-      }],
-      ['weekly', () => {
-        const r = new Recurrence.WeeklyPattern();
-        r.StartDate = start.Date;
-        r.Interval = 1;
-        r.DaysOfTheWeek.AddRange([DayOfTheWeek.Monday, DayOfTheWeek.Wednesday]);
-        r.NumberOfOccurrences = 10;
-        return r;
-      }, (r) => {
-        expect(r).toBeInstanceOf(Recurrence.WeeklyPattern);
-        expect((r as Weekly).DaysOfTheWeek.GetEnumerator()).toEqual([DayOfTheWeek.Monday, DayOfTheWeek.Wednesday]);
-        expect(Number(r.NumberOfOccurrences)).toBe(10);
-      }],
-      ['monthly', () => {
-        const r = new Recurrence.MonthlyPattern();
-        r.StartDate = start.Date;
-        r.Interval = 1;
-        r.DayOfMonth = 15;
-        r.NeverEnds();
-        return r;
-      }, (r) => {
-        expect(r).toBeInstanceOf(Recurrence.MonthlyPattern);
-        expect(Number((r as Monthly).DayOfMonth)).toBe(15);
-        expect(r.HasEnd).toBe(false);
-      }],
-      ['yearly', () => {
-        const r = new Recurrence.RelativeYearlyPattern();
-        r.StartDate = start.Date;
-        r.Month = Month.September;
-        r.DayOfTheWeek = DayOfTheWeek.Monday;
-        r.DayOfTheWeekIndex = DayOfTheWeekIndex.First;
-        r.NumberOfOccurrences = 5;
-        return r;
-      }, (r) => {
-        const y = r as RelYearly;
-        expect(r).toBeInstanceOf(Recurrence.RelativeYearlyPattern);
-        expect([y.Month, y.DayOfTheWeek, y.DayOfTheWeekIndex, Number(y.NumberOfOccurrences)]).toEqual([Month.September, DayOfTheWeek.Monday, DayOfTheWeekIndex.First, 5]);
-      }],
+      [
+        'daily',
+        () => {
+          const r = new Recurrence.DailyPattern();
+          r.StartDate = start.Date;
+          r.Interval = 2;
+          r.EndDate = new DateTime(Date.UTC(2026, 1, 28));
+          return r;
+        },
+        (r) => {
+          expect(r).toBeInstanceOf(Recurrence.DailyPattern);
+          // The client keeps Interval as the string it read.
+          expect(Number((r as Daily).Interval)).toBe(2);
+          expect(iso(r.EndDate)?.slice(0, 10)).toBe('2026-02-28');
+        },
+      ],
+      [
+        'weekly',
+        () => {
+          const r = new Recurrence.WeeklyPattern();
+          r.StartDate = start.Date;
+          r.Interval = 1;
+          r.DaysOfTheWeek.AddRange([DayOfTheWeek.Monday, DayOfTheWeek.Wednesday]);
+          r.NumberOfOccurrences = 10;
+          return r;
+        },
+        (r) => {
+          expect(r).toBeInstanceOf(Recurrence.WeeklyPattern);
+          expect((r as Weekly).DaysOfTheWeek.GetEnumerator()).toEqual([DayOfTheWeek.Monday, DayOfTheWeek.Wednesday]);
+          expect(Number(r.NumberOfOccurrences)).toBe(10);
+        },
+      ],
+      [
+        'monthly',
+        () => {
+          const r = new Recurrence.MonthlyPattern();
+          r.StartDate = start.Date;
+          r.Interval = 1;
+          r.DayOfMonth = 15;
+          r.NeverEnds();
+          return r;
+        },
+        (r) => {
+          expect(r).toBeInstanceOf(Recurrence.MonthlyPattern);
+          expect(Number((r as Monthly).DayOfMonth)).toBe(15);
+          expect(r.HasEnd).toBe(false);
+        },
+      ],
+      [
+        'yearly',
+        () => {
+          const r = new Recurrence.RelativeYearlyPattern();
+          r.StartDate = start.Date;
+          r.Month = Month.September;
+          r.DayOfTheWeek = DayOfTheWeek.Monday;
+          r.DayOfTheWeekIndex = DayOfTheWeekIndex.First;
+          r.NumberOfOccurrences = 5;
+          return r;
+        },
+        (r) => {
+          const y = r as RelYearly;
+          expect(r).toBeInstanceOf(Recurrence.RelativeYearlyPattern);
+          expect([y.Month, y.DayOfTheWeek, y.DayOfTheWeekIndex, Number(y.NumberOfOccurrences)]).toEqual([
+            Month.September,
+            DayOfTheWeek.Monday,
+            DayOfTheWeekIndex.First,
+            5,
+          ]);
+        },
+      ],
     ];
     const folder = await folderNamed(alice, 'Recurring', WellKnownFolderName.Calendar);
     for (const [name, make, check] of cases) {
@@ -409,7 +502,11 @@ describe('EWS test server items with ews-javascript-api', () => {
     m.SetExtendedProperty(MARKER, 'src-mime-1');
     await m.Save(WellKnownFolderName.Inbox);
 
-    const b = await EmailMessage.Bind(alice, m.Id, new PropertySet(BasePropertySet.FirstClassProperties, [ItemSchema.MimeContent, PR_MESSAGE_FLAGS, MARKER]));
+    const b = await EmailMessage.Bind(
+      alice,
+      m.Id,
+      new PropertySet(BasePropertySet.FirstClassProperties, [ItemSchema.MimeContent, PR_MESSAGE_FLAGS, MARKER]),
+    );
     expect(Buffer.from(b.MimeContent.Content, 'base64').equals(mime)).toBe(true);
     expect(b.MimeContent.CharacterSet).toBe('UTF-8');
     expect(b.Size).toBe(mime.length);
@@ -504,7 +601,11 @@ describe('EWS test server items with ews-javascript-api', () => {
     it('restricts on DateTimeReceived (prestage cutoff and a window)', async () => {
       const view = new ItemView(1000);
       view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [ItemSchema.Subject]);
-      const older = await alice.FindItems(bulk.Id, new SearchFilter.IsLessThan(ItemSchema.DateTimeReceived, new DateTime(BULK_BASE + 300 * MINUTE)), view);
+      const older = await alice.FindItems(
+        bulk.Id,
+        new SearchFilter.IsLessThan(ItemSchema.DateTimeReceived, new DateTime(BULK_BASE + 300 * MINUTE)),
+        view,
+      );
       expect(older.TotalCount).toBe(300);
       const window = new SearchFilter.SearchFilterCollection(LogicalOperator.And, [
         new SearchFilter.IsGreaterThanOrEqualTo(ItemSchema.DateTimeReceived, new DateTime(BULK_BASE + 100 * MINUTE)),
@@ -516,7 +617,7 @@ describe('EWS test server items with ews-javascript-api', () => {
       expect(mid.Items.map((i) => i.Subject)).not.toContain('Bulk 200');
     });
 
-    it('finds the connector\'s own writes by a named extended property (Exists, IsEqualTo, Not, Or)', async () => {
+    it("finds the connector's own writes by a named extended property (Exists, IsEqualTo, Not, Or)", async () => {
       const view = new ItemView(100);
       view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [ItemSchema.Subject, MARKER]);
       const marked = await alice.FindItems(bulk.Id, new SearchFilter.Exists(MARKER), view);
@@ -526,7 +627,10 @@ describe('EWS test server items with ews-javascript-api', () => {
       expect(one.Items.map((i) => i.Subject)).toEqual(['Bulk 507']);
       const either = await alice.FindItems(
         bulk.Id,
-        new SearchFilter.SearchFilterCollection(LogicalOperator.Or, [new SearchFilter.IsEqualTo(MARKER, 'bulk-key-7'), new SearchFilter.IsEqualTo(MARKER, 'bulk-key-1107')]),
+        new SearchFilter.SearchFilterCollection(LogicalOperator.Or, [
+          new SearchFilter.IsEqualTo(MARKER, 'bulk-key-7'),
+          new SearchFilter.IsEqualTo(MARKER, 'bulk-key-1107'),
+        ]),
         view,
       );
       expect(either.Items.map((i) => i.Subject).sort()).toEqual(['Bulk 1107', 'Bulk 7']);
@@ -547,7 +651,14 @@ describe('EWS test server items with ews-javascript-api', () => {
     const created = new Map<string, string>();
     const chunkSizes: number[] = [];
     for (let more = true; more; ) {
-      const changes: Awaited<ReturnType<ExchangeService['SyncFolderItems']>> = await alice.SyncFolderItems(folder.Id, shape, null as unknown as ItemId[], 10, SyncFolderItemsScope.NormalItems, state as string);
+      const changes: Awaited<ReturnType<ExchangeService['SyncFolderItems']>> = await alice.SyncFolderItems(
+        folder.Id,
+        shape,
+        null as unknown as ItemId[],
+        10,
+        SyncFolderItemsScope.NormalItems,
+        state as string,
+      );
       chunkSizes.push(changes.Count);
       for (const c of changes.GetEnumerator()) {
         expect(c.ChangeType).toBe(ChangeType.Create);
@@ -560,7 +671,14 @@ describe('EWS test server items with ews-javascript-api', () => {
     expect(created.size).toBe(25);
 
     // Nothing changed: an empty, complete answer.
-    const idle = await alice.SyncFolderItems(folder.Id, shape, null as unknown as ItemId[], 10, SyncFolderItemsScope.NormalItems, state as string);
+    const idle = await alice.SyncFolderItems(
+      folder.Id,
+      shape,
+      null as unknown as ItemId[],
+      10,
+      SyncFolderItemsScope.NormalItems,
+      state as string,
+    );
     expect([idle.Count, idle.MoreChangesAvailable]).toEqual([0, false]);
 
     const fresh = new EmailMessage(alice);
@@ -575,7 +693,14 @@ describe('EWS test server items with ews-javascript-api', () => {
     await r.Update(ConflictResolutionMode.AlwaysOverwrite);
     await toDelete!.Delete(DeleteMode.HardDelete);
 
-    const delta = await alice.SyncFolderItems(folder.Id, shape, null as unknown as ItemId[], 512, SyncFolderItemsScope.NormalItems, state as string);
+    const delta = await alice.SyncFolderItems(
+      folder.Id,
+      shape,
+      null as unknown as ItemId[],
+      512,
+      SyncFolderItemsScope.NormalItems,
+      state as string,
+    );
     const seen = delta.GetEnumerator().map((c) => [ChangeType[c.ChangeType], c.ItemId.UniqueId]);
     expect(seen).toEqual([
       ['Create', fresh.Id.UniqueId],
@@ -588,7 +713,16 @@ describe('EWS test server items with ews-javascript-api', () => {
     expect(delta.MoreChangesAvailable).toBe(false);
 
     // A SyncState is bound to its folder: another folder's is refused.
-    const err = await rejectionOf(alice.SyncFolderItems(new FolderId(WellKnownFolderName.Inbox), shape, null as unknown as ItemId[], 10, SyncFolderItemsScope.NormalItems, delta.SyncState));
+    const err = await rejectionOf(
+      alice.SyncFolderItems(
+        new FolderId(WellKnownFolderName.Inbox),
+        shape,
+        null as unknown as ItemId[],
+        10,
+        SyncFolderItemsScope.NormalItems,
+        delta.SyncState,
+      ),
+    );
     expect(ServiceError[(err as unknown as { ErrorCode: number }).ErrorCode]).toBe('ErrorInvalidSyncStateData');
   });
 
@@ -598,7 +732,9 @@ describe('EWS test server items with ews-javascript-api', () => {
     const mbx = server.store.mailbox(BOB.smtp)!;
     expect(first.Count).toBe(mbx.folders.size - 1);
     expect(first.GetEnumerator().every((c) => c.ChangeType === ChangeType.Create)).toBe(true);
-    expect(first.GetEnumerator().map((c) => c.Folder.DisplayName)).toEqual(expect.arrayContaining(['Inbox', 'Calendar', 'Top of Information Store']));
+    expect(first.GetEnumerator().map((c) => c.Folder.DisplayName)).toEqual(
+      expect.arrayContaining(['Inbox', 'Calendar', 'Top of Information Store']),
+    );
 
     const added = await folderNamed(bob, 'Added');
     // Renames and deletes are seeded through the store (the server has no DeleteFolder).
@@ -609,7 +745,11 @@ describe('EWS test server items with ews-javascript-api', () => {
 
     const delta = await bob.SyncFolderHierarchy(PropertySet.FirstClassProperties, first.SyncState);
     const seen = delta.GetEnumerator().map((c) => [ChangeType[c.ChangeType], c.FolderId?.UniqueId ?? c.Folder?.Id.UniqueId]);
-    expect(seen.sort()).toEqual([['Create', added.Id.UniqueId], ['Delete', outbox], ['Update', inboxId]]);
+    expect(seen.sort()).toEqual([
+      ['Create', added.Id.UniqueId],
+      ['Delete', outbox],
+      ['Update', inboxId],
+    ]);
     expect(delta.GetEnumerator().find((c) => c.ChangeType === ChangeType.Update)!.Folder.DisplayName).toBe('Spam');
     const idle = await bob.SyncFolderHierarchy(PropertySet.FirstClassProperties, delta.SyncState);
     expect(idle.Count).toBe(0);
@@ -656,10 +796,25 @@ describe('EWS test server items with ews-javascript-api', () => {
     const task = new Task(alice);
     task.Subject = 'to delete';
     await task.Save(WellKnownFolderName.Tasks);
-    const noAttr = await alice.DeleteItems([task.Id], DeleteMode.HardDelete, null as unknown as SendCancellationsMode, null as unknown as AffectedTaskOccurrence);
+    const noAttr = await alice.DeleteItems(
+      [task.Id],
+      DeleteMode.HardDelete,
+      null as unknown as SendCancellationsMode,
+      null as unknown as AffectedTaskOccurrence,
+    );
     expect(ServiceError[noAttr.Responses[0]!.ErrorCode]).toBe('ErrorAffectedTaskOccurrencesRequired');
-    await alice.DeleteItems([task.Id], DeleteMode.HardDelete, null as unknown as SendCancellationsMode, AffectedTaskOccurrence.AllOccurrences);
-    const res = await alice.DeleteItems([task.Id], DeleteMode.HardDelete, null as unknown as SendCancellationsMode, AffectedTaskOccurrence.AllOccurrences);
+    await alice.DeleteItems(
+      [task.Id],
+      DeleteMode.HardDelete,
+      null as unknown as SendCancellationsMode,
+      AffectedTaskOccurrence.AllOccurrences,
+    );
+    const res = await alice.DeleteItems(
+      [task.Id],
+      DeleteMode.HardDelete,
+      null as unknown as SendCancellationsMode,
+      AffectedTaskOccurrence.AllOccurrences,
+    );
     expect(ServiceError[res.Responses[0]!.ErrorCode]).toBe('ErrorItemNotFound');
   });
 
@@ -686,7 +841,12 @@ describe('EWS test server items with ews-javascript-api', () => {
       big.MimeContent = new MimeContent('UTF-8', Buffer.from(`Subject: big\r\n\r\n${'x'.repeat(limit)}\r\n`).toString('base64'));
       const small = new EmailMessage(alice);
       small.Subject = 'small';
-      const res = await alice.CreateItems([big, small], new FolderId(WellKnownFolderName.Inbox), MessageDisposition.SaveOnly, null as unknown as SendInvitationsMode);
+      const res = await alice.CreateItems(
+        [big, small],
+        new FolderId(WellKnownFolderName.Inbox),
+        MessageDisposition.SaveOnly,
+        null as unknown as SendInvitationsMode,
+      );
       expect(res.Responses.map((r) => ServiceError[r.ErrorCode])).toEqual(['ErrorMessageSizeExceeded', 'NoError']);
     } finally {
       setMaxMessageBytes(server.store, DEFAULT_MAX_MESSAGE_BYTES);
@@ -698,7 +858,9 @@ describe('EWS test server items with ews-javascript-api', () => {
     let exceptionId = '';
     beforeAll(async () => {
       const carol = client(CAROL, server.url);
-      const mime = Buffer.from(`From: zoe@fabrikam.test\r\nTo: ${CAROL.smtp}\r\nSubject: exported mime\r\nDate: Mon, 02 Feb 2026 10:00:00 +0000\r\nMessage-ID: <x1@fabrikam.test>\r\n\r\nbody\r\n`);
+      const mime = Buffer.from(
+        `From: zoe@fabrikam.test\r\nTo: ${CAROL.smtp}\r\nSubject: exported mime\r\nDate: Mon, 02 Feb 2026 10:00:00 +0000\r\nMessage-ID: <x1@fabrikam.test>\r\n\r\nbody\r\n`,
+      );
       const m = new EmailMessage(carol);
       m.MimeContent = new MimeContent('UTF-8', mime.toString('base64'));
       m.SetExtendedProperty(PR_MESSAGE_DELIVERY_TIME, new DateTime(Date.UTC(2026, 1, 2, 10, 0, 5)));
@@ -769,7 +931,9 @@ describe('EWS test server items with ews-javascript-api', () => {
       const mbx = server.store.mailbox(CAROL.smtp)!;
       const master = itemStorage(mbx).byId.get(series.Id.UniqueId)!;
       exceptionId = addException(server.store, mbx, master, {
-        originalStart: '2026-01-12T09:00:00Z', start: '2026-01-13T14:00:00Z', end: '2026-01-13T15:00:00Z',
+        originalStart: '2026-01-12T09:00:00Z',
+        start: '2026-01-13T14:00:00Z',
+        end: '2026-01-13T15:00:00Z',
         fieldsXml: '<t:Subject>Weekly sync (moved)</t:Subject><t:Location>Room 9</t:Location>',
       }).id;
       deleteOccurrence(server.store, mbx, master, '2026-01-19T09:00:00Z');
@@ -777,18 +941,29 @@ describe('EWS test server items with ews-javascript-api', () => {
 
     it('exports every item type and uploads it into another mailbox with identical fields (except ids)', async () => {
       const names = Object.keys(ids);
-      const exported = await soap(server.url, CAROL, 'Exchange2010_SP1',
-        `<m:ExportItems><m:ItemIds>${names.map((n) => `<t:ItemId Id="${ids[n]}"/>`).join('')}</m:ItemIds></m:ExportItems>`);
+      const exported = await soap(
+        server.url,
+        CAROL,
+        'Exchange2010_SP1',
+        `<m:ExportItems><m:ItemIds>${names.map((n) => `<t:ItemId Id="${ids[n]}"/>`).join('')}</m:ItemIds></m:ExportItems>`,
+      );
       const msgs = responseMessages(exported);
       expect(msgs.map(code)).toEqual(names.map(() => 'NoError'));
       expect(msgs.map((m) => child(m, NS.messages, 'ItemId')!.attrs['Id'])).toEqual(names.map((n) => ids[n]));
 
       const bobMbx = server.store.mailbox(BOB.smtp)!;
       const target = bobMbx.byDistinguished.get('inbox')!;
-      const uploaded = await soap(server.url, BOB, 'Exchange2013',
+      const uploaded = await soap(
+        server.url,
+        BOB,
+        'Exchange2013',
         `<m:UploadItems><m:Items>${msgs
-          .map((m) => `<t:Item CreateAction="CreateNew"><t:ParentFolderId Id="${target}"/><t:Data>${child(m, NS.messages, 'Data')!.text}</t:Data></t:Item>`)
-          .join('')}</m:Items></m:UploadItems>`);
+          .map(
+            (m) =>
+              `<t:Item CreateAction="CreateNew"><t:ParentFolderId Id="${target}"/><t:Data>${child(m, NS.messages, 'Data')!.text}</t:Data></t:Item>`,
+          )
+          .join('')}</m:Items></m:UploadItems>`,
+      );
       const ups = responseMessages(uploaded);
       expect(ups.map(code)).toEqual(names.map(() => 'NoError'));
       const newIds = ups.map((u) => child(u, NS.messages, 'ItemId')!.attrs['Id']!);
@@ -803,7 +978,9 @@ describe('EWS test server items with ews-javascript-api', () => {
       // The exception travelled with its master, with its own fields.
       const bob = client(BOB, server.url);
       const master = await Appointment.Bind(bob, new ItemId(newIds[names.indexOf('recurring meeting')]!));
-      expect(master.ModifiedOccurrences.GetEnumerator().map((o) => [iso(o.OriginalStart), iso(o.Start)])).toEqual([['2026-01-12T09:00:00.000Z', '2026-01-13T14:00:00.000Z']]);
+      expect(master.ModifiedOccurrences.GetEnumerator().map((o) => [iso(o.OriginalStart), iso(o.Start)])).toEqual([
+        ['2026-01-12T09:00:00.000Z', '2026-01-13T14:00:00.000Z'],
+      ]);
       expect(master.DeletedOccurrences.GetEnumerator().map((o) => iso(o.OriginalStart))).toEqual(['2026-01-19T09:00:00.000Z']);
       expect(master.RequiredAttendees.GetEnumerator().map((x) => x.Address)).toEqual([BOB.smtp]);
       const exceptionCopy = master.ModifiedOccurrences._getItem(0).ItemId.UniqueId;
@@ -816,18 +993,26 @@ describe('EWS test server items with ews-javascript-api', () => {
     it('uploads with CreateAction Update and UpdateOrCreate, IsAssociated, and the size limit', async () => {
       const carolMbx = server.store.mailbox(CAROL.smtp)!;
       const inbox = carolMbx.byDistinguished.get('inbox')!;
-      const exp = await soap(server.url, CAROL, 'Exchange2016', `<m:ExportItems><m:ItemIds><t:ItemId Id="${ids['typed message']}"/></m:ItemIds></m:ExportItems>`);
+      const exp = await soap(
+        server.url,
+        CAROL,
+        'Exchange2016',
+        `<m:ExportItems><m:ItemIds><t:ItemId Id="${ids['typed message']}"/></m:ItemIds></m:ExportItems>`,
+      );
       const data = child(responseMessages(exp)[0]!, NS.messages, 'Data')!.text;
-      const post = (items: string): Promise<XmlElement> => soap(server.url, CAROL, 'Exchange2016', `<m:UploadItems><m:Items>${items}</m:Items></m:UploadItems>`);
+      const post = (items: string): Promise<XmlElement> =>
+        soap(server.url, CAROL, 'Exchange2016', `<m:UploadItems><m:Items>${items}</m:Items></m:UploadItems>`);
       const item = (action: string, idXml = '', attrs = ''): string =>
         `<t:Item CreateAction="${action}"${attrs}><t:ParentFolderId Id="${inbox}"/>${idXml}<t:Data>${data}</t:Data></t:Item>`;
 
-      const res = responseMessages(await post(
-        item('Update', `<t:ItemId Id="${ids['mime message']}"/>`) +
-        item('Update', `<t:ItemId Id="${encodeItemId(CAROL.smtp, 'gone')}"/>`) +
-        item('UpdateOrCreate', `<t:ItemId Id="${encodeItemId(CAROL.smtp, 'gone')}"/>`) +
-        item('CreateNew', '', ' IsAssociated="true"'),
-      ));
+      const res = responseMessages(
+        await post(
+          item('Update', `<t:ItemId Id="${ids['mime message']}"/>`) +
+            item('Update', `<t:ItemId Id="${encodeItemId(CAROL.smtp, 'gone')}"/>`) +
+            item('UpdateOrCreate', `<t:ItemId Id="${encodeItemId(CAROL.smtp, 'gone')}"/>`) +
+            item('CreateNew', '', ' IsAssociated="true"'),
+        ),
+      );
       expect(res.map(code)).toEqual(['NoError', 'ErrorItemNotFound', 'NoError', 'NoError']);
       expect(child(res[0]!, NS.messages, 'ItemId')!.attrs['Id']).toBe(ids['mime message']);
       const updated = await EmailMessage.Bind(client(CAROL, server.url), new ItemId(ids['mime message']!));
@@ -849,10 +1034,19 @@ describe('EWS test server items with ews-javascript-api', () => {
     });
 
     it('refuses ExportItems and UploadItems before Exchange2010_SP1', async () => {
-      const old = await soap(server.url, CAROL, 'Exchange2010', `<m:ExportItems><m:ItemIds><t:ItemId Id="${ids['note']}"/></m:ItemIds></m:ExportItems>`);
+      const old = await soap(
+        server.url,
+        CAROL,
+        'Exchange2010',
+        `<m:ExportItems><m:ItemIds><t:ItemId Id="${ids['note']}"/></m:ItemIds></m:ExportItems>`,
+      );
       expect(responseMessages(old).map(code)).toEqual(['ErrorInvalidServerVersion']);
-      const bad = await soap(server.url, CAROL, 'Exchange2013',
-        `<m:UploadItems><m:Items><t:Item CreateAction="CreateNew"><t:ParentFolderId Id="${server.store.mailbox(CAROL.smtp)!.byDistinguished.get('inbox')}"/><t:Data>${Buffer.from('not ours').toString('base64')}</t:Data></t:Item></m:Items></m:UploadItems>`);
+      const bad = await soap(
+        server.url,
+        CAROL,
+        'Exchange2013',
+        `<m:UploadItems><m:Items><t:Item CreateAction="CreateNew"><t:ParentFolderId Id="${server.store.mailbox(CAROL.smtp)!.byDistinguished.get('inbox')}"/><t:Data>${Buffer.from('not ours').toString('base64')}</t:Data></t:Item></m:Items></m:UploadItems>`,
+      );
       expect(responseMessages(bad).map(code)).toEqual(['ErrorInvalidRequest']);
       void childrenNamed;
     });
@@ -863,18 +1057,31 @@ describe('EWS test server items with ews-javascript-api', () => {
     server.store.addPrincipal({ ...dave, fullAccess: false, impersonation: false });
     const received = Date.UTC(2024, 5, 1, 12);
     const seeded = seedMessage(server.store, dave.smtp, 'inbox', `From: a@b.test\r\nTo: ${dave.smtp}\r\nSubject: seeded\r\n\r\nhello\r\n`, {
-      received, isRead: false, flag: 'Flagged', categories: ['Seed'],
+      received,
+      isRead: false,
+      flag: 'Flagged',
+      categories: ['Seed'],
       extended: [{ uri: { setId: MARKER_SET, name: 'MailferrySourceKey', type: 'String' }, value: 'seed-1' }],
     });
-    seedItem(server.store, dave.smtp, 'calendar',
-            // Start/End given with an offset come back in UTC; a string that looks like a date stays as it is.
+    seedItem(
+      server.store,
+      dave.smtp,
+      'calendar',
+      // Start/End given with an offset come back in UTC; a string that looks like a date stays as it is.
       '<t:CalendarItem><t:Subject>Seeded meeting</t:Subject><t:Start>2026-06-01T10:00:00+02:00</t:Start><t:End>2026-06-01T09:00:00Z</t:End>' +
-        '<t:Location>2026-06-01T10:00:00+02:00</t:Location></t:CalendarItem>');
+        '<t:Location>2026-06-01T10:00:00+02:00</t:Location></t:CalendarItem>',
+    );
     const svc = client(dave, server.url);
     const found = await svc.FindItems(WellKnownFolderName.Inbox, new SearchFilter.IsEqualTo(MARKER, 'seed-1'), new ItemView(10));
     expect(found.Items.map((i) => i.Id.UniqueId)).toEqual([seeded.id]);
     const m = await EmailMessage.Bind(svc, new ItemId(seeded.id));
-    expect([m.Subject, m.IsRead, m.Flag.FlagStatus, iso(m.DateTimeReceived), m.From.Address]).toEqual(['seeded', false, ItemFlagStatus.Flagged, new Date(received).toISOString(), 'a@b.test']);
+    expect([m.Subject, m.IsRead, m.Flag.FlagStatus, iso(m.DateTimeReceived), m.From.Address]).toEqual([
+      'seeded',
+      false,
+      ItemFlagStatus.Flagged,
+      new Date(received).toISOString(),
+      'a@b.test',
+    ]);
     expect(m.Categories.GetEnumerator()).toEqual(['Seed']);
     const inbox = await Folder.Bind(svc, WellKnownFolderName.Inbox);
     expect([inbox.TotalCount, inbox.UnreadCount]).toEqual([1, 1]);

@@ -25,7 +25,8 @@ describe('a 100 MB item over EWS', () => {
 
   beforeAll(async () => {
     server = await startEwsServer({ users: [ALICE, BOB], admin: ADMIN });
-    const head = 'From: Ann <ann@fabrikam.test>\r\nTo: alice@contoso.test\r\nSubject: The big one\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nContent-Type: text/plain\r\n\r\n';
+    const head =
+      'From: Ann <ann@fabrikam.test>\r\nTo: alice@contoso.test\r\nSubject: The big one\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nContent-Type: text/plain\r\n\r\n';
     const line = 'The quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ.\r\n';
     original = Buffer.concat([Buffer.from(head), Buffer.alloc(SIZE - head.length, line)]);
     seedMessage(server.store, ALICE.smtp, 'drafts', original, { received: Date.UTC(2024, 0, 1) });
@@ -37,9 +38,13 @@ describe('a 100 MB item over EWS', () => {
   });
 
   it('streams both ways, arrives byte for byte, and the connector stays far below the item size in memory', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'test/support/ews/large-item-child.ts', server.url, ADMIN.smtp, ADMIN.password, ALICE.smtp, BOB.smtp], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/ews/large-item-child.ts', server.url, ADMIN.smtp, ADMIN.password, ALICE.smtp, BOB.smtp],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     const code = await new Promise<number | null>((resolve) => child!.once('exit', resolve));

@@ -7,7 +7,14 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ConnectingIdType, ExchangeService, ExchangeVersion, FolderView, ImpersonatedUserId, OAuthCredentials, Uri, WellKnownFolderName,
+  ConnectingIdType,
+  ExchangeService,
+  ExchangeVersion,
+  FolderView,
+  ImpersonatedUserId,
+  OAuthCredentials,
+  Uri,
+  WellKnownFolderName,
 } from 'ews-javascript-api';
 import { EWS_ACCESS_AS_USER, EXO_RESOURCE, FULL_ACCESS_AS_APP, trustingNetworkClient } from '../../support/ews/auth.js';
 import { startEwsServer, type EwsTestServer } from '../../support/ews/ews-server.js';
@@ -48,13 +55,18 @@ async function getFolderWith(url: string, authorization: string): Promise<Respon
 describe('EWS test server: Exchange Online OAuth', () => {
   let server: EwsTestServer;
   beforeAll(async () => {
-    server = await startEwsServer({ users: [ALICE, BOB], admin: ADMIN, oauth: { apps: [APP] }, groups: [{ smtp: TEAM, owners: [ALICE.smtp] }] });
+    server = await startEwsServer({
+      users: [ALICE, BOB],
+      admin: ADMIN,
+      oauth: { apps: [APP] },
+      groups: [{ smtp: TEAM, owners: [ALICE.smtp] }],
+    });
   });
   afterAll(async () => {
     await server?.close();
   });
 
-  it('msal-node gets an app-only token from the local endpoint; OAuthCredentials lists Alice\'s folders with impersonation', async () => {
+  it("msal-node gets an app-only token from the local endpoint; OAuthCredentials lists Alice's folders with impersonation", async () => {
     const endpoint = server.tokenEndpoint!;
     const cca = new ConfidentialClientApplication({
       auth: {
@@ -71,7 +83,10 @@ describe('EWS test server: Exchange Online OAuth', () => {
     expect(result?.accessToken.split('.')).toHaveLength(3);
     expect(endpoint.issued).toBe(1);
 
-    const found = await oauthClient(server.url, result!.accessToken, ALICE.smtp).FindFolders(WellKnownFolderName.MsgFolderRoot, new FolderView(100));
+    const found = await oauthClient(server.url, result!.accessToken, ALICE.smtp).FindFolders(
+      WellKnownFolderName.MsgFolderRoot,
+      new FolderView(100),
+    );
     expect(found.TotalCount).toBe(WELL_KNOWN_FOLDER_COUNT);
     expect(server.validation.bearer).toBeGreaterThanOrEqual(1);
 
@@ -123,7 +138,10 @@ describe('EWS test server: Exchange Online OAuth', () => {
     const cases: [string, string][] = [
       [forged, 'invalid_signature'],
       [await server.mintToken({ appId: APP.clientId, roles: [FULL_ACCESS_AS_APP], expiresIn: -120 }), 'invalid_token'],
-      [await server.mintToken({ appId: APP.clientId, roles: [FULL_ACCESS_AS_APP], aud: 'https://graph.microsoft.com' }), 'invalid_resource'],
+      [
+        await server.mintToken({ appId: APP.clientId, roles: [FULL_ACCESS_AS_APP], aud: 'https://graph.microsoft.com' }),
+        'invalid_resource',
+      ],
       [await server.mintToken({ appId: APP.clientId, roles: ['Mail.Read'] }), 'insufficient_scope'],
     ];
     const before = server.validation.unauthorized;

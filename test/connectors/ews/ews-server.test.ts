@@ -4,8 +4,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ConnectingIdType, ExchangeService, ExchangeVersion, Folder, FolderId, FolderSchema, FolderTraversal, FolderView,
-  ImpersonatedUserId, Mailbox, SearchFilter, Uri, WebCredentials, WellKnownFolderName,
+  ConnectingIdType,
+  ExchangeService,
+  ExchangeVersion,
+  Folder,
+  FolderId,
+  FolderSchema,
+  FolderTraversal,
+  FolderView,
+  ImpersonatedUserId,
+  Mailbox,
+  SearchFilter,
+  Uri,
+  WebCredentials,
+  WellKnownFolderName,
 } from 'ews-javascript-api';
 import { startEwsServer, type EwsTestServer } from '../../support/ews/ews-server.js';
 import { encodeFolderId } from '../../support/ews/mailbox-store.js';
@@ -49,7 +61,9 @@ describe('EWS test server with ews-javascript-api', () => {
     // close() throws if any response failed the schema check.
     await server?.close();
     const v = server.validation;
-    console.info(`EWS schema validation: ${v.requestsValidated} requests, ${v.responsesValidated} responses, ${server.validator.msPerMessage.toFixed(1)} ms per message`);
+    console.info(
+      `EWS schema validation: ${v.requestsValidated} requests, ${v.responsesValidated} responses, ${server.validator.msPerMessage.toFixed(1)} ms per message`,
+    );
   });
 
   it('binds to the Inbox', async () => {
@@ -145,7 +159,7 @@ describe('EWS test server with ews-javascript-api', () => {
     expect(ServiceError[(err as unknown as { response: { errorCode: number } }).response.errorCode]).toBe('ErrorItemNotFound');
   });
 
-  it('denies another user\'s mailbox without FullAccess, allows it for the admin', async () => {
+  it("denies another user's mailbox without FullAccess, allows it for the admin", async () => {
     const bobInbox = new FolderId(WellKnownFolderName.Inbox, new Mailbox(BOB.smtp));
     const err = await rejectionOf(Folder.Bind(client(ALICE, server.url), bobInbox));
     expect(String(err.message)).toMatch(/Access is denied/);

@@ -5,10 +5,35 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CreateRuleOperation, DeleteRuleOperation, DateTime, ExchangeService, ExchangeVersion, Folder, FolderId, FolderPermission,
-  FolderPermissionLevel, FolderSchema, FolderView, Mailbox, OofExternalAudience, OofReply, OofSettings, OofState, PropertySet,
-  BasePropertySet, FolderPermissionReadAccess, ResolveNameSearchLocation, Rule, type RuleOperation, SetRuleOperation, StandardUser, TimeWindow, Uri, WebCredentials,
-  WellKnownFolderName, ServiceError,
+  CreateRuleOperation,
+  DeleteRuleOperation,
+  DateTime,
+  ExchangeService,
+  ExchangeVersion,
+  Folder,
+  FolderId,
+  FolderPermission,
+  FolderPermissionLevel,
+  FolderSchema,
+  FolderView,
+  Mailbox,
+  OofExternalAudience,
+  OofReply,
+  OofSettings,
+  OofState,
+  PropertySet,
+  BasePropertySet,
+  FolderPermissionReadAccess,
+  ResolveNameSearchLocation,
+  Rule,
+  type RuleOperation,
+  SetRuleOperation,
+  StandardUser,
+  TimeWindow,
+  Uri,
+  WebCredentials,
+  WellKnownFolderName,
+  ServiceError,
 } from 'ews-javascript-api';
 import { startEwsServer, type EwsTestServer } from '../../support/ews/ews-server.js';
 import { NS } from '../../support/ews/xml.js';
@@ -28,7 +53,9 @@ function client(account: { smtp: string; password: string }, url: string, versio
   return svc;
 }
 
-async function rejectionOf(p: Promise<unknown>): Promise<Error & { ErrorCode?: number; Message?: string; response?: { errorCode: number } }> {
+async function rejectionOf(
+  p: Promise<unknown>,
+): Promise<Error & { ErrorCode?: number; Message?: string; response?: { errorCode: number } }> {
   try {
     await p;
   } catch (err) {
@@ -43,13 +70,21 @@ function codeOf(err: { ErrorCode?: number; response?: { errorCode: number } }): 
 }
 
 /** A hand-built SOAP request (for what the client cannot express), Basic auth. */
-async function soap(url: string, account: { smtp: string; password: string }, body: string, version = 'Exchange2013'): Promise<{ status: number; text: string }> {
+async function soap(
+  url: string,
+  account: { smtp: string; password: string },
+  body: string,
+  version = 'Exchange2013',
+): Promise<{ status: number; text: string }> {
   const xml =
     `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="${NS.messages}" xmlns:t="${NS.types}">` +
     `<s:Header><t:RequestServerVersion Version="${version}"/></s:Header><s:Body>${body}</s:Body></s:Envelope>`;
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/xml; charset=utf-8', Authorization: `Basic ${Buffer.from(`${account.smtp}:${account.password}`).toString('base64')}` },
+    headers: {
+      'Content-Type': 'text/xml; charset=utf-8',
+      Authorization: `Basic ${Buffer.from(`${account.smtp}:${account.password}`).toString('base64')}`,
+    },
     body: xml,
   });
   return { status: res.status, text: await res.text() };
@@ -58,7 +93,11 @@ async function soap(url: string, account: { smtp: string; password: string }, bo
 describe('EWS settings operations with ews-javascript-api', () => {
   let server: EwsTestServer;
   beforeAll(async () => {
-    server = await startEwsServer({ users: [ALICE, BOB, CAROL], admin: ADMIN, groups: [{ smtp: TEAM, owners: [ALICE.smtp], members: [BOB.smtp], displayName: 'Team' }] });
+    server = await startEwsServer({
+      users: [ALICE, BOB, CAROL],
+      admin: ADMIN,
+      groups: [{ smtp: TEAM, owners: [ALICE.smtp], members: [BOB.smtp], displayName: 'Team' }],
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -138,12 +177,15 @@ describe('EWS settings operations with ews-javascript-api', () => {
       ok.DisplayName = 'Fine';
       ok.Priority = 1;
       ok.Actions.Delete = true;
-      const err = await rejectionOf(svc.UpdateInboxRules([new CreateRuleOperation(ok), new CreateRuleOperation(bad)] as RuleOperation[], true));
+      const err = await rejectionOf(
+        svc.UpdateInboxRules([new CreateRuleOperation(ok), new CreateRuleOperation(bad)] as RuleOperation[], true),
+      );
       expect(codeOf(err)).toBe('ErrorInboxRulesValidationError');
       expect((await svc.GetInboxRules()).Count).toBe(1);
       // The RuleOperationErrors say which operation and why (read from the wire: hand-built request).
       const res = await soap(
-        server.url, ALICE,
+        server.url,
+        ALICE,
         `<m:UpdateInboxRules><m:RemoveOutlookRuleBlob>true</m:RemoveOutlookRuleBlob><m:Operations><t:CreateRuleOperation><t:Rule>` +
           `<t:DisplayName>Nowhere</t:DisplayName><t:Priority>1</t:Priority><t:IsEnabled>true</t:IsEnabled>` +
           `<t:Actions><t:MoveToFolder><t:FolderId Id="${Buffer.from('mf-ews-folder\nalice@contoso.test\n999999').toString('base64')}"/></t:MoveToFolder></t:Actions>` +
@@ -154,7 +196,7 @@ describe('EWS settings operations with ews-javascript-api', () => {
       expect(res.text).toContain('<t:FieldURI>Action:MoveToFolder</t:FieldURI><t:ErrorCode>FolderDoesNotExist</t:ErrorCode>');
     });
 
-    it('lets the FullAccess admin read another mailbox\'s rules by MailboxSmtpAddress, not Bob', async () => {
+    it("lets the FullAccess admin read another mailbox's rules by MailboxSmtpAddress, not Bob", async () => {
       const rules = await client(ADMIN, server.url).GetInboxRules(ALICE.smtp);
       expect(rules.Count).toBe(1);
       const err = await rejectionOf(client(BOB, server.url).GetInboxRules(ALICE.smtp));
@@ -190,10 +232,11 @@ describe('EWS settings operations with ews-javascript-api', () => {
       expect(server.store.mailbox(ALICE.smtp)!.oof!.state).toBe('Scheduled');
     });
 
-    it('refuses a scheduled window that ends before it starts, and another user\'s settings without FullAccess', async () => {
+    it("refuses a scheduled window that ends before it starts, and another user's settings without FullAccess", async () => {
       // The client checks the window itself, so the server's check is reached by hand.
       const res = await soap(
-        server.url, ALICE,
+        server.url,
+        ALICE,
         `<m:SetUserOofSettingsRequest><t:Mailbox><t:Address>${ALICE.smtp}</t:Address></t:Mailbox><t:UserOofSettings>` +
           `<t:OofState>Scheduled</t:OofState><t:ExternalAudience>All</t:ExternalAudience>` +
           `<t:Duration><t:StartTime>2030-07-15T08:00:00Z</t:StartTime><t:EndTime>2030-07-01T08:00:00Z</t:EndTime></t:Duration>` +
@@ -220,9 +263,18 @@ describe('EWS settings operations with ews-javascript-api', () => {
       const calendar = await Folder.Bind(svc, WellKnownFolderName.Calendar, props);
       expect(Number(calendar.Permissions.GetEnumerator()[0]!.PermissionLevel)).toBe(FolderPermissionLevel.FreeBusyTimeOnly);
 
-      const plain = await soap(server.url, ALICE, `<m:GetFolder><m:FolderShape><t:BaseShape>AllProperties</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`);
+      const plain = await soap(
+        server.url,
+        ALICE,
+        `<m:GetFolder><m:FolderShape><t:BaseShape>AllProperties</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`,
+      );
       expect(plain.text).not.toContain('PermissionSet');
-      const old = await soap(server.url, ALICE, `<m:GetFolder><m:FolderShape><t:BaseShape>AllProperties</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`, 'Exchange2010_SP2');
+      const old = await soap(
+        server.url,
+        ALICE,
+        `<m:GetFolder><m:FolderShape><t:BaseShape>AllProperties</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`,
+        'Exchange2010_SP2',
+      );
       expect(old.text).toContain('<t:PermissionSet><t:Permissions>');
     });
 
@@ -246,20 +298,25 @@ describe('EWS settings operations with ews-javascript-api', () => {
       expect(server.validation.requestFailures.at(-1)).toMatch(/ReadItems.*'3'/);
       const perm = (user: string, body: string) => `<t:Permission><t:UserId>${user}</t:UserId>${body}</t:Permission>`;
       const res = await soap(
-        server.url, ALICE,
+        server.url,
+        ALICE,
         `<m:UpdateFolder><m:FolderChanges><t:FolderChange><t:DistinguishedFolderId Id="inbox"/><t:Updates><t:SetFolderField>` +
           `<t:FieldURI FieldURI="folder:PermissionSet"/><t:Folder><t:PermissionSet><t:Permissions>` +
           perm('<t:DistinguishedUser>Default</t:DistinguishedUser>', '<t:PermissionLevel>Reviewer</t:PermissionLevel>') +
           perm('<t:DistinguishedUser>Anonymous</t:DistinguishedUser>', '<t:PermissionLevel>None</t:PermissionLevel>') +
           perm(`<t:PrimarySmtpAddress>${BOB.smtp}</t:PrimarySmtpAddress>`, '<t:PermissionLevel>Editor</t:PermissionLevel>') +
-          perm(`<t:PrimarySmtpAddress>${CAROL.smtp}</t:PrimarySmtpAddress>`,
-            '<t:CanCreateItems>true</t:CanCreateItems><t:IsFolderVisible>true</t:IsFolderVisible><t:ReadItems>FullDetails</t:ReadItems><t:PermissionLevel>Custom</t:PermissionLevel>') +
+          perm(
+            `<t:PrimarySmtpAddress>${CAROL.smtp}</t:PrimarySmtpAddress>`,
+            '<t:CanCreateItems>true</t:CanCreateItems><t:IsFolderVisible>true</t:IsFolderVisible><t:ReadItems>FullDetails</t:ReadItems><t:PermissionLevel>Custom</t:PermissionLevel>',
+          ) +
           `</t:Permissions></t:PermissionSet></t:Folder></t:SetFolderField></t:Updates></t:FolderChange></m:FolderChanges></m:UpdateFolder>`,
       );
       expect(res.text).toContain('<m:UpdateFolderResponseMessage ResponseClass="Success">');
 
       const again = await Folder.Bind(svc, WellKnownFolderName.Inbox, props);
-      const bySmtp = new Map(again.Permissions.GetEnumerator().map((p) => [p.UserId.PrimarySmtpAddress ?? String(p.UserId.StandardUser), p]));
+      const bySmtp = new Map(
+        again.Permissions.GetEnumerator().map((p) => [p.UserId.PrimarySmtpAddress ?? String(p.UserId.StandardUser), p]),
+      );
       expect(Number(bySmtp.get(String(StandardUser.Default))!.PermissionLevel)).toBe(FolderPermissionLevel.Reviewer);
       expect(Number(bySmtp.get(BOB.smtp)!.PermissionLevel)).toBe(FolderPermissionLevel.Editor);
       expect(bySmtp.get(BOB.smtp)!.CanCreateItems).toBe(true);
@@ -273,15 +330,22 @@ describe('EWS settings operations with ews-javascript-api', () => {
     it('refuses a named level whose rights contradict it, and an unknown user', async () => {
       const bad = (user: string, extra: string) =>
         soap(
-          server.url, ALICE,
+          server.url,
+          ALICE,
           `<m:UpdateFolder><m:FolderChanges><t:FolderChange><t:DistinguishedFolderId Id="inbox"/><t:Updates><t:SetFolderField>` +
             `<t:FieldURI FieldURI="folder:PermissionSet"/><t:Folder><t:PermissionSet><t:Permissions><t:Permission>` +
             `<t:UserId>${user}</t:UserId>${extra}` +
             `</t:Permission></t:Permissions></t:PermissionSet></t:Folder></t:SetFolderField></t:Updates></t:FolderChange></m:FolderChanges></m:UpdateFolder>`,
         );
-      const contradiction = await bad(`<t:PrimarySmtpAddress>${BOB.smtp}</t:PrimarySmtpAddress>`, '<t:CanCreateSubFolders>true</t:CanCreateSubFolders><t:PermissionLevel>Reviewer</t:PermissionLevel>');
+      const contradiction = await bad(
+        `<t:PrimarySmtpAddress>${BOB.smtp}</t:PrimarySmtpAddress>`,
+        '<t:CanCreateSubFolders>true</t:CanCreateSubFolders><t:PermissionLevel>Reviewer</t:PermissionLevel>',
+      );
       expect(contradiction.text).toContain('<m:ResponseCode>ErrorInvalidPermissionSettings</m:ResponseCode>');
-      const unknown = await bad('<t:PrimarySmtpAddress>nobody@contoso.test</t:PrimarySmtpAddress>', '<t:PermissionLevel>Reviewer</t:PermissionLevel>');
+      const unknown = await bad(
+        '<t:PrimarySmtpAddress>nobody@contoso.test</t:PrimarySmtpAddress>',
+        '<t:PermissionLevel>Reviewer</t:PermissionLevel>',
+      );
       expect(unknown.text).toContain('<m:ResponseCode>ErrorInvalidUserInfo</m:ResponseCode>');
     });
   });
@@ -294,7 +358,10 @@ describe('EWS settings operations with ews-javascript-api', () => {
       expect(one._getItem(0).Mailbox.Address).toBe(BOB.smtp);
 
       const all = await svc.ResolveName('SMTP:', ResolveNameSearchLocation.DirectoryOnly, true);
-      const addresses = all.GetEnumerator().map((r) => r.Mailbox.Address).sort();
+      const addresses = all
+        .GetEnumerator()
+        .map((r) => r.Mailbox.Address)
+        .sort();
       // The admin has no mailbox, so it is not in the directory's mailbox list.
       expect(addresses).toEqual([ALICE.smtp, BOB.smtp, CAROL.smtp, TEAM].sort());
       expect(all.IncludesAllResolutions).toBe(true);
@@ -307,13 +374,29 @@ describe('EWS settings operations with ews-javascript-api', () => {
       const svc = client(ADMIN, server.url);
       // The client turns ErrorNameResolutionNoResults into an empty collection (as the Managed API does).
       expect((await svc.ResolveName('zzz-nobody', ResolveNameSearchLocation.DirectoryOnly, false)).Count).toBe(0);
-      const none = await soap(server.url, ADMIN, `<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>zzz-nobody</m:UnresolvedEntry></m:ResolveNames>`);
+      const none = await soap(
+        server.url,
+        ADMIN,
+        `<m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>zzz-nobody</m:UnresolvedEntry></m:ResolveNames>`,
+      );
       expect(none.text).toContain('ResponseClass="Error"');
       expect(none.text).toContain('<m:ResponseCode>ErrorNameResolutionNoResults</m:ResponseCode>');
-      const many = await soap(server.url, ADMIN, `<m:ResolveNames ReturnFullContactData="false" SearchScope="ActiveDirectory"><m:UnresolvedEntry>SMTP:</m:UnresolvedEntry></m:ResolveNames>`);
-      expect(many.text).toContain('<m:ResolveNamesResponseMessage ResponseClass="Warning"><m:MessageText>Multiple results were found.</m:MessageText><m:ResponseCode>ErrorNameResolutionMultipleResults</m:ResponseCode>');
+      const many = await soap(
+        server.url,
+        ADMIN,
+        `<m:ResolveNames ReturnFullContactData="false" SearchScope="ActiveDirectory"><m:UnresolvedEntry>SMTP:</m:UnresolvedEntry></m:ResolveNames>`,
+      );
+      expect(many.text).toContain(
+        '<m:ResolveNamesResponseMessage ResponseClass="Warning"><m:MessageText>Multiple results were found.</m:MessageText><m:ResponseCode>ErrorNameResolutionMultipleResults</m:ResponseCode>',
+      );
 
-      for (let i = 0; i < MANY_USERS; i++) server.store.addPrincipal({ smtp: `user${String(i).padStart(3, '0')}@contoso.test`, password: 'pw', fullAccess: false, impersonation: false });
+      for (let i = 0; i < MANY_USERS; i++)
+        server.store.addPrincipal({
+          smtp: `user${String(i).padStart(3, '0')}@contoso.test`,
+          password: 'pw',
+          fullAccess: false,
+          impersonation: false,
+        });
       const page = await svc.ResolveName('SMTP:user', ResolveNameSearchLocation.DirectoryOnly, false);
       expect(page.Count).toBe(MAX_RESOLUTIONS);
       expect(page.IncludesAllResolutions).toBe(false);

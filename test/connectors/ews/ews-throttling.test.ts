@@ -4,7 +4,15 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  ConnectingIdType, ExchangeService, ExchangeVersion, Folder, FolderView, ImpersonatedUserId, Uri, WebCredentials, WellKnownFolderName,
+  ConnectingIdType,
+  ExchangeService,
+  ExchangeVersion,
+  Folder,
+  FolderView,
+  ImpersonatedUserId,
+  Uri,
+  WebCredentials,
+  WellKnownFolderName,
 } from 'ews-javascript-api';
 import { startEwsServer, type EwsTestServer } from '../../support/ews/ews-server.js';
 import { DEFAULT_EWS_MAX_CONCURRENCY } from '../../support/ews/throttle.js';
@@ -45,7 +53,10 @@ async function raw(url: string, account: { smtp: string; password: string }): Pr
     `<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder></s:Body></s:Envelope>`;
   return fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'text/xml; charset=utf-8', Authorization: `Basic ${Buffer.from(`${account.smtp}:${account.password}`).toString('base64')}` },
+    headers: {
+      'Content-Type': 'text/xml; charset=utf-8',
+      Authorization: `Basic ${Buffer.from(`${account.smtp}:${account.password}`).toString('base64')}`,
+    },
     body,
   });
 }
@@ -129,7 +140,7 @@ describe('EWS test server throttling', () => {
     expect(first.err.message).toMatch(/exceeded the available concurrent connections/);
   });
 
-  it('with impersonation the budget is the target mailbox\'s', async () => {
+  it("with impersonation the budget is the target mailbox's", async () => {
     server.throttle.maxConcurrency = 1;
     server.throttle.responseDelayMs = DELAY_MS;
     const as = (who: string) => {
@@ -154,7 +165,12 @@ describe('EWS test server throttling', () => {
       statuses.push([res.status, res.headers.get('retry-after')]);
       await res.arrayBuffer();
     }
-    expect(statuses).toEqual([[503, '7'], [503, '7'], [429, '3'], [200, null]]);
+    expect(statuses).toEqual([
+      [503, '7'],
+      [503, '7'],
+      [429, '3'],
+      [200, null],
+    ]);
     expect(server.throttle.counters).toMatchObject({ http503: 2, http429: 1 });
     server.throttle.http503(1);
     const r = await settle(Folder.Bind(client(ALICE, server.url), WellKnownFolderName.Inbox));

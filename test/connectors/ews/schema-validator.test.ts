@@ -35,11 +35,23 @@ describe('EwsSchemaValidator', () => {
   });
 
   it.each([
-    ['a wrong element', `<m:GetFolders><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolders>`, 'No matching global declaration'],
-    ['a missing required child (FolderShape)', `<m:GetFolder><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`, 'FolderShape'],
+    [
+      'a wrong element',
+      `<m:GetFolders><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolders>`,
+      'No matching global declaration',
+    ],
+    [
+      'a missing required child (FolderShape)',
+      `<m:GetFolder><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`,
+      'FolderShape',
+    ],
     ['a bad enumeration value (BaseShape)', VALID_GET_FOLDER.replace('AllProperties', 'Everything'), 'enumeration'],
     ['a bad distinguished folder id', VALID_GET_FOLDER.replace('inbox', 'in-box'), 'enumeration'],
-    ['a child in the wrong namespace', VALID_GET_FOLDER.replace('<t:BaseShape>AllProperties</t:BaseShape>', '<m:BaseShape>AllProperties</m:BaseShape>'), 'BaseShape'],
+    [
+      'a child in the wrong namespace',
+      VALID_GET_FOLDER.replace('<t:BaseShape>AllProperties</t:BaseShape>', '<m:BaseShape>AllProperties</m:BaseShape>'),
+      'BaseShape',
+    ],
   ])('rejects %s', async (_what, body, expected) => {
     const v = await validator.validateSoap(envelope(body));
     expect(v.valid).toBe(false);
@@ -71,8 +83,9 @@ describe('EwsSchemaValidator', () => {
       '<m:GetFolder xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">' +
       '<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape></m:GetFolder>';
     const daemonVerdict = await validator.validateSoap(envelope(body));
-    const xmllintVerdict = await (validator as unknown as { validateWithXmllint(d: { part: string; xml: string }[]): Promise<{ valid: boolean }[]> })
-      .validateWithXmllint([{ part: 'Body', xml: body }]);
+    const xmllintVerdict = await (
+      validator as unknown as { validateWithXmllint(d: { part: string; xml: string }[]): Promise<{ valid: boolean }[]> }
+    ).validateWithXmllint([{ part: 'Body', xml: body }]);
     expect(daemonVerdict.valid).toBe(false);
     expect(xmllintVerdict[0]!.valid).toBe(false);
     expect(daemonVerdict.parts[0]!.errors.join(' ')).toMatch(/FolderIds|FolderShape/);

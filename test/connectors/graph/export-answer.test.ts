@@ -20,7 +20,10 @@ const item = fc.record(
   },
   { requiredKeys: [] },
 );
-const answer = fc.record({ '@odata.context': fc.string(), value: fc.array(item, { maxLength: 5 }), more: fc.jsonValue() }, { requiredKeys: ['value'] });
+const answer = fc.record(
+  { '@odata.context': fc.string(), value: fc.array(item, { maxLength: 5 }), more: fc.jsonValue() },
+  { requiredKeys: ['value'] },
+);
 
 /** What the scanner should give for a value JSON.parse read: data as base64 bytes, nothing else of the item. */
 function expected(parsed: { value: Record<string, unknown>[] }) {
@@ -53,7 +56,15 @@ describe('scanExportAnswer', () => {
   });
 
   it('refuses what is not an exportItems answer', () => {
-    for (const text of ['', '[]', '{"value":[{"data":"QUJD"}', '{"value":[{"data":"QUJD}]}', '{"value":[1,]}', '{"value":[]} x', '<html>']) {
+    for (const text of [
+      '',
+      '[]',
+      '{"value":[{"data":"QUJD"}',
+      '{"value":[{"data":"QUJD}]}',
+      '{"value":[1,]}',
+      '{"value":[]} x',
+      '<html>',
+    ]) {
       expect(() => scanExportAnswer(Buffer.from(text)), text).toThrow(/expected/);
     }
   });

@@ -18,15 +18,33 @@ afterAll(async () => {
 });
 
 const endpoint = (): Endpoint => ({
-  tenantId: 'local', id: 'graph', version: 1, name: 'Exchange Online', kind: 'm365', protocol: 'graph', host: server.graphUrl, adminMode: 'impersonation',
-  authMechanism: 'oauth-app', appClientId: APP.clientId, appTenantId: server.tenantId, createdAt: '',
+  tenantId: 'local',
+  id: 'graph',
+  version: 1,
+  name: 'Exchange Online',
+  kind: 'm365',
+  protocol: 'graph',
+  host: server.graphUrl,
+  adminMode: 'impersonation',
+  authMechanism: 'oauth-app',
+  appClientId: APP.clientId,
+  appTenantId: server.tenantId,
+  createdAt: '',
 });
 
 connectorConformance('Graph (Graph test server)', () => ({
-  open: () => new GraphConnector({
-    clock: instantClock,
-    modernAuth: { authorityHost: `https://${server.tokenEndpoint.host}`, networkClient: trustingNetworkClient(server.tokenEndpoint.caPem) },
-  }).open({ endpoint: endpoint(), mailbox: ALICE, modernAuth: { clientId: APP.clientId, tenantId: server.tenantId, clientSecret: APP.secret } }),
+  open: () =>
+    new GraphConnector({
+      clock: instantClock,
+      modernAuth: {
+        authorityHost: `https://${server.tokenEndpoint.host}`,
+        networkClient: trustingNetworkClient(server.tokenEndpoint.caPem),
+      },
+    }).open({
+      endpoint: endpoint(),
+      mailbox: ALICE,
+      modernAuth: { clientId: APP.clientId, tenantId: server.tenantId, clientSecret: APP.secret },
+    }),
   bytesExact: false,
   parent: [],
 }));

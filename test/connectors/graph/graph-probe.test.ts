@@ -21,21 +21,44 @@ const LACKING = [
   { permission: P.export, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.export && p !== P.import) },
   { permission: P.mime, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.mime) },
   { permission: P.mailWrite, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.mailWrite) },
-].map((c, i) => ({ ...c, app: { clientId: `11111111-2222-4333-8444-${String(i + 1).padStart(12, '0')}`, secret: `secret-${i}`, permissions: c.granted } }));
+].map((c, i) => ({
+  ...c,
+  app: { clientId: `11111111-2222-4333-8444-${String(i + 1).padStart(12, '0')}`, secret: `secret-${i}`, permissions: c.granted },
+}));
 
 describe('Graph endpoint checks', () => {
   let server: GraphTestServer;
   let connector: GraphConnector;
   beforeAll(async () => {
-    server = await startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [ALICE], groups: ['team@contoso.com'], apps: [FULL, ...LACKING.map((l) => l.app)] });
-    connector = new GraphConnector({ modernAuth: { authorityHost: `https://${server.tokenEndpoint.host}`, networkClient: trustingNetworkClient(server.tokenEndpoint.caPem) } });
+    server = await startGraphServer({
+      tenant: 'contoso.onmicrosoft.com',
+      users: [ALICE],
+      groups: ['team@contoso.com'],
+      apps: [FULL, ...LACKING.map((l) => l.app)],
+    });
+    connector = new GraphConnector({
+      modernAuth: {
+        authorityHost: `https://${server.tokenEndpoint.host}`,
+        networkClient: trustingNetworkClient(server.tokenEndpoint.caPem),
+      },
+    });
   }, 60_000);
   afterAll(async () => {
     await server?.close();
   });
   const endpoint = (clientId: string): Endpoint => ({
-    tenantId: 'local', id: 'e', version: 1, name: 'Exchange Online', kind: 'm365', protocol: 'graph', host: server.graphUrl, adminMode: 'impersonation',
-    authMechanism: 'oauth-app', appClientId: clientId, appTenantId: server.tenantId, createdAt: '',
+    tenantId: 'local',
+    id: 'e',
+    version: 1,
+    name: 'Exchange Online',
+    kind: 'm365',
+    protocol: 'graph',
+    host: server.graphUrl,
+    adminMode: 'impersonation',
+    authMechanism: 'oauth-app',
+    appClientId: clientId,
+    appTenantId: server.tenantId,
+    createdAt: '',
   });
   const probe = (app: { clientId: string; secret: string }, testMailbox?: string) =>
     connector.probe({ endpoint: endpoint(app.clientId), appSecret: app.secret, ...(testMailbox ? { testMailbox } : {}) });
@@ -45,7 +68,16 @@ describe('Graph endpoint checks', () => {
     const checks = await probe(FULL, ALICE);
     expect(checks.filter((c) => c.status !== 'ok')).toEqual([]);
     expect(checks.map((c) => c.check)).toEqual([
-      'Microsoft Graph', 'App token', `Mailbox id (${P.mailboxId})`, P.folderRead, P.itemRead, P.export, P.import, P.folderWrite, P.mime, P.mailWrite,
+      'Microsoft Graph',
+      'App token',
+      `Mailbox id (${P.mailboxId})`,
+      P.folderRead,
+      P.itemRead,
+      P.export,
+      P.import,
+      P.folderWrite,
+      P.mime,
+      P.mailWrite,
     ]);
     expect(server.read.folders(ALICE)).toHaveLength(folders);
   });
@@ -54,7 +86,8 @@ describe('Graph endpoint checks', () => {
     const checks = await probe(app, ALICE);
     const bad = checks.filter((c) => c.status !== 'ok');
     // An app without export has no import either (import allows export): two lines, each naming its own.
-    const expected = permission === P.export ? [P.export, P.import] : [permission === P.mailboxId ? `Mailbox id (${P.mailboxId})` : permission];
+    const expected =
+      permission === P.export ? [P.export, P.import] : [permission === P.mailboxId ? `Mailbox id (${P.mailboxId})` : permission];
     expect(bad.map((c) => c.check)).toEqual(expected);
     // MIME import and setting read state afterwards matter only for sources other than Exchange Online.
     expect(bad[0]!.status).toBe(permission === P.mime || permission === P.mailWrite ? 'warning' : 'failed');

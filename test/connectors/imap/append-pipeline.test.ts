@@ -31,7 +31,7 @@ describe('pipelined APPEND with LITERAL+', () => {
     await session.close();
   });
 
-  it('beats imapflow\'s one-at-a-time APPEND several times over on a link with 5 ms latency each way', async () => {
+  it("beats imapflow's one-at-a-time APPEND several times over on a link with 5 ms latency each way", async () => {
     const proxy = await startLatencyProxy(server, 5);
     try {
       const raws = Array.from({ length: 300 }, (_, i) => sampleMessage(i, 5 * 1024));
@@ -43,7 +43,13 @@ describe('pipelined APPEND with LITERAL+', () => {
       expect(results.filter((r) => r.destId)).toHaveLength(raws.length);
       await session.close();
 
-      const client = new ImapFlow({ host: server.host, port: proxy.port, secure: false, logger: false, auth: { user: 'bob', pass: server.users.bob! } });
+      const client = new ImapFlow({
+        host: server.host,
+        port: proxy.port,
+        secure: false,
+        logger: false,
+        auth: { user: 'bob', pass: server.users.bob! },
+      });
       await client.connect();
       await client.mailboxCreate('Far');
       t0 = performance.now();
@@ -101,7 +107,8 @@ describe('APPEND without LITERAL+ waits for each continuation', () => {
     server = await startDovecot({
       maxMailSizeBytes: MAX_MAIL_BYTES,
       // The same server, minus LITERAL+ in what it advertises.
-      extraConfig: 'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE NAMESPACE UIDPLUS SPECIAL-USE LIST-EXTENDED CHILDREN',
+      extraConfig:
+        'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE NAMESPACE UIDPLUS SPECIAL-USE LIST-EXTENDED CHILDREN',
     });
   });
   afterAll(() => server?.stop());

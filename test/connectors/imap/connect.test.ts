@@ -83,14 +83,16 @@ describe('ImapConnector.open with wrong credentials', () => {
     expect((err as Error).message).toMatch(/Check the login name and password/);
     expect((err as Error).message).not.toContain('wrong');
     // The connector closes its socket after the refusal; the kernel may take a moment to list it gone.
-    await waitUntil('the refused connection\'s socket to close', () => openTcpSockets() <= before, { timeoutMs: 5_000, describe: () => `${openTcpSockets()} open, ${before} before` });
+    await waitUntil("the refused connection's socket to close", () => openTcpSockets() <= before, {
+      timeoutMs: 5_000,
+      describe: () => `${openTcpSockets()} open, ${before} before`,
+    });
   });
 
   it('rejects a wrong master password as an AuthError too', async () => {
     const access = { ...adminAccess(server, 'alice', 'login-star'), adminPassword: 'nope' };
     await expect(connector.open(access)).rejects.toBeInstanceOf(AuthError);
   });
-
 });
 
 describe('ImapConnector.open over TLS', () => {
@@ -114,9 +116,7 @@ describe('ImapConnector.open over TLS', () => {
   });
 
   it('refuses a self-signed certificate unless the endpoint allows it', async () => {
-    const err = await connector
-      .open(userAccess(server, 'alice', { security: 'tls', port: server.tlsPort }))
-      .catch((e: unknown) => e);
+    const err = await connector.open(userAccess(server, 'alice', { security: 'tls', port: server.tlsPort })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).field).toBe('allowSelfSigned');
   });

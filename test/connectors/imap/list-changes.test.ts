@@ -20,7 +20,12 @@ describe('listChanges on Dovecot', () => {
 
   beforeAll(async () => {
     server = await startDovecot();
-    await fillMailbox(server, 'alice', FOLDER, [1, 2, 3].map((n) => ({ raw: sampleMessage(n), flags: ['\\Seen'] })));
+    await fillMailbox(
+      server,
+      'alice',
+      FOLDER,
+      [1, 2, 3].map((n) => ({ raw: sampleMessage(n), flags: ['\\Seen'] })),
+    );
   });
   afterEach(async () => {
     await Promise.all(sessions.splice(0).map((s) => s.close()));
@@ -46,7 +51,14 @@ describe('listChanges on Dovecot', () => {
   }
 
   async function withClient(work: (client: ImapFlow) => Promise<void>): Promise<void> {
-    const client = new ImapFlow({ host: server.host, port: server.port, secure: false, logger: false, disableAutoIdle: true, auth: { user: 'alice', pass: server.users['alice']! } });
+    const client = new ImapFlow({
+      host: server.host,
+      port: server.port,
+      secure: false,
+      logger: false,
+      disableAutoIdle: true,
+      auth: { user: 'alice', pass: server.users['alice']! },
+    });
     await client.connect();
     try {
       await work(client);
@@ -62,7 +74,13 @@ describe('listChanges on Dovecot', () => {
       expect(first.refs.length).toBeGreaterThanOrEqual(3);
 
       const unchanged = await changes(first, how);
-      expect(unchanged).toMatchObject({ refs: [], restarted: false, unchangedCount: first.refs.length, identity: first.identity, cursor: first.cursor });
+      expect(unchanged).toMatchObject({
+        refs: [],
+        restarted: false,
+        unchangedCount: first.refs.length,
+        identity: first.identity,
+        cursor: first.cursor,
+      });
 
       // HIGHESTMODSEQ alone: a flag change moves neither UIDNEXT nor MESSAGES.
       const uid = first.refs[0]!.uid;
@@ -101,7 +119,12 @@ describe('listChanges on Dovecot', () => {
       await withClient(async (client) => {
         await client.mailboxDelete(FOLDER);
       });
-      await fillMailbox(server, 'alice', FOLDER, [1, 2, 3].map((n) => ({ raw: sampleMessage(n), flags: ['\\Seen'] })));
+      await fillMailbox(
+        server,
+        'alice',
+        FOLDER,
+        [1, 2, 3].map((n) => ({ raw: sampleMessage(n), flags: ['\\Seen'] })),
+      );
       const recreated = await changes(afterExpunge, how);
       expect(recreated.identity).not.toBe(afterExpunge.identity);
       expect(recreated.restarted).toBe(true);

@@ -16,9 +16,11 @@ import { startRecordingProxy, type RecordingProxy } from '../../support/imap-rec
 const MESSAGES = 60;
 const MAX_MAIL_BYTES = 48 * 1024;
 /** Dovecot 2.3's capabilities after login, without MULTIAPPEND. */
-const WITHOUT_MULTIAPPEND = 'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT NAMESPACE UIDPLUS CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE LITERAL+ CONDSTORE MOVE UNSELECT';
+const WITHOUT_MULTIAPPEND =
+  'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT NAMESPACE UIDPLUS CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE LITERAL+ CONDSTORE MOVE UNSELECT';
 
-const flagsOf = (i: number): string[] => [['\\Seen'], ['\\Seen', '\\Flagged'], ['$Junk', 'Custom_1'], [], ['\\Answered', '\\Draft']][i % 5]!;
+const flagsOf = (i: number): string[] =>
+  [['\\Seen'], ['\\Seen', '\\Flagged'], ['$Junk', 'Custom_1'], [], ['\\Answered', '\\Draft']][i % 5]!;
 const dateOf = (i: number): number => Date.UTC(2022, 2, 3, 4, 5, 6) + i * 61_000;
 
 interface Stored {
@@ -29,13 +31,25 @@ interface Stored {
 }
 
 async function readBack(server: DovecotServer, user: string, folder: string): Promise<Stored[]> {
-  const client = new ImapFlow({ host: server.host, port: server.port, secure: false, logger: false, disableAutoIdle: true, auth: { user, pass: server.users[user]! } });
+  const client = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: false,
+    logger: false,
+    disableAutoIdle: true,
+    auth: { user, pass: server.users[user]! },
+  });
   await client.connect();
   try {
     await client.mailboxOpen(folder, { readOnly: true });
     const out: Stored[] = [];
     for await (const m of client.fetch('1:*', { uid: true, source: true, flags: true, internalDate: true, size: true }, { uid: true })) {
-      out.push({ sha: sha256(m.source!), flags: [...m.flags!].filter((f) => f !== '\\Recent').sort(), internalDate: new Date(m.internalDate!).getTime(), size: m.size! });
+      out.push({
+        sha: sha256(m.source!),
+        flags: [...m.flags!].filter((f) => f !== '\\Recent').sort(),
+        internalDate: new Date(m.internalDate!).getTime(),
+        size: m.size!,
+      });
     }
     return out;
   } finally {
@@ -51,7 +65,12 @@ describe('pipelined UID FETCH on the source connection', () => {
 
   beforeAll(async () => {
     server = await startDovecot();
-    await fillMailbox(server, 'alice', 'Batches', raws.map((raw, i) => ({ raw, flags: flagsOf(i), internalDate: new Date(dateOf(i)) })));
+    await fillMailbox(
+      server,
+      'alice',
+      'Batches',
+      raws.map((raw, i) => ({ raw, flags: flagsOf(i), internalDate: new Date(dateOf(i)) })),
+    );
     proxy = await startRecordingProxy(server);
   });
   afterAll(async () => {
@@ -124,7 +143,9 @@ for (const advertised of [true, false]) {
       }
 
       const back = await readBack(server, 'bob', 'Copied');
-      const expected = input.flatMap((raw, i) => (i === tooBig ? [] : [{ sha: sha256(raw), flags: [...flagsOf(i)].sort(), internalDate: dateOf(i), size: raw.length }]));
+      const expected = input.flatMap((raw, i) =>
+        i === tooBig ? [] : [{ sha: sha256(raw), flags: [...flagsOf(i)].sort(), internalDate: dateOf(i), size: raw.length }],
+      );
       expect([...back].sort((a, b) => a.internalDate - b.internalDate)).toEqual(expected);
 
       const appends = proxy.lines.filter((l) => l.from === 'client' && / APPEND /.test(l.line));

@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../../api/adapters/sqlite/sqlite-store.js';
 import {
-  CredentialLinkError, CredentialLinks, DEFAULT_LINK_TTL_MS, LinkKeyring, MAX_LINK_ATTEMPTS, type LinkRefusal,
+  CredentialLinkError,
+  CredentialLinks,
+  DEFAULT_LINK_TTL_MS,
+  LinkKeyring,
+  MAX_LINK_ATTEMPTS,
+  type LinkRefusal,
 } from '../../../api/core/end-user/credential-link.js';
 import { ValidationError } from '../../../api/core/errors.js';
 import type { Item } from '../../../api/core/model.js';
@@ -156,7 +161,9 @@ describe('credential links', () => {
 
     it('lets only one of two simultaneous consumers win', async () => {
       const { claims } = await issueOnItem();
-      const outcomes = await Promise.allSettled([0, 1].map(() => links.consume(store.items, claims, (item) => ({ ...item, status: 'Queued' }))));
+      const outcomes = await Promise.allSettled(
+        [0, 1].map(() => links.consume(store.items, claims, (item) => ({ ...item, status: 'Queued' }))),
+      );
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
       const loser = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
       expect((loser.reason as CredentialLinkError).refusal).toBe('used');
@@ -178,8 +185,15 @@ describe('credential links', () => {
 
 function itemDoc(): Omit<Item, 'version'> {
   return {
-    tenantId: TENANT, id: SUBJECT.itemId, projectId: 'project-1', sourceAddress: SUBJECT.address, destinationAddress: 'alice@dst.test',
-    endUserCredentials: true, options: [], status: 'Waiting For End User',
-    statistics: { copied: 0, skipped: 0, failed: 0, bytes: 0, passes: 0, folders: 0, durationMs: 0 }, createdAt: new Date(0).toISOString(),
+    tenantId: TENANT,
+    id: SUBJECT.itemId,
+    projectId: 'project-1',
+    sourceAddress: SUBJECT.address,
+    destinationAddress: 'alice@dst.test',
+    endUserCredentials: true,
+    options: [],
+    status: 'Waiting For End User',
+    statistics: { copied: 0, skipped: 0, failed: 0, bytes: 0, passes: 0, folders: 0, durationMs: 0 },
+    createdAt: new Date(0).toISOString(),
   };
 }

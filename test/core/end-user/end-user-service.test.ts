@@ -34,14 +34,41 @@ describe('EndUserService', () => {
     sourceAnswer = 'auth';
     runtime = await EmbeddedRuntime.open({ dataDir: dir.path, log: silentLog, connectors: { imap: scriptedSource } });
     const s = runtime.services;
-    const endpoint = (name: string) => s.projects.createEndpoint(LOCAL_TENANT, {
-      name, kind: 'imap', host: '127.0.0.1', port: 1, security: 'none', allowSelfSigned: false, adminMode: 'none', authMechanism: 'password', domains: [],
-    });
+    const endpoint = (name: string) =>
+      s.projects.createEndpoint(LOCAL_TENANT, {
+        name,
+        kind: 'imap',
+        host: '127.0.0.1',
+        port: 1,
+        security: 'none',
+        allowSelfSigned: false,
+        adminMode: 'none',
+        authMechanism: 'password',
+        domains: [],
+      });
     const [src, dst] = [await endpoint('Source'), await endpoint('Destination')];
-    const project = await s.projects.createProject(LOCAL_TENANT, { name: 'Unit', sourceEndpointId: src.id, destinationEndpointId: dst.id, options: [], maxConcurrentMigrations: 2 });
-    itemId = (await s.items.addItem(LOCAL_TENANT, project.id, { sourceAddress: 'carol@src.test', destinationAddress: 'carol@dst.test', endUserCredentials: true, options: [] })).id;
+    const project = await s.projects.createProject(LOCAL_TENANT, {
+      name: 'Unit',
+      sourceEndpointId: src.id,
+      destinationEndpointId: dst.id,
+      options: [],
+      maxConcurrentMigrations: 2,
+    });
+    itemId = (
+      await s.items.addItem(LOCAL_TENANT, project.id, {
+        sourceAddress: 'carol@src.test',
+        destinationAddress: 'carol@dst.test',
+        endUserCredentials: true,
+        options: [],
+      })
+    ).id;
     passId = (await s.passes.startPass(LOCAL_TENANT, project.id, parseInput(passInput, { kind: 'full', itemIds: [itemId] }))).pass.id;
-    service = new EndUserService(s.deps, { mailer, keyring: new LinkKeyring(LinkKeyring.generateKey()), connectorFor: runtime.engine.connectorFor, publicBaseUrl: 'https://m.test/' });
+    service = new EndUserService(s.deps, {
+      mailer,
+      keyring: new LinkKeyring(LinkKeyring.generateKey()),
+      connectorFor: runtime.engine.connectorFor,
+      publicBaseUrl: 'https://m.test/',
+    });
   });
   afterEach(async () => {
     await runtime.close();
@@ -54,7 +81,10 @@ describe('EndUserService', () => {
     await service.requestCredentials(LOCAL_TENANT, itemId, passId);
     const token = tokenFromMail();
     for (let i = 1; i < MAX_LINK_ATTEMPTS; i++) {
-      expect(await service.submitCredentials(token, { password: `guess-${i}` })).toMatchObject({ accepted: false, attemptsLeft: MAX_LINK_ATTEMPTS - i });
+      expect(await service.submitCredentials(token, { password: `guess-${i}` })).toMatchObject({
+        accepted: false,
+        attemptsLeft: MAX_LINK_ATTEMPTS - i,
+      });
     }
     const last = await service.submitCredentials(token, { password: 'guess-5' });
     expect(last).toMatchObject({ accepted: false, attemptsLeft: 0 });
@@ -98,8 +128,9 @@ describe('EndUserService', () => {
 
   it('rejects an unknown placeholder before sending any notice', async () => {
     const item = await runtime.services.items.getItem(LOCAL_TENANT, itemId);
-    await expect(service.notifyUsers(LOCAL_TENANT, item.projectId, [itemId], { subject: 'Hi {{firstName}}', message: 'x', recipient: 'destination' }))
-      .rejects.toThrow(/Unknown placeholder \{\{firstName\}\}/);
+    await expect(
+      service.notifyUsers(LOCAL_TENANT, item.projectId, [itemId], { subject: 'Hi {{firstName}}', message: 'x', recipient: 'destination' }),
+    ).rejects.toThrow(/Unknown placeholder \{\{firstName\}\}/);
     expect(sent).toHaveLength(0);
   });
 });

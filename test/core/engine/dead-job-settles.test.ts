@@ -24,9 +24,31 @@ describe('a job the queue gives up on because its worker kept dying', () => {
     const clock = new TestClock();
     runtime = await EmbeddedRuntime.open({ dataDir, clock, log: QUIET });
     const { services } = runtime;
-    const endpoint = await services.projects.createEndpoint(LOCAL_TENANT, { name: 'IMAP', kind: 'imap', host: 'imap.invalid', security: 'none', allowSelfSigned: false, adminMode: 'login-star', adminLogin: 'admin', adminPassword: 'pw', authMechanism: 'password', domains: [] });
-    const project = await services.projects.createProject(LOCAL_TENANT, { name: 'Crashing', sourceEndpointId: endpoint.id, destinationEndpointId: endpoint.id, options: [], maxConcurrentMigrations: 5 });
-    const item = await services.items.addItem(LOCAL_TENANT, project.id, { sourceAddress: 'a@src.test', destinationAddress: 'a@dst.test', endUserCredentials: false, options: [] });
+    const endpoint = await services.projects.createEndpoint(LOCAL_TENANT, {
+      name: 'IMAP',
+      kind: 'imap',
+      host: 'imap.invalid',
+      security: 'none',
+      allowSelfSigned: false,
+      adminMode: 'login-star',
+      adminLogin: 'admin',
+      adminPassword: 'pw',
+      authMechanism: 'password',
+      domains: [],
+    });
+    const project = await services.projects.createProject(LOCAL_TENANT, {
+      name: 'Crashing',
+      sourceEndpointId: endpoint.id,
+      destinationEndpointId: endpoint.id,
+      options: [],
+      maxConcurrentMigrations: 5,
+    });
+    const item = await services.items.addItem(LOCAL_TENANT, project.id, {
+      sourceAddress: 'a@src.test',
+      destinationAddress: 'a@dst.test',
+      endUserCredentials: false,
+      options: [],
+    });
     const { pass } = await services.passes.startPass(LOCAL_TENANT, project.id, { kind: 'full', itemIds: [item.id], itemTypes: ['mail'] });
 
     // A worker takes the job and dies (its lease expires), five times.

@@ -29,7 +29,8 @@ describe('a job that died between the destination write and the ledger commit', 
     item = await t.addItem(project, 'bob');
     source = t.connector.mailbox('bob@src.test');
     dest = t.connector.mailbox('bob@dst.test');
-    for (let n = 1; n <= MESSAGES; n++) source.add('INBOX', message(n, 100 * n), { internalDate: 1_000 * n, flags: n % 2 ? ['\\Seen'] : [] });
+    for (let n = 1; n <= MESSAGES; n++)
+      source.add('INBOX', message(n, 100 * n), { internalDate: 1_000 * n, flags: n % 2 ? ['\\Seen'] : [] });
   });
   afterEach(() => t.close());
 
@@ -79,8 +80,16 @@ describe('a job that died between the destination write and the ledger commit', 
     await t.tick();
     await t.runQueue();
     expect(contents(dest)).toEqual(contents(source));
-    expect(dest.folders.get('INBOX')!.messages.slice(0, STORED_BEFORE_DEATH).map((m) => m.sourceKey)).toEqual(
-      source.folders.get('INBOX')!.messages.slice(0, STORED_BEFORE_DEATH).map((m) => `${source.folders.get('INBOX')!.uidValidity}:${m.uid}`),
+    expect(
+      dest.folders
+        .get('INBOX')!
+        .messages.slice(0, STORED_BEFORE_DEATH)
+        .map((m) => m.sourceKey),
+    ).toEqual(
+      source.folders
+        .get('INBOX')!
+        .messages.slice(0, STORED_BEFORE_DEATH)
+        .map((m) => `${source.folders.get('INBOX')!.uidValidity}:${m.uid}`),
     );
   });
 

@@ -47,7 +47,13 @@ describe('a job meeting faults', () => {
     expect(t.clock.slept).toEqual([RETRY_AFTER_MS]);
     expect(contents(dest)).toEqual(contents(source));
     expect((await t.item(item)).lastRun).toMatchObject({ status: 'Completed', copied: 5, failed: 0 });
-    expect(t.log).toContainEqual(expect.objectContaining({ level: 'warn', message: 'Retrying folder after: Server busy.', fields: expect.objectContaining({ waitMs: RETRY_AFTER_MS }) }));
+    expect(t.log).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'Retrying folder after: Server busy.',
+        fields: expect.objectContaining({ waitMs: RETRY_AFTER_MS }),
+      }),
+    );
   });
 
   it('gives the job back to the queue, without sleeping, when the server asks for longer than the inline ceiling, and runs it once that time has come', async () => {
@@ -69,7 +75,7 @@ describe('a job meeting faults', () => {
     expect(contents(dest)).toEqual(contents(source));
   });
 
-  it('reconnects with growing waits, then leaves the job to the queue\'s back-off when the fault outlasts the reconnects', async () => {
+  it("reconnects with growing waits, then leaves the job to the queue's back-off when the fault outlasts the reconnects", async () => {
     failReads(1, () => new ConnectionError('Connection reset by peer.'));
     await t.startPass(project, 'full', [item]);
     expect(await t.runQueue()).toEqual(['retry']);
@@ -94,7 +100,10 @@ describe('a job meeting faults', () => {
     await t.startPass(project, 'full', [item]);
     expect(await t.runQueue()).toEqual(['finished']);
     expect(t.clock.slept).toEqual([]);
-    expect(await t.item(item)).toMatchObject({ status: 'Failed', lastRun: { reason: 'The source returned a message Mailferry cannot read.' } });
+    expect(await t.item(item)).toMatchObject({
+      status: 'Failed',
+      lastRun: { reason: 'The source returned a message Mailferry cannot read.' },
+    });
     expect(await t.store.ledger.countDone(TENANT, item.id)).toBe(0);
   });
 });
@@ -106,11 +115,16 @@ describe('withRetries', () => {
     const clock = new TestClock();
     clock.autoAdvance = true;
     let round = 0;
-    const result = await withRetries(policy, clock, async () => {
-      round++;
-      if (round <= 5) throw new ConnectionError(`drop ${round}`);
-      return 'done';
-    }, { madeProgress: () => true });
+    const result = await withRetries(
+      policy,
+      clock,
+      async () => {
+        round++;
+        if (round <= 5) throw new ConnectionError(`drop ${round}`);
+        return 'done';
+      },
+      { madeProgress: () => true },
+    );
     expect(result).toBe('done');
     expect(clock.slept).toHaveLength(5);
   });
@@ -131,14 +145,19 @@ describe('withRetries', () => {
     const clock = new TestClock(); // never advanced: only the abort can end the wait
     const abort = new AbortController();
     let attempts = 0;
-    const failing = withRetries(policy, clock, async () => {
-      attempts++;
-      throw new ThrottledError('busy', 5_000);
-    }, {
-      signal: abort.signal,
-      // Aborted just after the wait began (the sleep is asked for right after this hook returns).
-      onRetry: () => queueMicrotask(() => abort.abort()),
-    });
+    const failing = withRetries(
+      policy,
+      clock,
+      async () => {
+        attempts++;
+        throw new ThrottledError('busy', 5_000);
+      },
+      {
+        signal: abort.signal,
+        // Aborted just after the wait began (the sleep is asked for right after this hook returns).
+        onRetry: () => queueMicrotask(() => abort.abort()),
+      },
+    );
     await expect(failing).rejects.toThrow('busy');
     expect(clock.slept).toEqual([5_000]);
     expect(attempts).toBe(2);

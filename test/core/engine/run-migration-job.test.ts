@@ -100,9 +100,15 @@ describe('a job run over in-memory mailboxes', () => {
     await t.runQueue();
 
     const errors = (await t.store.errors.list(TENANT, item.id)).items;
-    expect(errors).toEqual([expect.objectContaining({ folder: 'INBOX', code: 'too-large', reason: expect.stringMatching(/over MaxItemSizeBytes=4000/) })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ folder: 'INBOX', code: 'too-large', reason: expect.stringMatching(/over MaxItemSizeBytes=4000/) }),
+    ]);
     expect(errors[0]!.size).toBeGreaterThan(4_000);
-    expect(await t.item(item)).toMatchObject({ status: 'Completed With Errors', lastRun: { copied: 5, failed: 1 }, statistics: { currentErrors: 1 } });
+    expect(await t.item(item)).toMatchObject({
+      status: 'Completed With Errors',
+      lastRun: { copied: 5, failed: 1 },
+      statistics: { currentErrors: 1 },
+    });
     expect(contents(dest).INBOX).toHaveLength(4);
 
     await t.app.projects.updateProject(TENANT, project.id, { options: [] });
@@ -113,7 +119,7 @@ describe('a job run over in-memory mailboxes', () => {
     expect(await t.item(item)).toMatchObject({ status: 'Completed', lastRun: { kind: 'retry-errors', copied: 1, failed: 0 } });
   });
 
-  it('records a message the destination refuses as too large with the destination\'s reason, and goes on', async () => {
+  it("records a message the destination refuses as too large with the destination's reason, and goes on", async () => {
     source.add('INBOX', message(8, 9_000), { internalDate: 8 });
     dest.maxMessageBytes = 8_000;
     await t.startPass(project, 'full', [item]);

@@ -5,7 +5,13 @@ import { adaptiveCardProblems } from '../../../api/core/notifications/card-probl
 import { formatBytes, formatDuration } from '../../../api/core/human-units.js';
 import type { ErrorReasonCount, PassEndedNotice } from '../../../api/core/ports.js';
 import { ERROR_REASON_MAX_CHARS, MAX_ERROR_REASONS, buildPassEndedMessage } from '../../../api/core/notifications/pass-card.js';
-import { ADAPTIVE_CARD_CONTENT_TYPE, TEAMS_MESSAGE_MAX_BYTES, serializedBytes, type AdaptiveCardJson, type TeamsCardMessage } from '../../../api/core/notifications/teams-message.js';
+import {
+  ADAPTIVE_CARD_CONTENT_TYPE,
+  TEAMS_MESSAGE_MAX_BYTES,
+  serializedBytes,
+  type AdaptiveCardJson,
+  type TeamsCardMessage,
+} from '../../../api/core/notifications/teams-message.js';
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -18,17 +24,43 @@ const TAB_LINK = { teamsAppId: 'a1b2c3d4-0000-4000-8000-000000000001', tabEntity
 
 function project(overrides: Partial<Project> = {}): Project {
   return {
-    tenantId: 't1', id: 'proj-42', version: 3, name: 'Contoso to Fabrikam', sourceEndpointId: 'e1', destinationEndpointId: 'e2',
+    tenantId: 't1',
+    id: 'proj-42',
+    version: 3,
+    name: 'Contoso to Fabrikam',
+    sourceEndpointId: 'e1',
+    destinationEndpointId: 'e2',
     options: ['ModernAuthClientSecretExport=s3cr3t-value', 'RecipientMapping="@src.com->@dst.com"'],
-    maxConcurrentMigrations: 5, createdAt: '2026-01-01T00:00:00.000Z', ...overrides,
+    maxConcurrentMigrations: 5,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
   };
 }
 
 function pass(overrides: Partial<Pass> = {}): Pass {
   return {
-    tenantId: 't1', id: 'pass-7', version: 4, projectId: 'proj-42', kind: 'full', itemIds: ['i1', 'i2', 'i3', 'i4'],
-    options: { itemTypes: ['mail'] }, status: 'completed', createdAt: '2026-01-02T00:00:00.000Z', finishedAt: '2026-01-02T02:05:00.000Z',
-    summary: { items: 4, completed: 1234, completedWithErrors: 2, failedItems: 1, stopped: 0, copied: 45678, skipped: 10, failed: 17, bytes: 1.5 * GB, durationMs: 2 * HOUR + 5 * MINUTE },
+    tenantId: 't1',
+    id: 'pass-7',
+    version: 4,
+    projectId: 'proj-42',
+    kind: 'full',
+    itemIds: ['i1', 'i2', 'i3', 'i4'],
+    options: { itemTypes: ['mail'] },
+    status: 'completed',
+    createdAt: '2026-01-02T00:00:00.000Z',
+    finishedAt: '2026-01-02T02:05:00.000Z',
+    summary: {
+      items: 4,
+      completed: 1234,
+      completedWithErrors: 2,
+      failedItems: 1,
+      stopped: 0,
+      copied: 45678,
+      skipped: 10,
+      failed: 17,
+      bytes: 1.5 * GB,
+      durationMs: 2 * HOUR + 5 * MINUTE,
+    },
     ...overrides,
   };
 }
@@ -88,17 +120,30 @@ describe('the pass-ended card', () => {
   });
 
   it('is checked by a parser that does report problems (a link without url, an unknown element)', () => {
-    const broken = { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Bogus' }], actions: [{ type: 'Action.OpenUrl', title: 'Open' }] };
+    const broken = {
+      type: 'AdaptiveCard',
+      version: '1.5',
+      body: [{ type: 'Bogus' }],
+      actions: [{ type: 'Action.OpenUrl', title: 'Open' }],
+    };
     expect(adaptiveCardProblems(broken)).toEqual([expect.stringContaining('Bogus'), expect.stringContaining('url')]);
   });
 
   it('shows the project, the pass in admin words and its counts, bytes and duration', () => {
     const texts = textsOf(cardOf(buildPassEndedMessage(notice())));
     expect(texts.slice(0, 2)).toEqual(['Full Migration completed', 'Project: Contoso to Fabrikam']);
-    expect(texts).toEqual(expect.arrayContaining([
-      'Items completed: 1,234', 'Completed with errors: 2', 'Failed: 1', 'Stopped: 0',
-      'Messages copied: 45,678', 'Messages failed: 17', 'Data copied: 1.5 GiB', 'Duration: 2 h 5 min',
-    ]));
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        'Items completed: 1,234',
+        'Completed with errors: 2',
+        'Failed: 1',
+        'Stopped: 0',
+        'Messages copied: 45,678',
+        'Messages failed: 17',
+        'Data copied: 1.5 GiB',
+        'Duration: 2 h 5 min',
+      ]),
+    );
   });
 
   it.each<[PassKind, string]>([
@@ -134,7 +179,9 @@ describe('the pass-ended card', () => {
   });
 
   it('cuts a long reason to its limit with an ellipsis and keeps it on one line', () => {
-    const [text] = errorTexts(cardOf(buildPassEndedMessage(notice({ topErrors: [{ code: 'rejected', reason: `NO [ALERT]\r\n  ${'y'.repeat(5000)}`, count: 2 }] }))));
+    const [text] = errorTexts(
+      cardOf(buildPassEndedMessage(notice({ topErrors: [{ code: 'rejected', reason: `NO [ALERT]\r\n  ${'y'.repeat(5000)}`, count: 2 }] }))),
+    );
     const reason = text.replace(/^2 × /, '');
     expect(reason.startsWith('NO \\[ALERT\\] yyy')).toBe(true);
     expect(reason.endsWith('…')).toBe(true);
@@ -142,7 +189,9 @@ describe('the pass-ended card', () => {
   });
 
   it('escapes Markdown in a server reason so it cannot become a link on the card', () => {
-    const [text] = errorTexts(cardOf(buildPassEndedMessage(notice({ topErrors: [{ code: '', reason: 'see [here](https://evil.example) *now*', count: 1 }] }))));
+    const [text] = errorTexts(
+      cardOf(buildPassEndedMessage(notice({ topErrors: [{ code: '', reason: 'see [here](https://evil.example) *now*', count: 1 }] }))),
+    );
     expect(text).toBe('1 × see \\[here\\](https://evil.example) \\*now\\*');
   });
 
@@ -168,7 +217,9 @@ describe('the pass-ended card', () => {
     const longName = 'Northwind '.repeat(20).trim();
     const noReasons = buildPassEndedMessage(notice({ project: project({ name: longName }) }));
     const limit = serializedBytes(noReasons) - 100;
-    const fitted = buildPassEndedMessage(notice({ project: project({ name: longName }), topErrors: reasons(5, 100) }), { maxMessageBytes: limit });
+    const fitted = buildPassEndedMessage(notice({ project: project({ name: longName }), topErrors: reasons(5, 100) }), {
+      maxMessageBytes: limit,
+    });
     expect(serializedBytes(fitted)).toBeLessThanOrEqual(limit);
     expect(errorTexts(cardOf(fitted))).toEqual([]);
     expect(textsOf(cardOf(fitted))[1]).toMatch(/^Project: Northwind .*…$/);
@@ -205,7 +256,11 @@ describe('the pass-ended card', () => {
   });
 
   it('does not treat ${...} in a project name or reason as a binding', () => {
-    const card = cardOf(buildPassEndedMessage(notice({ project: project({ name: 'Lab ${tabUrl}' }), topErrors: [{ code: 'x', reason: '${title}', count: 1 }] })));
+    const card = cardOf(
+      buildPassEndedMessage(
+        notice({ project: project({ name: 'Lab ${tabUrl}' }), topErrors: [{ code: 'x', reason: '${title}', count: 1 }] }),
+      ),
+    );
     expect(textsOf(card)[1]).toBe('Project: Lab ${tabUrl}');
     expect(errorTexts(card)).toEqual(['1 × ${title} (x)']);
   });

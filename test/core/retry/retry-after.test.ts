@@ -11,7 +11,7 @@ describe('parseRetryAfterMs', () => {
     expect(parseRetryAfterMs('0', NOW_MS)).toBe(0);
   });
 
-  it('reads an HTTP-date against the caller\'s clock; a date already past is no wait', () => {
+  it("reads an HTTP-date against the caller's clock; a date already past is no wait", () => {
     expect(parseRetryAfterMs('Mon, 02 Mar 2026 09:00:30 GMT', NOW_MS)).toBe(30_000);
     expect(parseRetryAfterMs('Sun, 01 Mar 2026 09:00:00 GMT', NOW_MS)).toBe(0);
   });

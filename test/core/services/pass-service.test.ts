@@ -19,7 +19,8 @@ describe('the pass service', () => {
     project = await t.project();
     ann = await t.addItem(project, 'ann');
     eve = await t.addItem(project, 'eve', { endUserCredentials: true });
-    for (const name of ['ann', 'eve']) for (let n = 1; n <= 3; n++) t.connector.mailbox(`${name}@src.test`).add('INBOX', message(n), { internalDate: n });
+    for (const name of ['ann', 'eve'])
+      for (let n = 1; n <= 3; n++) t.connector.mailbox(`${name}@src.test`).add('INBOX', message(n), { internalDate: n });
     t.connector.passwords.set('eve@src.test', 'eve-secret');
   });
   afterEach(() => t.close());
@@ -55,8 +56,12 @@ describe('the pass service', () => {
     await t.startPass(project, 'full', [eve]);
     const { accepted, refused } = await t.startPass(project, 'full', [ann, eve]);
     expect(accepted).toEqual([ann.id]);
-    expect(refused).toEqual([{ itemId: eve.id, sourceAddress: 'eve@src.test', reason: 'already "Waiting For End User" in another pass; wait for it or stop it' }]);
-    await expect(t.startPass(project, 'full', [eve])).rejects.toThrow(/No selected item can run a full pass: eve@src\.test: already "Waiting For End User"/);
+    expect(refused).toEqual([
+      { itemId: eve.id, sourceAddress: 'eve@src.test', reason: 'already "Waiting For End User" in another pass; wait for it or stop it' },
+    ]);
+    await expect(t.startPass(project, 'full', [eve])).rejects.toThrow(
+      /No selected item can run a full pass: eve@src\.test: already "Waiting For End User"/,
+    );
   });
 
   it('stops a pass: its waiting item is Stopped at once, its link no longer works, and the pass ends', async () => {
@@ -78,7 +83,9 @@ describe('the pass service', () => {
   });
 
   it('allows Retry Errors only after a pass that completed with errors', async () => {
-    await expect(t.startPass(project, 'retry-errors', [ann])).rejects.toThrow(/Retry Errors needs the item's last pass to have completed with at least one error \(it is "Not Started" with 0 errors\)/);
+    await expect(t.startPass(project, 'retry-errors', [ann])).rejects.toThrow(
+      /Retry Errors needs the item's last pass to have completed with at least one error \(it is "Not Started" with 0 errors\)/,
+    );
     await t.startPass(project, 'full', [ann]);
     await t.runQueue();
     await expect(t.startPass(project, 'retry-errors', [ann])).rejects.toThrow(/it is "Completed" with 0 errors/);

@@ -35,33 +35,60 @@ describe('vault secrets follow their owner', () => {
   });
 
   async function project() {
-    const endpoint = (name: string) => s.projects.createEndpoint(LOCAL_TENANT, {
-      name, kind: 'm365', host: '', cloud: 'commercial', security: 'tls', allowSelfSigned: false, adminMode: 'impersonation', adminLogin: 'admin@contoso.com',
-      adminPassword: `${name}-admin-pw`, authMechanism: 'oauth-app', appClientId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b', appTenantId: 'contoso.onmicrosoft.com',
-      appClientSecret: `${name}-app-secret`, domains: [],
-    } as Parameters<Mailferry['projects']['createEndpoint']>[1]);
+    const endpoint = (name: string) =>
+      s.projects.createEndpoint(LOCAL_TENANT, {
+        name,
+        kind: 'm365',
+        host: '',
+        cloud: 'commercial',
+        security: 'tls',
+        allowSelfSigned: false,
+        adminMode: 'impersonation',
+        adminLogin: 'admin@contoso.com',
+        adminPassword: `${name}-admin-pw`,
+        authMechanism: 'oauth-app',
+        appClientId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+        appTenantId: 'contoso.onmicrosoft.com',
+        appClientSecret: `${name}-app-secret`,
+        domains: [],
+      } as Parameters<Mailferry['projects']['createEndpoint']>[1]);
     const [src, dst] = [await endpoint('src'), await endpoint('dst')];
     const created = await s.projects.createProject(LOCAL_TENANT, {
-      name: 'Secrets', sourceEndpointId: src.id, destinationEndpointId: dst.id, teamsWebhookUrl: WEBHOOK,
-      options: [CLIENT, 'ModernAuthClientSecretExport=project-option-secret'], maxConcurrentMigrations: 2,
+      name: 'Secrets',
+      sourceEndpointId: src.id,
+      destinationEndpointId: dst.id,
+      teamsWebhookUrl: WEBHOOK,
+      options: [CLIENT, 'ModernAuthClientSecretExport=project-option-secret'],
+      maxConcurrentMigrations: 2,
     });
     const item = await s.items.addItem(LOCAL_TENANT, created.id, {
-      sourceAddress: 'a@src.test', destinationAddress: 'a@dst.test', sourceLogin: 'a', sourcePassword: 'a-src-pw', destinationPassword: 'a-dst-pw',
-      endUserCredentials: false, options: ['ModernAuthClientSecretImport=item-option-secret'],
+      sourceAddress: 'a@src.test',
+      destinationAddress: 'a@dst.test',
+      sourceLogin: 'a',
+      sourcePassword: 'a-src-pw',
+      destinationPassword: 'a-dst-pw',
+      endUserCredentials: false,
+      options: ['ModernAuthClientSecretImport=item-option-secret'],
     });
     return { src, dst, project: created, item };
   }
 
-  it('deletes an item\'s passwords and client secrets with the item', async () => {
+  it("deletes an item's passwords and client secrets with the item", async () => {
     const { item } = await project();
     const before = keyVault.held;
     await s.items.deleteItem(LOCAL_TENANT, item.id);
     expect(before - keyVault.held).toBe(3);
   });
 
-  it('deletes everything a project and its items held with the project, then the endpoints\' with the endpoints', async () => {
+  it("deletes everything a project and its items held with the project, then the endpoints' with the endpoints", async () => {
     const { src, dst, project: created } = await project();
-    await s.items.addItem(LOCAL_TENANT, created.id, { sourceAddress: 'b@src.test', destinationAddress: 'b@dst.test', sourcePassword: 'b-pw', endUserCredentials: false, options: [] });
+    await s.items.addItem(LOCAL_TENANT, created.id, {
+      sourceAddress: 'b@src.test',
+      destinationAddress: 'b@dst.test',
+      sourcePassword: 'b-pw',
+      endUserCredentials: false,
+      options: [],
+    });
     expect(keyVault.held).toBe(4 + 2 + 3 + 1);
     await s.projects.deleteProject(LOCAL_TENANT, created.id);
     expect(keyVault.held).toBe(4);
@@ -74,8 +101,16 @@ describe('vault secrets follow their owner', () => {
     const { project: created, item } = await project();
     const before = keyVault.held;
     await s.projects.updateProject(LOCAL_TENANT, created.id, parseInput(projectPatch, { teamsWebhookUrl: `${WEBHOOK}-second` }));
-    await s.projects.updateProject(LOCAL_TENANT, created.id, parseInput(projectPatch, { options: [CLIENT, 'ModernAuthClientSecretExport=********', 'MaxErrors=5'] }));
-    await s.projects.updateProject(LOCAL_TENANT, created.id, parseInput(projectPatch, { options: [CLIENT, 'ModernAuthClientSecretExport=rotated-secret'] }));
+    await s.projects.updateProject(
+      LOCAL_TENANT,
+      created.id,
+      parseInput(projectPatch, { options: [CLIENT, 'ModernAuthClientSecretExport=********', 'MaxErrors=5'] }),
+    );
+    await s.projects.updateProject(
+      LOCAL_TENANT,
+      created.id,
+      parseInput(projectPatch, { options: [CLIENT, 'ModernAuthClientSecretExport=rotated-secret'] }),
+    );
     await s.items.updateItem(LOCAL_TENANT, item.id, { sourcePassword: 'a-src-pw-2', options: [] }); // drops the item's client secret
     expect(keyVault.held).toBe(before - 1);
     const values = [...keyVault.stored.values()].map((secret) => secret.value);
@@ -88,9 +123,15 @@ describe('vault secrets follow their owner', () => {
   it('leaves no secret behind when a save is refused', async () => {
     const { project: created } = await project();
     const before = keyVault.held;
-    await expect(s.items.addItem(LOCAL_TENANT, created.id, {
-      sourceAddress: 'a@src.test', destinationAddress: 'x@dst.test', sourcePassword: 'dup-pw', endUserCredentials: false, options: ['ModernAuthClientSecretImport=dup-secret'],
-    })).rejects.toThrow(/already an item/);
+    await expect(
+      s.items.addItem(LOCAL_TENANT, created.id, {
+        sourceAddress: 'a@src.test',
+        destinationAddress: 'x@dst.test',
+        sourcePassword: 'dup-pw',
+        endUserCredentials: false,
+        options: ['ModernAuthClientSecretImport=dup-secret'],
+      }),
+    ).rejects.toThrow(/already an item/);
     expect(keyVault.held).toBe(before);
   });
 });

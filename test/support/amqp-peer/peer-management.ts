@@ -71,7 +71,11 @@ function renewLocks(queue: PeerQueue, request: Message, body: Body): Message {
     expirations.push(lockedUntil);
   }
   return reply(request, STATUS_OK, {
-    expirations: rhea.types.wrap_array(expirations.map((at) => new Date(at)), AMQP_TIMESTAMP_CODE, undefined),
+    expirations: rhea.types.wrap_array(
+      expirations.map((at) => new Date(at)),
+      AMQP_TIMESTAMP_CODE,
+      undefined,
+    ),
   });
 }
 

@@ -54,9 +54,7 @@ export function withBrokerAnnotations(message: PeerMessage): Message {
     ...(message.amqp.message_annotations ?? {}),
     [ANNOTATION.sequenceNumber]: rhea.types.wrap_long(message.sequenceNumber),
     [ANNOTATION.enqueuedTime]: rhea.types.wrap_timestamp(message.enqueuedAt),
-    [ANNOTATION.messageState]: rhea.types.wrap_int(
-      message.state === 'scheduled' ? MESSAGE_STATE_SCHEDULED : MESSAGE_STATE_ACTIVE,
-    ),
+    [ANNOTATION.messageState]: rhea.types.wrap_int(message.state === 'scheduled' ? MESSAGE_STATE_SCHEDULED : MESSAGE_STATE_ACTIVE),
   };
   if (message.state === 'locked') {
     annotations[ANNOTATION.lockedUntil] = rhea.types.wrap_timestamp(message.lockedUntil!);
@@ -70,12 +68,7 @@ export function withBrokerAnnotations(message: PeerMessage): Message {
 }
 
 /** A request/response reply on a `$management` or `$cbs` link, correlated to the request. */
-export function reply(
-  request: Message,
-  statusCode: number,
-  body?: unknown,
-  error?: { condition: string; description: string },
-): Message {
+export function reply(request: Message, statusCode: number, body?: unknown, error?: { condition: string; description: string }): Message {
   const application_properties: Record<string, unknown> = {
     // $cbs answers with the hyphenated names, $management with camelCase: the SDK reads both.
     'status-code': statusCode,

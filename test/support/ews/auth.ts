@@ -49,11 +49,13 @@ export async function verifyBearer(issuer: TestIssuer, token: string): Promise<B
   if (scp.length > 0) {
     const upn = String(payload['upn'] ?? payload['preferred_username'] ?? '').toLowerCase();
     if (!upn) return { ok: false, reason: 'A delegated token needs a upn.', category: 'invalid_user' };
-    if (!scp.includes(EWS_ACCESS_AS_USER)) return { ok: false, reason: `The token lacks the ${EWS_ACCESS_AS_USER} scope.`, category: 'insufficient_scope' };
+    if (!scp.includes(EWS_ACCESS_AS_USER))
+      return { ok: false, reason: `The token lacks the ${EWS_ACCESS_AS_USER} scope.`, category: 'insufficient_scope' };
     return { ok: true, identity: { kind: 'user', appId, tenantId, upn, scopes: scp } };
   }
   const roles = Array.isArray(payload['roles']) ? payload['roles'].map(String) : [];
-  if (!roles.includes(FULL_ACCESS_AS_APP)) return { ok: false, reason: `The token lacks the ${FULL_ACCESS_AS_APP} role.`, category: 'insufficient_scope' };
+  if (!roles.includes(FULL_ACCESS_AS_APP))
+    return { ok: false, reason: `The token lacks the ${FULL_ACCESS_AS_APP} role.`, category: 'insufficient_scope' };
   return { ok: true, identity: { kind: 'app', appId, tenantId, roles } };
 }
 
@@ -77,4 +79,3 @@ export type OAuthApp = TokenApp;
 export async function startTokenEndpoint(issuer: TestIssuer, apps: OAuthApp[], port = 0): Promise<TokenEndpoint> {
   return startEntraEndpoint(issuer, apps, { resource: EXO_RESOURCE, defaultRoles: [FULL_ACCESS_AS_APP], port });
 }
-

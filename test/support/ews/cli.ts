@@ -36,19 +36,31 @@ async function main(): Promise<void> {
   const server = await startEwsServer({
     users,
     ...(values.admin ? { admin: account(values.admin) } : {}),
-    groups: values.groups.split(',').filter(Boolean).map((smtp) => ({ smtp, owners: users.map((u) => u.smtp) })),
+    groups: values.groups
+      .split(',')
+      .filter(Boolean)
+      .map((smtp) => ({ smtp, owners: users.map((u) => u.smtp) })),
     port: Number(values.port),
     ewsDisabled: values['ews-disabled'],
-    ...(oauthApp ? { oauth: { apps: [{ clientId: oauthApp.smtp, clientSecret: oauthApp.password }], tokenPort: Number(values['token-port']) } } : {}),
+    ...(oauthApp
+      ? { oauth: { apps: [{ clientId: oauthApp.smtp, clientSecret: oauthApp.password }], tokenPort: Number(values['token-port']) } }
+      : {}),
   });
   const out = [`EWS_URL=${server.url}`];
   if (server.tokenEndpoint) {
-    out.push(`TOKEN_AUTHORITY=${server.tokenEndpoint.authority}`, `TOKEN_URL=${server.tokenEndpoint.tokenUrl}`, `TOKEN_CA_FILE=${server.tokenEndpoint.caFile}`);
+    out.push(
+      `TOKEN_AUTHORITY=${server.tokenEndpoint.authority}`,
+      `TOKEN_URL=${server.tokenEndpoint.tokenUrl}`,
+      `TOKEN_CA_FILE=${server.tokenEndpoint.caFile}`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\nREADY\n`);
 
   const v = server.validation;
-  closeOnSignals(() => server.close(), () => `${v.requestsValidated} requests, ${v.responsesValidated} responses validated`);
+  closeOnSignals(
+    () => server.close(),
+    () => `${v.requestsValidated} requests, ${v.responsesValidated} responses validated`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -12,15 +12,33 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  type OAuthApp, type TestIssuer, type TokenClaims, type TokenEndpoint, bearerChallenge, createTestIssuer, mintToken, startTokenEndpoint, verifyBearer,
+  type OAuthApp,
+  type TestIssuer,
+  type TokenClaims,
+  type TokenEndpoint,
+  bearerChallenge,
+  createTestIssuer,
+  mintToken,
+  startTokenEndpoint,
+  verifyBearer,
 } from './auth.js';
 import { MailboxStore, type Mailbox, type Principal } from './mailbox-store.js';
 import { OPERATIONS } from './operations/index.js';
 import { withRequiredItems } from './operations/item-common.js';
 import { EwsSchemaValidator, describeFailure } from './schema-validator.js';
 import {
-  EXCHANGE_VERSIONS, EwsError, type EwsContext, type ExchangeVersion, VERSION_WHEN_ABSENT, errorMessage, errorMessageWithValues, faultEnvelope,
-  faultWithValues, folderIdElements, resolveFolder, responseEnvelope,
+  EXCHANGE_VERSIONS,
+  EwsError,
+  type EwsContext,
+  type ExchangeVersion,
+  VERSION_WHEN_ABSENT,
+  errorMessage,
+  errorMessageWithValues,
+  faultEnvelope,
+  faultWithValues,
+  folderIdElements,
+  resolveFolder,
+  responseEnvelope,
 } from './soap.js';
 import { CONCURRENCY_MESSAGE, SERVER_BUSY_MESSAGE, Throttle, concurrencyDetails } from './throttle.js';
 import { NS, type XmlElement, child, parseXml } from './xml.js';
@@ -39,9 +57,29 @@ const XML_CONTENT_TYPE = 'text/xml; charset=utf-8';
  * (GetInboxRules, Get/SetUserOofSettings, …) get the fault.
  */
 const RESPONSE_MESSAGE_OPERATIONS = new Set([
-  'GetFolder', 'FindFolder', 'CreateFolder', 'UpdateFolder', 'DeleteFolder', 'EmptyFolder', 'MoveFolder', 'CopyFolder',
-  'GetItem', 'FindItem', 'CreateItem', 'UpdateItem', 'DeleteItem', 'MoveItem', 'CopyItem', 'SendItem',
-  'SyncFolderHierarchy', 'SyncFolderItems', 'ExportItems', 'UploadItems', 'ResolveNames', 'GetAttachment', 'CreateAttachment',
+  'GetFolder',
+  'FindFolder',
+  'CreateFolder',
+  'UpdateFolder',
+  'DeleteFolder',
+  'EmptyFolder',
+  'MoveFolder',
+  'CopyFolder',
+  'GetItem',
+  'FindItem',
+  'CreateItem',
+  'UpdateItem',
+  'DeleteItem',
+  'MoveItem',
+  'CopyItem',
+  'SendItem',
+  'SyncFolderHierarchy',
+  'SyncFolderItems',
+  'ExportItems',
+  'UploadItems',
+  'ResolveNames',
+  'GetAttachment',
+  'CreateAttachment',
 ]);
 
 export interface EwsGroup {
@@ -144,11 +182,21 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
   if (options.admin) store.addPrincipal({ ...options.admin, fullAccess: true, impersonation: true }, false);
   const ownValidator = !options.validator;
   const validator = options.validator ?? new EwsSchemaValidator();
-  const log: ValidationLog = { requestsValidated: 0, responsesValidated: 0, requestFailures: [], responseFailures: [], faults: 0, unauthorized: 0, bearer: 0, clientAborts: 0 };
+  const log: ValidationLog = {
+    requestsValidated: 0,
+    responsesValidated: 0,
+    requestFailures: [],
+    responseFailures: [],
+    faults: 0,
+    unauthorized: 0,
+    bearer: 0,
+    clientAborts: 0,
+  };
   for (const g of options.groups ?? []) store.addGroupMailbox(g.smtp, g);
   const throttle = new Throttle();
   const issuer = options.oauth ? (options.oauth.issuer ?? (await createTestIssuer())) : undefined;
-  const tokenEndpoint = issuer && options.oauth?.apps?.length ? await startTokenEndpoint(issuer, options.oauth.apps, options.oauth.tokenPort) : undefined;
+  const tokenEndpoint =
+    issuer && options.oauth?.apps?.length ? await startTokenEndpoint(issuer, options.oauth.apps, options.oauth.tokenPort) : undefined;
 
   const send = (res: ServerResponse, status: number, body: string): void => {
     res.writeHead(status, { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
@@ -170,7 +218,9 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
       headers['WWW-Authenticate'] = bearerChallenge();
       headers['x-ms-diagnostics'] = `2000001;reason="${bearerReason.reason.replace(/"/g, "'")}";error_category="${bearerReason.category}"`;
     } else {
-      headers['WWW-Authenticate'] = issuer ? `${bearerChallenge().replace(/,?\s*error="invalid_token"/, '')}, Basic realm="127.0.0.1"` : 'Basic realm="127.0.0.1"';
+      headers['WWW-Authenticate'] = issuer
+        ? `${bearerChallenge().replace(/,?\s*error="invalid_token"/, '')}, Basic realm="127.0.0.1"`
+        : 'Basic realm="127.0.0.1"';
     }
     res.writeHead(HTTP_UNAUTHORIZED, headers);
     res.end();
@@ -187,7 +237,11 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
     const refusal = throttle.httpRefusal();
     if (refusal) {
       const text = refusal.status === 503 ? 'Service Unavailable' : 'Too Many Requests';
-      res.writeHead(refusal.status, { 'Retry-After': String(refusal.retryAfterSeconds), 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+      res.writeHead(refusal.status, {
+        'Retry-After': String(refusal.retryAfterSeconds),
+        'Content-Type': 'text/plain',
+        'Content-Length': Buffer.byteLength(text),
+      });
       return void res.end(text);
     }
     const auth = await authenticate(store, req.headers.authorization, issuer);
@@ -223,22 +277,32 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
     // Exchange Online's OAuth rules (faults seen in OfficeDev/ews-managed-api#245 and #212): an
     // app-only token acts only through ExchangeImpersonation; a delegated token never may.
     if (principal.bearer === 'app' && !impersonation) {
-      return fault(res, 'ErrorInvalidExchangeImpersonationHeaderData', 'ExchangeImpersonation SOAP header must be present for this type of OAuth token.');
+      return fault(
+        res,
+        'ErrorInvalidExchangeImpersonationHeaderData',
+        'ExchangeImpersonation SOAP header must be present for this type of OAuth token.',
+      );
     }
     if (principal.bearer === 'user' && impersonation) {
-      return fault(res, 'ErrorInvalidExchangeImpersonationHeaderData', 'ExchangeImpersonation SOAP header must not exist for this type of OAuth token.');
+      return fault(
+        res,
+        'ErrorInvalidExchangeImpersonationHeaderData',
+        'ExchangeImpersonation SOAP header must not exist for this type of OAuth token.',
+      );
     }
     if (impersonation) {
       const target = (impersonation.children[0]?.text ?? '').trim().toLowerCase();
       // Exchange refuses the whole request (a fault, not a response message) without the right.
-      if (!principal.impersonation) return fault(res, 'ErrorImpersonateUserDenied', 'The account does not have permission to impersonate the requested user.');
+      if (!principal.impersonation)
+        return fault(res, 'ErrorImpersonateUserDenied', 'The account does not have permission to impersonate the requested user.');
       const targetMbx = store.mailbox(target);
       if (!targetMbx) return fault(res, 'ErrorNonExistentMailbox', `The SMTP address has no mailbox associated with it: ${target}`);
       // A Groups mailbox is no user: the impersonation scope (ApplicationImpersonation, or an
       // app's full_access_as_app) does not cover it, and Exchange Online answers as for any user
       // outside the scope (OfficeDev/ews-managed-api#166, dseph/EwsEditor#7: group mailboxes are
       // reached by delegation with X-AnchorMailbox, not impersonation).
-      if (targetMbx.kind === 'group') return fault(res, 'ErrorImpersonateUserDenied', 'The account does not have permission to impersonate the requested user.');
+      if (targetMbx.kind === 'group')
+        return fault(res, 'ErrorImpersonateUserDenied', 'The account does not have permission to impersonate the requested user.');
       mailbox = target;
     }
 
@@ -251,13 +315,20 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
     try {
       if (throttle.responseDelayMs > 0) await new Promise((r) => setTimeout(r, throttle.responseDelayMs));
       const busy = throttle.serverBusy();
-      const backOff: [string, string][] | undefined = busy ? [['BackOffMilliseconds', String(Math.max(0, Math.round(busy.backOffMs)))]] : undefined;
+      const backOff: [string, string][] | undefined = busy
+        ? [['BackOffMilliseconds', String(Math.max(0, Math.round(busy.backOffMs)))]]
+        : undefined;
       if (busy && (busy.shape === 'fault' || !RESPONSE_MESSAGE_OPERATIONS.has(operation.local))) {
         return faultValues(res, 'ErrorServerBusy', SERVER_BUSY_MESSAGE, backOff!);
       }
       const ctx: EwsContext = { store, principal, mailbox, version };
       responseXml = busy
-        ? responseEnvelope(operation.local, [withRequiredItems(operation.local, errorMessageWithValues(operation.local, new EwsError('ErrorServerBusy', SERVER_BUSY_MESSAGE), backOff!))])
+        ? responseEnvelope(operation.local, [
+            withRequiredItems(
+              operation.local,
+              errorMessageWithValues(operation.local, new EwsError('ErrorServerBusy', SERVER_BUSY_MESSAGE), backOff!),
+            ),
+          ])
         : (groupGuard(operation, ctx) ?? handler(operation, ctx));
     } finally {
       throttle.leave(budgetKey);
@@ -316,7 +387,9 @@ export async function startEwsServer(options: EwsServerOptions): Promise<EwsTest
       await tokenEndpoint?.close();
       if (ownValidator) validator.dispose();
       if (log.responseFailures.length > 0) {
-        throw new Error(`EWS test server sent ${log.responseFailures.length} schema-invalid response(s):\n${log.responseFailures.join('\n')}`);
+        throw new Error(
+          `EWS test server sent ${log.responseFailures.length} schema-invalid response(s):\n${log.responseFailures.join('\n')}`,
+        );
       }
     },
   };
@@ -340,7 +413,8 @@ async function authenticate(store: MailboxStore, header: string | undefined, iss
       return { principal: { smtp: `app:${id.appId}`, password: '', fullAccess: false, impersonation: true, bearer: 'app' } };
     }
     const user = store.principals.get(id.upn);
-    if (!user && !store.mailbox(id.upn)) return { bearerFailure: { reason: `The user '${id.upn}' has no mailbox in this organization.`, category: 'invalid_user' } };
+    if (!user && !store.mailbox(id.upn))
+      return { bearerFailure: { reason: `The user '${id.upn}' has no mailbox in this organization.`, category: 'invalid_user' } };
     // Delegated: the signed-in user's own rights, never impersonation.
     return { principal: { smtp: id.upn, password: '', fullAccess: user?.fullAccess ?? false, impersonation: false, bearer: 'user' } };
   }
@@ -371,14 +445,20 @@ function groupGuard(operation: XmlElement, ctx: EwsContext): string | undefined 
   if (!isGroup) return undefined;
   const specs = child(operation, NS.messages, 'Folders')?.children ?? [];
   const denied = new EwsError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
-  return responseEnvelope('CreateFolder', specs.map(() => errorMessage('CreateFolder', denied)));
+  return responseEnvelope(
+    'CreateFolder',
+    specs.map(() => errorMessage('CreateFolder', denied)),
+  );
 }
 
 /** Rewrites the ServerVersionInfo header the operations write (Exchange 2016's) for an emulated older release. */
 function reportRelease(xml: string, release: EmulatedRelease | undefined): string {
   const info = release ? EMULATED_RELEASES[release] : undefined;
   if (!info) return xml;
-  return xml.replace(/<h:ServerVersionInfo [^>]*\/>/, () =>
-    `<h:ServerVersionInfo MajorVersion="${info.major}" MinorVersion="${info.minor}" MajorBuildNumber="${info.majorBuild}" ` +
-      `MinorBuildNumber="${info.minorBuild}"${'version' in info ? ` Version="${info.version}"` : ''} xmlns:h="${NS.types}"/>`);
+  return xml.replace(
+    /<h:ServerVersionInfo [^>]*\/>/,
+    () =>
+      `<h:ServerVersionInfo MajorVersion="${info.major}" MinorVersion="${info.minor}" MajorBuildNumber="${info.majorBuild}" ` +
+      `MinorBuildNumber="${info.minorBuild}"${'version' in info ? ` Version="${info.version}"` : ''} xmlns:h="${NS.types}"/>`,
+  );
 }

@@ -116,9 +116,25 @@ export function ewsDateTime(value: string | number | Date): string {
 
 /** types.xsd elements of type xs:dateTime that items carry (Exchange answers them in UTC). */
 const DATE_TIME_ELEMENTS = new Set([
-  'Start', 'End', 'OriginalStart', 'DueDate', 'StartDate', 'CompleteDate', 'AssignedTime', 'ReminderDueBy', 'ReminderNextTime', 'Birthday',
-  'WeddingAnniversary', 'LastResponseTime', 'ProposedStart', 'ProposedEnd', 'AppointmentReplyTime', 'RecurrenceId', 'DateTimeStamp',
-  'StartWallClock', 'EndWallClock',
+  'Start',
+  'End',
+  'OriginalStart',
+  'DueDate',
+  'StartDate',
+  'CompleteDate',
+  'AssignedTime',
+  'ReminderDueBy',
+  'ReminderNextTime',
+  'Birthday',
+  'WeddingAnniversary',
+  'LastResponseTime',
+  'ProposedStart',
+  'ProposedEnd',
+  'AppointmentReplyTime',
+  'RecurrenceId',
+  'DateTimeStamp',
+  'StartWallClock',
+  'EndWallClock',
 ]);
 
 export function toNode(el: XmlElement): XNode {
@@ -134,7 +150,9 @@ export function toNode(el: XmlElement): XNode {
 }
 
 export function nodeXml(node: XNode): string {
-  const attrs = Object.entries(node.a ?? {}).map(([k, v]) => ` ${k}="${escapeXml(v)}"`).join('');
+  const attrs = Object.entries(node.a ?? {})
+    .map(([k, v]) => ` ${k}="${escapeXml(v)}"`)
+    .join('');
   const inner = node.c ? node.c.map(nodeXml).join('') : escapeXml(node.t ?? '');
   return inner === '' ? `<t:${node.n}${attrs}/>` : `<t:${node.n}${attrs}>${inner}</t:${node.n}>`;
 }
@@ -282,26 +300,78 @@ function newChangeKey(): string {
 
 /** What applying request elements to an item yields besides the item itself. */
 export class ItemInputError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** Elements Exchange computes; a client cannot set them (they are ignored on input). */
 const READ_ONLY = new Set([
-  'ItemId', 'ParentFolderId', 'DateTimeReceived', 'Size', 'IsSubmitted', 'IsDraft', 'IsFromMe', 'IsResend', 'IsUnmodified',
-  'DateTimeCreated', 'DateTimeSent', 'ResponseObjects', 'DisplayCc', 'DisplayTo', 'DisplayBcc', 'HasAttachments', 'EffectiveRights',
-  'LastModifiedName', 'LastModifiedTime', 'ConversationId', 'UniqueBody', 'ModifiedOccurrences', 'DeletedOccurrences',
-  'CalendarItemType', 'IsRecurring', 'FirstOccurrence', 'LastOccurrence', 'MyResponseType', 'IsMeeting', 'IsComplete', 'PostedTime',
-  'InstanceKey', 'StoreEntryId', 'ConflictingMeetingCount', 'AdjacentMeetingCount', 'ConflictingMeetings', 'AdjacentMeetings',
+  'ItemId',
+  'ParentFolderId',
+  'DateTimeReceived',
+  'Size',
+  'IsSubmitted',
+  'IsDraft',
+  'IsFromMe',
+  'IsResend',
+  'IsUnmodified',
+  'DateTimeCreated',
+  'DateTimeSent',
+  'ResponseObjects',
+  'DisplayCc',
+  'DisplayTo',
+  'DisplayBcc',
+  'HasAttachments',
+  'EffectiveRights',
+  'LastModifiedName',
+  'LastModifiedTime',
+  'ConversationId',
+  'UniqueBody',
+  'ModifiedOccurrences',
+  'DeletedOccurrences',
+  'CalendarItemType',
+  'IsRecurring',
+  'FirstOccurrence',
+  'LastOccurrence',
+  'MyResponseType',
+  'IsMeeting',
+  'IsComplete',
+  'PostedTime',
+  'InstanceKey',
+  'StoreEntryId',
+  'ConflictingMeetingCount',
+  'AdjacentMeetingCount',
+  'ConflictingMeetings',
+  'AdjacentMeetings',
 ]);
 
 /** Builds a fresh (unsaved) item: the caller gives it an id and inserts it. */
 export function blankItem(itemClass: string, now: string): StoredItem {
   return {
-    id: '', changeKey: newChangeKey(), folderId: '', itemClass, fields: new Map(), extended: [], received: now, created: now,
-    lastModified: now, isRead: true, isDraft: false, isAssociated: false, modified: false, size: 0, exceptionIds: [], deletedOccurrences: [],
-    seqCreated: 0, seqContent: 0, seqRead: 0, order: 0,
+    id: '',
+    changeKey: newChangeKey(),
+    folderId: '',
+    itemClass,
+    fields: new Map(),
+    extended: [],
+    received: now,
+    created: now,
+    lastModified: now,
+    isRead: true,
+    isDraft: false,
+    isAssociated: false,
+    modified: false,
+    size: 0,
+    exceptionIds: [],
+    deletedOccurrences: [],
+    seqCreated: 0,
+    seqContent: 0,
+    seqRead: 0,
+    order: 0,
   };
 }
 
@@ -387,7 +457,13 @@ export function getExtended(item: StoredItem, uri: ExtendedUri): ExtendedProp | 
     if (tag === PR_CLIENT_SUBMIT_TIME) return v(item.sent);
     if (tag === PR_MESSAGE_FLAGS) return v(String((item.isRead ? MSGFLAG_READ : 0) | (item.isDraft ? MSGFLAG_UNSENT : 0)));
     const status = item.flag?.status;
-    return v(status === 'Flagged' ? String(FLAG_STATUS_FOLLOWUP_FLAGGED) : status === 'Complete' ? String(FLAG_STATUS_FOLLOWUP_COMPLETE) : undefined);
+    return v(
+      status === 'Flagged'
+        ? String(FLAG_STATUS_FOLLOWUP_FLAGGED)
+        : status === 'Complete'
+          ? String(FLAG_STATUS_FOLLOWUP_COMPLETE)
+          : undefined,
+    );
   }
   const key = extendedKey(uri);
   const found = item.extended.find((p) => extendedKey(p.uri) === key);
@@ -418,9 +494,13 @@ export function decodeWords(value: string): string {
   return value
     .replace(/(=\?[^?]+\?[bBqQ]\?[^?]*\?=)\s+(?==\?)/g, '$1')
     .replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g, (_m, charset: string, enc: string, data: string) => {
-      const bytes = enc.toUpperCase() === 'B'
-        ? Buffer.from(data, 'base64')
-        : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+      const bytes =
+        enc.toUpperCase() === 'B'
+          ? Buffer.from(data, 'base64')
+          : Buffer.from(
+              data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+              'latin1',
+            );
       return bytes.toString(/^(utf-?8)$/i.test(charset) ? 'utf8' : 'latin1');
     });
 }
@@ -448,11 +528,19 @@ export function parseAddressList(value: string): Address[] {
   }
   parts.push(cur);
   for (const raw of parts) {
-    const p = raw.replace(/^[^:<"]*:\s*/, (m) => (m.includes('@') ? m : '')).replace(/;\s*$/, '').trim();
+    const p = raw
+      .replace(/^[^:<"]*:\s*/, (m) => (m.includes('@') ? m : ''))
+      .replace(/;\s*$/, '')
+      .trim();
     if (!p) continue;
     const angled = /^(.*)<([^>]+)>\s*$/.exec(p);
     if (angled) {
-      const name = decodeWords(angled[1]!.trim().replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1'));
+      const name = decodeWords(
+        angled[1]!
+          .trim()
+          .replace(/^"(.*)"$/, '$1')
+          .replace(/\\(.)/g, '$1'),
+      );
       out.push({ ...(name ? { name } : {}), email: angled[2]!.trim() });
     } else out.push({ email: p });
   }
@@ -491,7 +579,10 @@ function mimeBody(bytes: Buffer, headers: [string, string][], bodyStart: number)
   if (cte === 'base64') raw = Buffer.from(raw.toString('latin1'), 'base64');
   else if (cte === 'quoted-printable') {
     raw = Buffer.from(
-      raw.toString('latin1').replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_m, x: string) => String.fromCharCode(parseInt(x, 16))),
+      raw
+        .toString('latin1')
+        .replace(/=\r?\n/g, '')
+        .replace(/=([0-9A-Fa-f]{2})/g, (_m, x: string) => String.fromCharCode(parseInt(x, 16))),
       'latin1',
     );
   }
@@ -518,7 +609,11 @@ export function deriveFromMime(item: StoredItem): void {
     setIfAbsent('From', { n: 'From', c: [mailboxNode(from)] });
     setIfAbsent('Sender', { n: 'Sender', c: [mailboxNode(parseAddressList(h('sender') ?? '')[0] ?? from)] });
   }
-  for (const [header, field] of [['to', 'ToRecipients'], ['cc', 'CcRecipients'], ['bcc', 'BccRecipients']] as const) {
+  for (const [header, field] of [
+    ['to', 'ToRecipients'],
+    ['cc', 'CcRecipients'],
+    ['bcc', 'BccRecipients'],
+  ] as const) {
     const list = parseAddressList(h(header) ?? '');
     if (list.length) setIfAbsent(field, { n: field, c: list.map(mailboxNode) });
   }
@@ -526,8 +621,12 @@ export function deriveFromMime(item: StoredItem): void {
   if (date && item.sent === undefined && !Number.isNaN(Date.parse(date))) item.sent = ewsDateTime(Date.parse(date));
   const importance = (h('importance') ?? '').toLowerCase();
   const priority = Number.parseInt(h('x-priority') ?? '', 10);
-  const level = importance === 'high' || priority === 1 || priority === 2 ? 'High'
-    : importance === 'low' || priority === 4 || priority === 5 ? 'Low' : undefined;
+  const level =
+    importance === 'high' || priority === 1 || priority === 2
+      ? 'High'
+      : importance === 'low' || priority === 4 || priority === 5
+        ? 'Low'
+        : undefined;
   if (level) setIfAbsent('Importance', leaf('Importance', level));
   const mid = h('message-id');
   if (mid) setIfAbsent('InternetMessageId', leaf('InternetMessageId', mid));
@@ -542,7 +641,10 @@ export function deriveFromMime(item: StoredItem): void {
 export function synthesizeMime(item: StoredItem): Buffer {
   const text = (n: string): string => item.fields.get(n)?.t ?? '';
   const addrs = (n: string): string =>
-    (item.fields.get(n)?.c ?? []).map((m) => nodeChild(m, 'EmailAddress')?.t ?? '').filter(Boolean).join(', ');
+    (item.fields.get(n)?.c ?? [])
+      .map((m) => nodeChild(m, 'EmailAddress')?.t ?? '')
+      .filter(Boolean)
+      .join(', ');
   const from = nodeChild(nodeChild(item.fields.get('From'), 'Mailbox'), 'EmailAddress')?.t;
   const body = item.fields.get('Body');
   const lines = [
@@ -580,14 +682,22 @@ export function itemFromRequest(el: XmlElement, mailboxSmtp: string, opts: { dra
 function applyTypeDefaults(item: StoredItem, mailboxSmtp: string): void {
   const element = itemElement(item);
   if (element === 'CalendarItem') {
-    if (!item.fields.has('Organizer')) item.fields.set('Organizer', { n: 'Organizer', c: [mailboxNode({ name: mailboxSmtp, email: mailboxSmtp })] });
+    if (!item.fields.has('Organizer'))
+      item.fields.set('Organizer', { n: 'Organizer', c: [mailboxNode({ name: mailboxSmtp, email: mailboxSmtp })] });
     // Stored with the item (PidLidResponseStatus), so an exported meeting keeps it in another mailbox.
     const meeting = ['RequiredAttendees', 'OptionalAttendees', 'Resources'].some((f) => item.fields.has(f));
     // What Exchange stores for a new calendar item when the client leaves these out.
     const defaults: [string, string][] = [
-      ['IsAllDayEvent', 'false'], ['LegacyFreeBusyStatus', 'Busy'], ['IsCancelled', 'false'], ['MeetingRequestWasSent', 'false'],
-      ['IsResponseRequested', 'true'], ['AppointmentSequenceNumber', '0'], ['AppointmentState', meeting ? '1' : '0'],
-      ['ConferenceType', '0'], ['AllowNewTimeProposal', 'true'], ['IsOnlineMeeting', 'false'],
+      ['IsAllDayEvent', 'false'],
+      ['LegacyFreeBusyStatus', 'Busy'],
+      ['IsCancelled', 'false'],
+      ['MeetingRequestWasSent', 'false'],
+      ['IsResponseRequested', 'true'],
+      ['AppointmentSequenceNumber', '0'],
+      ['AppointmentState', meeting ? '1' : '0'],
+      ['ConferenceType', '0'],
+      ['AllowNewTimeProposal', 'true'],
+      ['IsOnlineMeeting', 'false'],
     ];
     for (const [name, value] of defaults) if (!item.fields.has(name)) item.fields.set(name, leaf(name, value));
     const organizer = nodeChild(nodeChild(item.fields.get('Organizer'), 'Mailbox'), 'EmailAddress')?.t?.toLowerCase();
@@ -702,7 +812,13 @@ export function removeItem(store: MailboxStore, mbx: Mailbox, item: StoredItem):
   s.byId.delete(item.id);
   s.byFolder.get(item.folderId)?.delete(item.id);
   if (!item.masterId) {
-    s.tombstones.push({ itemId: item.id, folderId: item.folderId, seq: nextSeq(mbx), seqCreated: item.seqCreated, isAssociated: item.isAssociated });
+    s.tombstones.push({
+      itemId: item.id,
+      folderId: item.folderId,
+      seq: nextSeq(mbx),
+      seqCreated: item.seqCreated,
+      isAssociated: item.isAssociated,
+    });
   }
   recount(store, mbx, item.folderId);
 }
@@ -757,7 +873,9 @@ function addExceptionItem(store: MailboxStore, mbx: Mailbox, master: StoredItem,
  * the moved occurrence's times, `originalStart` the occurrence it replaces.
  */
 export function addException(
-  store: MailboxStore, mbx: Mailbox, master: StoredItem,
+  store: MailboxStore,
+  mbx: Mailbox,
+  master: StoredItem,
   ex: { originalStart: string; start: string; end: string; fieldsXml?: string },
 ): StoredItem {
   if (!master.fields.has('Recurrence')) throw new Error('addException needs a recurring master');
@@ -810,8 +928,17 @@ export function seedItem(store: MailboxStore, smtp: string, folder: string, item
  * and `flag` the read and follow-up state, `extended` adds named/tagged properties.
  */
 export function seedMessage(
-  store: MailboxStore, smtp: string, folder: string, mime: Buffer | string,
-  opts: { received?: string | number | Date; isRead?: boolean; flag?: ItemFlag['status']; categories?: string[]; extended?: ExtendedProp[] } = {},
+  store: MailboxStore,
+  smtp: string,
+  folder: string,
+  mime: Buffer | string,
+  opts: {
+    received?: string | number | Date;
+    isRead?: boolean;
+    flag?: ItemFlag['status'];
+    categories?: string[];
+    extended?: ExtendedProp[];
+  } = {},
 ): StoredItem {
   const mbx = seedMailbox(store, smtp);
   const item = blankItem('IPM.Note', ewsDateTime(Date.now()));
@@ -898,28 +1025,111 @@ export function readItemShape(shapeEl: XmlElement | undefined): ItemShape {
 
 /** Properties the Default shape returns (Exchange's list, roughly), per item type beyond ItemType's. */
 const DEFAULT_FIELDS = new Set([
-  'ItemId', 'ParentFolderId', 'ItemClass', 'Subject', 'Sensitivity', 'Body', 'Attachments', 'DateTimeReceived', 'Size', 'Categories',
-  'Importance', 'InReplyTo', 'IsSubmitted', 'IsDraft', 'IsFromMe', 'IsResend', 'IsUnmodified', 'DateTimeSent', 'DateTimeCreated',
-  'ReminderDueBy', 'ReminderIsSet', 'ReminderMinutesBeforeStart', 'DisplayCc', 'DisplayTo', 'HasAttachments', 'Culture',
-  'LastModifiedName', 'LastModifiedTime', 'IsAssociated',
+  'ItemId',
+  'ParentFolderId',
+  'ItemClass',
+  'Subject',
+  'Sensitivity',
+  'Body',
+  'Attachments',
+  'DateTimeReceived',
+  'Size',
+  'Categories',
+  'Importance',
+  'InReplyTo',
+  'IsSubmitted',
+  'IsDraft',
+  'IsFromMe',
+  'IsResend',
+  'IsUnmodified',
+  'DateTimeSent',
+  'DateTimeCreated',
+  'ReminderDueBy',
+  'ReminderIsSet',
+  'ReminderMinutesBeforeStart',
+  'DisplayCc',
+  'DisplayTo',
+  'HasAttachments',
+  'Culture',
+  'LastModifiedName',
+  'LastModifiedTime',
+  'IsAssociated',
   // Message / PostItem
-  'Sender', 'ToRecipients', 'CcRecipients', 'IsReadReceiptRequested', 'IsDeliveryReceiptRequested', 'From', 'InternetMessageId', 'IsRead',
-  'ConversationTopic', 'PostedTime',
+  'Sender',
+  'ToRecipients',
+  'CcRecipients',
+  'IsReadReceiptRequested',
+  'IsDeliveryReceiptRequested',
+  'From',
+  'InternetMessageId',
+  'IsRead',
+  'ConversationTopic',
+  'PostedTime',
   // CalendarItem
-  'UID', 'Start', 'End', 'IsAllDayEvent', 'LegacyFreeBusyStatus', 'Location', 'IsMeeting', 'IsCancelled', 'IsRecurring',
-  'CalendarItemType', 'MyResponseType', 'Organizer', 'RequiredAttendees', 'OptionalAttendees', 'Resources', 'Duration', 'TimeZone',
-  'AppointmentState', 'Recurrence', 'ModifiedOccurrences', 'DeletedOccurrences',
+  'UID',
+  'Start',
+  'End',
+  'IsAllDayEvent',
+  'LegacyFreeBusyStatus',
+  'Location',
+  'IsMeeting',
+  'IsCancelled',
+  'IsRecurring',
+  'CalendarItemType',
+  'MyResponseType',
+  'Organizer',
+  'RequiredAttendees',
+  'OptionalAttendees',
+  'Resources',
+  'Duration',
+  'TimeZone',
+  'AppointmentState',
+  'Recurrence',
+  'ModifiedOccurrences',
+  'DeletedOccurrences',
   // Contact
-  'FileAs', 'DisplayName', 'GivenName', 'Surname', 'CompanyName', 'EmailAddresses', 'PhoneNumbers', 'PhysicalAddresses', 'JobTitle',
+  'FileAs',
+  'DisplayName',
+  'GivenName',
+  'Surname',
+  'CompanyName',
+  'EmailAddresses',
+  'PhoneNumbers',
+  'PhysicalAddresses',
+  'JobTitle',
   // Task
-  'DueDate', 'StartDate', 'Status', 'PercentComplete', 'IsComplete', 'Owner',
+  'DueDate',
+  'StartDate',
+  'Status',
+  'PercentComplete',
+  'IsComplete',
+  'Owner',
 ]);
 
 /** Properties FindItem cannot return (Exchange answers ErrorInvalidPropertyRequest when asked). */
 export const NOT_IN_FIND = new Set([
-  'Body', 'UniqueBody', 'NormalizedBody', 'TextBody', 'Attachments', 'MimeContent', 'ToRecipients', 'CcRecipients', 'BccRecipients',
-  'ReplyTo', 'RequiredAttendees', 'OptionalAttendees', 'Resources', 'ModifiedOccurrences', 'DeletedOccurrences', 'Recurrence',
-  'InternetMessageHeaders', 'EmailAddresses', 'PhysicalAddresses', 'PhoneNumbers', 'ImAddresses', 'Members',
+  'Body',
+  'UniqueBody',
+  'NormalizedBody',
+  'TextBody',
+  'Attachments',
+  'MimeContent',
+  'ToRecipients',
+  'CcRecipients',
+  'BccRecipients',
+  'ReplyTo',
+  'RequiredAttendees',
+  'OptionalAttendees',
+  'Resources',
+  'ModifiedOccurrences',
+  'DeletedOccurrences',
+  'Recurrence',
+  'InternetMessageHeaders',
+  'EmailAddresses',
+  'PhysicalAddresses',
+  'PhoneNumbers',
+  'ImAddresses',
+  'Members',
 ]);
 
 export interface RenderContext {
@@ -936,7 +1146,13 @@ function displayList(item: StoredItem, field: string): string {
 }
 
 function stripTags(html: string): string {
-  return html.replace(/<br\s*\/?>/gi, '\r\n').replace(/<[^>]*>/g, '').replace(/&nbsp;/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return html
+    .replace(/<br\s*\/?>/gi, '\r\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 function calendarType(item: StoredItem): string {
@@ -962,7 +1178,8 @@ function computed(rc: RenderContext, item: StoredItem, name: string, shape: Item
     case 'Body': {
       const body = item.fields.get('Body');
       if (!body) return undefined;
-      if (shape.bodyType === 'Text' && body.a?.['BodyType'] === 'HTML') return nodeXml({ ...body, a: { ...body.a, BodyType: 'Text' }, t: stripTags(body.t ?? '') });
+      if (shape.bodyType === 'Text' && body.a?.['BodyType'] === 'HTML')
+        return nodeXml({ ...body, a: { ...body.a, BodyType: 'Text' }, t: stripTags(body.t ?? '') });
       return nodeXml(body);
     }
     case 'DateTimeReceived':
@@ -1025,14 +1242,19 @@ function computed(rc: RenderContext, item: StoredItem, name: string, shape: Item
       return `<t:IsMeeting>${has}</t:IsMeeting>`;
     }
     case 'IsRecurring':
-      return element === 'Task' ? `<t:IsRecurring>${item.fields.has('Recurrence')}</t:IsRecurring>` : `<t:IsRecurring>${calendarType(item) !== 'Single'}</t:IsRecurring>`;
+      return element === 'Task'
+        ? `<t:IsRecurring>${item.fields.has('Recurrence')}</t:IsRecurring>`
+        : `<t:IsRecurring>${calendarType(item) !== 'Single'}</t:IsRecurring>`;
     case 'CalendarItemType':
       return `<t:CalendarItemType>${calendarType(item)}</t:CalendarItemType>`;
     case 'ModifiedOccurrences': {
       const exceptions = item.exceptionIds.map((id) => itemStorage(rc.mbx).byId.get(id)).filter((e): e is StoredItem => e !== undefined);
       if (!exceptions.length) return undefined;
       return `<t:ModifiedOccurrences>${exceptions
-        .map((e) => `<t:Occurrence><t:ItemId Id="${escapeXml(e.id)}" ChangeKey="${escapeXml(e.changeKey)}"/><t:Start>${e.fields.get('Start')?.t}</t:Start><t:End>${e.fields.get('End')?.t}</t:End><t:OriginalStart>${e.originalStart}</t:OriginalStart></t:Occurrence>`)
+        .map(
+          (e) =>
+            `<t:Occurrence><t:ItemId Id="${escapeXml(e.id)}" ChangeKey="${escapeXml(e.changeKey)}"/><t:Start>${e.fields.get('Start')?.t}</t:Start><t:End>${e.fields.get('End')?.t}</t:End><t:OriginalStart>${e.originalStart}</t:OriginalStart></t:Occurrence>`,
+        )
         .join('')}</t:ModifiedOccurrences>`;
     }
     case 'DeletedOccurrences':
@@ -1049,10 +1271,40 @@ function computed(rc: RenderContext, item: StoredItem, name: string, shape: Item
 
 /** Names `computed` answers for (the rest come from the stored fields). */
 const COMPUTED = new Set([
-  'MimeContent', 'ItemId', 'ParentFolderId', 'ItemClass', 'Body', 'DateTimeReceived', 'Size', 'Importance', 'Sensitivity', 'IsSubmitted',
-  'IsDraft', 'IsFromMe', 'IsResend', 'IsUnmodified', 'DateTimeSent', 'DateTimeCreated', 'ReminderIsSet', 'DisplayTo', 'DisplayCc',
-  'DisplayBcc', 'HasAttachments', 'ExtendedProperty', 'LastModifiedTime', 'IsAssociated', 'Flag', 'IsRead', 'PostedTime', 'OriginalStart',
-  'IsMeeting', 'IsRecurring', 'CalendarItemType', 'ModifiedOccurrences', 'DeletedOccurrences', 'IsComplete',
+  'MimeContent',
+  'ItemId',
+  'ParentFolderId',
+  'ItemClass',
+  'Body',
+  'DateTimeReceived',
+  'Size',
+  'Importance',
+  'Sensitivity',
+  'IsSubmitted',
+  'IsDraft',
+  'IsFromMe',
+  'IsResend',
+  'IsUnmodified',
+  'DateTimeSent',
+  'DateTimeCreated',
+  'ReminderIsSet',
+  'DisplayTo',
+  'DisplayCc',
+  'DisplayBcc',
+  'HasAttachments',
+  'ExtendedProperty',
+  'LastModifiedTime',
+  'IsAssociated',
+  'Flag',
+  'IsRead',
+  'PostedTime',
+  'OriginalStart',
+  'IsMeeting',
+  'IsRecurring',
+  'CalendarItemType',
+  'ModifiedOccurrences',
+  'DeletedOccurrences',
+  'IsComplete',
 ]);
 /** Computed properties that only belong to some item types' answers. */
 const COMPUTED_FOR: Record<string, ItemElement[]> = {
@@ -1109,8 +1361,22 @@ export const EXPORT_FORMAT = 'mailferry-ews-item';
 export const EXPORT_VERSION = 1;
 
 /** A stored item as JSON: its own fields, without ids, sequence numbers or sizes the server recomputes. */
-type ExportedItem = Pick<StoredItem, 'itemClass' | 'extended' | 'received' | 'sent' | 'created' | 'lastModified' | 'isRead' | 'isDraft' | 'flag'
-  | 'isAssociated' | 'modified' | 'deletedOccurrences' | 'originalStart'> & {
+type ExportedItem = Pick<
+  StoredItem,
+  | 'itemClass'
+  | 'extended'
+  | 'received'
+  | 'sent'
+  | 'created'
+  | 'lastModified'
+  | 'isRead'
+  | 'isDraft'
+  | 'flag'
+  | 'isAssociated'
+  | 'modified'
+  | 'deletedOccurrences'
+  | 'originalStart'
+> & {
   fields: [string, XNode][];
   mime?: { base64: string; charset?: string };
   exceptions: ExportedItem[];
@@ -1122,7 +1388,9 @@ function exportOne(mbx: Mailbox, item: StoredItem): ExportedItem {
     itemClass: item.itemClass,
     fields: [...item.fields.entries()],
     extended: item.extended,
-    ...(item.mime ? { mime: { base64: item.mime.bytes.toString('base64'), ...(item.mime.charset ? { charset: item.mime.charset } : {}) } } : {}),
+    ...(item.mime
+      ? { mime: { base64: item.mime.bytes.toString('base64'), ...(item.mime.charset ? { charset: item.mime.charset } : {}) } }
+      : {}),
     received: item.received,
     ...(item.sent ? { sent: item.sent } : {}),
     created: item.created,
@@ -1139,7 +1407,9 @@ function exportOne(mbx: Mailbox, item: StoredItem): ExportedItem {
 }
 
 export function exportItem(mbx: Mailbox, item: StoredItem): string {
-  return Buffer.from(JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION, item: exportOne(mbx, item) }), 'utf8').toString('base64');
+  return Buffer.from(JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION, item: exportOne(mbx, item) }), 'utf8').toString(
+    'base64',
+  );
 }
 
 function importOne(e: ExportedItem): StoredItem {
@@ -1172,14 +1442,24 @@ export function decodeExport(data: string): { item: StoredItem; exceptions: Stor
 }
 
 /** Stores an imported item (and its exceptions) in a folder with new ids. */
-export function insertImported(store: MailboxStore, mbx: Mailbox, folder: StoredFolder, imported: { item: StoredItem; exceptions: StoredItem[] }): StoredItem {
+export function insertImported(
+  store: MailboxStore,
+  mbx: Mailbox,
+  folder: StoredFolder,
+  imported: { item: StoredItem; exceptions: StoredItem[] },
+): StoredItem {
   const item = insertItem(store, mbx, folder, imported.item);
   for (const ex of imported.exceptions) addExceptionItem(store, mbx, item, ex);
   return item;
 }
 
 /** Replaces an item's content with an imported one, keeping its id (UploadItems CreateAction=Update). */
-export function replaceContent(store: MailboxStore, mbx: Mailbox, target: StoredItem, imported: { item: StoredItem; exceptions: StoredItem[] }): void {
+export function replaceContent(
+  store: MailboxStore,
+  mbx: Mailbox,
+  target: StoredItem,
+  imported: { item: StoredItem; exceptions: StoredItem[] },
+): void {
   const s = itemStorage(mbx);
   for (const ex of target.exceptionIds) s.byId.delete(ex);
   const keep = { id: target.id, folderId: target.folderId, order: target.order, seqCreated: target.seqCreated };

@@ -12,7 +12,15 @@ import { EwsConnector } from '../../../api/connectors/ews/index.js';
 
 const [url, adminLogin, adminPassword, from, to] = process.argv.slice(2) as [string, string, string, string, string];
 const endpoint: Endpoint = {
-  tenantId: 'local', id: 'ews', version: 1, name: 'EWS', kind: 'exchange', host: url, adminMode: 'delegation', adminLogin, createdAt: new Date(0).toISOString(),
+  tenantId: 'local',
+  id: 'ews',
+  version: 1,
+  name: 'EWS',
+  kind: 'exchange',
+  host: url,
+  adminMode: 'delegation',
+  adminLogin,
+  createdAt: new Date(0).toISOString(),
 };
 const connector = new EwsConnector();
 const src = await connector.open({ endpoint, mailbox: from, adminPassword });

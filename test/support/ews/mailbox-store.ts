@@ -153,7 +153,8 @@ export class MailboxStore {
     this.mailboxes.set(mbx.smtp, mbx);
     const root = this.insert(mbx, null, 'Root', 'Folder', '', 'root');
     const top = this.insert(mbx, root.id, 'Top of Information Store', 'Folder', 'IPF.Note', 'msgfolderroot');
-    for (const w of WELL_KNOWN.filter((k) => k.id === 'inbox' || k.id === 'calendar')) this.insert(mbx, top.id, w.name, w.element, w.folderClass, w.id);
+    for (const w of WELL_KNOWN.filter((k) => k.id === 'inbox' || k.id === 'calendar'))
+      this.insert(mbx, top.id, w.name, w.element, w.folderClass, w.id);
     return mbx;
   }
 
@@ -161,7 +162,14 @@ export class MailboxStore {
     return this.mailboxes.get(smtp.toLowerCase());
   }
 
-  insert(mbx: Mailbox, parentId: string | null, displayName: string, element: FolderElement, folderClass: string, distinguished?: string): StoredFolder {
+  insert(
+    mbx: Mailbox,
+    parentId: string | null,
+    displayName: string,
+    element: FolderElement,
+    folderClass: string,
+    distinguished?: string,
+  ): StoredFolder {
     const id = encodeFolderId(mbx.smtp, String(++this.seq));
     const folder: StoredFolder = {
       id,

@@ -8,8 +8,24 @@ import type { StoredFolder, StoredPermission } from './mailbox-store.js';
 import { NS, type XmlElement, child, escapeXml } from './xml.js';
 
 type Rights = Omit<StoredPermission, 'user' | 'level'>;
-const r = (c: boolean, sub: boolean, owner: boolean, visible: boolean, contact: boolean, edit: Rights['editItems'], del: Rights['deleteItems'], read: string): Rights => ({
-  canCreateItems: c, canCreateSubFolders: sub, isFolderOwner: owner, isFolderVisible: visible, isFolderContact: contact, editItems: edit, deleteItems: del, readItems: read,
+const r = (
+  c: boolean,
+  sub: boolean,
+  owner: boolean,
+  visible: boolean,
+  contact: boolean,
+  edit: Rights['editItems'],
+  del: Rights['deleteItems'],
+  read: string,
+): Rights => ({
+  canCreateItems: c,
+  canCreateSubFolders: sub,
+  isFolderOwner: owner,
+  isFolderVisible: visible,
+  isFolderContact: contact,
+  editItems: edit,
+  deleteItems: del,
+  readItems: read,
 });
 
 /** Exchange's folder roles (the EWS Managed API FolderPermission table; Outlook's permission levels). */
@@ -29,8 +45,13 @@ export const LEVELS: Record<string, Rights> = {
 };
 
 const RIGHT_ELEMENTS: [keyof Rights, string][] = [
-  ['canCreateItems', 'CanCreateItems'], ['canCreateSubFolders', 'CanCreateSubFolders'], ['isFolderOwner', 'IsFolderOwner'],
-  ['isFolderVisible', 'IsFolderVisible'], ['isFolderContact', 'IsFolderContact'], ['editItems', 'EditItems'], ['deleteItems', 'DeleteItems'],
+  ['canCreateItems', 'CanCreateItems'],
+  ['canCreateSubFolders', 'CanCreateSubFolders'],
+  ['isFolderOwner', 'IsFolderOwner'],
+  ['isFolderVisible', 'IsFolderVisible'],
+  ['isFolderContact', 'IsFolderContact'],
+  ['editItems', 'EditItems'],
+  ['deleteItems', 'DeleteItems'],
 ];
 
 export function isCalendar(f: StoredFolder): boolean {
@@ -69,7 +90,10 @@ export function permissionSetXml(f: StoredFolder): string {
 }
 
 export class PermissionError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -80,11 +104,18 @@ export class PermissionError extends Error {
  * (ErrorInvalidPermissionSettings); `Custom` takes the rights as sent (missing = none).
  * `resolveUser` maps a PrimarySmtpAddress to its display name, or undefined when unknown.
  */
-export function readPermissionSet(f: StoredFolder, setEl: XmlElement, resolveUser: (smtp: string) => string | undefined): StoredPermission[] {
+export function readPermissionSet(
+  f: StoredFolder,
+  setEl: XmlElement,
+  resolveUser: (smtp: string) => string | undefined,
+): StoredPermission[] {
   const cal = isCalendar(f);
   const arr = child(setEl, NS.types, cal ? 'CalendarPermissions' : 'Permissions');
   if (!arr) {
-    throw new PermissionError('ErrorInvalidPermissionSettings', cal ? 'A calendar folder takes CalendarPermissions.' : 'A non-calendar folder takes Permissions, not CalendarPermissions.');
+    throw new PermissionError(
+      'ErrorInvalidPermissionSettings',
+      cal ? 'A calendar folder takes CalendarPermissions.' : 'A non-calendar folder takes Permissions, not CalendarPermissions.',
+    );
   }
   const seen = new Set<string>();
   return arr.children.map((pEl) => {
@@ -97,9 +128,11 @@ export function readPermissionSet(f: StoredFolder, setEl: XmlElement, resolveUse
       const displayName = resolveUser(smtp);
       if (displayName === undefined) throw new PermissionError('ErrorInvalidUserInfo', `The user ${smtp} was not found in the directory.`);
       user = { smtp, displayName };
-    } else throw new PermissionError('ErrorInvalidUserInfo', 'A permission needs a UserId with a PrimarySmtpAddress or a DistinguishedUser.');
+    } else
+      throw new PermissionError('ErrorInvalidUserInfo', 'A permission needs a UserId with a PrimarySmtpAddress or a DistinguishedUser.');
     const key = distinguished ?? smtp!;
-    if (seen.has(key)) throw new PermissionError('ErrorDuplicateUserIdsSpecified', `The user ${key} appears more than once in the permission set.`);
+    if (seen.has(key))
+      throw new PermissionError('ErrorDuplicateUserIdsSpecified', `The user ${key} appears more than once in the permission set.`);
     seen.add(key);
     const level = child(pEl, NS.types, cal ? 'CalendarPermissionLevel' : 'PermissionLevel')?.text.trim() ?? 'None';
     const given: Partial<Rights> = {};
@@ -116,7 +149,10 @@ export function readPermissionSet(f: StoredFolder, setEl: XmlElement, resolveUse
     if (!rights) throw new PermissionError('ErrorInvalidPermissionSettings', `Unknown permission level ${level}.`);
     for (const [k, v] of Object.entries(given)) {
       if (rights[k as keyof Rights] !== v) {
-        throw new PermissionError('ErrorInvalidPermissionSettings', `The permission level ${level} does not allow ${k} = ${String(v)}; use Custom.`);
+        throw new PermissionError(
+          'ErrorInvalidPermissionSettings',
+          `The permission level ${level} does not allow ${k} = ${String(v)}; use Custom.`,
+        );
       }
     }
     return { user, ...rights, level };

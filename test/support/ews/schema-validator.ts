@@ -192,9 +192,7 @@ function runXmllint(args: string[]): Promise<{ code: number; stderr: string }> {
     execFile(XMLLINT_BIN, args, { timeout: XMLLINT_TIMEOUT_MS, maxBuffer: XMLLINT_MAX_BUFFER }, (err, _stdout, stderr) => {
       if (err && typeof err.code !== 'number') {
         reject(
-          (err as NodeJS.ErrnoException).code === 'ENOENT'
-            ? new Error('xmllint not found: install Debian package libxml2-utils')
-            : err,
+          (err as NodeJS.ErrnoException).code === 'ENOENT' ? new Error('xmllint not found: install Debian package libxml2-utils') : err,
         );
         return;
       }
@@ -225,7 +223,9 @@ function daemonBinary(): string | undefined {
   } catch (err) {
     if (!fallbackWarned) {
       fallbackWarned = true;
-      console.warn(`EWS schema checks fall back to one xmllint run per message (slow): could not build xsd-validate (${(err as Error).message.split('\n')[0]}). Install gcc and libxml2-dev.`);
+      console.warn(
+        `EWS schema checks fall back to one xmllint run per message (slow): could not build xsd-validate (${(err as Error).message.split('\n')[0]}). Install gcc and libxml2-dev.`,
+      );
     }
     return undefined;
   }

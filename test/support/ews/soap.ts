@@ -9,9 +9,22 @@ import { permissionSetXml } from './permissions.js';
 
 /** types.xsd `ExchangeVersionType`, oldest first: comparisons follow this order. */
 export const EXCHANGE_VERSIONS = [
-  'Exchange2007', 'Exchange2007_SP1', 'Exchange2009', 'Exchange2010', 'Exchange2010_SP1', 'Exchange2010_SP2',
-  'Exchange2012', 'Exchange2013', 'Exchange2013_SP1', 'Exchange2015', 'Exchange2016',
-  'V2015_10_05', 'V2016_01_06', 'V2016_04_13', 'V2016_07_13', 'V2016_10_10',
+  'Exchange2007',
+  'Exchange2007_SP1',
+  'Exchange2009',
+  'Exchange2010',
+  'Exchange2010_SP1',
+  'Exchange2010_SP2',
+  'Exchange2012',
+  'Exchange2013',
+  'Exchange2013_SP1',
+  'Exchange2015',
+  'Exchange2016',
+  'V2015_10_05',
+  'V2016_01_06',
+  'V2016_04_13',
+  'V2016_07_13',
+  'V2016_10_10',
 ] as const;
 export type ExchangeVersion = (typeof EXCHANGE_VERSIONS)[number];
 /** Exchange assumes the first release when a request carries no RequestServerVersion header. */
@@ -30,7 +43,10 @@ export interface EwsContext {
 
 /** A per-message EWS error (`ResponseClass="Error"`), never a SOAP fault. */
 export class EwsError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -151,8 +167,9 @@ export function resolveFolder(ctx: EwsContext, idEl: XmlElement): { mbx: Mailbox
 
 /** The folder id elements of a `NonEmptyArrayOfBaseFolderIdsType` / `TargetFolderIdType`. */
 export function folderIdElements(container: XmlElement | undefined): XmlElement[] {
-  return [...childrenNamed(container, NS.types, 'FolderId'), ...childrenNamed(container, NS.types, 'DistinguishedFolderId')]
-    .sort((a, b) => a.start - b.start);
+  return [...childrenNamed(container, NS.types, 'FolderId'), ...childrenNamed(container, NS.types, 'DistinguishedFolderId')].sort(
+    (a, b) => a.start - b.start,
+  );
 }
 
 export interface FolderShape {
@@ -183,7 +200,8 @@ export function folderXml(ctx: EwsContext, mbx: Mailbox, f: StoredFolder, shape:
   if (want('folder:FolderClass', false) && f.folderClass) parts.push(`<t:FolderClass>${escapeXml(f.folderClass)}</t:FolderClass>`);
   if (want('folder:DisplayName', true)) parts.push(`<t:DisplayName>${escapeXml(f.displayName)}</t:DisplayName>`);
   if (want('folder:TotalCount', true)) parts.push(`<t:TotalCount>${f.totalCount}</t:TotalCount>`);
-  if (want('folder:ChildFolderCount', true)) parts.push(`<t:ChildFolderCount>${ctx.store.childrenOf(mbx, f.id).length}</t:ChildFolderCount>`);
+  if (want('folder:ChildFolderCount', true))
+    parts.push(`<t:ChildFolderCount>${ctx.store.childrenOf(mbx, f.id).length}</t:ChildFolderCount>`);
   // t:DistinguishedFolderId exists in responses from Exchange 2013 on; older clients never see it.
   if (f.distinguished && shape.additional.has('folder:DistinguishedFolderId')) {
     if (!versionAtLeast(ctx, 'Exchange2013')) {

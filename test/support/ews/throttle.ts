@@ -107,7 +107,10 @@ export class Throttle {
 
   /** @internal HTTP-level refusal for this request, if a 503/429 storm is on. */
   httpRefusal(): { status: 503 | 429; retryAfterSeconds: number } | undefined {
-    for (const [status, storm] of [[503, this.storm503], [429, this.storm429]] as const) {
+    for (const [status, storm] of [
+      [503, this.storm503],
+      [429, this.storm429],
+    ] as const) {
       if (storm && storm.remaining > 0) {
         storm.remaining--;
         if (status === 503) this.counters.http503++;
@@ -161,13 +164,17 @@ export class Throttle {
 }
 
 export const SERVER_BUSY_MESSAGE = 'The server cannot service this request right now. Try again later.';
-export const CONCURRENCY_MESSAGE = 'You have exceeded the available concurrent connections for your account.  Try again once your other requests have completed.';
+export const CONCURRENCY_MESSAGE =
+  'You have exceeded the available concurrent connections for your account.  Try again once your other requests have completed.';
 
 /** The MessageXml `t:Value` entries Exchange Online sends with ErrorExceededConnectionCount. */
 export function concurrencyDetails(limit: number): [string, string][] {
   return [
     ['Policy', 'MaxConcurrency'],
     ['MaxConcurrencyLimit', String(limit)],
-    ['ErrorMessage', `This operation exceeds the throttling budget for policy part 'MaxConcurrency', policy value '${limit}', Budget type: 'Ews'.  Suggested backoff time 0 ms.`],
+    [
+      'ErrorMessage',
+      `This operation exceeds the throttling budget for policy part 'MaxConcurrency', policy value '${limit}', Budget type: 'Ews'.  Suggested backoff time 0 ms.`,
+    ],
   ];
 }

@@ -29,10 +29,12 @@ function entries(body: Buffer): BatchEntry[] {
   }
   const requests = (parsed as { requests?: unknown }).requests;
   if (!Array.isArray(requests) || requests.length === 0) throw badRequest('A batch needs a non-empty "requests" array.', 'BadRequest');
-  if (requests.length > MAX_BATCH) throw badRequest(`The batch holds ${requests.length} requests; the limit is ${MAX_BATCH}.`, 'BadRequest');
+  if (requests.length > MAX_BATCH)
+    throw badRequest(`The batch holds ${requests.length} requests; the limit is ${MAX_BATCH}.`, 'BadRequest');
   const ids = new Set<string>();
   for (const r of requests as BatchEntry[]) {
-    if (typeof r?.id !== 'string' || typeof r.method !== 'string' || typeof r.url !== 'string') throw badRequest('Each batch request needs string id, method and url.', 'BadRequest');
+    if (typeof r?.id !== 'string' || typeof r.method !== 'string' || typeof r.url !== 'string')
+      throw badRequest('Each batch request needs string id, method and url.', 'BadRequest');
     if (ids.has(r.id)) throw badRequest(`The batch request id '${r.id}' is used twice.`, 'BadRequest');
     ids.add(r.id);
   }
@@ -68,8 +70,13 @@ export async function runBatch(version: 'v1.0' | 'beta', body: Buffer, caller: C
   const one = async (e: BatchEntry): Promise<Reply> => {
     for (const dep of e.dependsOn ?? []) {
       const before = done.get(dep);
-      if (!before) return { status: 400, json: { error: { code: 'BadRequest', message: `dependsOn names '${dep}', which is not earlier in the batch.` } } };
-      if ((await before).status >= 400) return { status: 424, json: { error: { code: 'FailedDependency', message: `The request it depends on (${dep}) failed.` } } };
+      if (!before)
+        return {
+          status: 400,
+          json: { error: { code: 'BadRequest', message: `dependsOn names '${dep}', which is not earlier in the batch.` } },
+        };
+      if ((await before).status >= 400)
+        return { status: 424, json: { error: { code: 'FailedDependency', message: `The request it depends on (${dep}) failed.` } } };
     }
     const inner = innerRequest(version, e);
     if (!inner) return { status: 400, json: { error: { code: 'BadRequest', message: `Invalid request URL '${e.url}'.` } } };

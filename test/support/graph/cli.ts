@@ -20,7 +20,10 @@ function app(spec: string): GraphApp {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function whole(name: string, value: string | undefined): number | undefined {
@@ -71,10 +74,15 @@ async function main(): Promise<void> {
     ...(lifetimeS !== undefined ? { deltaLinkLifetimeMs: lifetimeS * 1000 } : {}),
   });
   const t = server.tokenEndpoint;
-  process.stdout.write(`GRAPH_URL=${server.graphUrl}\nTOKEN_AUTHORITY=${t.authority}\nTOKEN_URL=${t.tokenUrl}\nTOKEN_CA_FILE=${t.caFile}\nREADY\n`);
+  process.stdout.write(
+    `GRAPH_URL=${server.graphUrl}\nTOKEN_AUTHORITY=${t.authority}\nTOKEN_URL=${t.tokenUrl}\nTOKEN_CA_FILE=${t.caFile}\nREADY\n`,
+  );
 
   const v = server.validation;
-  closeOnSignals(() => server.close(), () => `${v.requestsChecked} requests, ${v.responsesChecked} responses checked`);
+  closeOnSignals(
+    () => server.close(),
+    () => `${v.requestsChecked} requests, ${v.responsesChecked} responses checked`,
+  );
 }
 
 main().catch((err: unknown) => {

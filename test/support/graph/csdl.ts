@@ -77,7 +77,10 @@ function structured(el: Element, kind: 'entity' | 'complex'): CsdlStructured {
   for (const tag of ['Property', 'NavigationProperty']) {
     for (const p of elements(el, tag)) {
       // A navigation property is nullable unless it says otherwise, like a structural one.
-      properties.set(p.getAttribute('Name')!, { type: qualified(p.getAttribute('Type')!), nullable: p.getAttribute('Nullable') !== 'false' });
+      properties.set(p.getAttribute('Name')!, {
+        type: qualified(p.getAttribute('Type')!),
+        nullable: p.getAttribute('Nullable') !== 'false',
+      });
     }
   }
   const base = el.getAttribute('BaseType');
@@ -105,15 +108,24 @@ function parseCsdl(path: string): Map<string, CsdlType> {
   return types;
 }
 
-type CachedType = Omit<CsdlStructured, 'properties'> & { properties: [string, CsdlProperty][] } | Omit<CsdlEnum, 'members'> & { members: string[] };
+type CachedType =
+  | (Omit<CsdlStructured, 'properties'> & { properties: [string, CsdlProperty][] })
+  | (Omit<CsdlEnum, 'members'> & { members: string[] });
 
 function toJson(types: Map<string, CsdlType>): string {
-  return JSON.stringify([...types].map(([name, t]) => [name, t.kind === 'enum' ? { ...t, members: [...t.members] } : { ...t, properties: [...t.properties] }]));
+  return JSON.stringify(
+    [...types].map(([name, t]) => [name, t.kind === 'enum' ? { ...t, members: [...t.members] } : { ...t, properties: [...t.properties] }]),
+  );
 }
 
 function fromJson(text: string): Map<string, CsdlType> {
   const entries = JSON.parse(text) as [string, CachedType][];
-  return new Map(entries.map(([name, t]) => [name, t.kind === 'enum' ? { ...t, members: new Set(t.members) } : { ...t, properties: new Map(t.properties) }]));
+  return new Map(
+    entries.map(([name, t]) => [
+      name,
+      t.kind === 'enum' ? { ...t, members: new Set(t.members) } : { ...t, properties: new Map(t.properties) },
+    ]),
+  );
 }
 
 export function loadCsdl(path = defaultCsdlPath()): CsdlModel {
@@ -159,7 +171,8 @@ export class CsdlChecker {
   }
 
   private isOpen(typeName: string): boolean {
-    for (let t = this.model.types.get(typeName); t && t.kind !== 'enum'; t = t.base ? this.model.types.get(t.base) : undefined) if (t.open) return true;
+    for (let t = this.model.types.get(typeName); t && t.kind !== 'enum'; t = t.base ? this.model.types.get(t.base) : undefined)
+      if (t.open) return true;
     return false;
   }
 

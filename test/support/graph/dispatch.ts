@@ -7,7 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { PERMISSION, missingPermission, type Caller } from './permissions.js';
 import {
-  type GraphRequest, type Reply, type Route, type RouteContext, type ServerState, GraphError, badRequest, errorBody,
+  type GraphRequest,
+  type Reply,
+  type Route,
+  type RouteContext,
+  type ServerState,
+  GraphError,
+  badRequest,
+  errorBody,
 } from './routing.js';
 import type { GraphMailbox } from './store.js';
 
@@ -26,7 +33,10 @@ export function newValidationLog(): ValidationLog {
 
 /** Splits `/v1.0/a/b('k')/c` into version and segments; OData key syntax `name('key')` becomes two segments. */
 export function parsePath(pathname: string): { version: 'v1.0' | 'beta'; segments: string[] } | undefined {
-  const raw = pathname.replace(/^\/+/, '').split('/').filter((s) => s !== '');
+  const raw = pathname
+    .replace(/^\/+/, '')
+    .split('/')
+    .filter((s) => s !== '');
   const version = raw.shift();
   if (version !== 'v1.0' && version !== 'beta') return undefined;
   const segments: string[] = [];
@@ -58,16 +68,29 @@ function match(route: Route, segments: string[]): Record<string, string> | undef
 function resolveMailbox(state: ServerState, params: Record<string, string>): GraphMailbox | undefined {
   if (params['mbx'] !== undefined) {
     const mbx = state.store.mailboxes.get(params['mbx']);
-    if (!mbx) throw new GraphError(404, 'ErrorMailboxNotFound', `The mailbox '${params['mbx']}' was not found. Use the primaryMailboxId that GET /users/{id}/settings/exchange returns, as given.`);
+    if (!mbx)
+      throw new GraphError(
+        404,
+        'ErrorMailboxNotFound',
+        `The mailbox '${params['mbx']}' was not found. Use the primaryMailboxId that GET /users/{id}/settings/exchange returns, as given.`,
+      );
     if (mbx.kind === 'group') {
-      throw new GraphError(400, 'ErrorUnsupportedMailboxType', 'Microsoft 365 Groups mailboxes are not supported by mailbox import and export. Only primary and shared mailboxes are.');
+      throw new GraphError(
+        400,
+        'ErrorUnsupportedMailboxType',
+        'Microsoft 365 Groups mailboxes are not supported by mailbox import and export. Only primary and shared mailboxes are.',
+      );
     }
     return mbx;
   }
   if (params['user'] !== undefined) {
     const mbx = state.store.find(params['user']);
     if (!mbx || mbx.kind === 'group') {
-      throw new GraphError(404, 'Request_ResourceNotFound', `Resource '${params['user']}' does not exist or one of its queried reference-property objects are not present.`);
+      throw new GraphError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${params['user']}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     }
     return mbx;
   }
@@ -112,11 +135,19 @@ export function responseViolations(state: ServerState, reply: Reply): string[] {
 }
 
 export function refusalReply(status: number, code: string, message: string, retryAfterSeconds: number): Reply {
-  return { status, json: errorBody(code, message, undefined, randomUUID(), new Date()), headers: { 'Retry-After': String(retryAfterSeconds) } };
+  return {
+    status,
+    json: errorBody(code, message, undefined, randomUUID(), new Date()),
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  };
 }
 
 export function errorReply(err: GraphError, req?: GraphRequest): Reply {
-  return { status: err.status, json: errorBody(err.code, err.message, req?.headers['client-request-id'], randomUUID(), new Date()), headers: err.headers };
+  return {
+    status: err.status,
+    json: errorBody(err.code, err.message, req?.headers['client-request-id'], randomUUID(), new Date()),
+    headers: err.headers,
+  };
 }
 
 /**
@@ -124,7 +155,12 @@ export function errorReply(err: GraphError, req?: GraphRequest): Reply {
  * reply when over one of them; otherwise held `responseDelayMs` (tests build concurrency so)
  * and counted in flight until it is done.
  */
-export async function underLimits(state: ServerState, key: string, uploadBytes: number, handle: () => Reply | Promise<Reply>): Promise<Reply> {
+export async function underLimits(
+  state: ServerState,
+  key: string,
+  uploadBytes: number,
+  handle: () => Reply | Promise<Reply>,
+): Promise<Reply> {
   const admitted = state.throttle.admit(key, uploadBytes);
   if ('status' in admitted) return refusalReply(admitted.status, admitted.code, admitted.message, admitted.retryAfterSeconds);
   try {
@@ -143,7 +179,8 @@ export function makeDispatcher(state: ServerState, routes: Route[], log: Validat
     if (injected) return refusalReply(injected.status, injected.code, injected.message, injected.retryAfterSeconds);
     const candidates = routes.filter((r) => (r.version ?? 'v1.0') === req.version || (r.version === undefined && req.version === 'beta'));
     const found = candidates.map((route) => ({ route, params: match(route, req.segments) })).filter((m) => m.params);
-    if (found.length === 0) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${req.segments[req.segments.length - 1] ?? ''}'.`);
+    if (found.length === 0)
+      throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${req.segments[req.segments.length - 1] ?? ''}'.`);
     const hit = found.find((m) => m.route.method === req.method);
     if (!hit) throw new GraphError(405, 'Request_BadRequest', `The ${req.method} method is not allowed on this resource.`);
     const { route } = hit;
@@ -151,11 +188,22 @@ export function makeDispatcher(state: ServerState, routes: Route[], log: Validat
     const missing = missingPermission(caller, route.permissions);
     if (missing) throw new GraphError(403, 'ErrorAccessDenied', `Access is denied. Check credentials and try again. ${missing}`);
     const mailbox = resolveMailbox(state, params);
-    state.requestLog.push({ method: req.method, route: route.path.join('/'), ...(mailbox ? { mailbox: mailbox.smtp } : {}), ...(params['folder'] !== undefined ? { folder: params['folder'] } : {}), query: [...req.query.keys()], ...(req.batched ? { batched: true } : {}) });
+    state.requestLog.push({
+      method: req.method,
+      route: route.path.join('/'),
+      ...(mailbox ? { mailbox: mailbox.smtp } : {}),
+      ...(params['folder'] !== undefined ? { folder: params['folder'] } : {}),
+      query: [...req.query.keys()],
+      ...(req.batched ? { batched: true } : {}),
+    });
     const scope = state.appScopes.get(caller.appId);
     // RBAC for Applications fences Exchange permissions; the mailbox id lookup (User.Read.All, a directory permission) is not fenced.
     if (mailbox && scope && !scope.has(mailbox.id) && !route.permissions.app.includes(PERMISSION.userRead)) {
-      throw new GraphError(403, 'ErrorAccessDenied', `Access is denied. Check credentials and try again. The application is limited to some mailboxes (RBAC for Applications) and ${mailbox.smtp} is outside its management scope.`);
+      throw new GraphError(
+        403,
+        'ErrorAccessDenied',
+        `Access is denied. Check credentials and try again. The application is limited to some mailboxes (RBAC for Applications) and ${mailbox.smtp} is outside its management scope.`,
+      );
     }
     if (route.requestType !== undefined) {
       log.requestsChecked++;

@@ -38,7 +38,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function send(res: ServerResponse, reply: Reply, clientRequestId: string | undefined): void {
   const requestId = randomUUID();
-  const headers: Record<string, string | number> = { 'request-id': requestId, 'client-request-id': clientRequestId ?? requestId, ...(reply.headers ?? {}) };
+  const headers: Record<string, string | number> = {
+    'request-id': requestId,
+    'client-request-id': clientRequestId ?? requestId,
+    ...(reply.headers ?? {}),
+  };
   let body: Buffer | undefined;
   if (reply.raw) {
     body = reply.raw;
@@ -53,7 +57,12 @@ function send(res: ServerResponse, reply: Reply, clientRequestId: string | undef
 }
 
 /** The request handler of a Graph test server. */
-export function frontDoor(state: ServerState, issuer: TestIssuer, log: ValidationLog, dispatch: Dispatcher): (req: IncomingMessage, res: ServerResponse) => void {
+export function frontDoor(
+  state: ServerState,
+  issuer: TestIssuer,
+  log: ValidationLog,
+  dispatch: Dispatcher,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const authenticate = async (header: string | undefined): Promise<Caller | GraphError> => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? '');
     if (!bearer) return new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
@@ -66,9 +75,22 @@ export function frontDoor(state: ServerState, issuer: TestIssuer, log: Validatio
   const importUrlRequest = async (req: IncomingMessage, url: URL, mailboxId: string): Promise<Reply> => {
     const token = url.searchParams.get('authtoken') ?? '';
     const session = state.sessions.get(token);
-    if (!session || session.mailboxId !== mailboxId) return errorReply(new GraphError(401, 'InvalidAuthenticationToken', 'The authtoken of this import URL is not valid for this mailbox. Use the importUrl createImportSession returned, unchanged.'));
+    if (!session || session.mailboxId !== mailboxId)
+      return errorReply(
+        new GraphError(
+          401,
+          'InvalidAuthenticationToken',
+          'The authtoken of this import URL is not valid for this mailbox. Use the importUrl createImportSession returned, unchanged.',
+        ),
+      );
     if (state.now() >= session.expiresAt) {
-      return errorReply(new GraphError(401, 'InvalidAuthenticationToken', `The import session expired at ${new Date(session.expiresAt).toISOString()}. Create a new one with createImportSession.`));
+      return errorReply(
+        new GraphError(
+          401,
+          'InvalidAuthenticationToken',
+          `The import session expired at ${new Date(session.expiresAt).toISOString()}. Create a new one with createImportSession.`,
+        ),
+      );
     }
     if (req.method !== 'POST') return errorReply(new GraphError(405, 'Request_BadRequest', 'importItem takes POST only.'));
     state.requestLog.push({ method: 'POST', route: 'importItem', mailbox: state.store.mailbox(session.mailboxId).smtp, query: [] });
@@ -91,12 +113,18 @@ export function frontDoor(state: ServerState, issuer: TestIssuer, log: Validatio
     const importPath = IMPORT_PATH.exec(url.pathname);
     if (importPath) return send(res, await importUrlRequest(req, url, decodeURIComponent(importPath[1]!)), clientRequestId);
     const path = parsePath(url.pathname);
-    if (!path) return send(res, errorReply(new GraphError(400, 'BadRequest', `Invalid version: use /v1.0/ or /beta/ (${url.pathname}).`)), clientRequestId);
+    if (!path)
+      return send(
+        res,
+        errorReply(new GraphError(400, 'BadRequest', `Invalid version: use /v1.0/ or /beta/ (${url.pathname}).`)),
+        clientRequestId,
+      );
     const caller = await authenticate(req.headers.authorization);
     if (caller instanceof GraphError) return send(res, errorReply(caller), clientRequestId);
     const body = await readBody(req);
     if (path.segments.length === 1 && path.segments[0] === '$batch') {
-      if (req.method !== 'POST') return send(res, errorReply(new GraphError(405, 'Request_BadRequest', '$batch takes POST only.')), clientRequestId);
+      if (req.method !== 'POST')
+        return send(res, errorReply(new GraphError(405, 'Request_BadRequest', '$batch takes POST only.')), clientRequestId);
       try {
         return send(res, await runBatch(path.version, body, caller, dispatch), clientRequestId);
       } catch (err) {
@@ -105,7 +133,14 @@ export function frontDoor(state: ServerState, issuer: TestIssuer, log: Validatio
       }
     }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-    send(res, await dispatch({ method: req.method ?? 'GET', version: path.version, segments: path.segments, query: url.searchParams, headers, body }, caller), clientRequestId);
+    send(
+      res,
+      await dispatch(
+        { method: req.method ?? 'GET', version: path.version, segments: path.segments, query: url.searchParams, headers, body },
+        caller,
+      ),
+      clientRequestId,
+    );
   };
 
   return (req, res) => {

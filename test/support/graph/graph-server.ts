@@ -120,8 +120,14 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
       roles: a.permissions ?? ALL_APP_PERMISSIONS,
       delegated: a.delegated ?? DEFAULT_DELEGATED,
     })),
-    { resource: GRAPH_RESOURCE, defaultRoles: ALL_APP_PERMISSIONS, defaultDelegated: DEFAULT_DELEGATED, knownUser: (upn) => people.has(upn.toLowerCase()), port: options.tokenPort ?? 0,
-      ...(options.tokenLifetimeS !== undefined ? { tokenLifetimeS: options.tokenLifetimeS } : {}) },
+    {
+      resource: GRAPH_RESOURCE,
+      defaultRoles: ALL_APP_PERMISSIONS,
+      defaultDelegated: DEFAULT_DELEGATED,
+      knownUser: (upn) => people.has(upn.toLowerCase()),
+      port: options.tokenPort ?? 0,
+      ...(options.tokenLifetimeS !== undefined ? { tokenLifetimeS: options.tokenLifetimeS } : {}),
+    },
   );
   let offset = 0;
   const clock = {
@@ -149,11 +155,22 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
     sessions: new Map(),
     threadCount: 0,
     threadAuthors: new Map(),
-    appScopes: new Map(options.apps.filter((a) => a.mailboxes).map((a) => [a.clientId, new Set(a.mailboxes!.map((m) => store.mailbox(m).id))])),
+    appScopes: new Map(
+      options.apps.filter((a) => a.mailboxes).map((a) => [a.clientId, new Set(a.mailboxes!.map((m) => store.mailbox(m).id))]),
+    ),
     requestLog: [],
-    deltaLinks: { generation: 0, code: 'syncStateNotFound', refused: 0, ...(options.deltaLinkLifetimeMs !== undefined ? { lifetimeMs: options.deltaLinkLifetimeMs } : {}) },
+    deltaLinks: {
+      generation: 0,
+      code: 'syncStateNotFound',
+      refused: 0,
+      ...(options.deltaLinkLifetimeMs !== undefined ? { lifetimeMs: options.deltaLinkLifetimeMs } : {}),
+    },
   };
-  const dispatch = makeDispatcher(state, [...MAILBOX_ROUTES, ...TRANSFER_ROUTES, ...SETTINGS_ROUTES, ...CALENDAR_ROUTES, ...GROUP_ROUTES], log);
+  const dispatch = makeDispatcher(
+    state,
+    [...MAILBOX_ROUTES, ...TRANSFER_ROUTES, ...SETTINGS_ROUTES, ...CALENDAR_ROUTES, ...GROUP_ROUTES],
+    log,
+  );
 
   const server = createServer(frontDoor(state, issuer, log, dispatch));
   await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));

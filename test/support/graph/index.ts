@@ -4,7 +4,14 @@
  * https://graph.microsoft.com and msal-node at `tokenEndpoint.authority` (knownAuthorities:
  * [tokenEndpoint.host], trusting tokenEndpoint.caPem), and close() it at the end of the test.
  */
-export { DEFAULT_DELEGATED, GRAPH_RESOURCE, startGraphServer, type GraphApp, type GraphServerOptions, type GraphTestServer } from './graph-server.js';
+export {
+  DEFAULT_DELEGATED,
+  GRAPH_RESOURCE,
+  startGraphServer,
+  type GraphApp,
+  type GraphServerOptions,
+  type GraphTestServer,
+} from './graph-server.js';
 export { ALL_APP_PERMISSIONS, PERMISSION } from './permissions.js';
 export { EXCHANGE_ONLINE_LIMITS, type GraphLimits } from './limits.js';
 export { MAX_EXPORT_IDS } from './routes-transfer.js';

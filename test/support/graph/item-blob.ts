@@ -32,7 +32,18 @@ export interface ItemContent {
 }
 
 /** Fixed key order: the same content always encodes to the same bytes. */
-const KEYS: (keyof ItemContent)[] = ['type', 'mime', 'body', 'subject', 'isRead', 'isDraft', 'flagged', 'categories', 'receivedDateTime', 'ews'];
+const KEYS: (keyof ItemContent)[] = [
+  'type',
+  'mime',
+  'body',
+  'subject',
+  'isRead',
+  'isDraft',
+  'flagged',
+  'categories',
+  'receivedDateTime',
+  'ews',
+];
 
 export function encodeBlob(content: ItemContent): Buffer {
   const ordered: Record<string, unknown> = {};
@@ -89,7 +100,10 @@ export function fromEwsExport(bytes: Buffer): ItemContent | undefined {
 /** The message's own header value (first occurrence, unfolded), for subject and dates. */
 export function mimeHeader(mime: Buffer, name: string): string | undefined {
   const end = mime.indexOf('\r\n\r\n');
-  const head = mime.subarray(0, end < 0 ? Math.min(mime.length, 64 * 1024) : end).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const head = mime
+    .subarray(0, end < 0 ? Math.min(mime.length, 64 * 1024) : end)
+    .toString('latin1')
+    .replace(/\r?\n[ \t]+/g, ' ');
   const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(head);
   return m?.[1]?.trim();
 }

@@ -46,13 +46,23 @@ const MS_PER_S = 1000;
 export class GraphThrottle {
   /** Milliseconds every admitted request is held before it is answered (to build concurrency in tests). */
   responseDelayMs = 0;
-  readonly counters = { admitted: 0, concurrencyRefusals: 0, requestBudgetRefusals: 0, uploadBudgetRefusals: 0, injected: 0, maxInFlight: 0 };
+  readonly counters = {
+    admitted: 0,
+    concurrencyRefusals: 0,
+    requestBudgetRefusals: 0,
+    uploadBudgetRefusals: 0,
+    injected: 0,
+    maxInFlight: 0,
+  };
   private readonly inFlight = new Map<string, number>();
   private readonly requests = new Map<string, Window>();
   private readonly uploads = new Map<string, Window>();
   private injections: Injection[] = [];
 
-  constructor(readonly limits: GraphLimits, private readonly now: () => number) {}
+  constructor(
+    readonly limits: GraphLimits,
+    private readonly now: () => number,
+  ) {}
 
   /** The next `count` requests answer 429 (Exchange Online under load, every app throttled at once). */
   storm(count: number, retryAfterSeconds = 1): void {
@@ -75,9 +85,26 @@ export class GraphThrottle {
     if (!next) return undefined;
     if (--next.left <= 0) this.injections.shift();
     this.counters.injected++;
-    if (next.status === 429) return { status: 429, retryAfterSeconds: next.retryAfterSeconds, code: 'TooManyRequests', message: 'The server is busy. Please try again later.' };
-    if (next.status === 503) return { status: 503, retryAfterSeconds: next.retryAfterSeconds, code: 'ServiceNotAvailable', message: 'The service is temporarily unavailable. Please try again later.' };
-    return { status: 504, retryAfterSeconds: next.retryAfterSeconds, code: 'GatewayTimeout', message: 'The request timed out at the gateway. Please try again later.' };
+    if (next.status === 429)
+      return {
+        status: 429,
+        retryAfterSeconds: next.retryAfterSeconds,
+        code: 'TooManyRequests',
+        message: 'The server is busy. Please try again later.',
+      };
+    if (next.status === 503)
+      return {
+        status: 503,
+        retryAfterSeconds: next.retryAfterSeconds,
+        code: 'ServiceNotAvailable',
+        message: 'The service is temporarily unavailable. Please try again later.',
+      };
+    return {
+      status: 504,
+      retryAfterSeconds: next.retryAfterSeconds,
+      code: 'GatewayTimeout',
+      message: 'The request timed out at the gateway. Please try again later.',
+    };
   }
 
   /**
@@ -89,17 +116,32 @@ export class GraphThrottle {
     const active = this.active(key);
     if (active >= this.limits.concurrency) {
       this.counters.concurrencyRefusals++;
-      return { status: 429, retryAfterSeconds: 1, code: 'ApplicationThrottled', message: `Application is over its MailboxConcurrency limit (${this.limits.concurrency} concurrent requests per mailbox).` };
+      return {
+        status: 429,
+        retryAfterSeconds: 1,
+        code: 'ApplicationThrottled',
+        message: `Application is over its MailboxConcurrency limit (${this.limits.concurrency} concurrent requests per mailbox).`,
+      };
     }
     const req = this.window(this.requests, key, this.limits.requestWindowMs, now);
     if (req.used + 1 > this.limits.requestsPerWindow) {
       this.counters.requestBudgetRefusals++;
-      return { status: 429, retryAfterSeconds: this.secondsLeft(req, this.limits.requestWindowMs, now), code: 'ApplicationThrottled', message: `Application is over its request limit for this mailbox (${this.limits.requestsPerWindow} requests per ${this.limits.requestWindowMs / MS_PER_S} s).` };
+      return {
+        status: 429,
+        retryAfterSeconds: this.secondsLeft(req, this.limits.requestWindowMs, now),
+        code: 'ApplicationThrottled',
+        message: `Application is over its request limit for this mailbox (${this.limits.requestsPerWindow} requests per ${this.limits.requestWindowMs / MS_PER_S} s).`,
+      };
     }
     const up = this.window(this.uploads, key, this.limits.uploadWindowMs, now);
     if (uploadBytes > 0 && up.used + uploadBytes > this.limits.uploadBytesPerWindow) {
       this.counters.uploadBudgetRefusals++;
-      return { status: 429, retryAfterSeconds: this.secondsLeft(up, this.limits.uploadWindowMs, now), code: 'ApplicationThrottled', message: `Application is over its upload limit for this mailbox (${this.limits.uploadBytesPerWindow} bytes per ${this.limits.uploadWindowMs / MS_PER_S} s).` };
+      return {
+        status: 429,
+        retryAfterSeconds: this.secondsLeft(up, this.limits.uploadWindowMs, now),
+        code: 'ApplicationThrottled',
+        message: `Application is over its upload limit for this mailbox (${this.limits.uploadBytesPerWindow} bytes per ${this.limits.uploadWindowMs / MS_PER_S} s).`,
+      };
     }
     req.used++;
     up.used += uploadBytes;

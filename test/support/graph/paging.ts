@@ -8,7 +8,16 @@
  * window, the query, and the sort key of the last entry sent, so an entry changed while a client
  * pages through leaves the window without shifting the rest, and comes in the next round.
  */
-import { type DeltaLinkExpiry, type Reply, type RouteContext, GraphError, badRequest, decodeToken, encodeToken, pageSize } from './routing.js';
+import {
+  type DeltaLinkExpiry,
+  type Reply,
+  type RouteContext,
+  GraphError,
+  badRequest,
+  decodeToken,
+  encodeToken,
+  pageSize,
+} from './routing.js';
 
 export interface Listed {
   id: string;
@@ -71,14 +80,25 @@ function keyOf(order: Query['order'], seq: number, received: number | undefined)
 
 function checkOptions<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): void {
   const expandable = !spec.delta && spec.extendedProperty !== undefined;
-  const allowed = new Set(['$select', '$top', '$skiptoken', ...(spec.delta ? ['$deltatoken'] : []), ...(spec.receivedOf ? ['$filter', '$orderby'] : []), ...(expandable ? ['$expand'] : [])]);
+  const allowed = new Set([
+    '$select',
+    '$top',
+    '$skiptoken',
+    ...(spec.delta ? ['$deltatoken'] : []),
+    ...(spec.receivedOf ? ['$filter', '$orderby'] : []),
+    ...(expandable ? ['$expand'] : []),
+  ]);
   for (const key of ctx.req.query.keys()) {
-    if (key.startsWith('$') && !allowed.has(key)) throw badRequest(`Query option '${key}' is not supported on this resource (it takes ${[...allowed].join(', ')}).`, 'BadRequest');
+    if (key.startsWith('$') && !allowed.has(key))
+      throw badRequest(`Query option '${key}' is not supported on this resource (it takes ${[...allowed].join(', ')}).`, 'BadRequest');
   }
   const select = ctx.req.query.get('$select');
   for (const name of select ? select.split(',').map((s) => s.trim()) : []) {
     if (!ctx.state.csdl.hasProperty(spec.entityType, name)) {
-      throw badRequest(`Could not find a property named '${name}' on type '${spec.entityType.replace(/^graph\./, 'microsoft.graph.')}'.`, 'BadRequest');
+      throw badRequest(
+        `Could not find a property named '${name}' on type '${spec.entityType.replace(/^graph\./, 'microsoft.graph.')}'.`,
+        'BadRequest',
+      );
     }
   }
 }
@@ -90,20 +110,32 @@ function parseQuery<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Que
     const fields = spec.createdOf && !spec.delta ? 'receivedDateTime|createdDateTime' : 'receivedDateTime';
     const m = new RegExp(`^(${fields})\\s+(ge|gt)\\s+(\\S+)$`, 'i').exec(filter.trim());
     const ms = m ? Date.parse(m[3]!) : Number.NaN;
-    if (!m || Number.isNaN(ms)) throw badRequest(`This listing filters on ${fields.replace('|', ' or ')} only: $filter=receivedDateTime ge 2026-01-01T00:00:00Z (got '${filter}').`, 'BadRequest');
-    q.from = { field: m[1]!.toLowerCase() === 'createddatetime' ? 'createdDateTime' : 'receivedDateTime', ms, strict: m[2]!.toLowerCase() === 'gt' };
+    if (!m || Number.isNaN(ms))
+      throw badRequest(
+        `This listing filters on ${fields.replace('|', ' or ')} only: $filter=receivedDateTime ge 2026-01-01T00:00:00Z (got '${filter}').`,
+        'BadRequest',
+      );
+    q.from = {
+      field: m[1]!.toLowerCase() === 'createddatetime' ? 'createdDateTime' : 'receivedDateTime',
+      ms,
+      strict: m[2]!.toLowerCase() === 'gt',
+    };
   }
   const orderby = ctx.req.query.get('$orderby');
   if (orderby !== null) {
     const m = /^receivedDateTime(\s+(asc|desc))?$/i.exec(orderby.trim());
-    if (!m) throw badRequest(`This listing sorts on receivedDateTime only: $orderby=receivedDateTime desc (got '${orderby}').`, 'BadRequest');
+    if (!m)
+      throw badRequest(`This listing sorts on receivedDateTime only: $orderby=receivedDateTime desc (got '${orderby}').`, 'BadRequest');
     q.order = (m[2]?.toLowerCase() as 'asc' | 'desc' | undefined) ?? 'asc';
   }
   const expand = ctx.req.query.get('$expand');
   if (expand !== null) {
     const m = /^singleValueExtendedProperties\(\$filter=id eq '([^']+)'\)$/.exec(expand.trim());
     if (!m || !propertyId(m[1]!)) {
-      throw badRequest(`$expand takes singleValueExtendedProperties($filter=id eq 'SystemTime 0x0E06') on this resource, one property named by its id (got '${expand}').`, 'BadRequest');
+      throw badRequest(
+        `$expand takes singleValueExtendedProperties($filter=id eq 'SystemTime 0x0E06') on this resource, one property named by its id (got '${expand}').`,
+        'BadRequest',
+      );
     }
     q.expand = m[1]!;
   }
@@ -144,7 +176,8 @@ export function page<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Re
   let query = parseQuery(ctx, spec);
   if (skip || delta) {
     const t = decodeToken((skip ?? delta)!, skip ? '$skiptoken' : '$deltatoken');
-    if (t['s'] !== spec.scope) throw badRequest('The token belongs to another listing. Use each link only for the listing that returned it.', 'InvalidRequest');
+    if (t['s'] !== spec.scope)
+      throw badRequest('The token belongs to another listing. Use each link only for the listing that returned it.', 'InvalidRequest');
     if (delta) checkNotExpired(ctx, t);
     since = Number(t['since'] ?? 0);
     query = (t['q'] as Query | undefined) ?? { order: 'change' };
@@ -155,11 +188,15 @@ export function page<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Re
   }
   const inWindow = (e: Listed): boolean => e.seq > since && e.seq <= upTo;
   const received = (e: T): number => spec.receivedOf?.(e) ?? 0;
-  const filtered = (e: T): number => (query.from?.field === 'createdDateTime' ? spec.createdOf?.(e) ?? 0 : received(e));
+  const filtered = (e: T): number => (query.from?.field === 'createdDateTime' ? (spec.createdOf?.(e) ?? 0) : received(e));
   const passes = (e: T): boolean => !query.from || (query.from.strict ? filtered(e) > query.from.ms : filtered(e) >= query.from.ms);
   const candidates = [
-    ...spec.all.filter((e) => inWindow(e) && passes(e)).map((e) => ({ key: keyOf(query.order, e.seq, received(e)), entry: e as Listed, removed: false })),
-    ...(since > 0 ? spec.removed.filter(inWindow).map((e) => ({ key: keyOf(query.order, e.seq, undefined), entry: e, removed: true })) : []),
+    ...spec.all
+      .filter((e) => inWindow(e) && passes(e))
+      .map((e) => ({ key: keyOf(query.order, e.seq, received(e)), entry: e as Listed, removed: false })),
+    ...(since > 0
+      ? spec.removed.filter(inWindow).map((e) => ({ key: keyOf(query.order, e.seq, undefined), entry: e, removed: true }))
+      : []),
   ]
     .filter((c) => !after || compare(c.key, after) > 0)
     .sort((a, b) => compare(a.key, b.key));
@@ -178,11 +215,22 @@ export function page<T extends Listed>(ctx: RouteContext, spec: PageSpec<T>): Re
   };
   const link = (param: string, token: Record<string, unknown>): string => {
     // Graph writes `$skiptoken=` with the dollar sign as is (URLSearchParams would make it %24).
-    const q = [...(select ? [`$select=${encodeURIComponent(select)}`] : []), `${param}=${encodeToken({ s: spec.scope, q: query, ...token })}`];
+    const q = [
+      ...(select ? [`$select=${encodeURIComponent(select)}`] : []),
+      `${param}=${encodeToken({ s: spec.scope, q: query, ...token })}`,
+    ];
     return `${state.base}/${req.version}/${spec.linkPath}?${q.join('&')}`;
   };
-  const body: Record<string, unknown> = { '@odata.context': `${state.base}/${req.version}/$metadata#${spec.linkPath}`, value: shown.map(json) };
+  const body: Record<string, unknown> = {
+    '@odata.context': `${state.base}/${req.version}/$metadata#${spec.linkPath}`,
+    value: shown.map(json),
+  };
   if (candidates.length > size) body['@odata.nextLink'] = link('$skiptoken', { since, upTo, after: shown[shown.length - 1]!.key });
   else if (spec.delta) body['@odata.deltaLink'] = link('$deltatoken', { since: upTo, g: state.deltaLinks.generation, at: state.now() });
-  return { status: 200, json: body, csdlType: `Collection(${spec.entityType})`, ...(applied ? { headers: { 'Preference-Applied': applied } } : {}) };
+  return {
+    status: 200,
+    json: body,
+    csdlType: `Collection(${spec.entityType})`,
+    ...(applied ? { headers: { 'Preference-Applied': applied } } : {}),
+  };
 }

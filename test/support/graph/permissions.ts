@@ -41,9 +41,7 @@ export interface RoutePermissions {
   delegated: string[];
 }
 
-export type Caller =
-  | { kind: 'app'; appId: string; roles: string[] }
-  | { kind: 'user'; appId: string; upn: string; scopes: string[] };
+export type Caller = { kind: 'app'; appId: string; roles: string[] } | { kind: 'user'; appId: string; upn: string; scopes: string[] };
 
 /** The permissions missing for `caller` on a route, in an admin's words; undefined when it may go on. */
 export function missingPermission(caller: Caller, need: RoutePermissions): string | undefined {
@@ -55,6 +53,7 @@ export function missingPermission(caller: Caller, need: RoutePermissions): strin
     return `The application lacks the permission ${need.app.join(' or ')}. Grant it as an application permission in the app registration (API permissions → Microsoft Graph) and give admin consent.`;
   }
   if (need.delegated.some((p) => caller.scopes.includes(p))) return undefined;
-  if (need.delegated.length === 0) return `This API takes application permissions only (${need.app.join(' or ')}); a delegated token is not supported.`;
+  if (need.delegated.length === 0)
+    return `This API takes application permissions only (${need.app.join(' or ')}); a delegated token is not supported.`;
   return `The signed-in user's token lacks the delegated permission ${need.delegated.join(' or ')}. Add it to the app registration and consent.`;
 }

@@ -41,8 +41,22 @@ export function calendarPermissionsOf(mbx: GraphMailbox, calendarId: string): Ca
   if (!list) {
     list = [
       // Graph's ids for the fixed entries are the base64 of Exchange's distinguished user names.
-      { id: Buffer.from('Default').toString('base64'), emailAddress: { name: 'My Organization' }, isInsideOrganization: true, isRemovable: false, role: 'freeBusyRead', allowedRoles: SHARING_ROLES },
-      { id: Buffer.from('Anonymous').toString('base64'), emailAddress: { name: 'Anonymous' }, isInsideOrganization: false, isRemovable: false, role: 'none', allowedRoles: SHARING_ROLES },
+      {
+        id: Buffer.from('Default').toString('base64'),
+        emailAddress: { name: 'My Organization' },
+        isInsideOrganization: true,
+        isRemovable: false,
+        role: 'freeBusyRead',
+        allowedRoles: SHARING_ROLES,
+      },
+      {
+        id: Buffer.from('Anonymous').toString('base64'),
+        emailAddress: { name: 'Anonymous' },
+        isInsideOrganization: false,
+        isRemovable: false,
+        role: 'none',
+        allowedRoles: SHARING_ROLES,
+      },
     ];
     holder.calendarPermissions.set(calendarId, list);
   }
@@ -63,14 +77,24 @@ function calendarOf(ctx: RouteContext): GraphFolder {
 
 function calendarJson(ctx: RouteContext, f: GraphFolder): Record<string, unknown> {
   return {
-    id: f.id, name: f.displayName, isDefaultCalendar: f.wellKnown === 'calendar', canShare: true, canEdit: true, canViewPrivateItems: true, isRemovable: f.wellKnown !== 'calendar',
+    id: f.id,
+    name: f.displayName,
+    isDefaultCalendar: f.wellKnown === 'calendar',
+    canShare: true,
+    canEdit: true,
+    canViewPrivateItems: true,
+    isRemovable: f.wellKnown !== 'calendar',
     owner: { name: ctx.mailbox!.smtp, address: ctx.mailbox!.smtp },
   };
 }
 
 function listCalendars(ctx: RouteContext): Reply {
   const value = calendars(ctx.mailbox!).map((f) => calendarJson(ctx, f));
-  return { status: 200, json: { '@odata.context': `${ctx.state.base}/v1.0/$metadata#users('${ctx.mailbox!.smtp}')/calendars`, value }, csdlType: 'Collection(graph.calendar)' };
+  return {
+    status: 200,
+    json: { '@odata.context': `${ctx.state.base}/v1.0/$metadata#users('${ctx.mailbox!.smtp}')/calendars`, value },
+    csdlType: 'Collection(graph.calendar)',
+  };
 }
 
 function getCalendar(ctx: RouteContext): Reply {
@@ -79,22 +103,42 @@ function getCalendar(ctx: RouteContext): Reply {
 
 function listPermissions(ctx: RouteContext): Reply {
   const value = calendarPermissionsOf(ctx.mailbox!, calendarOf(ctx).id);
-  return { status: 200, json: { '@odata.context': `${ctx.state.base}/v1.0/$metadata#Collection(microsoft.graph.calendarPermission)`, value }, csdlType: 'Collection(graph.calendarPermission)' };
+  return {
+    status: 200,
+    json: { '@odata.context': `${ctx.state.base}/v1.0/$metadata#Collection(microsoft.graph.calendarPermission)`, value },
+    csdlType: 'Collection(graph.calendarPermission)',
+  };
 }
 
 function createPermission(ctx: RouteContext): Reply {
   const list = calendarPermissionsOf(ctx.mailbox!, calendarOf(ctx).id);
   const body = JSON.parse(ctx.req.body.toString('utf8')) as Partial<CalendarPermission>;
   const address = body.emailAddress?.address?.toLowerCase();
-  if (!address) throw badRequest('emailAddress.address is required: the fixed entries (My Organization, Anonymous) cannot be created, only updated.', 'ErrorInvalidRequest');
+  if (!address)
+    throw badRequest(
+      'emailAddress.address is required: the fixed entries (My Organization, Anonymous) cannot be created, only updated.',
+      'ErrorInvalidRequest',
+    );
   if (typeof body.role !== 'string') throw badRequest('role is required for a calendar permission.', 'ErrorInvalidRequest');
   const user = ctx.state.store.find(address);
-  if (!user || user.kind === 'group') throw new GraphError(400, 'ErrorInvalidUser', `The user '${address}' could not be found in this organization.`);
+  if (!user || user.kind === 'group')
+    throw new GraphError(400, 'ErrorInvalidUser', `The user '${address}' could not be found in this organization.`);
   if (user === ctx.mailbox) throw badRequest('A calendar cannot be shared with its owner.', 'ErrorInvalidRequest');
-  if (!DELEGATE_ROLES.includes(body.role)) throw badRequest(`The role '${body.role}' cannot be given; allowed: ${DELEGATE_ROLES.join(', ')}.`, 'ErrorInvalidRequest');
-  if (list.some((p) => p.emailAddress.address?.toLowerCase() === address)) throw new GraphError(409, 'ErrorItemAlreadyExists', `The calendar is already shared with ${address}; update that permission's role instead.`);
+  if (!DELEGATE_ROLES.includes(body.role))
+    throw badRequest(`The role '${body.role}' cannot be given; allowed: ${DELEGATE_ROLES.join(', ')}.`, 'ErrorInvalidRequest');
+  if (list.some((p) => p.emailAddress.address?.toLowerCase() === address))
+    throw new GraphError(
+      409,
+      'ErrorItemAlreadyExists',
+      `The calendar is already shared with ${address}; update that permission's role instead.`,
+    );
   const permission: CalendarPermission = {
-    id: randomUUID(), emailAddress: { name: body.emailAddress?.name ?? address, address }, isInsideOrganization: true, isRemovable: true, role: body.role, allowedRoles: DELEGATE_ROLES,
+    id: randomUUID(),
+    emailAddress: { name: body.emailAddress?.name ?? address, address },
+    isInsideOrganization: true,
+    isRemovable: true,
+    role: body.role,
+    allowedRoles: DELEGATE_ROLES,
   };
   list.push(permission);
   return { status: 201, json: permission, csdlType: 'graph.calendarPermission' };
@@ -108,7 +152,10 @@ function updatePermission(ctx: RouteContext): Reply {
   const other = Object.keys(body).filter((k) => k !== 'role' && !k.includes('@'));
   if (other.length) throw badRequest(`Only role can be updated on a calendar permission, not ${other.join(', ')}.`, 'ErrorInvalidRequest');
   if (typeof body['role'] !== 'string' || !permission.allowedRoles.includes(body['role'])) {
-    throw badRequest(`The role '${String(body['role'])}' is not allowed for this entry; allowed: ${permission.allowedRoles.join(', ')}.`, 'ErrorInvalidRequest');
+    throw badRequest(
+      `The role '${String(body['role'])}' is not allowed for this entry; allowed: ${permission.allowedRoles.join(', ')}.`,
+      'ErrorInvalidRequest',
+    );
   }
   permission.role = body['role'];
   return { status: 200, json: permission, csdlType: 'graph.calendarPermission' };
@@ -123,7 +170,19 @@ export const CALENDAR_ROUTES: Route[] = [
   { method: 'GET', path: NAMED, permissions: READ, handle: getCalendar },
   ...[DEFAULT, NAMED].flatMap((base): Route[] => [
     { method: 'GET', path: [...base, 'calendarPermissions'], permissions: READ, handle: listPermissions },
-    { method: 'POST', path: [...base, 'calendarPermissions'], permissions: WRITE, requestType: 'graph.calendarPermission', handle: createPermission },
-    { method: 'PATCH', path: [...base, 'calendarPermissions', ':permission'], permissions: WRITE, requestType: 'graph.calendarPermission', handle: updatePermission },
+    {
+      method: 'POST',
+      path: [...base, 'calendarPermissions'],
+      permissions: WRITE,
+      requestType: 'graph.calendarPermission',
+      handle: createPermission,
+    },
+    {
+      method: 'PATCH',
+      path: [...base, 'calendarPermissions', ':permission'],
+      permissions: WRITE,
+      requestType: 'graph.calendarPermission',
+      handle: updatePermission,
+    },
   ]),
 ];

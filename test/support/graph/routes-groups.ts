@@ -14,13 +14,24 @@ import type { GraphItem, GraphMailbox } from './store.js';
 function groupOf(ctx: RouteContext): GraphMailbox {
   const mbx = ctx.state.store.find(ctx.params['group']!);
   if (mbx?.kind !== 'group' || mbx.objectId !== ctx.params['group']!.toLowerCase()) {
-    throw new GraphError(404, 'Request_ResourceNotFound', `Resource '${ctx.params['group']}' does not exist or one of its queried reference-property objects are not present. Use the group's id (GET /groups?$filter=mail eq '…').`);
+    throw new GraphError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${ctx.params['group']}' does not exist or one of its queried reference-property objects are not present. Use the group's id (GET /groups?$filter=mail eq '…').`,
+    );
   }
   return mbx;
 }
 
 function groupJson(m: GraphMailbox): Record<string, unknown> {
-  return { id: m.objectId, mail: m.smtp, displayName: m.smtp.split('@')[0]!, mailEnabled: true, securityEnabled: false, groupTypes: ['Unified'] };
+  return {
+    id: m.objectId,
+    mail: m.smtp,
+    displayName: m.smtp.split('@')[0]!,
+    mailEnabled: true,
+    securityEnabled: false,
+    groupTypes: ['Unified'],
+  };
 }
 
 function listGroups(ctx: RouteContext): Reply {
@@ -32,7 +43,11 @@ function listGroups(ctx: RouteContext): Reply {
     if (!m) throw badRequest(`This test server filters groups by mail only: $filter=mail eq 'team@contoso.com' (got '${filter}').`);
     shown = groups.filter((g) => g.smtp === m[1]!.toLowerCase());
   }
-  return { status: 200, json: { '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#groups`, value: shown.map(groupJson) }, csdlType: 'Collection(graph.group)' };
+  return {
+    status: 200,
+    json: { '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#groups`, value: shown.map(groupJson) },
+    csdlType: 'Collection(graph.group)',
+  };
 }
 
 interface ThreadBody {
@@ -51,7 +66,12 @@ function threadJson(item: GraphItem, upn: string): Record<string, unknown> {
     lastDeliveredDateTime: delivered,
     uniqueSenders: [upn],
     // Graph's preview: the start of the newest post's text, markup removed.
-    preview: content.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 255),
+    preview: content
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/&nbsp;/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 255),
     isLocked: false,
     toRecipients: [],
     ccRecipients: [],
@@ -62,10 +82,13 @@ function threadJson(item: GraphItem, upn: string): Record<string, unknown> {
 function listThreads(ctx: RouteContext): Reply {
   const group = groupOf(ctx);
   const inbox = ctx.state.store.folder(group, 'inbox')!;
-  const threads = ctx.state.store.itemsIn(group, inbox.id).filter((i) => i.origin === 'groupThread')
+  const threads = ctx.state.store
+    .itemsIn(group, inbox.id)
+    .filter((i) => i.origin === 'groupThread')
     .sort((a, b) => (b.content.receivedDateTime ?? '').localeCompare(a.content.receivedDateTime ?? '') || b.seq - a.seq);
   for (const name of ctx.req.query.keys()) {
-    if (!['$top', '$skip', '$select'].includes(name)) throw badRequest(`This test server lists threads with $top, $skip and $select only (got ${name}).`);
+    if (!['$top', '$skip', '$select'].includes(name))
+      throw badRequest(`This test server lists threads with $top, $skip and $select only (got ${name}).`);
   }
   const top = Math.min(Number(ctx.req.query.get('$top') ?? THREAD_PAGE), THREAD_PAGE);
   const skip = Number(ctx.req.query.get('$skip') ?? 0);
@@ -88,15 +111,26 @@ const THREAD_PAGE = 10;
 function postThread(ctx: RouteContext): Reply {
   const group = groupOf(ctx);
   const body = JSON.parse(ctx.req.body.toString('utf8')) as ThreadBody;
-  if (typeof body.topic !== 'string' || !body.topic) throw badRequest('topic is required: the conversation subject.', 'ErrorInvalidRequest');
+  if (typeof body.topic !== 'string' || !body.topic)
+    throw badRequest('topic is required: the conversation subject.', 'ErrorInvalidRequest');
   const post = body.posts?.[0]?.body;
-  if (!post || typeof post.content !== 'string') throw badRequest('posts[0].body.content is required: the first post of the conversation.', 'ErrorInvalidRequest');
+  if (!post || typeof post.content !== 'string')
+    throw badRequest('posts[0].body.content is required: the first post of the conversation.', 'ErrorInvalidRequest');
   const inbox = ctx.state.store.folder(group, 'inbox')!;
   const now = new Date(ctx.state.now()).toISOString();
   const item = ctx.state.store.addItem(
     group,
     inbox.id,
-    encodeBlob({ type: 'IPM.Post', subject: body.topic, body: post.content, isRead: true, isDraft: false, flagged: false, categories: [], receivedDateTime: now }),
+    encodeBlob({
+      type: 'IPM.Post',
+      subject: body.topic,
+      body: post.content,
+      isRead: true,
+      isDraft: false,
+      flagged: false,
+      categories: [],
+      receivedDateTime: now,
+    }),
     'groupThread',
   );
   ctx.state.threadCount++;
@@ -112,7 +146,23 @@ function postThread(ctx: RouteContext): Reply {
 }
 
 export const GROUP_ROUTES: Route[] = [
-  { method: 'GET', path: ['groups'], permissions: { app: [PERMISSION.groupRead, PERMISSION.groupReadWrite], delegated: [PERMISSION.groupRead, PERMISSION.groupReadWrite] }, handle: listGroups },
-  { method: 'GET', path: ['groups', ':group', 'threads'], permissions: { app: [], delegated: [PERMISSION.groupRead, PERMISSION.groupReadWrite] }, handle: listThreads },
-  { method: 'POST', path: ['groups', ':group', 'threads'], permissions: { app: [], delegated: [PERMISSION.groupReadWrite] }, requestType: 'graph.conversationThread', handle: postThread },
+  {
+    method: 'GET',
+    path: ['groups'],
+    permissions: { app: [PERMISSION.groupRead, PERMISSION.groupReadWrite], delegated: [PERMISSION.groupRead, PERMISSION.groupReadWrite] },
+    handle: listGroups,
+  },
+  {
+    method: 'GET',
+    path: ['groups', ':group', 'threads'],
+    permissions: { app: [], delegated: [PERMISSION.groupRead, PERMISSION.groupReadWrite] },
+    handle: listThreads,
+  },
+  {
+    method: 'POST',
+    path: ['groups', ':group', 'threads'],
+    permissions: { app: [], delegated: [PERMISSION.groupReadWrite] },
+    requestType: 'graph.conversationThread',
+    handle: postThread,
+  },
 ];

@@ -60,7 +60,8 @@ export function folderOf(ctx: RouteContext): GraphFolder {
 
 function createFolder(ctx: RouteContext, parent: GraphFolder): Reply {
   const body = JSON.parse(ctx.req.body.toString('utf8')) as { displayName?: unknown; type?: unknown };
-  if (typeof body.displayName !== 'string' || !body.displayName.trim()) throw badRequest('displayName is required: name the new folder.', 'ErrorInvalidRequest');
+  if (typeof body.displayName !== 'string' || !body.displayName.trim())
+    throw badRequest('displayName is required: name the new folder.', 'ErrorInvalidRequest');
   const { store } = ctx.state;
   const mbx = ctx.mailbox!;
   if (store.children(mbx, parent.id).some((f) => f.displayName.toLowerCase() === (body.displayName as string).toLowerCase())) {
@@ -68,20 +69,39 @@ function createFolder(ctx: RouteContext, parent: GraphFolder): Reply {
   }
   const type = typeof body.type === 'string' && body.type ? body.type : parent.type;
   const folder = store.addFolder(mbx, parent.id, body.displayName, type);
-  return { status: 201, json: { '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#${mailboxPath(mbx)}/folders/$entity`, ...folderJson(ctx, folder) }, csdlType: 'graph.mailboxFolder' };
+  return {
+    status: 201,
+    json: {
+      '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#${mailboxPath(mbx)}/folders/$entity`,
+      ...folderJson(ctx, folder),
+    },
+    csdlType: 'graph.mailboxFolder',
+  };
 }
 
 function settingsExchange(ctx: RouteContext): Reply {
   const mbx = ctx.mailbox!;
   return {
     status: 200,
-    json: { '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#users('${mbx.objectId}')/settings/exchange/$entity`, id: mbx.objectId, primaryMailboxId: mbx.id },
+    json: {
+      '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#users('${mbx.objectId}')/settings/exchange/$entity`,
+      id: mbx.objectId,
+      primaryMailboxId: mbx.id,
+    },
     csdlType: 'graph.exchangeSettings',
   };
 }
 
 function folderCollection(ctx: RouteContext, folders: GraphFolder[], linkPath: string): Reply {
-  return page(ctx, { scope: linkPath, all: folders, removed: [], toJson: (f) => folderJson(ctx, f), linkPath, delta: false, entityType: 'graph.mailboxFolder' });
+  return page(ctx, {
+    scope: linkPath,
+    all: folders,
+    removed: [],
+    toJson: (f) => folderJson(ctx, f),
+    linkPath,
+    delta: false,
+    entityType: 'graph.mailboxFolder',
+  });
 }
 
 /** When an item was received, for $filter and $orderby on receivedDateTime. */
@@ -90,52 +110,118 @@ function receivedOf(item: GraphItem): number {
 }
 
 export const MAILBOX_ROUTES: Route[] = [
-  { method: 'GET', path: ['users', ':user', 'settings', 'exchange'], permissions: { app: [PERMISSION.userRead], delegated: [] }, handle: settingsExchange },
   {
-    method: 'GET', path: [...MBX, 'folders'], permissions: FOLDER_READ,
-    handle: (ctx) => folderCollection(ctx, ctx.state.store.children(ctx.mailbox!, ctx.mailbox!.rootId), `${mailboxPath(ctx.mailbox!)}/folders`),
+    method: 'GET',
+    path: ['users', ':user', 'settings', 'exchange'],
+    permissions: { app: [PERMISSION.userRead], delegated: [] },
+    handle: settingsExchange,
   },
   {
-    method: 'GET', path: [...MBX, 'folders', 'delta'], permissions: FOLDER_READ,
+    method: 'GET',
+    path: [...MBX, 'folders'],
+    permissions: FOLDER_READ,
+    handle: (ctx) =>
+      folderCollection(ctx, ctx.state.store.children(ctx.mailbox!, ctx.mailbox!.rootId), `${mailboxPath(ctx.mailbox!)}/folders`),
+  },
+  {
+    method: 'GET',
+    path: [...MBX, 'folders', 'delta'],
+    permissions: FOLDER_READ,
     handle: (ctx) => {
       const mbx = ctx.mailbox!;
       const all = [...mbx.folders.values()].filter((f) => f.id !== mbx.rootId);
       const linkPath = `${mailboxPath(mbx)}/folders/delta`;
-      return page(ctx, { scope: 'folders', all, removed: [], toJson: (f) => folderJson(ctx, f), linkPath, delta: true, entityType: 'graph.mailboxFolder' });
-    },
-  },
-  {
-    method: 'GET', path: [...MBX, 'folders', ':folder'], permissions: FOLDER_READ,
-    handle: (ctx) => ({ status: 200, json: { '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#${mailboxPath(ctx.mailbox!)}/folders/$entity`, ...folderJson(ctx, folderOf(ctx)) }, csdlType: 'graph.mailboxFolder' }),
-  },
-  {
-    method: 'GET', path: [...MBX, 'folders', ':folder', 'childFolders'], permissions: FOLDER_READ,
-    handle: (ctx) => {
-      const f = folderOf(ctx);
-      return folderCollection(ctx, ctx.state.store.children(ctx.mailbox!, f.id), `${mailboxPath(ctx.mailbox!)}/folders('${f.id}')/childFolders`);
-    },
-  },
-  { method: 'POST', path: [...MBX, 'folders'], permissions: FOLDER_WRITE, requestType: 'graph.mailboxFolder', handle: (ctx) => createFolder(ctx, ctx.mailbox!.folders.get(ctx.mailbox!.rootId)!) },
-  { method: 'POST', path: [...MBX, 'folders', ':folder', 'childFolders'], permissions: FOLDER_WRITE, requestType: 'graph.mailboxFolder', handle: (ctx) => createFolder(ctx, folderOf(ctx)) },
-  {
-    method: 'GET', path: [...MBX, 'folders', ':folder', 'items'], permissions: ITEM_READ,
-    handle: (ctx) => {
-      const f = folderOf(ctx);
-      const linkPath = `${mailboxPath(ctx.mailbox!)}/folders('${f.id}')/items`;
       return page(ctx, {
-        scope: f.id, all: ctx.state.store.itemsIn(ctx.mailbox!, f.id), removed: [], toJson: itemJson, linkPath, delta: false, entityType: 'graph.mailboxItem', receivedOf,
-        createdOf: (i) => Date.parse(i.createdDateTime), extendedProperty,
+        scope: 'folders',
+        all,
+        removed: [],
+        toJson: (f) => folderJson(ctx, f),
+        linkPath,
+        delta: true,
+        entityType: 'graph.mailboxFolder',
       });
     },
   },
   {
-    method: 'GET', path: [...MBX, 'folders', ':folder', 'items', 'delta'], permissions: ITEM_READ,
+    method: 'GET',
+    path: [...MBX, 'folders', ':folder'],
+    permissions: FOLDER_READ,
+    handle: (ctx) => ({
+      status: 200,
+      json: {
+        '@odata.context': `${ctx.state.base}/${ctx.req.version}/$metadata#${mailboxPath(ctx.mailbox!)}/folders/$entity`,
+        ...folderJson(ctx, folderOf(ctx)),
+      },
+      csdlType: 'graph.mailboxFolder',
+    }),
+  },
+  {
+    method: 'GET',
+    path: [...MBX, 'folders', ':folder', 'childFolders'],
+    permissions: FOLDER_READ,
+    handle: (ctx) => {
+      const f = folderOf(ctx);
+      return folderCollection(
+        ctx,
+        ctx.state.store.children(ctx.mailbox!, f.id),
+        `${mailboxPath(ctx.mailbox!)}/folders('${f.id}')/childFolders`,
+      );
+    },
+  },
+  {
+    method: 'POST',
+    path: [...MBX, 'folders'],
+    permissions: FOLDER_WRITE,
+    requestType: 'graph.mailboxFolder',
+    handle: (ctx) => createFolder(ctx, ctx.mailbox!.folders.get(ctx.mailbox!.rootId)!),
+  },
+  {
+    method: 'POST',
+    path: [...MBX, 'folders', ':folder', 'childFolders'],
+    permissions: FOLDER_WRITE,
+    requestType: 'graph.mailboxFolder',
+    handle: (ctx) => createFolder(ctx, folderOf(ctx)),
+  },
+  {
+    method: 'GET',
+    path: [...MBX, 'folders', ':folder', 'items'],
+    permissions: ITEM_READ,
+    handle: (ctx) => {
+      const f = folderOf(ctx);
+      const linkPath = `${mailboxPath(ctx.mailbox!)}/folders('${f.id}')/items`;
+      return page(ctx, {
+        scope: f.id,
+        all: ctx.state.store.itemsIn(ctx.mailbox!, f.id),
+        removed: [],
+        toJson: itemJson,
+        linkPath,
+        delta: false,
+        entityType: 'graph.mailboxItem',
+        receivedOf,
+        createdOf: (i) => Date.parse(i.createdDateTime),
+        extendedProperty,
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: [...MBX, 'folders', ':folder', 'items', 'delta'],
+    permissions: ITEM_READ,
     handle: (ctx) => {
       const f = folderOf(ctx);
       const mbx = ctx.mailbox!;
       const linkPath = `${mailboxPath(mbx)}/folders('${f.id}')/items/delta`;
       const removed = mbx.tombstones.filter((t) => t.folderId === f.id);
-      return page(ctx, { scope: f.id, all: ctx.state.store.itemsIn(mbx, f.id), removed, toJson: itemJson, linkPath, delta: true, entityType: 'graph.mailboxItem', receivedOf });
+      return page(ctx, {
+        scope: f.id,
+        all: ctx.state.store.itemsIn(mbx, f.id),
+        removed,
+        toJson: itemJson,
+        linkPath,
+        delta: true,
+        entityType: 'graph.mailboxItem',
+        receivedOf,
+      });
     },
   },
 ];

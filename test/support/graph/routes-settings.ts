@@ -10,7 +10,10 @@ import { PERMISSION } from './permissions.js';
 import { type Reply, type Route, type RouteContext, badRequest, notFound } from './routing.js';
 import type { GraphMailbox } from './store.js';
 
-const READ = { app: [PERMISSION.settingsRead, PERMISSION.settingsReadWrite], delegated: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'] };
+const READ = {
+  app: [PERMISSION.settingsRead, PERMISSION.settingsReadWrite],
+  delegated: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+};
 const WRITE = { app: [PERMISSION.settingsReadWrite], delegated: ['MailboxSettings.ReadWrite'] };
 const RULES = ['users', ':user', 'mailFolders', 'inbox', 'messageRules'];
 
@@ -30,7 +33,11 @@ export function settingsOf(mbx: GraphMailbox): GraphSettings {
 
 function listRules(ctx: RouteContext): Reply {
   const value = settingsOf(ctx.mailbox!).rules;
-  return { status: 200, json: { '@odata.context': `${ctx.state.base}/v1.0/$metadata#Collection(microsoft.graph.messageRule)`, value }, csdlType: 'Collection(graph.messageRule)' };
+  return {
+    status: 200,
+    json: { '@odata.context': `${ctx.state.base}/v1.0/$metadata#Collection(microsoft.graph.messageRule)`, value },
+    csdlType: 'Collection(graph.messageRule)',
+  };
 }
 
 function checkFolders(ctx: RouteContext, actions: Record<string, unknown> | undefined): void {
@@ -44,7 +51,8 @@ function checkFolders(ctx: RouteContext, actions: Record<string, unknown> | unde
 
 function createRule(ctx: RouteContext): Reply {
   const body = JSON.parse(ctx.req.body.toString('utf8')) as Record<string, unknown>;
-  if (typeof body['displayName'] !== 'string' || !body['displayName']) throw badRequest('displayName is required for a message rule.', 'ErrorInvalidRequest');
+  if (typeof body['displayName'] !== 'string' || !body['displayName'])
+    throw badRequest('displayName is required for a message rule.', 'ErrorInvalidRequest');
   if (typeof body['sequence'] !== 'number') throw badRequest('sequence is required for a message rule.', 'ErrorInvalidRequest');
   checkFolders(ctx, body['actions'] as Record<string, unknown> | undefined);
   const rule = { id: randomUUID(), ...body, hasError: false, isReadOnly: false };
@@ -57,7 +65,8 @@ function updateRule(ctx: RouteContext): Reply {
   const index = rules.findIndex((r) => r['id'] === ctx.params['rule']);
   if (index < 0) throw notFound(`messageRule ${ctx.params['rule']}`);
   const body = JSON.parse(ctx.req.body.toString('utf8')) as Record<string, unknown>;
-  for (const key of ['id', 'hasError', 'isReadOnly']) if (key in body) throw badRequest(`${key} is read-only on a message rule.`, 'ErrorInvalidRequest');
+  for (const key of ['id', 'hasError', 'isReadOnly'])
+    if (key in body) throw badRequest(`${key} is read-only on a message rule.`, 'ErrorInvalidRequest');
   checkFolders(ctx, body['actions'] as Record<string, unknown> | undefined);
   // PATCH replaces the properties it names, whole (conditions, actions and exceptions included).
   const rule = { ...rules[index]!, ...body };
@@ -67,13 +76,18 @@ function updateRule(ctx: RouteContext): Reply {
 
 function getSettings(ctx: RouteContext): Reply {
   const { automaticRepliesSetting } = settingsOf(ctx.mailbox!);
-  return { status: 200, json: { automaticRepliesSetting, timeZone: 'UTC', language: { locale: 'en-US' } }, csdlType: 'graph.mailboxSettings' };
+  return {
+    status: 200,
+    json: { automaticRepliesSetting, timeZone: 'UTC', language: { locale: 'en-US' } },
+    csdlType: 'graph.mailboxSettings',
+  };
 }
 
 function patchSettings(ctx: RouteContext): Reply {
   const body = JSON.parse(ctx.req.body.toString('utf8')) as { automaticRepliesSetting?: Record<string, unknown> };
   const settings = settingsOf(ctx.mailbox!);
-  if (body.automaticRepliesSetting) settings.automaticRepliesSetting = { ...settings.automaticRepliesSetting, ...body.automaticRepliesSetting };
+  if (body.automaticRepliesSetting)
+    settings.automaticRepliesSetting = { ...settings.automaticRepliesSetting, ...body.automaticRepliesSetting };
   return getSettings(ctx);
 }
 
@@ -82,5 +96,11 @@ export const SETTINGS_ROUTES: Route[] = [
   { method: 'POST', path: RULES, permissions: WRITE, requestType: 'graph.messageRule', handle: createRule },
   { method: 'PATCH', path: [...RULES, ':rule'], permissions: WRITE, requestType: 'graph.messageRule', handle: updateRule },
   { method: 'GET', path: ['users', ':user', 'mailboxSettings'], permissions: READ, handle: getSettings },
-  { method: 'PATCH', path: ['users', ':user', 'mailboxSettings'], permissions: WRITE, requestType: 'graph.mailboxSettings', handle: patchSettings },
+  {
+    method: 'PATCH',
+    path: ['users', ':user', 'mailboxSettings'],
+    permissions: WRITE,
+    requestType: 'graph.mailboxSettings',
+    handle: patchSettings,
+  },
 ];

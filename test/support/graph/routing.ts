@@ -118,7 +118,12 @@ export interface Route {
 }
 
 export class GraphError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -137,7 +142,11 @@ export function errorBody(code: string, message: string, clientRequestId: string
     error: {
       code,
       message,
-      innerError: { 'request-id': requestId, date: date.toISOString().replace(/\.\d{3}Z$/, ''), 'client-request-id': clientRequestId ?? requestId },
+      innerError: {
+        'request-id': requestId,
+        date: date.toISOString().replace(/\.\d{3}Z$/, ''),
+        'client-request-id': clientRequestId ?? requestId,
+      },
     },
   };
 }

@@ -86,7 +86,10 @@ export class GraphStore {
   readonly mailboxes = new Map<string, GraphMailbox>();
   private readonly bySmtp = new Map<string, GraphMailbox>();
 
-  constructor(readonly tenantId: string, private readonly now: () => Date) {}
+  constructor(
+    readonly tenantId: string,
+    private readonly now: () => Date,
+  ) {}
 
   addMailbox(smtp: string, kind: MailboxKind): GraphMailbox {
     const key = smtp.toLowerCase();
@@ -103,7 +106,14 @@ export class GraphStore {
       tombstones: [],
       seq: 0,
     };
-    mbx.folders.set(rootId, { id: rootId, displayName: 'Top of Information Store', parentId: undefined, type: 'IPF.Note', wellKnown: 'msgfolderroot', seq: 0 });
+    mbx.folders.set(rootId, {
+      id: rootId,
+      displayName: 'Top of Information Store',
+      parentId: undefined,
+      type: 'IPF.Note',
+      wellKnown: 'msgfolderroot',
+      seq: 0,
+    });
     for (const f of WELL_KNOWN) {
       if (kind === 'group' && !GROUP_FOLDERS.has(f.wellKnown)) continue;
       this.addFolder(mbx, rootId, f.name, f.type, f.wellKnown);
@@ -151,7 +161,17 @@ export class GraphStore {
     const seq = ++mbx.seq;
     const stamp = this.now().toISOString();
     const id = opaqueId('AAMkAG');
-    const item: GraphItem = { id, folderId, changeKey: changeKeyOf(id, blob, seq), blob, content, createdDateTime: stamp, lastModifiedDateTime: stamp, seq, origin };
+    const item: GraphItem = {
+      id,
+      folderId,
+      changeKey: changeKeyOf(id, blob, seq),
+      blob,
+      content,
+      createdDateTime: stamp,
+      lastModifiedDateTime: stamp,
+      seq,
+      origin,
+    };
     mbx.items.set(item.id, item);
     return item;
   }

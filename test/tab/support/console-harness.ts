@@ -17,11 +17,22 @@ import { silentLog } from '../../support/migration-fixture.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = 'test-results/screenshots';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`The admin console browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` and run the tests again.`);
+    throw new Error(
+      `The admin console browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` and run the tests again.`,
+    );
   }
   // launch() (not launchPersistentContext) gives every run a fresh temporary profile of its own.
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -34,7 +45,13 @@ export async function buildTab(): Promise<string> {
   return outDir;
 }
 
-export interface ConsoleHost { url: string; dataDir: string; runtime: EmbeddedRuntime; server: Server; close(): Promise<void> }
+export interface ConsoleHost {
+  url: string;
+  dataDir: string;
+  runtime: EmbeddedRuntime;
+  server: Server;
+  close(): Promise<void>;
+}
 
 export async function startConsoleHost(staticDir: string): Promise<ConsoleHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-console-'));
@@ -44,7 +61,10 @@ export async function startConsoleHost(staticDir: string): Promise<ConsoleHost> 
   const { server } = await startHttpServer(runtime.services, { port, staticDir });
   runtime.startWorkers();
   return {
-    url, dataDir, runtime, server,
+    url,
+    dataDir,
+    runtime,
+    server,
     async close() {
       server.close();
       await runtime.close();
@@ -60,12 +80,20 @@ export async function seriousA11yViolations(page: Page, options: { skipRules?: s
   const rules = Object.fromEntries((options.skipRules ?? []).map((id) => [id, { enabled: false }]));
   // Tabster (Fluent's focus manager) puts aria-hidden <i tabindex=0 data-tabster-dummy> sentinels at
   // the edges of focus zones on purpose; they redirect focus and are never read, so axe skips them.
-  const result = await page.evaluate(`axe.run({ exclude: [["[data-tabster-dummy]"]] }, { resultTypes: ["violations"], rules: ${JSON.stringify(rules)} })`) as {
+  const result = (await page.evaluate(
+    `axe.run({ exclude: [["[data-tabster-dummy]"]] }, { resultTypes: ["violations"], rules: ${JSON.stringify(rules)} })`,
+  )) as {
     violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
   };
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} (${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')})`,
+    );
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -42,16 +42,28 @@ export interface FunctionsSiteOptions {
 export async function startFunctionsSite(options: FunctionsSiteOptions): Promise<FunctionsSite> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-functions-site-'));
   const host = buildAzureHost({
-    MAILFERRY_ENTRA_AUDIENCES: options.audience, MAILFERRY_ENTRA_JWKS_URI: options.issuer.jwksUri, MAILFERRY_DATA: dataDir, MAILFERRY_STORE: 'sqlite',
+    MAILFERRY_ENTRA_AUDIENCES: options.audience,
+    MAILFERRY_ENTRA_JWKS_URI: options.issuer.jwksUri,
+    MAILFERRY_DATA: dataDir,
+    MAILFERRY_STORE: 'sqlite',
     MAILFERRY_ALLOWED_TENANTS: Object.keys(options.owners).join(','),
-    MAILFERRY_TENANT_OWNERS: Object.entries(options.owners).map((pair) => pair.join(':')).join(','),
+    MAILFERRY_TENANT_OWNERS: Object.entries(options.owners)
+      .map((pair) => pair.join(':'))
+      .join(','),
   });
   host.catch(() => undefined); // a bad setting fails the first call, with its message, not the process
   const handler = createHttpHandler(() => host);
   const requests: FunctionsSite['requests'] = [];
   const invoke = async (method: string, url: string, headers: Record<string, string>, body: Buffer | undefined) => {
-    const init = await handler(new HttpRequest({ method, url, headers, body: body?.length ? { bytes: body } : undefined }), new InvocationContext({ functionName: 'api' }));
-    return { status: init.status ?? 200, headers: (init.headers ?? {}) as Record<string, string>, body: init.body === undefined ? undefined : String(init.body) };
+    const init = await handler(
+      new HttpRequest({ method, url, headers, body: body?.length ? { bytes: body } : undefined }),
+      new InvocationContext({ functionName: 'api' }),
+    );
+    return {
+      status: init.status ?? 200,
+      headers: (init.headers ?? {}) as Record<string, string>,
+      body: init.body === undefined ? undefined : String(init.body),
+    };
   };
 
   const { certPem, keyPem } = makeAppCertificate({ commonName: 'mailferry.contoso.test' });
@@ -60,7 +72,12 @@ export async function startFunctionsSite(options: FunctionsSiteOptions): Promise
     if (!url.pathname.startsWith('/api/')) return void serveStatic(req, res, url.pathname, options.staticDir);
     void (async () => {
       const answer = await invoke(req.method ?? 'GET', url.href, flatHeaders(req), await readBody(req));
-      requests.push({ method: req.method ?? 'GET', path: url.pathname, bearer: /^Bearer /.test(req.headers.authorization ?? ''), status: answer.status });
+      requests.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        bearer: /^Bearer /.test(req.headers.authorization ?? ''),
+        status: answer.status,
+      });
       res.writeHead(answer.status, answer.headers).end(answer.body);
     })().catch((error: unknown) => res.writeHead(500).end(String(error)));
   });
@@ -68,11 +85,18 @@ export async function startFunctionsSite(options: FunctionsSiteOptions): Promise
   const { port } = server.address() as AddressInfo;
 
   return {
-    port, requests,
+    port,
+    requests,
     async call(token, method, path, body) {
-      const answer = await invoke(method, `https://mailferry.contoso.test:${port}/api/v1${path}`, {
-        authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      }, body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
+      const answer = await invoke(
+        method,
+        `https://mailferry.contoso.test:${port}/api/v1${path}`,
+        {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body === undefined ? undefined : Buffer.from(JSON.stringify(body)),
+      );
       return { status: answer.status, json: answer.body ? JSON.parse(answer.body) : undefined };
     },
     async close() {
@@ -85,7 +109,8 @@ export async function startFunctionsSite(options: FunctionsSiteOptions): Promise
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   return headers;
 }
 

@@ -17,9 +17,17 @@ const TEAMS_JS_CDN = 'https://res.cdn.office.net/**';
 /** The teams-js version the host says it supports (initialize's 4th answer); the tab's own is 2.58.0. */
 const HOST_SDK_VERSION = '2.58.0';
 
-export interface TeamsUser { tid: string; oid: string; upn: string }
+export interface TeamsUser {
+  tid: string;
+  oid: string;
+  upn: string;
+}
 export type TeamsTheme = 'default' | 'dark' | 'contrast';
-export interface TeamsHostLog { requests: { func: string; args: unknown[] }[]; unknown: string[]; problems: string[] }
+export interface TeamsHostLog {
+  requests: { func: string; args: unknown[] }[];
+  unknown: string[];
+  problems: string[];
+}
 
 export interface TeamsHostOptions {
   /** The filled app manifest (appPackage/manifest.json with its ${{VARS}} set), as Teams installed it. */
@@ -32,7 +40,14 @@ export interface TeamsHostOptions {
 
 /** Makes every Teams link opened in `context` land on the harness page for this user and app. */
 export async function installTeamsHost(context: BrowserContext, options: TeamsHostOptions): Promise<void> {
-  const config = { manifest: options.manifest, user: options.user, token: options.token, theme: options.theme ?? 'default', sessionId: 'f0f0f0f0-0000-4000-8000-000000005e55', hostSdkVersion: HOST_SDK_VERSION };
+  const config = {
+    manifest: options.manifest,
+    user: options.user,
+    token: options.token,
+    theme: options.theme ?? 'default',
+    sessionId: 'f0f0f0f0-0000-4000-8000-000000005e55',
+    hostSdkVersion: HOST_SDK_VERSION,
+  };
   // Inside <script type="application/json">: only "</" could end the element early.
   const html = PAGE.replace('__CONFIG__', () => JSON.stringify(config).replace(/<\//g, '<\\/'));
   await context.route(`${TEAMS_ORIGIN}/**`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
@@ -50,11 +65,19 @@ export async function setTeamsTheme(page: Page, theme: TeamsTheme): Promise<void
 /** The tab's frame once it has loaded (the harness page has exactly one iframe). */
 export async function tabFrame(page: Page): Promise<Frame> {
   let frame: Frame | undefined;
-  await waitUntil('the Teams host to frame the tab', () => {
-    frame = page.frames().find((f) => f !== page.mainFrame() && f.url().startsWith('https://'));
-    return frame !== undefined;
-  }, {
-    describe: async () => `frames ${page.frames().map((f) => f.url()).join(', ')}; host ${JSON.stringify(await teamsLog(page).catch((e: Error) => e.message))}`,
-  });
+  await waitUntil(
+    'the Teams host to frame the tab',
+    () => {
+      frame = page.frames().find((f) => f !== page.mainFrame() && f.url().startsWith('https://'));
+      return frame !== undefined;
+    },
+    {
+      describe: async () =>
+        `frames ${page
+          .frames()
+          .map((f) => f.url())
+          .join(', ')}; host ${JSON.stringify(await teamsLog(page).catch((e: Error) => e.message))}`,
+    },
+  );
   return frame!;
 }

@@ -37,9 +37,10 @@ export function createItem(req: XmlElement, ctx: EwsContext): string {
       if (el.local === 'CalendarItem' && !invitations) {
         throw new EwsError('ErrorSendMeetingInvitationsRequired', 'SendMeetingInvitations attribute is required for calendar items.');
       }
-      const target = savedEl && disposition !== 'SendOnly'
-        ? resolveFolder(ctx, savedEl)
-        : distinguishedFolder(ctx, sending ? 'sentitems' : DEFAULT_FOLDER[el.local]!);
+      const target =
+        savedEl && disposition !== 'SendOnly'
+          ? resolveFolder(ctx, savedEl)
+          : distinguishedFolder(ctx, sending ? 'sentitems' : DEFAULT_FOLDER[el.local]!);
       const item = itemFromRequest(el, target.mbx.smtp, { draft: !sending });
       if (sending) {
         item.isDraft = false;

@@ -6,7 +6,15 @@
 import type { StoredFolder } from '../mailbox-store.js';
 import { NS, type XmlElement, child } from '../xml.js';
 import {
-  EwsError, type EwsContext, folderIdElements, folderXml, perMessage, readFolderShape, resolveFolder, responseEnvelope, versionAtLeast,
+  EwsError,
+  type EwsContext,
+  folderIdElements,
+  folderXml,
+  perMessage,
+  readFolderShape,
+  resolveFolder,
+  responseEnvelope,
+  versionAtLeast,
 } from '../soap.js';
 
 type Predicate = (f: StoredFolder) => boolean;
@@ -15,10 +23,14 @@ function restriction(el: XmlElement | undefined): Predicate {
   const expr = el?.children[0];
   if (!expr) return () => true;
   const field = child(expr, NS.types, 'FieldURI')?.attrs['FieldURI'];
-  const constant = child(child(expr, NS.types, 'FieldURIOrConstant'), NS.types, 'Constant')?.attrs['Value']
-    ?? child(expr, NS.types, 'Constant')?.attrs['Value'];
+  const constant =
+    child(child(expr, NS.types, 'FieldURIOrConstant'), NS.types, 'Constant')?.attrs['Value'] ??
+    child(expr, NS.types, 'Constant')?.attrs['Value'];
   if (field !== 'folder:DisplayName' || constant === undefined) {
-    throw new EwsError('ErrorInvalidRequest', `The EWS test server supports restrictions on folder:DisplayName only, not ${expr.local} on ${field}.`);
+    throw new EwsError(
+      'ErrorInvalidRequest',
+      `The EWS test server supports restrictions on folder:DisplayName only, not ${expr.local} on ${field}.`,
+    );
   }
   if (expr.local === 'IsEqualTo') return (f) => f.displayName.toLowerCase() === constant.toLowerCase();
   if (expr.local === 'Contains') return (f) => f.displayName.toLowerCase().includes(constant.toLowerCase());
@@ -41,9 +53,11 @@ export function findFolder(req: XmlElement, ctx: EwsContext): string {
       const { mbx, folder } = resolveFolder(ctx, idEl);
       const match = restriction(child(req, NS.messages, 'Restriction'));
       const all =
-        traversal === 'Deep' ? ctx.store.descendantsOf(mbx, folder.id)
-        : traversal === 'Shallow' ? ctx.store.childrenOf(mbx, folder.id)
-        : [];
+        traversal === 'Deep'
+          ? ctx.store.descendantsOf(mbx, folder.id)
+          : traversal === 'Shallow'
+            ? ctx.store.childrenOf(mbx, folder.id)
+            : [];
       const found = all.filter(match);
       const total = found.length;
       const max = view?.attrs['MaxEntriesReturned'] !== undefined ? Number(view.attrs['MaxEntriesReturned']) : total;

@@ -8,7 +8,15 @@
  * Without SortOrder items come newest DateTimeReceived first (Exchange's default view).
  */
 import {
-  type ExtendedUri, type StoredItem, NOT_IN_FIND, fieldUriToElement, getExtended, itemXml, itemsIn, readExtendedUri, readItemShape,
+  type ExtendedUri,
+  type StoredItem,
+  NOT_IN_FIND,
+  fieldUriToElement,
+  getExtended,
+  itemXml,
+  itemsIn,
+  readExtendedUri,
+  readItemShape,
 } from '../items.js';
 import { EwsError, type EwsContext, folderIdElements, perMessage, resolveFolder, responseEnvelope, versionAtLeast } from '../soap.js';
 import { NS, type XmlElement, child } from '../xml.js';
@@ -23,8 +31,16 @@ interface Values {
   values: string[];
 }
 
-const DATE_FIELDS = /^(DateTime\w*|LastModifiedTime|Start|End|OriginalStart|DueDate|StartDate|CompleteDate|ReminderDueBy|Birthday|WeddingAnniversary|PostedTime|AssignedTime)$/;
-const NUMBER_FIELDS = new Set(['Size', 'PercentComplete', 'ActualWork', 'TotalWork', 'ReminderMinutesBeforeStart', 'AppointmentSequenceNumber']);
+const DATE_FIELDS =
+  /^(DateTime\w*|LastModifiedTime|Start|End|OriginalStart|DueDate|StartDate|CompleteDate|ReminderDueBy|Birthday|WeddingAnniversary|PostedTime|AssignedTime)$/;
+const NUMBER_FIELDS = new Set([
+  'Size',
+  'PercentComplete',
+  'ActualWork',
+  'TotalWork',
+  'ReminderMinutesBeforeStart',
+  'AppointmentSequenceNumber',
+]);
 
 function extendedType(t: string): ValueType {
   if (t === 'SystemTime') return 'date';
@@ -35,23 +51,43 @@ function extendedType(t: string): ValueType {
 
 function fieldValues(item: StoredItem, uri: string): Values {
   const name = fieldUriToElement(uri);
-  const type: ValueType = DATE_FIELDS.test(name) ? 'date' : NUMBER_FIELDS.has(name) ? 'number' : /^(Is|Has)[A-Z]/.test(name) ? 'bool' : 'string';
+  const type: ValueType = DATE_FIELDS.test(name)
+    ? 'date'
+    : NUMBER_FIELDS.has(name)
+      ? 'number'
+      : /^(Is|Has)[A-Z]/.test(name)
+        ? 'bool'
+        : 'string';
   const one = (v: string | undefined): Values => ({ type, values: v === undefined ? [] : [v] });
   switch (name) {
-    case 'DateTimeReceived': return one(item.received);
-    case 'DateTimeSent': return one(item.sent);
-    case 'DateTimeCreated': return one(item.created);
-    case 'LastModifiedTime': return one(item.lastModified);
-    case 'ItemClass': return one(item.itemClass);
-    case 'Size': return one(String(item.size));
-    case 'IsRead': return one(String(item.isRead));
-    case 'IsDraft': return one(String(item.isDraft));
-    case 'IsAssociated': return one(String(item.isAssociated));
-    case 'HasAttachments': return one(String(item.fields.has('Attachments')));
-    case 'Importance': return one(item.fields.get('Importance')?.t ?? 'Normal');
-    case 'Categories': return { type, values: (item.fields.get('Categories')?.c ?? []).map((c) => c.t ?? '') };
-    case 'Flag': return one(item.flag?.status ?? 'NotFlagged');
-    default: return one(item.fields.get(name)?.t);
+    case 'DateTimeReceived':
+      return one(item.received);
+    case 'DateTimeSent':
+      return one(item.sent);
+    case 'DateTimeCreated':
+      return one(item.created);
+    case 'LastModifiedTime':
+      return one(item.lastModified);
+    case 'ItemClass':
+      return one(item.itemClass);
+    case 'Size':
+      return one(String(item.size));
+    case 'IsRead':
+      return one(String(item.isRead));
+    case 'IsDraft':
+      return one(String(item.isDraft));
+    case 'IsAssociated':
+      return one(String(item.isAssociated));
+    case 'HasAttachments':
+      return one(String(item.fields.has('Attachments')));
+    case 'Importance':
+      return one(item.fields.get('Importance')?.t ?? 'Normal');
+    case 'Categories':
+      return { type, values: (item.fields.get('Categories')?.c ?? []).map((c) => c.t ?? '') };
+    case 'Flag':
+      return one(item.flag?.status ?? 'NotFlagged');
+    default:
+      return one(item.fields.get(name)?.t);
   }
 }
 
@@ -67,9 +103,12 @@ function pathValues(item: StoredItem, path: XmlElement): Values {
 
 function compare(a: string, b: string, type: ValueType): number {
   switch (type) {
-    case 'date': return Date.parse(a) - Date.parse(b);
-    case 'number': return Number(a) - Number(b);
-    case 'bool': return Number(a === 'true' || a === '1') - Number(b === 'true' || b === '1');
+    case 'date':
+      return Date.parse(a) - Date.parse(b);
+    case 'number':
+      return Number(a) - Number(b);
+    case 'bool':
+      return Number(a === 'true' || a === '1') - Number(b === 'true' || b === '1');
     default: {
       const x = a.toLowerCase();
       const y = b.toLowerCase();
@@ -156,8 +195,15 @@ export function findItem(req: XmlElement, ctx: EwsContext): string {
   const view = child(req, NS.messages, 'IndexedPageItemView');
   const messages = folderIdElements(child(req, NS.messages, 'ParentFolderIds')).map((idEl) =>
     perMessage('FindItem', () => {
-      const unsupported = ['FractionalPageItemView', 'SeekToConditionPageItemView', 'CalendarView', 'ContactsView', 'GroupBy', 'DistinguishedGroupBy', 'QueryString']
-        .find((n) => child(req, NS.messages, n));
+      const unsupported = [
+        'FractionalPageItemView',
+        'SeekToConditionPageItemView',
+        'CalendarView',
+        'ContactsView',
+        'GroupBy',
+        'DistinguishedGroupBy',
+        'QueryString',
+      ].find((n) => child(req, NS.messages, n));
       if (unsupported) throw new EwsError('ErrorInvalidRequest', `The EWS test server does not implement ${unsupported} in FindItem.`);
       for (const f of [...shape.fields, ...shape.indexed.keys()]) {
         if (NOT_IN_FIND.has(f)) throw new EwsError('ErrorInvalidPropertyRequest', `The property ${f} can't be used in FindItem requests.`);

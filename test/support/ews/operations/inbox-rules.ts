@@ -76,9 +76,11 @@ interface ValidationError {
 /** Reads one `t:Rule` into a stored rule, collecting validation errors. */
 function readRule(ruleEl: XmlElement, mbx: Mailbox, ctx: EwsContext, errors: ValidationError[]): Omit<StoredRule, 'id'> {
   const displayName = child(ruleEl, NS.types, 'DisplayName')?.text ?? '';
-  if (displayName.trim() === '') errors.push({ field: 'DisplayName', code: 'EmptyValueFound', message: 'The rule needs a display name.', value: displayName });
+  if (displayName.trim() === '')
+    errors.push({ field: 'DisplayName', code: 'EmptyValueFound', message: 'The rule needs a display name.', value: displayName });
   const priority = Number(child(ruleEl, NS.types, 'Priority')?.text.trim() ?? '1');
-  if (!Number.isInteger(priority) || priority < 1) errors.push({ field: 'Priority', code: 'InvalidValue', message: 'Priority must be 1 or more.', value: String(priority) });
+  if (!Number.isInteger(priority) || priority < 1)
+    errors.push({ field: 'Priority', code: 'InvalidValue', message: 'Priority must be 1 or more.', value: String(priority) });
   const isEnabled = (child(ruleEl, NS.types, 'IsEnabled')?.text.trim() ?? 'true') === 'true';
   const conditions = child(ruleEl, NS.types, 'Conditions');
   const exceptions = child(ruleEl, NS.types, 'Exceptions');
@@ -146,21 +148,40 @@ export function updateInboxRules(req: XmlElement, ctx: EwsContext): string {
     const errors: ValidationError[] = [];
     if (op.local === 'DeleteRuleOperation') {
       const id = child(op, NS.types, 'RuleId')?.text.trim() ?? '';
-      if (touched.has(id)) errors.push({ field: 'RuleId', code: 'DuplicatedOperationOnTheSameRule', message: 'The rule is changed twice in one request.', value: id });
-      else if (!rules.some((r) => r.id === id)) errors.push({ field: 'RuleId', code: 'RuleNotFound', message: 'The rule was not found.', value: id });
-      else rules = rules.filter((r) => r.id !== id).sort((a, b) => a.priority - b.priority).map((r, i) => ({ ...r, priority: i + 1 }));
+      if (touched.has(id))
+        errors.push({
+          field: 'RuleId',
+          code: 'DuplicatedOperationOnTheSameRule',
+          message: 'The rule is changed twice in one request.',
+          value: id,
+        });
+      else if (!rules.some((r) => r.id === id))
+        errors.push({ field: 'RuleId', code: 'RuleNotFound', message: 'The rule was not found.', value: id });
+      else
+        rules = rules
+          .filter((r) => r.id !== id)
+          .sort((a, b) => a.priority - b.priority)
+          .map((r, i) => ({ ...r, priority: i + 1 }));
       touched.add(id);
     } else {
       const ruleEl = child(op, NS.types, 'Rule')!;
       const givenId = child(ruleEl, NS.types, 'RuleId')?.text.trim();
       const read = readRule(ruleEl, mbx, ctx, errors);
       if (op.local === 'CreateRuleOperation') {
-        if (givenId) errors.push({ field: 'RuleId', code: 'CreateWithRuleId', message: 'A new rule must not carry a RuleId.', value: givenId });
+        if (givenId)
+          errors.push({ field: 'RuleId', code: 'CreateWithRuleId', message: 'A new rule must not carry a RuleId.', value: givenId });
         if (errors.length === 0) rules = place(rules, { ...read, id: randomBytes(RULE_ID_BYTES).toString('base64') });
       } else {
         const id = givenId ?? '';
-        if (!id || !rules.some((r) => r.id === id)) errors.push({ field: 'RuleId', code: 'RuleNotFound', message: 'The rule was not found.', value: id });
-        else if (touched.has(id)) errors.push({ field: 'RuleId', code: 'DuplicatedOperationOnTheSameRule', message: 'The rule is changed twice in one request.', value: id });
+        if (!id || !rules.some((r) => r.id === id))
+          errors.push({ field: 'RuleId', code: 'RuleNotFound', message: 'The rule was not found.', value: id });
+        else if (touched.has(id))
+          errors.push({
+            field: 'RuleId',
+            code: 'DuplicatedOperationOnTheSameRule',
+            message: 'The rule is changed twice in one request.',
+            value: id,
+          });
         if (errors.length === 0) rules = place(rules, { ...read, id });
         touched.add(id);
       }
@@ -173,7 +194,10 @@ export function updateInboxRules(req: XmlElement, ctx: EwsContext): string {
         (e) =>
           `<t:RuleOperationError><t:OperationIndex>${e.index}</t:OperationIndex><t:ValidationErrors>` +
           e.errors
-            .map((v) => `<t:Error><t:FieldURI>${v.field}</t:FieldURI><t:ErrorCode>${v.code}</t:ErrorCode><t:ErrorMessage>${escapeXml(v.message)}</t:ErrorMessage><t:FieldValue>${escapeXml(v.value)}</t:FieldValue></t:Error>`)
+            .map(
+              (v) =>
+                `<t:Error><t:FieldURI>${v.field}</t:FieldURI><t:ErrorCode>${v.code}</t:ErrorCode><t:ErrorMessage>${escapeXml(v.message)}</t:ErrorMessage><t:FieldValue>${escapeXml(v.value)}</t:FieldValue></t:Error>`,
+            )
             .join('') +
           `</t:ValidationErrors></t:RuleOperationError>`,
       )

@@ -1,8 +1,6 @@
 /** What the item operations share: resolving item ids, the render context, the size limit. */
 import type { Mailbox, StoredFolder } from '../mailbox-store.js';
-import {
-  type RenderContext, type StoredItem, decodeItemId, itemElement, itemStorage, maxMessageBytes,
-} from '../items.js';
+import { type RenderContext, type StoredItem, decodeItemId, itemElement, itemStorage, maxMessageBytes } from '../items.js';
 import { EwsError, type EwsContext, errorMessage, openMailbox, resolveFolder, successMessage, versionAtLeast } from '../soap.js';
 import { NS, type XmlElement, escapeXml } from '../xml.js';
 
@@ -12,9 +10,12 @@ export const NOT_FOUND = 'The specified object was not found in the store.';
 export function resolveItem(ctx: EwsContext, idEl: XmlElement): { mbx: Mailbox; item: StoredItem } {
   if (idEl.local === 'OccurrenceItemId') {
     // The test server keeps exceptions but does not expand recurrences into numbered occurrences.
-    throw new EwsError('ErrorInvalidOperation', 'The EWS test server does not address occurrences by InstanceIndex; use the exception\'s ItemId.');
+    throw new EwsError(
+      'ErrorInvalidOperation',
+      "The EWS test server does not address occurrences by InstanceIndex; use the exception's ItemId.",
+    );
   }
-  const id = idEl.local === 'RecurringMasterItemId' ? idEl.attrs['OccurrenceId'] ?? '' : idEl.attrs['Id'] ?? '';
+  const id = idEl.local === 'RecurringMasterItemId' ? (idEl.attrs['OccurrenceId'] ?? '') : (idEl.attrs['Id'] ?? '');
   const decoded = decodeItemId(id);
   if (!decoded) throw new EwsError('ErrorInvalidIdMalformed', 'Id is malformed.');
   const mbx = openMailbox(ctx, decoded.smtp);
@@ -54,7 +55,18 @@ export function checkSize(ctx: EwsContext, size: number): void {
 
 /** A folder of the caller's (or impersonated) mailbox by its distinguished name. */
 export function distinguishedFolder(ctx: EwsContext, name: string): { mbx: Mailbox; folder: StoredFolder } {
-  const el: XmlElement = { qname: 't:DistinguishedFolderId', local: 'DistinguishedFolderId', ns: NS.types, attrs: { Id: name }, nsDecls: {}, scope: {}, children: [], text: '', start: 0, end: 0 };
+  const el: XmlElement = {
+    qname: 't:DistinguishedFolderId',
+    local: 'DistinguishedFolderId',
+    ns: NS.types,
+    attrs: { Id: name },
+    nsDecls: {},
+    scope: {},
+    children: [],
+    text: '',
+    start: 0,
+    end: 0,
+  };
   return resolveFolder(ctx, el);
 }
 
@@ -64,7 +76,14 @@ export function distinguishedFolder(ctx: EwsContext, name: string): { mbx: Mailb
  * Exchange's do.
  */
 /** Operations whose response messages are `ItemInfoResponseMessageType` (an error carries `<m:Items/>`). */
-export const ITEM_INFO_OPERATIONS: ReadonlySet<string> = new Set(['GetItem', 'CreateItem', 'UpdateItem', 'CopyItem', 'MoveItem', 'SendItem']);
+export const ITEM_INFO_OPERATIONS: ReadonlySet<string> = new Set([
+  'GetItem',
+  'CreateItem',
+  'UpdateItem',
+  'CopyItem',
+  'MoveItem',
+  'SendItem',
+]);
 
 /** An error response message with `<m:Items/>` where the operation's schema requires it. */
 export function withRequiredItems(operation: string, message: string): string {

@@ -18,7 +18,10 @@ function defaultOof(): StoredOof {
   return {
     state: 'Disabled',
     externalAudience: 'All',
-    duration: { start: start.toISOString().replace('.000Z', 'Z'), end: new Date(start.getTime() + DAY_MS).toISOString().replace('.000Z', 'Z') },
+    duration: {
+      start: start.toISOString().replace('.000Z', 'Z'),
+      end: new Date(start.getTime() + DAY_MS).toISOString().replace('.000Z', 'Z'),
+    },
     internalReply: { message: '' },
     externalReply: { message: '' },
   };

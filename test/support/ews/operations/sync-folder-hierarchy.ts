@@ -8,7 +8,16 @@
  * folders the caller knows and what it knows of each.
  */
 import type { Mailbox, StoredFolder } from '../mailbox-store.js';
-import { EwsError, type EwsContext, folderIdElements, folderXml, perMessage, readFolderShape, resolveFolder, responseEnvelope } from '../soap.js';
+import {
+  EwsError,
+  type EwsContext,
+  folderIdElements,
+  folderXml,
+  perMessage,
+  readFolderShape,
+  resolveFolder,
+  responseEnvelope,
+} from '../soap.js';
 import { NS, type XmlElement, child, escapeXml } from '../xml.js';
 import { distinguishedFolder } from './item-common.js';
 

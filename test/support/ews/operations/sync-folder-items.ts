@@ -75,7 +75,8 @@ export function syncFolderItems(req: XmlElement, ctx: EwsContext): string {
       .filter((c) => !ignore.has(c.kind === 'Delete' ? c.itemId : c.item.id))
       .map((c) => {
         if (c.kind === 'Delete') return `<t:Delete><t:ItemId Id="${escapeXml(c.itemId)}"/></t:Delete>`;
-        if (c.kind === 'ReadFlagChange') return `<t:ReadFlagChange>${itemIdXml(c.item)}<t:IsRead>${c.item.isRead}</t:IsRead></t:ReadFlagChange>`;
+        if (c.kind === 'ReadFlagChange')
+          return `<t:ReadFlagChange>${itemIdXml(c.item)}<t:IsRead>${c.item.isRead}</t:IsRead></t:ReadFlagChange>`;
         return `<t:${c.kind}>${itemXml(rc, c.item, shape)}</t:${c.kind}>`;
       })
       .join('');

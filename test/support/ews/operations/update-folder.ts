@@ -45,11 +45,16 @@ export function updateFolder(req: XmlElement, ctx: EwsContext): string {
             throw err;
           }
         } else if (field === 'folder:DisplayName') {
-          if (update.local === 'DeleteFolderField') throw new EwsError('ErrorInvalidPropertyDelete', 'folder:DisplayName cannot be deleted.');
+          if (update.local === 'DeleteFolderField')
+            throw new EwsError('ErrorInvalidPropertyDelete', 'folder:DisplayName cannot be deleted.');
           const folderEl = update.children.find((c) => c.ns === NS.types && c.local !== 'FieldURI')!;
           const name = child(folderEl, NS.types, 'DisplayName')?.text ?? '';
           if (name.trim() === '') throw new EwsError('ErrorInvalidRequest', 'A folder needs a DisplayName.');
-          const clash = folder.parentId && ctx.store.childrenOf(mbx, folder.parentId).some((f) => f.id !== folder.id && f.displayName.toLowerCase() === name.toLowerCase());
+          const clash =
+            folder.parentId &&
+            ctx.store
+              .childrenOf(mbx, folder.parentId)
+              .some((f) => f.id !== folder.id && f.displayName.toLowerCase() === name.toLowerCase());
           if (clash) throw new EwsError('ErrorFolderExists', 'A folder with the specified name already exists.');
           next.displayName = name;
         } else {

@@ -6,9 +6,7 @@
  * MessageDisposition and calendar items SendMeetingInvitationsOrCancellations, as in Exchange.
  * Changing only IsRead is a read-flag change for SyncFolderItems; anything else an update.
  */
-import {
-  type StoredItem, applyElement, deleteExtended, fieldUriToElement, itemElement, readExtendedUri, touchItem,
-} from '../items.js';
+import { type StoredItem, applyElement, deleteExtended, fieldUriToElement, itemElement, readExtendedUri, touchItem } from '../items.js';
 import { EwsError, type EwsContext, responseEnvelope } from '../soap.js';
 import { NS, type XmlElement, child } from '../xml.js';
 import { checkSize, idOnlyXml, resolveItem, perItemInfoMessage } from './item-common.js';
@@ -80,16 +78,27 @@ export function updateItem(req: XmlElement, ctx: EwsContext): string {
       const idEl = change.children[0]!;
       const { mbx, item } = resolveItem(ctx, idEl);
       const element = itemElement(item);
-      if (element === 'Message' && !disposition) throw new EwsError('ErrorMessageDispositionRequired', 'MessageDisposition attribute is required.');
+      if (element === 'Message' && !disposition)
+        throw new EwsError('ErrorMessageDispositionRequired', 'MessageDisposition attribute is required.');
       if (element === 'CalendarItem' && !invitations) {
-        throw new EwsError('ErrorSendMeetingInvitationsOrCancellationsRequired', 'SendMeetingInvitationsOrCancellations attribute is required for calendar items.');
+        throw new EwsError(
+          'ErrorSendMeetingInvitationsOrCancellationsRequired',
+          'SendMeetingInvitationsOrCancellations attribute is required for calendar items.',
+        );
       }
       const changeKey = idEl.attrs['ChangeKey'];
       if (conflict === 'NeverOverwrite' && changeKey && changeKey !== item.changeKey) {
-        throw new EwsError('ErrorIrresolvableConflict', 'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.');
+        throw new EwsError(
+          'ErrorIrresolvableConflict',
+          'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+        );
       }
       // Work on a copy, so a refused change (too large) leaves the item as it was.
-      const draft: StoredItem = { ...item, fields: new Map([...item.fields].map(([k, v]) => [k, structuredClone(v)])), extended: [...item.extended] };
+      const draft: StoredItem = {
+        ...item,
+        fields: new Map([...item.fields].map(([k, v]) => [k, structuredClone(v)])),
+        extended: [...item.extended],
+      };
       let readOnly = true;
       for (const c of child(change, NS.types, 'Updates')?.children ?? []) readOnly = applyChange(draft, c) && readOnly;
       checkSize(ctx, computeSize(draft));
