@@ -22,7 +22,7 @@ export interface HostUnderAttack {
   dataDir: string;
   send(req: RawRequest): Promise<RawResponse>;
   /** JSON in, parsed JSON out, for setting up the world the attacks aim at. */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any }>;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: unknown }>;
   close(): Promise<void>;
 }
 

@@ -20,9 +20,9 @@ export interface PlantedWorld {
 const FUTURE_MS = 365 * 24 * 3600 * 1000;
 
 export async function plantWorld(host: HostUnderAttack, scanner: SecretScanner, tenantId: string, tag = 'planted'): Promise<PlantedWorld> {
-  const expectCreated = (what: string, res: { status: number; json: any }) => {
+  const expectCreated = <T = { id: string }>(what: string, res: { status: number; json: unknown }): T => {
     if (res.status >= 300) throw new Error(`setting up ${what} failed: ${res.status} ${JSON.stringify(res.json)}`);
-    return res.json;
+    return res.json as T;
   };
   const imap = expectCreated(
     'the IMAP endpoint',
@@ -58,7 +58,7 @@ export async function plantWorld(host: HostUnderAttack, scanner: SecretScanner, 
       options: ['FolderFilter=^Legal Hold', `ModernAuthClientSecretImport=${scanner.plant('option-client-secret')}`],
     }),
   );
-  const item = expectCreated(
+  const item = expectCreated<{ id: string; sourceAddress: string }>(
     'the item',
     await host.call('POST', `/projects/${project.id}/items`, {
       sourceAddress: `${tag}-user@contoso.test`,
@@ -68,7 +68,7 @@ export async function plantWorld(host: HostUnderAttack, scanner: SecretScanner, 
       destinationPassword: scanner.plant('item-destination-password'),
     }),
   );
-  const { pass } = expectCreated(
+  const { pass } = expectCreated<{ pass: { id: string } }>(
     'the pass',
     await host.call('POST', `/projects/${project.id}/passes`, { kind: 'verify', startAt: new Date(Date.now() + FUTURE_MS).toISOString() }),
   );
