@@ -41,7 +41,7 @@ const normalUser = (host: HostName) => `ana-${host}`;
 const endUser = (host: HostName) => `eve-${host}`;
 
 interface Api {
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
 }
 
 interface Outcome {
@@ -118,14 +118,16 @@ describe('the same pass on every host sends the end-user link and posts one card
     const projectName = `Parity on ${host}`;
     const project = await api.call('POST', '/projects', {
       name: projectName,
-      sourceEndpointId: src.json.id,
-      destinationEndpointId: dst.json.id,
+      sourceEndpointId: (src.json as { id: string }).id,
+      destinationEndpointId: (dst.json as { id: string }).id,
       teamsWebhookUrl: `${teams.url}/${host}`,
     });
     expect(project.status, JSON.stringify(project.json)).toBe(201);
-    for (const item of itemsOf(host)) expect((await api.call('POST', `/projects/${project.json.id}/items`, item)).status).toBe(201);
-    const started = await api.call('POST', `/projects/${project.json.id}/passes`, { kind: 'verify' });
+    const projectId = (project.json as { id: string }).id;
+    for (const item of itemsOf(host)) expect((await api.call('POST', `/projects/${projectId}/items`, item)).status).toBe(201);
+    const started = await api.call('POST', `/projects/${projectId}/passes`, { kind: 'verify' });
     expect(started.status, JSON.stringify(started.json)).toBe(202);
+    const { pass: startedPass, credentialRequests } = started.json as { pass: { id: string }; credentialRequests: unknown };
     const mail = await waitUntil(`the ${host} host to mail the end-user link`, linkMail);
     const confirmed = await api.call('POST', '/end-user/credentials', { token: tokenIn(mail), password: PASSWORD });
     expect(confirmed.json).toMatchObject({ accepted: true });
@@ -133,13 +135,13 @@ describe('the same pass on every host sends the end-user link and posts one card
       `the pass on the ${host} host to end`,
       async () => {
         await work();
-        const pass = await api.call('GET', `/passes/${started.json.pass.id}`);
-        return pass.json.status === 'completed' || pass.json.status === 'stopped' ? pass.json : undefined;
+        const pass = (await api.call('GET', `/passes/${startedPass.id}`)).json as { status: string };
+        return pass.status === 'completed' || pass.status === 'stopped' ? pass : undefined;
       },
       { timeoutMs: SCENARIO_TIMEOUT_MS },
     );
     await work(); // one more round: a settled pass must not post a second card
-    return { credentialRequests: started.json.credentialRequests, linkMail: mail, passStatus: ended.status, projectName };
+    return { credentialRequests, linkMail: mail, passStatus: ended.status, projectName };
   }
 
   const smtpMailTo = (host: HostName) => () => smtp.messages.find((m) => m.envelopeTo.includes(`${endUser(host)}@src.test`))?.text;
