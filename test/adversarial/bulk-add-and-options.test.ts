@@ -77,7 +77,8 @@ describe('Bulk Add and support options under hostile input', { timeout: adversar
   const scanner = new SecretScanner();
   let host: Awaited<ReturnType<typeof startEmbeddedHost>>;
   let world: PlantedWorld;
-  const itemCount = async () => ((await host.call('GET', `/projects/${world.ids.projectId}/items?limit=1000`)).json as { items: unknown[] }).items.length;
+  const itemCount = async () =>
+    ((await host.call('GET', `/projects/${world.ids.projectId}/items?limit=1000`)).json as { items: unknown[] }).items.length;
   const bulk = (csv: string | Buffer, type = 'text/csv; charset=utf-8') =>
     host.send({ method: 'POST', path: `/api/v1/projects/${world.ids.projectId}/items/bulk`, headers: { 'content-type': type }, body: csv });
 
