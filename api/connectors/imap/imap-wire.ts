@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnectionError, ensureError, type MailferryError } from '../../core/errors.js';
+import { ConnectionError, ValidationError, ensureError, type MailferryError } from '../../core/errors.js';
 import type { ImapAddress } from './connect.js';
 import { SOCKET_TIMEOUT_MS, CONNECT_TIMEOUT_MS, socketOptions } from './connect.js';
 import type { ServerResponse } from './imap-response.js';
@@ -190,6 +190,8 @@ export class ImapWire {
 
   /** In the admin's words when Node's error is a known network or TLS failure (the raw text kept as details). */
   private socketError(err: NodeJS.ErrnoException): MailferryError {
+    // The outbound policy's lookup hook refuses a private address with its own error, kept as it is.
+    if (err instanceof ValidationError) return err;
     const untrusted = certificateError(`connecting on ${this.address.host}:${this.address.port}`, err);
     if (untrusted) return untrusted;
     const plain = ensureError(err, { host: this.address.host, port: this.address.port, protocol: 'IMAP' });
