@@ -14,6 +14,7 @@ const UNIT = [
   'test/adapters/job-retry-backoff.test.ts',
   'test/docs/**/*.test.ts',
   'test/http/openapi-document.test.ts',
+  'test/tab/microsoft-ajax-stand-in.test.ts',
 ];
 const BROWSER = ['test/tab/**/*.browser.test.ts'];
 const CONSOLE = ['test/tab/**/*.test.tsx'];

@@ -12,10 +12,23 @@ const EMBEDDED_HOST = 'http://127.0.0.1:7420';
 /**
  * Office.js from Microsoft's npm package (@microsoft/office-js), served with the tab at /office-js/:
  * Outlook add-ins must load it, and there is no Microsoft CDN here (nor, for some tenants, in
- * production). Only what Outlook on the web loads is copied: office.js, the Outlook web host file
- * it picks from the _host_Info Outlook passes, and its English strings (the fallback locale).
+ * production). Only what Outlook loads is copied: office.js, the Outlook host files it picks from
+ * the _host_Info Outlook passes (on the web, Windows, Mac, iOS and Android), and its English
+ * strings (the fallback locale). Beside them, ./office-js/microsoft-ajax.js, our stand-in for the
+ * MicrosoftAjax.js those host files otherwise fetch from Microsoft's ajax.aspnetcdn.com.
  */
-const OFFICE_JS_FILES = ['office.js', 'outlook-web-16.01.js', 'en-us'];
+const OFFICE_JS_FILES = [
+  'office.js',
+  'outlook-web-16.01.js',
+  'outlook-win32-16.00.js',
+  'outlook-win32-16.01.js',
+  'outlook-win32-16.02.js',
+  'outlook-mac-16.00.js',
+  'outlook-ios-16.00.js',
+  'outlook-android-16.00.js',
+  'en-us',
+];
+const MICROSOFT_AJAX_STAND_IN = fileURLToPath(new URL('./office-js/microsoft-ajax.js', import.meta.url));
 function officeJs(): Plugin {
   let outDir = '';
   return {
@@ -26,6 +39,7 @@ function officeJs(): Plugin {
     writeBundle() {
       const dist = join(dirname(createRequire(import.meta.url).resolve('@microsoft/office-js/package.json')), 'dist');
       for (const file of OFFICE_JS_FILES) cpSync(join(dist, file), join(outDir, 'office-js', file), { recursive: true });
+      cpSync(MICROSOFT_AJAX_STAND_IN, join(outDir, 'office-js', 'microsoft-ajax.js'));
     },
   };
 }

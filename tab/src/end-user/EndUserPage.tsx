@@ -75,8 +75,11 @@ export function EndUserPage() {
   const [problem, setProblem] = useState<ApiProblem>();
   const [busy, setBusy] = useState(false);
   const view = request.data;
-  // The login the admin set wins; without one, Outlook knows whose mailbox this is.
-  const defaultLogin = view && outlook && view.loginHint === view.sourceAddress ? outlook.ownerAddress : view?.loginHint;
+  // The login the admin set wins; without one, Outlook's spelling of the owner's address when Outlook has this
+  // very mailbox open. A mail read in another mailbox (forwarded, or an alias) keeps the source address: the
+  // server takes only the mailbox's own login (docs/end-users.md), so another address would be refused.
+  const ownerIsSource = !!outlook && !!view && outlook.ownerAddress.trim().toLowerCase() === view.sourceAddress.toLowerCase();
+  const defaultLogin = view && ownerIsSource && view.loginHint === view.sourceAddress ? outlook?.ownerAddress : view?.loginHint;
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
