@@ -35,7 +35,8 @@ export function App() {
               {route.page === 'projects' && <ProjectsList />}
               {route.page === 'new-project' && <CreateProjectWizard />}
               {route.page === 'endpoints' && <EndpointsPage />}
-              {route.page === 'project' && <ProjectPage projectId={route.projectId} />}
+              {/* Keyed by project: another project is another page, with none of this one's notice, selection, filter or saved settings. */}
+              {route.page === 'project' && <ProjectPage key={route.projectId} projectId={route.projectId} />}
             </main>
           </>
         )}
