@@ -247,8 +247,11 @@ export interface MailboxAccess {
   login?: string;
   password?: string;
   adminPassword?: string;
-  /** Support-option tuning for this mailbox (`PipelineDepth`): commands a connector may keep in flight. */
-  tuning?: { pipelineDepth?: number; requestsInFlight?: number };
+  /**
+   * Support-option tuning for this mailbox: commands a connector may keep in flight (`PipelineDepth`,
+   * `EwsRequestsInFlight`), and how long an IMAP server may send nothing while it owes an answer (`ImapStallSeconds`).
+   */
+  tuning?: { pipelineDepth?: number; requestsInFlight?: number; stallSeconds?: number };
   /**
    * OAuth 2.0 client credentials (Modern Auth) for this side, from the endpoint or the project's
    * `ModernAuth…Export` (source) / `…Import` (destination) options. EWS on Exchange Online.

@@ -51,6 +51,8 @@ export interface SupportOptions {
   pipelineDepth: number;
   /** EWS requests in flight per mailbox; the connector's default (10) when absent. */
   ewsRequestsInFlight?: number;
+  /** Seconds an IMAP server may send nothing while it owes an answer; the connector's default (120) when absent. */
+  imapStallSeconds?: number;
   /** Exchange on premises → Exchange Online over Graph: try the EWS export stream first (default), or MIME only. */
   ewsStreamToGraph: EwsStreamToGraph;
   modernAuth: ModernAuthOptions;
@@ -77,6 +79,8 @@ export const DEFAULT_PIPELINE_DEPTH = 32;
 export const MAX_PIPELINE_DEPTH = 256;
 /** Exchange 2013+ and Exchange Online refuse more concurrent EWS requests per account (EWSMaxConcurrency). */
 export const MAX_EWS_REQUESTS_IN_FLIGHT = 27;
+/** An hour of silence is no longer a slow server. */
+export const MAX_IMAP_STALL_SECONDS = 3600;
 
 export const DEFAULT_SUPPORT_OPTIONS: Readonly<SupportOptions> = Object.freeze({
   folderFilters: Object.freeze([]) as unknown as FolderPattern[],
@@ -117,6 +121,7 @@ export type SupportOptionKey =
   | 'PipelineDepth'
   | 'EwsRequestsInFlight'
   | 'EwsStreamToGraph'
+  | 'ImapStallSeconds'
   | 'ModernAuthClientIdExport'
   | 'ModernAuthTenantIdExport'
   | 'ModernAuthClientSecretExport'
@@ -173,6 +178,17 @@ const KEY_SPECS: Record<SupportOptionKey, KeySpec> = {
     ),
   },
   EwsStreamToGraph: { repeatable: false, secret: false, apply: applyEwsStreamToGraph },
+  ImapStallSeconds: {
+    repeatable: false,
+    secret: false,
+    apply: integerOption(
+      'ImapStallSeconds',
+      1,
+      MAX_IMAP_STALL_SECONDS,
+      (n, into) => (into.imapStallSeconds = n),
+      'a whole number of seconds',
+    ),
+  },
   ModernAuthClientIdExport: { repeatable: false, secret: false, apply: modernAuthId('ModernAuthClientIdExport', 'clientIdExport') },
   ModernAuthTenantIdExport: { repeatable: false, secret: false, apply: modernAuthTenant('ModernAuthTenantIdExport', 'tenantIdExport') },
   ModernAuthClientSecretExport: {
@@ -229,6 +245,7 @@ export function resolveSupportOptions(projectLines: string[], itemLines: string[
     connectionsPerMailbox: i.connectionsPerMailbox ?? p.connectionsPerMailbox,
     pipelineDepth: i.pipelineDepth ?? p.pipelineDepth,
     ewsRequestsInFlight: i.ewsRequestsInFlight ?? p.ewsRequestsInFlight,
+    imapStallSeconds: i.imapStallSeconds ?? p.imapStallSeconds,
     ewsStreamToGraph: i.ewsStreamToGraph ?? p.ewsStreamToGraph,
     modernAuth: { ...p.modernAuth, ...i.modernAuth },
   });
@@ -334,6 +351,7 @@ function withDefaults(patch: OptionsPatch): SupportOptions {
   if (patch.allowQuoteInFolder !== undefined) options.allowQuoteInFolder = patch.allowQuoteInFolder;
   if (patch.maxItemSizeBytes !== undefined) options.maxItemSizeBytes = patch.maxItemSizeBytes;
   if (patch.ewsRequestsInFlight !== undefined) options.ewsRequestsInFlight = patch.ewsRequestsInFlight;
+  if (patch.imapStallSeconds !== undefined) options.imapStallSeconds = patch.imapStallSeconds;
   return options;
 }
 

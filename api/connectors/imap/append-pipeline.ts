@@ -262,14 +262,14 @@ async function writeBody(wire: ImapWire, message: SourceMessage, bytes: number):
   }
   let stream: Readable;
   try {
-    stream = await message.content();
+    stream = await wire.whileFeeding(message.content());
   } catch (err) {
     // The literal size is already announced; the connection cannot be resynchronised.
     throw new StreamAbort(`could not open the source stream for UID ${message.ref.uid}: ${ensureError(err).message}`, err);
   }
   let written = 0;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    for await (const chunk of fed(wire, stream as AsyncIterable<Buffer | string>)) {
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       written += buf.length;
       if (written > bytes) break;
@@ -284,6 +284,20 @@ async function writeBody(wire: ImapWire, message: SourceMessage, bytes: number):
       `the source stream for UID ${message.ref.uid} gave ${written > bytes ? 'more than' : 'only'} ${written} bytes, ` +
         `but its size is ${bytes} bytes (RFC822.SIZE); the connection was dropped to avoid storing a damaged message`,
     );
+  }
+}
+
+/** The source's chunks; while we wait for one, the server owes nothing (imap-wire.ts whileFeeding). */
+async function* fed<T>(wire: ImapWire, source: AsyncIterable<T>): AsyncGenerator<T> {
+  const chunks = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await wire.whileFeeding(chunks.next());
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await chunks.return?.();
   }
 }
 

@@ -15,6 +15,15 @@ export const CONNECT_TIMEOUT_MS = 30_000;
 export const GREETING_TIMEOUT_MS = 16_000;
 /** Large APPENDs and FETCHes can be slow on busy servers; imapflow's 5-minute default is kept. */
 export const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
+/**
+ * How long our own connection (imap-wire.ts) lets a server send nothing while it owes an answer
+ * and we have nothing left to send: then the command fails and the connection is closed
+ * (support option ImapStallSeconds). A deadline on progress, not on the command: a 30 MB FETCH or
+ * APPEND that keeps bytes moving never hits it. 2 minutes is what imapsync waits by default
+ * (Thunderbird 100 s): Exchange renders a large message to MIME before its first byte and stores
+ * an APPENDed one after its last, tens of seconds on a busy server, never minutes of silence.
+ */
+export const STALL_TIMEOUT_MS = 120_000;
 
 export interface ImapAddress {
   host: string;
@@ -24,6 +33,8 @@ export interface ImapAddress {
   allowSelfSigned: boolean;
   /** Which destinations this host may connect to (outbound-policy.ts). */
   outbound: OutboundPolicy;
+  /** Our own connection's progress deadline (STALL_TIMEOUT_MS unless the support option ImapStallSeconds sets it). */
+  stallMs?: number;
 }
 
 /** Who we authenticate as, after applying the endpoint's admin mode. */
@@ -45,6 +56,7 @@ export function imapAddress(access: MailboxAccess, outbound: OutboundPolicy = OP
     security,
     allowSelfSigned: endpoint.allowSelfSigned === true,
     outbound,
+    stallMs: access.tuning?.stallSeconds ? access.tuning.stallSeconds * 1000 : STALL_TIMEOUT_MS,
   };
 }
 

@@ -17,9 +17,19 @@ const SPACE = 0x20;
 
 /** The values of a response (without the leading `*`). */
 export function tokens(response: ServerResponse): Token[] {
+  return parseResponse(response).values;
+}
+
+/**
+ * The values, and whether the response was whole: every list it opened closed, none closed that
+ * it had not opened. A literal whose announced size was wrong leaves message text where the
+ * rest of the response should be, which rarely balances.
+ */
+export function parseResponse(response: ServerResponse): { values: Token[]; whole: boolean } {
   const reader = new TokenReader(response);
   const top: Token[] = [];
   const stack: Token[][] = [top];
+  let whole = true;
   for (;;) {
     const next = reader.next();
     if (next === END) break;
@@ -29,11 +39,12 @@ export function tokens(response: ServerResponse): Token[] {
       stack.push(list);
     } else if (next === CLOSE) {
       if (stack.length > 1) stack.pop();
+      else whole = false;
     } else {
       stack.at(-1)!.push(next);
     }
   }
-  return top;
+  return { values: top, whole: whole && stack.length === 1 };
 }
 
 const END = Symbol('end');

@@ -4,12 +4,14 @@
  * literals, reads tagged, untagged and continuation responses (untagged ones whole, literals
  * included, for whoever listens: imap-response.ts), and leaves the protocol logic to its callers
  * (wire-login.ts, wire-commands.ts, append-pipeline.ts, read-pipeline.ts).
+ * While the server owes an answer and we have nothing left to send, it must keep sending: after
+ * `stallMs` without a byte (connect.ts STALL_TIMEOUT_MS) every waiter fails and the socket closes.
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnectionError, ValidationError, ensureError, type MailferryError } from '../../core/errors.js';
+import { ConnectionError, MailferryError, ValidationError, ensureError } from '../../core/errors.js';
 import type { ImapAddress } from './connect.js';
-import { SOCKET_TIMEOUT_MS, CONNECT_TIMEOUT_MS, socketOptions } from './connect.js';
+import { SOCKET_TIMEOUT_MS, CONNECT_TIMEOUT_MS, STALL_TIMEOUT_MS, socketOptions } from './connect.js';
 import type { ServerResponse } from './imap-response.js';
 import { certificateError } from './map-error.js';
 import { throttledFromText } from './throttle.js';
@@ -27,8 +29,11 @@ export interface TaggedResponse {
 interface Waiter<T> {
   resolve(value: T): void;
   reject(err: Error): void;
+  /** The command's verb (`UID FETCH`, `APPEND`), for the stall error; never its arguments. */
+  command?: string;
 }
 
+const KEEPALIVE_MS = 60_000;
 const LITERAL_AT_END = /\{(\d+)\+?\}$/;
 const LF = 0x0a;
 const TAGGED = /^(\S+) (OK|NO|BAD)(?: \[([^\s\]]+)(?: ([^\]]*))?\])? ?(.*)$/i;
@@ -45,6 +50,7 @@ export class ImapWire {
   private current: ServerResponse = { parts: [], literals: [] };
   /** Bytes of the literal being read, and the chunks read of it so far. */
   private literalLeft = 0;
+  private literalSize = 0;
   private literalChunks: Buffer[] = [];
   private readonly untaggedListeners = new Set<(response: ServerResponse) => void>();
   private tagCounter = 0;
@@ -52,12 +58,23 @@ export class ImapWire {
   private readonly continuations: Array<Waiter<string>> = [];
   private greeting?: Waiter<string>;
   private failure?: MailferryError;
+  /** The progress deadline: bytes received, the count a check last saw, and since when it has not moved. */
+  private received = 0;
+  private receivedSeen = 0;
+  private quietSince = 0;
+  private stallTimer?: NodeJS.Timeout;
+  /** Callers reading their own source in the middle of a literal: the server owes nothing meanwhile. */
+  private feeding = 0;
+  /** Lines that were no IMAP response (8-bit garbage, or message text after a literal of the wrong size). */
+  strayLines = 0;
+  private readonly stallMs: number;
 
   private constructor(
     socket: net.Socket,
     private readonly address: ImapAddress,
   ) {
     this.socket = socket;
+    this.stallMs = address.stallMs ?? STALL_TIMEOUT_MS;
     this.attach(socket);
   }
 
@@ -96,9 +113,10 @@ export class ImapWire {
   }
 
   /** Registers interest in `tag` before its command is written, so no response can be missed. */
-  expect(tag: string): Promise<TaggedResponse> {
+  expect(tag: string, command?: string): Promise<TaggedResponse> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.pending.set(tag, { resolve, reject }));
+    this.watch();
+    return new Promise((resolve, reject) => this.pending.set(tag, { resolve, reject, command }));
   }
 
   /** The next `+` continuation; `cancel()` when the tagged response came first (RFC 3501 §7.5). */
@@ -109,6 +127,7 @@ export class ImapWire {
       : new Promise<string>((resolve, reject) => {
           waiter = { resolve, reject };
           this.continuations.push(waiter);
+          this.watch();
         });
     promise.catch(() => undefined);
     return {
@@ -141,7 +160,7 @@ export class ImapWire {
   /** Sends one simple command line and waits for its tagged response. */
   async run(command: string): Promise<TaggedResponse> {
     const tag = this.nextTag();
-    const done = this.expect(tag);
+    const done = this.expect(tag, verbOf(command));
     await this.write(`${tag} ${command}\r\n`);
     return done;
   }
@@ -165,6 +184,21 @@ export class ImapWire {
     this.attach(secure);
   }
 
+  /**
+   * Waits for `work`, the caller's own source, in the middle of a command (a literal announced,
+   * not all of it written): the server owes nothing until the command is whole, so the progress
+   * deadline does not run meanwhile.
+   */
+  async whileFeeding<T>(work: Promise<T>): Promise<T> {
+    this.feeding++;
+    try {
+      return await work;
+    } finally {
+      this.feeding--;
+      this.quietSince = Date.now();
+    }
+  }
+
   /** Aborts the connection; every waiter fails with `reason`. */
   destroy(reason: MailferryError): void {
     this.fail(reason);
@@ -180,6 +214,9 @@ export class ImapWire {
 
   private attach(socket: net.Socket): void {
     socket.setNoDelay(true);
+    // An idle connection kept across folders outlives NAT idle timers (Azure's SNAT: 4 minutes),
+    // which would otherwise drop it silently and turn the next command into a stall.
+    socket.setKeepAlive(true, KEEPALIVE_MS);
     socket.setTimeout(SOCKET_TIMEOUT_MS, () =>
       this.fail(new ConnectionError(`${this.where()}: no response for ${SOCKET_TIMEOUT_MS / 1000} s.`)),
     );
@@ -208,6 +245,7 @@ export class ImapWire {
   private fail(reason: MailferryError): void {
     if (this.failure) return;
     this.failure = reason;
+    clearInterval(this.stallTimer);
     this.socket.destroy();
     this.greeting?.reject(reason);
     for (const waiter of this.pending.values()) waiter.reject(reason);
@@ -215,7 +253,58 @@ export class ImapWire {
     for (const waiter of this.continuations.splice(0)) waiter.reject(reason);
   }
 
+  /** Starts the progress checks when a waiter is added (they stop by themselves when nothing is owed). */
+  private watch(): void {
+    if (this.stallTimer || this.failure) return;
+    this.quietSince = Date.now();
+    this.receivedSeen = this.received;
+    // Checked four times per deadline rather than re-armed per chunk: nothing on the read path.
+    this.stallTimer = setInterval(() => this.checkProgress(), Math.max(10, Math.ceil(this.stallMs / 4)));
+    this.stallTimer.unref();
+  }
+
+  private checkProgress(): void {
+    if (this.pending.size === 0 && this.continuations.length === 0) {
+      clearInterval(this.stallTimer);
+      this.stallTimer = undefined;
+      return;
+    }
+    const now = Date.now();
+    // Bytes came in, or the server cannot answer yet: our own bytes are still queued for it, or a
+    // caller is reading its source mid-literal. (A server that stops reading us is left to the
+    // socket's idle timeout.)
+    if (this.received !== this.receivedSeen || this.feeding > 0 || this.socket.writableLength > 0) {
+      this.receivedSeen = this.received;
+      this.quietSince = now;
+      return;
+    }
+    if (now - this.quietSince >= this.stallMs) this.fail(this.stallError(now - this.quietSince));
+  }
+
+  /** What the server owed, what it did instead, and what an admin can do about a slow one. */
+  private stallError(quietMs: number): MailferryError {
+    const command = [...this.pending.values()][0]?.command;
+    const owed = command ? `its answer to ${command}` : this.continuations.length ? 'its go-ahead (+) for a literal' : 'an answer';
+    const did =
+      this.literalLeft > 0
+        ? `it had announced a literal of ${this.literalSize} bytes and sent ${this.literalSize - this.literalLeft} of them`
+        : this.buffer.length > 0
+          ? `it had stopped in the middle of a line (${this.buffer.length} bytes without a line end)`
+          : 'it had not finished its answer';
+    const stray = this.strayLines
+      ? `; before that it sent ${this.strayLines} line${this.strayLines === 1 ? '' : 's'} that are no IMAP response (8-bit garbage, or message text after a literal of the wrong size)`
+      : '';
+    return new MailferryError(
+      'connection',
+      `${this.where()}: the server sent nothing for ${seconds(quietMs)} s while Mailferry waited for ${owed}; ${did}${stray}. ` +
+        `Mailferry closed the connection. If the server is only slow, give it longer with the support option ImapStallSeconds (default ${STALL_TIMEOUT_MS / 1000}).`,
+      // The same command would stall the same way: the item fails with this reason instead of reconnecting.
+      { retryable: false },
+    );
+  }
+
   private onData(chunk: Buffer): void {
+    this.received += chunk.length;
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
     for (;;) {
       if (this.literalLeft > 0) {
@@ -236,7 +325,7 @@ export class ImapWire {
       this.current.parts.push(line);
       const literal = LITERAL_AT_END.exec(line);
       if (literal) {
-        this.literalLeft = Number(literal[1]);
+        this.literalLeft = this.literalSize = Number(literal[1]);
         if (this.literalLeft === 0) this.current.literals.push(Buffer.alloc(0));
         continue;
       }
@@ -264,7 +353,10 @@ export class ImapWire {
       return;
     }
     const match = TAGGED.exec(line);
-    if (!match) return;
+    if (!match) {
+      this.strayLines++;
+      return;
+    }
     const [, tag, status, code, codeArgs, text] = match;
     const waiter = this.pending.get(tag!);
     if (!waiter) return;
@@ -290,6 +382,17 @@ export class ImapWire {
     this.capabilities.clear();
     for (const cap of list.trim().split(/\s+/)) if (cap) this.capabilities.add(cap.toUpperCase());
   }
+}
+
+/** 0.4, 3.1, 120: tenths only where they matter. */
+function seconds(ms: number): string {
+  return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
+}
+
+/** `UID FETCH`, `APPEND`, `LIST`: what a command does, without its arguments (a LOGIN's password among them). */
+function verbOf(command: string): string {
+  const [first = '', second = ''] = command.split(' ', 2);
+  return (first.toUpperCase() === 'UID' ? `${first} ${second}` : first).toUpperCase();
 }
 
 function tlsOptions(address: ImapAddress): tls.ConnectionOptions {

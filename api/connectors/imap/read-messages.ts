@@ -9,8 +9,8 @@
 import type { Readable } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
 import type { FolderInfo, MessageRef, SourceMessage } from '../../core/connector.js';
-import { NotFoundError, type MailferryError } from '../../core/errors.js';
-import { text, tokens, type Token } from './imap-response.js';
+import { MailferryError, NotFoundError } from '../../core/errors.js';
+import { parseResponse, text, type Token } from './imap-response.js';
 import type { ImapWire, TaggedResponse } from './imap-wire.js';
 import { toSequenceSet } from './list-messages.js';
 import { throttledFromText } from './throttle.js';
@@ -68,13 +68,17 @@ export async function* readMessages(
   await examine(wire, folder.path);
   const groups = plan(refs, options);
   const bodies = new Map<number, Buffer>();
+  const spoiled = new Spoiled(wire);
   const unsubscribe = wire.onUntagged((response) => {
     const line = response.parts[0]!;
     // `* n FETCH (UID u BODY[] {size}…)`; unsolicited FETCHes (flag changes) carry no body.
     if (response.literals.length === 0 || !/^\* \d+ FETCH /i.test(line)) return;
-    const values = tokens({ parts: [line.slice(2), ...response.parts.slice(1)], literals: response.literals });
+    const { values, whole } = parseResponse({ parts: [line.slice(2), ...response.parts.slice(1)], literals: response.literals });
     const body = bodyOf(values[2]);
-    if (body) bodies.set(body.uid, body.bytes);
+    if (!body) return;
+    // A body whose response does not end where it should was cut or padded by a lying literal size.
+    if (whole && values.length === 3) bodies.set(body.uid, body.bytes);
+    else spoiled.uids.add(body.uid);
   });
   const inFlight: Batch[] = [];
   let next = 0;
@@ -105,7 +109,7 @@ export async function* readMessages(
         yield { ref: group.ref, content: () => openStream(streaming, folder, group.ref, options) };
         continue;
       }
-      yield* batchResults(group.refs, outcome, bodies, folder, mapError);
+      yield* batchResults(group.refs, outcome, bodies, folder, mapError, spoiled);
     }
   } finally {
     unsubscribe();
@@ -149,6 +153,7 @@ function* batchResults(
   bodies: Map<number, Buffer>,
   folder: FolderInfo,
   mapError: (err: unknown) => MailferryError,
+  spoiled: Spoiled,
 ): Generator<ReadResult> {
   // A lost connection: nothing more can be read, so it is thrown. A refused batch fails its
   // items, not the read: each comes back with the reason.
@@ -168,9 +173,40 @@ function* batchResults(
     else {
       yield {
         ref,
-        error: batchError ?? new NotFoundError(`Message UID ${ref.uid} is no longer in "${folder.path}" (deleted since it was listed).`),
+        error:
+          batchError ??
+          spoiled.error(ref.uid) ??
+          new NotFoundError(`Message UID ${ref.uid} is no longer in "${folder.path}" (deleted since it was listed).`),
       };
     }
+  }
+}
+
+/** What a server that answered out of the protocol did to the bodies of one read: no damaged bytes are copied. */
+class Spoiled {
+  readonly uids = new Set<number>();
+  private readonly straysBefore: number;
+
+  constructor(private readonly wire: ImapWire) {
+    this.straysBefore = wire.strayLines;
+  }
+
+  error(uid: number): MailferryError | undefined {
+    const where = this.wire.where();
+    if (this.uids.has(uid)) {
+      return new MailferryError(
+        'internal',
+        `${where}: the server's FETCH answer for message UID ${uid} does not end after its body (a literal size that does not match the message?); ` +
+          'the message is not copied rather than copied damaged.',
+      );
+    }
+    const strays = this.wire.strayLines - this.straysBefore;
+    if (strays === 0) return undefined;
+    return new MailferryError(
+      'internal',
+      `${where}: the server's FETCH answer did not hold message UID ${uid} in a form Mailferry can read ` +
+        `(it sent ${strays} line${strays === 1 ? '' : 's'} that are no IMAP response: 8-bit garbage, or a literal size that does not match the message).`,
+    );
   }
 }
 

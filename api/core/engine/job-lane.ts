@@ -16,9 +16,9 @@ export class Lane {
 
   async reopen(): Promise<void> {
     await this.close();
-    const { pipelineDepth, ewsRequestsInFlight, modernAuth, recipientMappings, ewsStreamToGraph } = this.options;
+    const { pipelineDepth, ewsRequestsInFlight, imapStallSeconds, modernAuth, recipientMappings, ewsStreamToGraph } = this.options;
     const sideOptions = {
-      tuning: { pipelineDepth, requestsInFlight: ewsRequestsInFlight },
+      tuning: { pipelineDepth, requestsInFlight: ewsRequestsInFlight, stallSeconds: imapStallSeconds },
       modernAuth,
       recipientMappings,
       ewsStreamToGraph,
