@@ -72,7 +72,9 @@ describe('the IMAP connection gives up on a server that stops answering', () => 
     expect(error?.code).toBe('connection');
     // The same command would stall again: the item fails with the reason instead of reconnecting.
     expect(error?.retryable).toBe(false);
-    expect(error?.message).toMatch(/^IMAP 127\.0\.0\.1:\d+: the server sent nothing for [\d.]+ s while Mailferry waited for its answer to UID FETCH/);
+    expect(error?.message).toMatch(
+      /^IMAP 127\.0\.0\.1:\d+: the server sent nothing for [\d.]+ s while Mailferry waited for its answer to UID FETCH/,
+    );
     expect(error?.message).toContain('it had announced a literal of 100 bytes and sent 13 of them');
     expect(error?.message).toContain('ImapStallSeconds');
     expect(wire.closed).toBe(true);
@@ -85,7 +87,9 @@ describe('the IMAP connection gives up on a server that stops answering', () => 
     const server = await scriptedServer((line, socket) => {
       if (!line.includes('FETCH')) return;
       // Garbage where the FETCH data should be, a line of nothing but garbage, then half a line.
-      socket.write(Buffer.concat([Buffer.from('* 1 FETCH (UID 1 '), garbage(), Buffer.from('\r\n'), garbage(), Buffer.from('\r\n'), garbage()]));
+      socket.write(
+        Buffer.concat([Buffer.from('* 1 FETCH (UID 1 '), garbage(), Buffer.from('\r\n'), garbage(), Buffer.from('\r\n'), garbage()]),
+      );
     });
     closers.push(server.close);
     const wire = await server.open(300);
@@ -103,8 +107,10 @@ describe('the IMAP connection gives up on a server that stops answering', () => 
       // 30 bytes every 20 ms: the answer takes 20 times longer than any silence in it.
       let at = 0;
       const timer = setInterval(() => {
-        if (at < body.length) socket.write(body.subarray(at, (at += 30)));
-        else {
+        if (at < body.length) {
+          socket.write(body.subarray(at, at + 30));
+          at += 30;
+        } else {
           clearInterval(timer);
           socket.write(`)\r\n${tagOf(line)} OK done\r\n`);
         }
