@@ -4,6 +4,7 @@ import { OPEN_OUTBOUND } from '../../api/connectors/outbound-policy.js';
 import type { MailferryError } from '../../api/core/errors.js';
 import { freePort, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { startLocalApi, type LocalApi } from '../support/local-api.js';
+import { list, text } from '../support/json-answer.js';
 
 /**
  * Issue 14 #7: "Save and Go to Summary" against servers that cannot be reached says what to do in
@@ -23,8 +24,8 @@ describe("connection problems in an admin's words", () => {
   async function connectionCheck(host: string, port: number, security: string): Promise<string> {
     const { json: endpoint } = await api.call('POST', '/endpoints', { name: `${host}:${port}`, kind: 'imap', host, port, security });
     const { json: result } = await api.call('POST', `/endpoints/${endpoint.id}/validate`, {});
-    const check = result.checks.find((c: { check: string }) => c.check === 'Connection');
-    return check.detail;
+    const check = list(result.checks).find((c) => text(c.check) === 'Connection');
+    return text(check!.detail);
   }
 
   it("TLS spoken to a plain IMAP port suggests STARTTLS or no encryption, without OpenSSL's text", async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../api/local/http-server.js';
 import { rawRequest } from './raw-http.js';
+import { list } from '../support/json-answer.js';
 
 const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
 const PUBLIC_URL = 'https://migrate.contoso.test';
@@ -34,8 +35,7 @@ describe('the embedded host answers only its own pages on loopback, and a proxy 
   let staticDir: string;
   let own: Record<string, string>;
 
-  const endpointNames = async () =>
-    (await rawRequest(adminUrl, 'GET', '/api/v1/endpoints')).json.items.map((e: { name: string }) => e.name);
+  const endpointNames = async () => list((await rawRequest(adminUrl, 'GET', '/api/v1/endpoints')).json.items).map((e) => e.name);
   const post = (path: string, headers: Record<string, string>, body: string, base = adminUrl) =>
     rawRequest(base, 'POST', path, headers, body);
   const json = { 'content-type': 'application/json' };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalApi, type LocalApi } from '../support/local-api.js';
+import { list, text } from '../support/json-answer.js';
 
 /** Issue 14 #1: Bulk Add and Edit item can make an item "Waiting For End User". */
 describe('end-user items from Bulk Add and Edit item', () => {
@@ -7,19 +8,12 @@ describe('end-user items from Bulk Add and Edit item', () => {
   const call = (method: string, path: string, body?: unknown) => api.call(method, path, body);
   async function project(endpoint: Record<string, unknown>) {
     const created = await call('POST', '/endpoints', { name: 'Source', kind: 'imap', host: 'imap.contoso.test', ...endpoint });
-    return (await call('POST', '/projects', { name: 'P', sourceEndpointId: created.json.id, destinationEndpointId: created.json.id })).json
-      .id as string;
+    return text(
+      (await call('POST', '/projects', { name: 'P', sourceEndpointId: created.json.id, destinationEndpointId: created.json.id })).json.id,
+    );
   }
   const items = async (projectId: string) =>
-    Object.fromEntries(
-      (
-        (await call('GET', `/projects/${projectId}/items`)).json.items as {
-          sourceAddress: string;
-          status: string;
-          endUserCredentials?: boolean;
-        }[]
-      ).map((i) => [i.sourceAddress, i]),
-    );
+    Object.fromEntries(list((await call('GET', `/projects/${projectId}/items`)).json.items).map((i) => [text(i.sourceAddress), i]));
 
   beforeAll(async () => {
     api = await startLocalApi('end-user-items');

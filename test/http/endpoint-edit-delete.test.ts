@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { startLocalApi, type LocalApi } from '../support/local-api.js';
+import { text } from '../support/json-answer.js';
 
 /** Issue 14 #2: an endpoint can be edited (secrets left out keep the stored ones) and deleted once no project uses it. */
 describe('Edit endpoint and Delete endpoint', () => {
@@ -40,7 +41,7 @@ describe('Edit endpoint and Delete endpoint', () => {
       domains: ['contoso.test'],
     });
     expect(JSON.stringify(saved.json)).not.toContain('Old-Pa55');
-    expect(await storedAdminPassword(created.id)).toBe('Old-Pa55');
+    expect(await storedAdminPassword(text(created.id))).toBe('Old-Pa55');
   });
 
   it('a typed password replaces the stored one; port null goes back to the default port', async () => {
@@ -48,7 +49,7 @@ describe('Edit endpoint and Delete endpoint', () => {
     const saved = await call('PATCH', `/endpoints/${created.id}`, { adminPassword: 'New-Pa55', port: null });
     expect(saved.status).toBe(200);
     expect(saved.json.port).toBeUndefined();
-    expect(await storedAdminPassword(created.id)).toBe('New-Pa55');
+    expect(await storedAdminPassword(text(created.id))).toBe('New-Pa55');
   });
 
   it('a new host asks for the admin password again rather than send the stored one there', async () => {

@@ -9,6 +9,7 @@ import { GraphConnector } from '../../api/connectors/graph/index.js';
 import { startEntraApi, type EntraApi } from '../support/entra-api.js';
 import { startGraphServer, trustingNetworkClient, type GraphTestServer } from '../support/graph/index.js';
 import { waitUntil } from '../support/wait-until.js';
+import { text } from '../support/json-answer.js';
 
 const TENANT = 'dddddddd-0000-4000-8000-000000000012';
 const OTHER_TENANT = 'dddddddd-0000-4000-8000-000000000013';
@@ -61,8 +62,8 @@ describe('administrator sign-in routes (over real HTTP)', () => {
       appTenantId: graph.tenantId,
     });
     expect(created.status).toBe(201);
-    groupId = created.json.id;
-    imapId = (await as('olivia', 'POST', '/endpoints', { name: 'IMAP', kind: 'imap', host: 'imap.test' })).json.id;
+    groupId = text(created.json.id);
+    imapId = text((await as('olivia', 'POST', '/endpoints', { name: 'IMAP', kind: 'imap', host: 'imap.test' })).json.id);
   }, 60_000);
   afterAll(async () => {
     await api?.close();
@@ -90,12 +91,12 @@ describe('administrator sign-in routes (over real HTTP)', () => {
       prompt: { verificationUri: 'https://microsoft.com/devicelogin', message: expect.stringMatching(/enter the code [A-Z]{9}/) },
     });
     expect((await as('olivia', 'GET', `/endpoints/${groupId}/sign-in`)).json.state).toBe('waiting');
-    graph.tokenEndpoint.approveDeviceCode(started.json.prompt.userCode, ADMIN);
+    graph.tokenEndpoint.approveDeviceCode(text(started.json.prompt.userCode), ADMIN);
     const status = await waitUntil(
       'the device-code sign-in to finish',
       async () => {
         const current = (await as('olivia', 'GET', `/endpoints/${groupId}/sign-in`)).json;
-        return current.state === 'waiting' ? undefined : current;
+        return text(current.state) === 'waiting' ? undefined : current;
       },
       { timeoutMs: 10_000, intervalMs: 100 },
     );

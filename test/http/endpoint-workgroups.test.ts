@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { startEntraApi, type EntraApi } from '../support/entra-api.js';
+import { list, text } from '../support/json-answer.js';
 
 const TENANT = 'dddddddd-0000-4000-8000-000000000004';
 const IMAP = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -16,13 +17,16 @@ describe('endpoints belong to a workgroup (over real HTTP)', () => {
   const tokens: Record<string, string> = {};
   const ids: Record<string, string> = {};
   const as = (who: string, method: string, path: string, body?: unknown) => api.call(tokens[who], method, `/api/v1${path}`, body);
-  const names = async (who: string) => (await as(who, 'GET', '/endpoints')).json.items.map((e: { name: string }) => e.name).sort();
+  const names = async (who: string) =>
+    list((await as(who, 'GET', '/endpoints')).json.items)
+      .map((e) => text(e.name))
+      .sort();
 
   beforeAll(async () => {
     api = await startEntraApi({ allowedTenants: [TENANT], tenantOwners: new Map([[TENANT, ['olivia-oid']]]) });
     for (const who of ['olivia', 'mallory', 'frank', 'agnes'])
       tokens[who] = await api.issuer.mint({ tid: TENANT, oid: `${who}-oid`, name: who });
-    ids.default = (await as('olivia', 'GET', '/workgroups')).json.items[0].id;
+    ids.default = text((await as('olivia', 'GET', '/workgroups')).json.items[0].id);
     await as('olivia', 'PUT', `/workgroups/${ids.default}/members`, {
       members: [
         { userId: 'olivia-oid', role: 'Owner' },
@@ -30,27 +34,29 @@ describe('endpoints belong to a workgroup (over real HTTP)', () => {
         { userId: 'agnes-oid', role: 'Agent' },
       ],
     });
-    ids.finance = (await as('olivia', 'POST', '/workgroups', { name: 'Finance' })).json.id;
+    ids.finance = text((await as('olivia', 'POST', '/workgroups', { name: 'Finance' })).json.id);
     await as('olivia', 'PUT', `/workgroups/${ids.finance}/members`, {
       members: [
         { userId: 'olivia-oid', role: 'Owner' },
         { userId: 'frank-oid', role: 'Manager' },
       ],
     });
-    ids.financeAdmin = (
-      await as(
-        'frank',
-        'POST',
-        '/endpoints',
-        IMAP('Finance Exchange admin', {
-          workgroupId: ids.finance,
-          adminMode: 'login-star',
-          adminLogin: 'admin',
-          adminPassword: 'Finance-Admin-Pw',
-        }),
-      )
-    ).json.id;
-    ids.mine = (await as('mallory', 'POST', '/endpoints', IMAP('Mallory IMAP'))).json.id;
+    ids.financeAdmin = text(
+      (
+        await as(
+          'frank',
+          'POST',
+          '/endpoints',
+          IMAP('Finance Exchange admin', {
+            workgroupId: ids.finance,
+            adminMode: 'login-star',
+            adminLogin: 'admin',
+            adminPassword: 'Finance-Admin-Pw',
+          }),
+        )
+      ).json.id,
+    );
+    ids.mine = text((await as('mallory', 'POST', '/endpoints', IMAP('Mallory IMAP'))).json.id);
     // Stored before endpoints had a workgroup: it belongs to the tenant's Default workgroup.
     const legacy = await api.runtime.store.endpoints.insert({
       tenantId: TENANT,

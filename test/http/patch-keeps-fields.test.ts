@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalApi, type LocalApi } from '../support/local-api.js';
+import { text } from '../support/json-answer.js';
 
 /** Issue 10 #4: a PATCH changes exactly the fields it names; every other field stays as it was. */
 describe('a partial update changes only the fields it names', () => {
@@ -25,13 +26,13 @@ describe('a partial update changes only the fields it names', () => {
       options: ['FolderFilter=^Legal Hold', 'RecipientMapping="@a.test->@b.test"'],
       maxConcurrentMigrations: 12,
     });
-    projectId = project.json.id;
+    projectId = text(project.json.id);
     const item = await call('POST', `/projects/${projectId}/items`, {
       sourceAddress: 'u1@a.test',
       destinationAddress: 'u1@b.test',
       options: ['FolderFilter=^Archive'],
     });
-    itemId = item.json.id;
+    itemId = text(item.json.id);
   });
 
   afterAll(() => api.close());

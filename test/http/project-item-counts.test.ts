@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { startLocalApi, type LocalApi } from '../support/local-api.js';
+import { list, text } from '../support/json-answer.js';
 
 describe('GET /projects', () => {
   let api: LocalApi;
@@ -33,12 +34,12 @@ describe('GET /projects', () => {
     });
     expect(added.status).toBe(201);
     // Two items end their passes (set in the store: the statuses are what a pass leaves).
-    const { items } = await api.runtime.store.items.list(LOCAL_TENANT, { where: { projectId: busy.id } });
+    const { items } = await api.runtime.store.items.list(LOCAL_TENANT, { where: { projectId: text(busy.id) } });
     await api.runtime.store.items.replace({ ...items[0]!, status: 'Completed' });
     await api.runtime.store.items.replace({ ...items[1]!, status: 'Failed' });
 
     const { json } = await api.call('GET', '/projects');
-    const byName = Object.fromEntries(json.items.map((p: { name: string; itemCounts: unknown }) => [p.name, p.itemCounts]));
+    const byName = Object.fromEntries(list(json.items).map((p) => [text(p.name), p.itemCounts]));
     expect(byName).toEqual({
       Busy: { total: 3, completed: 1, completedWithErrors: 0, failed: 1 },
       Empty: { total: 0, completed: 0, completedWithErrors: 0, failed: 0 },

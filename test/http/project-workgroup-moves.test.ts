@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEntraApi, type EntraApi } from '../support/entra-api.js';
+import { list, text } from '../support/json-answer.js';
 
 const TENANT = 'cccccccc-0000-4000-8000-000000000003';
 
@@ -14,30 +15,30 @@ describe('a project stays in the workgroup it was created in (over real HTTP)', 
     api = await startEntraApi({ allowedTenants: [TENANT], tenantOwners: new Map([[TENANT, ['olivia-oid']]]) });
     tokens.olivia = await api.issuer.mint({ tid: TENANT, oid: 'olivia-oid', name: 'Olivia (Owner)' });
     tokens.mallory = await api.issuer.mint({ tid: TENANT, oid: 'mallory-oid', name: 'Mallory (Manager)' });
-    ids.default = (await as('olivia', 'GET', '/api/v1/workgroups')).json.items[0].id;
+    ids.default = text((await as('olivia', 'GET', '/api/v1/workgroups')).json.items[0].id);
     await as('olivia', 'PUT', `/api/v1/workgroups/${ids.default}/members`, {
       members: [
         { userId: 'olivia-oid', role: 'Owner' },
         { userId: 'mallory-oid', role: 'Manager' },
       ],
     });
-    ids.finance = (await as('olivia', 'POST', '/api/v1/workgroups', { name: 'Finance' })).json.id;
+    ids.finance = text((await as('olivia', 'POST', '/api/v1/workgroups', { name: 'Finance' })).json.id);
     await as('olivia', 'PUT', `/api/v1/workgroups/${ids.finance}/members`, {
       members: [
         { userId: 'olivia-oid', role: 'Owner' },
         { userId: 'mallory-oid', role: 'Agent' },
       ],
     });
-    ids.hr = (await as('olivia', 'POST', '/api/v1/workgroups', { name: 'HR' })).json.id;
-    ids.mallorys = (await as('mallory', 'POST', '/api/v1/workgroups', { name: "Mallory's own" })).json.id;
+    ids.hr = text((await as('olivia', 'POST', '/api/v1/workgroups', { name: 'HR' })).json.id);
+    ids.mallorys = text((await as('mallory', 'POST', '/api/v1/workgroups', { name: "Mallory's own" })).json.id);
     const endpoint = await as('olivia', 'POST', '/api/v1/endpoints', { name: 'IMAP', kind: 'imap', host: 'imap.test' });
-    ids.endpoint = endpoint.json.id;
+    ids.endpoint = text(endpoint.json.id);
     const project = await as('olivia', 'POST', '/api/v1/projects', {
       name: 'Payroll',
       sourceEndpointId: ids.endpoint,
       destinationEndpointId: ids.endpoint,
     });
-    ids.project = project.json.id;
+    ids.project = text(project.json.id);
   });
   afterAll(() => api?.close());
 
@@ -85,7 +86,7 @@ describe('a project stays in the workgroup it was created in (over real HTTP)', 
     expect(missing.status).toBe(404);
     expect(missing.json).toMatchObject({ field: 'workgroupId' });
     expect(missing.json.detail).toMatch(/No workgroup with id no-such-workgroup that you belong to/);
-    const names = (await as('olivia', 'GET', '/api/v1/projects')).json.items.map((p: { name: string }) => p.name);
+    const names = list((await as('olivia', 'GET', '/api/v1/projects')).json.items).map((p) => p.name);
     expect(names).toEqual(['Payroll']);
   });
 

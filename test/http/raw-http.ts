@@ -3,13 +3,14 @@
  * caller set Host or Origin the way a browser on another site or a reverse proxy sends them).
  */
 import { request, type IncomingHttpHeaders } from 'node:http';
+import type { Json } from '../support/json-answer.js';
 
 export interface RawAnswer {
   status: number;
   headers: IncomingHttpHeaders;
   text: string;
-  /** The body parsed when the answer is JSON (problem details included). */
-  json?: any;
+  /** The body parsed when the answer is JSON (problem details included); undefined otherwise, so reading a field of it fails the test. */
+  json: Json;
 }
 
 export function rawRequest(

@@ -14,6 +14,7 @@ import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.
 import { startHttpServer } from '../../api/local/http-server.js';
 import { startTestIssuer, TEST_AUDIENCE, type TestIssuer } from '../support/test-issuer.js';
 import { rawRequest } from './raw-http.js';
+import { text } from '../support/json-answer.js';
 
 const QUIET: EngineLog = { info: () => {}, warn: () => {}, error: () => {} };
 const SECRET = 'Admin-Pa55word-never-logged';
@@ -64,9 +65,10 @@ describe('server errors, path encoding and the statistics report', () => {
       runtime = await EmbeddedRuntime.open({ dataDir: tempDir(), log: QUIET });
       ({ server, url: base } = await startHttpServer(runtime.services, { port: 0, log: QUIET }));
       const endpoint = await api('POST', '/endpoints', ENDPOINT);
-      projectId = (
-        await api('POST', '/projects', { name: 'Report', sourceEndpointId: endpoint.json.id, destinationEndpointId: endpoint.json.id })
-      ).json.id;
+      projectId = text(
+        (await api('POST', '/projects', { name: 'Report', sourceEndpointId: endpoint.json.id, destinationEndpointId: endpoint.json.id }))
+          .json.id,
+      );
       for (const user of ['tab', 'cr', 'eq'])
         await api('POST', `/projects/${projectId}/items`, {
           sourceAddress: `${user}@contoso.test`,
@@ -217,13 +219,15 @@ describe('server errors, path encoding and the statistics report', () => {
       tokens.owner = await issuer.mint({ tid: TENANT, oid: 'olga-oid', name: 'Olga' });
       tokens.viewer = await issuer.mint({ tid: TENANT, oid: 'vic-oid', name: 'Vic' });
       const endpoint = await api('owner', 'POST', '/endpoints', ENDPOINT);
-      projectId = (
-        await api('owner', 'POST', '/projects', {
-          name: 'Shared',
-          sourceEndpointId: endpoint.json.id,
-          destinationEndpointId: endpoint.json.id,
-        })
-      ).json.id;
+      projectId = text(
+        (
+          await api('owner', 'POST', '/projects', {
+            name: 'Shared',
+            sourceEndpointId: endpoint.json.id,
+            destinationEndpointId: endpoint.json.id,
+          })
+        ).json.id,
+      );
       await api('owner', 'POST', `/projects/${projectId}/items`, {
         sourceAddress: 'ann@contoso.test',
         destinationAddress: 'ann@fabrikam.test',

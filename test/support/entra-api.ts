@@ -11,11 +11,12 @@ import type { ConnectorOverrides } from '../../api/connectors/registry.js';
 import { EntraAuthenticator, type EntraConfig } from '../../api/http/auth/entra-authenticator.js';
 import { EmbeddedRuntime } from '../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../api/local/http-server.js';
+import type { Json } from './json-answer.js';
 import { startTestIssuer, TEST_AUDIENCE, type TestIssuer } from './test-issuer.js';
 
 export interface ApiAnswer {
   status: number;
-  json: any;
+  json: Json;
   text: string;
 }
 

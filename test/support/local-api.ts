@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedRuntime, type EmbeddedConfig } from '../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../api/local/http-server.js';
+import type { Json } from './json-answer.js';
 
 const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -16,7 +17,7 @@ export interface LocalApi {
   /** http://127.0.0.1:PORT */
   base: string;
   /** `path` under /api/v1; a string body goes as text/csv, anything else as JSON. */
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }>;
   close(): Promise<void>;
 }
 
