@@ -60,12 +60,33 @@ function zero(): Totals {
 
 class TimingSession implements MailboxSession {
   readonly kind: MailboxSession['kind'];
+  readonly accepts?: MailboxSession['accepts'];
+  readonly commitEachWrite?: boolean;
+  // The optional members the inner session has, and only those (the engine asks whether they exist):
+  // without them a traced pass listed every folder in full and never carried flag changes.
+  listChanges?: MailboxSession['listChanges'];
+  readFlags?: MailboxSession['readFlags'];
+  updateFlags?: MailboxSession['updateFlags'];
+  markRecovered?: MailboxSession['markRecovered'];
+  markOf?: MailboxSession['markOf'];
+  exportSettings?: MailboxSession['exportSettings'];
+  importSettings?: MailboxSession['importSettings'];
 
   constructor(
     private readonly inner: MailboxSession,
     private readonly times: Totals,
   ) {
     this.kind = inner.kind;
+    this.accepts = inner.accepts;
+    this.commitEachWrite = inner.commitEachWrite;
+    const listChanges = inner.listChanges?.bind(inner);
+    if (listChanges) this.listChanges = (folder, since) => this.timed('listMessagesMs', () => listChanges(folder, since));
+    this.readFlags = inner.readFlags?.bind(inner);
+    this.updateFlags = inner.updateFlags?.bind(inner);
+    this.markRecovered = inner.markRecovered?.bind(inner);
+    this.markOf = inner.markOf?.bind(inner);
+    this.exportSettings = inner.exportSettings?.bind(inner);
+    this.importSettings = inner.importSettings?.bind(inner);
   }
 
   listFolders(): Promise<FolderInfo[]> {
@@ -76,12 +97,16 @@ class TimingSession implements MailboxSession {
     return this.timed('listMessagesMs', () => this.inner.listMessages(folder, filter));
   }
 
-  readMessages(folder: FolderInfo, refs: MessageRef[]): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }> {
-    return timeIterable(this.inner.readMessages(folder, refs), (ms) => (this.times.readMs += ms));
+  readMessages(
+    folder: FolderInfo,
+    refs: MessageRef[],
+    options?: Parameters<MailboxSession['readMessages']>[2],
+  ): AsyncIterable<SourceMessage | { ref: MessageRef; error: Error }> {
+    return timeIterable(this.inner.readMessages(folder, refs, options), (ms) => (this.times.readMs += ms));
   }
 
-  ensureFolder(segments: string[]): Promise<{ path: string; state: DestinationFolderState }> {
-    return this.timed('ensureFolderMs', () => this.inner.ensureFolder(segments));
+  ensureFolder(segments: string[], itemType?: Parameters<MailboxSession['ensureFolder']>[1]): Promise<{ path: string; state: DestinationFolderState }> {
+    return this.timed('ensureFolderMs', () => this.inner.ensureFolder(segments, itemType));
   }
 
   folderState(path: string): Promise<DestinationFolderState> {

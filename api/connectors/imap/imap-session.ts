@@ -1,11 +1,9 @@
 /**
- * One logged-in mailbox over IMAP: a thin facade over one file per operation. It holds up to
- * three connections: our own (imap-wire.ts) for folders (LIST, STATUS, CREATE) and pipelined
- * APPEND, opened with the session; imapflow for FETCH, SEARCH and STORE, opened on first need
- * (a delta that finds nothing changed never loads it); and a second imapflow for streaming
- * large messages (opened on first need).
+ * One logged-in mailbox over IMAP: a thin facade over one file per operation, all on one
+ * connection of our own (imap-wire.ts): folders (LIST, STATUS, CREATE), listings and flags
+ * (SELECT/EXAMINE, UID FETCH, UID SEARCH, UID STORE), pipelined reads with large messages
+ * streamed in parts, and pipelined APPEND. imapflow is not loaded by a session.
  */
-import type { ImapFlow } from 'imapflow';
 import type {
   AppendResult,
   DestinationEntry,
@@ -19,7 +17,7 @@ import type {
   SourceMessage,
 } from '../../core/connector.js';
 import type { MailferryError } from '../../core/errors.js';
-import { errorContext, openImapClient, type ImapAddress, type ImapLogin } from './connect.js';
+import { errorContext, type ImapAddress, type ImapLogin } from './connect.js';
 import { appendPipeline, type PipelineOptions } from './append-pipeline.js';
 import { FolderDirectory } from './ensure-folder.js';
 import type { ImapWire } from './imap-wire.js';
@@ -40,8 +38,6 @@ export interface ImapSessionOptions {
 
 export class ImapSession implements MailboxSession {
   readonly kind = 'imap' as const;
-  private flow?: Promise<ImapFlow>;
-  private streaming?: Promise<ImapFlow>;
   private readonly folders: FolderDirectory;
   /** One APPEND pipeline at a time: two would interleave their literals on the one socket. */
   private appendQueue: Promise<void> = Promise.resolve();
@@ -66,21 +62,21 @@ export class ImapSession implements MailboxSession {
   }
 
   listMessages(folder: FolderInfo, filter?: ListMessagesFilter): Promise<MessageRef[]> {
-    return this.guard(`listing messages in "${folder.path}"`, async () => listMessages(await this.flowClient(), folder, filter));
+    return this.guard(`listing messages in "${folder.path}"`, async () => listMessages(await this.liveWire(), folder, filter));
   }
 
   listChanges(folder: FolderInfo, since?: { identity: string; cursor: string }): Promise<FolderChanges> {
     return this.guard(`listing changes in "${folder.path}"`, async () =>
-      listChanges(await this.liveWire(), () => this.flowClient(), this.folders, folder, since),
+      listChanges(await this.liveWire(), this.folders, folder, since),
     );
   }
 
   readFlags(path: string, destIds: string[]): Promise<Map<string, string[]>> {
-    return this.guard(`reading flags in "${path}"`, async () => readFlags(await this.flowClient(), path, destIds));
+    return this.guard(`reading flags in "${path}"`, async () => readFlags(await this.liveWire(), path, destIds));
   }
 
   updateFlags(path: string, changes: FlagChange[]): Promise<void> {
-    return this.guard(`updating flags in "${path}"`, async () => updateFlags(await this.flowClient(), path, changes));
+    return this.guard(`updating flags in "${path}"`, async () => updateFlags(await this.liveWire(), path, changes));
   }
 
   readMessages(folder: FolderInfo, refs: MessageRef[]): AsyncIterable<ReadResult> {
@@ -89,7 +85,7 @@ export class ImapSession implements MailboxSession {
       mapError,
       async function* (this: ImapSession) {
         if (refs.length === 0) return;
-        yield* readMessages(await this.liveWire(), (f) => this.streamingClient(f), folder, refs, mapError, this.options.read);
+        yield* readMessages(await this.liveWire(), () => this.liveWire(), folder, refs, mapError, this.options.read);
       }.bind(this),
     );
   }
@@ -109,14 +105,11 @@ export class ImapSession implements MailboxSession {
   }
 
   listRange(path: string, fromUid: number): Promise<DestinationEntry[]> {
-    return this.guard(`listing "${path}" from UID ${fromUid}`, async () => listRange(await this.flowClient(), path, fromUid));
+    return this.guard(`listing "${path}" from UID ${fromUid}`, async () => listRange(await this.liveWire(), path, fromUid));
   }
 
   async close(): Promise<void> {
     this.wire.close();
-    const [flow, streaming] = [this.flow, this.streaming];
-    this.flow = this.streaming = undefined;
-    await Promise.all([flow?.then(logout, () => undefined), streaming?.then(logout, () => undefined)]);
   }
 
   private async *appendExclusive(path: string, messages: AsyncIterable<SourceMessage>): AsyncGenerator<AppendResult> {
@@ -137,24 +130,6 @@ export class ImapSession implements MailboxSession {
     return this.wire;
   }
 
-  private flowClient(): Promise<ImapFlow> {
-    if (!this.flow) {
-      this.flow = openImapClient(this.address, this.login);
-      this.flow.catch(() => (this.flow = undefined));
-    }
-    return this.flow;
-  }
-
-  private async streamingClient(folder: FolderInfo): Promise<ImapFlow> {
-    if (!this.streaming) {
-      this.streaming = openImapClient(this.address, this.login);
-      this.streaming.catch(() => (this.streaming = undefined));
-    }
-    const client = await this.streaming;
-    if (!client.mailbox || client.mailbox.path !== folder.path) await client.mailboxOpen(folder.path, { readOnly: true });
-    return client;
-  }
-
   private mapError(err: unknown, action: string): MailferryError {
     return toImapError(err, errorContext(this.address, this.login, action));
   }
@@ -173,15 +148,5 @@ export class ImapSession implements MailboxSession {
     } catch (err) {
       throw mapError(err);
     }
-  }
-}
-
-async function logout(client: ImapFlow): Promise<void> {
-  try {
-    if (client.usable) await client.logout();
-  } catch {
-    // Already gone; closing below is all that is left to do.
-  } finally {
-    client.close();
   }
 }

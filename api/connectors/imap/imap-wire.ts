@@ -36,6 +36,8 @@ interface Waiter<T> {
 const KEEPALIVE_MS = 60_000;
 const LITERAL_AT_END = /\{(\d+)\+?\}$/;
 const LF = 0x0a;
+/** A literal up to this size gets its whole buffer when its first bytes arrive; a larger one grows as it comes. */
+const PREALLOCATE_MAX_BYTES = 16 * 1024 * 1024;
 const TAGGED = /^(\S+) (OK|NO|BAD)(?: \[([^\s\]]+)(?: ([^\]]*))?\])? ?(.*)$/i;
 
 export class ImapWire {
@@ -48,10 +50,11 @@ export class ImapWire {
   private buffer: Buffer = Buffer.alloc(0);
   /** The response being read: its text parts so far and its literals. */
   private current: ServerResponse = { parts: [], literals: [] };
-  /** Bytes of the literal being read, and the chunks read of it so far. */
+  /** Bytes of the literal being read still to come, and where they go (allocated once, at its first bytes). */
   private literalLeft = 0;
   private literalSize = 0;
-  private literalChunks: Buffer[] = [];
+  private literal?: Buffer;
+  private literalAt = 0;
   private readonly untaggedListeners = new Set<(response: ServerResponse) => void>();
   private tagCounter = 0;
   private readonly pending = new Map<string, Waiter<TaggedResponse>>();
@@ -310,13 +313,32 @@ export class ImapWire {
       if (this.literalLeft > 0) {
         const n = Math.min(this.literalLeft, this.buffer.length);
         if (n === 0) return;
-        // A copy: a subarray would keep the whole socket chunk alive with the message.
-        this.literalChunks.push(Buffer.from(this.buffer.subarray(0, n)));
+        if (!this.literal && n === this.literalLeft) {
+          // The whole literal is in what was received: a view of it, no copy. It keeps its socket
+          // chunk (64 KB at most) alive only as long as the message itself, and the chunk's other
+          // bytes are the same batch's neighbouring messages.
+          this.current.literals.push(this.buffer.subarray(0, n));
+        } else {
+          // Spread over several chunks: copied once into a buffer of the announced size, which
+          // grows as bytes arrive past PREALLOCATE_MAX_BYTES (a size a server announces is not
+          // trusted with memory before its bytes come).
+          if (!this.literal) this.literal = Buffer.allocUnsafeSlow(Math.min(this.literalLeft, PREALLOCATE_MAX_BYTES));
+          else if (this.literal.length < this.literalAt + n) {
+            const grown = Buffer.allocUnsafeSlow(Math.min(this.literalAt + this.literalLeft, 2 * (this.literalAt + n)));
+            this.literal.copy(grown, 0, 0, this.literalAt);
+            this.literal = grown;
+          }
+          this.buffer.copy(this.literal, this.literalAt, 0, n);
+          this.literalAt += n;
+          if (n === this.literalLeft) {
+            this.current.literals.push(this.literal.length === this.literalAt ? this.literal : this.literal.subarray(0, this.literalAt));
+            this.literal = undefined;
+            this.literalAt = 0;
+          }
+        }
         this.literalLeft -= n;
         this.buffer = this.buffer.subarray(n);
         if (this.literalLeft > 0) return;
-        this.current.literals.push(this.literalChunks.length === 1 ? this.literalChunks[0]! : Buffer.concat(this.literalChunks));
-        this.literalChunks = [];
       }
       const end = this.buffer.indexOf(LF);
       if (end < 0) return;

@@ -9,7 +9,6 @@
  * - Without CONDSTORE a flag change moves neither UIDNEXT nor MESSAGES, so the folder is listed
  *   in full every pass (one FETCH of flags), and the engine compares flags with the destination.
  */
-import type { ImapFlow } from 'imapflow';
 import type { FolderChanges, FolderInfo } from '../../core/connector.js';
 import type { FolderDirectory } from './ensure-folder.js';
 import type { ImapWire } from './imap-wire.js';
@@ -25,11 +24,10 @@ interface FolderCursor {
 /**
  * The STATUS comes from the session's folder listing when the server has LIST-STATUS (taken before
  * this listing, so the cursor is never ahead of what was listed), else from a STATUS now; only a
- * folder that changed opens imapflow for the FETCH.
+ * folder that changed is examined and fetched.
  */
 export async function listChanges(
   wire: ImapWire,
-  flow: () => Promise<ImapFlow>,
   directory: FolderDirectory,
   folder: FolderInfo,
   since?: { identity: string; cursor: string },
@@ -45,11 +43,11 @@ export async function listChanges(
   const cursor = JSON.stringify(now);
   const before = since?.identity === identity ? parseCursor(since.cursor) : undefined;
   if (!condstore || !now.modseq || !before?.modseq)
-    return { refs: await listMessages(await flow(), folder), identity, cursor, restarted: true };
+    return { refs: await listMessages(wire, folder), identity, cursor, restarted: true };
   if (before.modseq === now.modseq && before.uidNext === now.uidNext && before.messages === now.messages) {
     return { refs: [], identity, cursor, restarted: false, unchangedCount: now.messages };
   }
-  return { refs: await listMessages(await flow(), folder, {}, BigInt(before.modseq)), identity, cursor, restarted: false };
+  return { refs: await listMessages(wire, folder, {}, BigInt(before.modseq)), identity, cursor, restarted: false };
 }
 
 function parseCursor(text: string): FolderCursor | undefined {

@@ -3,11 +3,10 @@
  * BODY.PEEK[])` on our own connection (imap-wire.ts), several batches in flight at once up to a
  * byte budget, so the server is never idle waiting for us to ask again (imapflow keeps one command
  * in flight); large ones as lazy streams fetched in partial chunks (RFC 3501 §6.4.5
- * `BODY[]<origin.octets>`) on a second connection, so a 40 MB message never sits whole in memory
- * and a download does not block the next batch.
+ * `BODY[]<origin.octets>`) on the same connection, two chunks in flight, so a 40 MB message never
+ * sits whole in memory.
  */
-import type { Readable } from 'node:stream';
-import type { ImapFlow } from 'imapflow';
+import { Readable } from 'node:stream';
 import type { FolderInfo, MessageRef, SourceMessage } from '../../core/connector.js';
 import { MailferryError, NotFoundError } from '../../core/errors.js';
 import { parseResponse, text, type Token } from './imap-response.js';
@@ -15,6 +14,7 @@ import type { ImapWire, TaggedResponse } from './imap-wire.js';
 import { toSequenceSet } from './list-messages.js';
 import { throttledFromText } from './throttle.js';
 import { mailboxArgument } from './wire-commands.js';
+import { commandFailed } from './wire-fetch.js';
 
 export interface ReadOptions {
   /** Messages above this many bytes are streamed instead of fetched whole. */
@@ -45,8 +45,8 @@ export const DEFAULT_READ_OPTIONS: ReadOptions = {
 
 export type ReadResult = SourceMessage | { ref: MessageRef; error: Error };
 
-/** Opens the folder read-only on the streaming connection and returns it. */
-export type StreamingClient = (folder: FolderInfo) => Promise<ImapFlow>;
+/** The session's connection, logged in again if it was lost. */
+export type LiveWire = () => Promise<ImapWire>;
 
 type Group = { kind: 'large'; ref: MessageRef; bytes: 0 } | { kind: 'batch'; refs: MessageRef[]; bytes: number };
 
@@ -58,7 +58,7 @@ interface Batch {
 
 export async function* readMessages(
   wire: ImapWire,
-  streaming: StreamingClient,
+  live: LiveWire,
   folder: FolderInfo,
   refs: MessageRef[],
   mapError: (err: unknown) => MailferryError,
@@ -106,7 +106,7 @@ export async function* readMessages(
       bytesAhead -= group.bytes;
       launch(); // the next batch is on the wire while this one is handed over
       if (group.kind === 'large') {
-        yield { ref: group.ref, content: () => openStream(streaming, folder, group.ref, options) };
+        yield { ref: group.ref, content: async () => streamMessage(live, folder, group.ref, options.streamChunkBytes) };
         continue;
       }
       yield* batchResults(group.refs, outcome, bodies, folder, mapError, spoiled);
@@ -242,13 +242,70 @@ function plan(refs: MessageRef[], options: ReadOptions): Group[] {
   return groups;
 }
 
-async function openStream(streaming: StreamingClient, folder: FolderInfo, ref: MessageRef, options: ReadOptions): Promise<Readable> {
-  const client = await streaming(folder);
-  const download = await client.download(String(ref.uid), undefined, { uid: true, chunkSize: options.streamChunkBytes });
-  if (!('content' in download) || !download.content) {
-    throw new NotFoundError(`Message UID ${ref.uid} is no longer in "${folder.path}" (deleted since it was listed).`);
+/**
+ * A large message as a stream of partial FETCHes (`UID FETCH uid (UID BODY.PEEK[]<offset.count>)`)
+ * on the session's connection: the next part is asked for while this one is handed on, and no
+ * more than two parts (plus the one being written) are held. It ends at the first part shorter
+ * than asked, not at RFC822.SIZE: a size that lies is the writer's to notice (append-pipeline.ts
+ * counts the bytes against the size it announced), never a silently cut message.
+ */
+function streamMessage(live: LiveWire, folder: FolderInfo, ref: MessageRef, chunkBytes: number): Readable {
+  async function* parts(): AsyncGenerator<Buffer> {
+    const wire = await live();
+    if (wire.selected?.path !== folder.path) await examine(wire, folder.path);
+    let offset = 0;
+    let next = fetchPart(wire, ref.uid, offset, chunkBytes);
+    for (;;) {
+      const part = await next;
+      if (part === undefined) {
+        if (offset === 0) throw new NotFoundError(`Message UID ${ref.uid} is no longer in "${folder.path}" (deleted since it was listed).`);
+        throw new NotFoundError(`Message UID ${ref.uid} went away from "${folder.path}" after ${offset} bytes had been read.`);
+      }
+      offset += part.length;
+      const more = part.length === chunkBytes;
+      if (more) next = fetchPart(wire, ref.uid, offset, chunkBytes);
+      if (part.length) yield part;
+      if (!more) return;
+    }
   }
-  return download.content;
+  return Readable.from(parts(), { highWaterMark: 1 });
+}
+
+/** One part of a message, or undefined when the server sent none (the message was expunged). */
+async function fetchPart(wire: ImapWire, uid: number, offset: number, count: number): Promise<Buffer | undefined> {
+  let part: Buffer | undefined;
+  const unsubscribe = wire.onUntagged((response) => {
+    const line = response.parts[0]!;
+    if (!/^\* \d+ FETCH /i.test(line) || !line.includes(`<${offset}>`)) return;
+    const values = tokens({ parts: [line.slice(2), ...response.parts.slice(1)], literals: response.literals });
+    const found = partOf(values[2], offset);
+    if (found?.uid === uid) part = found.bytes;
+  });
+  const command = `UID FETCH ${uid} (UID BODY.PEEK[]<${offset}.${count}>)`;
+  let response: TaggedResponse;
+  try {
+    response = await wire.run(command);
+  } finally {
+    unsubscribe();
+  }
+  if (response.status !== 'OK') throw commandFailed(wire, 'UID FETCH', response);
+  return part;
+}
+
+/** `UID u BODY[]<offset> {n}` (or a quoted string, or NIL for nothing left) from a FETCH response. */
+function partOf(list: Token | undefined, offset: number): { uid: number; bytes: Buffer } | undefined {
+  if (!Array.isArray(list)) return undefined;
+  let uid: number | undefined;
+  let bytes: Buffer | undefined;
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const name = text(list[i]).toUpperCase();
+    const value = list[i + 1];
+    if (name === 'UID') uid = Number(text(value));
+    else if (name === `BODY[]<${offset}>`) {
+      bytes = Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : '', 'latin1');
+    }
+  }
+  return uid !== undefined && bytes ? { uid, bytes } : undefined;
 }
 
 export function isReadFailure(result: ReadResult): result is { ref: MessageRef; error: Error } {
