@@ -191,7 +191,8 @@ async function sendMultiappend(wire: ImapWire, mailbox: string, run: { message: 
     );
   }
   parts.push(CRLF);
-  await wire.write(Buffer.concat(parts));
+  // One corked write of the parts as they are: no copy of the run into one buffer.
+  await wire.writeAll(parts);
   return entry;
 }
 
@@ -233,9 +234,9 @@ async function send(wire: ImapWire, mailbox: string, message: SourceMessage, byt
     `${tag} APPEND ${mailbox} ${formatFlags(message.ref.flags)} ${formatInternalDate(message.ref.internalDate)} ` +
     `{${bytes}${nonSync ? '+' : ''}}\r\n`;
   if (nonSync && Buffer.isBuffer(message.content) && bytes <= COALESCE_MAX_BYTES) {
-    // One write per small message: separate head/body/CRLF segments cost a round of
+    // One (corked) write per small message: separate head/body/CRLF segments cost a round of
     // delayed-ACK waits on some stacks and halve the rate on loopback.
-    await wire.write(Buffer.concat([Buffer.from(head, 'latin1'), message.content, CRLF]));
+    await wire.writeAll([Buffer.from(head, 'latin1'), message.content, CRLF]);
     return entry;
   }
   if (nonSync) {

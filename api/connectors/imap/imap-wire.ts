@@ -146,6 +146,23 @@ export class ImapWire {
   write(data: string | Buffer): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.socket.write(data)) return Promise.resolve();
+    return this.drained();
+  }
+
+  /**
+   * Writes several parts as one (corked: one writev), without copying them into one buffer
+   * first: a MULTIAPPEND run is its command text and each message's own bytes.
+   */
+  writeAll(parts: readonly (string | Buffer)[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    let room = true;
+    this.socket.cork();
+    for (const part of parts) room = this.socket.write(part);
+    this.socket.uncork();
+    return room ? Promise.resolve() : this.drained();
+  }
+
+  private drained(): Promise<void> {
     return new Promise((resolve, reject) => {
       const done = (err?: Error): void => {
         this.socket.off('drain', onDrain);
