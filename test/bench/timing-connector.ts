@@ -105,7 +105,10 @@ class TimingSession implements MailboxSession {
     return timeIterable(this.inner.readMessages(folder, refs, options), (ms) => (this.times.readMs += ms));
   }
 
-  ensureFolder(segments: string[], itemType?: Parameters<MailboxSession['ensureFolder']>[1]): Promise<{ path: string; state: DestinationFolderState }> {
+  ensureFolder(
+    segments: string[],
+    itemType?: Parameters<MailboxSession['ensureFolder']>[1],
+  ): Promise<{ path: string; state: DestinationFolderState }> {
     return this.timed('ensureFolderMs', () => this.inner.ensureFolder(segments, itemType));
   }
 

@@ -66,9 +66,7 @@ export class ImapSession implements MailboxSession {
   }
 
   listChanges(folder: FolderInfo, since?: { identity: string; cursor: string }): Promise<FolderChanges> {
-    return this.guard(`listing changes in "${folder.path}"`, async () =>
-      listChanges(await this.liveWire(), this.folders, folder, since),
-    );
+    return this.guard(`listing changes in "${folder.path}"`, async () => listChanges(await this.liveWire(), this.folders, folder, since));
   }
 
   readFlags(path: string, destIds: string[]): Promise<Map<string, string[]>> {

@@ -42,8 +42,7 @@ export async function listChanges(
   const identity = String(status.uidValidity);
   const cursor = JSON.stringify(now);
   const before = since?.identity === identity ? parseCursor(since.cursor) : undefined;
-  if (!condstore || !now.modseq || !before?.modseq)
-    return { refs: await listMessages(wire, folder), identity, cursor, restarted: true };
+  if (!condstore || !now.modseq || !before?.modseq) return { refs: await listMessages(wire, folder), identity, cursor, restarted: true };
   if (before.modseq === now.modseq && before.uidNext === now.uidNext && before.messages === now.messages) {
     return { refs: [], identity, cursor, restarted: false, unchangedCount: now.messages };
   }

@@ -29,7 +29,10 @@ export interface FetchedAttributes {
 /** A refused command as a MailferryError; a throttling answer (Microsoft 365) as ThrottledError. */
 export function commandFailed(wire: ImapWire, command: string, response: TaggedResponse): MailferryError {
   const said = `${response.status}${response.code ? ` [${response.code}]` : ''} ${response.text}`.trim();
-  return throttledFromText(response.text, `${wire.where()}: ${command}`) ?? new MailferryError('internal', `${wire.where()}: ${command} failed: ${said}`);
+  return (
+    throttledFromText(response.text, `${wire.where()}: ${command}`) ??
+    new MailferryError('internal', `${wire.where()}: ${command} failed: ${said}`)
+  );
 }
 
 /**
