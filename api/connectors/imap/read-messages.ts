@@ -274,12 +274,16 @@ function streamMessage(live: LiveWire, folder: FolderInfo, ref: MessageRef, chun
 /** One part of a message, or undefined when the server sent none (the message was expunged). */
 async function fetchPart(wire: ImapWire, uid: number, offset: number, count: number): Promise<Buffer | undefined> {
   let part: Buffer | undefined;
+  let spoiled = false;
   const unsubscribe = wire.onUntagged((response) => {
     const line = response.parts[0]!;
     if (!/^\* \d+ FETCH /i.test(line) || !line.includes(`<${offset}>`)) return;
-    const values = tokens({ parts: [line.slice(2), ...response.parts.slice(1)], literals: response.literals });
+    const { values, whole } = parseResponse({ parts: [line.slice(2), ...response.parts.slice(1)], literals: response.literals });
     const found = partOf(values[2], offset);
-    if (found?.uid === uid) part = found.bytes;
+    if (found?.uid !== uid) return;
+    // As for a batch (readMessages): a part whose response does not end after it was cut or padded by a lying literal size.
+    if (whole && values.length === 3) part = found.bytes;
+    else spoiled = true;
   });
   const command = `UID FETCH ${uid} (UID BODY.PEEK[]<${offset}.${count}>)`;
   let response: TaggedResponse;
@@ -289,6 +293,13 @@ async function fetchPart(wire: ImapWire, uid: number, offset: number, count: num
     unsubscribe();
   }
   if (response.status !== 'OK') throw commandFailed(wire, 'UID FETCH', response);
+  if (spoiled) {
+    throw new MailferryError(
+      'internal',
+      `${wire.where()}: the server's FETCH answer for part ${offset}–${offset + count} of message UID ${uid} does not end after its body ` +
+        '(a literal size that does not match the message?); the message is not copied rather than copied damaged.',
+    );
+  }
   return part;
 }
 
