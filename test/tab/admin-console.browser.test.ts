@@ -6,17 +6,18 @@
  * a Trial pass, Retry Errors, Change Domain, Notify users and Resend credential links.
  * Each main screen is checked with axe-core and photographed in light and dark.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillMailbox, sampleMessage, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import {
   buildTab,
+  checkScreen,
   launchChromium,
+  outboxMails,
   screenshot,
-  seriousA11yViolations,
   startConsoleHost,
+  startPass,
   type ConsoleHost,
 } from './support/console-harness.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -44,20 +45,7 @@ describe('the admin console in Chromium', () => {
   const row = (address: string) => page.locator('[data-item-id]', { hasText: address });
   const waitForStatus = (address: string, status: string) =>
     row(address).getByText(status, { exact: true }).waitFor({ timeout: PASS_TIMEOUT_MS });
-  const checkScreen = async (name: string) => {
-    // A drawer or dialog mid-animation is half transparent, which axe would report as low contrast.
-    await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
-    expect(await seriousA11yViolations(page), `${name}: serious or critical axe violations`).toEqual([]);
-    await screenshot(page, `${name}-light`);
-  };
-  const startPass = async (label: string, configure?: () => Promise<void>) => {
-    await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await page.getByRole('menuitem', { name: label }).click();
-    await configure?.();
-    await page.getByRole('button', { name: `Start ${label}` }).click();
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
-    await page.getByText(`${label} started`).first().waitFor();
-  };
+  const checkLight = (name: string) => checkScreen(page, `${name}-light`);
   /** The grid shows what the API says; waiting on the API tells a finished pass from an earlier one's result. */
   const waitForPassesToEnd = async () => {
     const projectId = projectUrl.split('/').pop()!;
@@ -77,13 +65,6 @@ describe('the admin console in Chromium', () => {
   const manage = async (action: string) => {
     await page.getByRole('button', { name: 'Manage' }).click();
     await page.getByRole('menuitem', { name: action }).click();
-  };
-  const outboxMails = () => {
-    const outbox = join(host.dataDir, 'outbox');
-    // File names start with an ISO timestamp: sorted, the newest comes last.
-    return readdirSync(outbox)
-      .sort()
-      .map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, ''));
   };
 
   beforeAll(async () => {
@@ -144,7 +125,7 @@ describe('the admin console in Chromium', () => {
     await page.goto(host.url);
     await page.getByText('Local administrator (this computer only)').waitFor();
     await page.getByText('No projects yet').waitFor();
-    await checkScreen('projects');
+    await checkLight('projects');
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByLabel('Project name').fill('Contoso move');
     await page.getByRole('button', { name: 'Next' }).click();
@@ -162,7 +143,7 @@ describe('the admin console in Chromium', () => {
     await page.getByText('This admin access needs the admin password.').waitFor();
     await page.getByLabel('EWS or OWA URL').fill('https://mail.contoso.com/owa');
     await page.getByText(/^Give the EWS or OWA URL/).waitFor({ state: 'detached' });
-    await checkScreen('wizard-ews');
+    await checkLight('wizard-ews');
     await page.getByRole('radio', { name: 'IMAP' }).check();
 
     for (const [side, server, domain] of [
@@ -184,7 +165,7 @@ describe('the admin console in Chromium', () => {
       // Encryption "None" is a warning, not a failure: the headline says so.
       await page.getByText('No check failed; 1 warning(s) to read before you go on.').waitFor();
       expect(await page.locator('[data-check]').count()).toBeGreaterThan(1);
-      if (side === 'source') await checkScreen('wizard-summary');
+      if (side === 'source') await checkLight('wizard-summary');
       await page.getByRole('button', { name: 'Next' }).click();
     }
     await page.getByRole('button', { name: 'Create project' }).click();
@@ -209,17 +190,17 @@ describe('the admin console in Chromium', () => {
   });
 
   it('verifies credentials, runs a pre-stage then a full pass, and watches the items complete', async () => {
-    await startPass('Verify Credentials');
+    await startPass(page, 'Verify Credentials');
     await waitForPassesToEnd();
     await waitForStatus('alice@src.test', 'Completed');
     await waitForStatus('bob@src.test', 'Completed');
-    await startPass('Pre-Stage Migration', () => page.getByRole('radio', { name: '90 days' }).check());
+    await startPass(page, 'Pre-Stage Migration', () => page.getByRole('radio', { name: '90 days' }).check());
     await waitForPassesToEnd();
     await waitForStatus('bob@src.test', 'Completed');
     await waitForStatus('alice@src.test', 'Completed');
     // Bob's one message is 200 days old: the 90-day pre-stage copied it (the Copied column).
     await row('bob@src.test').getByRole('gridcell', { name: '1', exact: true }).waitFor();
-    await startPass('Full Migration');
+    await startPass(page, 'Full Migration');
     await waitForPassesToEnd();
     await waitForStatus('alice@src.test', 'Completed With Errors');
     await waitForStatus('bob@src.test', 'Completed');
@@ -228,7 +209,7 @@ describe('the admin console in Chromium', () => {
     const filters = (await page.getByRole('search', { name: 'Filter items' }).boundingBox())!;
     expect(Math.abs(actions.y + actions.height / 2 - (filters.y + filters.height / 2))).toBeLessThan(4);
     expect(actions.height).toBeLessThan(48);
-    await checkScreen('project-items');
+    await checkLight('project-items');
   });
 
   it("opens an item's detail panel with its folders and error log", async () => {
@@ -239,14 +220,14 @@ describe('the admin console in Chromium', () => {
     const errorRow = log.getByRole('row').nth(1);
     expect(await errorRow.textContent()).toMatch(/INBOX[\s\S]*\S/);
     await page.getByRole('table', { name: 'Folders' }).getByText('INBOX').waitFor();
-    await checkScreen('item-detail');
+    await checkLight('item-detail');
     await page.getByRole('button', { name: 'Close' }).click();
   });
 
   it('shows statistics and exports them as CSV', async () => {
     await page.getByRole('tab', { name: 'Statistics' }).click();
     await page.getByText('Errors by reason').waitFor();
-    await checkScreen('statistics');
+    await checkLight('statistics');
     await page.getByRole('img', { name: /^Messages copied over time/ }).waitFor();
     await page.getByRole('img', { name: /^Messages not copied, by reason/ }).waitFor();
     await page.getByRole('button', { name: 'Data table: Messages copied over time' }).click();
@@ -270,7 +251,7 @@ describe('the admin console in Chromium', () => {
       .first()
       .waitFor();
     await page.getByText(/^Check support options, line 1$/).waitFor();
-    await checkScreen('advanced-options');
+    await checkLight('advanced-options');
     await page.getByLabel('Support options', { exact: true }).fill('MaxErrors=50');
     await page.getByRole('button', { name: 'Save options' }).click();
     await page.getByText('Options saved.').waitFor();
@@ -286,12 +267,12 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Add item' }).click();
     await row('carol@src.test').waitFor();
     await select('carol@src.test');
-    await startPass('Full Migration');
+    await startPass(page, 'Full Migration');
     // Opening alice's details earlier selected nothing: the pass is Carol's alone.
     await page.getByText('Full Migration started for 1 item(s).').waitFor();
     await waitForStatus('carol@src.test', 'Waiting For End User');
     const linkIn = (mail: string) => /(http:\/\/127\.0\.0\.1:\d+\/end-user\/credentials#token=[A-Za-z0-9._-]+)/.exec(mail)![1]!;
-    const firstLink = linkIn(outboxMails().find((m) => m.includes('carol@src.test'))!);
+    const firstLink = linkIn(outboxMails(host).find((m) => m.includes('carol@src.test'))!);
 
     // Resend credential links: a new link goes out and the first one stops working.
     await manage('Resend credential links');
@@ -301,7 +282,7 @@ describe('the admin console in Chromium', () => {
     await resend.getByText('Sent 1, failed 0.').waitFor();
     await resend.getByRole('button', { name: 'Close' }).click();
     endUserLink = linkIn(
-      outboxMails()
+      outboxMails(host)
         .filter((m) => m.includes('carol@src.test'))
         .pop()!,
     );
@@ -309,8 +290,7 @@ describe('the admin console in Chromium', () => {
     const user = await context.newPage();
     await user.goto(endUserLink);
     await user.getByText('carol@dst.test').first().waitFor();
-    expect(await seriousA11yViolations(user)).toEqual([]);
-    await screenshot(user, 'end-user-light');
+    await checkScreen(user, 'end-user-light');
     await user.getByLabel('Password of your current mailbox').fill('wrong-password');
     await user.getByRole('button', { name: 'Confirm password' }).click();
     await user.getByText(/Not confirmed/).waitFor();
@@ -333,7 +313,7 @@ describe('the admin console in Chromium', () => {
     await form.getByRole('button', { name: 'Save item' }).click();
     await form.getByText('Check support options, line 2').waitFor();
     expect(await form.getByLabel('Item support options', { exact: true }).getAttribute('aria-invalid')).toBe('true');
-    await checkScreen('item-edit');
+    await checkLight('item-edit');
     await form.getByLabel('Item support options', { exact: true }).fill('AllowQuoteInFolder=1');
     await form.getByLabel('Destination password').fill('Bob-Dst-Pw1');
     await form.getByRole('button', { name: 'Save item' }).click();
@@ -365,7 +345,7 @@ describe('the admin console in Chromium', () => {
     expect(await retry.getAttribute('aria-disabled')).toBe('true');
     await retry.getByText(/needs at least one selected item that is "Completed With Errors"/).waitFor();
     await page.keyboard.press('Escape');
-    await startPass('Trial Migration');
+    await startPass(page, 'Trial Migration');
     await waitForPassesToEnd();
     await waitForStatus('dave@src.test', 'Completed');
     await row('dave@src.test')
@@ -375,7 +355,7 @@ describe('the admin console in Chromium', () => {
     // Alice's Full pass left her too-large message in the error log: Retry Errors is offered for her.
     await select('dave@src.test');
     await select('alice@src.test');
-    await startPass('Retry Errors');
+    await startPass(page, 'Retry Errors');
     await waitForPassesToEnd();
     // The destination still refuses the message: it stays in her error log.
     await waitForStatus('alice@src.test', 'Completed With Errors');
@@ -401,7 +381,7 @@ describe('the admin console in Chromium', () => {
     await notify.getByRole('button', { name: 'Send' }).click();
     await notify.getByText('Sent 1, failed 0.').waitFor();
     await notify.getByRole('button', { name: 'Close' }).click();
-    const mail = outboxMails().pop()!;
+    const mail = outboxMails(host).pop()!;
     expect(mail).toContain('To: dave@moved.test');
     expect(mail).toContain('From Monday, read your mail at dave@moved.test.');
     await select('dave@src.test');
@@ -418,17 +398,13 @@ describe('the admin console in Chromium', () => {
       await p.goto(url);
       await p.locator('[data-theme="dark"]').waitFor();
       await p.waitForLoadState('networkidle');
-      await p.screenshot({ path: `test-results/screenshots/${name}-dark.png`, fullPage: true });
+      await screenshot(p, `${name}-dark`);
     }
     await p.goto(projectUrl);
     await p.getByRole('tab', { name: 'Statistics' }).click();
     await p.getByText('Errors by reason').waitFor();
-    await p.screenshot({ path: 'test-results/screenshots/statistics-dark.png', fullPage: true });
-    const checkDark = async (name: string) => {
-      await p.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
-      expect(await seriousA11yViolations(p), `${name} (dark): serious or critical axe violations`).toEqual([]);
-      await p.screenshot({ path: `test-results/screenshots/${name}-dark.png`, fullPage: true });
-    };
+    await screenshot(p, 'statistics-dark');
+    const checkDark = (name: string) => checkScreen(p, `${name}-dark`);
     await p.getByRole('tab', { name: 'Advanced options' }).click();
     await p.getByLabel('Support options', { exact: true }).waitFor();
     await checkDark('advanced-options');

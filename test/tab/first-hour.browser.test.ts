@@ -9,16 +9,23 @@
  * test-results/first-hour/. `npm run screenshots` runs this test with MAILFERRY_DOCS_SCREENSHOTS=1,
  * which also copies DOCS_SCREENSHOTS into docs/screenshots (docs/console.md shows them).
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillMailbox, sampleMessage, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { waitUntil } from '../support/wait-until.js';
-import { buildTab, launchChromium, seriousA11yViolations, startConsoleHost, type ConsoleHost } from './support/console-harness.js';
+import {
+  buildTab,
+  checkThemes,
+  launchChromium,
+  outboxMails,
+  startConsoleHost,
+  startPass,
+  type ConsoleHost,
+} from './support/console-harness.js';
 
 const SHOTS = 'test-results/first-hour';
-const THEMES = ['light', 'dark', 'contrast'] as const;
 /** What docs/console.md shows; `npm run screenshots` copies these from SHOTS. */
 const DOCS_SCREENSHOTS = [
   'projects-light',
@@ -66,32 +73,8 @@ describe("an admin's first hour in the console", () => {
       },
       { timeoutMs: PASS_TIMEOUT_MS, intervalMs: 200 },
     );
-  const startPass = async (label: string) => {
-    await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await page.getByRole('menuitem', { name: label }).click();
-    await page.getByRole('button', { name: `Start ${label}` }).click();
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
-    await page.getByText(`${label} started`).first().waitFor();
-  };
   /** Light, dark and high contrast from the browser's own settings, each checked by axe and photographed. */
-  const shoot = async (name: string, on: Page = page) => {
-    for (const theme of THEMES) {
-      await on.emulateMedia({ colorScheme: theme === 'dark' ? 'dark' : 'light', forcedColors: theme === 'contrast' ? 'active' : 'none' });
-      await on.locator(`[data-theme="${theme}"]`).first().waitFor();
-      await on.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
-      await on.screenshot({ path: join(SHOTS, `${name}-${theme}.png`), fullPage: true });
-      // Under forced colours the browser paints with the system's palette, which axe's contrast rule does not see.
-      const skipRules = theme === 'contrast' ? ['color-contrast'] : [];
-      expect(await seriousA11yViolations(on, { skipRules }), `${name} (${theme}): serious or critical axe violations`).toEqual([]);
-    }
-    await on.emulateMedia({ colorScheme: 'light', forcedColors: 'none' });
-  };
-  const outboxMails = () => {
-    const outbox = join(host.dataDir, 'outbox');
-    return readdirSync(outbox)
-      .sort()
-      .map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, ''));
-  };
+  const shoot = (name: string, on: Page = page) => checkThemes(on, name, { dir: SHOTS });
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -233,17 +216,17 @@ describe("an admin's first hour in the console", () => {
   it('verifies the logins, runs a Trial, then stops a long Full pass and finishes it', async () => {
     await select('one@src.test');
     await select('two@src.test');
-    await startPass('Verify Credentials');
+    await startPass(page, 'Verify Credentials');
     await waitForPassesToEnd();
     await waitForStatus('one@src.test', 'Completed');
     await waitForStatus('two@src.test', 'Completed');
     await select('one@src.test');
-    await startPass('Trial Migration');
+    await startPass(page, 'Trial Migration');
     await waitForPassesToEnd();
     await row('two@src.test').getByRole('gridcell', { name: '10', exact: true }).waitFor({ timeout: PASS_TIMEOUT_MS });
 
     // two@ holds 3,000 messages: Stop while they are being copied.
-    await startPass('Full Migration');
+    await startPass(page, 'Full Migration');
     const item = (await api(`/projects/${projectId}/items`)).items.find(
       (i: { sourceAddress: string }) => i.sourceAddress === 'two@src.test',
     );
@@ -264,10 +247,10 @@ describe("an admin's first hour in the console", () => {
 
   it('runs Full for everyone: the end user confirms the password on a desktop and a phone, the stopped item finishes', async () => {
     await page.getByRole('checkbox', { name: 'Select all items' }).click();
-    await startPass('Full Migration');
+    await startPass(page, 'Full Migration');
     await waitForStatus('three@src.test', 'Waiting For End User');
     const link = /(http:\/\/127\.0\.0\.1:\d+\/end-user\/credentials#token=[A-Za-z0-9._-]+)/.exec(
-      outboxMails().find((m) => m.includes('three@'))!,
+      outboxMails(host).find((m) => m.includes('three@'))!,
     )![1]!;
 
     const phone = await browser.newContext({ viewport: PHONE });
@@ -302,7 +285,7 @@ describe("an admin's first hour in the console", () => {
 
   it('retries the errors, and the error log names the refused message by its subject', async () => {
     await select('one@src.test');
-    await startPass('Retry Errors');
+    await startPass(page, 'Retry Errors');
     await waitForPassesToEnd();
     await waitForStatus('one@src.test', 'Completed With Errors');
     await select('one@src.test');

@@ -1,14 +1,16 @@
 /**
- * What the admin-console browser test stands on: Debian's Chromium (required, never skipped),
+ * What the admin-console browser tests stand on: Debian's Chromium (required, never skipped),
  * the tab built by Vite into a temp dir, a real embedded host (SQLite, workers, outbox mailer)
- * on a free port, and screenshot + axe-core helpers.
+ * on a free port, its outbox, and screenshot + axe-core helpers (one screen, or one screen in
+ * each theme).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { build } from 'vite';
 import { EmbeddedRuntime } from '../../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../../api/local/http-server.js';
@@ -72,6 +74,14 @@ export async function startConsoleHost(staticDir: string): Promise<ConsoleHost> 
   };
 }
 
+/** The mails the host's outbox mailer wrote, oldest first (file names start with an ISO timestamp), soft line breaks joined. */
+export function outboxMails(host: ConsoleHost): string[] {
+  const outbox = join(host.dataDir, 'outbox');
+  return readdirSync(outbox)
+    .sort()
+    .map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, ''));
+}
+
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** axe-core on the page as it stands; returns the serious and critical violations, described. */
@@ -96,7 +106,42 @@ export async function seriousA11yViolations(page: Page, options: { skipRules?: s
     );
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+export async function screenshot(page: Page, name: string, dir = SCREENSHOT_DIR): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+/**
+ * One screen as it stands: once its animations end (a drawer or dialog mid-animation is half
+ * transparent, which axe would report as low contrast), no serious or critical axe violation,
+ * and a photograph `name.png` in `dir`.
+ */
+export async function checkScreen(page: Page, name: string, options: { dir?: string; skipRules?: string[] } = {}): Promise<void> {
+  await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+  expect(await seriousA11yViolations(page, { skipRules: options.skipRules }), `${name}: serious or critical axe violations`).toEqual([]);
+  await screenshot(page, name, options.dir);
+}
+
+export const THEMES = ['light', 'dark', 'contrast'] as const;
+export type Theme = (typeof THEMES)[number];
+
+/** One screen in each theme, from the browser's own settings (colour scheme, forced colours): checked as `name-theme`; light again after. */
+export async function checkThemes(page: Page, name: string, options: { dir?: string; themes?: readonly Theme[] } = {}): Promise<void> {
+  for (const theme of options.themes ?? THEMES) {
+    await page.emulateMedia({ colorScheme: theme === 'dark' ? 'dark' : 'light', forcedColors: theme === 'contrast' ? 'active' : 'none' });
+    await page.locator(`[data-theme="${theme}"]`).first().waitFor();
+    // Under forced colours the browser paints with the system's palette, which axe's contrast rule does not see.
+    await checkScreen(page, `${name}-${theme}`, { dir: options.dir, skipRules: theme === 'contrast' ? ['color-contrast'] : [] });
+  }
+  await page.emulateMedia({ colorScheme: 'light', forcedColors: 'none' });
+}
+
+/** Start menu → pass kind → (its options) → Start, until the console says it started. */
+export async function startPass(page: Page, label: string, configure?: () => Promise<void>): Promise<void> {
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await page.getByRole('menuitem', { name: label }).click();
+  await configure?.();
+  await page.getByRole('button', { name: `Start ${label}` }).click();
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  await page.getByText(`${label} started`).first().waitFor();
 }
