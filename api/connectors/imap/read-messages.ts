@@ -3,7 +3,7 @@
  * BODY.PEEK[])` on our own connection (imap-wire.ts), several batches in flight at once up to a
  * byte budget, so the server is never idle waiting for us to ask again (imapflow keeps one command
  * in flight); large ones as lazy streams fetched in partial chunks (RFC 3501 §6.4.5
- * `BODY[]<origin.octets>`) on the same connection, two chunks in flight, so a 40 MB message never
+ * `BODY[]<origin.octets>`) on the same connection, a few parts in flight, so a 40 MB message never
  * sits whole in memory.
  */
 import { Readable } from 'node:stream';
@@ -23,8 +23,10 @@ export interface ReadOptions {
   batchMaxBytes: number;
   /** ...and at most this many messages. */
   batchMaxCount: number;
-  /** Bytes per partial FETCH while streaming a large message. */
+  /** Bytes per partial FETCH while streaming a large message... */
   streamChunkBytes: number;
+  /** ...and how many of them are asked for ahead of the writer. */
+  streamPartsInFlight: number;
   /** Batches in flight at once on the connection... */
   batchesInFlight: number;
   /** ...holding at most this many bytes between them (the first batch always goes). */
@@ -39,6 +41,7 @@ export const DEFAULT_READ_OPTIONS: ReadOptions = {
   batchMaxBytes: 1024 * 1024,
   batchMaxCount: 100,
   streamChunkBytes: 256 * 1024,
+  streamPartsInFlight: 2,
   batchesInFlight: 4,
   bytesInFlight: 4 * 1024 * 1024,
 };
@@ -106,7 +109,7 @@ export async function* readMessages(
       bytesAhead -= group.bytes;
       launch(); // the next batch is on the wire while this one is handed over
       if (group.kind === 'large') {
-        yield { ref: group.ref, content: async () => streamMessage(live, folder, group.ref, options.streamChunkBytes) };
+        yield { ref: group.ref, content: async () => streamMessage(live, folder, group.ref, options) };
         continue;
       }
       yield* batchResults(group.refs, outcome, bodies, folder, mapError, spoiled);
@@ -244,28 +247,49 @@ function plan(refs: MessageRef[], options: ReadOptions): Group[] {
 
 /**
  * A large message as a stream of partial FETCHes (`UID FETCH uid (UID BODY.PEEK[]<offset.count>)`)
- * on the session's connection: the next part is asked for while this one is handed on, and no
- * more than two parts (plus the one being written) are held. It ends at the first part shorter
+ * on the session's connection: `streamPartsInFlight` parts are asked for ahead of the one handed
+ * on, and no more than those (plus the one being written) are held. It ends at the first part shorter
  * than asked, not at RFC822.SIZE: a size that lies is the writer's to notice (append-pipeline.ts
  * counts the bytes against the size it announced), never a silently cut message.
  */
-function streamMessage(live: LiveWire, folder: FolderInfo, ref: MessageRef, chunkBytes: number): Readable {
+function streamMessage(live: LiveWire, folder: FolderInfo, ref: MessageRef, options: ReadOptions): Readable {
+  const chunkBytes = options.streamChunkBytes;
+  const depth = Math.max(1, options.streamPartsInFlight);
   async function* parts(): AsyncGenerator<Buffer> {
     const wire = await live();
     if (wire.selected?.path !== folder.path) await examine(wire, folder.path);
+    // Parts asked for and not yet handed on; asking stops after the first short one comes back.
+    const asked: Promise<Buffer | undefined>[] = [];
+    let nextOffset = 0;
     let offset = 0;
-    let next = fetchPart(wire, ref.uid, offset, chunkBytes);
-    for (;;) {
-      const part = await next;
-      if (part === undefined) {
-        if (offset === 0) throw new NotFoundError(`Message UID ${ref.uid} is no longer in "${folder.path}" (deleted since it was listed).`);
-        throw new NotFoundError(`Message UID ${ref.uid} went away from "${folder.path}" after ${offset} bytes had been read.`);
+    let ended = false;
+    // Ahead only up to RFC822.SIZE (a part at the size itself finds the end of a message that
+    // fills its last part exactly); past it one part at a time, for a size that lies.
+    const ask = (): void => {
+      while (!ended && (asked.length === 0 || (asked.length < depth && nextOffset <= ref.size))) {
+        asked.push(fetchPart(wire, ref.uid, nextOffset, chunkBytes));
+        nextOffset += chunkBytes;
       }
-      offset += part.length;
-      const more = part.length === chunkBytes;
-      if (more) next = fetchPart(wire, ref.uid, offset, chunkBytes);
-      if (part.length) yield part;
-      if (!more) return;
+    };
+    try {
+      ask();
+      while (asked.length > 0) {
+        const part = await asked.shift()!;
+        if (part === undefined && offset === 0) {
+          throw new NotFoundError(`Message UID ${ref.uid} is no longer in "${folder.path}" (deleted since it was listed).`);
+        }
+        // Nothing past the end (or the message went away meanwhile: the writer counts the bytes
+        // against RFC822.SIZE and drops the copy when they differ).
+        if (part === undefined) return;
+        offset += part.length;
+        if (part.length < chunkBytes) ended = true;
+        else ask();
+        if (part.length) yield part;
+        if (ended) return;
+      }
+    } finally {
+      // Parts asked for past the end (or past a failure) are answered and dropped.
+      for (const pending of asked) pending.catch(() => undefined);
     }
   }
   return Readable.from(parts(), { highWaterMark: 1 });
