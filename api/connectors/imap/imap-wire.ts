@@ -26,6 +26,21 @@ export interface TaggedResponse {
   text: string;
 }
 
+/**
+ * Where a literal goes instead of memory (a large message body, see read-messages.ts): its bytes
+ * as they arrive (views of the received chunks), then the whole response once it has ended.
+ */
+export interface LiteralSink {
+  /** False: hold on; the connection stops reading until `resumeReading()`. */
+  write(chunk: Buffer): boolean;
+  /** The response the literal belonged to (its literal slot left empty), once whole. */
+  end(response: ServerResponse): void;
+  fail(reason: Error): void;
+}
+
+/** Asked at each literal of an untagged response: the response's text so far and the literal's size. */
+export type LiteralRouter = (parts: readonly string[], size: number) => LiteralSink | undefined;
+
 interface Waiter<T> {
   resolve(value: T): void;
   reject(err: Error): void;
@@ -36,6 +51,7 @@ interface Waiter<T> {
 const KEEPALIVE_MS = 60_000;
 const LITERAL_AT_END = /\{(\d+)\+?\}$/;
 const LF = 0x0a;
+const EMPTY = Buffer.alloc(0);
 /** A literal up to this size gets its whole buffer when its first bytes arrive; a larger one grows as it comes. */
 const PREALLOCATE_MAX_BYTES = 16 * 1024 * 1024;
 const TAGGED = /^(\S+) (OK|NO|BAD)(?: \[([^\s\]]+)(?: ([^\]]*))?\])? ?(.*)$/i;
@@ -55,6 +71,12 @@ export class ImapWire {
   private literalSize = 0;
   private literal?: Buffer;
   private literalAt = 0;
+  /** The literal being streamed, and the sinks whose response has not ended yet. */
+  private sink?: LiteralSink;
+  private readonly sinksOfCurrent: LiteralSink[] = [];
+  private readonly literalRouters = new Set<LiteralRouter>();
+  /** Reading stopped because a sink is full. */
+  private paused = false;
   private readonly untaggedListeners = new Set<(response: ServerResponse) => void>();
   private tagCounter = 0;
   private readonly pending = new Map<string, Waiter<TaggedResponse>>();
@@ -271,6 +293,8 @@ export class ImapWire {
     for (const waiter of this.pending.values()) waiter.reject(reason);
     this.pending.clear();
     for (const waiter of this.continuations.splice(0)) waiter.reject(reason);
+    for (const sink of this.sinksOfCurrent.splice(0)) sink.fail(reason);
+    this.sink = undefined;
   }
 
   /** Starts the progress checks when a waiter is added (they stop by themselves when nothing is owed). */
@@ -293,7 +317,7 @@ export class ImapWire {
     // Bytes came in, or the server cannot answer yet: our own bytes are still queued for it, or a
     // caller is reading its source mid-literal. (A server that stops reading us is left to the
     // socket's idle timeout.)
-    if (this.received !== this.receivedSeen || this.feeding > 0 || this.socket.writableLength > 0) {
+    if (this.received !== this.receivedSeen || this.feeding > 0 || this.paused || this.socket.writableLength > 0) {
       this.receivedSeen = this.received;
       this.quietSince = now;
       return;
@@ -330,7 +354,17 @@ export class ImapWire {
       if (this.literalLeft > 0) {
         const n = Math.min(this.literalLeft, this.buffer.length);
         if (n === 0) return;
-        if (!this.literal && n === this.literalLeft) {
+        if (this.sink) {
+          // Streamed: a view of what was received, straight to the sink; a full sink stops reading.
+          if (!this.sink.write(this.buffer.subarray(0, n)) && !this.paused) {
+            this.paused = true;
+            this.socket.pause();
+          }
+          if (n === this.literalLeft) {
+            this.current.literals.push(EMPTY);
+            this.sink = undefined;
+          }
+        } else if (!this.literal && n === this.literalLeft) {
           // The whole literal is in what was received: a view of it, no copy. It keeps its socket
           // chunk (64 KB at most) alive only as long as the message itself, and the chunk's other
           // bytes are the same batch's neighbouring messages.
@@ -366,12 +400,37 @@ export class ImapWire {
       if (literal) {
         this.literalLeft = this.literalSize = Number(literal[1]);
         if (this.literalLeft === 0) this.current.literals.push(Buffer.alloc(0));
+        else if (this.literalRouters.size && line.startsWith('* ')) this.routeLiteral();
         continue;
       }
       const response = this.current;
       this.current = { parts: [], literals: [] };
       this.onResponse(response);
+      for (const sink of this.sinksOfCurrent.splice(0)) sink.end(response);
     }
+  }
+
+  private routeLiteral(): void {
+    for (const router of this.literalRouters) {
+      const sink = router(this.current.parts, this.literalLeft);
+      if (!sink) continue;
+      this.sink = sink;
+      this.sinksOfCurrent.push(sink);
+      return;
+    }
+  }
+
+  /** Literals the router takes are streamed to its sinks instead of read into memory; returns the unsubscribe. */
+  routeLiterals(router: LiteralRouter): () => void {
+    this.literalRouters.add(router);
+    return () => this.literalRouters.delete(router);
+  }
+
+  /** A full sink has room again. */
+  resumeReading(): void {
+    if (!this.paused || this.failure) return;
+    this.paused = false;
+    this.socket.resume();
   }
 
   /** Every untagged response from now on, whole; returns the unsubscribe. */
