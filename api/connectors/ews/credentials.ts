@@ -130,6 +130,15 @@ function tokenError(err: unknown, { clientId, tenantId, scope, authority, hint, 
   if (/network|fetch|ECONN|ENOTFOUND|timed? ?out/i.test(`${code} ${said}`) && !/AADSTS/.test(said ?? '')) {
     return new ConnectionError(`Could not reach the sign-in service ${authority} for a Modern Auth token: ${said}`, { cause: err });
   }
+  // msal-node found no sign-in endpoints for the tenant: Entra ID does not know it (AADSTS90002), or its
+  // discovery could not be read. Its own message is a link to msal's error list, which tells an admin nothing.
+  if (code === 'endpoints_resolution_error' || /AADSTS90002/.test(said ?? '')) {
+    return new AuthError(
+      `Entra ID does not know the tenant "${tenantId}" (or ${authority} could not be reached). ` +
+        'Give the Directory (tenant) ID from the app registration\'s Overview page: a GUID, or a domain of the tenant such as contoso.onmicrosoft.com.',
+      { cause: err, field: 'appTenantId' },
+    );
+  }
   return new AuthError(
     `Modern Auth: no token for app ${clientId} in tenant ${tenantId} (scope ${scope}). Entra ID said: "${said}". ` +
       `Check the client id, the tenant id and ${credential}, and that the app has ${hint}.`,

@@ -83,6 +83,9 @@ export async function probeGraphEndpoint(connector: GraphConnector, probe: Endpo
   return checks;
 }
 
+/** A probe that could not ask its question (the step it needs failed first): neither ok nor failed. */
+const UNTESTED = Symbol('untested');
+
 interface PermissionProbe {
   permission: string;
   /** What to grant when it fails, when more than `permission` would do. */
@@ -111,7 +114,8 @@ const PROBES: PermissionProbe[] = [
     permission: GRAPH_PERMISSIONS.itemRead,
     what: 'list its items',
     run: async (ctx, state) => {
-      if (!state.folderId) return;
+      // Items are listed per folder: without one, nothing here tells whether the permission is granted.
+      if (!state.folderId) return UNTESTED;
       const { body } = await ctx.transport.send<{ value?: { id: string }[] }>({
         method: 'GET',
         url: mailboxPath(ctx, `/folders/${encodeURIComponent(state.folderId)}/items?$top=1`),
@@ -182,7 +186,14 @@ async function permissionChecks(ctx: GraphContext): Promise<EndpointCheck[]> {
   for (const probe of PROBES) {
     const check = `${probe.permission}`;
     try {
-      await probe.run(ctx, state);
+      if ((await probe.run(ctx, state)) === UNTESTED) {
+        checks.push({
+          check,
+          status: 'skipped',
+          detail: `Not checked: items are listed per folder, and no folder of ${ctx.mailbox} could be read (see ${GRAPH_PERMISSIONS.folderRead} above). Check again once it can.`,
+        });
+        continue;
+      }
       checks.push({ check, status: 'ok', detail: `The app may ${probe.what} in ${ctx.mailbox}.` });
     } catch (raw) {
       const error = ensureError(raw);

@@ -21,6 +21,8 @@ const LACKING = [
   { permission: P.export, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.export && p !== P.import) },
   { permission: P.mime, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.mime) },
   { permission: P.mailWrite, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.mailWrite) },
+  // Neither folder permission (the admin left out both MailboxFolder lines).
+  { permission: P.folderRead, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.folderWrite) },
 ].map((c, i) => ({
   ...c,
   app: { clientId: `11111111-2222-4333-8444-${String(i + 1).padStart(12, '0')}`, secret: `secret-${i}`, permissions: c.granted },
@@ -87,8 +89,14 @@ describe('Graph endpoint checks', () => {
     const bad = checks.filter((c) => c.status !== 'ok');
     // An app without export has no import either (import allows export): two lines, each naming its own.
     const expected =
-      permission === P.export ? [P.export, P.import] : [permission === P.mailboxId ? `Mailbox id (${P.mailboxId})` : permission];
+      permission === P.export
+        ? [P.export, P.import]
+        : permission === P.folderRead
+          ? [P.folderRead, P.itemRead, P.folderWrite]
+          : [permission === P.mailboxId ? `Mailbox id (${P.mailboxId})` : permission];
     expect(bad.map((c) => c.check)).toEqual(expected);
+    // Items are listed per folder: without folders the item permission was not asked, so it is not reported as granted.
+    if (permission === P.folderRead) expect(bad[1]).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/^Not checked/) });
     // MIME import and setting read state afterwards matter only for sources other than Exchange Online.
     expect(bad[0]!.status).toBe(permission === P.mime || permission === P.mailWrite ? 'warning' : 'failed');
     expect(bad[0]!.detail).toContain(permission);
@@ -102,6 +110,18 @@ describe('Graph endpoint checks', () => {
     expect(wrong.at(-1)!.detail).toMatch(/client secret/);
     const noMailbox = await probe(FULL);
     expect(noMailbox.at(-1)).toMatchObject({ check: 'Permissions', status: 'skipped' });
+  });
+
+  it('says in words which tenant Entra ID does not know, not msal\'s error code', async () => {
+    const checks = await connector.probe({
+      endpoint: { ...endpoint(FULL.clientId), appTenantId: 'fabrikam.onmicrosoft.com' },
+      appSecret: FULL.secret,
+      testMailbox: ALICE,
+    });
+    expect(checks.at(-1)).toMatchObject({ check: 'App token', status: 'failed' });
+    expect(checks.at(-1)!.detail).toMatch(/^Entra ID does not know the tenant "fabrikam.onmicrosoft.com"/);
+    expect(checks.at(-1)!.detail).toContain('Directory (tenant) ID');
+    expect(checks.at(-1)!.detail).not.toMatch(/msal|aka\.ms|endpoints_resolution/);
   });
 
   it('says a Groups mailbox has no Graph import', async () => {
