@@ -315,6 +315,8 @@ export interface EndpointProbe {
   /** Or a user's own login for endpoints without admin access. */
   testLogin?: string;
   testPassword?: string;
+  /** The side it is checked for: a permission only the other side needs is a warning (Graph). Both when absent. */
+  role?: 'source' | 'destination';
   /** The endpoint's Modern Auth client secret (from the vault), for `oauth-app` endpoints. */
   appSecret?: string;
   /** The administrator's delegated sign-in (Groups over Graph), from the vault. */

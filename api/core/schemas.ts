@@ -310,6 +310,8 @@ export const endpointTestInput = z.object({
   testMailbox: z.string().trim().min(1).regex(/^\S+$/, 'must be one mailbox address or login, without spaces').optional(),
   testLogin: z.string().trim().min(1).optional(),
   testPassword: z.string().min(1).optional(),
+  /** Which side the endpoint is checked for: a permission only the other side needs is a warning, not a failure (Graph). */
+  role: z.enum(['source', 'destination']).optional(),
 });
 
 export const discoverInput = z

@@ -169,7 +169,8 @@ export const routes: Route[] = [
     summary: '"Save and Go to Summary": check connection, encryption, login method and the admin login',
     body: endpointTestInput,
     optionalBody: true,
-    description: 'Each check comes back with what to fix. `testMailbox` is the mailbox the admin login (or the app) is tried on.',
+    description:
+      'Each check comes back with what to fix. `testMailbox` is the mailbox the admin login (or the app) is tried on; `role` (`source` or `destination`) makes a Graph permission only the other side needs a warning instead of a failure.',
     handler: async (req, s) =>
       ok(await s.endpointChecks.validate(req.tenantId, req.params.endpointId!, parseInput(endpointTestInput, bodyOrEmpty(req)))),
   },

@@ -91,7 +91,7 @@ describe('the endpoint step', () => {
       authMechanism: 'password',
       domains: [],
     });
-    expect(posted(fetch, '/endpoints/ep-1/validate')).toEqual({});
+    expect(posted(fetch, '/endpoints/ep-1/validate')).toEqual({ role: 'source' });
     screen.getByText('Some checks failed: fix the endpoint, or continue if you know why.');
   });
 
@@ -129,8 +129,14 @@ describe('the endpoint step', () => {
     type(/Application \(client\) ID/, '3f2a1b4c-0d9e-4f8a-9b7c-6d5e4f3a2b1c');
     type(/Directory \(tenant\) ID/, 'contoso.onmicrosoft.com');
     type(/Client secret/, 'app-secret');
+    // An app has no mailbox of its own: the test mailbox is where each permission is tried (not "the admin").
+    screen.getByText(/^Each permission the app needs as a source is tried on this mailbox/);
+    expect(screen.queryByText(/Checks the admin can open this mailbox/)).toBeNull();
+    type(/Test mailbox/, 'alice@contoso.com');
     save();
     await screen.findByText('All checks passed.');
+    // Checked for the wizard's side: over Graph an import permission a source does not need is only a warning.
+    expect(posted(fetch, '/endpoints/ep-1/validate')).toEqual({ testMailbox: 'alice@contoso.com', role: 'source' });
     expect(posted(fetch, '/endpoints')).toEqual({
       name: 'Contoso 365',
       kind: 'm365',

@@ -135,7 +135,7 @@ function tokenError(err: unknown, { clientId, tenantId, scope, authority, hint, 
   if (code === 'endpoints_resolution_error' || /AADSTS90002/.test(said ?? '')) {
     return new AuthError(
       `Entra ID does not know the tenant "${tenantId}" (or ${authority} could not be reached). ` +
-        'Give the Directory (tenant) ID from the app registration\'s Overview page: a GUID, or a domain of the tenant such as contoso.onmicrosoft.com.',
+        "Give the Directory (tenant) ID from the app registration's Overview page: a GUID, or a domain of the tenant such as contoso.onmicrosoft.com.",
       { cause: err, field: 'appTenantId' },
     );
   }

@@ -79,7 +79,7 @@ export async function probeGraphEndpoint(connector: GraphConnector, probe: Endpo
     return checks;
   }
   const ctx = connector.context(access, transport, mailboxId);
-  checks.push(...(await permissionChecks(ctx)));
+  checks.push(...(await permissionChecks(ctx, probe.role)));
   return checks;
 }
 
@@ -93,6 +93,8 @@ interface PermissionProbe {
   what: string;
   /** Only some projects need it (MIME import: sources other than Exchange Online): a warning, not a failure. */
   optional?: boolean;
+  /** Needed on this side only: checked for the other side (EndpointProbe.role), its failure is a warning. */
+  side?: 'source' | 'destination';
   run(ctx: GraphContext, state: { folderId?: string; itemId?: string }): Promise<unknown>;
 }
 
@@ -127,6 +129,7 @@ const PROBES: PermissionProbe[] = [
   {
     permission: GRAPH_PERMISSIONS.export,
     what: 'export items (as a source)',
+    side: 'source',
     grant: `${GRAPH_PERMISSIONS.export} (or ${GRAPH_PERMISSIONS.import}, which allows export too)`,
     run: (ctx, state) =>
       ctx.transport.send({
@@ -139,6 +142,7 @@ const PROBES: PermissionProbe[] = [
   {
     permission: GRAPH_PERMISSIONS.import,
     what: 'import items (as a destination)',
+    side: 'destination',
     run: (ctx) =>
       ctx.transport.send({
         method: 'POST',
@@ -149,6 +153,7 @@ const PROBES: PermissionProbe[] = [
   {
     permission: GRAPH_PERMISSIONS.folderWrite,
     what: 'create folders (as a destination)',
+    side: 'destination',
     // No displayName: refused as invalid once the permission check passed; nothing is created.
     run: (ctx) =>
       ctx.transport.send({ method: 'POST', url: mailboxPath(ctx, '/folders'), json: {}, action: `Creating a folder in ${ctx.mailbox}` }),
@@ -156,6 +161,7 @@ const PROBES: PermissionProbe[] = [
   {
     permission: GRAPH_PERMISSIONS.mime,
     what: 'import mail from IMAP or Exchange on premises as MIME (as a destination)',
+    side: 'destination',
     optional: true,
     run: (ctx) =>
       ctx.transport.send({
@@ -168,6 +174,7 @@ const PROBES: PermissionProbe[] = [
   {
     permission: GRAPH_PERMISSIONS.mailWrite,
     what: 'set read state, flags and categories on messages imported as MIME (as a destination)',
+    side: 'destination',
     optional: true,
     // A message id that does not exist: 404 once the permission check passed; nothing is changed.
     run: (ctx) =>
@@ -180,7 +187,7 @@ const PROBES: PermissionProbe[] = [
   },
 ];
 
-async function permissionChecks(ctx: GraphContext): Promise<EndpointCheck[]> {
+async function permissionChecks(ctx: GraphContext, role?: 'source' | 'destination'): Promise<EndpointCheck[]> {
   const state: { folderId?: string; itemId?: string } = {};
   const checks: EndpointCheck[] = [];
   for (const probe of PROBES) {
@@ -198,10 +205,17 @@ async function permissionChecks(ctx: GraphContext): Promise<EndpointCheck[]> {
     } catch (raw) {
       const error = ensureError(raw);
       if (error instanceof ForbiddenError || error.code === 'auth') {
+        // Checked as a source, an import permission missing is for later (the same endpoint as a destination), and the other way round.
+        const otherSide = role !== undefined && probe.side !== undefined && probe.side !== role;
         checks.push({
           check,
-          status: probe.optional ? 'warning' : 'failed',
-          detail: `The app may not ${probe.what} in ${ctx.mailbox}. ${grantAdvice(probe.grant ?? probe.permission, ctx.transport.options.clientId)}`,
+          status: probe.optional || otherSide ? 'warning' : 'failed',
+          detail:
+            `The app may not ${probe.what} in ${ctx.mailbox}. ` +
+            (otherSide
+              ? `This endpoint is checked as a ${role}, which does not need it; grant it before using it as a ${probe.side}: `
+              : '') +
+            grantAdvice(probe.grant ?? probe.permission, ctx.transport.options.clientId),
         });
       } else if (error.code === 'rejected' || error.code === 'not-found') {
         checks.push({ check, status: 'ok', detail: `The app may ${probe.what} in ${ctx.mailbox}.` });

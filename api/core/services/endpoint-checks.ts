@@ -9,6 +9,8 @@ export interface EndpointTest {
   testMailbox?: string;
   testLogin?: string;
   testPassword?: string;
+  /** The side the endpoint is checked for (the wizard's step); both when absent. */
+  role?: 'source' | 'destination';
 }
 
 /**

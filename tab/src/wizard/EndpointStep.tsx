@@ -6,6 +6,7 @@ import { ProblemBar } from '../common/ProblemBar';
 import { CheckList } from './CheckList';
 import { EndpointForm } from './EndpointForm';
 import { groupsOverGraph, needsSignIn } from './groups-graph';
+import { endpointProtocol } from '../../../api/core/model';
 import { SignInPanel } from './SignInPanel';
 import {
   checksAsUser,
@@ -13,6 +14,7 @@ import {
   draftToInput,
   endpointLabel,
   newEndpointPlan,
+  speaksGraph,
   validateBody,
   type EndpointChoice,
 } from './wizard-steps';
@@ -55,6 +57,8 @@ export function EndpointStep({
   // A Groups endpoint over Graph, once saved (or chosen), asks for the administrator's sign-in.
   const asUser = checksAsUser(choice, endpoints);
   const kind = choice.mode === 'new' ? choice.draft.kind : selected?.kind;
+  // An app registration has no mailbox: over Graph the test mailbox is what each permission is tried on.
+  const graph = choice.mode === 'new' ? speaksGraph(choice.draft) : selected?.kind === 'm365' && endpointProtocol(selected) === 'graph';
   // "Save and Go to Summary" goes there: the summary's heading takes the focus (and scrolls into view).
   const summaryHeading = useRef<HTMLHeadingElement>(null);
   const [checkedAt, setCheckedAt] = useState(0);
@@ -88,7 +92,10 @@ export function EndpointStep({
         onChange(saved);
         if (!reuseId) onEndpointCreated();
       }
-      const summary = await api<ValidationResult>('POST', `/endpoints/${endpointId}/validate`, { body: validateBody(choice, asUser) });
+      const summary = await api<ValidationResult>('POST', `/endpoints/${endpointId}/validate`, {
+        // The side it is checked for: over Graph a permission only the other side needs is a warning.
+        body: { ...validateBody(choice, asUser), role: side },
+      });
       // A failed check keeps the form open so the admin can fix the draft and check again.
       onChange({ ...saved, mode: summary.ok ? 'existing' : choice.mode, endpointId, summary });
       setCheckedAt(Date.now());
@@ -160,7 +167,9 @@ export function EndpointStep({
             hint={
               kind === 'imap'
                 ? 'Checks the admin can open this mailbox: its address or its login (e.g. src1)'
-                : 'Checks the admin can open this mailbox: its e-mail address'
+                : graph
+                  ? `Each permission the app needs as a ${side} is tried on this mailbox (an address in the tenant); without one, only the app's sign-in is checked`
+                  : 'Checks the admin can open this mailbox: its e-mail address'
             }
           >
             <Input

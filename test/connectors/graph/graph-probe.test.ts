@@ -112,7 +112,32 @@ describe('Graph endpoint checks', () => {
     expect(noMailbox.at(-1)).toMatchObject({ check: 'Permissions', status: 'skipped' });
   });
 
-  it('says in words which tenant Entra ID does not know, not msal\'s error code', async () => {
+  it('checked as a source, an app without the import permissions warns about them instead of failing (docs: a source needs none)', async () => {
+    const lacking = (permission: string) => LACKING.find((l) => l.permission === permission)!.app;
+    for (const permission of [P.import, P.folderWrite]) {
+      const app = lacking(permission);
+      const asSource = await connector.probe({
+        endpoint: endpoint(app.clientId),
+        appSecret: app.secret,
+        testMailbox: ALICE,
+        role: 'source',
+      });
+      expect(asSource.filter((c) => c.status === 'failed')).toEqual([]);
+      expect(asSource.find((c) => c.check === permission)).toMatchObject({
+        status: 'warning',
+        detail: expect.stringContaining('checked as a source, which does not need it; grant it before using it as a destination'),
+      });
+      const asDestination = await connector.probe({
+        endpoint: endpoint(app.clientId),
+        appSecret: app.secret,
+        testMailbox: ALICE,
+        role: 'destination',
+      });
+      expect(asDestination.filter((c) => c.status === 'failed').map((c) => c.check)).toEqual([permission]);
+    }
+  });
+
+  it("says in words which tenant Entra ID does not know, not msal's error code", async () => {
     const checks = await connector.probe({
       endpoint: { ...endpoint(FULL.clientId), appTenantId: 'fabrikam.onmicrosoft.com' },
       appSecret: FULL.secret,
