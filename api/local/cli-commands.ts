@@ -12,6 +12,7 @@ import {
   changeDomainInput,
   endpointInput,
   endpointPatch,
+  endpointTestInput,
   itemInput,
   parseInput,
   passInput,
@@ -19,6 +20,8 @@ import {
   projectPatch,
 } from '../core/schemas.js';
 import { listAll } from '../core/list-all.js';
+import type { EndpointCheck } from '../core/connector.js';
+import { ALL_GRAPH_PERMISSIONS } from '../connectors/graph/permissions.js';
 import { EXIT, integer, optional, required, secretFromEnv, type Flags } from './cli-args.js';
 import { exitCodeFor, runUntilPassEnds } from './cli-watch.js';
 import { EmbeddedRuntime, LOCAL_TENANT as T } from './embedded-runtime.js';
@@ -51,17 +54,24 @@ const list = (flags: Flags) =>
 
 const commands: Record<string, Command> = {
   'endpoint add': async (rt, f) => {
-    print(
-      await rt.services.projects.createEndpoint(
-        T,
-        parseInput(endpointInput, {
-          kind: 'imap',
-          ...endpointFlags(f),
-          ...(await certificateFile(f)),
-          allowSelfSigned: f['allow-self-signed'] === true,
-        }),
-      ),
+    const created = await rt.services.projects.createEndpoint(
+      T,
+      parseInput(endpointInput, {
+        kind: 'imap',
+        ...endpointFlags(f),
+        ...(await certificateFile(f)),
+        allowSelfSigned: f['allow-self-signed'] === true,
+      }),
     );
+    print(created);
+    // What the admin does next, on stderr so that stdout stays the endpoint's JSON for scripts.
+    if (created.kind === 'm365' && endpointProtocol(created) === 'graph') {
+      console.error(
+        `Grant the app ${created.appClientId} these Microsoft Graph application permissions (Entra admin center → App registrations → the app → ` +
+          `API permissions → Add a permission → Microsoft Graph → Application permissions), then "Grant admin consent":\n  ${ALL_GRAPH_PERMISSIONS.join('\n  ')}\n` +
+          `Then check each of them: mailferry endpoint check --endpoint ${created.id} --test-mailbox <an address in the tenant> [--side source|destination]`,
+      );
+    }
     return EXIT.ok;
   },
   // Only the flags given change; a password not given keeps the stored one.
@@ -90,6 +100,7 @@ const commands: Record<string, Command> = {
     return EXIT.ok;
   },
   'endpoint sign-in': async (rt, f, args) => signInCommand(rt, args[0] ?? required(f, 'endpoint')),
+  'endpoint check': async (rt, f, args) => checkCommand(rt, f, args[0] ?? required(f, 'endpoint')),
   'endpoint list': async (rt, f) =>
     table(
       (await listAll((c) => rt.services.projects.listEndpoints(T, optional(f, 'search'), c))).map((e) => ({
@@ -307,14 +318,49 @@ function endpointFlags(f: Flags): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
-/** The administrator's device-code sign-in in a terminal: the code, then who signed in (or why not). */
-async function signInCommand(rt: EmbeddedRuntime, which: string): Promise<number> {
+const CHECK_MARK: Record<EndpointCheck['status'], string> = { ok: 'passed ', failed: 'FAILED ', warning: 'warning', skipped: 'skipped' };
+
+/** "Save and Go to Summary" in a terminal: each check on its line with what to fix; exit 1 when one failed. */
+async function checkCommand(rt: EmbeddedRuntime, f: Flags, which: string): Promise<number> {
+  const endpoint = await findEndpoint(rt, which);
+  const side = optional(f, 'side');
+  if (side !== undefined && side !== 'source' && side !== 'destination') {
+    throw new MailferryError('validation', `--side takes source or destination (the side the endpoint is checked for), not "${side}".`, {
+      field: 'side',
+    });
+  }
+  const { ok, checks } = await rt.services.endpointChecks.validate(
+    T,
+    endpoint.id,
+    parseInput(endpointTestInput, {
+      testMailbox: optional(f, 'test-mailbox'),
+      testLogin: optional(f, 'test-login'),
+      testPassword: secretFromEnv(f, 'test-password-env'),
+      role: side,
+    }),
+  );
+  if (f.json === true) print({ ok, checks });
+  else {
+    console.log(`Checks of endpoint "${endpoint.name}"${side ? ` as a ${side}` : ''}:`);
+    for (const c of checks) console.log(`  ${CHECK_MARK[c.status]}  ${c.check}: ${c.detail}`);
+    console.log(ok ? 'No check failed.' : 'Some checks failed: fix what they say and run the check again.');
+  }
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+async function findEndpoint(rt: EmbeddedRuntime, which: string) {
   const endpoints = await listAll((c) => rt.services.projects.listEndpoints(T, undefined, c));
   const endpoint = endpoints.find((e) => e.id === which) ?? endpoints.find((e) => e.name.toLowerCase() === which.toLowerCase());
   if (!endpoint)
     throw new MailferryError('validation', `No endpoint has the id or name "${which}". Run "mailferry endpoint list".`, {
       field: 'endpoint',
     });
+  return endpoint;
+}
+
+/** The administrator's device-code sign-in in a terminal: the code, then who signed in (or why not). */
+async function signInCommand(rt: EmbeddedRuntime, which: string): Promise<number> {
+  const endpoint = await findEndpoint(rt, which);
   const started = await rt.services.signIns.start(T, endpoint.id);
   console.log(started.prompt!.message);
   console.log(`Waiting for the sign-in to "${endpoint.name}" (the code works until ${started.prompt!.expiresAt}; Ctrl+C stops)…`);

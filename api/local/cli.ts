@@ -30,6 +30,9 @@ const HELP = `mailferry — mailbox migration from the command line
                          (a Groups endpoint switched to graph names the app its administrator signs in with)
   mailferry endpoint sign-in ENDPOINT   (id or name; Microsoft 365 Groups over Graph: shows a code to enter at
                          Microsoft's sign-in page, waits, and keeps the administrator's sign-in in the vault)
+  mailferry endpoint check ENDPOINT [--test-mailbox ADDRESS | --test-login L --test-password-env VAR] [--side source|destination] [--json]
+                         (id or name; "Save and Go to Summary": each check with what to fix, exit 1 when one failed;
+                         over Microsoft Graph each permission is tried on the test mailbox)
   mailferry endpoint edit --endpoint ID [any flag of "endpoint add"]   (flags not given keep their value;
                          a password not given keeps the stored one; --app-certificate-file replaces the certificate)
   mailferry endpoint delete --endpoint ID   (refused while a project uses it)
