@@ -125,6 +125,7 @@ export class EwsConnector implements MailConnector {
         clock: this.options.clock,
         outbound: this.outbound,
         groups: access.endpoint.kind === 'm365-group',
+        endpoint: { name: access.endpoint.name, id: access.endpoint.id },
       },
       { version: PROBING_VERSION, ...(resolved.addressing === 'impersonation' ? { impersonate: access.mailbox } : {}) },
     );

@@ -38,14 +38,24 @@ export const EWS_RETIREMENT_DATE = '2027-04-01';
  * for this user or tenant" / "EWS is blocked by policy …"). Retrying or another token cannot help;
  * the admin has two ways out, and the error names both.
  */
-export function ewsPolicyRefusal(where: string, reason: string, who: string, groups = false): AuthError {
+export function ewsPolicyRefusal(
+  where: string,
+  reason: string,
+  who: string,
+  groups = false,
+  endpoint: { name?: string; id?: string } = {},
+): AuthError {
   const app = /^app (.+)$/.exec(who)?.[1];
+  // In the words of the console first (where most admins read this), then the CLI with the endpoint's own id.
+  const inConsole = `in the console, Endpoints → ${endpoint.name ? `"${endpoint.name}"` : 'the endpoint'} → Edit → Protocol`;
+  const id = endpoint.id ?? '<endpoint id>';
   const toGraph = groups
     ? 'switch this Groups endpoint to Microsoft Graph, which keeps less: each message becomes a conversation posted to the group by a signed-in administrator, ' +
-      'with the original sender and dates only as text in the post, no attachments, mail only (PATCH /endpoints/{id} {"protocol": "graph", "appClientId": …, "appTenantId": …} ' +
-      'or "mailferry endpoint set-protocol --endpoint … --protocol graph --app-client-id … --app-tenant-id …", then "mailferry endpoint sign-in --endpoint …"; docs/endpoints.md, "Microsoft 365 Groups over Microsoft Graph", lists what is lost)'
-    : 'switch this endpoint to Microsoft Graph ' +
-      '(PATCH /endpoints/{id} {"protocol": "graph"}, or "mailferry endpoint set-protocol --endpoint … --protocol graph"; the app then needs the Graph permissions listed in docs/endpoints.md)';
+      `with the original sender and dates only as text in the post, no attachments, mail only (${inConsole} → Microsoft Graph conversation posts, ` +
+      `then "Sign in as an administrator"; or "mailferry endpoint set-protocol --endpoint ${id} --protocol graph --app-client-id … --app-tenant-id …", ` +
+      `then "mailferry endpoint sign-in ${id}"; docs/endpoints.md, "Microsoft 365 Groups over Microsoft Graph", lists what is lost)`
+    : `switch this endpoint to Microsoft Graph (${inConsole} → Microsoft Graph, or "mailferry endpoint set-protocol --endpoint ${id} --protocol graph"; ` +
+      'the app registration then needs the Microsoft Graph application permissions the form lists, with admin consent)';
   return new AuthError(
     `Exchange Online at ${where} refused EWS for ${who} (HTTP 403, X-EWS-Policy-Reason: "${reason}"). Microsoft is switching EWS off in Exchange Online ` +
       `tenant by tenant and removes it for good on ${EWS_RETIREMENT_DATE}. Two ways out: ${toGraph}, ` +

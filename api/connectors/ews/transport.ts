@@ -47,6 +47,8 @@ export interface TransportOptions {
   outbound?: OutboundPolicy;
   /** A Microsoft 365 Groups mailbox: an EWS refusal names the Groups way out (Graph conversation posts). */
   groups?: boolean;
+  /** The endpoint's name and id, so that an EWS refusal says which endpoint to switch and how. */
+  endpoint?: { name?: string; id?: string };
 }
 
 /** What one POST carries: a string, or a factory for a fresh streamed body (large items, write batches). */
@@ -239,7 +241,7 @@ export class EwsTransport {
   private async handleRefusal(raw: RawResponse, attempt: number): Promise<void> {
     const last = this.retries.isLast(attempt);
     const policy = raw.status === 403 ? headerValue(raw.headers['x-ews-policy-reason']) : undefined;
-    if (policy) throw ewsPolicyRefusal(this.where, policy, this.options.credentials.who, this.options.groups);
+    if (policy) throw ewsPolicyRefusal(this.where, policy, this.options.credentials.who, this.options.groups, this.options.endpoint);
     const retryAfterMs = this.retries.retryAfterMs(raw.headers['retry-after']);
     const kind = classifyHttpStatus(raw.status, retryAfterMs !== undefined);
     if (kind === 'auth') {

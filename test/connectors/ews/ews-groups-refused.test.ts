@@ -45,7 +45,11 @@ describe('EWS refused for a Microsoft 365 Groups endpoint', () => {
     expect(message.message).toMatch(
       /switch this Groups endpoint to Microsoft Graph, which keeps less: each message becomes a conversation posted to the group by a signed-in administrator, with the original sender and dates only as text in the post, no attachments, mail only/,
     );
-    expect(message.message).toContain('mailferry endpoint sign-in');
+    expect(message.message).toContain(
+      'Endpoints → "Team groups" → Edit → Protocol → Microsoft Graph conversation posts, then "Sign in as an administrator"',
+    );
+    expect(message.message).toContain('mailferry endpoint sign-in m365-group-endpoint');
+    expect(message.message).not.toMatch(/PATCH|\{id\}|--endpoint …/);
     expect(message.message).toContain('Set-OrganizationConfig -EwsAllowedAppIDs');
   });
 
@@ -53,7 +57,12 @@ describe('EWS refused for a Microsoft 365 Groups endpoint', () => {
     const error = (await new EwsConnector()
       .open({ endpoint: endpoint(server.url, 'm365'), mailbox: 'a@contoso.test', adminPassword: ADMIN.password })
       .catch((e: Error) => e)) as Error;
-    expect(error.message).toContain('switch this endpoint to Microsoft Graph (PATCH /endpoints/{id} {"protocol": "graph"}');
+    // The admin's words: where in the console, and the CLI with this endpoint's id (not the HTTP API's PATCH body).
+    expect(error.message).toContain(
+      'switch this endpoint to Microsoft Graph (in the console, Endpoints → "Exchange Online" → Edit → Protocol → Microsoft Graph, ' +
+        'or "mailferry endpoint set-protocol --endpoint m365-endpoint --protocol graph"',
+    );
+    expect(error.message).not.toMatch(/PATCH|\{id\}|--endpoint …/);
     expect(error.message).not.toContain('conversation');
   });
 });
