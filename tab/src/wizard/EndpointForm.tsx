@@ -39,6 +39,8 @@ const useStyles = makeStyles({
   grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))', gap: '12px', alignItems: 'start' },
   wide: { gridColumn: '1 / -1' },
   permissions: { fontFamily: 'monospace', margin: 0, whiteSpace: 'pre-wrap' },
+  // A Field lays its children out in a grid, which would stretch the button across the form.
+  copy: { justifySelf: 'start' },
   pem: { fontFamily: 'monospace' },
 });
 
@@ -88,7 +90,7 @@ function GraphPermissions() {
       <pre className={styles.permissions} role="group" aria-label="Microsoft Graph application permissions">
         {GRAPH_PERMISSION_LIST}
       </pre>
-      <Button size="small" onClick={() => void copy()}>
+      <Button size="small" className={styles.copy} onClick={() => void copy()}>
         {copied ? 'Copied' : 'Copy the list'}
       </Button>
     </Field>

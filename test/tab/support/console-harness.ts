@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { build } from 'vite';
-import { EmbeddedRuntime } from '../../../api/local/embedded-runtime.js';
+import { type EmbeddedConfig, EmbeddedRuntime } from '../../../api/local/embedded-runtime.js';
 import { startHttpServer } from '../../../api/local/http-server.js';
 import { freePort } from '../../support/dovecot.js';
 import { silentLog } from '../../support/migration-fixture.js';
@@ -55,21 +55,30 @@ export interface ConsoleHost {
   close(): Promise<void>;
 }
 
-export async function startConsoleHost(staticDir: string): Promise<ConsoleHost> {
+/** `runtime`: more of the embedded host's settings (a test's connectors, an Entra ID stand-in). */
+export async function startConsoleHost(staticDir: string, runtime: Partial<EmbeddedConfig> = {}): Promise<ConsoleHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailferry-console-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const runtime = await EmbeddedRuntime.open({ dataDir, concurrency: 3, lockMs: 5_000, pollMs: 50, log: silentLog, publicBaseUrl: url });
-  const { server } = await startHttpServer(runtime.services, { port, staticDir });
-  runtime.startWorkers();
+  const host = await EmbeddedRuntime.open({
+    dataDir,
+    concurrency: 3,
+    lockMs: 5_000,
+    pollMs: 50,
+    log: silentLog,
+    publicBaseUrl: url,
+    ...runtime,
+  });
+  const { server } = await startHttpServer(host.services, { port, staticDir });
+  host.startWorkers();
   return {
     url,
     dataDir,
-    runtime,
+    runtime: host,
     server,
     async close() {
       server.close();
-      await runtime.close();
+      await host.close();
     },
   };
 }
