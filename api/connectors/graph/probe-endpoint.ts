@@ -11,6 +11,7 @@ import { ForbiddenError, ensureError } from '../../core/errors.js';
 import { type GraphContext, mailboxPath } from './context.js';
 import type { GraphConnector } from './graph-connector.js';
 import { lookUpMailboxId } from './mailbox-id.js';
+import { userPath } from './settings-rules.js';
 import { GRAPH_PERMISSIONS, grantAdvice } from './permissions.js';
 import type { GraphTransport } from './transport.js';
 
@@ -183,6 +184,34 @@ const PROBES: PermissionProbe[] = [
         url: `/v1.0/users/${encodeURIComponent(ctx.mailbox)}/messages/AAMkMailferryProbe`,
         json: { isRead: true },
         action: `Updating a message in ${ctx.mailbox}`,
+      }),
+  },
+  {
+    permission: GRAPH_PERMISSIONS.settings,
+    what: 'copy inbox rules and automatic replies (passes with the rules type)',
+    grant: `${GRAPH_PERMISSIONS.settings} (or MailboxSettings.Read for an endpoint used only as a source)`,
+    optional: true,
+    // A property no rule has: refused as invalid once the permission check passed; no rule is created.
+    run: (ctx) =>
+      ctx.transport.send({
+        method: 'POST',
+        url: userPath(ctx, '/mailFolders/inbox/messageRules'),
+        json: { mailferryProbe: true },
+        action: `Creating an inbox rule in ${ctx.mailbox}`,
+      }),
+  },
+  {
+    permission: GRAPH_PERMISSIONS.calendars,
+    what: 'copy calendar permissions (passes with the permissions type)',
+    grant: `${GRAPH_PERMISSIONS.calendars} (or Calendars.Read for an endpoint used only as a source)`,
+    optional: true,
+    // As above: a property no calendar permission has; nothing is shared.
+    run: (ctx) =>
+      ctx.transport.send({
+        method: 'POST',
+        url: userPath(ctx, '/calendar/calendarPermissions'),
+        json: { mailferryProbe: true },
+        action: `Sharing the calendar of ${ctx.mailbox}`,
       }),
   },
 ];

@@ -21,6 +21,9 @@ const LACKING = [
   { permission: P.export, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.export && p !== P.import) },
   { permission: P.mime, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.mime) },
   { permission: P.mailWrite, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.mailWrite) },
+  // Listed for rules and calendar permissions: each was on the list without being checked.
+  { permission: P.settings, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.settings) },
+  { permission: P.calendars, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.calendars) },
   // Neither folder permission (the admin left out both MailboxFolder lines).
   { permission: P.folderRead, granted: ALL_GRAPH_PERMISSIONS.filter((p) => p !== P.folderWrite) },
 ].map((c, i) => ({
@@ -80,6 +83,8 @@ describe('Graph endpoint checks', () => {
       P.folderWrite,
       P.mime,
       P.mailWrite,
+      P.settings,
+      P.calendars,
     ]);
     expect(server.read.folders(ALICE)).toHaveLength(folders);
   });
@@ -98,7 +103,7 @@ describe('Graph endpoint checks', () => {
     // Items are listed per folder: without folders the item permission was not asked, so it is not reported as granted.
     if (permission === P.folderRead) expect(bad[1]).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/^Not checked/) });
     // MIME import and setting read state afterwards matter only for sources other than Exchange Online.
-    expect(bad[0]!.status).toBe(permission === P.mime || permission === P.mailWrite ? 'warning' : 'failed');
+    expect(bad[0]!.status).toBe([P.mime, P.mailWrite, P.settings, P.calendars].includes(permission) ? 'warning' : 'failed');
     expect(bad[0]!.detail).toContain(permission);
     expect(bad[0]!.detail).toContain('API permissions');
     expect(bad[0]!.detail).toContain('Grant admin consent');
