@@ -8,7 +8,7 @@ export type ConnectorOverrides = Partial<Record<EndpointKind | 'graph', MailConn
 
 /**
  * Connectors this build can talk to, by endpoint kind. Chosen once by the composition root.
- * Each protocol's code (imapflow alone adds ~30 MB to a process) is loaded the first time an
+ * Each protocol's code (msal-node and the EWS stack are megabytes of modules) is loaded the first time an
  * endpoint of that kind is used, so a worker that only moves Exchange mailboxes never loads IMAP.
  * An `m365` endpoint speaks Graph or EWS by its `protocol`, so its connector chooses per call.
  */

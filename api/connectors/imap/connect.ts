@@ -1,19 +1,18 @@
 /**
- * From an Endpoint and a MailboxAccess to an authenticated imapflow client. The same login
- * rules feed our own writer (append-pipeline.ts), so both connections log in the same way.
+ * From an Endpoint and a MailboxAccess to the address and login of our own IMAP connection
+ * (imap-wire.ts, logged in by wire-login.ts): host, port, security, the outbound policy's guard,
+ * and which login (user, admin with an authorization identity, `user*admin`, XOAUTH2).
  */
-import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import type { MailboxAccess } from '../../core/connector.js';
 import type { ImapSecurity } from '../../core/model.js';
 import { ValidationError } from '../../core/errors.js';
 import { OPEN_OUTBOUND, checkHost, lookupOption, type OutboundPolicy } from '../outbound-policy.js';
-import { authFailure, toImapError, type ImapErrorContext } from './map-error.js';
+import type { ImapErrorContext } from './map-error.js';
 
 export const IMAP_PORT = 143;
 export const IMAPS_PORT = 993;
 export const CONNECT_TIMEOUT_MS = 30_000;
-export const GREETING_TIMEOUT_MS = 16_000;
-/** Large APPENDs and FETCHes can be slow on busy servers; imapflow's 5-minute default is kept. */
+/** Large APPENDs and FETCHes can be slow on busy servers: 5 minutes of an idle socket (imapflow's default, kept). */
 export const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
 /**
  * How long our own connection (imap-wire.ts) lets a server send nothing while it owes an answer
@@ -97,71 +96,6 @@ export function imapLogin(access: MailboxAccess): ImapLogin {
   return { ...secretOf(access.adminPassword, adminLogin), authzid: user };
 }
 
-export function imapFlowOptions(address: ImapAddress, login: ImapLogin): ImapFlowOptions {
-  return {
-    host: address.host,
-    port: address.port,
-    secure: address.security === 'tls',
-    // imapflow upgrades opportunistically by default; make our choice explicit both ways.
-    doSTARTTLS: address.security === 'starttls' ? true : address.security === 'none' ? false : undefined,
-    // imapflow passes `tls` to net.connect/tls.connect too, so the lookup hook guards both.
-    tls: {
-      rejectUnauthorized: !address.allowSelfSigned,
-      servername: isIp(address.host) ? undefined : address.host,
-      ...socketOptions(address),
-    },
-    auth: {
-      user: login.user,
-      pass: login.password,
-      accessToken: login.accessToken,
-      authzid: login.authzid,
-      // SASL PLAIN is the only way to carry an authzid; imapflow would fall back to LOGIN otherwise.
-      loginMethod: login.authzid ? 'AUTH=PLAIN' : undefined,
-    },
-    logger: false,
-    disableAutoIdle: true,
-    // We copy exact bytes; COMPRESS would only cost CPU on the loopback/LAN paths we mostly see.
-    disableCompression: true,
-    connectionTimeout: CONNECT_TIMEOUT_MS,
-    greetingTimeout: GREETING_TIMEOUT_MS,
-    socketTimeout: SOCKET_TIMEOUT_MS,
-    clientInfo: { name: 'Mailferry' },
-  };
-}
-
 export function errorContext(address: ImapAddress, login: ImapLogin, action: string): ImapErrorContext {
   return { host: address.host, port: address.port, user: login.user, action };
-}
-
-/** Connects and logs in; on any failure the socket is closed (imapflow leaves it open after a failed login). */
-export async function openImapClient(address: ImapAddress, login: ImapLogin, signal?: AbortSignal): Promise<ImapFlow> {
-  // Loaded with the first client: imapflow's ~100 modules are most of an IMAP session's start.
-  const { ImapFlow } = await import('imapflow');
-  const client = new ImapFlow(imapFlowOptions(address, login));
-  // imapflow emits 'error' on socket failures; without a listener Node would crash the process.
-  client.on('error', () => undefined);
-  const onAbort = (): void => client.close();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    signal?.throwIfAborted();
-    await client.connect();
-    return client;
-  } catch (err) {
-    client.close();
-    const e = err as { authenticationFailed?: boolean; responseText?: string; response?: unknown };
-    if (e.authenticationFailed) {
-      throw authFailure(errorContext(address, login, 'login'), e.responseText ?? stringOr(e.response), err);
-    }
-    throw toImapError(err, errorContext(address, login, 'connecting'));
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-function stringOr(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function isIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
 }
