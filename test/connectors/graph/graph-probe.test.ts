@@ -103,7 +103,7 @@ describe('Graph endpoint checks', () => {
     // Items are listed per folder: without folders the item permission was not asked, so it is not reported as granted.
     if (permission === P.folderRead) expect(bad[1]).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/^Not checked/) });
     // MIME import and setting read state afterwards matter only for sources other than Exchange Online.
-    expect(bad[0]!.status).toBe([P.mime, P.mailWrite, P.settings, P.calendars].includes(permission) ? 'warning' : 'failed');
+    expect(bad[0]!.status).toBe(([P.mime, P.mailWrite, P.settings, P.calendars] as string[]).includes(permission) ? 'warning' : 'failed');
     expect(bad[0]!.detail).toContain(permission);
     expect(bad[0]!.detail).toContain('API permissions');
     expect(bad[0]!.detail).toContain('Grant admin consent');
