@@ -14,7 +14,7 @@ import type { Endpoint } from '../../api/core/model.js';
 import { GraphConnector } from '../../api/connectors/graph/index.js';
 import { GraphSession } from '../../api/connectors/graph/graph-session.js';
 import { trustingNetworkClient } from '../support/entra.js';
-import { decodeBlob, encodeBlob } from '../support/graph/index.js';
+import { decodeBlob, encodeBlob, type GraphLimits } from '../support/graph/index.js';
 import type { Corpus, CorpusMessage } from './corpus.js';
 
 const SERVER_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'graph', 'cli.js');
@@ -31,22 +31,62 @@ export interface GraphServerProcess {
   caFile: string;
   /** CPU seconds (user + system) the server process has used so far, from /proc. */
   cpuSeconds(): number;
+  /** The server's throttle counters so far (its `counters` command). */
+  counters(): Promise<ThrottleCounters>;
+  /** Changes the server's limits from now on (its `limits` command); answers the limits in force. */
+  setLimits(limits: Partial<GraphLimits>): Promise<GraphLimits>;
   stop(): Promise<void>;
 }
 
-/** The Graph test server with Exchange Online's default limits, in its own process (its own core for CSDL checks). */
+export interface ThrottleCounters {
+  admitted: number;
+  concurrencyRefusals: number;
+  requestBudgetRefusals: number;
+  uploadBudgetRefusals: number;
+  injected: number;
+  maxInFlight: number;
+}
+
+/** The Graph test server with Exchange Online's default limits, in its own process (its own core for CSDL checks), driven on stdin. */
 export async function startGraphServerProcess(users: string[]): Promise<GraphServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [SERVER_CLI, '--users', users.join(','), '--app', `${APP.clientId}:${APP.secret}`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const profile = process.env.BENCH_SERVER_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_CPU_PROF] : [];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...profile, SERVER_CLI, '--users', users.join(','), '--app', `${APP.clientId}:${APP.secret}`, '--control-stdin'],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   let out = '';
+  const answers: ((line: string) => void)[] = [];
   const vars = await new Promise<Record<string, string>>((resolve, reject) => {
+    let ready = false;
+    let partial = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('READY')) resolve(Object.fromEntries([...out.matchAll(/^(\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!])));
+      if (!ready) {
+        out += chunk;
+        if (out.includes('READY')) {
+          ready = true;
+          resolve(Object.fromEntries([...out.matchAll(/^(\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!])));
+        }
+        return;
+      }
+      partial += chunk;
+      for (let nl = partial.indexOf('\n'); nl >= 0; nl = partial.indexOf('\n')) {
+        const line = partial.slice(0, nl);
+        partial = partial.slice(nl + 1);
+        if (/^(COUNTERS|LIMITS|ERROR)=/.test(line)) answers.shift()?.(line);
+      }
     });
     child.once('exit', (code) => reject(new Error(`The Graph test server exited (${code}): ${out}`)));
   });
+  const command = async (line: string): Promise<unknown> => {
+    const answer = await new Promise<string>((resolve) => {
+      answers.push(resolve);
+      child.stdin!.write(`${line}\n`);
+    });
+    const [key, ...rest] = answer.split('=');
+    if (key === 'ERROR') throw new Error(`The Graph test server refused "${line}": ${rest.join('=')}`);
+    return JSON.parse(rest.join('='));
+  };
   const authority = new URL(vars['TOKEN_AUTHORITY']!);
   return {
     graphUrl: vars['GRAPH_URL']!,
@@ -54,6 +94,8 @@ export async function startGraphServerProcess(users: string[]): Promise<GraphSer
     authorityHost: authority.origin,
     caFile: vars['TOKEN_CA_FILE']!,
     cpuSeconds: () => processCpuSeconds(child.pid!),
+    counters: async () => (await command('counters')) as ThrottleCounters,
+    setLimits: async (limits) => (await command(`limits ${JSON.stringify(limits)}`)) as GraphLimits,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { findRepoRoot } from '../ews/schema-validator.js';
+import { base64Length } from './base64.js';
 
 interface CsdlProperty {
   type: string;
@@ -55,7 +56,6 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME_OF_DAY = /^\d{2}:\d{2}(:\d{2}(\.\d{1,12})?)?$/;
 const DURATION = /^-?P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 export function defaultCsdlPath(): string {
   return join(findRepoRoot(), '..', 'shared', 'graph-metadata', 'v1.0-Prod.csdl');
@@ -276,7 +276,7 @@ export class CsdlChecker {
         return typeof v === 'string' && GUID.test(v) ? [] : bad('a GUID');
       case 'Edm.Binary':
       case 'Edm.Stream':
-        return typeof v === 'string' && BASE64.test(v) ? [] : bad('base64 text');
+        return typeof v === 'string' && base64Length(v, { urlSafe: true }) !== undefined ? [] : bad('base64 text');
       default:
         // Edm.Geography…, Edm.Untyped: any JSON.
         return [];
