@@ -2,7 +2,7 @@
  * `npm run graph-server` as a separate process (tsx directly, as npm does not pass signals on):
  * it prints GRAPH_URL, TOKEN_URL and READY; msal-node trusting TOKEN_CA_FILE gets a token the
  * server accepts; `--app ID:SECRET:perm,…` limits the app to those permissions; `--delta-link-lifetime`
- * expires delta links; bad flags get a
+ * expires delta links; budgets and windows by flag, and `--control-stdin` commands; bad flags get a
  * message naming what to fix; SIGTERM stops it cleanly.
  */
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trustingNetworkClient } from '../support/entra.js';
 import { type RunningScript, killScript, scriptCommand, startScript, stopped } from '../support/script-process.js';
+import { waitUntil } from '../support/wait-until.js';
 
 async function tokenFor(values: Record<string, string>, clientId: string, secret: string): Promise<string> {
   const authority = values['TOKEN_AUTHORITY']!;
@@ -85,6 +86,48 @@ describe('npm run graph-server (tsx test/support/graph/cli.ts)', () => {
     running.child.kill('SIGTERM');
     expect(await stopped(running.child)).toBe(0);
     expect(running.output()).toMatch(/stopped on SIGTERM: \d+ requests, \d+ responses checked/);
+  });
+
+  it('takes smaller budgets by flag, and with --control-stdin reports its throttle and changes its limits', async () => {
+    running = await startScript('graph-server', [
+      '--users',
+      'a@contoso.com',
+      '--app',
+      'full-app:full-secret',
+      '--requests-per-window',
+      '2',
+      '--request-window-seconds',
+      '3600',
+      '--upload-window-seconds',
+      '3600',
+      '--control-stdin',
+    ]);
+    const script = running;
+    const token = await tokenFor(script.values, 'full-app', 'full-secret');
+    const ask = () =>
+      fetch(`${script.values['GRAPH_URL']}/v1.0/users/a@contoso.com/settings/exchange`, { headers: { Authorization: `Bearer ${token}` } });
+    expect([(await ask()).status, (await ask()).status]).toEqual([200, 200]);
+    const third = await ask();
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(60); // the window is an hour long
+    const answer = async (command: string, key: string): Promise<string> => {
+      const before = script.output().length;
+      script.child.stdin.write(`${command}\n`);
+      const line = await waitUntil(`the server's ${key} line`, () => {
+        const m = new RegExp(`^${key}=(.*)$`, 'm').exec(script.output().slice(before));
+        return m?.[1];
+      });
+      return line;
+    };
+    expect(JSON.parse(await answer('counters', 'COUNTERS'))).toMatchObject({ admitted: 2, requestBudgetRefusals: 1 });
+    expect(JSON.parse(await answer('limits {"requestsPerWindow": 3}', 'LIMITS'))).toMatchObject({
+      requestsPerWindow: 3,
+      requestWindowMs: 3_600_000,
+      uploadWindowMs: 3_600_000,
+    });
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(429);
+    expect(await answer('limits {"requestsPerWindow": 0}', 'ERROR')).toMatch(/requestsPerWindow must be one of/);
   });
 
   it('names the flag to fix', async () => {

@@ -49,7 +49,7 @@ export async function* readMessages(
 const FORMAT: ContentFormat = 'graph-export';
 
 /**
- * For a destination that takes Internet messages only (IMAP): each mail item's MIME through
+ * For a destination that takes no Graph export stream (IMAP, Exchange over EWS): each mail item's MIME through
  * `users/{id}/messages/{id}/$value` (Mail.Read), up to 4 at once, in order. That the mailbox API's
  * item ids name the same messages there is what our test server does; Microsoft has not said so.
  * Calendar items, contacts, tasks and notes have no MIME: each is an error row saying so.
@@ -62,10 +62,13 @@ async function* readMime(ctx: GraphContext, refs: MessageRef[], formats: readonl
     for (const ref of refs) yield { ref, error };
     return;
   }
+  const onlyMail = (itemType: string) =>
+    formats.includes('ews-export')
+      ? // An EWS destination (Exchange 2010 SP1 and later) imports its own export streams, and Microsoft documents Graph's only for import into Exchange Online.
+        `An Exchange destination over EWS takes from Exchange Online over Graph only mail, as MIME (Graph's export stream imports only into Exchange Online); ${itemType} items cannot be copied there.`
+      : `An IMAP destination holds only mail (an Exchange destination older than 2010 SP1 takes mail only too: it has no UploadItems); ${itemType} items cannot be copied there.`;
   const one = async (ref: MessageRef): Promise<ReadResult> => {
-    if (ref.itemType !== 'mail') {
-      return { ref, error: new ItemRejectedError(`An IMAP destination holds only mail; ${ref.itemType} items cannot be copied there.`) };
-    }
+    if (ref.itemType !== 'mail') return { ref, error: new ItemRejectedError(onlyMail(ref.itemType)) };
     try {
       const { body } = await ctx.transport.send<Buffer>({
         method: 'GET',
