@@ -12,7 +12,8 @@ import type { EwsStreamToGraph, RecipientMappingRule } from './support-options.j
  * - `ews-export`: Exchange's opaque full-fidelity item stream (EWS ExportItems → UploadItems,
  *   Exchange 2010 SP1+). Any item type, every property; only an EWS destination takes it.
  * - `graph-export`: Exchange Online's opaque full-fidelity item stream through Microsoft Graph
- *   (exportItems → importItem). Any item type; only a Graph destination takes it.
+ *   (exportItems → importItem), carried as the base64 text Graph gives and takes (ASCII bytes;
+ *   decode it to see the stream itself). Any item type; only a Graph destination takes it.
  */
 export type ContentFormat = 'rfc822' | 'ews-export' | 'graph-export';
 
@@ -120,6 +121,12 @@ export interface MailboxSetting {
    */
   destRef?: string;
   data: unknown;
+  /**
+   * The source could not read this setting (say, a permission the app was not granted for it):
+   * the reason becomes its error row, nothing goes to the destination, and the rest of the item
+   * is copied. `data` is then empty.
+   */
+  unreadable?: Error;
 }
 
 export interface SettingResult {

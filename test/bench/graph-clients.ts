@@ -209,7 +209,7 @@ export class GraphBenchClient {
       const mimes: string[] = [];
       for await (const read of session.readMessages(folder, refs, { formats: ['graph-export'] })) {
         if ('error' in read) throw new Error(`Reading ${mailbox} ${folder.path} back failed: ${read.error.message}`);
-        const blob = read.content as Buffer;
+        const blob = Buffer.from((read.content as Buffer).toString('latin1'), 'base64'); // graph-export: the stream as base64 text
         streams.push(sha(blob));
         const mime = decodeBlob(blob)?.mime;
         if (mime !== undefined) mimes.push(sha(Buffer.from(mime, 'base64')));

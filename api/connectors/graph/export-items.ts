@@ -1,7 +1,8 @@
 /**
  * readMessages for a Graph source: `exportItems` in batches of at most 20 ids (Graph's limit),
  * two batches in flight, results in the order asked. Each value is an item's opaque
- * full-fidelity stream (`graph-export`) or its own error, which becomes that item's error row.
+ * full-fidelity stream (`graph-export`, as the base64 text Graph gives and takes) or its own
+ * error, which becomes that item's error row.
  */
 import type { ContentFormat, MessageRef, ReadOptions, SourceMessage } from '../../core/connector.js';
 import { ItemRejectedError, MailferryError, ensureError } from '../../core/errors.js';
@@ -116,9 +117,25 @@ async function exportBatch(ctx: GraphContext, refs: MessageRef[]): Promise<ReadR
     if (!value)
       return { ref, error: new MailferryError('internal', `Microsoft Graph returned nothing for item ${i + 1} of an export batch.`) };
     if (value.error || value.data === undefined) return { ref, error: exportItemError(value.error ?? { code: 'ErrorNoData' }, ref.key) };
-    // Decoded at once, so the answer's bytes are dropped with this batch rather than held (a view
-    // per item) until the last of its items is imported: encoding again for the import is cheaper
-    // than keeping megabytes alive into V8's old generation.
-    return { ref, format: FORMAT, content: Buffer.from(value.data.toString('latin1'), 'base64') };
+    return { ref, format: FORMAT, content: streamText(value.data) };
   });
+}
+
+/** Bytes of the base64 alphabet and its padding: what may go into an import body between quotes as it is. */
+const BASE64_BYTE = new Uint8Array(256);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=') BASE64_BYTE[ch.charCodeAt(0)] = 1;
+
+/**
+ * An item's `graph-export` content: its stream as the base64 text exportItems gave, copied out of
+ * the answer (so the answer's bytes are dropped with its batch) and imported as it came. Decoding
+ * it here and encoding it again for importItem cost the client a tenth of its CPU in an
+ * Exchange Online → Exchange Online pass, and made two more copies of each item for the garbage
+ * collector. Text with anything but base64 in it (a server that wrapped or escaped it) is decoded
+ * and encoded again, so nothing but base64 is ever written between an import body's quotes.
+ */
+export function streamText(data: Buffer): Buffer {
+  for (let i = 0; i < data.length; i++) {
+    if (!BASE64_BYTE[data[i]!]) return Buffer.from(Buffer.from(data.toString('latin1'), 'base64').toString('base64'), 'latin1');
+  }
+  return Buffer.from(data);
 }

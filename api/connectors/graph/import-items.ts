@@ -64,7 +64,10 @@ async function importOne(ctx: GraphContext, target: ImportTarget, message: Sourc
   try {
     const content = Buffer.isBuffer(message.content) ? message.content : await buffer(await message.content());
     if (target.streams.includes(format)) {
-      const answer = await target.sessions.importItem(importBody(target.folderId, content), `Importing an item into ${ctx.mailbox}`);
+      const answer = await target.sessions.importItem(
+        importBody(target.folderId, content, format),
+        `Importing an item into ${ctx.mailbox}`,
+      );
       if (!answer.itemId) throw new MailferryError('internal', 'Microsoft Graph imported the item but named no item id.');
       return { ref: message.ref, destId: answer.itemId };
     }
@@ -90,13 +93,14 @@ async function importOne(ctx: GraphContext, target: ImportTarget, message: Sourc
 }
 
 /**
- * `{"FolderId", "Mode": "create", "Data"}` as the parts to write: the stream's base64 in 64 KiB
- * strings between two JSON fragments, never built into one JSON string or one buffer of the item
- * (base64 needs no JSON escaping).
+ * `{"FolderId", "Mode": "create", "Data"}` as the parts to write: the stream's base64 between two
+ * JSON fragments, never built into one JSON string or one buffer of the item (base64 needs no JSON
+ * escaping). A `graph-export` item is base64 already (the text exportItems gave, checked there) and
+ * goes as it is; an EWS export stream is encoded in 64 KiB strings.
  */
-function importBody(folderId: string, content: Buffer): string[] {
+function importBody(folderId: string, content: Buffer, format: ContentFormat): (string | Buffer)[] {
   const head = JSON.stringify({ FolderId: folderId, Mode: 'create' }).slice(0, -1);
-  return [`${head},"Data":"`, ...base64Parts(content), '"}'];
+  return [`${head},"Data":"`, ...(format === 'graph-export' ? [content] : base64Parts(content)), '"}'];
 }
 
 /**

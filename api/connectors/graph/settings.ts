@@ -31,8 +31,23 @@ export async function exportGraphSettings(
     if (body?.automaticRepliesSetting)
       out.push({ type: 'oof', label: 'Automatic replies', data: { graph: body.automaticRepliesSetting } satisfies GraphSettingData });
   }
-  if (types.includes('permissions')) out.push(...(await exportCalendarPermissions(ctx, index)));
+  if (types.includes('permissions')) out.push(...(await readCalendarPermissions(ctx, index)));
   return out;
+}
+
+/**
+ * The calendar permissions, or, when the app may not read calendars (Calendars.ReadWrite not
+ * granted, a mailbox outside its RBAC scope for calendars), one setting the engine reports as an
+ * error row naming the permission to grant, while the rest of the item is copied.
+ */
+async function readCalendarPermissions(ctx: GraphContext, index: GraphFolderIndex): Promise<MailboxSetting[]> {
+  try {
+    return await exportCalendarPermissions(ctx, index);
+  } catch (raw) {
+    const error = ensureError(raw);
+    if (error.code !== 'forbidden') throw error;
+    return [{ type: 'permissions', label: 'Calendar permissions', data: undefined, unreadable: error }];
+  }
 }
 
 export async function importGraphSettings(

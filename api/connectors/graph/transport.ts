@@ -172,8 +172,7 @@ export class GraphTransport {
     const parts = bodyParts(request);
     if (request.json !== undefined || request.jsonParts !== undefined) headers['Content-Type'] = 'application/json';
     else if (request.text !== undefined) headers['Content-Type'] = 'text/plain';
-    if (parts)
-      headers['Content-Length'] = String(parts.reduce((n, p) => n + (typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length), 0));
+    if (parts) headers['Content-Length'] = String(parts.reduce((n, p) => n + p.length, 0));
     this.requests++;
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
@@ -198,7 +197,7 @@ export class GraphTransport {
     url: URL,
     method: string,
     headers: Record<string, string>,
-    parts: (Uint8Array | string)[] | undefined,
+    parts: BodyPart[] | undefined,
     signal: AbortSignal,
   ): Promise<RawResponse> {
     const https = url.protocol === 'https:';
@@ -215,7 +214,7 @@ export class GraphTransport {
         });
       });
       req.once('error', reject);
-      for (const part of parts ?? []) req.write(part, 'utf8');
+      for (const part of parts ?? []) req.write(part.data, part.encoding);
       req.end();
     });
   }
@@ -263,16 +262,31 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** One part of a request body, its length in bytes, and how a string is written. */
+interface BodyPart {
+  data: Uint8Array | string;
+  length: number;
+  encoding: BufferEncoding;
+}
+
 /**
  * The request body as the parts to write: serialized JSON (or its parts), or text; none for a GET.
  * Text stays a string: the socket encodes it into memory of its own, released when written, where
- * a Buffer made first would be one more copy of the item for the garbage collector to find.
+ * a Buffer made first would be one more copy of the item for the garbage collector to find. A
+ * string that is all ASCII (base64, most JSON) is written as latin1, the same bytes copied
+ * straight, where UTF-8 would encode it character by character.
  */
-function bodyParts(request: GraphRequest): (Uint8Array | string)[] | undefined {
-  if (request.jsonParts !== undefined) return [...request.jsonParts];
-  if (request.json !== undefined) return [Buffer.isBuffer(request.json) ? request.json : JSON.stringify(request.json)];
-  if (request.text !== undefined) return Array.isArray(request.text) ? request.text : [request.text];
-  return request.method === 'GET' ? undefined : [];
+function bodyParts(request: GraphRequest): BodyPart[] | undefined {
+  let raw: readonly (Uint8Array | string)[];
+  if (request.jsonParts !== undefined) raw = request.jsonParts;
+  else if (request.json !== undefined) raw = [Buffer.isBuffer(request.json) ? request.json : JSON.stringify(request.json)];
+  else if (request.text !== undefined) raw = Array.isArray(request.text) ? request.text : [request.text];
+  else return request.method === 'GET' ? undefined : [];
+  return raw.map((data) => {
+    if (typeof data !== 'string') return { data, length: data.length, encoding: 'utf8' };
+    const length = Buffer.byteLength(data, 'utf8');
+    return { data, length, encoding: length === data.length ? 'latin1' : 'utf8' };
+  });
 }
 
 function withSlash(url: URL): URL {

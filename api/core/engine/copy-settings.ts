@@ -50,8 +50,11 @@ export function settingTypesOf(itemTypes: Set<ItemType>): MailboxSetting['type']
 export async function copySettings(run: SettingsRun, types: MailboxSetting['type'][], errorKeys: Set<string>): Promise<Counts | undefined> {
   const { deps, item, pass, source, dest } = run;
   if (!source.exportSettings) return undefined; // IMAP has no server-side settings to read
-  const settings = await source.exportSettings(types);
-  if (settings.length === 0) return undefined;
+  const exported = await source.exportSettings(types);
+  if (exported.length === 0) return undefined;
+  // What the source could not read is an error row of its own; the rest is copied.
+  const unreadable: SettingResult[] = exported.flatMap((setting) => (setting.unreadable ? [{ setting, error: setting.unreadable }] : []));
+  const settings = exported.filter((setting) => !setting.unreadable);
   const { tenantId, id: itemId } = item;
   const keyOf = (setting: MailboxSetting) => `${setting.type}:${setting.key ?? setting.label}`;
   const fingerprint = (setting: MailboxSetting) =>
@@ -75,15 +78,19 @@ export async function copySettings(run: SettingsRun, types: MailboxSetting['type
     });
   const counts = zeroCounts();
   counts.skipped = settings.length - todo.length;
-  if (todo.length === 0) return counts;
-  const results: SettingResult[] = dest.importSettings
-    ? await dest.importSettings(todo, (path) => run.destPath(path))
-    : todo.map((setting) => ({
-        setting,
-        error: new ItemRejectedError(
-          `The destination (${dest.kind}) has no place for ${setting.type === 'oof' ? 'automatic replies' : setting.type}.`,
-        ),
-      }));
+  if (todo.length === 0 && unreadable.length === 0) return counts;
+  const imported: SettingResult[] =
+    todo.length === 0
+      ? []
+      : dest.importSettings
+        ? await dest.importSettings(todo, (path) => run.destPath(path))
+        : todo.map((setting) => ({
+            setting,
+            error: new ItemRejectedError(
+              `The destination (${dest.kind}) has no place for ${setting.type === 'oof' ? 'automatic replies' : setting.type}.`,
+            ),
+          }));
+  const results = [...unreadable, ...imported];
   const failures = results.filter((r) => r.error);
   const successes = results.filter((r) => !r.error);
   counts.failed = failures.length;

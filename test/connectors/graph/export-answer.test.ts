@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanExportAnswer } from '../../../api/connectors/graph/export-answer.js';
+import { streamText } from '../../../api/connectors/graph/export-items.js';
 
 const base64 = fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('base64'));
 const item = fc.record(
@@ -67,5 +68,27 @@ describe('scanExportAnswer', () => {
     ]) {
       expect(() => scanExportAnswer(Buffer.from(text)), text).toThrow(/expected/);
     }
+  });
+});
+
+describe('an exported item as graph-export content (streamText)', () => {
+  it('is the base64 text as exportItems gave it, copied out of the answer', () => {
+    const answer = Buffer.from(`{"value":[{"itemId":"a","data":"${Buffer.from('stream bytes').toString('base64')}"}]}`);
+    const [value] = scanExportAnswer(answer);
+    const content = streamText(value!.data!);
+    expect(content.toString('latin1')).toBe(Buffer.from('stream bytes').toString('base64'));
+    answer.fill(0x20); // the answer's bytes are reused or dropped: the content is its own copy
+    expect(content.toString('latin1')).toBe(Buffer.from('stream bytes').toString('base64'));
+  });
+
+  it('holds only base64 whatever a server put between the quotes, so an import body cannot be broken out of', () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const content = streamText(Buffer.from(text, 'utf8')).toString('latin1');
+        expect(content).toMatch(/^[A-Za-z0-9+/]*={0,2}$/);
+      }),
+    );
+    const sneaky = streamText(Buffer.from('QUJD", "Mode": "update', 'latin1')).toString('latin1');
+    expect(sneaky).not.toContain('"');
   });
 });
