@@ -466,6 +466,7 @@ function budgetFigures(b: BudgetRound, complete: (r: ChildResult) => boolean) {
     imapToExoRatioWithState: round(imap / state, RATIO_DIGITS),
     deltaSeconds: { exoToExo: round(b.fromExo.delta.seconds, 3), imapToExo: round(b.fromImap.delta.seconds, 3) },
     peakRssMB: { exoToExo: round(peak(b.fromExo), RATE_DIGITS), imapToExo: round(peak(b.fromImap), RATE_DIGITS) },
+    memoryAtPeakMB: { exoToExo: b.fromExo.memoryAtPeakMB, imapToExo: b.fromImap.memoryAtPeakMB },
     cpuSeconds: { exoToExo: round(b.fromExo.full.cpuSeconds ?? 0, 2), imapToExo: round(b.fromImap.full.cpuSeconds ?? 0, 2) },
     /** Requests admitted and refused (429) by the server per phase: refusals of the budget show it bound. */
     throttle: b.refusals,
