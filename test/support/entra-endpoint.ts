@@ -132,8 +132,22 @@ export async function startTokenEndpoint(issuer: TestIssuer, apps: TokenApp[], o
   });
   const grants = new GrantState(issuer, apps, options, () => `${base}/${tenant}`);
 
+  const names = new Set([tenant, ...(options.domains ?? [])].map((n) => n.toLowerCase()));
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '').split('?')[0]!;
+    const asked = (req.url ?? '').split('?')[0]!;
+    // Entra ID takes the tenant's id or any of its domains; what it answers names the id.
+    const [, first = '', ...rest] = asked.split('/');
+    if (!names.has(first.toLowerCase())) {
+      return entraError(
+        res,
+        new EntraError(
+          400,
+          'invalid_tenant',
+          `AADSTS90002: Tenant '${first}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        ),
+      );
+    }
+    const path = `/${[tenant, ...rest].join('/')}`;
     if (
       req.method === 'GET' &&
       (path === `/${tenant}/v2.0/.well-known/openid-configuration` || path === `/${tenant}/.well-known/openid-configuration`)

@@ -39,6 +39,8 @@ export interface TokenEndpointOptions {
   /** Seconds msal-node waits between device-code polls (Entra says 5; tests want 1). */
   deviceCodeIntervalS?: number;
   port?: number;
+  /** The tenant's domains (contoso.onmicrosoft.com): an authority may name the tenant by one instead of its id, as Entra ID allows. */
+  domains?: string[];
 }
 
 export class EntraError extends Error {

@@ -142,6 +142,15 @@ describe('Graph endpoint checks', () => {
     }
   });
 
+  it("takes the tenant by its domain as Entra ID does (the form's hint offers contoso.onmicrosoft.com)", async () => {
+    const checks = await connector.probe({
+      endpoint: { ...endpoint(FULL.clientId), appTenantId: 'contoso.onmicrosoft.com' },
+      appSecret: FULL.secret,
+      testMailbox: ALICE,
+    });
+    expect(checks.filter((c) => c.status !== 'ok')).toEqual([]);
+  });
+
   it("says in words which tenant Entra ID does not know, not msal's error code", async () => {
     const checks = await connector.probe({
       endpoint: { ...endpoint(FULL.clientId), appTenantId: 'fabrikam.onmicrosoft.com' },

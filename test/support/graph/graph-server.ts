@@ -126,6 +126,7 @@ export async function startGraphServer(options: GraphServerOptions): Promise<Gra
       defaultDelegated: DEFAULT_DELEGATED,
       knownUser: (upn) => people.has(upn.toLowerCase()),
       port: options.tokenPort ?? 0,
+      domains: [options.tenant],
       ...(options.tokenLifetimeS !== undefined ? { tokenLifetimeS: options.tokenLifetimeS } : {}),
     },
   );
