@@ -283,6 +283,16 @@ describe('the endpoint step', () => {
     );
   });
 
+  it('Microsoft 365 Groups over Graph: the test mailbox is a group, checked after the sign-in (not "the admin can open")', () => {
+    stubApi();
+    show();
+    kind('Microsoft 365 Groups');
+    fireEvent.click(screen.getByRole('radio', { name: /Microsoft Graph conversation posts/ }));
+    screen.getByText(/^A group's address \(e\.g\. team@contoso\.com\): once an administrator has signed in, checks the sign-in, the group/);
+    expect(screen.queryByText(/Checks the admin can open this mailbox/)).toBeNull();
+    expect(screen.getByLabelText(/Test mailbox/).getAttribute('placeholder')).toBe('team@contoso.com');
+  });
+
   it('IMAP stays as it was: host, port and encryption', async () => {
     const fetch = stubApi();
     show();

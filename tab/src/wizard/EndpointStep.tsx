@@ -59,6 +59,9 @@ export function EndpointStep({
   const kind = choice.mode === 'new' ? choice.draft.kind : selected?.kind;
   // An app registration has no mailbox: over Graph the test mailbox is what each permission is tried on.
   const graph = choice.mode === 'new' ? speaksGraph(choice.draft) : selected?.kind === 'm365' && endpointProtocol(selected) === 'graph';
+  // Groups over Graph post as a signed-in administrator: the test is a group, checked once someone has signed in.
+  const groupGraph =
+    choice.mode === 'new' ? groupsOverGraph(choice.draft) : selected?.kind === 'm365-group' && endpointProtocol(selected) === 'graph';
   // "Save and Go to Summary" goes there: the summary's heading takes the focus (and scrolls into view).
   const summaryHeading = useRef<HTMLHeadingElement>(null);
   const [checkedAt, setCheckedAt] = useState(0);
@@ -167,14 +170,16 @@ export function EndpointStep({
             hint={
               kind === 'imap'
                 ? 'Checks the admin can open this mailbox: its address or its login (e.g. src1)'
-                : graph
-                  ? `Each permission the app needs as a ${side} is tried on this mailbox (an address in the tenant); without one, only the app's sign-in is checked`
-                  : 'Checks the admin can open this mailbox: its e-mail address'
+                : groupGraph
+                  ? "A group's address (e.g. team@contoso.com): once an administrator has signed in, checks the sign-in, the group and the right to post (nothing is posted)"
+                  : graph
+                    ? `Each permission the app needs as a ${side} is tried on this mailbox (an address in the tenant); without one, only the app's sign-in is checked`
+                    : 'Checks the admin can open this mailbox: its e-mail address'
             }
           >
             <Input
               value={choice.testMailbox}
-              placeholder={kind === 'imap' ? 'user@contoso.com or src1' : 'user@contoso.com'}
+              placeholder={kind === 'imap' ? 'user@contoso.com or src1' : groupGraph ? 'team@contoso.com' : 'user@contoso.com'}
               onChange={(_, d) => onChange({ ...choice, testMailbox: d.value, summary: undefined })}
             />
           </Field>
