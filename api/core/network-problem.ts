@@ -37,6 +37,10 @@ export function networkProblem(error: NodeNetworkError, target: NetworkTarget = 
   const at = port === undefined ? host : `${host} port ${port}`;
   switch (code) {
     case 'ENOTFOUND':
+      // Microsoft's own addresses (Graph, Entra ID, Exchange Online's EWS) are not typed by the admin: nothing to check in the form.
+      if (MICROSOFT_HOST.test(host)) {
+        return `This machine could not find Microsoft's server ${host}: check its DNS, its Internet access and any proxy it must go through.`;
+      }
       return `No server named ${host} was found: check the host name.`;
     case 'EAI_AGAIN':
       return `The name ${host} could not be looked up just now (DNS did not answer): check the host name and this machine's network, then try again.`;
@@ -58,5 +62,9 @@ export function networkProblem(error: NodeNetworkError, target: NetworkTarget = 
         : `The server did not answer TLS${port === undefined ? '' : ` on port ${port}`}: try STARTTLS or no encryption (usually port 143), or the TLS port (usually 993).`;
   }
 }
+
+/** Hosts of Microsoft's clouds Mailferry reaches on its own (graph.microsoft.com, login.microsoftonline.com, outlook.office365.com, …). */
+const MICROSOFT_HOST =
+  /(^|\.)(microsoft\.com|microsoftonline\.com|microsoftonline\.us|chinacloudapi\.cn|office365\.com|office365\.us|outlook\.cn|office\.de|microsoft\.us|apps\.mil)$/i;
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
