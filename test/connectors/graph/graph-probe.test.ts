@@ -10,6 +10,8 @@ import { startGraphServer, trustingNetworkClient, type GraphTestServer } from '.
 
 const ALICE = 'alice@contoso.com';
 const FULL = { clientId: '11111111-2222-4333-8444-555555555555', secret: 'full-secret' };
+/** Fenced with RBAC for Applications to Alice's mailbox. */
+const FENCED = { clientId: '11111111-2222-4333-8444-666666666666', secret: 'fenced-secret', mailboxes: [ALICE] };
 const P = GRAPH_PERMISSIONS;
 /** Apps that lack one permission an admin could plausibly forget, and the one line that must fail. */
 const LACKING = [
@@ -37,9 +39,9 @@ describe('Graph endpoint checks', () => {
   beforeAll(async () => {
     server = await startGraphServer({
       tenant: 'contoso.onmicrosoft.com',
-      users: [ALICE],
+      users: [ALICE, 'bob@contoso.com'],
       groups: ['team@contoso.com'],
-      apps: [FULL, ...LACKING.map((l) => l.app)],
+      apps: [FULL, FENCED, ...LACKING.map((l) => l.app)],
     });
     connector = new GraphConnector({
       modernAuth: {
@@ -140,6 +142,13 @@ describe('Graph endpoint checks', () => {
       });
       expect(asDestination.filter((c) => c.status === 'failed').map((c) => c.check)).toEqual([permission]);
     }
+  });
+
+  it('an app fenced with RBAC for Applications: a mailbox inside the scope passes, one outside says the scope is why', async () => {
+    expect((await probe(FENCED, ALICE)).filter((c) => c.status !== 'ok')).toEqual([]);
+    const outside = (await probe(FENCED, 'bob@contoso.com')).filter((c) => c.status === 'failed');
+    expect(outside.length).toBeGreaterThan(0);
+    expect(outside[0]!.detail).toContain('management scope');
   });
 
   it("takes the tenant by its domain as Entra ID does (the form's hint offers contoso.onmicrosoft.com)", async () => {
