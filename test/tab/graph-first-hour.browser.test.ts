@@ -158,6 +158,8 @@ describe("an admin's first Exchange Online project over Microsoft Graph", () => 
     await saveAndSummarize();
     await summary().getByText('All checks passed.').waitFor();
     await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('region', { name: /^Destination: Contoso \(destination\)/ }).waitFor();
+    await check('graph-review');
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByRole('heading', { name: 'Exchange Online to Exchange Online' }).waitFor();
   });
