@@ -292,7 +292,7 @@ async function findOrCreateItem(runtime: EmbeddedRuntime, config: ChildConfig): 
     name: 'bench',
     sourceEndpointId: source.id,
     destinationEndpointId: destination.id,
-    options: [],
+    options: process.env.BENCH_PROJECT_OPTIONS?.split(',').filter(Boolean) ?? [],
     maxConcurrentMigrations: 1,
   });
   const item = await items.addItem(LOCAL_TENANT, project.id, {
