@@ -11,7 +11,8 @@
  *       second run's wall time, process start included;
  *   5. check (b) left the destination identical to the source; print a table and one JSON line.
  * Env: BENCH_MESSAGES (10000), BENCH_SEED, BENCH_DEST_SEPARATOR ('.' or '/'), BENCH_CONNECTOR
- * (JSON ImapConnectorOptions for (b)), BENCH_TRACE=1 (time read vs write side in (b)),
+ * (JSON ImapConnectorOptions for (b)), BENCH_PROJECT_OPTIONS (support options of (b)'s project,
+ * comma-separated: `ConnectionsPerMailbox=2`), BENCH_TRACE=1 (time read vs write side in (b)),
  * BENCH_CPU_PROF=DIR (V8 CPU profile of the Mailferry child).
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -8,6 +8,8 @@
  * the run instead of one per message. A run is all or nothing (§3), so a refused run is sent
  * again message by message to find which one the server refuses and store the others.
  * Results come back in input order: a rejected item is a result, a lost connection throws.
+ * The window's byte budget counts the buffers that sent commands keep alive until their answer;
+ * a message streamed from the source keeps none once written and counts as a command only.
  */
 import type { Readable } from 'node:stream';
 import type { AppendResult, SourceMessage } from '../../core/connector.js';
