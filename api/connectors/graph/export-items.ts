@@ -1,6 +1,6 @@
 /**
- * readMessages for a Graph source: `exportItems` in batches of at most 20 ids (Graph's limit),
- * two batches in flight, results in the order asked. Each value is an item's opaque
+ * readMessages for a Graph source: `exportItems` in batches of at most 20 ids (Graph's limit), the
+ * next batch asked for while the last megabyte of one is being taken, results in the order asked. Each value is an item's opaque
  * full-fidelity stream (`graph-export`, as the base64 text Graph gives and takes) or its own
  * error, which becomes that item's error row.
  */
@@ -14,10 +14,17 @@ import { GRAPH_PERMISSIONS } from './permissions.js';
 export type ReadResult = SourceMessage | { ref: MessageRef; error: Error };
 
 /**
- * Batches asked for while one is being yielded: one hides the export's round trip behind the
- * imports of the batch before it; a second held 20 more items (up to megabytes) in memory.
+ * The next exportItems batch is asked for once the items of the current one not yet taken by the
+ * engine come to this many bytes or fewer: enough to hide the export's round trip behind the
+ * imports still to go, while a destination that is throttled or has spent its budget window (the
+ * engine's read-ahead full, nothing taken from here) does not make this side export, and hold, 20
+ * more items it cannot write yet. Asking for it as soon as a batch arrived kept two batches (up to
+ * megabytes) alive through every budget window, long enough to outlive V8's young-generation
+ * collections.
  */
-const BATCHES_AHEAD = 1;
+export const EXPORT_AHEAD_BYTES = 1024 * 1024;
+
+const contentBytes = (result: ReadResult) => ('content' in result && Buffer.isBuffer(result.content) ? result.content.length : 0);
 
 export async function* readMessages(
   ctx: GraphContext,
@@ -30,20 +37,26 @@ export async function* readMessages(
   }
   const batches: MessageRef[][] = [];
   for (let i = 0; i < refs.length; i += ctx.limits.exportBatch) batches.push(refs.slice(i, i + ctx.limits.exportBatch));
-  const inFlight: Promise<ReadResult[]>[] = [];
   let next = 0;
-  const fill = () => {
-    while (inFlight.length < BATCHES_AHEAD && next < batches.length) {
-      const promise = exportBatch(ctx, batches[next++]!);
-      promise.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
-      inFlight.push(promise);
-    }
+  let pending: Promise<ReadResult[]> | undefined;
+  const askNext = () => {
+    if (pending || next >= batches.length) return;
+    pending = exportBatch(ctx, batches[next++]!);
+    pending.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
   };
-  fill();
-  while (inFlight.length > 0) {
-    const results = await inFlight.shift()!;
-    fill();
-    yield* results;
+  askNext();
+  while (pending) {
+    const results: (ReadResult | undefined)[] = await pending;
+    pending = undefined;
+    let left = results.reduce((n, r) => n + contentBytes(r!), 0);
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]!;
+      results[i] = undefined; // from here on only the engine holds it (its read-ahead is bounded by bytes)
+      left -= contentBytes(result);
+      if (left <= EXPORT_AHEAD_BYTES) askNext();
+      yield result;
+    }
+    askNext();
   }
 }
 
