@@ -134,21 +134,31 @@ async function exportBatch(ctx: GraphContext, refs: MessageRef[]): Promise<ReadR
   });
 }
 
-/** Bytes of the base64 alphabet and its padding: what may go into an import body between quotes as it is. */
+/** Bytes of the base64 alphabet (padding apart): what may go into an import body between quotes as it is. */
 const BASE64_BYTE = new Uint8Array(256);
-for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=') BASE64_BYTE[ch.charCodeAt(0)] = 1;
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_BYTE[ch.charCodeAt(0)] = 1;
+const PAD = 0x3d; // '='
+
+/** Whether the bytes are padded base64 as Graph writes it: the alphabet, then at most two '=' ending a length that is a multiple of 4. */
+function isPaddedBase64(data: Buffer): boolean {
+  if (data.length % 4 !== 0) return false;
+  let end = data.length;
+  if (end > 0 && data[end - 1] === PAD) end--;
+  if (end > 0 && data[end - 1] === PAD) end--;
+  for (let i = 0; i < end; i++) if (!BASE64_BYTE[data[i]!]) return false;
+  return true;
+}
 
 /**
  * An item's `graph-export` content: its stream as the base64 text exportItems gave, copied out of
  * the answer (so the answer's bytes are dropped with its batch) and imported as it came. Decoding
  * it here and encoding it again for importItem cost the client a tenth of its CPU in an
  * Exchange Online → Exchange Online pass, and made two more copies of each item for the garbage
- * collector. Text with anything but base64 in it (a server that wrapped or escaped it) is decoded
- * and encoded again, so nothing but base64 is ever written between an import body's quotes.
+ * collector. Text that is not padded base64 (a server that wrapped or escaped it, or put '=' mid-text) is
+ * decoded and encoded again, so nothing but well-formed base64 is ever written between an import
+ * body's quotes.
  */
 export function streamText(data: Buffer): Buffer {
-  for (let i = 0; i < data.length; i++) {
-    if (!BASE64_BYTE[data[i]!]) return Buffer.from(Buffer.from(data.toString('latin1'), 'base64').toString('base64'), 'latin1');
-  }
-  return Buffer.from(data);
+  if (isPaddedBase64(data)) return Buffer.from(data);
+  return Buffer.from(Buffer.from(data.toString('latin1'), 'base64').toString('base64'), 'latin1');
 }

@@ -86,8 +86,15 @@ describe('an exported item as graph-export content (streamText)', () => {
       fc.property(fc.string(), (text) => {
         const content = streamText(Buffer.from(text, 'utf8')).toString('latin1');
         expect(content).toMatch(/^[A-Za-z0-9+/]*={0,2}$/);
+        expect(content.length % 4).toBe(0);
       }),
+      { numRuns: 1000 },
     );
+    // Every byte in the alphabet, but not base64: padding mid-text, or a length that is not a multiple of 4.
+    for (const odd of ['=/', 'QU=JD', 'QUJ', 'QUJD=']) {
+      const content = streamText(Buffer.from(odd, 'latin1')).toString('latin1');
+      expect(content, odd).toBe(Buffer.from(Buffer.from(odd, 'latin1').toString('latin1'), 'base64').toString('base64'));
+    }
     const sneaky = streamText(Buffer.from('QUJD", "Mode": "update', 'latin1')).toString('latin1');
     expect(sneaky).not.toContain('"');
   });
