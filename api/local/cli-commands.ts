@@ -58,6 +58,8 @@ const commands: Record<string, Command> = {
       T,
       parseInput(endpointInput, {
         kind: 'imap',
+        // An app registration reaches mailboxes only by impersonation (EWS and Graph alike), as the console saves it.
+        ...(optional(f, 'auth-mechanism') === 'oauth-app' ? { adminMode: 'impersonation' } : {}),
         ...endpointFlags(f),
         ...(await certificateFile(f)),
         allowSelfSigned: f['allow-self-signed'] === true,

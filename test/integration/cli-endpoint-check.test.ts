@@ -76,7 +76,8 @@ describe('mailferry endpoint add / endpoint check for Microsoft 365 over Graph',
     const added = await add('Contoso', FULL);
     expect(added.code).toBe(0);
     const endpoint = JSON.parse(added.stdout);
-    expect(endpoint).toMatchObject({ kind: 'm365', protocol: 'graph' });
+    // Saved as the console saves it: an app registration opens mailboxes by impersonation (not "admin: none").
+    expect(endpoint).toMatchObject({ kind: 'm365', protocol: 'graph', adminMode: 'impersonation' });
     for (const permission of ALL_GRAPH_PERMISSIONS) expect(added.stderr).toContain(`\n  ${permission}\n`);
     expect(added.stderr).toContain('Grant admin consent');
     expect(added.stderr).toContain(`mailferry endpoint check --endpoint ${endpoint.id} --test-mailbox`);

@@ -264,11 +264,11 @@ describe('mailbox settings over Microsoft Graph', () => {
     expect(again.summary).toMatchObject({ copied: 0, failed: 2 });
   }, 120_000);
 
-  it('calendar permissions need Calendars.ReadWrite: without it the source cannot read them, and one error row says which permission to grant while the rest of the item is copied', async () => {
+  it('calendar permissions need Calendars.Read at the source: without it the source cannot read them, and one error row says which permission to grant while the rest of the item is copied', async () => {
     const fx = await createGraphMigrationFixture({
       source: 'graph',
       mailboxes: ['cody'],
-      server: { permissions: ALL_APP_PERMISSIONS.filter((p) => p !== PERMISSION.calendarsReadWrite) },
+      server: { permissions: ALL_APP_PERMISSIONS.filter((p) => p !== PERMISSION.calendarsReadWrite && p !== PERMISSION.calendarsRead) },
     });
     fixtures.push(fx);
     fx.graph.store.addMailbox('bob@contoso.com', 'user');
@@ -285,7 +285,7 @@ describe('mailbox settings over Microsoft Graph', () => {
         SETTINGS_FOLDER,
         'Calendar permissions',
         expect.stringMatching(
-          /^Reading the calendar permissions of cody-src@contoso\.com: .*HTTP 403.*Grant the app \S+ the Microsoft Graph application permission Calendars\.ReadWrite/,
+          /^Reading the calendar permissions of cody-src@contoso\.com: .*HTTP 403.*Grant the app \S+ the Microsoft Graph application permission Calendars\.Read \(or Calendars\.ReadWrite\)/,
         ),
       ],
     ]);

@@ -7,13 +7,19 @@ import type { GraphTransport } from './transport.js';
 export interface GraphLimits {
   /** Items per exportItems request: Graph takes at most 20. */
   exportBatch: number;
+  /**
+   * ...and at most this many bytes of items by their listed size (one item alone may be larger):
+   * an answer carries each item base64-encoded and is held whole until it is read, so twenty
+   * 1 MB items would make a 27 MB answer.
+   */
+  exportBatchBytes: number;
   /** Items per page of a listing (`Prefer: odata.maxpagesize`). */
   pageSize: number;
   /** Renew an import session this long before it expires. */
   sessionMarginMs: number;
 }
 
-export const DEFAULT_GRAPH_LIMITS: GraphLimits = { exportBatch: 20, pageSize: 1000, sessionMarginMs: 5 * 60_000 };
+export const DEFAULT_GRAPH_LIMITS: GraphLimits = { exportBatch: 20, exportBatchBytes: 4 * 1024 * 1024, pageSize: 1000, sessionMarginMs: 5 * 60_000 };
 
 export interface GraphContext {
   transport: GraphTransport;

@@ -1,12 +1,12 @@
 /**
- * readMessages for a Graph source: `exportItems` in batches of at most 20 ids (Graph's limit), the
- * next batch asked for while the last megabyte of one is being taken, results in the order asked. Each value is an item's opaque
+ * readMessages for a Graph source: `exportItems` in batches of at most 20 ids (Graph's limit) and
+ * 4 MB of items by listed size, the next batch asked for while the last megabyte of one is being taken, results in the order asked. Each value is an item's opaque
  * full-fidelity stream (`graph-export`, as the base64 text Graph gives and takes) or its own
  * error, which becomes that item's error row.
  */
 import type { ContentFormat, MessageRef, ReadOptions, SourceMessage } from '../../core/connector.js';
 import { ItemRejectedError, MailferryError, ensureError } from '../../core/errors.js';
-import { type GraphContext, mailboxPath } from './context.js';
+import { type GraphContext, type GraphLimits, mailboxPath } from './context.js';
 import { type ExportedValue, isAnswerError, scanExportAnswer } from './export-answer.js';
 import { exportItemError } from './map-error.js';
 import { GRAPH_PERMISSIONS } from './permissions.js';
@@ -35,8 +35,7 @@ export async function* readMessages(
     yield* readMime(ctx, refs, options.formats);
     return;
   }
-  const batches: MessageRef[][] = [];
-  for (let i = 0; i < refs.length; i += ctx.limits.exportBatch) batches.push(refs.slice(i, i + ctx.limits.exportBatch));
+  const batches = exportBatches(refs, ctx.limits);
   let next = 0;
   let pending: Promise<ReadResult[]> | undefined;
   const askNext = () => {
@@ -58,6 +57,24 @@ export async function* readMessages(
     }
     askNext();
   }
+}
+
+/** Consecutive refs, at most `exportBatch` of them and `exportBatchBytes` by listed size (a larger item alone), order kept. */
+export function exportBatches(refs: readonly MessageRef[], limits: Pick<GraphLimits, 'exportBatch' | 'exportBatchBytes'>): MessageRef[][] {
+  const batches: MessageRef[][] = [];
+  let batch: MessageRef[] = [];
+  let bytes = 0;
+  for (const ref of refs) {
+    if (batch.length >= limits.exportBatch || (batch.length > 0 && bytes + ref.size > limits.exportBatchBytes)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(ref);
+    bytes += ref.size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
 
 const FORMAT: ContentFormat = 'graph-export';

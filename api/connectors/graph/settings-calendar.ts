@@ -64,13 +64,20 @@ const GRAPH_ROLE_OF_EWS_LEVEL: Readonly<Record<string, string>> = {
   Editor: 'write',
 };
 
-const READ_ACTION = (ctx: GraphContext) => ({
+/** The least an app needs to read calendar permissions (a source); Calendars.ReadWrite also allows it. */
+const CALENDARS_READ = 'Calendars.Read';
+
+/**
+ * Reading calendars and their permission entries; the permission a 403 names is the one this side
+ * needs: a source only reads (Calendars.Read is enough), a destination writes after reading.
+ */
+const READ_ACTION = (ctx: GraphContext, side: 'source' | 'destination') => ({
   action: `Reading the calendar permissions of ${ctx.mailbox}`,
-  permission: GRAPH_PERMISSIONS.calendars,
+  permission: side === 'source' ? `${CALENDARS_READ} (or ${GRAPH_PERMISSIONS.calendars})` : GRAPH_PERMISSIONS.calendars,
 });
 
-async function listCalendars(ctx: GraphContext): Promise<Calendar[]> {
-  return (await readAllPages<Calendar>(ctx, userPath(ctx, '/calendars'), READ_ACTION(ctx))).values;
+async function listCalendars(ctx: GraphContext, side: 'source' | 'destination'): Promise<Calendar[]> {
+  return (await readAllPages<Calendar>(ctx, userPath(ctx, '/calendars'), READ_ACTION(ctx, side))).values;
 }
 
 function permissionsPath(ctx: GraphContext, calendar: Calendar, rest = ''): string {
@@ -90,10 +97,10 @@ const who = (p: CalendarPermission) => p.emailAddress?.address ?? p.emailAddress
 
 export async function exportCalendarPermissions(ctx: GraphContext, index: GraphFolderIndex): Promise<MailboxSetting[]> {
   const out: MailboxSetting[] = [];
-  for (const calendar of await listCalendars(ctx)) {
+  for (const calendar of await listCalendars(ctx, 'source')) {
     const folder = folderOfCalendar(index, calendar);
     if (!folder) continue; // a calendar outside the folders a pass copies (or two of one name: not told apart)
-    const { values } = await readAllPages<CalendarPermission>(ctx, permissionsPath(ctx, calendar), READ_ACTION(ctx));
+    const { values } = await readAllPages<CalendarPermission>(ctx, permissionsPath(ctx, calendar), READ_ACTION(ctx, 'source'));
     for (const p of values) {
       if (!p.role) continue;
       const data: GraphCalendarPermissionData = {
@@ -151,7 +158,7 @@ class DestinationCalendars {
   constructor(private readonly ctx: GraphContext) {}
 
   async calendarAt(folder: GraphFolder, label: string): Promise<Calendar> {
-    this.calendars ??= listCalendars(this.ctx);
+    this.calendars ??= listCalendars(this.ctx, 'destination');
     const name = folder.segments[folder.segments.length - 1]!.toLowerCase();
     const named = (await this.calendars).filter((c) => (c.name ?? '').toLowerCase() === name);
     const calendar = named.length === 1 ? named[0] : named.find((c) => c.isDefaultCalendar && folder.segments.length === 1);
@@ -168,7 +175,7 @@ class DestinationCalendars {
   permissions(calendar: Calendar): Promise<CalendarPermission[]> {
     let list = this.entries.get(calendar.id);
     if (!list) {
-      list = readAllPages<CalendarPermission>(this.ctx, permissionsPath(this.ctx, calendar), READ_ACTION(this.ctx)).then((l) => l.values);
+      list = readAllPages<CalendarPermission>(this.ctx, permissionsPath(this.ctx, calendar), READ_ACTION(this.ctx, 'destination')).then((l) => l.values);
       this.entries.set(calendar.id, list);
     }
     return list;

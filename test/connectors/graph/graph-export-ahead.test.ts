@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GraphContext } from '../../../api/connectors/graph/context.js';
-import { EXPORT_AHEAD_BYTES, readMessages } from '../../../api/connectors/graph/export-items.js';
+import { EXPORT_AHEAD_BYTES, exportBatches, readMessages } from '../../../api/connectors/graph/export-items.js';
 import type { MessageRef } from '../../../api/core/connector.js';
 
-function ref(i: number): MessageRef {
-  return { key: `id-${i}`, uid: i, size: 0, internalDate: 0, flags: [], itemType: 'mail' };
+function ref(i: number, size = 0): MessageRef {
+  return { key: `id-${i}`, uid: i, size, internalDate: 0, flags: [], itemType: 'mail' };
 }
 
 /** A context whose transport answers exportItems with `bytesPerItem` of base64 per item and counts the requests. */
@@ -19,7 +19,7 @@ function stubContext(bytesPerItem: (id: string) => number) {
   const ctx = {
     mailbox: 'a@contoso.com',
     mailboxId: 'MBX:a',
-    limits: { exportBatch: 4, pageSize: 1000, sessionMarginMs: 0 },
+    limits: { exportBatch: 4, exportBatchBytes: 1024 * 1024 * 1024, pageSize: 1000, sessionMarginMs: 0 },
     now: () => 0,
     transport: {
       send: async (request: { json: { ItemIds: string[] } }) => {
@@ -64,5 +64,21 @@ describe('Graph export read-ahead', () => {
     for await (const item of reader) keys.push(item.ref.key);
     expect(keys).toHaveLength(8);
     expect(asked.map((ids) => ids.length)).toEqual([4, 4, 1]);
+  });
+});
+
+describe('Graph export batches', () => {
+  const MB = 1024 * 1024;
+  const sizesOf = (batches: MessageRef[][]) => batches.map((b) => b.map((r) => r.size));
+
+  it('hold at most 20 items and 4 MB of them by listed size, in order; an item larger than that goes alone', () => {
+    const limits = { exportBatch: 20, exportBatchBytes: 4 * MB };
+    const small = Array.from({ length: 45 }, (_, i) => ref(i, 10_000));
+    expect(exportBatches(small, limits).map((b) => b.length)).toEqual([20, 20, 5]);
+    const mixed = [ref(0, MB), ref(1, MB), ref(2, MB), ref(3, MB), ref(4, 1), ref(5, 9 * MB), ref(6, 3 * MB), ref(7, 2 * MB)];
+    const batches = exportBatches(mixed, limits);
+    expect(sizesOf(batches)).toEqual([[MB, MB, MB, MB], [1], [9 * MB], [3 * MB], [2 * MB]]);
+    expect(batches.flat()).toEqual(mixed);
+    expect(exportBatches([], limits)).toEqual([]);
   });
 });
