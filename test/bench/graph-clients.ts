@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processCpuSeconds } from './proc-cpu.js';
 import type { FolderInfo, MailboxAccess } from '../../api/core/connector.js';
 import type { Endpoint } from '../../api/core/model.js';
 import { GraphConnector } from '../../api/connectors/graph/index.js';
@@ -221,13 +222,6 @@ export class GraphBenchClient {
 }
 
 /** utime + stime of a process (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s). */
-function processCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    .replace(/^.*\) /s, '')
-    .split(' ');
-  const TICKS_PER_S = 100;
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
-}
 
 export interface Timed {
   messages: number;

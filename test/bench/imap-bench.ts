@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { ImapConnectorOptions } from '../../api/connectors/imap/imap-connector.js';
 import { buildCorpus, MB, type Corpus } from './corpus.js';
 import { runMailferryChild } from './mailferry-run.js';
+import { settledGroupCpuSeconds } from './proc-cpu.js';
 import { runMbsync, writeMbsyncConfig } from './mbsync-run.js';
 import { runMigrate } from './migrate-run.js';
 import { formatTable, loadAverage, positiveInt, rate, round, type Row, type Summary } from './report.js';
@@ -65,7 +66,14 @@ async function main(): Promise<number> {
     const fill = await appendCorpus(source, USERS.source, corpus);
     step(`source filled in ${fill.seconds.toFixed(1)} s; (a) raw pipelined APPEND`);
     // The same writer settings as (b), so the ratio compares the copy with its own write limit.
+    const destinationGroup = destination.processGroup()!;
+    const rawCpuBefore = { writer: process.cpuUsage(), destination: await settledGroupCpuSeconds(destinationGroup) };
     const raw = await appendCorpus(destination, USERS.raw, corpus, { pipeline: connector.pipeline });
+    const rawWriterCpu = process.cpuUsage(rawCpuBefore.writer);
+    const rawCpu = {
+      writer: (rawWriterCpu.user + rawWriterCpu.system) / 1e6,
+      destination: (await settledGroupCpuSeconds(destinationGroup)) - rawCpuBefore.destination,
+    };
 
     // (b) runs in a child process, so the corpus is not in its RSS; free it anyway so the
     // bench process does not compete for memory and cache while Mailferry runs.
@@ -87,6 +95,7 @@ async function main(): Promise<number> {
         connector,
         trace: process.env.BENCH_TRACE === '1',
         flagChanges: FLAG_CHANGES,
+        cpuGroups: { source: source.processGroup()!, destination: destinationGroup },
       },
       { cpuProfileDir: process.env.BENCH_CPU_PROF },
     );
@@ -197,6 +206,14 @@ async function main(): Promise<number> {
     );
     if (full.cpuSeconds !== undefined)
       console.log(`Mailferry's own CPU during (b): ${full.cpuSeconds.toFixed(2)} s in a ${full.seconds.toFixed(2)} s pass`);
+    const cores = cpus().length;
+    const cpuFloor = cpuFloors(raw.seconds, rawCpu, { mailferry: full.cpuSeconds ?? 0, ...full.groupCpuSeconds }, cores);
+    console.log(
+      `CPU seconds, every process of the phase (the shortest wall time those seconds allow on ${cores} cores): ` +
+        `(a) ${describeCpu(rawCpu)} = ${cpuFloor.raw.cpu.toFixed(2)} s in ${raw.seconds.toFixed(2)} s (floor ${cpuFloor.raw.floor.toFixed(2)} s); ` +
+        `(b) ${describeCpu(cpuFloor.full.parts)} = ${cpuFloor.full.cpu.toFixed(2)} s in ${full.seconds.toFixed(2)} s (floor ${cpuFloor.full.floor.toFixed(2)} s); ` +
+        `full / raw at best on this machine: ${cpuFloor.bestRatio.toFixed(2)}`,
+    );
     console.log(
       `check (b): ${comparison.identical ? 'identical' : 'DIFFERENT'}: ${comparison.folders} folders, ${comparison.messages} messages ` +
         `(bytes, flags, internal dates) in ${comparison.seconds.toFixed(1)} s`,
@@ -230,6 +247,13 @@ async function main(): Promise<number> {
       },
       identical,
       load: { start: loadAtStart, end: loadAverage() },
+      cpuSeconds: {
+        raw: roundEach(rawCpu, 2),
+        full: roundEach(cpuFloor.full.parts, 2),
+        rawFloorSeconds: round(cpuFloor.raw.floor, SECONDS_DIGITS),
+        fullFloorSeconds: round(cpuFloor.full.floor, SECONDS_DIGITS),
+        bestFullRatio: round(cpuFloor.bestRatio, RATIO_DIGITS),
+      },
     };
     console.log(JSON.stringify(summary));
     return identical ? 0 : 1;
@@ -250,3 +274,36 @@ main().then(
     process.exit(1);
   },
 );
+
+/**
+ * The least wall time a phase's CPU seconds allow on `cores` cores (every process of the phase
+ * kept busy: the sum over the cores, and never less than any one process's own seconds), and so the
+ * best full ÷ raw this machine allows: (b) has a source Dovecot and Mailferry on the cores that
+ * (a) gives to its writer and the destination alone.
+ */
+function cpuFloors(
+  rawSeconds: number,
+  raw: Record<string, number>,
+  full: Record<string, number>,
+  cores: number,
+): { raw: { cpu: number; floor: number }; full: { parts: Record<string, number>; cpu: number; floor: number }; bestRatio: number } {
+  const floorOf = (parts: Record<string, number>) => {
+    const values = Object.values(parts);
+    const cpu = values.reduce((a, b) => a + b, 0);
+    return { cpu, floor: Math.max(cpu / cores, ...values) };
+  };
+  const a = floorOf(raw);
+  const b = floorOf(full);
+  // (b) cannot take less than its floor; (a) took what it took: the ratio if (b) ran at its floor.
+  return { raw: a, full: { parts: full, ...b }, bestRatio: rawSeconds / Math.max(b.floor, Number.EPSILON) };
+}
+
+function roundEach(values: Record<string, number>, digits: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, round(value, digits)]));
+}
+
+function describeCpu(parts: Record<string, number>): string {
+  return Object.entries(parts)
+    .map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`)
+    .join(' + ');
+}

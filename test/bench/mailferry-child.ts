@@ -17,6 +17,7 @@ import type { EwsConnectorOptions } from '../../api/connectors/ews/index.js';
 import type { ImapConnectorOptions } from '../../api/connectors/imap/imap-connector.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { TimingConnector, type SideTimes } from './timing-connector.js';
+import { settledGroupCpuSeconds } from './proc-cpu.js';
 
 export interface ImapAccount {
   host: string;
@@ -48,12 +49,16 @@ export interface ChildConfig {
   graph?: { authorityHost: string };
   /** After the delta, change flags of this many INBOX messages at the source and run one more pass. */
   flagChanges?: number;
+  /** Process groups (the Dovecots) whose CPU seconds each pass reports, by name. */
+  cpuGroups?: Record<string, number>;
 }
 
 export interface PassMeasure {
   seconds: number;
   /** CPU seconds (user + system) this process spent during the pass: Mailferry's own cost. */
   cpuSeconds?: number;
+  /** CPU seconds each of `ChildConfig.cpuGroups` spent during the pass. */
+  groupCpuSeconds?: Record<string, number>;
   status: string;
   copied: number;
   skipped: number;
@@ -213,6 +218,8 @@ async function runPass(config: ChildConfig, connectors: Record<string, MailConne
   try {
     const itemId = await findOrCreateItem(runtime, config);
     const project = (await runtime.services.items.getItem(LOCAL_TENANT, itemId)).projectId;
+    const groups = Object.entries(config.cpuGroups ?? {});
+    const groupsBefore = await Promise.all(groups.map(([, pgid]) => settledGroupCpuSeconds(pgid)));
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const itemTypes = config.project?.itemTypes ?? ['mail'];
@@ -227,11 +234,14 @@ async function runPass(config: ChildConfig, connectors: Record<string, MailConne
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const groupsAfter = await Promise.all(groups.map(([, pgid]) => settledGroupCpuSeconds(pgid)));
+    const groupCpu = Object.fromEntries(groups.map(([name], i) => [name, groupsAfter[i]! - groupsBefore[i]!]));
     const item = await runtime.services.items.getItem(LOCAL_TENANT, itemId);
     const run = item.lastRun;
     return {
       seconds,
       cpuSeconds,
+      ...(groups.length > 0 ? { groupCpuSeconds: groupCpu } : {}),
       status: item.status,
       copied: run?.copied ?? 0,
       skipped: run?.skipped ?? 0,

@@ -71,6 +71,18 @@ export interface Summary {
   identical: boolean;
   /** 1-minute load average at the start and end: timings compare only at similar load. */
   load?: { start: string; end: string };
+  /**
+   * CPU seconds of every process in (a) and (b) (the Dovecots as process groups), the least wall
+   * time each phase's seconds allow on this machine's cores, and the full ÷ raw (b) would reach
+   * at its floor.
+   */
+  cpuSeconds?: {
+    raw: Record<string, number>;
+    full: Record<string, number>;
+    rawFloorSeconds: number;
+    fullFloorSeconds: number;
+    bestFullRatio: number;
+  };
 }
 
 /** A positive whole number from an environment variable, or the fallback; says which variable is wrong. */

@@ -52,6 +52,8 @@ export interface DovecotServer {
   addUser(name: string, password: string): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /** The process group of the running Dovecot (its master's pid): the bench counts the CPU it spends. */
+  processGroup(): number | undefined;
 }
 
 export async function startDovecot(options: DovecotOptions = {}): Promise<DovecotServer> {
@@ -121,6 +123,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     dir,
     separator,
     readLog: () => readLogSafe(dir),
+    processGroup: () => child?.pid,
     async addUser(name, password) {
       users[name] = password;
       writeUsers();

@@ -19,7 +19,12 @@ export interface GraphLimits {
   sessionMarginMs: number;
 }
 
-export const DEFAULT_GRAPH_LIMITS: GraphLimits = { exportBatch: 20, exportBatchBytes: 4 * 1024 * 1024, pageSize: 1000, sessionMarginMs: 5 * 60_000 };
+export const DEFAULT_GRAPH_LIMITS: GraphLimits = {
+  exportBatch: 20,
+  exportBatchBytes: 4 * 1024 * 1024,
+  pageSize: 1000,
+  sessionMarginMs: 5 * 60_000,
+};
 
 export interface GraphContext {
   transport: GraphTransport;

@@ -175,7 +175,9 @@ class DestinationCalendars {
   permissions(calendar: Calendar): Promise<CalendarPermission[]> {
     let list = this.entries.get(calendar.id);
     if (!list) {
-      list = readAllPages<CalendarPermission>(this.ctx, permissionsPath(this.ctx, calendar), READ_ACTION(this.ctx, 'destination')).then((l) => l.values);
+      list = readAllPages<CalendarPermission>(this.ctx, permissionsPath(this.ctx, calendar), READ_ACTION(this.ctx, 'destination')).then(
+        (l) => l.values,
+      );
       this.entries.set(calendar.id, list);
     }
     return list;
