@@ -30,6 +30,8 @@ import {
 
 const SOURCE = 'ann@contoso.com';
 const DESTINATION = 'bob@contoso.com';
+/** The destination of the project made after the EWS endpoint switched to Graph. */
+const SECOND_DESTINATION = 'cy@contoso.com';
 const FULL = { clientId: '7c1b2c3d-1111-4222-8333-944455550001', secret: 'Full-Secret-1' };
 const NO_IMPORT = {
   clientId: '7c1b2c3d-1111-4222-8333-944455550002',
@@ -91,7 +93,7 @@ describe("an admin's first Exchange Online project over Microsoft Graph", () => 
     [browser, staticDir, graph, ews] = await Promise.all([
       launchChromium(),
       buildTab(),
-      startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [SOURCE, DESTINATION], apps: [FULL, NO_IMPORT] }),
+      startGraphServer({ tenant: 'contoso.onmicrosoft.com', users: [SOURCE, DESTINATION, SECOND_DESTINATION], apps: [FULL, NO_IMPORT] }),
       startEwsServer({ users: [{ smtp: SOURCE, password: 'pw' }], admin: EWS_ADMIN, ewsDisabled: true }),
     ]);
     for (let n = 1; n <= 3; n++) graph.seed.message(SOURCE, 'inbox', sampleMessage(n, 1_000, `Quarterly note ${n}`));
@@ -213,5 +215,53 @@ describe("an admin's first Exchange Online project over Microsoft Graph", () => 
     await page.getByRole('radio', { name: 'Microsoft Graph (recommended)' }).click();
     await page.getByLabel('Microsoft Graph application permissions').waitFor();
     await page.getByLabel('Application (client) ID').waitFor();
+  });
+
+  it('switched to Microsoft Graph, the same endpoint passes its checks and is the source of a Full Migration', async () => {
+    // Still on Endpoints → "Contoso EWS" → Edit, Microsoft Graph chosen: the app registration's three values.
+    await page.getByLabel('Application (client) ID').fill(FULL.clientId);
+    await page.getByLabel('Directory (tenant) ID').fill(graph.tenantId);
+    await page.getByLabel('Client secret').fill(FULL.secret);
+    await page.getByRole('button', { name: 'Save and check' }).click();
+    // Signed in over Graph this time: the app's token and the tenant are checked and pass.
+    await summary().getByText('Passed', { exact: true }).first().waitFor();
+    expect(await summary().getByText('Failed', { exact: true }).count()).toBe(0);
+    expect(await summary().textContent()).not.toContain('EWS is disabled');
+    await page.getByRole('button', { name: 'Back to endpoints' }).click();
+    await page.getByRole('button', { name: 'Edit Contoso EWS' }).waitFor();
+
+    // A project from the switched endpoint to a new mailbox, both endpoints chosen from the saved ones.
+    await page.goto(host.url);
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByLabel('Project name').fill('After the switch');
+    await page.getByRole('button', { name: 'Next' }).click();
+    const useSaved = async (name: RegExp) => {
+      await page.getByRole('radio', { name: 'Use an existing endpoint' }).click();
+      await page.getByRole('combobox', { name: /endpoint/ }).click();
+      await page.getByRole('option', { name }).click();
+      await saveAndSummarize();
+      expect(await summary().getByText('Failed', { exact: true }).count()).toBe(0);
+      await page.getByRole('button', { name: 'Next' }).click();
+    };
+    await useSaved(/^Contoso EWS/);
+    await useSaved(/^Contoso \(destination\)/);
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('heading', { name: 'After the switch' }).waitFor();
+
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('menuitem', { name: 'Quick Add' }).click();
+    await page.getByLabel('Source email').fill(SOURCE);
+    await page.getByLabel('Destination email').fill(SECOND_DESTINATION);
+    await page.getByRole('button', { name: 'Add item' }).click();
+    const row = page.locator('[data-item-id]', { hasText: SECOND_DESTINATION });
+    await row.waitFor();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Full Migration' }).click();
+    await page.getByRole('button', { name: 'Start Full Migration' }).click();
+    await row.getByText('Completed', { exact: true }).waitFor({ timeout: PASS_TIMEOUT_MS });
+    expect(graph.read.items(SECOND_DESTINATION, 'Inbox').map((i) => i.subject)).toEqual(
+      expect.arrayContaining(['Quarterly note 1', 'Quarterly note 2', 'Quarterly note 3']),
+    );
+    expect(graph.read.items(SECOND_DESTINATION, 'Inbox')).toHaveLength(3);
   });
 });
