@@ -235,7 +235,7 @@ describe("an admin's first Exchange Online project over Microsoft Graph", () => 
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByLabel('Project name').fill('After the switch');
     await page.getByRole('button', { name: 'Next' }).click();
-    const useSaved = async (name: RegExp) => {
+    const chooseSaved = async (name: RegExp) => {
       await page.getByRole('radio', { name: 'Use an existing endpoint' }).click();
       await page.getByRole('combobox', { name: /endpoint/ }).click();
       await page.getByRole('option', { name }).click();
@@ -243,8 +243,8 @@ describe("an admin's first Exchange Online project over Microsoft Graph", () => 
       expect(await summary().getByText('Failed', { exact: true }).count()).toBe(0);
       await page.getByRole('button', { name: 'Next' }).click();
     };
-    await useSaved(/^Contoso EWS/);
-    await useSaved(/^Contoso \(destination\)/);
+    await chooseSaved(/^Contoso EWS/);
+    await chooseSaved(/^Contoso \(destination\)/);
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByRole('heading', { name: 'After the switch' }).waitFor();
 
