@@ -12,6 +12,7 @@ const UNIT = [
   'test/connectors/ews/scan-payloads.test.ts',
   'test/connectors/ews/xml-escaping.test.ts',
   'test/adapters/job-retry-backoff.test.ts',
+  'test/adapters/buffer-collector.test.ts',
   'test/docs/**/*.test.ts',
   'test/http/openapi-document.test.ts',
   'test/tab/microsoft-ajax-stand-in.test.ts',

@@ -31,6 +31,7 @@ import type { TeamsTabLink } from '../core/notifications/tab-deep-link.js';
 import { systemClock, type JobQueue, type SecretVault, type Store } from '../core/ports.js';
 import type { Authenticator } from '../http/auth/authenticator.js';
 import { EntraAuthenticator } from '../http/auth/entra-authenticator.js';
+import { startBufferCollector } from '../adapters/buffer-collector.js';
 
 export interface AzureHost {
   /** The application (named `services` since before it moved into core). */
@@ -59,8 +60,16 @@ export interface AzureStandIns {
   graphBaseUrl?: string;
 }
 
+/** Whether this worker process runs the buffer collector (started with the first host, never stopped). */
+let collectingBuffers = false;
+
 /** Built on first use and shared by every invocation of this worker (clients are expensive). */
 export function azureHost(env: NodeJS.ProcessEnv = process.env): Promise<AzureHost> {
+  // Once per worker process, for as long as it lives (the timer does not keep it alive).
+  if (!collectingBuffers) {
+    startBufferCollector();
+    collectingBuffers = true;
+  }
   host ??= buildAzureHost(env).catch((error) => {
     host = undefined; // let the next invocation retry after a configuration fix
     throw error;

@@ -25,6 +25,7 @@ import { LOCAL_ADMIN } from '../http/auth/local-admin-authenticator.js';
 import { ensureError } from '../core/errors.js';
 import { sealStoredSecretOptions } from '../core/secret-options.js';
 import { ensurePrivateDirectory } from '../adapters/private-files.js';
+import { startBufferCollector } from '../adapters/buffer-collector.js';
 
 /**
  * Written once every client secret an earlier version stored in clear has moved to the vault.
@@ -94,6 +95,7 @@ export class EmbeddedRuntime {
   readonly dbPath: string;
   private readonly pool: WorkerPool;
   private schedulerTimer?: NodeJS.Timeout;
+  private stopBufferCollector?: () => void;
   private ticking?: Promise<void>;
   private readonly passEndedWaiters = new Set<(pass: Pass) => void>();
 
@@ -155,6 +157,7 @@ export class EmbeddedRuntime {
   /** Starts the workers and the scheduler. Without it the runtime only serves the API. */
   startWorkers(): void {
     if (this.schedulerTimer) return;
+    this.stopBufferCollector = startBufferCollector();
     this.pool.start();
     const tick = () => {
       this.ticking ??= schedulerTick(this.engine, this.queue, [LOCAL_TENANT])
@@ -210,6 +213,7 @@ export class EmbeddedRuntime {
   /** Stops cleanly: running jobs stop at their next checkpoint and release their leases. */
   async close(): Promise<void> {
     clearInterval(this.schedulerTimer);
+    this.stopBufferCollector?.();
     // A device-code sign-in polls Entra ID for up to 15 minutes: stop it with the host.
     this.services.signIns.close();
     await this.pool.stop();

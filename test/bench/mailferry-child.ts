@@ -111,7 +111,18 @@ async function main(): Promise<void> {
     const rss = process.memoryUsage.rss();
     if (rss <= peak && !process.env.BENCH_HEAP_SNAPSHOT) return;
     const usage = process.memoryUsage();
-    if (usage.rss > peak) [peak, atPeak] = [usage.rss, usage];
+    if (usage.rss > peak) {
+      [peak, atPeak] = [usage.rss, usage];
+      // BENCH_GC_AT_PEAK=1 (with BENCH_CHILD_FLAGS=--expose-gc): at each new peak, a full collection and what
+      // survives it, on stderr: whether the peak's buffers are held or only not yet collected.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (process.env.BENCH_GC_AT_PEAK && gc) {
+        gc();
+        const mb = (u: NodeJS.MemoryUsage) =>
+          `rss ${Math.round(u.rss / MB)} heap ${Math.round(u.heapUsed / MB)} buffers ${Math.round(u.arrayBuffers / MB)}`;
+        console.error(`peak ${mb(usage)}; after a full GC ${mb(process.memoryUsage())}`);
+      }
+    }
     // BENCH_HEAP_SNAPSHOT=DIR: one heap snapshot the first time the live heap passes 100 MB.
     if (process.env.BENCH_HEAP_SNAPSHOT && !snapshotTaken && usage.heapUsed > HEAP_SNAPSHOT_AT) {
       snapshotTaken = true;
