@@ -347,6 +347,7 @@ describe("an admin's first hour in the console", () => {
     await page.getByRole('button', { name: 'Delete Spare Dovecot' }).click();
     await page.getByRole('button', { name: 'Delete endpoint' }).click();
     await page.getByRole('button', { name: 'Delete Spare Dovecot' }).waitFor({ state: 'detached' });
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
     await shoot('endpoints');
 
     // The Projects list says how far each project is.
