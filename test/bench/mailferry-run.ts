@@ -12,10 +12,14 @@ const CHILD_PATH = fileURLToPath(new URL('./mailferry-child.js', import.meta.url
  * The flags `npm start` and the Function App give Node (kept in step by test/bench/node-flags.test.ts).
  * A 4 MB young-generation semi-space (V8's default is 16 MB, ×3 reserved) keeps a copy job's
  * short-lived buffers from inflating the heap: peak RSS of the IMAP bench 165 → 130 MB for the same
- * CPU time (3.36 s vs 3.50 s over 5,000 messages). `--expose-gc` lets the hosts' buffer collector
+ * CPU time (3.36 s vs 3.50 s over 5,000 messages). A 32 MB initial old generation: V8 sizes its
+ * limit for heap plus external memory from the old generation, so with a 12 MB heap every ~13 MB
+ * of socket chunks and message Buffers started a full collection (41 in one IMAP bench child);
+ * with it 18 (10 at 64 MB), Mailferry's CPU 3.0 → 2.65–2.83 s per 10,000 messages at the same
+ * peak RSS (118–130 MB; 140–144 at 64 MB). `--expose-gc` lets the hosts' buffer collector
  * (api/adapters/buffer-collector.ts) free dead Buffers before V8 would.
  */
-export const MAILFERRY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--expose-gc'];
+export const MAILFERRY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--initial-old-space-size=32', '--expose-gc'];
 
 export interface ChildRunOptions {
   /** Directory for a V8 CPU profile of the child (`--cpu-prof`), or none. */

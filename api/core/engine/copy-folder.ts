@@ -157,23 +157,32 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   // Creating a container by itself would make it a real (selectable, empty) folder on most
   // servers; its subfolders' CREATE makes it a hierarchy-only name where the destination has them.
   if (target.createOnly) return { destPath: '', listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
-  const destination = await ensureDestination(input);
+  // The destination folder and the source's listing do not depend on each other: both at once,
+  // so a folder costs the destination's round trips or the source's, not their sum (the IMAP
+  // bench's 16 folders: ~6 ms of CREATE/STATUS and ~11 ms of listing each, the destination idle).
+  // Their failures come in the order they did when one waited for the other.
+  const [ensuring, listed] = await Promise.allSettled([
+    ensureDestination(input),
+    listFolder({
+      tenantId,
+      itemId,
+      passKind: input.passKind,
+      retryOnly: input.retryOnly,
+      folder: target.source,
+      filter: input.filter,
+      errorKeys: input.errorKeys,
+      source,
+      cursors: input.cursors,
+      now: input.now,
+    }),
+  ]);
+  if (ensuring.status === 'rejected') throw ensuring.reason;
+  const destination = ensuring.value;
   if ('refusal' in destination) return refuseFolder(input, destination.refusal);
+  if (listed.status === 'rejected') throw listed.reason;
+  const listing = listed.value;
   const { path: destPath, state: destState } = destination.ensured;
   const result: CopyFolderResult = { destPath, listed: 0, copied: 0, skipped: 0, failed: 0, recovered: 0 };
-
-  const listing = await listFolder({
-    tenantId,
-    itemId,
-    passKind: input.passKind,
-    retryOnly: input.retryOnly,
-    folder: target.source,
-    filter: input.filter,
-    errorKeys: input.errorKeys,
-    source,
-    cursors: input.cursors,
-    now: input.now,
-  });
   // Nothing changed since the cursor was saved, and the cursor is saved only once everything the
   // listing before it reported was copied: no pending rows, nothing to copy, no flag to carry.
   if (listing.unchangedCount !== undefined) return { ...result, skipped: listing.unchangedCount };

@@ -115,10 +115,14 @@ class JobRun {
     await first.reopen();
     if (this.pass.kind === 'verify') return;
     const itemTypes = new Set(this.pass.options.itemTypes);
-    const sourceFolders = await first.source!.listFolders();
+    // Both sides' folder lists at once; the source's failure first, as when one waited for the other.
+    const [listedSource, layout] = await Promise.allSettled([first.source!.listFolders(), first.destinationLayout()]);
+    if (listedSource.status === 'rejected') throw listedSource.reason;
+    if (layout.status === 'rejected') throw layout.reason;
+    const sourceFolders = listedSource.value;
     // A folder of a type the pass did not select is neither created nor copied.
     const selected = sourceFolders.filter((f) => itemTypes.has(f.itemType ?? 'mail'));
-    const plan = planFolders(selected, await first.destinationLayout(), this.options);
+    const plan = planFolders(selected, layout.value, this.options);
     for (const warning of plan.warnings) deps.log.warn(warning, { itemId: this.item.id });
     this.foldersTotal = plan.entries.length;
     const settingTypes = settingTypesOf(itemTypes);
