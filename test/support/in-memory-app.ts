@@ -90,13 +90,19 @@ export interface InMemoryApp {
   close(): Promise<void>;
 }
 
-export function inMemoryApp(settings: { retry?: RetryPolicy } = {}): InMemoryApp {
+export function inMemoryApp(
+  settings: {
+    retry?: RetryPolicy /** Stands between the engine and the in-memory connector (a test's probe). */;
+    wrap?: (inner: MailConnector) => MailConnector;
+  } = {},
+): InMemoryApp {
   const clock = new TestClock();
   const db = openSqliteDatabase(':memory:');
   const store = new SqliteStore(db, true);
   // Back-off jitter pinned: a retried job's next run is one known instant.
   const queue = new SqliteJobQueue(db, { clock, random: () => 0.5 });
   const connector = new InMemoryConnector();
+  const wrapped = settings.wrap ? settings.wrap(connector) : connector;
   const mail: MailMessage[] = [];
   const cards: PassEndedNotice[] = [];
   const log: LogLine[] = [];
@@ -107,7 +113,7 @@ export function inMemoryApp(settings: { retry?: RetryPolicy } = {}): InMemoryApp
       store,
       queue,
       clock,
-      connectorFor: () => connector,
+      connectorFor: () => wrapped,
       vault: new KeyVaultSecretVault(new InMemoryKeyVault()),
       log: { info: line('info'), warn: line('warn'), error: line('error') },
       mailer: { send: async (message) => void mail.push(message) },

@@ -5,7 +5,7 @@ import type { ErrorLog, Ledger, SyncCursors } from '../ports.js';
 import { mapSourceMessage } from '../recipient-mapping.js';
 import type { RecipientMappingRule } from '../support-options.js';
 import { ensureDestination } from './ensure-destination.js';
-import { listFolder } from './folder-listing.js';
+import { listFolder, type FolderListing } from './folder-listing.js';
 import { readAhead, type ReadAheadLimits } from './read-ahead.js';
 import { recoverPending } from './recover-pending.js';
 import { syncFlags } from './sync-flags.js';
@@ -62,6 +62,15 @@ export interface CopyFolderInput {
   onFormatRefused?(format: ContentFormat, error: Error): void;
   /** Called after each commit: progress write and stop check, rate-limited by the caller. */
   checkpoint(): Promise<void>;
+  /** This folder's listing, started on the same source session while the folder before it finished (see onSourceIdle). */
+  listing?: Promise<FolderListing>;
+  /**
+   * Called at most once, when this folder will not use the source session again: every message
+   * was handed to the destination and each one read lazily (a streamed large message) was read to
+   * its end or answered, and no other format will be read. The caller may list its next folder on
+   * the session meanwhile, while the destination still works through this folder's last writes.
+   */
+  onSourceIdle?(): void;
   now(): Date;
 }
 
@@ -163,18 +172,19 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   // Their failures come in the order they did when one waited for the other.
   const [ensuring, listed] = await Promise.allSettled([
     ensureDestination(input),
-    listFolder({
-      tenantId,
-      itemId,
-      passKind: input.passKind,
-      retryOnly: input.retryOnly,
-      folder: target.source,
-      filter: input.filter,
-      errorKeys: input.errorKeys,
-      source,
-      cursors: input.cursors,
-      now: input.now,
-    }),
+    input.listing ??
+      listFolder({
+        tenantId,
+        itemId,
+        passKind: input.passKind,
+        retryOnly: input.retryOnly,
+        folder: target.source,
+        filter: input.filter,
+        errorKeys: input.errorKeys,
+        source,
+        cursors: input.cursors,
+        now: input.now,
+      }),
   ]);
   if (ensuring.status === 'rejected') throw ensuring.reason;
   const destination = ensuring.value;
@@ -289,10 +299,14 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
       if (refused.has(message.format ?? 'rfc822')) again.push(message.ref);
       else {
         if (message.subject) subjectsInFlight.set(message.ref.key, message.subject);
-        yield message;
+        yield lazyReads.track(message);
       }
     }
+    // No other round can follow with one format left (a refusal leaves none): the source is done
+    // once the lazy reads handed out are.
+    if (formats().length <= 1) lazyReads.exhausted();
   }
+  const lazyReads = new LazyReads(() => input.onSourceIdle?.());
   /** The subject the source gave with each message on its way to the destination: a refused write's error row names it. */
   const subjectsInFlight = new Map<string, string>();
 
@@ -311,6 +325,7 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
     for await (const written of dest.appendMessages(destPath, divert(readAhead(feed(refs), bufferedBytes, READ_AHEAD)))) {
       const subject = subjectsInFlight.get(written.ref.key);
       subjectsInFlight.delete(written.ref.key);
+      lazyReads.answered(written.ref.key);
       if (written.formatRefused && written.error) {
         if (!refused.has(written.formatRefused)) input.onFormatRefused?.(written.formatRefused, written.error);
         refused.set(written.formatRefused, written.error);
@@ -354,4 +369,53 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   // stop or MaxErrors), flags included: only now may the next pass start after this listing.
   if (listing.save && result.copied + result.failed === todo.length && input.keepGoing()) await listing.save();
   return result;
+}
+
+/**
+ * When the source session is free again. A message whose content is read lazily (a stream the
+ * destination opens when it writes it) still needs the session after the listing handed it out,
+ * until its stream has ended or the destination answered for it (a write refused before its body
+ * never opens the stream). Once the input is exhausted and no such read is left, `idle` runs once.
+ */
+class LazyReads {
+  private readonly open = new Set<string>();
+  private done = false;
+  private told = false;
+
+  constructor(private readonly idle: () => void) {}
+
+  track(message: SourceMessage): SourceMessage {
+    const { content } = message;
+    if (Buffer.isBuffer(content)) return message;
+    const key = message.ref.key;
+    this.open.add(key);
+    return {
+      ...message,
+      content: async () => {
+        try {
+          const stream = await content();
+          stream.once('close', () => this.answered(key));
+          return stream;
+        } catch (error) {
+          this.answered(key);
+          throw error;
+        }
+      },
+    };
+  }
+
+  answered(key: string): void {
+    if (this.open.delete(key)) this.check();
+  }
+
+  exhausted(): void {
+    this.done = true;
+    this.check();
+  }
+
+  private check(): void {
+    if (!this.done || this.told || this.open.size > 0) return;
+    this.told = true;
+    this.idle();
+  }
 }

@@ -3,7 +3,7 @@
  * several (ConnectionsPerMailbox), then the mailbox settings (copy-settings.ts), writing progress
  * at checkpoints where an admin's stop is noticed; how the item ends is finish-job.ts's.
  */
-import type { ContentFormat, ListMessagesFilter } from '../connector.js';
+import type { ContentFormat, ListMessagesFilter, MailboxSession } from '../connector.js';
 import { messagesPerSecond, sumCounts, zeroCounts } from '../counts.js';
 import { StoppedError, ensureError } from '../errors.js';
 import { planFolders } from '../folder-plan.js';
@@ -15,6 +15,7 @@ import { updateDoc } from '../update-doc.js';
 import { openSecretOptions } from '../secret-options.js';
 import { resolveSupportOptions, type SupportOptions } from '../support-options.js';
 import { copyFolder, type FolderTarget } from './copy-folder.js';
+import { listFolder, type FolderListing } from './folder-listing.js';
 import { loadJobRecords, type EngineDeps, type JobRecords } from './job-context.js';
 import { withRetries } from './retry.js';
 import { SETTINGS_FOLDER, copySettings, settingTypesOf } from './copy-settings.js';
@@ -69,6 +70,20 @@ export async function runMigrationJob(deps: EngineDeps, job: JobPayload, signal:
   } finally {
     await run.close();
   }
+}
+
+/** The folders a job's lanes share, and what each folder's listing needs. */
+interface FolderWork {
+  errorKeys: Map<string, Set<string>>;
+  filter: ListMessagesFilter;
+  todo: FolderTarget[];
+}
+
+/** A folder taken off the list early, and its listing started on the lane's source session. */
+interface ListedAhead {
+  target: FolderTarget;
+  source: MailboxSession;
+  listing: Promise<FolderListing>;
 }
 
 class JobRun {
@@ -131,7 +146,7 @@ class JobRun {
       this.reason = `Nothing to copy: the source mailbox holds ${held || 'no folders'} and the pass selected ${[...itemTypes].join(', ')}.`;
       return;
     }
-    const context = { errorKeys: await this.loadErrorKeys(), filter: this.listFilter(), todo: [...plan.entries] };
+    const context: FolderWork = { errorKeys: await this.loadErrorKeys(), filter: this.listFilter(), todo: [...plan.entries] };
     // ConnectionsPerMailbox > 1: several folders at once, each lane with its own pair of sessions.
     const laneCount = Math.max(1, Math.min(this.options.connectionsPerMailbox, plan.entries.length));
     for (let i = 1; i < laneCount; i++) this.lanes.push(new Lane(this.deps, this.records, this.options, this.signal));
@@ -158,15 +173,23 @@ class JobRun {
     }
   }
 
-  /** One lane takes folders from the shared list until it is empty or the job must stop. */
-  private async drain(
-    lane: Lane,
-    context: { errorKeys: Map<string, Set<string>>; filter: ListMessagesFilter; todo: FolderTarget[] },
-  ): Promise<void> {
+  /**
+   * One lane takes folders from the shared list until it is empty or the job must stop. When a
+   * folder is done with the source (its last reads are in the destination's hands), the lane takes
+   * the next folder and lists it on the idle source session while the destination still writes:
+   * the listing's round trips (EXAMINE, the UID FETCH of every message's attributes) no longer
+   * leave the destination idle between folders.
+   */
+  private async drain(lane: Lane, context: FolderWork): Promise<void> {
     if (!lane.source) await lane.reopen();
-    for (let target = context.todo.shift(); target && this.keepGoing(); target = context.todo.shift()) {
+    const ahead: ListedAhead[] = []; // folders this lane took early, in order (one, or one per retried round)
+    for (let target = context.todo.shift(); target && this.keepGoing(); target = ahead[0]?.target ?? context.todo.shift()) {
+      const listed = ahead.shift();
       try {
-        await this.copyOneFolder(lane, target, context.errorKeys.get(target.source.path) ?? new Set(), context.filter);
+        await this.copyOneFolder(lane, target, context, listed, () => {
+          const next = this.listAhead(lane, context);
+          if (next) ahead.push(next);
+        });
       } catch (error) {
         this.laneFailed = true; // the other lanes finish what they have in flight and stop
         throw error;
@@ -174,7 +197,37 @@ class JobRun {
     }
   }
 
-  private async copyOneFolder(lane: Lane, target: FolderTarget, errorKeys: Set<string>, filter: ListMessagesFilter): Promise<void> {
+  /** Takes the next folder off the shared list and starts its listing on this lane's source session. */
+  private listAhead(lane: Lane, context: FolderWork): ListedAhead | undefined {
+    const target = context.todo[0];
+    // A container is never listed (its EXAMINE would fail), and a stopping job lists nothing more.
+    if (!target || target.createOnly || !lane.source || !this.keepGoing()) return undefined;
+    context.todo.shift();
+    const listing = listFolder({
+      tenantId: this.item.tenantId,
+      itemId: this.item.id,
+      passKind: this.pass.kind,
+      retryOnly: this.pass.kind === 'retry-errors',
+      folder: target.source,
+      filter: context.filter,
+      errorKeys: context.errorKeys.get(target.source.path) ?? new Set<string>(),
+      source: lane.source,
+      cursors: this.deps.store.cursors,
+      now: () => this.deps.clock.now(),
+    });
+    listing.catch(() => undefined); // awaited by the folder's copy; unused if the job stops first
+    return { target, source: lane.source, listing };
+  }
+
+  private async copyOneFolder(
+    lane: Lane,
+    target: FolderTarget,
+    context: FolderWork,
+    listed: ListedAhead | undefined,
+    onSourceIdle: () => void,
+  ): Promise<void> {
+    const errorKeys = context.errorKeys.get(target.source.path) ?? new Set<string>();
+    const { filter } = context;
     const { deps } = this;
     const run = { path: target.source.path, counts: zeroCounts(), done: false };
     const { counts } = run;
@@ -185,6 +238,8 @@ class JobRun {
       deps.clock,
       async (round) => {
         if (round > 0) await lane.reopen();
+        // A listing made ahead holds only for the session it was made on, and only the first time.
+        const listing = round === 0 && listed && listed.source === lane.source ? listed.listing : undefined;
         return copyFolder({
           tenantId: this.item.tenantId,
           itemId: this.item.id,
@@ -207,6 +262,8 @@ class JobRun {
           keepGoing: () => this.keepGoing(),
           checkpoint: () => this.checkpoint(),
           now: () => deps.clock.now(),
+          listing,
+          onSourceIdle,
         });
       },
       {
