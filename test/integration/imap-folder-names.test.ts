@@ -6,7 +6,7 @@
  */
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MailConnector, MailboxSession } from '../../api/core/connector.js';
+import type { MailConnector } from '../../api/core/connector.js';
 import { ItemRejectedError } from '../../api/core/errors.js';
 import { ImapConnector } from '../../api/connectors/imap/imap-connector.js';
 import { RENAMED_ROW_CODE } from '../../api/core/engine/ensure-destination.js';
@@ -14,6 +14,7 @@ import { LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { fillMailbox, sampleMessage, type DovecotServer } from '../support/dovecot.js';
 import { countsOf, expectIdentical, snapshotMailbox } from '../support/mailbox-snapshot.js';
 import { createMigrationFixture, type MigrationFixture } from '../support/migration-fixture.js';
+import { overrideSessions } from '../support/session-overrides.js';
 
 /** Source path ('/') → destination path ('.'): the same names, `"`, `\`, `&` and non-ASCII included. */
 const NAMES: Record<string, string> = {
@@ -48,23 +49,12 @@ async function listWithFlags(server: DovecotServer, user: string): Promise<Map<s
 
 /** The real IMAP connector in front of a destination that refuses `"` in folder names, as some servers do. */
 function refusingQuotes(inner: MailConnector): MailConnector {
-  return {
-    async open(access, signal) {
-      const session = await inner.open(access, signal);
-      return new Proxy(session, {
-        get(target, prop, receiver) {
-          if (prop === 'ensureFolder') {
-            return (segments: string[], itemType?: Parameters<MailboxSession['ensureFolder']>[1]) =>
-              segments.some((s) => s.includes('"'))
-                ? Promise.reject(new ItemRejectedError(`Mailbox name "${segments.join('.')}" is not valid: invalid character.`))
-                : target.ensureFolder(segments, itemType);
-          }
-          const value = Reflect.get(target, prop, receiver);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-    },
-  };
+  return overrideSessions(inner, (session) => ({
+    ensureFolder: (segments, itemType) =>
+      segments.some((s) => s.includes('"'))
+        ? Promise.reject(new ItemRejectedError(`Mailbox name "${segments.join('.')}" is not valid: invalid character.`))
+        : session.ensureFolder(segments, itemType),
+  }));
 }
 
 describe('Folder names and parents at the destination (real Dovecot)', () => {

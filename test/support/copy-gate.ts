@@ -9,7 +9,8 @@
  * In-process tests use the gate directly: act at the gate (stop the pass, restart a server), then
  * release it.
  */
-import type { AppendResult, MailConnector, MailboxAccess, MailboxSession, SourceMessage } from '../../api/core/connector.js';
+import type { AppendResult, MailConnector, SourceMessage } from '../../api/core/connector.js';
+import { overrideSessions } from './session-overrides.js';
 
 /** Confirmed destination writes after which the worker holds; 0 holds at its first write, before anything is sent. */
 export const COPY_GATE_ENV = 'MAILFERRY_TEST_GATE_AFTER_COPIES';
@@ -58,30 +59,15 @@ export class CopyGate {
   /** `inner` with every destination write counted, and held at the gate. */
   wrap(inner: MailConnector): MailConnector {
     const gate = this;
-    const open = async (access: MailboxAccess, signal?: AbortSignal): Promise<MailboxSession> => {
-      const session = await inner.open(access, signal);
-      async function* appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult> {
+    return overrideSessions(inner, (session) => ({
+      async *appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult> {
         if (gate.confirmed >= gate.afterCopies) await gate.hold();
         for await (const result of session.appendMessages(path, messages)) {
           if (!result.error) gate.confirmed++;
           if (gate.confirmed >= gate.afterCopies) await gate.hold();
           yield result;
         }
-      }
-      return new Proxy(session, {
-        get(target, prop, receiver) {
-          if (prop === 'appendMessages') return appendMessages;
-          const value = Reflect.get(target, prop, receiver);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-    };
-    return new Proxy(inner, {
-      get(target, prop, receiver) {
-        if (prop === 'open') return open;
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
       },
-    });
+    }));
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { AppendResult, MailConnector, MailboxAccess, MailboxSession, MessageRef, SourceMessage } from '../../api/core/connector.js';
 import { ItemRejectedError, ThrottledError } from '../../api/core/errors.js';
+import { overrideSession } from './session-overrides.js';
 
 /** `reject`: the chosen messages come back as refused items; `throttle`: the write throws ThrottledError. */
 export type FlakyMode = 'reject' | 'throttle';
@@ -43,12 +44,6 @@ export class FlakyConnector implements MailConnector {
         );
       }
     }
-    return new Proxy(session, {
-      get(target, prop, receiver) {
-        if (prop === 'appendMessages') return appendMessages;
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    return overrideSession(session, { appendMessages });
   }
 }

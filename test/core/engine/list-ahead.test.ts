@@ -5,9 +5,10 @@
  * before it answers for any of it, as the pipelined IMAP writer does with its window.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppendResult, MailConnector, MailboxAccess, MailboxSession, SourceMessage } from '../../../api/core/connector.js';
+import type { MailConnector, SourceMessage } from '../../../api/core/connector.js';
 import { ConnectionError } from '../../../api/core/errors.js';
 import { contents, inMemoryApp, message, type InMemoryApp } from '../../support/in-memory-app.js';
+import { overrideSessions } from '../../support/session-overrides.js';
 
 interface Probe {
   events: string[];
@@ -15,55 +16,35 @@ interface Probe {
   failAfterInput?: string;
 }
 
-/** Sessions numbered in opening order; the source's listings and the destination's input and answers logged. */
+/** Sessions numbered in opening order; the source's listings and reads and the destination's input and answers logged. */
 function probed(probe: Probe, inner: MailConnector): MailConnector {
-  let opened = 0;
-  const open = async (access: MailboxAccess, signal?: AbortSignal): Promise<MailboxSession> => {
-    const session = await inner.open(access, signal);
-    const id = ++opened;
+  return overrideSessions(inner, (session, id) => {
     const log = (event: string) => probe.events.push(event);
-    const listMessages: MailboxSession['listMessages'] = async (folder, filter) => {
-      log(`list ${folder.path} on ${id}`);
-      return session.listMessages(folder, filter);
-    };
-    async function* readMessages(
-      folder: Parameters<MailboxSession['readMessages']>[0],
-      refs: Parameters<MailboxSession['readMessages']>[1],
-    ) {
-      for await (const read of session.readMessages(folder, refs)) {
-        log(`read ${folder.path}`);
-        yield read;
-      }
-    }
-    async function* appendMessages(path: string, messages: AsyncIterable<SourceMessage>): AsyncIterable<AppendResult> {
-      const taken: SourceMessage[] = [];
-      for await (const m of messages) taken.push(m);
-      log(`input done ${path}`);
-      if (probe.failAfterInput === path) {
-        probe.failAfterInput = undefined;
-        throw new ConnectionError('the destination dropped the connection');
-      }
-      // Give a listing started at the end of the input its turn before the answers come.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      for await (const result of session.appendMessages(path, fromArray(taken))) yield result;
-      log(`answered ${path}`);
-    }
-    return new Proxy(session, {
-      get(target, prop, receiver) {
-        if (prop === 'listMessages') return listMessages;
-        if (prop === 'appendMessages') return appendMessages;
-        if (prop === 'readMessages') return readMessages;
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
+    return {
+      listMessages: async (folder, filter) => {
+        log(`list ${folder.path} on ${id}`);
+        return session.listMessages(folder, filter);
       },
-    });
-  };
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (prop === 'open') return open;
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+      async *readMessages(folder, refs) {
+        for await (const read of session.readMessages(folder, refs)) {
+          log(`read ${folder.path}`);
+          yield read;
+        }
+      },
+      async *appendMessages(path, messages) {
+        const taken: SourceMessage[] = [];
+        for await (const m of messages) taken.push(m);
+        log(`input done ${path}`);
+        if (probe.failAfterInput === path) {
+          probe.failAfterInput = undefined;
+          throw new ConnectionError('the destination dropped the connection');
+        }
+        // Give a listing started at the end of the input its turn before the answers come.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        for await (const result of session.appendMessages(path, fromArray(taken))) yield result;
+        log(`answered ${path}`);
+      },
+    };
   });
 }
 
