@@ -266,7 +266,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
         // primaryEndpoints.web is already a full URL (https://<account>.<zone>.web.core.windows.net/).
         { name: 'MAILFERRY_PUBLIC_URL', value: web.properties.primaryEndpoints.web }
         // The same Node flags as `npm start` (a 4 MB young generation bounds a copy job's memory).
-        { name: 'languageWorkers__node__arguments', value: '--max-semi-space-size=4 --initial-old-space-size=32 --expose-gc' }
+        { name: 'languageWorkers__node__arguments', value: '--max-semi-space-size=4 --initial-old-space-size=32 --interrupt-budget=540672 --expose-gc' }
       ]
     }
   }

@@ -204,8 +204,13 @@ async function main(): Promise<number> {
       `peak RSS of the Mailferry process during (b): ${peakRssMB.toFixed(1)} MB ` +
         `(VmHWM ${mailferry.vmHwmMB.toFixed(1)} MB, max of 50 ms samples ${mailferry.sampledPeakRssMB.toFixed(1)} MB; at that sample ${JSON.stringify(mailferry.memoryAtPeakMB)})`,
     );
-    if (full.cpuSeconds !== undefined)
-      console.log(`Mailferry's own CPU during (b): ${full.cpuSeconds.toFixed(2)} s in a ${full.seconds.toFixed(2)} s pass`);
+    if (full.cpuSeconds !== undefined) {
+      const threads = full.threadCpuSeconds;
+      const byThread = threads
+        ? ` (JavaScript thread ${threads.main.toFixed(2)} s, V8's and libuv's threads ${threads.others.toFixed(2)} s)`
+        : '';
+      console.log(`Mailferry's own CPU during (b): ${full.cpuSeconds.toFixed(2)} s in a ${full.seconds.toFixed(2)} s pass${byThread}`);
+    }
     const cores = cpus().length;
     const cpuFloor = cpuFloors(raw.seconds, rawCpu, { mailferry: full.cpuSeconds ?? 0, ...full.groupCpuSeconds }, cores);
     console.log(
@@ -253,6 +258,7 @@ async function main(): Promise<number> {
         rawFloorSeconds: round(cpuFloor.raw.floor, SECONDS_DIGITS),
         fullFloorSeconds: round(cpuFloor.full.floor, SECONDS_DIGITS),
         bestFullRatio: round(cpuFloor.bestRatio, RATIO_DIGITS),
+        ...(full.threadCpuSeconds ? { mailferryThreads: roundEach(full.threadCpuSeconds, 2) } : {}),
       },
     };
     console.log(JSON.stringify(summary));

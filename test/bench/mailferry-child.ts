@@ -17,7 +17,7 @@ import type { EwsConnectorOptions } from '../../api/connectors/ews/index.js';
 import type { ImapConnectorOptions } from '../../api/connectors/imap/imap-connector.js';
 import { EmbeddedRuntime, LOCAL_TENANT } from '../../api/local/embedded-runtime.js';
 import { TimingConnector, type SideTimes } from './timing-connector.js';
-import { settledGroupCpuSeconds } from './proc-cpu.js';
+import { settledGroupCpuSeconds, threadCpuSeconds } from './proc-cpu.js';
 
 export interface ImapAccount {
   host: string;
@@ -57,6 +57,8 @@ export interface PassMeasure {
   seconds: number;
   /** CPU seconds (user + system) this process spent during the pass: Mailferry's own cost. */
   cpuSeconds?: number;
+  /** The same by thread: the JavaScript thread, and V8's and libuv's threads together. */
+  threadCpuSeconds?: { main: number; others: number };
   /** CPU seconds each of `ChildConfig.cpuGroups` spent during the pass. */
   groupCpuSeconds?: Record<string, number>;
   status: string;
@@ -233,6 +235,7 @@ async function runPass(config: ChildConfig, connectors: Record<string, MailConne
     const groupsBefore = await Promise.all(groups.map(([, pgid]) => settledGroupCpuSeconds(pgid)));
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const threadsBefore = threadCpuSeconds();
     const itemTypes = config.project?.itemTypes ?? ['mail'];
     const { pass } = await runtime.services.passes.startPass(
       LOCAL_TENANT,
@@ -245,6 +248,7 @@ async function runPass(config: ChildConfig, connectors: Record<string, MailConne
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const threadsAfter = threadCpuSeconds();
     const groupsAfter = await Promise.all(groups.map(([, pgid]) => settledGroupCpuSeconds(pgid)));
     const groupCpu = Object.fromEntries(groups.map(([name], i) => [name, groupsAfter[i]! - groupsBefore[i]!]));
     const item = await runtime.services.items.getItem(LOCAL_TENANT, itemId);
@@ -252,6 +256,7 @@ async function runPass(config: ChildConfig, connectors: Record<string, MailConne
     return {
       seconds,
       cpuSeconds,
+      threadCpuSeconds: { main: threadsAfter.main - threadsBefore.main, others: threadsAfter.others - threadsBefore.others },
       ...(groups.length > 0 ? { groupCpuSeconds: groupCpu } : {}),
       status: item.status,
       copied: run?.copied ?? 0,

@@ -82,6 +82,8 @@ export interface Summary {
     rawFloorSeconds: number;
     fullFloorSeconds: number;
     bestFullRatio: number;
+    /** Mailferry's CPU in (b) by thread: the JavaScript thread, and V8's and libuv's threads together. */
+    mailferryThreads?: Record<string, number>;
   };
 }
 
