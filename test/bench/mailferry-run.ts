@@ -21,7 +21,7 @@ const CHILD_PATH = fileURLToPath(new URL('./mailferry-child.js', import.meta.url
  * pass, V8's worker threads took 1.2–1.5 s, mostly background compiles that went on all pass (4.3 s
  * of 9.2 s for 40,000 messages); with it 0.5–0.6 s (2.2 of 7.0 s), the JavaScript thread the same
  * at 40,000 messages (4.85 s vs 4.90 s): Mailferry's CPU per pass −21% (2.81 → 2.22 s, mean of
- * four and five runs). `--expose-gc` lets the hosts' buffer collector
+ * five and four runs). `--expose-gc` lets the hosts' buffer collector
  * (api/adapters/buffer-collector.ts) free dead Buffers before V8 would.
  */
 export const MAILFERRY_NODE_FLAGS: readonly string[] = [
