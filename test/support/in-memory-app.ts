@@ -92,7 +92,8 @@ export interface InMemoryApp {
 
 export function inMemoryApp(
   settings: {
-    retry?: RetryPolicy /** Stands between the engine and the in-memory connector (a test's probe). */;
+    retry?: RetryPolicy;
+    /** Stands between the engine and the in-memory connector (a test's probe). */
     wrap?: (inner: MailConnector) => MailConnector;
   } = {},
 ): InMemoryApp {

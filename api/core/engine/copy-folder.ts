@@ -172,19 +172,7 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
   // Their failures come in the order they did when one waited for the other.
   const [ensuring, listed] = await Promise.allSettled([
     ensureDestination(input),
-    input.listing ??
-      listFolder({
-        tenantId,
-        itemId,
-        passKind: input.passKind,
-        retryOnly: input.retryOnly,
-        folder: target.source,
-        filter: input.filter,
-        errorKeys: input.errorKeys,
-        source,
-        cursors: input.cursors,
-        now: input.now,
-      }),
+    input.listing ?? listFolder({ ...input, folder: target.source }),
   ]);
   if (ensuring.status === 'rejected') throw ensuring.reason;
   const destination = ensuring.value;
@@ -293,6 +281,7 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
       }
     }
   }
+  const lazyReads = new LazyReads(() => input.onSourceIdle?.());
   /** Items read ahead in a format refused meanwhile are not offered again: they wait for the next round. */
   async function* divert(messages: AsyncIterable<SourceMessage>): AsyncGenerator<SourceMessage> {
     for await (const message of messages) {
@@ -306,7 +295,6 @@ export async function copyFolder(input: CopyFolderInput): Promise<CopyFolderResu
     // once the lazy reads handed out are.
     if (formats().length <= 1) lazyReads.exhausted();
   }
-  const lazyReads = new LazyReads(() => input.onSourceIdle?.());
   /** The subject the source gave with each message on its way to the destination: a refused write's error row names it. */
   const subjectsInFlight = new Map<string, string>();
 

@@ -203,20 +203,24 @@ class JobRun {
     // A container is never listed (its EXAMINE would fail), and a stopping job lists nothing more.
     if (!target || target.createOnly || !lane.source || !this.keepGoing()) return undefined;
     context.todo.shift();
-    const listing = listFolder({
+    const listing = listFolder({ ...this.listingInput(target, context, lane.source), folder: target.source });
+    listing.catch(() => undefined); // awaited by the folder's copy; unused if the job stops first
+    return { target, source: lane.source, listing };
+  }
+
+  /** What a folder's listing needs besides the folder: the same for a listing made ahead and for the copy's own. */
+  private listingInput(target: FolderTarget, context: FolderWork, source: MailboxSession) {
+    return {
       tenantId: this.item.tenantId,
       itemId: this.item.id,
       passKind: this.pass.kind,
       retryOnly: this.pass.kind === 'retry-errors',
-      folder: target.source,
       filter: context.filter,
       errorKeys: context.errorKeys.get(target.source.path) ?? new Set<string>(),
-      source: lane.source,
+      source,
       cursors: this.deps.store.cursors,
       now: () => this.deps.clock.now(),
-    });
-    listing.catch(() => undefined); // awaited by the folder's copy; unused if the job stops first
-    return { target, source: lane.source, listing };
+    };
   }
 
   private async copyOneFolder(
@@ -226,8 +230,6 @@ class JobRun {
     listed: ListedAhead | undefined,
     onSourceIdle: () => void,
   ): Promise<void> {
-    const errorKeys = context.errorKeys.get(target.source.path) ?? new Set<string>();
-    const { filter } = context;
     const { deps } = this;
     const run = { path: target.source.path, counts: zeroCounts(), done: false };
     const { counts } = run;
@@ -241,27 +243,19 @@ class JobRun {
         // A listing made ahead holds only for the session it was made on, and only the first time.
         const listing = round === 0 && listed && listed.source === lane.source ? listed.listing : undefined;
         return copyFolder({
-          tenantId: this.item.tenantId,
-          itemId: this.item.id,
+          ...this.listingInput(target, context, lane.source!),
           passId: this.pass.id,
-          passKind: this.pass.kind,
           target,
-          filter,
           maxItemSizeBytes: this.options.maxItemSizeBytes,
           recipientMappings: this.options.recipientMappings,
-          errorKeys,
-          retryOnly: this.pass.kind === 'retry-errors',
-          source: lane.source!,
           dest: lane.dest!,
           ledger: deps.store.ledger,
           errors: deps.store.errors,
-          cursors: deps.store.cursors,
           refusedFormats: this.refusedFormats,
           onFormatRefused: (format, error) => this.formatRefused(format, error),
           tally: counts,
           keepGoing: () => this.keepGoing(),
           checkpoint: () => this.checkpoint(),
-          now: () => deps.clock.now(),
           listing,
           onSourceIdle,
         });
